@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// Builds the committed bundles with ncc from inside this ESM package (CONVENTIONS.md §7).
+// Usage: node scripts/bundle.mjs [cli|action|action-post|bot ...]   (no argument: all of them)
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const ncc = join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js');
+
+/** entry → output directory; each output directory holds one ESM `index.js`. */
+export const targets = {
+  cli: { entry: 'findings/cli/index.ts', out: 'dist/cli' },
+  action: { entry: 'action/index.ts', out: 'dist/action' },
+  'action-post': { entry: 'action/post.ts', out: 'dist/action/post' },
+  bot: { entry: 'bot/lambda.ts', out: 'dist/bot' },
+};
+
+const wanted = process.argv.slice(2);
+for (const name of wanted.length ? wanted : Object.keys(targets)) {
+  const target = targets[name];
+  if (!target) throw new Error(`bundle: unknown target "${name}"; known: ${Object.keys(targets).join(', ')}`);
+  if (!existsSync(join(root, target.entry))) {
+    console.log(`bundle: ${name}: ${target.entry} does not exist yet, skipped`);
+    continue;
+  }
+  const out = join(root, target.out);
+  // Keep nested targets (dist/action/post) when rebuilding their parent.
+  for (const f of ['index.js', 'licenses.txt', 'package.json']) rmSync(join(out, f), { force: true });
+  mkdirSync(out, { recursive: true });
+  execFileSync(process.execPath, [ncc, 'build', target.entry, '-o', target.out, '--license', 'licenses.txt', '-q'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  // The bundles are ESM; say so next to them so they run even when copied out of this package.
+  writeFileSync(join(out, 'package.json'), '{ "type": "module" }\n');
+  console.log(`bundle: ${name} → ${target.out}/index.js`);
+}
