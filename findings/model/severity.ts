@@ -63,4 +63,10 @@ export function severityFromScore(score: number): Severity {
 }
 
 /** The representative score of a severity, for outputs that need a number (SARIF security-severity). */
-export const SEVERITY_SCORE: Record<Severity, number> = { CRITICAL: 9.5, HIGH: 8.0, MEDIUM: 5.5, LOW: 2.0, INFO: 0.0 };
+export const SEVERITY_SCORE: Record<Severity, number> = {
+  CRITICAL: 9.5,
+  HIGH: 8.0,
+  MEDIUM: 5.5,
+  LOW: 2.0,
+  INFO: 0.0,
+};

@@ -1,0 +1,92 @@
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DEFAULT_CONFIG, loadRepoConfig, type RepoConfig } from '../config/repo-config.js';
+import { buildDocument } from '../document/build-document.js';
+import { PipewardenError } from '../errors.js';
+import type { FindingsDocument } from '../model/finding.js';
+import { SEVERITIES, type Severity } from '../model/severity.js';
+import { loadReport, type LoadedReport } from '../parse/load-report.js';
+import { scanContext } from './scan-context.js';
+
+/** The options shared by `report`, `gate` and `publish`: inputs, baseline, config and context. */
+export interface AnalyzeFlags {
+  baseline?: string;
+  config?: string;
+  sourceRoot?: string;
+  repo?: string;
+  commit?: string;
+  branch?: string;
+  pullRequest?: string;
+  execution?: string;
+  failOn?: string;
+  newOnly?: boolean;
+}
+
+export function parseSeverity(value: string, flag: string): Severity {
+  const s = value.toUpperCase();
+  if (!(SEVERITIES as readonly string[]).includes(s))
+    throw new PipewardenError(
+      `${flag} ${value}: not a severity; use one of ${SEVERITIES.map((x) => x.toLowerCase()).join(', ')}`,
+    );
+  return s as Severity;
+}
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Reads the config: --config, else the repository's .github/pipewarden.yml when there is one, else defaults. */
+export async function resolveConfig(flags: AnalyzeFlags, sourceRoot: string): Promise<RepoConfig> {
+  if (flags.config) return loadRepoConfig(flags.config);
+  const inRepo = join(sourceRoot, '.github', 'pipewarden.yml');
+  return (await exists(inRepo)) ? loadRepoConfig(inRepo) : DEFAULT_CONFIG;
+}
+
+/**
+ * Reads every report and builds the findings document. A report file that does not exist is "missing"
+ * (the gate fails closed on it); one that exists but is broken is an input error.
+ */
+export async function analyzeReports(
+  files: string[],
+  flags: AnalyzeFlags,
+  options: { missingIsError: boolean },
+  env = process.env,
+): Promise<FindingsDocument> {
+  const sourceRoot = flags.sourceRoot ?? env.CODEBUILD_SRC_DIR ?? env.GITHUB_WORKSPACE ?? process.cwd();
+  const config = await resolveConfig(flags, sourceRoot);
+  const paths = { sourceRoot };
+  const reports: LoadedReport[] = [];
+  const missing: string[] = files.length ? [] : ['(no report given)'];
+  for (const file of files) {
+    if (!(await exists(file))) {
+      if (options.missingIsError)
+        throw new PipewardenError(
+          `${file}: cannot read the report (no such file); check the path, or that the scan step wrote it`,
+        );
+      missing.push(file);
+      continue;
+    }
+    reports.push(await loadReport(file, paths));
+  }
+  let baseline: LoadedReport | undefined;
+  if (flags.baseline) {
+    baseline = await loadReport(flags.baseline, paths);
+    if (baseline.format !== 'pipewarden' && baseline.format !== 'empty')
+      // A raw scanner report works as a baseline too: it is fingerprinted the same way.
+      baseline.format = `${baseline.format} (as baseline)`;
+  }
+  const gate: { failOn?: Severity; newOnly?: boolean } = {};
+  if (flags.failOn) gate.failOn = parseSeverity(flags.failOn, '--fail-on');
+  if (flags.newOnly !== undefined) gate.newOnly = flags.newOnly;
+  return buildDocument({
+    reports,
+    missing,
+    config,
+    context: scanContext(flags, env),
+    gate,
+    ...(baseline ? { baseline } : {}),
+  });
+}

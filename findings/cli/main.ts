@@ -1,0 +1,21 @@
+import { CommanderError } from 'commander';
+import { debugEnabled, errorMessage, PipewardenError } from '../errors.js';
+import { buildProgram } from './program.js';
+
+/** Runs the CLI and returns the exit code: 0 ok / gate passed, 1 gate failed, 2 bad input, 3 a service failed. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram().exitOverride();
+  try {
+    process.exitCode = 0;
+    await program.parseAsync(argv, { from: 'user' });
+    return Number(process.exitCode ?? 0);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here with code 0; usage errors were already printed by commander.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (debugEnabled()) console.error(error);
+    else process.stderr.write(`${errorMessage(error)}\n`);
+    return error instanceof PipewardenError ? error.exitCode : 3;
+  }
+}

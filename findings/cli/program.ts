@@ -1,0 +1,69 @@
+import { Command, Option } from 'commander';
+import { VERSION } from '../version.js';
+import { RENDERERS } from '../render/renderers.js';
+import { runGate } from './commands/gate.js';
+import { runReport } from './commands/report.js';
+
+/** Options every command that reads reports accepts. */
+export function addAnalyzeOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--baseline <file>',
+      'findings document (or report) of the target branch: marks findings new/existing, lists fixed ones',
+    )
+    .option(
+      '--config <file>',
+      'repository config (default: <source root>/.github/pipewarden.yml when present)',
+    )
+    .option(
+      '--source-root <dir>',
+      'repository checkout, for repo-relative paths (default: CODEBUILD_SRC_DIR, GITHUB_WORKSPACE or cwd)',
+    )
+    .option('--repo <owner/name>', 'repository (default: GITHUB_REPOSITORY or CODEBUILD_SOURCE_REPO_URL)')
+    .option('--commit <sha>', 'commit (default: GITHUB_SHA or CODEBUILD_RESOLVED_SOURCE_VERSION)')
+    .option(
+      '--branch <name>',
+      'branch (default: GITHUB_HEAD_REF / GITHUB_REF_NAME or CODEBUILD_WEBHOOK_HEAD_REF)',
+    )
+    .option('--pull-request <number>', 'pull request number (default: PIPEWARDEN_PULL_REQUEST)')
+    .option('--execution <id>', 'CodePipeline execution id (default: PIPEWARDEN_EXECUTION_ID)')
+    .option(
+      '--fail-on <severity>',
+      'gate threshold: critical, high, medium, low or info (default: config, else high)',
+    )
+    .option('--new-only', 'only findings that are new against the baseline fail the gate');
+}
+
+export function buildProgram(): Command {
+  const program = new Command('pipewarden')
+    .description(
+      'Security findings from CodeGuru Security, Snyk, Amazon Inspector and any SARIF: one model, one gate, every output.',
+    )
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: (str, write) => write(str) });
+
+  addAnalyzeOptions(
+    program
+      .command('report')
+      .description('read scanner reports (recognized by content) and write one merged result')
+      .argument('<reports...>', 'scanner outputs or findings documents')
+      .addOption(
+        new Option('--format <format>', 'output format').choices([...RENDERERS.keys()]).default('json'),
+      )
+      .option('--out <file>', 'write here (atomically) instead of stdout')
+      .option('--account <id>', 'AWS account for ASFF (default: from CODEBUILD_BUILD_ARN)')
+      .option('--region <region>', 'AWS region for ASFF (default: AWS_REGION)')
+      .option('--max <n>', 'cap on annotations / SARIF results'),
+  ).action(runReport);
+
+  addAnalyzeOptions(
+    program
+      .command('gate')
+      .description('decide: exit 0 pass, 1 fail, 2 input error; fails closed on a missing report')
+      .argument('[reports...]', 'scanner outputs or findings documents')
+      .option('--out <file>', 'also write the findings document (with the verdict) here'),
+  ).action(runGate);
+
+  return program;
+}

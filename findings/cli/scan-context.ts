@@ -1,0 +1,42 @@
+import type { ScanContext } from '../model/finding.js';
+
+/** `owner/name` from a GitHub clone URL (CodeBuild's CODEBUILD_SOURCE_REPO_URL). */
+function repoFromUrl(url: string | undefined): string | undefined {
+  const m = /github[^/:]*[/:]([^/]+\/[^/]+?)(?:\.git)?\/?$/.exec(url ?? '');
+  return m?.[1];
+}
+
+/**
+ * The scan's context from flags, else from the CI environment: GitHub Actions (GITHUB_*), CodeBuild
+ * (CODEBUILD_*), or pipewarden's own variables that the pipeline sets from its variables.
+ */
+export function scanContext(
+  flags: { repo?: string; commit?: string; branch?: string; pullRequest?: string; execution?: string },
+  env: NodeJS.ProcessEnv = process.env,
+): ScanContext {
+  const ctx: ScanContext = {};
+  const repo =
+    flags.repo ?? env.PIPEWARDEN_REPO ?? env.GITHUB_REPOSITORY ?? repoFromUrl(env.CODEBUILD_SOURCE_REPO_URL);
+  if (repo) ctx.repo = repo;
+  const commit =
+    flags.commit ?? env.PIPEWARDEN_COMMIT ?? env.GITHUB_SHA ?? env.CODEBUILD_RESOLVED_SOURCE_VERSION;
+  if (commit) ctx.commit = commit;
+  const branch =
+    flags.branch ??
+    env.PIPEWARDEN_BRANCH ??
+    (env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME) ??
+    env.CODEBUILD_WEBHOOK_HEAD_REF?.replace(/^refs\/heads\//, '');
+  if (branch) ctx.branch = branch;
+  const pr = flags.pullRequest ?? env.PIPEWARDEN_PULL_REQUEST;
+  if (pr && /^\d+$/.test(pr)) ctx.pullRequest = Number(pr);
+  const execution = flags.execution ?? env.PIPEWARDEN_EXECUTION_ID;
+  if (execution) ctx.pipelineExecutionId = execution;
+  if (env.CODEBUILD_BUILD_ID) ctx.buildId = env.CODEBUILD_BUILD_ID;
+  ctx.serverUrl = env.GITHUB_SERVER_URL ?? 'https://github.com';
+  return ctx;
+}
+
+/** The AWS account of the running CodeBuild build: arn:aws:codebuild:<region>:<account>:build/<id>. */
+export function accountFromBuildArn(arn: string | undefined): string | undefined {
+  return /^arn:aws[a-z-]*:codebuild:[^:]*:(\d{12}):/.exec(arn ?? '')?.[1];
+}

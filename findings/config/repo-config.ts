@@ -1,0 +1,122 @@
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { PipewardenError } from '../errors.js';
+import { SEVERITIES } from '../model/severity.js';
+
+const severity = z
+  .string()
+  .transform((s) => s.toUpperCase())
+  .pipe(z.enum(SEVERITIES));
+
+const date = z.union([z.date(), z.string()]).transform((value, ctx) => {
+  const d = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(d.getTime())) {
+    ctx.addIssue({ code: 'custom', message: 'a date such as 2026-12-31' });
+    return z.NEVER;
+  }
+  return d.toISOString().slice(0, 10);
+});
+
+/** One suppression: at least one matcher, always a reason; `expires` ends it. */
+export const suppressionSchema = z
+  .object({
+    fingerprint: z.string().min(1).optional(),
+    rule: z.string().min(1).optional(),
+    vulnerability: z.string().min(1).optional(),
+    package: z.string().min(1).optional(),
+    path: z.string().min(1).optional(),
+    reason: z.string().min(1, 'a reason is required'),
+    expires: date.optional(),
+    approvedBy: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((s) => s.fingerprint || s.rule || s.vulnerability || s.package || s.path, {
+    message: 'needs at least one of fingerprint, rule, vulnerability, package, path',
+  });
+
+/** `.github/pipewarden.yml` in the scanned repository: read by the CLI (--config) and the bot. */
+export const repoConfigSchema = z
+  .object({
+    gate: z
+      .object({
+        failOn: severity.default('HIGH'),
+        newOnly: z.boolean().default(false),
+        /** Fail closed when a report is missing or unreadable, unless explicitly allowed. */
+        allowMissingReports: z.boolean().default(false),
+      })
+      .strict()
+      .default({ failOn: 'HIGH', newOnly: false, allowMissingReports: false }),
+    suppressions: z.array(suppressionSchema).default([]),
+    comment: z
+      .object({
+        mode: z.enum(['always', 'on-findings', 'never']).default('always'),
+      })
+      .strict()
+      .default({ mode: 'always' }),
+    annotations: z
+      .object({
+        max: z.number().int().min(0).max(10000).default(500),
+        minSeverity: severity.default('LOW'),
+      })
+      .strict()
+      .default({ max: 500, minSeverity: 'LOW' }),
+    approvals: z
+      .object({
+        /** The repository permission a sender needs to approve, reject or stop a deployment. */
+        permission: z.enum(['admin', 'maintain', 'write']).default('maintain'),
+        approvers: z.array(z.string().min(1)).default([]),
+      })
+      .strict()
+      .default({ permission: 'maintain', approvers: [] }),
+    pipeline: z
+      .object({
+        /** Start the feature pipeline from the bot for repositories without V2 pull-request triggers. */
+        startOnPullRequest: z.boolean().default(false),
+        name: z.string().min(1).optional(),
+      })
+      .strict()
+      .default({ startOnPullRequest: false }),
+  })
+  .strict();
+
+export type RepoConfig = z.output<typeof repoConfigSchema>;
+export type SuppressionRule = z.output<typeof suppressionSchema>;
+
+export const DEFAULT_CONFIG: RepoConfig = repoConfigSchema.parse({});
+
+/** Validates an already-parsed config; the error names the field and what it accepts. */
+export function parseRepoConfig(value: unknown, source = '.github/pipewarden.yml'): RepoConfig {
+  const result = repoConfigSchema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const field = issue.path.length ? issue.path.join('.') : '(top level)';
+  let detail = issue.message;
+  if (issue.code === 'invalid_type' && /received undefined/.test(issue.message))
+    detail = `is required (${issue.expected})`;
+  if (issue.code === 'unrecognized_keys') detail = `unknown key(s) ${issue.keys.join(', ')}`;
+  if (issue.code === 'invalid_value' && 'values' in issue)
+    detail = `accepted values: ${issue.values.join(', ')}`;
+  throw new PipewardenError(`${source}: invalid field "${field}": ${detail}`);
+}
+
+export async function loadRepoConfig(file: string): Promise<RepoConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new PipewardenError(
+      `${file}: cannot read the config (${(error as NodeJS.ErrnoException).code ?? 'error'}); check --config`,
+      {
+        cause: error,
+      },
+    );
+  }
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (error) {
+    throw new PipewardenError(`${file}: not valid YAML (${(error as Error).message.split('\n')[0]})`);
+  }
+  return parseRepoConfig(value, file);
+}

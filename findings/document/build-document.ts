@@ -1,0 +1,77 @@
+import type { RepoConfig } from '../config/repo-config.js';
+import type { Finding, FindingsDocument, InputSummary, ScanContext } from '../model/finding.js';
+import { mergeFindings } from '../model/fingerprint.js';
+import { compareSeverity, type Severity } from '../model/severity.js';
+import type { LoadedReport } from '../parse/load-report.js';
+import { applySuppressions } from '../triage/apply-suppressions.js';
+import { compareBaseline } from '../triage/compare-baseline.js';
+import { evaluateGate } from '../triage/evaluate-gate.js';
+import { VERSION } from '../version.js';
+
+export interface BuildOptions {
+  reports: LoadedReport[];
+  /** Reports that were asked for but could not be read: the gate fails closed on them. */
+  missing?: string[];
+  baseline?: LoadedReport;
+  config: RepoConfig;
+  context: ScanContext;
+  gate?: { failOn?: Severity; newOnly?: boolean };
+  now?: Date;
+}
+
+/** Deterministic order: worst first, new before existing, then by place. */
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    compareSeverity(a.severity, b.severity) ||
+    Number(!!a.suppression) - Number(!!b.suppression) ||
+    (a.status === 'new' ? 0 : 1) - (b.status === 'new' ? 0 : 1) ||
+    (a.location?.path ?? '~').localeCompare(b.location?.path ?? '~') ||
+    (a.location?.startLine ?? 0) - (b.location?.startLine ?? 0) ||
+    (a.package?.name ?? '').localeCompare(b.package?.name ?? '') ||
+    a.ruleId.localeCompare(b.ruleId) ||
+    a.fingerprint.localeCompare(b.fingerprint)
+  );
+}
+
+export function buildDocument(options: BuildOptions): FindingsDocument {
+  const now = options.now ?? new Date();
+  const warnings = options.reports.flatMap((r) => r.warnings);
+  const findings = mergeFindings(options.reports.flatMap((r) => r.findings));
+  warnings.push(...applySuppressions(findings, options.config.suppressions, now).warnings);
+  let fixed: Finding[] = [];
+  if (options.baseline) {
+    fixed = compareBaseline(findings, options.baseline.findings).fixed;
+    fixed.sort(compareFindings);
+  }
+  findings.sort(compareFindings);
+  const inputs: InputSummary[] = options.reports.map((r) => ({
+    file: r.file,
+    format: r.format,
+    findings: r.findings.length,
+  }));
+  const missing = options.missing ?? [];
+  const allowMissing = options.config.gate.allowMissingReports;
+  if (missing.length && allowMissing)
+    warnings.push(`missing reports allowed by the config: ${missing.join(', ')}`);
+  const policy = {
+    failOn: options.gate?.failOn ?? options.config.gate.failOn,
+    newOnly: options.gate?.newOnly ?? options.config.gate.newOnly,
+  };
+  const doc: FindingsDocument = {
+    schemaVersion: '1.0',
+    generatedAt: now.toISOString(),
+    generator: { name: 'pipewarden', version: VERSION },
+    context: options.context,
+    inputs,
+    findings,
+    fixed,
+    warnings,
+  };
+  if (options.baseline)
+    doc.baseline = { file: options.baseline.file, findings: options.baseline.findings.length };
+  doc.gate = evaluateGate(findings, policy, {
+    missingInputs: allowMissing ? [] : missing,
+    hasBaseline: !!options.baseline,
+  });
+  return doc;
+}

@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import type { Finding, FindingSource, ParsedFinding } from './finding.js';
+import { compareSeverity } from './severity.js';
+
+const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 32);
+
+/** Line numbers never enter a fingerprint: findings keep their identity when code above them moves. */
+function normalizeText(text: string | undefined): string {
+  return (text ?? '').replace(/\s+/g, ' ').replace(/\d+/g, '#').trim().toLowerCase();
+}
+
+/**
+ * The identity of a finding, independent of the tool for dependencies (so Snyk and Inspector agree on
+ * "CVE-X in openssl 3.1.0"), tool-specific for code, IaC and secrets.
+ */
+export function identityKey(f: ParsedFinding): string {
+  if (f.package && (f.kind === 'dependency' || f.kind === 'container')) {
+    const vuln = f.vulnerabilityIds.find((id) => /^(CVE|GHSA)-/.test(id)) ?? f.ruleId;
+    return ['pkg', f.location?.path ?? '', f.package.name.toLowerCase(), f.package.version ?? '', vuln].join(
+      '|',
+    );
+  }
+  const family = f.tool.split('-')[0]!.toLowerCase();
+  const detail = f.identity ?? normalizeText(f.location?.snippet) ?? '';
+  return [
+    f.kind,
+    family,
+    f.ruleId,
+    f.location?.path ?? '',
+    detail || normalizeText(f.description ?? f.title),
+  ].join('|');
+}
+
+/**
+ * Fingerprints one report's findings. Results that share an identity inside one report (the same rule
+ * twice in a file, with no scanner fingerprint) are told apart by their order in the file, as GitHub does.
+ */
+export function fingerprintAll(parsed: ParsedFinding[], file?: string): Finding[] {
+  const seen = new Map<string, number>();
+  const byLine = parsed
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => (a.f.location?.startLine ?? 0) - (b.f.location?.startLine ?? 0) || a.i - b.i);
+  const out: Finding[] = new Array(parsed.length);
+  for (const { f, i } of byLine) {
+    const key = identityKey(f);
+    const isPackage = key.startsWith('pkg|');
+    const n = seen.get(key) ?? 0;
+    seen.set(key, n + 1);
+    const { identity: _identity, ...rest } = f;
+    const source: FindingSource = { tool: f.tool, ruleId: f.ruleId, originalSeverity: f.originalSeverity };
+    if (file) source.file = file;
+    out[i] = { ...rest, fingerprint: sha(isPackage || n === 0 ? key : `${key}#${n}`), sources: [source] };
+  }
+  return out;
+}
+
+/** Merges findings that share a fingerprint: one finding, every source listed, the worst severity kept. */
+export function mergeFindings(findings: Finding[]): Finding[] {
+  const byFp = new Map<string, Finding>();
+  for (const f of findings) {
+    const existing = byFp.get(f.fingerprint);
+    if (!existing) {
+      byFp.set(f.fingerprint, { ...f, sources: [...f.sources], vulnerabilityIds: [...f.vulnerabilityIds] });
+      continue;
+    }
+    for (const s of f.sources)
+      if (!existing.sources.some((e) => e.tool === s.tool && e.ruleId === s.ruleId && e.file === s.file))
+        existing.sources.push(s);
+    if (compareSeverity(f.severity, existing.severity) < 0) {
+      existing.severity = f.severity;
+      existing.originalSeverity = f.originalSeverity;
+    }
+    existing.vulnerabilityIds = [...new Set([...existing.vulnerabilityIds, ...f.vulnerabilityIds])];
+    if (f.package && existing.package) {
+      existing.package.fixedVersion ??= f.package.fixedVersion;
+      existing.package.purl ??= f.package.purl;
+      if (f.package.dependencyPaths?.length) {
+        const paths = (existing.package.dependencyPaths ??= []);
+        const known = new Set(paths.map((p) => p.join('>')));
+        for (const p of f.package.dependencyPaths) if (!known.has(p.join('>'))) paths.push(p);
+      }
+    }
+    existing.location ??= f.location;
+    existing.description ??= f.description;
+    existing.remediation ??= f.remediation;
+    existing.helpUri ??= f.helpUri;
+    existing.cvss ??= f.cvss;
+    // Suppressed only if every tool that saw it suppressed it.
+    if (existing.suppression?.source === 'scanner' && !f.suppression) delete existing.suppression;
+  }
+  return [...byFp.values()];
+}

@@ -1,0 +1,61 @@
+import type { ParsedFinding } from '../model/finding.js';
+import { isObject } from './field-error.js';
+import type { ParseContext } from './parse-context.js';
+import { isCodeGuru, parseCodeGuru } from './parse-codeguru.js';
+import { isCycloneDx, isInspector2, parseInspector2, parseInspectorSbom } from './parse-inspector.js';
+import { isSarif, parseSarif } from './parse-sarif.js';
+import { isSnykIac, isSnykTest, parseSnykIac, parseSnykTest } from './parse-snyk.js';
+
+/** A report format pipewarden recognizes by content. Order matters: the first match wins. */
+export interface ReportFormat {
+  id: string;
+  /** How a user would name it (shown in the "no known report" error). */
+  label: string;
+  detect(json: unknown): boolean;
+  parse(json: unknown, ctx: ParseContext): ParsedFinding[];
+}
+
+export const REPORT_FORMATS: ReportFormat[] = [
+  {
+    id: 'sarif',
+    label:
+      'SARIF 2.1.0 (snyk code test --json, snyk test --sarif, snyk iac test --sarif, CodeQL, any SARIF tool)',
+    detect: isSarif,
+    parse: parseSarif,
+  },
+  { id: 'snyk-iac', label: 'snyk iac test --json', detect: isSnykIac, parse: parseSnykIac },
+  {
+    id: 'snyk-test',
+    label: 'snyk test --json / snyk container test --json (object or --all-projects array)',
+    detect: isSnykTest,
+    parse: parseSnykTest,
+  },
+  {
+    id: 'inspector-sbom',
+    label: 'aws inspector-scan scan-sbom (CycloneDX 1.5)',
+    detect: isCycloneDx,
+    parse: parseInspectorSbom,
+  },
+  {
+    id: 'inspector2',
+    label:
+      'Amazon Inspector findings (ListFindings, one finding, or an EventBridge "Inspector2 Finding" event)',
+    detect: isInspector2,
+    parse: parseInspector2,
+  },
+  {
+    id: 'codeguru-security',
+    label: 'Amazon CodeGuru Security GetFindings (saved JSON)',
+    detect: isCodeGuru,
+    parse: parseCodeGuru,
+  },
+];
+
+export function detectFormat(json: unknown): ReportFormat | undefined {
+  return REPORT_FORMATS.find((f) => f.detect(json));
+}
+
+/** Empty arrays and `{}` are "no findings" in every format; only a clearly empty value qualifies. */
+export function isEmptyReport(json: unknown): boolean {
+  return (Array.isArray(json) && json.length === 0) || (isObject(json) && Object.keys(json).length === 0);
+}

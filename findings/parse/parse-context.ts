@@ -1,0 +1,63 @@
+import type { FindingLocation } from '../model/finding.js';
+import { normalizePath, type PathOptions } from '../paths/normalize-path.js';
+
+/** What every parser gets besides the JSON: path handling and a place for warnings. */
+export class ParseContext {
+  readonly warnings: string[] = [];
+  constructor(
+    readonly file: string,
+    readonly paths: PathOptions,
+  ) {}
+
+  warn(message: string): void {
+    this.warnings.push(`${this.file}: ${message}`);
+  }
+
+  /** A repo-relative path, or undefined (with a warning) when the scanner's path is outside the repository. */
+  path(raw: string | undefined, uriBaseId?: string, paths: PathOptions = this.paths): string | undefined {
+    if (raw === undefined) return undefined;
+    const result = normalizePath(raw, paths, uriBaseId);
+    if ('rejected' in result) {
+      this.warn(`location dropped: ${result.rejected}`);
+      return undefined;
+    }
+    return result.path;
+  }
+
+  location(
+    raw: string | undefined,
+    lines: Omit<FindingLocation, 'path'> = {},
+    uriBaseId?: string,
+    paths?: PathOptions,
+  ): FindingLocation | undefined {
+    const p = this.path(raw, uriBaseId, paths);
+    if (p === undefined) return undefined;
+    const loc: FindingLocation = { path: p };
+    if (lines.startLine !== undefined) loc.startLine = lines.startLine;
+    if (lines.endLine !== undefined && lines.startLine !== undefined && lines.endLine >= lines.startLine)
+      loc.endLine = lines.endLine;
+    if (lines.startColumn !== undefined) loc.startColumn = lines.startColumn;
+    if (lines.endColumn !== undefined) loc.endColumn = lines.endColumn;
+    if (lines.snippet) loc.snippet = lines.snippet;
+    return loc;
+  }
+}
+
+/** CVEs first, then GHSA, then the rest; upper-cased and de-duplicated. */
+export function sortIds(ids: Iterable<string>): string[] {
+  const seen = new Set<string>();
+  for (const raw of ids) {
+    const id = raw.trim();
+    if (!id) continue;
+    seen.add(/^(cve|ghsa|cwe)-/i.test(id) ? id.toUpperCase().replace(/^GHSA/, 'GHSA') : id);
+  }
+  const rank = (id: string) =>
+    id.startsWith('CVE-') ? 0 : id.startsWith('GHSA-') ? 1 : id.startsWith('CWE-') ? 3 : 2;
+  return [...seen].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+/** `CWE-79` from 79, "79", "CWE-079", "external/cwe/cwe-079". */
+export function cweId(value: unknown): string | undefined {
+  const m = /(?:^|cwe[-/_ ]?)0*(\d+)$/i.exec(String(value).trim());
+  return m ? `CWE-${m[1]}` : undefined;
+}

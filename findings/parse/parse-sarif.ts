@@ -1,0 +1,227 @@
+import type { FindingKind, ParsedFinding } from '../model/finding.js';
+import { severityFromSarifLevel, severityFromScore, type Severity } from '../model/severity.js';
+import {
+  arrayAt,
+  isObject,
+  lineAt,
+  objectAt,
+  optionalArrayAt,
+  optionalNumber,
+  optionalString,
+  stringList,
+  type Json,
+} from './field-error.js';
+import { cweId, sortIds, type ParseContext } from './parse-context.js';
+
+export function isSarif(json: unknown): boolean {
+  return (
+    isObject(json) &&
+    Array.isArray(json.runs) &&
+    (json.version === '2.1.0' || typeof json.$schema === 'string')
+  );
+}
+
+/** Tool name as pipewarden reports it, and what kind of scanner it is. */
+function toolOf(driverName: string): { tool: string; kind: FindingKind } {
+  const n = driverName.toLowerCase();
+  if (n === 'snykcode' || n === 'snyk code') return { tool: 'snyk-code', kind: 'code' };
+  if (n.includes('snyk') && n.includes('iac')) return { tool: 'snyk-iac', kind: 'iac' };
+  if (n.includes('snyk') && n.includes('container')) return { tool: 'snyk-container', kind: 'container' };
+  if (n.includes('snyk')) return { tool: 'snyk-open-source', kind: 'dependency' };
+  if (/gitleaks|trufflehog|secret/.test(n)) return { tool: driverName, kind: 'secret' };
+  if (/checkov|tfsec|kics|cfn|kube/.test(n)) return { tool: driverName, kind: 'iac' };
+  return { tool: driverName, kind: 'code' };
+}
+
+/** Any SARIF 2.1.0 log: one finding per result (pass / notApplicable results are not findings). */
+export function parseSarif(json: unknown, ctx: ParseContext): ParsedFinding[] {
+  const log = objectAt(json, '(root)');
+  const runs = arrayAt(log.runs, 'runs');
+  const out: ParsedFinding[] = [];
+  runs.forEach((runValue, r) => {
+    const run = objectAt(runValue, `runs[${r}]`);
+    const tool = objectAt(run.tool, `runs[${r}].tool`);
+    const driver = objectAt(tool.driver, `runs[${r}].tool.driver`);
+    const driverName = optionalString(driver.name, `runs[${r}].tool.driver.name`) ?? 'SARIF';
+    const { tool: toolName, kind } = toolOf(driverName);
+    const rules = [
+      ...optionalArrayAt(driver.rules, `runs[${r}].tool.driver.rules`),
+      ...optionalArrayAt(tool.extensions, `runs[${r}].tool.extensions`).flatMap((e) =>
+        isObject(e) ? optionalArrayAt(e.rules, `runs[${r}].tool.extensions[].rules`) : [],
+      ),
+    ].filter(isObject);
+    const ruleById = new Map<string, Json>();
+    for (const rule of rules) if (typeof rule.id === 'string') ruleById.set(rule.id, rule);
+    const driverRules = optionalArrayAt(driver.rules, `runs[${r}].tool.driver.rules`);
+    const artifacts = optionalArrayAt(run.artifacts, `runs[${r}].artifacts`);
+    const uriBaseIds: Record<string, string> = {};
+    if (isObject(run.originalUriBaseIds))
+      for (const [k, v] of Object.entries(run.originalUriBaseIds))
+        if (isObject(v) && typeof v.uri === 'string') uriBaseIds[k] = v.uri;
+    const paths = { ...ctx.paths, uriBaseIds };
+
+    optionalArrayAt(run.results, `runs[${r}].results`).forEach((resultValue, i) => {
+      const at = `runs[${r}].results[${i}]`;
+      const result = objectAt(resultValue, at);
+      if (result.kind === 'pass' || result.kind === 'notApplicable') return;
+      const ruleRef = isObject(result.rule) ? result.rule : undefined;
+      const ruleIndex = optionalNumber(result.ruleIndex ?? ruleRef?.index, `${at}.ruleIndex`);
+      const ruleId =
+        optionalString(result.ruleId, `${at}.ruleId`) ??
+        optionalString(ruleRef?.id, `${at}.rule.id`) ??
+        undefined;
+      const rule =
+        (ruleIndex !== undefined && isObject(driverRules[ruleIndex])
+          ? (driverRules[ruleIndex] as Json)
+          : undefined) ?? (ruleId ? ruleById.get(ruleId) : undefined);
+      const id = ruleId ?? optionalString(rule?.id, `${at}.rule.id`) ?? 'unknown-rule';
+      const ruleProps = isObject(rule?.properties) ? rule.properties : {};
+      const resultProps = isObject(result.properties) ? result.properties : {};
+      const defaultConfig = isObject(rule?.defaultConfiguration) ? rule.defaultConfiguration : {};
+      const level = (result.level ?? defaultConfig.level ?? 'warning') as string;
+
+      // security-severity (GitHub's convention) beats the level: it is what the scanner meant.
+      const secSev = optionalNumber(
+        resultProps['security-severity'] ?? ruleProps['security-severity'],
+        `${at}.properties.security-severity`,
+      );
+      let severity: Severity;
+      let originalSeverity: string;
+      if (secSev !== undefined) {
+        severity = severityFromScore(secSev);
+        originalSeverity = `security-severity ${secSev}`;
+      } else {
+        severity = result.kind === 'informational' ? 'INFO' : (severityFromSarifLevel(level) ?? 'MEDIUM');
+        originalSeverity = String(level);
+      }
+
+      const message = messageText(result.message, rule, `${at}.message`);
+      const loc0 = optionalArrayAt(result.locations, `${at}.locations`)[0];
+      let location: ParsedFinding['location'];
+      let logicalName: string | undefined;
+      if (isObject(loc0)) {
+        const physical = isObject(loc0.physicalLocation) ? loc0.physicalLocation : undefined;
+        if (physical) {
+          let artifact = isObject(physical.artifactLocation) ? physical.artifactLocation : {};
+          const index = optionalNumber(
+            artifact.index,
+            `${at}.locations[0].physicalLocation.artifactLocation.index`,
+          );
+          if (artifact.uri === undefined && index !== undefined && isObject(artifacts[index])) {
+            const a = artifacts[index] as Json;
+            if (isObject(a.location)) artifact = a.location;
+          }
+          const region = isObject(physical.region) ? physical.region : {};
+          const snippet = isObject(region.snippet)
+            ? optionalString(region.snippet.text, `${at}...snippet.text`)
+            : undefined;
+          location = ctx.location(
+            optionalString(artifact.uri, `${at}.locations[0].physicalLocation.artifactLocation.uri`),
+            {
+              startLine: lineAt(region.startLine, `${at}.locations[0].physicalLocation.region.startLine`),
+              endLine: lineAt(region.endLine, `${at}.locations[0].physicalLocation.region.endLine`),
+              startColumn: lineAt(region.startColumn, `${at}...region.startColumn`),
+              endColumn: lineAt(region.endColumn, `${at}...region.endColumn`),
+              snippet,
+            },
+            optionalString(artifact.uriBaseId, `${at}...artifactLocation.uriBaseId`),
+            paths,
+          );
+        }
+        const logical = optionalArrayAt(loc0.logicalLocations, `${at}.locations[0].logicalLocations`)[0];
+        if (isObject(logical))
+          logicalName = optionalString(logical.fullyQualifiedName ?? logical.name, `${at}...name`);
+      }
+
+      const ids = new Set<string>();
+      for (const tag of [...stringList(ruleProps.tags), ...stringList(resultProps.tags)]) {
+        if (/cwe/i.test(tag)) {
+          const c = cweId(tag);
+          if (c) ids.add(c);
+        } else if (/^(CVE|GHSA)-/i.test(tag)) ids.add(tag);
+      }
+      for (const c of [...stringList(ruleProps.cwe), ...stringList(ruleProps.cwes)]) {
+        const x = cweId(c);
+        if (x) ids.add(x);
+      }
+      for (const c of [...stringList(ruleProps.cve), ...stringList(ruleProps.cves)]) ids.add(c);
+      if (/^(CVE|GHSA)-/i.test(id)) ids.add(id);
+
+      const finding: ParsedFinding = {
+        tool: toolName,
+        kind,
+        ruleId: id,
+        title: textOf(rule?.shortDescription) ?? optionalString(rule?.name, `${at}.rule.name`) ?? id,
+        description: message,
+        severity,
+        originalSeverity,
+        vulnerabilityIds: sortIds(ids),
+      };
+      if (location) finding.location = location;
+      const helpUri = optionalString(rule?.helpUri, `${at}.rule.helpUri`);
+      if (helpUri) finding.helpUri = helpUri;
+      const help = textOf(rule?.help);
+      if (help) finding.remediation = help;
+      // Snyk's SARIF for open source and containers names the package as `name@version`.
+      if ((kind === 'dependency' || kind === 'container') && logicalName) {
+        const m = /^(.+)@([^@]+)$/.exec(logicalName);
+        finding.package = m ? { name: m[1]!, version: m[2]! } : { name: logicalName };
+      }
+      const fp = isObject(result.partialFingerprints)
+        ? result.partialFingerprints
+        : isObject(result.fingerprints)
+          ? result.fingerprints
+          : undefined;
+      if (fp) {
+        const parts = Object.keys(fp)
+          .sort()
+          .map((k) => `${k}=${String(fp[k])}`);
+        if (parts.length) finding.identity = parts.join('|');
+      }
+      const suppression = suppressionOf(result.suppressions);
+      if (suppression) finding.suppression = suppression;
+      out.push(finding);
+    });
+  });
+  return out;
+}
+
+function textOf(value: unknown): string | undefined {
+  if (!isObject(value)) return undefined;
+  const t = value.text ?? value.markdown;
+  return typeof t === 'string' && t.trim() ? t : undefined;
+}
+
+/** message.text, or the rule's messageStrings[id], with {0} placeholders filled in. */
+function messageText(value: unknown, rule: Json | undefined, field: string): string | undefined {
+  if (!isObject(value)) return undefined;
+  let text = optionalString(value.text, `${field}.text`);
+  if (text === undefined && typeof value.id === 'string' && isObject(rule?.messageStrings)) {
+    const template = rule.messageStrings[value.id];
+    if (isObject(template)) text = optionalString(template.text, `${field}.id`);
+  }
+  if (text === undefined) return undefined;
+  const args = stringList(value.arguments);
+  return text.replace(/\{(\d+)\}/g, (m, n: string) => args[Number(n)] ?? m);
+}
+
+/** SARIF §3.27.23: suppressed when at least one suppression is not rejected or under review. */
+function suppressionOf(value: unknown): ParsedFinding['suppression'] {
+  if (!Array.isArray(value)) return undefined;
+  const active = value.filter(isObject).find((s) => s.status === undefined || s.status === 'accepted');
+  if (!active) return undefined;
+  const props = isObject(active.properties) ? active.properties : {};
+  const expires = typeof props.expiration === 'string' ? props.expiration : undefined;
+  const by =
+    isObject(props.ignoredBy) && typeof props.ignoredBy.name === 'string' ? props.ignoredBy.name : undefined;
+  const reason =
+    (typeof active.justification === 'string' && active.justification) ||
+    (typeof props.category === 'string' && props.category) ||
+    `suppressed in the scanner (${typeof active.kind === 'string' ? active.kind : 'external'})`;
+  return {
+    source: 'scanner',
+    reason,
+    ...(expires ? { expires } : {}),
+    ...(by ? { approvedBy: by } : {}),
+  };
+}

@@ -1,0 +1,195 @@
+import type { FindingKind, ParsedFinding } from '../model/finding.js';
+import { severityFromWord } from '../model/severity.js';
+import {
+  arrayAt,
+  isObject,
+  lineAt,
+  objectAt,
+  optionalArrayAt,
+  optionalNumber,
+  optionalString,
+  ReportFieldError,
+  stringAt,
+  stringList,
+  type Json,
+} from './field-error.js';
+import { cweId, sortIds, type ParseContext } from './parse-context.js';
+
+const isProject = (v: unknown): v is Json =>
+  isObject(v) && Array.isArray(v.vulnerabilities) && !('infrastructureAsCodeIssues' in v);
+const isIacProject = (v: unknown): v is Json => isObject(v) && Array.isArray(v.infrastructureAsCodeIssues);
+
+/** `snyk test --json` / `snyk container test --json`: one object, or an array with --all-projects. */
+export function isSnykTest(json: unknown): boolean {
+  return isProject(json) || (Array.isArray(json) && json.length > 0 && json.every(isProject));
+}
+
+/** `snyk iac test --json`: one object per file, alone or in an array. */
+export function isSnykIac(json: unknown): boolean {
+  return isIacProject(json) || (Array.isArray(json) && json.length > 0 && json.every(isIacProject));
+}
+
+export function parseSnykTest(json: unknown, ctx: ParseContext): ParsedFinding[] {
+  const projects = Array.isArray(json) ? json : [json];
+  return projects.flatMap((p, i) => {
+    const at = Array.isArray(json) ? `[${i}]` : '';
+    const project = objectAt(p, at || '(root)');
+    const container =
+      isObject(project.docker) || String(project.projectName ?? '').startsWith('docker-image|');
+    const out = parseProject(project, at, ctx, container ? 'container' : 'dependency');
+    // Container scans list the image's application dependencies (jars, go binaries…) as sub-projects.
+    optionalArrayAt(project.applications, `${at}.applications`).forEach((app, j) =>
+      out.push(
+        ...parseProject(
+          objectAt(app, `${at}.applications[${j}]`),
+          `${at}.applications[${j}]`,
+          ctx,
+          'container',
+        ),
+      ),
+    );
+    return out;
+  });
+}
+
+function parseProject(project: Json, at: string, ctx: ParseContext, kind: FindingKind): ParsedFinding[] {
+  const tool = kind === 'container' ? 'snyk-container' : 'snyk-open-source';
+  const prefix = at ? `${at}.` : '';
+  const vulns = arrayAt(project.vulnerabilities, `${prefix}vulnerabilities`);
+  const ignored = isObject(project.filtered)
+    ? optionalArrayAt(project.filtered.ignore, `${prefix}filtered.ignore`)
+    : [];
+  // The manifest is a repository path for open source; for containers it is a path inside the image.
+  const manifest =
+    kind === 'dependency'
+      ? optionalString(project.displayTargetFile ?? project.targetFile, `${prefix}displayTargetFile`)
+      : undefined;
+  const location = manifest ? ctx.location(manifest) : undefined;
+  const byKey = new Map<string, ParsedFinding>();
+  const read = (value: unknown, field: string, isIgnored: boolean) => {
+    const v = objectAt(value, field);
+    const id = stringAt(v.id, `${field}.id`);
+    const name = stringAt(v.packageName ?? v.name, `${field}.packageName`);
+    const version = optionalString(v.version, `${field}.version`);
+    const word = optionalString(v.severityWithCritical ?? v.severity, `${field}.severity`);
+    const severity = severityFromWord(word);
+    if (!severity)
+      throw new ReportFieldError(`${field}.severity`, 'critical, high, medium or low', v.severity);
+    const from = stringList(v.from);
+    const key = `${id}|${name}|${version ?? ''}`;
+    const existing = byKey.get(key);
+    if (existing) {
+      // The same issue in the same package version reached by another dependency path.
+      if (from.length) existing.package!.dependencyPaths!.push(from);
+      return;
+    }
+    const identifiers = isObject(v.identifiers) ? v.identifiers : {};
+    const ids = [
+      ...stringList(identifiers.CVE),
+      ...stringList(identifiers.GHSA),
+      ...stringList(identifiers.CWE).map((c) => cweId(c) ?? c),
+      id,
+    ];
+    const fixedIn = stringList(v.fixedIn);
+    const fixedVersion =
+      optionalString(v.nearestFixedInVersion, `${field}.nearestFixedInVersion`) ?? fixedIn[0];
+    const finding: ParsedFinding = {
+      tool,
+      kind,
+      ruleId: id,
+      title: optionalString(v.title, `${field}.title`) ?? id,
+      severity,
+      originalSeverity: word!,
+      vulnerabilityIds: sortIds(ids),
+      package: {
+        name,
+        ...(version ? { version } : {}),
+        ...(fixedVersion ? { fixedVersion } : {}),
+        ...(typeof (v.packageManager ?? project.packageManager) === 'string'
+          ? { ecosystem: String(v.packageManager ?? project.packageManager) }
+          : {}),
+        dependencyPaths: from.length ? [from] : [],
+      },
+      helpUri: `https://security.snyk.io/vuln/${encodeURIComponent(id)}`,
+    };
+    const description = optionalString(v.description, `${field}.description`);
+    if (description) finding.description = description;
+    const score = optionalNumber(v.cvssScore, `${field}.cvssScore`);
+    if (score !== undefined) {
+      const vector = optionalString(v.CVSSv3, `${field}.CVSSv3`);
+      finding.cvss = { score, ...(vector ? { vector } : {}) };
+    }
+    const upgrade = stringList(v.upgradePath).filter(Boolean);
+    if (fixedVersion)
+      finding.remediation = upgrade.length
+        ? `Upgrade to ${upgrade[upgrade.length > 1 ? 1 : 0]} (fixed in ${fixedVersion}).`
+        : `Upgrade ${name} to ${fixedVersion} or later.`;
+    if (location) finding.location = location;
+    if (isIgnored || v.isIgnored === true)
+      finding.suppression = { source: 'scanner', reason: ignoreReason(v) };
+    byKey.set(key, finding);
+  };
+  vulns.forEach((v, i) => read(v, `${prefix}vulnerabilities[${i}]`, false));
+  ignored.forEach((v, i) => read(v, `${prefix}filtered.ignore[${i}]`, true));
+  return [...byKey.values()];
+}
+
+function ignoreReason(v: Json): string {
+  const filtered = isObject(v.filtered) ? v.filtered : undefined;
+  const first = filtered && Array.isArray(filtered.ignored) ? filtered.ignored[0] : undefined;
+  if (isObject(first) && typeof first.reason === 'string' && first.reason) return first.reason;
+  return 'ignored in the Snyk policy';
+}
+
+export function parseSnykIac(json: unknown, ctx: ParseContext): ParsedFinding[] {
+  const files = Array.isArray(json) ? json : [json];
+  return files.flatMap((f, i) => {
+    const at = Array.isArray(json) ? `[${i}].` : '';
+    const file = objectAt(f, at ? `[${i}]` : '(root)');
+    const target = optionalString(file.targetFile, `${at}targetFile`);
+    return arrayAt(file.infrastructureAsCodeIssues, `${at}infrastructureAsCodeIssues`).map(
+      (issueValue, j) => {
+        const field = `${at}infrastructureAsCodeIssues[${j}]`;
+        const issue = objectAt(issueValue, field);
+        const id = stringAt(issue.publicId ?? issue.id, `${field}.publicId`);
+        const word = optionalString(issue.severity, `${field}.severity`);
+        const severity = severityFromWord(word);
+        if (!severity)
+          throw new ReportFieldError(`${field}.severity`, 'critical, high, medium or low', issue.severity);
+        const desc = isObject(issue.iacDescription) ? issue.iacDescription : {};
+        const resource = Array.isArray(issue.path)
+          ? issue.path.map(String).join('.')
+          : optionalString(issue.msg, `${field}.msg`);
+        const finding: ParsedFinding = {
+          tool: 'snyk-iac',
+          kind: 'iac',
+          ruleId: id,
+          title: optionalString(issue.title, `${field}.title`) ?? id,
+          description: [
+            desc.issue ?? issue.issue,
+            desc.impact ?? issue.impact,
+            resource ? `Resource: ${resource}` : '',
+          ]
+            .filter((s) => typeof s === 'string' && s)
+            .join('\n\n'),
+          severity,
+          originalSeverity: word!,
+          vulnerabilityIds: [id],
+          // lineNumber -1 means Snyk could not place it: the file is still known.
+          ...(resource ? { identity: resource } : {}),
+        };
+        const location = target
+          ? ctx.location(target, { startLine: lineAt(issue.lineNumber, `${field}.lineNumber`) })
+          : undefined;
+        if (location) finding.location = location;
+        const resolve = desc.resolve ?? issue.resolve;
+        if (typeof resolve === 'string' && resolve) finding.remediation = resolve;
+        const doc = optionalString(issue.documentation, `${field}.documentation`);
+        if (doc) finding.helpUri = doc;
+        if (issue.isIgnored === true)
+          finding.suppression = { source: 'scanner', reason: 'ignored in the Snyk policy' };
+        return finding;
+      },
+    );
+  });
+}

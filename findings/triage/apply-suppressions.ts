@@ -1,0 +1,71 @@
+import picomatch from 'picomatch';
+import type { SuppressionRule } from '../config/repo-config.js';
+import type { Finding } from '../model/finding.js';
+
+/** Which field of a suppression matched, or undefined. Every matcher given must match. */
+function matches(rule: SuppressionRule, f: Finding): string | undefined {
+  const matched: string[] = [];
+  if (rule.fingerprint) {
+    if (rule.fingerprint !== f.fingerprint) return undefined;
+    matched.push('fingerprint');
+  }
+  if (rule.rule) {
+    if (rule.rule !== f.ruleId && !f.sources.some((s) => s.ruleId === rule.rule)) return undefined;
+    matched.push('rule');
+  }
+  if (rule.vulnerability) {
+    const want = rule.vulnerability.toUpperCase();
+    if (!f.vulnerabilityIds.some((id) => id.toUpperCase() === want)) return undefined;
+    matched.push('vulnerability');
+  }
+  if (rule.package) {
+    // "name" or "name@version"
+    const [name, version] = rule.package.startsWith('@')
+      ? [rule.package.split('@').slice(0, 2).join('@'), rule.package.split('@')[2]]
+      : rule.package.split('@');
+    if (!f.package || f.package.name !== name || (version && f.package.version !== version)) return undefined;
+    matched.push('package');
+  }
+  if (rule.path) {
+    if (!f.location || !picomatch.isMatch(f.location.path, rule.path, { dot: true })) return undefined;
+    matched.push('path');
+  }
+  return matched.join('+');
+}
+
+/**
+ * Applies `.github/pipewarden.yml` suppressions. An expired one stops suppressing and is reported;
+ * one that matches nothing is reported too, so stale entries get cleaned up.
+ */
+export function applySuppressions(
+  findings: Finding[],
+  rules: SuppressionRule[],
+  today = new Date(),
+): { warnings: string[] } {
+  const warnings: string[] = [];
+  const day = today.toISOString().slice(0, 10);
+  rules.forEach((rule, i) => {
+    const label = `suppressions[${i}] (${rule.reason})`;
+    let hits = 0;
+    for (const f of findings) {
+      const how = matches(rule, f);
+      if (!how) continue;
+      hits++;
+      if (rule.expires && rule.expires < day) continue;
+      if (f.suppression?.source === 'config') continue;
+      f.suppression = {
+        source: 'config',
+        reason: rule.reason,
+        matchedBy: how,
+        ...(rule.expires ? { expires: rule.expires } : {}),
+        ...(rule.approvedBy ? { approvedBy: rule.approvedBy } : {}),
+      };
+    }
+    if (rule.expires && rule.expires < day)
+      warnings.push(
+        `${label} expired on ${rule.expires}: it no longer suppresses ${hits} finding(s); renew or remove it`,
+      );
+    else if (hits === 0) warnings.push(`${label} matches no finding; remove it if the issue is gone`);
+  });
+  return { warnings };
+}
