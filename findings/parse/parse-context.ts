@@ -49,7 +49,10 @@ export function sortIds(ids: Iterable<string>): string[] {
   for (const raw of ids) {
     const id = raw.trim();
     if (!id) continue;
-    seen.add(/^(cve|ghsa|cwe)-/i.test(id) ? id.toUpperCase().replace(/^GHSA/, 'GHSA') : id);
+    // CVE and CWE ids are upper-case; GHSA ids are canonically lower-case after the prefix.
+    if (/^(cve|cwe)-/i.test(id)) seen.add(id.toUpperCase());
+    else if (/^ghsa-/i.test(id)) seen.add(`GHSA-${id.slice(5).toLowerCase()}`);
+    else seen.add(id);
   }
   const rank = (id: string) =>
     id.startsWith('CVE-') ? 0 : id.startsWith('GHSA-') ? 1 : id.startsWith('CWE-') ? 3 : 2;

@@ -146,6 +146,12 @@ export function parseSarif(json: unknown, ctx: ParseContext): ParsedFinding[] {
       }
       for (const c of [...stringList(ruleProps.cve), ...stringList(ruleProps.cves)]) ids.add(c);
       if (/^(CVE|GHSA)-/i.test(id)) ids.add(id);
+      if (kind === 'dependency' || kind === 'container') {
+        // Snyk's SARIF names the vulnerability by its rule id and the CVEs only in the rule's description.
+        ids.add(id);
+        for (const cve of (textOf(rule?.fullDescription) ?? '').match(/CVE-\d{4}-\d{4,}/g) ?? [])
+          ids.add(cve);
+      }
 
       const finding: ParsedFinding = {
         tool: toolName,

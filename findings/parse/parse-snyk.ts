@@ -15,8 +15,13 @@ import {
 } from './field-error.js';
 import { cweId, sortIds, type ParseContext } from './parse-context.js';
 
+// Snyk projects always say how they were resolved; CycloneDX documents also carry `vulnerabilities`.
 const isProject = (v: unknown): v is Json =>
-  isObject(v) && Array.isArray(v.vulnerabilities) && !('infrastructureAsCodeIssues' in v);
+  isObject(v) &&
+  Array.isArray(v.vulnerabilities) &&
+  !('infrastructureAsCodeIssues' in v) &&
+  !('bomFormat' in v) &&
+  ('packageManager' in v || 'dependencyCount' in v || 'ok' in v);
 const isIacProject = (v: unknown): v is Json => isObject(v) && Array.isArray(v.infrastructureAsCodeIssues);
 
 /** `snyk test --json` / `snyk container test --json`: one object, or an array with --all-projects. */
