@@ -4,7 +4,7 @@ import { buildProgram } from './program.js';
 
 /** Runs the CLI and returns the exit code: 0 ok / gate passed, 1 gate failed, 2 bad input, 3 a service failed. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram().exitOverride();
+  const program = buildProgram();
   try {
     process.exitCode = 0;
     await program.parseAsync(argv, { from: 'user' });
@@ -14,7 +14,8 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version end here with code 0; usage errors were already printed by commander.
       return error.exitCode === 0 ? 0 : 2;
     }
-    if (debugEnabled()) console.error(error);
+    if (debugEnabled())
+      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     else process.stderr.write(`${errorMessage(error)}\n`);
     return error instanceof PipewardenError ? error.exitCode : 3;
   }

@@ -41,6 +41,8 @@ export function buildProgram(): Command {
     )
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
+    // Throw instead of exiting, so main() decides the exit code; subcommands inherit it when created after.
+    .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str) });
 
   addAnalyzeOptions(
