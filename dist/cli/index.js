@@ -2510,7 +2510,7 @@ exports.basename = (path, { windows } = {}) => {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3385);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7272);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -2519,7 +2519,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3385:
+/***/ 7272:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -2584,8 +2584,43 @@ function debugEnabled(env = process.env) {
 /** pipewarden's version, written into every findings document and tool driver (kept in step with package.json by a test). */
 const VERSION = '0.1.0';
 
+;// CONCATENATED MODULE: ./findings/render/render-json.ts
+const CHUNK = 1 << 20;
+function* arrayChunks(items, indent) {
+    if (items.length === 0) {
+        yield '[]';
+        return;
+    }
+    let buf = '[\n';
+    for (let i = 0; i < items.length; i++) {
+        buf += indent + JSON.stringify(items[i]) + (i + 1 < items.length ? ',\n' : '\n');
+        if (buf.length >= CHUNK) {
+            yield buf;
+            buf = '';
+        }
+    }
+    yield buf + indent.slice(2) + ']';
+}
+/**
+ * The findings document as JSON, streamed: the envelope is indented for people, each finding is one line.
+ * A 100,000-finding document never becomes one giant string (memory stays near the findings themselves).
+ */
+function* renderJsonChunks(doc) {
+    const F = '\u0000findings\u0000';
+    const X = '\u0000fixed\u0000';
+    const envelope = JSON.stringify({ ...doc, findings: F, fixed: X }, null, 2);
+    const [beforeFindings, rest] = envelope.split(JSON.stringify(F));
+    const [between, after] = rest.split(JSON.stringify(X));
+    yield beforeFindings;
+    yield* arrayChunks(doc.findings, '    ');
+    yield between;
+    yield* arrayChunks(doc.fixed, '    ');
+    yield after + '\n';
+}
+
 ;// CONCATENATED MODULE: ./findings/render/renderers.ts
-const renderJson = (doc) => JSON.stringify(doc, null, 2) + '\n';
+
+const renderJson = (doc) => renderJsonChunks(doc);
 /** `pipewarden report --format <id>`: every output format, by name. */
 const RENDERERS = new Map([['json', renderJson]]);
 
@@ -12315,7 +12350,8 @@ const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(im
 const sha = (text) => (0,external_node_crypto_namespaceObject.createHash)('sha256').update(text).digest('hex').slice(0, 32);
 /** Line numbers never enter a fingerprint: findings keep their identity when code above them moves. */
 function normalizeText(text) {
-    return (text ?? '').replace(/\s+/g, ' ').replace(/\d+/g, '#').trim().toLowerCase();
+    // The opening of a message identifies it; hashing whole advisories would cost time for nothing.
+    return (text ?? '').slice(0, 400).replace(/\s+/g, ' ').replace(/\d+/g, '#').trim().toLowerCase();
 }
 /**
  * The identity of a finding, independent of the tool for dependencies (so Snyk and Inspector agree on
@@ -12345,28 +12381,47 @@ function fingerprintAll(parsed, file) {
     const byLine = parsed
         .map((f, i) => ({ f, i }))
         .sort((a, b) => (a.f.location?.startLine ?? 0) - (b.f.location?.startLine ?? 0) || a.i - b.i);
-    const out = new Array(parsed.length);
-    for (const { f, i } of byLine) {
+    // Parsed findings are fresh objects: complete them in place rather than copying 100,000 of them.
+    for (const { f } of byLine) {
         const key = identityKey(f);
         const isPackage = key.startsWith('pkg|');
         const n = seen.get(key) ?? 0;
         seen.set(key, n + 1);
-        const { identity: _identity, ...rest } = f;
         const source = { tool: f.tool, ruleId: f.ruleId, originalSeverity: f.originalSeverity };
         if (file)
             source.file = file;
-        out[i] = { ...rest, fingerprint: sha(isPackage || n === 0 ? key : `${key}#${n}`), sources: [source] };
+        const done = f;
+        done.fingerprint = sha(isPackage || n === 0 ? key : `${key}#${n}`);
+        done.sources = [source];
+        done.identity = undefined;
     }
+    const out = parsed;
     return out;
 }
-/** Merges findings that share a fingerprint: one finding, every source listed, the worst severity kept. */
+/**
+ * Merges findings that share a fingerprint: one finding, every source listed, the worst severity kept.
+ * Only findings that absorb another are copied; the rest are returned as they are (no copy of 100,000 objects).
+ */
 function mergeFindings(findings) {
     const byFp = new Map();
+    const copied = new Set();
     for (const f of findings) {
-        const existing = byFp.get(f.fingerprint);
+        let existing = byFp.get(f.fingerprint);
         if (!existing) {
-            byFp.set(f.fingerprint, { ...f, sources: [...f.sources], vulnerabilityIds: [...f.vulnerabilityIds] });
+            byFp.set(f.fingerprint, f);
             continue;
+        }
+        if (!copied.has(existing)) {
+            existing = {
+                ...existing,
+                sources: [...existing.sources],
+                vulnerabilityIds: [...existing.vulnerabilityIds],
+                ...(existing.package
+                    ? { package: { ...existing.package, dependencyPaths: [...(existing.package.dependencyPaths ?? [])] } }
+                    : {}),
+            };
+            copied.add(existing);
+            byFp.set(f.fingerprint, existing);
         }
         for (const s of f.sources)
             if (!existing.sources.some((e) => e.tool === s.tool && e.ruleId === s.ruleId && e.file === s.file))
@@ -12524,21 +12579,24 @@ function evaluateGate(findings, policy, problems) {
 
 
 
-/** Deterministic order: worst first, new before existing, then by place. */
+// Code-unit order, not locale order: the same on every machine, and far cheaper on 100,000 findings.
+const cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+/** Deterministic order: worst first, unsuppressed first, new before existing, then by place. */
 function compareFindings(a, b) {
     return (compareSeverity(a.severity, b.severity) ||
         Number(!!a.suppression) - Number(!!b.suppression) ||
         (a.status === 'new' ? 0 : 1) - (b.status === 'new' ? 0 : 1) ||
-        (a.location?.path ?? '~').localeCompare(b.location?.path ?? '~') ||
+        cmp(a.location?.path ?? '\uffff', b.location?.path ?? '\uffff') ||
         (a.location?.startLine ?? 0) - (b.location?.startLine ?? 0) ||
-        (a.package?.name ?? '').localeCompare(b.package?.name ?? '') ||
-        a.ruleId.localeCompare(b.ruleId) ||
-        a.fingerprint.localeCompare(b.fingerprint));
+        cmp(a.package?.name ?? '', b.package?.name ?? '') ||
+        cmp(a.ruleId, b.ruleId) ||
+        cmp(a.fingerprint, b.fingerprint));
 }
 function buildDocument(options) {
     const now = options.now ?? new Date();
     const warnings = options.reports.flatMap((r) => r.warnings);
-    const findings = mergeFindings(options.reports.flatMap((r) => r.findings));
+    // Suppressions and the baseline mark findings in place: work on copies so a report can be built twice.
+    const findings = mergeFindings(options.reports.flatMap((r) => r.findings)).map((f) => ({ ...f }));
     warnings.push(...applySuppressions(findings, options.config.suppressions, now).warnings);
     let fixed = [];
     if (options.baseline) {
@@ -13808,6 +13866,32 @@ function checkDocument(doc, file) {
     });
 }
 
+;// CONCATENATED MODULE: external "node:v8"
+const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
+;// CONCATENATED MODULE: external "node:vm"
+const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:vm");
+;// CONCATENATED MODULE: ./findings/parse/reclaim-memory.ts
+
+
+let gc = null;
+/**
+ * Collects garbage between large reports. V8 lets the heap grow long before collecting, so a 90 MB
+ * report's parse tree would still be resident while the next one is parsed; on a small CodeBuild
+ * instance that is the difference between fitting and not. Only called after large inputs.
+ */
+function reclaimMemory() {
+    if (gc === null) {
+        try {
+            (0,external_node_v8_namespaceObject.setFlagsFromString)('--expose-gc');
+            gc = (0,external_node_vm_namespaceObject.runInNewContext)('gc');
+        }
+        catch {
+            gc = undefined;
+        }
+    }
+    gc?.();
+}
+
 ;// CONCATENATED MODULE: ./findings/cli/scan-context.ts
 /** `owner/name` from a GitHub clone URL (CodeBuild's CODEBUILD_SOURCE_REPO_URL). */
 function repoFromUrl(url) {
@@ -13857,12 +13941,15 @@ function accountFromBuildArn(arn) {
 
 
 
+
 function parseSeverity(value, flag) {
     const s = value.toUpperCase();
     if (!SEVERITIES.includes(s))
         throw new PipewardenError(`${flag} ${value}: not a severity; use one of ${SEVERITIES.map((x) => x.toLowerCase()).join(', ')}`);
     return s;
 }
+/** Above this size a report's parse tree is worth collecting before the next one is read. */
+const LARGE_REPORT = 16 * 1024 * 1024;
 async function exists(file) {
     return (0,promises_namespaceObject.access)(file).then(() => true, () => false);
 }
@@ -13891,6 +13978,8 @@ async function analyzeReports(files, flags, options, env = process.env) {
             continue;
         }
         reports.push(await loadReport(file, paths));
+        if ((await (0,promises_namespaceObject.stat)(file)).size > LARGE_REPORT)
+            reclaimMemory();
     }
     let baseline;
     if (flags.baseline) {
@@ -13914,20 +14003,36 @@ async function analyzeReports(files, flags, options, env = process.env) {
     });
 }
 
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./findings/cli/write-output.ts
 
 
 
-/** Writes a whole file or nothing: a temporary file next to it, renamed into place. */
+
+async function writeAll(stream, content) {
+    for (const chunk of typeof content === 'string' ? [content] : content) {
+        if (!stream.write(chunk))
+            await new Promise((resolve) => stream.once('drain', resolve));
+    }
+}
+/** Writes a whole file or nothing: a temporary file next to it, renamed into place once complete. */
 async function writeFileAtomic(file, content) {
     const tmp = `${file}.${process.pid}.tmp`;
+    let stream;
     try {
         await (0,promises_namespaceObject.mkdir)((0,external_node_path_.dirname)(file), { recursive: true });
-        await (0,promises_namespaceObject.writeFile)(tmp, content);
+        stream = (0,external_node_fs_.createWriteStream)(tmp);
+        const failed = new Promise((_, reject) => stream.once('error', reject));
+        await Promise.race([writeAll(stream, content), failed]);
+        await Promise.race([new Promise((resolve) => stream.end(resolve)), failed]);
         await (0,promises_namespaceObject.rename)(tmp, file);
     }
     catch (error) {
+        stream?.destroy();
         await (0,promises_namespaceObject.rm)(tmp, { force: true });
+        if (error instanceof PipewardenError)
+            throw error;
         throw new PipewardenError(`${file}: cannot write the output (${error.code ?? 'error'}); check --out`, {
             cause: error,
         });
@@ -13937,7 +14042,7 @@ async function writeOutput(out, content) {
     if (out)
         await writeFileAtomic(out, content);
     else
-        await new Promise((resolve, reject) => process.stdout.write(content, (e) => (e ? reject(e) : resolve())));
+        await writeAll(process.stdout, content);
 }
 
 ;// CONCATENATED MODULE: ./findings/cli/commands/gate.ts

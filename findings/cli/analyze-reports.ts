@@ -1,4 +1,4 @@
-import { access } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_CONFIG, loadRepoConfig, type RepoConfig } from '../config/repo-config.js';
 import { buildDocument } from '../document/build-document.js';
@@ -6,6 +6,7 @@ import { PipewardenError } from '../errors.js';
 import type { FindingsDocument } from '../model/finding.js';
 import { SEVERITIES, type Severity } from '../model/severity.js';
 import { loadReport, type LoadedReport } from '../parse/load-report.js';
+import { reclaimMemory } from '../parse/reclaim-memory.js';
 import { scanContext } from './scan-context.js';
 
 /** The options shared by `report`, `gate` and `publish`: inputs, baseline, config and context. */
@@ -30,6 +31,9 @@ export function parseSeverity(value: string, flag: string): Severity {
     );
   return s as Severity;
 }
+
+/** Above this size a report's parse tree is worth collecting before the next one is read. */
+const LARGE_REPORT = 16 * 1024 * 1024;
 
 async function exists(file: string): Promise<boolean> {
   return access(file).then(
@@ -70,6 +74,7 @@ export async function analyzeReports(
       continue;
     }
     reports.push(await loadReport(file, paths));
+    if ((await stat(file)).size > LARGE_REPORT) reclaimMemory();
   }
   let baseline: LoadedReport | undefined;
   if (flags.baseline) {

@@ -1,16 +1,30 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { Writable } from 'node:stream';
 import { PipewardenError } from '../errors.js';
 
-/** Writes a whole file or nothing: a temporary file next to it, renamed into place. */
-export async function writeFileAtomic(file: string, content: string): Promise<void> {
+async function writeAll(stream: Writable, content: string | Iterable<string>): Promise<void> {
+  for (const chunk of typeof content === 'string' ? [content] : content) {
+    if (!stream.write(chunk)) await new Promise<void>((resolve) => stream.once('drain', resolve));
+  }
+}
+
+/** Writes a whole file or nothing: a temporary file next to it, renamed into place once complete. */
+export async function writeFileAtomic(file: string, content: string | Iterable<string>): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;
+  let stream: WriteStream | undefined;
   try {
     await mkdir(dirname(file), { recursive: true });
-    await writeFile(tmp, content);
+    stream = createWriteStream(tmp);
+    const failed = new Promise<never>((_, reject) => stream!.once('error', reject));
+    await Promise.race([writeAll(stream, content), failed]);
+    await Promise.race([new Promise<void>((resolve) => stream!.end(resolve)), failed]);
     await rename(tmp, file);
   } catch (error) {
+    stream?.destroy();
     await rm(tmp, { force: true });
+    if (error instanceof PipewardenError) throw error;
     throw new PipewardenError(
       `${file}: cannot write the output (${(error as NodeJS.ErrnoException).code ?? 'error'}); check --out`,
       {
@@ -20,10 +34,10 @@ export async function writeFileAtomic(file: string, content: string): Promise<vo
   }
 }
 
-export async function writeOutput(out: string | undefined, content: string): Promise<void> {
+export async function writeOutput(
+  out: string | undefined,
+  content: string | Iterable<string>,
+): Promise<void> {
   if (out) await writeFileAtomic(out, content);
-  else
-    await new Promise<void>((resolve, reject) =>
-      process.stdout.write(content, (e) => (e ? reject(e) : resolve())),
-    );
+  else await writeAll(process.stdout, content);
 }

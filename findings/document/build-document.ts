@@ -19,24 +19,28 @@ export interface BuildOptions {
   now?: Date;
 }
 
-/** Deterministic order: worst first, new before existing, then by place. */
+// Code-unit order, not locale order: the same on every machine, and far cheaper on 100,000 findings.
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Deterministic order: worst first, unsuppressed first, new before existing, then by place. */
 export function compareFindings(a: Finding, b: Finding): number {
   return (
     compareSeverity(a.severity, b.severity) ||
     Number(!!a.suppression) - Number(!!b.suppression) ||
     (a.status === 'new' ? 0 : 1) - (b.status === 'new' ? 0 : 1) ||
-    (a.location?.path ?? '~').localeCompare(b.location?.path ?? '~') ||
+    cmp(a.location?.path ?? '\uffff', b.location?.path ?? '\uffff') ||
     (a.location?.startLine ?? 0) - (b.location?.startLine ?? 0) ||
-    (a.package?.name ?? '').localeCompare(b.package?.name ?? '') ||
-    a.ruleId.localeCompare(b.ruleId) ||
-    a.fingerprint.localeCompare(b.fingerprint)
+    cmp(a.package?.name ?? '', b.package?.name ?? '') ||
+    cmp(a.ruleId, b.ruleId) ||
+    cmp(a.fingerprint, b.fingerprint)
   );
 }
 
 export function buildDocument(options: BuildOptions): FindingsDocument {
   const now = options.now ?? new Date();
   const warnings = options.reports.flatMap((r) => r.warnings);
-  const findings = mergeFindings(options.reports.flatMap((r) => r.findings));
+  // Suppressions and the baseline mark findings in place: work on copies so a report can be built twice.
+  const findings = mergeFindings(options.reports.flatMap((r) => r.findings)).map((f) => ({ ...f }));
   warnings.push(...applySuppressions(findings, options.config.suppressions, now).warnings);
   let fixed: Finding[] = [];
   if (options.baseline) {

@@ -6,7 +6,8 @@ const sha = (text: string) => createHash('sha256').update(text).digest('hex').sl
 
 /** Line numbers never enter a fingerprint: findings keep their identity when code above them moves. */
 function normalizeText(text: string | undefined): string {
-  return (text ?? '').replace(/\s+/g, ' ').replace(/\d+/g, '#').trim().toLowerCase();
+  // The opening of a message identifies it; hashing whole advisories would cost time for nothing.
+  return (text ?? '').slice(0, 400).replace(/\s+/g, ' ').replace(/\d+/g, '#').trim().toLowerCase();
 }
 
 /**
@@ -40,28 +41,52 @@ export function fingerprintAll(parsed: ParsedFinding[], file?: string): Finding[
   const byLine = parsed
     .map((f, i) => ({ f, i }))
     .sort((a, b) => (a.f.location?.startLine ?? 0) - (b.f.location?.startLine ?? 0) || a.i - b.i);
-  const out: Finding[] = new Array(parsed.length);
-  for (const { f, i } of byLine) {
+  // Parsed findings are fresh objects: complete them in place rather than copying 100,000 of them.
+  for (const { f } of byLine) {
     const key = identityKey(f);
     const isPackage = key.startsWith('pkg|');
     const n = seen.get(key) ?? 0;
     seen.set(key, n + 1);
-    const { identity: _identity, ...rest } = f;
     const source: FindingSource = { tool: f.tool, ruleId: f.ruleId, originalSeverity: f.originalSeverity };
     if (file) source.file = file;
-    out[i] = { ...rest, fingerprint: sha(isPackage || n === 0 ? key : `${key}#${n}`), sources: [source] };
+    const done = f as ParsedFinding & Finding;
+    done.fingerprint = sha(isPackage || n === 0 ? key : `${key}#${n}`);
+    done.sources = [source];
+    done.identity = undefined;
   }
+  const out = parsed as Finding[];
   return out;
 }
 
-/** Merges findings that share a fingerprint: one finding, every source listed, the worst severity kept. */
+/**
+ * Merges findings that share a fingerprint: one finding, every source listed, the worst severity kept.
+ * Only findings that absorb another are copied; the rest are returned as they are (no copy of 100,000 objects).
+ */
 export function mergeFindings(findings: Finding[]): Finding[] {
   const byFp = new Map<string, Finding>();
+  const copied = new Set<Finding>();
   for (const f of findings) {
-    const existing = byFp.get(f.fingerprint);
+    let existing = byFp.get(f.fingerprint);
     if (!existing) {
-      byFp.set(f.fingerprint, { ...f, sources: [...f.sources], vulnerabilityIds: [...f.vulnerabilityIds] });
+      byFp.set(f.fingerprint, f);
       continue;
+    }
+    if (!copied.has(existing)) {
+      existing = {
+        ...existing,
+        sources: [...existing.sources],
+        vulnerabilityIds: [...existing.vulnerabilityIds],
+        ...(existing.package
+          ? {
+              package: {
+                ...existing.package,
+                dependencyPaths: [...(existing.package.dependencyPaths ?? [])],
+              },
+            }
+          : {}),
+      };
+      copied.add(existing);
+      byFp.set(f.fingerprint, existing);
     }
     for (const s of f.sources)
       if (!existing.sources.some((e) => e.tool === s.tool && e.ruleId === s.ruleId && e.file === s.file))

@@ -1,4 +1,5 @@
 import type { FindingsDocument } from '../model/finding.js';
+import { renderJsonChunks } from './render-json.js';
 
 /** What every renderer gets besides the document. */
 export interface RenderOptions {
@@ -9,9 +10,10 @@ export interface RenderOptions {
   max?: number;
 }
 
-export type Renderer = (doc: FindingsDocument, options: RenderOptions) => string;
+/** A whole string, or chunks for outputs that can be larger than is wise to hold at once. */
+export type Renderer = (doc: FindingsDocument, options: RenderOptions) => string | Iterable<string>;
 
-export const renderJson: Renderer = (doc) => JSON.stringify(doc, null, 2) + '\n';
+export const renderJson: Renderer = (doc) => renderJsonChunks(doc);
 
 /** `pipewarden report --format <id>`: every output format, by name. */
 export const RENDERERS = new Map<string, Renderer>([['json', renderJson]]);
