@@ -29,10 +29,14 @@ for (const name of wanted.length ? wanted : Object.keys(targets)) {
   // Keep nested targets (dist/action/post) when rebuilding their parent.
   for (const f of ['index.js', 'licenses.txt', 'package.json']) rmSync(join(out, f), { force: true });
   mkdirSync(out, { recursive: true });
-  execFileSync(process.execPath, [ncc, 'build', target.entry, '-o', target.out, '--license', 'licenses.txt', '-q'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [ncc, 'build', target.entry, '-o', target.out, '--license', 'licenses.txt', '-q'],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
   // The bundles are ESM; say so next to them so they run even when copied out of this package.
   writeFileSync(join(out, 'package.json'), '{ "type": "module" }\n');
   console.log(`bundle: ${name} → ${target.out}/index.js`);
