@@ -12417,7 +12417,12 @@ function mergeFindings(findings) {
                 sources: [...existing.sources],
                 vulnerabilityIds: [...existing.vulnerabilityIds],
                 ...(existing.package
-                    ? { package: { ...existing.package, dependencyPaths: [...(existing.package.dependencyPaths ?? [])] } }
+                    ? {
+                        package: {
+                            ...existing.package,
+                            dependencyPaths: [...(existing.package.dependencyPaths ?? [])],
+                        },
+                    }
                     : {}),
             };
             copied.add(existing);
@@ -13655,7 +13660,8 @@ function isEmptyReport(json) {
 async function readJsonFile(file) {
     let text;
     try {
-        text = await (0,promises_namespaceObject.readFile)(file, 'utf8');
+        // One decode of the whole buffer: readFile(file, 'utf8') decodes chunk by chunk, several times slower.
+        text = (await (0,promises_namespaceObject.readFile)(file)).toString('utf8');
     }
     catch (error) {
         const code = error.code;

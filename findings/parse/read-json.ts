@@ -5,7 +5,8 @@ import { PipewardenError } from '../errors.js';
 export async function readJsonFile(file: string): Promise<unknown> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    // One decode of the whole buffer: readFile(file, 'utf8') decodes chunk by chunk, several times slower.
+    text = (await readFile(file)).toString('utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why =
