@@ -1,5 +1,6 @@
 import type { FindingsDocument } from '../model/finding.js';
 import { renderJsonChunks } from './render-json.js';
+import { renderMarkdown } from './render-markdown.js';
 
 /** What every renderer gets besides the document. */
 export interface RenderOptions {
@@ -16,4 +17,7 @@ export type Renderer = (doc: FindingsDocument, options: RenderOptions) => string
 export const renderJson: Renderer = (doc) => renderJsonChunks(doc);
 
 /** `pipewarden report --format <id>`: every output format, by name. */
-export const RENDERERS = new Map<string, Renderer>([['json', renderJson]]);
+export const RENDERERS = new Map<string, Renderer>([
+  ['json', renderJson],
+  ['markdown', (doc) => renderMarkdown(doc)],
+]);
