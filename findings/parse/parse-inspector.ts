@@ -72,7 +72,7 @@ export function parseInspectorSbom(json: unknown, ctx: ParseContext): ParsedFind
         kind,
         ruleId: id,
         title: dockerfile
-          ? (description?.split(/[.:]\s/)[0] ?? id)
+          ? (description?.split(/\.(\s|$)/)[0]?.slice(0, 200) ?? id)
           : `${id} in ${name}${component.version ? `@${String(component.version)}` : ''}`,
         severity,
         originalSeverity: original,
