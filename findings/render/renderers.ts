@@ -1,4 +1,5 @@
 import type { FindingsDocument } from '../model/finding.js';
+import { renderAnnotationsJson } from './render-annotations.js';
 import { renderJsonChunks } from './render-json.js';
 import { renderMarkdown } from './render-markdown.js';
 
@@ -20,4 +21,5 @@ export const renderJson: Renderer = (doc) => renderJsonChunks(doc);
 export const RENDERERS = new Map<string, Renderer>([
   ['json', renderJson],
   ['markdown', (doc) => renderMarkdown(doc)],
+  ['annotations', (doc, o) => renderAnnotationsJson(doc, o.max !== undefined ? { max: o.max } : {})],
 ]);
