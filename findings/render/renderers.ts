@@ -2,6 +2,7 @@ import type { FindingsDocument } from '../model/finding.js';
 import { renderAnnotationsJson } from './render-annotations.js';
 import { renderJsonChunks } from './render-json.js';
 import { renderMarkdown } from './render-markdown.js';
+import { renderSarifText } from './render-sarif.js';
 
 /** What every renderer gets besides the document. */
 export interface RenderOptions {
@@ -22,4 +23,5 @@ export const RENDERERS = new Map<string, Renderer>([
   ['json', renderJson],
   ['markdown', (doc) => renderMarkdown(doc)],
   ['annotations', (doc, o) => renderAnnotationsJson(doc, o.max !== undefined ? { max: o.max } : {})],
+  ['sarif', (doc, o) => renderSarifText(doc, o.max !== undefined ? { max: o.max } : {})],
 ]);
