@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// The CDK app's entry point and the only file that reads context and environment (CONVENTIONS.md §10).
+// Context: config=<file> (else PIPEWARDEN_CONFIG, else the committed example), botCode=<dir> (else dist/bot).
+import { existsSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { App } from 'aws-cdk-lib';
+import { PipewardenError, debugEnabled, errorMessage } from '../../findings/errors.js';
+import { loadConfig } from '../config/load-config.js';
+import featureFlags from '../feature-flags.json' with { type: 'json' };
+import { addChecks } from '../lib/checks.js';
+import { addPipewardenStacks } from '../lib/pipewarden-app.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+function main(): void {
+  // Feature flags pinned in a file (CDK's recommendations when written), so an aws-cdk-lib upgrade
+  // never flips one silently; the CLI's cdk.json context and -c values still apply on top.
+  const app = new App({ outdir: process.env.CDK_OUTDIR ?? join(root, 'cdk.out'), context: featureFlags });
+  const configFile = resolve(
+    root,
+    String(
+      app.node.tryGetContext('config') ?? process.env.PIPEWARDEN_CONFIG ?? 'pipewarden.config.example.json',
+    ),
+  );
+  const config = loadConfig(configFile);
+  const botCode = resolve(root, String(app.node.tryGetContext('botCode') ?? 'dist/bot'));
+  if (!existsSync(join(botCode, 'index.js'))) {
+    throw new PipewardenError(
+      `bot bundle ${relative(root, botCode)}/index.js not found: run npm run bundle (or pass -c botCode=<dir>)`,
+    );
+  }
+  const stacks = addPipewardenStacks(app, config, {
+    botCodeDirectory: botCode,
+    configPath: relative(root, configFile),
+  });
+  addChecks(app);
+  const assembly = app.synth();
+  const names = Object.values(stacks).flatMap((s) => (s ? [s.stackName] : []));
+  console.error(
+    `pipewarden: synthesized ${names.length} stacks into ${relative(process.cwd(), assembly.directory) || '.'}`,
+  );
+}
+
+try {
+  main();
+} catch (error) {
+  console.error(debugEnabled() ? error : errorMessage(error));
+  process.exitCode = 1;
+}

@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import type { z } from 'zod';
+import { PipewardenError, errorMessage } from '../../findings/errors.js';
+import { configSchema, type PipewardenConfig } from './schema.js';
+
+/** Validates a parsed configuration; the error names the source, the field at fault and what it accepts. */
+export function parseConfig(raw: unknown, source: string): PipewardenConfig {
+  const result = configSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const issues = result.error.issues;
+  const first = issues[0];
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
+  throw new PipewardenError(`config ${source}: ${describeIssue(first)}${more}`);
+}
+
+/** Reads and validates a JSON configuration file. */
+export function loadConfig(file: string): PipewardenConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new PipewardenError(
+      `config ${file}: cannot read it (${errorMessage(error)}); pass an existing file with -c config=<file> or PIPEWARDEN_CONFIG`,
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new PipewardenError(`config ${file}: not valid JSON (${errorMessage(error)}); fix the syntax`);
+  }
+  return parseConfig(raw, file);
+}
+
+function describeIssue(issue: z.core.$ZodIssue | undefined): string {
+  if (!issue) return 'invalid';
+  if (issue.code === 'unrecognized_keys') {
+    const at = issue.path.length ? `${formatPath(issue.path)}.` : '';
+    return `${issue.keys.map((k) => at + k).join(', ')}: unknown setting; remove it or fix its spelling`;
+  }
+  const field = issue.path.length ? formatPath(issue.path) : '(top level)';
+  return `${field}: ${issue.message}`;
+}
+
+function formatPath(path: PropertyKey[]): string {
+  return path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
+    .join('');
+}

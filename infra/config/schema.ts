@@ -1,0 +1,323 @@
+import { z } from 'zod';
+import { contains, overlaps, parseCidr, type Cidr } from './cidr.js';
+
+/**
+ * The deployment's configuration: one JSON document, validated here before any construct exists.
+ * Objects are strict, so a misspelt key is an error naming it instead of a silently ignored setting.
+ */
+
+// CodePipeline V2 trigger limits: at most 8 patterns in an include or exclude list.
+const glob = z.string().min(1).max(255);
+const globs = z.array(glob).max(8, 'at most 8 patterns (CodePipeline trigger limit)');
+
+const branchFilter = z.strictObject({
+  includes: globs.min(1, 'give at least one branch pattern'),
+  excludes: globs.default([]),
+});
+
+const filePathFilter = z.strictObject({
+  includes: globs.default([]),
+  excludes: globs.default([]),
+});
+
+const cidr = z.string().refine((s) => parseCidr(s) !== undefined, {
+  message: 'expected an IPv4 CIDR block like 10.40.0.0/24 with no host bits set',
+});
+
+const arn = (service: string, example: string) =>
+  z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:`), `expected an ARN like ${example}`);
+
+const connection = z.union(
+  [
+    z.strictObject({
+      arn: arn(
+        '(codestar-connections|codeconnections)',
+        'arn:aws:codeconnections:<region>:<account>:connection/<id>',
+      ),
+    }),
+    z.strictObject({
+      create: z.literal(true),
+      name: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'expected 1-32 letters, digits, . _ -'),
+    }),
+  ],
+  {
+    error:
+      'expected {"arn": "arn:aws:codeconnections:<region>:<account>:connection/<id>"} or {"create": true, "name": "<name>"}',
+  },
+);
+
+const environment = {
+  desiredCount: z.number().int().min(1).max(20).default(1),
+  /** Public listener port: 443 when certificateArn is given, else 80. */
+  certificateArn: arn('acm', 'arn:aws:acm:<region>:<account>:certificate/<id>').optional(),
+  allowedCidrs: z.array(cidr).min(1).default(['0.0.0.0/0']),
+};
+
+const schema = z
+  .strictObject({
+    /** Prefix of every stack and named resource; lower case so it is valid everywhere (S3, ECR). */
+    name: z
+      .string()
+      .regex(
+        /^[a-z][a-z0-9-]{1,19}$/,
+        'expected 2-20 lower-case letters, digits or -, starting with a letter',
+      )
+      .default('pipewarden'),
+    aws: z.strictObject({
+      account: z
+        .string()
+        .regex(/^\d{12}$/, 'expected a 12-digit AWS account id')
+        .optional(),
+      region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'expected an AWS region like eu-west-1'),
+    }),
+    repository: z.strictObject({
+      owner: z.string().regex(/^[A-Za-z0-9-]{1,39}$/, 'expected a GitHub user or organization name'),
+      name: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'expected a GitHub repository name'),
+      mainBranch: z.string().min(1).default('main'),
+    }),
+    connection,
+    pipelines: z
+      .strictObject({
+        main: z
+          .strictObject({
+            branches: branchFilter.prefault({ includes: ['main'] }),
+            filePaths: filePathFilter.prefault({}),
+            executionMode: z.enum(['QUEUED', 'SUPERSEDED']).default('SUPERSEDED'),
+          })
+          .prefault({}),
+        feature: z
+          .strictObject({
+            branches: branchFilter.prefault({ includes: ['feature/**'] }),
+            filePaths: filePathFilter.prefault({}),
+            pullRequests: z
+              .strictObject({
+                into: globs.min(1).default(['main']),
+                events: z
+                  .array(z.enum(['OPEN', 'UPDATED', 'CLOSED']))
+                  .min(1)
+                  .default(['OPEN', 'UPDATED']),
+              })
+              .prefault({}),
+            executionMode: z.enum(['PARALLEL', 'QUEUED', 'SUPERSEDED']).default('PARALLEL'),
+          })
+          .prefault({}),
+        infrastructure: z
+          .strictObject({
+            filePaths: globs
+              .min(1)
+              .default(['infra/**', 'cdk.json', 'buildspecs/**', 'dist/bot/**', 'pipewarden.config*.json']),
+            executionMode: z.enum(['QUEUED', 'SUPERSEDED']).default('QUEUED'),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
+    notifications: z
+      .strictObject({
+        emails: z.array(z.email('expected an e-mail address')).default([]),
+        slack: z
+          .array(
+            z.strictObject({
+              name: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/),
+              workspaceId: z
+                .string()
+                .regex(/^[A-Z0-9]{9,11}$/, 'expected a Slack workspace id like T0123456789'),
+              channelId: z.string().regex(/^[A-Z0-9]{9,11}$/, 'expected a Slack channel id like C0123456789'),
+            }),
+          )
+          .default([]),
+        teams: z
+          .array(
+            z.strictObject({
+              name: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/),
+              teamId: z.uuid('expected the Microsoft Teams team id (a UUID)'),
+              tenantId: z.uuid('expected the Microsoft Entra tenant id (a UUID)'),
+              channelId: z.string().min(1).max(256),
+            }),
+          )
+          .default([]),
+      })
+      .prefault({}),
+    service: z
+      .strictObject({
+        containerName: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{1,255}$/)
+          .default('app'),
+        containerPort: z.number().int().min(1).max(65535).default(8080),
+        healthCheckPath: z
+          .string()
+          .regex(/^\/\S*$/, 'expected a path starting with /')
+          .default('/'),
+        /**
+         * What the service runs until the main pipeline's first deployment replaces it. It must answer
+         * healthCheckPath on containerPort as a non-root user with a read-only root filesystem (/tmp is writable).
+         */
+        initialImage: z.string().min(1).default('public.ecr.aws/nginx/nginx-unprivileged:stable-alpine'),
+        /** The container's user (uid or uid:gid): Control Tower CT.ECS.PR.3 forbids root. */
+        user: z
+          .string()
+          .regex(/^[1-9]\d*(:\d+)?$/, 'expected a non-root uid or uid:gid, like 1000 or 1000:1000')
+          .default('1000'),
+        cpu: z
+          .union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)], {
+            error: 'expected Fargate CPU units: 256, 512, 1024, 2048 or 4096',
+          })
+          .default(256),
+        memoryMiB: z.number().int().min(512).max(30720).default(512),
+      })
+      .prefault({}),
+    environments: z.strictObject({
+      staging: z.strictObject({ ...environment }),
+      production: z.strictObject({
+        ...environment,
+        /** The blue/green test listener: the new revision answers here before production traffic moves. */
+        testListenerPort: z.number().int().min(1).max(65535).default(8443),
+        testListenerCidrs: z.array(cidr).default([]),
+        bakeTimeMinutes: z.number().int().min(0).max(1440).default(10),
+      }),
+    }),
+    vpc: z.strictObject({
+      cidr,
+      availabilityZones: z
+        .array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/))
+        .min(2)
+        .max(3),
+      natGateways: z.number().int().min(0).max(3).default(0),
+      /** One CIDR per availability zone, in the same order: explicit so a re-layout never collides. */
+      publicSubnetCidrs: z.array(cidr),
+      privateSubnetCidrs: z.array(cidr).default([]),
+    }),
+    snyk: z
+      .strictObject({
+        /** An existing secret holding the Snyk token; omitted: the stack creates an empty one to fill. */
+        tokenSecretArn: arn(
+          'secretsmanager',
+          'arn:aws:secretsmanager:<region>:<account>:secret:<name>',
+        ).optional(),
+      })
+      .prefault({}),
+    security: z
+      .strictObject({
+        enableSecurityHub: z.boolean().default(false),
+        enableInspector: z.boolean().default(false),
+      })
+      .prefault({}),
+    build: z
+      .strictObject({
+        computeType: z.enum(['SMALL', 'MEDIUM', 'LARGE']).default('SMALL'),
+        timeoutMinutes: z.number().int().min(5).max(480).default(30),
+      })
+      .prefault({}),
+    retention: z
+      .strictObject({
+        artifactsDays: z.number().int().min(1).default(30),
+        findingsDays: z.number().int().min(1).default(400),
+        cacheDays: z.number().int().min(1).default(14),
+        /** At least a year: Control Tower CT.CLOUDWATCH.PR.2. */
+        logsDays: z
+          .union(
+            [
+              z.literal(365),
+              z.literal(400),
+              z.literal(545),
+              z.literal(731),
+              z.literal(1827),
+              z.literal(3653),
+            ],
+            {
+              error:
+                'expected one of 365, 400, 545, 731, 1827, 3653 (Control Tower CT.CLOUDWATCH.PR.2 asks for a year)',
+            },
+          )
+          .default(365),
+        untaggedImagesDays: z.number().int().min(1).default(7),
+        maxImages: z.number().int().min(10).default(200),
+      })
+      .prefault({}),
+  })
+  .superRefine((config, ctx) => {
+    checkVpc(config.vpc, config.aws.region, ctx);
+    const prod = config.environments.production;
+    if (prod.testListenerPort === (prod.certificateArn ? 443 : 80)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['environments', 'production', 'testListenerPort'],
+        message: 'must differ from the production listener port',
+      });
+    }
+  });
+
+function checkVpc(vpc: z.infer<typeof schema.shape.vpc>, region: string, ctx: z.RefinementCtx): void {
+  const azCount = vpc.availabilityZones.length;
+  vpc.availabilityZones.forEach((az, i) => {
+    if (!az.startsWith(region)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['vpc', 'availabilityZones', i],
+        message: `${az} is not in region ${region}`,
+      });
+    }
+  });
+  for (const key of ['publicSubnetCidrs', 'privateSubnetCidrs'] as const) {
+    const list = vpc[key];
+    if (list.length > 0 && list.length !== azCount) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['vpc', key],
+        message: `give exactly one CIDR per availability zone (${azCount}), got ${list.length}`,
+      });
+    }
+  }
+  if (vpc.publicSubnetCidrs.length === 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['vpc', 'publicSubnetCidrs'],
+      message: 'the load balancers need them',
+    });
+  }
+  if (vpc.privateSubnetCidrs.length > 0 && vpc.natGateways === 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['vpc', 'natGateways'],
+      message: 'private subnets need at least 1 NAT gateway to pull images; or drop privateSubnetCidrs',
+    });
+  }
+  if (vpc.privateSubnetCidrs.length === 0 && vpc.natGateways > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['vpc', 'natGateways'],
+      message: 'NAT gateways serve private subnets: set privateSubnetCidrs or natGateways: 0',
+    });
+  }
+  const outer = parseCidr(vpc.cidr);
+  if (!outer) return;
+  const seen: { cidr: Cidr; label: string }[] = [];
+  for (const key of ['publicSubnetCidrs', 'privateSubnetCidrs'] as const) {
+    vpc[key].forEach((text, i) => {
+      const subnet = parseCidr(text);
+      if (!subnet) return;
+      const path = ['vpc', key, i];
+      if (!contains(outer, subnet)) {
+        ctx.addIssue({ code: 'custom', path, message: `${text} is outside the VPC CIDR ${vpc.cidr}` });
+      }
+      if (subnet.prefix > 28) {
+        ctx.addIssue({ code: 'custom', path, message: `${text} is smaller than /28, the AWS minimum` });
+      }
+      const clash = seen.find((s) => overlaps(s.cidr, subnet));
+      if (clash) {
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `${text} overlaps ${clash.cidr.text} (${clash.label})`,
+        });
+      }
+      seen.push({ cidr: subnet, label: `vpc.${key}[${i}]` });
+    });
+  }
+}
+
+export const configSchema = schema;
+/** The configuration as written (defaults optional). */
+export type PipewardenConfigInput = z.input<typeof schema>;
+/** The configuration after validation, every default filled in. */
+export type PipewardenConfig = z.output<typeof schema>;

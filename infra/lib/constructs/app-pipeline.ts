@@ -1,0 +1,284 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import type * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { acknowledgeWildcardResource } from '../acknowledge.js';
+import { readObjects } from './grants.js';
+import { PipelineRoles } from './pipeline-roles.js';
+
+/** The CodeBuild projects one application pipeline runs; both pipelines share them. */
+export interface BuildProjects {
+  readonly test: codebuild.IProject;
+  readonly snyk: codebuild.IProject;
+  readonly inspector: codebuild.IProject;
+  readonly image: codebuild.IProject;
+  readonly gate: codebuild.IProject;
+}
+
+export interface GitFilter {
+  readonly branches: { readonly includes: readonly string[]; readonly excludes: readonly string[] };
+  readonly filePaths: { readonly includes: readonly string[]; readonly excludes: readonly string[] };
+}
+
+export interface DeployTarget {
+  readonly service: ecs.IBaseService;
+  readonly passRoles: readonly iam.IRole[];
+  readonly family: string;
+}
+
+export interface AppPipelineProps {
+  readonly pipelineName: string;
+  /** `main` deploys; `feature` stops after the gate. */
+  readonly kind: 'main' | 'feature';
+  readonly executionMode: codepipeline.ExecutionMode;
+  readonly connectionArn: string;
+  readonly owner: string;
+  readonly repo: string;
+  /** The branch a manual "Release change" builds. Triggered runs build the pushed or pull-request commit. */
+  readonly defaultBranch: string;
+  readonly push: GitFilter;
+  readonly pullRequest?: {
+    readonly into: readonly string[];
+    readonly events: readonly ('OPEN' | 'UPDATED' | 'CLOSED')[];
+    readonly filePaths: GitFilter['filePaths'];
+  };
+  readonly artifactBucket: s3.IBucket;
+  readonly key: kms.IKey;
+  readonly projects: BuildProjects;
+  readonly deploy?: {
+    readonly staging: DeployTarget;
+    readonly production: DeployTarget;
+    readonly topic: sns.ITopic;
+    readonly stagingUrl: string;
+  };
+}
+
+/** Stage and action names the bot and the docs rely on. */
+export const APPROVAL = { stage: 'Approval', action: 'Approve' } as const;
+
+const list = (xs: readonly string[]) => (xs.length > 0 ? [...xs] : undefined);
+
+/**
+ * One V2 application pipeline: Source (CodeConnections, trigger with glob filters) → Build (tests, Snyk,
+ * Inspector code security, image + SBOM as parallel actions: one action-minute bill, the longest action's
+ * wall time) → Gate → for `main`: Staging → Approval (notified) → Production (ECS blue/green).
+ * Every role is written out here; CDK's wildcard grants are turned off with `withoutPolicyUpdates()`.
+ */
+export class AppPipeline extends Construct {
+  readonly pipeline: codepipeline.Pipeline;
+
+  constructor(scope: Construct, id: string, props: AppPipelineProps) {
+    super(scope, id);
+    const { artifactBucket: bucket, key } = props;
+
+    const roles = new PipelineRoles(this, 'Roles', {
+      pipelineName: props.pipelineName,
+      artifactBucket: bucket,
+      key,
+    });
+    const sourceRole = roles.source(props.connectionArn);
+    const projectList = Object.values(props.projects) as codebuild.IProject[];
+    const buildRole = roles.build(projectList.map((p) => p.projectArn));
+
+    const sourceOutput = new codepipeline.Artifact('Source');
+    const source = new actions.CodeStarConnectionsSourceAction({
+      actionName: 'Source',
+      connectionArn: props.connectionArn,
+      owner: props.owner,
+      repo: props.repo,
+      branch: props.defaultBranch,
+      output: sourceOutput,
+      variablesNamespace: 'SourceVariables',
+      role: sourceRole.withoutPolicyUpdates(),
+    });
+
+    // What every build learns about the run: the findings CLI reads these (findings/cli/scan-context.ts).
+    const runVariables: Record<string, codebuild.BuildEnvironmentVariable> = {
+      PIPEWARDEN_COMMIT: { value: source.variables.commitId },
+      PIPEWARDEN_BRANCH: { value: source.variables.branchName },
+      PIPEWARDEN_EXECUTION_ID: { value: '#{codepipeline.PipelineExecutionId}' },
+      PIPEWARDEN_PIPELINE: { value: props.pipelineName },
+      PIPEWARDEN_PIPELINE_KIND: { value: props.kind },
+      PIPEWARDEN_PULL_REQUEST: { value: '#{variables.PULL_REQUEST}' },
+    };
+    const build = (actionName: string, project: codebuild.IProject, output: codepipeline.Artifact) =>
+      new actions.CodeBuildAction({
+        actionName,
+        project,
+        input: sourceOutput,
+        outputs: [output],
+        environmentVariables: runVariables,
+        runOrder: 1,
+        role: buildRole.withoutPolicyUpdates(),
+      });
+    const outputs = {
+      test: new codepipeline.Artifact('TestReports'),
+      snyk: new codepipeline.Artifact('SnykReports'),
+      inspector: new codepipeline.Artifact('InspectorReports'),
+      image: new codepipeline.Artifact('Image'),
+    };
+
+    const stages: codepipeline.StageProps[] = [
+      { stageName: 'Source', actions: [source] },
+      {
+        // Same runOrder: the four run in parallel, so the stage takes as long as the slowest one.
+        stageName: 'Build',
+        actions: [
+          build('Test', props.projects.test, outputs.test),
+          build('Snyk', props.projects.snyk, outputs.snyk),
+          build('Inspector', props.projects.inspector, outputs.inspector),
+          build('Image', props.projects.image, outputs.image),
+        ],
+      },
+      {
+        // The gate reads every report (CODEBUILD_SRC_DIR_<artifact>) and fails the run on new findings.
+        stageName: 'Gate',
+        actions: [
+          new actions.CodeBuildAction({
+            actionName: 'Gate',
+            project: props.projects.gate,
+            input: sourceOutput,
+            extraInputs: [outputs.test, outputs.snyk, outputs.inspector, outputs.image],
+            environmentVariables: runVariables,
+            role: buildRole.withoutPolicyUpdates(),
+          }),
+        ],
+      },
+    ];
+
+    if (props.deploy) {
+      const { staging, production, topic } = props.deploy;
+      const deployRole = roles.action('DeployRole', 'ECS deploy actions');
+      this.grantEcsDeploy(deployRole, [staging, production]);
+      readObjects(deployRole, bucket, key);
+      const approvalRole = roles.action('ApprovalRole', 'manual approval notification');
+      approvalRole.addToPolicy(
+        new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [topic.topicArn] }),
+      );
+      approvalRole.addToPolicy(
+        new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key.keyArn] }),
+      );
+      const deploy = (target: DeployTarget) =>
+        new actions.EcsDeployAction({
+          actionName: 'Deploy',
+          service: target.service,
+          imageFile: outputs.image.atPath('imagedefinitions.json'),
+          deploymentTimeout: Duration.minutes(60),
+          role: deployRole.withoutPolicyUpdates(),
+        });
+      stages.push(
+        { stageName: 'Staging', actions: [deploy(staging)] },
+        {
+          stageName: APPROVAL.stage,
+          actions: [
+            new actions.ManualApprovalAction({
+              actionName: APPROVAL.action,
+              notificationTopic: topic,
+              externalEntityLink: props.deploy.stagingUrl,
+              additionalInformation: `Commit ${source.variables.commitId} passed the gate and runs in staging. Approve to deploy it to production (blue/green).`,
+              timeout: Duration.days(3),
+              role: approvalRole.withoutPolicyUpdates(),
+            }),
+          ],
+        },
+        { stageName: 'Production', actions: [deploy(production)] },
+      );
+    }
+
+    const pr = props.pullRequest;
+    this.pipeline = new codepipeline.Pipeline(this, 'Pipeline', {
+      pipelineName: props.pipelineName,
+      pipelineType: codepipeline.PipelineType.V2,
+      executionMode: props.executionMode,
+      artifactBucket: bucket,
+      role: roles.pipeline.withoutPolicyUpdates(),
+      restartExecutionOnUpdate: false,
+      variables: [
+        new codepipeline.Variable({
+          variableName: 'PULL_REQUEST',
+          defaultValue: 'none',
+          description: 'Pull request number, set by the GitHub Action or bot when they start a run',
+        }),
+      ],
+      stages,
+      triggers: [
+        {
+          providerType: codepipeline.ProviderType.CODE_STAR_SOURCE_CONNECTION,
+          gitConfiguration: {
+            sourceAction: source,
+            pushFilter: [
+              {
+                branchesIncludes: list(props.push.branches.includes),
+                branchesExcludes: list(props.push.branches.excludes),
+                filePathsIncludes: list(props.push.filePaths.includes),
+                filePathsExcludes: list(props.push.filePaths.excludes),
+              },
+            ],
+            pullRequestFilter: pr
+              ? [
+                  {
+                    branchesIncludes: [...pr.into],
+                    events: pr.events.map((e) => codepipeline.GitPullRequestEvent[e]),
+                    filePathsIncludes: list(pr.filePaths.includes),
+                    filePathsExcludes: list(pr.filePaths.excludes),
+                  },
+                ]
+              : undefined,
+          },
+        },
+      ],
+    });
+  }
+
+  /** The ECS standard deploy action: describe and update these services, register revisions of their families. */
+  private grantEcsDeploy(role: iam.Role, targets: DeployTarget[]): void {
+    const stack = Stack.of(this);
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['ecs:DescribeServices', 'ecs:UpdateService'],
+        resources: targets.map((t) => t.service.serviceArn),
+      }),
+    );
+    const revisions = targets.map((t) =>
+      stack.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: `${t.family}:*` }),
+    );
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['ecs:TagResource'], resources: revisions }));
+    for (const arn of revisions) {
+      acknowledgeWildcardResource(
+        role,
+        arn,
+        'Each deployment registers the next revision number of this family.',
+      );
+    }
+    // RegisterTaskDefinition, DescribeTaskDefinition, DescribeTasks and ListTasks have no resource-level permissions.
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'ecs:RegisterTaskDefinition',
+          'ecs:DescribeTaskDefinition',
+          'ecs:DescribeTasks',
+          'ecs:ListTasks',
+        ],
+        resources: ['*'],
+      }),
+    );
+    acknowledgeWildcardResource(
+      role,
+      '*',
+      'ecs:RegisterTaskDefinition, DescribeTaskDefinition, DescribeTasks and ListTasks have no resource-level permissions.',
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: targets.flatMap((t) => t.passRoles.map((r) => r.roleArn)),
+        conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      }),
+    );
+  }
+}

@@ -1,0 +1,48 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { acknowledgeWildcardResource } from '../acknowledge.js';
+
+/**
+ * Hand-written grants with exact action names. CDK's `grantRead`/`grantReadWrite` expand to wildcard
+ * actions (`s3:GetObject*`, `s3:List*`, `kms:GenerateDataKey*`): the over-privilege the seed's
+ * "Improvements" list asked to remove. Object keys stay a wildcard: CodePipeline and the builds name them.
+ */
+const OBJECT_KEYS =
+  'Object keys are generated per execution and per commit; the bucket (and prefix) is fixed.';
+
+export function objectsArn(role: iam.IRole, bucket: s3.IBucket, prefix = ''): string {
+  const arn = bucket.arnForObjects(`${prefix}*`);
+  acknowledgeWildcardResource(role, arn, OBJECT_KEYS);
+  return arn;
+}
+
+export function readObjects(role: iam.IRole, bucket: s3.IBucket, key: kms.IKey, prefix = ''): void {
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['s3:GetObject', 's3:GetObjectVersion'],
+      resources: [objectsArn(role, bucket, prefix)],
+    }),
+  );
+  decrypt(role, key);
+}
+
+export function writeObjects(role: iam.IRole, bucket: s3.IBucket, key: kms.IKey, prefix = ''): void {
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [objectsArn(role, bucket, prefix)] }),
+  );
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key.keyArn] }),
+  );
+}
+
+/** The bucket metadata reads CodeBuild and the source action perform before touching artifacts. */
+export function describeBucket(role: iam.IRole, bucket: s3.IBucket, list = false): void {
+  const actions = ['s3:GetBucketLocation', 's3:GetBucketAcl'];
+  if (list) actions.push('s3:ListBucket');
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [bucket.bucketArn] }));
+}
+
+export function decrypt(role: iam.IRole, key: kms.IKey): void {
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [key.keyArn] }));
+}

@@ -1,0 +1,73 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { describeBucket, objectsArn, readObjects, writeObjects } from './grants.js';
+
+export interface PipelineRolesProps {
+  readonly pipelineName: string;
+  readonly artifactBucket: s3.IBucket;
+  readonly key: kms.IKey;
+}
+
+/**
+ * A pipeline's service role and one role per kind of action, each assumable only by that service role.
+ * Pass them to CDK with `withoutPolicyUpdates()` so CDK's broad default grants are not added on top.
+ */
+export class PipelineRoles extends Construct {
+  readonly pipeline: iam.Role;
+  private readonly props: PipelineRolesProps;
+
+  constructor(scope: Construct, id: string, props: PipelineRolesProps) {
+    super(scope, id);
+    this.props = props;
+    this.pipeline = new iam.Role(this, 'PipelineRole', {
+      assumedBy: new iam.ServicePrincipal('codepipeline.amazonaws.com'),
+      description: `${props.pipelineName}: CodePipeline service role`,
+    });
+    readObjects(this.pipeline, props.artifactBucket, props.key);
+    writeObjects(this.pipeline, props.artifactBucket, props.key);
+  }
+
+  /** A role for one kind of action; only the pipeline's service role may assume it. */
+  action(id: string, description: string): iam.Role {
+    const role = new iam.Role(this, id, {
+      assumedBy: new iam.ArnPrincipal(this.pipeline.roleArn),
+      description: `${this.props.pipelineName}: ${description}`,
+    });
+    this.pipeline.addToPolicy(
+      new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [role.roleArn] }),
+    );
+    return role;
+  }
+
+  /** The source action: use the connection, write the checked-out commit to the artifact bucket. */
+  source(connectionArn: string): iam.Role {
+    const { artifactBucket: bucket, key } = this.props;
+    const role = this.action('SourceRole', 'source action');
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['codestar-connections:UseConnection', 'codeconnections:UseConnection'],
+        resources: [connectionArn],
+      }),
+    );
+    writeObjects(role, bucket, key);
+    role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['s3:PutObjectAcl'], resources: [objectsArn(role, bucket)] }),
+    );
+    describeBucket(role, bucket);
+    return role;
+  }
+
+  /** CodeBuild actions only start and watch their projects; the projects' own roles touch the artifacts. */
+  build(projectArns: string[]): iam.Role {
+    const role = this.action('BuildRole', 'CodeBuild actions');
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['codebuild:StartBuild', 'codebuild:BatchGetBuilds', 'codebuild:StopBuild'],
+        resources: projectArns,
+      }),
+    );
+    return role;
+  }
+}

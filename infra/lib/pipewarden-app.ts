@@ -1,0 +1,177 @@
+import { type App, type Stack, Tags } from 'aws-cdk-lib';
+import type { PipewardenConfig } from '../config/schema.js';
+import { stackNames } from './names.js';
+import { BotStack } from './stacks/bot-stack.js';
+import { InfraPipelineStack, type DeployedStack } from './stacks/infra-pipeline-stack.js';
+import { NetworkStack } from './stacks/network-stack.js';
+import { NotificationsStack } from './stacks/notifications-stack.js';
+import { PipelinesStack } from './stacks/pipelines-stack.js';
+import { SecurityStack } from './stacks/security-stack.js';
+import { ServiceStack } from './stacks/service-stack.js';
+import { StorageStack } from './stacks/storage-stack.js';
+
+export interface PipewardenAppOptions {
+  /** Directory of the bundled bot (dist/bot). */
+  readonly botCodeDirectory: string;
+  /** Repository-relative path of the configuration, for the infrastructure pipeline's synth. */
+  readonly configPath: string;
+}
+
+export interface PipewardenStacks {
+  readonly storage: StorageStack;
+  readonly network: NetworkStack;
+  readonly notifications: NotificationsStack;
+  readonly staging: ServiceStack;
+  readonly production: ServiceStack;
+  readonly pipelines: PipelinesStack;
+  readonly bot: BotStack;
+  readonly security?: SecurityStack;
+  readonly infrastructure: InfraPipelineStack;
+}
+
+/** Every stack of the system, wired together. Reads nothing: the validated config comes in. */
+export function addPipewardenStacks(
+  app: App,
+  config: PipewardenConfig,
+  options: PipewardenAppOptions,
+): PipewardenStacks {
+  const env = { account: config.aws.account, region: config.aws.region };
+  const names = stackNames(config.name);
+  const stackProps = (key: keyof typeof names, description: string) => ({
+    env,
+    stackName: names[key],
+    description: `pipewarden: ${description}`,
+  });
+  Tags.of(app).add('pipewarden:system', config.name);
+
+  const storage = new StorageStack(app, 'Storage', {
+    ...stackProps(
+      'storage',
+      'KMS key, artifact/findings/cache/log buckets, ECR repository, GitHub connection',
+    ),
+    config,
+  });
+  const network = new NetworkStack(app, 'Network', {
+    ...stackProps('network', 'VPC with explicit subnet CIDRs, flow logs, ECS cluster'),
+    config,
+    key: storage.key,
+  });
+  const notifications = new NotificationsStack(app, 'Notifications', {
+    ...stackProps('notifications', 'SNS topic, e-mail, Slack and Teams channels'),
+    config,
+    key: storage.key,
+  });
+  const service = (id: 'Staging' | 'Production', environmentName: 'staging' | 'production') =>
+    new ServiceStack(app, id, {
+      ...stackProps(environmentName, `${environmentName} load balancer and ECS service`),
+      config,
+      environmentName,
+      vpc: network.vpc,
+      cluster: network.cluster,
+      taskSubnets: network.taskSubnets,
+      tasksArePublic: network.tasksArePublic,
+      key: storage.key,
+      logsBucket: storage.logsBucket,
+      repository: storage.repository,
+      topic: notifications.topic,
+    });
+  const staging = service('Staging', 'staging');
+  const production = service('Production', 'production');
+  const pipelines = new PipelinesStack(app, 'Pipelines', {
+    ...stackProps('pipelines', 'CodeBuild projects, main (CD) and feature (CI) pipelines'),
+    config,
+    connectionArn: storage.connectionArn,
+    key: storage.key,
+    artifactBucket: storage.artifactBucket,
+    findingsBucket: storage.findingsBucket,
+    cacheBucket: storage.cacheBucket,
+    repository: storage.repository,
+    snykToken: storage.snykToken,
+    topic: notifications.topic,
+    staging: { ...target(staging), url: `http://${staging.loadBalancer.loadBalancerDnsName}` },
+    production: target(production),
+  });
+  const bot = new BotStack(app, 'Bot', {
+    ...stackProps('bot', 'GitHub App on Lambda, webhook URL, pipeline events'),
+    config,
+    codeDirectory: options.botCodeDirectory,
+    key: storage.key,
+    findingsBucket: storage.findingsBucket,
+    repository: storage.repository,
+    topic: notifications.topic,
+  });
+  const { enableSecurityHub, enableInspector } = config.security;
+  const security =
+    enableSecurityHub || enableInspector
+      ? new SecurityStack(app, 'Security', {
+          ...stackProps('security', 'Security Hub and Amazon Inspector enablement'),
+          enableSecurityHub,
+          enableInspector,
+        })
+      : undefined;
+
+  // Declared here, from the references passed above, so the infrastructure pipeline can order its
+  // deploy actions before synthesis resolves the references (a test checks the two agree).
+  const dependsOn: [Stack, Stack[]][] = [
+    [network, [storage]],
+    [notifications, [storage]],
+    [staging, [storage, network, notifications]],
+    [production, [storage, network, notifications]],
+    [pipelines, [storage, notifications, staging, production]],
+    [bot, [storage, notifications]],
+  ];
+  for (const [stack, deps] of dependsOn) deps.forEach((d) => stack.addStackDependency(d));
+  const appStacks = [
+    storage,
+    network,
+    notifications,
+    staging,
+    production,
+    pipelines,
+    bot,
+    ...(security ? [security] : []),
+  ];
+
+  const infrastructure = new InfraPipelineStack(app, 'InfrastructurePipeline', {
+    ...stackProps('infrastructure', 'self-mutating infrastructure pipeline'),
+    config,
+    configPath: options.configPath,
+    connectionArn: storage.connectionArn,
+    key: storage.key,
+    artifactBucket: storage.artifactBucket,
+    cacheBucket: storage.cacheBucket,
+    findingsBucket: storage.findingsBucket,
+    snykToken: storage.snykToken,
+    topic: notifications.topic,
+    waves: deploymentWaves(appStacks),
+  });
+  infrastructure.addStackDependency(storage);
+  infrastructure.addStackDependency(notifications);
+
+  return { storage, network, notifications, staging, production, pipelines, bot, security, infrastructure };
+}
+
+function target(stack: ServiceStack) {
+  return { service: stack.service, passRoles: stack.passRoles, family: stack.family };
+}
+
+/** Groups stacks into waves: each stack lands one wave after the latest of its dependencies. */
+export function deploymentWaves(stacks: readonly Stack[]): DeployedStack[][] {
+  const wave = new Map<Stack, number>();
+  const level = (stack: Stack, seen: Set<Stack> = new Set()): number => {
+    const known = wave.get(stack);
+    if (known !== undefined) return known;
+    if (seen.has(stack)) throw new Error(`pipewarden: stack dependency cycle through ${stack.stackName}`);
+    seen.add(stack);
+    const deps = stack.dependencies.filter((d) => stacks.includes(d));
+    const value = deps.length === 0 ? 0 : 1 + Math.max(...deps.map((d) => level(d, seen)));
+    wave.set(stack, value);
+    return value;
+  };
+  const waves: DeployedStack[][] = [];
+  for (const stack of stacks) {
+    const i = level(stack);
+    (waves[i] ??= []).push({ stackName: stack.stackName, templateFile: stack.templateFile });
+  }
+  return waves;
+}

@@ -1,0 +1,213 @@
+import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import type { PipewardenConfig } from '../../config/schema.js';
+import { CROSS_STACK, acknowledgeControl, acknowledgeWildcardResource } from '../acknowledge.js';
+import { APPROVAL } from '../constructs/app-pipeline.js';
+import { objectsArn } from '../constructs/grants.js';
+import { pipelineNames } from '../names.js';
+
+export interface BotStackProps extends StackProps {
+  readonly config: PipewardenConfig;
+  /** Directory of the bundled bot (`dist/bot`, ESM, handler `index.handler`). */
+  readonly codeDirectory: string;
+  readonly key: kms.IKey;
+  readonly findingsBucket: s3.IBucket;
+  readonly repository: ecr.IRepository;
+  readonly topic: sns.ITopic;
+}
+
+/** Pipeline events the bot turns into check runs and pull-request comments. */
+export const PIPELINE_EVENT_TYPES = [
+  'CodePipeline Pipeline Execution State Change',
+  'CodePipeline Stage Execution State Change',
+  'CodePipeline Action Execution State Change',
+];
+
+/**
+ * The GitHub App's hosting: one Lambda function reached two ways, by GitHub webhooks through a
+ * Function URL (authenticated by the webhook signature) and by this system's pipeline events through
+ * EventBridge (retried, then parked in a dead-letter queue that raises an alarm).
+ */
+export class BotStack extends Stack {
+  readonly function: lambda.Function;
+  readonly url: lambda.FunctionUrl;
+  readonly secret: secretsmanager.Secret;
+  readonly deadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: BotStackProps) {
+    super(scope, id, props);
+    const { config, key } = props;
+    const names = pipelineNames(config.name);
+    const pipelines = [names.main, names.feature];
+    const pipelineArn = (name: string) => this.formatArn({ service: 'codepipeline', resource: name });
+
+    // appId and privateKey come from the GitHub App's settings page; the webhook secret is generated
+    // here and pasted into the App's webhook settings (docs/bot.md).
+    this.secret = new secretsmanager.Secret(this, 'GitHubApp', {
+      secretName: `${config.name}/github-app`,
+      description: 'GitHub App credentials: {"appId","privateKey","webhookSecret"}',
+      encryptionKey: key,
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ appId: 'replace-me', privateKey: 'replace-me' }),
+        generateStringKey: 'webhookSecret',
+        passwordLength: 40,
+        excludePunctuation: true,
+      },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'GitHub issues the App private key and checks the webhook secret; both are rotated in the App settings.',
+    });
+
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: config.retention.logsDays,
+      encryptionKey: key,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    acknowledgeControl(logGroup, 'cloudwatch_log_group_encrypted_check', CROSS_STACK);
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${config.name} bot: findings, these pipelines, this repository's images`,
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    acknowledgeWildcardResource(
+      role,
+      logGroup.logGroupArn,
+      'Lambda names a log stream per instance, in this log group only.',
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [objectsArn(role, props.findingsBucket)],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.findingsBucket.bucketArn] }),
+    );
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [key.keyArn] }));
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [this.secret.secretArn],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'codepipeline:StartPipelineExecution',
+          'codepipeline:StopPipelineExecution',
+          'codepipeline:GetPipelineState',
+          'codepipeline:GetPipelineExecution',
+          'codepipeline:ListPipelineExecutions',
+        ],
+        resources: pipelines.map(pipelineArn),
+      }),
+    );
+    // Approve or reject exactly one action: the production gate of the main pipeline.
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['codepipeline:PutApprovalResult'],
+        resources: [`${pipelineArn(names.main)}/${APPROVAL.stage}/${APPROVAL.action}`],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['ecr:ListImages', 'ecr:DescribeImages', 'ecr:BatchDeleteImage'],
+        resources: [props.repository.repositoryArn],
+      }),
+    );
+
+    this.function = new lambda.Function(this, 'Function', {
+      functionName: `${config.name}-bot`,
+      description: 'pipewarden GitHub App: webhooks and pipeline events',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset(props.codeDirectory),
+      role: role.withoutPolicyUpdates(),
+      memorySize: 512,
+      // GitHub gives a webhook delivery 10 s; pipeline events may wait on GitHub's API a little longer.
+      timeout: Duration.seconds(30),
+      logGroup,
+      environmentEncryption: key,
+      environment: {
+        PIPEWARDEN_FINDINGS_BUCKET: props.findingsBucket.bucketName,
+        PIPEWARDEN_PIPELINES: pipelines.join(','),
+        PIPEWARDEN_ECR_REPOSITORY: props.repository.repositoryName,
+        PIPEWARDEN_SECRET_ARN: this.secret.secretArn,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+    });
+    acknowledgeControl(
+      this.function,
+      'lambda_inside_vpc_check',
+      'The bot talks only to GitHub and AWS APIs over HTTPS and serves no private network; in this VPC (no NAT by default) it could not reach GitHub.',
+    );
+
+    // GitHub calls this URL; the handler rejects any request without a valid X-Hub-Signature-256.
+    this.url = this.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+    const webhook =
+      'GitHub cannot sign webhook deliveries with SigV4, so the URL is public; every request must carry a valid X-Hub-Signature-256 (HMAC with the webhook secret) or the handler rejects it.';
+    acknowledgeControl(this.function, 'lambda_function_url_auth_check', webhook);
+    acknowledgeControl(this.function, 'lambda_function_public_access_prohibited_check', webhook);
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
+      queueName: `${config.name}-bot-dead-letters`,
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    const isDeadLetterQueue = 'This queue is itself the dead-letter queue of the EventBridge target.';
+    Validations.of(this.deadLetterQueue).acknowledge({ id: 'AwsSolutions-SQS3', reason: isDeadLetterQueue });
+    acknowledgeControl(this.deadLetterQueue, 'sqs_dlq_check', isDeadLetterQueue);
+    acknowledgeControl(this.deadLetterQueue, 'sqs_queue_encrypted_check', CROSS_STACK);
+
+    new events.Rule(this, 'PipelineEvents', {
+      ruleName: `${config.name}-pipeline-events`,
+      description: 'State changes of the application pipelines, for check runs and PR comments',
+      eventPattern: {
+        source: ['aws.codepipeline'],
+        detailType: PIPELINE_EVENT_TYPES,
+        detail: { pipeline: pipelines },
+      },
+      targets: [
+        new targets.LambdaFunction(this.function, {
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(2),
+          deadLetterQueue: this.deadLetterQueue,
+        }),
+      ],
+    });
+
+    new cloudwatch.Alarm(this, 'DeadLettersAlarm', {
+      alarmName: `${config.name}-bot-dead-letters`,
+      alarmDescription: 'Pipeline events the bot could not handle after every retry',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(new cwActions.SnsAction(props.topic));
+  }
+}

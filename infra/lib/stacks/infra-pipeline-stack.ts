@@ -1,0 +1,270 @@
+import { CfnCapabilities, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import type { PipewardenConfig } from '../../config/schema.js';
+import { acknowledgeWildcardResource } from '../acknowledge.js';
+import { BuildProject } from '../constructs/build-project.js';
+import { readObjects, writeObjects } from '../constructs/grants.js';
+import { PipelineRoles } from '../constructs/pipeline-roles.js';
+import { pipelineNames } from '../names.js';
+
+/** A stack the infrastructure pipeline deploys: its CloudFormation name and its template in the cloud assembly. */
+export interface DeployedStack {
+  readonly stackName: string;
+  readonly templateFile: string;
+}
+
+export interface InfraPipelineStackProps extends StackProps {
+  readonly config: PipewardenConfig;
+  /** Repository-relative path of the configuration the pipeline synthesizes with. */
+  readonly configPath: string;
+  readonly connectionArn: string;
+  readonly key: kms.IKey;
+  readonly artifactBucket: s3.IBucket;
+  readonly cacheBucket: s3.IBucket;
+  readonly findingsBucket: s3.IBucket;
+  readonly snykToken: secretsmanager.ISecret;
+  readonly topic: sns.ITopic;
+  /** Application stacks in waves: every stack of a wave depends only on earlier waves. */
+  readonly waves: readonly (readonly DeployedStack[])[];
+  /** CDK bootstrap qualifier (default hnb659fds): the publishing and execution roles are the bootstrap's. */
+  readonly qualifier?: string;
+}
+
+/**
+ * The self-mutating infrastructure pipeline, separate from the application's (the seed's reasons: an
+ * application run never pays for a self-update, and each pipeline has one job). Source (only infra paths
+ * trigger it) → Synth (cdk-nag, Snyk IaC, gate: buildspecs/infra-synth.yml) → Assets (publish to the
+ * bootstrap bucket) → Deploy (CloudFormation, stack waves in dependency order) → SelfUpdate (itself, last).
+ */
+export class InfraPipelineStack extends Stack {
+  readonly pipeline: codepipeline.Pipeline;
+
+  constructor(scope: Construct, id: string, props: InfraPipelineStackProps) {
+    super(scope, id, props);
+    const { config, key, artifactBucket: bucket } = props;
+    const name = pipelineNames(config.name).infrastructure;
+    const qualifier = props.qualifier ?? 'hnb659fds';
+    const bootstrapRole = (kind: string) =>
+      this.formatArn({
+        service: 'iam',
+        region: '',
+        resource: 'role',
+        resourceName: `cdk-${qualifier}-${kind}-role-${this.account}-${this.region}`,
+      });
+
+    const common = {
+      key,
+      artifactBucket: bucket,
+      cacheBucket: props.cacheBucket,
+      logRetention: config.retention.logsDays,
+      computeType: codebuild.ComputeType[config.build.computeType],
+      timeout: Duration.minutes(config.build.timeoutMinutes),
+    };
+    const synth = new BuildProject(this, 'Synth', {
+      ...common,
+      projectName: `${config.name}-infra-synth`,
+      description: 'cdk synth with cdk-nag, Snyk IaC, gate',
+      buildSpec: codebuild.BuildSpec.fromSourceFilename('buildspecs/infra-synth.yml'),
+      environmentVariables: {
+        PIPEWARDEN_CONFIG: { value: props.configPath },
+        PIPEWARDEN_FINDINGS_BUCKET: { value: props.findingsBucket.bucketName },
+        PIPEWARDEN_BASELINE_BRANCH: { value: config.repository.mainBranch },
+        PIPEWARDEN_REPO: { value: `${config.repository.owner}/${config.repository.name}` },
+        AWS_ACCOUNT_ID: { value: this.account },
+        SNYK_TOKEN: {
+          type: codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER,
+          value: props.snykToken.secretArn,
+        },
+      },
+      reports: { findings: codebuild.ReportGroupType.TEST },
+    });
+    synth.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [props.snykToken.secretArn],
+      }),
+    );
+    readObjects(synth.role, props.findingsBucket, key);
+    writeObjects(synth.role, props.findingsBucket, key);
+
+    // Embedded, not read from the source: it must work even when the commit being deployed breaks buildspecs/.
+    const assets = new BuildProject(this, 'Assets', {
+      ...common,
+      projectName: `${config.name}-infra-assets`,
+      description: 'publish file assets to the CDK bootstrap bucket',
+      buildSpec: codebuild.BuildSpec.fromObject({
+        version: '0.2',
+        phases: {
+          install: { commands: ['npm install --global cdk-assets@3'] },
+          build: {
+            commands: [
+              'for manifest in *.assets.json; do cdk-assets --path "$manifest" --verbose publish; done',
+            ],
+          },
+        },
+      }),
+    });
+    assets.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['sts:AssumeRole'],
+        resources: [bootstrapRole('file-publishing'), bootstrapRole('image-publishing')],
+      }),
+    );
+
+    const roles = new PipelineRoles(this, 'Roles', { pipelineName: name, artifactBucket: bucket, key });
+    const sourceRole = roles.source(props.connectionArn);
+    const buildRole = roles.build([synth.project.projectArn, assets.project.projectArn]);
+    const deployRole = roles.action('DeployRole', 'CloudFormation deploy actions');
+    const executionRole = iam.Role.fromRoleArn(
+      this,
+      'CloudFormationExecutionRole',
+      bootstrapRole('cfn-exec'),
+      {
+        mutable: false,
+      },
+    );
+    const allStacks = [...props.waves.flat(), { stackName: this.stackName, templateFile: this.templateFile }];
+    const stackArns = allStacks.map((s) =>
+      this.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${s.stackName}/*` }),
+    );
+    deployRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'cloudformation:CreateStack',
+          'cloudformation:UpdateStack',
+          'cloudformation:DescribeStacks',
+          'cloudformation:DescribeStackEvents',
+          'cloudformation:GetTemplate',
+        ],
+        resources: stackArns,
+      }),
+    );
+    for (const arn of stackArns) {
+      acknowledgeWildcardResource(
+        deployRole,
+        arn,
+        'A stack ARN ends in the id CloudFormation generates; the stack name is fixed.',
+      );
+    }
+    deployRole.addToPolicy(
+      new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [executionRole.roleArn] }),
+    );
+    // Templates check the bootstrap version through this SSM parameter.
+    deployRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['ssm:GetParameters'],
+        resources: [
+          this.formatArn({
+            service: 'ssm',
+            resource: 'parameter',
+            resourceName: `cdk-bootstrap/${qualifier}/version`,
+          }),
+        ],
+      }),
+    );
+    readObjects(deployRole, bucket, key);
+
+    const sourceOutput = new codepipeline.Artifact('Source');
+    const assembly = new codepipeline.Artifact('CloudAssembly');
+    const source = new actions.CodeStarConnectionsSourceAction({
+      actionName: 'Source',
+      connectionArn: props.connectionArn,
+      owner: config.repository.owner,
+      repo: config.repository.name,
+      branch: config.repository.mainBranch,
+      output: sourceOutput,
+      role: sourceRole.withoutPolicyUpdates(),
+    });
+    const deploy = (stack: DeployedStack, runOrder: number) =>
+      new actions.CloudFormationCreateUpdateStackAction({
+        actionName: stack.stackName,
+        stackName: stack.stackName,
+        templatePath: assembly.atPath(stack.templateFile),
+        adminPermissions: false,
+        deploymentRole: executionRole,
+        cfnCapabilities: [CfnCapabilities.NAMED_IAM, CfnCapabilities.AUTO_EXPAND],
+        runOrder,
+        role: deployRole.withoutPolicyUpdates(),
+      });
+
+    this.pipeline = new codepipeline.Pipeline(this, 'Pipeline', {
+      pipelineName: name,
+      pipelineType: codepipeline.PipelineType.V2,
+      executionMode: codepipeline.ExecutionMode[config.pipelines.infrastructure.executionMode],
+      artifactBucket: bucket,
+      role: roles.pipeline.withoutPolicyUpdates(),
+      restartExecutionOnUpdate: false,
+      stages: [
+        { stageName: 'Source', actions: [source] },
+        {
+          stageName: 'Synth',
+          actions: [
+            new actions.CodeBuildAction({
+              actionName: 'Synth',
+              project: synth.project,
+              input: sourceOutput,
+              outputs: [assembly],
+              environmentVariables: {
+                PIPEWARDEN_COMMIT: { value: source.variables.commitId },
+                PIPEWARDEN_BRANCH: { value: source.variables.branchName },
+                PIPEWARDEN_EXECUTION_ID: { value: '#{codepipeline.PipelineExecutionId}' },
+                PIPEWARDEN_PIPELINE: { value: name },
+                PIPEWARDEN_PIPELINE_KIND: { value: 'infrastructure' },
+              },
+              role: buildRole.withoutPolicyUpdates(),
+            }),
+          ],
+        },
+        {
+          stageName: 'Assets',
+          actions: [
+            new actions.CodeBuildAction({
+              actionName: 'Publish',
+              project: assets.project,
+              input: assembly,
+              role: buildRole.withoutPolicyUpdates(),
+            }),
+          ],
+        },
+        {
+          // One runOrder per wave: stacks of a wave deploy in parallel, after every stack they depend on.
+          stageName: 'Deploy',
+          actions: props.waves.flatMap((wave, i) => wave.map((stack) => deploy(stack, i + 1))),
+        },
+        {
+          stageName: 'SelfUpdate',
+          actions: [deploy({ stackName: this.stackName, templateFile: this.templateFile }, 1)],
+        },
+      ],
+      triggers: [
+        {
+          providerType: codepipeline.ProviderType.CODE_STAR_SOURCE_CONNECTION,
+          gitConfiguration: {
+            sourceAction: source,
+            pushFilter: [
+              {
+                branchesIncludes: [config.repository.mainBranch],
+                filePathsIncludes: [...config.pipelines.infrastructure.filePaths],
+              },
+            ],
+          },
+        },
+      ],
+    });
+    this.pipeline.notifyOn('Notify', props.topic, {
+      notificationRuleName: `${name}-notifications`,
+      events: [
+        codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_FAILED,
+        codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_SUCCEEDED,
+      ],
+    });
+  }
+}

@@ -1,0 +1,342 @@
+import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { Construct } from 'constructs';
+import type { PipewardenConfig } from '../../config/schema.js';
+import { CROSS_STACK, acknowledgeControl } from '../acknowledge.js';
+
+export type EnvironmentName = 'staging' | 'production';
+
+const NO_CERTIFICATE =
+  'No certificateArn configured for this environment, so the listener serves HTTP; set environments.<name>.certificateArn to get HTTPS and the redirect.';
+
+export interface ServiceStackProps extends StackProps {
+  readonly config: PipewardenConfig;
+  readonly environmentName: EnvironmentName;
+  readonly vpc: ec2.IVpc;
+  readonly cluster: ecs.ICluster;
+  readonly taskSubnets: ec2.SubnetSelection;
+  readonly tasksArePublic: boolean;
+  readonly key: kms.IKey;
+  readonly logsBucket: s3.IBucket;
+  readonly repository: ecr.IRepository;
+  /** Where rollback alarms notify. */
+  readonly topic: sns.ITopic;
+}
+
+/**
+ * One environment of the application: an internet-facing ALB and a Fargate service behind it.
+ * Staging deploys by rolling update (fast, cheap: it is where a new image is first exercised).
+ * Production deploys by ECS-native blue/green: the new revision comes up behind the test listener,
+ * bakes, then takes the production listener; the circuit breaker and the CloudWatch alarms roll it back.
+ */
+export class ServiceStack extends Stack {
+  readonly service: ecs.FargateService;
+  readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  /** The roles the pipeline's deploy action passes to ECS when it registers a new task-definition revision. */
+  readonly passRoles: iam.IRole[];
+  /** Task-definition family: the deploy action registers revisions of it. */
+  readonly family: string;
+  /** Alarms that roll a production deployment back (empty in staging). */
+  readonly rollbackAlarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: ServiceStackProps) {
+    super(scope, id, props);
+    const { config, environmentName } = props;
+    const env = config.environments[environmentName];
+    const app = config.service;
+    const blueGreen = environmentName === 'production';
+    const prefix = `${config.name}-${environmentName}`;
+
+    const albSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
+      vpc: props.vpc,
+      description: `${prefix} load balancer`,
+      allowAllOutbound: false,
+    });
+    const listenerPort = env.certificateArn ? 443 : 80;
+    for (const cidr of env.allowedCidrs) {
+      albSecurityGroup.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(listenerPort), 'application traffic');
+      if (env.certificateArn) {
+        albSecurityGroup.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(80), 'redirected to HTTPS');
+      }
+    }
+    if (env.allowedCidrs.includes('0.0.0.0/0')) {
+      Validations.of(albSecurityGroup).acknowledge({
+        id: 'AwsSolutions-EC23',
+        reason:
+          'The public entry point of a web application: environments.*.allowedCidrs narrows it when wanted.',
+      });
+    }
+
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc: props.vpc,
+      internetFacing: true,
+      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+      securityGroup: albSecurityGroup,
+      dropInvalidHeaderFields: true,
+      // Turn it off before deleting the stack: an environment's entry point is not removed by accident.
+      deletionProtection: true,
+    });
+    this.loadBalancer.logAccessLogs(props.logsBucket, `alb/${environmentName}`);
+    acknowledgeControl(this.loadBalancer, 'elbv2_logging_enabled_check', CROSS_STACK);
+
+    const serviceSecurityGroup = new ec2.SecurityGroup(this, 'ServiceSecurityGroup', {
+      vpc: props.vpc,
+      description: `${prefix} tasks: only the load balancer reaches them`,
+      allowAllOutbound: true,
+    });
+    serviceSecurityGroup.addIngressRule(
+      albSecurityGroup,
+      ec2.Port.tcp(app.containerPort),
+      'from the load balancer',
+    );
+    albSecurityGroup.addEgressRule(serviceSecurityGroup, ec2.Port.tcp(app.containerPort), 'to the tasks');
+
+    const targetGroup = (name: string) =>
+      new elbv2.ApplicationTargetGroup(this, name, {
+        vpc: props.vpc,
+        targetType: elbv2.TargetType.IP,
+        protocol: elbv2.ApplicationProtocol.HTTP,
+        port: app.containerPort,
+        deregistrationDelay: Duration.seconds(30),
+        healthCheck: {
+          path: app.healthCheckPath,
+          healthyHttpCodes: '200-299',
+          interval: Duration.seconds(15),
+          timeout: Duration.seconds(5),
+          healthyThresholdCount: 2,
+          unhealthyThresholdCount: 3,
+        },
+      });
+    const blue = targetGroup('Blue');
+
+    const listener = env.certificateArn
+      ? this.loadBalancer.addListener('Https', {
+          port: 443,
+          protocol: elbv2.ApplicationProtocol.HTTPS,
+          certificates: [elbv2.ListenerCertificate.fromArn(env.certificateArn)],
+          sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+          open: false,
+          defaultAction: elbv2.ListenerAction.fixedResponse(404),
+        })
+      : this.loadBalancer.addListener('Http', {
+          port: 80,
+          protocol: elbv2.ApplicationProtocol.HTTP,
+          open: false,
+          defaultAction: elbv2.ListenerAction.fixedResponse(404),
+        });
+    if (env.certificateArn) {
+      this.loadBalancer.addRedirect({ sourcePort: 80, targetPort: 443, open: false });
+    } else {
+      acknowledgeControl(listener, 'alb_http_to_https_redirection_check', NO_CERTIFICATE);
+    }
+    // ECS blue/green moves traffic by rewriting listener *rules*, so traffic goes through a rule, not the default action.
+    const productionRule = new elbv2.ApplicationListenerRule(this, 'ProductionRule', {
+      listener,
+      priority: 10,
+      conditions: [elbv2.ListenerCondition.pathPatterns(['/*'])],
+      action: elbv2.ListenerAction.forward([blue]),
+    });
+
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: config.retention.logsDays,
+      encryptionKey: props.key,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    acknowledgeControl(logGroup, 'cloudwatch_log_group_encrypted_check', CROSS_STACK);
+    const taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
+      family: prefix,
+      cpu: app.cpu,
+      memoryLimitMiB: app.memoryMiB,
+      runtimePlatform: {
+        cpuArchitecture: ecs.CpuArchitecture.X86_64,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
+    });
+    // Hardened as the Control Tower ECS controls ask: non-root, read-only root filesystem (only /tmp is
+    // writable), a hard memory limit. The deploy action keeps all of it and swaps only the image.
+    taskDefinition.addVolume({ name: 'tmp' });
+    const container = taskDefinition.addContainer('App', {
+      containerName: app.containerName,
+      // The pipeline's deploy action replaces this image with the built one; see docs/deploy.md.
+      image: ecs.ContainerImage.fromRegistry(app.initialImage),
+      portMappings: [{ containerPort: app.containerPort, protocol: ecs.Protocol.TCP }],
+      logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: environmentName }),
+      essential: true,
+      user: app.user,
+      readonlyRootFilesystem: true,
+      memoryLimitMiB: app.memoryMiB,
+    });
+    container.addMountPoints({ containerPath: '/tmp', sourceVolume: 'tmp', readOnly: false });
+    // The images the pipeline deploys come from this system's repository (KMS-encrypted).
+    const executionRole = taskDefinition.obtainExecutionRole();
+    this.passRoles = [executionRole, taskDefinition.taskRole];
+    this.family = prefix;
+    props.repository.grantPull(executionRole);
+    props.key.grantDecrypt(executionRole);
+    Validations.of(executionRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'ecr:GetAuthorizationToken has no resource-level permissions; every other ECR action is on this repository.',
+    });
+
+    this.service = new ecs.FargateService(this, 'Service', {
+      cluster: props.cluster,
+      serviceName: prefix,
+      taskDefinition,
+      desiredCount: env.desiredCount,
+      vpcSubnets: props.taskSubnets,
+      assignPublicIp: props.tasksArePublic,
+      securityGroups: [serviceSecurityGroup],
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      healthCheckGracePeriod: Duration.seconds(60),
+      circuitBreaker: { enable: true, rollback: true },
+      deploymentStrategy: blueGreen ? ecs.DeploymentStrategy.BLUE_GREEN : ecs.DeploymentStrategy.ROLLING,
+      bakeTime: blueGreen ? Duration.minutes(config.environments.production.bakeTimeMinutes) : undefined,
+      propagateTags: ecs.PropagatedTagSource.SERVICE,
+    });
+    if (props.tasksArePublic) {
+      acknowledgeControl(
+        this.service,
+        'ecs_service_assign_public_ip_disabled_check',
+        "Tasks run in public subnets to avoid a NAT gateway (the seed's cost choice); only the load balancer may reach them. Set vpc.privateSubnetCidrs and natGateways to remove the public IPs.",
+      );
+    }
+
+    if (!blueGreen) {
+      this.service.attachToApplicationTargetGroup(blue);
+      return;
+    }
+
+    const prod = config.environments.production;
+    const green = targetGroup('Green');
+    const testSecurityRule = (cidr: string) =>
+      albSecurityGroup.addIngressRule(
+        ec2.Peer.ipv4(cidr),
+        ec2.Port.tcp(prod.testListenerPort),
+        'test listener',
+      );
+    prod.testListenerCidrs.forEach(testSecurityRule);
+    const testListener = this.loadBalancer.addListener('Test', {
+      port: prod.testListenerPort,
+      protocol: env.certificateArn ? elbv2.ApplicationProtocol.HTTPS : elbv2.ApplicationProtocol.HTTP,
+      certificates: env.certificateArn ? [elbv2.ListenerCertificate.fromArn(env.certificateArn)] : undefined,
+      sslPolicy: env.certificateArn ? elbv2.SslPolicy.RECOMMENDED_TLS : undefined,
+      open: false,
+      defaultAction: elbv2.ListenerAction.fixedResponse(404),
+    });
+    if (!env.certificateArn) {
+      acknowledgeControl(testListener, 'alb_http_to_https_redirection_check', NO_CERTIFICATE);
+    }
+    const testRule = new elbv2.ApplicationListenerRule(this, 'TestRule', {
+      listener: testListener,
+      priority: 10,
+      conditions: [elbv2.ListenerCondition.pathPatterns(['/*'])],
+      action: elbv2.ListenerAction.forward([blue]),
+    });
+
+    const target = this.service.loadBalancerTarget({
+      containerName: app.containerName,
+      containerPort: app.containerPort,
+      protocol: ecs.Protocol.TCP,
+      alternateTarget: new ecs.AlternateTarget('Green', {
+        alternateTargetGroup: green,
+        productionListener: ecs.ListenerRuleConfiguration.applicationListenerRule(productionRule),
+        testListener: ecs.ListenerRuleConfiguration.applicationListenerRule(testRule),
+        role: this.trafficShiftRole(
+          prefix,
+          [blue, green],
+          [listener, testListener],
+          [productionRule, testRule],
+        ),
+      }),
+    });
+    target.attachToApplicationTargetGroup(blue);
+
+    // Roll back when the new revision serves errors or the balancer has nothing healthy to send to.
+    const lb = this.loadBalancer.metrics;
+    this.rollbackAlarms.push(
+      new cloudwatch.Alarm(this, 'Target5xx', {
+        alarmName: `${prefix}-target-5xx`,
+        alarmDescription: 'Application 5xx responses: rolls a blue/green deployment back',
+        metric: lb.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: Duration.minutes(1) }),
+        threshold: 5,
+        evaluationPeriods: 2,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'Elb5xx', {
+        alarmName: `${prefix}-elb-5xx`,
+        alarmDescription: 'Load balancer 502/503/504 (no healthy target, timeouts): rolls a deployment back',
+        metric: lb.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period: Duration.minutes(1) }),
+        threshold: 5,
+        evaluationPeriods: 2,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    for (const alarm of this.rollbackAlarms) alarm.addAlarmAction(new cwActions.SnsAction(props.topic));
+    this.service.enableDeploymentAlarms(
+      this.rollbackAlarms.map((a) => a.alarmName),
+      { behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM },
+    );
+  }
+
+  /** What ECS needs to move traffic between the blue and green target groups, and nothing beyond these resources. */
+  private trafficShiftRole(
+    prefix: string,
+    targetGroups: elbv2.ApplicationTargetGroup[],
+    listeners: elbv2.ApplicationListener[],
+    rules: elbv2.ApplicationListenerRule[],
+  ): iam.Role {
+    const role = new iam.Role(this, 'TrafficShiftRole', {
+      assumedBy: new iam.ServicePrincipal('ecs.amazonaws.com'),
+      description: `${prefix}: ECS blue/green moves traffic between the target groups`,
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'elasticloadbalancing:DescribeListeners',
+          'elasticloadbalancing:DescribeRules',
+          'elasticloadbalancing:DescribeTargetGroups',
+          'elasticloadbalancing:DescribeTargetHealth',
+        ],
+        resources: ['*'],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets'],
+        resources: targetGroups.map((t) => t.targetGroupArn),
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['elasticloadbalancing:ModifyListener'],
+        resources: listeners.map((l) => l.listenerArn),
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['elasticloadbalancing:ModifyRule'],
+        resources: rules.map((r) => r.listenerRuleArn),
+      }),
+    );
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'The four ELB Describe actions have no resource-level permissions; every write is on named resources.',
+    });
+    return role;
+  }
+}

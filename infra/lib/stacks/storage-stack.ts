@@ -1,0 +1,189 @@
+import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as codeconnections from 'aws-cdk-lib/aws-codeconnections';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import type { PipewardenConfig } from '../../config/schema.js';
+import { acknowledgeControl } from '../acknowledge.js';
+import { SecureBucket } from '../constructs/secure-bucket.js';
+
+export interface StorageStackProps extends StackProps {
+  readonly config: PipewardenConfig;
+}
+
+/**
+ * Everything that outlives a deployment: the one KMS key, the buckets (artifacts, findings, build cache,
+ * access logs), the image repository and the Snyk token. Retained on stack deletion: it is the history.
+ */
+export class StorageStack extends Stack {
+  readonly key: kms.Key;
+  readonly logsBucket: s3.Bucket;
+  readonly artifactBucket: s3.Bucket;
+  readonly findingsBucket: s3.Bucket;
+  readonly cacheBucket: s3.Bucket;
+  readonly repository: ecr.Repository;
+  readonly snykToken: secretsmanager.ISecret;
+  /** The GitHub connection every pipeline's source action uses. */
+  readonly connectionArn: string;
+
+  constructor(scope: Construct, id: string, props: StorageStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const retention = config.retention;
+
+    this.key = new kms.Key(this, 'Key', {
+      alias: `alias/${config.name}`,
+      description: `${config.name}: artifacts, findings, cache, images, topics, queues, logs and secrets`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.allowServices();
+
+    // Log targets must use SSE-S3: neither S3 server access logging nor ALB access logs accept SSE-KMS.
+    this.logsBucket = new SecureBucket(this, 'AccessLogs', {
+      expiration: { days: 365 },
+      noncurrentDays: 30,
+    }).bucket;
+    const selfLogging = 'This is the access-log target bucket; logging it into itself would loop.';
+    Validations.of(this.logsBucket).acknowledge({ id: 'AwsSolutions-S1', reason: selfLogging });
+    acknowledgeControl(this.logsBucket, 's3_bucket_logging_enabled_check', selfLogging);
+    acknowledgeControl(
+      this.logsBucket,
+      's3_bucket_default_encryption_kms_check',
+      'S3 server access logs and ALB access logs are only delivered to buckets encrypted with SSE-S3.',
+    );
+
+    const logsTo = (prefix: string) => ({ bucket: this.logsBucket, prefix: `s3/${prefix}/` });
+    this.artifactBucket = new SecureBucket(this, 'Artifacts', {
+      encryptionKey: this.key,
+      accessLogs: logsTo('artifacts'),
+      expiration: { days: retention.artifactsDays },
+      noncurrentDays: 7,
+    }).bucket;
+    // Per-commit findings expire; branches/<branch>/latest.json (the pull-request baseline) never does.
+    this.findingsBucket = new SecureBucket(this, 'Findings', {
+      encryptionKey: this.key,
+      accessLogs: logsTo('findings'),
+      expiration: {
+        days: retention.findingsDays,
+        prefix: `${config.repository.owner}/${config.repository.name}/commits/`,
+      },
+      noncurrentDays: 90,
+    }).bucket;
+    this.cacheBucket = new SecureBucket(this, 'Cache', {
+      encryptionKey: this.key,
+      accessLogs: logsTo('cache'),
+      expiration: { days: retention.cacheDays },
+      noncurrentDays: 1,
+    }).bucket;
+
+    this.repository = new ecr.Repository(this, 'Repository', {
+      repositoryName: `${config.name}/${config.repository.name.toLowerCase()}`,
+      imageTagMutability: ecr.TagMutability.IMMUTABLE,
+      imageScanOnPush: true,
+      encryption: ecr.RepositoryEncryption.KMS,
+      encryptionKey: this.key,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [
+        {
+          rulePriority: 1,
+          description: 'untagged layers left by failed or superseded pushes',
+          tagStatus: ecr.TagStatus.UNTAGGED,
+          maxImageAge: Duration.days(retention.untaggedImagesDays),
+        },
+        {
+          rulePriority: 2,
+          description: 'keep the newest images only',
+          tagStatus: ecr.TagStatus.ANY,
+          maxImageCount: retention.maxImages,
+        },
+      ],
+    });
+
+    if ('arn' in config.connection) {
+      this.connectionArn = config.connection.arn;
+    } else {
+      // Created PENDING: someone must complete the GitHub handshake once in the console (docs/deploy.md).
+      const connection = new codeconnections.CfnConnection(this, 'GitHubConnection', {
+        connectionName: config.connection.name,
+        providerType: 'GitHub',
+      });
+      connection.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      this.connectionArn = connection.attrConnectionArn;
+    }
+
+    this.snykToken = config.snyk.tokenSecretArn
+      ? secretsmanager.Secret.fromSecretCompleteArn(this, 'SnykToken', config.snyk.tokenSecretArn)
+      : this.createSnykSecret(config.name);
+  }
+
+  /** Service principals that encrypt with the key on this account's behalf, each limited to its own use. */
+  private allowServices(): void {
+    const account = this.account;
+    const region = this.region;
+    // Grants only for AWS services acting for a principal (ECR, Lambda, Secrets Manager): CT.KMS.PR.3.
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'GrantsOnlyForAwsResources',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:CreateGrant'],
+        resources: ['*'],
+        conditions: {
+          BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+        },
+      }),
+    );
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchLogs',
+        principals: [new iam.ServicePrincipal(`logs.${region}.amazonaws.com`)],
+        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': `arn:${this.partition}:logs:${region}:${account}:*`,
+          },
+        },
+      }),
+    );
+    // CodeStar Notifications and CloudWatch alarms publish to the encrypted topic; EventBridge writes to the
+    // encrypted dead-letter queue.
+    for (const [sid, service] of [
+      ['CodeStarNotifications', 'codestar-notifications.amazonaws.com'],
+      ['EventBridge', 'events.amazonaws.com'],
+      ['CloudWatchAlarms', 'cloudwatch.amazonaws.com'],
+    ] as const) {
+      this.key.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid,
+          principals: [new iam.ServicePrincipal(service)],
+          actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'aws:SourceAccount': account } },
+        }),
+      );
+    }
+  }
+
+  private createSnykSecret(name: string): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, 'SnykToken', {
+      secretName: `${name}/snyk-token`,
+      description:
+        'Snyk API token for the scan and infrastructure-synth builds; replace the placeholder value',
+      encryptionKey: this.key,
+      // A random placeholder, so no value sits in the template and an update never resets the real token.
+      generateSecretString: { passwordLength: 32, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'A Snyk API token is issued by Snyk; AWS cannot rotate it. Rotate it in Snyk and put the new value.',
+    });
+    return secret;
+  }
+}
