@@ -157,5 +157,5 @@ export function escapeXml(text: string): string {
 
 /** Text for an XML attribute that must stay on one line (names, messages): whitespace collapsed. */
 export function escapeXmlAttribute(text: string): string {
-  return escapeXml(text.replace(/\s+/g, ' ').trim());
+  return escapeXml(text.replace(XML_INVALID, '').replace(/\s+/g, ' ').trim());
 }

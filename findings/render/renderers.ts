@@ -1,6 +1,7 @@
 import type { FindingsDocument } from '../model/finding.js';
 import { renderAnnotationsJson } from './render-annotations.js';
 import { renderJsonChunks } from './render-json.js';
+import { renderJunit } from './render-junit.js';
 import { renderMarkdown } from './render-markdown.js';
 import { renderSarifText } from './render-sarif.js';
 
@@ -24,4 +25,5 @@ export const RENDERERS = new Map<string, Renderer>([
   ['markdown', (doc) => renderMarkdown(doc)],
   ['annotations', (doc, o) => renderAnnotationsJson(doc, o.max !== undefined ? { max: o.max } : {})],
   ['sarif', (doc, o) => renderSarifText(doc, o.max !== undefined ? { max: o.max } : {})],
+  ['junit', (doc) => renderJunit(doc)],
 ]);
