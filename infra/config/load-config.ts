@@ -10,7 +10,7 @@ export function parseConfig(raw: unknown, source: string): PipewardenConfig {
   const issues = result.error.issues;
   const first = issues[0];
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
-  throw new PipewardenError(`config ${source}: ${describeIssue(first)}${more}`);
+  throw new PipewardenError(`${source}: ${describeIssue(first)}${more}`);
 }
 
 /** Reads and validates a JSON configuration file. */
@@ -20,26 +20,25 @@ export function loadConfig(file: string): PipewardenConfig {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     throw new PipewardenError(
-      `config ${file}: cannot read it (${errorMessage(error)}); pass an existing file with -c config=<file> or PIPEWARDEN_CONFIG`,
+      `${file}: cannot read the configuration (${errorMessage(error)}); pass an existing file with -c config=<file> or PIPEWARDEN_CONFIG`,
     );
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new PipewardenError(`config ${file}: not valid JSON (${errorMessage(error)}); fix the syntax`);
+    throw new PipewardenError(`${file}: not valid JSON (${errorMessage(error)}); fix the syntax`);
   }
   return parseConfig(raw, file);
 }
 
 function describeIssue(issue: z.core.$ZodIssue | undefined): string {
   if (!issue) return 'invalid';
-  if (issue.code === 'unrecognized_keys') {
-    const at = issue.path.length ? `${formatPath(issue.path)}.` : '';
-    return `${issue.keys.map((k) => at + k).join(', ')}: unknown setting; remove it or fix its spelling`;
-  }
   const field = issue.path.length ? formatPath(issue.path) : '(top level)';
-  return `${field}: ${issue.message}`;
+  if (issue.code === 'unrecognized_keys') {
+    return `invalid field "${field}": unknown key(s) ${issue.keys.join(', ')}; remove or fix the spelling`;
+  }
+  return `invalid field "${field}": ${issue.message}`;
 }
 
 function formatPath(path: PropertyKey[]): string {

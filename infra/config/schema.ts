@@ -131,7 +131,12 @@ const schema = z
               name: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/),
               teamId: z.uuid('expected the Microsoft Teams team id (a UUID)'),
               tenantId: z.uuid('expected the Microsoft Entra tenant id (a UUID)'),
-              channelId: z.string().min(1).max(256),
+              channelId: z
+                .string()
+                .regex(
+                  /^[A-Za-z0-9\-_=+/.,]*%3[aA][A-Za-z0-9\-_=+/.,]*%40[A-Za-z0-9\-_=+/.,]*$/,
+                  'expected the URL-encoded channel id from the channel link, like 19%3Aabc%40thread.tacv2',
+                ),
             }),
           )
           .default([]),

@@ -107,6 +107,8 @@ export function addPipewardenStacks(
           ...stackProps('security', 'Security Hub and Amazon Inspector enablement'),
           enableSecurityHub,
           enableInspector,
+          key: storage.key,
+          logsDays: config.retention.logsDays,
         })
       : undefined;
 
@@ -119,6 +121,7 @@ export function addPipewardenStacks(
     [production, [storage, network, notifications]],
     [pipelines, [storage, notifications, staging, production]],
     [bot, [storage, notifications]],
+    ...(security ? ([[security, [storage]]] as [Stack, Stack[]][]) : []),
   ];
   for (const [stack, deps] of dependsOn) deps.forEach((d) => stack.addStackDependency(d));
   const appStacks = [

@@ -1,0 +1,611 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { renderLikeNag } from '../../infra/lib/acknowledge.js';
+import { fullConfig, iamStatements, synthesize, type Synthesized } from './synth.js';
+import { maskForSnapshot } from './snapshot.js';
+
+// One synthesis of the whole app with every optional feature on (chat channels, Security Hub and
+// Inspector, HTTPS, private subnets), checked by cdk-nag and the Control Tower rules as in `npm run synth`.
+let app: Synthesized;
+beforeAll(() => {
+  app = synthesize(fullConfig());
+});
+const t = (name: keyof Synthesized['stacks']): Template => {
+  const stack = app.stacks[name];
+  if (!stack) throw new Error(`no ${name} stack`);
+  return app.template(stack);
+};
+type Resource = { Type: string; Properties: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+const resources = (template: Template, type: string): Resource[] =>
+  Object.values(template.findResources(type)) as Resource[];
+const allTemplates = () =>
+  Object.values(app.stacks)
+    .filter((s) => s !== undefined)
+    .map((s) => app.template(s));
+const STACKS = [
+  'storage',
+  'network',
+  'notifications',
+  'staging',
+  'production',
+  'pipelines',
+  'bot',
+  'security',
+  'infrastructure',
+] as const;
+const stageNames = (pipeline: Resource) => pipeline.Properties.Stages.map((s: { Name: string }) => s.Name);
+const pipelineNamed = (name: string) =>
+  resources(t('pipelines'), 'AWS::CodePipeline::Pipeline').find((p) => p.Properties.Name === name)!;
+
+describe('checks', () => {
+  it('synthesizes with zero cdk-nag and Control Tower violations', () => {
+    // synthesize() would have thrown on an error; nothing may be left even as a warning.
+    expect(app.violations()).toEqual([]);
+  });
+
+  it('uses no wildcard IAM action anywhere, and Resource "*" only where AWS has no resource-level permission', () => {
+    const noResourceLevel = new Set([
+      'ecr:GetAuthorizationToken',
+      'inspector-scan:ScanSbom',
+      'inspector2:ListFindings',
+      'inspector2:ListCoverage',
+      'inspector2:Enable',
+      'ecs:RegisterTaskDefinition',
+      'ecs:DescribeTaskDefinition',
+      'ecs:DescribeTasks',
+      'ecs:ListTasks',
+      'elasticloadbalancing:DescribeListeners',
+      'elasticloadbalancing:DescribeRules',
+      'elasticloadbalancing:DescribeTargetGroups',
+      'elasticloadbalancing:DescribeTargetHealth',
+    ]);
+    const statements = allTemplates().flatMap(iamStatements);
+    expect(statements.length).toBeGreaterThan(50);
+    for (const s of statements) {
+      expect(s.Action.filter((a) => a.includes('*'))).toEqual([]);
+      if (s.Resource.includes('*')) {
+        expect(s.Action.filter((a) => !noResourceLevel.has(a))).toEqual([]);
+      }
+    }
+  });
+
+  it('encrypts every bucket, log group, topic, queue, secret and build with the system KMS key', () => {
+    for (const template of allTemplates()) {
+      for (const g of resources(template, 'AWS::Logs::LogGroup')) expect(g.Properties.KmsKeyId).toBeDefined();
+      for (const q of resources(template, 'AWS::SQS::Queue'))
+        expect(q.Properties.KmsMasterKeyId).toBeDefined();
+      for (const s of resources(template, 'AWS::SNS::Topic'))
+        expect(s.Properties.KmsMasterKeyId).toBeDefined();
+      for (const s of resources(template, 'AWS::SecretsManager::Secret'))
+        expect(s.Properties.KmsKeyId).toBeDefined();
+      for (const p of resources(template, 'AWS::CodeBuild::Project'))
+        expect(p.Properties.EncryptionKey).toBeDefined();
+      for (const b of resources(template, 'AWS::S3::Bucket')) {
+        const algorithm =
+          b.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault
+            .SSEAlgorithm;
+        // Only the access-log bucket uses SSE-S3: S3 and ALB log delivery accept nothing else.
+        expect(algorithm).toBe(b.Properties.LoggingConfiguration ? 'aws:kms' : 'AES256');
+      }
+    }
+  });
+});
+
+describe('storage', () => {
+  it('makes every bucket versioned, private, object-lock capable and logged (except the log target)', () => {
+    const buckets = resources(t('storage'), 'AWS::S3::Bucket');
+    expect(buckets).toHaveLength(4);
+    for (const b of buckets) {
+      expect(b.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+      expect(b.Properties.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      expect(b.Properties.ObjectLockEnabled).toBe(true);
+      expect(b.Properties.LifecycleConfiguration.Rules[0].NoncurrentVersionExpiration).toBeDefined();
+    }
+    expect(buckets.filter((b) => b.Properties.LoggingConfiguration)).toHaveLength(3);
+  });
+
+  it('denies every non-TLS request on every bucket', () => {
+    const policies = resources(t('storage'), 'AWS::S3::BucketPolicy');
+    expect(policies).toHaveLength(4);
+    for (const p of policies) {
+      expect(p.Properties.PolicyDocument.Statement).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            Effect: 'Deny',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      );
+    }
+  });
+
+  it('expires per-commit findings but never the branch baselines', () => {
+    // latest.json under branches/ is the pull-request baseline: only commits/ may expire.
+    t('storage').hasResourceProperties('AWS::S3::Bucket', {
+      LoggingConfiguration: { LogFilePrefix: 's3/findings/' },
+      LifecycleConfiguration: {
+        Rules: [Match.objectLike({ Prefix: 'example-org/example-service/commits/', ExpirationInDays: 400 })],
+      },
+    });
+  });
+
+  it('keeps images immutable, scanned on push, encrypted and pruned', () => {
+    t('storage').hasResourceProperties('AWS::ECR::Repository', {
+      RepositoryName: 'pipewarden/example-service',
+      ImageTagMutability: 'IMMUTABLE',
+      ImageScanningConfiguration: { ScanOnPush: true },
+      EncryptionConfiguration: { EncryptionType: 'KMS', KmsKey: Match.anyValue() },
+      LifecyclePolicy: { LifecyclePolicyText: Match.stringLikeRegexp('"tagStatus":"untagged"') },
+    });
+  });
+
+  it('rotates the key and lets only AWS services create grants on it', () => {
+    t('storage').hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'kms:CreateGrant',
+            Condition: {
+              BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+            },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('uses the configured connection instead of creating one', () => {
+    t('storage').resourceCountIs('AWS::CodeConnections::Connection', 0);
+  });
+});
+
+describe('network', () => {
+  it('gives every subnet exactly the CIDR written in the config', () => {
+    // Explicit CIDRs: changing the AZ count can never renumber a subnet into a conflict (the seed's obstacle).
+    const subnets = resources(t('network'), 'AWS::EC2::Subnet').map((s) => [
+      s.Properties.AvailabilityZone,
+      s.Properties.CidrBlock,
+    ]);
+    expect(subnets.sort()).toEqual(
+      [
+        ['eu-west-1a', '10.40.0.0/24'],
+        ['eu-west-1b', '10.40.1.0/24'],
+        ['eu-west-1a', '10.40.10.0/24'],
+        ['eu-west-1b', '10.40.11.0/24'],
+      ].sort(),
+    );
+    t('network').hasResourceProperties('AWS::EC2::VPC', { CidrBlock: '10.40.0.0/16' });
+    t('network').resourceCountIs('AWS::EC2::NatGateway', 1);
+  });
+
+  it('logs rejected traffic and watches the cluster', () => {
+    t('network').hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'REJECT' });
+    t('network').hasResourceProperties('AWS::ECS::Cluster', {
+      ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }],
+    });
+  });
+});
+
+describe('environments', () => {
+  it('deploys production blue/green with a test listener, bake time and rollback on failure and on alarms', () => {
+    t('production').hasResourceProperties('AWS::ECS::Service', {
+      DeploymentConfiguration: Match.objectLike({
+        Strategy: 'BLUE_GREEN',
+        BakeTimeInMinutes: 10,
+        DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+        Alarms: { AlarmNames: Match.anyValue(), Enable: true, Rollback: true },
+      }),
+      LoadBalancers: [
+        Match.objectLike({
+          AdvancedConfiguration: {
+            AlternateTargetGroupArn: Match.anyValue(),
+            ProductionListenerRule: Match.anyValue(),
+            TestListenerRule: Match.anyValue(),
+            RoleArn: Match.anyValue(),
+          },
+        }),
+      ],
+      NetworkConfiguration: { AwsvpcConfiguration: Match.objectLike({ AssignPublicIp: 'DISABLED' }) },
+    });
+  });
+
+  it('serves production on HTTPS, with the test listener on its own port, reachable only from the test CIDR', () => {
+    const listeners = resources(t('production'), 'AWS::ElasticLoadBalancingV2::Listener').map((l) => [
+      l.Properties.Port,
+      l.Properties.Protocol,
+    ]);
+    expect(listeners.sort()).toEqual([
+      [443, 'HTTPS'],
+      [80, 'HTTP'],
+      [8443, 'HTTPS'],
+    ]);
+    t('production').hasResourceProperties('AWS::EC2::SecurityGroup', {
+      SecurityGroupIngress: Match.arrayWith([
+        Match.objectLike({ CidrIp: '203.0.113.0/24', FromPort: 8443, ToPort: 8443 }),
+      ]),
+    });
+  });
+
+  it('health-checks the configured path and alarms to the topic', () => {
+    t('production').resourcePropertiesCountIs(
+      'AWS::ElasticLoadBalancingV2::TargetGroup',
+      { HealthCheckPath: '/', TargetType: 'ip', Port: 8080 },
+      2,
+    );
+    for (const alarm of resources(t('production'), 'AWS::CloudWatch::Alarm')) {
+      expect(alarm.Properties.AlarmActions).toHaveLength(1);
+    }
+  });
+
+  it('rolls staging forward with the circuit breaker, no blue/green', () => {
+    t('staging').hasResourceProperties('AWS::ECS::Service', {
+      DeploymentConfiguration: Match.objectLike({
+        Strategy: 'ROLLING',
+        DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+      }),
+    });
+  });
+
+  it('runs the container as non-root with a read-only root filesystem and a memory limit', () => {
+    for (const env of ['staging', 'production'] as const) {
+      t(env).hasResourceProperties('AWS::ECS::TaskDefinition', {
+        ContainerDefinitions: [
+          Match.objectLike({
+            Name: 'app',
+            User: '1000',
+            ReadonlyRootFilesystem: true,
+            Memory: 512,
+            MountPoints: [{ ContainerPath: '/tmp', ReadOnly: false, SourceVolume: 'tmp' }],
+          }),
+        ],
+      });
+    }
+  });
+});
+
+describe('application pipelines', () => {
+  it('triggers main on pushes to main, skipping docs and infrastructure changes', () => {
+    const main = pipelineNamed('pipewarden-main');
+    expect(main.Properties).toMatchObject({ PipelineType: 'V2', ExecutionMode: 'SUPERSEDED' });
+    expect(main.Properties.Triggers).toEqual([
+      {
+        ProviderType: 'CodeStarSourceConnection',
+        GitConfiguration: {
+          SourceActionName: 'Source',
+          Push: [
+            { Branches: { Includes: ['main'] }, FilePaths: { Excludes: ['docs/**', '**/*.md', 'infra/**'] } },
+          ],
+        },
+      },
+    ]);
+  });
+
+  it('triggers feature CI on branch globs with excludes and on pull requests into main, in parallel', () => {
+    const feature = pipelineNamed('pipewarden-feature');
+    expect(feature.Properties.ExecutionMode).toBe('PARALLEL');
+    const git = feature.Properties.Triggers[0].GitConfiguration;
+    expect(git.Push).toEqual([
+      {
+        Branches: { Includes: ['feature/**', 'bugfix/**'], Excludes: ['feature/**/wip-*'] },
+        FilePaths: { Excludes: ['docs/**', '**/*.md'] },
+      },
+    ]);
+    expect(git.PullRequest).toEqual([
+      {
+        Branches: { Includes: ['main'] },
+        Events: ['OPEN', 'UPDATED'],
+        FilePaths: { Excludes: ['docs/**', '**/*.md'] },
+      },
+    ]);
+  });
+
+  it('runs tests, Snyk, Inspector and the image build as parallel actions of one stage', () => {
+    for (const name of ['pipewarden-main', 'pipewarden-feature']) {
+      const build = pipelineNamed(name).Properties.Stages.find((s: { Name: string }) => s.Name === 'Build');
+      expect(build.Actions.map((a: { Name: string; RunOrder: number }) => [a.Name, a.RunOrder])).toEqual([
+        ['Test', 1],
+        ['Snyk', 1],
+        ['Inspector', 1],
+        ['Image', 1],
+      ]);
+    }
+  });
+
+  it('puts the gate, fed every report, before any deployment; feature CI never deploys', () => {
+    expect(stageNames(pipelineNamed('pipewarden-main'))).toEqual([
+      'Source',
+      'Build',
+      'Gate',
+      'Staging',
+      'Approval',
+      'Production',
+    ]);
+    expect(stageNames(pipelineNamed('pipewarden-feature'))).toEqual(['Source', 'Build', 'Gate']);
+    const gate = pipelineNamed('pipewarden-main').Properties.Stages[2].Actions[0];
+    expect(gate.InputArtifacts.map((a: { Name: string }) => a.Name)).toEqual([
+      'Source',
+      'TestReports',
+      'SnykReports',
+      'InspectorReports',
+      'Image',
+    ]);
+  });
+
+  it('deploys staging and production from the built image, with a notified manual approval between', () => {
+    const stages = pipelineNamed('pipewarden-main').Properties.Stages;
+    for (const i of [3, 5]) {
+      expect(stages[i].Actions[0]).toMatchObject({
+        ActionTypeId: { Category: 'Deploy', Provider: 'ECS' },
+        Configuration: { FileName: 'imagedefinitions.json' },
+        InputArtifacts: [{ Name: 'Image' }],
+      });
+    }
+    expect(stages[4].Actions[0]).toMatchObject({
+      ActionTypeId: { Category: 'Approval', Provider: 'Manual' },
+      Configuration: { NotificationArn: expect.anything(), ExternalEntityLink: expect.anything() },
+    });
+  });
+
+  it('notifies on failure, success and waiting approval', () => {
+    t('pipelines').hasResourceProperties('AWS::CodeStarNotifications::NotificationRule', {
+      Name: 'pipewarden-main-notifications',
+      EventTypeIds: [
+        'codepipeline-pipeline-pipeline-execution-failed',
+        'codepipeline-pipeline-pipeline-execution-succeeded',
+        'codepipeline-pipeline-manual-approval-needed',
+      ],
+    });
+  });
+
+  it('runs privileged mode only where the image is built', () => {
+    const projects = resources(t('pipelines'), 'AWS::CodeBuild::Project');
+    expect(
+      projects.filter((p) => p.Properties.Environment.PrivilegedMode).map((p) => p.Properties.Name),
+    ).toEqual(['pipewarden-image']);
+  });
+
+  it('gives every build the findings bucket and the baseline branch, and the Snyk token to the Snyk build only', () => {
+    const projects = resources(t('pipelines'), 'AWS::CodeBuild::Project');
+    expect(projects).toHaveLength(5);
+    for (const p of projects) {
+      const env = Object.fromEntries(
+        p.Properties.Environment.EnvironmentVariables.map(
+          (v: { Name: string; Type: string; Value: unknown }) => [v.Name, v],
+        ),
+      );
+      expect(env.PIPEWARDEN_FINDINGS_BUCKET).toBeDefined();
+      expect(env.PIPEWARDEN_BASELINE_BRANCH.Value).toBe('main');
+      expect(env.AWS_ACCOUNT_ID).toBeDefined();
+      if (p.Properties.Name === 'pipewarden-snyk') {
+        expect(env.SNYK_TOKEN).toEqual({
+          Name: 'SNYK_TOKEN',
+          Type: 'SECRETS_MANAGER',
+          Value: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:snyk-AbCdEf',
+        });
+      } else {
+        expect(env.SNYK_TOKEN).toBeUndefined();
+      }
+    }
+  });
+
+  it('lets exactly the two Snyk builds read the Snyk token', () => {
+    const readers = allTemplates()
+      .flatMap(iamStatements)
+      .filter((s) => s.Action.includes('secretsmanager:GetSecretValue'))
+      .filter((s) => s.Resource.includes('arn:aws:secretsmanager:eu-west-1:111111111111:secret:snyk-AbCdEf'));
+    expect(readers).toHaveLength(2);
+  });
+
+  it('reads the buildspecs from the source at run time and reports tests and findings to named groups', () => {
+    const specs = resources(t('pipelines'), 'AWS::CodeBuild::Project').map((p) => [
+      p.Properties.Name,
+      p.Properties.Source.BuildSpec,
+    ]);
+    expect(specs).toEqual([
+      ['pipewarden-test', 'buildspecs/test.yml'],
+      ['pipewarden-snyk', 'buildspecs/scan.yml'],
+      ['pipewarden-inspector', 'buildspecs/scan.yml'],
+      ['pipewarden-image', 'buildspecs/image.yml'],
+      ['pipewarden-gate', 'buildspecs/gate.yml'],
+    ]);
+    // CodeBuild files the buildspec's `reports: tests` of project p under the group p-tests.
+    t('pipelines').hasResourceProperties('AWS::CodeBuild::ReportGroup', {
+      Name: 'pipewarden-test-tests',
+      Type: 'TEST',
+    });
+    t('pipelines').hasResourceProperties('AWS::CodeBuild::ReportGroup', {
+      Name: 'pipewarden-gate-findings',
+      Type: 'TEST',
+    });
+  });
+});
+
+describe('bot hosting', () => {
+  it('runs dist/bot on Node 24 with the variables the bot reads', () => {
+    t('bot').hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Handler: 'index.handler',
+      Environment: {
+        Variables: Match.objectLike({
+          PIPEWARDEN_FINDINGS_BUCKET: Match.anyValue(),
+          PIPEWARDEN_PIPELINES: 'pipewarden-main,pipewarden-feature',
+          PIPEWARDEN_ECR_REPOSITORY: Match.anyValue(),
+          PIPEWARDEN_SECRET_ARN: { Ref: Match.stringLikeRegexp('^GitHubApp') },
+        }),
+      },
+    });
+    t('bot').hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE' });
+  });
+
+  it('keeps the GitHub App credentials in one secret, with a generated webhook secret', () => {
+    t('bot').hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'pipewarden/github-app',
+      GenerateSecretString: Match.objectLike({ GenerateStringKey: 'webhookSecret' }),
+    });
+  });
+
+  it('receives this system’s pipeline state changes, retried, with a dead-letter queue', () => {
+    t('bot').hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.codepipeline'],
+        'detail-type': [
+          'CodePipeline Pipeline Execution State Change',
+          'CodePipeline Stage Execution State Change',
+          'CodePipeline Action Execution State Change',
+        ],
+        detail: { pipeline: ['pipewarden-main', 'pipewarden-feature'] },
+      },
+      Targets: [
+        Match.objectLike({
+          RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 7200 },
+          DeadLetterConfig: { Arn: Match.anyValue() },
+        }),
+      ],
+    });
+  });
+
+  it('can start, stop and approve only these pipelines and delete images only in this repository', () => {
+    const statements = iamStatements(t('bot')).map((s) => ({
+      actions: s.Action,
+      resources: s.Resource.map((r) => renderLikeNag(r)),
+    }));
+    const on = (action: string) =>
+      statements.filter((s) => s.actions.includes(action)).flatMap((s) => s.resources);
+    const pipelines = [
+      'arn:aws:codepipeline:eu-west-1:111111111111:pipewarden-feature',
+      'arn:aws:codepipeline:eu-west-1:111111111111:pipewarden-main',
+    ];
+    for (const action of [
+      'codepipeline:StartPipelineExecution',
+      'codepipeline:StopPipelineExecution',
+      'codepipeline:GetPipelineState',
+      'codepipeline:GetPipelineExecution',
+      'codepipeline:ListPipelineExecutions',
+    ]) {
+      expect(on(action).sort()).toEqual(pipelines);
+    }
+    expect(on('codepipeline:PutApprovalResult')).toEqual([
+      'arn:aws:codepipeline:eu-west-1:111111111111:pipewarden-main/Approval/Approve',
+    ]);
+    for (const action of ['ecr:BatchDeleteImage', 'ecr:ListImages', 'ecr:DescribeImages']) {
+      expect(on(action)).toEqual([expect.stringMatching(/Repository\w*Arn/)]);
+    }
+    expect(on('s3:GetObject')).toEqual([expect.stringMatching(/FindingsBucket.*\/\*$/)]);
+    // Every action that changes something, in full: nothing beyond the above and its own logs.
+    const writes = statements
+      .flatMap((s) => s.actions)
+      .filter((a) => /(Put|Delete|Create|Update|Start|Stop)/.test(a));
+    expect(writes.sort()).toEqual([
+      'codepipeline:PutApprovalResult',
+      'codepipeline:StartPipelineExecution',
+      'codepipeline:StopPipelineExecution',
+      'ecr:BatchDeleteImage',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+    ]);
+  });
+});
+
+describe('notifications', () => {
+  it('sends to e-mail, Slack and Teams from one encrypted topic', () => {
+    const n = t('notifications');
+    n.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    n.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'devops@example.com' });
+    n.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
+      SlackWorkspaceId: 'T0123456789',
+      SlackChannelId: 'C0123456789',
+      SnsTopicArns: [{ Ref: Match.anyValue() }],
+    });
+    n.hasResourceProperties('AWS::Chatbot::MicrosoftTeamsChannelConfiguration', {
+      TeamsChannelId: '19%3Aabc%40thread.tacv2',
+      SnsTopicArns: [{ Ref: Match.anyValue() }],
+    });
+  });
+});
+
+describe('infrastructure pipeline', () => {
+  const infra = () =>
+    resources(t('infrastructure'), 'AWS::CodePipeline::Pipeline').find(
+      (p) => p.Properties.Name === 'pipewarden-infrastructure',
+    )!;
+
+  it('triggers only on changes under the infrastructure paths of main', () => {
+    expect(infra().Properties.Triggers[0].GitConfiguration.Push).toEqual([
+      {
+        Branches: { Includes: ['main'] },
+        FilePaths: {
+          Includes: ['infra/**', 'cdk.json', 'buildspecs/**', 'dist/bot/**', 'pipewarden.config*.json'],
+        },
+      },
+    ]);
+    expect(infra().Properties.ExecutionMode).toBe('QUEUED');
+  });
+
+  it('synthesizes with the checks, publishes assets, deploys the stacks, and updates itself last', () => {
+    const stages = infra().Properties.Stages;
+    expect(stageNames(infra())).toEqual(['Source', 'Synth', 'Assets', 'Deploy', 'SelfUpdate']);
+    expect(
+      stages[4].Actions.map((a: { Configuration: { StackName: string } }) => a.Configuration.StackName),
+    ).toEqual(['pipewarden-infrastructure-pipeline']);
+    t('infrastructure').hasResourceProperties('AWS::CodeBuild::Project', {
+      Name: 'pipewarden-infra-synth',
+      Source: { BuildSpec: 'buildspecs/infra-synth.yml' },
+    });
+  });
+
+  it('deploys each stack only after every stack it depends on', () => {
+    // runOrder comes from dependencies declared before synthesis; the assembly's are the truth.
+    const deploy = infra().Properties.Stages[3].Actions as {
+      Configuration: { StackName: string };
+      RunOrder: number;
+    }[];
+    const order = new Map(deploy.map((a) => [a.Configuration.StackName, a.RunOrder]));
+    expect([...order.keys()].sort()).toEqual(
+      [
+        'pipewarden-bot',
+        'pipewarden-network',
+        'pipewarden-notifications',
+        'pipewarden-pipelines',
+        'pipewarden-production',
+        'pipewarden-security',
+        'pipewarden-staging',
+        'pipewarden-storage',
+      ].sort(),
+    );
+    let checked = 0;
+    for (const artifact of app.assembly.stacks) {
+      const own = order.get(artifact.stackName);
+      if (own === undefined) continue;
+      for (const dep of artifact.dependencies) {
+        const theirs = order.get((dep as typeof artifact).stackName);
+        if (theirs === undefined) continue;
+        expect(theirs).toBeLessThan(own);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(8);
+  });
+});
+
+describe('security services', () => {
+  it('enables Security Hub and Inspector when the flags ask', () => {
+    t('security').hasResourceProperties('AWS::SecurityHub::Hub', { EnableDefaultStandards: true });
+    t('security').hasResourceProperties('Custom::AWS', {
+      Create: Match.stringLikeRegexp('"service":"Inspector2","action":"enable"'),
+    });
+  });
+});
+
+describe('snapshots', () => {
+  // One per stack, hashes and account masked: any other template change shows up in review.
+  it.each(STACKS)('%s matches its snapshot', (name) => {
+    expect(maskForSnapshot(t(name).toJSON())).toMatchSnapshot();
+  });
+});

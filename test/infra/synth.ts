@@ -1,0 +1,112 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, type Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { loadConfig, parseConfig } from '../../infra/config/load-config.js';
+import type { PipewardenConfig } from '../../infra/config/schema.js';
+import featureFlags from '../../infra/feature-flags.json' with { type: 'json' };
+import { addChecks } from '../../infra/lib/checks.js';
+import { addPipewardenStacks, type PipewardenStacks } from '../../infra/lib/pipewarden-app.js';
+
+const root = join(import.meta.dirname, '..', '..');
+/** Stands in for dist/bot, which another build step produces; only tests and the offline demo use it. */
+export const BOT_PLACEHOLDER = join(import.meta.dirname, 'fixtures', 'bot-placeholder');
+
+export function exampleConfig(): PipewardenConfig {
+  return loadConfig(join(root, 'pipewarden.config.example.json'));
+}
+
+/** The example with every optional branch switched on: chat channels, flags, HTTPS, private subnets. */
+export function fullConfig(): PipewardenConfig {
+  const raw = JSON.parse(readFileSync(join(root, 'pipewarden.config.example.json'), 'utf8'));
+  raw.aws.account = '111111111111';
+  raw.connection = { arn: 'arn:aws:codeconnections:eu-west-1:111111111111:connection/0f1e2d3c' };
+  raw.notifications.slack = [{ name: 'team', workspaceId: 'T0123456789', channelId: 'C0123456789' }];
+  raw.notifications.teams = [
+    {
+      name: 'ops',
+      teamId: '5f0b3c9e-3a7e-4f43-9d2a-1b2c3d4e5f60',
+      tenantId: '0c4e8a1b-9d7f-4e2a-8b3c-5d6e7f8a9b0c',
+      channelId: '19%3Aabc%40thread.tacv2',
+    },
+  ];
+  raw.security = { enableSecurityHub: true, enableInspector: true };
+  raw.environments.production.certificateArn = 'arn:aws:acm:eu-west-1:111111111111:certificate/abc-123';
+  raw.environments.production.testListenerCidrs = ['203.0.113.0/24'];
+  raw.vpc.natGateways = 1;
+  raw.vpc.privateSubnetCidrs = ['10.40.10.0/24', '10.40.11.0/24'];
+  raw.snyk = { tokenSecretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:snyk-AbCdEf' };
+  return parseConfig(raw, 'full test config');
+}
+
+export interface Synthesized {
+  readonly stacks: PipewardenStacks;
+  readonly assembly: CloudAssembly;
+  readonly template: (stack: Stack) => Template;
+  /** Violations left in CDK's validation report, per plugin (cdk-nag, cfn-guard, CloudFormation). */
+  readonly violations: () => { plugin: string; rule: string; paths: string[] }[];
+}
+
+/** Synthesizes the whole app with the same checks `npm run synth` registers; throws on any violation. */
+export function synthesize(config: PipewardenConfig): Synthesized {
+  const outdir = mkdtempSync(join(tmpdir(), 'pw-cdk-'));
+  const app = new App({ outdir, context: { ...featureFlags, 'aws:cdk:bundling-stacks': [] } });
+  const stacks = addPipewardenStacks(app, config, {
+    botCodeDirectory: BOT_PLACEHOLDER,
+    configPath: 'pipewarden.config.json',
+  });
+  addChecks(app);
+  const assembly = app.synth();
+  const templates = new Map<Stack, Template>();
+  return {
+    stacks,
+    assembly,
+    template: (stack) => {
+      let t = templates.get(stack);
+      if (!t) templates.set(stack, (t = Template.fromStack(stack)));
+      return t;
+    },
+    violations: () => {
+      const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {
+        pluginReports: {
+          pluginName: string;
+          violations: { ruleName: string; violatingConstructs: { constructPath?: string }[] }[];
+        }[];
+      };
+      return report.pluginReports.flatMap((r) =>
+        r.violations.map((v) => ({
+          plugin: r.pluginName,
+          rule: v.ruleName,
+          paths: v.violatingConstructs.map((c) => c.constructPath ?? '?'),
+        })),
+      );
+    },
+  };
+}
+
+/** Every IAM statement of a template (inline role policies, policies, managed policies). */
+export function iamStatements(
+  template: Template,
+): { Effect: string; Action: string[]; Resource: unknown[] }[] {
+  const out: { Effect: string; Action: string[]; Resource: unknown[] }[] = [];
+  const asList = <T>(x: T | T[] | undefined): T[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
+  for (const resource of Object.values(template.toJSON().Resources ?? {}) as {
+    Type: string;
+    Properties: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  }[]) {
+    const docs =
+      resource.Type === 'AWS::IAM::Policy' || resource.Type === 'AWS::IAM::ManagedPolicy'
+        ? [resource.Properties.PolicyDocument]
+        : resource.Type === 'AWS::IAM::Role'
+          ? asList(resource.Properties.Policies).map((p: { PolicyDocument: unknown }) => p.PolicyDocument)
+          : [];
+    for (const doc of docs) {
+      for (const s of doc.Statement) {
+        out.push({ Effect: s.Effect, Action: asList(s.Action), Resource: asList(s.Resource) });
+      }
+    }
+  }
+  return out;
+}
