@@ -1,6 +1,12 @@
 import type { ParsedFinding } from '../model/finding.js';
 import { isObject } from './field-error.js';
 import type { ParseContext } from './parse-context.js';
+import {
+  isCdkNagV2Report,
+  isCdkValidationReport,
+  parseCdkNagV2Report,
+  parseCdkValidationReport,
+} from './parse-cdk-nag.js';
 import { isCodeGuru, parseCodeGuru } from './parse-codeguru.js';
 import { isCycloneDx, isInspector2, parseInspector2, parseInspectorSbom } from './parse-inspector.js';
 import { isSarif, parseSarif } from './parse-sarif.js';
@@ -48,6 +54,18 @@ export const REPORT_FORMATS: ReportFormat[] = [
     label: 'Amazon CodeGuru Security GetFindings (saved JSON)',
     detect: isCodeGuru,
     parse: parseCodeGuru,
+  },
+  {
+    id: 'cdk-validation',
+    label: 'cdk synth validation report (cdk.out/validation-report.json: cdk-nag v3, cfn-guard)',
+    detect: isCdkValidationReport,
+    parse: parseCdkValidationReport,
+  },
+  {
+    id: 'cdk-nag-v2',
+    label: 'cdk-nag v2 NagReport (<Pack>-<Stack>-NagReport.json or .csv)',
+    detect: isCdkNagV2Report,
+    parse: parseCdkNagV2Report,
   },
 ];
 

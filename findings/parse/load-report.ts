@@ -5,6 +5,7 @@ import { SEVERITIES } from '../model/severity.js';
 import type { PathOptions } from '../paths/normalize-path.js';
 import { isObject, ReportFieldError } from './field-error.js';
 import { detectFormat, isEmptyReport, REPORT_FORMATS } from './formats.js';
+import { readNagReportCsv } from './parse-cdk-nag.js';
 import { ParseContext } from './parse-context.js';
 import { readJsonFile } from './read-json.js';
 
@@ -28,7 +29,8 @@ export function isFindingsDocument(json: unknown): json is FindingsDocument {
 
 /** Reads one report, recognizes it by content, and returns fingerprinted findings or a one-line error. */
 export async function loadReport(file: string, paths: PathOptions): Promise<LoadedReport> {
-  return parseReport(await readJsonFile(file), file, paths);
+  // cdk-nag v2's CSV report is the one input that is not JSON: recognized by its header line.
+  return parseReport((await readNagReportCsv(file)) ?? (await readJsonFile(file)), file, paths);
 }
 
 export function parseReport(json: unknown, file: string, paths: PathOptions): LoadedReport {
