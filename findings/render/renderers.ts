@@ -1,5 +1,6 @@
 import type { FindingsDocument } from '../model/finding.js';
 import { renderAnnotationsJson } from './render-annotations.js';
+import { renderAsffText } from './render-asff.js';
 import { renderJsonChunks } from './render-json.js';
 import { renderJunit } from './render-junit.js';
 import { renderMarkdown } from './render-markdown.js';
@@ -26,4 +27,5 @@ export const RENDERERS = new Map<string, Renderer>([
   ['annotations', (doc, o) => renderAnnotationsJson(doc, o.max !== undefined ? { max: o.max } : {})],
   ['sarif', (doc, o) => renderSarifText(doc, o.max !== undefined ? { max: o.max } : {})],
   ['junit', (doc) => renderJunit(doc)],
+  ['asff', (doc, o) => renderAsffText(doc, o)],
 ]);
