@@ -1,0 +1,58 @@
+/** Time, injectable: tests run 10,000 findings through the limiter without waiting for the wall clock. */
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
+};
+
+/**
+ * A token bucket: `ratePerSecond` tokens a second, at most `capacity` saved up. Callers queue in order,
+ * so concurrent workers share the rate instead of each taking it.
+ */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly ratePerSecond: number,
+    private readonly capacity: number,
+    private readonly clock: Clock = systemClock,
+  ) {
+    if (!(ratePerSecond > 0) || !(capacity >= 1))
+      throw new RangeError('TokenBucket: rate must be > 0 and capacity ≥ 1');
+    this.tokens = capacity;
+    this.last = clock.now();
+  }
+
+  /** Resolves when the caller may send one request. */
+  take(): Promise<void> {
+    const turn = this.queue.then(() => this.takeOne());
+    this.queue = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private refill(): void {
+    const now = this.clock.now();
+    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.last) / 1000) * this.ratePerSecond);
+    this.last = now;
+  }
+
+  private async takeOne(): Promise<void> {
+    this.refill();
+    while (this.tokens < 1) {
+      await this.clock.sleep(Math.ceil(((1 - this.tokens) / this.ratePerSecond) * 1000));
+      this.refill();
+    }
+    this.tokens -= 1;
+  }
+}
+
+/** "Full jitter" exponential back-off: a random pause in [0, min(cap, base·2^attempt)). */
+export function backoffDelay(attempt: number, baseMs: number, capMs: number, random: () => number): number {
+  return Math.floor(random() * Math.min(capMs, baseMs * 2 ** attempt));
+}
