@@ -187,8 +187,10 @@ export class FakeAws {
     if (req.method === 'PUT') {
       await this.s3.beforePut(bucket, key);
       const forced = this.s3.putStatus(bucket, key);
-      if (forced)
-        return xmlError(res, forced, forced === 503 ? 'SlowDown' : 'InternalError', 'injected', false);
+      if (forced) {
+        const code = forced === 412 ? 'PreconditionFailed' : forced === 503 ? 'SlowDown' : 'InternalError';
+        return xmlError(res, forced, code, 'injected', false);
+      }
       const existing = this.s3.objects.get(id);
       const ifMatch = req.headers['if-match'];
       const ifNoneMatch = req.headers['if-none-match'];

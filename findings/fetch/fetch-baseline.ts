@@ -1,0 +1,45 @@
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PipewardenError } from '../errors.js';
+import { isFindingsDocument } from '../parse/load-report.js';
+import { errorCode } from '../publish/aws-errors.js';
+import { baselineKey, checkBranch, s3Failure } from '../publish/publish-s3.js';
+
+export type BaselineFetch =
+  | { found: false; key: string }
+  | { found: true; key: string; body: string; commit?: string; generatedAt?: string };
+
+/**
+ * The baseline branch's latest findings document from the store. None yet is the first run of the
+ * branch, not an error: the gate then has no baseline and every finding counts as new.
+ */
+export async function fetchBaseline(
+  client: S3Client,
+  options: { bucket: string; repo: string; branch: string },
+): Promise<BaselineFetch> {
+  const key = baselineKey(options.repo, checkBranch(options.branch));
+  let body: string;
+  try {
+    const object = await client.send(new GetObjectCommand({ Bucket: options.bucket, Key: key }));
+    body = (await object.Body?.transformToString('utf8')) ?? '';
+  } catch (error) {
+    if (errorCode(error) === 'NoSuchKey') return { found: false, key };
+    throw s3Failure(options.bucket, key, 'GetObject', error);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    json = undefined;
+  }
+  if (!isFindingsDocument(json))
+    throw new PipewardenError(
+      `s3://${options.bucket}/${key} is not a pipewarden findings document; delete it (the next run on ${options.branch} writes a new one)`,
+    );
+  return {
+    found: true,
+    key,
+    body,
+    ...(json.context?.commit ? { commit: json.context.commit } : {}),
+    generatedAt: json.generatedAt,
+  };
+}
