@@ -1,7 +1,9 @@
 import { Command, Option } from 'commander';
 import { VERSION } from '../version.js';
 import { RENDERERS } from '../render/renderers.js';
+import { addFetchCommand } from './commands/fetch.js';
 import { runGate } from './commands/gate.js';
+import { addPublishCommand } from './commands/publish.js';
 import { runReport } from './commands/report.js';
 
 /** Options every command that reads reports accepts. */
@@ -66,6 +68,9 @@ export function buildProgram(): Command {
       .argument('[reports...]', 'scanner outputs or findings documents')
       .option('--out <file>', 'also write the findings document (with the verdict) here'),
   ).action(runGate);
+
+  addPublishCommand(program, addAnalyzeOptions);
+  addFetchCommand(program);
 
   return program;
 }

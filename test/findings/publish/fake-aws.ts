@@ -33,6 +33,8 @@ export class FakeAws {
     requests: 0,
     /** How often each finding Id was imported (accepted). */
     imported: new Map<string, number>(),
+    /** The last version of each finding Security Hub accepted. */
+    received: new Map<string, Record<string, unknown>>(),
     batchSizes: [] as number[],
     bodyBytes: [] as number[],
     /** Decides the answer to request number `n` (1-based). */
@@ -78,6 +80,33 @@ export class FakeAws {
   async stop(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Back to an empty, well-behaved service (the hooks answer normally). */
+  reset(): void {
+    this.log.length = 0;
+    this.expiredToken = false;
+    const hub = this.securityHub;
+    hub.requests = 0;
+    hub.imported.clear();
+    hub.received.clear();
+    hub.batchSizes.length = 0;
+    hub.bodyBytes.length = 0;
+    hub.answer = () => undefined;
+    hub.delayMs = () => 0;
+    this.s3.buckets.clear();
+    this.s3.objects.clear();
+    this.s3.beforePut = async () => undefined;
+    this.s3.putStatus = () => undefined;
+    const ins = this.inspector;
+    ins.findings = [];
+    ins.snippets = [];
+    ins.snippetErrors = [];
+    ins.pageSize = 2;
+    ins.listRequests.length = 0;
+    ins.snippetRequests.length = 0;
+    ins.throttleList = () => false;
+    ins.snippetAccessDenied = false;
   }
 
   /** The environment a CLI run needs to reach this server with the SDK's default resolution. */
@@ -141,6 +170,7 @@ export class FakeAws {
         continue;
       }
       this.securityHub.imported.set(f.Id, (this.securityHub.imported.get(f.Id) ?? 0) + 1);
+      this.securityHub.received.set(f.Id, f);
     }
     json(res, 200, {
       FailedCount: failed.length,

@@ -1,0 +1,104 @@
+import { Inspector2Client } from '@aws-sdk/client-inspector2';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Command } from 'commander';
+import { PipewardenError } from '../../errors.js';
+import { fetchBaseline } from '../../fetch/fetch-baseline.js';
+import { fetchInspectorFindings } from '../../fetch/fetch-inspector.js';
+import { checkStoreContext } from '../../publish/publish-s3.js';
+import { scanContext } from '../scan-context.js';
+import { writeOutput } from '../write-output.js';
+
+interface InspectorFlags {
+  repository?: string;
+  out?: string;
+  snippets: boolean;
+}
+
+interface BaselineFlags {
+  bucket?: string;
+  repo?: string;
+  branch?: string;
+  out: string;
+}
+
+/** `fetch inspector` and `fetch baseline`: inputs the gate needs that live in AWS, written as files. */
+export function addFetchCommand(program: Command): void {
+  const fetch = program
+    .command('fetch')
+    .description('download inputs from AWS: Inspector findings, the baseline');
+
+  fetch
+    .command('inspector')
+    .description(
+      'Amazon Inspector code security findings of a code repository (ListFindings, all pages, with code snippets), as a report the engine reads',
+    )
+    .option(
+      '--repository <project>',
+      'the code repository’s project name in Inspector (default: PIPEWARDEN_INSPECTOR_PROJECT, else PIPEWARDEN_REPO)',
+    )
+    .option('--out <file>', 'write here (atomically) instead of stdout')
+    .option('--no-snippets', 'skip BatchGetCodeSnippet')
+    .action((flags: InspectorFlags) => runFetchInspector(flags));
+
+  fetch
+    .command('baseline')
+    .description(
+      'the baseline branch’s latest findings document from the findings store; none yet (first run) is not an error and writes nothing',
+    )
+    .option('--bucket <name>', 'the findings bucket (default: PIPEWARDEN_FINDINGS_BUCKET)')
+    .option(
+      '--repo <owner/name>',
+      'repository (default: PIPEWARDEN_REPO, GITHUB_REPOSITORY or CODEBUILD_SOURCE_REPO_URL)',
+    )
+    .option('--branch <name>', 'the baseline branch (default: PIPEWARDEN_BASELINE_BRANCH)')
+    .requiredOption('--out <file>', 'where to write the baseline document')
+    .action((flags: BaselineFlags) => runFetchBaseline(flags));
+}
+
+export async function runFetchInspector(flags: InspectorFlags, env = process.env): Promise<void> {
+  const repository = flags.repository ?? env.PIPEWARDEN_INSPECTOR_PROJECT ?? env.PIPEWARDEN_REPO;
+  if (!repository)
+    throw new PipewardenError(
+      'no code repository: pass --repository <project name> (as Inspector code security shows it) or set PIPEWARDEN_INSPECTOR_PROJECT',
+    );
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  // ListFindings is throttled per account: let the SDK's own back-off try a few more times than its default.
+  const client = new Inspector2Client({ maxAttempts: 6 });
+  const result = await fetchInspectorFindings(client, {
+    repository,
+    snippets: flags.snippets,
+    ...(region ? { region } : {}),
+  });
+  await writeOutput(flags.out, `${JSON.stringify(result.export, null, 2)}\n`);
+  for (const w of result.warnings) process.stderr.write(`pipewarden: warning: ${w}\n`);
+  const snippets = result.export.codeSnippetResults?.length ?? 0;
+  process.stderr.write(
+    `pipewarden: Inspector: ${result.export.findings.length} finding(s) for ${repository} in ${result.pages} page(s), ${snippets} code snippet(s)${flags.out ? ` → ${flags.out}` : ''}\n`,
+  );
+}
+
+export async function runFetchBaseline(flags: BaselineFlags, env = process.env): Promise<void> {
+  const bucket = flags.bucket ?? env.PIPEWARDEN_FINDINGS_BUCKET;
+  if (!bucket)
+    throw new PipewardenError(
+      'no findings bucket: pass --bucket <name> or set PIPEWARDEN_FINDINGS_BUCKET (the pipeline sets it)',
+    );
+  const branch = flags.branch ?? env.PIPEWARDEN_BASELINE_BRANCH;
+  if (!branch)
+    throw new PipewardenError('no baseline branch: pass --branch <name> or set PIPEWARDEN_BASELINE_BRANCH');
+  const ctx = scanContext({ ...(flags.repo ? { repo: flags.repo } : {}) }, env);
+  // Only the repository matters here; any well-formed sha satisfies the shared check.
+  const { repo } = checkStoreContext(ctx.repo, '0000000');
+  const client = new S3Client({});
+  const got = await fetchBaseline(client, { bucket, repo, branch });
+  if (!got.found) {
+    process.stdout.write(
+      `pipewarden: no baseline yet at s3://${bucket}/${got.key}: the first run on ${branch}; the gate runs without one\n`,
+    );
+    return;
+  }
+  await writeOutput(flags.out, got.body);
+  process.stdout.write(
+    `pipewarden: baseline s3://${bucket}/${got.key} (commit ${got.commit ?? 'unknown'}, ${got.generatedAt ?? 'undated'}) → ${flags.out}\n`,
+  );
+}
