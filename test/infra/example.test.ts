@@ -7,7 +7,7 @@ import { exampleConfig, synthesize, type Synthesized } from './synth.js';
 let app: Synthesized;
 beforeAll(() => {
   app = synthesize(exampleConfig());
-});
+}, 300_000); // generous: the Control Tower rules take most of it, and CI machines are shared
 
 describe('the example configuration', () => {
   it('synthesizes eight stacks with zero cdk-nag and Control Tower violations', () => {

@@ -9,7 +9,7 @@ import { maskForSnapshot } from './snapshot.js';
 let app: Synthesized;
 beforeAll(() => {
   app = synthesize(fullConfig());
-});
+}, 300_000); // generous: the Control Tower rules take most of it, and CI machines are shared
 const t = (name: keyof Synthesized['stacks']): Template => {
   const stack = app.stacks[name];
   if (!stack) throw new Error(`no ${name} stack`);

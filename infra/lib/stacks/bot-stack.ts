@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -166,6 +166,11 @@ export class BotStack extends Stack {
 
     // GitHub calls this URL; the handler rejects any request without a valid X-Hub-Signature-256.
     this.url = this.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+    new CfnOutput(this, 'WebhookUrl', { value: this.url.url, description: "The GitHub App's webhook URL" });
+    new CfnOutput(this, 'GitHubAppSecretName', {
+      value: `${config.name}/github-app`,
+      description: 'Put appId and privateKey here; copy webhookSecret into the GitHub App',
+    });
     const webhook =
       'GitHub cannot sign webhook deliveries with SigV4, so the URL is public; every request must carry a valid X-Hub-Signature-256 (HMAC with the webhook secret) or the handler rejects it.';
     acknowledgeControl(this.function, 'lambda_function_url_auth_check', webhook);

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -213,6 +213,8 @@ export class ServiceStack extends Stack {
       );
     }
 
+    const scheme = env.certificateArn ? 'https' : 'http';
+    new CfnOutput(this, 'Url', { value: `${scheme}://${this.loadBalancer.loadBalancerDnsName}` });
     if (!blueGreen) {
       this.service.attachToApplicationTargetGroup(blue);
       return;
@@ -238,6 +240,11 @@ export class ServiceStack extends Stack {
     if (!env.certificateArn) {
       acknowledgeControl(testListener, 'alb_http_to_https_redirection_check', NO_CERTIFICATE);
     }
+    new CfnOutput(this, 'TestUrl', {
+      value: `${scheme}://${this.loadBalancer.loadBalancerDnsName}:${prod.testListenerPort}`,
+      description:
+        'The new revision during a blue/green deployment (open to environments.production.testListenerCidrs)',
+    });
     const testRule = new elbv2.ApplicationListenerRule(this, 'TestRule', {
       listener: testListener,
       priority: 10,

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as codeconnections from 'aws-cdk-lib/aws-codeconnections';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -114,6 +114,10 @@ export class StorageStack extends Stack {
       connection.applyRemovalPolicy(RemovalPolicy.RETAIN);
       this.connectionArn = connection.attrConnectionArn;
     }
+    new CfnOutput(this, 'GitHubConnectionArn', {
+      value: this.connectionArn,
+      description: 'Complete the handshake once: console > Developer Tools > Settings > Connections',
+    });
 
     this.snykToken = config.snyk.tokenSecretArn
       ? secretsmanager.Secret.fromSecretCompleteArn(this, 'SnykToken', config.snyk.tokenSecretArn)
