@@ -436,6 +436,10 @@ describe('bot hosting', () => {
         Variables: Match.objectLike({
           PIPEWARDEN_FINDINGS_BUCKET: Match.anyValue(),
           PIPEWARDEN_PIPELINES: 'pipewarden-main,pipewarden-feature',
+          PIPEWARDEN_FEATURE_PIPELINE: 'pipewarden-feature',
+          PIPEWARDEN_REPOSITORY: 'example-org/example-service',
+          PIPEWARDEN_SOURCE_ACTION: 'Source',
+          PIPEWARDEN_GATE_STAGE: 'Gate',
           PIPEWARDEN_ECR_REPOSITORY: Match.anyValue(),
           PIPEWARDEN_SECRET_ARN: { Ref: Match.stringLikeRegexp('^GitHubApp') },
         }),

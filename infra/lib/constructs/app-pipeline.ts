@@ -61,6 +61,8 @@ export interface AppPipelineProps {
 
 /** Stage and action names the bot and the docs rely on. */
 export const APPROVAL = { stage: 'Approval', action: 'Approve' } as const;
+export const SOURCE_ACTION = 'Source';
+export const GATE_STAGE = 'Gate';
 
 const list = (xs: readonly string[]) => (xs.length > 0 ? [...xs] : undefined);
 
@@ -88,7 +90,7 @@ export class AppPipeline extends Construct {
 
     const sourceOutput = new codepipeline.Artifact('Source');
     const source = new actions.CodeStarConnectionsSourceAction({
-      actionName: 'Source',
+      actionName: SOURCE_ACTION,
       connectionArn: props.connectionArn,
       owner: props.owner,
       repo: props.repo,
@@ -138,7 +140,7 @@ export class AppPipeline extends Construct {
       },
       {
         // The gate reads every report (CODEBUILD_SRC_DIR_<artifact>) and fails the run on new findings.
-        stageName: 'Gate',
+        stageName: GATE_STAGE,
         actions: [
           new actions.CodeBuildAction({
             actionName: 'Gate',

@@ -15,7 +15,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { PipewardenConfig } from '../../config/schema.js';
 import { CROSS_STACK, acknowledgeControl, acknowledgeWildcardResource } from '../acknowledge.js';
-import { APPROVAL } from '../constructs/app-pipeline.js';
+import { APPROVAL, GATE_STAGE, SOURCE_ACTION } from '../constructs/app-pipeline.js';
 import { objectsArn } from '../constructs/grants.js';
 import { pipelineNames } from '../names.js';
 
@@ -153,6 +153,10 @@ export class BotStack extends Stack {
       environment: {
         PIPEWARDEN_FINDINGS_BUCKET: props.findingsBucket.bucketName,
         PIPEWARDEN_PIPELINES: pipelines.join(','),
+        PIPEWARDEN_FEATURE_PIPELINE: names.feature,
+        PIPEWARDEN_REPOSITORY: `${config.repository.owner}/${config.repository.name}`,
+        PIPEWARDEN_SOURCE_ACTION: SOURCE_ACTION,
+        PIPEWARDEN_GATE_STAGE: GATE_STAGE,
         PIPEWARDEN_ECR_REPOSITORY: props.repository.repositoryName,
         PIPEWARDEN_SECRET_ARN: this.secret.secretArn,
         NODE_OPTIONS: '--enable-source-maps',
