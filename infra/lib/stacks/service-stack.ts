@@ -293,10 +293,13 @@ export class ServiceStack extends Stack {
       }),
     );
     for (const alarm of this.rollbackAlarms) alarm.addAlarmAction(new cwActions.SnsAction(props.topic));
+    // By literal name, with an explicit dependency: the alarms watch the load balancer, never the service,
+    // so there is no cycle (the construct warns when it cannot tell).
     this.service.enableDeploymentAlarms(
-      this.rollbackAlarms.map((a) => a.alarmName),
+      ['target-5xx', 'elb-5xx'].map((suffix) => `${prefix}-${suffix}`),
       { behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM },
     );
+    this.service.node.addDependency(...this.rollbackAlarms);
   }
 
   /** What ECS needs to move traffic between the blue and green target groups, and nothing beyond these resources. */
