@@ -12,6 +12,9 @@ const ZWSP = '\u200B';
 
 /** Removes control and bidi-override characters; CRLF and CR become LF. */
 export function stripUnsafe(text: string): string {
+  // Most text has nothing to strip: one test is cheaper than two replacements (100,000 findings).
+  UNSAFE.lastIndex = 0;
+  if (!text.includes('\r') && !UNSAFE.test(text)) return text;
   return text.replace(/\r\n?/g, '\n').replace(UNSAFE, '');
 }
 
@@ -144,8 +147,13 @@ export function encodePath(path: string): string {
 // XML 1.0 allows tab, LF, CR and U+0020 upwards, minus surrogates (lone ones) and U+FFFE/U+FFFF.
 const XML_INVALID = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
 
+// Anything escapeXml would change: markup characters, controls, surrogates, U+FFFE/U+FFFF.
+// eslint-disable-next-line no-control-regex
+const XML_SPECIAL = /[&<>"'\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
+
 /** Text for an XML element or attribute: invalid characters dropped, markup characters escaped. */
 export function escapeXml(text: string): string {
+  if (!XML_SPECIAL.test(text)) return text;
   return text
     .replace(XML_INVALID, '')
     .replace(/&/g, '&amp;')

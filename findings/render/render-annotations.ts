@@ -112,17 +112,39 @@ export function renderAnnotations(
   doc: FindingsDocument,
   options: AnnotationOptions = {},
 ): { annotations: CheckAnnotation[]; omitted: number } {
+  const { kept, omitted } = select(doc, options);
+  return { annotations: kept.map(annotation), omitted };
+}
+
+function select(doc: FindingsDocument, options: AnnotationOptions): { kept: Finding[]; omitted: number } {
   const minSeverity = options.minSeverity ?? 'INFO';
   const eligible = doc.findings.filter(
     (f) => f.location?.path && !f.suppression && atLeast(f.severity, minSeverity),
   );
   eligible.sort(compareFindings);
-  const max = options.max ?? eligible.length;
-  const kept = eligible.slice(0, Math.max(0, max));
-  return { annotations: kept.map(annotation), omitted: eligible.length - kept.length };
+  const max = Math.max(0, options.max ?? eligible.length);
+  return { kept: eligible.slice(0, max), omitted: Math.max(0, eligible.length - max) };
 }
 
-/** The `annotations` output of `pipewarden report`: `{"annotations": [...], "omitted": N}`. */
-export function renderAnnotationsJson(doc: FindingsDocument, options: AnnotationOptions = {}): string {
-  return JSON.stringify(renderAnnotations(doc, options), null, 2) + '\n';
+const CHUNK = 1 << 20;
+
+/**
+ * The `annotations` output of `pipewarden report`: `{"annotations": [...], "omitted": N}`, one annotation
+ * a line, in chunks (100,000 annotations of up to 64 KB each are never one string).
+ */
+export function* renderAnnotationsJson(
+  doc: FindingsDocument,
+  options: AnnotationOptions = {},
+): Generator<string> {
+  const { kept, omitted } = select(doc, options);
+  let buf = '{\n  "annotations": [';
+  for (let i = 0; i < kept.length; i++) {
+    buf += `${i ? ',' : ''}\n    ${JSON.stringify(annotation(kept[i]!))}`;
+    if (buf.length >= CHUNK) {
+      yield buf;
+      buf = '';
+    }
+  }
+  yield buf;
+  yield `${kept.length ? '\n  ' : ''}],\n  "omitted": ${omitted}\n}\n`;
 }

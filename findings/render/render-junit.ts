@@ -64,17 +64,22 @@ function testCase(f: Finding, policy: GatePolicy): string {
 
 interface Suite {
   name: string;
-  cases: string[];
+  findings: Finding[];
   failures: number;
   skipped: number;
 }
 
-function suiteXml(s: Suite, timestamp: string, extra = ''): string {
+function suiteOpen(
+  s: { name: string; tests: number; failures: number; skipped: number },
+  timestamp: string,
+): string {
   return (
-    `  <testsuite name="${attr(s.name, NAME_MAX)}" tests="${s.cases.length}" failures="${s.failures}" errors="0" ` +
-    `skipped="${s.skipped}" time="0" timestamp="${attr(timestamp)}">\n${extra}${s.cases.join('')}  </testsuite>\n`
+    `  <testsuite name="${attr(s.name, NAME_MAX)}" tests="${s.tests}" failures="${s.failures}" errors="0" ` +
+    `skipped="${s.skipped}" time="0" timestamp="${attr(timestamp)}">\n`
   );
 }
+
+const CHUNK = 1 << 20;
 
 /**
  * JUnit XML for a CodeBuild report group: a `pipewarden` suite with one case for the gate's verdict (so a
@@ -85,6 +90,11 @@ function suiteXml(s: Suite, timestamp: string, extra = ''): string {
  * XML cannot hold are dropped, and the order does not depend on the order of the findings.
  */
 export function renderJunit(doc: FindingsDocument): string {
+  return [...renderJunitChunks(doc)].join('');
+}
+
+/** The same, in chunks: the CLI writes 100,000 test cases without joining them into one string. */
+export function* renderJunitChunks(doc: FindingsDocument): Generator<string> {
   const policy: GatePolicy = doc.gate
     ? { failOn: doc.gate.failOn, newOnly: doc.gate.newOnly }
     : DEFAULT_POLICY;
@@ -96,31 +106,29 @@ export function renderJunit(doc: FindingsDocument): string {
     else byTool.set(f.tool, [f]);
   }
   const rank = (f: Finding) => (f.suppression ? 1 : countsForGate(f, policy) ? 0 : 2);
-  const suites: Suite[] = [];
-  for (const tool of [...byTool.keys()].sort()) {
+  const suites: Suite[] = [...byTool.keys()].sort().map((tool) => {
     const findings = byTool.get(tool)!.sort((a, b) => rank(a) - rank(b) || compareFindings(a, b));
-    const suite: Suite = { name: tool, cases: [], failures: 0, skipped: 0 };
+    const suite: Suite = { name: tool, findings, failures: 0, skipped: 0 };
     for (const f of findings) {
       if (f.suppression) suite.skipped++;
       else if (countsForGate(f, policy)) suite.failures++;
-      suite.cases.push(testCase(f, policy));
     }
-    suites.push(suite);
-  }
+    return suite;
+  });
 
-  const gate: Suite = { name: 'pipewarden', cases: [], failures: 0, skipped: 0 };
   const gateName = `security gate: fail on ${policy.failOn}${policy.newOnly ? ', new findings only' : ''}`;
   const gateOpen = `    <testcase name="${attr(gateName)}" classname="pipewarden" time="0"`;
+  let gateCase: string;
+  const gate = { name: 'pipewarden', tests: 1, failures: 0, skipped: 0 };
   if (doc.gate && !doc.gate.passed) {
     gate.failures = 1;
-    gate.cases.push(
+    gateCase =
       `${gateOpen}>\n      <failure message="${attr(doc.gate.reasons.join('; '))}" type="gate">` +
-        `${escapeXml(truncateText(doc.gate.reasons.join('\n'), BODY_MAX))}</failure>\n    </testcase>\n`,
-    );
+      `${escapeXml(truncateText(doc.gate.reasons.join('\n'), BODY_MAX))}</failure>\n    </testcase>\n`;
   } else if (!doc.gate) {
     gate.skipped = 1;
-    gate.cases.push(`${gateOpen}>\n      <skipped message="no gate was evaluated"/>\n    </testcase>\n`);
-  } else gate.cases.push(`${gateOpen}/>\n`);
+    gateCase = `${gateOpen}>\n      <skipped message="no gate was evaluated"/>\n    </testcase>\n`;
+  } else gateCase = `${gateOpen}/>\n`;
   // What was read, as suite properties: the report is honest about what it checked.
   const props = doc.inputs.map((input, i) => [
     `input.${i}`,
@@ -131,15 +139,27 @@ export function renderJunit(doc: FindingsDocument): string {
     ? `    <properties>\n${props.map(([name, value]) => `      <property name="${name}" value="${attr(value!, 1_000)}"/>\n`).join('')}    </properties>\n`
     : '';
 
-  const all = [gate, ...suites];
-  const total = (key: 'failures' | 'skipped') => all.reduce((n, s) => n + s[key], 0);
-  const tests = all.reduce((n, s) => n + s.cases.length, 0);
-  return (
+  const failures = gate.failures + suites.reduce((n, s) => n + s.failures, 0);
+  const skipped = gate.skipped + suites.reduce((n, s) => n + s.skipped, 0);
+  const tests = 1 + doc.findings.length;
+  yield (
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
-    `<testsuites name="pipewarden" tests="${tests}" failures="${total('failures')}" errors="0" ` +
-    `skipped="${total('skipped')}" time="0">\n` +
-    suiteXml(gate, timestamp, properties) +
-    suites.map((s) => suiteXml(s, timestamp)).join('') +
-    '</testsuites>\n'
+    `<testsuites name="pipewarden" tests="${tests}" failures="${failures}" errors="0" skipped="${skipped}" time="0">\n` +
+    suiteOpen(gate, timestamp) +
+    properties +
+    gateCase +
+    '  </testsuite>\n'
   );
+  for (const s of suites) {
+    let buf = suiteOpen({ ...s, tests: s.findings.length }, timestamp);
+    for (const f of s.findings) {
+      buf += testCase(f, policy);
+      if (buf.length >= CHUNK) {
+        yield buf;
+        buf = '';
+      }
+    }
+    yield buf + '  </testsuite>\n';
+  }
+  yield '</testsuites>\n';
 }

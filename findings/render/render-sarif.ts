@@ -33,7 +33,7 @@ export interface SarifRule {
   id: string;
   shortDescription: Text;
   fullDescription: Text;
-  help: Text;
+  help?: Text;
   helpUri?: string;
   defaultConfiguration: { level: SarifLevel };
   properties: { 'security-severity': string; tags: string[] };
@@ -46,7 +46,6 @@ export interface SarifSuppression {
 }
 export interface SarifResult {
   ruleId: string;
-  ruleIndex: number;
   level: SarifLevel;
   message: Text;
   locations: {
@@ -128,11 +127,13 @@ interface RunPlan {
   tools: string[];
   merged: boolean;
   id: string;
-  kept: Finding[];
+  /** Results of this run in the log, and all of the run's findings. */
+  kept: number;
   total: number;
-  /** Left out by the per-run limit, and by the whole-log cap (--max or the size limit). */
+  /** Left out by GitHub's per-run limit, by `--max`, and by the upload size limit. */
   droppedByRunLimit: number;
-  droppedByCap: number;
+  droppedByMax: number;
+  droppedBySize: number;
 }
 
 function planRuns(doc: FindingsDocument, sorted: Finding[], limits: SarifLimits): Map<string, RunPlan> {
@@ -166,45 +167,27 @@ function planRuns(doc: FindingsDocument, sorted: Finding[], limits: SarifLimits)
   const order = [...byName].sort(
     (a, b) => stats.get(b)!.worst - stats.get(a)!.worst || stats.get(b)!.count - stats.get(a)!.count,
   );
-  const own = order.length > limits.runsPerFile ? order.slice(0, limits.runsPerFile - 1) : order;
-  const rest = order.slice(own.length);
+  const own = new Set(order.length > limits.runsPerFile ? order.slice(0, limits.runsPerFile - 1) : order);
+  const rest = order.filter((t) => !own.has(t)).sort();
   const plans = new Map<string, RunPlan>();
   const fresh = (tools: string[], merged: boolean, id: string): RunPlan => ({
     tools,
     merged,
     id,
-    kept: [],
+    kept: 0,
     total: 0,
     droppedByRunLimit: 0,
-    droppedByCap: 0,
+    droppedByMax: 0,
+    droppedBySize: 0,
   });
-  for (const tool of byName) if (own.includes(tool)) plans.set(tool, fresh([tool], false, ids.get(tool)!));
+  for (const tool of byName) if (own.has(tool)) plans.set(tool, fresh([tool], false, ids.get(tool)!));
   if (rest.length) {
     let id = 'pipewarden/other-tools/';
     for (let n = 2; used.has(id); n++) id = `pipewarden/other-tools-${n}/`;
-    const shared = fresh([...rest].sort(), true, id);
+    const shared = fresh(rest, true, id);
     for (const tool of rest) plans.set(tool, shared);
   }
   return plans;
-}
-
-/** Keeps the most severe results within the per-run limit and the whole-log cap. */
-function selectResults(sorted: Finding[], plans: Map<string, RunPlan>, cap: number, perRun: number): void {
-  for (const plan of new Set(plans.values())) {
-    plan.kept = [];
-    plan.total = plan.droppedByRunLimit = plan.droppedByCap = 0;
-  }
-  let kept = 0;
-  for (const f of sorted) {
-    const plan = plans.get(f.tool)!;
-    plan.total++;
-    if (plan.kept.length >= perRun) plan.droppedByRunLimit++;
-    else if (kept >= cap) plan.droppedByCap++;
-    else {
-      plan.kept.push(f);
-      kept++;
-    }
-  }
 }
 
 function message(f: Finding): string {
@@ -214,9 +197,10 @@ function message(f: Finding): string {
     text += ` in ${p.name}${p.version ? `@${p.version}` : ''}`;
     text += p.fixedVersion ? ` (fixed in ${p.fixedVersion})` : ' (no fixed version known)';
   }
-  const description = stripUnsafe(f.description ?? '').trim();
+  // The rule holds the long description; the message says what and where, briefly.
+  const description = stripUnsafe(truncateText(f.description ?? '', 600)).trim();
   if (description && description !== text) text += `: ${description}`;
-  return clean(text, 1_000);
+  return clean(text, 300);
 }
 
 function location(f: Finding): SarifResult['locations'][number] {
@@ -266,7 +250,8 @@ function suppression(f: Finding): SarifSuppression[] | undefined {
   return [{ kind: 'external', status: 'accepted', justification: clean(s.reason, 1_000), properties }];
 }
 
-function result(f: Finding, ruleId: string, ruleIndex: number, merged: boolean): SarifResult {
+/** A result names its rule by id only (no ruleIndex): results are written once and trimmed afterwards. */
+function result(f: Finding, ruleId: string, merged: boolean): SarifResult {
   const properties: Record<string, unknown> = {
     'security-severity': score(f.severity),
     'pipewarden/severity': f.severity,
@@ -281,7 +266,6 @@ function result(f: Finding, ruleId: string, ruleIndex: number, merged: boolean):
   if (f.sources.length > 1) properties['pipewarden/reportedBy'] = [...new Set(f.sources.map((s) => s.tool))];
   const r: SarifResult = {
     ruleId,
-    ruleIndex,
     level: LEVEL[f.severity],
     message: { text: message(f) },
     locations: [location(f)],
@@ -294,51 +278,38 @@ function result(f: Finding, ruleId: string, ruleIndex: number, merged: boolean):
   return r;
 }
 
-function newRule(id: string, f: Finding, limits: SarifLimits): SarifRule {
-  const title = clean(f.title, 1_000);
+/** A rule from its worst (first) result; `tags` gathered from all its results. */
+function newRule(id: string, f: Finding, tags: string[]): SarifRule {
   const rule: SarifRule = {
     id,
-    shortDescription: { text: title },
-    fullDescription: { text: clean(f.description ?? f.title, 4_000) },
-    help: { text: clean(f.remediation ?? f.description ?? f.title, 8_000) },
+    shortDescription: { text: clean(f.title, 1_000) },
+    fullDescription: { text: clean(f.description ?? f.title, 1_500) },
     defaultConfiguration: { level: LEVEL[f.severity] },
-    properties: {
-      'security-severity': score(f.severity),
-      tags: ['security', ...cweTags(f)].slice(0, limits.tagsPerRule),
-    },
+    properties: { 'security-severity': score(f.severity), tags },
   };
+  if (f.remediation) rule.help = { text: clean(f.remediation, 2_000) };
   const help = safeUrl(f.helpUri);
   if (help) rule.helpUri = help;
   return rule;
 }
 
-/** Why results beyond the per-run limit were left out: `--max`, or the upload's size. */
-type CapReason = 'max' | 'size';
-
-function notifications(
-  plan: RunPlan,
-  limits: SarifLimits,
-  cap: { value: number; reason: CapReason },
-): SarifNotification[] {
+function notifications(plan: RunPlan, limits: SarifLimits, max: number | undefined): SarifNotification[] {
   const out: SarifNotification[] = [];
   if (plan.merged)
     out.push({
       level: 'warning',
       message: {
-        text: `GitHub code scanning accepts at most ${limits.runsPerFile} runs in one SARIF file: the results of ${plan.tools.join(', ')} share this run.`,
+        text: `GitHub code scanning accepts at most ${limits.runsPerFile} runs in one SARIF file: the results of ${clean(plan.tools.join(', '), 2_000)} share this run.`,
       },
     });
-  const dropped = plan.droppedByRunLimit + plan.droppedByCap;
+  const dropped = plan.droppedByRunLimit + plan.droppedByMax + plan.droppedBySize;
   if (dropped) {
     const why: string[] = [];
     if (plan.droppedByRunLimit)
       why.push(`GitHub code scanning accepts at most ${limits.resultsPerRun} results per run`);
-    if (plan.droppedByCap)
-      why.push(
-        cap.reason === 'max'
-          ? `the log was capped at ${cap.value} results (--max)`
-          : `GitHub code scanning accepts at most ${limits.gzipBytes} bytes of gzipped SARIF`,
-      );
+    if (plan.droppedByMax) why.push(`the log was capped at ${max} results (--max)`);
+    if (plan.droppedBySize)
+      why.push(`GitHub code scanning accepts at most ${limits.gzipBytes} bytes of gzipped SARIF`);
     out.push({
       level: 'warning',
       message: {
@@ -360,81 +331,234 @@ function provenance(ctx: ScanContext): SarifRun['versionControlProvenance'] {
   return [p];
 }
 
-function assemble(
+/**
+ * The results that may go into the log (within the per-run limit and `--max`), worst first, each written
+ * as JSON at most once and only when needed, with its rule's JSON where the rule first appears.
+ */
+class Candidates {
+  readonly plan: RunPlan[] = [];
+  readonly result: string[] = [];
+  /** The rule's JSON at the rule's first result, else ''. */
+  readonly rule: string[] = [];
+  private readonly findings: Finding[] = [];
+  private readonly ruleId: string[] = [];
+  private readonly firstOfRule: boolean[] = [];
+  private readonly tags = new Map<string, Set<string>>();
+
+  constructor(
+    sorted: Finding[],
+    plans: Map<string, RunPlan>,
+    private readonly limits: SarifLimits,
+    max: number,
+  ) {
+    const perRun = Math.min(limits.resultsPerRun, limits.rulesPerRun);
+    for (const f of sorted) {
+      const plan = plans.get(f.tool)!;
+      plan.total++;
+      if (plan.kept >= perRun) plan.droppedByRunLimit++;
+      else if (this.findings.length >= max) plan.droppedByMax++;
+      else {
+        plan.kept++;
+        // In a merged run rule ids are prefixed with their tool, so two tools' rules cannot collide.
+        const id = plan.merged ? `${f.tool}/${f.ruleId}` : f.ruleId;
+        const key = `${plan.id}\u0000${id}`;
+        let tags = this.tags.get(key);
+        this.firstOfRule.push(!tags);
+        if (!tags) this.tags.set(key, (tags = new Set(['security'])));
+        // A rule's CWE tags come from all its results.
+        for (const t of cweTags(f)) tags.add(t);
+        this.findings.push(f);
+        this.plan.push(plan);
+        this.ruleId.push(id);
+      }
+    }
+  }
+
+  get length(): number {
+    return this.findings.length;
+  }
+
+  /** Writes candidate i (once) and returns its size in the log. */
+  write(i: number): number {
+    if (this.result[i] === undefined) {
+      const f = this.findings[i]!;
+      const plan = this.plan[i]!;
+      const id = this.ruleId[i]!;
+      this.result[i] = JSON.stringify(result(f, id, plan.merged));
+      // Results come worst first, so a rule's first result is its worst: the rule's severity.
+      const tags = [...this.tags.get(`${plan.id}\u0000${id}`)!].slice(0, this.limits.tagsPerRule);
+      this.rule[i] = this.firstOfRule[i] ? JSON.stringify(newRule(id, f, tags)) : '';
+    }
+    return this.result[i]!.length + 1 + this.rule[i]!.length;
+  }
+}
+
+const CHUNK = 1 << 20;
+
+/** The log as JSON chunks, from the first `keep` written results: the runs' frames, then their rules and results. */
+function logParts(
   doc: FindingsDocument,
   plans: Map<string, RunPlan>,
+  candidates: Candidates,
+  keep: number,
   limits: SarifLimits,
-  cap: { value: number; reason: CapReason },
-): SarifLog {
-  const vcs = provenance(doc.context);
-  const runs: SarifRun[] = [];
+  max: number | undefined,
+): string[] {
   const unique = [...new Set(plans.values())].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  for (const plan of unique) {
-    const rules: SarifRule[] = [];
-    const index = new Map<string, number>();
-    const results: SarifResult[] = [];
-    for (const f of plan.kept) {
-      // In a merged run rule ids are prefixed with their tool, so two tools' rules cannot collide.
-      const id = plan.merged ? `${f.tool}/${f.ruleId}` : f.ruleId;
-      let i = index.get(id);
-      if (i === undefined) {
-        // Results come worst first, so a rule's first result is its worst: the rule's severity.
-        i = rules.push(newRule(id, f, limits)) - 1;
-        index.set(id, i);
-      } else {
-        const tags = rules[i]!.properties.tags;
-        for (const tag of cweTags(f))
-          if (!tags.includes(tag) && tags.length < limits.tagsPerRule) tags.push(tag);
-      }
-      results.push(result(f, id, i, plan.merged));
-    }
-    const tool = plan.tools[0]!;
+  const slot = new Map(unique.map((p, i) => [p, i]));
+  const rules: string[][] = unique.map(() => []);
+  const results: string[][] = unique.map(() => []);
+  for (const p of unique) p.droppedBySize = p.kept;
+  for (let i = 0; i < keep; i++) {
+    const plan = candidates.plan[i]!;
+    const n = slot.get(plan)!;
+    results[n]!.push(candidates.result[i]!);
+    if (candidates.rule[i]) rules[n]!.push(candidates.rule[i]!);
+    plan.droppedBySize--;
+  }
+  const vcs = provenance(doc.context);
+  const runs = unique.map((plan, n) => {
     const run: SarifRun = {
-      tool: { driver: { name: plan.merged ? 'pipewarden' : (DRIVER_NAME[tool] ?? tool), rules } },
+      tool: {
+        driver: {
+          name: plan.merged ? 'pipewarden' : (DRIVER_NAME[plan.tools[0]!] ?? clean(plan.tools[0]!, 200)),
+          rules: `\u0000rules-${n}\u0000` as unknown as SarifRule[],
+        },
+      },
       automationDetails: { id: plan.id },
       columnKind: 'utf16CodeUnits',
       originalUriBaseIds: { [SRCROOT]: { description: { text: 'The root of the scanned repository.' } } },
-      results,
+      results: `\u0000results-${n}\u0000` as unknown as SarifResult[],
       properties: {
-        'pipewarden/tools': plan.tools,
+        // Tool names are scanner text: no control characters (nor the placeholders' NUL) in the frame.
+        'pipewarden/tools': plan.tools.map((t) => clean(t, 200)),
         'pipewarden/totalResults': plan.total,
-        'pipewarden/droppedResults': plan.droppedByRunLimit + plan.droppedByCap,
+        'pipewarden/droppedResults': plan.droppedByRunLimit + plan.droppedByMax + plan.droppedBySize,
       },
     };
     if (vcs) run.versionControlProvenance = vcs;
-    const notes = notifications(plan, limits, cap);
+    const notes = notifications(plan, limits, max);
     if (notes.length) run.invocations = [{ executionSuccessful: true, toolExecutionNotifications: notes }];
-    runs.push(run);
+    return run;
+  });
+  const log: SarifLog = { $schema: 'https://json.schemastore.org/sarif-2.1.0.json', version: '2.1.0', runs };
+  // The frame is small; the rules and results (already JSON) go in where their placeholders are, as
+  // parts of their own: a 100 MB log is never copied into one string here.
+  const frame = JSON.stringify(log).split(/"\\u0000(rules|results)-(\d+)\\u0000"/);
+  const parts: string[] = [];
+  for (let i = 0; i < frame.length; i += 3) {
+    parts.push(frame[i]!);
+    if (i + 2 >= frame.length) break;
+    const list = (frame[i + 1] === 'rules' ? rules : results)[Number(frame[i + 2])]!;
+    parts.push('[');
+    for (let j = 0; j < list.length; j++) {
+      if (j) parts.push(',');
+      parts.push(list[j]!);
+    }
+    parts.push(']');
   }
-  return { $schema: 'https://json.schemastore.org/sarif-2.1.0.json', version: '2.1.0', runs };
+  parts.push('\n');
+  return parts;
 }
 
-function gzippedSize(text: string): number {
-  // Level 1 compresses less than the default level uploaders use: an upper bound, and fast.
-  return gzipSync(text, { level: 1 }).length;
+/** Parts joined into chunks of about 1 MB, for writing. */
+function* chunksOf(parts: string[]): Generator<string> {
+  let from = 0;
+  let size = 0;
+  for (let i = 0; i < parts.length; i++) {
+    size += parts[i]!.length;
+    if (size >= CHUNK) {
+      yield parts.slice(from, i + 1).join('');
+      from = i + 1;
+      size = 0;
+    }
+  }
+  if (from < parts.length) yield parts.slice(from).join('');
 }
 
-/** The log and its JSON text, within GitHub's limits: the most severe results kept, the cut announced. */
-function buildSarif(doc: FindingsDocument, options: SarifOptions): { log: SarifLog; text: string } {
+const BLOCK = 256 * 1024;
+/** Up to this size the log is compressed whole (in blocks); beyond, one block in SAMPLE_STRIDE. */
+const EXACT_UP_TO = 16 * 1024 * 1024;
+const SAMPLE_STRIDE = 4;
+
+/**
+ * The gzipped size of the log (default level, as upload tools compress), from blocks of about 256 KB
+ * compressed on their own. Each block starts without history, so the sum is a little more than one gzip
+ * stream of the log: the safe side. Up to 16 MB every block is compressed; a larger log is measured on
+ * every fourth block, scaled by bytes (deflate only looks 32 KB back, so evenly spread blocks stand for
+ * the whole well), and the caller keeps a margin for that estimate.
+ */
+function gzippedSize(parts: string[], bytes: number): { size: number; estimated: boolean } {
+  const stride = bytes <= EXACT_UP_TO ? 1 : SAMPLE_STRIDE;
+  let block = 0;
+  let sampledBytes = 0;
+  let sampledGz = 0;
+  let from = 0;
+  let size = 0;
+  for (let i = 0; i < parts.length; i++) {
+    size += parts[i]!.length;
+    if (size < BLOCK && i < parts.length - 1) continue;
+    if (block++ % stride === 0) {
+      const buf = Buffer.from(parts.slice(from, i + 1).join(''));
+      sampledBytes += buf.length;
+      sampledGz += gzipSync(buf).length;
+    }
+    from = i + 1;
+    size = 0;
+  }
+  return { size: sampledBytes ? Math.ceil((sampledGz * bytes) / sampledBytes) : 0, estimated: stride > 1 };
+}
+
+/** The compression ratio of results and rules, from an even sample of about 2 MB of them. */
+function sampleRatio(candidates: Candidates, from: number, bytesSoFar: number): number {
+  const perResult = bytesSoFar / Math.max(1, from);
+  const step = Math.max(1, Math.ceil((candidates.length * perResult) / 2_000_000));
+  const sample: string[] = [];
+  for (let i = 0; i < candidates.length; i += step) {
+    candidates.write(i);
+    sample.push(candidates.result[i]!, candidates.rule[i]!);
+  }
+  const text = Buffer.from(sample.join(','));
+  return text.length ? gzipSync(text).length / text.length : 1;
+}
+
+/**
+ * The log as JSON chunks within GitHub's limits. Results are written worst first, once, and only as many
+ * as can fit: while their raw size is under the limit nothing needs compressing; past it, a sample's
+ * compression ratio says how many fit, and the cut is compressed to be sure (cut further if ever needed).
+ */
+function buildChunks(doc: FindingsDocument, options: SarifOptions): Iterable<string> {
   const limits: SarifLimits = { ...GITHUB_SARIF_LIMITS, ...options.limits };
   const sorted = [...doc.findings].sort(compareFindings);
   const plans = planRuns(doc, sorted, limits);
-  const cap: { value: number; reason: CapReason } = {
-    value: options.max ?? Number.MAX_SAFE_INTEGER,
-    reason: 'max',
+  const candidates = new Candidates(sorted, plans, limits, options.max ?? Number.MAX_SAFE_INTEGER);
+  const cost: number[] = [];
+  let used = 0;
+  const fill = (budget: number) => {
+    while (cost.length < candidates.length) {
+      const c = candidates.write(cost.length);
+      if (used + c > budget) return false;
+      cost.push(c);
+      used += c;
+    }
+    return true;
   };
+  if (!fill(limits.gzipBytes)) fill((limits.gzipBytes * 0.95) / sampleRatio(candidates, cost.length, used));
+  let keep = cost.length;
   for (;;) {
-    selectResults(sorted, plans, cap.value, Math.min(limits.resultsPerRun, limits.rulesPerRun));
-    const log = assemble(doc, plans, limits, cap);
-    const text = JSON.stringify(log) + '\n';
-    // Raw bytes within the limit need no compression to know; past it, measure the gzipped size.
-    const kept = [...new Set(plans.values())].reduce((n, p) => n + p.kept.length, 0);
-    if (Buffer.byteLength(text) <= limits.gzipBytes || kept === 0) return { log, text };
-    const gz = gzippedSize(text);
-    if (gz <= limits.gzipBytes) return { log, text };
-    // Shrink in proportion, with a margin, and always by at least one result: this ends.
-    cap.value = Math.max(0, Math.min(kept - 1, Math.floor((kept * limits.gzipBytes * 0.95) / gz)));
-    cap.reason = 'size';
+    const parts = logParts(doc, plans, candidates, keep, limits, options.max);
+    // String lengths undercount non-ASCII bytes: bytes are counted before anything is trusted.
+    const bytes = parts.reduce((n, p) => n + Buffer.byteLength(p), 0);
+    if (bytes <= limits.gzipBytes || keep === 0) return chunksOf(parts);
+    const { size: gz, estimated } = gzippedSize(parts, bytes);
+    if (gz <= limits.gzipBytes * (estimated ? 0.97 : 1)) return chunksOf(parts);
+    // Over after all: aim lower in proportion, and always by at least one result, so this ends.
+    const kept = cost.slice(0, keep).reduce((n, c) => n + c, 0);
+    const budget = Math.min((kept * limits.gzipBytes * 0.95) / gz, kept - cost[keep - 1]!);
+    let sum = 0;
+    let fit = 0;
+    while (fit < keep && sum + cost[fit]! <= budget) sum += cost[fit++]!;
+    keep = fit;
   }
 }
 
@@ -446,10 +570,15 @@ function buildSarif(doc: FindingsDocument, options: SarifOptions): { log: SarifL
  * `max`, or 10 MB gzipped, the least severe results are left out and the run's notifications say how many.
  */
 export function renderSarif(doc: FindingsDocument, options: SarifOptions = {}): SarifLog {
-  return buildSarif(doc, options).log;
+  return JSON.parse(renderSarifText(doc, options)) as SarifLog;
 }
 
-/** The `sarif` output of `pipewarden report`: the log as compact JSON (size counts against the limit). */
+/** The `sarif` output of `pipewarden report`, as compact JSON (size counts against the limit). */
 export function renderSarifText(doc: FindingsDocument, options: SarifOptions = {}): string {
-  return buildSarif(doc, options).text;
+  return [...buildChunks(doc, options)].join('');
+}
+
+/** The same, in chunks: the CLI writes them without joining a string as large as the log. */
+export function renderSarifChunks(doc: FindingsDocument, options: SarifOptions = {}): Iterable<string> {
+  return buildChunks(doc, options);
 }

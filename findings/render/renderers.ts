@@ -2,9 +2,9 @@ import type { FindingsDocument } from '../model/finding.js';
 import { renderAnnotationsJson } from './render-annotations.js';
 import { renderAsffText } from './render-asff.js';
 import { renderJsonChunks } from './render-json.js';
-import { renderJunit } from './render-junit.js';
+import { renderJunitChunks } from './render-junit.js';
 import { renderMarkdown } from './render-markdown.js';
-import { renderSarifText } from './render-sarif.js';
+import { renderSarifChunks } from './render-sarif.js';
 
 /** What every renderer gets besides the document. */
 export interface RenderOptions {
@@ -25,7 +25,7 @@ export const RENDERERS = new Map<string, Renderer>([
   ['json', renderJson],
   ['markdown', (doc) => renderMarkdown(doc)],
   ['annotations', (doc, o) => renderAnnotationsJson(doc, o.max !== undefined ? { max: o.max } : {})],
-  ['sarif', (doc, o) => renderSarifText(doc, o.max !== undefined ? { max: o.max } : {})],
-  ['junit', (doc) => renderJunit(doc)],
+  ['sarif', (doc, o) => renderSarifChunks(doc, o.max !== undefined ? { max: o.max } : {})],
+  ['junit', (doc) => renderJunitChunks(doc)],
   ['asff', (doc, o) => renderAsffText(doc, o)],
 ]);

@@ -97,10 +97,17 @@ describe('renderAnnotations over the real fixtures', () => {
 
   it('is the CLI `annotations` format: {"annotations": [...], "omitted": N}', () => {
     const out = RENDERERS.get('annotations')!(doc, { max: 10 });
-    expect(typeof out).toBe('string');
-    const parsed = JSON.parse(out as string) as { annotations: CheckAnnotation[]; omitted: number };
+    const text = typeof out === 'string' ? out : [...out].join('');
+    const parsed = JSON.parse(text) as { annotations: CheckAnnotation[]; omitted: number };
     expect(parsed.annotations).toEqual(annotations.slice(0, 10));
     expect(parsed.omitted).toBe(annotatable.length - 10);
+    // One annotation a line, and an empty list is still JSON.
+    expect(text.split('\n').filter((l) => l.startsWith('    {"path"'))).toHaveLength(10);
+    const none = RENDERERS.get('annotations')!(doc, { max: 0 });
+    expect(JSON.parse(typeof none === 'string' ? none : [...none].join(''))).toEqual({
+      annotations: [],
+      omitted: annotatable.length,
+    });
   });
 });
 
