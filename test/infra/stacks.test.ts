@@ -216,6 +216,15 @@ describe('environments', () => {
     });
   });
 
+  it('routes production and test traffic through rules weighted blue 100 / green 0, which ECS shifts', () => {
+    const rules = resources(t('production'), 'AWS::ElasticLoadBalancingV2::ListenerRule');
+    expect(rules).toHaveLength(2);
+    for (const rule of rules) {
+      const groups = rule.Properties.Actions[0].ForwardConfig.TargetGroups;
+      expect(groups.map((g: { Weight: number }) => g.Weight)).toEqual([100, 0]);
+    }
+  });
+
   it('serves production on HTTPS, with the test listener on its own port, reachable only from the test CIDR', () => {
     const listeners = resources(t('production'), 'AWS::ElasticLoadBalancingV2::Listener').map((l) => [
       l.Properties.Port,

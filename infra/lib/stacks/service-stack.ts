@@ -118,6 +118,15 @@ export class ServiceStack extends Stack {
         },
       });
     const blue = targetGroup('Blue');
+    const green = blueGreen ? targetGroup('Green') : undefined;
+    // Blue takes all traffic, green none; during a deployment ECS moves the weights (the rule is the switch).
+    const forward = () =>
+      green
+        ? elbv2.ListenerAction.weightedForward([
+            { targetGroup: blue, weight: 100 },
+            { targetGroup: green, weight: 0 },
+          ])
+        : elbv2.ListenerAction.forward([blue]);
 
     const listener = env.certificateArn
       ? this.loadBalancer.addListener('Https', {
@@ -144,7 +153,7 @@ export class ServiceStack extends Stack {
       listener,
       priority: 10,
       conditions: [elbv2.ListenerCondition.pathPatterns(['/*'])],
-      action: elbv2.ListenerAction.forward([blue]),
+      action: forward(),
     });
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
@@ -215,13 +224,12 @@ export class ServiceStack extends Stack {
 
     const scheme = env.certificateArn ? 'https' : 'http';
     new CfnOutput(this, 'Url', { value: `${scheme}://${this.loadBalancer.loadBalancerDnsName}` });
-    if (!blueGreen) {
+    if (!green) {
       this.service.attachToApplicationTargetGroup(blue);
       return;
     }
 
     const prod = config.environments.production;
-    const green = targetGroup('Green');
     const testSecurityRule = (cidr: string) =>
       albSecurityGroup.addIngressRule(
         ec2.Peer.ipv4(cidr),
@@ -249,7 +257,7 @@ export class ServiceStack extends Stack {
       listener: testListener,
       priority: 10,
       conditions: [elbv2.ListenerCondition.pathPatterns(['/*'])],
-      action: elbv2.ListenerAction.forward([blue]),
+      action: forward(),
     });
 
     const target = this.service.loadBalancerTarget({
@@ -269,6 +277,7 @@ export class ServiceStack extends Stack {
       }),
     });
     target.attachToApplicationTargetGroup(blue);
+    this.service.node.addDependency(productionRule, testRule);
 
     // Roll back when the new revision serves errors or the balancer has nothing healthy to send to.
     const lb = this.loadBalancer.metrics;
