@@ -23,6 +23,8 @@ export interface SarifOptions {
   max?: number;
   /** Tighter limits than GitHub's (tests, or a GitHub Enterprise Server with other limits). */
   limits?: Partial<SarifLimits>;
+  /** Up to this many bytes the gzipped size is measured on every block, beyond on a sample (16 MiB). */
+  gzipExactUpTo?: number;
 }
 
 export type SarifLevel = 'error' | 'warning' | 'note' | 'none';
@@ -488,8 +490,12 @@ const SAMPLE_STRIDE = 4;
  * every fourth block, scaled by bytes (deflate only looks 32 KB back, so evenly spread blocks stand for
  * the whole well), and the caller keeps a margin for that estimate.
  */
-function gzippedSize(parts: string[], bytes: number): { size: number; estimated: boolean } {
-  const stride = bytes <= EXACT_UP_TO ? 1 : SAMPLE_STRIDE;
+function gzippedSize(
+  parts: string[],
+  bytes: number,
+  exactUpTo = EXACT_UP_TO,
+): { size: number; estimated: boolean } {
+  const stride = bytes <= exactUpTo ? 1 : SAMPLE_STRIDE;
   let block = 0;
   let sampledBytes = 0;
   let sampledGz = 0;
@@ -550,7 +556,7 @@ function buildChunks(doc: FindingsDocument, options: SarifOptions): Iterable<str
     // String lengths undercount non-ASCII bytes: bytes are counted before anything is trusted.
     const bytes = parts.reduce((n, p) => n + Buffer.byteLength(p), 0);
     if (bytes <= limits.gzipBytes || keep === 0) return chunksOf(parts);
-    const { size: gz, estimated } = gzippedSize(parts, bytes);
+    const { size: gz, estimated } = gzippedSize(parts, bytes, options.gzipExactUpTo);
     if (gz <= limits.gzipBytes * (estimated ? 0.97 : 1)) return chunksOf(parts);
     // Over after all: aim lower in proportion, and always by at least one result, so this ends.
     const kept = cost.slice(0, keep).reduce((n, c) => n + c, 0);

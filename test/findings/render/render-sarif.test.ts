@@ -20,6 +20,7 @@ import {
   NOW,
   PR_FIXTURES,
   fixtureDocument,
+  random,
   reordered,
   syntheticDocument,
 } from './render-helpers.js';
@@ -227,6 +228,27 @@ describe('renderSarif within GitHub upload limits', () => {
     expect(text).toContain('bytes of gzipped SARIF');
     // Unlimited, the same document is far bigger: the limit did the cutting.
     expect(gzipSync(renderSarifText(doc)).length).toBeGreaterThan(gzipBytes * 2);
+  });
+
+  it('measures a large log on sampled blocks and still stays under the gzipped limit', () => {
+    const words = 'taint flows from request parameter into query builder without escaping user input'.split(
+      ' ',
+    );
+    const rnd = random(17);
+    const text = () => Array.from({ length: 120 }, () => words[Math.floor(rnd() * words.length)]).join(' ');
+    const doc: FindingsDocument = syntheticDocument(3_000, { tools: 2, rules: 500, seed: 8, text });
+    doc.findings = doc.findings.map((f) => ({ ...f, remediation: `${f.ruleId}: ${text()} ${text()}` }));
+    // Past gzipExactUpTo (16 MiB by default, 1 MB here) one block in four is compressed and scaled.
+    const options = { limits: { gzipBytes: 200_000 }, gzipExactUpTo: 1_000_000 };
+    expect(Buffer.byteLength(renderSarifText(doc, { limits: { gzipBytes: 1e9 } }))).toBeGreaterThan(
+      options.gzipExactUpTo * 3,
+    );
+    const out = renderSarifText(doc, options);
+    const gz = gzipSync(out).length;
+    expect(gz).toBeLessThanOrEqual(options.limits.gzipBytes);
+    // Not over-cut either: most of the allowance is used.
+    expect(gz).toBeGreaterThan(options.limits.gzipBytes * 0.8);
+    expectValid(JSON.parse(out));
   });
 
   it('validates a large synthetic set with hostile text and odd paths', () => {
