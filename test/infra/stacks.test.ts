@@ -134,10 +134,17 @@ describe('storage', () => {
     });
   });
 
-  it('keeps images immutable, scanned on push, encrypted and pruned', () => {
+  it('keeps images immutable (but the branch-* pointers), scanned on push, encrypted and pruned', () => {
+    // A push to a branch re-points branch-<name>; the commit tags that deployments name never move.
     t('storage').hasResourceProperties('AWS::ECR::Repository', {
       RepositoryName: 'pipewarden/example-service',
-      ImageTagMutability: 'IMMUTABLE',
+      ImageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
+      ImageTagMutabilityExclusionFilters: [
+        {
+          ImageTagMutabilityExclusionFilterType: 'WILDCARD',
+          ImageTagMutabilityExclusionFilterValue: 'branch-*',
+        },
+      ],
       ImageScanningConfiguration: { ScanOnPush: true },
       EncryptionConfiguration: { EncryptionType: 'KMS', KmsKey: Match.anyValue() },
       LifecyclePolicy: { LifecyclePolicyText: Match.stringLikeRegexp('"tagStatus":"untagged"') },

@@ -10,6 +10,9 @@ import type { PipewardenConfig } from '../../config/schema.js';
 import { acknowledgeControl } from '../acknowledge.js';
 import { SecureBucket } from '../constructs/secure-bucket.js';
 
+/** Prefix of the image tags that follow a branch (buildspecs/image.yml, bot/aws/image-tag.ts). */
+export const BRANCH_TAG_PREFIX = 'branch-';
+
 export interface StorageStackProps extends StackProps {
   readonly config: PipewardenConfig;
 }
@@ -82,7 +85,12 @@ export class StorageStack extends Stack {
 
     this.repository = new ecr.Repository(this, 'Repository', {
       repositoryName: `${config.name}/${config.repository.name.toLowerCase()}`,
-      imageTagMutability: ecr.TagMutability.IMMUTABLE,
+      // Commit tags are immutable (every deployment names one); `branch-<name>` tags move with their branch,
+      // which the image build re-points on each push and the bot deletes with the branch.
+      imageTagMutability: ecr.TagMutability.IMMUTABLE_WITH_EXCLUSION,
+      imageTagMutabilityExclusionFilters: [
+        ecr.ImageTagMutabilityExclusionFilter.wildcard(`${BRANCH_TAG_PREFIX}*`),
+      ],
       imageScanOnPush: true,
       encryption: ecr.RepositoryEncryption.KMS,
       encryptionKey: this.key,
@@ -118,6 +126,12 @@ export class StorageStack extends Stack {
       value: this.connectionArn,
       description: 'Complete the handshake once: console > Developer Tools > Settings > Connections',
     });
+
+    acknowledgeControl(
+      this.repository,
+      'ecr_private_tag_immutability_enabled_check',
+      `Only ${BRANCH_TAG_PREFIX}* tags are mutable: they follow a branch head. Commit tags, the only ones deployed, are immutable.`,
+    );
 
     this.snykToken = config.snyk.tokenSecretArn
       ? secretsmanager.Secret.fromSecretCompleteArn(this, 'SnykToken', config.snyk.tokenSecretArn)
