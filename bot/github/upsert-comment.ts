@@ -1,0 +1,47 @@
+import type { GitHubClient, RepoRef } from './repo-ref.js';
+
+export type CommentOutcome = 'created' | 'updated' | 'unchanged' | 'not-created';
+
+export interface CommentResult {
+  outcome: CommentOutcome;
+  /** GitHub requests made: the lookup pages and the write. */
+  requests: number;
+}
+
+/**
+ * One comment per pull request, found again by the hidden marker it starts with, edited in place. Only a
+ * bot's comment counts (anyone can paste the marker). Should two deliveries race and both create one, the
+ * next run keeps the oldest and deletes the others: never a second comment for long.
+ */
+export async function upsertComment(
+  octokit: GitHubClient,
+  ref: RepoRef,
+  issueNumber: number,
+  body: string,
+  options: { marker: string; create: boolean },
+): Promise<CommentResult> {
+  let requests = 0;
+  const ours: { id: number; body: string }[] = [];
+  for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, {
+    ...ref,
+    issue_number: issueNumber,
+    per_page: 100,
+  })) {
+    requests++;
+    for (const c of page.data)
+      if (c.user?.type === 'Bot' && c.body?.startsWith(options.marker)) ours.push({ id: c.id, body: c.body });
+  }
+  const [keep, ...extra] = ours;
+  for (const c of extra) {
+    await octokit.rest.issues.deleteComment({ ...ref, comment_id: c.id });
+    requests++;
+  }
+  if (keep) {
+    if (keep.body === body) return { outcome: 'unchanged', requests };
+    await octokit.rest.issues.updateComment({ ...ref, comment_id: keep.id, body });
+    return { outcome: 'updated', requests: requests + 1 };
+  }
+  if (!options.create) return { outcome: 'not-created', requests };
+  await octokit.rest.issues.createComment({ ...ref, issue_number: issueNumber, body });
+  return { outcome: 'created', requests: requests + 1 };
+}

@@ -1,0 +1,155 @@
+import type { Context } from 'probot';
+import { errorMessage } from '../../findings/errors.js';
+import { escapeMarkdown } from '../../findings/render/render-markdown.js';
+import { startPipeline } from '../aws/start-pipeline.js';
+import { findCheckRun, writeCheckRun, type CheckRunFields } from '../github/check-runs.js';
+import { loadConfig, CONFIG_FILE } from '../github/load-config.js';
+import { CHECK_NAMES, type CheckName, type GitHubClient, type RepoRef } from '../github/repo-ref.js';
+import { executionExternalId, executionUrl } from '../render/render-pipeline-check.js';
+import { isOwnPipeline, missingSetting, servesRepository, type BotSettings } from '../settings.js';
+import type { HandlerDeps } from './deps.js';
+
+type PullRequestEvent = 'pull_request.opened' | 'pull_request.synchronize' | 'pull_request.reopened';
+
+const QUEUED: Record<CheckName, CheckRunFields> = {
+  [CHECK_NAMES.pipeline]: {
+    status: 'queued',
+    output: {
+      title: 'Waiting for the pipeline',
+      summary: 'This check follows the pipeline run of this commit.',
+    },
+  },
+  [CHECK_NAMES.security]: {
+    status: 'queued',
+    output: {
+      title: 'Waiting for the security gate',
+      summary: 'This check shows the findings of this commit once the pipeline’s gate has run.',
+    },
+  },
+};
+
+/** Which pipeline to start for a pull request, or why none can be. */
+export function pullRequestPipeline(
+  settings: BotSettings,
+  configured: string | undefined,
+): { pipeline: string } | { problem: string } {
+  const pipeline = configured ?? settings.featurePipeline;
+  if (!pipeline)
+    return {
+      problem: `no pipeline to start: set pipeline.name in .github/${CONFIG_FILE} or PIPEWARDEN_FEATURE_PIPELINE`,
+    };
+  if (!isOwnPipeline(settings, pipeline))
+    return {
+      problem: settings.pipelines.length
+        ? `pipeline "${pipeline}" is not one of this system's pipelines (PIPEWARDEN_PIPELINES)`
+        : missingSetting('PIPEWARDEN_PIPELINES', 'start pipelines'),
+    };
+  return { pipeline };
+}
+
+/** Creates a check run unless this commit already has one of that name (redelivery, reopen, a fast pipeline). */
+async function ensureCheck(
+  deps: HandlerDeps,
+  octokit: GitHubClient,
+  ref: RepoRef,
+  sha: string,
+  name: CheckName,
+): Promise<number> {
+  const existing = await findCheckRun(octokit, ref, sha, name, deps.appId);
+  if (existing) return existing.id;
+  return (await writeCheckRun(octokit, ref, { sha, name }, QUEUED[name])).id;
+}
+
+/**
+ * A pull request opened, updated or reopened: both checks on its head commit (queued), and, where the
+ * repository's config asks for it (no V2 pull-request trigger), the pipeline started at that commit.
+ */
+export async function createChecks(deps: HandlerDeps, context: Context<PullRequestEvent>): Promise<void> {
+  const pr = context.payload.pull_request;
+  const ref = context.repo();
+  const sha = pr.head.sha;
+  const octokit = context.octokit;
+  const pipelineCheck = await ensureCheck(deps, octokit, ref, sha, CHECK_NAMES.pipeline);
+  await ensureCheck(deps, octokit, ref, sha, CHECK_NAMES.security);
+
+  const { config, error } = await loadConfig(() => context.config(CONFIG_FILE));
+  const fail = (title: string, summary: string) =>
+    writeCheckRun(
+      octokit,
+      ref,
+      { sha, name: CHECK_NAMES.pipeline, existingId: pipelineCheck },
+      { status: 'completed', conclusion: 'failure', output: { title, summary } },
+    );
+  if (error) {
+    await fail(
+      `Invalid .github/${CONFIG_FILE}`,
+      `⚠️ ${escapeMarkdown(error)}. Fix the file on the default branch.`,
+    );
+    return;
+  }
+  if (!config.pipeline.startOnPullRequest) return;
+
+  const fromFork = pr.head.repo?.full_name !== context.payload.repository.full_name;
+  if (fromFork) {
+    await writeCheckRun(
+      octokit,
+      ref,
+      { sha, name: CHECK_NAMES.pipeline, existingId: pipelineCheck },
+      {
+        status: 'completed',
+        conclusion: 'neutral',
+        output: {
+          title: 'Not started: pull request from a fork',
+          summary:
+            'The pipeline runs with this system’s AWS credentials, so a fork’s code is not built automatically. A maintainer can press **Re-run** on this check to build it.',
+        },
+      },
+    );
+    return;
+  }
+  const choice = pullRequestPipeline(deps.settings, config.pipeline.name);
+  const problem =
+    'problem' in choice
+      ? choice.problem
+      : !servesRepository(deps.settings, context.payload.repository.full_name)
+        ? `this system builds ${deps.settings.repository}, not ${context.payload.repository.full_name} (PIPEWARDEN_REPOSITORY)`
+        : undefined;
+  if (problem || !('pipeline' in choice)) {
+    await fail('Pipeline not started', `⚠️ ${escapeMarkdown(problem ?? '')}.`);
+    return;
+  }
+  let executionId: string;
+  try {
+    executionId = await startPipeline(deps.aws.codepipeline, {
+      pipeline: choice.pipeline,
+      sourceAction: deps.settings.sourceAction,
+      sha,
+      pullRequest: pr.number,
+      headBranch: pr.head.ref,
+      baseBranch: pr.base.ref,
+      idempotencyToken: context.id,
+    });
+  } catch (err) {
+    deps.log.error({ err, pipeline: choice.pipeline }, 'StartPipelineExecution failed');
+    await fail(
+      'Pipeline not started',
+      `⚠️ Starting **${escapeMarkdown(choice.pipeline)}** failed: ${escapeMarkdown(errorMessage(err))}`,
+    );
+    return;
+  }
+  const url = executionUrl(deps.settings.region, choice.pipeline, executionId);
+  await writeCheckRun(
+    octokit,
+    ref,
+    { sha, name: CHECK_NAMES.pipeline, existingId: pipelineCheck },
+    {
+      status: 'in_progress',
+      external_id: executionExternalId(choice.pipeline, executionId),
+      ...(url ? { details_url: url } : {}),
+      output: {
+        title: 'Started',
+        summary: `Pipeline **${escapeMarkdown(choice.pipeline)}** started at this commit for #${pr.number}: execution \`${executionId}\`.`,
+      },
+    },
+  );
+}

@@ -1,0 +1,12 @@
+import type { Logger } from 'pino';
+import type { AwsClients } from '../aws/create-aws-clients.js';
+import type { BotSettings } from '../settings.js';
+
+/** What every handler is given: settings, the AWS clients (made once, passed in), a redacting logger. */
+export interface HandlerDeps {
+  settings: BotSettings;
+  aws: AwsClients;
+  log: Logger;
+  /** The GitHub App's id: check-run lookups ask for this app's runs only. */
+  appId?: number;
+}

@@ -1,0 +1,164 @@
+import { readFindings } from '../aws/read-findings.js';
+import { findCheckRun, writeCheckRun, type ExistingCheckRun } from '../github/check-runs.js';
+import { loadConfigFor, type LoadedConfig } from '../github/load-config.js';
+import { CHECK_NAMES, fullName, type GitHubClient, type RepoRef } from '../github/repo-ref.js';
+import { upsertComment, type CommentOutcome } from '../github/upsert-comment.js';
+import { COMMENT_MARKER, renderMarkdown } from '../../findings/render/render-markdown.js';
+import { renderSecurityCheck, renderUnavailable } from '../render/render-security-check.js';
+import { missingSetting } from '../settings.js';
+import type { HandlerDeps } from './deps.js';
+
+export interface PublishTarget {
+  ref: RepoRef;
+  sha: string;
+  /** Pull requests to comment on; looked up from the commit when not known. */
+  pullRequests?: number[];
+}
+
+export interface PublishResult {
+  outcome: 'published' | 'resumed' | 'unchanged' | 'unavailable';
+  checkRunId?: number;
+  annotations: number;
+  omitted: number;
+  comments: Record<number, CommentOutcome>;
+  /** GitHub requests made by this publication (config, lookups, writes). */
+  requests: number;
+}
+
+/** Open pull requests whose head is this commit. */
+async function pullRequestsFor(octokit: GitHubClient, ref: RepoRef, sha: string): Promise<number[]> {
+  const { data } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({ ...ref, commit_sha: sha });
+  return data.filter((pr) => pr.state === 'open' && pr.head.sha === sha).map((pr) => pr.number);
+}
+
+const FINDINGS_ID = /^findings:[0-9a-f]{32}$/;
+
+/**
+ * Completes "pipewarden / security" for a commit once its gate has run: reads findings.json from the
+ * findings store, writes the check (annotations in requests of ≤ 50) and one comment per pull request.
+ * Idempotent: the check's external_id names the document it shows, so a repeated event finds the work
+ * done (or resumes the annotations where a cut-short run stopped), and the comment is found by its marker.
+ */
+export async function publishSecurityCheck(
+  deps: HandlerDeps,
+  octokit: GitHubClient,
+  target: PublishTarget,
+  loaded?: LoadedConfig,
+): Promise<PublishResult> {
+  const { ref, sha } = target;
+  let requests = 0;
+  const { config, error: configError } = loaded ?? (await loadConfigFor(octokit, ref));
+  if (!loaded) requests++;
+  const existing = await findCheckRun(octokit, ref, sha, CHECK_NAMES.security, deps.appId);
+  requests++;
+  const result: PublishResult = {
+    outcome: 'unavailable',
+    annotations: 0,
+    omitted: 0,
+    comments: {},
+    requests,
+  };
+
+  const bucket = deps.settings.findingsBucket;
+  const read = bucket
+    ? await readFindings(deps.aws.s3, bucket, { ...ref, sha })
+    : ({
+        ok: false,
+        key: '',
+        missing: true,
+        reason: missingSetting('PIPEWARDEN_FINDINGS_BUCKET', 'read the findings'),
+      } as const);
+  if (!read.ok) {
+    deps.log.warn({ repo: fullName(ref), sha, reason: read.reason }, 'findings unavailable');
+    const fields = renderUnavailable(read.reason, { allowMissing: config.gate.allowMissingReports });
+    if (existing && sameOutput(existing, fields.output)) return { ...result, checkRunId: existing.id };
+    const written = await writeCheckRun(
+      octokit,
+      ref,
+      { sha, name: CHECK_NAMES.security, existingId: reusable(existing) },
+      fields,
+    );
+    return { ...result, checkRunId: written.id, requests: result.requests + written.requests };
+  }
+
+  const externalId = `findings:${read.digest}`;
+  if (existing?.externalId === externalId && existing.status === 'completed')
+    return { ...result, outcome: 'unchanged', checkRunId: existing.id };
+  const resume = existing?.externalId === externalId;
+  const check = renderSecurityCheck(read.doc, {
+    config,
+    ...(configError ? { configError } : {}),
+    externalId,
+    source: `s3://${bucket}/${read.key}`,
+  });
+
+  // The comment first: if the run is cut short, the next attempt finds it and resumes the check.
+  if (config.comment.mode !== 'never') {
+    let numbers = target.pullRequests?.length
+      ? target.pullRequests
+      : read.doc.context.pullRequest
+        ? [read.doc.context.pullRequest]
+        : undefined;
+    if (!numbers) {
+      numbers = await pullRequestsFor(octokit, ref, sha);
+      result.requests++;
+    }
+    const body = renderMarkdown(read.doc);
+    const worthAComment =
+      read.doc.findings.some((f) => !f.suppression) ||
+      read.doc.fixed.length > 0 ||
+      read.doc.gate?.passed === false;
+    for (const number of numbers) {
+      const c = await upsertComment(octokit, ref, number, body, {
+        marker: COMMENT_MARKER,
+        create: config.comment.mode === 'always' || worthAComment,
+      });
+      result.comments[number] = c.outcome;
+      result.requests += c.requests;
+    }
+  }
+
+  const skip = resume ? existing!.annotationsCount : 0;
+  const written = await writeCheckRun(
+    octokit,
+    ref,
+    { sha, name: CHECK_NAMES.security, existingId: resume ? existing!.id : reusable(existing) },
+    check.fields,
+    check.annotations.slice(skip),
+  );
+  deps.log.info(
+    {
+      repo: fullName(ref),
+      sha,
+      checkRun: written.id,
+      annotations: check.annotations.length,
+      omitted: check.omitted,
+    },
+    'security check published',
+  );
+  return {
+    ...result,
+    outcome: resume ? 'resumed' : 'published',
+    checkRunId: written.id,
+    annotations: check.annotations.length - skip,
+    omitted: check.omitted,
+    requests: result.requests + written.requests,
+  };
+}
+
+/**
+ * The existing run to update, or undefined to create a new one: a run that already shows another
+ * findings document keeps it (annotations only append, so they cannot be replaced); a fresh run of the
+ * same name then shows the new document, as GitHub shows the latest run of a name.
+ */
+function reusable(existing: ExistingCheckRun | undefined): number | undefined {
+  if (!existing) return undefined;
+  if (FINDINGS_ID.test(existing.externalId) && existing.annotationsCount > 0) return undefined;
+  return existing.id;
+}
+
+function sameOutput(existing: ExistingCheckRun, output: { title: string; summary: string }): boolean {
+  return (
+    existing.status === 'completed' && existing.title === output.title && existing.summary === output.summary
+  );
+}

@@ -1,0 +1,138 @@
+import { safeUrl } from '../../findings/render/escape-text.js';
+import { escapeMarkdown } from '../../findings/render/render-markdown.js';
+import type { ExecutionView } from '../aws/describe-execution.js';
+import type { CheckAction, CheckConclusion, CheckRunFields } from '../github/check-runs.js';
+
+/** The buttons of the pipeline check (GitHub: ≤ 3, label ≤ 20, description ≤ 40, identifier ≤ 20). */
+export const BUTTONS = {
+  approve: { label: 'Approve', description: 'Deploy this commit past the approval', identifier: 'approve' },
+  reject: { label: 'Reject', description: 'Reject the deployment at the approval', identifier: 'reject' },
+  stop: { label: 'Stop', description: 'Stop this pipeline run', identifier: 'stop' },
+} as const satisfies Record<string, CheckAction>;
+
+export type ButtonId = keyof typeof BUTTONS;
+
+const ICON: Record<string, string> = {
+  Succeeded: '✅',
+  Failed: '❌',
+  InProgress: '⏳',
+  Stopping: '⏹️',
+  Stopped: '⏹️',
+  Cancelled: '⏹️',
+  Abandoned: '⏹️',
+  Superseded: '⏭️',
+  Skipped: '⏭️',
+  NotReached: '·',
+};
+
+const CONCLUSION: Record<string, CheckConclusion> = {
+  Succeeded: 'success',
+  Failed: 'failure',
+  Stopped: 'cancelled',
+  Cancelled: 'cancelled',
+  Superseded: 'neutral',
+};
+
+/** `pipeline:execution-id`: which execution a check run shows (external_id), read back by the buttons. */
+export function executionExternalId(pipeline: string, executionId: string): string {
+  return `${pipeline}:${executionId}`;
+}
+
+export function parseExecutionExternalId(
+  externalId: string | null | undefined,
+): { pipeline: string; executionId: string } | undefined {
+  const m = /^([A-Za-z0-9.@_-]{1,100}):([0-9a-f-]{36})$/i.exec(externalId ?? '');
+  return m ? { pipeline: m[1]!, executionId: m[2]! } : undefined;
+}
+
+export function executionUrl(
+  region: string | undefined,
+  pipeline: string,
+  executionId: string,
+): string | undefined {
+  if (!region || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) return undefined;
+  return `https://${region}.console.aws.amazon.com/codesuite/codepipeline/pipelines/${encodeURIComponent(pipeline)}/executions/${encodeURIComponent(executionId)}/visualization?region=${region}`;
+}
+
+function title(view: ExecutionView): string {
+  if (view.approval) return `Waiting for approval (${view.approval.stage})`;
+  const running = view.stages.find((s) => s.status === 'InProgress');
+  switch (view.status) {
+    case 'InProgress':
+      return running ? `Running: ${running.name}` : 'Running';
+    case 'Stopping':
+      return 'Stopping';
+    case 'Succeeded':
+      return 'Succeeded';
+    case 'Failed': {
+      const failed = view.stages.find((s) => s.status === 'Failed');
+      return failed ? `Failed in ${failed.name}` : 'Failed';
+    }
+    case 'Superseded':
+      return 'Superseded by a newer run';
+    default:
+      return view.status;
+  }
+}
+
+function actionCell(a: ExecutionView['stages'][number]['actions'][number]): string {
+  const name = escapeMarkdown(a.name);
+  const url = safeUrl(a.url);
+  const label = url ? `[${name}](${url})` : name;
+  return `${ICON[a.status] ?? ''} ${label}`.trim();
+}
+
+/**
+ * The "pipewarden / pipeline" check for one execution: status and conclusion, a table of the stages with
+ * this execution's actions, approval notes (who approved and when, as CodePipeline recorded it), a link
+ * to the execution, and the buttons that apply now: Approve / Reject / Stop at an approval, Stop while
+ * running, none once it is over. `note` (a refusal, a confirmation) goes first.
+ */
+export function renderPipelineCheck(
+  view: ExecutionView,
+  options: { region?: string; note?: string } = {},
+): CheckRunFields {
+  const running = view.status === 'InProgress' || view.status === 'Stopping';
+  const url = executionUrl(options.region, view.pipeline, view.executionId);
+  const lines: string[] = [];
+  if (options.note) lines.push(options.note, '');
+  const id = url ? `[${view.executionId}](${url})` : `\`${view.executionId}\``;
+  lines.push(`Pipeline **${escapeMarkdown(view.pipeline)}**, execution ${id}: **${view.status}**.`);
+  if (view.statusSummary) lines.push('', escapeMarkdown(view.statusSummary));
+  lines.push('', '| Stage | Status | Actions |', '|---|---|---|');
+  for (const s of view.stages) {
+    const actions = s.actions.map(actionCell).join(' · ');
+    lines.push(
+      `| ${escapeMarkdown(s.name)} | ${ICON[s.status] ?? ''} ${s.status === 'NotReached' ? '—' : s.status} | ${actions} |`,
+    );
+  }
+  const notes = view.stages.flatMap((s) =>
+    s.actions
+      .filter((a) => a.summary)
+      .map(
+        (a) =>
+          `- **${escapeMarkdown(s.name)} / ${escapeMarkdown(a.name)}** (${a.status}${a.updatedAt ? `, ${a.updatedAt.toISOString()}` : ''}): ${escapeMarkdown(a.summary!)}`,
+      ),
+  );
+  if (notes.length) lines.push('', '#### Notes', '', ...notes);
+  if (view.approval)
+    lines.push(
+      '',
+      `**${escapeMarkdown(view.approval.stage)} / ${escapeMarkdown(view.approval.action)}** waits for a decision: use **Approve** or **Reject** above (needs the permission set in \`approvals\` of .github/pipewarden.yml).`,
+    );
+  const actions: CheckAction[] = view.approval
+    ? [BUTTONS.approve, BUTTONS.reject, BUTTONS.stop]
+    : running && view.status !== 'Stopping'
+      ? [BUTTONS.stop]
+      : [];
+  const fields: CheckRunFields = {
+    status: running ? 'in_progress' : 'completed',
+    external_id: executionExternalId(view.pipeline, view.executionId),
+    output: { title: title(view), summary: lines.join('\n') },
+    actions,
+    ...(url ? { details_url: url } : {}),
+    ...(view.startedAt ? { started_at: view.startedAt.toISOString() } : {}),
+  };
+  if (!running) fields.conclusion = CONCLUSION[view.status] ?? 'neutral';
+  return fields;
+}

@@ -1,0 +1,80 @@
+/**
+ * The bot's AWS-side settings, from documented environment variables (docs/bot.md). None is required to
+ * start: the GitHub App settings (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET) are Probot's own. A feature whose
+ * setting is missing or invalid says so, on the check it would have written, instead of crashing.
+ */
+export interface BotSettings {
+  region?: string;
+  /** S3 bucket of the findings store (`<owner>/<repo>/commits/<sha>/findings.json`). */
+  findingsBucket?: string;
+  /** This system's pipelines: the only ones whose events are handled and that the bot starts or stops. */
+  pipelines: string[];
+  /** The pipeline started for pull requests when the repository config names none. */
+  featurePipeline?: string;
+  /** The ECR repository holding the branch-tagged images. */
+  ecrRepository?: string;
+  /** `owner/name` of the repository this system builds; AWS-side actions are limited to it when set. */
+  repository?: string;
+  /** The source action whose revision a started execution overrides (`sourceRevisions`). */
+  sourceAction: string;
+  /** The stage whose completion means findings.json is in the store. */
+  gateStage: string;
+  /** Invalid values, each a sentence naming the variable; the setting is then treated as missing. */
+  problems: string[];
+}
+
+/** CodePipeline's pattern for pipeline, stage and action names. */
+const PIPELINE_NAME = /^[A-Za-z0-9.@_-]{1,100}$/;
+// S3 bucket names (the strict DNS-compatible rules) and ECR repository names.
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const ECR_REPOSITORY = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+
+export function readSettings(env: NodeJS.ProcessEnv = process.env): BotSettings {
+  const problems: string[] = [];
+  const pick = (name: string, pattern: RegExp, what: string): string | undefined => {
+    const value = env[name]?.trim();
+    if (!value) return undefined;
+    if (pattern.test(value)) return value;
+    problems.push(`${name}="${value}" is not ${what}; it is ignored`);
+    return undefined;
+  };
+  const pipelines: string[] = [];
+  for (const name of (env.PIPEWARDEN_PIPELINES ?? '').split(',').map((s) => s.trim())) {
+    if (!name) continue;
+    if (PIPELINE_NAME.test(name)) pipelines.push(name);
+    else problems.push(`PIPEWARDEN_PIPELINES: "${name}" is not a pipeline name; it is ignored`);
+  }
+  // The CDK app names its pipelines <prefix>-main and <prefix>-feature (infra/lib/names.ts).
+  const featurePipeline =
+    pick('PIPEWARDEN_FEATURE_PIPELINE', PIPELINE_NAME, 'a pipeline name') ??
+    (pipelines.filter((p) => p.endsWith('-feature')).length === 1
+      ? pipelines.find((p) => p.endsWith('-feature'))
+      : undefined);
+  return {
+    region: env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || undefined,
+    findingsBucket: pick('PIPEWARDEN_FINDINGS_BUCKET', BUCKET, 'an S3 bucket name'),
+    pipelines,
+    featurePipeline,
+    ecrRepository: pick('PIPEWARDEN_ECR_REPOSITORY', ECR_REPOSITORY, 'an ECR repository name'),
+    repository: pick('PIPEWARDEN_REPOSITORY', REPOSITORY, 'owner/name'),
+    sourceAction: pick('PIPEWARDEN_SOURCE_ACTION', PIPELINE_NAME, 'an action name') ?? 'Source',
+    gateStage: pick('PIPEWARDEN_GATE_STAGE', PIPELINE_NAME, 'a stage name') ?? 'Gate',
+    problems,
+  };
+}
+
+/** Whether an AWS-side action may touch this repository (PIPEWARDEN_REPOSITORY, when set). */
+export function servesRepository(settings: BotSettings, fullName: string): boolean {
+  return !settings.repository || settings.repository.toLowerCase() === fullName.toLowerCase();
+}
+
+/** Whether the bot may start, stop or follow this pipeline. */
+export function isOwnPipeline(settings: BotSettings, pipeline: string): boolean {
+  return settings.pipelines.includes(pipeline);
+}
+
+/** The sentence a check shows when a setting is missing. */
+export function missingSetting(variable: string, feature: string): string {
+  return `${variable} is not set, so the bot cannot ${feature}. Set it in the bot's environment (docs/bot.md).`;
+}
