@@ -49,6 +49,7 @@ describe('checks', () => {
       'inspector-scan:ScanSbom',
       'inspector2:ListFindings',
       'inspector2:ListCoverage',
+      'inspector2:BatchGetCodeSnippet',
       'inspector2:Enable',
       'ecs:RegisterTaskDefinition',
       'ecs:DescribeTaskDefinition',
@@ -462,6 +463,10 @@ describe('bot hosting', () => {
       },
     });
     t('bot').hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE' });
+    // The secret is read through the Parameters and Secrets extension, so the layer must be there.
+    t('bot').hasResourceProperties('AWS::Lambda::Function', {
+      Layers: [Match.stringLikeRegexp('AWS-Parameters-and-Secrets-Lambda-Extension-Arm64')],
+    });
   });
 
   it('keeps the GitHub App credentials in one secret, with a generated webhook secret', () => {
@@ -508,6 +513,7 @@ describe('bot hosting', () => {
       'codepipeline:GetPipelineState',
       'codepipeline:GetPipelineExecution',
       'codepipeline:ListPipelineExecutions',
+      'codepipeline:ListActionExecutions',
     ]) {
       expect(on(action).sort()).toEqual(pipelines);
     }

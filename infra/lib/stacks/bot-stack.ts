@@ -119,6 +119,7 @@ export class BotStack extends Stack {
           'codepipeline:GetPipelineState',
           'codepipeline:GetPipelineExecution',
           'codepipeline:ListPipelineExecutions',
+          'codepipeline:ListActionExecutions',
         ],
         resources: pipelines.map(pipelineArn),
       }),
@@ -149,6 +150,15 @@ export class BotStack extends Stack {
       // GitHub gives a webhook delivery 10 s; pipeline events may wait on GitHub's API a little longer.
       timeout: Duration.seconds(30),
       logGroup,
+      // The bot reads its GitHub App secret through the AWS Parameters and Secrets Lambda Extension
+      // (localhost:2773, cached), so it needs no Secrets Manager client (bot/aws/read-app-credentials.ts).
+      paramsAndSecrets: lambda.ParamsAndSecretsLayerVersion.fromVersion(
+        lambda.ParamsAndSecretsVersions.V1_0_103,
+        {
+          cacheSize: 10,
+          secretsManagerTtl: Duration.minutes(5),
+        },
+      ),
       environmentEncryption: key,
       environment: {
         PIPEWARDEN_FINDINGS_BUCKET: props.findingsBucket.bucketName,

@@ -158,13 +158,14 @@ export class PipelinesStack extends Stack {
     });
     inspector.role.addToPolicy(
       new iam.PolicyStatement({
-        actions: ['inspector2:ListFindings', 'inspector2:ListCoverage'],
+        actions: ['inspector2:ListFindings', 'inspector2:ListCoverage', 'inspector2:BatchGetCodeSnippet'],
         resources: ['*'],
       }),
     );
     Validations.of(inspector.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'inspector2:ListFindings and ListCoverage have no resource-level permissions.',
+      reason:
+        'inspector2:ListFindings, ListCoverage and BatchGetCodeSnippet have no resource-level permissions.',
     });
 
     const image = new BuildProject(this, 'Image', {
