@@ -27,7 +27,7 @@ function main(): void {
   const botCode = resolve(root, String(app.node.tryGetContext('botCode') ?? 'dist/bot'));
   if (!existsSync(join(botCode, 'index.js'))) {
     throw new PipewardenError(
-      `bot bundle ${relative(root, botCode)}/index.js not found: run npm run bundle (or pass -c botCode=<dir>)`,
+      `bot bundle ${relative(root, botCode)}/index.js not found: run npm run bundle first (with the cdk CLI, -c botCode=<dir> points elsewhere)`,
     );
   }
   const stacks = addPipewardenStacks(app, config, {

@@ -37,7 +37,7 @@ describe('infra/bin/app.ts', () => {
     const { status, stderr } = runApp({ CDK_CONTEXT_JSON: JSON.stringify({ botCode: 'no/such/dir' }) });
     expect(status).toBe(1);
     expect(stderr).toBe(
-      'pipewarden: bot bundle no/such/dir/index.js not found: run npm run bundle (or pass -c botCode=<dir>)',
+      'pipewarden: bot bundle no/such/dir/index.js not found: run npm run bundle first (with the cdk CLI, -c botCode=<dir> points elsewhere)',
     );
   });
 });
