@@ -11,7 +11,7 @@ import type { Construct } from 'constructs';
 import type { PipewardenConfig } from '../../config/schema.js';
 import { acknowledgeWildcardResource } from '../acknowledge.js';
 import { BuildProject } from '../constructs/build-project.js';
-import { readObjects, writeObjects } from '../constructs/grants.js';
+import { readObjects } from '../constructs/grants.js';
 import { PipelineRoles } from '../constructs/pipeline-roles.js';
 import { pipelineNames } from '../names.js';
 
@@ -92,8 +92,8 @@ export class InfraPipelineStack extends Stack {
         resources: [props.snykToken.secretArn],
       }),
     );
-    readObjects(synth.role, props.findingsBucket, key);
-    writeObjects(synth.role, props.findingsBucket, key);
+    // No access to the findings store: the infrastructure gate reports to its report group and its artifact
+    // (buildspecs/infra-synth.yml); the store holds the application's findings per commit.
 
     // Embedded, not read from the source: it must work even when the commit being deployed breaks buildspecs/.
     const assets = new BuildProject(this, 'Assets', {
