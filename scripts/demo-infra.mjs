@@ -133,7 +133,9 @@ const describeAction = (a) => {
   return a.Name;
 };
 
-console.log('\nPIPELINES (CodePipeline V2; billed per action-minute, so scans run as parallel actions)');
+console.log(
+  '\nPIPELINES (CodePipeline V2, billed per action-minute; parallel actions: the same minutes, a shorter wait)',
+);
 for (const p of pipelines.sort((a, b) => a.Name.localeCompare(b.Name))) {
   console.log(`\n  ${p.Name}`);
   console.log(`    mode      ${MODES[p.ExecutionMode] ?? p.ExecutionMode}`);
