@@ -1,0 +1,133 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { PipewardenError } from '../../findings/errors.js';
+import { parseVariables, type PipelineVariable } from './parse-variables.js';
+
+/** Every input of action.yml, as the runner hands them over (unset inputs are ''). */
+export const INPUT_NAMES = [
+  'pipeline-name',
+  'commit-sha',
+  'source-action-name',
+  'variables',
+  'wait',
+  'timeout-minutes',
+  'stop-on-cancel',
+] as const;
+export type InputName = (typeof INPUT_NAMES)[number];
+export type RawInputs = Record<InputName, string>;
+
+export interface ActionInputs {
+  pipelineName: string;
+  commitSha: string;
+  sourceActionName?: string;
+  variables: PipelineVariable[];
+  wait: boolean;
+  timeoutMinutes: number;
+  stopOnCancel: boolean;
+}
+
+/** A workflow run can wait up to 7 days for a manual approval; longer than that is a typo. */
+const MAX_TIMEOUT_MINUTES = 7 * 24 * 60;
+const AWS_NAME = /^[A-Za-z0-9.@\-_]+$/;
+
+const boolean = (fallback: boolean) =>
+  z
+    .string()
+    .trim()
+    .refine((s) => /^(|true|True|TRUE|false|False|FALSE)$/.test(s), 'must be true or false')
+    .transform((s) => (s === '' ? fallback : s.toLowerCase() === 'true'));
+
+const schema = z.object({
+  'pipeline-name': z
+    .string()
+    .trim()
+    .min(1, 'is required: the name of a CodePipeline V2 pipeline')
+    .max(100, 'is longer than the 100 characters CodePipeline allows')
+    .regex(AWS_NAME, 'may only contain letters, digits, ., @, - and _ (it is a CodePipeline pipeline name)'),
+  'commit-sha': z
+    .string()
+    .trim()
+    .min(1, 'is empty and GITHUB_SHA is not set: pass the commit to start at')
+    .regex(
+      /^([0-9a-fA-F]{40}|[0-9a-fA-F]{64})$/,
+      'must be a full commit SHA (40 hex characters), e.g. ${{ github.sha }}',
+    )
+    .transform((s) => s.toLowerCase()),
+  'source-action-name': z
+    .string()
+    .trim()
+    .max(100, 'is longer than the 100 characters CodePipeline allows')
+    .regex(
+      /^[A-Za-z0-9.@\-_]*$/,
+      'may only contain letters, digits, ., @, - and _ (it is a CodePipeline action name)',
+    ),
+  variables: z.string(),
+  wait: boolean(true),
+  'timeout-minutes': z
+    .string()
+    .trim()
+    .transform((s) => (s === '' ? 60 : Number(s)))
+    .refine(
+      (n) => Number.isFinite(n) && n > 0 && n <= MAX_TIMEOUT_MINUTES,
+      `must be a number of minutes above 0 and at most ${MAX_TIMEOUT_MINUTES}`,
+    ),
+  'stop-on-cancel': boolean(true),
+});
+
+/**
+ * Validates the raw inputs. `commit-sha` falls back to the workflow's commit: the pull request's head on
+ * pull_request events (GITHUB_SHA is then a merge commit that exists only on GitHub), GITHUB_SHA otherwise.
+ */
+export function parseInputs(
+  raw: RawInputs,
+  env: NodeJS.ProcessEnv = process.env,
+  readEvent: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+): ActionInputs {
+  const withDefaults = { ...raw, 'commit-sha': raw['commit-sha'].trim() || defaultCommit(env, readEvent) };
+  const parsed = schema.safeParse(withDefaults);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0]);
+    const given = String(withDefaults[name as InputName] ?? '').trim();
+    const shown = given === '' ? '' : ` (got "${given.length > 60 ? `${given.slice(0, 60)}…` : given}")`;
+    throw new PipewardenError(`input ${name} ${issue.message}${shown}`);
+  }
+  const v = parsed.data;
+  return {
+    pipelineName: v['pipeline-name'],
+    commitSha: v['commit-sha'],
+    sourceActionName: v['source-action-name'] || undefined,
+    variables: parseVariables(v.variables),
+    wait: v.wait,
+    timeoutMinutes: v['timeout-minutes'],
+    stopOnCancel: v['stop-on-cancel'],
+  };
+}
+
+function defaultCommit(env: NodeJS.ProcessEnv, readEvent: (path: string) => string): string {
+  const event = env.GITHUB_EVENT_NAME ?? '';
+  if ((event === 'pull_request' || event === 'pull_request_target') && env.GITHUB_EVENT_PATH) {
+    try {
+      const payload = JSON.parse(readEvent(env.GITHUB_EVENT_PATH)) as {
+        pull_request?: { head?: { sha?: unknown } };
+      };
+      const head = payload.pull_request?.head?.sha;
+      if (typeof head === 'string' && head !== '') return head;
+    } catch {
+      // Fall through to GITHUB_SHA: the event file is the runner's, a broken one is not the user's fault.
+    }
+  }
+  return env.GITHUB_SHA ?? '';
+}
+
+/**
+ * Poll back-off: first interval and cap in milliseconds. The cap keeps "state change noticed within 5 s";
+ * PIPEWARDEN_POLL_MS=<first>[,<cap>] (undocumented) lets tests and benchmarks poll faster.
+ */
+export function pollSettings(env: NodeJS.ProcessEnv = process.env): { initialMs: number; maxMs: number } {
+  const fallback = { initialMs: 1000, maxMs: 4000 };
+  const m = /^\s*(\d+)\s*(?:,\s*(\d+)\s*)?$/.exec(env.PIPEWARDEN_POLL_MS ?? '');
+  if (!m) return fallback;
+  const initialMs = Math.max(1, Number(m[1]));
+  return { initialMs, maxMs: Math.max(initialMs, Number(m[2] ?? m[1])) };
+}
