@@ -76,5 +76,5 @@ export function isOwnPipeline(settings: BotSettings, pipeline: string): boolean 
 
 /** The sentence a check shows when a setting is missing. */
 export function missingSetting(variable: string, feature: string): string {
-  return `${variable} is not set, so the bot cannot ${feature}. Set it in the bot's environment (docs/bot.md).`;
+  return `\`${variable}\` is not set, so the bot cannot ${feature}. Set it in the bot's environment (docs/bot.md).`;
 }

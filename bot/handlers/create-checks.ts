@@ -28,7 +28,7 @@ const QUEUED: Record<CheckName, CheckRunFields> = {
   },
 };
 
-/** Which pipeline to start for a pull request, or why none can be. */
+/** Which pipeline to start for a pull request, or why none can be (Markdown, outside values escaped). */
 export function pullRequestPipeline(
   settings: BotSettings,
   configured: string | undefined,
@@ -36,12 +36,12 @@ export function pullRequestPipeline(
   const pipeline = configured ?? settings.featurePipeline;
   if (!pipeline)
     return {
-      problem: `no pipeline to start: set pipeline.name in .github/${CONFIG_FILE} or PIPEWARDEN_FEATURE_PIPELINE`,
+      problem: `no pipeline to start: set \`pipeline.name\` in .github/${CONFIG_FILE} or \`PIPEWARDEN_FEATURE_PIPELINE\``,
     };
   if (!isOwnPipeline(settings, pipeline))
     return {
       problem: settings.pipelines.length
-        ? `pipeline "${pipeline}" is not one of this system's pipelines (PIPEWARDEN_PIPELINES)`
+        ? `pipeline **${escapeMarkdown(pipeline)}** is not one of this system's pipelines (\`PIPEWARDEN_PIPELINES\`)`
         : missingSetting('PIPEWARDEN_PIPELINES', 'start pipelines'),
     };
   return { pipeline };
@@ -112,10 +112,11 @@ export async function createChecks(deps: HandlerDeps, context: Context<PullReque
     'problem' in choice
       ? choice.problem
       : !servesRepository(deps.settings, context.payload.repository.full_name)
-        ? `this system builds ${deps.settings.repository}, not ${context.payload.repository.full_name} (PIPEWARDEN_REPOSITORY)`
+        ? `this system builds ${escapeMarkdown(deps.settings.repository ?? '')}, not ${escapeMarkdown(context.payload.repository.full_name)} (\`PIPEWARDEN_REPOSITORY\`)`
         : undefined;
   if (problem || !('pipeline' in choice)) {
-    await fail('Pipeline not started', `⚠️ ${escapeMarkdown(problem ?? '')}.`);
+    // Problems are Markdown already, with any outside value escaped.
+    await fail('Pipeline not started', `⚠️ ${problem ?? ''}.`);
     return;
   }
   let executionId: string;

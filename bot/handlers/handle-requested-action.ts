@@ -67,7 +67,7 @@ export async function handleRequestedAction(
     !servesRepository(deps.settings, repository.full_name)
   ) {
     await annotate(
-      `⚠️ **${BUTTONS[button].label}** by **${who}** at ${at}: pipeline ${escapeMarkdown(target.pipeline)} is not one this bot may control (PIPEWARDEN_PIPELINES, PIPEWARDEN_REPOSITORY); nothing was done.`,
+      `⚠️ **${BUTTONS[button].label}** by **${who}** at ${at}: pipeline ${escapeMarkdown(target.pipeline)} is not one this bot may control (\`PIPEWARDEN_PIPELINES\`, \`PIPEWARDEN_REPOSITORY\`); nothing was done.`,
     );
     return;
   }

@@ -3,7 +3,7 @@ import { findCheckRun, writeCheckRun, type ExistingCheckRun } from '../github/ch
 import { loadConfigFor, type LoadedConfig } from '../github/load-config.js';
 import { CHECK_NAMES, fullName, type GitHubClient, type RepoRef } from '../github/repo-ref.js';
 import { upsertComment, type CommentOutcome } from '../github/upsert-comment.js';
-import { COMMENT_MARKER, renderMarkdown } from '../../findings/render/render-markdown.js';
+import { COMMENT_MARKER, escapeMarkdown, renderMarkdown } from '../../findings/render/render-markdown.js';
 import { renderSecurityCheck, renderUnavailable } from '../render/render-security-check.js';
 import { missingSetting } from '../settings.js';
 import type { HandlerDeps } from './deps.js';
@@ -62,15 +62,15 @@ export async function publishSecurityCheck(
   const bucket = deps.settings.findingsBucket;
   const read = bucket
     ? await readFindings(deps.aws.s3, bucket, { ...ref, sha })
-    : ({
-        ok: false,
-        key: '',
-        missing: true,
-        reason: missingSetting('PIPEWARDEN_FINDINGS_BUCKET', 'read the findings'),
-      } as const);
+    : ({ ok: false, key: '', missing: true, reason: 'PIPEWARDEN_FINDINGS_BUCKET is not set' } as const);
   if (!read.ok) {
     deps.log.warn({ repo: fullName(ref), sha, reason: read.reason }, 'findings unavailable');
-    const fields = renderUnavailable(read.reason, { allowMissing: config.gate.allowMissingReports });
+    const fields = renderUnavailable(
+      bucket
+        ? escapeMarkdown(read.reason)
+        : missingSetting('PIPEWARDEN_FINDINGS_BUCKET', 'read the findings'),
+      { allowMissing: config.gate.allowMissingReports },
+    );
     if (existing && sameOutput(existing, fields.output)) return { ...result, checkRunId: existing.id };
     const written = await writeCheckRun(
       octokit,

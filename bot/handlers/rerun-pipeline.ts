@@ -71,7 +71,7 @@ export async function rerunPipeline(deps: HandlerDeps, context: Context<RerunEve
     ? { pipeline: previous.pipeline }
     : pullRequestPipeline(deps.settings, config.pipeline.name);
   if ('problem' in choice) {
-    await refuse(`${escapeMarkdown(choice.problem)}.`);
+    await refuse(`${choice.problem}.`);
     return;
   }
   if (

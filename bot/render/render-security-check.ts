@@ -105,13 +105,16 @@ export function renderSecurityCheck(
   };
 }
 
-/** The check when there is no document to show: missing or unreadable fails closed unless the config allows it. */
+/**
+ * The check when there is no document to show: missing or unreadable fails closed unless the config
+ * allows it. `reason` is Markdown (outside values escaped by the caller).
+ */
 export function renderUnavailable(
   reason: string,
   options: { allowMissing: boolean; hint?: string },
 ): CheckRunFields {
   const summary = [
-    `⚠️ ${escapeMarkdown(reason)}.`,
+    `⚠️ ${reason.replace(/\.$/, '')}.`,
     '',
     options.allowMissing
       ? `\`gate.allowMissingReports\` is true in ${CONFIG_PATH}, so this check is neutral.`

@@ -1,0 +1,142 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { CHECK_NAMES } from '../../bot/github/repo-ref.js';
+import { example, PIPELINES, startHarness, type Harness } from './helpers/harness.js';
+
+let h: Harness;
+afterEach(async () => {
+  expect(h.github.violations).toEqual([]);
+  await h.close();
+});
+
+const opened = () => example('pull_request', 'opened');
+const repoOf = (p: ReturnType<typeof opened>): string => p.repository.full_name;
+
+describe('pull_request opened / synchronize / reopened', () => {
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+
+  it('creates both checks, queued, on the head commit', async () => {
+    const payload = opened();
+    const res = await h.send('pull_request', payload);
+    expect(res.status).toBe(200);
+    const sha = payload.pull_request.head.sha;
+    const runs = h.github.runs(undefined, sha);
+    expect(runs.map((r) => r.name).sort()).toEqual([CHECK_NAMES.pipeline, CHECK_NAMES.security]);
+    expect(runs.every((r) => r.status === 'queued' && r.repo === repoOf(payload))).toBe(true);
+    // No config asks for a start: the V2 pull-request trigger runs the pipeline, the bot does not.
+    expect(h.aws.pipelines.started).toEqual([]);
+  });
+
+  it('creates nothing twice for a redelivery or a second event on the same commit', async () => {
+    const payload = opened();
+    const id = 'f0e1d2c3-0000-4000-8000-000000000001';
+    await h.send('pull_request', payload, { id });
+    await h.send('pull_request', payload, { id });
+    await h.send('pull_request', example('pull_request', 'synchronize'));
+    await h.send('pull_request', example('pull_request', 'reopened'));
+    const sha = payload.pull_request.head.sha;
+    expect(h.github.runs(CHECK_NAMES.pipeline, sha)).toHaveLength(1);
+    expect(h.github.runs(CHECK_NAMES.security, sha)).toHaveLength(1);
+    expect(h.github.writes().filter((w) => w.method === 'POST')).toHaveLength(2);
+  });
+
+  it('starts the feature pipeline at the exact commit when the config asks for it', async () => {
+    const payload = opened();
+    h.github.configs.set(repoOf(payload), 'pipeline:\n  startOnPullRequest: true\n');
+    const id = 'f0e1d2c3-0000-4000-8000-000000000002';
+    expect((await h.send('pull_request', payload, { id })).status).toBe(200);
+    const pr = payload.pull_request;
+    expect(h.aws.pipelines.started).toEqual([
+      {
+        name: PIPELINES.feature,
+        sourceRevisions: [{ actionName: 'Source', revisionType: 'COMMIT_ID', revisionValue: pr.head.sha }],
+        variables: [
+          { name: 'PULL_REQUEST', value: String(pr.number) },
+          { name: 'HEAD_BRANCH', value: pr.head.ref },
+          { name: 'BASE_BRANCH', value: pr.base.ref },
+        ],
+        clientRequestToken: id,
+      },
+    ]);
+    const [run] = h.github.runs(CHECK_NAMES.pipeline, pr.head.sha);
+    const execution = h.aws.pipelines.executions[0]!;
+    expect(run).toMatchObject({ status: 'in_progress', external_id: `${PIPELINES.feature}:${execution.id}` });
+    expect(run!.details_url).toContain(`/pipelines/${PIPELINES.feature}/executions/${execution.id}/`);
+
+    // Redelivered: CodePipeline gets the same token, so one execution; GitHub gets no second check run.
+    await h.send('pull_request', payload, { id });
+    expect(h.aws.pipelines.executions).toHaveLength(1);
+    expect(h.github.runs(CHECK_NAMES.pipeline, pr.head.sha)).toHaveLength(1);
+  });
+
+  it('uses the pipeline named in the config', async () => {
+    const payload = opened();
+    h.github.configs.set(
+      repoOf(payload),
+      `pipeline:\n  startOnPullRequest: true\n  name: ${PIPELINES.main}\n`,
+    );
+    await h.send('pull_request', payload);
+    expect(h.aws.pipelines.started.map((s) => s.name)).toEqual([PIPELINES.main]);
+  });
+
+  it('reports an invalid config on the check, naming the field, and starts nothing', async () => {
+    const payload = opened();
+    h.github.configs.set(repoOf(payload), 'pipeline:\n  startOnPullRequest: yes please\n');
+    expect((await h.send('pull_request', payload)).status).toBe(200);
+    const [run] = h.github.runs(CHECK_NAMES.pipeline, payload.pull_request.head.sha);
+    expect(run).toMatchObject({ status: 'completed', conclusion: 'failure' });
+    expect(run!.output.title).toContain('pipewarden.yml');
+    expect(run!.output.summary).toContain('pipeline.startOnPullRequest');
+    expect(h.aws.pipelines.started).toEqual([]);
+  });
+
+  it('does not build a fork’s pull request by itself', async () => {
+    const payload = opened();
+    payload.pull_request.head.repo.full_name = 'mallory/Hello-World';
+    h.github.configs.set(repoOf(payload), 'pipeline:\n  startOnPullRequest: true\n');
+    await h.send('pull_request', payload);
+    expect(h.aws.pipelines.started).toEqual([]);
+    const [run] = h.github.runs(CHECK_NAMES.pipeline, payload.pull_request.head.sha);
+    expect(run).toMatchObject({ status: 'completed', conclusion: 'neutral' });
+    expect(run!.output.title).toMatch(/fork/);
+  });
+
+  it('shows a failed start on the check instead of failing the delivery', async () => {
+    const payload = opened();
+    h.github.configs.set(repoOf(payload), 'pipeline:\n  startOnPullRequest: true\n  name: not-ours\n');
+    expect((await h.send('pull_request', payload)).status).toBe(200);
+    const [run] = h.github.runs(CHECK_NAMES.pipeline, payload.pull_request.head.sha);
+    expect(run).toMatchObject({
+      status: 'completed',
+      conclusion: 'failure',
+      output: { title: 'Pipeline not started' },
+    });
+    expect(run!.output.summary).toContain('not-ours');
+    expect(run!.output.summary).toContain('PIPEWARDEN_PIPELINES');
+  });
+});
+
+describe('without AWS settings', () => {
+  it('starts with the GitHub App settings alone and says on the check what is missing', async () => {
+    h = await startHarness({ settings: { pipelines: [], featurePipeline: undefined } });
+    const payload = opened();
+    h.github.configs.set(repoOf(payload), 'pipeline:\n  startOnPullRequest: true\n');
+    expect((await h.send('pull_request', payload)).status).toBe(200);
+    const [run] = h.github.runs(CHECK_NAMES.pipeline, payload.pull_request.head.sha);
+    expect(run!.conclusion).toBe('failure');
+    expect(run!.output.summary).toMatch(/PIPEWARDEN_FEATURE_PIPELINE/);
+  });
+});
+
+describe("Probot's own server (npm start)", () => {
+  it('handles the same signed delivery', async () => {
+    h = await startHarness({ server: 'probot' });
+    const payload = opened();
+    expect((await h.send('pull_request', payload)).status).toBe(200);
+    expect(h.github.runs(undefined, payload.pull_request.head.sha)).toHaveLength(2);
+    expect((await h.send('pull_request', payload, { signature: 'sha256=' + '0'.repeat(64) })).status).toBe(
+      400,
+    );
+  });
+});
