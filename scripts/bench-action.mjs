@@ -1,0 +1,156 @@
+#!/usr/bin/env node
+// Benchmark of the action bundle (not a test): bundle size, time from process start to the first API
+// request, and time from the execution's state change to the action noticing it, each over several runs,
+// beside moia-oss/aws-codepipeline-trigger's committed dist/ run the same way against the same local endpoint.
+//
+// Usage: node scripts/bench-action.mjs [--runs 5] [--moia <git dir or checkout of moia-oss/aws-codepipeline-trigger>]
+// The moia repository is read from its git directory (never copied into this repository); without it, only
+// pipewarden is measured. Both run with their default poll intervals.
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { join } from 'node:path';
+import { root, runNode, runnerEnv, startLocalCodePipeline } from './smoke/action.mjs';
+
+const args = process.argv.slice(2);
+const arg = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const runs = Math.max(3, Number(arg('runs', '5')));
+const moiaSource = arg('moia', '/work/.mirror/moia-oss+aws-codepipeline-trigger/repo');
+
+/** Where the execution turns Succeeded, after its start: spread over more than one poll period of either action. */
+const changeAt = (i) => 5000 + Math.round((i * 13_333) / (runs - 1));
+
+function sizeOf(dir, files) {
+  return files.reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
+}
+
+function prepareMoia() {
+  if (!existsSync(moiaSource)) return undefined;
+  const away = mkdtempSync(join(tmpdir(), 'bench-moia-'));
+  if (existsSync(join(moiaSource, 'dist', 'index.js')))
+    cpSync(join(moiaSource, 'dist'), join(away, 'dist'), { recursive: true });
+  else {
+    // A bare mirror: take dist/ of its HEAD commit.
+    const tar = execFileSync('git', ['--git-dir', moiaSource, 'archive', 'HEAD', 'dist'], {
+      maxBuffer: 64 << 20,
+    });
+    execFileSync('tar', ['-x', '-C', away], { input: tar });
+  }
+  const commit = existsSync(join(moiaSource, 'HEAD'))
+    ? execFileSync('git', ['--git-dir', moiaSource, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim()
+    : 'checkout';
+  const files = readdirSync(join(away, 'dist')).filter((f) => f.endsWith('.js'));
+  return {
+    dir: away,
+    script: join(away, 'dist', 'index.js'),
+    size: sizeOf(join(away, 'dist'), files),
+    files: files.length,
+    commit,
+  };
+}
+
+function preparePipewarden() {
+  const away = mkdtempSync(join(tmpdir(), 'bench-pipewarden-'));
+  cpSync(join(root, 'dist', 'action'), join(away, 'dist', 'action'), { recursive: true });
+  return {
+    dir: away,
+    script: join(away, 'dist', 'action', 'index.js'),
+    size: statSync(join(away, 'dist', 'action', 'index.js')).size,
+    postSize: statSync(join(away, 'dist', 'action', 'post', 'index.js')).size,
+  };
+}
+
+async function once(tool, i) {
+  const local = await startLocalCodePipeline({ finishAfterMs: changeAt(i) });
+  try {
+    const inputs =
+      tool.name === 'pipewarden'
+        ? { 'INPUT_PIPELINE-NAME': local.pipelineName }
+        : { INPUT_PIPELINE: local.pipelineName, INPUT_WAIT: 'true', 'INPUT_FOLLOW-CODEBUILD': 'false' };
+    const env = runnerEnv(mkdtempSync(join(tmpdir(), 'bench-run-')), local.url, inputs);
+    const t0 = local.clock();
+    const result = await runNode(tool.script, env, 120_000);
+    const ended = local.clock();
+    const [execution] = local.executions.values();
+    if (result.code !== 0 || !execution)
+      throw new Error(`${tool.name} run ${i} failed (${result.code}): ${result.stdout}${result.stderr}`);
+    const seen = execution.polls.find((p) => p.status === 'Succeeded');
+    return {
+      firstRequest: local.requests[0].at - t0,
+      noticed: seen.at - execution.finishesAt,
+      exited: ended - execution.finishesAt,
+      polls: execution.polls.length,
+      requests: local.requests.length,
+    };
+  } finally {
+    await local.close();
+  }
+}
+
+const stats = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const median = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  return { min: s[0], median, max: s.at(-1) };
+};
+const ms = (x) => `${Math.round(x)} ms`;
+const line = (label, xs, fmt = ms) => {
+  const { min, median, max } = stats(xs);
+  return `  ${label.padEnd(38)} ${fmt(min).padStart(9)} ${fmt(median).padStart(9)} ${fmt(max).padStart(9)}`;
+};
+
+const tools = [{ name: 'pipewarden', ...preparePipewarden() }];
+const moia = prepareMoia();
+if (moia) tools.push({ name: 'moia-oss/aws-codepipeline-trigger', ...moia });
+else console.log(`(moia-oss/aws-codepipeline-trigger not found at ${moiaSource}: pass --moia <dir>)`);
+
+// The machine's own floor: an empty node process, started and ended the same way.
+const empty = [];
+for (let i = 0; i < runs; i++) {
+  const t0 = performance.now();
+  execFileSync(process.execPath, ['-e', '0'], { env: { PATH: process.env.PATH ?? '' } });
+  empty.push(performance.now() - t0);
+}
+console.log(
+  `node ${process.version}, ${runs} runs each, state change at ${Array.from({ length: runs }, (_, i) => (changeAt(i) / 1000).toFixed(1)).join(', ')} s after the start\n`,
+);
+console.log(line('baseline: empty node process, start → exit', empty));
+console.log('');
+for (const tool of tools) {
+  const results = [];
+  for (let i = 0; i < runs; i++) results.push(await once(tool, i));
+  const extra = tool.postSize
+    ? ` (post step: ${(tool.postSize / 1e6).toFixed(2)} MB)`
+    : ` (${tool.files} files, commit ${tool.commit.slice(0, 12)})`;
+  console.log(`${tool.name}: bundle ${(tool.size / 1e6).toFixed(2)} MB${extra}`);
+  console.log(`  ${''.padEnd(38)} ${'min'.padStart(9)} ${'median'.padStart(9)} ${'max'.padStart(9)}`);
+  console.log(
+    line(
+      'process start → first API request',
+      results.map((r) => r.firstRequest),
+    ),
+  );
+  console.log(
+    line(
+      'state change → first poll that sees it',
+      results.map((r) => r.noticed),
+    ),
+  );
+  console.log(
+    line(
+      'state change → process exit',
+      results.map((r) => r.exited),
+    ),
+  );
+  console.log(
+    line(
+      'API requests per run',
+      results.map((r) => r.requests),
+      (x) => String(x),
+    ),
+  );
+  console.log('');
+}
