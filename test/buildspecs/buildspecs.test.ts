@@ -1,0 +1,739 @@
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { parse } from 'yaml';
+import type { FindingsDocument } from '../../findings/model/finding.js';
+import { loadReport } from '../../findings/parse/load-report.js';
+import { childrenNamed, parseXml } from '../findings/render/parse-xml.js';
+import { fixture, readFixture } from '../findings/helpers.js';
+import { FakeAws } from '../findings/publish/fake-aws.js';
+import {
+  bundleCli,
+  fakeTools,
+  loadBuildspec,
+  makeSourceDir,
+  PHASES,
+  REPO,
+  runBuildspec,
+  type Buildspec,
+} from './run-buildspec.js';
+
+const FILES = ['test.yml', 'scan.yml', 'image.yml', 'gate.yml', 'infra-synth.yml'];
+const ACCOUNT = '123456789012';
+const SHA = '0a1b2c3d4e5f60718293a4b5c6d7e8f901234567';
+const SHA2 = '89abcdef0123456789abcdef0123456789abcdef';
+const BUCKET = 'acme-findings';
+const ECR = `${ACCOUNT}.dkr.ecr.eu-central-1.amazonaws.com/shop`;
+const DIGEST = `sha256:${'d'.repeat(64)}`;
+
+// ---------------------------------------------------------------- buildspec 0.2 grammar
+
+const ON_FAILURE = /^(ABORT|CONTINUE|RETRY(-\d+)?(-.+)?)$/;
+const FILE_FORMATS = [
+  'CUCUMBERJSON',
+  'JUNITXML',
+  'NUNITXML',
+  'NUNIT3XML',
+  'TESTNGXML',
+  'VISUALSTUDIOTRX',
+  'CLOVERXML',
+  'COBERTURAXML',
+  'JACOCOXML',
+  'SIMPLECOV',
+];
+const KEYS = {
+  top: ['version', 'run-as', 'env', 'proxy', 'batch', 'phases', 'reports', 'artifacts', 'cache'],
+  env: [
+    'shell',
+    'variables',
+    'parameter-store',
+    'exported-variables',
+    'secrets-manager',
+    'git-credential-helper',
+  ],
+  phase: ['run-as', 'on-failure', 'runtime-versions', 'commands', 'finally'],
+  report: ['files', 'base-directory', 'discard-paths', 'file-format'],
+  artifacts: [
+    'files',
+    'name',
+    'discard-paths',
+    'base-directory',
+    'exclude-paths',
+    'enable-symlinks',
+    's3-prefix',
+    'secondary-artifacts',
+  ],
+  cache: ['key', 'fallback-keys', 'action', 'paths'],
+};
+
+/** Every key used is one buildspec version 0.2 defines, in the place it defines it. */
+function grammarErrors(spec: Record<string, unknown>): string[] {
+  const errors: string[] = [];
+  const only = (where: string, value: unknown, allowed: string[]) => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      errors.push(`${where}: not a mapping`);
+      return;
+    }
+    for (const k of Object.keys(value))
+      if (!allowed.includes(k)) errors.push(`${where}.${k}: not a buildspec 0.2 key`);
+  };
+  const strings = (where: string, value: unknown) => {
+    if (!Array.isArray(value) || !value.every((c) => typeof c === 'string' && c.trim() !== ''))
+      errors.push(`${where}: not a list of commands`);
+  };
+  only('(root)', spec, KEYS.top);
+  if (String(spec.version) !== '0.2') errors.push(`version: ${String(spec.version)}, not 0.2`);
+  if (spec.env) {
+    only('env', spec.env, KEYS.env);
+    const env = spec.env as Record<string, unknown>;
+    for (const k of ['variables', 'parameter-store', 'secrets-manager'])
+      if (env[k] !== undefined)
+        for (const [name, v] of Object.entries(env[k] as object))
+          if (typeof v !== 'string') errors.push(`env.${k}.${name}: not a string (quote it)`);
+  }
+  const phases = (spec.phases ?? {}) as Record<string, Record<string, unknown>>;
+  only('phases', phases, PHASES);
+  for (const [name, phase] of Object.entries(phases)) {
+    only(`phases.${name}`, phase, KEYS.phase);
+    if (phase['runtime-versions'] && name !== 'install')
+      errors.push(`phases.${name}.runtime-versions: install only`);
+    if (phase['on-failure'] !== undefined && !ON_FAILURE.test(String(phase['on-failure'])))
+      errors.push(`phases.${name}.on-failure: ${String(phase['on-failure'])}`);
+    if (phase.commands !== undefined) strings(`phases.${name}.commands`, phase.commands);
+    if (phase.finally !== undefined) strings(`phases.${name}.finally`, phase.finally);
+  }
+  for (const [name, report] of Object.entries(
+    (spec.reports ?? {}) as Record<string, Record<string, unknown>>,
+  )) {
+    only(`reports.${name}`, report, KEYS.report);
+    if (report['file-format'] !== undefined && !FILE_FORMATS.includes(String(report['file-format'])))
+      errors.push(`reports.${name}.file-format: ${String(report['file-format'])}`);
+    strings(`reports.${name}.files`, report.files);
+  }
+  if (spec.artifacts) {
+    only('artifacts', spec.artifacts, KEYS.artifacts);
+    strings('artifacts.files', (spec.artifacts as Record<string, unknown>).files);
+  }
+  if (spec.cache) only('cache', spec.cache, KEYS.cache);
+  return errors;
+}
+
+const allCommands = (spec: Buildspec) =>
+  Object.values(spec.phases ?? {}).flatMap((p) => [...(p?.commands ?? []), ...(p?.finally ?? [])]);
+
+describe('buildspecs', () => {
+  it.each(FILES)('%s parses and uses only buildspec 0.2 keys', (file) => {
+    const text = readFileSync(join(REPO, 'buildspecs', file), 'utf8');
+    const spec = parse(text) as Record<string, unknown>;
+    expect(grammarErrors(spec)).toEqual([]);
+  });
+
+  it('rejects what is not buildspec 0.2 (the check above can fail)', () => {
+    expect(
+      grammarErrors({
+        version: 0.1,
+        phases: { build: { commands: ['x'], steps: [] }, deploy: {} },
+        reports: { r: { files: ['a'], 'file-format': 'XML' } },
+        env: { variables: { PORT: 8080 } },
+      }),
+    ).toEqual([
+      'version: 0.1, not 0.2',
+      'env.variables.PORT: not a string (quote it)',
+      'phases.deploy: not a buildspec 0.2 key',
+      'phases.build.steps: not a buildspec 0.2 key',
+      'reports.r.file-format: XML',
+    ]);
+  });
+
+  it('run the bundled CLI with plain node, print the tool versions, and cache what they install', () => {
+    for (const file of FILES) {
+      const spec = loadBuildspec(file);
+      const text = allCommands(spec).join('\n');
+      expect(text).not.toMatch(/npx (--\S+ )*pipewarden|tsx |ts-node|npm (i|install) .*pipewarden/);
+      if (/pipewarden (gate|report|publish|fetch)|dist\/cli/.test(text))
+        expect(text).toMatch(/node dist\/cli\/index\.js/);
+      expect(text).toMatch(/tool-versions\.txt/);
+      if (/npm (ci|install)|curl /.test(text)) expect(spec.cache?.paths?.length).toBeGreaterThan(0);
+      // Artifacts are kept from a directory every run writes to (the versions file at least).
+      expect(spec.artifacts?.files).toEqual(['**/*']);
+    }
+  });
+
+  it('never print the Snyk token, nor trace commands', () => {
+    for (const file of FILES) {
+      const spec = loadBuildspec(file);
+      const text = allCommands(spec).join('\n');
+      expect(text).not.toMatch(/set -x|set -o xtrace|bash -x/);
+      expect(text).not.toMatch(/(echo|printf|tee|cat)[^\n]*SNYK_TOKEN/);
+      expect(text).not.toMatch(/--token|snyk auth/);
+      expect(Object.keys(spec.env?.variables ?? {})).not.toContain('SNYK_TOKEN');
+    }
+  });
+
+  it('send JUnit to the report groups the CDK declares (infra: reports tests / findings)', () => {
+    expect(Object.keys(loadBuildspec('test.yml').reports ?? {})).toEqual(['tests']);
+    expect(Object.keys(loadBuildspec('gate.yml').reports ?? {})).toEqual(['findings']);
+    expect(Object.keys(loadBuildspec('infra-synth.yml').reports ?? {})).toEqual(['findings']);
+    for (const f of ['test.yml', 'gate.yml', 'infra-synth.yml'])
+      for (const r of Object.values(loadBuildspec(f).reports ?? {}))
+        expect(r['file-format']).toBe('JUNITXML');
+  });
+});
+
+// ---------------------------------------------------------------- running them
+
+let fake: FakeAws;
+let root: string;
+let cli: string;
+
+beforeAll(async () => {
+  fake = await new FakeAws().start();
+  root = mkdtempSync(join(tmpdir(), 'pipewarden-buildspecs-'));
+  cli = join(root, 'cli.mjs');
+  await bundleCli(cli);
+}, 120_000);
+afterAll(async () => {
+  await fake.stop();
+  rmSync(root, { recursive: true, force: true });
+});
+
+let runDir: string;
+let runCount = 0;
+beforeEach(() => {
+  fake.reset();
+  fake.s3.buckets.add(BUCKET);
+  runDir = join(root, `run-${++runCount}`);
+  mkdirSync(runDir);
+});
+
+/** A Build-stage artifact: report files and their list, as scan.yml and image.yml leave them. */
+function artifact(name: string, files: Record<string, string>, extra: Record<string, string> = {}): string {
+  const dir = join(runDir, 'artifacts', name);
+  mkdirSync(dir, { recursive: true });
+  for (const [target, source] of Object.entries(files)) cpSync(source, join(dir, target));
+  for (const [target, text] of Object.entries(extra)) writeFileSync(join(dir, target), text);
+  writeFileSync(join(dir, 'pipewarden-reports.txt'), `${Object.keys(files).join('\n')}\n`);
+  return dir;
+}
+
+function buildStageArtifacts(): Record<string, string> {
+  const wire = readFixture('aws/inspector2-code-repository.wire.json') as { findings: unknown[] };
+  const inspectorFile = join(runDir, 'inspector-code.json');
+  writeFileSync(inspectorFile, JSON.stringify({ findings: wire.findings }));
+  return {
+    CODEBUILD_SRC_DIR_SnykReports: artifact('SnykReports', {
+      'snyk-open-source.json': fixture('snyk/test-report-with-reachability.json'),
+      'snyk-code.sarif': fixture('snyk/test-code-consistent-ignores.json'),
+      'snyk-iac.json': fixture('snyk/iac-test-report.json'),
+    }),
+    CODEBUILD_SRC_DIR_InspectorReports: artifact('InspectorReports', {
+      'inspector-code.json': inspectorFile,
+    }),
+    CODEBUILD_SRC_DIR_Image: artifact(
+      'Image',
+      { 'inspector-scan.cdx.json': fixture('inspector/scan-sbom-output_alpine-3.18.2.cdx.json') },
+      { 'imageDetail.json': JSON.stringify({ ImageURI: `${ECR}@${DIGEST}` }) },
+    ),
+  };
+}
+
+/** What the pipeline and CodeBuild set for the gate project (infra/lib/stacks/pipelines-stack.ts). */
+function pipelineEnv(src: string, extra: Record<string, string | undefined> = {}) {
+  return {
+    ...fake.env(),
+    CODEBUILD_SRC_DIR: src,
+    CODEBUILD_BUILD_ARN: `arn:aws:codebuild:eu-central-1:${ACCOUNT}:build/shop-gate:4b1d`,
+    CODEBUILD_BUILD_ID: 'shop-gate:4b1d',
+    AWS_ACCOUNT_ID: ACCOUNT,
+    PIPEWARDEN_FINDINGS_BUCKET: BUCKET,
+    PIPEWARDEN_BASELINE_BRANCH: 'main',
+    PIPEWARDEN_REPO: 'acme/shop',
+    PIPEWARDEN_COMMIT: SHA,
+    PIPEWARDEN_BRANCH: 'main',
+    PIPEWARDEN_EXECUTION_ID: '3f7c2d4e-0000-4000-8000-000000000001',
+    PIPEWARDEN_PULL_REQUEST: 'none',
+    PIPEWARDEN_SECURITY_HUB: 'true',
+    PIPEWARDEN_IMAGE_URI: undefined,
+    GITHUB_REPOSITORY: undefined,
+    GITHUB_SHA: undefined,
+    GITHUB_HEAD_REF: undefined,
+    GITHUB_REF_NAME: undefined,
+    ...extra,
+  };
+}
+
+const failedCommand = (log: string) => /Command did not exit successfully \(c(\d+)\.sh\)/.exec(log)?.[1];
+
+describe('gate.yml, run locally against the CLI and the fixtures', () => {
+  const gate = loadBuildspec('gate.yml');
+  const lastCommand = String(gate.phases!.build!.commands!.length - 1);
+
+  it('on main, first run: fails the stage on the findings, after storing them, importing them, and writing JUnit', async () => {
+    const src = makeSourceDir(runDir, cli);
+    const result = await runBuildspec(gate, { cwd: src, env: pipelineEnv(src, buildStageArtifacts()) });
+    expect(result.phases).toEqual({ install: 'SUCCEEDED', build: 'FAILED' });
+    expect(result.status).toBe('FAILED');
+    // Only the verdict failed: everything before it ran.
+    expect(failedCommand(result.log)).toBe(lastCommand);
+    expect(result.log).toMatch(
+      /no baseline yet at s3:\/\/acme-findings\/acme\/shop\/branches\/main\/latest\.json/,
+    );
+    expect(result.log).toMatch(/pipewarden: gate FAILED/);
+    expect(result.log).toMatch(/pipewarden: gate exit code 1/);
+
+    const out = join(src, 'out');
+    const doc = JSON.parse(readFileSync(join(out, 'findings.json'), 'utf8')) as FindingsDocument;
+    expect(doc.inputs.map((i) => i.format)).toEqual([
+      'snyk-test',
+      'sarif',
+      'snyk-iac',
+      'inspector2',
+      'inspector-sbom',
+    ]);
+    expect(doc.context).toMatchObject({ repo: 'acme/shop', commit: SHA, branch: 'main' });
+    expect(doc.gate?.passed).toBe(false);
+    const junit = parseXml(readFileSync(join(out, 'findings-junit.xml'), 'utf8'));
+    expect(junit.name).toBe('testsuites');
+    expect(childrenNamed(junit, 'testsuite').length).toBeGreaterThan(0);
+
+    const stored = [...fake.s3.objects.keys()].sort();
+    expect(stored).toEqual(
+      [
+        `${BUCKET}/acme/shop/branches/main/latest.json`,
+        `${BUCKET}/acme/shop/commits/${SHA}/findings.json`,
+        `${BUCKET}/acme/shop/commits/${SHA}/findings.md`,
+        `${BUCKET}/acme/shop/commits/${SHA}/findings.sarif`,
+      ].sort(),
+    );
+    expect(fake.securityHub.imported.size).toBe(doc.findings.length);
+    const resources = [...fake.securityHub.received.values()].map(
+      (f) => (f as { Resources: { Type: string; Id: string }[] }).Resources[0]!,
+    );
+    expect(resources).toContainEqual(
+      expect.objectContaining({
+        Type: 'AwsEcrContainerImage',
+        Id: `arn:aws:ecr:eu-central-1:${ACCOUNT}:repository/shop/${DIGEST}`,
+      }),
+    );
+    expect(existsSync(join(out, 'tool-versions.txt'))).toBe(true);
+  });
+
+  it('on a feature branch with nothing new: passes, stores the commit, leaves the baseline and Security Hub alone', async () => {
+    // main's baseline, as the run above would have left it.
+    const first = makeSourceDir(join(runDir, 'main-run'), cli);
+    const artifacts = buildStageArtifacts();
+    const mainRun = await runBuildspec(gate, { cwd: first, env: pipelineEnv(first, artifacts) });
+    expect(mainRun.status).toBe('FAILED');
+    const baseline = fake.s3.objects
+      .get(`${BUCKET}/acme/shop/branches/main/latest.json`)!
+      .body.toString('utf8');
+    fake.securityHub.imported.clear();
+
+    const src = makeSourceDir(join(runDir, 'feature-run'), cli);
+    mkdirSync(join(src, '.github'));
+    writeFileSync(join(src, '.github', 'pipewarden.yml'), 'gate:\n  newOnly: true\n');
+    const result = await runBuildspec(gate, {
+      cwd: src,
+      env: pipelineEnv(src, { ...artifacts, PIPEWARDEN_COMMIT: SHA2, PIPEWARDEN_BRANCH: 'feature/checkout' }),
+    });
+    expect(result.log).toMatch(/pipewarden: gate PASSED/);
+    expect(result).toMatchObject({
+      status: 'SUCCEEDED',
+      phases: { install: 'SUCCEEDED', build: 'SUCCEEDED' },
+    });
+    expect(result.log).toMatch(
+      /Security Hub: only the baseline branch main is published, not feature\/checkout/,
+    );
+    expect(fake.securityHub.imported.size).toBe(0);
+    expect(fake.s3.objects.has(`${BUCKET}/acme/shop/commits/${SHA2}/findings.json`)).toBe(true);
+    expect(fake.s3.objects.get(`${BUCKET}/acme/shop/branches/main/latest.json`)!.body.toString('utf8')).toBe(
+      baseline,
+    );
+    const doc = JSON.parse(readFileSync(join(src, 'out', 'findings.json'), 'utf8')) as FindingsDocument;
+    expect(doc.baseline?.file).toBe('out/baseline.json');
+    expect(doc.findings.every((f) => f.status === 'existing')).toBe(true);
+  });
+
+  it('fails closed when an action brought no report list, and still stores what it found', async () => {
+    const src = makeSourceDir(runDir, cli);
+    const artifacts = buildStageArtifacts();
+    const result = await runBuildspec(gate, {
+      cwd: src,
+      env: pipelineEnv(src, {
+        ...artifacts,
+        CODEBUILD_SRC_DIR_InspectorReports: undefined,
+        PIPEWARDEN_SECURITY_HUB: 'false',
+      }),
+    });
+    expect(result.status).toBe('FAILED');
+    expect(failedCommand(result.log)).toBe(lastCommand);
+    expect(result.log).toMatch(/the InspectorReports action brought no report list/);
+    expect(result.log).toMatch(/missing-input\/InspectorReports\/pipewarden-reports\.txt/);
+    expect(result.log).toMatch(/Security Hub: off \(PIPEWARDEN_SECURITY_HUB=false\)/);
+    expect(fake.s3.objects.has(`${BUCKET}/acme/shop/commits/${SHA}/findings.json`)).toBe(true);
+  });
+
+  it('stops with one clear line when the findings bucket does not exist', async () => {
+    const src = makeSourceDir(runDir, cli);
+    const result = await runBuildspec(gate, {
+      cwd: src,
+      env: pipelineEnv(src, { ...buildStageArtifacts(), PIPEWARDEN_FINDINGS_BUCKET: 'no-such-bucket' }),
+    });
+    expect(result.status).toBe('FAILED');
+    expect(failedCommand(result.log)).toBe('1');
+    expect(result.log).toMatch(/pipewarden: --bucket no-such-bucket: no such bucket;/);
+    expect(fake.s3.objects.size).toBe(0);
+    expect(fake.securityHub.requests).toBe(0);
+  });
+});
+
+// ---------------------------------------------------------------- scan.yml
+
+const FAKE_SNYK = `
+case "$1" in --version) echo 1.1300.0; exit 0;; test) sub=TEST;; code) sub=CODE;; iac) sub=IAC;; esac
+out=""
+for a in "$@"; do case "$a" in --json-file-output=*|--sarif-file-output=*) out="\${a#*=}";; esac; done
+[ -n "$SNYK_TOKEN" ] || { echo "snyk: no token"; exit 2; }
+exit_var="FAKE_SNYK_\${sub}_EXIT"; report_var="FAKE_SNYK_\${sub}_REPORT"
+rc="\${!exit_var:-0}"
+if [ "$rc" -le 1 ] && [ -n "$out" ]; then cp "\${!report_var}" "$out"; fi
+echo "snyk $sub: exit $rc"
+exit "$rc"`;
+
+describe('scan.yml, with stand-ins for the scanners', () => {
+  const scan = loadBuildspec('scan.yml');
+  const TOKEN = 'snyk-token-0123456789-secret';
+
+  function snykEnv(src: string, extra: Record<string, string | undefined> = {}) {
+    const bin = fakeTools(runDir, { snyk: FAKE_SNYK, npm: 'echo "npm $*"' });
+    return pipelineEnv(src, {
+      PATH: `${bin}:${process.env.PATH ?? ''}`,
+      PIPEWARDEN_SCANNER: 'snyk',
+      SNYK_TOKEN: TOKEN,
+      FAKE_SNYK_TEST_REPORT: fixture('snyk/test-report-with-reachability.json'),
+      FAKE_SNYK_CODE_REPORT: fixture('snyk/test-code-consistent-ignores.json'),
+      FAKE_SNYK_IAC_REPORT: fixture('snyk/iac-test-report.json'),
+      ...extra,
+    });
+  }
+  const listed = (src: string) =>
+    readFileSync(join(src, 'reports', 'pipewarden-reports.txt'), 'utf8')
+      .trim()
+      .split('\n');
+
+  it('snyk: issues found (exit 1) is a result, not a failure; every report is listed for the gate', async () => {
+    const src = makeSourceDir(runDir, cli);
+    const result = await runBuildspec(scan, {
+      cwd: src,
+      env: snykEnv(src, { FAKE_SNYK_TEST_EXIT: '1', FAKE_SNYK_IAC_EXIT: '1' }),
+    });
+    expect(result).toMatchObject({
+      status: 'SUCCEEDED',
+      phases: { install: 'SUCCEEDED', build: 'SUCCEEDED' },
+    });
+    expect(listed(src)).toEqual(['snyk-open-source.json', 'snyk-code.sarif', 'snyk-iac.json']);
+    for (const f of listed(src))
+      expect(
+        (await loadReport(join(src, 'reports', f), { sourceRoot: src })).findings.length,
+      ).toBeGreaterThan(0);
+    expect(readFileSync(join(src, 'reports', 'tool-versions.txt'), 'utf8')).toMatch(/snyk 1\.1300\.0/);
+    expect(result.log).not.toContain(TOKEN);
+  });
+
+  it('snyk: a scan that could not run (2) or found nothing to scan (3) fails the build, keeping the other reports', async () => {
+    const src = makeSourceDir(runDir, cli);
+    const result = await runBuildspec(scan, {
+      cwd: src,
+      env: snykEnv(src, { FAKE_SNYK_CODE_EXIT: '2', FAKE_SNYK_IAC_EXIT: '3' }),
+    });
+    expect(result).toMatchObject({ status: 'FAILED', phases: { install: 'SUCCEEDED', build: 'FAILED' } });
+    expect(listed(src)).toEqual(['snyk-open-source.json']);
+    expect(readFileSync(join(src, 'reports', 'exit-codes.txt'), 'utf8')).toMatch(
+      /snyk test .*→ exit 0\nsnyk code test .*→ exit 2\nsnyk iac test .*→ exit 3/,
+    );
+    // The finally block still shows the list; the artifact directory has the reports that were written.
+    expect(result.log).toMatch(/pipewarden: reports for the gate:\nsnyk-open-source\.json/);
+    expect(existsSync(join(src, 'reports', 'snyk-open-source.json'))).toBe(true);
+  });
+
+  it('snyk: IaC can be switched off for a repository without IaC files', async () => {
+    const src = makeSourceDir(runDir, cli);
+    const result = await runBuildspec(scan, {
+      cwd: src,
+      env: snykEnv(src, { FAKE_SNYK_IAC_EXIT: '3', PIPEWARDEN_SNYK_IAC: 'false' }),
+    });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(listed(src)).toEqual(['snyk-open-source.json', 'snyk-code.sarif']);
+  });
+
+  it('inspector: fetches the repository’s findings and picks up saved CodeGuru JSON', async () => {
+    const wire = readFixture('aws/inspector2-code-repository.wire.json') as {
+      findings: Record<string, unknown>[];
+    };
+    fake.inspector.findings = wire.findings;
+    const src = makeSourceDir(runDir, cli);
+    mkdirSync(join(src, '.codeguru'));
+    cpSync(
+      fixture('codeguru/jenkins-analysis-model_SYNTHETIC_nonconformant.json'),
+      join(src, '.codeguru', 'scan-2025-10.json'),
+    );
+    const result = await runBuildspec(scan, {
+      cwd: src,
+      env: pipelineEnv(src, { PIPEWARDEN_SCANNER: 'inspector', SNYK_TOKEN: undefined }),
+    });
+    expect(result.log).toMatch(/Inspector: 3 finding\(s\) for acme\/shop in 2 page\(s\)/);
+    expect(result.status).toBe('SUCCEEDED');
+    expect(listed(src)).toEqual(['inspector-code.json', 'codeguru-scan-2025-10.json']);
+    const inspector = await loadReport(join(src, 'reports', 'inspector-code.json'), { sourceRoot: src });
+    expect(inspector.findings).toHaveLength(3);
+    expect(fake.inspector.listRequests[0]!.filterCriteria).toMatchObject({
+      codeRepositoryProjectName: [{ comparison: 'EQUALS', value: 'acme/shop' }],
+    });
+  });
+
+  it('refuses an unknown scanner before scanning anything', async () => {
+    const src = makeSourceDir(runDir, cli);
+    const result = await runBuildspec(scan, {
+      cwd: src,
+      env: pipelineEnv(src, { PIPEWARDEN_SCANNER: 'trivy' }),
+    });
+    expect(result).toMatchObject({ status: 'FAILED', phases: { install: 'FAILED', build: 'SKIPPED' } });
+    expect(result.log).toMatch(/PIPEWARDEN_SCANNER must be snyk or inspector, not 'trivy'/);
+  });
+});
+
+// ---------------------------------------------------------------- image.yml
+
+describe('image.yml build commands, with stand-ins for docker, aws and inspector-sbomgen', () => {
+  const image = loadBuildspec('image.yml');
+
+  async function imageRun(branch: string, extra: Record<string, string> = {}) {
+    const src = join(runDir, 'src');
+    mkdirSync(join(src, 'out'), { recursive: true }); // what the install phase creates
+    writeFileSync(join(src, 'out', 'pipewarden-reports.txt'), '');
+    const log = join(runDir, 'calls.log');
+    const bin = fakeTools(runDir, {
+      docker: `echo "docker $*" >> "${log}"
+if [ "$1" = login ]; then cat > /dev/null; fi
+if [ "$1" = inspect ]; then echo "${ECR}@${DIGEST}"; fi
+if [ "$1" = build ] && [ -n "$FAKE_DOCKER_BUILD_FAILS" ]; then echo "failed to build"; exit 1; fi
+exit 0`,
+      aws: `echo "aws $*" >> "${log}"
+case "$1 $2" in
+  "ecr get-login-password") echo ecr-password ;;
+  "inspector-scan scan-sbom") cat "${fixture('inspector/scan-sbom-output_alpine-3.18.2.cdx.json')}" ;;
+esac`,
+      'inspector-sbomgen': `echo "inspector-sbomgen $*" >> "${log}"
+while [ $# -gt 0 ]; do if [ "$1" = --outfile ]; then cp "${fixture('inspector/sbomgen-input_alpine-3.18.2.cdx.json')}" "$2"; fi; shift; done`,
+    });
+    const env = pipelineEnv(src, {
+      PATH: `${bin}:${process.env.PATH ?? ''}`,
+      PIPEWARDEN_ECR_REPOSITORY_URI: ECR,
+      PIPEWARDEN_CONTAINER_NAME: 'web',
+      PIPEWARDEN_BRANCH: branch,
+      ...extra,
+    });
+    const result = await runBuildspec(image, { cwd: src, env, only: ['build'] });
+    return { src, result, calls: readFileSync(log, 'utf8') };
+  }
+
+  /** bot/aws/image-tag.ts's rule, worked by hand for these names: every non-[A-Za-z0-9_.-] byte → "-". */
+  const longBranch = `feature/${'x'.repeat(150)}`;
+  const longTag =
+    `branch-feature-${'x'.repeat(150)}`.slice(0, 119) +
+    '-' +
+    createHash('sha256').update(longBranch).digest('hex').slice(0, 8);
+
+  it.each([
+    ['feature/ü', 'branch-feature---'],
+    [longBranch, longTag],
+  ])(
+    'builds, scans the SBOM, pushes commit and branch tags, and writes the deploy files (%s)',
+    async (branch, tag) => {
+      const { src, result, calls } = await imageRun(branch);
+      expect(result.log).not.toMatch(/did not exit successfully/);
+      expect(result.status).toBe('SUCCEEDED');
+      expect(tag.length).toBeLessThanOrEqual(128);
+      expect(calls).toContain(
+        `docker build --pull --file Dockerfile --tag ${ECR}:${SHA} --tag ${ECR}:${tag} .`,
+      );
+      expect(calls).toContain(`docker push ${ECR}:${SHA}`);
+      expect(calls).toContain(`docker push ${ECR}:${tag}`);
+      expect(calls).toContain(
+        `docker login --username AWS --password-stdin ${ACCOUNT}.dkr.ecr.eu-central-1.amazonaws.com`,
+      );
+      expect(calls).toContain(
+        `inspector-sbomgen container --image ${ECR}:${SHA} --outfile out/sbom.cdx.json`,
+      );
+      expect(calls).toContain(
+        'aws inspector-scan scan-sbom --sbom file://out/sbom.cdx.json --output-format CYCLONE_DX_1_5',
+      );
+      const out = join(src, 'out');
+      expect(JSON.parse(readFileSync(join(out, 'imagedefinitions.json'), 'utf8'))).toEqual([
+        { name: 'web', imageUri: `${ECR}:${SHA}` },
+      ]);
+      expect(JSON.parse(readFileSync(join(out, 'imageDetail.json'), 'utf8'))).toEqual({
+        ImageURI: `${ECR}@${DIGEST}`,
+      });
+      expect(parse(readFileSync(join(out, 'appspec.yaml'), 'utf8'))).toEqual({
+        version: 0,
+        Resources: [
+          {
+            TargetService: {
+              Type: 'AWS::ECS::Service',
+              Properties: {
+                TaskDefinition: '<TASK_DEFINITION>',
+                LoadBalancerInfo: { ContainerName: 'web', ContainerPort: 8080 },
+              },
+            },
+          },
+        ],
+      });
+      expect(readFileSync(join(out, 'pipewarden-reports.txt'), 'utf8')).toBe('inspector-scan.cdx.json\n');
+      const report = await loadReport(join(out, 'inspector-scan.cdx.json'), { sourceRoot: src });
+      expect(report.format).toBe('inspector-sbom');
+      expect(report.findings.length).toBeGreaterThan(0);
+    },
+  );
+
+  it('copies the task definition template for CodeDeploy when the repository has one', async () => {
+    mkdirSync(join(runDir, 'src', 'deploy'), { recursive: true });
+    writeFileSync(
+      join(runDir, 'src', 'deploy', 'taskdef.json'),
+      '{"family":"shop","containerDefinitions":[{"name":"web","image":"<IMAGE1_NAME>"}]}',
+    );
+    const { src, result } = await imageRun('main');
+    expect(result.status).toBe('SUCCEEDED');
+    expect(readFileSync(join(src, 'out', 'taskdef.json'), 'utf8')).toContain('<IMAGE1_NAME>');
+  });
+
+  it('fails on a failed docker build, before pushing anything', async () => {
+    const { result, calls } = await imageRun('main', { FAKE_DOCKER_BUILD_FAILS: '1' });
+    expect(result.status).toBe('FAILED');
+    expect(calls).not.toContain('docker push');
+  });
+});
+
+// ---------------------------------------------------------------- infra-synth.yml
+
+describe('infra-synth.yml build commands, with stand-ins for cdk and snyk', () => {
+  const synth = loadBuildspec('infra-synth.yml');
+
+  async function synthRun(
+    validationReport: string,
+    synthExit: number,
+    iac: { exit: number; report: string },
+  ) {
+    const src = makeSourceDir(runDir, cli);
+    mkdirSync(join(src, 'out')); // what the install phase creates
+    const bin = fakeTools(runDir, {
+      npx: `if [ "$1 $2 $3" = "--no-install cdk synth" ]; then
+  mkdir -p cdk.out && cp "${validationReport}" cdk.out/validation-report.json
+  cp "${fixture('cdk-nag/v2/NagFixture.template.json')}" cdk.out/
+  echo "cdk synth $*"; exit ${synthExit}
+fi
+exit 9`,
+      snyk: FAKE_SNYK,
+    });
+    const result = await runBuildspec(synth, {
+      cwd: src,
+      only: ['build', 'post_build'],
+      env: pipelineEnv(src, {
+        PATH: `${bin}:${process.env.PATH ?? ''}`,
+        SNYK_TOKEN: 'token',
+        FAKE_SNYK_IAC_EXIT: String(iac.exit),
+        FAKE_SNYK_IAC_REPORT: iac.report,
+        // The fixture's stack traces were recorded under /work/main (test/fixtures/cdk-nag/SOURCES.txt).
+        CODEBUILD_SRC_DIR: '/work/main',
+        PIPEWARDEN_CONFIG: 'pipewarden.config.example.json',
+      }),
+    });
+    return { src, result };
+  }
+
+  it('fails on cdk-nag violations, with the findings gated, reported and kept in the cloud assembly', async () => {
+    const { src, result } = await synthRun(fixture('cdk-nag/v3/validation-report.json'), 1, {
+      exit: 1,
+      report: fixture('snyk/iac-test-report.json'),
+    });
+    expect(result).toMatchObject({ status: 'FAILED', phases: { build: 'FAILED', post_build: 'SUCCEEDED' } });
+    expect(result.log).toMatch(
+      /cdk synth --no-install cdk synth --quiet -c config=pipewarden\.config\.example\.json/,
+    );
+    expect(result.log).toMatch(/pipewarden: cdk synth exit code 1, gate exit code 1/);
+    const doc = JSON.parse(
+      readFileSync(join(src, 'cdk.out', 'pipewarden', 'findings.json'), 'utf8'),
+    ) as FindingsDocument;
+    expect(doc.inputs.map((i) => i.format)).toEqual(['cdk-validation', 'snyk-iac']);
+    expect(
+      doc.findings.filter((f) => f.tool === 'cdk-nag' && !f.suppression).map((f) => f.location?.path),
+    ).toEqual(['test/fixtures/cdk-nag/app/orders-queue.ts', 'test/fixtures/cdk-nag/app/orders-queue.ts']);
+    expect(existsSync(join(src, 'cdk.out', 'pipewarden', 'findings-junit.xml'))).toBe(true);
+    expect(existsSync(join(src, 'cdk.out', 'NagFixture.template.json'))).toBe(true);
+  });
+
+  it('passes a clean synth with a clean IaC scan', async () => {
+    const clean = join(runDir, 'clean-validation.json');
+    writeFileSync(
+      clean,
+      JSON.stringify({ version: '55.0.0', title: 'Validation Report', pluginReports: [] }),
+    );
+    const cleanIac = join(runDir, 'clean-iac.json');
+    writeFileSync(
+      cleanIac,
+      JSON.stringify({ targetFile: 'NagFixture.template.json', infrastructureAsCodeIssues: [] }),
+    );
+    const { result } = await synthRun(clean, 0, { exit: 0, report: cleanIac });
+    expect(result.log).toMatch(/pipewarden: cdk synth exit code 0, gate exit code 0/);
+    expect(result).toMatchObject({
+      status: 'SUCCEEDED',
+      phases: { build: 'SUCCEEDED', post_build: 'SUCCEEDED' },
+    });
+  });
+});
+
+// ---------------------------------------------------------------- test.yml
+
+describe('test.yml build commands with a real Jest run', () => {
+  it('runs the tests and leaves JUnit XML for the report group, failures included', async () => {
+    const app = join(runDir, 'app');
+    mkdirSync(app);
+    writeFileSync(join(app, 'package.json'), '{"name":"app","private":true}\n');
+    writeFileSync(
+      join(app, 'math.test.js'),
+      [
+        "describe('math', () => {",
+        "  test('adds', () => expect(1 + 1).toBe(2));",
+        '  test(\'fails <politely> & "quotes"\', () => expect(1).toBe(2));',
+        "  test.skip('skipped', () => {});",
+        "  test.todo('later');",
+        '});',
+      ].join('\n'),
+    );
+    const jest = join(REPO, 'node_modules', 'jest', 'bin', 'jest.js');
+    const result = await runBuildspec(loadBuildspec('test.yml'), {
+      cwd: app,
+      only: ['build'],
+      env: {
+        PIPEWARDEN_TEST_COMMAND: `node ${jest} --ci --config '{}' --rootDir ${app} --reporters=default --reporters=${join(REPO, 'buildspecs', 'junit-reporter.mjs')}`,
+        NODE_OPTIONS: '',
+      },
+    });
+    expect(result.status).toBe('FAILED');
+    const xml = parseXml(readFileSync(join(app, 'reports', 'junit', 'jest.xml'), 'utf8'));
+    expect(xml.attributes).toMatchObject({ tests: '4', failures: '1', errors: '0', skipped: '2' });
+    const suite = childrenNamed(xml, 'testsuite')[0]!;
+    expect(suite.attributes.name).toBe('math.test.js');
+    const cases = childrenNamed(suite, 'testcase');
+    expect(cases.map((c) => c.attributes.name)).toEqual([
+      'adds',
+      'fails <politely> & "quotes"',
+      'skipped',
+      'later',
+    ]);
+    expect(cases[1]!.attributes.classname).toBe('math.test.js › math');
+    expect(childrenNamed(cases[1]!, 'failure')[0]!.text).toMatch(/Expected: 2/);
+  }, 60_000);
+});
