@@ -12,7 +12,12 @@ interface AwsErrorShape {
 const shape = (error: unknown): AwsErrorShape =>
   typeof error === 'object' && error !== null ? (error as AwsErrorShape) : {};
 
-export const errorCode = (error: unknown): string => shape(error).name ?? shape(error).code ?? 'Error';
+/** The error code: the SDK's error name, or a Node network code (ECONNRESET…) when the name is just "Error". */
+export function errorCode(error: unknown): string {
+  const { name, code } = shape(error);
+  if (name && name !== 'Error') return name;
+  return code ?? name ?? 'Error';
+}
 export const httpStatus = (error: unknown): number | undefined => shape(error).$metadata?.httpStatusCode;
 
 const THROTTLING =

@@ -129,7 +129,7 @@ interface RunPlan {
   tools: string[];
   merged: boolean;
   id: string;
-  /** Results of this run in the log, and all of the run's findings. */
+  /** Results of this run that may go into the log (within its limit and `--max`), and all its findings. */
   kept: number;
   total: number;
   /** Left out by GitHub's per-run limit, by `--max`, and by the upload size limit. */
@@ -397,7 +397,7 @@ class Candidates {
 
 const CHUNK = 1 << 20;
 
-/** The log as JSON chunks, from the first `keep` written results: the runs' frames, then their rules and results. */
+/** The log as JSON parts, from the first `keep` candidates: each run's frame, then its rules and results. */
 function logParts(
   doc: FindingsDocument,
   plans: Map<string, RunPlan>,
