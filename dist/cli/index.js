@@ -55595,6 +55595,17 @@ function recommendation(f) {
 }
 /** One ASFF finding. `archived`: fixed since the baseline, sent so Security Hub closes it. */
 function toAsff(doc, f, ctx, archived = false) {
+    return fitFinding(buildFinding(doc, f, ctx, archived));
+}
+/** One ASFF finding as JSON, serialized once when it fits (as nearly all do), within Security Hub's size. */
+function toAsffJson(doc, f, ctx, archived = false) {
+    const finding = buildFinding(doc, f, ctx, archived);
+    const json = JSON.stringify(finding);
+    return fitsSecurityHub(json) ? json : JSON.stringify(fitFinding(finding));
+}
+/** UTF-8 bytes are counted only when the length alone (at most 3 bytes a UTF-16 unit) cannot tell. */
+const fitsSecurityHub = (json) => json.length * 3 <= MAX_FINDING_BYTES || Buffer.byteLength(json, 'utf8') <= MAX_FINDING_BYTES;
+function buildFinding(doc, f, ctx, archived) {
     const at = doc.generatedAt;
     const types = asffTypes(f);
     const label = SEVERITY_LABEL[f.severity];
@@ -55650,7 +55661,7 @@ function toAsff(doc, f, ctx, archived = false) {
             UpdatedBy: 'pipewarden',
             UpdatedAt: at,
         };
-    return fitFinding(finding);
+    return finding;
 }
 const findingBytes = (f) => Buffer.byteLength(JSON.stringify(f), 'utf8');
 /**
@@ -55711,18 +55722,29 @@ function renderAsffText(doc, options) {
     const ctx = asffContext(options);
     return asffChunks(doc, ctx);
 }
+const render_asff_CHUNK = 1 << 20;
+/** The array in chunks of about 1 MB: one write per finding would cost more than the findings. */
 function* asffChunks(doc, ctx) {
-    const all = [...doc.findings.map((f) => [f, false]), ...doc.fixed.map((f) => [f, true])];
-    if (!all.length) {
+    const total = doc.findings.length + doc.fixed.length;
+    if (!total) {
         yield '[]\n';
         return;
     }
-    yield '[\n';
-    for (let i = 0; i < all.length; i++) {
-        const [f, archived] = all[i];
-        yield `  ${JSON.stringify(toAsff(doc, f, ctx, archived))}${i < all.length - 1 ? ',' : ''}\n`;
+    let buf = '[\n';
+    let i = 0;
+    for (const [list, archived] of [
+        [doc.findings, false],
+        [doc.fixed, true],
+    ]) {
+        for (const f of list) {
+            buf += `  ${toAsffJson(doc, f, ctx, archived)}${++i < total ? ',' : ''}\n`;
+            if (buf.length >= render_asff_CHUNK) {
+                yield buf;
+                buf = '';
+            }
+        }
     }
-    yield ']\n';
+    yield `${buf}]\n`;
 }
 
 ;// CONCATENATED MODULE: ./findings/render/render-json.ts
@@ -56560,8 +56582,12 @@ function provenance(ctx) {
 class Candidates {
     limits;
     plan = [];
+    /**
+     * Results as UTF-8 JSON, kept as Buffers: outside the JS heap they cost their bytes and no garbage
+     * collector headroom, their sizes are exact bytes, and they go to the file and to gzip without re-encoding.
+     */
     result = [];
-    /** The rule's JSON at the rule's first result, else ''. */
+    /** The rule's JSON at the rule's first result, else empty. */
     rule = [];
     findings = [];
     ruleId = [];
@@ -56604,16 +56630,18 @@ class Candidates {
             const f = this.findings[i];
             const plan = this.plan[i];
             const id = this.ruleId[i];
-            this.result[i] = JSON.stringify(result(f, id, plan.merged));
+            this.result[i] = Buffer.from(JSON.stringify(result(f, id, plan.merged)));
             // Results come worst first, so a rule's first result is its worst: the rule's severity.
             const tags = [...this.tags.get(`${plan.id}\u0000${id}`)].slice(0, this.limits.tagsPerRule);
-            this.rule[i] = this.firstOfRule[i] ? JSON.stringify(newRule(id, f, tags)) : '';
+            this.rule[i] = this.firstOfRule[i] ? Buffer.from(JSON.stringify(newRule(id, f, tags))) : EMPTY;
         }
         return this.result[i].length + 1 + this.rule[i].length;
     }
 }
 const render_sarif_CHUNK = 1 << 20;
-/** The log as JSON chunks, from the first `keep` written results: the runs' frames, then their rules and results. */
+const EMPTY = Buffer.alloc(0);
+const COMMA = Buffer.from(',');
+/** The log as JSON parts, from the first `keep` candidates: each run's frame, then its rules and results. */
 function logParts(doc, plans, candidates, keep, limits, max) {
     const unique = [...new Set(plans.values())].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const slot = new Map(unique.map((p, i) => [p, i]));
@@ -56625,7 +56653,7 @@ function logParts(doc, plans, candidates, keep, limits, max) {
         const plan = candidates.plan[i];
         const n = slot.get(plan);
         results[n].push(candidates.result[i]);
-        if (candidates.rule[i])
+        if (candidates.rule[i].length)
             rules[n].push(candidates.rule[i]);
         plan.droppedBySize--;
     }
@@ -56662,19 +56690,19 @@ function logParts(doc, plans, candidates, keep, limits, max) {
     const frame = JSON.stringify(log).split(/"\\u0000(rules|results)-(\d+)\\u0000"/);
     const parts = [];
     for (let i = 0; i < frame.length; i += 3) {
-        parts.push(frame[i]);
+        parts.push(Buffer.from(frame[i]));
         if (i + 2 >= frame.length)
             break;
         const list = (frame[i + 1] === 'rules' ? rules : results)[Number(frame[i + 2])];
-        parts.push('[');
+        parts.push(Buffer.from('['));
         for (let j = 0; j < list.length; j++) {
             if (j)
-                parts.push(',');
+                parts.push(COMMA);
             parts.push(list[j]);
         }
-        parts.push(']');
+        parts.push(Buffer.from(']'));
     }
-    parts.push('\n');
+    parts.push(Buffer.from('\n'));
     return parts;
 }
 /** Parts joined into chunks of about 1 MB, for writing. */
@@ -56684,13 +56712,13 @@ function* chunksOf(parts) {
     for (let i = 0; i < parts.length; i++) {
         size += parts[i].length;
         if (size >= render_sarif_CHUNK) {
-            yield parts.slice(from, i + 1).join('');
+            yield Buffer.concat(parts.slice(from, i + 1));
             from = i + 1;
             size = 0;
         }
     }
     if (from < parts.length)
-        yield parts.slice(from).join('');
+        yield Buffer.concat(parts.slice(from));
 }
 const BLOCK = 256 * 1024;
 /** Up to this size the log is compressed whole (in blocks); beyond, one block in SAMPLE_STRIDE. */
@@ -56715,7 +56743,7 @@ function gzippedSize(parts, bytes, exactUpTo = EXACT_UP_TO) {
         if (size < BLOCK && i < parts.length - 1)
             continue;
         if (block++ % stride === 0) {
-            const buf = Buffer.from(parts.slice(from, i + 1).join(''));
+            const buf = Buffer.concat(parts.slice(from, i + 1));
             sampledBytes += buf.length;
             sampledGz += (0,external_node_zlib_.gzipSync)(buf).length;
         }
@@ -56731,9 +56759,9 @@ function sampleRatio(candidates, from, bytesSoFar) {
     const sample = [];
     for (let i = 0; i < candidates.length; i += step) {
         candidates.write(i);
-        sample.push(candidates.result[i], candidates.rule[i]);
+        sample.push(candidates.result[i], COMMA, candidates.rule[i], COMMA);
     }
-    const text = Buffer.from(sample.join(','));
+    const text = Buffer.concat(sample);
     return text.length ? (0,external_node_zlib_.gzipSync)(text).length / text.length : 1;
 }
 /**
@@ -56763,8 +56791,7 @@ function buildChunks(doc, options) {
     let keep = cost.length;
     for (;;) {
         const parts = logParts(doc, plans, candidates, keep, limits, options.max);
-        // String lengths undercount non-ASCII bytes: bytes are counted before anything is trusted.
-        const bytes = parts.reduce((n, p) => n + Buffer.byteLength(p), 0);
+        const bytes = parts.reduce((n, p) => n + p.length, 0);
         if (bytes <= limits.gzipBytes || keep === 0)
             return chunksOf(parts);
         const { size: gz, estimated } = gzippedSize(parts, bytes, options.gzipExactUpTo);
@@ -56792,7 +56819,7 @@ function renderSarif(doc, options = {}) {
 }
 /** The `sarif` output of `pipewarden report`, as compact JSON (size counts against the limit). */
 function renderSarifText(doc, options = {}) {
-    return [...buildChunks(doc, options)].join('');
+    return Buffer.concat([...buildChunks(doc, options)]).toString('utf8');
 }
 /** The same, in chunks: the CLI writes them without joining a string as large as the log. */
 function renderSarifChunks(doc, options = {}) {
@@ -56806,6 +56833,16 @@ function renderSarifChunks(doc, options = {}) {
 
 
 
+/** A renderer's output as one string (for uploads of a bounded size). */
+function outputText(out) {
+    if (typeof out === 'string')
+        return out;
+    const decoder = new TextDecoder();
+    let text = '';
+    for (const chunk of out)
+        text += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    return text + decoder.decode();
+}
 const renderJson = (doc) => renderJsonChunks(doc);
 /** `pipewarden report --format <id>`: every output format, by name. */
 const RENDERERS = new Map([
@@ -58487,7 +58524,13 @@ function checkDocument(doc, file) {
 ;// CONCATENATED MODULE: ./findings/publish/aws-errors.ts
 
 const shape = (error) => typeof error === 'object' && error !== null ? error : {};
-const errorCode = (error) => shape(error).name ?? shape(error).code ?? 'Error';
+/** The error code: the SDK's error name, or a Node network code (ECONNRESET…) when the name is just "Error". */
+function errorCode(error) {
+    const { name, code } = shape(error);
+    if (name && name !== 'Error')
+        return name;
+    return code ?? name ?? 'Error';
+}
 const httpStatus = (error) => shape(error).$metadata?.httpStatusCode;
 const THROTTLING = /^(Throttling(Exception)?|ThrottledException|TooManyRequests(Exception)?|LimitExceededException|RequestLimitExceeded|SlowDown|ProvisionedThroughputExceededException|RequestThrottled(Exception)?)$/;
 const TRANSIENT_NETWORK = /^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|ENOTFOUND|ECONNABORTED|UND_ERR_SOCKET)$/;
@@ -58890,7 +58933,8 @@ async function writeFileAtomic(file, content) {
     let stream;
     try {
         await (0,promises_.mkdir)((0,external_node_path_.dirname)(file), { recursive: true });
-        stream = (0,external_node_fs_.createWriteStream)(tmp);
+        // A deep buffer lets rendering go on while the disk writes (16 KB would wait for every chunk).
+        stream = (0,external_node_fs_.createWriteStream)(tmp, { highWaterMark: 8 << 20 });
         const failed = new Promise((_, reject) => stream.once('error', reject));
         await Promise.race([writeAll(stream, content), failed]);
         await Promise.race([new Promise((resolve) => stream.end(resolve)), failed]);
@@ -68981,8 +69025,7 @@ function renderText(id, doc) {
     const render = RENDERERS.get(id);
     if (!render)
         return undefined;
-    const out = render(doc, {});
-    return typeof out === 'string' ? out : [...out].join('');
+    return outputText(render(doc, {}));
 }
 async function runPublishS3(files, flags, env = process.env) {
     const bucket = flags.bucket ?? env.PIPEWARDEN_FINDINGS_BUCKET;

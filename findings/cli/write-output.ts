@@ -3,20 +3,22 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { PipewardenError } from '../errors.js';
+import type { RenderOutput } from '../render/renderers.js';
 
-async function writeAll(stream: Writable, content: string | Iterable<string>): Promise<void> {
+async function writeAll(stream: Writable, content: RenderOutput): Promise<void> {
   for (const chunk of typeof content === 'string' ? [content] : content) {
     if (!stream.write(chunk)) await new Promise<void>((resolve) => stream.once('drain', resolve));
   }
 }
 
 /** Writes a whole file or nothing: a temporary file next to it, renamed into place once complete. */
-export async function writeFileAtomic(file: string, content: string | Iterable<string>): Promise<void> {
+export async function writeFileAtomic(file: string, content: RenderOutput): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;
   let stream: WriteStream | undefined;
   try {
     await mkdir(dirname(file), { recursive: true });
-    stream = createWriteStream(tmp);
+    // A deep buffer lets rendering go on while the disk writes (16 KB would wait for every chunk).
+    stream = createWriteStream(tmp, { highWaterMark: 8 << 20 });
     const failed = new Promise<never>((_, reject) => stream!.once('error', reject));
     await Promise.race([writeAll(stream, content), failed]);
     await Promise.race([new Promise<void>((resolve) => stream!.end(resolve)), failed]);
@@ -34,10 +36,7 @@ export async function writeFileAtomic(file: string, content: string | Iterable<s
   }
 }
 
-export async function writeOutput(
-  out: string | undefined,
-  content: string | Iterable<string>,
-): Promise<void> {
+export async function writeOutput(out: string | undefined, content: RenderOutput): Promise<void> {
   if (out) await writeFileAtomic(out, content);
   else await writeAll(process.stdout, content);
 }

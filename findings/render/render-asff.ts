@@ -253,6 +253,26 @@ export function toAsff(
   ctx: AsffContext,
   archived = false,
 ): AwsSecurityFinding {
+  return fitFinding(buildFinding(doc, f, ctx, archived));
+}
+
+/** One ASFF finding as JSON, serialized once when it fits (as nearly all do), within Security Hub's size. */
+export function toAsffJson(doc: FindingsDocument, f: Finding, ctx: AsffContext, archived = false): string {
+  const finding = buildFinding(doc, f, ctx, archived);
+  const json = JSON.stringify(finding);
+  return fitsSecurityHub(json) ? json : JSON.stringify(fitFinding(finding));
+}
+
+/** UTF-8 bytes are counted only when the length alone (at most 3 bytes a UTF-16 unit) cannot tell. */
+const fitsSecurityHub = (json: string): boolean =>
+  json.length * 3 <= MAX_FINDING_BYTES || Buffer.byteLength(json, 'utf8') <= MAX_FINDING_BYTES;
+
+function buildFinding(
+  doc: FindingsDocument,
+  f: Finding,
+  ctx: AsffContext,
+  archived: boolean,
+): AwsSecurityFinding {
   const at = doc.generatedAt;
   const types = asffTypes(f);
   const label = SEVERITY_LABEL[f.severity];
@@ -303,7 +323,7 @@ export function toAsff(
       UpdatedBy: 'pipewarden',
       UpdatedAt: at,
     };
-  return fitFinding(finding);
+  return finding;
 }
 
 export const findingBytes = (f: AwsSecurityFinding): number => Buffer.byteLength(JSON.stringify(f), 'utf8');
@@ -367,16 +387,28 @@ export function renderAsffText(doc: FindingsDocument, options: AsffOptions): Ite
   return asffChunks(doc, ctx);
 }
 
+const CHUNK = 1 << 20;
+
+/** The array in chunks of about 1 MB: one write per finding would cost more than the findings. */
 function* asffChunks(doc: FindingsDocument, ctx: AsffContext): Generator<string> {
-  const all = [...doc.findings.map((f) => [f, false] as const), ...doc.fixed.map((f) => [f, true] as const)];
-  if (!all.length) {
+  const total = doc.findings.length + doc.fixed.length;
+  if (!total) {
     yield '[]\n';
     return;
   }
-  yield '[\n';
-  for (let i = 0; i < all.length; i++) {
-    const [f, archived] = all[i]!;
-    yield `  ${JSON.stringify(toAsff(doc, f, ctx, archived))}${i < all.length - 1 ? ',' : ''}\n`;
+  let buf = '[\n';
+  let i = 0;
+  for (const [list, archived] of [
+    [doc.findings, false],
+    [doc.fixed, true],
+  ] as const) {
+    for (const f of list) {
+      buf += `  ${toAsffJson(doc, f, ctx, archived)}${++i < total ? ',' : ''}\n`;
+      if (buf.length >= CHUNK) {
+        yield buf;
+        buf = '';
+      }
+    }
   }
-  yield ']\n';
+  yield `${buf}]\n`;
 }

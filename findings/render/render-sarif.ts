@@ -339,9 +339,13 @@ function provenance(ctx: ScanContext): SarifRun['versionControlProvenance'] {
  */
 class Candidates {
   readonly plan: RunPlan[] = [];
-  readonly result: string[] = [];
-  /** The rule's JSON at the rule's first result, else ''. */
-  readonly rule: string[] = [];
+  /**
+   * Results as UTF-8 JSON, kept as Buffers: outside the JS heap they cost their bytes and no garbage
+   * collector headroom, their sizes are exact bytes, and they go to the file and to gzip without re-encoding.
+   */
+  readonly result: Buffer[] = [];
+  /** The rule's JSON at the rule's first result, else empty. */
+  readonly rule: Buffer[] = [];
   private readonly findings: Finding[] = [];
   private readonly ruleId: string[] = [];
   private readonly firstOfRule: boolean[] = [];
@@ -386,16 +390,18 @@ class Candidates {
       const f = this.findings[i]!;
       const plan = this.plan[i]!;
       const id = this.ruleId[i]!;
-      this.result[i] = JSON.stringify(result(f, id, plan.merged));
+      this.result[i] = Buffer.from(JSON.stringify(result(f, id, plan.merged)));
       // Results come worst first, so a rule's first result is its worst: the rule's severity.
       const tags = [...this.tags.get(`${plan.id}\u0000${id}`)!].slice(0, this.limits.tagsPerRule);
-      this.rule[i] = this.firstOfRule[i] ? JSON.stringify(newRule(id, f, tags)) : '';
+      this.rule[i] = this.firstOfRule[i] ? Buffer.from(JSON.stringify(newRule(id, f, tags))) : EMPTY;
     }
     return this.result[i]!.length + 1 + this.rule[i]!.length;
   }
 }
 
 const CHUNK = 1 << 20;
+const EMPTY = Buffer.alloc(0);
+const COMMA = Buffer.from(',');
 
 /** The log as JSON parts, from the first `keep` candidates: each run's frame, then its rules and results. */
 function logParts(
@@ -405,17 +411,17 @@ function logParts(
   keep: number,
   limits: SarifLimits,
   max: number | undefined,
-): string[] {
+): Buffer[] {
   const unique = [...new Set(plans.values())].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const slot = new Map(unique.map((p, i) => [p, i]));
-  const rules: string[][] = unique.map(() => []);
-  const results: string[][] = unique.map(() => []);
+  const rules: Buffer[][] = unique.map(() => []);
+  const results: Buffer[][] = unique.map(() => []);
   for (const p of unique) p.droppedBySize = p.kept;
   for (let i = 0; i < keep; i++) {
     const plan = candidates.plan[i]!;
     const n = slot.get(plan)!;
     results[n]!.push(candidates.result[i]!);
-    if (candidates.rule[i]) rules[n]!.push(candidates.rule[i]!);
+    if (candidates.rule[i]!.length) rules[n]!.push(candidates.rule[i]!);
     plan.droppedBySize--;
   }
   const vcs = provenance(doc.context);
@@ -447,35 +453,35 @@ function logParts(
   // The frame is small; the rules and results (already JSON) go in where their placeholders are, as
   // parts of their own: a 100 MB log is never copied into one string here.
   const frame = JSON.stringify(log).split(/"\\u0000(rules|results)-(\d+)\\u0000"/);
-  const parts: string[] = [];
+  const parts: Buffer[] = [];
   for (let i = 0; i < frame.length; i += 3) {
-    parts.push(frame[i]!);
+    parts.push(Buffer.from(frame[i]!));
     if (i + 2 >= frame.length) break;
     const list = (frame[i + 1] === 'rules' ? rules : results)[Number(frame[i + 2])]!;
-    parts.push('[');
+    parts.push(Buffer.from('['));
     for (let j = 0; j < list.length; j++) {
-      if (j) parts.push(',');
+      if (j) parts.push(COMMA);
       parts.push(list[j]!);
     }
-    parts.push(']');
+    parts.push(Buffer.from(']'));
   }
-  parts.push('\n');
+  parts.push(Buffer.from('\n'));
   return parts;
 }
 
 /** Parts joined into chunks of about 1 MB, for writing. */
-function* chunksOf(parts: string[]): Generator<string> {
+function* chunksOf(parts: Buffer[]): Generator<Buffer> {
   let from = 0;
   let size = 0;
   for (let i = 0; i < parts.length; i++) {
     size += parts[i]!.length;
     if (size >= CHUNK) {
-      yield parts.slice(from, i + 1).join('');
+      yield Buffer.concat(parts.slice(from, i + 1));
       from = i + 1;
       size = 0;
     }
   }
-  if (from < parts.length) yield parts.slice(from).join('');
+  if (from < parts.length) yield Buffer.concat(parts.slice(from));
 }
 
 const BLOCK = 256 * 1024;
@@ -491,7 +497,7 @@ const SAMPLE_STRIDE = 4;
  * the whole well), and the caller keeps a margin for that estimate.
  */
 function gzippedSize(
-  parts: string[],
+  parts: Buffer[],
   bytes: number,
   exactUpTo = EXACT_UP_TO,
 ): { size: number; estimated: boolean } {
@@ -505,7 +511,7 @@ function gzippedSize(
     size += parts[i]!.length;
     if (size < BLOCK && i < parts.length - 1) continue;
     if (block++ % stride === 0) {
-      const buf = Buffer.from(parts.slice(from, i + 1).join(''));
+      const buf = Buffer.concat(parts.slice(from, i + 1));
       sampledBytes += buf.length;
       sampledGz += gzipSync(buf).length;
     }
@@ -519,12 +525,12 @@ function gzippedSize(
 function sampleRatio(candidates: Candidates, from: number, bytesSoFar: number): number {
   const perResult = bytesSoFar / Math.max(1, from);
   const step = Math.max(1, Math.ceil((candidates.length * perResult) / 2_000_000));
-  const sample: string[] = [];
+  const sample: Buffer[] = [];
   for (let i = 0; i < candidates.length; i += step) {
     candidates.write(i);
-    sample.push(candidates.result[i]!, candidates.rule[i]!);
+    sample.push(candidates.result[i]!, COMMA, candidates.rule[i]!, COMMA);
   }
-  const text = Buffer.from(sample.join(','));
+  const text = Buffer.concat(sample);
   return text.length ? gzipSync(text).length / text.length : 1;
 }
 
@@ -533,7 +539,7 @@ function sampleRatio(candidates: Candidates, from: number, bytesSoFar: number): 
  * as can fit: while their raw size is under the limit nothing needs compressing; past it, a sample's
  * compression ratio says how many fit, and the cut is compressed to be sure (cut further if ever needed).
  */
-function buildChunks(doc: FindingsDocument, options: SarifOptions): Iterable<string> {
+function buildChunks(doc: FindingsDocument, options: SarifOptions): Iterable<Buffer> {
   const limits: SarifLimits = { ...GITHUB_SARIF_LIMITS, ...options.limits };
   const sorted = [...doc.findings].sort(compareFindings);
   const plans = planRuns(doc, sorted, limits);
@@ -553,8 +559,7 @@ function buildChunks(doc: FindingsDocument, options: SarifOptions): Iterable<str
   let keep = cost.length;
   for (;;) {
     const parts = logParts(doc, plans, candidates, keep, limits, options.max);
-    // String lengths undercount non-ASCII bytes: bytes are counted before anything is trusted.
-    const bytes = parts.reduce((n, p) => n + Buffer.byteLength(p), 0);
+    const bytes = parts.reduce((n, p) => n + p.length, 0);
     if (bytes <= limits.gzipBytes || keep === 0) return chunksOf(parts);
     const { size: gz, estimated } = gzippedSize(parts, bytes, options.gzipExactUpTo);
     if (gz <= limits.gzipBytes * (estimated ? 0.97 : 1)) return chunksOf(parts);
@@ -581,10 +586,10 @@ export function renderSarif(doc: FindingsDocument, options: SarifOptions = {}): 
 
 /** The `sarif` output of `pipewarden report`, as compact JSON (size counts against the limit). */
 export function renderSarifText(doc: FindingsDocument, options: SarifOptions = {}): string {
-  return [...buildChunks(doc, options)].join('');
+  return Buffer.concat([...buildChunks(doc, options)]).toString('utf8');
 }
 
 /** The same, in chunks: the CLI writes them without joining a string as large as the log. */
-export function renderSarifChunks(doc: FindingsDocument, options: SarifOptions = {}): Iterable<string> {
+export function renderSarifChunks(doc: FindingsDocument, options: SarifOptions = {}): Iterable<Buffer> {
   return buildChunks(doc, options);
 }

@@ -15,8 +15,19 @@ export interface RenderOptions {
   max?: number;
 }
 
-/** A whole string, or chunks for outputs that can be larger than is wise to hold at once. */
-export type Renderer = (doc: FindingsDocument, options: RenderOptions) => string | Iterable<string>;
+/** What a renderer returns: a whole string, or chunks (text or UTF-8 bytes) for outputs too large to hold at once. */
+export type RenderOutput = string | Iterable<string | Uint8Array>;
+export type Renderer = (doc: FindingsDocument, options: RenderOptions) => RenderOutput;
+
+/** A renderer's output as one string (for uploads of a bounded size). */
+export function outputText(out: RenderOutput): string {
+  if (typeof out === 'string') return out;
+  const decoder = new TextDecoder();
+  let text = '';
+  for (const chunk of out)
+    text += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+  return text + decoder.decode();
+}
 
 export const renderJson: Renderer = (doc) => renderJsonChunks(doc);
 

@@ -9,7 +9,7 @@ import { parseJsonText } from '../../parse/read-json.js';
 import { publishToS3 } from '../../publish/publish-s3.js';
 import { publishToSecurityHub } from '../../publish/publish-security-hub.js';
 import { parseEcrImage, renderAsff, requireAccountAndRegion } from '../../render/render-asff.js';
-import { RENDERERS } from '../../render/renderers.js';
+import { outputText, RENDERERS } from '../../render/renderers.js';
 import { analyzeReports, type AnalyzeFlags } from '../analyze-reports.js';
 import { accountFromBuildArn } from '../scan-context.js';
 
@@ -109,8 +109,7 @@ async function loadFindings(files: string[], flags: PublishFlags): Promise<Findi
 function renderText(id: string, doc: FindingsDocument): string | undefined {
   const render = RENDERERS.get(id);
   if (!render) return undefined;
-  const out = render(doc, {});
-  return typeof out === 'string' ? out : [...out].join('');
+  return outputText(render(doc, {}));
 }
 
 export async function runPublishS3(files: string[], flags: S3Flags, env = process.env): Promise<void> {
