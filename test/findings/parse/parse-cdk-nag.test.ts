@@ -2,11 +2,11 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { errorMessage } from '../../findings/errors.js';
-import { loadReport } from '../../findings/parse/load-report.js';
-import { parseNagReportCsv, userFrame } from '../../findings/parse/parse-cdk-nag.js';
-import { runCli } from './cli/run-cli.js';
-import { fixture, parseJson, readFixture } from './helpers.js';
+import { errorMessage } from '../../../findings/errors.js';
+import { loadReport } from '../../../findings/parse/load-report.js';
+import { parseNagReportCsv, userFrame } from '../../../findings/parse/parse-cdk-nag.js';
+import { runCli } from '../cli/run-cli.js';
+import { fixture, parseJson, readFixture } from '../helpers.js';
 
 // The fixtures were synthesized in /work/main (see test/fixtures/cdk-nag/SOURCES.txt): their stack traces
 // carry that absolute root, so it is the source root here, whatever directory the tests run from.

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import { describe, expect, it } from '@jest/globals';
-import type { Finding, FindingsDocument } from '../../findings/model/finding.js';
+import type { Finding, FindingsDocument } from '../../../findings/model/finding.js';
 import {
   asffTypes,
   cut,
@@ -12,23 +12,23 @@ import {
   parseEcrImage,
   renderAsff,
   renderAsffText,
-} from '../../findings/render/render-asff.js';
-import { RENDERERS } from '../../findings/render/renderers.js';
-import { runCli } from './cli/run-cli.js';
-import { fixture } from './helpers.js';
+} from '../../../findings/render/render-asff.js';
+import { RENDERERS } from '../../../findings/render/renderers.js';
+import { runCli } from '../cli/run-cli.js';
+import { fixture } from '../helpers.js';
 import {
   BASELINE_FIXTURES,
   CONTEXT,
   fixtureDocument,
   PR_FIXTURES,
   reordered,
-} from './render/render-helpers.js';
+} from '../render/render-helpers.js';
 
 const ACCOUNT = '123456789012';
 const REGION = 'eu-central-1';
 const OPTIONS = { accountId: ACCOUNT, region: REGION };
 const DOCS = readFileSync(
-  join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'asff-types.md'),
+  join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'docs', 'asff-types.md'),
   'utf8',
 );
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { normalizePath } from '../../findings/paths/normalize-path.js';
+import { normalizePath } from '../../../findings/paths/normalize-path.js';
 
 const opts = { sourceRoot: '/codebuild/output/src42/src' };
 

@@ -13,13 +13,13 @@ import type {
   InputSummary,
   ScanContext,
   Suppression,
-} from '../../findings/model/finding.js';
-import { runCli } from './cli/run-cli.js';
-import { fixture } from './helpers.js';
-import { ALL_FIXTURES, BASELINE_FIXTURES, PR_FIXTURES, fixtureDocument } from './render/render-helpers.js';
-import { errorsOf, schemaValidator } from './render/validate-schema.js';
+} from '../../../findings/model/finding.js';
+import { runCli } from '../cli/run-cli.js';
+import { fixture } from '../helpers.js';
+import { ALL_FIXTURES, BASELINE_FIXTURES, PR_FIXTURES, fixtureDocument } from '../render/render-helpers.js';
+import { errorsOf, schemaValidator } from '../render/validate-schema.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 type Schema = {
   properties: Record<string, Schema>;
   required?: string[];

@@ -4,7 +4,7 @@ import {
   severityFromSarifLevel,
   severityFromScore,
   severityFromWord,
-} from '../../findings/model/severity.js';
+} from '../../../findings/model/severity.js';
 
 describe('severity table', () => {
   it('maps every scanner vocabulary, any case', () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { DEFAULT_CONFIG, loadRepoConfig, parseRepoConfig } from '../../findings/config/repo-config.js';
+import { DEFAULT_CONFIG, loadRepoConfig, parseRepoConfig } from '../../../findings/config/repo-config.js';
 
 describe('.github/pipewarden.yml', () => {
   it('has documented defaults', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { mergeFindings } from '../../findings/model/fingerprint.js';
-import { parseJson, readFixture } from './helpers.js';
+import { mergeFindings } from '../../../findings/model/fingerprint.js';
+import { parseJson, readFixture } from '../helpers.js';
 
 type Sarif = {
   runs: { results: { locations: { physicalLocation: { region: { startLine: number } } }[] }[] }[];
