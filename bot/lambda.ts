@@ -44,7 +44,8 @@ ready?.catch(() => undefined);
 
 /**
  * One handler for both doors: webhook deliveries over HTTP (Function URL / API Gateway) and CodePipeline
- * events from EventBridge. An EventBridge event that fails is thrown, so EventBridge retries it.
+ * events from EventBridge. An EventBridge event that fails is thrown: Lambda's asynchronous retries run it
+ * again, then send it to the dead-letter queue (infra bot stack).
  */
 export async function handler(event: unknown): Promise<HttpResult | object> {
   ready ??= start();

@@ -10,9 +10,9 @@ export interface GitHubLimits {
 }
 
 /**
- * A webhook delivery has 10 s and the Lambda 30 s: waiting out an hour-long primary limit helps nobody,
- * while a secondary limit's retry-after is usually a few seconds. Beyond `maxWaitSeconds` the request
- * fails; EventBridge retries pipeline events (up to 8 times over 2 hours), GitHub shows a failed delivery.
+ * A webhook delivery has 10 s: waiting out an hour-long primary limit helps nobody, while a secondary
+ * limit's retry-after is usually a few seconds. Beyond `maxWaitSeconds` the request fails; Lambda's
+ * asynchronous retries run a failed pipeline event again, GitHub shows a failed delivery.
  */
 export const DEFAULT_LIMITS: GitHubLimits = { maxWaitSeconds: 20, maxRetries: 2, serverErrorRetries: 2 };
 

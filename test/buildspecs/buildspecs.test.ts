@@ -254,6 +254,8 @@ function pipelineEnv(src: string, extra: Record<string, string | undefined> = {}
     PIPEWARDEN_BRANCH: 'main',
     PIPEWARDEN_EXECUTION_ID: '3f7c2d4e-0000-4000-8000-000000000001',
     PIPEWARDEN_PULL_REQUEST: 'none',
+    PIPEWARDEN_HEAD_BRANCH: 'none',
+    PIPEWARDEN_PIPELINE_KIND: 'main',
     PIPEWARDEN_SECURITY_HUB: 'true',
     PIPEWARDEN_IMAGE_URI: undefined,
     GITHUB_REPOSITORY: undefined,
@@ -354,6 +356,38 @@ describe('gate.yml, run locally against the CLI and the fixtures', () => {
     const doc = JSON.parse(readFileSync(join(src, 'out', 'findings.json'), 'utf8')) as FindingsDocument;
     expect(doc.baseline?.file).toBe('out/baseline.json');
     expect(doc.findings.every((f) => f.status === 'existing')).toBe(true);
+  });
+
+  it('on the feature pipeline started at a PR commit (source reports main): never moves main’s baseline nor Security Hub', async () => {
+    const first = makeSourceDir(join(runDir, 'main-run'), cli);
+    const artifacts = buildStageArtifacts();
+    await runBuildspec(gate, { cwd: first, env: pipelineEnv(first, artifacts) });
+    const baseline = fake.s3.objects
+      .get(`${BUCKET}/acme/shop/branches/main/latest.json`)!
+      .body.toString('utf8');
+    fake.securityHub.imported.clear();
+
+    const src = makeSourceDir(join(runDir, 'pr-run'), cli);
+    const result = await runBuildspec(gate, {
+      cwd: src,
+      env: pipelineEnv(src, {
+        ...artifacts,
+        PIPEWARDEN_COMMIT: SHA2,
+        PIPEWARDEN_BRANCH: 'main',
+        PIPEWARDEN_PIPELINE_KIND: 'feature',
+        PIPEWARDEN_HEAD_BRANCH: 'feature/checkout',
+        PIPEWARDEN_PULL_REQUEST: '42',
+      }),
+    });
+    expect(result.log).toMatch(/baseline not updated: this is the feature pipeline/);
+    expect(result.log).toMatch(/Security Hub: only the main pipeline publishes/);
+    expect(fake.securityHub.imported.size).toBe(0);
+    expect(fake.s3.objects.has(`${BUCKET}/acme/shop/commits/${SHA2}/findings.json`)).toBe(true);
+    expect(fake.s3.objects.get(`${BUCKET}/acme/shop/branches/main/latest.json`)!.body.toString('utf8')).toBe(
+      baseline,
+    );
+    const doc = JSON.parse(readFileSync(join(src, 'out', 'findings.json'), 'utf8')) as FindingsDocument;
+    expect(doc.context).toMatchObject({ branch: 'feature/checkout', pullRequest: 42 });
   });
 
   it('fails closed when an action brought no report list, and still stores what it found', async () => {

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { PIPELINE_VARIABLES } from '../../bot/aws/start-pipeline.js';
 import { renderLikeNag } from '../../infra/lib/acknowledge.js';
 import { fullConfig, iamStatements, synthesize, type Synthesized } from './synth.js';
 import { maskForSnapshot } from './snapshot.js';
@@ -445,6 +446,25 @@ describe('application pipelines', () => {
 });
 
 describe('bot hosting', () => {
+  it('declares, in both application pipelines, every variable the bot sets when it starts a run', () => {
+    // CodePipeline refuses StartPipelineExecution with a variable the pipeline does not declare.
+    const pipelines = resources(t('pipelines'), 'AWS::CodePipeline::Pipeline');
+    expect(pipelines).toHaveLength(2);
+    for (const p of pipelines) {
+      const declared = (p.Properties.Variables as { Name: string }[]).map((v) => v.Name);
+      expect(declared).toEqual(expect.arrayContaining(Object.values(PIPELINE_VARIABLES)));
+    }
+  });
+
+  it('sends a pipeline event the handler failed on, after Lambda’s retries, to the alarmed dead-letter queue', () => {
+    t('bot').hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      MaximumRetryAttempts: 2,
+      DestinationConfig: {
+        OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DeadLetters'), 'Arn'] } },
+      },
+    });
+  });
+
   it('runs dist/bot on Node 24 with the variables the bot reads', () => {
     t('bot').hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',

@@ -108,6 +108,8 @@ export class AppPipeline extends Construct {
       PIPEWARDEN_PIPELINE: { value: props.pipelineName },
       PIPEWARDEN_PIPELINE_KIND: { value: props.kind },
       PIPEWARDEN_PULL_REQUEST: { value: '#{variables.PULL_REQUEST}' },
+      PIPEWARDEN_HEAD_BRANCH: { value: '#{variables.HEAD_BRANCH}' },
+      PIPEWARDEN_BASE_BRANCH: { value: '#{variables.BASE_BRANCH}' },
     };
     const build = (actionName: string, project: codebuild.IProject, output: codepipeline.Artifact) =>
       new actions.CodeBuildAction({
@@ -201,11 +203,23 @@ export class AppPipeline extends Construct {
       artifactBucket: bucket,
       role: roles.pipeline.withoutPolicyUpdates(),
       restartExecutionOnUpdate: false,
+      // Every variable the bot or the action sets when it starts a run must be declared: CodePipeline
+      // refuses a start that sets an undeclared one (bot/aws/start-pipeline.ts PIPELINE_VARIABLES).
       variables: [
         new codepipeline.Variable({
           variableName: 'PULL_REQUEST',
           defaultValue: 'none',
           description: 'Pull request number, set by the GitHub Action or bot when they start a run',
+        }),
+        new codepipeline.Variable({
+          variableName: 'HEAD_BRANCH',
+          defaultValue: 'none',
+          description: "The pull request's head branch, for a run started at its commit",
+        }),
+        new codepipeline.Variable({
+          variableName: 'BASE_BRANCH',
+          defaultValue: 'none',
+          description: "The pull request's base branch, for a run started at its commit",
         }),
       ],
       stages,

@@ -7,6 +7,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -147,8 +148,10 @@ export class BotStack extends Stack {
       code: lambda.Code.fromAsset(props.codeDirectory),
       role: role.withoutPolicyUpdates(),
       memorySize: 512,
-      // GitHub gives a webhook delivery 10 s; pipeline events may wait on GitHub's API a little longer.
-      timeout: Duration.seconds(30),
+      // A webhook is answered within GitHub's 10 s. A pipeline event may publish a large findings set: the
+      // bot's Octokit spaces one installation's writes 1 s apart (GitHub's advice), and at the config's
+      // largest annotations cap (10,000) that is about 200 writes.
+      timeout: Duration.minutes(5),
       logGroup,
       // The bot reads its GitHub App secret through the AWS Parameters and Secrets Lambda Extension
       // (localhost:2773, cached), so it needs no Secrets Manager client (bot/aws/read-app-credentials.ts).
@@ -197,7 +200,8 @@ export class BotStack extends Stack {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    const isDeadLetterQueue = 'This queue is itself the dead-letter queue of the EventBridge target.';
+    const isDeadLetterQueue =
+      'This queue is itself the dead-letter queue of the EventBridge target and of the function.';
     Validations.of(this.deadLetterQueue).acknowledge({ id: 'AwsSolutions-SQS3', reason: isDeadLetterQueue });
     acknowledgeControl(this.deadLetterQueue, 'sqs_dlq_check', isDeadLetterQueue);
     acknowledgeControl(this.deadLetterQueue, 'sqs_queue_encrypted_check', CROSS_STACK);
@@ -217,6 +221,18 @@ export class BotStack extends Stack {
           deadLetterQueue: this.deadLetterQueue,
         }),
       ],
+    });
+
+    // EventBridge invokes the function asynchronously: its retry policy above covers failed deliveries,
+    // while a handler that throws is retried by Lambda's own asynchronous retries, then lands here too.
+    role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }),
+    );
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey'], resources: [key.keyArn] }));
+    this.function.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(2),
+      onFailure: new destinations.SqsDestination(this.deadLetterQueue),
     });
 
     new cloudwatch.Alarm(this, 'DeadLettersAlarm', {

@@ -1,0 +1,43 @@
+import { describe, expect, it } from '@jest/globals';
+import { accountFromBuildArn, scanContext } from '../../../findings/cli/scan-context.js';
+
+describe('scanContext: the run the findings belong to, from flags, then CodePipeline/CodeBuild/GitHub variables', () => {
+  it('takes the pull request head branch of a run started at its commit over the source action’s branch', () => {
+    const ctx = scanContext(
+      {},
+      {
+        PIPEWARDEN_REPO: 'acme/shop',
+        PIPEWARDEN_COMMIT: 'a'.repeat(40),
+        PIPEWARDEN_BRANCH: 'main',
+        PIPEWARDEN_HEAD_BRANCH: 'feature/checkout',
+        PIPEWARDEN_PULL_REQUEST: '42',
+      },
+    );
+    expect(ctx).toMatchObject({ repo: 'acme/shop', branch: 'feature/checkout', pullRequest: 42 });
+  });
+
+  it('ignores the pipeline variables’ default `none`', () => {
+    const ctx = scanContext(
+      {},
+      { PIPEWARDEN_BRANCH: 'main', PIPEWARDEN_HEAD_BRANCH: 'none', PIPEWARDEN_PULL_REQUEST: 'none' },
+    );
+    expect(ctx.branch).toBe('main');
+    expect(ctx.pullRequest).toBeUndefined();
+  });
+
+  it('lets --branch win over every variable', () => {
+    expect(scanContext({ branch: 'release' }, { PIPEWARDEN_HEAD_BRANCH: 'feature/x' }).branch).toBe(
+      'release',
+    );
+  });
+
+  it('falls back to GitHub Actions and CodeBuild webhook variables', () => {
+    expect(scanContext({}, { GITHUB_HEAD_REF: 'fix/y', GITHUB_REF_NAME: '7/merge' }).branch).toBe('fix/y');
+    expect(scanContext({}, { CODEBUILD_WEBHOOK_HEAD_REF: 'refs/heads/dev' }).branch).toBe('dev');
+  });
+
+  it('reads the account from the build ARN', () => {
+    expect(accountFromBuildArn('arn:aws:codebuild:eu-west-1:123456789012:build/p:1')).toBe('123456789012');
+    expect(accountFromBuildArn('not an arn')).toBeUndefined();
+  });
+});
