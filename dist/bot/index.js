@@ -88659,9 +88659,9 @@ async function readAppCredentials(env = process.env, fetchImpl = fetch) {
 ;// CONCATENATED MODULE: ./bot/github/create-octokit.ts
 
 /**
- * A webhook delivery has 10 s and the Lambda 30 s: waiting out an hour-long primary limit helps nobody,
- * while a secondary limit's retry-after is usually a few seconds. Beyond `maxWaitSeconds` the request
- * fails; EventBridge retries pipeline events (up to 8 times over 2 hours), GitHub shows a failed delivery.
+ * A webhook delivery has 10 s: waiting out an hour-long primary limit helps nobody, while a secondary
+ * limit's retry-after is usually a few seconds. Beyond `maxWaitSeconds` the request fails; Lambda's
+ * asynchronous retries run a failed pipeline event again, GitHub shows a failed delivery.
  */
 const DEFAULT_LIMITS = { maxWaitSeconds: 20, maxRetries: 2, serverErrorRetries: 2 };
 /**
@@ -88791,7 +88791,8 @@ let ready = process.env.AWS_LAMBDA_FUNCTION_NAME ? start() : undefined;
 ready?.catch(() => undefined);
 /**
  * One handler for both doors: webhook deliveries over HTTP (Function URL / API Gateway) and CodePipeline
- * events from EventBridge. An EventBridge event that fails is thrown, so EventBridge retries it.
+ * events from EventBridge. An EventBridge event that fails is thrown: Lambda's asynchronous retries run it
+ * again, then send it to the dead-letter queue (infra bot stack).
  */
 async function lambda_handler(event) {
     ready ??= start();

@@ -58894,7 +58894,11 @@ function scanContext(flags, env = process.env) {
     const commit = flags.commit ?? env.PIPEWARDEN_COMMIT ?? env.GITHUB_SHA ?? env.CODEBUILD_RESOLVED_SOURCE_VERSION;
     if (commit)
         ctx.commit = commit;
+    // A run started at a pull request's commit (by the bot or the action) reports the source action's
+    // configured branch as BranchName; the pipeline variable HEAD_BRANCH (`none` when unset) names the real one.
+    const head = env.PIPEWARDEN_HEAD_BRANCH?.trim();
     const branch = flags.branch ??
+        (head && head !== 'none' ? head : undefined) ??
         env.PIPEWARDEN_BRANCH ??
         (env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME) ??
         env.CODEBUILD_WEBHOOK_HEAD_REF?.replace(/^refs\/heads\//, '');
