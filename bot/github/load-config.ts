@@ -9,6 +9,8 @@ export interface LoadedConfig {
   config: RepoConfig;
   /** Why the repository's config could not be used (the defaults are then returned); names the field. */
   error?: string;
+  /** GitHub requests the read took (the repository's file, then the owner's `.github`, `_extends`). */
+  requests?: number;
 }
 
 /**
@@ -37,6 +39,12 @@ export async function loadConfig(read: () => Promise<unknown>): Promise<LoadedCo
 }
 
 /** The same for a client outside a webhook (pipeline events): the plugin behind `context.config`. */
-export function loadConfigFor(octokit: GitHubClient, ref: RepoRef): Promise<LoadedConfig> {
-  return loadConfig(async () => (await octokit.config.get({ ...ref, path: CONFIG_PATH })).config);
+export async function loadConfigFor(octokit: GitHubClient, ref: RepoRef): Promise<LoadedConfig> {
+  let requests = 1;
+  const loaded = await loadConfig(async () => {
+    const got = await octokit.config.get({ ...ref, path: CONFIG_PATH });
+    requests = Math.max(1, got.files.length);
+    return got.config;
+  });
+  return { ...loaded, requests };
 }

@@ -47,8 +47,12 @@ export async function publishSecurityCheck(
 ): Promise<PublishResult> {
   const { ref, sha } = target;
   let requests = 0;
-  const { config, error: configError } = loaded ?? (await loadConfigFor(octokit, ref));
-  if (!loaded) requests++;
+  const {
+    config,
+    error: configError,
+    requests: configRequests,
+  } = loaded ?? (await loadConfigFor(octokit, ref));
+  if (!loaded) requests += configRequests ?? 1;
   const existing = await findCheckRun(octokit, ref, sha, CHECK_NAMES.security, deps.appId);
   requests++;
   const result: PublishResult = {
