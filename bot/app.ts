@@ -100,5 +100,5 @@ export function createPipelineEventHandler(
   };
 }
 
-/** `probot run ./dist/bot/app.js` (npm start): settings from the environment. */
+/** The app with settings from the environment: `npm start` (bot/server.ts) runs it. */
 export default createApp(() => botOptionsFromEnv());
