@@ -1,0 +1,337 @@
+#!/usr/bin/env node
+// Benchmark (not a test) of `pipewarden publish securityhub` with the real clock: the real token bucket
+// (10 requests/s, 10 saved up), the real exponential back-off with jitter, and a real AWS SDK v3
+// SecurityHubClient (the one the CLI builds, maxAttempts: 1) reaching a local HTTP server on 127.0.0.1
+// (test/findings/publish/fake-aws.ts) through AWS_ENDPOINT_URL_SECURITYHUB. The server injects
+// throttling (429 LimitExceededException / TooManyRequestsException), 5xx (503, 500), HTTP 200 answers
+// with FailedCount > 0 (ThrottlingException / InternalException entries) and slow answers.
+//
+// The findings go through the pipeline's own path: a SARIF report and a baseline → `pipewarden report
+// --format json` (as `gate --out` writes it in buildspecs/gate.yml) → `pipewarden publish securityhub
+// --document <findings.json>`, run in-process through the CLI's main() over the TypeScript sources (tsx).
+// Of the published findings, 5 % are fixed since the baseline and must arrive ARCHIVED.
+//
+// Usage:
+//   node scripts/bench-publish.mjs                       # 3 runs of 10,000 findings (about 30 s a run)
+//   node scripts/bench-publish.mjs --runs 5 --findings 2000
+//
+// Checks, per run (exit code 1 if one fails): every finding imported exactly once (count per Id at the
+// server), the fixed ones ARCHIVED, no batch above 100 findings, the CLI's exit code 0 and its summary
+// line agreeing with the server. Prints requests against the minimum ceil(n/100), retried requests and
+// findings, elapsed time, requests/s and findings/s, the most requests the server saw in any 1 s window
+// (the bucket starts with 10 saved up, so up to 20 can arrive in one second), then min / median / max over
+// the runs. Writes its inputs under bench-out/publish/.
+import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { register } from 'tsx/esm/api';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(name);
+  const v = i > 0 ? Number(process.argv[i + 1]) : fallback;
+  if (!Number.isInteger(v) || v < 1) {
+    console.error(`bench-publish: ${name} ${process.argv[i + 1]}: not a positive whole number`);
+    process.exit(2);
+  }
+  return v;
+};
+const RUNS = arg('--runs', 3);
+const TOTAL = arg('--findings', 10_000);
+const FIXED = Math.floor(TOTAL / 20); // in the baseline, gone now: published ARCHIVED
+const CURRENT = TOTAL - FIXED;
+const dir = join(root, 'bench-out', 'publish');
+mkdirSync(dir, { recursive: true });
+
+register(); // .ts sources (and their .js import specifiers) through tsx
+const load = (path) => import(pathToFileURL(join(root, path)).href);
+const { main } = await load('findings/cli/main.ts');
+const { FakeAws } = await load('test/findings/publish/fake-aws.ts');
+
+const ACCOUNT = '123456789012';
+const REGION = 'eu-central-1';
+const REPO = 'acme/shop';
+const SHA = '0a1b2c3d4e5f60718293a4b5c6d7e8f901234567';
+
+// ------------------------------------------------------------------ inputs
+const LEVELS = ['error', 'warning', 'note'];
+const sarif = (count) => ({
+  version: '2.1.0',
+  $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+  runs: [
+    {
+      tool: {
+        driver: {
+          name: 'BenchSAST',
+          rules: Array.from({ length: 40 }, (_, r) => ({
+            id: `BENCH${r}`,
+            shortDescription: { text: `Bench rule ${r}: untrusted input reaches a sensitive sink` },
+            helpUri: `https://example.com/rules/BENCH${r}`,
+          })),
+        },
+      },
+      results: Array.from({ length: count }, (_, i) => ({
+        ruleId: `BENCH${i % 40}`,
+        level: LEVELS[i % 3],
+        message: { text: `Untrusted input reaches a sensitive sink in handler ${i}` },
+        locations: [
+          {
+            physicalLocation: {
+              artifactLocation: { uri: `src/module-${i}/handler.ts` },
+              region: { startLine: 10 + (i % 400), endLine: 12 + (i % 400) },
+            },
+          },
+        ],
+      })),
+    },
+  ],
+});
+
+// What CodeBuild gives the gate project (buildspecs/gate.yml), pointed at the local server.
+const env = (url) => ({
+  AWS_ENDPOINT_URL_SECURITYHUB: url,
+  AWS_ACCESS_KEY_ID: 'AKIDBENCHBENCHBENCH',
+  AWS_SECRET_ACCESS_KEY: 'bench-secret',
+  AWS_SESSION_TOKEN: 'bench-session',
+  AWS_REGION: REGION,
+  AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_CONFIG_FILE: '/nonexistent/aws-config',
+  AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
+  CODEBUILD_BUILD_ARN: `arn:aws:codebuild:${REGION}:${ACCOUNT}:build/pipewarden-gate:bench`,
+  CODEBUILD_SRC_DIR: root,
+  PIPEWARDEN_REPO: REPO,
+  PIPEWARDEN_COMMIT: SHA,
+  PIPEWARDEN_BRANCH: 'main',
+  PIPEWARDEN_BASELINE_BRANCH: 'main',
+  PIPEWARDEN_IMAGE_URI: undefined,
+});
+
+/** The CLI in this process, as a user runs it: its exit code and what it printed. */
+async function cli(args, vars) {
+  let stdout = '';
+  let stderr = '';
+  const out = process.stdout.write;
+  const err = process.stderr.write;
+  const saved = {};
+  for (const [k, v] of Object.entries(vars)) {
+    saved[k] = process.env[k];
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  process.stdout.write = (chunk, ...rest) => {
+    stdout += String(chunk);
+    rest.find((r) => typeof r === 'function')?.();
+    return true;
+  };
+  process.stderr.write = (chunk, ...rest) => {
+    stderr += String(chunk);
+    rest.find((r) => typeof r === 'function')?.();
+    return true;
+  };
+  try {
+    const code = await main(args);
+    return { code, stdout, stderr };
+  } finally {
+    process.stdout.write = out;
+    process.stderr.write = err;
+    process.exitCode = 0;
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+const fake = await new FakeAws().start();
+const vars = env(fake.url);
+
+const currentFile = join(dir, 'bench-sast.sarif');
+const baselineFile = join(dir, 'baseline.sarif');
+const documentFile = join(dir, 'findings.json');
+// The baseline holds results 0..TOTAL-1; the current scan lost the last FIXED of them (fixed).
+writeFileSync(baselineFile, JSON.stringify(sarif(TOTAL)));
+writeFileSync(currentFile, JSON.stringify(sarif(CURRENT)));
+const report = await cli(
+  ['report', '--format', 'json', '--baseline', baselineFile, '--out', documentFile, currentFile],
+  vars,
+);
+if (report.code !== 0) {
+  console.error(`bench-publish: report failed (exit ${report.code}):\n${report.stderr}${report.stdout}`);
+  process.exit(1);
+}
+const doc = JSON.parse(readFileSync(documentFile, 'utf8'));
+if (doc.findings.length !== CURRENT || doc.fixed.length !== FIXED) {
+  console.error(
+    `bench-publish: the document has ${doc.findings.length} findings and ${doc.fixed.length} fixed, expected ${CURRENT} and ${FIXED}`,
+  );
+  process.exit(1);
+}
+const activeIds = new Set(doc.findings.map((f) => `pipewarden/${REPO}/${f.fingerprint}`));
+const fixedIds = new Set(doc.fixed.map((f) => `pipewarden/${REPO}/${f.fingerprint}`));
+
+// ------------------------------------------------------------------ the misbehaving service
+// Decided by the request's number at the server, so every run meets the same kinds of trouble.
+function misbehave(stats) {
+  fake.securityHub.answer = (n, batch) => {
+    if (n % 7 === 3) {
+      stats.throttled++;
+      return { status: 429, errorType: 'LimitExceededException', message: 'Rate exceeded' };
+    }
+    if (n % 11 === 5) {
+      stats.throttled++;
+      return { status: 429, errorType: 'TooManyRequestsException', message: 'Too many requests' };
+    }
+    if (n % 13 === 6) {
+      stats.failed5xx++;
+      return { status: 503, errorType: 'ServiceUnavailableException', message: 'Service unavailable' };
+    }
+    if (n % 17 === 8) {
+      stats.failed5xx++;
+      return { status: 500, errorType: 'InternalException', message: 'Internal error' };
+    }
+    if (n % 5 === 0) {
+      // HTTP 200, FailedCount > 0: seven findings of the batch throttled or hit an internal error.
+      const fail = {};
+      batch.slice(0, 7).forEach((f, i) => (fail[f.Id] = i % 2 ? 'InternalException' : 'ThrottlingException'));
+      stats.partial++;
+      stats.partialFindings += Object.keys(fail).length;
+      return { fail };
+    }
+    return undefined;
+  };
+  // Every 9th answer takes 1.2 s, every 4th 150 ms: slow answers must not lower the rate (3 in flight).
+  fake.securityHub.delayMs = (n) => (n % 9 === 0 ? 1200 : n % 4 === 1 ? 150 : 0);
+}
+
+let arrivals = [];
+fake.server.prependListener('request', (req) => {
+  if (req.method === 'POST' && req.url?.startsWith('/findings/import')) arrivals.push(performance.now());
+});
+
+/** The most requests that arrived within any 1-second window. */
+function peakPerSecond(times) {
+  let peak = 0;
+  for (let i = 0, j = 0; i < times.length; i++) {
+    while (times[i] - times[j] >= 1000) j++;
+    peak = Math.max(peak, i - j + 1);
+  }
+  return peak;
+}
+
+async function run(i) {
+  fake.reset();
+  arrivals = [];
+  const stats = { throttled: 0, failed5xx: 0, partial: 0, partialFindings: 0 };
+  misbehave(stats);
+  const started = performance.now();
+  const result = await cli(['publish', 'securityhub', '--document', documentFile], vars);
+  const wallMs = performance.now() - started;
+
+  const hub = fake.securityHub;
+  const problems = [];
+  if (result.code !== 0) problems.push(`exit code ${result.code}: ${result.stderr.split('\n').at(-2)}`);
+  let once = 0;
+  for (const id of [...activeIds, ...fixedIds]) {
+    const count = hub.imported.get(id) ?? 0;
+    if (count === 1) once++;
+    else if (problems.length < 5) problems.push(`${id} imported ${count} times`);
+  }
+  const unexpected = [...hub.imported.keys()].filter((id) => !activeIds.has(id) && !fixedIds.has(id));
+  if (unexpected.length) problems.push(`${unexpected.length} Id(s) imported that are not in the document`);
+  let archived = 0;
+  for (const [id, f] of hub.received) {
+    const want = fixedIds.has(id) ? 'ARCHIVED' : 'ACTIVE';
+    if (f.RecordState !== want) problems.push(`${id}: RecordState ${f.RecordState}, expected ${want}`);
+    else if (want === 'ARCHIVED') archived++;
+  }
+  const maxBatch = Math.max(...hub.batchSizes);
+  if (maxBatch > 100) problems.push(`a batch of ${maxBatch} findings`);
+  // pipewarden: Security Hub (acct, region): imported X of Y finding(s) (A archived as fixed) in R request(s), T retried, S s
+  const summary =
+    /imported (\d+) of (\d+) finding\(s\) \((\d+) archived as fixed\) in (\d+) request\(s\), (\d+) retried, ([\d.]+) s/.exec(
+      result.stdout,
+    );
+  if (!summary) problems.push(`no summary line in: ${result.stdout.trim()}`);
+  const [, imported, total, , requests, retried, seconds] = (summary ?? []).map(Number);
+  if (summary && (imported !== TOTAL || total !== TOTAL))
+    problems.push(`CLI says imported ${imported} of ${total}`);
+  if (summary && requests !== hub.requests)
+    problems.push(`CLI counted ${requests} requests, the server ${hub.requests}`);
+  const retriedAtServer = stats.throttled + stats.failed5xx;
+  if (summary && retried !== retriedAtServer)
+    problems.push(`CLI counted ${retried} retried requests, the server failed ${retriedAtServer}`);
+  const retryLines = result.stderr.split('\n').filter((l) => / retrying \d+ finding/.test(l)).length;
+
+  const publishS = seconds;
+  const row = {
+    run: i,
+    ok: problems.length === 0,
+    problems,
+    once,
+    archived,
+    requests: hub.requests,
+    minimum: Math.ceil(TOTAL / 100),
+    retriedRequests: retriedAtServer,
+    throttled: stats.throttled,
+    failed5xx: stats.failed5xx,
+    partial: stats.partial,
+    retriedFindings: stats.partialFindings,
+    retryLines,
+    findingsSent: hub.batchSizes.reduce((a, b) => a + b, 0),
+    publishS,
+    wallS: wallMs / 1000,
+    reqPerS: hub.requests / publishS,
+    findingsPerS: TOTAL / publishS,
+    peak1s: peakPerSecond(arrivals),
+    // Beyond the 10 saved-up tokens the bucket allows 10/s: (requests − 10) over first → last arrival.
+    sustained: (hub.requests - 10) / ((arrivals.at(-1) - arrivals[0]) / 1000),
+  };
+  return row;
+}
+
+const fmt = (x, d = 1) => x.toFixed(d);
+console.log(
+  `pipewarden publish securityhub — ${TOTAL} findings (${CURRENT} ACTIVE + ${FIXED} fixed → ARCHIVED), ${RUNS} run(s), real clock`,
+);
+console.log(
+  `node ${process.version}; server ${fake.url} (fake-aws.ts): 429 on request n%7=3 and n%11=5, 503 on n%13=6, 500 on n%17=8,`,
+);
+console.log(
+  '  200 with 7 FailedFindings (ThrottlingException/InternalException) on n%5=0, 1.2 s answers on n%9=0, 150 ms on n%4=1',
+);
+const rows = [];
+for (let i = 1; i <= RUNS; i++) {
+  const r = await run(i);
+  rows.push(r);
+  console.log(
+    `run ${i}: ${r.ok ? 'OK' : 'FAILED'} — imported exactly once ${r.once}/${TOTAL} (ARCHIVED ${r.archived}/${FIXED}); ` +
+      `${r.requests} requests (minimum ${r.minimum}), ${r.retriedRequests} retried (${r.throttled} throttled, ${r.failed5xx} 5xx), ` +
+      `${r.partial} partly failed → ${r.retriedFindings} findings retried; ${r.findingsSent} findings sent; ` +
+      `publish ${fmt(r.publishS)} s (CLI wall ${fmt(r.wallS)} s), ${fmt(r.reqPerS, 2)} req/s, ${fmt(r.findingsPerS, 0)} findings/s, ` +
+      `peak ${r.peak1s} requests in 1 s, ${fmt(r.sustained, 2)} req/s beyond the 10 saved up`,
+  );
+  for (const p of r.problems) console.log(`  problem: ${p}`);
+}
+await fake.stop();
+
+const stat = (key, d = 1) => {
+  const xs = rows.map((r) => r[key]).sort((a, b) => a - b);
+  const median = xs.length % 2 ? xs[(xs.length - 1) / 2] : (xs[xs.length / 2 - 1] + xs[xs.length / 2]) / 2;
+  return `${fmt(xs[0], d)} / ${fmt(median, d)} / ${fmt(xs.at(-1), d)}`;
+};
+console.log(`over ${RUNS} run(s), min / median / max:`);
+console.log(
+  `  requests             ${stat('requests', 0)}   (minimum ceil(${TOTAL}/100) = ${Math.ceil(TOTAL / 100)})`,
+);
+console.log(`  retried requests     ${stat('retriedRequests', 0)}`);
+console.log(`  retried findings     ${stat('retriedFindings', 0)}`);
+console.log(`  publish time (s)     ${stat('publishS')}`);
+console.log(`  CLI wall time (s)    ${stat('wallS')}`);
+console.log(`  requests/s           ${stat('reqPerS', 2)}   (limit 10/s, 10 saved up)`);
+console.log(`  req/s beyond burst   ${stat('sustained', 2)}   ((requests − 10) / (last − first arrival))`);
+console.log(`  peak requests in 1 s ${stat('peak1s', 0)}   (Security Hub: 10 TPS, burst 30)`);
+console.log(`  findings/s           ${stat('findingsPerS', 0)}`);
+const bad = rows.filter((r) => !r.ok).length;
+console.log(bad ? `bench-publish: ${bad} run(s) FAILED a check` : 'bench-publish: every check passed');
+process.exit(bad ? 1 : 0);
