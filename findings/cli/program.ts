@@ -21,11 +21,17 @@ export function addAnalyzeOptions(cmd: Command): Command {
       '--source-root <dir>',
       'repository checkout, for repo-relative paths (default: CODEBUILD_SRC_DIR, GITHUB_WORKSPACE or cwd)',
     )
-    .option('--repo <owner/name>', 'repository (default: GITHUB_REPOSITORY or CODEBUILD_SOURCE_REPO_URL)')
-    .option('--commit <sha>', 'commit (default: GITHUB_SHA or CODEBUILD_RESOLVED_SOURCE_VERSION)')
+    .option(
+      '--repo <owner/name>',
+      'repository (default: PIPEWARDEN_REPO, GITHUB_REPOSITORY or CODEBUILD_SOURCE_REPO_URL)',
+    )
+    .option(
+      '--commit <sha>',
+      'commit (default: PIPEWARDEN_COMMIT, GITHUB_SHA or CODEBUILD_RESOLVED_SOURCE_VERSION)',
+    )
     .option(
       '--branch <name>',
-      'branch (default: GITHUB_HEAD_REF / GITHUB_REF_NAME or CODEBUILD_WEBHOOK_HEAD_REF)',
+      'branch (default: PIPEWARDEN_HEAD_BRANCH unless none, PIPEWARDEN_BRANCH, GITHUB_HEAD_REF / GITHUB_REF_NAME or CODEBUILD_WEBHOOK_HEAD_REF)',
     )
     .option('--pull-request <number>', 'pull request number (default: PIPEWARDEN_PULL_REQUEST)')
     .option('--execution <id>', 'CodePipeline execution id (default: PIPEWARDEN_EXECUTION_ID)')
