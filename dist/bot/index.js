@@ -87344,8 +87344,14 @@ async function loadConfig(read) {
     }
 }
 /** The same for a client outside a webhook (pipeline events): the plugin behind `context.config`. */
-function loadConfigFor(octokit, ref) {
-    return loadConfig(async () => (await octokit.config.get({ ...ref, path: CONFIG_PATH })).config);
+async function loadConfigFor(octokit, ref) {
+    let requests = 1;
+    const loaded = await loadConfig(async () => {
+        const got = await octokit.config.get({ ...ref, path: CONFIG_PATH });
+        requests = Math.max(1, got.files.length);
+        return got.config;
+    });
+    return { ...loaded, requests };
 }
 
 ;// CONCATENATED MODULE: ./bot/render/render-pipeline-check.ts
@@ -88059,9 +88065,9 @@ const FINDINGS_ID = /^findings:[0-9a-f]{32}$/;
 async function publishSecurityCheck(deps, octokit, target, loaded) {
     const { ref, sha } = target;
     let requests = 0;
-    const { config, error: configError } = loaded ?? (await loadConfigFor(octokit, ref));
+    const { config, error: configError, requests: configRequests, } = loaded ?? (await loadConfigFor(octokit, ref));
     if (!loaded)
-        requests++;
+        requests += configRequests ?? 1;
     const existing = await findCheckRun(octokit, ref, sha, CHECK_NAMES.security, deps.appId);
     requests++;
     const result = {
@@ -88587,7 +88593,7 @@ function createPipelineEventHandler(probot, options) {
         return syncPipelineCheck(handlerDeps(options, log.child({ pipelineEvent: parsed.id })), clientFor, parsed);
     };
 }
-/** `probot run ./dist/bot/app.js` (npm start): settings from the environment. */
+/** The app with settings from the environment: `npm start` (bot/server.ts) runs it. */
 /* harmony default export */ const app = (createApp(() => botOptionsFromEnv()));
 
 ;// CONCATENATED MODULE: ./bot/aws/read-app-credentials.ts
