@@ -696,7 +696,7 @@ exit 9`,
     expect(result.log).toMatch(
       /cdk synth --no-install cdk synth --quiet -c config=pipewarden\.config\.example\.json/,
     );
-    expect(result.log).toMatch(/pipewarden: cdk synth exit code 1, gate exit code 1/);
+    expect(result.log).toMatch(/pipewarden: cdk synth exit code 1, snyk iac exit code 1, gate exit code 1/);
     const doc = JSON.parse(
       readFileSync(join(src, 'cdk.out', 'pipewarden', 'findings.json'), 'utf8'),
     ) as FindingsDocument;
@@ -720,11 +720,27 @@ exit 9`,
       JSON.stringify({ targetFile: 'NagFixture.template.json', infrastructureAsCodeIssues: [] }),
     );
     const { result } = await synthRun(clean, 0, { exit: 0, report: cleanIac });
-    expect(result.log).toMatch(/pipewarden: cdk synth exit code 0, gate exit code 0/);
+    expect(result.log).toMatch(/pipewarden: cdk synth exit code 0, snyk iac exit code 0, gate exit code 0/);
     expect(result).toMatchObject({
       status: 'SUCCEEDED',
       phases: { build: 'SUCCEEDED', post_build: 'SUCCEEDED' },
     });
+  });
+
+  it('fails when Snyk IaC could not scan (exit 2), after still gating and keeping the cdk-nag findings', async () => {
+    const { src, result } = await synthRun(fixture('cdk-nag/v3/validation-report.json'), 0, {
+      exit: 2,
+      report: '',
+    });
+    expect(result).toMatchObject({ status: 'FAILED', phases: { build: 'FAILED', post_build: 'SUCCEEDED' } });
+    expect(result.log).toMatch(
+      /pipewarden: cdk synth exit code 0, snyk iac exit code 2, gate exit code [12]/,
+    );
+    const doc = JSON.parse(
+      readFileSync(join(src, 'cdk.out', 'pipewarden', 'findings.json'), 'utf8'),
+    ) as FindingsDocument;
+    expect(doc.findings.some((f) => f.tool === 'cdk-nag')).toBe(true);
+    expect(existsSync(join(src, 'cdk.out', 'pipewarden', 'findings-junit.xml'))).toBe(true);
   });
 });
 
