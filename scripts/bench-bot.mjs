@@ -402,8 +402,8 @@ async function partB() {
   const { createLogger } = await at('bot/create-logger.ts');
   const { createOctokitClass } = await at('bot/github/create-octokit.ts');
   const { createAwsClients } = await at('bot/aws/create-aws-clients.ts');
-  const { receiveWebhook } = await at('bot/receive-webhook.ts');
   const { readSettings } = await at('bot/settings.ts');
+  const { functionUrlDoor } = await at('test/bot/helpers/function-url-door.ts');
 
   const APP_ID = 4242;
   const SECRET = `whsec-${randomUUID()}`;
@@ -441,18 +441,7 @@ async function partB() {
       handle = (req, res) => void middleware(req, res, () => res.writeHead(404).end());
     } else {
       await probot.load(createApp(options));
-      handle = (req, res) => {
-        const chunks = [];
-        req.on('data', (c) => chunks.push(c));
-        req.on('end', () => {
-          void receiveWebhook(probot, {
-            requestContext: { http: { method: req.method ?? 'GET' } },
-            headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])),
-            body: Buffer.concat(chunks).toString('base64'),
-            isBase64Encoded: true,
-          }).then((r) => res.writeHead(r.statusCode, r.headers).end(r.body));
-        });
-      };
+      handle = functionUrlDoor(probot);
     }
     const server = createServer(handle);
     await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));

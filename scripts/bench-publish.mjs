@@ -46,7 +46,8 @@ mkdirSync(dir, { recursive: true });
 
 register(); // .ts sources (and their .js import specifiers) through tsx
 const load = (path) => import(pathToFileURL(join(root, path)).href);
-const { main } = await load('findings/cli/main.ts');
+// The CLI in this process, as a user runs it: its exit code and what it printed (the tests' runner).
+const { runCli: cli } = await load('test/findings/cli/run-cli.ts');
 const { FakeAws } = await load('test/findings/publish/fake-aws.ts');
 
 const ACCOUNT = '123456789012';
@@ -106,42 +107,6 @@ const env = (url) => ({
   PIPEWARDEN_BASELINE_BRANCH: 'main',
   PIPEWARDEN_IMAGE_URI: undefined,
 });
-
-/** The CLI in this process, as a user runs it: its exit code and what it printed. */
-async function cli(args, vars) {
-  let stdout = '';
-  let stderr = '';
-  const out = process.stdout.write;
-  const err = process.stderr.write;
-  const saved = {};
-  for (const [k, v] of Object.entries(vars)) {
-    saved[k] = process.env[k];
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-  process.stdout.write = (chunk, ...rest) => {
-    stdout += String(chunk);
-    rest.find((r) => typeof r === 'function')?.();
-    return true;
-  };
-  process.stderr.write = (chunk, ...rest) => {
-    stderr += String(chunk);
-    rest.find((r) => typeof r === 'function')?.();
-    return true;
-  };
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-    process.exitCode = 0;
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
-}
 
 const fake = await new FakeAws().start();
 const vars = env(fake.url);

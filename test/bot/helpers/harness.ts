@@ -8,10 +8,10 @@ import { createApp, createPipelineEventHandler, type BotOptions } from '../../..
 import { createLogger } from '../../../bot/create-logger.js';
 import { createOctokitClass } from '../../../bot/github/create-octokit.js';
 import type { SyncResult } from '../../../bot/handlers/sync-pipeline-check.js';
-import { receiveWebhook } from '../../../bot/receive-webhook.js';
 import type { BotSettings } from '../../../bot/settings.js';
 import { createFakeAws, REGION, type Execution, type FakeAws, type STAGES } from './fake-aws.js';
 import { FakeGitHub } from './fake-github.js';
+import { functionUrlDoor } from './function-url-door.js';
 
 export const APP_ID = 4242;
 export const WEBHOOK_SECRET = `whsec-${randomUUID()}`;
@@ -140,19 +140,7 @@ export async function startHarness(
     });
   } else {
     await probot.load(createApp(options));
-    // What the Lambda runtime does for a Function URL: the raw request as an event, base64 body.
-    server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        void receiveWebhook(probot, {
-          requestContext: { http: { method: req.method ?? 'GET' } },
-          headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])),
-          body: Buffer.concat(chunks).toString('base64'),
-          isBase64Encoded: true,
-        }).then((r) => res.writeHead(r.statusCode, r.headers).end(r.body));
-      });
-    });
+    server = createServer(functionUrlDoor(probot));
   }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${opts.server === 'probot' ? '/api/github/webhooks' : '/'}`;
