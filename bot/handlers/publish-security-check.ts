@@ -1,16 +1,24 @@
-import { readFindings } from '../aws/read-findings.js';
+import { readFindings, type FindingsRead } from '../aws/read-findings.js';
 import { findCheckRun, writeCheckRun, type ExistingCheckRun } from '../github/check-runs.js';
 import { loadConfigFor, type LoadedConfig } from '../github/load-config.js';
 import { CHECK_NAMES, fullName, type GitHubClient, type RepoRef } from '../github/repo-ref.js';
 import { upsertComment, type CommentOutcome } from '../github/upsert-comment.js';
 import { COMMENT_MARKER, escapeMarkdown, renderMarkdown } from '../../findings/render/render-markdown.js';
-import { renderSecurityCheck, renderUnavailable } from '../render/render-security-check.js';
+import {
+  renderForeignDocument,
+  renderSecurityCheck,
+  renderUnavailable,
+} from '../render/render-security-check.js';
 import { missingSetting } from '../settings.js';
 import type { HandlerDeps } from './deps.js';
 
 export interface PublishTarget {
   ref: RepoRef;
+  /** The execution's source revision, from GetPipelineExecution. */
   sha: string;
+  /** The pipeline and execution the CodePipeline event names: the only findings this check may show. */
+  pipeline: string;
+  executionId: string;
   /** Pull requests to comment on; looked up from the commit when not known. */
   pullRequests?: number[];
 }
@@ -34,8 +42,9 @@ async function pullRequestsFor(octokit: GitHubClient, ref: RepoRef, sha: string)
 const FINDINGS_ID = /^findings:[0-9a-f]{32}$/;
 
 /**
- * Completes "pipewarden / security" for a commit once its gate has run: reads findings.json from the
- * findings store, writes the check (annotations in requests of ≤ 50) and one comment per pull request.
+ * Completes "pipewarden / security" for a commit once its gate has run: reads the findings.json that this
+ * execution's gate wrote (`pipelines/<pipeline>/executions/<id>/`, and only if it names this commit and
+ * execution), writes the check (annotations in requests of ≤ 50) and one comment per pull request.
  * Idempotent: the check's external_id names the document it shows, so a repeated event finds the work
  * done (or resumes the annotations where a cut-short run stopped), and the comment is found by its marker.
  */
@@ -45,7 +54,7 @@ export async function publishSecurityCheck(
   target: PublishTarget,
   loaded?: LoadedConfig,
 ): Promise<PublishResult> {
-  const { ref, sha } = target;
+  const { ref, sha, pipeline, executionId } = target;
   let requests = 0;
   const {
     config,
@@ -64,17 +73,22 @@ export async function publishSecurityCheck(
   };
 
   const bucket = deps.settings.findingsBucket;
-  const read = bucket
-    ? await readFindings(deps.aws.s3, bucket, { ...ref, sha })
-    : ({ ok: false, key: '', missing: true, reason: 'PIPEWARDEN_FINDINGS_BUCKET is not set' } as const);
+  const read: FindingsRead = bucket
+    ? await readFindings(deps.aws.s3, bucket, { ...ref, sha, pipeline, executionId })
+    : { ok: false, key: '', missing: true, reason: 'PIPEWARDEN_FINDINGS_BUCKET is not set' };
   if (!read.ok) {
-    deps.log.warn({ repo: fullName(ref), sha, reason: read.reason }, 'findings unavailable');
-    const fields = renderUnavailable(
-      bucket
-        ? escapeMarkdown(read.reason)
-        : missingSetting('PIPEWARDEN_FINDINGS_BUCKET', 'read the findings'),
-      { allowMissing: config.gate.allowMissingReports },
+    deps.log.warn(
+      { repo: fullName(ref), sha, pipeline, execution: executionId, reason: read.reason },
+      read.foreign ? 'findings document of another run' : 'findings unavailable',
     );
+    const fields = read.foreign
+      ? renderForeignDocument(escapeMarkdown(read.reason))
+      : renderUnavailable(
+          bucket
+            ? escapeMarkdown(read.reason)
+            : missingSetting('PIPEWARDEN_FINDINGS_BUCKET', 'read the findings'),
+          { allowMissing: config.gate.allowMissingReports },
+        );
     if (existing && sameOutput(existing, fields.output)) return { ...result, checkRunId: existing.id };
     const written = await writeCheckRun(
       octokit,

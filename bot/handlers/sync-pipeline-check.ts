@@ -100,7 +100,8 @@ async function markNotChecked(
 /**
  * A CodePipeline state change → the commit's checks. The owner, repository and commit come from the
  * execution itself (its GitHub source revision), the stage table from the pipeline. When the gate stage
- * of this execution has finished, the security check is published from the findings store.
+ * of this execution has finished, the security check is published from what that gate wrote in the
+ * findings store (this pipeline's, this execution's key; never a key another run could write).
  */
 export async function syncPipelineCheck(
   deps: HandlerDeps,
@@ -133,6 +134,8 @@ export async function syncPipelineCheck(
     result.security = await publishSecurityCheck(deps, octokit, {
       ref,
       sha: view.revision.sha,
+      pipeline: view.pipeline,
+      executionId: view.executionId,
       ...(pullRequests ? { pullRequests } : {}),
     });
   } else if (event.kind === 'execution' && FINAL.has(view.status)) {

@@ -127,3 +127,23 @@ export function renderUnavailable(
     output: { title: 'Findings unavailable', summary: summary.join('\n') },
   };
 }
+
+/**
+ * A findings document that names another commit, execution or pipeline than the run the event is about:
+ * always a failure (`gate.allowMissingReports` does not apply), since showing it would let one run's
+ * result decide another commit's check.
+ */
+export function renderForeignDocument(reason: string): CheckRunFields {
+  return {
+    status: 'completed',
+    conclusion: 'failure',
+    output: {
+      title: 'Findings of another run',
+      summary: [
+        `⛔ ${reason.replace(/\.$/, '')}.`,
+        '',
+        'The bot shows only the findings that the gate of this very execution wrote for this commit, so this check fails (fail closed). Re-run the pipeline for this commit.',
+      ].join('\n'),
+    },
+  };
+}

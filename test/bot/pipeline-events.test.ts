@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { COMMENT_MARKER } from '../../findings/render/render-markdown.js';
-import { findingsKey } from '../../bot/aws/read-findings.js';
 import { CHECK_NAMES } from '../../bot/github/repo-ref.js';
+import type { FindingsDocument } from '../../findings/model/finding.js';
+import { commitPrefix, executionFindingsKey, FINDINGS_FILE } from '../../findings/store/store-layout.js';
 import type { Execution } from './helpers/fake-aws.js';
 import { realDocument, sarifDocument } from './helpers/findings.js';
 import { example, PIPELINES, startHarness, type Harness } from './helpers/harness.js';
@@ -17,7 +18,6 @@ const context = {
   branch: pr.pull_request.head.ref,
   pullRequest: number,
 };
-const key = findingsKey(owner, repo, sha);
 
 beforeEach(async () => {
   h = await startHarness();
@@ -38,6 +38,22 @@ function featureRun(): Execution {
     branch: pr.pull_request.head.ref,
     variables: { PULL_REQUEST: String(number) },
   });
+}
+
+/** Where the gate of this execution writes its findings (and the only place the bot reads them). */
+const keyOf = (e: Execution) => executionFindingsKey(`${owner}/${repo}`, e.pipeline, e.id);
+/** The context the platform's CLI gives a run's document: its commit, pipeline and execution id. */
+const contextOf = (e: Execution) => ({ ...context, pipeline: e.pipeline, pipelineExecutionId: e.id });
+
+type Stored = FindingsDocument | string | { status: number; code: string };
+/** Puts what the gate of `e` wrote at its own execution key: a document built for its context, or raw. */
+function store(e: Execution, what: Stored | ((c: ReturnType<typeof contextOf>) => Stored)): Execution {
+  const value = typeof what === 'function' ? what(contextOf(e)) : what;
+  h.aws.s3.objects.set(
+    keyOf(e),
+    typeof value === 'object' && 'schemaVersion' in value ? JSON.stringify(value) : value,
+  );
+  return e;
 }
 
 /** The gate ran and wrote findings.json: stage events up to the gate's end. */
@@ -138,9 +154,9 @@ describe('pipeline check from CodePipeline events', () => {
 
 describe('security check and pull-request comment when the gate has run', () => {
   it('publishes the findings of a real scan: gate conclusion, counts, annotations, one comment', async () => {
-    const doc = realDocument(context);
-    h.aws.s3.objects.set(key, JSON.stringify(doc));
     const e = featureRun();
+    const doc = realDocument(contextOf(e));
+    store(e, doc);
     const result = await gateDone(e, 'Failed');
     expect(result.security).toMatchObject({ outcome: 'published' });
     const [run] = securityRuns();
@@ -149,15 +165,14 @@ describe('security check and pull-request comment when the gate has run', () => 
     expect(run!.output.summary).toMatch(/\| Severity \| New \| Existing \| Fixed \| Suppressed \|/);
     expect(run!.annotations.length).toBeGreaterThan(0);
     expect(run!.output.text).toContain('security gate failed');
-    expect(h.aws.s3.gets).toEqual([key]);
+    expect(h.aws.s3.gets).toEqual([keyOf(e)]);
     expect(ourComments()).toEqual([
       expect.objectContaining({ issue: number, user: { login: 'pipewarden[bot]', type: 'Bot' } }),
     ]);
   });
 
   it('creates nothing twice for repeated gate and execution events', async () => {
-    h.aws.s3.objects.set(key, JSON.stringify(realDocument(context)));
-    const e = featureRun();
+    const e = store(featureRun(), realDocument);
     await gateDone(e, 'Failed');
     const annotations = securityRuns()[0]!.annotations.length;
     const writes = h.github.writes().length;
@@ -173,10 +188,11 @@ describe('security check and pull-request comment when the gate has run', () => 
   });
 
   it('edits the comment in place when a new document replaces the old one', async () => {
-    h.aws.s3.objects.set(key, JSON.stringify(sarifDocument(3, context)));
-    await gateDone(featureRun(), 'Failed');
-    h.aws.s3.objects.set(key, JSON.stringify(sarifDocument(0, context)));
-    await gateDone(featureRun());
+    await gateDone(
+      store(featureRun(), (c) => sarifDocument(3, c)),
+      'Failed',
+    );
+    await gateDone(store(featureRun(), (c) => sarifDocument(0, c)));
     expect(ourComments()).toHaveLength(1);
     expect(ourComments()[0]!.body).toContain('security gate passed');
     // Annotations only append: the new document gets a fresh run, the latest of its name on the commit.
@@ -194,8 +210,7 @@ describe('security check and pull-request comment when the gate has run', () => 
     'batches %i annotations (cap %i) into %i check requests, %i left out',
     async (n, cap, requests, leftOut) => {
       h.github.configs.set(`${owner}/${repo}`, `annotations:\n  max: ${cap}\n`);
-      h.aws.s3.objects.set(key, JSON.stringify(sarifDocument(n, context)));
-      const e = featureRun();
+      const e = store(featureRun(), (c) => sarifDocument(n, c));
       h.aws.pipelines.progress(e, 'Gate', n ? 'Failed' : 'Succeeded');
       const before = checkWrites().length;
       await h.pipelineEvent('stage', e, 'SUCCEEDED', 'Gate');
@@ -222,8 +237,10 @@ describe('security check and pull-request comment when the gate has run', () => 
   );
 
   it('keeps a comment for 5,000 findings within the 65,536-character limit', async () => {
-    h.aws.s3.objects.set(key, JSON.stringify(sarifDocument(5000, context)));
-    await gateDone(featureRun(), 'Failed');
+    await gateDone(
+      store(featureRun(), (c) => sarifDocument(5000, c)),
+      'Failed',
+    );
     const [comment] = ourComments();
     expect(comment!.body.length).toBeLessThanOrEqual(65_536);
     expect(comment!.body.length).toBeGreaterThan(65_536 - 1_000);
@@ -233,8 +250,10 @@ describe('security check and pull-request comment when the gate has run', () => 
   it('escapes scanner text before it reaches GitHub', async () => {
     const evil = () =>
       '<img src=x onerror=alert(1)> ping @octo-org/admins, see #1 [click](javascript:alert(1))';
-    h.aws.s3.objects.set(key, JSON.stringify(sarifDocument(2, context, evil)));
-    await gateDone(featureRun(), 'Failed');
+    await gateDone(
+      store(featureRun(), (c) => sarifDocument(2, c, evil)),
+      'Failed',
+    );
     const [comment] = ourComments();
     const [run] = securityRuns();
     for (const text of [comment!.body, run!.output.text!]) {
@@ -246,8 +265,7 @@ describe('security check and pull-request comment when the gate has run', () => 
 
   it('resumes a publication cut short, without duplicating annotations', async () => {
     h.github.configs.set(`${owner}/${repo}`, 'annotations:\n  max: 1000\n');
-    h.aws.s3.objects.set(key, JSON.stringify(sarifDocument(400, context)));
-    const e = featureRun();
+    const e = store(featureRun(), (c) => sarifDocument(400, c));
     h.aws.pipelines.progress(e, 'Gate', 'Failed');
     let patches = 0;
     h.github.intercept = (req) =>
@@ -270,8 +288,8 @@ describe('security check and pull-request comment when the gate has run', () => 
   });
 
   it('finds the pull request from the commit when the execution does not name it', async () => {
-    h.aws.s3.objects.set(key, JSON.stringify(sarifDocument(1, { ...context, pullRequest: undefined })));
     const e = h.aws.pipelines.execute(PIPELINES.feature, { sha, owner, repo, branch: 'changes' });
+    store(e, (c) => sarifDocument(1, { ...c, pullRequest: undefined }));
     await gateDone(e, 'Failed');
     expect(
       h.github.requests.some((r) => r.template === '/repos/{owner}/{repo}/commits/{commit_sha}/pulls'),
@@ -281,15 +299,18 @@ describe('security check and pull-request comment when the gate has run', () => 
 
   it('follows comment.mode', async () => {
     h.github.configs.set(`${owner}/${repo}`, 'comment:\n  mode: never\n');
-    h.aws.s3.objects.set(key, JSON.stringify(sarifDocument(3, context)));
-    await gateDone(featureRun(), 'Failed');
+    await gateDone(
+      store(featureRun(), (c) => sarifDocument(3, c)),
+      'Failed',
+    );
     expect(ourComments()).toEqual([]);
     h.github.configs.set(`${owner}/${repo}`, 'comment:\n  mode: on-findings\n');
-    h.aws.s3.objects.set(key, JSON.stringify(sarifDocument(0, context)));
-    await gateDone(featureRun());
+    await gateDone(store(featureRun(), (c) => sarifDocument(0, c)));
     expect(ourComments()).toEqual([]); // nothing to say and no comment to update
-    h.aws.s3.objects.set(key, JSON.stringify(sarifDocument(2, context)));
-    await gateDone(featureRun(), 'Failed');
+    await gateDone(
+      store(featureRun(), (c) => sarifDocument(2, c)),
+      'Failed',
+    );
     expect(ourComments()).toHaveLength(1);
   });
 
@@ -306,8 +327,10 @@ describe('security check and pull-request comment when the gate has run', () => 
       login: 'pipewarden[bot]',
       type: 'Bot',
     });
-    h.aws.s3.objects.set(key, JSON.stringify(sarifDocument(1, context)));
-    await gateDone(featureRun(), 'Failed');
+    await gateDone(
+      store(featureRun(), (c) => sarifDocument(1, c)),
+      'Failed',
+    );
     const bots = ourComments().filter((c) => c.user.type === 'Bot');
     expect(bots).toHaveLength(1);
     expect(bots[0]!.body).toContain('security gate failed');
@@ -326,8 +349,9 @@ describe('findings that cannot be read are reported on the check, failing closed
     ],
     ['refused by S3', { status: 403, code: 'AccessDenied' }, /AccessDenied|Access Denied|403/],
   ])('%s', async (_what, object, reason) => {
-    if (object !== undefined) h.aws.s3.objects.set(key, object);
-    const result = await gateDone(featureRun(), 'Failed');
+    const e = featureRun();
+    if (object !== undefined) store(e, object);
+    const result = await gateDone(e, 'Failed');
     expect(result.security).toMatchObject({ outcome: 'unavailable' });
     const [run] = securityRuns();
     expect(run).toMatchObject({
@@ -356,13 +380,98 @@ describe('findings that cannot be read are reported on the check, failing closed
 
   it('fails the check on an invalid config, naming the field, and still shows the findings', async () => {
     h.github.configs.set(`${owner}/${repo}`, 'annotations:\n  max: lots\n');
-    h.aws.s3.objects.set(key, JSON.stringify(sarifDocument(0, context)));
-    await gateDone(featureRun());
+    await gateDone(store(featureRun(), (c) => sarifDocument(0, c)));
     const [run] = securityRuns();
     expect(run).toMatchObject({
       conclusion: 'failure',
       output: expect.objectContaining({ title: 'Invalid .github/pipewarden.yml' }),
     });
     expect(run!.output.summary).toContain('annotations.max');
+  });
+});
+
+describe('a run’s findings come only from its own execution’s key, and must name that run', () => {
+  const other = 'a'.repeat(40); // commit A; the execution runs `sha` (commit B)
+
+  it('a feature execution whose document says commit A cannot change commit B’s check', async () => {
+    // The gate of this execution (at B) wrote, at its own key, a passing document that names commit A.
+    const e = store(featureRun(), (c) => sarifDocument(0, { ...c, commit: other }));
+    const result = await gateDone(e);
+    expect(result.security).toMatchObject({ outcome: 'unavailable' });
+    const [run] = securityRuns();
+    expect(run).toMatchObject({
+      status: 'completed',
+      conclusion: 'failure',
+      output: expect.objectContaining({ title: 'Findings of another run' }),
+    });
+    expect(run!.output.summary).toContain(`is for commit ${other} / execution ${e.id}, not this run`);
+    expect(run!.annotations).toEqual([]);
+    // Neither commit A's checks nor the pull request's comment are touched.
+    expect(h.github.runs(undefined, other)).toEqual([]);
+    expect(ourComments()).toEqual([]);
+  });
+
+  it.each([
+    [
+      'another execution of the same commit',
+      (c: ReturnType<typeof contextOf>) => ({
+        ...c,
+        pipelineExecutionId: '00000000-0000-4000-8000-000000000000',
+      }),
+      'execution 00000000-0000-4000-8000-000000000000',
+    ],
+    [
+      'another pipeline',
+      (c: ReturnType<typeof contextOf>) => ({ ...c, pipeline: PIPELINES.main }),
+      `pipeline ${PIPELINES.main}`,
+    ],
+    [
+      'no execution id at all',
+      (c: ReturnType<typeof contextOf>) => ({ ...c, pipelineExecutionId: undefined }),
+      'execution \\(none\\)', // Markdown-escaped
+    ],
+    [
+      'another repository',
+      (c: ReturnType<typeof contextOf>) => ({ ...c, repo: 'mallory/Hello-World' }),
+      'repository mallory/Hello-World',
+    ],
+  ])('fails closed on a document of %s', async (_what, change, named) => {
+    h.github.configs.set(`${owner}/${repo}`, 'gate:\n  allowMissingReports: true\n');
+    const e = store(featureRun(), (c) => sarifDocument(0, change(c)));
+    await gateDone(e);
+    const [run] = securityRuns();
+    // allowMissingReports makes a missing document neutral, never another run's document.
+    expect(run).toMatchObject({
+      conclusion: 'failure',
+      output: expect.objectContaining({ title: 'Findings of another run' }),
+    });
+    expect(run!.output.summary).toContain(named);
+  });
+
+  it('never reads commits/<sha>/findings.json, even when a passing document waits there', async () => {
+    const e = featureRun();
+    const planted = `${commitPrefix(`${owner}/${repo}`, sha)}${FINDINGS_FILE}`;
+    h.aws.s3.objects.set(planted, JSON.stringify(sarifDocument(0, contextOf(e))));
+    await gateDone(e);
+    expect(h.aws.s3.gets).toEqual([keyOf(e)]);
+    expect(securityRuns()[0]).toMatchObject({
+      conclusion: 'failure',
+      output: expect.objectContaining({ title: 'Findings unavailable' }),
+    });
+    expect(securityRuns()[0]!.output.summary).toContain(`${keyOf(e)} does not exist`);
+  });
+
+  it('reads each execution’s own document: the main pipeline’s gate at the same commit', async () => {
+    const main = h.aws.pipelines.execute(PIPELINES.main, { sha, owner, repo, branch: 'master' });
+    store(main, (c) => sarifDocument(2, { ...c, pullRequest: undefined }));
+    const feature = store(featureRun(), (c) => sarifDocument(0, c));
+    await gateDone(feature);
+    expect(securityRuns()[0]).toMatchObject({ conclusion: 'success' });
+    await gateDone(main, 'Failed');
+    expect(h.aws.s3.gets).toEqual([keyOf(feature), keyOf(main)]);
+    expect(keyOf(main)).toContain(`/pipelines/${PIPELINES.main}/executions/${main.id}/`);
+    // The check now shows the main execution's document (2 findings, gate failed), not the feature one's.
+    expect(securityRuns().at(-1)).toMatchObject({ conclusion: 'failure' });
+    expect(securityRuns().at(-1)!.output.title).toMatch(/^Gate failed/);
   });
 });
