@@ -62,6 +62,7 @@ export async function run(): Promise<void> {
   try {
     const raw = Object.fromEntries(INPUT_NAMES.map((n) => [n, core.getInput(n)])) as RawInputs;
     const inputs = parseInputs(raw);
+    if (inputs.forkHeadAllowed) core.warning(`pipewarden: ${inputs.forkHeadAllowed}`);
     core.saveState(STATE.pipelineName, inputs.pipelineName);
     core.saveState(STATE.stopOnCancel, String(inputs.stopOnCancel));
     const client = createCodePipelineClient();

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { PipewardenError } from '../../findings/errors.js';
+import { checkForkHead } from './check-fork-head.js';
+import { readEventHead } from './read-event-head.js';
 import { parseVariables, type PipelineVariable } from './parse-variables.js';
 
 /** Every input of action.yml, as the runner hands them over (unset inputs are ''). */
@@ -12,6 +14,7 @@ export const INPUT_NAMES = [
   'wait',
   'timeout-minutes',
   'stop-on-cancel',
+  'allow-fork-head',
 ] as const;
 export type InputName = (typeof INPUT_NAMES)[number];
 export type RawInputs = Record<InputName, string>;
@@ -24,6 +27,8 @@ export interface ActionInputs {
   wait: boolean;
   timeoutMinutes: number;
   stopOnCancel: boolean;
+  /** Set when allow-fork-head: true let a fork's head through on a privileged event: a line to log. */
+  forkHeadAllowed?: string;
 }
 
 /** A workflow run can wait up to 7 days for a manual approval; longer than that is a typo. */
@@ -72,18 +77,24 @@ const schema = z.object({
       `must be a number of minutes above 0 and at most ${MAX_TIMEOUT_MINUTES}`,
     ),
   'stop-on-cancel': boolean(true),
+  'allow-fork-head': boolean(false),
 });
 
 /**
- * Validates the raw inputs. `commit-sha` falls back to the workflow's commit: the pull request's head on
- * pull_request events (GITHUB_SHA is then a merge commit that exists only on GitHub), GITHUB_SHA otherwise.
+ * Validates the raw inputs. `commit-sha` falls back to the pull request's head on pull_request and
+ * pull_request_target events (GITHUB_SHA is then a merge or base commit) and on a workflow_run triggered by
+ * a pull request, to GITHUB_SHA otherwise. Then the fork rule (check-fork-head.ts): a fork's head is refused
+ * on pull_request_target and workflow_run unless allow-fork-head is true.
  */
 export function parseInputs(
   raw: RawInputs,
   env: NodeJS.ProcessEnv = process.env,
   readEvent: (path: string) => string = (p) => readFileSync(p, 'utf8'),
 ): ActionInputs {
-  const withDefaults = { ...raw, 'commit-sha': raw['commit-sha'].trim() || defaultCommit(env, readEvent) };
+  const event = readEventHead(env, readEvent);
+  const explicit = raw['commit-sha'].trim() !== '';
+  const fallback = event.kind === 'head' && event.head.isDefault ? event.head.sha : (env.GITHUB_SHA ?? '');
+  const withDefaults = { ...raw, 'commit-sha': explicit ? raw['commit-sha'].trim() : fallback };
   const parsed = schema.safeParse(withDefaults);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -93,6 +104,11 @@ export function parseInputs(
     throw new PipewardenError(`input ${name} ${issue.message}${shown}`);
   }
   const v = parsed.data;
+  const forkHeadAllowed = checkForkHead(event, {
+    commitSha: v['commit-sha'],
+    explicit,
+    allowForkHead: v['allow-fork-head'],
+  });
   return {
     pipelineName: v['pipeline-name'],
     commitSha: v['commit-sha'],
@@ -101,23 +117,8 @@ export function parseInputs(
     wait: v.wait,
     timeoutMinutes: v['timeout-minutes'],
     stopOnCancel: v['stop-on-cancel'],
+    ...(forkHeadAllowed ? { forkHeadAllowed } : {}),
   };
-}
-
-function defaultCommit(env: NodeJS.ProcessEnv, readEvent: (path: string) => string): string {
-  const event = env.GITHUB_EVENT_NAME ?? '';
-  if ((event === 'pull_request' || event === 'pull_request_target') && env.GITHUB_EVENT_PATH) {
-    try {
-      const payload = JSON.parse(readEvent(env.GITHUB_EVENT_PATH)) as {
-        pull_request?: { head?: { sha?: unknown } };
-      };
-      const head = payload.pull_request?.head?.sha;
-      if (typeof head === 'string' && head !== '') return head;
-    } catch {
-      // Fall through to GITHUB_SHA: the event file is the runner's, a broken one is not the user's fault.
-    }
-  }
-  return env.GITHUB_SHA ?? '';
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseInputs, pollSettings, type RawInputs } from '../../action/lib/parse-inputs.js';
+import { example, fromDeletedFork, fromFork, prRun } from './fixtures/events.js';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 const raw = (over: Partial<RawInputs> = {}): RawInputs => ({
@@ -10,6 +11,7 @@ const raw = (over: Partial<RawInputs> = {}): RawInputs => ({
   wait: '',
   'timeout-minutes': '',
   'stop-on-cancel': '',
+  'allow-fork-head': '',
   ...over,
 });
 const env = { GITHUB_SHA: SHA, GITHUB_EVENT_NAME: 'push' };
@@ -82,6 +84,7 @@ describe('parseInputs', () => {
     [{ 'source-action-name': 'a/b' }, 'input source-action-name may only contain'],
     [{ wait: 'yes' }, 'pipewarden: input wait must be true or false (got "yes")'],
     [{ 'stop-on-cancel': '1' }, 'input stop-on-cancel must be true or false'],
+    [{ 'allow-fork-head': 'yes' }, 'pipewarden: input allow-fork-head must be true or false (got "yes")'],
     [
       { 'timeout-minutes': '0' },
       'pipewarden: input timeout-minutes must be a number of minutes above 0 and at most 10080 (got "0")',
@@ -101,6 +104,115 @@ describe('parseInputs', () => {
 
   it('names the pipeline before anything else', () => {
     expect(() => parseInputs(raw({ 'pipeline-name': '', wait: 'maybe' }), {})).toThrow(/input pipeline-name/);
+  });
+});
+
+describe('the fork rule', () => {
+  /** The environment of a workflow run on `event`, with `payload` as its event file. */
+  const on = (event: string, payload: unknown) => ({
+    env: { ...env, GITHUB_EVENT_NAME: event, GITHUB_EVENT_PATH: '/home/runner/work/_temp/event.json' },
+    read: (path: string) => {
+      expect(path).toBe('/home/runner/work/_temp/event.json');
+      return JSON.stringify(payload);
+    },
+  });
+  const pr = example('pull_request', 'synchronize');
+  const HEAD: string = pr.pull_request.head.sha;
+  const BASE: string = pr.pull_request.base.sha;
+  const forkPr = example('pull_request', 'synchronize', fromFork);
+
+  it("starts at a same-repository pull request's head on pull_request_target", () => {
+    const { env: e, read } = on('pull_request_target', pr);
+    expect(parseInputs(raw(), e, read)).toEqual({ ...parseInputs(raw(), env), commitSha: HEAD });
+  });
+
+  it("refuses a fork's head as the default commit-sha on pull_request_target, naming allow-fork-head", () => {
+    const { env: e, read } = on('pull_request_target', forkPr);
+    expect(() => parseInputs(raw(), e, read)).toThrow(
+      `pipewarden: input allow-fork-head is false and the default commit-sha ${HEAD} is the head of pull request #2 from fork mallory/Hello-World on pull_request_target, a workflow holding Codertocat/Hello-World's secrets and AWS role: start pipelines for pull requests on pull_request, or set allow-fork-head: true only for a commit a maintainer has reviewed`,
+    );
+  });
+
+  it("refuses an explicit commit-sha that is the fork's head, in any case, or its merge commit", () => {
+    const { env: e, read } = on('pull_request_target', forkPr);
+    expect(() => parseInputs(raw({ 'commit-sha': HEAD.toUpperCase() }), e, read)).toThrow(
+      `pipewarden: input allow-fork-head is false and input commit-sha ${HEAD} is the head of pull request #2 from fork mallory/Hello-World on pull_request_target`,
+    );
+    const labeled = on('pull_request_target', example('pull_request', 'labeled', fromFork));
+    const merge: string = example('pull_request', 'labeled').pull_request.merge_commit_sha;
+    expect(merge).toMatch(/^[0-9a-f]{40}$/);
+    expect(() => parseInputs(raw({ 'commit-sha': merge }), labeled.env, labeled.read)).toThrow(
+      `input commit-sha ${merge} is the merge commit of pull request #2 from fork mallory/Hello-World`,
+    );
+  });
+
+  it("starts at the base branch's commit of a fork's pull request: that code is reviewed", () => {
+    const { env: e, read } = on('pull_request_target', forkPr);
+    expect(parseInputs(raw({ 'commit-sha': BASE }), e, read).commitSha).toBe(BASE);
+  });
+
+  it('treats a deleted fork (head.repo null) as a fork', () => {
+    const { env: e, read } = on(
+      'pull_request_target',
+      example('pull_request', 'synchronize', fromDeletedFork),
+    );
+    expect(() => parseInputs(raw(), e, read)).toThrow(
+      `the default commit-sha ${HEAD} is the head of pull request #2 from a deleted fork on pull_request_target`,
+    );
+  });
+
+  it("starts at a fork's head with allow-fork-head: true, and says so", () => {
+    const { env: e, read } = on('pull_request_target', forkPr);
+    const inputs = parseInputs(raw({ 'allow-fork-head': 'true' }), e, read);
+    expect(inputs.commitSha).toBe(HEAD);
+    expect(inputs.forkHeadAllowed).toBe(
+      `the default commit-sha ${HEAD} is the head of pull request #2 from fork mallory/Hello-World; starting it on pull_request_target because allow-fork-head is true`,
+    );
+  });
+
+  it("keeps today's behaviour on pull_request: GitHub gives a fork's run no secrets and no OIDC token", () => {
+    const { env: e, read } = on('pull_request', forkPr);
+    const inputs = parseInputs(raw(), e, read);
+    expect(inputs.commitSha).toBe(HEAD);
+    expect(inputs.forkHeadAllowed).toBeUndefined();
+  });
+
+  it('applies the same rule to a workflow_run triggered by a pull request', () => {
+    const same = example('workflow_run', 'completed', prRun(false));
+    const fork = example('workflow_run', 'completed', prRun(true));
+    const runHead: string = same.workflow_run.head_sha;
+    const a = on('workflow_run', same);
+    expect(parseInputs(raw(), a.env, a.read).commitSha).toBe(runHead);
+    const b = on('workflow_run', fork);
+    expect(() => parseInputs(raw(), b.env, b.read)).toThrow(
+      `pipewarden: input allow-fork-head is false and the default commit-sha ${runHead} is the head of the pull_request run ${fork.workflow_run.id} from fork mallory/octo-repo on workflow_run, a workflow holding octo-org/octo-repo's secrets and AWS role`,
+    );
+    expect(() => parseInputs(raw({ 'commit-sha': runHead }), b.env, b.read)).toThrow(
+      `input commit-sha ${runHead} is the head of the pull_request run`,
+    );
+  });
+
+  it('defaults to GITHUB_SHA on a workflow_run not triggered by a pull request', () => {
+    const { env: e, read } = on('workflow_run', example('workflow_run', 'completed'));
+    expect(parseInputs(raw(), e, read).commitSha).toBe(SHA);
+  });
+
+  it('fails closed when the event file of pull_request_target cannot be read', () => {
+    const e = { ...env, GITHUB_EVENT_NAME: 'pull_request_target', GITHUB_EVENT_PATH: '/event.json' };
+    expect(() => parseInputs(raw({ 'commit-sha': HEAD }), e, () => '{not json')).toThrow(
+      new RegExp(
+        `^pipewarden: cannot tell whether input commit-sha ${HEAD} comes from a fork on pull_request_target: /event.json: .*JSON.*; fix the event file, or set input allow-fork-head: true only for a commit a maintainer has reviewed$`,
+      ),
+    );
+    expect(() => parseInputs(raw(), { ...e, GITHUB_EVENT_PATH: '' })).toThrow(
+      `cannot tell whether the default commit-sha ${SHA} comes from a fork on pull_request_target: GITHUB_EVENT_PATH is not set`,
+    );
+    expect(
+      parseInputs(raw({ 'commit-sha': HEAD, 'allow-fork-head': 'true' }), e, () => '{not json')
+        .forkHeadAllowed,
+    ).toMatch(
+      /^pull_request_target event not readable \(\/event.json: .*\); starting at [0-9a-f]{40} unchecked/,
+    );
   });
 });
 

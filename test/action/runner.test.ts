@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import {
   CodePipelineClient,
   GetPipelineCommand,
@@ -9,8 +9,12 @@ import {
   StopPipelineExecutionCommand,
 } from '@aws-sdk/client-codepipeline';
 import { mockClient } from 'aws-sdk-client-mock';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as core from './fixtures/core.js';
 import { detail } from './fixtures/details.js';
+import { example, fromFork } from './fixtures/events.js';
 import { featurePipeline } from './fixtures/fake-codepipeline.js';
 
 jest.unstable_mockModule('@actions/core', () => core);
@@ -113,6 +117,69 @@ describe('run (main step)', () => {
     expect(core.setFailed).toHaveBeenCalledWith(
       'pipewarden: GetPipeline on pipeline "pipewarden-feature" failed: TypeError: something odd',
     );
+  });
+});
+
+describe('run on pull_request_target and pull_request (the fork rule)', () => {
+  const forkPr = example('pull_request', 'synchronize', fromFork);
+  const HEAD: string = forkPr.pull_request.head.sha;
+  const dirs: string[] = [];
+  /** The runner writes the event payload to a file and names it in GITHUB_EVENT_PATH. */
+  const onEvent = (event: string, payload: unknown) => {
+    const dir = mkdtempSync(join(tmpdir(), 'pipewarden-event-'));
+    dirs.push(dir);
+    const path = join(dir, 'event.json');
+    writeFileSync(path, JSON.stringify(payload));
+    process.env.GITHUB_EVENT_NAME = event;
+    process.env.GITHUB_EVENT_PATH = path;
+  };
+  afterEach(() => {
+    process.env.GITHUB_EVENT_NAME = 'push';
+    delete process.env.GITHUB_EVENT_PATH;
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+  const succeed = () => {
+    cp.on(GetPipelineExecutionCommand).resolves({ pipelineExecution: { status: 'Succeeded' } });
+    cp.on(ListActionExecutionsCommand).resolves({ actionExecutionDetails: [] });
+  };
+
+  it("fails the step before calling AWS when pull_request_target would start a fork's head", async () => {
+    onEvent('pull_request_target', forkPr);
+    core.setInputs({ 'pipeline-name': 'pipewarden-feature' });
+    await run();
+    expect(core.setFailed.mock.calls).toEqual([
+      [
+        `pipewarden: input allow-fork-head is false and the default commit-sha ${HEAD} is the head of pull request #2 from fork mallory/Hello-World on pull_request_target, a workflow holding Codertocat/Hello-World's secrets and AWS role: start pipelines for pull requests on pull_request, or set allow-fork-head: true only for a commit a maintainer has reviewed`,
+      ],
+    ]);
+    expect(cp.calls()).toHaveLength(0);
+    expect(core.setOutput).not.toHaveBeenCalled();
+  });
+
+  it("starts at the fork's head with allow-fork-head: true, with a warning in the log", async () => {
+    onEvent('pull_request_target', forkPr);
+    core.setInputs({ 'pipeline-name': 'pipewarden-feature', 'allow-fork-head': 'true' });
+    succeed();
+    await run();
+    expect(core.setFailed).not.toHaveBeenCalled();
+    expect(core.warning.mock.calls[0]![0]).toBe(
+      `pipewarden: the default commit-sha ${HEAD} is the head of pull request #2 from fork mallory/Hello-World; starting it on pull_request_target because allow-fork-head is true`,
+    );
+    expect(cp.commandCalls(StartPipelineExecutionCommand)[0]!.args[0].input.sourceRevisions).toEqual([
+      { actionName: 'Source', revisionType: 'COMMIT_ID', revisionValue: HEAD },
+    ]);
+  });
+
+  it("starts at a fork's head on pull_request, as before", async () => {
+    onEvent('pull_request', forkPr);
+    core.setInputs({ 'pipeline-name': 'pipewarden-feature' });
+    succeed();
+    await run();
+    expect(core.setFailed).not.toHaveBeenCalled();
+    expect(core.warning).not.toHaveBeenCalled();
+    expect(cp.commandCalls(StartPipelineExecutionCommand)[0]!.args[0].input.sourceRevisions).toEqual([
+      { actionName: 'Source', revisionType: 'COMMIT_ID', revisionValue: HEAD },
+    ]);
   });
 });
 
