@@ -5,12 +5,17 @@
  */
 export interface BotSettings {
   region?: string;
-  /** S3 bucket of the findings store (`<owner>/<repo>/commits/<sha>/findings.json`). */
+  /** S3 bucket of the findings store (`<owner>/<repo>/pipelines/<pipeline>/executions/<id>/findings.json`). */
   findingsBucket?: string;
   /** This system's pipelines: the only ones whose events are handled and that the bot starts or stops. */
   pipelines: string[];
-  /** The pipeline started for pull requests when the repository config names none. */
+  /**
+   * The pipeline started for pull requests when the repository config names none. Every other pipeline
+   * is treated as one that deploys: the bot starts it only at a commit on the main branch.
+   */
   featurePipeline?: string;
+  /** The branch the main pipeline builds; the repository's default branch (from the webhook) when unset. */
+  mainBranch?: string;
   /** The ECR repository holding the branch-tagged images. */
   ecrRepository?: string;
   /** `owner/name` of the repository this system builds; AWS-side actions are limited to it when set. */
@@ -29,6 +34,8 @@ const PIPELINE_NAME = /^[A-Za-z0-9.@_-]{1,100}$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const ECR_REPOSITORY = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+// A branch name git accepts, conservatively: no "..", no leading or trailing "/" or ".".
+const BRANCH = /^(?![./])(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9._/-]{1,255}(?<![./])$/;
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): BotSettings {
   const problems: string[] = [];
@@ -56,6 +63,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): BotSettings 
     findingsBucket: pick('PIPEWARDEN_FINDINGS_BUCKET', BUCKET, 'an S3 bucket name'),
     pipelines,
     featurePipeline,
+    mainBranch: pick('PIPEWARDEN_MAIN_BRANCH', BRANCH, 'a branch name'),
     ecrRepository: pick('PIPEWARDEN_ECR_REPOSITORY', ECR_REPOSITORY, 'an ECR repository name'),
     repository: pick('PIPEWARDEN_REPOSITORY', REPOSITORY, 'owner/name'),
     sourceAction: pick('PIPEWARDEN_SOURCE_ACTION', PIPELINE_NAME, 'an action name') ?? 'Source',
@@ -72,6 +80,20 @@ export function servesRepository(settings: BotSettings, fullName: string): boole
 /** Whether the bot may start, stop or follow this pipeline. */
 export function isOwnPipeline(settings: BotSettings, pipeline: string): boolean {
   return settings.pipelines.includes(pipeline);
+}
+
+/**
+ * Whether this pipeline builds unreviewed code (pull requests, branches) and deploys nothing: the feature
+ * pipeline. Any other pipeline of this system is treated as the main pipeline (it deploys), which the bot
+ * starts only at a commit on the main branch.
+ */
+export function isFeaturePipeline(settings: BotSettings, pipeline: string): boolean {
+  return settings.featurePipeline !== undefined && settings.featurePipeline === pipeline;
+}
+
+/** The main branch: `PIPEWARDEN_MAIN_BRANCH`, else the repository's default branch. */
+export function mainBranchOf(settings: BotSettings, defaultBranch: string | undefined): string | undefined {
+  return settings.mainBranch ?? (defaultBranch || undefined);
 }
 
 /** The sentence a check shows when a setting is missing. */

@@ -8,6 +8,16 @@ export interface Decision {
   allowed: boolean;
   /** Why, in a sentence for the check run. */
   reason: string;
+  /** The sender's role on the repository as GitHub reported it (`approver` for a listed approver). */
+  role: string;
+}
+
+/** The stronger of two required permissions. */
+export function atLeast(
+  a: RepoConfig['approvals']['permission'],
+  b: RepoConfig['approvals']['permission'],
+): RepoConfig['approvals']['permission'] {
+  return RANK[a]! >= RANK[b]! ? a : b;
 }
 
 /**
@@ -21,7 +31,7 @@ export async function mayAct(
   approvals: RepoConfig['approvals'],
 ): Promise<Decision> {
   if (approvals.approvers.some((a) => a.toLowerCase() === login.toLowerCase()))
-    return { allowed: true, reason: `@${login} is listed in approvals.approvers` };
+    return { allowed: true, role: 'approver', reason: `@${login} is listed in approvals.approvers` };
   let role = 'none';
   try {
     const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ ...ref, username: login });
@@ -33,6 +43,7 @@ export async function mayAct(
   const allowed = (RANK[role] ?? 0) >= RANK[approvals.permission]!;
   return {
     allowed,
+    role,
     reason: allowed
       ? `@${login} has the ${role} permission (${approvals.permission} required)`
       : `@${login} has the ${role} permission on this repository; ${approvals.permission} (or being listed in approvals.approvers of .github/pipewarden.yml) is required`,

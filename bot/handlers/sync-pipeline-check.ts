@@ -3,7 +3,7 @@ import { PIPELINE_VARIABLES } from '../aws/start-pipeline.js';
 import { findCheckRun, writeCheckRun, type ExistingCheckRun } from '../github/check-runs.js';
 import { CHECK_NAMES, fullName, type GitHubClient, type RepoRef } from '../github/repo-ref.js';
 import type { PipelineEvent } from '../pipeline-event.js';
-import { renderPipelineCheck } from '../render/render-pipeline-check.js';
+import { executionExternalId, provenanceOf, renderPipelineCheck } from '../render/render-pipeline-check.js';
 import { escapeMarkdown } from '../../findings/render/render-markdown.js';
 import { isOwnPipeline, servesRepository } from '../settings.js';
 import type { HandlerDeps } from './deps.js';
@@ -36,9 +36,15 @@ export async function writePipelineCheck(
   const sha = view.revision.sha;
   const existing =
     options.existing ?? (await findCheckRun(octokit, ref, sha, CHECK_NAMES.pipeline, deps.appId));
+  // Who started this very execution for a fork stays on the check while it shows this execution.
+  const provenance =
+    existing?.externalId === executionExternalId(view.pipeline, view.executionId)
+      ? provenanceOf(existing.summary)
+      : undefined;
   const fields = renderPipelineCheck(view, {
     ...(deps.settings.region ? { region: deps.settings.region } : {}),
     ...(options.note ? { note: options.note } : {}),
+    ...(provenance ? { provenance } : {}),
   });
   if (
     existing &&

@@ -33,6 +33,17 @@ const CONCLUSION: Record<string, CheckConclusion> = {
   Superseded: 'neutral',
 };
 
+/**
+ * The line that records who started an execution for untrusted code (a fork's head), and when. The bot
+ * writes it when it starts the run and keeps it on the check for as long as the check shows that run.
+ */
+export const PROVENANCE_PREFIX = '🔐 Started for ';
+
+/** The provenance line of a check's summary (the bot's own text), if it has one. */
+export function provenanceOf(summary: string | null | undefined): string | undefined {
+  return (summary ?? '').split('\n').find((line) => line.startsWith(PROVENANCE_PREFIX));
+}
+
 /** `pipeline:execution-id`: which execution a check run shows (external_id), read back by the buttons. */
 export function executionExternalId(pipeline: string, executionId: string): string {
   return `${pipeline}:${executionId}`;
@@ -86,16 +97,18 @@ function actionCell(a: ExecutionView['stages'][number]['actions'][number]): stri
  * The "pipewarden / pipeline" check for one execution: status and conclusion, a table of the stages with
  * this execution's actions, approval notes (who approved and when, as CodePipeline recorded it), a link
  * to the execution, and the buttons that apply now: Approve / Reject / Stop at an approval, Stop while
- * running, none once it is over. `note` (a refusal, a confirmation) goes first.
+ * running, none once it is over. `note` (a refusal, a confirmation) goes first, then `provenance` (who
+ * started this run for a fork).
  */
 export function renderPipelineCheck(
   view: ExecutionView,
-  options: { region?: string; note?: string } = {},
+  options: { region?: string; note?: string; provenance?: string } = {},
 ): CheckRunFields {
   const running = view.status === 'InProgress' || view.status === 'Stopping';
   const url = executionUrl(options.region, view.pipeline, view.executionId);
   const lines: string[] = [];
   if (options.note) lines.push(options.note, '');
+  if (options.provenance) lines.push(options.provenance, '');
   const id = url ? `[${view.executionId}](${url})` : `\`${view.executionId}\``;
   lines.push(`Pipeline **${escapeMarkdown(view.pipeline)}**, execution ${id}: **${view.status}**.`);
   if (view.statusSummary) lines.push('', escapeMarkdown(view.statusSummary));

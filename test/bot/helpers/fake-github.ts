@@ -55,8 +55,18 @@ export class FakeGitHub {
   readonly permissions = new Map<string, { permission: string; role_name: string }>();
   /** `owner/repo` → .github/pipewarden.yml text. */
   readonly configs = new Map<string, string>();
-  /** commit sha → pull requests associated with it. */
-  readonly pulls = new Map<string, { number: number; state: string; head: { sha: string } }[]>();
+  /** commit sha → pull requests associated with it (a fork's: `head.repo.full_name` is the fork). */
+  readonly pulls = new Map<
+    string,
+    {
+      number: number;
+      state: string;
+      head: { sha: string; ref?: string; repo?: { full_name: string } | null };
+      base?: { ref: string };
+    }[]
+  >();
+  /** `owner/repo` → branch → its commits, oldest first (the last is the branch's head): the compare API. */
+  readonly branches = new Map<string, Map<string, string[]>>();
   readonly installations = new Map<string, number>();
   /** A test's override for the next matching request (rate limits, outages). */
   intercept: ((req: RecordedRequest) => Reply | undefined) | undefined;
@@ -243,8 +253,34 @@ export class FakeGitHub {
       return perm ? [200, { ...perm, user: { login: p[4] } }] : [404, { message: `${p[4]} is not a user` }];
     }
     if (t === '/repos/{owner}/{repo}/commits/{commit_sha}/pulls') return [200, this.pulls.get(p[4]!) ?? []];
+    if (t === '/repos/{owner}/{repo}/compare/{basehead}') return this.compare(repo, p.slice(4).join('/'));
     this.violations.push(`unexpected request ${req.method} ${req.path}`);
     return [404, { message: 'Not Found' }];
+  }
+
+  /**
+   * `base...head` with a branch as base and a commit as head, as GitHub answers it: `identical` when the
+   * commit is the branch's head, `behind` when it is an older commit of the branch, `ahead` for a commit
+   * the branch does not have (a fork's or another branch's), 404 for an unknown branch.
+   */
+  private compare(repo: string, basehead: string): Reply {
+    const [base, head] = basehead.split('...');
+    const commits = this.branches.get(repo)?.get(base ?? '');
+    if (!commits || !head) return [404, { message: 'Not Found' }];
+    const at = commits.indexOf(head);
+    const behind = at < 0 ? 0 : commits.length - 1 - at;
+    const status = at < 0 ? 'ahead' : behind === 0 ? 'identical' : 'behind';
+    return [
+      200,
+      {
+        status,
+        ahead_by: at < 0 ? 1 : 0,
+        behind_by: behind,
+        total_commits: at < 0 ? 1 : 0,
+        commits: [],
+        files: [],
+      },
+    ];
   }
 
   /** GitHub's limits, as its API answers them: 422. */
