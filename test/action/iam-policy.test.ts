@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { root } from './fixtures/run-bundle.js';
 
 interface Statement {
+  Sid?: string;
   Effect: string;
   Action: string | string[];
   Resource?: string;
   Principal?: { Federated?: string };
-  Condition?: Record<string, Record<string, string>>;
+  Condition?: Record<string, Record<string, string | string[]>>;
 }
 const policy = (file: string) =>
   JSON.parse(readFileSync(join(root, 'docs', 'iam', file), 'utf8')) as { Statement: Statement[] };
@@ -24,31 +25,112 @@ function commandsSent(dir: string): Set<string> {
   return found;
 }
 
+const FEATURE = 'arn:aws:codepipeline:REGION:ACCOUNT_ID:FEATURE_PIPELINE_NAME';
+const MAIN = 'arn:aws:codepipeline:REGION:ACCOUNT_ID:MAIN_PIPELINE_NAME';
+
 describe('docs/iam/action-policy.json', () => {
-  it('allows exactly the CodePipeline actions the action calls, on one pipeline', () => {
-    const [statement, ...rest] = policy('action-policy.json').Statement;
+  const [allow, deny, ...rest] = policy('action-policy.json').Statement;
+
+  it('allows exactly the CodePipeline actions the action calls, on the feature pipeline only', () => {
     expect(rest).toEqual([]);
-    expect(statement!.Effect).toBe('Allow');
+    expect(allow!.Effect).toBe('Allow');
     const sent = commandsSent(join(root, 'action'));
     expect(sent.size).toBeGreaterThanOrEqual(6);
-    expect([...(statement!.Action as string[])].sort()).toEqual([...sent].sort());
-    expect(statement!.Resource).toBe('arn:aws:codepipeline:REGION:ACCOUNT_ID:PIPELINE_NAME');
+    expect([...(allow!.Action as string[])].sort()).toEqual([...sent].sort());
+    // One pipeline, named: no wildcard that could also match the main pipeline.
+    expect(allow!.Resource).toBe(FEATURE);
+    expect(allow!.Condition).toBeUndefined();
+  });
+
+  it('denies everything on the main pipeline, which deploys: only merges start it', () => {
+    // An explicit Deny outlives any broader Allow attached to the role later.
+    expect(deny).toEqual({
+      Sid: 'NeverTheMainPipelineItDeploys',
+      Effect: 'Deny',
+      Action: 'codepipeline:*',
+      Resource: MAIN,
+    });
   });
 });
 
+/** IAM's StringLike: `*` any run of characters (`/` included), `?` one character, the rest literal. */
+function stringLike(pattern: string, value: string): boolean {
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${source}$`, 's').test(value);
+}
+
 describe('docs/iam/action-trust-policy.json', () => {
+  const [statement, ...rest] = policy('action-trust-policy.json').Statement;
+  const subjects = () => {
+    const sub = statement!.Condition?.StringLike?.['token.actions.githubusercontent.com:sub'];
+    return typeof sub === 'string' ? [sub] : (sub ?? []);
+  };
+  const admits = (subject: string) => subjects().some((pattern) => stringLike(pattern, subject));
+
   it('lets only GitHub OIDC tokens for one repository, meant for STS, assume the role', () => {
-    const [statement, ...rest] = policy('action-trust-policy.json').Statement;
     expect(rest).toEqual([]);
     expect(statement).toMatchObject({
       Effect: 'Allow',
       Action: 'sts:AssumeRoleWithWebIdentity',
       Principal: { Federated: 'arn:aws:iam::ACCOUNT_ID:oidc-provider/token.actions.githubusercontent.com' },
     });
-    expect(statement!.Condition?.StringEquals?.['token.actions.githubusercontent.com:aud']).toBe(
-      'sts.amazonaws.com',
-    );
-    const sub = statement!.Condition?.StringLike?.['token.actions.githubusercontent.com:sub'];
-    expect(sub).toBe('repo:OWNER/REPO:*');
+    // Only these two operators: nothing like ForAnyValue or StringNotLike that would widen the subject.
+    expect(Object.keys(statement!.Condition ?? {}).sort()).toEqual(['StringEquals', 'StringLike']);
+    expect(statement!.Condition?.StringEquals).toEqual({
+      'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
+    });
+    expect(Object.keys(statement!.Condition?.StringLike ?? {})).toEqual([
+      'token.actions.githubusercontent.com:sub',
+    ]);
+  });
+
+  it('names the events and refs that start the feature pipeline, and no wildcard subject for the repository', () => {
+    expect(subjects().sort()).toEqual([
+      'repo:OWNER/REPO:pull_request',
+      'repo:OWNER/REPO:ref:refs/heads/bugfix/*',
+      'repo:OWNER/REPO:ref:refs/heads/feature/*',
+    ]);
+    for (const pattern of subjects()) {
+      expect(pattern).not.toBe('repo:OWNER/REPO:*');
+      // The repository and the kind of subject (event, ref prefix) are literal; a wildcard only ends a branch prefix.
+      expect(pattern).toMatch(/^repo:OWNER\/REPO:(pull_request|ref:refs\/heads\/[A-Za-z0-9._-]+\/\*)$/);
+    }
+  });
+
+  it.each([
+    'repo:OWNER/REPO:pull_request',
+    'repo:OWNER/REPO:ref:refs/heads/feature/login',
+    'repo:OWNER/REPO:ref:refs/heads/feature/team/login',
+    'repo:OWNER/REPO:ref:refs/heads/bugfix/1234',
+  ])('admits %s', (subject) => {
+    expect(admits(subject)).toBe(true);
+  });
+
+  const refused = [
+    // The main branch: pushes (and pull_request_target and workflow_run, whose tokens carry the default
+    // branch's ref) must not start pipelines with this role; merges start the main pipeline.
+    'repo:OWNER/REPO:ref:refs/heads/main',
+    'repo:OWNER/REPO:ref:refs/heads/release/1.0',
+    'repo:OWNER/REPO:ref:refs/heads/main-feature/x',
+    'repo:OWNER/REPO:ref:refs/tags/v1.0.0',
+    'repo:OWNER/REPO:ref:refs/pull/7/merge',
+    'repo:OWNER/REPO:environment:production',
+    'repo:OWNER/REPO:pull_request_target',
+    'repo:OWNER/REPO-fork:pull_request',
+    'repo:MALLORY/REPO:pull_request',
+    'repo:MALLORY/REPO:ref:refs/heads/feature/x',
+  ];
+  it.each(refused)('refuses %s', (subject) => {
+    expect(admits(subject)).toBe(false);
+  });
+
+  it('refuses what the former repository-wide subject repo:OWNER/REPO:* admitted', () => {
+    // The matcher is the one the refusals above rely on: the old pattern lets every same-repository subject in.
+    const sameRepository = refused.filter((s) => s.startsWith('repo:OWNER/REPO:'));
+    expect(sameRepository.filter((s) => stringLike('repo:OWNER/REPO:*', s))).toEqual(sameRepository);
+    expect(sameRepository.filter(admits)).toEqual([]);
   });
 });
