@@ -1,6 +1,13 @@
 import { access, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_CONFIG, loadRepoConfig, type RepoConfig } from '../config/repo-config.js';
+import {
+  DEFAULT_POLICY,
+  loadAppliedPolicy,
+  loadProposedPolicy,
+  loadRepositoryPolicy,
+  POLICY_PATH,
+  type ResolvedPolicy,
+} from '../config/policy-file.js';
 import { buildDocument } from '../document/build-document.js';
 import { PipewardenError } from '../errors.js';
 import type { FindingsDocument } from '../model/finding.js';
@@ -13,12 +20,15 @@ import { scanContext } from './scan-context.js';
 export interface AnalyzeFlags {
   baseline?: string;
   config?: string;
+  proposedConfig?: string;
   sourceRoot?: string;
   repo?: string;
   commit?: string;
   branch?: string;
   pullRequest?: string;
   execution?: string;
+  pipeline?: string;
+  pipelineKind?: string;
   failOn?: string;
   newOnly?: boolean;
 }
@@ -42,11 +52,19 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
-/** Reads the config: --config, else the repository's .github/pipewarden.yml when there is one, else defaults. */
-export async function resolveConfig(flags: AnalyzeFlags, sourceRoot: string): Promise<RepoConfig> {
-  if (flags.config) return loadRepoConfig(flags.config);
-  const inRepo = join(sourceRoot, '.github', 'pipewarden.yml');
-  return (await exists(inRepo)) ? loadRepoConfig(inRepo) : DEFAULT_CONFIG;
+/**
+ * The policy the gate applies: --config, else the checkout's .github/pipewarden.yml, else the defaults.
+ * With --proposed-config the checkout's file is the proposal, never the policy: --config is then required.
+ */
+export async function resolveConfig(flags: AnalyzeFlags, sourceRoot: string): Promise<ResolvedPolicy> {
+  if (flags.config)
+    return loadAppliedPolicy(flags.config, flags.proposedConfig ? 'base-branch' : 'repository');
+  if (flags.proposedConfig)
+    throw new PipewardenError(
+      `--proposed-config ${flags.proposedConfig} needs --config <policy>: the policy to apply (the base branch's, from \`pipewarden fetch baseline --policy-out <file>\`)`,
+    );
+  const inRepo = join(sourceRoot, POLICY_PATH);
+  return (await exists(inRepo)) ? loadRepositoryPolicy(inRepo) : DEFAULT_POLICY;
 }
 
 /**
@@ -60,7 +78,8 @@ export async function analyzeReports(
   env = process.env,
 ): Promise<FindingsDocument> {
   const sourceRoot = flags.sourceRoot ?? env.CODEBUILD_SRC_DIR ?? env.GITHUB_WORKSPACE ?? process.cwd();
-  const config = await resolveConfig(flags, sourceRoot);
+  const { config, policy } = await resolveConfig(flags, sourceRoot);
+  const proposed = flags.proposedConfig ? await loadProposedPolicy(flags.proposedConfig) : undefined;
   const paths = { sourceRoot };
   const reports: LoadedReport[] = [];
   const missing: string[] = files.length ? [] : ['(no report given)'];
@@ -90,6 +109,8 @@ export async function analyzeReports(
     reports,
     missing,
     config,
+    policy,
+    ...(proposed ? { proposed } : {}),
     context: scanContext(flags, env),
     gate,
     ...(baseline ? { baseline } : {}),

@@ -15,7 +15,11 @@ export function addAnalyzeOptions(cmd: Command): Command {
     )
     .option(
       '--config <file>',
-      'repository config (default: <source root>/.github/pipewarden.yml when present)',
+      'the policy to apply (default: <source root>/.github/pipewarden.yml when present); a file from `fetch baseline --policy-out` records where it came from',
+    )
+    .option(
+      '--proposed-config <file>',
+      'the change’s own .github/pipewarden.yml: never applied; what it would change is recorded as policyChange (a missing file is no change). Needs --config',
     )
     .option(
       '--source-root <dir>',
@@ -35,6 +39,11 @@ export function addAnalyzeOptions(cmd: Command): Command {
     )
     .option('--pull-request <number>', 'pull request number (default: PIPEWARDEN_PULL_REQUEST)')
     .option('--execution <id>', 'CodePipeline execution id (default: PIPEWARDEN_EXECUTION_ID)')
+    .option('--pipeline <name>', 'CodePipeline pipeline name (default: PIPEWARDEN_PIPELINE)')
+    .option(
+      '--pipeline-kind <kind>',
+      'main (reviewed code: its scanner ignores count) or feature (default: PIPEWARDEN_PIPELINE_KIND)',
+    )
     .option(
       '--fail-on <severity>',
       'gate threshold: critical, high, medium, low or info (default: config, else high)',

@@ -1,3 +1,4 @@
+import { PipewardenError } from '../errors.js';
 import type { ScanContext } from '../model/finding.js';
 
 /** `owner/name` from a GitHub clone URL (CodeBuild's CODEBUILD_SOURCE_REPO_URL). */
@@ -11,7 +12,15 @@ function repoFromUrl(url: string | undefined): string | undefined {
  * (CODEBUILD_*), or pipewarden's own variables that the pipeline sets from its variables.
  */
 export function scanContext(
-  flags: { repo?: string; commit?: string; branch?: string; pullRequest?: string; execution?: string },
+  flags: {
+    repo?: string;
+    commit?: string;
+    branch?: string;
+    pullRequest?: string;
+    execution?: string;
+    pipeline?: string;
+    pipelineKind?: string;
+  },
   env: NodeJS.ProcessEnv = process.env,
 ): ScanContext {
   const ctx: ScanContext = {};
@@ -35,6 +44,16 @@ export function scanContext(
   if (pr && /^\d+$/.test(pr)) ctx.pullRequest = Number(pr);
   const execution = flags.execution ?? env.PIPEWARDEN_EXECUTION_ID;
   if (execution) ctx.pipelineExecutionId = execution;
+  const pipeline = flags.pipeline ?? env.PIPEWARDEN_PIPELINE;
+  if (pipeline) ctx.pipeline = pipeline;
+  const kind = flags.pipelineKind ?? env.PIPEWARDEN_PIPELINE_KIND;
+  if (kind) {
+    if (kind !== 'main' && kind !== 'feature')
+      throw new PipewardenError(
+        `the pipeline kind is "${kind}": pass --pipeline-kind main or feature (default: PIPEWARDEN_PIPELINE_KIND, which the pipeline sets)`,
+      );
+    ctx.pipelineKind = kind;
+  }
   if (env.CODEBUILD_BUILD_ID) ctx.buildId = env.CODEBUILD_BUILD_ID;
   ctx.serverUrl = env.GITHUB_SERVER_URL ?? 'https://github.com';
   return ctx;

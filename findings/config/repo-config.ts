@@ -112,11 +112,16 @@ export async function loadRepoConfig(file: string): Promise<RepoConfig> {
       },
     );
   }
+  return parseRepoConfigText(text, file);
+}
+
+/** Parses and validates a config's YAML text; `source` names it in the error. */
+export function parseRepoConfigText(text: string, source: string): RepoConfig {
   let value: unknown;
   try {
     value = parseYaml(text);
   } catch (error) {
-    throw new PipewardenError(`${file}: not valid YAML (${(error as Error).message.split('\n')[0]})`);
+    throw new PipewardenError(`${source}: not valid YAML (${(error as Error).message.split('\n')[0]})`);
   }
-  return parseRepoConfig(value, file);
+  return parseRepoConfig(value, source);
 }

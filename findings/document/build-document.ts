@@ -1,10 +1,19 @@
+import type { ProposedPolicy } from '../config/policy-file.js';
 import type { RepoConfig } from '../config/repo-config.js';
-import type { Finding, FindingsDocument, InputSummary, ScanContext } from '../model/finding.js';
+import type {
+  AppliedPolicy,
+  Finding,
+  FindingsDocument,
+  InputSummary,
+  ScanContext,
+} from '../model/finding.js';
 import { mergeFindings } from '../model/fingerprint.js';
 import { compareSeverity, type Severity } from '../model/severity.js';
 import type { LoadedReport } from '../parse/load-report.js';
 import { applySuppressions } from '../triage/apply-suppressions.js';
+import { checkScannerSuppressions } from '../triage/check-scanner-suppressions.js';
 import { compareBaseline } from '../triage/compare-baseline.js';
+import { comparePolicy, invalidPolicyChange, sameConfig } from '../triage/compare-policy.js';
 import { evaluateGate } from '../triage/evaluate-gate.js';
 import { VERSION } from '../version.js';
 
@@ -14,6 +23,10 @@ export interface BuildOptions {
   missing?: string[];
   baseline?: LoadedReport;
   config: RepoConfig;
+  /** The policy text applied and where it came from; recorded as `policy`. */
+  policy?: AppliedPolicy;
+  /** The change's own config (--proposed-config): compared, never applied. */
+  proposed?: ProposedPolicy;
   context: ScanContext;
   gate?: { failOn?: Severity; newOnly?: boolean };
   now?: Date;
@@ -41,6 +54,10 @@ export function buildDocument(options: BuildOptions): FindingsDocument {
   const warnings = options.reports.flatMap((r) => r.warnings);
   // Suppressions and the baseline mark findings in place: work on copies so a report can be built twice.
   const findings = mergeFindings(options.reports.flatMap((r) => r.findings)).map((f) => ({ ...f }));
+  // The main pipeline runs reviewed code: its scanner ignores were reviewed. Any other run with a baseline
+  // honours an ignore from the code under review only when the base branch has it too.
+  if (options.baseline && options.context.pipelineKind !== 'main')
+    warnings.push(...checkScannerSuppressions(findings, options.baseline.findings).warnings);
   warnings.push(...applySuppressions(findings, options.config.suppressions, now).warnings);
   let fixed: Finding[] = [];
   if (options.baseline) {
@@ -61,6 +78,11 @@ export function buildDocument(options: BuildOptions): FindingsDocument {
     failOn: options.gate?.failOn ?? options.config.gate.failOn,
     newOnly: options.gate?.newOnly ?? options.config.gate.newOnly,
   };
+  const proposed = options.proposed;
+  if (proposed?.found && 'error' in proposed)
+    warnings.push(
+      `the proposed policy ${proposed.file} is not a valid config (${proposed.error}); the gate used ${policyLabel(options.policy)}, and after merge every gate would stop with an input error`,
+    );
   const doc: FindingsDocument = {
     schemaVersion: '1.0',
     generatedAt: now.toISOString(),
@@ -77,5 +99,34 @@ export function buildDocument(options: BuildOptions): FindingsDocument {
     missingInputs: allowMissing ? [] : missing,
     hasBaseline: !!options.baseline,
   });
+  if (options.policy) doc.policy = options.policy;
+  if (proposed?.found && 'error' in proposed)
+    doc.policyChange = invalidPolicyChange(proposed.file, proposed.error);
+  else if (proposed?.found && !sameConfig(options.config, proposed.config))
+    doc.policyChange = comparePolicy(
+      {
+        findings,
+        applied: options.config,
+        appliedGate: policy,
+        proposed: proposed.config,
+        flags: options.gate ?? {},
+        missing,
+        hasBaseline: !!options.baseline,
+        now,
+      },
+      proposed.file,
+    );
   return doc;
+}
+
+/** `.github/pipewarden.yml of main@0a1b2c3d4e5f`, `the defaults`, or the file. */
+export function policyLabel(policy: AppliedPolicy | undefined): string {
+  if (!policy) return 'the given config';
+  if (policy.origin === 'default') return 'pipewarden’s defaults';
+  const where = policy.branch
+    ? ` of ${policy.branch}${policy.commit ? `@${policy.commit.slice(0, 12)}` : ''}`
+    : policy.origin === 'base-branch'
+      ? ' of the base branch'
+      : '';
+  return `${policy.file ?? 'the policy'}${where}`;
 }

@@ -1,12 +1,22 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { PipewardenError } from '../errors.js';
+import type { AppliedPolicy } from '../model/finding.js';
 import { isFindingsDocument } from '../parse/load-report.js';
 import { errorCode } from '../publish/aws-errors.js';
-import { baselineKey, checkBranch, s3Failure } from '../publish/publish-s3.js';
+import { checkBranch, s3Failure } from '../publish/publish-s3.js';
+import { baselineKey } from '../store/store-layout.js';
 
 export type BaselineFetch =
   | { found: false; key: string }
-  | { found: true; key: string; body: string; commit?: string; generatedAt?: string };
+  | {
+      found: true;
+      key: string;
+      body: string;
+      commit?: string;
+      generatedAt?: string;
+      /** The policy the baseline's run applied, when it recorded one with its text. */
+      policy?: AppliedPolicy;
+    };
 
 /**
  * The baseline branch's latest findings document from the store. None yet is the first run of the
@@ -41,5 +51,6 @@ export async function fetchBaseline(
     body,
     ...(json.context?.commit ? { commit: json.context.commit } : {}),
     generatedAt: json.generatedAt,
+    ...(json.policy && typeof json.policy.text === 'string' ? { policy: json.policy } : {}),
   };
 }

@@ -41,6 +41,20 @@ export interface Suppression {
   approvedBy?: string;
   /** How the config entry matched (fingerprint, rule, vulnerability, package, path). */
   matchedBy?: string;
+  /**
+   * A scanner ignore declared in the code under review (`.snyk`, SARIF `suppressions`): a run that is not the
+   * main pipeline's honours it only when the baseline has the same finding suppressed by the scanner too.
+   */
+  inRepository?: boolean;
+}
+
+/** A scanner's ignore that pipewarden did not honour: the finding counts as unsuppressed. */
+export interface RejectedSuppression {
+  source: 'scanner';
+  /** The scanner's reason, when it gave one. */
+  reason?: string;
+  /** Why it was not honoured, one line. */
+  because: string;
 }
 
 export interface Finding {
@@ -66,6 +80,8 @@ export interface Finding {
   /** Relative to a baseline; absent when no baseline was given. */
   status?: 'new' | 'existing';
   suppression?: Suppression;
+  /** A scanner ignore that was not honoured (no reason, or on this branch only). */
+  rejectedSuppression?: RejectedSuppression;
 }
 
 /** What a parser returns before fingerprinting and merging. */
@@ -80,7 +96,11 @@ export interface ScanContext {
   commit?: string;
   branch?: string;
   pullRequest?: number;
+  /** The CodePipeline pipeline's name (PIPEWARDEN_PIPELINE): with the execution id, the run's store prefix. */
+  pipeline?: string;
   pipelineExecutionId?: string;
+  /** Which pipeline ran the gate (PIPEWARDEN_PIPELINE_KIND): `main` runs reviewed code, `feature` does not. */
+  pipelineKind?: 'main' | 'feature';
   buildId?: string;
   /** Base URL of the GitHub server (https://github.com or a GHE host), for links. */
   serverUrl?: string;
@@ -103,6 +123,50 @@ export interface GateResult {
   reasons: string[];
 }
 
+/** The `.github/pipewarden.yml` the gate applied, and where it came from. */
+export interface AppliedPolicy {
+  /**
+   * `repository`: the checkout's own file (the main pipeline: reviewed code); `base-branch`: the policy the
+   * base branch's last main-pipeline run applied (fetch baseline --policy-out), whatever the branch proposes;
+   * `default`: no file, pipewarden's defaults.
+   */
+  origin: 'repository' | 'base-branch' | 'default';
+  /** The repository path of the policy file (.github/pipewarden.yml). */
+  file?: string;
+  /** For `base-branch`: the branch and commit whose policy it is. */
+  branch?: string;
+  commit?: string;
+  /** The YAML text applied (`{}` for the defaults). */
+  text: string;
+}
+
+/**
+ * What a pull request's own `.github/pipewarden.yml` (--proposed-config) would change if it were the policy:
+ * shown to reviewers, never used for the verdict.
+ */
+export interface PolicyChange {
+  /** The proposed file, as given on the command line. */
+  file: string;
+  /** false: the proposed file is not a valid config (after merge every gate would stop with an input error). */
+  valid: boolean;
+  /** Why it is invalid, one line. */
+  error?: string;
+  /** The proposed gate settings (absent when invalid). */
+  gate?: { failOn: Severity; newOnly: boolean; allowMissingReports: boolean };
+  /** Fingerprints the proposed policy would suppress that the applied one does not. */
+  wouldSuppress: string[];
+  /** Fingerprints the applied policy suppresses that the proposed one would not. */
+  wouldUnsuppress: string[];
+  /** Fingerprints that fail the gate now and would not under the proposed policy. */
+  wouldLetThrough: string[];
+  /** Fingerprints that would fail the gate under the proposed policy and do not now. */
+  wouldFail: string[];
+  /** The verdict under the proposed policy (false when it is invalid). */
+  wouldPass: boolean;
+  /** What changed, one line each (gate settings, suppressions added and removed, other sections). */
+  summary: string[];
+}
+
 /** The findings document (DESIGN.md): the contract every part of pipewarden reads. Schema: findings/document/findings-document.schema.json */
 export interface FindingsDocument {
   schemaVersion: '1.0';
@@ -116,6 +180,10 @@ export interface FindingsDocument {
   /** Whether a baseline was compared (status is then set on every finding). */
   baseline?: { file: string; findings: number };
   gate?: GateResult;
+  /** The policy the gate applied (the main pipeline's latest.json carries main's policy to pull requests). */
+  policy?: AppliedPolicy;
+  /** Present when the run was given a proposed policy that differs from the applied one. */
+  policyChange?: PolicyChange;
   /** Things the user should know: expired suppressions, rejected paths, trimmed output. */
   warnings: string[];
 }

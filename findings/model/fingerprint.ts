@@ -112,6 +112,8 @@ export function mergeFindings(findings: Finding[]): Finding[] {
     existing.cvss ??= f.cvss;
     // Suppressed only if every tool that saw it suppressed it.
     if (existing.suppression?.source === 'scanner' && !f.suppression) delete existing.suppression;
+    if (f.rejectedSuppression && !existing.suppression)
+      existing.rejectedSuppression ??= f.rejectedSuppression;
   }
   return [...byFp.values()];
 }

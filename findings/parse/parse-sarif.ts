@@ -38,6 +38,7 @@ export function parseSarif(json: unknown, ctx: ParseContext): ParsedFinding[] {
   const log = objectAt(json, '(root)');
   const runs = arrayAt(log.runs, 'runs');
   const out: ParsedFinding[] = [];
+  let unjustified = 0;
   runs.forEach((runValue, r) => {
     const run = objectAt(runValue, `runs[${r}]`);
     const tool = objectAt(run.tool, `runs[${r}].tool`);
@@ -184,13 +185,24 @@ export function parseSarif(json: unknown, ctx: ParseContext): ParsedFinding[] {
           .map((k) => `${k}=${String(fp[k])}`);
         if (parts.length) finding.identity = parts.join('|');
       }
-      const suppression = suppressionOf(result.suppressions);
-      if (suppression) finding.suppression = suppression;
+      const suppressed = suppressionOf(result.suppressions);
+      if (suppressed && 'suppression' in suppressed) finding.suppression = suppressed.suppression;
+      else if (suppressed) {
+        finding.rejectedSuppression = { source: 'scanner', because: NO_JUSTIFICATION };
+        unjustified++;
+      }
       out.push(finding);
     });
   });
+  // Once per file: the count and the fix, not one line per result.
+  if (unjustified)
+    ctx.warn(
+      `${unjustified} result(s) suppressed in the scanner without a justification are not treated as suppressed; give each suppression a justification (SARIF suppressions[].justification, the ignore's reason)`,
+    );
   return out;
 }
+
+const NO_JUSTIFICATION = 'suppressed in the scanner without a justification';
 
 function textOf(value: unknown): string | undefined {
   if (!isObject(value)) return undefined;
@@ -211,23 +223,30 @@ function messageText(value: unknown, rule: Json | undefined, field: string): str
   return text.replace(/\{(\d+)\}/g, (m, n: string) => args[Number(n)] ?? m);
 }
 
-/** SARIF §3.27.23: suppressed when at least one suppression is not rejected or under review. */
-function suppressionOf(value: unknown): ParsedFinding['suppression'] {
+/**
+ * SARIF §3.27.23: suppressed when at least one suppression is not rejected or under review. A suppression is
+ * declared by whoever produced the SARIF from the code under review (in-source comments, a scanner's ignore
+ * file), so it is honoured only with a `justification`; without one the result stays a finding.
+ */
+function suppressionOf(
+  value: unknown,
+): { suppression: NonNullable<ParsedFinding['suppression']> } | { rejected: true } | undefined {
   if (!Array.isArray(value)) return undefined;
-  const active = value.filter(isObject).find((s) => s.status === undefined || s.status === 'accepted');
-  if (!active) return undefined;
-  const props = isObject(active.properties) ? active.properties : {};
+  const active = value.filter(isObject).filter((s) => s.status === undefined || s.status === 'accepted');
+  if (!active.length) return undefined;
+  const justified = active.find((s) => typeof s.justification === 'string' && s.justification.trim());
+  if (!justified) return { rejected: true };
+  const props = isObject(justified.properties) ? justified.properties : {};
   const expires = typeof props.expiration === 'string' ? props.expiration : undefined;
   const by =
     isObject(props.ignoredBy) && typeof props.ignoredBy.name === 'string' ? props.ignoredBy.name : undefined;
-  const reason =
-    (typeof active.justification === 'string' && active.justification) ||
-    (typeof props.category === 'string' && props.category) ||
-    `suppressed in the scanner (${typeof active.kind === 'string' ? active.kind : 'external'})`;
   return {
-    source: 'scanner',
-    reason,
-    ...(expires ? { expires } : {}),
-    ...(by ? { approvedBy: by } : {}),
+    suppression: {
+      source: 'scanner',
+      reason: (justified.justification as string).trim(),
+      ...(expires ? { expires } : {}),
+      ...(by ? { approvedBy: by } : {}),
+      inRepository: true,
+    },
   };
 }

@@ -130,25 +130,58 @@ function parseProject(project: Json, at: string, ctx: ParseContext, kind: Findin
         ? `Upgrade to ${upgrade[upgrade.length > 1 ? 1 : 0]} (fixed in ${fixedVersion}).`
         : `Upgrade ${name} to ${fixedVersion} or later.`;
     if (location) finding.location = location;
-    if (isIgnored || v.isIgnored === true)
-      finding.suppression = { source: 'scanner', reason: ignoreReason(v) };
+    if (isIgnored || v.isIgnored === true) {
+      const ignore = ignoreOf(v);
+      if (ignore) finding.suppression = ignore;
+      else {
+        finding.rejectedSuppression = { source: 'scanner', because: NO_REASON };
+        unreasoned++;
+      }
+    }
     byKey.set(key, finding);
   };
+  let unreasoned = 0;
   vulns.forEach((v, i) => read(v, `${prefix}vulnerabilities[${i}]`, false));
+  // `snyk test --json` lists what the .snyk policy ignores here, each with its ignore rule(s).
   ignored.forEach((v, i) => read(v, `${prefix}filtered.ignore[${i}]`, true));
+  warnUnreasoned(ctx, unreasoned);
   return [...byKey.values()];
 }
 
-function ignoreReason(v: Json): string {
+const NO_REASON = 'ignored in the Snyk policy without a reason';
+
+/** Once per file: how many ignores were not honoured and how to fix them. */
+function warnUnreasoned(ctx: ParseContext, n: number): void {
+  if (n)
+    ctx.warn(
+      `${n} issue(s) ignored in the Snyk policy without a reason are not treated as suppressed; give each ignore a reason (snyk ignore --reason, or reason: in .snyk)`,
+    );
+}
+
+/** The .snyk ignore rule(s) of an ignored issue (`filtered.ignored[]`): honoured only with a reason. */
+function ignoreOf(v: Json): NonNullable<ParsedFinding['suppression']> | undefined {
   const filtered = isObject(v.filtered) ? v.filtered : undefined;
-  const first = filtered && Array.isArray(filtered.ignored) ? filtered.ignored[0] : undefined;
-  if (isObject(first) && typeof first.reason === 'string' && first.reason) return first.reason;
-  return 'ignored in the Snyk policy';
+  const rules = filtered && Array.isArray(filtered.ignored) ? filtered.ignored.filter(isObject) : [];
+  const rule = rules.find((r) => typeof r.reason === 'string' && r.reason.trim());
+  if (!rule) return undefined;
+  const expires = typeof rule.expires === 'string' && rule.expires ? rule.expires : undefined;
+  const by =
+    isObject(rule.ignoredBy) && typeof rule.ignoredBy.name === 'string' && rule.ignoredBy.name
+      ? rule.ignoredBy.name
+      : undefined;
+  return {
+    source: 'scanner',
+    reason: (rule.reason as string).trim(),
+    ...(expires ? { expires } : {}),
+    ...(by ? { approvedBy: by } : {}),
+    inRepository: true,
+  };
 }
 
 export function parseSnykIac(json: unknown, ctx: ParseContext): ParsedFinding[] {
   const files = Array.isArray(json) ? json : [json];
-  return files.flatMap((f, i) => {
+  let unreasoned = 0;
+  const out = files.flatMap((f, i) => {
     const at = Array.isArray(json) ? `[${i}].` : '';
     const file = objectAt(f, at ? `[${i}]` : '(root)');
     const target = optionalString(file.targetFile, `${at}targetFile`);
@@ -191,10 +224,15 @@ export function parseSnykIac(json: unknown, ctx: ParseContext): ParsedFinding[] 
         if (typeof resolve === 'string' && resolve) finding.remediation = resolve;
         const doc = optionalString(issue.documentation, `${field}.documentation`);
         if (doc) finding.helpUri = doc;
-        if (issue.isIgnored === true)
-          finding.suppression = { source: 'scanner', reason: 'ignored in the Snyk policy' };
+        // `snyk iac test --json` marks an ignored issue but gives no reason: not honoured.
+        if (issue.isIgnored === true) {
+          finding.rejectedSuppression = { source: 'scanner', because: NO_REASON };
+          unreasoned++;
+        }
         return finding;
       },
     );
   });
+  warnUnreasoned(ctx, unreasoned);
+  return out;
 }

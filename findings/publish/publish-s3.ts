@@ -2,15 +2,29 @@ import { HeadObjectCommand, PutObjectCommand, GetObjectCommand, type S3Client } 
 import { PipewardenError } from '../errors.js';
 import type { FindingsDocument } from '../model/finding.js';
 import { awsFailure, errorCode, httpStatus } from './aws-errors.js';
+import { baselineKey, commitPrefix, executionPrefix, FINDINGS_FILE } from '../store/store-layout.js';
 import { backoffDelay, systemClock, type Clock } from './rate-limiter.js';
 
-/** The findings store's layout (DESIGN.md): one folder per commit, one baseline per branch. */
-export function commitPrefix(repo: string, commit: string): string {
-  return `${repo}/commits/${commit}/`;
-}
+// The layout is store-layout.ts's; re-exported for the modules that took it from here.
+export { baselineKey, commitPrefix, executionPrefix };
 
-export function baselineKey(repo: string, branch: string): string {
-  return `${repo}/branches/${branch}/latest.json`;
+const PIPELINE_NAME = /^[A-Za-z0-9.@_-]{1,100}$/;
+const EXECUTION_ID = /^[0-9a-zA-Z-]{1,100}$/;
+
+/** The pipeline and execution name the run's own prefix: refuse anything that could write elsewhere. */
+export function checkExecution(
+  pipeline: string | undefined,
+  executionId: string | undefined,
+): { pipeline: string; executionId: string } {
+  if (!pipeline || !PIPELINE_NAME.test(pipeline) || pipeline === '.' || pipeline === '..')
+    throw new PipewardenError(
+      `the pipeline is ${pipeline ? `"${pipeline}", not a CodePipeline name` : 'unknown'}: pass --pipeline <name> (default: PIPEWARDEN_PIPELINE, which the pipeline sets) to the gate or to publish`,
+    );
+  if (!executionId || !EXECUTION_ID.test(executionId))
+    throw new PipewardenError(
+      `the pipeline execution is ${executionId ? `"${executionId}", not an execution id` : 'unknown'}: pass --execution <id> (default: PIPEWARDEN_EXECUTION_ID, which the pipeline sets) to the gate or to publish`,
+    );
+  return { pipeline, executionId };
 }
 
 /** `owner/name` and a commit sha are the keys of the store: refuse anything that would write elsewhere. */
@@ -48,6 +62,11 @@ export interface StoreFiles {
 
 export interface PublishS3Options {
   bucket: string;
+  /**
+   * Only the run's own execution prefix: no commits/<sha>/, no latest.json. What a feature pipeline (unreviewed
+   * code) may write.
+   */
+  executionOnly?: boolean;
   /** The branch whose latest.json is the baseline for pull requests; written only when the scan is of it. */
   baselineBranch?: string;
   /** Orders baselines: a run may replace latest.json only with a later one (ISO time; default generatedAt). */
@@ -62,7 +81,8 @@ export interface PublishS3Options {
 export type BaselineOutcome =
   | { status: 'written'; key: string; replaced?: string }
   | { status: 'kept-newer'; key: string; newer: string }
-  | { status: 'not-baseline-branch' };
+  | { status: 'not-baseline-branch' }
+  | { status: 'execution-only' };
 
 export interface PublishS3Result {
   keys: string[];
@@ -73,10 +93,12 @@ const ORDER = 'pipewarden-order';
 const COMMIT = 'pipewarden-commit';
 
 /**
- * Writes the commit's findings (.sarif and .md first, findings.json last: whoever sees findings.json finds
- * the others) and, for the baseline branch, latest.json. Each S3 PUT is atomic, so no reader sees half a
- * file. latest.json is replaced only by a later run, with a conditional PUT (If-Match on the ETag read, or
- * If-None-Match: * when there was none): two concurrent runs cannot leave the older baseline on top.
+ * Writes the run's findings under its execution prefix (pipelines/<pipeline>/executions/<id>/, where the bot
+ * reads them) and, unless `executionOnly`, under the commit and, for the baseline branch, as latest.json.
+ * In each folder .sarif and .md come first, findings.json last: whoever sees findings.json finds the others.
+ * Each S3 PUT is atomic, so no reader sees half a file. latest.json is replaced only by a later run, with a
+ * conditional PUT (If-Match on the ETag read, or If-None-Match: * when there was none): two concurrent runs
+ * cannot leave the older baseline on top.
  */
 export async function publishToS3(
   client: S3Client,
@@ -84,14 +106,23 @@ export async function publishToS3(
   files: StoreFiles,
   options: PublishS3Options,
 ): Promise<PublishS3Result> {
+  // Every check before the first write: a run that cannot write its execution prefix writes nothing.
   const { repo, commit } = checkStoreContext(doc.context.repo, doc.context.commit);
-  const prefix = commitPrefix(repo, commit);
-  const uploads: [string, string, string][] = [];
-  if (files.sarif !== undefined)
-    uploads.push([`${prefix}findings.sarif`, files.sarif, 'application/sarif+json']);
-  if (files.markdown !== undefined)
-    uploads.push([`${prefix}findings.md`, files.markdown, 'text/markdown; charset=utf-8']);
-  uploads.push([`${prefix}findings.json`, files.json, 'application/json']);
+  const { pipeline, executionId } = checkExecution(doc.context.pipeline, doc.context.pipelineExecutionId);
+  const branch = doc.context.branch;
+  const isBaseline = !options.executionOnly && !!options.baselineBranch && branch === options.baselineBranch;
+  if (isBaseline) checkBranch(branch!);
+  const folder = (prefix: string): [string, string, string][] => [
+    ...(files.sarif !== undefined
+      ? [[`${prefix}findings.sarif`, files.sarif, 'application/sarif+json'] as [string, string, string]]
+      : []),
+    ...(files.markdown !== undefined
+      ? [[`${prefix}findings.md`, files.markdown, 'text/markdown; charset=utf-8'] as [string, string, string]]
+      : []),
+    [`${prefix}${FINDINGS_FILE}`, files.json, 'application/json'],
+  ];
+  const uploads = folder(executionPrefix(repo, pipeline, executionId));
+  if (!options.executionOnly) uploads.push(...folder(commitPrefix(repo, commit)));
   const order = options.orderKey ?? doc.generatedAt;
   const metadata = { [ORDER]: order, [COMMIT]: commit };
   const keys: string[] = [];
@@ -99,12 +130,11 @@ export async function publishToS3(
     await put(client, options.bucket, key, body, contentType, metadata);
     keys.push(key);
   }
-  const branch = doc.context.branch;
-  if (!options.baselineBranch || branch !== options.baselineBranch)
-    return { keys, baseline: { status: 'not-baseline-branch' } };
+  if (options.executionOnly) return { keys, baseline: { status: 'execution-only' } };
+  if (!isBaseline) return { keys, baseline: { status: 'not-baseline-branch' } };
   const baseline = await writeBaseline(
     client,
-    baselineKey(repo, checkBranch(branch)),
+    baselineKey(repo, branch!),
     files.json,
     order,
     commit,

@@ -142,6 +142,12 @@ class Writer {
       const more = f.vulnerabilityIds.length - IDS_MAX;
       lines.push(`- **Identifiers:** ${ids.join(', ')}${more > 0 ? ` and ${more} more` : ''}`);
     }
+    if (f.rejectedSuppression) {
+      const r = f.rejectedSuppression;
+      lines.push(
+        `- **Ignored in the scanner, not honoured:** ${escapeMarkdown(truncateText(r.because, 200))}${r.reason ? ` (reason given: ${escapeMarkdown(truncateText(r.reason, 200))})` : ''}`,
+      );
+    }
     const tools = [...new Set(f.sources.map((s) => s.tool))];
     if (tools.length > 1) lines.push(`- **Reported by:** ${tools.map((t) => escapeMarkdown(t)).join(', ')}`);
     lines.push(
@@ -225,8 +231,88 @@ function header(doc: FindingsDocument, marker: string, policy: GatePolicy): stri
     : ', no baseline';
   out.push(`${scanned.length ? `Scanned ${scanned.join(' · ')}: ` : ''}${reports}${baseline}.`);
   out.push('');
+  if (doc.policy) out.push(`Policy: ${policyText(doc.policy)}.`, '');
+  if (doc.policyChange) out.push(...policyChangeSection(doc), '');
   out.push(countsTable(doc));
   return out.join('\n') + '\n';
+}
+
+const POLICY_CHANGE_FINDINGS = 10;
+const POLICY_CHANGE_LINES = 10;
+
+function shortCommit(commit: string | undefined): string {
+  return commit ? `@${escapeMarkdown(commit.slice(0, 12))}` : '';
+}
+
+/** Where the applied policy came from, in words. */
+function policyText(policy: NonNullable<FindingsDocument['policy']>): string {
+  const file = escapeMarkdown(truncateText(policy.file ?? '.github/pipewarden.yml', 200));
+  const at = policy.branch
+    ? `${escapeMarkdown(truncateText(policy.branch, 200))}${shortCommit(policy.commit)}`
+    : '';
+  if (policy.origin === 'default')
+    return `pipewarden’s defaults${at ? ` (${at} has recorded no policy)` : ''}`;
+  if (policy.origin === 'base-branch') return `${file} of ${at || 'the base branch'}, not this change’s own`;
+  return `${file} of this commit`;
+}
+
+/** The policy the change proposes, what it would do, and the findings it would let through: never applied. */
+function policyChangeSection(doc: FindingsDocument): string[] {
+  const change = doc.policyChange!;
+  const file = escapeMarkdown(
+    truncateText(
+      change.file.endsWith('.github/pipewarden.yml') ? '.github/pipewarden.yml' : change.file,
+      200,
+    ),
+  );
+  const p = doc.policy;
+  const used = p?.branch
+    ? `the policy of ${escapeMarkdown(truncateText(p.branch, 200))}${shortCommit(p.commit)}`
+    : p?.origin === 'default'
+      ? 'pipewarden’s defaults'
+      : 'the base branch’s policy';
+  const out: string[] = ['#### ⚠️ This change proposes a different pipewarden policy', ''];
+  if (!change.valid) {
+    out.push(
+      `This pull request changes ${file}; the gate used ${used}. The proposed file is not a valid config: ${escapeMarkdown(truncateText(change.error ?? 'invalid', WARNING_MAX))}. After merge every gate would stop with an input error.`,
+    );
+    return out;
+  }
+  const verdict = change.wouldPass ? '**pass**' : '**fail**';
+  const now = doc.gate ? (doc.gate.passed ? ' (it passes now)' : ' (it fails now)') : '';
+  out.push(
+    `This pull request changes ${file}; the gate used ${used}. After merge it would ${verdict}${now}: ` +
+      `${plural(change.wouldLetThrough.length, 'finding')} that ${change.wouldLetThrough.length === 1 ? 'fails' : 'fail'} the gate now would no longer fail, ` +
+      `${plural(change.wouldSuppress.length, 'more finding')} would be suppressed, ` +
+      `${change.wouldUnsuppress.length} would no longer be suppressed, ` +
+      `${change.wouldFail.length} would newly fail.`,
+    '',
+  );
+  for (const line of change.summary.slice(0, POLICY_CHANGE_LINES))
+    out.push(`- ${escapeMarkdown(truncateText(line, 300))}`);
+  if (change.summary.length > POLICY_CHANGE_LINES)
+    out.push(`- … and ${change.summary.length - POLICY_CHANGE_LINES} more changes`);
+  const byFp = new Map(doc.findings.map((f) => [f.fingerprint, f]));
+  const listed = [...new Set([...change.wouldLetThrough, ...change.wouldSuppress])]
+    .map((fp) => byFp.get(fp))
+    .filter((f): f is Finding => !!f)
+    .sort(compareFindings);
+  if (listed.length) {
+    out.push('', 'What it would let through or hide:', '');
+    for (const f of listed.slice(0, POLICY_CHANGE_FINDINGS)) {
+      const how = change.wouldLetThrough.includes(f.fingerprint)
+        ? 'would no longer fail'
+        : 'would be suppressed';
+      out.push(
+        `- ${ICON[f.severity]} ${f.severity} · ${escapeMarkdown(truncateText(f.title, TITLE_MAX))} · ${escapeMarkdown(f.tool)} — ${how}`,
+      );
+    }
+    if (listed.length > POLICY_CHANGE_FINDINGS)
+      out.push(
+        `- … and ${listed.length - POLICY_CHANGE_FINDINGS} more (policyChange in the findings document)`,
+      );
+  }
+  return out;
 }
 
 function countsTable(doc: FindingsDocument): string {

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { PipewardenError } from '../../errors.js';
 import { fetchBaseline } from '../../fetch/fetch-baseline.js';
 import { fetchInspectorFindings } from '../../fetch/fetch-inspector.js';
+import { formatPolicyFile, POLICY_PATH } from '../../config/policy-file.js';
 import { checkStoreContext } from '../../publish/publish-s3.js';
 import { scanContext } from '../scan-context.js';
 import { writeOutput } from '../write-output.js';
@@ -19,6 +20,7 @@ interface BaselineFlags {
   repo?: string;
   branch?: string;
   out: string;
+  policyOut?: string;
 }
 
 /** `fetch inspector` and `fetch baseline`: inputs the gate needs that live in AWS, written as files. */
@@ -52,6 +54,10 @@ export function addFetchCommand(program: Command): void {
     )
     .option('--branch <name>', 'the baseline branch (default: PIPEWARDEN_BASELINE_BRANCH)')
     .requiredOption('--out <file>', 'where to write the baseline document')
+    .option(
+      '--policy-out <file>',
+      'always write the policy to apply here: the .github/pipewarden.yml the baseline’s run applied, or {} (the defaults) when the branch has recorded none; give it to the gate as --config',
+    )
     .action((flags: BaselineFlags) => runFetchBaseline(flags));
 }
 
@@ -91,14 +97,45 @@ export async function runFetchBaseline(flags: BaselineFlags, env = process.env):
   const { repo } = checkStoreContext(ctx.repo, '0000000');
   const client = new S3Client({});
   const got = await fetchBaseline(client, { bucket, repo, branch });
-  if (!got.found) {
+  if (!got.found)
     process.stdout.write(
       `pipewarden: no baseline yet at s3://${bucket}/${got.key}: the first run on ${branch}; the gate runs without one\n`,
     );
+  else {
+    await writeOutput(flags.out, got.body);
+    process.stdout.write(
+      `pipewarden: baseline s3://${bucket}/${got.key} (commit ${got.commit ?? 'unknown'}, ${got.generatedAt ?? 'undated'}) → ${flags.out}\n`,
+    );
+  }
+  if (!flags.policyOut) return;
+  const at = `${branch}@${got.found && got.commit ? got.commit : 'unknown'}`;
+  if (got.found && got.policy) {
+    // Whatever the base branch's run applied, now labelled as coming from the base branch.
+    await writeOutput(
+      flags.policyOut,
+      formatPolicyFile({
+        origin: 'base-branch',
+        file: got.policy.file ?? POLICY_PATH,
+        branch,
+        ...(got.commit ? { commit: got.commit } : {}),
+        text: got.policy.text,
+      }),
+    );
+    process.stdout.write(
+      `pipewarden: policy of ${at} (${got.policy.origin === 'default' ? 'pipewarden’s defaults' : (got.policy.file ?? POLICY_PATH)}, as its gate applied it) → ${flags.policyOut}\n`,
+    );
     return;
   }
-  await writeOutput(flags.out, got.body);
+  await writeOutput(
+    flags.policyOut,
+    formatPolicyFile({
+      origin: 'default',
+      branch,
+      ...(got.found && got.commit ? { commit: got.commit } : {}),
+      text: '{}',
+    }),
+  );
   process.stdout.write(
-    `pipewarden: baseline s3://${bucket}/${got.key} (commit ${got.commit ?? 'unknown'}, ${got.generatedAt ?? 'undated'}) → ${flags.out}\n`,
+    `pipewarden: ${branch} has recorded no policy yet (${got.found ? `its baseline at ${at} carries none` : 'no baseline'}): pipewarden’s defaults apply → ${flags.policyOut}\n`,
   );
 }

@@ -1,3 +1,4 @@
+import { policyLabel } from '../../document/build-document.js';
 import type { FindingsDocument } from '../../model/finding.js';
 import { SEVERITIES } from '../../model/severity.js';
 import { renderJson } from '../../render/renderers.js';
@@ -26,6 +27,18 @@ export function gateSummary(doc: FindingsDocument): string {
   }
   if (doc.baseline) lines.push(`  fixed since the baseline: ${doc.fixed.length}`);
   for (const w of doc.warnings) lines.push(`pipewarden: warning: ${w}`);
+  if (doc.policy) lines.push(`pipewarden: policy: ${policyLabel(doc.policy)} (${doc.policy.origin})`);
+  const change = doc.policyChange;
+  if (change) {
+    lines.push(
+      change.valid
+        ? `pipewarden: proposed policy ${change.file} (not applied): after merge the gate would ${change.wouldPass ? 'PASS' : 'FAIL'}; ` +
+            `${change.wouldLetThrough.length} finding(s) failing now would no longer fail, ${change.wouldSuppress.length} more would be suppressed, ` +
+            `${change.wouldUnsuppress.length} would no longer be suppressed, ${change.wouldFail.length} would newly fail`
+        : `pipewarden: proposed policy ${change.file} (not applied) is not a valid config: ${change.error ?? 'invalid'}`,
+    );
+    for (const line of change.valid ? change.summary : []) lines.push(`  ${line}`);
+  }
   const gate = doc.gate!;
   lines.push(
     `pipewarden: gate ${gate.passed ? 'PASSED' : 'FAILED'} (fail on ${gate.failOn}${gate.newOnly ? ', new only' : ''}): ${gate.reasons.join('; ')}`,

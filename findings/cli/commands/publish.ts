@@ -19,6 +19,7 @@ interface PublishFlags extends AnalyzeFlags {
 
 interface S3Flags extends PublishFlags {
   bucket?: string;
+  executionOnly?: boolean;
   baselineBranch?: string;
   commitTime?: string;
 }
@@ -42,11 +43,15 @@ export function addPublishCommand(program: Command, addAnalyzeOptions: (cmd: Com
     publish
       .command('s3')
       .description(
-        'store <owner>/<repo>/commits/<sha>/findings.json (+ .sarif, .md) and, on the baseline branch, branches/<branch>/latest.json',
+        'store <owner>/<repo>/pipelines/<pipeline>/executions/<id>/findings.json (+ .sarif, .md), and unless --execution-only commits/<sha>/ too and, on the baseline branch, branches/<branch>/latest.json',
       )
       .argument('[reports...]', 'scanner outputs or findings documents (or use --document)')
       .option('--document <file>', 'a findings document from `report --format json` or `gate --out`')
       .option('--bucket <name>', 'the findings bucket (default: PIPEWARDEN_FINDINGS_BUCKET)')
+      .option(
+        '--execution-only',
+        'write only the run’s execution prefix: no commits/<sha>/, no latest.json (the feature pipeline: unreviewed code)',
+      )
       .option(
         '--baseline-branch <branch>',
         'write latest.json when the scanned branch is this one (default: PIPEWARDEN_BASELINE_BRANCH)',
@@ -103,6 +108,11 @@ async function loadFindings(files: string[], flags: PublishFlags): Promise<Findi
   if (flags.repo) context.repo = flags.repo;
   if (flags.commit) context.commit = flags.commit;
   if (flags.branch) context.branch = flags.branch;
+  // The run's store prefix: the flags, else what the gate recorded, else the pipeline's variables.
+  const pipeline = flags.pipeline ?? context.pipeline ?? process.env.PIPEWARDEN_PIPELINE;
+  if (pipeline) context.pipeline = pipeline;
+  const execution = flags.execution ?? context.pipelineExecutionId ?? process.env.PIPEWARDEN_EXECUTION_ID;
+  if (execution) context.pipelineExecutionId = execution;
   return { ...json, context, fixed: json.fixed ?? [] };
 }
 
@@ -141,6 +151,7 @@ export async function runPublishS3(files: string[], flags: S3Flags, env = proces
     { json, ...(sarif !== undefined ? { sarif } : {}), ...(markdown !== undefined ? { markdown } : {}) },
     {
       bucket,
+      ...(flags.executionOnly ? { executionOnly: true } : {}),
       ...(baselineBranch ? { baselineBranch } : {}),
       ...(orderKey ? { orderKey } : {}),
       log: (line) => process.stderr.write(`${line}\n`),
@@ -151,6 +162,10 @@ export async function runPublishS3(files: string[], flags: S3Flags, env = proces
   if (b.status === 'kept-newer')
     process.stdout.write(
       `pipewarden: baseline s3://${bucket}/${b.key} kept: it is from a later run (${b.newer}) than this one\n`,
+    );
+  else if (b.status === 'execution-only')
+    process.stdout.write(
+      'pipewarden: --execution-only: only this execution’s findings were stored (no commits/, no latest.json)\n',
     );
   else if (b.status === 'not-baseline-branch')
     process.stdout.write(

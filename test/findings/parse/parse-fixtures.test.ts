@@ -65,6 +65,8 @@ describe('real scanner outputs', () => {
       source: 'scanner',
       reason: 'this is by design',
       approvedBy: 'Ian Zink',
+      // Declared by the code under review (Snyk's ignore): a feature run checks it against the baseline.
+      inRepository: true,
     });
     expect(r.findings[0]!.location!.path).toBe('test/fixtures/test-code-src/GetRowsCommand.java');
   });

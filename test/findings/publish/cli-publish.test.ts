@@ -10,6 +10,7 @@ import { FakeAws } from './fake-aws.js';
 const ACCOUNT = '123456789012';
 const SHA = '0a1b2c3d4e5f60718293a4b5c6d7e8f901234567';
 const BUCKET = 'acme-findings';
+const EXECUTION = 'b59c0d4e-0000-4000-8000-000000000001';
 const REPORTS = [
   fixture('snyk/test-report-with-reachability.json'),
   fixture('inspector/scan-sbom-output_alpine-3.18.2.cdx.json'),
@@ -31,6 +32,9 @@ const env = (extra: Record<string, string | undefined> = {}) => ({
   PIPEWARDEN_BRANCH: 'main',
   PIPEWARDEN_BASELINE_BRANCH: 'main',
   PIPEWARDEN_FINDINGS_BUCKET: BUCKET,
+  PIPEWARDEN_PIPELINE: 'shop-main',
+  PIPEWARDEN_PIPELINE_KIND: 'main',
+  PIPEWARDEN_EXECUTION_ID: EXECUTION,
   PIPEWARDEN_IMAGE_URI: undefined,
   CODEBUILD_SRC_DIR: '/src/repo',
   ...extra,
@@ -162,12 +166,16 @@ describe('pipewarden publish securityhub', () => {
 });
 
 describe('pipewarden publish s3', () => {
-  it('stores the commit’s findings and the baseline of main', async () => {
+  it('stores the execution’s and the commit’s findings and the baseline of main', async () => {
     const run = await runCli(['publish', 's3', ...REPORTS], env());
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const prefix = `acme/shop/commits/${SHA}/`;
+    const exec = `acme/shop/pipelines/shop-main/executions/${EXECUTION}/`;
     expect(run.stdout.trim().split('\n')).toEqual([
+      `pipewarden: stored s3://${BUCKET}/${exec}findings.sarif`,
+      `pipewarden: stored s3://${BUCKET}/${exec}findings.md`,
+      `pipewarden: stored s3://${BUCKET}/${exec}findings.json`,
       `pipewarden: stored s3://${BUCKET}/${prefix}findings.sarif`,
       `pipewarden: stored s3://${BUCKET}/${prefix}findings.md`,
       `pipewarden: stored s3://${BUCKET}/${prefix}findings.json`,
@@ -176,7 +184,14 @@ describe('pipewarden publish s3', () => {
     const doc = JSON.parse(
       fake.s3.objects.get(`${BUCKET}/${prefix}findings.json`)!.body.toString('utf8'),
     ) as FindingsDocument;
-    expect(doc.context).toMatchObject({ repo: 'acme/shop', commit: SHA, branch: 'main' });
+    expect(doc.context).toMatchObject({
+      repo: 'acme/shop',
+      commit: SHA,
+      branch: 'main',
+      pipeline: 'shop-main',
+      pipelineExecutionId: EXECUTION,
+      pipelineKind: 'main',
+    });
     expect(doc.inputs.map((i) => i.file)).toEqual(REPORTS);
     const sarif = JSON.parse(
       fake.s3.objects.get(`${BUCKET}/${prefix}findings.sarif`)!.body.toString('utf8'),

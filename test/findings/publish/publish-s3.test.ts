@@ -21,9 +21,19 @@ const client = () =>
     credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
   });
 
+const PIPELINE = 'shop-main';
+/** One execution per run: each document names its own. */
+const execution = (commit: string) => `${commit.slice(0, 8)}-0000-4000-8000-000000000001`;
+const execPrefix = (commit: string, pipeline = PIPELINE) =>
+  `acme/shop/pipelines/${pipeline}/executions/${execution(commit)}/`;
+
 function doc(commit: string, generatedAt: string, branch = 'main'): FindingsDocument {
   const d = fixtureDocument({ files: ['snyk/test-report-with-risk-scores.json'] });
-  return { ...d, generatedAt, context: { ...CONTEXT, commit, branch } };
+  return {
+    ...d,
+    generatedAt,
+    context: { ...CONTEXT, commit, branch, pipeline: PIPELINE, pipelineExecutionId: execution(commit) },
+  };
 }
 
 const files = (d: FindingsDocument): StoreFiles => ({
@@ -50,11 +60,15 @@ beforeEach(() => {
 });
 
 describe('publishToS3', () => {
-  it('stores the commit’s findings, findings.json last, and the baseline for the baseline branch', async () => {
+  it('stores the execution’s and the commit’s findings, findings.json last in each, and the baseline for the baseline branch', async () => {
     const d = doc(SHA_NEW, '2026-11-28T12:00:00.000Z');
     const result = await publishToS3(client(), d, files(d), { bucket: BUCKET, baselineBranch: 'main' });
     const prefix = `acme/shop/commits/${SHA_NEW}/`;
+    const exec = execPrefix(SHA_NEW);
     expect(result.keys).toEqual([
+      `${exec}findings.sarif`,
+      `${exec}findings.md`,
+      `${exec}findings.json`,
       `${prefix}findings.sarif`,
       `${prefix}findings.md`,
       `${prefix}findings.json`,
@@ -75,6 +89,53 @@ describe('publishToS3', () => {
       'text/markdown; charset=utf-8',
     );
     expect(latest()!.body.toString('utf8')).toBe(JSON.stringify(d));
+    expect(fake.s3.objects.get(`${BUCKET}/${exec}findings.json`)!.body.toString('utf8')).toBe(
+      JSON.stringify(d),
+    );
+  });
+
+  it('with executionOnly writes the execution prefix and nothing else: no commits/, no branches/', async () => {
+    // A feature run on a branch named like the baseline branch: still no latest.json.
+    const d = doc(SHA_NEW, '2026-11-28T12:00:00.000Z', 'main');
+    d.context.pipeline = 'shop-feature';
+    const result = await publishToS3(client(), d, files(d), {
+      bucket: BUCKET,
+      baselineBranch: 'main',
+      executionOnly: true,
+    });
+    const exec = execPrefix(SHA_NEW, 'shop-feature');
+    expect(result).toEqual({
+      keys: [`${exec}findings.sarif`, `${exec}findings.md`, `${exec}findings.json`],
+      baseline: { status: 'execution-only' },
+    });
+    // Every request the store got: three PUTs under the execution prefix, not even a HEAD of latest.json.
+    expect(fake.log).toEqual(result.keys.map((k) => `PUT /${BUCKET}/${k}`));
+    expect([...fake.s3.objects.keys()].every((k) => k.startsWith(`${BUCKET}/${exec}`))).toBe(true);
+  });
+
+  it('refuses a document without a valid pipeline or execution id, before any request', async () => {
+    const d = doc(SHA_NEW, '2026-11-28T12:00:00.000Z');
+    const publish = (context: Partial<FindingsDocument['context']>) =>
+      publishToS3(client(), { ...d, context: { ...d.context, ...context } }, files(d), {
+        bucket: BUCKET,
+        executionOnly: true,
+      });
+    await expect(publish({ pipeline: undefined })).rejects.toThrow(
+      'pipewarden: the pipeline is unknown: pass --pipeline <name> (default: PIPEWARDEN_PIPELINE, which the pipeline sets) to the gate or to publish',
+    );
+    await expect(publish({ pipelineExecutionId: undefined })).rejects.toThrow(
+      'pipewarden: the pipeline execution is unknown: pass --execution <id> (default: PIPEWARDEN_EXECUTION_ID, which the pipeline sets) to the gate or to publish',
+    );
+    // Names that would leave the run's own prefix.
+    for (const pipeline of ['..', '../main', 'a/b', 'x'.repeat(101)])
+      await expect(publish({ pipeline })).rejects.toThrow(
+        /^pipewarden: the pipeline is ".*", not a CodePipeline name/,
+      );
+    for (const pipelineExecutionId of ['../../commits/x', 'a b', 'a/b', '.'])
+      await expect(publish({ pipelineExecutionId })).rejects.toThrow(
+        /^pipewarden: the pipeline execution is ".*", not an execution id/,
+      );
+    expect(fake.log).toEqual([]);
   });
 
   it('leaves the baseline alone for any other branch', async () => {
@@ -86,7 +147,10 @@ describe('publishToS3', () => {
       { bucket: BUCKET, baselineBranch: 'main' },
     );
     expect(result.baseline).toEqual({ status: 'not-baseline-branch' });
-    expect(result.keys).toEqual([`acme/shop/commits/${SHA_NEW}/findings.json`]);
+    expect(result.keys).toEqual([
+      `${execPrefix(SHA_NEW)}findings.json`,
+      `acme/shop/commits/${SHA_NEW}/findings.json`,
+    ]);
     expect(latest()).toBeUndefined();
   });
 
@@ -191,7 +255,7 @@ describe('publishToS3', () => {
     fake.expiredToken = true;
     const d = doc(SHA_NEW, '2026-11-28T12:00:00.000Z');
     await expect(publishToS3(client(), d, files(d), { bucket: BUCKET })).rejects.toThrow(
-      `pipewarden: S3 PutObject s3://${BUCKET}/acme/shop/commits/${SHA_NEW}/findings.sarif: the AWS credentials have expired (ExpiredToken); refresh them (re-assume the role, or aws sso login) and run again`,
+      `pipewarden: S3 PutObject s3://${BUCKET}/${execPrefix(SHA_NEW)}findings.sarif: the AWS credentials have expired (ExpiredToken); refresh them (re-assume the role, or aws sso login) and run again`,
     );
   });
 

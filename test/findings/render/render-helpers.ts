@@ -25,11 +25,16 @@ export const ALL_FIXTURES = [
 /** The pull request's reports: all of them but one that main's baseline has, whose findings are then fixed. */
 export const PR_FIXTURES = ALL_FIXTURES.filter((f) => f !== 'snyk/test-report-with-risk-scores.json');
 
-/** What main's last scan saw: the baseline of the pull request. */
+/**
+ * What main's last scan saw: the baseline of the pull request. It includes the Snyk Code report with its
+ * justified ignore: a pull request's scanner ignore is honoured only when main's run has it too (an ignore
+ * added on the branch alone is not; test/findings/triage/scanner-suppressions.test.ts covers that case).
+ */
 export const BASELINE_FIXTURES = [
   'snyk/iac-test-report.json',
   'inspector/scan-sbom-output_alpine-3.18.2.cdx.json',
   'snyk/test-report-with-risk-scores.json',
+  'snyk/test-code-consistent-ignores.json',
 ];
 
 export const CONTEXT: ScanContext = {
