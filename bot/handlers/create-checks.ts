@@ -4,9 +4,17 @@ import { escapeMarkdown } from '../../findings/render/render-markdown.js';
 import { startPipeline } from '../aws/start-pipeline.js';
 import { findCheckRun, writeCheckRun, type CheckRunFields } from '../github/check-runs.js';
 import { loadConfig, CONFIG_FILE } from '../github/load-config.js';
+import { isOnBranch } from '../github/head-trust.js';
 import { CHECK_NAMES, type CheckName, type GitHubClient, type RepoRef } from '../github/repo-ref.js';
 import { executionExternalId, executionUrl } from '../render/render-pipeline-check.js';
-import { isOwnPipeline, missingSetting, servesRepository, type BotSettings } from '../settings.js';
+import {
+  isFeaturePipeline,
+  isOwnPipeline,
+  mainBranchOf,
+  missingSetting,
+  servesRepository,
+  type BotSettings,
+} from '../settings.js';
 import type { HandlerDeps } from './deps.js';
 
 type PullRequestEvent = 'pull_request.opened' | 'pull_request.synchronize' | 'pull_request.reopened';
@@ -100,8 +108,7 @@ export async function createChecks(deps: HandlerDeps, context: Context<PullReque
         conclusion: 'neutral',
         output: {
           title: 'Not started: pull request from a fork',
-          summary:
-            'The pipeline runs with this system’s AWS credentials, so a fork’s code is not built automatically. A maintainer can press **Re-run** on this check to build it.',
+          summary: `The pipeline runs with this system’s AWS credentials, so a fork’s code is not built automatically. A user with the **maintain** or **admin** permission on this repository (or listed in \`approvals.approvers\` of .github/${CONFIG_FILE}) can press **Re-run** on this check to build it; the check then records who started it, at which commit and when.`,
         },
       },
     );
@@ -118,6 +125,17 @@ export async function createChecks(deps: HandlerDeps, context: Context<PullReque
     // Problems are Markdown already, with any outside value escaped.
     await fail('Pipeline not started', `⚠️ ${problem ?? ''}.`);
     return;
+  }
+  // Any pipeline but the feature pipeline deploys: never at a pull request's unreviewed head.
+  if (!isFeaturePipeline(deps.settings, choice.pipeline)) {
+    const main = mainBranchOf(deps.settings, context.payload.repository.default_branch);
+    if (!main || !(await isOnBranch(octokit, ref, sha, main))) {
+      await fail(
+        'Pipeline not started',
+        `⚠️ **${escapeMarkdown(choice.pipeline)}** deploys, so the bot starts it only at a commit on ${escapeMarkdown(main ?? 'the main branch')}; this pull request’s head \`${sha.slice(0, 12)}\` is not on it. Name the feature pipeline (\`PIPEWARDEN_FEATURE_PIPELINE\`) in \`pipeline.name\` of .github/${CONFIG_FILE}, or remove it.`,
+      );
+      return;
+    }
   }
   let executionId: string;
   try {

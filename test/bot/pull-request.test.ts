@@ -70,14 +70,34 @@ describe('pull_request opened / synchronize / reopened', () => {
     expect(h.github.runs(CHECK_NAMES.pipeline, pr.head.sha)).toHaveLength(1);
   });
 
-  it('uses the pipeline named in the config', async () => {
+  it('starts the feature pipeline when the config names it', async () => {
     const payload = opened();
+    h.github.configs.set(
+      repoOf(payload),
+      `pipeline:\n  startOnPullRequest: true\n  name: ${PIPELINES.feature}\n`,
+    );
+    await h.send('pull_request', payload);
+    expect(h.aws.pipelines.started.map((s) => s.name)).toEqual([PIPELINES.feature]);
+  });
+
+  it('never starts the main pipeline (it deploys) at a pull request’s head, even when the config names it', async () => {
+    const payload = opened();
+    const sha: string = payload.pull_request.head.sha;
+    h.github.branches.set(repoOf(payload), new Map([['master', ['f'.repeat(40)]]]));
     h.github.configs.set(
       repoOf(payload),
       `pipeline:\n  startOnPullRequest: true\n  name: ${PIPELINES.main}\n`,
     );
     await h.send('pull_request', payload);
-    expect(h.aws.pipelines.started.map((s) => s.name)).toEqual([PIPELINES.main]);
+    expect(h.aws.pipelines.started).toEqual([]);
+    const [run] = h.github.runs(CHECK_NAMES.pipeline, sha);
+    expect(run).toMatchObject({ conclusion: 'failure', output: { title: 'Pipeline not started' } });
+    expect(run!.output.summary).toContain(
+      `**${PIPELINES.main}** deploys, so the bot starts it only at a commit on master; this pull request’s head \`${sha.slice(0, 12)}\` is not on it.`,
+    );
+    expect(
+      h.github.requests.find((r) => r.template === '/repos/{owner}/{repo}/compare/{basehead}')?.path,
+    ).toBe(`/repos/${repoOf(payload)}/compare/master...${sha}`);
   });
 
   it('reports an invalid config on the check, naming the field, and starts nothing', async () => {
@@ -99,7 +119,10 @@ describe('pull_request opened / synchronize / reopened', () => {
     expect(h.aws.pipelines.started).toEqual([]);
     const [run] = h.github.runs(CHECK_NAMES.pipeline, payload.pull_request.head.sha);
     expect(run).toMatchObject({ status: 'completed', conclusion: 'neutral' });
-    expect(run!.output.title).toMatch(/fork/);
+    expect(run!.output.title).toBe('Not started: pull request from a fork');
+    expect(run!.output.summary).toContain(
+      'A user with the **maintain** or **admin** permission on this repository (or listed in `approvals.approvers` of .github/pipewarden.yml) can press **Re-run** on this check to build it',
+    );
   });
 
   it('shows a failed start on the check instead of failing the delivery', async () => {
