@@ -60,6 +60,11 @@ export function explainAwsError(error: unknown, ctx: ErrorContext): PipewardenEr
   if (name === 'AccessDeniedException' || /not authorized to perform/i.test(message)) {
     const denied =
       /perform:?\s+([a-z0-9-]+:[A-Za-z0-9]+)/i.exec(message)?.[1] ?? `codepipeline:${ctx.operation}`;
+    if (/explicit deny/i.test(message))
+      return fail(
+        `input pipeline-name: an explicit deny refuses ${denied} on pipeline ${pipeline}${region}: the action's role may drive only the feature pipeline (${POLICY_FILE} denies the main pipeline, which merges start); set pipeline-name to the feature pipeline`,
+        2,
+      );
     return fail(
       `access denied: the AWS role may not call ${denied} on pipeline ${pipeline}${region}; grant it the actions in ${POLICY_FILE} (the role that aws-actions/configure-aws-credentials assumes)`,
     );

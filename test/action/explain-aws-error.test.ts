@@ -18,6 +18,19 @@ describe('explainAwsError', () => {
     );
   });
 
+  it('says an explicit deny means the wrong pipeline: the role may drive only the feature pipeline', () => {
+    // The message IAM returns when docs/iam/action-policy.json's Deny on the main pipeline applies.
+    const e = sdkError(
+      'AccessDeniedException',
+      'User: arn:aws:sts::123456789012:assumed-role/gh-shop/GitHubActions is not authorized to perform: codepipeline:StartPipelineExecution on resource: arn:aws:codepipeline:eu-west-1:123456789012:shop-main with an explicit deny in an identity-based policy',
+    );
+    const error = explainAwsError(e, { ...ctx, pipelineName: 'shop-main' });
+    expect(error.message).toBe(
+      'pipewarden: input pipeline-name: an explicit deny refuses codepipeline:StartPipelineExecution on pipeline "shop-main" in eu-west-1: the action\'s role may drive only the feature pipeline (docs/iam/action-policy.json denies the main pipeline, which merges start); set pipeline-name to the feature pipeline',
+    );
+    expect(error.exitCode).toBe(2);
+  });
+
   it('falls back to the operation when the message does not name the action', () => {
     const e = sdkError('AccessDeniedException', 'Access denied');
     expect(explainAwsError(e, { ...ctx, operation: 'ListActionExecutions' }).message).toContain(

@@ -110,14 +110,14 @@ describe('docs/iam/action-trust-policy.json', () => {
   });
 
   const refused = [
-    // The main branch: pushes (and pull_request_target and workflow_run, whose tokens carry the default
-    // branch's ref) must not start pipelines with this role; merges start the main pipeline.
+    // The main branch (and workflow_run jobs, which run on it): merges start the main pipeline, never this role.
     'repo:OWNER/REPO:ref:refs/heads/main',
     'repo:OWNER/REPO:ref:refs/heads/release/1.0',
     'repo:OWNER/REPO:ref:refs/heads/main-feature/x',
     'repo:OWNER/REPO:ref:refs/tags/v1.0.0',
     'repo:OWNER/REPO:ref:refs/pull/7/merge',
     'repo:OWNER/REPO:environment:production',
+    // Not a subject GitHub issues: here to show `pull_request` is matched whole, not as a prefix.
     'repo:OWNER/REPO:pull_request_target',
     'repo:OWNER/REPO-fork:pull_request',
     'repo:MALLORY/REPO:pull_request',
