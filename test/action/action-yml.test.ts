@@ -44,6 +44,8 @@ describe('action.yml', () => {
     expect(meta.inputs?.wait?.default).toBe('true');
     expect(meta.inputs?.['timeout-minutes']?.default).toBe('60');
     expect(meta.inputs?.['stop-on-cancel']?.default).toBe('true');
+    // A fork's head is refused on pull_request_target unless a workflow says otherwise.
+    expect(meta.inputs?.['allow-fork-head']?.default).toBe('false');
   });
 
   it('declares the outputs execution-id, status and url, each described', () => {
