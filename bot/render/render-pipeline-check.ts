@@ -39,9 +39,14 @@ const CONCLUSION: Record<string, CheckConclusion> = {
  */
 export const PROVENANCE_PREFIX = '🔐 Started for ';
 
-/** The provenance line of a check's summary (the bot's own text), if it has one. */
+/**
+ * The provenance line of a check's summary, if it has one: looked for only in the bot's own lines above
+ * the execution's table (`Pipeline **…`), never in the text below it that comes from CodePipeline.
+ */
 export function provenanceOf(summary: string | null | undefined): string | undefined {
-  return (summary ?? '').split('\n').find((line) => line.startsWith(PROVENANCE_PREFIX));
+  const lines = (summary ?? '').split('\n');
+  const body = lines.findIndex((line) => line.startsWith('Pipeline **'));
+  return lines.slice(0, body < 0 ? undefined : body).find((line) => line.startsWith(PROVENANCE_PREFIX));
 }
 
 /** `pipeline:execution-id`: which execution a check run shows (external_id), read back by the buttons. */
