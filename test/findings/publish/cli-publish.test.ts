@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
@@ -221,6 +221,142 @@ describe('pipewarden publish s3', () => {
     );
     const gate = await runCli(['gate', '--baseline', out, ...REPORTS], env());
     expect(gate.stdout).toMatch(/fixed since the baseline: 0/);
+  });
+
+  it('fetch baseline --policy-out always writes a policy: {} before main recorded one, then main’s own', async () => {
+    const policyOut = join(tmp, 'base-policy.yml');
+    const first = await runCli(
+      ['fetch', 'baseline', '--out', join(tmp, 'b0.json'), '--policy-out', policyOut],
+      env(),
+    );
+    expect(first.code).toBe(0);
+    expect(first.stdout.trim().split('\n')).toEqual([
+      `pipewarden: no baseline yet at s3://${BUCKET}/acme/shop/branches/main/latest.json: the first run on main; the gate runs without one`,
+      `pipewarden: main has recorded no policy yet (no baseline): pipewarden’s defaults apply → ${policyOut}`,
+    ]);
+    expect(readFileSync(policyOut, 'utf8')).toBe('# pipewarden-policy: origin=default branch=main\n{}\n');
+    // A baseline written before policies were recorded: still the defaults, and the commit is named.
+    expect((await runCli(['publish', 's3', ...REPORTS], env())).code).toBe(0);
+    const latestKey = `${BUCKET}/acme/shop/branches/main/latest.json`;
+    const stored = JSON.parse(fake.s3.objects.get(latestKey)!.body.toString('utf8')) as FindingsDocument;
+    expect(stored.policy).toEqual({ origin: 'default', text: '{}\n' });
+    delete stored.policy;
+    fake.s3.objects.get(latestKey)!.body = Buffer.from(JSON.stringify(stored));
+    const old = await runCli(
+      ['fetch', 'baseline', '--out', join(tmp, 'b1.json'), '--policy-out', policyOut],
+      env(),
+    );
+    expect(old.stdout).toMatch(
+      new RegExp(
+        `main has recorded no policy yet \\(its baseline at main@${SHA} carries none\\): pipewarden’s defaults apply`,
+      ),
+    );
+    expect(readFileSync(policyOut, 'utf8')).toBe(
+      `# pipewarden-policy: origin=default branch=main commit=${SHA}\n{}\n`,
+    );
+    // Main's gate reads the checkout's own .github/pipewarden.yml (reviewed code) and records it in latest.json.
+    const checkout = join(tmp, 'main-checkout');
+    const text = 'gate:\n  failOn: high # main decides\n';
+    mkdirSync(join(checkout, '.github'), { recursive: true });
+    writeFileSync(join(checkout, '.github', 'pipewarden.yml'), text);
+    expect((await runCli(['publish', 's3', '--source-root', checkout, ...REPORTS], env())).code).toBe(0);
+    const got = await runCli(
+      ['fetch', 'baseline', '--out', join(tmp, 'b2.json'), '--policy-out', policyOut],
+      env(),
+    );
+    expect(got.code).toBe(0);
+    expect(got.stdout.trim().split('\n')[1]).toBe(
+      `pipewarden: policy of main@${SHA} (.github/pipewarden.yml, as its gate applied it) → ${policyOut}`,
+    );
+    expect(readFileSync(policyOut, 'utf8')).toBe(
+      `# pipewarden-policy: origin=base-branch file=.github%2Fpipewarden.yml branch=main commit=${SHA}\n${text}`,
+    );
+  });
+
+  it('a feature run: the base branch’s policy fails the change that relaxes its own, and only its execution is stored', async () => {
+    // main's run: its checkout's policy (fail on high) goes into latest.json.
+    const mainCheckout = join(tmp, 'main-checkout-2');
+    mkdirSync(join(mainCheckout, '.github'), { recursive: true });
+    writeFileSync(join(mainCheckout, '.github', 'pipewarden.yml'), 'gate:\n  failOn: high\n');
+    expect(
+      (await runCli(['publish', 's3', '--source-root', mainCheckout, ...BASELINE_REPORTS], env())).code,
+    ).toBe(0);
+    // The pull request's checkout: failOn critical and a catch-all suppression (issue 10).
+    const branch = join(tmp, 'branch-checkout');
+    mkdirSync(join(branch, '.github'), { recursive: true });
+    const proposed = join(branch, '.github', 'pipewarden.yml');
+    writeFileSync(
+      proposed,
+      'gate:\n  failOn: critical\nsuppressions:\n  - path: "**"\n    reason: noise\n  - package: brace-expansion\n    reason: noise\n  - package: ejs\n    reason: noise\n',
+    );
+    const FEATURE_SHA = '3333333333333333333333333333333333333333';
+    const feature = env({
+      PIPEWARDEN_PIPELINE: 'shop-feature',
+      PIPEWARDEN_PIPELINE_KIND: 'feature',
+      PIPEWARDEN_BRANCH: 'feature/quiet',
+      PIPEWARDEN_COMMIT: FEATURE_SHA,
+      CODEBUILD_SRC_DIR: branch,
+    });
+    const baseline = join(tmp, 'feature-baseline.json');
+    const policy = join(tmp, 'feature-policy.yml');
+    expect(
+      (await runCli(['fetch', 'baseline', '--out', baseline, '--policy-out', policy], feature)).code,
+    ).toBe(0);
+    const out = join(tmp, 'feature-findings.json');
+    const gate = await runCli(
+      [
+        'gate',
+        '--baseline',
+        baseline,
+        '--config',
+        policy,
+        '--proposed-config',
+        proposed,
+        '--out',
+        out,
+        ...REPORTS,
+      ],
+      feature,
+    );
+    expect(gate.code).toBe(1);
+    const doc = JSON.parse(readFileSync(out, 'utf8')) as FindingsDocument;
+    expect(doc.policy).toMatchObject({ origin: 'base-branch', branch: 'main', commit: SHA });
+    // What the branch's policy would let through: findings that fail the gate now.
+    expect(doc.policyChange!.wouldLetThrough.length).toBeGreaterThan(0);
+    expect(doc.policyChange!.summary[0]).toBe('gate.failOn: HIGH → CRITICAL');
+    expect(doc.context).toMatchObject({
+      pipeline: 'shop-feature',
+      pipelineKind: 'feature',
+      pipelineExecutionId: EXECUTION,
+    });
+    fake.log.length = 0;
+    const before = new Map([...fake.s3.objects].map(([k, v]) => [k, v.etag]));
+    const pub = await runCli(['publish', 's3', '--document', out, '--execution-only'], feature);
+    expect(pub.code).toBe(0);
+    const exec = `acme/shop/pipelines/shop-feature/executions/${EXECUTION}/`;
+    // The requests the store got: three PUTs under this execution, nothing under commits/ or branches/.
+    expect(fake.log).toEqual(
+      ['findings.sarif', 'findings.md', 'findings.json'].map((f) => `PUT /${BUCKET}/${exec}${f}`),
+    );
+    for (const [key, etag] of before) expect(fake.s3.objects.get(key)!.etag).toBe(etag);
+    expect(pub.stdout).toContain(
+      'pipewarden: --execution-only: only this execution’s findings were stored (no commits/, no latest.json)',
+    );
+    const md = fake.s3.objects.get(`${BUCKET}/${exec}findings.md`)!.body.toString('utf8');
+    expect(md).toContain(
+      `the gate used the policy of main@${SHA.slice(0, 12)}. After merge it would **${doc.policyChange!.wouldPass ? 'pass' : 'fail'}** (it fails now): ${doc.policyChange!.wouldLetThrough.length} finding`,
+    );
+  });
+
+  it('refuses to publish without the pipeline execution, naming the variables, and writes nothing', async () => {
+    const run = await runCli(['publish', 's3', ...REPORTS], env({ PIPEWARDEN_EXECUTION_ID: undefined }));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      'pipewarden: the pipeline execution is unknown: pass --execution <id> (default: PIPEWARDEN_EXECUTION_ID, which the pipeline sets) to the gate or to publish\n',
+    );
+    const bad = await runCli(['publish', 's3', '--pipeline', '../main', ...REPORTS], env());
+    expect(bad.stderr).toMatch(/^pipewarden: the pipeline is "\.\.\/main", not a CodePipeline name/);
+    expect(fake.log).toEqual([]);
   });
 
   it('refuses without a bucket, or with one that does not exist, and writes nothing', async () => {
