@@ -45,7 +45,7 @@ export function addFetchCommand(program: Command): void {
   fetch
     .command('baseline')
     .description(
-      'the baseline branch’s latest findings document from the findings store; none yet (first run) is not an error and writes nothing',
+      'the baseline branch’s latest findings document from the findings store (none yet, the first run, is not an error: --out is not written), and with --policy-out the policy that branch’s gate applied',
     )
     .option('--bucket <name>', 'the findings bucket (default: PIPEWARDEN_FINDINGS_BUCKET)')
     .option(

@@ -36,6 +36,26 @@ describe('scanContext: the run the findings belong to, from flags, then CodePipe
     expect(scanContext({}, { CODEBUILD_WEBHOOK_HEAD_REF: 'refs/heads/dev' }).branch).toBe('dev');
   });
 
+  it('names the pipeline, its execution and its kind (the run’s store prefix), flags over variables', () => {
+    const env = {
+      PIPEWARDEN_PIPELINE: 'shop-feature',
+      PIPEWARDEN_EXECUTION_ID: 'b59c0d4e-0000-4000-8000-000000000001',
+      PIPEWARDEN_PIPELINE_KIND: 'feature',
+    };
+    expect(scanContext({}, env)).toMatchObject({
+      pipeline: 'shop-feature',
+      pipelineExecutionId: 'b59c0d4e-0000-4000-8000-000000000001',
+      pipelineKind: 'feature',
+    });
+    expect(scanContext({ pipeline: 'shop-main', pipelineKind: 'main' }, env)).toMatchObject({
+      pipeline: 'shop-main',
+      pipelineKind: 'main',
+    });
+    expect(() => scanContext({}, { PIPEWARDEN_PIPELINE_KIND: 'prod' })).toThrow(
+      'pipewarden: the pipeline kind is "prod": pass --pipeline-kind main or feature (default: PIPEWARDEN_PIPELINE_KIND, which the pipeline sets)',
+    );
+  });
+
   it('reads the account from the build ARN', () => {
     expect(accountFromBuildArn('arn:aws:codebuild:eu-west-1:123456789012:build/p:1')).toBe('123456789012');
     expect(accountFromBuildArn('not an arn')).toBeUndefined();
