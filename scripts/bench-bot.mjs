@@ -213,7 +213,7 @@ async function partA() {
   const { sarifDocument } = await at('test/bot/helpers/findings.ts');
   const { APP_ID, PRIVATE_KEY, testSettings } = await at('test/bot/helpers/harness.ts');
   const { publishSecurityCheck } = await at('bot/handlers/publish-security-check.ts');
-  const { findingsKey } = await at('bot/aws/read-findings.ts');
+  const { executionFindingsKey } = await at('findings/store/store-layout.ts');
   const { createOctokitClass } = await at('bot/github/create-octokit.ts');
   const { createLogger } = await at('bot/create-logger.ts');
   const { CHECK_NAMES } = await at('bot/github/repo-ref.ts');
@@ -248,13 +248,20 @@ async function partA() {
       const sha = sha40();
       const ref = { owner, repo };
       if (configText !== undefined) github.configs.set(`${owner}/${repo}`, configText);
+      const pipeline = 'demo-feature';
+      const executionId = randomUUID();
       const doc = sarifDocument(count, {
         repo: `${owner}/${repo}`,
         commit: sha,
         branch: pr.pull_request.head.ref,
         pullRequest: number,
+        pipeline,
+        pipelineExecutionId: executionId,
       });
-      aws.s3.objects.set(findingsKey(owner, repo, sha), JSON.stringify(doc));
+      aws.s3.objects.set(
+        executionFindingsKey(`${owner}/${repo}`, pipeline, executionId),
+        JSON.stringify(doc),
+      );
       const octokit = await probot.auth(installation);
       // The queued check is written by another client: a throttled write here would delay the first one timed.
       const setup = new Probot({
@@ -276,7 +283,13 @@ async function partA() {
       const before = github.apiRequests().length;
       const deps = { settings: testSettings(), aws: aws.clients, log, appId: APP_ID };
       const t0 = performance.now();
-      const result = await publishSecurityCheck(deps, octokit, { ref, sha, pullRequests: [number] });
+      const result = await publishSecurityCheck(deps, octokit, {
+        ref,
+        sha,
+        pipeline,
+        executionId,
+        pullRequests: [number],
+      });
       const ms = performance.now() - t0;
       const requests = github.apiRequests().slice(before);
       const [run] = github.runs(CHECK_NAMES.security, sha);
