@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The CDK app's entry point and the only file that reads context and environment (CONVENTIONS.md §10).
-// Context: config=<file> (else PIPEWARDEN_CONFIG, else the committed example), botCode=<dir> (else dist/bot).
+// Context: config=<file> (else PIPEWARDEN_CONFIG, else the committed example), botCode=<dir> (else dist/bot),
+// cli=<file> (else dist/cli/index.js: the CLI the security builds run, pinned by its sha256).
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,9 +31,16 @@ function main(): void {
       `bot bundle ${relative(root, botCode)}/index.js not found: run npm run bundle first (with the cdk CLI, -c botCode=<dir> points elsewhere)`,
     );
   }
+  const cli = resolve(root, String(app.node.tryGetContext('cli') ?? 'dist/cli/index.js'));
+  if (!existsSync(cli)) {
+    throw new PipewardenError(
+      `CLI bundle ${relative(root, cli)} not found: run npm run bundle first (with the cdk CLI, -c cli=<file> points elsewhere)`,
+    );
+  }
   const stacks = addPipewardenStacks(app, config, {
     botCodeDirectory: botCode,
     configPath: relative(root, configFile),
+    platform: { buildspecDirectory: join(root, 'buildspecs'), cliFile: cli },
   });
   addChecks(app);
   const assembly = app.synth();

@@ -91,6 +91,11 @@ const schema = z
             filePaths: filePathFilter.prefault({}),
             pullRequests: z
               .strictObject({
+                /**
+                 * CodePipeline's V2 pull-request trigger cannot tell a fork's pull request apart, so it is opt-in:
+                 * by default the bot starts pull-request runs, and refuses a fork's head until a maintainer says so.
+                 */
+                enabled: z.boolean().default(false),
                 into: globs.min(1).default(['main']),
                 events: z
                   .array(z.enum(['OPEN', 'UPDATED', 'CLOSED']))
@@ -105,7 +110,14 @@ const schema = z
           .strictObject({
             filePaths: globs
               .min(1)
-              .default(['infra/**', 'cdk.json', 'buildspecs/**', 'dist/bot/**', 'pipewarden.config*.json']),
+              .default([
+                'infra/**',
+                'cdk.json',
+                'buildspecs/**',
+                'dist/bot/**',
+                'dist/cli/**',
+                'pipewarden.config*.json',
+              ]),
             executionMode: z.enum(['QUEUED', 'SUPERSEDED']).default('QUEUED'),
           })
           .prefault({}),
@@ -199,6 +211,23 @@ const schema = z
           'secretsmanager',
           'arn:aws:secretsmanager:<region>:<account>:secret:<name>',
         ).optional(),
+        /**
+         * The feature pipeline's token (unreviewed code reads it): a Snyk service account limited to testing,
+         * never an org admin's. Omitted: the stack creates `<name>/snyk-token-ci` to fill.
+         */
+        ciTokenSecretArn: arn(
+          'secretsmanager',
+          'arn:aws:secretsmanager:<region>:<account>:secret:<name>',
+        ).optional(),
+      })
+      .superRefine((snyk, ctx) => {
+        if (snyk.tokenSecretArn && snyk.tokenSecretArn === snyk.ciTokenSecretArn) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['ciTokenSecretArn'],
+            message: 'must differ from snyk.tokenSecretArn: feature builds must never read the main token',
+          });
+        }
       })
       .prefault({}),
     security: z
@@ -211,6 +240,17 @@ const schema = z
       .strictObject({
         computeType: z.enum(['SMALL', 'MEDIUM', 'LARGE']).default('SMALL'),
         timeoutMinutes: z.number().int().min(5).max(480).default(30),
+        /**
+         * The service repository's own test buildspec, read from the source at run time by the Test action
+         * (the only one: its project holds no secret and no right on the findings store, Security Hub or ECR).
+         */
+        testBuildspec: z
+          .string()
+          .regex(/^[A-Za-z0-9._/-]+\.ya?ml$/, 'expected a repository-relative .yml path, like buildspec.yml')
+          .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), {
+            message: 'expected a path inside the repository, like buildspec.yml',
+          })
+          .default('buildspec.yml'),
       })
       .prefault({}),
     retention: z
@@ -236,6 +276,8 @@ const schema = z
           )
           .default(365),
         untaggedImagesDays: z.number().int().min(1).default(7),
+        /** Images the feature pipeline pushes to the CI repository: nothing deploys them, they expire soon. */
+        ciImagesDays: z.number().int().min(1).max(90).default(7),
         maxImages: z.number().int().min(10).default(200),
       })
       .prefault({}),

@@ -1,5 +1,6 @@
 import { type App, type Stack, Tags } from 'aws-cdk-lib';
 import type { PipewardenConfig } from '../config/schema.js';
+import type { PlatformFiles } from './constructs/platform.js';
 import { stackNames } from './names.js';
 import { BotStack } from './stacks/bot-stack.js';
 import { InfraPipelineStack, type DeployedStack } from './stacks/infra-pipeline-stack.js';
@@ -15,6 +16,8 @@ export interface PipewardenAppOptions {
   readonly botCodeDirectory: string;
   /** Repository-relative path of the configuration, for the infrastructure pipeline's synth. */
   readonly configPath: string;
+  /** The platform's buildspecs (`buildspecs/`) and CLI bundle (`dist/cli/index.js`), inlined and pinned. */
+  readonly platform: PlatformFiles;
 }
 
 export interface PipewardenStacks {
@@ -47,7 +50,7 @@ export function addPipewardenStacks(
   const storage = new StorageStack(app, 'Storage', {
     ...stackProps(
       'storage',
-      'KMS key, artifact/findings/cache/log buckets, ECR repository, GitHub connection',
+      'KMS key, artifact (main, CI)/findings/cache/log buckets, ECR repositories (production, CI), Snyk tokens, GitHub connection',
     ),
     config,
   });
@@ -78,16 +81,20 @@ export function addPipewardenStacks(
   const staging = service('Staging', 'staging');
   const production = service('Production', 'production');
   const pipelines = new PipelinesStack(app, 'Pipelines', {
-    ...stackProps('pipelines', 'CodeBuild projects, main (CD) and feature (CI) pipelines'),
+    ...stackProps('pipelines', 'main (CD) and feature (CI) pipelines, each with its own CodeBuild projects'),
     config,
     connectionArn: storage.connectionArn,
     key: storage.key,
     artifactBucket: storage.artifactBucket,
+    ciArtifactBucket: storage.ciArtifactBucket,
     findingsBucket: storage.findingsBucket,
     cacheBucket: storage.cacheBucket,
     repository: storage.repository,
+    ciRepository: storage.ciRepository,
     snykToken: storage.snykToken,
+    ciSnykToken: storage.ciSnykToken,
     topic: notifications.topic,
+    platform: options.platform,
     staging: { ...target(staging), url: `http://${staging.loadBalancer.loadBalancerDnsName}` },
     production: target(production),
   });
@@ -97,7 +104,7 @@ export function addPipewardenStacks(
     codeDirectory: options.botCodeDirectory,
     key: storage.key,
     findingsBucket: storage.findingsBucket,
-    repository: storage.repository,
+    repository: storage.ciRepository,
     topic: notifications.topic,
   });
   const { enableSecurityHub, enableInspector } = config.security;
@@ -147,6 +154,7 @@ export function addPipewardenStacks(
     snykToken: storage.snykToken,
     topic: notifications.topic,
     waves: deploymentWaves(appStacks),
+    platform: options.platform,
   });
   infrastructure.addStackDependency(storage);
   infrastructure.addStackDependency(notifications);

@@ -13,6 +13,11 @@ import { addPipewardenStacks, type PipewardenStacks } from '../../infra/lib/pipe
 const root = join(import.meta.dirname, '..', '..');
 /** Stands in for dist/bot, which another build step produces; only tests and the offline demo use it. */
 export const BOT_PLACEHOLDER = join(import.meta.dirname, 'fixtures', 'bot-placeholder');
+/** The platform files every synthesis inlines and pins: this repository's buildspecs and its CLI bundle. */
+export const PLATFORM = {
+  buildspecDirectory: join(root, 'buildspecs'),
+  cliFile: join(root, 'dist', 'cli', 'index.js'),
+};
 
 export function exampleConfig(): PipewardenConfig {
   return loadConfig(join(root, 'pipewarden.config.example.json'));
@@ -56,6 +61,7 @@ export function synthesize(config: PipewardenConfig): Synthesized {
   const stacks = addPipewardenStacks(app, config, {
     botCodeDirectory: BOT_PLACEHOLDER,
     configPath: 'pipewarden.config.json',
+    platform: PLATFORM,
   });
   addChecks(app);
   const assembly = app.synth();

@@ -12,7 +12,7 @@ import { acknowledgeWildcardResource } from '../acknowledge.js';
 import { readObjects } from './grants.js';
 import { PipelineRoles } from './pipeline-roles.js';
 
-/** The CodeBuild projects one application pipeline runs; both pipelines share them. */
+/** The CodeBuild projects one application pipeline runs: each pipeline has its own (its own principal). */
 export interface BuildProjects {
   readonly test: codebuild.IProject;
   readonly snyk: codebuild.IProject;
@@ -141,14 +141,15 @@ export class AppPipeline extends Construct {
         ],
       },
       {
-        // The gate reads every report (CODEBUILD_SRC_DIR_<artifact>) and fails the run on new findings.
+        // The gate reads every scan report (CODEBUILD_SRC_DIR_<artifact>) and fails the run on new findings.
+        // The Test action's output is no input of it: the repository's own buildspec wrote it.
         stageName: GATE_STAGE,
         actions: [
           new actions.CodeBuildAction({
             actionName: 'Gate',
             project: props.projects.gate,
             input: sourceOutput,
-            extraInputs: [outputs.test, outputs.snyk, outputs.inspector, outputs.image],
+            extraInputs: [outputs.snyk, outputs.inspector, outputs.image],
             environmentVariables: runVariables,
             role: buildRole.withoutPolicyUpdates(),
           }),

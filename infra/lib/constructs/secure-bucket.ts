@@ -8,8 +8,17 @@ export interface SecureBucketProps {
   readonly encryptionKey?: kms.IKey;
   /** Where S3 server access logs go; omitted only for the log bucket itself. */
   readonly accessLogs?: { readonly bucket: s3.IBucket; readonly prefix: string };
-  /** Current objects under `prefix` (all when omitted) expire after this many days. */
+  /**
+   * Current objects under `prefix` (all when omitted) expire after `days`; one rule each. Objects under no
+   * listed prefix never expire (the findings store's baselines).
+   */
   readonly expiration?: { readonly days: number; readonly prefix?: string };
+  /** More prefixes with their own expiry (each its own lifecycle rule). */
+  readonly expirePrefixes?: readonly {
+    readonly id: string;
+    readonly days: number;
+    readonly prefix: string;
+  }[];
   /** Old versions are kept this long, so an overwrite or delete can be undone. */
   readonly noncurrentDays: number;
 }
@@ -43,6 +52,12 @@ export class SecureBucket extends Construct {
           noncurrentVersionExpiration: Duration.days(props.noncurrentDays),
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         },
+        ...(props.expirePrefixes ?? []).map((e) => ({
+          id: e.id,
+          prefix: e.prefix,
+          expiration: Duration.days(e.days),
+          noncurrentVersionExpiration: Duration.days(props.noncurrentDays),
+        })),
       ],
     });
     // Object events go to EventBridge (free until a rule uses them). Set on the CloudFormation resource:

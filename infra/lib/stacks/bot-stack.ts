@@ -17,6 +17,7 @@ import type { Construct } from 'constructs';
 import type { PipewardenConfig } from '../../config/schema.js';
 import { CROSS_STACK, acknowledgeControl, acknowledgeWildcardResource } from '../acknowledge.js';
 import { APPROVAL, GATE_STAGE, SOURCE_ACTION } from '../constructs/app-pipeline.js';
+import { pipelineExecutionsPrefix } from '../../../findings/store/store-layout.js';
 import { objectsArn } from '../constructs/grants.js';
 import { pipelineNames } from '../names.js';
 
@@ -26,6 +27,10 @@ export interface BotStackProps extends StackProps {
   readonly codeDirectory: string;
   readonly key: kms.IKey;
   readonly findingsBucket: s3.IBucket;
+  /**
+   * Where the bot deletes a gone branch's `branch-*` tags: the CI repository, to which feature branches
+   * push. The bot has no right on the production repository.
+   */
   readonly repository: ecr.IRepository;
   readonly topic: sns.ITopic;
 }
@@ -83,7 +88,7 @@ export class BotStack extends Stack {
     acknowledgeControl(logGroup, 'cloudwatch_log_group_encrypted_check', CROSS_STACK);
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `${config.name} bot: findings, these pipelines, this repository's images`,
+      description: `${config.name} bot: execution findings, these pipelines, feature-branch images`,
     });
     role.addToPolicy(
       new iam.PolicyStatement({
@@ -96,10 +101,14 @@ export class BotStack extends Stack {
       logGroup.logGroupArn,
       'Lambda names a log stream per instance, in this log group only.',
     );
+    // A run's findings are read only where that run's pipeline wrote them: its execution's folder.
+    const repo = `${config.repository.owner}/${config.repository.name}`;
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['s3:GetObject'],
-        resources: [objectsArn(role, props.findingsBucket)],
+        resources: pipelines.map((p) =>
+          objectsArn(role, props.findingsBucket, pipelineExecutionsPrefix(repo, p)),
+        ),
       }),
     );
     role.addToPolicy(
@@ -167,7 +176,8 @@ export class BotStack extends Stack {
         PIPEWARDEN_FINDINGS_BUCKET: props.findingsBucket.bucketName,
         PIPEWARDEN_PIPELINES: pipelines.join(','),
         PIPEWARDEN_FEATURE_PIPELINE: names.feature,
-        PIPEWARDEN_REPOSITORY: `${config.repository.owner}/${config.repository.name}`,
+        PIPEWARDEN_REPOSITORY: repo,
+        PIPEWARDEN_MAIN_BRANCH: config.repository.mainBranch,
         PIPEWARDEN_SOURCE_ACTION: SOURCE_ACTION,
         PIPEWARDEN_GATE_STAGE: GATE_STAGE,
         PIPEWARDEN_ECR_REPOSITORY: props.repository.repositoryName,

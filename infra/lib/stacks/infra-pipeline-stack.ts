@@ -13,6 +13,7 @@ import { acknowledgeWildcardResource } from '../acknowledge.js';
 import { BuildProject } from '../constructs/build-project.js';
 import { readObjects } from '../constructs/grants.js';
 import { PipelineRoles } from '../constructs/pipeline-roles.js';
+import { PlatformCli, type PlatformFiles, platformBuildspec } from '../constructs/platform.js';
 import { pipelineNames } from '../names.js';
 
 /** A stack the infrastructure pipeline deploys: its CloudFormation name and its template in the cloud assembly. */
@@ -36,12 +37,14 @@ export interface InfraPipelineStackProps extends StackProps {
   readonly waves: readonly (readonly DeployedStack[])[];
   /** CDK bootstrap qualifier (default hnb659fds): the publishing and execution roles are the bootstrap's. */
   readonly qualifier?: string;
+  /** The platform's buildspecs and CLI bundle, read at synthesis. */
+  readonly platform: PlatformFiles;
 }
 
 /**
  * The self-mutating infrastructure pipeline, separate from the application's (the seed's reasons: an
  * application run never pays for a self-update, and each pipeline has one job). Source (only infra paths
- * trigger it) → Synth (cdk-nag, Snyk IaC, gate: buildspecs/infra-synth.yml) → Assets (publish to the
+ * trigger it) → Synth (cdk-nag, Snyk IaC, gate: buildspecs/infra-synth.yml, inlined) → Assets (publish to the
  * bootstrap bucket) → Deploy (CloudFormation, stack waves in dependency order) → SelfUpdate (itself, last).
  */
 export class InfraPipelineStack extends Stack {
@@ -68,12 +71,15 @@ export class InfraPipelineStack extends Stack {
       computeType: codebuild.ComputeType[config.build.computeType],
       timeout: Duration.minutes(config.build.timeoutMinutes),
     };
+    // The synth's buildspec is this deployment's, inlined; its gate runs the pinned CLI, not the checkout's.
+    const cli = new PlatformCli(this, 'Cli', { file: props.platform.cliFile });
     const synth = new BuildProject(this, 'Synth', {
       ...common,
       projectName: `${config.name}-infra-synth`,
       description: 'cdk synth with cdk-nag, Snyk IaC, gate',
-      buildSpec: codebuild.BuildSpec.fromSourceFilename('buildspecs/infra-synth.yml'),
+      buildSpec: platformBuildspec(props.platform.buildspecDirectory, 'infra-synth.yml'),
       environmentVariables: {
+        ...cli.environment(),
         PIPEWARDEN_CONFIG: { value: props.configPath },
         PIPEWARDEN_FINDINGS_BUCKET: { value: props.findingsBucket.bucketName },
         PIPEWARDEN_BASELINE_BRANCH: { value: config.repository.mainBranch },
@@ -92,10 +98,11 @@ export class InfraPipelineStack extends Stack {
         resources: [props.snykToken.secretArn],
       }),
     );
+    cli.grantFetch(synth.role);
     // No access to the findings store: the infrastructure gate reports to its report group and its artifact
     // (buildspecs/infra-synth.yml); the store holds the application's findings per commit.
 
-    // Embedded, not read from the source: it must work even when the commit being deployed breaks buildspecs/.
+    // Embedded, not read from buildspecs/: a tiny one-off; the platform buildspecs are inlined as well.
     const assets = new BuildProject(this, 'Assets', {
       ...common,
       projectName: `${config.name}-infra-assets`,

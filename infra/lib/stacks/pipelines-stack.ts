@@ -11,55 +11,106 @@ import type { Construct } from 'constructs';
 import type { PipewardenConfig } from '../../config/schema.js';
 import { AppPipeline, type BuildProjects, type DeployTarget } from '../constructs/app-pipeline.js';
 import { BuildProject } from '../constructs/build-project.js';
-import { readObjects, writeObjects } from '../constructs/grants.js';
+import {
+  STORE_SEGMENTS,
+  baselineKey,
+  branchPrefix,
+  pipelineExecutionsPrefix,
+} from '../../../findings/store/store-layout.js';
+import { decrypt, writeObjects } from '../constructs/grants.js';
+import { PlatformCli, type PlatformFiles, platformBuildspec } from '../constructs/platform.js';
 import { pipelineNames } from '../names.js';
 
 export interface PipelinesStackProps extends StackProps {
   readonly config: PipewardenConfig;
   readonly connectionArn: string;
   readonly key: kms.IKey;
+  /** The main pipeline's artifacts. */
   readonly artifactBucket: s3.IBucket;
+  /** The feature pipeline's artifacts. */
+  readonly ciArtifactBucket: s3.IBucket;
   readonly findingsBucket: s3.IBucket;
   readonly cacheBucket: s3.IBucket;
+  /** The production image repository (main only). */
   readonly repository: ecr.IRepository;
+  /** The feature pipeline's image repository, which nothing deploys from. */
+  readonly ciRepository: ecr.IRepository;
   readonly snykToken: secretsmanager.ISecret;
+  readonly ciSnykToken: secretsmanager.ISecret;
   readonly topic: sns.ITopic;
   readonly staging: DeployTarget & { readonly url: string };
   readonly production: DeployTarget;
+  /** The platform's buildspecs and CLI bundle, read at synthesis. */
+  readonly platform: PlatformFiles;
 }
 
-/** The application's CodeBuild projects and its two pipelines: main (CD) and feature branches (CI). */
+/** What differs between the two principals' projects. */
+interface Principal {
+  readonly kind: 'main' | 'feature';
+  readonly pipelineName: string;
+  /** Construct id prefix ('' for main: its logical ids stay as they were) and project name prefix. */
+  readonly idPrefix: string;
+  readonly namePrefix: string;
+  readonly artifactBucket: s3.IBucket;
+  readonly repository: ecr.IRepository;
+  readonly snykToken: secretsmanager.ISecret;
+  readonly gateBuildspec: string;
+}
+
+/**
+ * The application's two pipelines, main (CD) and feature branches (CI), each with its own five CodeBuild
+ * projects and roles: two principals that share nothing writable (docs/security-model.md). The Snyk,
+ * Inspector, Image and Gate projects run the platform's buildspecs, inlined here, and the pinned CLI; only
+ * the Test project reads the repository's own buildspec.
+ */
 export class PipelinesStack extends Stack {
   readonly main: codepipeline.Pipeline;
   readonly feature: codepipeline.Pipeline;
+  /** The main pipeline's projects (`<name>-test`, `-snyk`, `-inspector`, `-image`, `-gate`). */
   readonly projects: Record<keyof BuildProjects, BuildProject>;
+  /** The feature pipeline's projects (`<name>-ci-test`, `-ci-snyk`, `-ci-inspector`, `-ci-image`, `-ci-gate`). */
+  readonly ciProjects: Record<keyof BuildProjects, BuildProject>;
+  readonly cli: PlatformCli;
 
   constructor(scope: Construct, id: string, props: PipelinesStackProps) {
     super(scope, id, props);
     const { config } = props;
-    this.projects = this.createProjects(props);
-    const projects: BuildProjects = {
-      test: this.projects.test.project,
-      snyk: this.projects.snyk.project,
-      inspector: this.projects.inspector.project,
-      image: this.projects.image.project,
-      gate: this.projects.gate.project,
-    };
     const names = pipelineNames(config.name);
+    this.cli = new PlatformCli(this, 'Cli', { file: props.platform.cliFile });
+    this.projects = this.createProjects(props, {
+      kind: 'main',
+      pipelineName: names.main,
+      idPrefix: '',
+      namePrefix: config.name,
+      artifactBucket: props.artifactBucket,
+      repository: props.repository,
+      snykToken: props.snykToken,
+      gateBuildspec: 'gate.yml',
+    });
+    this.ciProjects = this.createProjects(props, {
+      kind: 'feature',
+      pipelineName: names.feature,
+      idPrefix: 'Ci',
+      namePrefix: `${config.name}-ci`,
+      artifactBucket: props.ciArtifactBucket,
+      repository: props.ciRepository,
+      snykToken: props.ciSnykToken,
+      gateBuildspec: 'gate-ci.yml',
+    });
     const common = {
       connectionArn: props.connectionArn,
       owner: config.repository.owner,
       repo: config.repository.name,
       defaultBranch: config.repository.mainBranch,
-      artifactBucket: props.artifactBucket,
       key: props.key,
-      projects,
     };
 
     this.main = new AppPipeline(this, 'Main', {
       ...common,
       pipelineName: names.main,
       kind: 'main',
+      artifactBucket: props.artifactBucket,
+      projects: projectsOf(this.projects),
       executionMode: codepipeline.ExecutionMode[config.pipelines.main.executionMode],
       push: config.pipelines.main,
       deploy: {
@@ -75,13 +126,18 @@ export class PipelinesStack extends Stack {
       ...common,
       pipelineName: names.feature,
       kind: 'feature',
+      artifactBucket: props.ciArtifactBucket,
+      projects: projectsOf(this.ciProjects),
       executionMode: codepipeline.ExecutionMode[feature.executionMode],
       push: feature,
-      pullRequest: {
-        into: feature.pullRequests.into,
-        events: feature.pullRequests.events,
-        filePaths: feature.filePaths,
-      },
+      // Opt-in: the V2 trigger cannot tell a fork's pull request apart; by default the bot starts them.
+      pullRequest: feature.pullRequests.enabled
+        ? {
+            into: feature.pullRequests.into,
+            events: feature.pullRequests.events,
+            filePaths: feature.filePaths,
+          }
+        : undefined,
     }).pipeline;
 
     const events = [
@@ -98,63 +154,79 @@ export class PipelinesStack extends Stack {
     });
   }
 
-  private createProjects(props: PipelinesStackProps): Record<keyof BuildProjects, BuildProject> {
-    const { config, key, findingsBucket, repository } = props;
-    const name = config.name;
+  private createProjects(
+    props: PipelinesStackProps,
+    who: Principal,
+  ): Record<keyof BuildProjects, BuildProject> {
+    const { config, key, findingsBucket } = props;
+    const cli = this.cli;
+    const repo = `${config.repository.owner}/${config.repository.name}`;
+    const mainBranch = config.repository.mainBranch;
+    const id = (name: string) => `${who.idPrefix}${name}`;
+    const projectName = (name: string) => `${who.namePrefix}-${name}`;
     const common = {
       key,
-      artifactBucket: props.artifactBucket,
+      artifactBucket: who.artifactBucket,
       cacheBucket: props.cacheBucket,
       logRetention: config.retention.logsDays,
       computeType: codebuild.ComputeType[config.build.computeType],
       timeout: Duration.minutes(config.build.timeoutMinutes),
     };
-    // Every build knows where findings go and which branch is the baseline for pull requests.
+    // Every build knows its pipeline (a project serves one pipeline only), where findings go and which
+    // branch is the baseline for pull requests.
     const env = (extra: Record<string, codebuild.BuildEnvironmentVariable> = {}) => ({
       PIPEWARDEN_FINDINGS_BUCKET: { value: findingsBucket.bucketName },
-      PIPEWARDEN_BASELINE_BRANCH: { value: config.repository.mainBranch },
-      PIPEWARDEN_REPO: { value: `${config.repository.owner}/${config.repository.name}` },
+      PIPEWARDEN_BASELINE_BRANCH: { value: mainBranch },
+      PIPEWARDEN_REPO: { value: repo },
+      PIPEWARDEN_PIPELINE: { value: who.pipelineName },
+      PIPEWARDEN_PIPELINE_KIND: { value: who.kind },
       AWS_ACCOUNT_ID: { value: this.account },
       ...extra,
     });
-    const fromSource = (file: string) => codebuild.BuildSpec.fromSourceFilename(`buildspecs/${file}`);
+    // The security projects: the platform's buildspec, inlined; the pinned CLI, fetched and checked.
+    const platform = (file: string) => platformBuildspec(props.platform.buildspecDirectory, file);
+    const security = (extra: Record<string, codebuild.BuildEnvironmentVariable> = {}) =>
+      env({ ...cli.environment(), ...extra });
 
-    const test = new BuildProject(this, 'Test', {
+    // The only buildspec read from the source: the repository's own tests. No secret, no findings store,
+    // no Security Hub, no ECR; its report is not a gate input.
+    const test = new BuildProject(this, id('Test'), {
       ...common,
-      projectName: `${name}-test`,
-      description: 'unit tests, JUnit report',
-      buildSpec: fromSource('test.yml'),
+      projectName: projectName('test'),
+      description: `${who.kind} pipeline: the repository's own tests (${config.build.testBuildspec}), JUnit report`,
+      buildSpec: codebuild.BuildSpec.fromSourceFilename(config.build.testBuildspec),
       environmentVariables: env(),
       reports: { tests: codebuild.ReportGroupType.TEST },
     });
 
-    // The Snyk token is a secrets-manager variable of this project alone (and of the infrastructure synth).
-    const snyk = new BuildProject(this, 'Snyk', {
+    // The Snyk token is a secrets-manager variable of this project alone: the main token for main, the CI
+    // token for feature (and the main one for the infrastructure synth).
+    const snyk = new BuildProject(this, id('Snyk'), {
       ...common,
-      projectName: `${name}-snyk`,
-      description: 'Snyk open-source and code scan',
-      buildSpec: fromSource('scan.yml'),
-      environmentVariables: env({
+      projectName: projectName('snyk'),
+      description: `${who.kind} pipeline: Snyk open-source and code scan`,
+      buildSpec: platform('scan.yml'),
+      environmentVariables: security({
         PIPEWARDEN_SCANNER: { value: 'snyk' },
         SNYK_TOKEN: {
           type: codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER,
-          value: props.snykToken.secretArn,
+          value: who.snykToken.secretArn,
         },
       }),
     });
     snyk.role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['secretsmanager:GetSecretValue'],
-        resources: [props.snykToken.secretArn],
+        resources: [who.snykToken.secretArn],
       }),
     );
 
-    const inspector = new BuildProject(this, 'Inspector', {
+    const inspector = new BuildProject(this, id('Inspector'), {
       ...common,
-      projectName: `${name}-inspector`,
-      description: 'Amazon Inspector code security findings for the commit',
-      buildSpec: fromSource('scan.yml'),
-      environmentVariables: env({ PIPEWARDEN_SCANNER: { value: 'inspector' } }),
+      projectName: projectName('inspector'),
+      description: `${who.kind} pipeline: Amazon Inspector code security findings for the commit`,
+      buildSpec: platform('scan.yml'),
+      environmentVariables: security({ PIPEWARDEN_SCANNER: { value: 'inspector' } }),
     });
     inspector.role.addToPolicy(
       new iam.PolicyStatement({
@@ -168,14 +240,17 @@ export class PipelinesStack extends Stack {
         'inspector2:ListFindings, ListCoverage and BatchGetCodeSnippet have no resource-level permissions.',
     });
 
-    const image = new BuildProject(this, 'Image', {
+    const image = new BuildProject(this, id('Image'), {
       ...common,
-      projectName: `${name}-image`,
-      description: 'container image, SBOM, Inspector SBOM scan, push',
-      buildSpec: fromSource('image.yml'),
+      projectName: projectName('image'),
+      description:
+        who.kind === 'main'
+          ? 'main pipeline: container image, SBOM, Inspector SBOM scan, push to the production repository'
+          : 'feature pipeline: container image, SBOM, Inspector SBOM scan, push to the CI repository',
+      buildSpec: platform('image.yml'),
       privileged: true,
-      environmentVariables: env({
-        PIPEWARDEN_ECR_REPOSITORY_URI: { value: repository.repositoryUri },
+      environmentVariables: security({
+        PIPEWARDEN_ECR_REPOSITORY_URI: { value: who.repository.repositoryUri },
         PIPEWARDEN_CONTAINER_NAME: { value: config.service.containerName },
       }),
     });
@@ -191,7 +266,7 @@ export class PipelinesStack extends Stack {
           'ecr:GetDownloadUrlForLayer',
           'ecr:DescribeImages',
         ],
-        resources: [repository.repositoryArn],
+        resources: [who.repository.repositoryArn],
       }),
     );
     image.role.addToPolicy(
@@ -208,34 +283,63 @@ export class PipelinesStack extends Stack {
       reason: 'ecr:GetAuthorizationToken and inspector-scan:ScanSbom have no resource-level permissions.',
     });
 
-    const gate = new BuildProject(this, 'Gate', {
+    const gate = new BuildProject(this, id('Gate'), {
       ...common,
-      projectName: `${name}-gate`,
-      description: 'merge findings, baseline, gate, publish to S3 and Security Hub',
-      buildSpec: fromSource('gate.yml'),
-      environmentVariables: env({
-        PIPEWARDEN_SECURITY_HUB: { value: String(config.security.enableSecurityHub) },
-      }),
+      projectName: projectName('gate'),
+      description:
+        who.kind === 'main'
+          ? 'main pipeline: merge findings, baseline, gate, publish the execution, commit, baseline and Security Hub'
+          : "feature pipeline: merge findings, gate under the base branch's policy, publish this execution only",
+      buildSpec: platform(who.gateBuildspec),
+      environmentVariables: security(
+        who.kind === 'main'
+          ? { PIPEWARDEN_SECURITY_HUB: { value: String(config.security.enableSecurityHub) } }
+          : {},
+      ),
       reports: { findings: codebuild.ReportGroupType.TEST },
     });
-    readObjects(gate.role, findingsBucket, key);
-    writeObjects(gate.role, findingsBucket, key);
+    // Read: the main branch's baseline (and the policy it records) only; list, so a missing one is a 404.
+    gate.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [findingsBucket.arnForObjects(baselineKey(repo, mainBranch))],
+      }),
+    );
+    decrypt(gate.role, key);
     gate.role.addToPolicy(
       new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [findingsBucket.bucketArn] }),
     );
-    gate.role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['securityhub:BatchImportFindings'],
-        resources: [
-          this.formatArn({
-            service: 'securityhub',
-            resource: 'product',
-            resourceName: `${this.account}/default`,
-          }),
-        ],
-      }),
-    );
+    // Write: this pipeline's executions; for main also the commits and the main branch's baseline.
+    writeObjects(gate.role, findingsBucket, key, pipelineExecutionsPrefix(repo, who.pipelineName));
+    if (who.kind === 'main') {
+      writeObjects(gate.role, findingsBucket, key, `${repo}/${STORE_SEGMENTS.commits}/`);
+      writeObjects(gate.role, findingsBucket, key, branchPrefix(repo, mainBranch));
+      gate.role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['securityhub:BatchImportFindings'],
+          resources: [
+            this.formatArn({
+              service: 'securityhub',
+              resource: 'product',
+              resourceName: `${this.account}/default`,
+            }),
+          ],
+        }),
+      );
+    }
 
-    return { test, snyk, inspector, image, gate };
+    const all = { test, snyk, inspector, image, gate };
+    for (const p of [snyk, inspector, image, gate]) cli.grantFetch(p.role);
+    return all;
   }
+}
+
+function projectsOf(projects: Record<keyof BuildProjects, BuildProject>): BuildProjects {
+  return {
+    test: projects.test.project,
+    snyk: projects.snyk.project,
+    inspector: projects.inspector.project,
+    image: projects.image.project,
+    gate: projects.gate.project,
+  };
 }

@@ -7,8 +7,10 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { PipewardenConfig } from '../../config/schema.js';
+import { pipelineExecutionsPrefix } from '../../../findings/store/store-layout.js';
 import { acknowledgeControl } from '../acknowledge.js';
 import { SecureBucket } from '../constructs/secure-bucket.js';
+import { pipelineNames } from '../names.js';
 
 /** Prefix of the image tags that follow a branch (buildspecs/image.yml, bot/aws/image-tag.ts). */
 export const BRANCH_TAG_PREFIX = 'branch-';
@@ -18,17 +20,27 @@ export interface StorageStackProps extends StackProps {
 }
 
 /**
- * Everything that outlives a deployment: the one KMS key, the buckets (artifacts, findings, build cache,
- * access logs), the image repository and the Snyk token. Retained on stack deletion: it is the history.
+ * Everything that outlives a deployment: the one KMS key, the buckets (artifacts of each principal, findings,
+ * build cache, access logs), the image repositories and the Snyk tokens. Retained on stack deletion: it is
+ * the history. What the feature pipeline (CI: unreviewed code) uses is separate from what the main pipeline
+ * (CD) uses: its own artifact bucket, image repository and Snyk token (docs/security-model.md).
  */
 export class StorageStack extends Stack {
   readonly key: kms.Key;
   readonly logsBucket: s3.Bucket;
+  /** The main pipeline's (and the infrastructure pipeline's) artifacts. */
   readonly artifactBucket: s3.Bucket;
+  /** The feature pipeline's artifacts: no main role is granted it, and no feature role the other. */
+  readonly ciArtifactBucket: s3.Bucket;
   readonly findingsBucket: s3.Bucket;
   readonly cacheBucket: s3.Bucket;
+  /** The production image repository: the main pipeline pushes, deployments read. */
   readonly repository: ecr.Repository;
+  /** The feature pipeline's images: nothing deploys from it, images expire after `retention.ciImagesDays`. */
+  readonly ciRepository: ecr.Repository;
   readonly snykToken: secretsmanager.ISecret;
+  /** The feature pipeline's Snyk token: a separate, narrower one (docs/deploy.md). */
+  readonly ciSnykToken: secretsmanager.ISecret;
   /** The GitHub connection every pipeline's source action uses. */
   readonly connectionArn: string;
 
@@ -66,14 +78,32 @@ export class StorageStack extends Stack {
       expiration: { days: retention.artifactsDays },
       noncurrentDays: 7,
     }).bucket;
-    // Per-commit findings expire; branches/<branch>/latest.json (the pull-request baseline) never does.
+    this.ciArtifactBucket = new SecureBucket(this, 'CiArtifacts', {
+      encryptionKey: this.key,
+      accessLogs: logsTo('ci-artifacts'),
+      expiration: { days: retention.artifactsDays },
+      noncurrentDays: 7,
+    }).bucket;
+    // Per-commit and per-execution findings expire (a feature execution's as soon as its artifacts);
+    // branches/<branch>/latest.json (the pull-request baseline and the base policy) never does.
+    const repo = `${config.repository.owner}/${config.repository.name}`;
+    const pipelines = pipelineNames(config.name);
     this.findingsBucket = new SecureBucket(this, 'Findings', {
       encryptionKey: this.key,
       accessLogs: logsTo('findings'),
-      expiration: {
-        days: retention.findingsDays,
-        prefix: `${config.repository.owner}/${config.repository.name}/commits/`,
-      },
+      expiration: { days: retention.findingsDays, prefix: `${repo}/commits/` },
+      expirePrefixes: [
+        {
+          id: 'main-executions',
+          days: retention.findingsDays,
+          prefix: pipelineExecutionsPrefix(repo, pipelines.main),
+        },
+        {
+          id: 'feature-executions',
+          days: retention.artifactsDays,
+          prefix: pipelineExecutionsPrefix(repo, pipelines.feature),
+        },
+      ],
       noncurrentDays: 90,
     }).bucket;
     this.cacheBucket = new SecureBucket(this, 'Cache', {
@@ -111,6 +141,32 @@ export class StorageStack extends Stack {
       ],
     });
 
+    // The feature pipeline's images: built from unreviewed code, so kept apart from what production pulls.
+    this.ciRepository = new ecr.Repository(this, 'CiRepository', {
+      repositoryName: `${config.name}-ci/${config.repository.name.toLowerCase()}`,
+      imageTagMutability: ecr.TagMutability.IMMUTABLE_WITH_EXCLUSION,
+      imageTagMutabilityExclusionFilters: [
+        ecr.ImageTagMutabilityExclusionFilter.wildcard(`${BRANCH_TAG_PREFIX}*`),
+      ],
+      imageScanOnPush: true,
+      encryption: ecr.RepositoryEncryption.KMS,
+      encryptionKey: this.key,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [
+        {
+          rulePriority: 1,
+          description: 'feature-branch images: nothing deploys them',
+          tagStatus: ecr.TagStatus.ANY,
+          maxImageAge: Duration.days(retention.ciImagesDays),
+        },
+      ],
+    });
+    acknowledgeControl(
+      this.ciRepository,
+      'ecr_private_tag_immutability_enabled_check',
+      `Only ${BRANCH_TAG_PREFIX}* tags are mutable: they follow a feature branch head. Nothing deploys from this repository.`,
+    );
+
     if ('arn' in config.connection) {
       this.connectionArn = config.connection.arn;
     } else {
@@ -135,7 +191,18 @@ export class StorageStack extends Stack {
 
     this.snykToken = config.snyk.tokenSecretArn
       ? secretsmanager.Secret.fromSecretCompleteArn(this, 'SnykToken', config.snyk.tokenSecretArn)
-      : this.createSnykSecret(config.name);
+      : this.createSnykSecret(
+          'SnykToken',
+          `${config.name}/snyk-token`,
+          "the main pipeline's scan and the infrastructure synth",
+        );
+    this.ciSnykToken = config.snyk.ciTokenSecretArn
+      ? secretsmanager.Secret.fromSecretCompleteArn(this, 'CiSnykToken', config.snyk.ciTokenSecretArn)
+      : this.createSnykSecret(
+          'CiSnykToken',
+          `${config.name}/snyk-token-ci`,
+          "the feature pipeline's scan (unreviewed code): a Snyk service account limited to testing, not an org admin",
+        );
   }
 
   /** Service principals that encrypt with the key on this account's behalf, each limited to its own use. */
@@ -187,11 +254,10 @@ export class StorageStack extends Stack {
     }
   }
 
-  private createSnykSecret(name: string): secretsmanager.Secret {
-    const secret = new secretsmanager.Secret(this, 'SnykToken', {
-      secretName: `${name}/snyk-token`,
-      description:
-        'Snyk API token for the scan and infrastructure-synth builds; replace the placeholder value',
+  private createSnykSecret(id: string, secretName: string, usedBy: string): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, id, {
+      secretName,
+      description: `Snyk API token for ${usedBy}; replace the placeholder value`,
       encryptionKey: this.key,
       // A random placeholder, so no value sits in the template and an update never resets the real token.
       generateSecretString: { passwordLength: 32, excludePunctuation: true },
