@@ -10,7 +10,8 @@ import {
 } from '../config/policy-file.js';
 import { buildDocument } from '../document/build-document.js';
 import { PipewardenError } from '../errors.js';
-import type { FindingsDocument } from '../model/finding.js';
+import { parseRepoConfigText } from '../config/repo-config.js';
+import type { FindingsDocument, ScanContext } from '../model/finding.js';
 import { SEVERITIES, type Severity } from '../model/severity.js';
 import { loadReport, type LoadedReport } from '../parse/load-report.js';
 import { reclaimMemory } from '../parse/reclaim-memory.js';
@@ -55,16 +56,41 @@ async function exists(file: string): Promise<boolean> {
 /**
  * The policy the gate applies: --config, else the checkout's .github/pipewarden.yml, else the defaults.
  * With --proposed-config the checkout's file is the proposal, never the policy: --config is then required.
+ * On a feature run the checkout is unreviewed: without --config its file is never read (undefined here; see
+ * `featurePolicy`).
  */
-export async function resolveConfig(flags: AnalyzeFlags, sourceRoot: string): Promise<ResolvedPolicy> {
+export async function resolveConfig(
+  flags: AnalyzeFlags,
+  sourceRoot: string,
+  kind?: ScanContext['pipelineKind'],
+): Promise<ResolvedPolicy | undefined> {
   if (flags.config)
     return loadAppliedPolicy(flags.config, flags.proposedConfig ? 'base-branch' : 'repository');
   if (flags.proposedConfig)
     throw new PipewardenError(
       `--proposed-config ${flags.proposedConfig} needs --config <policy>: the policy to apply (the base branch's, from \`pipewarden fetch baseline --policy-out <file>\`)`,
     );
+  if (kind === 'feature') return undefined;
   const inRepo = join(sourceRoot, POLICY_PATH);
   return (await exists(inRepo)) ? loadRepositoryPolicy(inRepo) : DEFAULT_POLICY;
+}
+
+/**
+ * A feature run given no --config: the policy a findings document among the inputs recorded (a `report`
+ * over the gate's own output re-applies the gate's policy), else the defaults, with a warning.
+ */
+function featurePolicy(reports: LoadedReport[]): { resolved: ResolvedPolicy; warning?: string } {
+  for (const r of reports) {
+    const policy = r.document?.policy;
+    if (policy && typeof policy.text === 'string')
+      return {
+        resolved: { config: parseRepoConfigText(policy.text, `${r.file} (its recorded policy)`), policy },
+      };
+  }
+  return {
+    resolved: DEFAULT_POLICY,
+    warning: `a feature run does not apply the checkout's ${POLICY_PATH}: pipewarden's defaults apply; pass --config <file> from \`pipewarden fetch baseline --policy-out <file>\` to apply the base branch's policy`,
+  };
 }
 
 /**
@@ -78,7 +104,8 @@ export async function analyzeReports(
   env = process.env,
 ): Promise<FindingsDocument> {
   const sourceRoot = flags.sourceRoot ?? env.CODEBUILD_SRC_DIR ?? env.GITHUB_WORKSPACE ?? process.cwd();
-  const { config, policy } = await resolveConfig(flags, sourceRoot);
+  const context = scanContext(flags, env);
+  const given = await resolveConfig(flags, sourceRoot, context.pipelineKind);
   const proposed = flags.proposedConfig ? await loadProposedPolicy(flags.proposedConfig) : undefined;
   const paths = { sourceRoot };
   const reports: LoadedReport[] = [];
@@ -102,6 +129,8 @@ export async function analyzeReports(
       // A raw scanner report works as a baseline too: it is fingerprinted the same way.
       baseline.format = `${baseline.format} (as baseline)`;
   }
+  const fallback = given ? undefined : featurePolicy(reports);
+  const { config, policy } = given ?? fallback!.resolved;
   const gate: { failOn?: Severity; newOnly?: boolean } = {};
   if (flags.failOn) gate.failOn = parseSeverity(flags.failOn, '--fail-on');
   if (flags.newOnly !== undefined) gate.newOnly = flags.newOnly;
@@ -111,8 +140,9 @@ export async function analyzeReports(
     config,
     policy,
     ...(proposed ? { proposed } : {}),
-    context: scanContext(flags, env),
+    context,
     gate,
+    ...(fallback?.warning ? { notes: [fallback.warning] } : {}),
     ...(baseline ? { baseline } : {}),
   });
 }

@@ -29,6 +29,8 @@ export interface BuildOptions {
   proposed?: ProposedPolicy;
   context: ScanContext;
   gate?: { failOn?: Severity; newOnly?: boolean };
+  /** Warnings of the caller's own (how the policy was chosen), listed first. */
+  notes?: string[];
   now?: Date;
 }
 
@@ -51,7 +53,7 @@ export function compareFindings(a: Finding, b: Finding): number {
 
 export function buildDocument(options: BuildOptions): FindingsDocument {
   const now = options.now ?? new Date();
-  const warnings = options.reports.flatMap((r) => r.warnings);
+  const warnings = [...(options.notes ?? []), ...options.reports.flatMap((r) => r.warnings)];
   // Suppressions and the baseline mark findings in place: work on copies so a report can be built twice.
   const findings = mergeFindings(options.reports.flatMap((r) => r.findings)).map((f) => ({ ...f }));
   // The main pipeline runs reviewed code: its scanner ignores were reviewed. Any other run with a baseline

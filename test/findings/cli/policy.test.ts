@@ -63,9 +63,12 @@ const basePolicy = write(
   }),
 );
 
-async function gate(args: string[]) {
+async function gate(args: string[], kind: 'main' | 'feature' = 'feature') {
   const out = join(tmp, `doc-${Math.random().toString(36).slice(2)}.json`);
-  const run = await runCli(['gate', '--out', out, ...args, ...REPORTS], env);
+  const run = await runCli(['gate', '--out', out, ...args, ...REPORTS], {
+    ...env,
+    PIPEWARDEN_PIPELINE_KIND: kind,
+  });
   let doc: FindingsDocument | undefined;
   try {
     doc = JSON.parse(readFileSync(out, 'utf8')) as FindingsDocument;
@@ -222,9 +225,55 @@ ${CATCH_ALL}`,
     );
   });
 
+  it('a feature run without --config never reads the checkout’s file: defaults apply, with a warning', async () => {
+    const checkout = join(tmp, 'checkout4');
+    write('checkout4/.github/pipewarden.yml', ATTACK_TEXT);
+    const r = await gate(['--source-root', checkout]);
+    expect(r.code).toBe(1);
+    expect(r.doc!.policy).toEqual({ origin: 'default', text: '{}\n' });
+    expect(r.doc!.findings.filter((f) => f.suppression)).toEqual([]);
+    expect(r.doc!.warnings[0]).toBe(
+      "a feature run does not apply the checkout's .github/pipewarden.yml: pipewarden's defaults apply; pass --config <file> from `pipewarden fetch baseline --policy-out <file>` to apply the base branch's policy",
+    );
+    // The same checkout on the main pipeline is reviewed code: its file applies.
+    const main = await runCli(['gate', '--source-root', checkout, ...REPORTS], {
+      ...env,
+      PIPEWARDEN_PIPELINE_KIND: 'main',
+    });
+    expect(main.code).toBe(0);
+  });
+
+  it('a report over the gate’s document on a feature run re-applies the policy the gate recorded', async () => {
+    const checkout = join(tmp, 'checkout5');
+    write('checkout5/.github/pipewarden.yml', ATTACK_TEXT);
+    const lenient = write(
+      'lenient-base-2.yml',
+      formatPolicyFile({
+        origin: 'base-branch',
+        branch: 'main',
+        commit: MAIN_SHA,
+        text: `gate:\n  failOn: critical\n${CATCH_ALL}`,
+      }),
+    );
+    const first = await gate(['--config', lenient, '--source-root', checkout]);
+    expect(first.code).toBe(0);
+    const docFile = join(tmp, 'gate-doc.json');
+    writeFileSync(docFile, JSON.stringify(first.doc));
+    const again = await runCli(
+      ['gate', '--source-root', checkout, '--out', join(tmp, 'again.json'), docFile],
+      env,
+    );
+    expect(again.code).toBe(0);
+    const doc = JSON.parse(readFileSync(join(tmp, 'again.json'), 'utf8')) as FindingsDocument;
+    expect(doc.policy).toEqual(first.doc!.policy);
+    expect(doc.findings.filter((f) => f.suppression?.source === 'config')).toHaveLength(doc.findings.length);
+    expect(doc.warnings.join('\n')).not.toMatch(/does not apply the checkout/);
+  });
+
   it('records where the policy came from: the checkout (main), a plain --config, the defaults', async () => {
     write('checkout3/.github/pipewarden.yml', BASE_TEXT);
-    const repo = await gate(['--source-root', join(tmp, 'checkout3')]);
+    // The main pipeline (reviewed code) applies the checkout's own file.
+    const repo = await gate(['--source-root', join(tmp, 'checkout3')], 'main');
     expect(repo.doc!.policy).toEqual({
       origin: 'repository',
       file: '.github/pipewarden.yml',
@@ -236,7 +285,7 @@ ${CATCH_ALL}`,
       file: plain,
       text: BASE_TEXT,
     });
-    const none = await gate(['--source-root', join(tmp, 'empty')]);
+    const none = await gate(['--source-root', join(tmp, 'empty')], 'main');
     expect(none.doc!.policy).toEqual({ origin: 'default', text: '{}\n' });
     // A base branch without a recorded policy: fetch writes `{}` labelled default.
     const defaults = write(
