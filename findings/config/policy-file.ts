@@ -27,8 +27,8 @@ export function formatPolicyFile(policy: AppliedPolicy): string {
     .filter((f): f is [string, string] => !!f[1])
     .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
     .join(' ');
-  const text = policy.text.endsWith('\n') ? policy.text : `${policy.text}\n`;
-  return `${HEADER} ${header}\n${text}`;
+  // The text as it was, byte for byte: the gate records exactly what the base branch applied.
+  return `${HEADER} ${header}\n${policy.text}`;
 }
 
 /** Splits a policy file into its provenance header (when there is one) and the policy text. */
@@ -99,7 +99,7 @@ export async function loadRepositoryPolicy(path: string): Promise<ResolvedPolicy
 
 export const DEFAULT_POLICY: ResolvedPolicy = {
   config: DEFAULT_CONFIG,
-  policy: { origin: 'default', text: '{}\n' },
+  policy: { origin: 'default', text: '{}' },
 };
 
 /** A proposed config: its config, or why it is not one. A missing file is no proposal at all. */

@@ -230,7 +230,7 @@ ${CATCH_ALL}`,
     write('checkout4/.github/pipewarden.yml', ATTACK_TEXT);
     const r = await gate(['--source-root', checkout]);
     expect(r.code).toBe(1);
-    expect(r.doc!.policy).toEqual({ origin: 'default', text: '{}\n' });
+    expect(r.doc!.policy).toEqual({ origin: 'default', text: '{}' });
     expect(r.doc!.findings.filter((f) => f.suppression)).toEqual([]);
     expect(r.doc!.warnings[0]).toBe(
       "a feature run does not apply the checkout's .github/pipewarden.yml: pipewarden's defaults apply; pass --config <file> from `pipewarden fetch baseline --policy-out <file>` to apply the base branch's policy",
@@ -286,14 +286,14 @@ ${CATCH_ALL}`,
       text: BASE_TEXT,
     });
     const none = await gate(['--source-root', join(tmp, 'empty')], 'main');
-    expect(none.doc!.policy).toEqual({ origin: 'default', text: '{}\n' });
+    expect(none.doc!.policy).toEqual({ origin: 'default', text: '{}' });
     // A base branch without a recorded policy: fetch writes `{}` labelled default.
     const defaults = write(
       'defaults.yml',
       formatPolicyFile({ origin: 'default', branch: 'main', text: '{}' }),
     );
     const d = await gate(['--config', defaults, '--proposed-config', join(tmp, 'nope.yml')]);
-    expect(d.doc!.policy).toEqual({ origin: 'default', branch: 'main', text: '{}\n' });
+    expect(d.doc!.policy).toEqual({ origin: 'default', branch: 'main', text: '{}' });
     expect(d.doc!.gate!.failOn).toBe('HIGH');
     for (const doc of [repo.doc!, none.doc!, d.doc!]) expectValid(doc);
   });

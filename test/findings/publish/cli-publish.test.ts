@@ -234,12 +234,12 @@ describe('pipewarden publish s3', () => {
       `pipewarden: no baseline yet at s3://${BUCKET}/acme/shop/branches/main/latest.json: the first run on main; the gate runs without one`,
       `pipewarden: main has recorded no policy yet (no baseline): pipewarden’s defaults apply → ${policyOut}`,
     ]);
-    expect(readFileSync(policyOut, 'utf8')).toBe('# pipewarden-policy: origin=default branch=main\n{}\n');
+    expect(readFileSync(policyOut, 'utf8')).toBe('# pipewarden-policy: origin=default branch=main\n{}');
     // A baseline written before policies were recorded: still the defaults, and the commit is named.
     expect((await runCli(['publish', 's3', ...REPORTS], env())).code).toBe(0);
     const latestKey = `${BUCKET}/acme/shop/branches/main/latest.json`;
     const stored = JSON.parse(fake.s3.objects.get(latestKey)!.body.toString('utf8')) as FindingsDocument;
-    expect(stored.policy).toEqual({ origin: 'default', text: '{}\n' });
+    expect(stored.policy).toEqual({ origin: 'default', text: '{}' });
     delete stored.policy;
     fake.s3.objects.get(latestKey)!.body = Buffer.from(JSON.stringify(stored));
     const old = await runCli(
@@ -252,7 +252,7 @@ describe('pipewarden publish s3', () => {
       ),
     );
     expect(readFileSync(policyOut, 'utf8')).toBe(
-      `# pipewarden-policy: origin=default branch=main commit=${SHA}\n{}\n`,
+      `# pipewarden-policy: origin=default branch=main commit=${SHA}\n{}`,
     );
     // Main's gate reads the checkout's own .github/pipewarden.yml (reviewed code) and records it in latest.json.
     const checkout = join(tmp, 'main-checkout');
