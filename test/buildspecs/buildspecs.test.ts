@@ -1,7 +1,16 @@
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import type { FindingsDocument } from '../../findings/model/finding.js';
@@ -11,16 +20,21 @@ import { fixture, readFixture } from '../findings/helpers.js';
 import { FakeAws } from '../findings/publish/fake-aws.js';
 import {
   bundleCli,
+  FAKE_AWS_S3_CP,
   fakeTools,
   loadBuildspec,
   makeSourceDir,
   PHASES,
+  pinCli,
   REPO,
   runBuildspec,
   type Buildspec,
 } from './run-buildspec.js';
 
-const FILES = ['test.yml', 'scan.yml', 'image.yml', 'gate.yml', 'infra-synth.yml'];
+/** The platform's buildspecs: infra/ inlines them into the security projects (never read from the source). */
+const PLATFORM = ['scan.yml', 'image.yml', 'gate.yml', 'gate-ci.yml', 'infra-synth.yml'];
+/** test.yml is an example of a service repository's own test buildspec (build.testBuildspec). */
+const FILES = ['test.yml', ...PLATFORM];
 const ACCOUNT = '123456789012';
 const SHA = '0a1b2c3d4e5f60718293a4b5c6d7e8f901234567';
 const SHA2 = '89abcdef0123456789abcdef0123456789abcdef';
@@ -147,18 +161,49 @@ describe('buildspecs', () => {
     ]);
   });
 
-  it('run the bundled CLI with plain node, print the tool versions, and cache what they install', () => {
+  it('print the tool versions, keep their artifacts, and cache what they install', () => {
     for (const file of FILES) {
       const spec = loadBuildspec(file);
       const text = allCommands(spec).join('\n');
       expect(text).not.toMatch(/npx (--\S+ )*pipewarden|tsx |ts-node|npm (i|install) .*pipewarden/);
-      if (/pipewarden (gate|report|publish|fetch)|dist\/cli/.test(text))
-        expect(text).toMatch(/node dist\/cli\/index\.js/);
       expect(text).toMatch(/tool-versions\.txt/);
       if (/npm (ci|install)|curl /.test(text)) expect(spec.cache?.paths?.length).toBeGreaterThan(0);
       // Artifacts are kept from a directory every run writes to (the versions file at least).
       expect(spec.artifacts?.files).toEqual(['**/*']);
+      // Node 20 is end of life; CodeBuild's standard image runs 22.
+      expect(spec.phases?.install?.['runtime-versions']?.nodejs).toBe(22);
     }
+  });
+
+  it.each(PLATFORM)(
+    '%s runs only the pinned CLI: fetched from the deployment, sha256-checked in install, never dist/cli',
+    (file) => {
+      const spec = loadBuildspec(file);
+      const text = allCommands(spec).join('\n');
+      expect(text).not.toMatch(/dist\/cli/);
+      const install = (spec.phases?.install?.commands ?? []).join('\n');
+      expect(install).toContain('aws s3 cp --only-show-errors "$PIPEWARDEN_CLI_URL" "$PIPEWARDEN_CLI"');
+      expect(install).toContain('echo "$PIPEWARDEN_CLI_SHA256  $PIPEWARDEN_CLI" | sha256sum -c -');
+      // Every CLI call (gate, report, publish, fetch, --version) goes through the checked copy.
+      const calls = text.match(
+        /\S*\s+\S*\s*(gate|report|publish|fetch) (--|baseline|inspector|s3|securityhub)/g,
+      );
+      for (const call of calls ?? []) expect(call).toMatch(/^node "\$PIPEWARDEN_CLI"/);
+      expect(text.match(/node "\$PIPEWARDEN_CLI"/g)?.length).toBeGreaterThan(0);
+    },
+  );
+
+  it('the feature gate applies the base policy, publishes only its execution and never to Security Hub', () => {
+    const text = allCommands(loadBuildspec('gate-ci.yml')).join('\n');
+    expect(text).toContain('fetch baseline --out out/baseline.json --policy-out out/base-policy.yml');
+    expect(text).toContain('--config out/base-policy.yml');
+    expect(text).toContain('--proposed-config "$CODEBUILD_SRC_DIR/.github/pipewarden.yml"');
+    expect(text).toContain('publish s3 --document out/findings.json --execution-only');
+    expect(text).not.toMatch(/publish securityhub/);
+    // gate.yml is the main pipeline's only: no feature switch left in it.
+    expect(allCommands(loadBuildspec('gate.yml')).join('\n')).not.toMatch(
+      /PIPEWARDEN_PIPELINE_KIND|--execution-only/,
+    );
   });
 
   it('never print the Snyk token, nor trace commands', () => {
@@ -175,8 +220,9 @@ describe('buildspecs', () => {
   it('send JUnit to the report groups the CDK declares (infra: reports tests / findings)', () => {
     expect(Object.keys(loadBuildspec('test.yml').reports ?? {})).toEqual(['tests']);
     expect(Object.keys(loadBuildspec('gate.yml').reports ?? {})).toEqual(['findings']);
+    expect(Object.keys(loadBuildspec('gate-ci.yml').reports ?? {})).toEqual(['findings']);
     expect(Object.keys(loadBuildspec('infra-synth.yml').reports ?? {})).toEqual(['findings']);
-    for (const f of ['test.yml', 'gate.yml', 'infra-synth.yml'])
+    for (const f of ['test.yml', 'gate.yml', 'gate-ci.yml', 'infra-synth.yml'])
       for (const r of Object.values(loadBuildspec(f).reports ?? {}))
         expect(r['file-format']).toBe('JUNITXML');
   });
@@ -187,12 +233,19 @@ describe('buildspecs', () => {
 let fake: FakeAws;
 let root: string;
 let cli: string;
+/** The project variables of the pinned CLI (PIPEWARDEN_CLI_URL, _SHA256, PIPEWARDEN_CLI) and the fake bucket. */
+let pinned: ReturnType<typeof pinCli>;
+/** PATH with the stand-in `aws` that serves `aws s3 cp` of the pinned CLI. */
+let sharedBin: string;
+const basePath = () => `${sharedBin}:${process.env.PATH ?? ''}`;
 
 beforeAll(async () => {
   fake = await new FakeAws().start();
   root = mkdtempSync(join(tmpdir(), 'pipewarden-buildspecs-'));
   cli = join(root, 'cli.mjs');
   await bundleCli(cli);
+  pinned = pinCli(root, cli, '(set per run)');
+  sharedBin = fakeTools(join(root, 'shared'), { aws: FAKE_AWS_S3_CP });
 }, 120_000);
 afterAll(async () => {
   await fake.stop();
@@ -243,6 +296,9 @@ function buildStageArtifacts(): Record<string, string> {
 function pipelineEnv(src: string, extra: Record<string, string | undefined> = {}) {
   return {
     ...fake.env(),
+    PATH: basePath(),
+    ...pinned,
+    PIPEWARDEN_CLI: join(runDir, 'opt', 'pipewarden', 'pipewarden.mjs'),
     CODEBUILD_SRC_DIR: src,
     CODEBUILD_BUILD_ARN: `arn:aws:codebuild:eu-central-1:${ACCOUNT}:build/shop-gate:4b1d`,
     CODEBUILD_BUILD_ID: 'shop-gate:4b1d',
@@ -255,6 +311,7 @@ function pipelineEnv(src: string, extra: Record<string, string | undefined> = {}
     PIPEWARDEN_EXECUTION_ID: '3f7c2d4e-0000-4000-8000-000000000001',
     PIPEWARDEN_PULL_REQUEST: 'none',
     PIPEWARDEN_HEAD_BRANCH: 'none',
+    PIPEWARDEN_PIPELINE: 'shop-main',
     PIPEWARDEN_PIPELINE_KIND: 'main',
     PIPEWARDEN_SECURITY_HUB: 'true',
     PIPEWARDEN_IMAGE_URI: undefined,
@@ -268,12 +325,27 @@ function pipelineEnv(src: string, extra: Record<string, string | undefined> = {}
 
 const failedCommand = (log: string) => /Command did not exit successfully \(c(\d+)\.sh\)/.exec(log)?.[1];
 
-describe('gate.yml, run locally against the CLI and the fixtures', () => {
+const EXEC_MAIN = '3f7c2d4e-0000-4000-8000-000000000001';
+const EXEC_FEATURE = '3f7c2d4e-0000-4000-8000-000000000002';
+const mainKeys = (exec: string) =>
+  ['findings.json', 'findings.md', 'findings.sarif'].map(
+    (f) => `${BUCKET}/acme/shop/pipelines/shop-main/executions/${exec}/${f}`,
+  );
+const featureKeys = (exec: string) =>
+  ['findings.json', 'findings.md', 'findings.sarif'].map(
+    (f) => `${BUCKET}/acme/shop/pipelines/shop-feature/executions/${exec}/${f}`,
+  );
+const LATEST = `${BUCKET}/acme/shop/branches/main/latest.json`;
+const stored = () => [...fake.s3.objects.keys()].sort();
+const readDoc = (src: string) =>
+  JSON.parse(readFileSync(join(src, 'out', 'findings.json'), 'utf8')) as FindingsDocument;
+
+describe('gate.yml (main pipeline), run locally against the pinned CLI and the fixtures', () => {
   const gate = loadBuildspec('gate.yml');
   const lastCommand = String(gate.phases!.build!.commands!.length - 1);
 
   it('on main, first run: fails the stage on the findings, after storing them, importing them, and writing JUnit', async () => {
-    const src = makeSourceDir(runDir, cli);
+    const src = makeSourceDir(runDir);
     const result = await runBuildspec(gate, { cwd: src, env: pipelineEnv(src, buildStageArtifacts()) });
     expect(result.phases).toEqual({ install: 'SUCCEEDED', build: 'FAILED' });
     expect(result.status).toBe('FAILED');
@@ -284,9 +356,12 @@ describe('gate.yml, run locally against the CLI and the fixtures', () => {
     );
     expect(result.log).toMatch(/pipewarden: gate FAILED/);
     expect(result.log).toMatch(/pipewarden: gate exit code 1/);
+    // The checkout's dist/cli says "gate PASSED" if anything runs it: nothing does.
+    expect(result.log).not.toMatch(/FORGED/);
+    expect(result.log).toMatch(/pipewarden\.mjs: OK/);
 
     const out = join(src, 'out');
-    const doc = JSON.parse(readFileSync(join(out, 'findings.json'), 'utf8')) as FindingsDocument;
+    const doc = readDoc(src);
     expect(doc.inputs.map((i) => i.format)).toEqual([
       'snyk-test',
       'sarif',
@@ -294,16 +369,22 @@ describe('gate.yml, run locally against the CLI and the fixtures', () => {
       'inspector2',
       'inspector-sbom',
     ]);
-    expect(doc.context).toMatchObject({ repo: 'acme/shop', commit: SHA, branch: 'main' });
+    expect(doc.context).toMatchObject({
+      repo: 'acme/shop',
+      commit: SHA,
+      branch: 'main',
+      pipeline: 'shop-main',
+      pipelineExecutionId: EXEC_MAIN,
+    });
     expect(doc.gate?.passed).toBe(false);
     const junit = parseXml(readFileSync(join(out, 'findings-junit.xml'), 'utf8'));
     expect(junit.name).toBe('testsuites');
     expect(childrenNamed(junit, 'testsuite').length).toBeGreaterThan(0);
 
-    const stored = [...fake.s3.objects.keys()].sort();
-    expect(stored).toEqual(
+    expect(stored()).toEqual(
       [
-        `${BUCKET}/acme/shop/branches/main/latest.json`,
+        LATEST,
+        ...mainKeys(EXEC_MAIN),
         `${BUCKET}/acme/shop/commits/${SHA}/findings.json`,
         `${BUCKET}/acme/shop/commits/${SHA}/findings.md`,
         `${BUCKET}/acme/shop/commits/${SHA}/findings.sarif`,
@@ -319,79 +400,36 @@ describe('gate.yml, run locally against the CLI and the fixtures', () => {
         Id: `arn:aws:ecr:eu-central-1:${ACCOUNT}:repository/shop/${DIGEST}`,
       }),
     );
-    expect(existsSync(join(out, 'tool-versions.txt'))).toBe(true);
+    expect(readFileSync(join(out, 'tool-versions.txt'), 'utf8')).toContain(pinned.PIPEWARDEN_CLI_SHA256);
   });
 
-  it('on a feature branch with nothing new: passes, stores the commit, leaves the baseline and Security Hub alone', async () => {
-    // main's baseline, as the run above would have left it.
-    const first = makeSourceDir(join(runDir, 'main-run'), cli);
-    const artifacts = buildStageArtifacts();
-    const mainRun = await runBuildspec(gate, { cwd: first, env: pipelineEnv(first, artifacts) });
-    expect(mainRun.status).toBe('FAILED');
-    const baseline = fake.s3.objects
-      .get(`${BUCKET}/acme/shop/branches/main/latest.json`)!
-      .body.toString('utf8');
-    fake.securityHub.imported.clear();
-
-    const src = makeSourceDir(join(runDir, 'feature-run'), cli);
-    mkdirSync(join(src, '.github'));
-    writeFileSync(join(src, '.github', 'pipewarden.yml'), 'gate:\n  newOnly: true\n');
+  it('refuses a CLI whose sha256 is not the one synthesized into the project: nothing runs, nothing is stored', async () => {
+    const src = makeSourceDir(runDir);
     const result = await runBuildspec(gate, {
       cwd: src,
-      env: pipelineEnv(src, { ...artifacts, PIPEWARDEN_COMMIT: SHA2, PIPEWARDEN_BRANCH: 'feature/checkout' }),
+      env: pipelineEnv(src, { ...buildStageArtifacts(), PIPEWARDEN_CLI_SHA256: 'e'.repeat(64) }),
     });
-    expect(result.log).toMatch(/pipewarden: gate PASSED/);
-    expect(result).toMatchObject({
-      status: 'SUCCEEDED',
-      phases: { install: 'SUCCEEDED', build: 'SUCCEEDED' },
+    expect(result).toMatchObject({ status: 'FAILED', phases: { install: 'FAILED', build: 'SKIPPED' } });
+    expect(result.log).toMatch(/pipewarden\.mjs: FAILED/);
+    expect(result.log).not.toMatch(/FORGED/);
+    expect(fake.s3.objects.size).toBe(0);
+    expect(fake.securityHub.requests).toBe(0);
+  });
+
+  it('refuses to run outside a project the deployment defines (no pinned CLI variables)', async () => {
+    const src = makeSourceDir(runDir);
+    const result = await runBuildspec(gate, {
+      cwd: src,
+      env: pipelineEnv(src, { ...buildStageArtifacts(), PIPEWARDEN_CLI_URL: undefined }),
     });
+    expect(result).toMatchObject({ status: 'FAILED', phases: { install: 'FAILED', build: 'SKIPPED' } });
     expect(result.log).toMatch(
-      /Security Hub: only the baseline branch main is published, not feature\/checkout/,
+      /pipewarden: PIPEWARDEN_CLI_URL, PIPEWARDEN_CLI_SHA256 and PIPEWARDEN_CLI are not set/,
     );
-    expect(fake.securityHub.imported.size).toBe(0);
-    expect(fake.s3.objects.has(`${BUCKET}/acme/shop/commits/${SHA2}/findings.json`)).toBe(true);
-    expect(fake.s3.objects.get(`${BUCKET}/acme/shop/branches/main/latest.json`)!.body.toString('utf8')).toBe(
-      baseline,
-    );
-    const doc = JSON.parse(readFileSync(join(src, 'out', 'findings.json'), 'utf8')) as FindingsDocument;
-    expect(doc.baseline?.file).toBe('out/baseline.json');
-    expect(doc.findings.every((f) => f.status === 'existing')).toBe(true);
-  });
-
-  it('on the feature pipeline started at a PR commit (source reports main): never moves main’s baseline nor Security Hub', async () => {
-    const first = makeSourceDir(join(runDir, 'main-run'), cli);
-    const artifacts = buildStageArtifacts();
-    await runBuildspec(gate, { cwd: first, env: pipelineEnv(first, artifacts) });
-    const baseline = fake.s3.objects
-      .get(`${BUCKET}/acme/shop/branches/main/latest.json`)!
-      .body.toString('utf8');
-    fake.securityHub.imported.clear();
-
-    const src = makeSourceDir(join(runDir, 'pr-run'), cli);
-    const result = await runBuildspec(gate, {
-      cwd: src,
-      env: pipelineEnv(src, {
-        ...artifacts,
-        PIPEWARDEN_COMMIT: SHA2,
-        PIPEWARDEN_BRANCH: 'main',
-        PIPEWARDEN_PIPELINE_KIND: 'feature',
-        PIPEWARDEN_HEAD_BRANCH: 'feature/checkout',
-        PIPEWARDEN_PULL_REQUEST: '42',
-      }),
-    });
-    expect(result.log).toMatch(/baseline not updated: this is the feature pipeline/);
-    expect(result.log).toMatch(/Security Hub: only the main pipeline publishes/);
-    expect(fake.securityHub.imported.size).toBe(0);
-    expect(fake.s3.objects.has(`${BUCKET}/acme/shop/commits/${SHA2}/findings.json`)).toBe(true);
-    expect(fake.s3.objects.get(`${BUCKET}/acme/shop/branches/main/latest.json`)!.body.toString('utf8')).toBe(
-      baseline,
-    );
-    const doc = JSON.parse(readFileSync(join(src, 'out', 'findings.json'), 'utf8')) as FindingsDocument;
-    expect(doc.context).toMatchObject({ branch: 'feature/checkout', pullRequest: 42 });
   });
 
   it('fails closed when an action brought no report list, and still stores what it found', async () => {
-    const src = makeSourceDir(runDir, cli);
+    const src = makeSourceDir(runDir);
     const artifacts = buildStageArtifacts();
     const result = await runBuildspec(gate, {
       cwd: src,
@@ -407,10 +445,11 @@ describe('gate.yml, run locally against the CLI and the fixtures', () => {
     expect(result.log).toMatch(/missing-input\/InspectorReports\/pipewarden-reports\.txt/);
     expect(result.log).toMatch(/Security Hub: off \(PIPEWARDEN_SECURITY_HUB=false\)/);
     expect(fake.s3.objects.has(`${BUCKET}/acme/shop/commits/${SHA}/findings.json`)).toBe(true);
+    expect(fake.s3.objects.has(mainKeys(EXEC_MAIN)[0]!)).toBe(true);
   });
 
   it('stops with one clear line when the findings bucket does not exist', async () => {
-    const src = makeSourceDir(runDir, cli);
+    const src = makeSourceDir(runDir);
     const result = await runBuildspec(gate, {
       cwd: src,
       env: pipelineEnv(src, { ...buildStageArtifacts(), PIPEWARDEN_FINDINGS_BUCKET: 'no-such-bucket' }),
@@ -420,6 +459,114 @@ describe('gate.yml, run locally against the CLI and the fixtures', () => {
     expect(result.log).toMatch(/pipewarden: --bucket no-such-bucket: no such bucket;/);
     expect(fake.s3.objects.size).toBe(0);
     expect(fake.securityHub.requests).toBe(0);
+  });
+});
+
+describe('gate-ci.yml (feature pipeline), run locally against the pinned CLI and the fixtures', () => {
+  const gateMain = loadBuildspec('gate.yml');
+  const gateCi = loadBuildspec('gate-ci.yml');
+  const lastCommand = String(gateCi.phases!.build!.commands!.length - 1);
+
+  /** main's run, which leaves latest.json: the baseline and the policy its checkout's file (if any) says. */
+  async function mainRun(artifacts: Record<string, string>, policy?: string) {
+    const src = makeSourceDir(join(runDir, 'main-run'));
+    if (policy !== undefined) {
+      mkdirSync(join(src, '.github'));
+      writeFileSync(join(src, '.github', 'pipewarden.yml'), policy);
+    }
+    const result = await runBuildspec(gateMain, { cwd: src, env: pipelineEnv(src, artifacts) });
+    expect(result.status).toBe('FAILED'); // first run: every finding is new
+    const latest = fake.s3.objects.get(LATEST)!.body.toString('utf8');
+    fake.securityHub.imported.clear();
+    fake.securityHub.requests = 0;
+    return { latest, keys: stored() };
+  }
+
+  function featureEnv(src: string, artifacts: Record<string, string>, extra: Record<string, string> = {}) {
+    return pipelineEnv(src, {
+      ...artifacts,
+      PIPEWARDEN_COMMIT: SHA2,
+      PIPEWARDEN_BRANCH: 'feature/checkout',
+      PIPEWARDEN_PIPELINE: 'shop-feature',
+      PIPEWARDEN_PIPELINE_KIND: 'feature',
+      PIPEWARDEN_EXECUTION_ID: EXEC_FEATURE,
+      // The CI gate project has no such variable; set here to show the buildspec ignores it.
+      PIPEWARDEN_SECURITY_HUB: 'true',
+      ...extra,
+    });
+  }
+
+  it('applies the policy main recorded: nothing new passes under main’s newOnly; only this execution is stored', async () => {
+    const artifacts = buildStageArtifacts();
+    const before = await mainRun(artifacts, 'gate:\n  newOnly: true\n');
+    const src = makeSourceDir(join(runDir, 'feature-run'));
+    const result = await runBuildspec(gateCi, { cwd: src, env: featureEnv(src, artifacts) });
+    expect(result.log).toMatch(/pipewarden: gate PASSED/);
+    expect(result).toMatchObject({
+      status: 'SUCCEEDED',
+      phases: { install: 'SUCCEEDED', build: 'SUCCEEDED' },
+    });
+    expect(result.log).not.toMatch(/FORGED/);
+    expect(stored()).toEqual([...before.keys, ...featureKeys(EXEC_FEATURE)].sort());
+    expect(fake.s3.objects.get(LATEST)!.body.toString('utf8')).toBe(before.latest);
+    expect(fake.securityHub.requests).toBe(0);
+    const doc = readDoc(src);
+    expect(doc.baseline?.file).toBe('out/baseline.json');
+    expect(doc.findings.every((f) => f.status === 'existing')).toBe(true);
+    expect(doc.policy).toMatchObject({ origin: 'base-branch', branch: 'main', commit: SHA });
+    expect(doc.policy?.text).toMatch(/newOnly: true/);
+    expect(doc.policyChange).toBeUndefined();
+    expect(doc.context).toMatchObject({ pipeline: 'shop-feature', pipelineExecutionId: EXEC_FEATURE });
+  });
+
+  it('a pull request’s own config that relaxes the gate is only a proposal: main’s policy still fails it', async () => {
+    const artifacts = buildStageArtifacts();
+    const before = await mainRun(artifacts); // main has no config: pipewarden's defaults (fail on high)
+    const src = makeSourceDir(join(runDir, 'pr-run'));
+    mkdirSync(join(src, '.github'));
+    writeFileSync(
+      join(src, '.github', 'pipewarden.yml'),
+      'gate:\n  failOn: critical\n  newOnly: true\nsuppressions:\n  - path: "**"\n    reason: not ours\n',
+    );
+    // Started at the pull request's commit: the source reports main, the run variables say which PR.
+    const result = await runBuildspec(gateCi, {
+      cwd: src,
+      env: featureEnv(src, artifacts, {
+        PIPEWARDEN_BRANCH: 'main',
+        PIPEWARDEN_HEAD_BRANCH: 'feature/checkout',
+        PIPEWARDEN_PULL_REQUEST: '42',
+      }),
+    });
+    expect(result.log).toMatch(/pipewarden: gate FAILED/);
+    expect(result.status).toBe('FAILED');
+    expect(failedCommand(result.log)).toBe(lastCommand);
+    const doc = readDoc(src);
+    expect(doc.gate).toMatchObject({ passed: false, failOn: 'HIGH', newOnly: false });
+    expect(doc.policy).toMatchObject({ origin: 'base-branch', branch: 'main' });
+    expect(doc.policy?.text.trim()).toBe('{}'); // main recorded no file: the defaults
+    expect(doc.policyChange).toMatchObject({
+      file: join(src, '.github', 'pipewarden.yml'),
+      valid: true,
+      gate: { failOn: 'CRITICAL', newOnly: true },
+      wouldPass: true,
+    });
+    expect(doc.policyChange!.wouldSuppress.length).toBeGreaterThan(0);
+    expect(doc.policyChange!.wouldLetThrough.length).toBe(doc.gate!.failing);
+    expect(doc.context).toMatchObject({ branch: 'feature/checkout', pullRequest: 42, commit: SHA2 });
+    // Nothing but this execution: not main's baseline, not commits/, not Security Hub.
+    expect(stored()).toEqual([...before.keys, ...featureKeys(EXEC_FEATURE)].sort());
+    expect(fake.s3.objects.get(LATEST)!.body.toString('utf8')).toBe(before.latest);
+    expect(fake.securityHub.requests).toBe(0);
+  });
+
+  it('with no baseline yet, gates under pipewarden’s defaults and says so', async () => {
+    const src = makeSourceDir(runDir);
+    const result = await runBuildspec(gateCi, { cwd: src, env: featureEnv(src, buildStageArtifacts()) });
+    expect(result.log).toMatch(/no baseline/);
+    expect(result.status).toBe('FAILED');
+    expect(failedCommand(result.log)).toBe(lastCommand);
+    expect(readDoc(src).policy?.text.trim()).toBe('{}');
+    expect(stored()).toEqual(featureKeys(EXEC_FEATURE).sort());
   });
 });
 
@@ -443,7 +590,7 @@ describe('scan.yml, with stand-ins for the scanners', () => {
   function snykEnv(src: string, extra: Record<string, string | undefined> = {}) {
     const bin = fakeTools(runDir, { snyk: FAKE_SNYK, npm: 'echo "npm $*"' });
     return pipelineEnv(src, {
-      PATH: `${bin}:${process.env.PATH ?? ''}`,
+      PATH: `${bin}:${basePath()}`,
       PIPEWARDEN_SCANNER: 'snyk',
       SNYK_TOKEN: TOKEN,
       FAKE_SNYK_TEST_REPORT: fixture('snyk/test-report-with-reachability.json'),
@@ -458,7 +605,7 @@ describe('scan.yml, with stand-ins for the scanners', () => {
       .split('\n');
 
   it('snyk: issues found (exit 1) is a result, not a failure; every report is listed for the gate', async () => {
-    const src = makeSourceDir(runDir, cli);
+    const src = makeSourceDir(runDir);
     const result = await runBuildspec(scan, {
       cwd: src,
       env: snykEnv(src, { FAKE_SNYK_TEST_EXIT: '1', FAKE_SNYK_IAC_EXIT: '1' }),
@@ -477,7 +624,7 @@ describe('scan.yml, with stand-ins for the scanners', () => {
   });
 
   it('snyk: a scan that could not run (2) or found nothing to scan (3) fails the build, keeping the other reports', async () => {
-    const src = makeSourceDir(runDir, cli);
+    const src = makeSourceDir(runDir);
     const result = await runBuildspec(scan, {
       cwd: src,
       env: snykEnv(src, { FAKE_SNYK_CODE_EXIT: '2', FAKE_SNYK_IAC_EXIT: '3' }),
@@ -493,7 +640,7 @@ describe('scan.yml, with stand-ins for the scanners', () => {
   });
 
   it('snyk: IaC can be switched off for a repository without IaC files', async () => {
-    const src = makeSourceDir(runDir, cli);
+    const src = makeSourceDir(runDir);
     const result = await runBuildspec(scan, {
       cwd: src,
       env: snykEnv(src, { FAKE_SNYK_IAC_EXIT: '3', PIPEWARDEN_SNYK_IAC: 'false' }),
@@ -507,7 +654,7 @@ describe('scan.yml, with stand-ins for the scanners', () => {
       findings: Record<string, unknown>[];
     };
     fake.inspector.findings = wire.findings;
-    const src = makeSourceDir(runDir, cli);
+    const src = makeSourceDir(runDir);
     mkdirSync(join(src, '.codeguru'));
     cpSync(
       fixture('codeguru/jenkins-analysis-model_SYNTHETIC_nonconformant.json'),
@@ -528,7 +675,7 @@ describe('scan.yml, with stand-ins for the scanners', () => {
   });
 
   it('refuses an unknown scanner before scanning anything', async () => {
-    const src = makeSourceDir(runDir, cli);
+    const src = makeSourceDir(runDir);
     const result = await runBuildspec(scan, {
       cwd: src,
       env: pipelineEnv(src, { PIPEWARDEN_SCANNER: 'trivy' }),
@@ -563,7 +710,7 @@ esac`,
 while [ $# -gt 0 ]; do if [ "$1" = --outfile ]; then cp "${fixture('inspector/sbomgen-input_alpine-3.18.2.cdx.json')}" "$2"; fi; shift; done`,
     });
     const env = pipelineEnv(src, {
-      PATH: `${bin}:${process.env.PATH ?? ''}`,
+      PATH: `${bin}:${basePath()}`,
       PIPEWARDEN_ECR_REPOSITORY_URI: ECR,
       PIPEWARDEN_CONTAINER_NAME: 'web',
       PIPEWARDEN_BRANCH: branch,
@@ -660,8 +807,11 @@ describe('infra-synth.yml build commands, with stand-ins for cdk and snyk', () =
     synthExit: number,
     iac: { exit: number; report: string },
   ) {
-    const src = makeSourceDir(runDir, cli);
-    mkdirSync(join(src, 'out')); // what the install phase creates
+    const src = makeSourceDir(runDir);
+    mkdirSync(join(src, 'out')); // what the install phase creates, with the pinned CLI
+    const installed = join(runDir, 'opt', 'pipewarden', 'pipewarden.mjs');
+    mkdirSync(dirname(installed), { recursive: true });
+    copyFileSync(cli, installed);
     const bin = fakeTools(runDir, {
       npx: `if [ "$1 $2 $3" = "--no-install cdk synth" ]; then
   mkdir -p cdk.out && cp "${validationReport}" cdk.out/validation-report.json
@@ -675,7 +825,7 @@ exit 9`,
       cwd: src,
       only: ['build', 'post_build'],
       env: pipelineEnv(src, {
-        PATH: `${bin}:${process.env.PATH ?? ''}`,
+        PATH: `${bin}:${basePath()}`,
         SNYK_TOKEN: 'token',
         FAKE_SNYK_IAC_EXIT: String(iac.exit),
         FAKE_SNYK_IAC_REPORT: iac.report,

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   chmodSync,
   copyFileSync,
@@ -131,8 +132,8 @@ function writeScript(dir: string, name: string, text: string): string {
 
 /**
  * This repository's CLI, bundled from its TypeScript sources now (esbuild, which tsx brings), so that the
- * buildspecs' plain `node dist/cli/index.js` runs the code as it is, not a committed bundle that may be
- * older. (CI runs the committed ncc bundle itself in scripts/smoke/.)
+ * buildspecs run the code as it is, not a committed bundle that may be older. It stands in for the file
+ * asset of dist/cli/index.js that infra/ pins (CI runs the committed ncc bundle itself in scripts/smoke/).
  */
 export async function bundleCli(outfile: string): Promise<void> {
   const esbuild = (await import('esbuild')).default;
@@ -151,12 +152,49 @@ export async function bundleCli(outfile: string): Promise<void> {
   });
 }
 
-/** A source checkout for a buildspec run, with the bundled CLI at dist/cli/index.js. */
-export function makeSourceDir(root: string, cliBundle: string): string {
+export function sha256File(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+/**
+ * The deployment's pinned CLI, as a project sees it: the bundle stored as an object of a stand-in asset
+ * bucket (a directory the fake `aws s3 cp` of fakeAwsS3 reads), and the three project variables infra/
+ * sets (PlatformCli.environment): the object's URL, the bundle's sha256, where install puts it.
+ */
+export function pinCli(root: string, cliBundle: string, installTo: string) {
+  const sha256 = sha256File(cliBundle);
+  const bucket = join(root, 's3', 'cdk-assets-bucket');
+  mkdirSync(bucket, { recursive: true });
+  copyFileSync(cliBundle, join(bucket, `${sha256}.js`));
+  return {
+    PIPEWARDEN_CLI_URL: `s3://cdk-assets-bucket/${sha256}.js`,
+    PIPEWARDEN_CLI_SHA256: sha256,
+    PIPEWARDEN_CLI: installTo,
+    FAKE_S3_ROOT: join(root, 's3'),
+  };
+}
+
+/** `aws s3 cp s3://bucket/key dest` from $FAKE_S3_ROOT/bucket/key; other aws calls exit 9. */
+export const FAKE_AWS_S3_CP = `if [ "$1 $2" = "s3 cp" ]; then
+  shift 2; paths=()
+  for a in "$@"; do case "$a" in --*) ;; *) paths+=("$a") ;; esac; done
+  from="$FAKE_S3_ROOT/\${paths[0]#s3://}"
+  [ -f "$from" ] || { echo "fatal error: An error occurred (404) when calling the HeadObject operation: Not Found" >&2; exit 1; }
+  cp "$from" "\${paths[1]}"; exit $?
+fi
+echo "aws $*: not faked" >&2; exit 9`;
+
+/**
+ * A source checkout for a buildspec run. It holds a hostile dist/cli/index.js that passes every gate and
+ * says so: the platform buildspecs must never run it (they run $PIPEWARDEN_CLI).
+ */
+export function makeSourceDir(root: string): string {
   const src = join(root, 'src');
   mkdirSync(join(src, 'dist', 'cli'), { recursive: true });
-  copyFileSync(cliBundle, join(src, 'dist', 'cli', 'index.js'));
-  writeFileSync(join(src, 'dist', 'package.json'), '{"type":"module"}\n');
+  writeFileSync(
+    join(src, 'dist', 'cli', 'index.js'),
+    "console.log('FORGED CLI FROM THE CHECKOUT: gate PASSED'); process.exit(0);\n",
+  );
   return src;
 }
 
