@@ -303,8 +303,10 @@ function policyChangeSection(doc: FindingsDocument): string[] {
       const how = change.wouldLetThrough.includes(f.fingerprint)
         ? 'would no longer fail'
         : 'would be suppressed';
+      const where = f.location ? lineLabel(f.location) : packageLabel(f);
       out.push(
-        `- ${ICON[f.severity]} ${f.severity} · ${escapeMarkdown(truncateText(f.title, TITLE_MAX))} · ${escapeMarkdown(f.tool)} — ${how}`,
+        `- ${ICON[f.severity]} ${f.severity} · ${escapeMarkdown(truncateText(f.title, TITLE_MAX))}` +
+          `${where ? ` · ${escapeMarkdown(truncateText(where, TITLE_MAX))}` : ''} · ${escapeMarkdown(f.tool)} — ${how}`,
       );
     }
     if (listed.length > POLICY_CHANGE_FINDINGS)
