@@ -27,7 +27,12 @@ describe('infrastructure config', () => {
     expect(config.repository).toEqual({ owner: 'example-org', name: 'example-service', mainBranch: 'main' });
     expect(config.pipelines.main.executionMode).toBe('SUPERSEDED');
     expect(config.pipelines.feature.executionMode).toBe('PARALLEL');
-    expect(config.pipelines.feature.pullRequests).toEqual({ into: ['main'], events: ['OPEN', 'UPDATED'] });
+    expect(config.pipelines.feature.pullRequests).toEqual({
+      enabled: false,
+      into: ['main'],
+      events: ['OPEN', 'UPDATED'],
+    });
+    expect(config.build.testBuildspec).toBe('buildspec.yml');
     expect(config.environments.staging.allowedCidrs).toEqual(['0.0.0.0/0']);
   });
 

@@ -3,6 +3,8 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { PIPELINE_VARIABLES } from '../../bot/aws/start-pipeline.js';
 import { renderLikeNag } from '../../infra/lib/acknowledge.js';
 import { fullConfig, iamStatements, synthesize, type Synthesized } from './synth.js';
+import { parse } from 'yaml';
+import { loadBuildspec } from '../buildspecs/run-buildspec.js';
 import { maskForSnapshot } from './snapshot.js';
 
 // One synthesis of the whole app with every optional feature on (chat channels, Security Hub and
@@ -96,7 +98,8 @@ describe('checks', () => {
 describe('storage', () => {
   it('makes every bucket versioned, private, object-lock capable and logged (except the log target)', () => {
     const buckets = resources(t('storage'), 'AWS::S3::Bucket');
-    expect(buckets).toHaveLength(4);
+    // access logs, artifacts of main and of CI (two principals), findings, cache
+    expect(buckets).toHaveLength(5);
     for (const b of buckets) {
       expect(b.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
       expect(b.Properties.PublicAccessBlockConfiguration).toEqual({
@@ -108,12 +111,12 @@ describe('storage', () => {
       expect(b.Properties.ObjectLockEnabled).toBe(true);
       expect(b.Properties.LifecycleConfiguration.Rules[0].NoncurrentVersionExpiration).toBeDefined();
     }
-    expect(buckets.filter((b) => b.Properties.LoggingConfiguration)).toHaveLength(3);
+    expect(buckets.filter((b) => b.Properties.LoggingConfiguration)).toHaveLength(4);
   });
 
   it('denies every non-TLS request on every bucket', () => {
     const policies = resources(t('storage'), 'AWS::S3::BucketPolicy');
-    expect(policies).toHaveLength(4);
+    expect(policies).toHaveLength(5);
     for (const p of policies) {
       expect(p.Properties.PolicyDocument.Statement).toEqual(
         expect.arrayContaining([
@@ -126,12 +129,38 @@ describe('storage', () => {
     }
   });
 
-  it('expires per-commit findings but never the branch baselines', () => {
-    // latest.json under branches/ is the pull-request baseline: only commits/ may expire.
+  it('expires per-commit and per-execution findings (a feature run’s sooner) but never the branch baselines', () => {
+    // latest.json under branches/ is the pull-request baseline and the base policy: it never expires.
     t('storage').hasResourceProperties('AWS::S3::Bucket', {
       LoggingConfiguration: { LogFilePrefix: 's3/findings/' },
       LifecycleConfiguration: {
-        Rules: [Match.objectLike({ Prefix: 'example-org/example-service/commits/', ExpirationInDays: 400 })],
+        Rules: [
+          Match.objectLike({ Prefix: 'example-org/example-service/commits/', ExpirationInDays: 400 }),
+          Match.objectLike({
+            Id: 'main-executions',
+            Prefix: 'example-org/example-service/pipelines/pipewarden-main/executions/',
+            ExpirationInDays: 400,
+          }),
+          Match.objectLike({
+            Id: 'feature-executions',
+            Prefix: 'example-org/example-service/pipelines/pipewarden-feature/executions/',
+            ExpirationInDays: 30,
+          }),
+        ],
+      },
+    });
+  });
+
+  it('keeps the feature pipeline’s images in their own repository, scanned on push and expiring within days', () => {
+    t('storage').hasResourceProperties('AWS::ECR::Repository', {
+      RepositoryName: 'pipewarden-ci/example-service',
+      ImageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
+      ImageScanningConfiguration: { ScanOnPush: true },
+      EncryptionConfiguration: { EncryptionType: 'KMS', KmsKey: Match.anyValue() },
+      LifecyclePolicy: {
+        LifecyclePolicyText: Match.stringLikeRegexp(
+          '"tagStatus":"any","countType":"sinceImagePushed","countNumber":7,"countUnit":"days"',
+        ),
       },
     });
   });
@@ -305,7 +334,7 @@ describe('application pipelines', () => {
     ]);
   });
 
-  it('triggers feature CI on branch globs with excludes and on pull requests into main, in parallel', () => {
+  it('triggers feature CI on branch globs with excludes, in parallel; pull requests only through the bot', () => {
     const feature = pipelineNamed('pipewarden-feature');
     expect(feature.Properties.ExecutionMode).toBe('PARALLEL');
     const git = feature.Properties.Triggers[0].GitConfiguration;
@@ -315,13 +344,8 @@ describe('application pipelines', () => {
         FilePaths: { Excludes: ['docs/**', '**/*.md'] },
       },
     ]);
-    expect(git.PullRequest).toEqual([
-      {
-        Branches: { Includes: ['main'] },
-        Events: ['OPEN', 'UPDATED'],
-        FilePaths: { Excludes: ['docs/**', '**/*.md'] },
-      },
-    ]);
+    // The V2 pull-request trigger cannot tell a fork's pull request apart: opt-in (trust-boundaries.test.ts).
+    expect(git.PullRequest).toBeUndefined();
   });
 
   it('runs tests, Snyk, Inspector and the image build as parallel actions of one stage', () => {
@@ -347,9 +371,9 @@ describe('application pipelines', () => {
     ]);
     expect(stageNames(pipelineNamed('pipewarden-feature'))).toEqual(['Source', 'Build', 'Gate']);
     const gate = pipelineNamed('pipewarden-main').Properties.Stages[2].Actions[0];
+    // The Test action ran the repository's own buildspec: its output is no gate input.
     expect(gate.InputArtifacts.map((a: { Name: string }) => a.Name)).toEqual([
       'Source',
-      'TestReports',
       'SnykReports',
       'InspectorReports',
       'Image',
@@ -386,12 +410,12 @@ describe('application pipelines', () => {
     const projects = resources(t('pipelines'), 'AWS::CodeBuild::Project');
     expect(
       projects.filter((p) => p.Properties.Environment.PrivilegedMode).map((p) => p.Properties.Name),
-    ).toEqual(['pipewarden-image']);
+    ).toEqual(['pipewarden-image', 'pipewarden-ci-image']);
   });
 
-  it('gives every build the findings bucket and the baseline branch, and the Snyk token to the Snyk build only', () => {
+  it('gives every build its pipeline, the findings bucket and the baseline branch, and each Snyk build its own token', () => {
     const projects = resources(t('pipelines'), 'AWS::CodeBuild::Project');
-    expect(projects).toHaveLength(5);
+    expect(projects).toHaveLength(10);
     for (const p of projects) {
       const env = Object.fromEntries(
         p.Properties.Environment.EnvironmentVariables.map(
@@ -401,12 +425,20 @@ describe('application pipelines', () => {
       expect(env.PIPEWARDEN_FINDINGS_BUCKET).toBeDefined();
       expect(env.PIPEWARDEN_BASELINE_BRANCH.Value).toBe('main');
       expect(env.AWS_ACCOUNT_ID).toBeDefined();
+      const ci = p.Properties.Name.startsWith('pipewarden-ci-');
+      expect(env.PIPEWARDEN_PIPELINE.Value).toBe(ci ? 'pipewarden-feature' : 'pipewarden-main');
+      expect(env.PIPEWARDEN_PIPELINE_KIND.Value).toBe(ci ? 'feature' : 'main');
       if (p.Properties.Name === 'pipewarden-snyk') {
         expect(env.SNYK_TOKEN).toEqual({
           Name: 'SNYK_TOKEN',
           Type: 'SECRETS_MANAGER',
           Value: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:snyk-AbCdEf',
         });
+      } else if (p.Properties.Name === 'pipewarden-ci-snyk') {
+        expect(env.SNYK_TOKEN).toMatchObject({ Type: 'SECRETS_MANAGER', Value: expect.anything() });
+        expect(env.SNYK_TOKEN.Value).not.toEqual(
+          'arn:aws:secretsmanager:eu-west-1:111111111111:secret:snyk-AbCdEf',
+        );
       } else {
         expect(env.SNYK_TOKEN).toBeUndefined();
       }
@@ -421,27 +453,38 @@ describe('application pipelines', () => {
     expect(readers).toHaveLength(2);
   });
 
-  it('reads the buildspecs from the source at run time and reports tests and findings to named groups', () => {
+  it('reads only the test buildspec from the source, inlines the platform’s, and reports to named groups', () => {
     const specs = resources(t('pipelines'), 'AWS::CodeBuild::Project').map((p) => [
       p.Properties.Name,
-      p.Properties.Source.BuildSpec,
+      p.Properties.Source.BuildSpec.startsWith('version: 0.2')
+        ? `inline: ${String(parse(p.Properties.Source.BuildSpec).phases.build.commands.length)} build commands`
+        : p.Properties.Source.BuildSpec,
     ]);
+    const inline = (file: string) =>
+      `inline: ${String(loadBuildspec(file).phases!.build!.commands!.length)} build commands`;
     expect(specs).toEqual([
-      ['pipewarden-test', 'buildspecs/test.yml'],
-      ['pipewarden-snyk', 'buildspecs/scan.yml'],
-      ['pipewarden-inspector', 'buildspecs/scan.yml'],
-      ['pipewarden-image', 'buildspecs/image.yml'],
-      ['pipewarden-gate', 'buildspecs/gate.yml'],
+      ['pipewarden-test', 'buildspec.yml'],
+      ['pipewarden-snyk', inline('scan.yml')],
+      ['pipewarden-inspector', inline('scan.yml')],
+      ['pipewarden-image', inline('image.yml')],
+      ['pipewarden-gate', inline('gate.yml')],
+      ['pipewarden-ci-test', 'buildspec.yml'],
+      ['pipewarden-ci-snyk', inline('scan.yml')],
+      ['pipewarden-ci-inspector', inline('scan.yml')],
+      ['pipewarden-ci-image', inline('image.yml')],
+      ['pipewarden-ci-gate', inline('gate-ci.yml')],
     ]);
     // CodeBuild files the buildspec's `reports: tests` of project p under the group p-tests.
     t('pipelines').hasResourceProperties('AWS::CodeBuild::ReportGroup', {
       Name: 'pipewarden-test-tests',
       Type: 'TEST',
     });
-    t('pipelines').hasResourceProperties('AWS::CodeBuild::ReportGroup', {
-      Name: 'pipewarden-gate-findings',
-      Type: 'TEST',
-    });
+    for (const name of [
+      'pipewarden-gate-findings',
+      'pipewarden-ci-test-tests',
+      'pipewarden-ci-gate-findings',
+    ])
+      t('pipelines').hasResourceProperties('AWS::CodeBuild::ReportGroup', { Name: name, Type: 'TEST' });
   });
 });
 
@@ -475,6 +518,7 @@ describe('bot hosting', () => {
           PIPEWARDEN_PIPELINES: 'pipewarden-main,pipewarden-feature',
           PIPEWARDEN_FEATURE_PIPELINE: 'pipewarden-feature',
           PIPEWARDEN_REPOSITORY: 'example-org/example-service',
+          PIPEWARDEN_MAIN_BRANCH: 'main',
           PIPEWARDEN_SOURCE_ACTION: 'Source',
           PIPEWARDEN_GATE_STAGE: 'Gate',
           PIPEWARDEN_ECR_REPOSITORY: Match.anyValue(),
@@ -516,7 +560,7 @@ describe('bot hosting', () => {
     });
   });
 
-  it('can start, stop and approve only these pipelines and delete images only in this repository', () => {
+  it('can start, stop and approve only these pipelines, read only their executions, delete only CI images', () => {
     const statements = iamStatements(t('bot')).map((s) => ({
       actions: s.Action,
       resources: s.Resource.map((r) => renderLikeNag(r)),
@@ -541,9 +585,17 @@ describe('bot hosting', () => {
       'arn:aws:codepipeline:eu-west-1:111111111111:pipewarden-main/Approval/Approve',
     ]);
     for (const action of ['ecr:BatchDeleteImage', 'ecr:ListImages', 'ecr:DescribeImages']) {
-      expect(on(action)).toEqual([expect.stringMatching(/Repository\w*Arn/)]);
+      expect(on(action)).toEqual([expect.stringMatching(/CiRepository\w*Arn/)]);
     }
-    expect(on('s3:GetObject')).toEqual([expect.stringMatching(/FindingsBucket.*\/\*$/)]);
+    // A run's findings only where its pipeline wrote them (never commits/, which another run could write).
+    expect(on('s3:GetObject').sort()).toEqual([
+      expect.stringMatching(
+        /FindingsBucket.*\/example-org\/example-service\/pipelines\/pipewarden-feature\/executions\/\*$/,
+      ),
+      expect.stringMatching(
+        /FindingsBucket.*\/example-org\/example-service\/pipelines\/pipewarden-main\/executions\/\*$/,
+      ),
+    ]);
     // Every action that changes something, in full: nothing beyond the above and its own logs.
     const writes = statements
       .flatMap((s) => s.actions)
@@ -587,7 +639,14 @@ describe('infrastructure pipeline', () => {
       {
         Branches: { Includes: ['main'] },
         FilePaths: {
-          Includes: ['infra/**', 'cdk.json', 'buildspecs/**', 'dist/bot/**', 'pipewarden.config*.json'],
+          Includes: [
+            'infra/**',
+            'cdk.json',
+            'buildspecs/**',
+            'dist/bot/**',
+            'dist/cli/**',
+            'pipewarden.config*.json',
+          ],
         },
       },
     ]);
@@ -600,9 +659,10 @@ describe('infrastructure pipeline', () => {
     expect(
       stages[4].Actions.map((a: { Configuration: { StackName: string } }) => a.Configuration.StackName),
     ).toEqual(['pipewarden-infrastructure-pipeline']);
+    // The synth's buildspec is the deployment's, inlined: not read from the commit it synthesizes.
     t('infrastructure').hasResourceProperties('AWS::CodeBuild::Project', {
       Name: 'pipewarden-infra-synth',
-      Source: { BuildSpec: 'buildspecs/infra-synth.yml' },
+      Source: { BuildSpec: Match.stringLikeRegexp('sha256sum -c -') },
     });
   });
 
