@@ -40,4 +40,12 @@ describe('infra/bin/app.ts', () => {
       'pipewarden: bot bundle no/such/dir/index.js not found: run npm run bundle first (with the cdk CLI, -c botCode=<dir> points elsewhere)',
     );
   });
+
+  it('refuses to deploy without the CLI bundle the security builds pin, and says how to build it', () => {
+    const { status, stderr } = runApp({ CDK_CONTEXT_JSON: JSON.stringify({ cli: 'no/such/cli.js' }) });
+    expect(status).toBe(1);
+    expect(stderr).toBe(
+      'pipewarden: CLI bundle no/such/cli.js not found: run npm run bundle first (with the cdk CLI, -c cli=<file> points elsewhere)',
+    );
+  });
 });

@@ -126,6 +126,20 @@ describe('infrastructure config', () => {
       (c: any) => (c.environments.production.testListenerPort = 80),
       'invalid field "environments.production.testListenerPort": must differ',
     ],
+    [
+      'a test buildspec outside the repository',
+      (c: any) => (c.build.testBuildspec = '../platform/buildspec.yml'),
+      'invalid field "build.testBuildspec": expected a path inside the repository',
+    ],
+    [
+      'the main Snyk token as the CI one',
+      (c: any) =>
+        (c.snyk = {
+          tokenSecretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:snyk-AbCdEf',
+          ciTokenSecretArn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:snyk-AbCdEf',
+        }),
+      'invalid field "snyk.ciTokenSecretArn": must differ from snyk.tokenSecretArn',
+    ],
   ])('rejects %s', (_what, change, expected) => {
     const message = errorFor(change);
     expect(message).toContain(expected);
