@@ -123,8 +123,25 @@ const deployment = (serviceName) => {
   }
   return 'rolling update, circuit-breaker rollback';
 };
+// A CodeBuild action's project, and where its buildspec comes from: inlined from the deployment's buildspecs/
+// (the security stages) or the repository's own file, read at run time (only the Test action).
+const projects = new Map(
+  stacks.flatMap((s) =>
+    Object.entries(s.template.Resources ?? {})
+      .filter(([, r]) => r.Type === 'AWS::CodeBuild::Project')
+      .map(([id, r]) => [id, r.Properties]),
+  ),
+);
+const describeProject = (ref) => {
+  const project = projects.get(ref?.Ref);
+  if (!project) return '';
+  const spec = project.Source.BuildSpec;
+  if (/^[^\n]+\.ya?ml$/.test(spec)) return ` [${project.Name}: ${spec} from the source]`;
+  return ` [${project.Name}: ${spec.includes('PIPEWARDEN_CLI_SHA256') ? 'platform buildspec, pinned CLI' : 'inline buildspec'}]`;
+};
 const describeAction = (a) => {
   const p = a.ActionTypeId.Provider;
+  if (p === 'CodeBuild') return `${a.Name}${describeProject(a.Configuration.ProjectName)}`;
   if (p === 'CodeStarSourceConnection')
     return `${a.Name} (GitHub ${a.Configuration.FullRepositoryId} via CodeConnections)`;
   if (p === 'ECS') return `${a.Name} (built image; ECS ${deployment(a.Configuration.ServiceName)})`;
@@ -151,6 +168,9 @@ for (const p of pipelines.sort((a, b) => a.Name.localeCompare(b.Name))) {
         `    on PR     ${list(pr.Events)} into ${list(pr.Branches?.Includes)}${pr.FilePaths ? `; ${filter('files', pr.FilePaths)}` : ''}`,
       );
     }
+    if (!git.PullRequest && p.Name.endsWith('-feature')) {
+      console.log('    on PR     started by the bot (forks wait for a maintainer); the V2 trigger is off');
+    }
   }
   for (const stage of p.Stages) {
     const byOrder = new Map();
@@ -163,9 +183,9 @@ for (const p of pipelines.sort((a, b) => a.Name.localeCompare(b.Name))) {
   }
 }
 
-const buildspecs = readdirSync(join(root, 'buildspecs')).filter((f) => f.endsWith('.yml'));
+const platform = readdirSync(join(root, 'buildspecs')).filter((f) => f.endsWith('.yml') && f !== 'test.yml');
 console.log(
-  `\nbuildspecs read from the source at run time: ${buildspecs.length ? buildspecs.join(', ') : '(none yet)'}`,
+  `\nplatform buildspecs, inlined at synthesis (never read from the source): ${platform.join(', ')}`,
 );
 console.log(
   `cloud assembly: ${relative(root, outdir)}  — deploy with: npx cdk deploy --app ${relative(root, outdir)} (docs/deploy.md)`,
