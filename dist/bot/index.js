@@ -76623,6 +76623,8 @@ const PIPELINE_NAME = /^[A-Za-z0-9.@_-]{1,100}$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const ECR_REPOSITORY = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+// A branch name git accepts, conservatively: no "..", no leading or trailing "/" or ".".
+const BRANCH = /^(?![./])(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9._/-]{1,255}(?<![./])$/;
 function readSettings(env = process.env) {
     const problems = [];
     const pick = (name, pattern, what) => {
@@ -76653,6 +76655,7 @@ function readSettings(env = process.env) {
         findingsBucket: pick('PIPEWARDEN_FINDINGS_BUCKET', BUCKET, 'an S3 bucket name'),
         pipelines,
         featurePipeline,
+        mainBranch: pick('PIPEWARDEN_MAIN_BRANCH', BRANCH, 'a branch name'),
         ecrRepository: pick('PIPEWARDEN_ECR_REPOSITORY', ECR_REPOSITORY, 'an ECR repository name'),
         repository: pick('PIPEWARDEN_REPOSITORY', REPOSITORY, 'owner/name'),
         sourceAction: pick('PIPEWARDEN_SOURCE_ACTION', PIPELINE_NAME, 'an action name') ?? 'Source',
@@ -76667,6 +76670,18 @@ function servesRepository(settings, fullName) {
 /** Whether the bot may start, stop or follow this pipeline. */
 function isOwnPipeline(settings, pipeline) {
     return settings.pipelines.includes(pipeline);
+}
+/**
+ * Whether this pipeline builds unreviewed code (pull requests, branches) and deploys nothing: the feature
+ * pipeline. Any other pipeline of this system is treated as the main pipeline (it deploys), which the bot
+ * starts only at a commit on the main branch.
+ */
+function isFeaturePipeline(settings, pipeline) {
+    return settings.featurePipeline !== undefined && settings.featurePipeline === pipeline;
+}
+/** The main branch: `PIPEWARDEN_MAIN_BRANCH`, else the repository's default branch. */
+function mainBranchOf(settings, defaultBranch) {
+    return settings.mainBranch ?? (defaultBranch || undefined);
 }
 /** The sentence a check shows when a setting is missing. */
 function missingSetting(variable, feature) {
@@ -76929,6 +76944,8 @@ function fingerprint_mergeFindings(findings) {
         // Suppressed only if every tool that saw it suppressed it.
         if (existing.suppression?.source === 'scanner' && !f.suppression)
             delete existing.suppression;
+        if (f.rejectedSuppression && !existing.suppression)
+            existing.rejectedSuppression ??= f.rejectedSuppression;
     }
     return [...byFp.values()];
 }
@@ -76936,7 +76953,7 @@ function fingerprint_mergeFindings(findings) {
 ;// CONCATENATED MODULE: ./findings/triage/evaluate-gate.ts
 
 /** Does this finding count against the gate? Suppressed ones never do; with newOnly, existing ones don't. */
-function countsForGate(f, policy) {
+function evaluate_gate_countsForGate(f, policy) {
     if (f.suppression)
         return false;
     if (policy.newOnly && f.status === 'existing')
@@ -76944,7 +76961,7 @@ function countsForGate(f, policy) {
     return atLeast(f.severity, policy.failOn);
 }
 function evaluate_gate_evaluateGate(findings, policy, problems) {
-    const failing = findings.filter((f) => countsForGate(f, policy));
+    const failing = findings.filter((f) => evaluate_gate_countsForGate(f, policy));
     const reasons = [];
     for (const missing of problems.missingInputs)
         reasons.push(`report missing or unreadable: ${missing}`);
@@ -76958,7 +76975,120 @@ function evaluate_gate_evaluateGate(findings, policy, problems) {
     return { passed, failOn: policy.failOn, newOnly: policy.newOnly, failing: failing.length, reasons };
 }
 
+;// CONCATENATED MODULE: ./findings/triage/compare-policy.ts
+
+
+/** JSON with sorted keys: two configs that say the same thing compare equal whatever their key order. */
+function canonical(value) {
+    if (Array.isArray(value))
+        return `[${value.map(canonical).join(',')}]`;
+    if (value && typeof value === 'object' && !(value instanceof Date))
+        return `{${Object.keys(value)
+            .sort()
+            .filter((k) => value[k] !== undefined)
+            .map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`)
+            .join(',')}}`;
+    return JSON.stringify(value);
+}
+function compare_policy_sameConfig(a, b) {
+    return canonical(a) === canonical(b);
+}
+function describeRule(rule) {
+    const matchers = ['fingerprint', 'rule', 'vulnerability', 'package', 'path']
+        .filter((k) => rule[k])
+        .map((k) => `${k} ${rule[k]}`);
+    return `${matchers.join(', ')} (${rule.reason}${rule.expires ? `, expires ${rule.expires}` : ''})`;
+}
+/** One line per difference a reviewer should see: gate settings, suppressions, the other sections. */
+function summarize(applied, proposed) {
+    const lines = [];
+    for (const key of ['failOn', 'newOnly', 'allowMissingReports'])
+        if (applied.gate[key] !== proposed.gate[key])
+            lines.push(`gate.${key}: ${String(applied.gate[key])} → ${String(proposed.gate[key])}`);
+    const before = new Set(applied.suppressions.map(canonical));
+    const after = new Set(proposed.suppressions.map(canonical));
+    for (const rule of proposed.suppressions)
+        if (!before.has(canonical(rule)))
+            lines.push(`adds suppression: ${describeRule(rule)}`);
+    for (const rule of applied.suppressions)
+        if (!after.has(canonical(rule)))
+            lines.push(`removes suppression: ${describeRule(rule)}`);
+    for (const key of ['comment', 'annotations', 'approvals', 'pipeline'])
+        if (canonical(applied[key]) !== canonical(proposed[key]))
+            lines.push(`${key}: ${canonical(applied[key])} → ${canonical(proposed[key])}`);
+    return lines;
+}
+/**
+ * What the gate would say under the proposed policy, on the same findings: which findings its suppressions
+ * would hide, which it would let through or newly fail, and its verdict. Informational only: the verdict
+ * of the run is the applied policy's.
+ */
+function compare_policy_comparePolicy(input, file) {
+    const { findings, proposed } = input;
+    // Scanner suppressions (already checked) stay; config ones are re-decided by the proposed rules.
+    const replay = findings.map((f) => {
+        const copy = { ...f };
+        if (copy.suppression?.source === 'config')
+            delete copy.suppression;
+        return copy;
+    });
+    applySuppressions(replay, proposed.suppressions, input.now);
+    const gate = {
+        failOn: input.flags.failOn ?? proposed.gate.failOn,
+        newOnly: input.flags.newOnly ?? proposed.gate.newOnly,
+    };
+    const verdict = evaluateGate(replay, gate, {
+        missingInputs: proposed.gate.allowMissingReports ? [] : input.missing,
+        hasBaseline: input.hasBaseline,
+    });
+    const change = {
+        file,
+        valid: true,
+        gate: {
+            failOn: proposed.gate.failOn,
+            newOnly: proposed.gate.newOnly,
+            allowMissingReports: proposed.gate.allowMissingReports,
+        },
+        wouldSuppress: [],
+        wouldUnsuppress: [],
+        wouldLetThrough: [],
+        wouldFail: [],
+        wouldPass: verdict.passed,
+        summary: summarize(input.applied, proposed),
+    };
+    findings.forEach((now, i) => {
+        const then = replay[i];
+        if (then.suppression && !now.suppression)
+            change.wouldSuppress.push(now.fingerprint);
+        if (!then.suppression && now.suppression)
+            change.wouldUnsuppress.push(now.fingerprint);
+        const failsNow = countsForGate(now, input.appliedGate);
+        const failsThen = countsForGate(then, gate);
+        if (failsNow && !failsThen)
+            change.wouldLetThrough.push(now.fingerprint);
+        if (!failsNow && failsThen)
+            change.wouldFail.push(now.fingerprint);
+    });
+    return change;
+}
+/** A proposed file that is not a valid config: after merge every gate would stop on it. */
+function compare_policy_invalidPolicyChange(file, error) {
+    return {
+        file,
+        valid: false,
+        error,
+        wouldSuppress: [],
+        wouldUnsuppress: [],
+        wouldLetThrough: [],
+        wouldFail: [],
+        wouldPass: false,
+        summary: [`not a valid config: ${error}`],
+    };
+}
+
 ;// CONCATENATED MODULE: ./findings/document/build-document.ts
+
+
 
 
 
@@ -76980,9 +77110,13 @@ function compareFindings(a, b) {
 }
 function buildDocument(options) {
     const now = options.now ?? new Date();
-    const warnings = options.reports.flatMap((r) => r.warnings);
+    const warnings = [...(options.notes ?? []), ...options.reports.flatMap((r) => r.warnings)];
     // Suppressions and the baseline mark findings in place: work on copies so a report can be built twice.
     const findings = mergeFindings(options.reports.flatMap((r) => r.findings)).map((f) => ({ ...f }));
+    // The main pipeline runs reviewed code: its scanner ignores were reviewed. Any other run with a baseline
+    // honours an ignore from the code under review only when the base branch has it too.
+    if (options.baseline && options.context.pipelineKind !== 'main')
+        warnings.push(...checkScannerSuppressions(findings, options.baseline.findings).warnings);
     warnings.push(...applySuppressions(findings, options.config.suppressions, now).warnings);
     let fixed = [];
     if (options.baseline) {
@@ -77003,6 +77137,9 @@ function buildDocument(options) {
         failOn: options.gate?.failOn ?? options.config.gate.failOn,
         newOnly: options.gate?.newOnly ?? options.config.gate.newOnly,
     };
+    const proposed = options.proposed;
+    if (proposed?.found && 'error' in proposed)
+        warnings.push(`the proposed policy ${proposed.file} is not a valid config (${proposed.error}); the gate used ${policyLabel(options.policy)}, and after merge every gate would stop with an input error`);
     const doc = {
         schemaVersion: '1.0',
         generatedAt: now.toISOString(),
@@ -77019,7 +77156,35 @@ function buildDocument(options) {
         missingInputs: allowMissing ? [] : missing,
         hasBaseline: !!options.baseline,
     });
+    if (options.policy)
+        doc.policy = options.policy;
+    if (proposed?.found && 'error' in proposed)
+        doc.policyChange = invalidPolicyChange(proposed.file, proposed.error);
+    else if (proposed?.found && !sameConfig(options.config, proposed.config))
+        doc.policyChange = comparePolicy({
+            findings,
+            applied: options.config,
+            appliedGate: policy,
+            proposed: proposed.config,
+            flags: options.gate ?? {},
+            missing,
+            hasBaseline: !!options.baseline,
+            now,
+        }, proposed.file);
     return doc;
+}
+/** `.github/pipewarden.yml of main@0a1b2c3d4e5f`, `the defaults`, or the file. */
+function policyLabel(policy) {
+    if (!policy)
+        return 'the given config';
+    if (policy.origin === 'default')
+        return 'pipewarden’s defaults';
+    const where = policy.branch
+        ? ` of ${policy.branch}${policy.commit ? `@${policy.commit.slice(0, 12)}` : ''}`
+        : policy.origin === 'base-branch'
+            ? ' of the base branch'
+            : '';
+    return `${policy.file ?? 'the policy'}${where}`;
 }
 
 ;// CONCATENATED MODULE: ./findings/render/escape-text.ts
@@ -77268,7 +77433,7 @@ class Writer {
         const size = full ? 'full' : 'short';
         const status = f.status === 'new' ? ' · <b>new</b>' : f.status === 'existing' ? ' · existing' : '';
         const where = this.whereHtml(f);
-        const fails = countsForGate(f, this.policy) ? ' · ❌ fails the gate' : '';
+        const fails = evaluate_gate_countsForGate(f, this.policy) ? ' · ❌ fails the gate' : '';
         const summary = `${ICON[f.severity]} <b>${f.severity}</b>${status} · ${escapeHtml(truncateText(f.title, TITLE_MAX))}` +
             `${where ? ` · ${where}` : ''} · ${escapeHtml(f.tool)}${fails}`;
         const lines = [];
@@ -77302,6 +77467,10 @@ class Writer {
             const ids = f.vulnerabilityIds.slice(0, IDS_MAX).map((id) => escapeMarkdown(truncateText(id, 100)));
             const more = f.vulnerabilityIds.length - IDS_MAX;
             lines.push(`- **Identifiers:** ${ids.join(', ')}${more > 0 ? ` and ${more} more` : ''}`);
+        }
+        if (f.rejectedSuppression) {
+            const r = f.rejectedSuppression;
+            lines.push(`- **Ignored in the scanner, not honoured:** ${escapeMarkdown(truncateText(r.because, 200))}${r.reason ? ` (reason given: ${escapeMarkdown(truncateText(r.reason, 200))})` : ''}`);
         }
         const tools = [...new Set(f.sources.map((s) => s.tool))];
         if (tools.length > 1)
@@ -77377,8 +77546,75 @@ function header(doc, marker, policy) {
         : ', no baseline';
     out.push(`${scanned.length ? `Scanned ${scanned.join(' · ')}: ` : ''}${reports}${baseline}.`);
     out.push('');
+    if (doc.policy)
+        out.push(`Policy: ${policyText(doc.policy)}.`, '');
+    if (doc.policyChange)
+        out.push(...policyChangeSection(doc), '');
     out.push(countsTable(doc));
     return out.join('\n') + '\n';
+}
+const POLICY_CHANGE_FINDINGS = 10;
+const POLICY_CHANGE_LINES = 10;
+function shortCommit(commit) {
+    return commit ? `@${escapeMarkdown(commit.slice(0, 12))}` : '';
+}
+/** Where the applied policy came from, in words. */
+function policyText(policy) {
+    const file = escapeMarkdown(truncateText(policy.file ?? '.github/pipewarden.yml', 200));
+    const at = policy.branch
+        ? `${escapeMarkdown(truncateText(policy.branch, 200))}${shortCommit(policy.commit)}`
+        : '';
+    if (policy.origin === 'default')
+        return `pipewarden’s defaults${at ? ` (${at} has recorded no policy)` : ''}`;
+    if (policy.origin === 'base-branch')
+        return `${file} of ${at || 'the base branch'}, not this change’s own`;
+    return `${file} of this commit`;
+}
+/** The policy the change proposes, what it would do, and the findings it would let through: never applied. */
+function policyChangeSection(doc) {
+    const change = doc.policyChange;
+    const file = escapeMarkdown(truncateText(change.file.endsWith('.github/pipewarden.yml') ? '.github/pipewarden.yml' : change.file, 200));
+    const p = doc.policy;
+    const used = p?.branch
+        ? `the policy of ${escapeMarkdown(truncateText(p.branch, 200))}${shortCommit(p.commit)}`
+        : p?.origin === 'default'
+            ? 'pipewarden’s defaults'
+            : 'the base branch’s policy';
+    const out = ['#### ⚠️ This change proposes a different pipewarden policy', ''];
+    if (!change.valid) {
+        out.push(`This pull request changes ${file}; the gate used ${used}. The proposed file is not a valid config: ${escapeMarkdown(truncateText(change.error ?? 'invalid', WARNING_MAX))}. After merge every gate would stop with an input error.`);
+        return out;
+    }
+    const verdict = change.wouldPass ? '**pass**' : '**fail**';
+    const now = doc.gate ? (doc.gate.passed ? ' (it passes now)' : ' (it fails now)') : '';
+    out.push(`This pull request changes ${file}; the gate used ${used}. After merge it would ${verdict}${now}: ` +
+        `${plural(change.wouldLetThrough.length, 'finding')} that ${change.wouldLetThrough.length === 1 ? 'fails' : 'fail'} the gate now would no longer fail, ` +
+        `${plural(change.wouldSuppress.length, 'more finding')} would be suppressed, ` +
+        `${change.wouldUnsuppress.length} would no longer be suppressed, ` +
+        `${change.wouldFail.length} would newly fail.`, '');
+    for (const line of change.summary.slice(0, POLICY_CHANGE_LINES))
+        out.push(`- ${escapeMarkdown(truncateText(line, 300))}`);
+    if (change.summary.length > POLICY_CHANGE_LINES)
+        out.push(`- … and ${change.summary.length - POLICY_CHANGE_LINES} more changes`);
+    const byFp = new Map(doc.findings.map((f) => [f.fingerprint, f]));
+    const listed = [...new Set([...change.wouldLetThrough, ...change.wouldSuppress])]
+        .map((fp) => byFp.get(fp))
+        .filter((f) => !!f)
+        .sort(compareFindings);
+    if (listed.length) {
+        out.push('', 'What it would let through or hide:', '');
+        for (const f of listed.slice(0, POLICY_CHANGE_FINDINGS)) {
+            const how = change.wouldLetThrough.includes(f.fingerprint)
+                ? 'would no longer fail'
+                : 'would be suppressed';
+            const where = f.location ? lineLabel(f.location) : packageLabel(f);
+            out.push(`- ${ICON[f.severity]} ${f.severity} · ${escapeMarkdown(truncateText(f.title, TITLE_MAX))}` +
+                `${where ? ` · ${escapeMarkdown(truncateText(where, TITLE_MAX))}` : ''} · ${escapeMarkdown(f.tool)} — ${how}`);
+        }
+        if (listed.length > POLICY_CHANGE_FINDINGS)
+            out.push(`- … and ${listed.length - POLICY_CHANGE_FINDINGS} more (policyChange in the findings document)`);
+    }
+    return out;
 }
 function countsTable(doc) {
     const zero = () => Object.fromEntries(SEVERITIES.map((s) => [s, 0]));
@@ -77445,7 +77681,7 @@ function* pieces(doc, w, policy) {
     for (const f of doc.findings) {
         if (f.suppression)
             (f.suppression.source === 'config' ? byConfig : byScanner).push(f);
-        else if (doc.gate && countsForGate(f, policy))
+        else if (doc.gate && evaluate_gate_countsForGate(f, policy))
             failing.push(f);
         else
             other.push(f);
@@ -87301,14 +87537,18 @@ async function loadRepoConfig(file) {
             cause: error,
         });
     }
+    return parseRepoConfigText(text, file);
+}
+/** Parses and validates a config's YAML text; `source` names it in the error. */
+function parseRepoConfigText(text, source) {
     let value;
     try {
         value = parseYaml(text);
     }
     catch (error) {
-        throw new PipewardenError(`${file}: not valid YAML (${error.message.split('\n')[0]})`);
+        throw new PipewardenError(`${source}: not valid YAML (${error.message.split('\n')[0]})`);
     }
-    return parseRepoConfig(value, file);
+    return parseRepoConfig(value, source);
 }
 
 ;// CONCATENATED MODULE: ./bot/github/load-config.ts
@@ -87354,6 +87594,88 @@ async function loadConfigFor(octokit, ref) {
     return { ...loaded, requests };
 }
 
+;// CONCATENATED MODULE: ./bot/github/head-trust.ts
+
+const pullOf = (p) => ({
+    pull: {
+        number: p.number,
+        ...(p.head.ref ? { headBranch: p.head.ref } : {}),
+        ...(p.base?.ref ? { baseBranch: p.base.ref } : {}),
+    },
+});
+/** `https://api.github.com/repos/<owner>/<name>` (or a GHE host's `/api/v3/repos/…`) → `owner/name`. */
+const repoFromApiUrl = (url) => /\/repos\/([^/]+\/[^/]+)\/?$/.exec(url ?? '')?.[1];
+/**
+ * Whether `sha` is on `branch` of this repository: `GET /repos/{o}/{r}/compare/{branch}...{sha}` is
+ * `identical` (the branch's head) or `behind` (an ancestor of it). `ahead` or `diverged` means commits
+ * the branch does not have; 404 means the branch or the commit is unknown here.
+ */
+async function isOnBranch(octokit, ref, sha, branch) {
+    try {
+        const { data } = await octokit.rest.repos.compareCommitsWithBasehead({
+            ...ref,
+            basehead: `${branch}...${sha}`,
+            per_page: 1,
+        });
+        return data.status === 'identical' || data.status === 'behind';
+    }
+    catch (error) {
+        const status = error.status;
+        if (status === 404 || status === 422)
+            return false;
+        throw error;
+    }
+}
+/**
+ * Judges the head commit a Re-run would build. First the pull requests the webhook names (GitHub lists
+ * only same-repository ones there; a fork's check suite has none), then the pull requests GitHub
+ * associates with the commit (`GET /repos/{o}/{r}/commits/{sha}/pulls`), comparing each head repository
+ * with this one; a fork anywhere makes the head untrusted. With no pull request at all, the commit is
+ * trusted only if it is on one of `branches` (the check suite's head branch, the main branch).
+ */
+async function judgeHead(octokit, ref, input) {
+    const self = fullName(ref);
+    const named = input.pulls.filter((p) => p.head.sha === input.sha);
+    const forked = named.find((p) => p.head.repo?.id !== input.repositoryId);
+    if (forked) {
+        const fork = repoFromApiUrl(forked.head.repo?.url);
+        return {
+            trusted: false,
+            ...(fork ? { fork } : {}),
+            why: `it is the head of #${forked.number}, from ${fork ? `the fork ${fork}` : 'a fork'}`,
+            ...pullOf(forked),
+        };
+    }
+    if (named.length)
+        return { trusted: true, why: `it is the head of #${named[0].number} in ${self}`, ...pullOf(named[0]) };
+    const { data } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({
+        ...ref,
+        commit_sha: input.sha,
+        per_page: 100,
+    });
+    const heads = data.filter((p) => p.head.sha === input.sha);
+    const fromFork = heads.find((p) => p.head.repo?.full_name?.toLowerCase() !== self.toLowerCase());
+    if (fromFork) {
+        const fork = fromFork.head.repo?.full_name;
+        return {
+            trusted: false,
+            ...(fork ? { fork } : {}),
+            why: `it is the head of #${fromFork.number}, from ${fork ? `the fork ${fork}` : 'a deleted fork'}`,
+            ...pullOf(fromFork),
+        };
+    }
+    if (heads.length)
+        return { trusted: true, why: `it is the head of #${heads[0].number} in ${self}`, ...pullOf(heads[0]) };
+    const branches = [...new Set(input.branches.filter((b) => !!b))];
+    for (const branch of branches)
+        if (await isOnBranch(octokit, ref, input.sha, branch))
+            return { trusted: true, why: `it is on the branch ${branch} of ${self}` };
+    return {
+        trusted: false,
+        why: `no pull request of ${self} has it as its head and it is on none of its branches${branches.length ? ` checked (${branches.join(', ')})` : ''}`,
+    };
+}
+
 ;// CONCATENATED MODULE: ./bot/render/render-pipeline-check.ts
 
 
@@ -87382,6 +87704,20 @@ const CONCLUSION = {
     Cancelled: 'cancelled',
     Superseded: 'neutral',
 };
+/**
+ * The line that records who started an execution for untrusted code (a fork's head), and when. The bot
+ * writes it when it starts the run and keeps it on the check for as long as the check shows that run.
+ */
+const PROVENANCE_PREFIX = '🔐 Started for ';
+/**
+ * The provenance line of a check's summary, if it has one: looked for only in the bot's own lines above
+ * the execution's table (`Pipeline **…`), never in the text below it that comes from CodePipeline.
+ */
+function provenanceOf(summary) {
+    const lines = (summary ?? '').split('\n');
+    const body = lines.findIndex((line) => line.startsWith('Pipeline **'));
+    return lines.slice(0, body < 0 ? undefined : body).find((line) => line.startsWith(PROVENANCE_PREFIX));
+}
 /** `pipeline:execution-id`: which execution a check run shows (external_id), read back by the buttons. */
 function executionExternalId(pipeline, executionId) {
     return `${pipeline}:${executionId}`;
@@ -87426,7 +87762,8 @@ function actionCell(a) {
  * The "pipewarden / pipeline" check for one execution: status and conclusion, a table of the stages with
  * this execution's actions, approval notes (who approved and when, as CodePipeline recorded it), a link
  * to the execution, and the buttons that apply now: Approve / Reject / Stop at an approval, Stop while
- * running, none once it is over. `note` (a refusal, a confirmation) goes first.
+ * running, none once it is over. `note` (a refusal, a confirmation) goes first, then `provenance` (who
+ * started this run for a fork).
  */
 function renderPipelineCheck(view, options = {}) {
     const running = view.status === 'InProgress' || view.status === 'Stopping';
@@ -87434,6 +87771,8 @@ function renderPipelineCheck(view, options = {}) {
     const lines = [];
     if (options.note)
         lines.push(options.note, '');
+    if (options.provenance)
+        lines.push(options.provenance, '');
     const id = url ? `[${view.executionId}](${url})` : `\`${view.executionId}\``;
     lines.push(`Pipeline **${escapeMarkdown(view.pipeline)}**, execution ${id}: **${view.status}**.`);
     if (view.statusSummary)
@@ -87469,6 +87808,7 @@ function renderPipelineCheck(view, options = {}) {
 }
 
 ;// CONCATENATED MODULE: ./bot/handlers/create-checks.ts
+
 
 
 
@@ -87541,7 +87881,7 @@ async function createChecks(deps, context) {
             conclusion: 'neutral',
             output: {
                 title: 'Not started: pull request from a fork',
-                summary: 'The pipeline runs with this system’s AWS credentials, so a fork’s code is not built automatically. A maintainer can press **Re-run** on this check to build it.',
+                summary: `The pipeline runs with this system’s AWS credentials, so a fork’s code is not built automatically. A user with the **maintain** or **admin** permission on this repository (or listed in \`approvals.approvers\` of .github/${CONFIG_FILE}) can press **Re-run** on this check to build it; the check then records who started it, at which commit and when.`,
             },
         });
         return;
@@ -87556,6 +87896,14 @@ async function createChecks(deps, context) {
         // Problems are Markdown already, with any outside value escaped.
         await fail('Pipeline not started', `⚠️ ${problem ?? ''}.`);
         return;
+    }
+    // Any pipeline but the feature pipeline deploys: never at a pull request's unreviewed head.
+    if (!isFeaturePipeline(deps.settings, choice.pipeline)) {
+        const main = mainBranchOf(deps.settings, context.payload.repository.default_branch);
+        if (!main || !(await isOnBranch(octokit, ref, sha, main))) {
+            await fail('Pipeline not started', `⚠️ **${escapeMarkdown(choice.pipeline)}** deploys, so the bot starts it only at a commit on ${escapeMarkdown(main ?? 'the main branch')}; this pull request’s head \`${sha.slice(0, 12)}\` is not on it. Name the feature pipeline (\`PIPEWARDEN_FEATURE_PIPELINE\`) in \`pipeline.name\` of .github/${CONFIG_FILE}, or remove it.`);
+            return;
+        }
     }
     let executionId;
     try {
@@ -87684,13 +88032,17 @@ async function describeExecution(codepipeline, pipeline, executionId) {
 ;// CONCATENATED MODULE: ./bot/github/may-act.ts
 /** Repository roles, weakest first; custom roles are judged by the base permission GitHub reports. */
 const RANK = { none: 0, read: 1, triage: 2, write: 3, maintain: 4, admin: 5 };
+/** The stronger of two required permissions. */
+function may_act_atLeast(a, b) {
+    return RANK[a] >= RANK[b] ? a : b;
+}
 /**
  * May this GitHub user approve, reject or stop a deployment? Listed approvers may; anyone else needs the
  * repository permission the config requires (default: maintain), read from GitHub at the time of the click.
  */
 async function mayAct(octokit, ref, login, approvals) {
     if (approvals.approvers.some((a) => a.toLowerCase() === login.toLowerCase()))
-        return { allowed: true, reason: `@${login} is listed in approvals.approvers` };
+        return { allowed: true, role: 'approver', reason: `@${login} is listed in approvals.approvers` };
     let role = 'none';
     try {
         const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ ...ref, username: login });
@@ -87704,10 +88056,55 @@ async function mayAct(octokit, ref, login, approvals) {
     const allowed = (RANK[role] ?? 0) >= RANK[approvals.permission];
     return {
         allowed,
+        role,
         reason: allowed
             ? `@${login} has the ${role} permission (${approvals.permission} required)`
             : `@${login} has the ${role} permission on this repository; ${approvals.permission} (or being listed in approvals.approvers of .github/pipewarden.yml) is required`,
     };
+}
+
+;// CONCATENATED MODULE: ./findings/store/store-layout.ts
+/**
+ * The findings store's layout (DESIGN.md, docs/security-model.md): the one place its keys are spelled.
+ * Who may write which key is the trust boundary: the infra grants, the CLI and the bot all use these.
+ *
+ *   <owner>/<repo>/pipelines/<pipeline>/executions/<executionId>/findings.json (+ .sarif, .md)
+ *       every gate run writes here, main and feature alike; the bot reads a run's findings only here,
+ *       under the pipeline and execution that the CodePipeline event names.
+ *   <owner>/<repo>/commits/<sha>/findings.json (+ .sarif, .md)      main pipeline only (reviewed code)
+ *   <owner>/<repo>/branches/<branch>/latest.json                    main pipeline only, baseline branch:
+ *       the baseline for pull requests, and the policy (.github/pipewarden.yml) that branch applies.
+ */
+const STORE_SEGMENTS = {
+    pipelines: 'pipelines',
+    executions: 'executions',
+    commits: 'commits',
+    branches: 'branches',
+};
+const FINDINGS_FILE = 'findings.json';
+const BASELINE_FILE = 'latest.json';
+/** `<owner>/<repo>/pipelines/<pipeline>/executions/<executionId>/` */
+function executionPrefix(repo, pipeline, executionId) {
+    return `${repo}/${STORE_SEGMENTS.pipelines}/${pipeline}/${STORE_SEGMENTS.executions}/${executionId}/`;
+}
+/** `<owner>/<repo>/pipelines/<pipeline>/executions/` : what one pipeline's gate may write under. */
+function pipelineExecutionsPrefix(repo, pipeline) {
+    return `${repo}/${STORE_SEGMENTS.pipelines}/${pipeline}/${STORE_SEGMENTS.executions}/`;
+}
+function executionFindingsKey(repo, pipeline, executionId) {
+    return `${executionPrefix(repo, pipeline, executionId)}${FINDINGS_FILE}`;
+}
+/** `<owner>/<repo>/commits/<sha>/` */
+function commitPrefix(repo, commit) {
+    return `${repo}/${STORE_SEGMENTS.commits}/${commit}/`;
+}
+/** `<owner>/<repo>/branches/<branch>/` */
+function branchPrefix(repo, branch) {
+    return `${repo}/${STORE_SEGMENTS.branches}/${branch}/`;
+}
+/** `<owner>/<repo>/branches/<branch>/latest.json` */
+function baselineKey(repo, branch) {
+    return `${branchPrefix(repo, branch)}${BASELINE_FILE}`;
 }
 
 ;// CONCATENATED MODULE: ./bot/aws/read-findings.ts
@@ -87715,8 +88112,7 @@ async function mayAct(octokit, ref, login, approvals) {
 
 
 
-/** The findings store's layout (DESIGN.md). */
-const findingsKey = (owner, repo, sha) => `${owner}/${repo}/commits/${sha}/findings.json`;
+
 const isObject = (v) => typeof v === 'object' && v !== null;
 /** The shape every part of the bot relies on; anything else is "unreadable", never a crash later. */
 function checkDocument(json) {
@@ -87745,13 +88141,38 @@ function checkDocument(json) {
         return '"gate" has no boolean "passed"';
     return undefined;
 }
+const shown = (v) => (typeof v === 'string' && v ? v : '(none)');
 /**
- * Reads `<owner>/<repo>/commits/<sha>/findings.json`. Missing, unreadable or malformed is an answer, not
- * an exception: the security check reports it and fails closed. Throttling and 5xx are retried by the
- * client; what is left after that is reported the same way.
+ * Whether the document says it is this run's: its commit, execution id and (when present) pipeline and
+ * repository must be the ones the event and GetPipelineExecution name. Undefined when it is; else why not.
  */
-async function readFindings(s3, bucket, ref) {
-    const key = findingsKey(ref.owner, ref.repo, ref.sha);
+function belongsTo(doc, run, key) {
+    const context = doc.context;
+    const repo = `${run.owner}/${run.repo}`;
+    const sameCommit = typeof context.commit === 'string' && context.commit.toLowerCase() === run.sha.toLowerCase();
+    const sameExecution = context.pipelineExecutionId === run.executionId;
+    const samePipeline = context.pipeline === undefined || context.pipeline === run.pipeline;
+    const sameRepo = context.repo === undefined ||
+        (typeof context.repo === 'string' && context.repo.toLowerCase() === repo.toLowerCase());
+    if (sameCommit && sameExecution && samePipeline && sameRepo)
+        return undefined;
+    const of = [
+        `commit ${shown(context.commit)}`,
+        `execution ${shown(context.pipelineExecutionId)}`,
+        ...(samePipeline ? [] : [`pipeline ${shown(context.pipeline)}`]),
+        ...(sameRepo ? [] : [`repository ${shown(context.repo)}`]),
+    ].join(' / ');
+    return `the findings document at ${key} is for ${of}, not this run (commit ${run.sha} / execution ${run.executionId} of ${run.pipeline})`;
+}
+/**
+ * Reads `<owner>/<repo>/pipelines/<pipeline>/executions/<executionId>/findings.json`: the document the
+ * gate of exactly this execution wrote (store-layout.ts), never `commits/<sha>/`, which another run could
+ * have written. Then checks that the document says it is this run's. Missing, unreadable, malformed or
+ * another run's is an answer, not an exception: the security check reports it and fails closed.
+ * Throttling and 5xx are retried by the client; what is left after that is reported the same way.
+ */
+async function readFindings(s3, bucket, run) {
+    const key = executionFindingsKey(`${run.owner}/${run.repo}`, run.pipeline, run.executionId);
     let body;
     try {
         const result = await s3.send(new client_s3_dist_cjs/* GetObjectCommand */.jLs({ Bucket: bucket, Key: key }));
@@ -87789,6 +88210,9 @@ async function readFindings(s3, bucket, ref) {
             missing: false,
             reason: `s3://${bucket}/${key} is not a findings document: ${problem}`,
         };
+    const foreign = belongsTo(json, run, key);
+    if (foreign)
+        return { ok: false, key, missing: false, foreign: true, reason: foreign };
     const digest = (0,external_node_crypto_.createHash)('sha256').update(body).digest('hex').slice(0, 32);
     return { ok: true, doc: json, key, digest };
 }
@@ -88040,6 +88464,25 @@ function renderUnavailable(reason, options) {
         output: { title: 'Findings unavailable', summary: summary.join('\n') },
     };
 }
+/**
+ * A findings document that names another commit, execution or pipeline than the run the event is about:
+ * always a failure (`gate.allowMissingReports` does not apply), since showing it would let one run's
+ * result decide another commit's check.
+ */
+function renderForeignDocument(reason) {
+    return {
+        status: 'completed',
+        conclusion: 'failure',
+        output: {
+            title: 'Findings of another run',
+            summary: [
+                `⛔ ${reason.replace(/\.$/, '')}.`,
+                '',
+                'The bot shows only the findings that the gate of this very execution wrote for this commit, so this check fails (fail closed). Re-run the pipeline for this commit.',
+            ].join('\n'),
+        },
+    };
+}
 
 ;// CONCATENATED MODULE: ./bot/handlers/publish-security-check.ts
 
@@ -88057,13 +88500,14 @@ async function pullRequestsFor(octokit, ref, sha) {
 }
 const FINDINGS_ID = /^findings:[0-9a-f]{32}$/;
 /**
- * Completes "pipewarden / security" for a commit once its gate has run: reads findings.json from the
- * findings store, writes the check (annotations in requests of ≤ 50) and one comment per pull request.
+ * Completes "pipewarden / security" for a commit once its gate has run: reads the findings.json that this
+ * execution's gate wrote (`pipelines/<pipeline>/executions/<id>/`, and only if it names this commit and
+ * execution), writes the check (annotations in requests of ≤ 50) and one comment per pull request.
  * Idempotent: the check's external_id names the document it shows, so a repeated event finds the work
  * done (or resumes the annotations where a cut-short run stopped), and the comment is found by its marker.
  */
 async function publishSecurityCheck(deps, octokit, target, loaded) {
-    const { ref, sha } = target;
+    const { ref, sha, pipeline, executionId } = target;
     let requests = 0;
     const { config, error: configError, requests: configRequests, } = loaded ?? (await loadConfigFor(octokit, ref));
     if (!loaded)
@@ -88079,13 +88523,15 @@ async function publishSecurityCheck(deps, octokit, target, loaded) {
     };
     const bucket = deps.settings.findingsBucket;
     const read = bucket
-        ? await readFindings(deps.aws.s3, bucket, { ...ref, sha })
+        ? await readFindings(deps.aws.s3, bucket, { ...ref, sha, pipeline, executionId })
         : { ok: false, key: '', missing: true, reason: 'PIPEWARDEN_FINDINGS_BUCKET is not set' };
     if (!read.ok) {
-        deps.log.warn({ repo: fullName(ref), sha, reason: read.reason }, 'findings unavailable');
-        const fields = renderUnavailable(bucket
-            ? escapeMarkdown(read.reason)
-            : missingSetting('PIPEWARDEN_FINDINGS_BUCKET', 'read the findings'), { allowMissing: config.gate.allowMissingReports });
+        deps.log.warn({ repo: fullName(ref), sha, pipeline, execution: executionId, reason: read.reason }, read.foreign ? 'findings document of another run' : 'findings unavailable');
+        const fields = read.foreign
+            ? renderForeignDocument(escapeMarkdown(read.reason))
+            : renderUnavailable(bucket
+                ? escapeMarkdown(read.reason)
+                : missingSetting('PIPEWARDEN_FINDINGS_BUCKET', 'read the findings'), { allowMissing: config.gate.allowMissingReports });
         if (existing && sameOutput(existing, fields.output))
             return { ...result, checkRunId: existing.id };
         const written = await writeCheckRun(octokit, ref, { sha, name: CHECK_NAMES.security, existingId: reusable(existing) }, fields);
@@ -88177,9 +88623,14 @@ const FINAL = new Set(['Succeeded', 'Failed', 'Stopped', 'Cancelled', 'Supersede
 async function writePipelineCheck(deps, octokit, ref, view, options = {}) {
     const sha = view.revision.sha;
     const existing = options.existing ?? (await findCheckRun(octokit, ref, sha, CHECK_NAMES.pipeline, deps.appId));
+    // Who started this very execution for a fork stays on the check while it shows this execution.
+    const provenance = existing?.externalId === executionExternalId(view.pipeline, view.executionId)
+        ? provenanceOf(existing.summary)
+        : undefined;
     const fields = renderPipelineCheck(view, {
         ...(deps.settings.region ? { region: deps.settings.region } : {}),
         ...(options.note ? { note: options.note } : {}),
+        ...(provenance ? { provenance } : {}),
     });
     if (existing &&
         existing.externalId &&
@@ -88220,7 +88671,8 @@ async function markNotChecked(deps, octokit, ref, view) {
 /**
  * A CodePipeline state change → the commit's checks. The owner, repository and commit come from the
  * execution itself (its GitHub source revision), the stage table from the pipeline. When the gate stage
- * of this execution has finished, the security check is published from the findings store.
+ * of this execution has finished, the security check is published from what that gate wrote in the
+ * findings store (this pipeline's, this execution's key; never a key another run could write).
  */
 async function syncPipelineCheck(deps, clientFor, event) {
     if (!isOwnPipeline(deps.settings, event.pipeline))
@@ -88248,6 +88700,8 @@ async function syncPipelineCheck(deps, clientFor, event) {
         result.security = await publishSecurityCheck(deps, octokit, {
             ref,
             sha: view.revision.sha,
+            pipeline: view.pipeline,
+            executionId: view.executionId,
             ...(pullRequests ? { pullRequests } : {}),
         });
     }
@@ -88391,30 +88845,44 @@ async function handleRequestedAction(deps, context) {
 
 
 
+
 /**
  * "Re-run" on a check or on the suite: the pipeline starts again at that commit. The pipeline is the one
  * the check last showed (its external_id), else the pull-request pipeline. The token is the delivery id,
  * so a redelivered click starts one run, not two.
+ *
+ * Who may: write access for a head of this repository; maintain or admin (or a listed approver) for a
+ * fork's head or a commit GitHub ties to no pull request or branch here, recorded on the check; and a
+ * pipeline other than the feature pipeline (the main one, which deploys) only at a commit on the main
+ * branch, whoever asks.
  */
 async function rerunPipeline(deps, context) {
     const payload = context.payload;
     const ref = context.repo();
     const octokit = context.octokit;
     let sha;
-    let pullRequest;
+    let pullRequests;
     let headBranch;
     if ('check_run' in payload) {
         if (!isCheckName(payload.check_run.name))
             return;
         sha = payload.check_run.head_sha;
-        pullRequest = payload.check_run.pull_requests[0]?.number;
+        pullRequests = payload.check_run.pull_requests;
         headBranch = payload.check_run.check_suite?.head_branch ?? undefined;
     }
     else {
         sha = payload.check_suite.head_sha;
-        pullRequest = payload.check_suite.pull_requests[0]?.number;
+        pullRequests = payload.check_suite.pull_requests;
         headBranch = payload.check_suite.head_branch ?? undefined;
     }
+    const first = pullRequests[0];
+    let pull = first
+        ? {
+            number: first.number,
+            ...(headBranch ? { headBranch } : {}),
+            ...(first.base?.ref ? { baseBranch: first.base.ref } : {}),
+        }
+        : undefined;
     const existing = await findCheckRun(octokit, ref, sha, CHECK_NAMES.pipeline, deps.appId);
     const write = (fields) => writeCheckRun(octokit, ref, { sha, name: CHECK_NAMES.pipeline, ...(existing ? { existingId: existing.id } : {}) }, fields);
     const refuse = (summary) => write({
@@ -88422,13 +88890,6 @@ async function rerunPipeline(deps, context) {
         conclusion: 'failure',
         output: { title: 'Not re-run', summary: `⚠️ ${summary}` },
     });
-    // The run uses this system's AWS credentials: at least write access, whatever GitHub showed the button to.
-    const sender = payload.sender.login;
-    const decision = await mayAct(octokit, ref, sender, { permission: 'write', approvers: [] });
-    if (!decision.allowed) {
-        await refuse(`${escapeMarkdown(decision.reason)}. Nothing was started.`);
-        return;
-    }
     const { config, error } = await loadConfig(() => context.config(CONFIG_FILE));
     if (error) {
         await refuse(`${escapeMarkdown(error)}. Fix the file on the default branch.`);
@@ -88442,9 +88903,54 @@ async function rerunPipeline(deps, context) {
         await refuse(`${choice.problem}.`);
         return;
     }
+    const repository = payload.repository;
     if (!deps.settings.pipelines.includes(choice.pipeline) ||
-        !servesRepository(deps.settings, payload.repository.full_name)) {
+        !servesRepository(deps.settings, repository.full_name)) {
         await refuse(`pipeline "${escapeMarkdown(choice.pipeline)}" may not be started for this repository by the bot (PIPEWARDEN_PIPELINES, PIPEWARDEN_REPOSITORY).`);
+        return;
+    }
+    const pipelineName = `**${escapeMarkdown(choice.pipeline)}**`;
+    const short = `\`${sha.slice(0, 12)}\``;
+    // Who may start what. The run uses this system's AWS credentials: at least write access, whatever
+    // GitHub showed the button to. The main pipeline deploys: only reviewed code, a commit on the main
+    // branch. Code from a fork (or a head GitHub ties to no pull request or branch of this repository):
+    // maintain or admin, or a listed approver, and the check records who started it.
+    let rule = { permission: 'write', approvers: [] };
+    let untrusted;
+    if (!isFeaturePipeline(deps.settings, choice.pipeline)) {
+        const main = mainBranchOf(deps.settings, repository.default_branch);
+        if (!main) {
+            await refuse(`${pipelineName} deploys and no main branch is known (\`PIPEWARDEN_MAIN_BRANCH\`). Nothing was started.`);
+            return;
+        }
+        if (!(await isOnBranch(octokit, ref, sha, main))) {
+            await refuse(`${pipelineName} deploys, so the bot starts it only at a commit on ${escapeMarkdown(main)}; ${short} is not on it. Nothing was started.`);
+            return;
+        }
+    }
+    else {
+        const head = await judgeHead(octokit, ref, {
+            repositoryId: repository.id,
+            sha,
+            pulls: pullRequests,
+            branches: [headBranch, mainBranchOf(deps.settings, repository.default_branch)],
+        });
+        pull ??= head.pull;
+        if (!head.trusted) {
+            untrusted = head;
+            rule = {
+                permission: may_act_atLeast('maintain', config.approvals.permission),
+                approvers: config.approvals.approvers,
+            };
+        }
+    }
+    const sender = payload.sender.login;
+    const decision = await mayAct(octokit, ref, sender, rule);
+    if (!decision.allowed) {
+        deps.log.warn({ sender, sha, pipeline: choice.pipeline, fork: untrusted?.fork }, 're-run refused');
+        await refuse(untrusted
+            ? `${short} is untrusted code: ${escapeMarkdown(untrusted.why)}. ${escapeMarkdown(decision.reason)}. Nothing was started.`
+            : `${escapeMarkdown(decision.reason)}. Nothing was started.`);
         return;
     }
     let executionId;
@@ -88453,8 +88959,9 @@ async function rerunPipeline(deps, context) {
             pipeline: choice.pipeline,
             sourceAction: deps.settings.sourceAction,
             sha,
-            ...(pullRequest ? { pullRequest } : {}),
-            ...(headBranch ? { headBranch } : {}),
+            ...(pull ? { pullRequest: pull.number } : {}),
+            ...((pull?.headBranch ?? headBranch) ? { headBranch: pull?.headBranch ?? headBranch } : {}),
+            ...(pull?.baseBranch ? { baseBranch: pull.baseBranch } : {}),
             idempotencyToken: context.id,
         });
     }
@@ -88463,6 +88970,19 @@ async function rerunPipeline(deps, context) {
         await refuse(`starting **${escapeMarkdown(choice.pipeline)}** failed: ${escapeMarkdown(errorMessage(err))}`);
         return;
     }
+    const at = new Date().toISOString();
+    const who = escapeMarkdown(sender);
+    const provenance = untrusted
+        ? `${PROVENANCE_PREFIX}${untrusted.fork ? `fork ${escapeMarkdown(untrusted.fork)}` : 'an untrusted head'} by @${who} (${escapeMarkdown(decision.role)}) at ${at}, commit \`${sha}\`.`
+        : undefined;
+    deps.log.info({
+        sender,
+        sha,
+        pipeline: choice.pipeline,
+        execution: executionId,
+        fork: untrusted?.fork,
+        role: decision.role,
+    }, 're-run started');
     const url = executionUrl(deps.settings.region, choice.pipeline, executionId);
     await write({
         status: 'in_progress',
@@ -88470,7 +88990,11 @@ async function rerunPipeline(deps, context) {
         ...(url ? { details_url: url } : {}),
         output: {
             title: 'Started again',
-            summary: `**${escapeMarkdown(sender)}** asked for a re-run: pipeline **${escapeMarkdown(choice.pipeline)}**, execution \`${executionId}\`, at ${new Date().toISOString()}.`,
+            summary: [
+                ...(provenance ? [provenance, ''] : []),
+                `**${who}** asked for a re-run: pipeline ${pipelineName}, execution \`${executionId}\`, at ${at}.`,
+                ...(untrusted ? ['', `Untrusted code: ${escapeMarkdown(untrusted.why)}.`] : []),
+            ].join('\n'),
         },
         actions: [],
     });

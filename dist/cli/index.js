@@ -54675,7 +54675,7 @@ exports.basename = (path, { windows } = {}) => {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8029);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3147);
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -54684,7 +54684,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8029:
+/***/ 3147:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -54719,7 +54719,7 @@ const {
  * A PipewardenError is an expected, user-facing failure: its message names the input at fault and the fix,
  * and it is printed as one line without a stack trace (unless PIPEWARDEN_DEBUG=1).
  */
-class PipewardenError extends Error {
+class errors_PipewardenError extends Error {
     /** Process exit code for the CLI: 2 = bad input / usage, 1 = a check failed, 3 = a remote service failed. */
     exitCode;
     constructor(message, options = {}) {
@@ -54932,6 +54932,8 @@ function mergeFindings(findings) {
         // Suppressed only if every tool that saw it suppressed it.
         if (existing.suppression?.source === 'scanner' && !f.suppression)
             delete existing.suppression;
+        if (f.rejectedSuppression && !existing.suppression)
+            existing.rejectedSuppression ??= f.rejectedSuppression;
     }
     return [...byFp.values()];
 }
@@ -55011,6 +55013,30 @@ function applySuppressions(findings, rules, today = new Date()) {
     return { warnings };
 }
 
+;// CONCATENATED MODULE: ./findings/triage/check-scanner-suppressions.ts
+const BRANCH_ONLY = 'suppressed in the scanner on this branch only: not honoured until merged';
+/**
+ * A scanner ignore declared in the code under review (`.snyk`, SARIF suppressions) is that code judging
+ * itself. On a run of unreviewed code with a baseline, it is honoured only when the baseline (the base
+ * branch's reviewed run) has the same finding suppressed by the scanner too; otherwise the finding counts,
+ * with the ignore kept as `rejectedSuppression`. One warning per report file names how many.
+ */
+function checkScannerSuppressions(findings, baseline) {
+    const approved = new Set(baseline.filter((f) => f.suppression?.source === 'scanner').map((f) => f.fingerprint));
+    const perFile = new Map();
+    for (const f of findings) {
+        const s = f.suppression;
+        if (s?.source !== 'scanner' || !s.inRepository || approved.has(f.fingerprint))
+            continue;
+        delete f.suppression;
+        f.rejectedSuppression = { source: 'scanner', reason: s.reason, because: BRANCH_ONLY };
+        const file = f.sources[0]?.file ?? '(report)';
+        perFile.set(file, (perFile.get(file) ?? 0) + 1);
+    }
+    const warnings = [...perFile].map(([file, n]) => `${file}: ${n} finding(s) ${BRANCH_ONLY}; the base branch's run has not suppressed them (ask for the ignore on the base branch, or fix them)`);
+    return { warnings };
+}
+
 ;// CONCATENATED MODULE: ./findings/triage/compare-baseline.ts
 /** Marks each finding new or existing against the baseline's fingerprints, and returns the fixed ones. */
 function compareBaseline(findings, baseline) {
@@ -55054,7 +55080,120 @@ function evaluateGate(findings, policy, problems) {
     return { passed, failOn: policy.failOn, newOnly: policy.newOnly, failing: failing.length, reasons };
 }
 
+;// CONCATENATED MODULE: ./findings/triage/compare-policy.ts
+
+
+/** JSON with sorted keys: two configs that say the same thing compare equal whatever their key order. */
+function canonical(value) {
+    if (Array.isArray(value))
+        return `[${value.map(canonical).join(',')}]`;
+    if (value && typeof value === 'object' && !(value instanceof Date))
+        return `{${Object.keys(value)
+            .sort()
+            .filter((k) => value[k] !== undefined)
+            .map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`)
+            .join(',')}}`;
+    return JSON.stringify(value);
+}
+function sameConfig(a, b) {
+    return canonical(a) === canonical(b);
+}
+function describeRule(rule) {
+    const matchers = ['fingerprint', 'rule', 'vulnerability', 'package', 'path']
+        .filter((k) => rule[k])
+        .map((k) => `${k} ${rule[k]}`);
+    return `${matchers.join(', ')} (${rule.reason}${rule.expires ? `, expires ${rule.expires}` : ''})`;
+}
+/** One line per difference a reviewer should see: gate settings, suppressions, the other sections. */
+function summarize(applied, proposed) {
+    const lines = [];
+    for (const key of ['failOn', 'newOnly', 'allowMissingReports'])
+        if (applied.gate[key] !== proposed.gate[key])
+            lines.push(`gate.${key}: ${String(applied.gate[key])} → ${String(proposed.gate[key])}`);
+    const before = new Set(applied.suppressions.map(canonical));
+    const after = new Set(proposed.suppressions.map(canonical));
+    for (const rule of proposed.suppressions)
+        if (!before.has(canonical(rule)))
+            lines.push(`adds suppression: ${describeRule(rule)}`);
+    for (const rule of applied.suppressions)
+        if (!after.has(canonical(rule)))
+            lines.push(`removes suppression: ${describeRule(rule)}`);
+    for (const key of ['comment', 'annotations', 'approvals', 'pipeline'])
+        if (canonical(applied[key]) !== canonical(proposed[key]))
+            lines.push(`${key}: ${canonical(applied[key])} → ${canonical(proposed[key])}`);
+    return lines;
+}
+/**
+ * What the gate would say under the proposed policy, on the same findings: which findings its suppressions
+ * would hide, which it would let through or newly fail, and its verdict. Informational only: the verdict
+ * of the run is the applied policy's.
+ */
+function comparePolicy(input, file) {
+    const { findings, proposed } = input;
+    // Scanner suppressions (already checked) stay; config ones are re-decided by the proposed rules.
+    const replay = findings.map((f) => {
+        const copy = { ...f };
+        if (copy.suppression?.source === 'config')
+            delete copy.suppression;
+        return copy;
+    });
+    applySuppressions(replay, proposed.suppressions, input.now);
+    const gate = {
+        failOn: input.flags.failOn ?? proposed.gate.failOn,
+        newOnly: input.flags.newOnly ?? proposed.gate.newOnly,
+    };
+    const verdict = evaluateGate(replay, gate, {
+        missingInputs: proposed.gate.allowMissingReports ? [] : input.missing,
+        hasBaseline: input.hasBaseline,
+    });
+    const change = {
+        file,
+        valid: true,
+        gate: {
+            failOn: proposed.gate.failOn,
+            newOnly: proposed.gate.newOnly,
+            allowMissingReports: proposed.gate.allowMissingReports,
+        },
+        wouldSuppress: [],
+        wouldUnsuppress: [],
+        wouldLetThrough: [],
+        wouldFail: [],
+        wouldPass: verdict.passed,
+        summary: summarize(input.applied, proposed),
+    };
+    findings.forEach((now, i) => {
+        const then = replay[i];
+        if (then.suppression && !now.suppression)
+            change.wouldSuppress.push(now.fingerprint);
+        if (!then.suppression && now.suppression)
+            change.wouldUnsuppress.push(now.fingerprint);
+        const failsNow = countsForGate(now, input.appliedGate);
+        const failsThen = countsForGate(then, gate);
+        if (failsNow && !failsThen)
+            change.wouldLetThrough.push(now.fingerprint);
+        if (!failsNow && failsThen)
+            change.wouldFail.push(now.fingerprint);
+    });
+    return change;
+}
+/** A proposed file that is not a valid config: after merge every gate would stop on it. */
+function invalidPolicyChange(file, error) {
+    return {
+        file,
+        valid: false,
+        error,
+        wouldSuppress: [],
+        wouldUnsuppress: [],
+        wouldLetThrough: [],
+        wouldFail: [],
+        wouldPass: false,
+        summary: [`not a valid config: ${error}`],
+    };
+}
+
 ;// CONCATENATED MODULE: ./findings/document/build-document.ts
+
+
 
 
 
@@ -55076,9 +55215,13 @@ function compareFindings(a, b) {
 }
 function buildDocument(options) {
     const now = options.now ?? new Date();
-    const warnings = options.reports.flatMap((r) => r.warnings);
+    const warnings = [...(options.notes ?? []), ...options.reports.flatMap((r) => r.warnings)];
     // Suppressions and the baseline mark findings in place: work on copies so a report can be built twice.
     const findings = mergeFindings(options.reports.flatMap((r) => r.findings)).map((f) => ({ ...f }));
+    // The main pipeline runs reviewed code: its scanner ignores were reviewed. Any other run with a baseline
+    // honours an ignore from the code under review only when the base branch has it too.
+    if (options.baseline && options.context.pipelineKind !== 'main')
+        warnings.push(...checkScannerSuppressions(findings, options.baseline.findings).warnings);
     warnings.push(...applySuppressions(findings, options.config.suppressions, now).warnings);
     let fixed = [];
     if (options.baseline) {
@@ -55099,6 +55242,9 @@ function buildDocument(options) {
         failOn: options.gate?.failOn ?? options.config.gate.failOn,
         newOnly: options.gate?.newOnly ?? options.config.gate.newOnly,
     };
+    const proposed = options.proposed;
+    if (proposed?.found && 'error' in proposed)
+        warnings.push(`the proposed policy ${proposed.file} is not a valid config (${proposed.error}); the gate used ${policyLabel(options.policy)}, and after merge every gate would stop with an input error`);
     const doc = {
         schemaVersion: '1.0',
         generatedAt: now.toISOString(),
@@ -55115,7 +55261,35 @@ function buildDocument(options) {
         missingInputs: allowMissing ? [] : missing,
         hasBaseline: !!options.baseline,
     });
+    if (options.policy)
+        doc.policy = options.policy;
+    if (proposed?.found && 'error' in proposed)
+        doc.policyChange = invalidPolicyChange(proposed.file, proposed.error);
+    else if (proposed?.found && !sameConfig(options.config, proposed.config))
+        doc.policyChange = comparePolicy({
+            findings,
+            applied: options.config,
+            appliedGate: policy,
+            proposed: proposed.config,
+            flags: options.gate ?? {},
+            missing,
+            hasBaseline: !!options.baseline,
+            now,
+        }, proposed.file);
     return doc;
+}
+/** `.github/pipewarden.yml of main@0a1b2c3d4e5f`, `the defaults`, or the file. */
+function policyLabel(policy) {
+    if (!policy)
+        return 'the given config';
+    if (policy.origin === 'default')
+        return 'pipewarden’s defaults';
+    const where = policy.branch
+        ? ` of ${policy.branch}${policy.commit ? `@${policy.commit.slice(0, 12)}` : ''}`
+        : policy.origin === 'base-branch'
+            ? ' of the base branch'
+            : '';
+    return `${policy.file ?? 'the policy'}${where}`;
 }
 
 ;// CONCATENATED MODULE: ./findings/render/escape-text.ts
@@ -55415,11 +55589,11 @@ function partitionOf(region) {
 function requireAccountAndRegion(options) {
     const { accountId, region } = options;
     if (!accountId || !region)
-        throw new PipewardenError(`ASFF needs the AWS account and region, and ${!accountId && !region ? 'neither is' : !accountId ? 'the account is not' : 'the region is not'} known: pass --account <12-digit id> and --region <region> (defaults: the account in CODEBUILD_BUILD_ARN, AWS_REGION)`);
+        throw new errors_PipewardenError(`ASFF needs the AWS account and region, and ${!accountId && !region ? 'neither is' : !accountId ? 'the account is not' : 'the region is not'} known: pass --account <12-digit id> and --region <region> (defaults: the account in CODEBUILD_BUILD_ARN, AWS_REGION)`);
     if (!/^\d{12}$/.test(accountId))
-        throw new PipewardenError(`--account ${accountId}: not an AWS account id; pass the 12-digit account number`);
+        throw new errors_PipewardenError(`--account ${accountId}: not an AWS account id; pass the 12-digit account number`);
     if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region))
-        throw new PipewardenError(`--region ${region}: not an AWS region; pass one such as eu-central-1`);
+        throw new errors_PipewardenError(`--region ${region}: not an AWS region; pass one such as eu-central-1`);
     return { accountId, region };
 }
 /** `<registry>.dkr.ecr.<region>.amazonaws.com/<name>[:tag][@sha256:…]`, as CodeBuild's PIPEWARDEN_ECR_REPOSITORY_URI. */
@@ -55706,7 +55880,7 @@ function fitFinding(finding, maxBytes = MAX_FINDING_BYTES) {
         if (fits())
             return f;
     }
-    throw new PipewardenError(`finding ${finding.Id} is ${findingBytes(f)} bytes even trimmed, above Security Hub's ${maxBytes}; report this as a pipewarden bug`, { exitCode: 3 });
+    throw new errors_PipewardenError(`finding ${finding.Id} is ${findingBytes(f)} bytes even trimmed, above Security Hub's ${maxBytes}; report this as a pipewarden bug`, { exitCode: 3 });
 }
 /** Every current finding as ACTIVE (suppressed ones with Workflow SUPPRESSED) and every fixed one as ARCHIVED. */
 function renderAsff(doc, options) {
@@ -56060,6 +56234,10 @@ class Writer {
             const more = f.vulnerabilityIds.length - IDS_MAX;
             lines.push(`- **Identifiers:** ${ids.join(', ')}${more > 0 ? ` and ${more} more` : ''}`);
         }
+        if (f.rejectedSuppression) {
+            const r = f.rejectedSuppression;
+            lines.push(`- **Ignored in the scanner, not honoured:** ${escapeMarkdown(truncateText(r.because, 200))}${r.reason ? ` (reason given: ${escapeMarkdown(truncateText(r.reason, 200))})` : ''}`);
+        }
         const tools = [...new Set(f.sources.map((s) => s.tool))];
         if (tools.length > 1)
             lines.push(`- **Reported by:** ${tools.map((t) => escapeMarkdown(t)).join(', ')}`);
@@ -56134,8 +56312,75 @@ function header(doc, marker, policy) {
         : ', no baseline';
     out.push(`${scanned.length ? `Scanned ${scanned.join(' · ')}: ` : ''}${reports}${baseline}.`);
     out.push('');
+    if (doc.policy)
+        out.push(`Policy: ${policyText(doc.policy)}.`, '');
+    if (doc.policyChange)
+        out.push(...policyChangeSection(doc), '');
     out.push(countsTable(doc));
     return out.join('\n') + '\n';
+}
+const POLICY_CHANGE_FINDINGS = 10;
+const POLICY_CHANGE_LINES = 10;
+function shortCommit(commit) {
+    return commit ? `@${escapeMarkdown(commit.slice(0, 12))}` : '';
+}
+/** Where the applied policy came from, in words. */
+function policyText(policy) {
+    const file = escapeMarkdown(truncateText(policy.file ?? '.github/pipewarden.yml', 200));
+    const at = policy.branch
+        ? `${escapeMarkdown(truncateText(policy.branch, 200))}${shortCommit(policy.commit)}`
+        : '';
+    if (policy.origin === 'default')
+        return `pipewarden’s defaults${at ? ` (${at} has recorded no policy)` : ''}`;
+    if (policy.origin === 'base-branch')
+        return `${file} of ${at || 'the base branch'}, not this change’s own`;
+    return `${file} of this commit`;
+}
+/** The policy the change proposes, what it would do, and the findings it would let through: never applied. */
+function policyChangeSection(doc) {
+    const change = doc.policyChange;
+    const file = escapeMarkdown(truncateText(change.file.endsWith('.github/pipewarden.yml') ? '.github/pipewarden.yml' : change.file, 200));
+    const p = doc.policy;
+    const used = p?.branch
+        ? `the policy of ${escapeMarkdown(truncateText(p.branch, 200))}${shortCommit(p.commit)}`
+        : p?.origin === 'default'
+            ? 'pipewarden’s defaults'
+            : 'the base branch’s policy';
+    const out = ['#### ⚠️ This change proposes a different pipewarden policy', ''];
+    if (!change.valid) {
+        out.push(`This pull request changes ${file}; the gate used ${used}. The proposed file is not a valid config: ${escapeMarkdown(truncateText(change.error ?? 'invalid', WARNING_MAX))}. After merge every gate would stop with an input error.`);
+        return out;
+    }
+    const verdict = change.wouldPass ? '**pass**' : '**fail**';
+    const now = doc.gate ? (doc.gate.passed ? ' (it passes now)' : ' (it fails now)') : '';
+    out.push(`This pull request changes ${file}; the gate used ${used}. After merge it would ${verdict}${now}: ` +
+        `${plural(change.wouldLetThrough.length, 'finding')} that ${change.wouldLetThrough.length === 1 ? 'fails' : 'fail'} the gate now would no longer fail, ` +
+        `${plural(change.wouldSuppress.length, 'more finding')} would be suppressed, ` +
+        `${change.wouldUnsuppress.length} would no longer be suppressed, ` +
+        `${change.wouldFail.length} would newly fail.`, '');
+    for (const line of change.summary.slice(0, POLICY_CHANGE_LINES))
+        out.push(`- ${escapeMarkdown(truncateText(line, 300))}`);
+    if (change.summary.length > POLICY_CHANGE_LINES)
+        out.push(`- … and ${change.summary.length - POLICY_CHANGE_LINES} more changes`);
+    const byFp = new Map(doc.findings.map((f) => [f.fingerprint, f]));
+    const listed = [...new Set([...change.wouldLetThrough, ...change.wouldSuppress])]
+        .map((fp) => byFp.get(fp))
+        .filter((f) => !!f)
+        .sort(compareFindings);
+    if (listed.length) {
+        out.push('', 'What it would let through or hide:', '');
+        for (const f of listed.slice(0, POLICY_CHANGE_FINDINGS)) {
+            const how = change.wouldLetThrough.includes(f.fingerprint)
+                ? 'would no longer fail'
+                : 'would be suppressed';
+            const where = f.location ? lineLabel(f.location) : packageLabel(f);
+            out.push(`- ${ICON[f.severity]} ${f.severity} · ${escapeMarkdown(truncateText(f.title, TITLE_MAX))}` +
+                `${where ? ` · ${escapeMarkdown(truncateText(where, TITLE_MAX))}` : ''} · ${escapeMarkdown(f.tool)} — ${how}`);
+        }
+        if (listed.length > POLICY_CHANGE_FINDINGS)
+            out.push(`- … and ${listed.length - POLICY_CHANGE_FINDINGS} more (policyChange in the findings document)`);
+    }
+    return out;
 }
 function countsTable(doc) {
     const zero = () => Object.fromEntries(SEVERITIES.map((s) => [s, 0]));
@@ -57286,12 +57531,12 @@ function parseNagReportCsv(text, file) {
     const rows = parseCsv(text.replace(/^\uFEFF/, ''), file);
     const header = rows.shift();
     if (header?.join(',') !== CSV_HEADER)
-        throw new PipewardenError(`${file}: not a cdk-nag CSV report (expected the header "${CSV_HEADER}")`);
+        throw new errors_PipewardenError(`${file}: not a cdk-nag CSV report (expected the header "${CSV_HEADER}")`);
     const lines = rows
         .filter((r) => !(r.length === 1 && r[0] === ''))
         .map((r, i) => {
         if (r.length !== CSV_KEYS.length)
-            throw new PipewardenError(`${file}: cdk-nag CSV report, row ${i + 2} has ${r.length} fields instead of ${CSV_KEYS.length}; regenerate it with cdk synth`);
+            throw new errors_PipewardenError(`${file}: cdk-nag CSV report, row ${i + 2} has ${r.length} fields instead of ${CSV_KEYS.length}; regenerate it with cdk synth`);
         return Object.fromEntries(CSV_KEYS.map((k, j) => [k, r[j]]));
     });
     return { lines };
@@ -57342,7 +57587,7 @@ function parseCsv(text, file) {
         i++;
     }
     if (quoted)
-        throw new PipewardenError(`${file}: cdk-nag CSV report with an unterminated quote at line ${line}`);
+        throw new errors_PipewardenError(`${file}: cdk-nag CSV report with an unterminated quote at line ${line}`);
     if (field !== '' || row.length) {
         row.push(field);
         rows.push(row);
@@ -57628,7 +57873,7 @@ function parseInspectorSbom(json, ctx) {
     const metadata = isObject(bom.metadata) ? bom.metadata : {};
     const scanned = JSON.stringify(metadata.tools ?? '').includes('Inspector Scan') || Array.isArray(bom.vulnerabilities);
     if (!scanned)
-        throw new PipewardenError(`${ctx.file}: a CycloneDX SBOM without scan results (inspector-sbomgen output?); scan it with \`aws inspector-scan scan-sbom --output-format CYCLONE_DX_1_5\` and pass that output`);
+        throw new errors_PipewardenError(`${ctx.file}: a CycloneDX SBOM without scan results (inspector-sbomgen output?); scan it with \`aws inspector-scan scan-sbom --output-format CYCLONE_DX_1_5\` and pass that output`);
     const components = new Map();
     optionalArrayAt(bom.components, 'components').forEach((c, i) => {
         const comp = objectAt(c, `components[${i}]`);
@@ -57874,6 +58119,7 @@ function parseSarif(json, ctx) {
     const log = objectAt(json, '(root)');
     const runs = arrayAt(log.runs, 'runs');
     const out = [];
+    let unjustified = 0;
     runs.forEach((runValue, r) => {
         const run = objectAt(runValue, `runs[${r}]`);
         const tool = objectAt(run.tool, `runs[${r}].tool`);
@@ -58016,14 +58262,22 @@ function parseSarif(json, ctx) {
                 if (parts.length)
                     finding.identity = parts.join('|');
             }
-            const suppression = suppressionOf(result.suppressions);
-            if (suppression)
-                finding.suppression = suppression;
+            const suppressed = suppressionOf(result.suppressions);
+            if (suppressed && 'suppression' in suppressed)
+                finding.suppression = suppressed.suppression;
+            else if (suppressed) {
+                finding.rejectedSuppression = { source: 'scanner', because: NO_JUSTIFICATION };
+                unjustified++;
+            }
             out.push(finding);
         });
     });
+    // Once per file: the count and the fix, not one line per result.
+    if (unjustified)
+        ctx.warn(`${unjustified} result(s) suppressed in the scanner without a justification are not treated as suppressed; give each suppression a justification (SARIF suppressions[].justification, the ignore's reason)`);
     return out;
 }
+const NO_JUSTIFICATION = 'suppressed in the scanner without a justification';
 function textOf(value) {
     if (!isObject(value))
         return undefined;
@@ -58045,24 +58299,31 @@ function messageText(value, rule, field) {
     const args = stringList(value.arguments);
     return text.replace(/\{(\d+)\}/g, (m, n) => args[Number(n)] ?? m);
 }
-/** SARIF §3.27.23: suppressed when at least one suppression is not rejected or under review. */
+/**
+ * SARIF §3.27.23: suppressed when at least one suppression is not rejected or under review. A suppression is
+ * declared by whoever produced the SARIF from the code under review (in-source comments, a scanner's ignore
+ * file), so it is honoured only with a `justification`; without one the result stays a finding.
+ */
 function suppressionOf(value) {
     if (!Array.isArray(value))
         return undefined;
-    const active = value.filter(isObject).find((s) => s.status === undefined || s.status === 'accepted');
-    if (!active)
+    const active = value.filter(isObject).filter((s) => s.status === undefined || s.status === 'accepted');
+    if (!active.length)
         return undefined;
-    const props = isObject(active.properties) ? active.properties : {};
+    const justified = active.find((s) => typeof s.justification === 'string' && s.justification.trim());
+    if (!justified)
+        return { rejected: true };
+    const props = isObject(justified.properties) ? justified.properties : {};
     const expires = typeof props.expiration === 'string' ? props.expiration : undefined;
     const by = isObject(props.ignoredBy) && typeof props.ignoredBy.name === 'string' ? props.ignoredBy.name : undefined;
-    const reason = (typeof active.justification === 'string' && active.justification) ||
-        (typeof props.category === 'string' && props.category) ||
-        `suppressed in the scanner (${typeof active.kind === 'string' ? active.kind : 'external'})`;
     return {
-        source: 'scanner',
-        reason,
-        ...(expires ? { expires } : {}),
-        ...(by ? { approvedBy: by } : {}),
+        suppression: {
+            source: 'scanner',
+            reason: justified.justification.trim(),
+            ...(expires ? { expires } : {}),
+            ...(by ? { approvedBy: by } : {}),
+            inRepository: true,
+        },
     };
 }
 
@@ -58171,24 +58432,53 @@ function parseProject(project, at, ctx, kind) {
                 : `Upgrade ${name} to ${fixedVersion} or later.`;
         if (location)
             finding.location = location;
-        if (isIgnored || v.isIgnored === true)
-            finding.suppression = { source: 'scanner', reason: ignoreReason(v) };
+        if (isIgnored || v.isIgnored === true) {
+            const ignore = ignoreOf(v);
+            if (ignore)
+                finding.suppression = ignore;
+            else {
+                finding.rejectedSuppression = { source: 'scanner', because: NO_REASON };
+                unreasoned++;
+            }
+        }
         byKey.set(key, finding);
     };
+    let unreasoned = 0;
     vulns.forEach((v, i) => read(v, `${prefix}vulnerabilities[${i}]`, false));
+    // `snyk test --json` lists what the .snyk policy ignores here, each with its ignore rule(s).
     ignored.forEach((v, i) => read(v, `${prefix}filtered.ignore[${i}]`, true));
+    warnUnreasoned(ctx, unreasoned);
     return [...byKey.values()];
 }
-function ignoreReason(v) {
+const NO_REASON = 'ignored in the Snyk policy without a reason';
+/** Once per file: how many ignores were not honoured and how to fix them. */
+function warnUnreasoned(ctx, n) {
+    if (n)
+        ctx.warn(`${n} issue(s) ignored in the Snyk policy without a reason are not treated as suppressed; give each ignore a reason (snyk ignore --reason, or reason: in .snyk)`);
+}
+/** The .snyk ignore rule(s) of an ignored issue (`filtered.ignored[]`): honoured only with a reason. */
+function ignoreOf(v) {
     const filtered = isObject(v.filtered) ? v.filtered : undefined;
-    const first = filtered && Array.isArray(filtered.ignored) ? filtered.ignored[0] : undefined;
-    if (isObject(first) && typeof first.reason === 'string' && first.reason)
-        return first.reason;
-    return 'ignored in the Snyk policy';
+    const rules = filtered && Array.isArray(filtered.ignored) ? filtered.ignored.filter(isObject) : [];
+    const rule = rules.find((r) => typeof r.reason === 'string' && r.reason.trim());
+    if (!rule)
+        return undefined;
+    const expires = typeof rule.expires === 'string' && rule.expires ? rule.expires : undefined;
+    const by = isObject(rule.ignoredBy) && typeof rule.ignoredBy.name === 'string' && rule.ignoredBy.name
+        ? rule.ignoredBy.name
+        : undefined;
+    return {
+        source: 'scanner',
+        reason: rule.reason.trim(),
+        ...(expires ? { expires } : {}),
+        ...(by ? { approvedBy: by } : {}),
+        inRepository: true,
+    };
 }
 function parseSnykIac(json, ctx) {
     const files = Array.isArray(json) ? json : [json];
-    return files.flatMap((f, i) => {
+    let unreasoned = 0;
+    const out = files.flatMap((f, i) => {
         const at = Array.isArray(json) ? `[${i}].` : '';
         const file = objectAt(f, at ? `[${i}]` : '(root)');
         const target = optionalString(file.targetFile, `${at}targetFile`);
@@ -58233,11 +58523,16 @@ function parseSnykIac(json, ctx) {
             const doc = optionalString(issue.documentation, `${field}.documentation`);
             if (doc)
                 finding.helpUri = doc;
-            if (issue.isIgnored === true)
-                finding.suppression = { source: 'scanner', reason: 'ignored in the Snyk policy' };
+            // `snyk iac test --json` marks an ignored issue but gives no reason: not honoured.
+            if (issue.isIgnored === true) {
+                finding.rejectedSuppression = { source: 'scanner', because: NO_REASON };
+                unreasoned++;
+            }
             return finding;
         });
     });
+    warnUnreasoned(ctx, unreasoned);
+    return out;
 }
 
 ;// CONCATENATED MODULE: ./findings/parse/formats.ts
@@ -58313,7 +58608,7 @@ async function readJsonFile(file) {
     catch (error) {
         const code = error.code;
         const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? 'unreadable');
-        throw new PipewardenError(`${file}: cannot read the report (${why}); check the path, or that the scan step wrote it`, {
+        throw new errors_PipewardenError(`${file}: cannot read the report (${why}); check the path, or that the scan step wrote it`, {
             cause: error,
         });
     }
@@ -58323,7 +58618,7 @@ function parseJsonText(text, file) {
     if (text.charCodeAt(0) === 0xfeff)
         text = text.slice(1);
     if (text.trim() === '')
-        throw new PipewardenError(`${file}: the file is empty, not a report; the scanner probably failed: check its log and re-run it`);
+        throw new errors_PipewardenError(`${file}: the file is empty, not a report; the scanner probably failed: check its log and re-run it`);
     try {
         return JSON.parse(text);
     }
@@ -58332,7 +58627,7 @@ function parseJsonText(text, file) {
         const before = text.slice(0, offset);
         const line = before.split('\n').length;
         const column = offset - before.lastIndexOf('\n');
-        throw new PipewardenError(`${file}: not valid JSON at line ${line}, column ${column} (${what}); the report is truncated or was not written by the scanner's JSON/SARIF option`);
+        throw new errors_PipewardenError(`${file}: not valid JSON at line ${line}, column ${column} (${what}); the report is truncated or was not written by the scanner's JSON/SARIF option`);
     }
 }
 /**
@@ -58478,7 +58773,7 @@ function parseReport(json, file, paths) {
     if (!format) {
         if (isEmptyReport(json))
             return { file, format: 'empty', findings: [], warnings: [] };
-        throw new PipewardenError(`${file}: JSON, but not a report pipewarden knows; known reports: ${REPORT_FORMATS.map((f) => f.label).join('; ')}, or a pipewarden findings document`);
+        throw new errors_PipewardenError(`${file}: JSON, but not a report pipewarden knows; known reports: ${REPORT_FORMATS.map((f) => f.label).join('; ')}, or a pipewarden findings document`);
     }
     const ctx = new ParseContext(file, paths);
     try {
@@ -58487,7 +58782,7 @@ function parseReport(json, file, paths) {
     }
     catch (error) {
         if (error instanceof ReportFieldError)
-            throw new PipewardenError(`${file}: ${format.id} report with a broken field: ${error.message}; regenerate the report with the scanner's JSON output`, {
+            throw new errors_PipewardenError(`${file}: ${format.id} report with a broken field: ${error.message}; regenerate the report with the scanner's JSON output`, {
                 cause: error,
             });
         throw error;
@@ -58496,9 +58791,9 @@ function parseReport(json, file, paths) {
 /** A findings document read back (baseline, or `report` over a previous output) must hold what its schema promises. */
 function checkDocument(doc, file) {
     if (doc.schemaVersion !== '1.0')
-        throw new PipewardenError(`${file}: findings document schemaVersion ${doc.schemaVersion} is not supported (expected 1.0); regenerate it with this pipewarden`);
+        throw new errors_PipewardenError(`${file}: findings document schemaVersion ${doc.schemaVersion} is not supported (expected 1.0); regenerate it with this pipewarden`);
     doc.findings.forEach((f, i) => {
-        const bad = (field) => new PipewardenError(`${file}: findings document with a broken field: findings[${i}].${field}; regenerate it with pipewarden report --format json`);
+        const bad = (field) => new errors_PipewardenError(`${file}: findings document with a broken field: findings[${i}].${field}; regenerate it with pipewarden report --format json`);
         if (!isObject(f))
             throw bad('(not an object)');
         if (typeof f.fingerprint !== 'string' || !f.fingerprint)
@@ -58555,23 +58850,67 @@ const isThrottling = (error) => THROTTLING.test(errorCode(error)) || httpStatus(
  * errors (exit 2), the rest are service failures (exit 3).
  */
 function awsFailure(what, error, permission) {
-    if (error instanceof PipewardenError)
+    if (error instanceof errors_PipewardenError)
         return error;
     const code = errorCode(error);
     const detail = errorMessage(error).replace(/\s+/g, ' ').trim();
     if (/^ExpiredToken|^RequestExpired/.test(code))
-        return new PipewardenError(`${what}: the AWS credentials have expired (${code}); refresh them (re-assume the role, or aws sso login) and run again`, { cause: error });
+        return new errors_PipewardenError(`${what}: the AWS credentials have expired (${code}); refresh them (re-assume the role, or aws sso login) and run again`, { cause: error });
     if (code === 'CredentialsProviderError')
-        return new PipewardenError(`${what}: no AWS credentials found; run inside CodeBuild with a service role, or set AWS_PROFILE / AWS_ACCESS_KEY_ID`, { cause: error });
+        return new errors_PipewardenError(`${what}: no AWS credentials found; run inside CodeBuild with a service role, or set AWS_PROFILE / AWS_ACCESS_KEY_ID`, { cause: error });
     if (CREDENTIALS.test(code))
-        return new PipewardenError(`${what}: the AWS credentials were rejected (${code}: ${detail}); check the access key, the session token and the system clock`, { cause: error });
+        return new errors_PipewardenError(`${what}: the AWS credentials were rejected (${code}: ${detail}); check the access key, the session token and the system clock`, { cause: error });
     if (DENIED.test(code))
-        return new PipewardenError(`${what}: access denied (${code}: ${detail})${permission ? `; the role needs ${permission}` : ''}`, { cause: error });
+        return new errors_PipewardenError(`${what}: access denied (${code}: ${detail})${permission ? `; the role needs ${permission}` : ''}`, { cause: error });
     const status = httpStatus(error);
-    return new PipewardenError(`${what} failed: ${code}${status ? ` (HTTP ${status})` : ''}: ${detail}`, {
+    return new errors_PipewardenError(`${what} failed: ${code}${status ? ` (HTTP ${status})` : ''}: ${detail}`, {
         exitCode: 3,
         cause: error,
     });
+}
+
+;// CONCATENATED MODULE: ./findings/store/store-layout.ts
+/**
+ * The findings store's layout (DESIGN.md, docs/security-model.md): the one place its keys are spelled.
+ * Who may write which key is the trust boundary: the infra grants, the CLI and the bot all use these.
+ *
+ *   <owner>/<repo>/pipelines/<pipeline>/executions/<executionId>/findings.json (+ .sarif, .md)
+ *       every gate run writes here, main and feature alike; the bot reads a run's findings only here,
+ *       under the pipeline and execution that the CodePipeline event names.
+ *   <owner>/<repo>/commits/<sha>/findings.json (+ .sarif, .md)      main pipeline only (reviewed code)
+ *   <owner>/<repo>/branches/<branch>/latest.json                    main pipeline only, baseline branch:
+ *       the baseline for pull requests, and the policy (.github/pipewarden.yml) that branch applies.
+ */
+const STORE_SEGMENTS = {
+    pipelines: 'pipelines',
+    executions: 'executions',
+    commits: 'commits',
+    branches: 'branches',
+};
+const FINDINGS_FILE = 'findings.json';
+const BASELINE_FILE = 'latest.json';
+/** `<owner>/<repo>/pipelines/<pipeline>/executions/<executionId>/` */
+function executionPrefix(repo, pipeline, executionId) {
+    return `${repo}/${STORE_SEGMENTS.pipelines}/${pipeline}/${STORE_SEGMENTS.executions}/${executionId}/`;
+}
+/** `<owner>/<repo>/pipelines/<pipeline>/executions/` : what one pipeline's gate may write under. */
+function pipelineExecutionsPrefix(repo, pipeline) {
+    return `${repo}/${STORE_SEGMENTS.pipelines}/${pipeline}/${STORE_SEGMENTS.executions}/`;
+}
+function executionFindingsKey(repo, pipeline, executionId) {
+    return `${executionPrefix(repo, pipeline, executionId)}${FINDINGS_FILE}`;
+}
+/** `<owner>/<repo>/commits/<sha>/` */
+function commitPrefix(repo, commit) {
+    return `${repo}/${STORE_SEGMENTS.commits}/${commit}/`;
+}
+/** `<owner>/<repo>/branches/<branch>/` */
+function branchPrefix(repo, branch) {
+    return `${repo}/${STORE_SEGMENTS.branches}/${branch}/`;
+}
+/** `<owner>/<repo>/branches/<branch>/latest.json` */
+function baselineKey(repo, branch) {
+    return `${branchPrefix(repo, branch)}${BASELINE_FILE}`;
 }
 
 ;// CONCATENATED MODULE: ./findings/publish/rate-limiter.ts
@@ -58629,45 +58968,64 @@ function backoffDelay(attempt, baseMs, capMs, random) {
 
 
 
-/** The findings store's layout (DESIGN.md): one folder per commit, one baseline per branch. */
-function commitPrefix(repo, commit) {
-    return `${repo}/commits/${commit}/`;
-}
-function baselineKey(repo, branch) {
-    return `${repo}/branches/${branch}/latest.json`;
+
+// The layout is store-layout.ts's; re-exported for the modules that took it from here.
+
+const PIPELINE_NAME = /^[A-Za-z0-9.@_-]{1,100}$/;
+const EXECUTION_ID = /^[0-9a-zA-Z-]{1,100}$/;
+/** The pipeline and execution name the run's own prefix: refuse anything that could write elsewhere. */
+function checkExecution(pipeline, executionId) {
+    if (!pipeline || !PIPELINE_NAME.test(pipeline) || pipeline === '.' || pipeline === '..')
+        throw new errors_PipewardenError(`the pipeline is ${pipeline ? `"${pipeline}", not a CodePipeline name` : 'unknown'}: pass --pipeline <name> (default: PIPEWARDEN_PIPELINE, which the pipeline sets) to the gate or to publish`);
+    if (!executionId || !EXECUTION_ID.test(executionId))
+        throw new errors_PipewardenError(`the pipeline execution is ${executionId ? `"${executionId}", not an execution id` : 'unknown'}: pass --execution <id> (default: PIPEWARDEN_EXECUTION_ID, which the pipeline sets) to the gate or to publish`);
+    return { pipeline, executionId };
 }
 /** `owner/name` and a commit sha are the keys of the store: refuse anything that would write elsewhere. */
 function checkStoreContext(repo, commit) {
     if (!repo ||
         !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repo) ||
         repo.split('/').some((p) => p === '.' || p === '..'))
-        throw new PipewardenError(`the repository is ${repo ? `"${repo}", not owner/name` : 'unknown'}: pass --repo owner/name (default: PIPEWARDEN_REPO, GITHUB_REPOSITORY or CODEBUILD_SOURCE_REPO_URL)`);
+        throw new errors_PipewardenError(`the repository is ${repo ? `"${repo}", not owner/name` : 'unknown'}: pass --repo owner/name (default: PIPEWARDEN_REPO, GITHUB_REPOSITORY or CODEBUILD_SOURCE_REPO_URL)`);
     if (!commit || !/^[0-9a-f]{7,64}$/i.test(commit))
-        throw new PipewardenError(`the commit is ${commit ? `"${commit}", not a git sha` : 'unknown'}: pass --commit <sha> (default: PIPEWARDEN_COMMIT, GITHUB_SHA or CODEBUILD_RESOLVED_SOURCE_VERSION)`);
+        throw new errors_PipewardenError(`the commit is ${commit ? `"${commit}", not a git sha` : 'unknown'}: pass --commit <sha> (default: PIPEWARDEN_COMMIT, GITHUB_SHA or CODEBUILD_RESOLVED_SOURCE_VERSION)`);
     return { repo, commit };
 }
 function checkBranch(branch) {
     if (!branch || branch.split('/').some((p) => p === '' || p === '.' || p === '..') || /[\s\\]/.test(branch))
-        throw new PipewardenError(`--branch "${branch}": not a branch name`);
+        throw new errors_PipewardenError(`--branch "${branch}": not a branch name`);
     return branch;
 }
 const ORDER = 'pipewarden-order';
 const COMMIT = 'pipewarden-commit';
 /**
- * Writes the commit's findings (.sarif and .md first, findings.json last: whoever sees findings.json finds
- * the others) and, for the baseline branch, latest.json. Each S3 PUT is atomic, so no reader sees half a
- * file. latest.json is replaced only by a later run, with a conditional PUT (If-Match on the ETag read, or
- * If-None-Match: * when there was none): two concurrent runs cannot leave the older baseline on top.
+ * Writes the run's findings under its execution prefix (pipelines/<pipeline>/executions/<id>/, where the bot
+ * reads them) and, unless `executionOnly`, under the commit and, for the baseline branch, as latest.json.
+ * In each folder .sarif and .md come first, findings.json last: whoever sees findings.json finds the others.
+ * Each S3 PUT is atomic, so no reader sees half a file. latest.json is replaced only by a later run, with a
+ * conditional PUT (If-Match on the ETag read, or If-None-Match: * when there was none): two concurrent runs
+ * cannot leave the older baseline on top.
  */
 async function publishToS3(client, doc, files, options) {
+    // Every check before the first write: a run that cannot write its execution prefix writes nothing.
     const { repo, commit } = checkStoreContext(doc.context.repo, doc.context.commit);
-    const prefix = commitPrefix(repo, commit);
-    const uploads = [];
-    if (files.sarif !== undefined)
-        uploads.push([`${prefix}findings.sarif`, files.sarif, 'application/sarif+json']);
-    if (files.markdown !== undefined)
-        uploads.push([`${prefix}findings.md`, files.markdown, 'text/markdown; charset=utf-8']);
-    uploads.push([`${prefix}findings.json`, files.json, 'application/json']);
+    const { pipeline, executionId } = checkExecution(doc.context.pipeline, doc.context.pipelineExecutionId);
+    const branch = doc.context.branch;
+    const isBaseline = !options.executionOnly && !!options.baselineBranch && branch === options.baselineBranch;
+    if (isBaseline)
+        checkBranch(branch);
+    const folder = (prefix) => [
+        ...(files.sarif !== undefined
+            ? [[`${prefix}findings.sarif`, files.sarif, 'application/sarif+json']]
+            : []),
+        ...(files.markdown !== undefined
+            ? [[`${prefix}findings.md`, files.markdown, 'text/markdown; charset=utf-8']]
+            : []),
+        [`${prefix}${FINDINGS_FILE}`, files.json, 'application/json'],
+    ];
+    const uploads = folder(executionPrefix(repo, pipeline, executionId));
+    if (!options.executionOnly)
+        uploads.push(...folder(commitPrefix(repo, commit)));
     const order = options.orderKey ?? doc.generatedAt;
     const metadata = { [ORDER]: order, [COMMIT]: commit };
     const keys = [];
@@ -58675,10 +59033,11 @@ async function publishToS3(client, doc, files, options) {
         await put(client, options.bucket, key, body, contentType, metadata);
         keys.push(key);
     }
-    const branch = doc.context.branch;
-    if (!options.baselineBranch || branch !== options.baselineBranch)
+    if (options.executionOnly)
+        return { keys, baseline: { status: 'execution-only' } };
+    if (!isBaseline)
         return { keys, baseline: { status: 'not-baseline-branch' } };
-    const baseline = await writeBaseline(client, baselineKey(repo, checkBranch(branch)), files.json, order, commit, options);
+    const baseline = await writeBaseline(client, baselineKey(repo, branch), files.json, order, commit, options);
     if (baseline.status === 'written')
         keys.push(baseline.key);
     return { keys, baseline };
@@ -58702,7 +59061,7 @@ async function put(client, bucket, key, body, contentType, metadata, condition =
 }
 function s3Failure(bucket, key, operation, error) {
     if (errorCode(error) === 'NoSuchBucket')
-        return new PipewardenError(`--bucket ${bucket}: no such bucket; pass the findings bucket the pipeline created (PIPEWARDEN_FINDINGS_BUCKET) and check the region (AWS_REGION)`, { cause: error });
+        return new errors_PipewardenError(`--bucket ${bucket}: no such bucket; pass the findings bucket the pipeline created (PIPEWARDEN_FINDINGS_BUCKET) and check the region (AWS_REGION)`, { cause: error });
     const permission = operation === 'PutObject' ? 's3:PutObject' : 's3:GetObject';
     return awsFailure(`S3 ${operation} s3://${bucket}/${key}`, error, permission);
 }
@@ -58764,10 +59123,11 @@ async function writeBaseline(client, key, body, order, commit, options) {
             await clock.sleep(backoffDelay(attempt, 50, 2000, random));
         }
     }
-    throw new PipewardenError(`s3://${options.bucket}/${key}: still contended after ${attempts} conditional writes; the commit's findings are stored, run the publish again to update the baseline`, { exitCode: 3 });
+    throw new errors_PipewardenError(`s3://${options.bucket}/${key}: still contended after ${attempts} conditional writes; the commit's findings are stored, run the publish again to update the baseline`, { exitCode: 3 });
 }
 
 ;// CONCATENATED MODULE: ./findings/fetch/fetch-baseline.ts
+
 
 
 
@@ -58797,13 +59157,14 @@ async function fetchBaseline(client, options) {
         json = undefined;
     }
     if (!isFindingsDocument(json))
-        throw new PipewardenError(`s3://${options.bucket}/${key} is not a pipewarden findings document; delete it (the next run on ${options.branch} writes a new one)`);
+        throw new errors_PipewardenError(`s3://${options.bucket}/${key} is not a pipewarden findings document; delete it (the next run on ${options.branch} writes a new one)`);
     return {
         found: true,
         key,
         body,
         ...(json.context?.commit ? { commit: json.context.commit } : {}),
         generatedAt: json.generatedAt,
+        ...(json.policy && typeof json.policy.text === 'string' ? { policy: json.policy } : {}),
     };
 }
 
@@ -58874,159 +59235,6 @@ async function fetchInspectorFindings(client, options) {
             result.codeSnippetErrors = errors;
     }
     return { export: result, pages, warnings };
-}
-
-;// CONCATENATED MODULE: ./findings/cli/scan-context.ts
-/** `owner/name` from a GitHub clone URL (CodeBuild's CODEBUILD_SOURCE_REPO_URL). */
-function repoFromUrl(url) {
-    const m = /github[^/:]*[/:]([^/]+\/[^/]+?)(?:\.git)?\/?$/.exec(url ?? '');
-    return m?.[1];
-}
-/**
- * The scan's context from flags, else from the CI environment: GitHub Actions (GITHUB_*), CodeBuild
- * (CODEBUILD_*), or pipewarden's own variables that the pipeline sets from its variables.
- */
-function scanContext(flags, env = process.env) {
-    const ctx = {};
-    const repo = flags.repo ?? env.PIPEWARDEN_REPO ?? env.GITHUB_REPOSITORY ?? repoFromUrl(env.CODEBUILD_SOURCE_REPO_URL);
-    if (repo)
-        ctx.repo = repo;
-    const commit = flags.commit ?? env.PIPEWARDEN_COMMIT ?? env.GITHUB_SHA ?? env.CODEBUILD_RESOLVED_SOURCE_VERSION;
-    if (commit)
-        ctx.commit = commit;
-    // A run started at a pull request's commit (by the bot or the action) reports the source action's
-    // configured branch as BranchName; the pipeline variable HEAD_BRANCH (`none` when unset) names the real one.
-    const head = env.PIPEWARDEN_HEAD_BRANCH?.trim();
-    const branch = flags.branch ??
-        (head && head !== 'none' ? head : undefined) ??
-        env.PIPEWARDEN_BRANCH ??
-        (env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME) ??
-        env.CODEBUILD_WEBHOOK_HEAD_REF?.replace(/^refs\/heads\//, '');
-    if (branch)
-        ctx.branch = branch;
-    const pr = flags.pullRequest ?? env.PIPEWARDEN_PULL_REQUEST;
-    if (pr && /^\d+$/.test(pr))
-        ctx.pullRequest = Number(pr);
-    const execution = flags.execution ?? env.PIPEWARDEN_EXECUTION_ID;
-    if (execution)
-        ctx.pipelineExecutionId = execution;
-    if (env.CODEBUILD_BUILD_ID)
-        ctx.buildId = env.CODEBUILD_BUILD_ID;
-    ctx.serverUrl = env.GITHUB_SERVER_URL ?? 'https://github.com';
-    return ctx;
-}
-/** The AWS account of the running CodeBuild build: arn:aws:codebuild:<region>:<account>:build/<id>. */
-function accountFromBuildArn(arn) {
-    return /^arn:aws[a-z-]*:codebuild:[^:]*:(\d{12}):/.exec(arn ?? '')?.[1];
-}
-
-;// CONCATENATED MODULE: ./findings/cli/write-output.ts
-
-
-
-
-async function writeAll(stream, content) {
-    for (const chunk of typeof content === 'string' ? [content] : content) {
-        if (!stream.write(chunk))
-            await new Promise((resolve) => stream.once('drain', resolve));
-    }
-}
-/** Writes a whole file or nothing: a temporary file next to it, renamed into place once complete. */
-async function writeFileAtomic(file, content) {
-    const tmp = `${file}.${process.pid}.tmp`;
-    let stream;
-    try {
-        await (0,promises_.mkdir)((0,external_node_path_.dirname)(file), { recursive: true });
-        // A deep buffer lets rendering go on while the disk writes (16 KB would wait for every chunk).
-        stream = (0,external_node_fs_.createWriteStream)(tmp, { highWaterMark: 8 << 20 });
-        const failed = new Promise((_, reject) => stream.once('error', reject));
-        await Promise.race([writeAll(stream, content), failed]);
-        await Promise.race([new Promise((resolve) => stream.end(resolve)), failed]);
-        await (0,promises_.rename)(tmp, file);
-    }
-    catch (error) {
-        stream?.destroy();
-        await (0,promises_.rm)(tmp, { force: true });
-        if (error instanceof PipewardenError)
-            throw error;
-        throw new PipewardenError(`${file}: cannot write the output (${error.code ?? 'error'}); check --out`, {
-            cause: error,
-        });
-    }
-}
-async function writeOutput(out, content) {
-    if (out)
-        await writeFileAtomic(out, content);
-    else
-        await writeAll(process.stdout, content);
-}
-
-;// CONCATENATED MODULE: ./findings/cli/commands/fetch.ts
-
-
-
-
-
-
-
-
-/** `fetch inspector` and `fetch baseline`: inputs the gate needs that live in AWS, written as files. */
-function addFetchCommand(program) {
-    const fetch = program
-        .command('fetch')
-        .description('download inputs from AWS: Inspector findings, the baseline');
-    fetch
-        .command('inspector')
-        .description('Amazon Inspector code security findings of a code repository (ListFindings, all pages, with code snippets), as a report the engine reads')
-        .option('--repository <project>', 'the code repository’s project name in Inspector (default: PIPEWARDEN_INSPECTOR_PROJECT, else PIPEWARDEN_REPO)')
-        .option('--out <file>', 'write here (atomically) instead of stdout')
-        .option('--no-snippets', 'skip BatchGetCodeSnippet')
-        .action((flags) => runFetchInspector(flags));
-    fetch
-        .command('baseline')
-        .description('the baseline branch’s latest findings document from the findings store; none yet (first run) is not an error and writes nothing')
-        .option('--bucket <name>', 'the findings bucket (default: PIPEWARDEN_FINDINGS_BUCKET)')
-        .option('--repo <owner/name>', 'repository (default: PIPEWARDEN_REPO, GITHUB_REPOSITORY or CODEBUILD_SOURCE_REPO_URL)')
-        .option('--branch <name>', 'the baseline branch (default: PIPEWARDEN_BASELINE_BRANCH)')
-        .requiredOption('--out <file>', 'where to write the baseline document')
-        .action((flags) => runFetchBaseline(flags));
-}
-async function runFetchInspector(flags, env = process.env) {
-    const repository = flags.repository ?? env.PIPEWARDEN_INSPECTOR_PROJECT ?? env.PIPEWARDEN_REPO;
-    if (!repository)
-        throw new PipewardenError('no code repository: pass --repository <project name> (as Inspector code security shows it) or set PIPEWARDEN_INSPECTOR_PROJECT');
-    const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-    // ListFindings is throttled per account: let the SDK's own back-off try a few more times than its default.
-    const client = new dist_cjs/* Inspector2Client */.r0C({ maxAttempts: 6 });
-    const result = await fetchInspectorFindings(client, {
-        repository,
-        snippets: flags.snippets,
-        ...(region ? { region } : {}),
-    });
-    await writeOutput(flags.out, `${JSON.stringify(result.export, null, 2)}\n`);
-    for (const w of result.warnings)
-        process.stderr.write(`pipewarden: warning: ${w}\n`);
-    const snippets = result.export.codeSnippetResults?.length ?? 0;
-    process.stderr.write(`pipewarden: Inspector: ${result.export.findings.length} finding(s) for ${repository} in ${result.pages} page(s), ${snippets} code snippet(s)${flags.out ? ` → ${flags.out}` : ''}\n`);
-}
-async function runFetchBaseline(flags, env = process.env) {
-    const bucket = flags.bucket ?? env.PIPEWARDEN_FINDINGS_BUCKET;
-    if (!bucket)
-        throw new PipewardenError('no findings bucket: pass --bucket <name> or set PIPEWARDEN_FINDINGS_BUCKET (the pipeline sets it)');
-    const branch = flags.branch ?? env.PIPEWARDEN_BASELINE_BRANCH;
-    if (!branch)
-        throw new PipewardenError('no baseline branch: pass --branch <name> or set PIPEWARDEN_BASELINE_BRANCH');
-    const ctx = scanContext({ ...(flags.repo ? { repo: flags.repo } : {}) }, env);
-    // Only the repository matters here; any well-formed sha satisfies the shared check.
-    const { repo } = checkStoreContext(ctx.repo, '0000000');
-    const client = new client_s3_dist_cjs/* S3Client */.YxF({});
-    const got = await fetchBaseline(client, { bucket, repo, branch });
-    if (!got.found) {
-        process.stdout.write(`pipewarden: no baseline yet at s3://${bucket}/${got.key}: the first run on ${branch}; the gate runs without one\n`);
-        return;
-    }
-    await writeOutput(flags.out, got.body);
-    process.stdout.write(`pipewarden: baseline s3://${bucket}/${got.key} (commit ${got.commit ?? 'unknown'}, ${got.generatedAt ?? 'undated'}) → ${flags.out}\n`);
 }
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
@@ -68651,26 +68859,326 @@ function parseRepoConfig(value, source = '.github/pipewarden.yml') {
         detail = `unknown key(s) ${issue.keys.join(', ')}`;
     if (issue.code === 'invalid_value' && 'values' in issue)
         detail = `accepted values: ${issue.values.join(', ')}`;
-    throw new PipewardenError(`${source}: invalid field "${field}": ${detail}`);
+    throw new errors_PipewardenError(`${source}: invalid field "${field}": ${detail}`);
 }
 async function loadRepoConfig(file) {
     let text;
     try {
-        text = await (0,promises_.readFile)(file, 'utf8');
+        text = await readFile(file, 'utf8');
     }
     catch (error) {
         throw new PipewardenError(`${file}: cannot read the config (${error.code ?? 'error'}); check --config`, {
             cause: error,
         });
     }
+    return parseRepoConfigText(text, file);
+}
+/** Parses and validates a config's YAML text; `source` names it in the error. */
+function parseRepoConfigText(text, source) {
     let value;
     try {
         value = (0,dist/* parse */.qg)(text);
     }
     catch (error) {
-        throw new PipewardenError(`${file}: not valid YAML (${error.message.split('\n')[0]})`);
+        throw new errors_PipewardenError(`${source}: not valid YAML (${error.message.split('\n')[0]})`);
     }
-    return parseRepoConfig(value, file);
+    return parseRepoConfig(value, source);
+}
+
+;// CONCATENATED MODULE: ./findings/config/policy-file.ts
+
+
+
+/** Where a repository keeps its pipewarden policy. */
+const POLICY_PATH = '.github/pipewarden.yml';
+/**
+ * The first line of a policy file written by `fetch baseline --policy-out`: a YAML comment naming where the
+ * policy comes from, so the gate records it (`policy.origin`, `branch`, `commit`) without more flags.
+ */
+const HEADER = '# pipewarden-policy:';
+const ORIGINS = ['repository', 'base-branch', 'default'];
+/** The header line and the policy text, as `fetch baseline --policy-out` writes them. */
+function formatPolicyFile(policy) {
+    const fields = [
+        ['origin', policy.origin],
+        ['file', policy.file],
+        ['branch', policy.branch],
+        ['commit', policy.commit],
+    ];
+    const header = fields
+        .filter((f) => !!f[1])
+        .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
+        .join(' ');
+    // The text as it was, byte for byte: the gate records exactly what the base branch applied.
+    return `${HEADER} ${header}\n${policy.text}`;
+}
+/** Splits a policy file into its provenance header (when there is one) and the policy text. */
+function splitPolicyFile(content) {
+    if (!content.startsWith(HEADER))
+        return { text: content };
+    const end = content.indexOf('\n');
+    const line = end === -1 ? content : content.slice(0, end);
+    const text = end === -1 ? '' : content.slice(end + 1);
+    const fields = new Map();
+    for (const pair of line.slice(HEADER.length).trim().split(/\s+/)) {
+        const eq = pair.indexOf('=');
+        if (eq <= 0)
+            continue;
+        try {
+            fields.set(pair.slice(0, eq), decodeURIComponent(pair.slice(eq + 1)));
+        }
+        catch {
+            /* a malformed field is ignored: the header only labels the policy */
+        }
+    }
+    const origin = fields.get('origin');
+    if (!ORIGINS.includes(origin ?? ''))
+        return { text };
+    const provenance = { origin: origin };
+    for (const key of ['file', 'branch', 'commit']) {
+        const value = fields.get(key);
+        if (value)
+            provenance[key] = value;
+    }
+    return { provenance, text };
+}
+async function policy_file_readText(file, flag) {
+    try {
+        return await (0,promises_.readFile)(file, 'utf8');
+    }
+    catch (error) {
+        throw new errors_PipewardenError(`${flag} ${file}: cannot read the config (${error.code ?? 'error'}); check the path`, { cause: error });
+    }
+}
+/**
+ * The policy the gate applies, from --config (origin from its header when `fetch baseline --policy-out`
+ * wrote it; else `base-branch` when the run separates applied and proposed policy, else `repository`).
+ */
+async function loadAppliedPolicy(file, defaultOrigin) {
+    const content = await policy_file_readText(file, '--config');
+    const { provenance, text } = splitPolicyFile(content);
+    const config = parseRepoConfigText(content, file);
+    const policy = provenance ? { ...provenance, text } : { origin: defaultOrigin, file, text };
+    return { config, policy };
+}
+/** The checkout's own .github/pipewarden.yml (the main pipeline: reviewed code). */
+async function loadRepositoryPolicy(path) {
+    const text = await policy_file_readText(path, '--config');
+    return {
+        config: parseRepoConfigText(text, path),
+        policy: { origin: 'repository', file: POLICY_PATH, text },
+    };
+}
+const policy_file_DEFAULT_POLICY = {
+    config: DEFAULT_CONFIG,
+    policy: { origin: 'default', text: '{}' },
+};
+async function loadProposedPolicy(file) {
+    let text;
+    try {
+        text = await (0,promises_.readFile)(file, 'utf8');
+    }
+    catch (error) {
+        const code = error.code;
+        if (code === 'ENOENT')
+            return { file, found: false };
+        return { file, found: true, error: `${file}: cannot read it (${code ?? 'error'})` };
+    }
+    try {
+        return { file, found: true, config: parseRepoConfigText(text, file), text };
+    }
+    catch (error) {
+        if (error instanceof errors_PipewardenError)
+            return { file, found: true, error: error.message.replace(/^pipewarden: /, '') };
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./findings/cli/scan-context.ts
+
+/** `owner/name` from a GitHub clone URL (CodeBuild's CODEBUILD_SOURCE_REPO_URL). */
+function repoFromUrl(url) {
+    const m = /github[^/:]*[/:]([^/]+\/[^/]+?)(?:\.git)?\/?$/.exec(url ?? '');
+    return m?.[1];
+}
+/**
+ * The scan's context from flags, else from the CI environment: GitHub Actions (GITHUB_*), CodeBuild
+ * (CODEBUILD_*), or pipewarden's own variables that the pipeline sets from its variables.
+ */
+function scanContext(flags, env = process.env) {
+    const ctx = {};
+    const repo = flags.repo ?? env.PIPEWARDEN_REPO ?? env.GITHUB_REPOSITORY ?? repoFromUrl(env.CODEBUILD_SOURCE_REPO_URL);
+    if (repo)
+        ctx.repo = repo;
+    const commit = flags.commit ?? env.PIPEWARDEN_COMMIT ?? env.GITHUB_SHA ?? env.CODEBUILD_RESOLVED_SOURCE_VERSION;
+    if (commit)
+        ctx.commit = commit;
+    // A run started at a pull request's commit (by the bot or the action) reports the source action's
+    // configured branch as BranchName; the pipeline variable HEAD_BRANCH (`none` when unset) names the real one.
+    const head = env.PIPEWARDEN_HEAD_BRANCH?.trim();
+    const branch = flags.branch ??
+        (head && head !== 'none' ? head : undefined) ??
+        env.PIPEWARDEN_BRANCH ??
+        (env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME) ??
+        env.CODEBUILD_WEBHOOK_HEAD_REF?.replace(/^refs\/heads\//, '');
+    if (branch)
+        ctx.branch = branch;
+    const pr = flags.pullRequest ?? env.PIPEWARDEN_PULL_REQUEST;
+    if (pr && /^\d+$/.test(pr))
+        ctx.pullRequest = Number(pr);
+    const execution = flags.execution ?? env.PIPEWARDEN_EXECUTION_ID;
+    if (execution)
+        ctx.pipelineExecutionId = execution;
+    const pipeline = flags.pipeline ?? env.PIPEWARDEN_PIPELINE;
+    if (pipeline)
+        ctx.pipeline = pipeline;
+    const kind = flags.pipelineKind ?? env.PIPEWARDEN_PIPELINE_KIND;
+    if (kind) {
+        if (kind !== 'main' && kind !== 'feature')
+            throw new errors_PipewardenError(`the pipeline kind is "${kind}": pass --pipeline-kind main or feature (default: PIPEWARDEN_PIPELINE_KIND, which the pipeline sets)`);
+        ctx.pipelineKind = kind;
+    }
+    if (env.CODEBUILD_BUILD_ID)
+        ctx.buildId = env.CODEBUILD_BUILD_ID;
+    ctx.serverUrl = env.GITHUB_SERVER_URL ?? 'https://github.com';
+    return ctx;
+}
+/** The AWS account of the running CodeBuild build: arn:aws:codebuild:<region>:<account>:build/<id>. */
+function accountFromBuildArn(arn) {
+    return /^arn:aws[a-z-]*:codebuild:[^:]*:(\d{12}):/.exec(arn ?? '')?.[1];
+}
+
+;// CONCATENATED MODULE: ./findings/cli/write-output.ts
+
+
+
+
+async function writeAll(stream, content) {
+    for (const chunk of typeof content === 'string' ? [content] : content) {
+        if (!stream.write(chunk))
+            await new Promise((resolve) => stream.once('drain', resolve));
+    }
+}
+/** Writes a whole file or nothing: a temporary file next to it, renamed into place once complete. */
+async function writeFileAtomic(file, content) {
+    const tmp = `${file}.${process.pid}.tmp`;
+    let stream;
+    try {
+        await (0,promises_.mkdir)((0,external_node_path_.dirname)(file), { recursive: true });
+        // A deep buffer lets rendering go on while the disk writes (16 KB would wait for every chunk).
+        stream = (0,external_node_fs_.createWriteStream)(tmp, { highWaterMark: 8 << 20 });
+        const failed = new Promise((_, reject) => stream.once('error', reject));
+        await Promise.race([writeAll(stream, content), failed]);
+        await Promise.race([new Promise((resolve) => stream.end(resolve)), failed]);
+        await (0,promises_.rename)(tmp, file);
+    }
+    catch (error) {
+        stream?.destroy();
+        await (0,promises_.rm)(tmp, { force: true });
+        if (error instanceof errors_PipewardenError)
+            throw error;
+        throw new errors_PipewardenError(`${file}: cannot write the output (${error.code ?? 'error'}); check --out`, {
+            cause: error,
+        });
+    }
+}
+async function writeOutput(out, content) {
+    if (out)
+        await writeFileAtomic(out, content);
+    else
+        await writeAll(process.stdout, content);
+}
+
+;// CONCATENATED MODULE: ./findings/cli/commands/fetch.ts
+
+
+
+
+
+
+
+
+
+/** `fetch inspector` and `fetch baseline`: inputs the gate needs that live in AWS, written as files. */
+function addFetchCommand(program) {
+    const fetch = program
+        .command('fetch')
+        .description('download inputs from AWS: Inspector findings, the baseline');
+    fetch
+        .command('inspector')
+        .description('Amazon Inspector code security findings of a code repository (ListFindings, all pages, with code snippets), as a report the engine reads')
+        .option('--repository <project>', 'the code repository’s project name in Inspector (default: PIPEWARDEN_INSPECTOR_PROJECT, else PIPEWARDEN_REPO)')
+        .option('--out <file>', 'write here (atomically) instead of stdout')
+        .option('--no-snippets', 'skip BatchGetCodeSnippet')
+        .action((flags) => runFetchInspector(flags));
+    fetch
+        .command('baseline')
+        .description('the baseline branch’s latest findings document from the findings store (none yet, the first run, is not an error: --out is not written), and with --policy-out the policy that branch’s gate applied')
+        .option('--bucket <name>', 'the findings bucket (default: PIPEWARDEN_FINDINGS_BUCKET)')
+        .option('--repo <owner/name>', 'repository (default: PIPEWARDEN_REPO, GITHUB_REPOSITORY or CODEBUILD_SOURCE_REPO_URL)')
+        .option('--branch <name>', 'the baseline branch (default: PIPEWARDEN_BASELINE_BRANCH)')
+        .requiredOption('--out <file>', 'where to write the baseline document')
+        .option('--policy-out <file>', 'always write the policy to apply here: the .github/pipewarden.yml the baseline’s run applied, or {} (the defaults) when the branch has recorded none; give it to the gate as --config')
+        .action((flags) => runFetchBaseline(flags));
+}
+async function runFetchInspector(flags, env = process.env) {
+    const repository = flags.repository ?? env.PIPEWARDEN_INSPECTOR_PROJECT ?? env.PIPEWARDEN_REPO;
+    if (!repository)
+        throw new errors_PipewardenError('no code repository: pass --repository <project name> (as Inspector code security shows it) or set PIPEWARDEN_INSPECTOR_PROJECT');
+    const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+    // ListFindings is throttled per account: let the SDK's own back-off try a few more times than its default.
+    const client = new dist_cjs/* Inspector2Client */.r0C({ maxAttempts: 6 });
+    const result = await fetchInspectorFindings(client, {
+        repository,
+        snippets: flags.snippets,
+        ...(region ? { region } : {}),
+    });
+    await writeOutput(flags.out, `${JSON.stringify(result.export, null, 2)}\n`);
+    for (const w of result.warnings)
+        process.stderr.write(`pipewarden: warning: ${w}\n`);
+    const snippets = result.export.codeSnippetResults?.length ?? 0;
+    process.stderr.write(`pipewarden: Inspector: ${result.export.findings.length} finding(s) for ${repository} in ${result.pages} page(s), ${snippets} code snippet(s)${flags.out ? ` → ${flags.out}` : ''}\n`);
+}
+async function runFetchBaseline(flags, env = process.env) {
+    const bucket = flags.bucket ?? env.PIPEWARDEN_FINDINGS_BUCKET;
+    if (!bucket)
+        throw new errors_PipewardenError('no findings bucket: pass --bucket <name> or set PIPEWARDEN_FINDINGS_BUCKET (the pipeline sets it)');
+    const branch = flags.branch ?? env.PIPEWARDEN_BASELINE_BRANCH;
+    if (!branch)
+        throw new errors_PipewardenError('no baseline branch: pass --branch <name> or set PIPEWARDEN_BASELINE_BRANCH');
+    const ctx = scanContext({ ...(flags.repo ? { repo: flags.repo } : {}) }, env);
+    // Only the repository matters here; any well-formed sha satisfies the shared check.
+    const { repo } = checkStoreContext(ctx.repo, '0000000');
+    const client = new client_s3_dist_cjs/* S3Client */.YxF({});
+    const got = await fetchBaseline(client, { bucket, repo, branch });
+    if (!got.found)
+        process.stdout.write(`pipewarden: no baseline yet at s3://${bucket}/${got.key}: the first run on ${branch}; the gate runs without one\n`);
+    else {
+        await writeOutput(flags.out, got.body);
+        process.stdout.write(`pipewarden: baseline s3://${bucket}/${got.key} (commit ${got.commit ?? 'unknown'}, ${got.generatedAt ?? 'undated'}) → ${flags.out}\n`);
+    }
+    if (!flags.policyOut)
+        return;
+    const at = `${branch}@${got.found && got.commit ? got.commit : 'unknown'}`;
+    if (got.found && got.policy) {
+        // Whatever the base branch's run applied, now labelled as coming from the base branch.
+        await writeOutput(flags.policyOut, formatPolicyFile({
+            origin: 'base-branch',
+            file: got.policy.file ?? POLICY_PATH,
+            branch,
+            ...(got.commit ? { commit: got.commit } : {}),
+            text: got.policy.text,
+        }));
+        process.stdout.write(`pipewarden: policy of ${at} (${got.policy.origin === 'default' ? 'pipewarden’s defaults' : (got.policy.file ?? POLICY_PATH)}, as its gate applied it) → ${flags.policyOut}\n`);
+        return;
+    }
+    await writeOutput(flags.policyOut, formatPolicyFile({
+        origin: 'default',
+        branch,
+        ...(got.found && got.commit ? { commit: got.commit } : {}),
+        text: '{}',
+    }));
+    process.stdout.write(`pipewarden: ${branch} has recorded no policy yet (${got.found ? `its baseline at ${at} carries none` : 'no baseline'}): pipewarden’s defaults apply → ${flags.policyOut}\n`);
 }
 
 ;// CONCATENATED MODULE: external "node:v8"
@@ -68709,10 +69217,11 @@ function reclaimMemory() {
 
 
 
+
 function parseSeverity(value, flag) {
     const s = value.toUpperCase();
     if (!SEVERITIES.includes(s))
-        throw new PipewardenError(`${flag} ${value}: not a severity; use one of ${SEVERITIES.map((x) => x.toLowerCase()).join(', ')}`);
+        throw new errors_PipewardenError(`${flag} ${value}: not a severity; use one of ${SEVERITIES.map((x) => x.toLowerCase()).join(', ')}`);
     return s;
 }
 /** Above this size a report's parse tree is worth collecting before the next one is read. */
@@ -68720,12 +69229,38 @@ const LARGE_REPORT = 16 * 1024 * 1024;
 async function exists(file) {
     return (0,promises_.access)(file).then(() => true, () => false);
 }
-/** Reads the config: --config, else the repository's .github/pipewarden.yml when there is one, else defaults. */
-async function resolveConfig(flags, sourceRoot) {
+/**
+ * The policy the gate applies: --config, else the checkout's .github/pipewarden.yml, else the defaults.
+ * With --proposed-config the checkout's file is the proposal, never the policy: --config is then required.
+ * On a feature run the checkout is unreviewed: without --config its file is never read (undefined here; see
+ * `featurePolicy`).
+ */
+async function resolveConfig(flags, sourceRoot, kind) {
     if (flags.config)
-        return loadRepoConfig(flags.config);
-    const inRepo = (0,external_node_path_.join)(sourceRoot, '.github', 'pipewarden.yml');
-    return (await exists(inRepo)) ? loadRepoConfig(inRepo) : DEFAULT_CONFIG;
+        return loadAppliedPolicy(flags.config, flags.proposedConfig ? 'base-branch' : 'repository');
+    if (flags.proposedConfig)
+        throw new errors_PipewardenError(`--proposed-config ${flags.proposedConfig} needs --config <policy>: the policy to apply (the base branch's, from \`pipewarden fetch baseline --policy-out <file>\`)`);
+    if (kind === 'feature')
+        return undefined;
+    const inRepo = (0,external_node_path_.join)(sourceRoot, POLICY_PATH);
+    return (await exists(inRepo)) ? loadRepositoryPolicy(inRepo) : policy_file_DEFAULT_POLICY;
+}
+/**
+ * A feature run given no --config: the policy a findings document among the inputs recorded (a `report`
+ * over the gate's own output re-applies the gate's policy), else the defaults, with a warning.
+ */
+function featurePolicy(reports) {
+    for (const r of reports) {
+        const policy = r.document?.policy;
+        if (policy && typeof policy.text === 'string')
+            return {
+                resolved: { config: parseRepoConfigText(policy.text, `${r.file} (its recorded policy)`), policy },
+            };
+    }
+    return {
+        resolved: policy_file_DEFAULT_POLICY,
+        warning: `a feature run does not apply the checkout's ${POLICY_PATH}: pipewarden's defaults apply; pass --config <file> from \`pipewarden fetch baseline --policy-out <file>\` to apply the base branch's policy`,
+    };
 }
 /**
  * Reads every report and builds the findings document. A report file that does not exist is "missing"
@@ -68733,14 +69268,16 @@ async function resolveConfig(flags, sourceRoot) {
  */
 async function analyzeReports(files, flags, options, env = process.env) {
     const sourceRoot = flags.sourceRoot ?? env.CODEBUILD_SRC_DIR ?? env.GITHUB_WORKSPACE ?? process.cwd();
-    const config = await resolveConfig(flags, sourceRoot);
+    const context = scanContext(flags, env);
+    const given = await resolveConfig(flags, sourceRoot, context.pipelineKind);
+    const proposed = flags.proposedConfig ? await loadProposedPolicy(flags.proposedConfig) : undefined;
     const paths = { sourceRoot };
     const reports = [];
     const missing = files.length ? [] : ['(no report given)'];
     for (const file of files) {
         if (!(await exists(file))) {
             if (options.missingIsError)
-                throw new PipewardenError(`${file}: cannot read the report (no such file); check the path, or that the scan step wrote it`);
+                throw new errors_PipewardenError(`${file}: cannot read the report (no such file); check the path, or that the scan step wrote it`);
             missing.push(file);
             continue;
         }
@@ -68755,6 +69292,8 @@ async function analyzeReports(files, flags, options, env = process.env) {
             // A raw scanner report works as a baseline too: it is fingerprinted the same way.
             baseline.format = `${baseline.format} (as baseline)`;
     }
+    const fallback = given ? undefined : featurePolicy(reports);
+    const { config, policy } = given ?? fallback.resolved;
     const gate = {};
     if (flags.failOn)
         gate.failOn = parseSeverity(flags.failOn, '--fail-on');
@@ -68764,13 +69303,17 @@ async function analyzeReports(files, flags, options, env = process.env) {
         reports,
         missing,
         config,
-        context: scanContext(flags, env),
+        policy,
+        ...(proposed ? { proposed } : {}),
+        context,
         gate,
+        ...(fallback?.warning ? { notes: [fallback.warning] } : {}),
         ...(baseline ? { baseline } : {}),
     });
 }
 
 ;// CONCATENATED MODULE: ./findings/cli/commands/gate.ts
+
 
 
 
@@ -68794,6 +69337,18 @@ function gateSummary(doc) {
         lines.push(`  fixed since the baseline: ${doc.fixed.length}`);
     for (const w of doc.warnings)
         lines.push(`pipewarden: warning: ${w}`);
+    if (doc.policy)
+        lines.push(`pipewarden: policy: ${policyLabel(doc.policy)} (${doc.policy.origin})`);
+    const change = doc.policyChange;
+    if (change) {
+        lines.push(change.valid
+            ? `pipewarden: proposed policy ${change.file} (not applied): after merge the gate would ${change.wouldPass ? 'PASS' : 'FAIL'}; ` +
+                `${change.wouldLetThrough.length} finding(s) failing now would no longer fail, ${change.wouldSuppress.length} more would be suppressed, ` +
+                `${change.wouldUnsuppress.length} would no longer be suppressed, ${change.wouldFail.length} would newly fail`
+            : `pipewarden: proposed policy ${change.file} (not applied) is not a valid config: ${change.error ?? 'invalid'}`);
+        for (const line of change.valid ? change.summary : [])
+            lines.push(`  ${line}`);
+    }
     const gate = doc.gate;
     lines.push(`pipewarden: gate ${gate.passed ? 'PASSED' : 'FAILED'} (fail on ${gate.failOn}${gate.newOnly ? ', new only' : ''}): ${gate.reasons.join('; ')}`);
     return lines.join('\n') + '\n';
@@ -68830,7 +69385,7 @@ function batchFindings(findings, maxCount = SECURITY_HUB_LIMITS.findingsPerBatch
     for (const f of findings) {
         const size = findingBytes(f) + 1; // the comma between findings
         if (size > MAX_FINDING_BYTES + 1)
-            throw new PipewardenError(`finding ${f.Id} is ${size} bytes, above Security Hub's 240 KB; trim it first`);
+            throw new errors_PipewardenError(`finding ${f.Id} is ${size} bytes, above Security Hub's 240 KB; trim it first`);
         if (current.length && (current.length >= maxCount || bytes + size > maxBytes)) {
             batches.push(current);
             current = [];
@@ -68954,7 +69509,7 @@ async function publishToSecurityHub(client, findings, options = {}) {
     await Promise.all(Array.from({ length: workers }, () => worker()));
     if (fatal) {
         const done = imported.size ? ` (${imported.size} finding(s) were imported before it)` : '';
-        throw new PipewardenError(`${fatal.message}${done}`, { exitCode: fatal.exitCode, cause: fatal.cause });
+        throw new errors_PipewardenError(`${fatal.message}${done}`, { exitCode: fatal.exitCode, cause: fatal.cause });
     }
     return { imported: imported.size, failed, ...result, elapsedMs: clock.now() - started };
 }
@@ -68982,10 +69537,11 @@ function addPublishCommand(program, addAnalyzeOptions) {
         .description('send findings to the S3 findings store or to Security Hub');
     addAnalyzeOptions(publish
         .command('s3')
-        .description('store <owner>/<repo>/commits/<sha>/findings.json (+ .sarif, .md) and, on the baseline branch, branches/<branch>/latest.json')
+        .description('store <owner>/<repo>/pipelines/<pipeline>/executions/<id>/findings.json (+ .sarif, .md), and unless --execution-only commits/<sha>/ too and, on the baseline branch, branches/<branch>/latest.json')
         .argument('[reports...]', 'scanner outputs or findings documents (or use --document)')
         .option('--document <file>', 'a findings document from `report --format json` or `gate --out`')
         .option('--bucket <name>', 'the findings bucket (default: PIPEWARDEN_FINDINGS_BUCKET)')
+        .option('--execution-only', 'write only the run’s execution prefix: no commits/<sha>/, no latest.json (the feature pipeline: unreviewed code)')
         .option('--baseline-branch <branch>', 'write latest.json when the scanned branch is this one (default: PIPEWARDEN_BASELINE_BRANCH)')
         .option('--commit-time <iso>', 'order baselines by this time instead of the document’s generatedAt (default: PIPEWARDEN_COMMIT_TIME)')).action((files, flags) => runPublishS3(files, flags));
     addAnalyzeOptions(publish
@@ -69000,10 +69556,10 @@ function addPublishCommand(program, addAnalyzeOptions) {
 /** Reports are analyzed like `report`; a document is taken as it is, with context flags applied on top. */
 async function loadFindings(files, flags) {
     if (flags.document && files.length)
-        throw new PipewardenError('give either reports or --document <file>, not both');
+        throw new errors_PipewardenError('give either reports or --document <file>, not both');
     if (!flags.document) {
         if (!files.length)
-            throw new PipewardenError('nothing to publish: give the reports (as for `report`) or --document <findings.json>');
+            throw new errors_PipewardenError('nothing to publish: give the reports (as for `report`) or --document <findings.json>');
         return analyzeReports(files, flags, { missingIsError: true });
     }
     let text;
@@ -69011,11 +69567,11 @@ async function loadFindings(files, flags) {
         text = (await (0,promises_.readFile)(flags.document)).toString('utf8');
     }
     catch (error) {
-        throw new PipewardenError(`--document ${flags.document}: cannot read it (${error.code ?? 'error'}); pass the findings document the gate wrote`, { cause: error });
+        throw new errors_PipewardenError(`--document ${flags.document}: cannot read it (${error.code ?? 'error'}); pass the findings document the gate wrote`, { cause: error });
     }
     const json = parseJsonText(text, flags.document);
     if (!isFindingsDocument(json) || json.schemaVersion !== '1.0')
-        throw new PipewardenError(`--document ${flags.document}: not a pipewarden findings document (schemaVersion 1.0); write one with \`pipewarden report --format json\``);
+        throw new errors_PipewardenError(`--document ${flags.document}: not a pipewarden findings document (schemaVersion 1.0); write one with \`pipewarden report --format json\``);
     const context = { ...json.context };
     if (flags.repo)
         context.repo = flags.repo;
@@ -69023,6 +69579,13 @@ async function loadFindings(files, flags) {
         context.commit = flags.commit;
     if (flags.branch)
         context.branch = flags.branch;
+    // The run's store prefix: the flags, else what the gate recorded, else the pipeline's variables.
+    const pipeline = flags.pipeline ?? context.pipeline ?? process.env.PIPEWARDEN_PIPELINE;
+    if (pipeline)
+        context.pipeline = pipeline;
+    const execution = flags.execution ?? context.pipelineExecutionId ?? process.env.PIPEWARDEN_EXECUTION_ID;
+    if (execution)
+        context.pipelineExecutionId = execution;
     return { ...json, context, fixed: json.fixed ?? [] };
 }
 function renderText(id, doc) {
@@ -69034,13 +69597,13 @@ function renderText(id, doc) {
 async function runPublishS3(files, flags, env = process.env) {
     const bucket = flags.bucket ?? env.PIPEWARDEN_FINDINGS_BUCKET;
     if (!bucket)
-        throw new PipewardenError('no findings bucket: pass --bucket <name> or set PIPEWARDEN_FINDINGS_BUCKET (the pipeline sets it)');
+        throw new errors_PipewardenError('no findings bucket: pass --bucket <name> or set PIPEWARDEN_FINDINGS_BUCKET (the pipeline sets it)');
     let orderKey;
     const commitTime = flags.commitTime ?? env.PIPEWARDEN_COMMIT_TIME;
     if (commitTime) {
         const t = new Date(commitTime);
         if (Number.isNaN(t.getTime()))
-            throw new PipewardenError(`--commit-time ${commitTime}: not a time; pass ISO 8601, e.g. 2026-11-28T12:00:00Z`);
+            throw new errors_PipewardenError(`--commit-time ${commitTime}: not a time; pass ISO 8601, e.g. 2026-11-28T12:00:00Z`);
         orderKey = t.toISOString();
     }
     const doc = await loadFindings(files, flags);
@@ -69052,6 +69615,7 @@ async function runPublishS3(files, flags, env = process.env) {
     const client = new client_s3_dist_cjs/* S3Client */.YxF({});
     const result = await publishToS3(client, doc, { json, ...(sarif !== undefined ? { sarif } : {}), ...(markdown !== undefined ? { markdown } : {}) }, {
         bucket,
+        ...(flags.executionOnly ? { executionOnly: true } : {}),
         ...(baselineBranch ? { baselineBranch } : {}),
         ...(orderKey ? { orderKey } : {}),
         log: (line) => process.stderr.write(`${line}\n`),
@@ -69061,6 +69625,8 @@ async function runPublishS3(files, flags, env = process.env) {
     const b = result.baseline;
     if (b.status === 'kept-newer')
         process.stdout.write(`pipewarden: baseline s3://${bucket}/${b.key} kept: it is from a later run (${b.newer}) than this one\n`);
+    else if (b.status === 'execution-only')
+        process.stdout.write('pipewarden: --execution-only: only this execution’s findings were stored (no commits/, no latest.json)\n');
     else if (b.status === 'not-baseline-branch')
         process.stdout.write(`pipewarden: baseline not updated: branch ${doc.context.branch ?? '(unknown)'} is not the baseline branch${baselineBranch ? ` ${baselineBranch}` : ' (none set: --baseline-branch / PIPEWARDEN_BASELINE_BRANCH)'}\n`);
     for (const w of doc.warnings)
@@ -69077,7 +69643,7 @@ async function runPublishSecurityHub(files, flags, env = process.env) {
     if (imageUri) {
         image = parseEcrImage(imageUri, doc.context.commit ? [doc.context.commit] : []);
         if (!image)
-            throw new PipewardenError(`--image ${imageUri}: not an ECR image URI; pass <account>.dkr.ecr.<region>.amazonaws.com/<name>[:tag][@sha256:…]`);
+            throw new errors_PipewardenError(`--image ${imageUri}: not an ECR image URI; pass <account>.dkr.ecr.<region>.amazonaws.com/<name>[:tag][@sha256:…]`);
     }
     const findings = renderAsff(doc, { accountId: account, region: region, ...(image ? { image } : {}) });
     // pipewarden retries under its own rate limit (10 requests/s); SDK retries would bypass it.
@@ -69096,7 +69662,7 @@ async function runPublishSecurityHub(files, flags, env = process.env) {
             .slice(0, 20)
             .map((f) => `${f.Id} (${f.ErrorCode}${f.ErrorMessage ? `: ${f.ErrorMessage}` : ''})`);
         const more = result.failed.length > 20 ? `; and ${result.failed.length - 20} more` : '';
-        throw new PipewardenError(`Security Hub did not import ${result.failed.length} finding(s): ${shown.join('; ')}${more}; run the publish again (it is idempotent) or fix the findings named`, { exitCode: 3 });
+        throw new errors_PipewardenError(`Security Hub did not import ${result.failed.length} finding(s): ${shown.join('; ')}${more}; run the publish again (it is idempotent) or fix the findings named`, { exitCode: 3 });
     }
 }
 
@@ -69109,12 +69675,12 @@ async function runPublishSecurityHub(files, flags, env = process.env) {
 async function runReport(files, flags) {
     const render = RENDERERS.get(flags.format);
     if (!render)
-        throw new PipewardenError(`--format ${flags.format}: unknown; use one of ${[...RENDERERS.keys()].join(', ')}`);
+        throw new errors_PipewardenError(`--format ${flags.format}: unknown; use one of ${[...RENDERERS.keys()].join(', ')}`);
     let max;
     if (flags.max !== undefined) {
         max = Number(flags.max);
         if (!Number.isInteger(max) || max < 0)
-            throw new PipewardenError(`--max ${flags.max}: not a whole number ≥ 0`);
+            throw new errors_PipewardenError(`--max ${flags.max}: not a whole number ≥ 0`);
     }
     const doc = await analyzeReports(files, flags, { missingIsError: true });
     const accountId = flags.account ?? accountFromBuildArn(process.env.CODEBUILD_BUILD_ARN);
@@ -69141,13 +69707,16 @@ async function runReport(files, flags) {
 function addAnalyzeOptions(cmd) {
     return cmd
         .option('--baseline <file>', 'findings document (or report) of the target branch: marks findings new/existing, lists fixed ones')
-        .option('--config <file>', 'repository config (default: <source root>/.github/pipewarden.yml when present)')
+        .option('--config <file>', 'the policy to apply (default: <source root>/.github/pipewarden.yml when present); a file from `fetch baseline --policy-out` records where it came from')
+        .option('--proposed-config <file>', 'the change’s own .github/pipewarden.yml: never applied; what it would change is recorded as policyChange (a missing file is no change). Needs --config')
         .option('--source-root <dir>', 'repository checkout, for repo-relative paths (default: CODEBUILD_SRC_DIR, GITHUB_WORKSPACE or cwd)')
         .option('--repo <owner/name>', 'repository (default: PIPEWARDEN_REPO, GITHUB_REPOSITORY or CODEBUILD_SOURCE_REPO_URL)')
         .option('--commit <sha>', 'commit (default: PIPEWARDEN_COMMIT, GITHUB_SHA or CODEBUILD_RESOLVED_SOURCE_VERSION)')
         .option('--branch <name>', 'branch (default: PIPEWARDEN_HEAD_BRANCH unless none, PIPEWARDEN_BRANCH, GITHUB_HEAD_REF / GITHUB_REF_NAME or CODEBUILD_WEBHOOK_HEAD_REF)')
         .option('--pull-request <number>', 'pull request number (default: PIPEWARDEN_PULL_REQUEST)')
         .option('--execution <id>', 'CodePipeline execution id (default: PIPEWARDEN_EXECUTION_ID)')
+        .option('--pipeline <name>', 'CodePipeline pipeline name (default: PIPEWARDEN_PIPELINE)')
+        .option('--pipeline-kind <kind>', 'main (reviewed code: its scanner ignores count) or feature (default: PIPEWARDEN_PIPELINE_KIND)')
         .option('--fail-on <severity>', 'gate threshold: critical, high, medium, low or info (default: config, else high)')
         .option('--new-only', 'only findings that are new against the baseline fail the gate');
 }
@@ -69199,7 +69768,7 @@ async function main(argv) {
             process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
         else
             process.stderr.write(`${errorMessage(error)}\n`);
-        return error instanceof PipewardenError ? error.exitCode : 3;
+        return error instanceof errors_PipewardenError ? error.exitCode : 3;
     }
 }
 
