@@ -75,6 +75,17 @@ const schema = z
       name: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'expected a GitHub repository name'),
       mainBranch: z.string().min(1).default('main'),
     }),
+    /**
+     * The repository holding this deployment (infra/, buildspecs/, dist/, this config): the infrastructure
+     * pipeline's source. Absent: the application repository holds both (one repository for service and platform).
+     */
+    platformRepository: z
+      .strictObject({
+        owner: z.string().regex(/^[A-Za-z0-9-]{1,39}$/, 'expected a GitHub user or organization name'),
+        name: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'expected a GitHub repository name'),
+        branch: z.string().min(1).default('main'),
+      })
+      .optional(),
     connection,
     pipelines: z
       .strictObject({

@@ -57,4 +57,35 @@ describe('the example configuration', () => {
       SecurityGroupIngress: [Match.objectLike({ CidrIp: '0.0.0.0/0', FromPort: 80 })],
     });
   });
+
+  it('builds the service from its own repository and the platform from another', () => {
+    // The service repository holds its tests, Dockerfile and policy only; infra/, buildspecs/ and dist/ live in
+    // the platform repository, which only the infrastructure pipeline reads (docs/security-model.md).
+    const repositoryOf = (template: ReturnType<Synthesized['template']>, name: string) => {
+      const pipelines = Object.values(template.findResources('AWS::CodePipeline::Pipeline')) as {
+        Properties: {
+          Name: string;
+          Stages: { Name: string; Actions: { Configuration: Record<string, string> }[] }[];
+        };
+      }[];
+      const pipeline = pipelines.find((p) => p.Properties.Name === name)!;
+      const source = pipeline.Properties.Stages.find((s) => s.Name === 'Source')!.Actions[0]!.Configuration;
+      return `${source.FullRepositoryId}@${source.BranchName}`;
+    };
+    const pipelines = app.template(app.stacks.pipelines);
+    expect(repositoryOf(pipelines, 'pipewarden-main')).toBe('example-org/example-service@main');
+    expect(repositoryOf(pipelines, 'pipewarden-feature')).toBe('example-org/example-service@main');
+    const infrastructure = app.template(app.stacks.infrastructure!);
+    expect(repositoryOf(infrastructure, 'pipewarden-infrastructure')).toBe(
+      'example-org/pipewarden-platform@main',
+    );
+    infrastructure.hasResourceProperties('AWS::CodeBuild::Project', {
+      Name: 'pipewarden-infra-synth',
+      Environment: Match.objectLike({
+        EnvironmentVariables: Match.arrayWith([
+          { Name: 'PIPEWARDEN_REPO', Type: 'PLAINTEXT', Value: 'example-org/pipewarden-platform' },
+        ]),
+      }),
+    });
+  });
 });

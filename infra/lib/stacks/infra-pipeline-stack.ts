@@ -63,6 +63,12 @@ export class InfraPipelineStack extends Stack {
         resourceName: `cdk-${qualifier}-${kind}-role-${this.account}-${this.region}`,
       });
 
+    // The deployment's own repository: the service repository holds no infra/ (docs/security-model.md).
+    const platformRepo = config.platformRepository ?? {
+      owner: config.repository.owner,
+      name: config.repository.name,
+      branch: config.repository.mainBranch,
+    };
     const common = {
       key,
       artifactBucket: bucket,
@@ -82,8 +88,8 @@ export class InfraPipelineStack extends Stack {
         ...cli.environment(),
         PIPEWARDEN_CONFIG: { value: props.configPath },
         PIPEWARDEN_FINDINGS_BUCKET: { value: props.findingsBucket.bucketName },
-        PIPEWARDEN_BASELINE_BRANCH: { value: config.repository.mainBranch },
-        PIPEWARDEN_REPO: { value: `${config.repository.owner}/${config.repository.name}` },
+        PIPEWARDEN_BASELINE_BRANCH: { value: platformRepo.branch },
+        PIPEWARDEN_REPO: { value: `${platformRepo.owner}/${platformRepo.name}` },
         AWS_ACCOUNT_ID: { value: this.account },
         SNYK_TOKEN: {
           type: codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER,
@@ -184,9 +190,9 @@ export class InfraPipelineStack extends Stack {
     const source = new actions.CodeStarConnectionsSourceAction({
       actionName: 'Source',
       connectionArn: props.connectionArn,
-      owner: config.repository.owner,
-      repo: config.repository.name,
-      branch: config.repository.mainBranch,
+      owner: platformRepo.owner,
+      repo: platformRepo.name,
+      branch: platformRepo.branch,
       output: sourceOutput,
       role: sourceRole.withoutPolicyUpdates(),
     });
@@ -258,7 +264,7 @@ export class InfraPipelineStack extends Stack {
             sourceAction: source,
             pushFilter: [
               {
-                branchesIncludes: [config.repository.mainBranch],
+                branchesIncludes: [platformRepo.branch],
                 filePathsIncludes: [...config.pipelines.infrastructure.filePaths],
               },
             ],
