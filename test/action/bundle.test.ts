@@ -3,7 +3,7 @@
  * protocol: what a workflow would see (exit code, ::error:: line, outputs, summary, state, requests made).
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   endlessFrames,
@@ -11,6 +11,7 @@ import {
   FakeCodePipeline,
   featurePipeline,
 } from './fixtures/fake-codepipeline.js';
+import { example, fromFork } from './fixtures/events.js';
 import { copyBundle, readFileCommands, runBundle } from './fixtures/run-bundle.js';
 
 let fake: FakeCodePipeline;
@@ -68,6 +69,25 @@ describe('dist/action/index.js', () => {
       'Build › Compile (CodeBuild)  started  logs → https://console.example/build/shop-build:1111-2222',
     );
     expect(fake.operations()).not.toContain('StopPipelineExecution');
+  });
+
+  it('refuses a fork’s head on pull_request_target before any AWS call (the "pwn request")', async () => {
+    const dir = copyBundle();
+    const event = join(dir, 'event.json');
+    writeFileSync(event, JSON.stringify(example('pull_request', 'opened', fromFork)));
+    const r = runBundle('main', {
+      endpoint: fake.url,
+      inputs: inputs(),
+      dir,
+      env: { GITHUB_EVENT_NAME: 'pull_request_target', GITHUB_EVENT_PATH: event },
+    });
+    const { code, stdout, stderr } = await r.done;
+    expect(code).toBe(1);
+    noStack(stderr);
+    const errors = errorLines(stdout);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^::error::pipewarden: .*fork.*allow-fork-head/);
+    expect(fake.operations()).toEqual([]);
   });
 
   it('fails naming the stage, the action and the error message', async () => {
