@@ -1,5 +1,5 @@
 import { access, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import {
   DEFAULT_POLICY,
   loadAppliedPolicy,
@@ -93,6 +93,12 @@ function featurePolicy(reports: LoadedReport[]): { resolved: ResolvedPolicy; war
   };
 }
 
+/** A path under the source root as a repository-relative POSIX path; anything else as given. */
+function inRepository(file: string, sourceRoot: string): string {
+  const rel = relative(resolve(sourceRoot), resolve(file));
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel.split(sep).join('/') : file;
+}
+
 /**
  * Reads every report and builds the findings document. A report file that does not exist is "missing"
  * (the gate fails closed on it); one that exists but is broken is an input error.
@@ -106,7 +112,10 @@ export async function analyzeReports(
   const sourceRoot = flags.sourceRoot ?? env.CODEBUILD_SRC_DIR ?? env.GITHUB_WORKSPACE ?? process.cwd();
   const context = scanContext(flags, env);
   const given = await resolveConfig(flags, sourceRoot, context.pipelineKind);
-  const proposed = flags.proposedConfig ? await loadProposedPolicy(flags.proposedConfig) : undefined;
+  // Named as the repository names it (.github/pipewarden.yml), not by the build machine's checkout path.
+  const proposed = flags.proposedConfig
+    ? await loadProposedPolicy(flags.proposedConfig, inRepository(flags.proposedConfig, sourceRoot))
+    : undefined;
   const paths = { sourceRoot };
   const reports: LoadedReport[] = [];
   const missing: string[] = files.length ? [] : ['(no report given)'];

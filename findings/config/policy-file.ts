@@ -108,10 +108,10 @@ export type ProposedPolicy =
   | { file: string; found: true; config: RepoConfig; text: string }
   | { file: string; found: true; error: string };
 
-export async function loadProposedPolicy(file: string): Promise<ProposedPolicy> {
+export async function loadProposedPolicy(path: string, file = path): Promise<ProposedPolicy> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { file, found: false };

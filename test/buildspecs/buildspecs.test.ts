@@ -545,7 +545,8 @@ describe('gate-ci.yml (feature pipeline), run locally against the pinned CLI and
     expect(doc.policy).toMatchObject({ origin: 'base-branch', branch: 'main' });
     expect(doc.policy?.text.trim()).toBe('{}'); // main recorded no file: the defaults
     expect(doc.policyChange).toMatchObject({
-      file: join(src, '.github', 'pipewarden.yml'),
+      // As the repository names it, not by the build machine's checkout path.
+      file: '.github/pipewarden.yml',
       valid: true,
       gate: { failOn: 'CRITICAL', newOnly: true },
       wouldPass: true,

@@ -146,6 +146,21 @@ describe('the gate applies the base branch’s policy, never the change’s own'
     expect(md).toMatch(/… and \d+ more \(policyChange in the findings document\)/);
   });
 
+  it('names the proposed file as the repository does, not by the build machine’s checkout path', async () => {
+    const proposed = write('named/.github/pipewarden.yml', ATTACK_TEXT);
+    const r = await gate([
+      '--source-root',
+      join(tmp, 'named'),
+      '--config',
+      basePolicy,
+      '--proposed-config',
+      proposed,
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.doc!.policyChange!.file).toBe('.github/pipewarden.yml');
+    expect(renderMarkdown(r.doc!)).toContain('This pull request changes .github/pipewarden.yml;');
+  });
+
   it('a stricter proposal shows what would newly fail', async () => {
     const proposed = write('strict.yml', 'gate:\n  failOn: low\n');
     const r = await gate(['--config', basePolicy, '--proposed-config', proposed]);
