@@ -68973,10 +68973,10 @@ const policy_file_DEFAULT_POLICY = {
     config: DEFAULT_CONFIG,
     policy: { origin: 'default', text: '{}' },
 };
-async function loadProposedPolicy(file) {
+async function loadProposedPolicy(path, file = path) {
     let text;
     try {
-        text = await (0,promises_.readFile)(file, 'utf8');
+        text = await (0,promises_.readFile)(path, 'utf8');
     }
     catch (error) {
         const code = error.code;
@@ -69262,6 +69262,11 @@ function featurePolicy(reports) {
         warning: `a feature run does not apply the checkout's ${POLICY_PATH}: pipewarden's defaults apply; pass --config <file> from \`pipewarden fetch baseline --policy-out <file>\` to apply the base branch's policy`,
     };
 }
+/** A path under the source root as a repository-relative POSIX path; anything else as given. */
+function inRepository(file, sourceRoot) {
+    const rel = (0,external_node_path_.relative)((0,external_node_path_.resolve)(sourceRoot), (0,external_node_path_.resolve)(file));
+    return rel && !rel.startsWith('..') && !(0,external_node_path_.isAbsolute)(rel) ? rel.split(external_node_path_.sep).join('/') : file;
+}
 /**
  * Reads every report and builds the findings document. A report file that does not exist is "missing"
  * (the gate fails closed on it); one that exists but is broken is an input error.
@@ -69270,7 +69275,10 @@ async function analyzeReports(files, flags, options, env = process.env) {
     const sourceRoot = flags.sourceRoot ?? env.CODEBUILD_SRC_DIR ?? env.GITHUB_WORKSPACE ?? process.cwd();
     const context = scanContext(flags, env);
     const given = await resolveConfig(flags, sourceRoot, context.pipelineKind);
-    const proposed = flags.proposedConfig ? await loadProposedPolicy(flags.proposedConfig) : undefined;
+    // Named as the repository names it (.github/pipewarden.yml), not by the build machine's checkout path.
+    const proposed = flags.proposedConfig
+        ? await loadProposedPolicy(flags.proposedConfig, inRepository(flags.proposedConfig, sourceRoot))
+        : undefined;
     const paths = { sourceRoot };
     const reports = [];
     const missing = files.length ? [] : ['(no report given)'];
