@@ -60,6 +60,20 @@ export function parseSarif(json: unknown, ctx: ParseContext): ParsedFinding[] {
       for (const [k, v] of Object.entries(run.originalUriBaseIds))
         if (isObject(v) && typeof v.uri === 'string') uriBaseIds[k] = v.uri;
     const paths = { ...ctx.paths, uriBaseIds };
+    // A run whose invocation did not succeed checked nothing (or not everything): say so, never let its
+    // missing results read as a clean result.
+    optionalArrayAt(run.invocations, `runs[${r}].invocations`).forEach((inv) => {
+      if (!isObject(inv) || inv.executionSuccessful !== false) return;
+      const notes = optionalArrayAt(
+        inv.toolExecutionNotifications,
+        `runs[${r}].invocations[].toolExecutionNotifications`,
+      )
+        .map((n) => (isObject(n) ? textOf(n.message) : undefined))
+        .filter((t): t is string => !!t);
+      ctx.warn(
+        `NOT SCANNED: ${driverName} did not complete its scan${notes.length ? `: ${notes.join('; ')}` : ''}`,
+      );
+    });
 
     optionalArrayAt(run.results, `runs[${r}].results`).forEach((resultValue, i) => {
       const at = `runs[${r}].results[${i}]`;

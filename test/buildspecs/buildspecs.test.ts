@@ -18,6 +18,7 @@ import { loadReport } from '../../findings/parse/load-report.js';
 import { childrenNamed, parseXml } from '../findings/render/parse-xml.js';
 import { fixture, readFixture } from '../findings/helpers.js';
 import { FakeAws } from '../findings/publish/fake-aws.js';
+import { codeRepositoryCoverage, InspectorCoverageFake } from '../findings/fetch/inspector-coverage-fake.js';
 import {
   bundleCli,
   FAKE_AWS_S3_CP,
@@ -587,6 +588,15 @@ exit "$rc"`;
 describe('scan.yml, with stand-ins for the scanners', () => {
   const scan = loadBuildspec('scan.yml');
   const TOKEN = 'snyk-token-0123456789-secret';
+  // Inspector2 ListCoverage on the shared fake: acme/shop is onboarded unless a test says otherwise.
+  let coverage: InspectorCoverageFake;
+  beforeAll(() => {
+    coverage = new InspectorCoverageFake(fake);
+  });
+  beforeEach(() => {
+    coverage.reset();
+    coverage.resources = [codeRepositoryCoverage('acme/shop', 'ACTIVE', 'SUCCESSFUL')];
+  });
 
   function snykEnv(src: string, extra: Record<string, string | undefined> = {}) {
     const bin = fakeTools(runDir, { snyk: FAKE_SNYK, npm: 'echo "npm $*"' });
@@ -673,6 +683,46 @@ describe('scan.yml, with stand-ins for the scanners', () => {
     expect(fake.inspector.listRequests[0]!.filterCriteria).toMatchObject({
       codeRepositoryProjectName: [{ comparison: 'EQUALS', value: 'acme/shop' }],
     });
+  });
+
+  it('inspector: a repository Inspector does not cover fails the build in one line, listing no report', async () => {
+    coverage.resources = [
+      codeRepositoryCoverage('acme/shop', 'INACTIVE', 'NO_SCAN_CONFIGURATION_ASSOCIATED'),
+    ];
+    const src = makeSourceDir(runDir);
+    const result = await runBuildspec(scan, {
+      cwd: src,
+      env: pipelineEnv(src, { PIPEWARDEN_SCANNER: 'inspector', SNYK_TOKEN: undefined }),
+    });
+    expect(result).toMatchObject({ status: 'FAILED', phases: { install: 'SUCCEEDED', build: 'FAILED' } });
+    expect(result.log).toContain(
+      'pipewarden: Inspector code security does not cover acme/shop in eu-central-1 (its CODE_REPOSITORY coverage is INACTIVE (NO_SCAN_CONFIGURATION_ASSOCIATED)): onboard it (the GitHub integration and a scan configuration, docs/inspector-code-security.md) and run again, or pass --allow-not-covered (PIPEWARDEN_INSPECTOR_ALLOW_NOT_COVERED=true) to report it as not scanned\n',
+    );
+    // Nothing for the gate: the action fails, and a gate given its artifact fails closed on the missing list.
+    expect(readFileSync(join(src, 'reports', 'pipewarden-reports.txt'), 'utf8')).toBe('');
+    expect(existsSync(join(src, 'reports', 'inspector-code.json'))).toBe(false);
+    expect(fake.inspector.listRequests).toEqual([]);
+  });
+
+  it('inspector: allowed not covered, lists a NOT SCANNED report that the engine warns about', async () => {
+    coverage.resources = [];
+    const src = makeSourceDir(runDir);
+    const result = await runBuildspec(scan, {
+      cwd: src,
+      env: pipelineEnv(src, {
+        PIPEWARDEN_SCANNER: 'inspector',
+        SNYK_TOKEN: undefined,
+        PIPEWARDEN_INSPECTOR_ALLOW_NOT_COVERED: 'true',
+      }),
+    });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.log).toMatch(
+      /pipewarden: warning: Inspector code security does not cover acme\/shop .* written as NOT SCANNED/,
+    );
+    expect(listed(src)).toEqual(['inspector-code.json']);
+    const report = await loadReport(join(src, 'reports', 'inspector-code.json'), { sourceRoot: src });
+    expect(report.findings).toEqual([]);
+    expect(report.warnings).toEqual([expect.stringContaining('NOT SCANNED: Amazon Inspector code security')]);
   });
 
   it('refuses an unknown scanner before scanning anything', async () => {

@@ -3,7 +3,12 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { Command } from 'commander';
 import { PipewardenError } from '../../errors.js';
 import { fetchBaseline } from '../../fetch/fetch-baseline.js';
-import { fetchInspectorFindings } from '../../fetch/fetch-inspector.js';
+import {
+  checkInspectorCoverage,
+  fetchInspectorFindings,
+  notScannedReport,
+  ONBOARDING_DOC,
+} from '../../fetch/fetch-inspector.js';
 import { formatPolicyFile, POLICY_PATH } from '../../config/policy-file.js';
 import { checkStoreContext } from '../../publish/publish-s3.js';
 import { scanContext } from '../scan-context.js';
@@ -13,6 +18,7 @@ interface InspectorFlags {
   repository?: string;
   out?: string;
   snippets: boolean;
+  allowNotCovered?: boolean;
 }
 
 interface BaselineFlags {
@@ -32,7 +38,7 @@ export function addFetchCommand(program: Command): void {
   fetch
     .command('inspector')
     .description(
-      'Amazon Inspector code security findings of a code repository (ListFindings, all pages, with code snippets), as a report the engine reads',
+      'Amazon Inspector code security findings of a code repository (ListFindings, all pages, with code snippets), as a report the engine reads; first checks that Inspector covers the repository (ListCoverage) and fails if it does not',
     )
     .option(
       '--repository <project>',
@@ -40,6 +46,10 @@ export function addFetchCommand(program: Command): void {
     )
     .option('--out <file>', 'write here (atomically) instead of stdout')
     .option('--no-snippets', 'skip BatchGetCodeSnippet')
+    .option(
+      '--allow-not-covered',
+      `a repository Inspector code security does not cover is written as a "not scanned" report (the gate warns) instead of failing (default: PIPEWARDEN_INSPECTOR_ALLOW_NOT_COVERED=true); onboarding: ${ONBOARDING_DOC}`,
+    )
     .action((flags: InspectorFlags) => runFetchInspector(flags));
 
   fetch
@@ -67,9 +77,32 @@ export async function runFetchInspector(flags: InspectorFlags, env = process.env
     throw new PipewardenError(
       'no code repository: pass --repository <project name> (as Inspector code security shows it) or set PIPEWARDEN_INSPECTOR_PROJECT',
     );
+  const allowNotCovered = flags.allowNotCovered ?? allowNotCoveredFromEnv(env);
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   // ListFindings is throttled per account: let the SDK's own back-off try a few more times than its default.
   const client = new Inspector2Client({ maxAttempts: 6 });
+  // No coverage, no findings: an empty answer from an un-onboarded repository must not pass the gate.
+  const coverage = await checkInspectorCoverage(client, { repository, ...(region ? { region } : {}) });
+  if (!coverage.covered) {
+    const what = `Inspector code security does not cover ${repository}${region ? ` in ${region}` : ''} (${coverage.reason})`;
+    if (!allowNotCovered)
+      throw new PipewardenError(
+        `${what}: onboard it (the GitHub integration and a scan configuration, ${ONBOARDING_DOC}) and run again, or pass --allow-not-covered (PIPEWARDEN_INSPECTOR_ALLOW_NOT_COVERED=true) to report it as not scanned`,
+      );
+    await writeOutput(
+      flags.out,
+      `${JSON.stringify(notScannedReport(repository, coverage.reason), null, 2)}\n`,
+    );
+    process.stderr.write(
+      `pipewarden: warning: ${what}; allowed by --allow-not-covered: written as NOT SCANNED${flags.out ? ` → ${flags.out}` : ''}\n`,
+    );
+    return;
+  }
+  const scanned = coverage.resource.resourceMetadata?.codeRepository?.lastScannedCommitId;
+  const at = coverage.resource.lastScannedAt?.toISOString();
+  process.stderr.write(
+    `pipewarden: Inspector covers ${repository}${scanned ? `, last scanned commit ${scanned}` : ''}${at ? ` at ${at}` : ''}\n`,
+  );
   const result = await fetchInspectorFindings(client, {
     repository,
     snippets: flags.snippets,
@@ -80,6 +113,15 @@ export async function runFetchInspector(flags: InspectorFlags, env = process.env
   const snippets = result.export.codeSnippetResults?.length ?? 0;
   process.stderr.write(
     `pipewarden: Inspector: ${result.export.findings.length} finding(s) for ${repository} in ${result.pages} page(s), ${snippets} code snippet(s)${flags.out ? ` → ${flags.out}` : ''}\n`,
+  );
+}
+
+function allowNotCoveredFromEnv(env: NodeJS.ProcessEnv): boolean {
+  const value = (env.PIPEWARDEN_INSPECTOR_ALLOW_NOT_COVERED ?? '').trim().toLowerCase();
+  if (value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new PipewardenError(
+    `PIPEWARDEN_INSPECTOR_ALLOW_NOT_COVERED=${env.PIPEWARDEN_INSPECTOR_ALLOW_NOT_COVERED}: set true or false`,
   );
 }
 
