@@ -105,6 +105,7 @@ const schema = z
                 /**
                  * CodePipeline's V2 pull-request trigger cannot tell a fork's pull request apart, so it is opt-in:
                  * by default the bot starts pull-request runs, and refuses a fork's head until a maintainer says so.
+                 * Enabled, it replaces the feature branches' push trigger: one trigger per change, never two runs.
                  */
                 enabled: z.boolean().default(false),
                 into: globs.min(1).default(['main']),
@@ -119,16 +120,17 @@ const schema = z
           .prefault({}),
         infrastructure: z
           .strictObject({
-            filePaths: globs
-              .min(1)
-              .default([
-                'infra/**',
-                'cdk.json',
-                'buildspecs/**',
-                'dist/bot/**',
-                'dist/cli/**',
-                'pipewarden.config*.json',
-              ]),
+            filePaths: globs.min(1).default([
+              'infra/**',
+              'cdk.json',
+              'buildspecs/**',
+              'dist/bot/**',
+              'dist/cli/**',
+              'pipewarden.config*.json',
+              // A CDK, cdk-nag or other dependency bump changes the synthesized templates too.
+              'package.json',
+              'package-lock.json',
+            ]),
             executionMode: z.enum(['QUEUED', 'SUPERSEDED']).default('QUEUED'),
           })
           .prefault({}),
@@ -243,7 +245,13 @@ const schema = z
       .prefault({}),
     security: z
       .strictObject({
+        /** Deploy the Security Hub hub resource: leave off where the hub is enabled centrally (Organizations). */
         enableSecurityHub: z.boolean().default(false),
+        /**
+         * The main gate publishes findings to Security Hub (BatchImportFindings). Independent of enabling: with
+         * a centrally enabled hub, set this alone. With enableSecurityHub too, the hub is deployed first.
+         */
+        publishToSecurityHub: z.boolean().default(false),
         enableInspector: z.boolean().default(false),
       })
       .prefault({}),

@@ -130,6 +130,10 @@ export function addPipewardenStacks(
     [bot, [storage, notifications]],
     ...(security ? ([[security, [storage]]] as [Stack, Stack[]][]) : []),
   ];
+  // The hub this app enables exists before the gate that publishes to it is deployed (and runs).
+  if (security && enableSecurityHub && config.security.publishToSecurityHub) {
+    dependsOn.push([pipelines, [security]]);
+  }
   for (const [stack, deps] of dependsOn) deps.forEach((d) => stack.addStackDependency(d));
   const appStacks = [
     storage,

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   copyFileSync,
@@ -740,12 +741,27 @@ describe('scan.yml, with stand-ins for the scanners', () => {
 
 describe('image.yml build commands, with stand-ins for docker, aws and inspector-sbomgen', () => {
   const image = loadBuildspec('image.yml');
+  const OLD_DIGEST = `sha256:${'e'.repeat(64)}`;
 
-  async function imageRun(branch: string, extra: Record<string, string> = {}) {
+  /**
+   * `existing`: what `aws ecr describe-images` finds for the commit tag — a digest, or nothing
+   * (ImageNotFoundException, exit 254), or `denied` (AccessDeniedException, exit 254).
+   */
+  async function imageRun(
+    branch: string,
+    extra: Record<string, string> = {},
+    existing: string | 'denied' | undefined = undefined,
+  ) {
     const src = join(runDir, 'src');
     mkdirSync(join(src, 'out'), { recursive: true }); // what the install phase creates
     writeFileSync(join(src, 'out', 'pipewarden-reports.txt'), '');
     const log = join(runDir, 'calls.log');
+    const describe =
+      existing === undefined
+        ? `echo "An error occurred (ImageNotFoundException) when calling the DescribeImages operation: The image with imageId {imageTag:'${SHA}'} does not exist" >&2; exit 254`
+        : existing === 'denied'
+          ? 'echo "An error occurred (AccessDeniedException) when calling the DescribeImages operation: not authorized" >&2; exit 254'
+          : `echo "${existing}"`;
     const bin = fakeTools(runDir, {
       docker: `echo "docker $*" >> "${log}"
 if [ "$1" = login ]; then cat > /dev/null; fi
@@ -755,6 +771,7 @@ exit 0`,
       aws: `echo "aws $*" >> "${log}"
 case "$1 $2" in
   "ecr get-login-password") echo ecr-password ;;
+  "ecr describe-images") ${describe} ;;
   "inspector-scan scan-sbom") cat "${fixture('inspector/scan-sbom-output_alpine-3.18.2.cdx.json')}" ;;
 esac`,
       'inspector-sbomgen': `echo "inspector-sbomgen $*" >> "${log}"
@@ -788,6 +805,11 @@ while [ $# -gt 0 ]; do if [ "$1" = --outfile ]; then cp "${fixture('inspector/sb
       expect(result.log).not.toMatch(/did not exit successfully/);
       expect(result.status).toBe('SUCCEEDED');
       expect(tag.length).toBeLessThanOrEqual(128);
+      // The commit has no image yet: asked first, by the repository's name.
+      expect(calls).toContain(
+        `aws ecr describe-images --repository-name shop --image-ids imageTag=${SHA} --query imageDetails[0].imageDigest --output text`,
+      );
+      expect(result.log).toContain(`pipewarden: no image for ${SHA} yet: building it`);
       expect(calls).toContain(
         `docker build --pull --file Dockerfile --tag ${ECR}:${SHA} --tag ${ECR}:${tag} .`,
       );
@@ -809,20 +831,9 @@ while [ $# -gt 0 ]; do if [ "$1" = --outfile ]; then cp "${fixture('inspector/sb
       expect(JSON.parse(readFileSync(join(out, 'imageDetail.json'), 'utf8'))).toEqual({
         ImageURI: `${ECR}@${DIGEST}`,
       });
-      expect(parse(readFileSync(join(out, 'appspec.yaml'), 'utf8'))).toEqual({
-        version: 0,
-        Resources: [
-          {
-            TargetService: {
-              Type: 'AWS::ECS::Service',
-              Properties: {
-                TaskDefinition: '<TASK_DEFINITION>',
-                LoadBalancerInfo: { ContainerName: 'web', ContainerPort: 8080 },
-              },
-            },
-          },
-        ],
-      });
+      // The ECS deploy action reads imagedefinitions.json only: no CodeDeploy files.
+      expect(existsSync(join(out, 'appspec.yaml'))).toBe(false);
+      expect(existsSync(join(out, 'taskdef.json'))).toBe(false);
       expect(readFileSync(join(out, 'pipewarden-reports.txt'), 'utf8')).toBe('inspector-scan.cdx.json\n');
       const report = await loadReport(join(out, 'inspector-scan.cdx.json'), { sourceRoot: src });
       expect(report.format).toBe('inspector-sbom');
@@ -830,21 +841,142 @@ while [ $# -gt 0 ]; do if [ "$1" = --outfile ]; then cp "${fixture('inspector/sb
     },
   );
 
-  it('copies the task definition template for CodeDeploy when the repository has one', async () => {
-    mkdirSync(join(runDir, 'src', 'deploy'), { recursive: true });
-    writeFileSync(
-      join(runDir, 'src', 'deploy', 'taskdef.json'),
-      '{"family":"shop","containerDefinitions":[{"name":"web","image":"<IMAGE1_NAME>"}]}',
-    );
-    const { src, result } = await imageRun('main');
+  it('re-running a commit that has an image reuses its digest: no build, no push of the immutable tag', async () => {
+    const { src, result, calls } = await imageRun('main', {}, OLD_DIGEST);
+    expect(result.log).not.toMatch(/did not exit successfully/);
     expect(result.status).toBe('SUCCEEDED');
-    expect(readFileSync(join(src, 'out', 'taskdef.json'), 'utf8')).toContain('<IMAGE1_NAME>');
+    expect(result.log).toContain(
+      `pipewarden: ${ECR}:${SHA} exists (${OLD_DIGEST}): reusing it, not rebuilding`,
+    );
+    expect(calls).not.toContain('docker build');
+    expect(calls).not.toContain(`docker push ${ECR}:${SHA}`);
+    expect(calls).toContain(`docker pull ${ECR}@${OLD_DIGEST}`);
+    // The branch tag (mutable) still follows the branch; the scanned image is the one that exists.
+    expect(calls).toContain(`docker push ${ECR}:branch-main`);
+    expect(calls).toContain(`inspector-sbomgen container --image ${ECR}:${SHA} --outfile out/sbom.cdx.json`);
+    const out = join(src, 'out');
+    expect(JSON.parse(readFileSync(join(out, 'imageDetail.json'), 'utf8'))).toEqual({
+      ImageURI: `${ECR}@${OLD_DIGEST}`,
+    });
+    expect(readFileSync(join(out, 'pipewarden-reports.txt'), 'utf8')).toBe('inspector-scan.cdx.json\n');
+  });
+
+  it('fails with one line naming the permission when ECR cannot say whether the commit has an image', async () => {
+    const { result, calls } = await imageRun('main', {}, 'denied');
+    expect(result.status).toBe('FAILED');
+    expect(result.log).toMatch(
+      /pipewarden: aws ecr describe-images on shop failed \(An error occurred \(AccessDeniedException\).*check the image project's ecr:DescribeImages permission/,
+    );
+    expect(calls).not.toContain('docker build');
+    expect(calls).not.toContain('docker push');
+  });
+
+  it("tags a pull request's image by its head branch, never by the base branch", async () => {
+    // A run the bot starts at a pull request's commit: the source's branch is the base (main).
+    const { result, calls } = await imageRun('main', { PIPEWARDEN_HEAD_BRANCH: 'feature/login' });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(calls).toContain(
+      `docker build --pull --file Dockerfile --tag ${ECR}:${SHA} --tag ${ECR}:branch-feature-login .`,
+    );
+    expect(calls).toContain(`docker push ${ECR}:branch-feature-login`);
+    expect(calls).not.toContain('branch-main');
   });
 
   it('fails on a failed docker build, before pushing anything', async () => {
     const { result, calls } = await imageRun('main', { FAKE_DOCKER_BUILD_FAILS: '1' });
     expect(result.status).toBe('FAILED');
     expect(calls).not.toContain('docker push');
+  });
+});
+
+describe('image.yml install: inspector-sbomgen pinned to a version and a SHA-256', () => {
+  const image = loadBuildspec('image.yml');
+  const arch = process.arch === 'arm64' ? 'ARM64' : 'AMD64';
+  /** The real install command, alone: the others fetch the CLI and print versions (tested elsewhere). */
+  const sbomgenOnly: Buildspec = {
+    ...image,
+    phases: {
+      install: {
+        commands: (image.phases?.install?.commands ?? []).filter((c) =>
+          c.includes('amazon-inspector-sbomgen.s3.amazonaws.com'),
+        ),
+      },
+    },
+  };
+
+  function setup(zipBody: string) {
+    const zipDir = join(runDir, 'zip');
+    mkdirSync(zipDir, { recursive: true });
+    writeFileSync(join(zipDir, 'inspector-sbomgen'), zipBody);
+    const zip = join(runDir, 'inspector-sbomgen.zip');
+    // A reproducible zip (-X, fixed mtime) so that its sha256 can be computed and pinned here.
+    execFileSync('touch', ['-t', '202601010000', join(zipDir, 'inspector-sbomgen')]);
+    execFileSync('zip', ['-X', '-j', '-q', zip, join(zipDir, 'inspector-sbomgen')]);
+    const log = join(runDir, 'curl.log');
+    const bin = fakeTools(runDir, {
+      curl: `echo "curl $*" >> "${log}"
+while [ $# -gt 0 ]; do if [ "$1" = -o ]; then cp "${zip}" "$2"; fi; shift; done`,
+    });
+    mkdirSync(join(runDir, 'bin-out'));
+    return {
+      sha: createHash('sha256').update(readFileSync(zip)).digest('hex'),
+      log,
+      env: (extra: Record<string, string>) => ({
+        PATH: `${bin}:${basePath()}`,
+        PIPEWARDEN_TOOL_CACHE: join(runDir, 'cache'),
+        PIPEWARDEN_TOOL_BIN: join(runDir, 'bin-out'),
+        ...extra,
+      }),
+    };
+  }
+
+  it('is pinned in the buildspec: a release, never latest, with a sha256 per architecture', () => {
+    const vars = image.env?.variables ?? {};
+    expect(vars.SBOMGEN_VERSION).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(vars.SBOMGEN_SHA256_AMD64).toMatch(/^[0-9a-f]{64}$/);
+    expect(vars.SBOMGEN_SHA256_ARM64).toMatch(/^[0-9a-f]{64}$/);
+    expect(sbomgenOnly.phases?.install?.commands).toHaveLength(1);
+  });
+
+  it('downloads the pinned release, checks it and puts it on PATH; the cached zip is checked again', async () => {
+    const { sha, log, env } = setup('#!/bin/sh\necho sbomgen\n');
+    const vars = env({ SBOMGEN_VERSION: '9.9.9', [`SBOMGEN_SHA256_${arch}`]: sha });
+    const first = await runBuildspec(sbomgenOnly, { cwd: runDir, env: vars });
+    expect(first.log).not.toMatch(/did not exit successfully/);
+    expect(first.status).toBe('SUCCEEDED');
+    const url = `https://amazon-inspector-sbomgen.s3.amazonaws.com/9.9.9/linux/${arch.toLowerCase()}/inspector-sbomgen.zip`;
+    expect(readFileSync(log, 'utf8')).toContain(url);
+    expect(execFileSync(join(runDir, 'bin-out', 'inspector-sbomgen'), { encoding: 'utf8' })).toBe(
+      'sbomgen\n',
+    );
+    // Second build: the cached zip matches, so no download.
+    rmSync(log);
+    const second = await runBuildspec(sbomgenOnly, { cwd: runDir, env: vars });
+    expect(second.status).toBe('SUCCEEDED');
+    expect(existsSync(log)).toBe(false);
+  });
+
+  it('fails closed, with one line naming the variables, on a zip that does not match', async () => {
+    const { env } = setup('#!/bin/sh\necho tampered\n');
+    const result = await runBuildspec(sbomgenOnly, {
+      cwd: runDir,
+      env: env({ SBOMGEN_VERSION: '9.9.9', [`SBOMGEN_SHA256_${arch}`]: 'a'.repeat(64) }),
+    });
+    expect(result.status).toBe('FAILED');
+    expect(result.log).toContain(
+      `pipewarden: inspector-sbomgen 9.9.9 (${arch.toLowerCase()}) does not match SBOMGEN_SHA256_${arch}=${'a'.repeat(64)}: check the pinned version and checksum (docs/pipeline.md)`,
+    );
+    expect(existsSync(join(runDir, 'bin-out', 'inspector-sbomgen'))).toBe(false);
+  });
+
+  it('refuses SBOMGEN_VERSION=latest', async () => {
+    const { sha, env } = setup('#!/bin/sh\necho sbomgen\n');
+    const result = await runBuildspec(sbomgenOnly, {
+      cwd: runDir,
+      env: env({ SBOMGEN_VERSION: 'latest', [`SBOMGEN_SHA256_${arch}`]: sha }),
+    });
+    expect(result.status).toBe('FAILED');
+    expect(result.log).toMatch(/pipewarden: SBOMGEN_VERSION must name a release/);
   });
 });
 

@@ -646,6 +646,8 @@ describe('infrastructure pipeline', () => {
             'dist/bot/**',
             'dist/cli/**',
             'pipewarden.config*.json',
+            'package.json',
+            'package-lock.json',
           ],
         },
       },
@@ -653,12 +655,13 @@ describe('infrastructure pipeline', () => {
     expect(infra().Properties.ExecutionMode).toBe('QUEUED');
   });
 
-  it('synthesizes with the checks, publishes assets, deploys the stacks, and updates itself last', () => {
+  it('synthesizes with the checks, updates itself, publishes assets and deploys the stacks', () => {
     const stages = infra().Properties.Stages;
-    expect(stageNames(infra())).toEqual(['Source', 'Synth', 'Assets', 'Deploy', 'SelfUpdate']);
+    // Issue 11: SelfUpdate right after Synth (test/infra/pipelines-safety.test.ts has the details).
+    expect(stageNames(infra())).toEqual(['Source', 'Synth', 'SelfUpdate', 'Assets', 'Deploy']);
     expect(
-      stages[4].Actions.map((a: { Configuration: { StackName: string } }) => a.Configuration.StackName),
-    ).toEqual(['pipewarden-infrastructure-pipeline']);
+      stages[2].Actions.map((a: { Configuration: { StackName?: string } }) => a.Configuration.StackName),
+    ).toEqual([undefined, 'pipewarden-infrastructure-pipeline']);
     // The synth's buildspec is the deployment's, inlined: not read from the commit it synthesizes.
     t('infrastructure').hasResourceProperties('AWS::CodeBuild::Project', {
       Name: 'pipewarden-infra-synth',
@@ -668,7 +671,7 @@ describe('infrastructure pipeline', () => {
 
   it('deploys each stack only after every stack it depends on', () => {
     // runOrder comes from dependencies declared before synthesis; the assembly's are the truth.
-    const deploy = infra().Properties.Stages[3].Actions as {
+    const deploy = infra().Properties.Stages[4].Actions as {
       Configuration: { StackName: string };
       RunOrder: number;
     }[];

@@ -37,7 +37,7 @@ export function fullConfig(): PipewardenConfig {
       channelId: '19%3Aabc%40thread.tacv2',
     },
   ];
-  raw.security = { enableSecurityHub: true, enableInspector: true };
+  raw.security = { enableSecurityHub: true, publishToSecurityHub: true, enableInspector: true };
   raw.environments.production.certificateArn = 'arn:aws:acm:eu-west-1:111111111111:certificate/abc-123';
   raw.environments.production.testListenerCidrs = ['203.0.113.0/24'];
   raw.vpc.natGateways = 1;

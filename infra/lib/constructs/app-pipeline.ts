@@ -42,7 +42,11 @@ export interface AppPipelineProps {
   readonly repo: string;
   /** The branch a manual "Release change" builds. Triggered runs build the pushed or pull-request commit. */
   readonly defaultBranch: string;
-  readonly push: GitFilter;
+  /**
+   * One trigger per change: `push` or `pullRequest`, never both (both would start two runs of one commit, in
+   * parallel, for a push to a branch with an open pull request).
+   */
+  readonly push?: GitFilter;
   readonly pullRequest?: {
     readonly into: readonly string[];
     readonly events: readonly ('OPEN' | 'UPDATED' | 'CLOSED')[];
@@ -197,6 +201,12 @@ export class AppPipeline extends Construct {
     }
 
     const pr = props.pullRequest;
+    const push = props.push;
+    if ((push === undefined) === (pr === undefined)) {
+      throw new Error(
+        `pipewarden: pipeline ${props.pipelineName} needs exactly one trigger, push or pull request: set one of the two`,
+      );
+    }
     this.pipeline = new codepipeline.Pipeline(this, 'Pipeline', {
       pipelineName: props.pipelineName,
       pipelineType: codepipeline.PipelineType.V2,
@@ -229,14 +239,16 @@ export class AppPipeline extends Construct {
           providerType: codepipeline.ProviderType.CODE_STAR_SOURCE_CONNECTION,
           gitConfiguration: {
             sourceAction: source,
-            pushFilter: [
-              {
-                branchesIncludes: list(props.push.branches.includes),
-                branchesExcludes: list(props.push.branches.excludes),
-                filePathsIncludes: list(props.push.filePaths.includes),
-                filePathsExcludes: list(props.push.filePaths.excludes),
-              },
-            ],
+            pushFilter: push
+              ? [
+                  {
+                    branchesIncludes: list(push.branches.includes),
+                    branchesExcludes: list(push.branches.excludes),
+                    filePathsIncludes: list(push.filePaths.includes),
+                    filePathsExcludes: list(push.filePaths.excludes),
+                  },
+                ]
+              : undefined,
             pullRequestFilter: pr
               ? [
                   {

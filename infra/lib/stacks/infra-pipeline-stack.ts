@@ -44,8 +44,11 @@ export interface InfraPipelineStackProps extends StackProps {
 /**
  * The self-mutating infrastructure pipeline, separate from the application's (the seed's reasons: an
  * application run never pays for a self-update, and each pipeline has one job). Source (only infra paths
- * trigger it) → Synth (cdk-nag, Snyk IaC, gate: buildspecs/infra-synth.yml, inlined) → Assets (publish to the
- * bootstrap bucket) → Deploy (CloudFormation, stack waves in dependency order) → SelfUpdate (itself, last).
+ * trigger it) → Synth (cdk-nag, Snyk IaC, gate: buildspecs/infra-synth.yml, inlined) → SelfUpdate (its own
+ * assets, then itself; a changed pipeline restarts the execution, as CDK Pipelines does) → Assets (publish to
+ * the bootstrap bucket) → Deploy (CloudFormation, stack waves in dependency order). Updating itself first means
+ * an added or removed stack takes effect in the same run, and a removed stack's Deploy action is gone before it
+ * could fail.
  */
 export class InfraPipelineStack extends Stack {
   readonly pipeline: codepipeline.Pipeline;
@@ -118,8 +121,9 @@ export class InfraPipelineStack extends Stack {
         phases: {
           install: { commands: ['npm install --global cdk-assets@3'] },
           build: {
+            // PIPEWARDEN_ASSET_MANIFESTS narrows the run to some stacks (SelfUpdate: this stack's own assets).
             commands: [
-              'for manifest in *.assets.json; do cdk-assets --path "$manifest" --verbose publish; done',
+              'for manifest in ${PIPEWARDEN_ASSET_MANIFESTS:-*.assets.json}; do cdk-assets --path "$manifest" --verbose publish; done',
             ],
           },
         },
@@ -214,7 +218,7 @@ export class InfraPipelineStack extends Stack {
       executionMode: codepipeline.ExecutionMode[config.pipelines.infrastructure.executionMode],
       artifactBucket: bucket,
       role: roles.pipeline.withoutPolicyUpdates(),
-      restartExecutionOnUpdate: false,
+      restartExecutionOnUpdate: true,
       stages: [
         { stageName: 'Source', actions: [source] },
         {
@@ -237,6 +241,25 @@ export class InfraPipelineStack extends Stack {
           ],
         },
         {
+          // Right after Synth: publish this stack's own assets (the pinned CLI the next Synth fetches), then
+          // update the pipeline. A changed pipeline stops this execution and starts a new one on the same
+          // commit (RestartExecutionOnUpdate), which runs the new stages; an unchanged one goes on.
+          stageName: 'SelfUpdate',
+          actions: [
+            new actions.CodeBuildAction({
+              actionName: 'PublishOwnAssets',
+              project: assets.project,
+              input: assembly,
+              environmentVariables: {
+                PIPEWARDEN_ASSET_MANIFESTS: { value: `${this.artifactId}.assets.json` },
+              },
+              runOrder: 1,
+              role: buildRole.withoutPolicyUpdates(),
+            }),
+            deploy({ stackName: this.stackName, templateFile: this.templateFile }, 2),
+          ],
+        },
+        {
           stageName: 'Assets',
           actions: [
             new actions.CodeBuildAction({
@@ -251,10 +274,6 @@ export class InfraPipelineStack extends Stack {
           // One runOrder per wave: stacks of a wave deploy in parallel, after every stack they depend on.
           stageName: 'Deploy',
           actions: props.waves.flatMap((wave, i) => wave.map((stack) => deploy(stack, i + 1))),
-        },
-        {
-          stageName: 'SelfUpdate',
-          actions: [deploy({ stackName: this.stackName, templateFile: this.templateFile }, 1)],
         },
       ],
       triggers: [

@@ -1,11 +1,47 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
+import type * as notifications from 'aws-cdk-lib/aws-codestarnotifications';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { PipewardenConfig } from '../../config/schema.js';
+
+/**
+ * The topic CodeStar Notifications rules publish to. sns.Topic grants `codestar-notifications` sns:Publish
+ * with no condition, so any account's notification rule could publish to it (confused deputy); this grants it
+ * once, to this account's notification rules only (aws:SourceAccount and aws:SourceArn).
+ */
+class NotificationTopic extends sns.Topic {
+  private notificationGrant = false;
+
+  override bindAsNotificationRuleTarget(_scope: Construct): notifications.NotificationRuleTargetConfig {
+    if (!this.notificationGrant) {
+      const stack = Stack.of(this);
+      this.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'CodeStarNotifications',
+          principals: [new iam.ServicePrincipal('codestar-notifications.amazonaws.com')],
+          actions: ['sns:Publish'],
+          resources: [this.topicArn],
+          conditions: {
+            StringEquals: { 'aws:SourceAccount': stack.account },
+            ArnLike: {
+              'aws:SourceArn': stack.formatArn({
+                service: 'codestar-notifications',
+                resource: 'notificationrule',
+                resourceName: '*',
+              }),
+            },
+          },
+        }),
+      );
+      this.notificationGrant = true;
+    }
+    return { targetType: 'SNS', targetAddress: this.topicArn };
+  }
+}
 
 export interface NotificationsStackProps extends StackProps {
   readonly config: PipewardenConfig;
@@ -22,7 +58,7 @@ export class NotificationsStack extends Stack {
   constructor(scope: Construct, id: string, props: NotificationsStackProps) {
     super(scope, id, props);
     const { config } = props;
-    this.topic = new sns.Topic(this, 'Topic', {
+    this.topic = new NotificationTopic(this, 'Topic', {
       topicName: `${config.name}-notifications`,
       displayName: `${config.name} pipelines`,
       masterKey: props.key,

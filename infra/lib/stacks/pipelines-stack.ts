@@ -129,8 +129,9 @@ export class PipelinesStack extends Stack {
       artifactBucket: props.ciArtifactBucket,
       projects: projectsOf(this.ciProjects),
       executionMode: codepipeline.ExecutionMode[feature.executionMode],
-      push: feature,
-      // Opt-in: the V2 trigger cannot tell a fork's pull request apart; by default the bot starts them.
+      // One trigger per change (docs/pipeline.md): push by default. The pull-request trigger is opt-in (it
+      // cannot tell a fork's pull request apart; by default the bot starts those runs) and replaces push.
+      push: feature.pullRequests.enabled ? undefined : feature,
       pullRequest: feature.pullRequests.enabled
         ? {
             into: feature.pullRequests.into,
@@ -250,7 +251,11 @@ export class PipelinesStack extends Stack {
       buildSpec: platform('image.yml'),
       privileged: true,
       environmentVariables: security({
-        PIPEWARDEN_ECR_REPOSITORY_URI: { value: who.repository.repositoryUri },
+        // Written out from what synthesis knows (this stack's account and region, the repository's name), not
+        // repositoryUri: that splits the storage stack's exported ARN (Fn::Split over Fn::GetStackOutput, E1022).
+        PIPEWARDEN_ECR_REPOSITORY_URI: {
+          value: `${this.account}.dkr.ecr.${this.region}.${this.urlSuffix}/${who.repository.repositoryName}`,
+        },
         PIPEWARDEN_CONTAINER_NAME: { value: config.service.containerName },
       }),
     });
@@ -291,9 +296,10 @@ export class PipelinesStack extends Stack {
           ? 'main pipeline: merge findings, baseline, gate, publish the execution, commit, baseline and Security Hub'
           : "feature pipeline: merge findings, gate under the base branch's policy, publish this execution only",
       buildSpec: platform(who.gateBuildspec),
+      // Publishing is its own setting: the hub may be enabled centrally (Organizations) and not by this app.
       environmentVariables: security(
         who.kind === 'main'
-          ? { PIPEWARDEN_SECURITY_HUB: { value: String(config.security.enableSecurityHub) } }
+          ? { PIPEWARDEN_SECURITY_HUB: { value: String(config.security.publishToSecurityHub) } }
           : {},
       ),
       reports: { findings: codebuild.ReportGroupType.TEST },
@@ -314,6 +320,8 @@ export class PipelinesStack extends Stack {
     if (who.kind === 'main') {
       writeObjects(gate.role, findingsBucket, key, `${repo}/${STORE_SEGMENTS.commits}/`);
       writeObjects(gate.role, findingsBucket, key, branchPrefix(repo, mainBranch));
+    }
+    if (who.kind === 'main' && config.security.publishToSecurityHub) {
       gate.role.addToPolicy(
         new iam.PolicyStatement({
           actions: ['securityhub:BatchImportFindings'],

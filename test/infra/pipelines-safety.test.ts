@@ -1,0 +1,276 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import type { Stack } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import { parseConfig } from '../../infra/config/load-config.js';
+import { deploymentWaves } from '../../infra/lib/pipewarden-app.js';
+import { exampleConfig, fullConfig, synthesize, type Synthesized } from './synth.js';
+
+// Issue 11, the pipelines' part: what the deployed pipelines would do wrong in a real account, proved on the
+// synthesized templates. stacks.test.ts synthesizes the full configuration with every check and asserts zero
+// cdk-nag and Control Tower violations; here the rule packs are skipped to save minutes.
+
+type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Resource = { Type: string; Properties: Json; DependsOn?: string[] };
+
+/** The example configuration, changed: `edit` gets its raw JSON. */
+function variant(edit: (raw: Json) => void): Synthesized {
+  const raw = JSON.parse(
+    readFileSync(join(import.meta.dirname, '..', '..', 'pipewarden.config.example.json'), 'utf8'),
+  );
+  edit(raw);
+  return synthesize(parseConfig(raw, 'variant'), { checks: false });
+}
+
+let full: Synthesized;
+let example: Synthesized;
+/** Security Hub enabled centrally (not by this app); pull-request trigger opted into. */
+let central: Synthesized;
+/** The hub enabled by this app, nothing published. */
+let enableOnly: Synthesized;
+beforeAll(() => {
+  full = synthesize(fullConfig(), { checks: false });
+  example = synthesize(exampleConfig(), { checks: false });
+  central = variant((raw) => {
+    raw.security = { enableSecurityHub: false, publishToSecurityHub: true, enableInspector: false };
+    raw.pipelines.feature.pullRequests.enabled = true;
+  });
+  enableOnly = variant((raw) => {
+    raw.security = { enableSecurityHub: true, publishToSecurityHub: false, enableInspector: false };
+  });
+}, 600_000);
+
+const resourcesOf = (app: Synthesized, stack: Stack): Resource[] =>
+  Object.values(app.template(stack).toJSON().Resources as Record<string, Resource>);
+const pipeline = (app: Synthesized, stack: Stack, name: string): Resource =>
+  resourcesOf(app, stack).find(
+    (r) => r.Type === 'AWS::CodePipeline::Pipeline' && r.Properties.Name === name,
+  )!;
+const project = (app: Synthesized, name: string): Resource =>
+  resourcesOf(app, app.stacks.pipelines).find(
+    (r) => r.Type === 'AWS::CodeBuild::Project' && r.Properties.Name === name,
+  )!;
+const envOf = (p: Resource): Record<string, string> =>
+  Object.fromEntries(
+    (p.Properties.Environment.EnvironmentVariables as { Name: string; Value: Json }[]).map((v) => [
+      v.Name,
+      typeof v.Value === 'string' ? v.Value : JSON.stringify(v.Value),
+    ]),
+  );
+const statementsOf = (app: Synthesized, stack: Stack): { Action: string | string[]; Resource: Json }[] =>
+  resourcesOf(app, stack)
+    .filter((r) => r.Type === 'AWS::IAM::Policy')
+    .flatMap((r) => r.Properties.PolicyDocument.Statement);
+const imports = (app: Synthesized) =>
+  statementsOf(app, app.stacks.pipelines).filter((s) =>
+    [s.Action].flat().includes('securityhub:BatchImportFindings'),
+  );
+
+describe('the infrastructure pipeline updates itself first (point 5)', () => {
+  const infra = () => pipeline(full, full.stacks.infrastructure, 'pipewarden-infrastructure');
+
+  it('runs SelfUpdate right after Synth, before Assets and Deploy, and restarts when it changed', () => {
+    const stages = infra().Properties.Stages as { Name: string; Actions: Json[] }[];
+    expect(stages.map((s) => s.Name)).toEqual(['Source', 'Synth', 'SelfUpdate', 'Assets', 'Deploy']);
+    // A changed pipeline stops this execution and starts a new one that runs the new stages.
+    expect(infra().Properties.RestartExecutionOnUpdate).toBe(true);
+    const self = stages[2].Actions.map((a) => ({
+      name: a.Name,
+      provider: a.ActionTypeId.Provider,
+      runOrder: a.RunOrder,
+      stack: a.Configuration.StackName,
+    }));
+    expect(self).toEqual([
+      { name: 'PublishOwnAssets', provider: 'CodeBuild', runOrder: 1, stack: undefined },
+      {
+        name: 'pipewarden-infrastructure-pipeline',
+        provider: 'CloudFormation',
+        runOrder: 2,
+        stack: 'pipewarden-infrastructure-pipeline',
+      },
+    ]);
+  });
+
+  it("publishes only its own stack's assets before updating itself (the CLI the next Synth fetches)", () => {
+    const publish = infra().Properties.Stages[2].Actions[0];
+    const manifest = `${full.stacks.infrastructure.artifactId}.assets.json`;
+    expect(JSON.parse(publish.Configuration.EnvironmentVariables)).toEqual([
+      { name: 'PIPEWARDEN_ASSET_MANIFESTS', type: 'PLAINTEXT', value: manifest },
+    ]);
+    // That manifest is in the cloud assembly the Synth action outputs, and names the pinned CLI.
+    const file = join(full.assembly.directory, manifest);
+    expect(existsSync(file)).toBe(true);
+    expect(Object.keys(JSON.parse(readFileSync(file, 'utf8')).files ?? {}).length).toBeGreaterThan(0);
+    // The Assets project publishes every manifest unless the action narrows it.
+    full.template(full.stacks.infrastructure).hasResourceProperties('AWS::CodeBuild::Project', {
+      Name: 'pipewarden-infra-assets',
+      Source: {
+        BuildSpec: Match.stringLikeRegexp(
+          'for manifest in \\$\\{PIPEWARDEN_ASSET_MANIFESTS:-\\*.assets.json\\}',
+        ),
+      },
+    });
+  });
+
+  it('still deploys every application stack in the Deploy stage, after the assets', () => {
+    const deploy = infra().Properties.Stages[4].Actions.map((a: Json) => a.Configuration.StackName);
+    expect(deploy).toContain('pipewarden-pipelines');
+    expect(deploy).not.toContain('pipewarden-infrastructure-pipeline');
+  });
+
+  it('is triggered by a dependency bump too (package.json, package-lock.json)', () => {
+    const paths = infra().Properties.Triggers[0].GitConfiguration.Push[0].FilePaths.Includes;
+    expect(paths).toEqual(expect.arrayContaining(['package.json', 'package-lock.json']));
+    // The default, for a configuration that does not list its paths.
+    const defaults = parseConfig(
+      {
+        aws: { region: 'eu-west-1' },
+        repository: { owner: 'o', name: 'r' },
+        connection: { create: true, name: 'c' },
+        environments: { staging: {}, production: {} },
+        vpc: {
+          cidr: '10.0.0.0/16',
+          availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+          publicSubnetCidrs: ['10.0.0.0/24', '10.0.1.0/24'],
+        },
+      },
+      'defaults',
+    );
+    expect(defaults.pipelines.infrastructure.filePaths).toEqual(
+      expect.arrayContaining(['package.json', 'package-lock.json']),
+    );
+  });
+});
+
+describe('one trigger per change (point 3)', () => {
+  const git = (app: Synthesized, name: string) =>
+    pipeline(app, app.stacks.pipelines, name).Properties.Triggers.map((t: Json) => t.GitConfiguration);
+
+  it('starts the feature pipeline on push only, by default', () => {
+    const [feature] = git(full, 'pipewarden-feature');
+    expect(git(full, 'pipewarden-feature')).toHaveLength(1);
+    expect(feature.Push).toHaveLength(1);
+    expect(feature.PullRequest).toBeUndefined();
+    expect(git(full, 'pipewarden-main')[0].PullRequest).toBeUndefined();
+  });
+
+  it('opting into the pull-request trigger replaces push: never two runs of one commit', () => {
+    const triggers = git(central, 'pipewarden-feature');
+    expect(triggers).toHaveLength(1);
+    expect(triggers[0].Push).toBeUndefined();
+    expect(triggers[0].PullRequest).toEqual([
+      {
+        Branches: { Includes: ['main'] },
+        Events: ['OPEN', 'UPDATED'],
+        FilePaths: { Excludes: ['docs/**', '**/*.md'] },
+      },
+    ]);
+  });
+
+  it('lets the image projects ask ECR whether a commit already has an image', () => {
+    for (const [name, repo] of [
+      ['pipewarden-image', full.stacks.storage.repository],
+      ['pipewarden-ci-image', full.stacks.storage.ciRepository],
+    ] as const) {
+      const role = project(full, name).Properties.ServiceRole['Fn::GetAtt'][0];
+      const policies = resourcesOf(full, full.stacks.pipelines).filter(
+        (r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(role),
+      );
+      const describes = policies
+        .flatMap((p) => p.Properties.PolicyDocument.Statement)
+        .filter((s: Json) => [s.Action].flat().includes('ecr:DescribeImages'));
+      expect(describes).toHaveLength(1);
+      expect(JSON.stringify(describes[0].Resource)).toContain(
+        full.stacks.storage.getLogicalId(repo.node.defaultChild as never),
+      );
+    }
+  });
+});
+
+describe('publishing to Security Hub is separate from enabling it (point 6)', () => {
+  it('publishes where the hub is enabled centrally: no hub resource, the gate publishes', () => {
+    expect(central.stacks.security).toBeUndefined();
+    expect(envOf(project(central, 'pipewarden-gate')).PIPEWARDEN_SECURITY_HUB).toBe('true');
+    expect(imports(central)).toHaveLength(1);
+  });
+
+  it('enables the hub without publishing: the gate neither publishes nor may', () => {
+    enableOnly.template(enableOnly.stacks.security!).resourceCountIs('AWS::SecurityHub::Hub', 1);
+    expect(envOf(project(enableOnly, 'pipewarden-gate')).PIPEWARDEN_SECURITY_HUB).toBe('false');
+    expect(imports(enableOnly)).toEqual([]);
+    // Nothing publishes, so the pipelines need not wait for the hub.
+    expect(enableOnly.stacks.pipelines.dependencies).not.toContain(enableOnly.stacks.security);
+  });
+
+  it('neither by default', () => {
+    expect(example.stacks.security).toBeUndefined();
+    expect(envOf(project(example, 'pipewarden-gate')).PIPEWARDEN_SECURITY_HUB).toBe('false');
+    expect(imports(example)).toEqual([]);
+  });
+
+  it('deploys the hub before the pipelines that publish to it, in the assembly and the infrastructure pipeline', () => {
+    const { security, pipelines } = full.stacks;
+    full.template(security!).resourceCountIs('AWS::SecurityHub::Hub', 1);
+    expect(envOf(project(full, 'pipewarden-gate')).PIPEWARDEN_SECURITY_HUB).toBe('true');
+    // The cloud assembly (cdk deploy's order) …
+    const artifact = full.assembly.getStackByName(pipelines.stackName);
+    expect(artifact.dependencies.map((d) => d.id)).toContain(security!.artifactId);
+    // … and the infrastructure pipeline's waves.
+    const waves = deploymentWaves(Object.values(full.stacks).filter((s) => s !== full.stacks.infrastructure));
+    const waveOf = (name: string) => waves.findIndex((w) => w.some((s) => s.stackName === name));
+    expect(waveOf(security!.stackName)).toBeLessThan(waveOf(pipelines.stackName));
+    const deploy = pipeline(full, full.stacks.infrastructure, 'pipewarden-infrastructure').Properties
+      .Stages[4].Actions as { Configuration: { StackName: string }; RunOrder: number }[];
+    const runOrder = (name: string) => deploy.find((a) => a.Configuration.StackName === name)!.RunOrder;
+    expect(runOrder(security!.stackName)).toBeLessThan(runOrder(pipelines.stackName));
+  });
+});
+
+describe('smaller points of 9', () => {
+  it('lets only this account’s notification rules publish to the topic (aws:SourceAccount, aws:SourceArn)', () => {
+    const policies = resourcesOf(full, full.stacks.notifications).filter(
+      (r) => r.Type === 'AWS::SNS::TopicPolicy',
+    );
+    const statements = policies
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .filter((s: Json) => JSON.stringify(s.Principal ?? {}).includes('codestar-notifications'));
+    // One statement for the three pipelines' rules, none without conditions.
+    expect(statements).toEqual([
+      {
+        Sid: 'CodeStarNotifications',
+        Effect: 'Allow',
+        Principal: { Service: 'codestar-notifications.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: { Ref: expect.any(String) },
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': '111111111111' },
+          ArnLike: {
+            'aws:SourceArn': 'arn:aws:codestar-notifications:eu-west-1:111111111111:notificationrule/*',
+          },
+        },
+      },
+    ]);
+  });
+
+  it('passes the image repository as a URI written at synthesis: no Fn::Split over an imported value', () => {
+    const text = JSON.stringify(full.template(full.stacks.pipelines).toJSON());
+    expect(text).not.toContain('Fn::Split');
+    for (const [name, repo] of [
+      ['pipewarden-image', full.stacks.storage.repository],
+      ['pipewarden-ci-image', full.stacks.storage.ciRepository],
+    ] as const) {
+      const value = (
+        project(full, name).Properties.Environment.EnvironmentVariables as { Name: string; Value: Json }[]
+      ).find((v) => v.Name === 'PIPEWARDEN_ECR_REPOSITORY_URI')!.Value;
+      const [, parts] = value['Fn::Join'] as [string, Json[]];
+      expect(parts[0]).toBe('111111111111.dkr.ecr.eu-west-1.');
+      expect(parts[1]).toEqual({ Ref: 'AWS::URLSuffix' });
+      expect(parts[2]).toBe('/');
+      // The repository's name, exported by the storage stack (the repository of this principal).
+      expect(JSON.stringify(parts[3])).toContain(
+        full.stacks.storage.getLogicalId(repo.node.defaultChild as never),
+      );
+    }
+  });
+});
