@@ -1,4 +1,5 @@
 import { Probot } from 'probot';
+import { errorMessage } from '../findings/errors.js';
 import { createApp, createPipelineEventHandler, botOptionsFromEnv } from './app.js';
 import { readAppCredentials } from './aws/read-app-credentials.js';
 import { createLogger } from './create-logger.js';
@@ -18,9 +19,16 @@ function baseUrl(env: NodeJS.ProcessEnv): string | undefined {
   return env.GHE_HOST ? `${env.GHE_PROTOCOL ?? 'https'}://${env.GHE_HOST}/api/v3` : undefined;
 }
 
-/** Everything that can be made once per Lambda instance: credentials, logger, Probot with the app loaded. */
+/** One logger per Lambda instance: the bot's, and the one a failed start is reported to. */
+const log = createLogger();
+
+/** What an HTTP caller is told when the bot could not start: the Function URL is public, the cause is not. */
+export const NOT_READY_BODY = JSON.stringify({
+  error: 'pipewarden: the bot is not available; its operator will find the cause in its logs',
+});
+
+/** Everything that can be made once per Lambda instance: credentials, Probot with the app loaded. */
 async function start(env: NodeJS.ProcessEnv = process.env): Promise<Bot> {
-  const log = createLogger();
   const credentials = await readAppCredentials(env);
   const url = baseUrl(env);
   const probot = new Probot({
@@ -55,12 +63,11 @@ export async function handler(event: unknown): Promise<HttpResult | object> {
   } catch (error) {
     // Next invocation tries again (a secret may have been filled in since).
     ready = undefined;
+    // The cause (which secret field, which permission) goes to the logs only: anyone can call the
+    // Function URL, and a configuration problem is no business of an unauthenticated caller.
+    log.error({ err: error }, `pipewarden: the bot could not start: ${errorMessage(error)}`);
     if (isHttpEvent(event))
-      return {
-        statusCode: 500,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ error: (error as Error).message }),
-      };
+      return { statusCode: 500, headers: { 'content-type': 'application/json' }, body: NOT_READY_BODY };
     throw error;
   }
   if (looksLikeEventBridge(event)) return bot.onPipelineEvent(event);

@@ -103,15 +103,45 @@ describe('bot/lambda.ts handler', () => {
 });
 
 describe('without credentials', () => {
-  it('answers 500 naming what to set, and tries again on the next call', async () => {
+  it('answers anonymous callers a generic 500, logs the cause, and tries again on the next call', async () => {
     await jest.isolateModulesAsync(async () => {
       const keep = { ...process.env };
       delete process.env.APP_ID;
       delete process.env.PIPEWARDEN_SECRET_ARN;
-      const { handler: fresh } = (await import('../../bot/lambda.js')) as unknown as { handler: Handler };
+      // The Lambda's logger, writing where the test can read it (on Lambda: stdout → CloudWatch Logs).
+      const lines: string[] = [];
+      const real = await import('../../bot/create-logger.js');
+      jest.unstable_mockModule('../../bot/create-logger.js', () => ({
+        ...real,
+        createLogger: (options: { level?: string } = {}) =>
+          real.createLogger({
+            ...options,
+            level: 'info',
+            destination: { write: (line: string) => void lines.push(line) },
+          }),
+      }));
+      const { handler: fresh, NOT_READY_BODY } = (await import('../../bot/lambda.js')) as unknown as {
+        handler: Handler;
+        NOT_READY_BODY: string;
+      };
       const res = await fresh(await functionUrlEvent(deleteTag()));
       expect(res.statusCode).toBe(500);
-      expect(res.body).toMatch(/APP_ID, PRIVATE_KEY and WEBHOOK_SECRET, or PIPEWARDEN_SECRET_ARN/);
+      // Nothing about the configuration reaches an unauthenticated caller.
+      expect(res.body).toBe(NOT_READY_BODY);
+      expect(JSON.parse(res.body!)).toEqual({
+        error: 'pipewarden: the bot is not available; its operator will find the cause in its logs',
+      });
+      expect(res.body).not.toMatch(/APP_ID|PRIVATE_KEY|WEBHOOK_SECRET|SECRET_ARN/);
+      // The operator's log line names what to set.
+      const logged = lines.map((l) => JSON.parse(l) as { level: number; msg: string });
+      expect(logged).toEqual([
+        expect.objectContaining({
+          level: 50,
+          msg: expect.stringMatching(
+            /^pipewarden: the bot could not start: .*APP_ID, PRIVATE_KEY and WEBHOOK_SECRET, or PIPEWARDEN_SECRET_ARN/,
+          ) as unknown as string,
+        }),
+      ]);
       process.env.APP_ID = keep.APP_ID;
       expect((await fresh(await functionUrlEvent(deleteTag()))).statusCode).toBe(200);
     });

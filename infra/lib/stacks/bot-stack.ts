@@ -33,7 +33,34 @@ export interface BotStackProps extends StackProps {
    */
   readonly repository: ecr.IRepository;
   readonly topic: sns.ITopic;
+  /**
+   * Instances the bot may run at once (Lambda reserved concurrency). The Function URL is public: a flood of
+   * unsigned requests is rejected in milliseconds but still costs an instance each, and without a cap it can
+   * use the account's concurrency that other functions and the pipeline events need. Pipeline events wait
+   * their turn (EventBridge invokes asynchronously and Lambda retries throttled events for up to 6 hours);
+   * webhooks beyond the cap get 429 and can be redelivered from the App's settings.
+   * Default: {@link BOT_RESERVED_CONCURRENCY}.
+   */
+  readonly reservedConcurrency?: number;
 }
+
+/**
+ * Room for one large publication (a 100,000-finding document takes about 3 s and 15 GitHub requests,
+ * minutes when throttled) beside webhook bursts, while staying far below the default account limit of 1,000.
+ * An account still on a low concurrency limit (new accounts can start at 10) must keep 10 unreserved:
+ * lower this, or ask for a higher limit, there.
+ */
+export const BOT_RESERVED_CONCURRENCY = 10;
+
+/**
+ * Memory, from a measurement (scripts/measure-bot-memory.mjs; docs/bot.md, "Memory"): publishing a
+ * 100,000-finding document (43 MB of JSON) added 79–148 MB of RSS at its peak (6 runs) to a process of
+ * about 127 MB with the bot, the engine and the test harness loaded; the whole measuring process, which
+ * also built the document and held it in its fake S3, peaked at 485–581 MB. 512 MB was below that upper
+ * figure; 1,024 MB keeps it under 60%, and Lambda's CPU share grows with memory, which the JSON parse of a
+ * large document uses.
+ */
+export const BOT_MEMORY_MB = 1024;
 
 /** Pipeline events the bot turns into check runs and pull-request comments. */
 export const PIPELINE_EVENT_TYPES = [
@@ -56,6 +83,11 @@ export class BotStack extends Stack {
   constructor(scope: Construct, id: string, props: BotStackProps) {
     super(scope, id, props);
     const { config, key } = props;
+    const reservedConcurrency = props.reservedConcurrency ?? BOT_RESERVED_CONCURRENCY;
+    if (!Number.isInteger(reservedConcurrency) || reservedConcurrency < 1)
+      throw new Error(
+        `pipewarden: bot reservedConcurrency ${reservedConcurrency}: expected a whole number of at least 1 (default ${BOT_RESERVED_CONCURRENCY})`,
+      );
     const names = pipelineNames(config.name);
     const pipelines = [names.main, names.feature];
     const pipelineArn = (name: string) => this.formatArn({ service: 'codepipeline', resource: name });
@@ -156,7 +188,8 @@ export class BotStack extends Stack {
       handler: 'index.handler',
       code: lambda.Code.fromAsset(props.codeDirectory),
       role: role.withoutPolicyUpdates(),
-      memorySize: 512,
+      memorySize: BOT_MEMORY_MB,
+      reservedConcurrentExecutions: reservedConcurrency,
       // A webhook is answered within GitHub's 10 s. A pipeline event may publish a large findings set: the
       // bot's Octokit spaces one installation's writes 1 s apart (GitHub's advice), and at the config's
       // largest annotations cap (10,000) that is about 200 writes.
