@@ -46,6 +46,11 @@ const connection = z.union(
   },
 );
 
+/** The ECS deploy action's deploymentTimeout (infra/lib/constructs/app-pipeline.ts): a deployment must end within it. */
+export const DEPLOY_TIMEOUT_MINUTES = 60;
+/** What a blue/green deployment takes besides the bake: green starting, passing health checks, traffic moving. */
+export const DEPLOY_OVERHEAD_MINUTES = 15;
+
 const environment = {
   desiredCount: z.number().int().min(1).max(20).default(1),
   /** Public listener port: 443 when certificateArn is given, else 80. */
@@ -197,13 +202,61 @@ const schema = z
       })
       .prefault({}),
     environments: z.strictObject({
-      staging: z.strictObject({ ...environment }),
+      staging: z.strictObject({
+        ...environment,
+        /**
+         * The Staging stage's automated check after each deployment, before the approval: GET the service's
+         * health path and each of these paths on the staging load balancer; any answer outside 200-399 fails it.
+         */
+        smokeTest: z
+          .strictObject({
+            paths: z
+              .array(
+                z
+                  .string()
+                  .regex(
+                    /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$/,
+                    'expected a path starting with /, like /api/status',
+                  ),
+              )
+              .max(20, 'at most 20 paths')
+              .default([]),
+            /** Each URL is tried this many times, 10 seconds apart, before the check fails. */
+            attempts: z.number().int().min(1).max(30).default(6),
+          })
+          .prefault({}),
+      }),
       production: z.strictObject({
         ...environment,
         /** The blue/green test listener: the new revision answers here before production traffic moves. */
         testListenerPort: z.number().int().min(1).max(65535).default(8443),
         testListenerCidrs: z.array(cidr).default([]),
-        bakeTimeMinutes: z.number().int().min(0).max(1440).default(10),
+        /** How long green serves production traffic before blue is retired; rollback stays possible meanwhile. */
+        bakeTimeMinutes: z
+          .number()
+          .int()
+          .min(0)
+          .max(
+            DEPLOY_TIMEOUT_MINUTES - DEPLOY_OVERHEAD_MINUTES,
+            `at most ${DEPLOY_TIMEOUT_MINUTES - DEPLOY_OVERHEAD_MINUTES}: the deploy action waits ${DEPLOY_TIMEOUT_MINUTES} minutes for the whole deployment, about ${DEPLOY_OVERHEAD_MINUTES} of them to start green and move traffic`,
+          )
+          .default(10),
+        /**
+         * The alarms that roll a blue/green deployment back. They watch the service's own target groups (blue and
+         * green), not the whole load balancer, so another service behind it can never roll this one back.
+         */
+        alarms: z
+          .strictObject({
+            /** 5xx answers from the service's targets per minute. */
+            target5xxPerMinute: z.number().int().min(1).default(5),
+            /** Targets failing the health check. */
+            unhealthyTargets: z.number().int().min(1).default(1),
+            /** 99th percentile of the targets' response time, in seconds; 0 turns the latency alarm off. */
+            p99LatencySeconds: z.number().min(0).max(60).default(0),
+            /** Consecutive breaching minutes before an alarm fires. */
+            evaluationMinutes: z.number().int().min(1).max(15).default(2),
+          })
+          .prefault({}),
       }),
     }),
     vpc: z.strictObject({
@@ -294,10 +347,22 @@ const schema = z
             },
           )
           .default(365),
+        /** Untagged images (superseded pushes, a re-pointed branch tag's previous image) in the production repository. */
         untaggedImagesDays: z.number().int().min(1).default(7),
         /** Images the feature pipeline pushes to the CI repository: nothing deploys them, they expire soon. */
         ciImagesDays: z.number().int().min(1).max(90).default(7),
-        maxImages: z.number().int().min(10).default(200),
+        /**
+         * Images that carry a `branch-*` tag (and so follow a branch head) kept in the production repository.
+         * Commit-tagged images are never expired: any of them may be what production runs or rolls back to.
+         */
+        maxBranchImages: z.number().int().min(1).default(10),
+        /** Replaced: a count over every image deleted what production ran (issue 11). */
+        maxImages: z
+          .never({
+            error:
+              'retention.maxImages is no longer accepted: commit-tagged images are kept (production may run or roll back to any of them); remove it, or set retention.maxBranchImages',
+          })
+          .optional(),
       })
       .prefault({}),
   })

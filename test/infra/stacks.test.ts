@@ -254,13 +254,13 @@ describe('environments', () => {
     });
   });
 
-  it('routes production and test traffic through rules weighted blue 100 / green 0, which ECS shifts', () => {
-    const rules = resources(t('production'), 'AWS::ElasticLoadBalancingV2::ListenerRule');
+  it('routes production and test traffic through two rules ECS owns, not CloudFormation', () => {
+    // Created once weighted blue 100 / green 0, then ECS shifts them (weights: deploy-safety.test.ts).
+    expect(resources(t('production'), 'AWS::ElasticLoadBalancingV2::ListenerRule')).toHaveLength(0);
+    const rules = resources(t('production'), 'Custom::AWS').filter((r) =>
+      JSON.stringify(r.Properties.Create).includes('createRule'),
+    );
     expect(rules).toHaveLength(2);
-    for (const rule of rules) {
-      const groups = rule.Properties.Actions[0].ForwardConfig.TargetGroups;
-      expect(groups.map((g: { Weight: number }) => g.Weight)).toEqual([100, 0]);
-    }
   });
 
   it('serves production on HTTPS, with the test listener on its own port, reachable only from the test CIDR', () => {

@@ -5,6 +5,7 @@ import type * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -13,6 +14,15 @@ import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Construct } from 'constructs';
 import type { PipewardenConfig } from '../../config/schema.js';
 import { CROSS_STACK, acknowledgeControl } from '../acknowledge.js';
+import { deployedImageParameterName } from '../constructs/deployed-image.js';
+import { EcsOwnedListenerRules } from '../constructs/ecs-owned-listener-rules.js';
+
+/** A listener rule ECS's blue/green configuration names by ARN (the rule is not a CloudFormation resource). */
+class RuleByArn extends ecs.ListenerRuleConfiguration {
+  constructor(readonly _listenerArn: string) {
+    super();
+  }
+}
 
 export type EnvironmentName = 'staging' | 'production';
 
@@ -119,15 +129,6 @@ export class ServiceStack extends Stack {
       });
     const blue = targetGroup('Blue');
     const green = blueGreen ? targetGroup('Green') : undefined;
-    // Blue takes all traffic, green none; during a deployment ECS moves the weights (the rule is the switch).
-    const forward = () =>
-      green
-        ? elbv2.ListenerAction.weightedForward([
-            { targetGroup: blue, weight: 100 },
-            { targetGroup: green, weight: 0 },
-          ])
-        : elbv2.ListenerAction.forward([blue]);
-
     const listener = env.certificateArn
       ? this.loadBalancer.addListener('Https', {
           port: 443,
@@ -148,13 +149,16 @@ export class ServiceStack extends Stack {
     } else {
       acknowledgeControl(listener, 'alb_http_to_https_redirection_check', NO_CERTIFICATE);
     }
-    // ECS blue/green moves traffic by rewriting listener *rules*, so traffic goes through a rule, not the default action.
-    const productionRule = new elbv2.ApplicationListenerRule(this, 'ProductionRule', {
-      listener,
-      priority: 10,
-      conditions: [elbv2.ListenerCondition.pathPatterns(['/*'])],
-      action: forward(),
-    });
+    // ECS blue/green moves traffic by rewriting listener *rules*, so traffic goes through a rule, not the default
+    // action. In production ECS owns the rules (created once below, never updated by CloudFormation).
+    if (!green) {
+      new elbv2.ApplicationListenerRule(this, 'ProductionRule', {
+        listener,
+        priority: 10,
+        conditions: [elbv2.ListenerCondition.pathPatterns(['/*'])],
+        action: elbv2.ListenerAction.forward([blue]),
+      });
+    }
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: config.retention.logsDays,
@@ -176,8 +180,16 @@ export class ServiceStack extends Stack {
     taskDefinition.addVolume({ name: 'tmp' });
     const container = taskDefinition.addContainer('App', {
       containerName: app.containerName,
-      // The pipeline's deploy action replaces this image with the built one; see docs/deploy.md.
-      image: ecs.ContainerImage.fromRegistry(app.initialImage),
+      // The image this environment runs now, read when CloudFormation deploys the stack (never a literal):
+      // the application pipeline writes the parameter after each deployment, so an infrastructure change
+      // registers a revision with the running image and can never roll the service back to service.initialImage
+      // (which is only the parameter's first value, for the first deployment).
+      image: ecs.ContainerImage.fromRegistry(
+        ssm.StringParameter.valueForStringParameter(
+          this,
+          deployedImageParameterName(config.name, environmentName),
+        ),
+      ),
       portMappings: [{ containerPort: app.containerPort, protocol: ecs.Protocol.TCP }],
       logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: environmentName }),
       essential: true,
@@ -253,12 +265,16 @@ export class ServiceStack extends Stack {
       description:
         'The new revision during a blue/green deployment (open to environments.production.testListenerCidrs)',
     });
-    const testRule = new elbv2.ApplicationListenerRule(this, 'TestRule', {
-      listener: testListener,
-      priority: 10,
-      conditions: [elbv2.ListenerCondition.pathPatterns(['/*'])],
-      action: forward(),
+    const rules = new EcsOwnedListenerRules(this, 'Rules', {
+      logsDays: config.retention.logsDays,
+      key: props.key,
+      rules: {
+        production: { listener, targetGroups: [blue, green] },
+        test: { listener: testListener, targetGroups: [blue, green] },
+      },
     });
+    const productionRule = rules.ruleArns.production;
+    const testRule = rules.ruleArns.test;
 
     const target = this.service.loadBalancerTarget({
       containerName: app.containerName,
@@ -266,8 +282,8 @@ export class ServiceStack extends Stack {
       protocol: ecs.Protocol.TCP,
       alternateTarget: new ecs.AlternateTarget('Green', {
         alternateTargetGroup: green,
-        productionListener: ecs.ListenerRuleConfiguration.applicationListenerRule(productionRule),
-        testListener: ecs.ListenerRuleConfiguration.applicationListenerRule(testRule),
+        productionListener: new RuleByArn(productionRule),
+        testListener: new RuleByArn(testRule),
         role: this.trafficShiftRole(
           prefix,
           [blue, green],
@@ -277,35 +293,86 @@ export class ServiceStack extends Stack {
       }),
     });
     target.attachToApplicationTargetGroup(blue);
-    this.service.node.addDependency(productionRule, testRule);
+    this.service.node.addDependency(rules);
 
-    // Roll back when the new revision serves errors or the balancer has nothing healthy to send to.
-    const lb = this.loadBalancer.metrics;
+    // Roll back when this service's targets serve errors, fail health checks or slow down. Each alarm watches
+    // the service's own two target groups (whichever is live), never the whole load balancer.
+    const alarms = prod.alarms;
+    const perTargetGroup = (
+      name: string,
+      metric: (tg: elbv2.ApplicationTargetGroup) => cloudwatch.Metric,
+      combine: 'SUM' | 'MAX',
+    ) =>
+      new cloudwatch.MathExpression({
+        expression: combine === 'SUM' ? 'blue + green' : 'MAX([blue, green])',
+        usingMetrics: { blue: metric(blue), green: metric(green) },
+        period: Duration.minutes(1),
+        label: `${name} (blue and green target groups)`,
+      });
+    const alarm = (
+      id: string,
+      suffix: string,
+      description: string,
+      metric: cloudwatch.IMetric,
+      threshold: number,
+    ) =>
+      new cloudwatch.Alarm(this, id, {
+        alarmName: `${prefix}-${suffix}`,
+        alarmDescription: `${description}: rolls a blue/green deployment back`,
+        metric,
+        threshold,
+        evaluationPeriods: alarms.evaluationMinutes,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    // Built from the names: CDK's target-group metrics need a CloudFormation rule, and ECS owns these rules.
+    const targetGroupMetric =
+      (metricName: string, statistic: string) =>
+      (tg: elbv2.ApplicationTargetGroup): cloudwatch.Metric =>
+        new cloudwatch.Metric({
+          namespace: 'AWS/ApplicationELB',
+          metricName,
+          statistic,
+          period: Duration.minutes(1),
+          dimensionsMap: {
+            TargetGroup: tg.targetGroupFullName,
+            LoadBalancer: this.loadBalancer.loadBalancerFullName,
+          },
+        });
+    const alarmSuffixes = ['target-5xx', 'unhealthy-targets'];
     this.rollbackAlarms.push(
-      new cloudwatch.Alarm(this, 'Target5xx', {
-        alarmName: `${prefix}-target-5xx`,
-        alarmDescription: 'Application 5xx responses: rolls a blue/green deployment back',
-        metric: lb.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: Duration.minutes(1) }),
-        threshold: 5,
-        evaluationPeriods: 2,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
-      new cloudwatch.Alarm(this, 'Elb5xx', {
-        alarmName: `${prefix}-elb-5xx`,
-        alarmDescription: 'Load balancer 502/503/504 (no healthy target, timeouts): rolls a deployment back',
-        metric: lb.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period: Duration.minutes(1) }),
-        threshold: 5,
-        evaluationPeriods: 2,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      }),
+      alarm(
+        'Target5xx',
+        'target-5xx',
+        "5xx answers from the service's targets",
+        perTargetGroup('Target 5xx', targetGroupMetric('HTTPCode_Target_5XX_Count', 'Sum'), 'SUM'),
+        alarms.target5xxPerMinute,
+      ),
+      alarm(
+        'UnhealthyTargets',
+        'unhealthy-targets',
+        "The service's targets failing the load balancer's health check",
+        perTargetGroup('Unhealthy targets', targetGroupMetric('UnHealthyHostCount', 'Maximum'), 'MAX'),
+        alarms.unhealthyTargets,
+      ),
     );
-    for (const alarm of this.rollbackAlarms) alarm.addAlarmAction(new cwActions.SnsAction(props.topic));
-    // By literal name, with an explicit dependency: the alarms watch the load balancer, never the service,
+    if (alarms.p99LatencySeconds > 0) {
+      alarmSuffixes.push('p99-latency');
+      this.rollbackAlarms.push(
+        alarm(
+          'P99Latency',
+          'p99-latency',
+          "The service's targets answering slowly (p99)",
+          perTargetGroup('Target p99 response time', targetGroupMetric('TargetResponseTime', 'p99'), 'MAX'),
+          alarms.p99LatencySeconds,
+        ),
+      );
+    }
+    for (const a of this.rollbackAlarms) a.addAlarmAction(new cwActions.SnsAction(props.topic));
+    // By literal name, with an explicit dependency: the alarms watch the target groups, never the service,
     // so there is no cycle (the construct warns when it cannot tell).
     this.service.enableDeploymentAlarms(
-      ['target-5xx', 'elb-5xx'].map((suffix) => `${prefix}-${suffix}`),
+      alarmSuffixes.map((suffix) => `${prefix}-${suffix}`),
       { behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM },
     );
     this.service.node.addDependency(...this.rollbackAlarms);
@@ -316,7 +383,7 @@ export class ServiceStack extends Stack {
     prefix: string,
     targetGroups: elbv2.ApplicationTargetGroup[],
     listeners: elbv2.ApplicationListener[],
-    rules: elbv2.ApplicationListenerRule[],
+    ruleArns: string[],
   ): iam.Role {
     const role = new iam.Role(this, 'TrafficShiftRole', {
       assumedBy: new iam.ServicePrincipal('ecs.amazonaws.com'),
@@ -348,7 +415,7 @@ export class ServiceStack extends Stack {
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['elasticloadbalancing:ModifyRule'],
-        resources: rules.map((r) => r.listenerRuleArn),
+        resources: ruleArns,
       }),
     );
     Validations.of(role).acknowledge({

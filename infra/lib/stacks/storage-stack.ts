@@ -9,6 +9,7 @@ import type { Construct } from 'constructs';
 import type { PipewardenConfig } from '../../config/schema.js';
 import { pipelineExecutionsPrefix } from '../../../findings/store/store-layout.js';
 import { acknowledgeControl } from '../acknowledge.js';
+import { DeployedImageParameters } from '../constructs/deployed-image.js';
 import { SecureBucket } from '../constructs/secure-bucket.js';
 import { pipelineNames } from '../names.js';
 
@@ -36,6 +37,8 @@ export class StorageStack extends Stack {
   readonly cacheBucket: s3.Bucket;
   /** The production image repository: the main pipeline pushes, deployments read. */
   readonly repository: ecr.Repository;
+  /** The image each environment runs, as the application pipeline last deployed it (SSM parameters). */
+  readonly deployedImages: DeployedImageParameters;
   /** The feature pipeline's images: nothing deploys from it, images expire after `retention.ciImagesDays`. */
   readonly ciRepository: ecr.Repository;
   readonly snykToken: secretsmanager.ISecret;
@@ -125,20 +128,32 @@ export class StorageStack extends Stack {
       encryption: ecr.RepositoryEncryption.KMS,
       encryptionKey: this.key,
       removalPolicy: RemovalPolicy.RETAIN,
+      // Only what no deployment can use expires. Commit-tagged images are never selected: production runs one
+      // and rolls back to another, and a task replacement or scale-out pulls it again at any time. No rule
+      // counts over every image (TagStatus.ANY): pushes would push the deployed images out.
       lifecycleRules: [
         {
           rulePriority: 1,
-          description: 'untagged layers left by failed or superseded pushes',
+          description: 'untagged images: superseded pushes, a moved branch tag',
           tagStatus: ecr.TagStatus.UNTAGGED,
           maxImageAge: Duration.days(retention.untaggedImagesDays),
         },
         {
+          // An image tagged `branch-<name>` is the head of a branch; it keeps its commit tag when the branch
+          // tag moves on, and then this rule no longer selects it.
           rulePriority: 2,
-          description: 'keep the newest images only',
-          tagStatus: ecr.TagStatus.ANY,
-          maxImageCount: retention.maxImages,
+          description: 'branch-tagged images beyond the newest few',
+          tagStatus: ecr.TagStatus.TAGGED,
+          tagPrefixList: [BRANCH_TAG_PREFIX],
+          maxImageCount: retention.maxBranchImages,
         },
       ],
+    });
+    this.deployedImages = new DeployedImageParameters(this, 'DeployedImages', {
+      system: config.name,
+      initialImage: config.service.initialImage,
+      key: this.key,
+      logsDays: retention.logsDays,
     });
 
     // The feature pipeline's images: built from unreviewed code, so kept apart from what production pulls.

@@ -1,0 +1,91 @@
+import type { Duration } from 'aws-cdk-lib';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { BuildProject } from './build-project.js';
+
+export interface SmokeTestProps {
+  readonly projectName: string;
+  /** The environment's URL, scheme and host (the staging load balancer), no trailing slash. */
+  readonly baseUrl: string;
+  /** The service's health check path: always checked first. */
+  readonly healthCheckPath: string;
+  /** More paths to GET (environments.staging.smokeTest.paths). */
+  readonly paths: readonly string[];
+  /** Tries per URL, 10 seconds apart. */
+  readonly attempts: number;
+  readonly key: kms.IKey;
+  readonly artifactBucket: s3.IBucket;
+  readonly cacheBucket: s3.IBucket;
+  readonly logRetention: logs.RetentionDays;
+  readonly timeout: Duration;
+}
+
+/** Seconds between two tries of one URL. */
+export const SMOKE_TEST_RETRY_SECONDS = 10;
+
+/**
+ * The automated check of an environment after its deployment: GETs the health path and each configured path
+ * on the environment's URL, and fails (failing the stage, so the run never reaches the approval) when one
+ * answers outside 200-399 after every try. The buildspec is the platform's, inline: the source artifact the
+ * action is given is never executed, and the project holds no right beyond its logs and the artifact bucket.
+ *
+ * The application pipeline runs it as the second action of the Staging stage, after Deploy (runOrder 2).
+ */
+export class SmokeTest extends Construct {
+  readonly project: codebuild.PipelineProject;
+
+  constructor(scope: Construct, id: string, props: SmokeTestProps) {
+    super(scope, id);
+    const urls = [props.healthCheckPath, ...props.paths].map((p) => `${props.baseUrl}${p}`);
+    const built = new BuildProject(this, 'Build', {
+      projectName: props.projectName,
+      description: `smoke test of ${props.baseUrl} after each deployment, before the approval`,
+      buildSpec: smokeTestBuildspec(),
+      key: props.key,
+      artifactBucket: props.artifactBucket,
+      cacheBucket: props.cacheBucket,
+      logRetention: props.logRetention,
+      computeType: codebuild.ComputeType.SMALL,
+      timeout: props.timeout,
+      environmentVariables: {
+        // One URL per line: paths are validated by the config schema (no whitespace).
+        PIPEWARDEN_SMOKE_URLS: { value: urls.join('\n') },
+        PIPEWARDEN_SMOKE_ATTEMPTS: { value: String(props.attempts) },
+      },
+    });
+    this.project = built.project;
+  }
+}
+
+/** The inline buildspec: curl each URL until it answers 2xx/3xx or the tries run out; any failure fails the build. */
+export function smokeTestBuildspec(): codebuild.BuildSpec {
+  return codebuild.BuildSpec.fromObject({
+    version: '0.2',
+    env: { shell: 'bash' },
+    phases: {
+      build: {
+        commands: [
+          [
+            'failed=0',
+            'while IFS= read -r url; do',
+            '  [ -n "$url" ] || continue',
+            '  ok=0',
+            '  for try in $(seq 1 "$PIPEWARDEN_SMOKE_ATTEMPTS"); do',
+            '    code=$(curl -sS -o /dev/null -w "%{http_code}" --max-time 10 "$url") || true',
+            '    if [ "$code" -ge 200 ] && [ "$code" -lt 400 ]; then ok=1; break; fi',
+            `    echo "pipewarden smoke test: $url answered $code (try $try of $PIPEWARDEN_SMOKE_ATTEMPTS)"`,
+            `    [ "$try" -lt "$PIPEWARDEN_SMOKE_ATTEMPTS" ] && sleep ${SMOKE_TEST_RETRY_SECONDS}`,
+            '  done',
+            '  if [ "$ok" = 1 ]; then echo "pipewarden smoke test: $url OK ($code)"; else',
+            '    echo "pipewarden smoke test: $url failed ($code): the deployment is not approved; see the service logs"; failed=1; fi',
+            'done <<< "$PIPEWARDEN_SMOKE_URLS"',
+            '[ "$failed" = 0 ]',
+          ].join('\n'),
+        ],
+      },
+    },
+  });
+}
