@@ -162,6 +162,8 @@ describe('production never rolls back to the placeholder image (point 1)', () =>
       expect(rule.Properties.Update).toBeUndefined();
       expect(JSON.stringify(rule.Properties.Delete)).toContain('deleteRule');
       const create = JSON.parse(flatten(rule.Properties.Create));
+      // Not the retired CloudFormation rules' priority (10): an existing stack creates these before deleting those.
+      expect(create.parameters.Priority).toBe(20);
       expect(create.parameters.Actions[0].ForwardConfig.TargetGroups).toEqual([
         { TargetGroupArn: '<Blue10BB7880>', Weight: 100 },
         { TargetGroupArn: '<Green9DCBBC03>', Weight: 0 },

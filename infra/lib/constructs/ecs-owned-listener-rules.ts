@@ -7,8 +7,12 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { CROSS_STACK, acknowledgeControl, acknowledgeWildcardResource } from '../acknowledge.js';
 
-/** Priority of each blue/green rule on its listener (the listener's default action answers 404). */
-export const BLUE_GREEN_RULE_PRIORITY = 10;
+/**
+ * Priority of each blue/green rule on its listener (the listener's default action answers 404). Not 10, the
+ * priority of the CloudFormation rules these replace: a stack created before them is updated by creating the
+ * new rules first and deleting the old ones last, and two rules of a listener cannot share a priority.
+ */
+export const BLUE_GREEN_RULE_PRIORITY = 20;
 
 export interface EcsOwnedRule {
   readonly listener: elbv2.IApplicationListener;
