@@ -206,7 +206,7 @@ const schema = z
         ...environment,
         /**
          * The Staging stage's automated check after each deployment, before the approval: GET the service's
-         * health path and each of these paths on the staging load balancer; any answer outside 200-399 fails it.
+         * health path and each of these paths on the staging load balancer; an answer outside 200-299 (redirects followed) fails it.
          */
         smokeTest: z
           .strictObject({

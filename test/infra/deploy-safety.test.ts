@@ -310,6 +310,14 @@ describe('production rollback alarms and staging smoke test (point 8)', () => {
     let base: string;
     beforeAll(async () => {
       server = createServer((req, res) => {
+        if (req.url === '/moved') {
+          res.writeHead(301, { location: '/ok' }).end();
+          return;
+        }
+        if (req.url === '/loop') {
+          res.writeHead(302, { location: '/loop' }).end();
+          return;
+        }
         res.statusCode = req.url === '/health' || req.url === '/ok' ? 200 : 503;
         res.end();
       });
@@ -333,8 +341,9 @@ describe('production rollback alarms and staging smoke test (point 8)', () => {
         );
       });
 
-    it('passes when every URL answers 2xx/3xx', async () => {
-      const result = await run([`${base}/health`, `${base}/ok`]);
+    it('passes when every URL answers 2xx, following a redirect (HTTP to HTTPS)', async () => {
+      const result = await run([`${base}/health`, `${base}/ok`, `${base}/moved`]);
+      expect(result.stdout).toContain(`${base}/moved OK (200)`);
       expect(result.stdout).toContain(`${base}/ok OK (200)`);
       expect(result.status).toBe(0);
     });
@@ -343,6 +352,9 @@ describe('production rollback alarms and staging smoke test (point 8)', () => {
       const result = await run([`${base}/health`, `${base}/broken`]);
       expect(result.stdout).toContain(`${base}/broken failed (503)`);
       expect(result.status).not.toBe(0);
+      // A redirect is no answer: one that never ends fails too.
+      const loop = await run([`${base}/loop`]);
+      expect(loop.status).not.toBe(0);
       const down = await run(['http://127.0.0.1:1/health']);
       expect(down.stdout).toContain('failed (000)');
       expect(down.status).not.toBe(0);

@@ -29,7 +29,7 @@ export const SMOKE_TEST_RETRY_SECONDS = 10;
 /**
  * The automated check of an environment after its deployment: GETs the health path and each configured path
  * on the environment's URL, and fails (failing the stage, so the run never reaches the approval) when one
- * answers outside 200-399 after every try. The buildspec is the platform's, inline: the source artifact the
+ * answers outside 200-299 (after following up to 3 redirects, such as HTTP to HTTPS) after every try. The buildspec is the platform's, inline: the source artifact the
  * action is given is never executed, and the project holds no right beyond its logs and the artifact bucket.
  *
  * The application pipeline runs it as the second action of the Staging stage, after Deploy (runOrder 2).
@@ -60,7 +60,7 @@ export class SmokeTest extends Construct {
   }
 }
 
-/** The inline buildspec: curl each URL until it answers 2xx/3xx or the tries run out; any failure fails the build. */
+/** The inline buildspec: curl each URL (following redirects) until it answers 2xx or the tries run out; any failure fails the build. */
 export function smokeTestBuildspec(): codebuild.BuildSpec {
   return codebuild.BuildSpec.fromObject({
     version: '0.2',
@@ -74,8 +74,8 @@ export function smokeTestBuildspec(): codebuild.BuildSpec {
             '  [ -n "$url" ] || continue',
             '  ok=0',
             '  for try in $(seq 1 "$PIPEWARDEN_SMOKE_ATTEMPTS"); do',
-            '    code=$(curl -sS -o /dev/null -w "%{http_code}" --max-time 10 "$url") || true',
-            '    if [ "$code" -ge 200 ] && [ "$code" -lt 400 ]; then ok=1; break; fi',
+            '    code=$(curl -sS -L --max-redirs 3 -o /dev/null -w "%{http_code}" --max-time 10 "$url") || true',
+            '    if [ "$code" -ge 200 ] && [ "$code" -lt 300 ]; then ok=1; break; fi',
             `    echo "pipewarden smoke test: $url answered $code (try $try of $PIPEWARDEN_SMOKE_ATTEMPTS)"`,
             `    [ "$try" -lt "$PIPEWARDEN_SMOKE_ATTEMPTS" ] && sleep ${SMOKE_TEST_RETRY_SECONDS}`,
             '  done',
