@@ -274,3 +274,62 @@ describe('smaller points of 9', () => {
     }
   });
 });
+
+describe('after each deployment (with the deploy-safety constructs)', () => {
+  const main = () => pipeline(full, full.stacks.pipelines, 'pipewarden-main');
+  const stage = (name: string) =>
+    (main().Properties.Stages as { Name: string; Actions: Json[] }[])
+      .find((s) => s.Name === name)!
+      .Actions.map((a) => ({
+        name: a.Name,
+        runOrder: a.RunOrder,
+        project: a.Configuration.ProjectName,
+        env: a.Configuration.EnvironmentVariables,
+      }));
+
+  it('records the image each environment runs, and smoke-tests staging before the approval', () => {
+    const stages = main().Properties.Stages.map((s: { Name: string }) => s.Name);
+    expect(stages.indexOf('Staging')).toBe(stages.indexOf('Approval') - 1);
+    expect(stages.indexOf('Approval')).toBe(stages.indexOf('Production') - 1);
+    // Deploy first; then, once it succeeded, the record and the smoke test (which fails the stage).
+    expect(stage('Staging').map(({ name, runOrder, project }) => ({ name, runOrder, project }))).toEqual([
+      { name: 'Deploy', runOrder: 1, project: undefined },
+      { name: 'RecordImage', runOrder: 2, project: { Ref: expect.any(String) } },
+      { name: 'SmokeTest', runOrder: 2, project: { Ref: expect.any(String) } },
+    ]);
+    expect(stage('Production').map(({ name, runOrder, project }) => ({ name, runOrder, project }))).toEqual([
+      { name: 'Deploy', runOrder: 1, project: undefined },
+      { name: 'RecordImage', runOrder: 2, project: { Ref: expect.any(String) } },
+    ]);
+    // Each environment's record runs the project that writes that environment's parameter.
+    const projects = Object.entries(
+      full.template(full.stacks.pipelines).toJSON().Resources as Record<string, Resource>,
+    );
+    const nameOf = (ref: { Ref: string }) => projects.find(([id]) => id === ref.Ref)![1].Properties.Name;
+    expect(nameOf(stage('Staging')[1].project)).toBe('pipewarden-staging-record-image');
+    expect(nameOf(stage('Staging')[2].project)).toBe('pipewarden-staging-smoke-test');
+    expect(nameOf(stage('Production')[1].project)).toBe('pipewarden-production-record-image');
+  });
+
+  it('lets the main pipeline start the record and smoke-test projects, and the feature pipeline neither', () => {
+    const names = [
+      'pipewarden-staging-record-image',
+      'pipewarden-production-record-image',
+      'pipewarden-staging-smoke-test',
+    ];
+    const starts = statementsOf(full, full.stacks.pipelines).filter((s) =>
+      [s.Action].flat().includes('codebuild:StartBuild'),
+    );
+    const text = (s: { Resource: Json }) => JSON.stringify(s.Resource);
+    for (const name of names) {
+      const projects = Object.entries(
+        full.template(full.stacks.pipelines).toJSON().Resources as Record<string, Resource>,
+      );
+      const id = projects.find(
+        ([, r]) => r.Type === 'AWS::CodeBuild::Project' && r.Properties.Name === name,
+      )![0];
+      // Exactly one role may start it: the main pipeline's CodeBuild action role.
+      expect(starts.filter((s) => text(s).includes(`"${id}"`))).toHaveLength(1);
+    }
+  });
+});

@@ -107,7 +107,18 @@ function projects(stack: Stack): ProjectInfo[] {
       arn: `${stack.stackName}/${id}.Arn`,
     }));
 }
-const pipelineProjects = () => projects(app.stacks.pipelines);
+/**
+ * Issue 11: the main pipeline's deploy-side projects (after a deployment: record the image, smoke-test staging).
+ * Not security stages and no principal of their own: the main pipeline starts them; they hold no secret and no
+ * right on the findings store, Security Hub or ECR (checked below).
+ */
+const DEPLOY_SIDE = [
+  'pipewarden-staging-record-image',
+  'pipewarden-production-record-image',
+  'pipewarden-staging-smoke-test',
+];
+const deploySideProjects = () => projects(app.stacks.pipelines).filter((p) => DEPLOY_SIDE.includes(p.name));
+const pipelineProjects = () => projects(app.stacks.pipelines).filter((p) => !DEPLOY_SIDE.includes(p.name));
 const isCi = (p: ProjectInfo) => p.name.startsWith('pipewarden-ci-');
 const ciProjects = () => pipelineProjects().filter(isCi);
 const mainProjects = () => pipelineProjects().filter((p) => !isCi(p));
@@ -222,11 +233,20 @@ describe('CI and CD are separate principals', () => {
         .flatMap((s) => s.Resource)
         .sort();
     };
-    expect(starts('Main')).toEqual(
-      mainProjects()
-        .map((p) => p.arn)
+    expect(starts('Main')).toEqual([...mainProjects(), ...deploySideProjects()].map((p) => p.arn).sort());
+    expect(
+      deploySideProjects()
+        .map((p) => p.name)
         .sort(),
-    );
+    ).toEqual([...DEPLOY_SIDE].sort());
+    // The deploy-side projects: their logs, the main artifacts, the key, and (the records) one parameter each.
+    for (const p of deploySideProjects()) {
+      const actions = roleStatements(app.stacks.pipelines, p.roleId).flatMap((st) => st.Action);
+      expect(
+        actions.filter((a) => /^(secretsmanager|securityhub|ecr|inspector|codebuild:Start)/.test(a)),
+      ).toEqual([]);
+      expect(actions.includes('ssm:PutParameter')).toBe(p.name.endsWith('-record-image'));
+    }
     expect(starts('Feature')).toEqual(
       ciProjects()
         .map((p) => p.arn)
@@ -241,7 +261,9 @@ describe('CI and CD are separate principals', () => {
       const used = pipeline.Properties.Stages.flatMap((s: Json) => s.Actions)
         .filter((a: Json) => a.ActionTypeId.Provider === 'CodeBuild')
         .map((a: Json) => `pipewarden-pipelines/${a.Configuration.ProjectName.Ref}.Arn`);
-      expect(used.sort()).toEqual((ci ? ciProjects() : mainProjects()).map((p) => p.arn).sort());
+      expect(used.sort()).toEqual(
+        (ci ? ciProjects() : [...mainProjects(), ...deploySideProjects()]).map((p) => p.arn).sort(),
+      );
     }
   });
 

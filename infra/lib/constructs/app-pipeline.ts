@@ -60,6 +60,14 @@ export interface AppPipelineProps {
     readonly production: DeployTarget;
     readonly topic: sns.ITopic;
     readonly stagingUrl: string;
+    /**
+     * After each deployment, writes the image the environment now runs (imagedefinitions.json) to the
+     * environment's deployed-image parameter, which its stack's task definition reads at deploy time: an
+     * infrastructure change then re-registers the running image, never the placeholder.
+     */
+    readonly recordImage: { readonly staging: codebuild.IProject; readonly production: codebuild.IProject };
+    /** The staging smoke test: after the staging deployment, before the approval (fails the stage). */
+    readonly smokeTest?: codebuild.IProject;
   };
 }
 
@@ -73,7 +81,8 @@ const list = (xs: readonly string[]) => (xs.length > 0 ? [...xs] : undefined);
 /**
  * One V2 application pipeline: Source (CodeConnections, trigger with glob filters) → Build (tests, Snyk,
  * Inspector code security, image + SBOM as parallel actions: one action-minute bill, the longest action's
- * wall time) → Gate → for `main`: Staging → Approval (notified) → Production (ECS blue/green).
+ * wall time) → Gate → for `main`: Staging (deploy, then record the image and smoke-test it) → Approval
+ * (notified) → Production (ECS blue/green, then record the image).
  * Every role is written out here; CDK's wildcard grants are turned off with `withoutPolicyUpdates()`.
  */
 export class AppPipeline extends Construct {
@@ -89,7 +98,11 @@ export class AppPipeline extends Construct {
       key,
     });
     const sourceRole = roles.source(props.connectionArn);
-    const projectList = Object.values(props.projects) as codebuild.IProject[];
+    const projectList = [
+      ...(Object.values(props.projects) as codebuild.IProject[]),
+      ...(props.deploy ? [props.deploy.recordImage.staging, props.deploy.recordImage.production] : []),
+      ...(props.deploy?.smokeTest ? [props.deploy.smokeTest] : []),
+    ];
     const buildRole = roles.build(projectList.map((p) => p.projectArn));
 
     const sourceOutput = new codepipeline.Artifact('Source');
@@ -181,8 +194,31 @@ export class AppPipeline extends Construct {
           deploymentTimeout: Duration.minutes(60),
           role: deployRole.withoutPolicyUpdates(),
         });
+      const { recordImage, smokeTest } = props.deploy;
+      // Runs once the deployment succeeded: the environment runs this image from now on.
+      const record = (environment: 'staging' | 'production') =>
+        new actions.CodeBuildAction({
+          actionName: 'RecordImage',
+          project: recordImage[environment],
+          input: outputs.image,
+          runOrder: 2,
+          role: buildRole.withoutPolicyUpdates(),
+        });
+      const stagingActions: codepipeline.IAction[] = [deploy(staging), record('staging')];
+      if (smokeTest) {
+        stagingActions.push(
+          new actions.CodeBuildAction({
+            actionName: 'SmokeTest',
+            project: smokeTest,
+            // CodeBuild actions need an input; the smoke test's buildspec is inline and runs nothing of it.
+            input: sourceOutput,
+            runOrder: 2,
+            role: buildRole.withoutPolicyUpdates(),
+          }),
+        );
+      }
       stages.push(
-        { stageName: 'Staging', actions: [deploy(staging)] },
+        { stageName: 'Staging', actions: stagingActions },
         {
           stageName: APPROVAL.stage,
           actions: [
@@ -196,7 +232,7 @@ export class AppPipeline extends Construct {
             }),
           ],
         },
-        { stageName: 'Production', actions: [deploy(production)] },
+        { stageName: 'Production', actions: [deploy(production), record('production')] },
       );
     }
 

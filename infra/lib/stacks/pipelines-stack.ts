@@ -11,6 +11,8 @@ import type { Construct } from 'constructs';
 import type { PipewardenConfig } from '../../config/schema.js';
 import { AppPipeline, type BuildProjects, type DeployTarget } from '../constructs/app-pipeline.js';
 import { BuildProject } from '../constructs/build-project.js';
+import { DeployedImageRecorder } from '../constructs/deployed-image.js';
+import { SmokeTest } from '../constructs/smoke-test.js';
 import {
   STORE_SEGMENTS,
   baselineKey,
@@ -105,6 +107,31 @@ export class PipelinesStack extends Stack {
       key: props.key,
     };
 
+    // After each deployment, the image the environment runs, into its deployed-image parameter (one project
+    // per environment: each may write its own parameter only).
+    const recorder = (environment: 'staging' | 'production') =>
+      new DeployedImageRecorder(this, `Record${environment === 'staging' ? 'Staging' : 'Production'}Image`, {
+        system: config.name,
+        environment,
+        key: props.key,
+        artifactBucket: props.artifactBucket,
+        cacheBucket: props.cacheBucket,
+        logRetention: config.retention.logsDays,
+      }).project;
+    const recordImage = { staging: recorder('staging'), production: recorder('production') };
+    const smokeTest = new SmokeTest(this, 'StagingSmokeTest', {
+      projectName: `${config.name}-staging-smoke-test`,
+      baseUrl: props.staging.url,
+      healthCheckPath: config.service.healthCheckPath,
+      paths: config.environments.staging.smokeTest.paths,
+      attempts: config.environments.staging.smokeTest.attempts,
+      key: props.key,
+      artifactBucket: props.artifactBucket,
+      cacheBucket: props.cacheBucket,
+      logRetention: config.retention.logsDays,
+      timeout: Duration.minutes(15),
+    });
+
     this.main = new AppPipeline(this, 'Main', {
       ...common,
       pipelineName: names.main,
@@ -118,6 +145,8 @@ export class PipelinesStack extends Stack {
         production: props.production,
         topic: props.topic,
         stagingUrl: props.staging.url,
+        recordImage,
+        smokeTest: smokeTest.project,
       },
     }).pipeline;
 
