@@ -296,6 +296,15 @@ const schema = z
         }
       })
       .prefault({}),
+    bot: z
+      .strictObject({
+        /**
+         * Lambda instances reserved for the bot (and its ceiling): a flood on the public webhook URL cannot take the
+         * account's concurrency from pipeline events. AWS keeps 10 unreserved: a new account's limit may need raising.
+         */
+        reservedConcurrency: z.number().int().min(1).max(1000).default(10),
+      })
+      .prefault({}),
     security: z
       .strictObject({
         /** Deploy the Security Hub hub resource: leave off where the hub is enabled centrally (Organizations). */

@@ -106,6 +106,7 @@ export function addPipewardenStacks(
     findingsBucket: storage.findingsBucket,
     repository: storage.ciRepository,
     topic: notifications.topic,
+    reservedConcurrency: config.bot.reservedConcurrency,
   });
   const { enableSecurityHub, enableInspector } = config.security;
   const security =

@@ -56,10 +56,16 @@ describe('infrastructure config', () => {
     expect(config.pipelines.infrastructure.filePaths).toContain('infra/**');
     expect(config.service.user).toBe('1000');
     expect(config.retention.logsDays).toBe(365);
+    expect(config.bot.reservedConcurrency).toBe(10);
   });
 
   // Each wrong config is one line naming the field and what it accepts.
   it.each([
+    [
+      'a bot concurrency of zero',
+      (c: any) => (c.bot = { reservedConcurrency: 0 }),
+      'invalid field "bot.reservedConcurrency"',
+    ],
     [
       'a misspelt key',
       (c: any) => (c.service.containerport = 80),

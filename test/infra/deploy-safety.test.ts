@@ -18,7 +18,7 @@ import {
   recordImageBuildspec,
 } from '../../infra/lib/constructs/deployed-image.js';
 import { SmokeTest, smokeTestBuildspec } from '../../infra/lib/constructs/smoke-test.js';
-import { fullConfig, synthesize, type Synthesized } from './synth.js';
+import { fullConfig, iamStatements, synthesize, type Synthesized } from './synth.js';
 
 // Issue 11, points 1, 2, 8 and 9 (bake time): what a deployment may and may not do to a running service,
 // proved on the synthesized templates. stacks.test.ts runs cdk-nag and Control Tower on the same configuration.
@@ -415,3 +415,15 @@ function baseConfig(): any {
 function fullConfigInput(): any {
   return fullConfig();
 }
+
+describe('the infrastructure pipeline can deploy the stacks that read the deployed image', () => {
+  it('lets its deploy role read both deployed-image parameters, which CloudFormation resolves as the caller', () => {
+    // Without it every staging or production stack update fails on its SSM-typed image parameter.
+    const statements = iamStatements(app.template(app.stacks.infrastructure!)).filter((s) =>
+      s.Action.includes('ssm:GetParameters'),
+    );
+    const resources = JSON.stringify(statements.flatMap((s) => s.Resource));
+    for (const env of ['staging', 'production'] as const)
+      expect(resources).toContain(`:parameter${deployedImageParameterName(fullConfig().name, env)}`);
+  });
+});

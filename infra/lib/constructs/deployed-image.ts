@@ -9,7 +9,8 @@ import { Construct } from 'constructs';
 import { CROSS_STACK, acknowledgeControl } from '../acknowledge.js';
 import { BuildProject } from './build-project.js';
 
-export type DeployedEnvironment = 'staging' | 'production';
+export const DEPLOYED_ENVIRONMENTS = ['staging', 'production'] as const;
+export type DeployedEnvironment = (typeof DEPLOYED_ENVIRONMENTS)[number];
 
 /**
  * The SSM parameter holding the image an environment runs: the application pipeline writes it after each
@@ -41,7 +42,7 @@ export class DeployedImageParameters extends Construct {
   constructor(scope: Construct, id: string, props: DeployedImageParametersProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const environments: DeployedEnvironment[] = ['staging', 'production'];
+    const environments = DEPLOYED_ENVIRONMENTS;
     const arn = (env: DeployedEnvironment) =>
       stack.formatArn({
         service: 'ssm',
