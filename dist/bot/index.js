@@ -65071,8 +65071,9 @@ var __webpack_exports__ = {};
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  A: () => (/* reexport */ app),
-  R: () => (/* binding */ lambda_handler)
+  HO: () => (/* binding */ NOT_READY_BODY),
+  Ay: () => (/* reexport */ app),
+  RL: () => (/* binding */ lambda_handler)
 });
 
 // EXTERNAL MODULE: external "node:path"
@@ -76319,6 +76320,38 @@ async function create_node_middleware_createNodeMiddleware(appFn, { probot = cre
 ;// CONCATENATED MODULE: ./node_modules/probot/lib/index.js
 
 
+;// CONCATENATED MODULE: ./findings/errors.ts
+/**
+ * One error type and one message helper for every part of pipewarden (CONVENTIONS.md §12).
+ * A PipewardenError is an expected, user-facing failure: its message names the input at fault and the fix,
+ * and it is printed as one line without a stack trace (unless PIPEWARDEN_DEBUG=1).
+ */
+class errors_PipewardenError extends Error {
+    /** Process exit code for the CLI: 2 = bad input / usage, 1 = a check failed, 3 = a remote service failed. */
+    exitCode;
+    constructor(message, options = {}) {
+        super(message.startsWith('pipewarden') ? message : `pipewarden: ${message}`, { cause: options.cause });
+        this.name = 'PipewardenError';
+        this.exitCode = options.exitCode ?? 2;
+    }
+}
+/** The message of anything thrown, as one line. */
+function errorMessage(error) {
+    if (error instanceof Error)
+        return error.message.split('\n')[0] ?? String(error);
+    if (typeof error === 'string')
+        return error;
+    try {
+        return JSON.stringify(error);
+    }
+    catch {
+        return String(error);
+    }
+}
+function debugEnabled(env = process.env) {
+    return env.PIPEWARDEN_DEBUG === '1' || env.PIPEWARDEN_DEBUG === 'true';
+}
+
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-codepipeline/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(8232);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecr/dist-cjs/index.js
@@ -76404,38 +76437,6 @@ const CHECK_NAMES = {
     security: 'pipewarden / security',
 };
 const isCheckName = (name) => name === CHECK_NAMES.pipeline || name === CHECK_NAMES.security;
-
-;// CONCATENATED MODULE: ./findings/errors.ts
-/**
- * One error type and one message helper for every part of pipewarden (CONVENTIONS.md §12).
- * A PipewardenError is an expected, user-facing failure: its message names the input at fault and the fix,
- * and it is printed as one line without a stack trace (unless PIPEWARDEN_DEBUG=1).
- */
-class errors_PipewardenError extends Error {
-    /** Process exit code for the CLI: 2 = bad input / usage, 1 = a check failed, 3 = a remote service failed. */
-    exitCode;
-    constructor(message, options = {}) {
-        super(message.startsWith('pipewarden') ? message : `pipewarden: ${message}`, { cause: options.cause });
-        this.name = 'PipewardenError';
-        this.exitCode = options.exitCode ?? 2;
-    }
-}
-/** The message of anything thrown, as one line. */
-function errorMessage(error) {
-    if (error instanceof Error)
-        return error.message.split('\n')[0] ?? String(error);
-    if (typeof error === 'string')
-        return error;
-    try {
-        return JSON.stringify(error);
-    }
-    catch {
-        return String(error);
-    }
-}
-function debugEnabled(env = process.env) {
-    return env.PIPEWARDEN_DEBUG === '1' || env.PIPEWARDEN_DEBUG === 'true';
-}
 
 ;// CONCATENATED MODULE: ./bot/aws/image-tag.ts
 
@@ -89293,13 +89294,19 @@ async function receiveWebhook(probot, event) {
 
 
 
+
 /** Probot's GHE_HOST / GHE_PROTOCOL → the API base URL. */
 function baseUrl(env) {
     return env.GHE_HOST ? `${env.GHE_PROTOCOL ?? 'https'}://${env.GHE_HOST}/api/v3` : undefined;
 }
-/** Everything that can be made once per Lambda instance: credentials, logger, Probot with the app loaded. */
+/** One logger per Lambda instance: the bot's, and the one a failed start is reported to. */
+const log = create_logger_createLogger();
+/** What an HTTP caller is told when the bot could not start: the Function URL is public, the cause is not. */
+const NOT_READY_BODY = JSON.stringify({
+    error: 'pipewarden: the bot is not available; its operator will find the cause in its logs',
+});
+/** Everything that can be made once per Lambda instance: credentials, Probot with the app loaded. */
 async function start(env = process.env) {
-    const log = create_logger_createLogger();
     const credentials = await readAppCredentials(env);
     const url = baseUrl(env);
     const probot = new probot_Probot({
@@ -89333,12 +89340,11 @@ async function lambda_handler(event) {
     catch (error) {
         // Next invocation tries again (a secret may have been filled in since).
         ready = undefined;
+        // The cause (which secret field, which permission) goes to the logs only: anyone can call the
+        // Function URL, and a configuration problem is no business of an unauthenticated caller.
+        log.error({ err: error }, `pipewarden: the bot could not start: ${errorMessage(error)}`);
         if (isHttpEvent(event))
-            return {
-                statusCode: 500,
-                headers: { 'content-type': 'application/json' },
-                body: JSON.stringify({ error: error.message }),
-            };
+            return { statusCode: 500, headers: { 'content-type': 'application/json' }, body: NOT_READY_BODY };
         throw error;
     }
     if (looksLikeEventBridge(event))
@@ -89349,6 +89355,7 @@ async function lambda_handler(event) {
     return { ignored: true };
 }
 
-var __webpack_exports__default = __webpack_exports__.A;
-var __webpack_exports__handler = __webpack_exports__.R;
-export { __webpack_exports__default as default, __webpack_exports__handler as handler };
+var __webpack_exports__NOT_READY_BODY = __webpack_exports__.HO;
+var __webpack_exports__default = __webpack_exports__.Ay;
+var __webpack_exports__handler = __webpack_exports__.RL;
+export { __webpack_exports__NOT_READY_BODY as NOT_READY_BODY, __webpack_exports__default as default, __webpack_exports__handler as handler };

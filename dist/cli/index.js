@@ -7172,7 +7172,7 @@ __webpack_unused_export__ = ListConnectorsCommand;
 __webpack_unused_export__ = ListConnectorsRequest$;
 __webpack_unused_export__ = ListConnectorsResponse$;
 __webpack_unused_export__ = ListCoverage$;
-__webpack_unused_export__ = ListCoverageCommand;
+exports.yYs = ListCoverageCommand;
 __webpack_unused_export__ = ListCoverageRequest$;
 __webpack_unused_export__ = ListCoverageResponse$;
 __webpack_unused_export__ = ListCoverageStatistics$;
@@ -58142,6 +58142,16 @@ function parseSarif(json, ctx) {
                 if (isObject(v) && typeof v.uri === 'string')
                     uriBaseIds[k] = v.uri;
         const paths = { ...ctx.paths, uriBaseIds };
+        // A run whose invocation did not succeed checked nothing (or not everything): say so, never let its
+        // missing results read as a clean result.
+        optionalArrayAt(run.invocations, `runs[${r}].invocations`).forEach((inv) => {
+            if (!isObject(inv) || inv.executionSuccessful !== false)
+                return;
+            const notes = optionalArrayAt(inv.toolExecutionNotifications, `runs[${r}].invocations[].toolExecutionNotifications`)
+                .map((n) => (isObject(n) ? textOf(n.message) : undefined))
+                .filter((t) => !!t);
+            ctx.warn(`NOT SCANNED: ${driverName} did not complete its scan${notes.length ? `: ${notes.join('; ')}` : ''}`);
+        });
         optionalArrayAt(run.results, `runs[${r}].results`).forEach((resultValue, i) => {
             const at = `runs[${r}].results[${i}]`;
             const result = objectAt(resultValue, at);
@@ -59172,6 +59182,94 @@ async function fetchBaseline(client, options) {
 
 
 const SNIPPETS_PER_CALL = 10;
+/** Where the onboarding steps are: named in every "not covered" error. */
+const ONBOARDING_DOC = 'docs/inspector-code-security.md';
+/**
+ * Is the repository scanned by Inspector code security? `ListCoverage` filtered to the CODE_REPOSITORY
+ * resource of that project name (all pages). Covered only when a resource is there with an ACTIVE scan
+ * status that has finished its first scan: with no resource, an INACTIVE one (no scan configuration
+ * associated, the integration's connection lost…) or one still waiting for its initial scan, an empty
+ * ListFindings answer would mean "never looked", not "nothing found".
+ */
+async function checkInspectorCoverage(client, options) {
+    const where = `Inspector2 ListCoverage${options.region ? ` in ${options.region}` : ''} for ${options.repository}`;
+    const resources = [];
+    const seenTokens = new Set();
+    let nextToken;
+    do {
+        let page;
+        try {
+            page = await client.send(new dist_cjs/* ListCoverageCommand */.yYs({
+                maxResults: 200,
+                filterCriteria: {
+                    resourceType: [{ comparison: 'EQUALS', value: 'CODE_REPOSITORY' }],
+                    codeRepositoryProjectName: [{ comparison: 'EQUALS', value: options.repository }],
+                },
+                ...(nextToken ? { nextToken } : {}),
+            }));
+        }
+        catch (error) {
+            throw awsFailure(where, error, 'inspector2:ListCoverage');
+        }
+        resources.push(...(page.coveredResources ?? []));
+        nextToken = page.nextToken || undefined;
+        if (nextToken && seenTokens.has(nextToken))
+            break;
+        if (nextToken)
+            seenTokens.add(nextToken);
+    } while (nextToken);
+    // The filter matches the project name; keep only an exact match (the service compares as it likes).
+    const mine = resources.filter((r) => r.resourceType === 'CODE_REPOSITORY' &&
+        (r.resourceMetadata?.codeRepository?.projectName ?? options.repository) === options.repository);
+    const active = mine.find((r) => r.scanStatus?.statusCode === 'ACTIVE' && r.scanStatus.reason !== 'PENDING_INITIAL_SCAN');
+    if (active)
+        return { covered: true, resource: active };
+    const first = mine[0];
+    if (!first)
+        return {
+            covered: false,
+            reason: 'ListCoverage has no CODE_REPOSITORY resource with this project name',
+        };
+    const status = `${first.scanStatus?.statusCode ?? 'no scan status'}${first.scanStatus?.reason ? ` (${first.scanStatus.reason})` : ''}`;
+    return { covered: false, reason: `its CODE_REPOSITORY coverage is ${status}`, resource: first };
+}
+/**
+ * The report written instead of findings when the repository is not covered and that is allowed: SARIF
+ * with an unsuccessful invocation and no results, the standard way to say a tool did not scan. The engine
+ * turns it into a "not scanned" warning in the findings document, never into a clean result.
+ */
+function notScannedReport(repository, reason) {
+    return {
+        version: '2.1.0',
+        $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+        runs: [
+            {
+                tool: {
+                    driver: {
+                        name: 'Amazon Inspector code security',
+                        informationUri: 'https://docs.aws.amazon.com/inspector/latest/user/code-security-assessments.html',
+                    },
+                },
+                invocations: [
+                    {
+                        executionSuccessful: false,
+                        toolExecutionNotifications: [
+                            {
+                                level: 'error',
+                                descriptor: { id: 'pipewarden/not-covered' },
+                                message: {
+                                    text: `${repository} was not scanned: Inspector code security does not cover it (${reason}); onboard it as ${ONBOARDING_DOC} shows`,
+                                },
+                            },
+                        ],
+                    },
+                ],
+                results: [],
+                properties: { pipewardenNotScanned: { repository, reason } },
+            },
+        ],
+    };
+}
 /**
  * Inspector code security findings of one code repository: `ListFindings` filtered to CODE_REPOSITORY
  * resources of that project, not CLOSED (suppressed ones are kept: the engine flags them), all pages.
@@ -69106,10 +69204,11 @@ function addFetchCommand(program) {
         .description('download inputs from AWS: Inspector findings, the baseline');
     fetch
         .command('inspector')
-        .description('Amazon Inspector code security findings of a code repository (ListFindings, all pages, with code snippets), as a report the engine reads')
+        .description('Amazon Inspector code security findings of a code repository (ListFindings, all pages, with code snippets), as a report the engine reads; first checks that Inspector covers the repository (ListCoverage) and fails if it does not')
         .option('--repository <project>', 'the code repository’s project name in Inspector (default: PIPEWARDEN_INSPECTOR_PROJECT, else PIPEWARDEN_REPO)')
         .option('--out <file>', 'write here (atomically) instead of stdout')
         .option('--no-snippets', 'skip BatchGetCodeSnippet')
+        .option('--allow-not-covered', `a repository Inspector code security does not cover is written as a "not scanned" report (the gate warns) instead of failing (default: PIPEWARDEN_INSPECTOR_ALLOW_NOT_COVERED=true); onboarding: ${ONBOARDING_DOC}`)
         .action((flags) => runFetchInspector(flags));
     fetch
         .command('baseline')
@@ -69125,9 +69224,23 @@ async function runFetchInspector(flags, env = process.env) {
     const repository = flags.repository ?? env.PIPEWARDEN_INSPECTOR_PROJECT ?? env.PIPEWARDEN_REPO;
     if (!repository)
         throw new errors_PipewardenError('no code repository: pass --repository <project name> (as Inspector code security shows it) or set PIPEWARDEN_INSPECTOR_PROJECT');
+    const allowNotCovered = flags.allowNotCovered ?? allowNotCoveredFromEnv(env);
     const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
     // ListFindings is throttled per account: let the SDK's own back-off try a few more times than its default.
     const client = new dist_cjs/* Inspector2Client */.r0C({ maxAttempts: 6 });
+    // No coverage, no findings: an empty answer from an un-onboarded repository must not pass the gate.
+    const coverage = await checkInspectorCoverage(client, { repository, ...(region ? { region } : {}) });
+    if (!coverage.covered) {
+        const what = `Inspector code security does not cover ${repository}${region ? ` in ${region}` : ''} (${coverage.reason})`;
+        if (!allowNotCovered)
+            throw new errors_PipewardenError(`${what}: onboard it (the GitHub integration and a scan configuration, ${ONBOARDING_DOC}) and run again, or pass --allow-not-covered (PIPEWARDEN_INSPECTOR_ALLOW_NOT_COVERED=true) to report it as not scanned`);
+        await writeOutput(flags.out, `${JSON.stringify(notScannedReport(repository, coverage.reason), null, 2)}\n`);
+        process.stderr.write(`pipewarden: warning: ${what}; allowed by --allow-not-covered: written as NOT SCANNED${flags.out ? ` → ${flags.out}` : ''}\n`);
+        return;
+    }
+    const scanned = coverage.resource.resourceMetadata?.codeRepository?.lastScannedCommitId;
+    const at = coverage.resource.lastScannedAt?.toISOString();
+    process.stderr.write(`pipewarden: Inspector covers ${repository}${scanned ? `, last scanned commit ${scanned}` : ''}${at ? ` at ${at}` : ''}\n`);
     const result = await fetchInspectorFindings(client, {
         repository,
         snippets: flags.snippets,
@@ -69138,6 +69251,14 @@ async function runFetchInspector(flags, env = process.env) {
         process.stderr.write(`pipewarden: warning: ${w}\n`);
     const snippets = result.export.codeSnippetResults?.length ?? 0;
     process.stderr.write(`pipewarden: Inspector: ${result.export.findings.length} finding(s) for ${repository} in ${result.pages} page(s), ${snippets} code snippet(s)${flags.out ? ` → ${flags.out}` : ''}\n`);
+}
+function allowNotCoveredFromEnv(env) {
+    const value = (env.PIPEWARDEN_INSPECTOR_ALLOW_NOT_COVERED ?? '').trim().toLowerCase();
+    if (value === '' || value === 'false')
+        return false;
+    if (value === 'true')
+        return true;
+    throw new errors_PipewardenError(`PIPEWARDEN_INSPECTOR_ALLOW_NOT_COVERED=${env.PIPEWARDEN_INSPECTOR_ALLOW_NOT_COVERED}: set true or false`);
 }
 async function runFetchBaseline(flags, env = process.env) {
     const bucket = flags.bucket ?? env.PIPEWARDEN_FINDINGS_BUCKET;
