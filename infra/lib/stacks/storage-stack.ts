@@ -116,22 +116,28 @@ export class StorageStack extends Stack {
       noncurrentDays: 1,
     }).bucket;
 
-    this.repository = new ecr.Repository(this, 'Repository', {
-      repositoryName: `${config.name}/${config.repository.name.toLowerCase()}`,
-      // Commit tags are immutable (every deployment names one); `branch-<name>` tags move with their branch,
-      // which the image build re-points on each push and the bot deletes with the branch.
-      imageTagMutability: ecr.TagMutability.IMMUTABLE_WITH_EXCLUSION,
-      imageTagMutabilityExclusionFilters: [
-        ecr.ImageTagMutabilityExclusionFilter.wildcard(`${BRANCH_TAG_PREFIX}*`),
-      ],
-      imageScanOnPush: true,
-      encryption: ecr.RepositoryEncryption.KMS,
-      encryptionKey: this.key,
-      removalPolicy: RemovalPolicy.RETAIN,
+    // Commit tags are immutable (every deployment names one); `branch-<name>` tags move with their branch,
+    // which the image build re-points on each push and the bot deletes with the branch.
+    const imageRepository = (id: string, repositoryName: string, lifecycleRules: ecr.LifecycleRule[]) =>
+      new ecr.Repository(this, id, {
+        repositoryName,
+        imageTagMutability: ecr.TagMutability.IMMUTABLE_WITH_EXCLUSION,
+        imageTagMutabilityExclusionFilters: [
+          ecr.ImageTagMutabilityExclusionFilter.wildcard(`${BRANCH_TAG_PREFIX}*`),
+        ],
+        imageScanOnPush: true,
+        encryption: ecr.RepositoryEncryption.KMS,
+        encryptionKey: this.key,
+        removalPolicy: RemovalPolicy.RETAIN,
+        lifecycleRules,
+      });
+    this.repository = imageRepository(
+      'Repository',
+      `${config.name}/${config.repository.name.toLowerCase()}`,
       // Only what no deployment can use expires. Commit-tagged images are never selected: production runs one
       // and rolls back to another, and a task replacement or scale-out pulls it again at any time. No rule
       // counts over every image (TagStatus.ANY): pushes would push the deployed images out.
-      lifecycleRules: [
+      [
         {
           rulePriority: 1,
           description: 'untagged images: superseded pushes, a moved branch tag',
@@ -148,7 +154,7 @@ export class StorageStack extends Stack {
           maxImageCount: retention.maxBranchImages,
         },
       ],
-    });
+    );
     this.deployedImages = new DeployedImageParameters(this, 'DeployedImages', {
       system: config.name,
       initialImage: config.service.initialImage,
@@ -157,17 +163,10 @@ export class StorageStack extends Stack {
     });
 
     // The feature pipeline's images: built from unreviewed code, so kept apart from what production pulls.
-    this.ciRepository = new ecr.Repository(this, 'CiRepository', {
-      repositoryName: `${config.name}-ci/${config.repository.name.toLowerCase()}`,
-      imageTagMutability: ecr.TagMutability.IMMUTABLE_WITH_EXCLUSION,
-      imageTagMutabilityExclusionFilters: [
-        ecr.ImageTagMutabilityExclusionFilter.wildcard(`${BRANCH_TAG_PREFIX}*`),
-      ],
-      imageScanOnPush: true,
-      encryption: ecr.RepositoryEncryption.KMS,
-      encryptionKey: this.key,
-      removalPolicy: RemovalPolicy.RETAIN,
-      lifecycleRules: [
+    this.ciRepository = imageRepository(
+      'CiRepository',
+      `${config.name}-ci/${config.repository.name.toLowerCase()}`,
+      [
         {
           rulePriority: 1,
           description: 'feature-branch images: nothing deploys them',
@@ -175,7 +174,7 @@ export class StorageStack extends Stack {
           maxImageAge: Duration.days(retention.ciImagesDays),
         },
       ],
-    });
+    );
     acknowledgeControl(
       this.ciRepository,
       'ecr_private_tag_immutability_enabled_check',
