@@ -15,21 +15,14 @@ import type { FindingsDocument, ScanContext } from '../model/finding.js';
 import { SEVERITIES, type Severity } from '../model/severity.js';
 import { loadReport, type LoadedReport } from '../parse/load-report.js';
 import { reclaimMemory } from '../parse/reclaim-memory.js';
-import { scanContext } from './scan-context.js';
+import { scanContext, type ContextFlags } from './scan-context.js';
 
 /** The options shared by `report`, `gate` and `publish`: inputs, baseline, config and context. */
-export interface AnalyzeFlags {
+export interface AnalyzeFlags extends ContextFlags {
   baseline?: string;
   config?: string;
   proposedConfig?: string;
   sourceRoot?: string;
-  repo?: string;
-  commit?: string;
-  branch?: string;
-  pullRequest?: string;
-  execution?: string;
-  pipeline?: string;
-  pipelineKind?: string;
   failOn?: string;
   newOnly?: boolean;
 }

@@ -11,18 +11,18 @@ function repoFromUrl(url: string | undefined): string | undefined {
  * The scan's context from flags, else from the CI environment: GitHub Actions (GITHUB_*), CodeBuild
  * (CODEBUILD_*), or pipewarden's own variables that the pipeline sets from its variables.
  */
-export function scanContext(
-  flags: {
-    repo?: string;
-    commit?: string;
-    branch?: string;
-    pullRequest?: string;
-    execution?: string;
-    pipeline?: string;
-    pipelineKind?: string;
-  },
-  env: NodeJS.ProcessEnv = process.env,
-): ScanContext {
+/** The scan context's command-line flags; each falls back to the environment in `scanContext`. */
+export interface ContextFlags {
+  repo?: string;
+  commit?: string;
+  branch?: string;
+  pullRequest?: string;
+  execution?: string;
+  pipeline?: string;
+  pipelineKind?: string;
+}
+
+export function scanContext(flags: ContextFlags, env: NodeJS.ProcessEnv = process.env): ScanContext {
   const ctx: ScanContext = {};
   const repo =
     flags.repo ?? env.PIPEWARDEN_REPO ?? env.GITHUB_REPOSITORY ?? repoFromUrl(env.CODEBUILD_SOURCE_REPO_URL);

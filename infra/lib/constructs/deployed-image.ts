@@ -21,6 +21,19 @@ export function deployedImageParameterName(system: string, environment: Deployed
   return `/${system}/${environment}/deployed-image`;
 }
 
+/** The parameter's ARN in `scope`'s stack (names start with `/`, which the ARN's resource part already has). */
+export function deployedImageParameterArn(
+  scope: Construct,
+  system: string,
+  environment: DeployedEnvironment,
+): string {
+  return Stack.of(scope).formatArn({
+    service: 'ssm',
+    resource: 'parameter',
+    resourceName: deployedImageParameterName(system, environment).slice(1),
+  });
+}
+
 export interface DeployedImageParametersProps {
   readonly system: string;
   /** The first value: what runs until the application pipeline's first deployment. */
@@ -43,12 +56,7 @@ export class DeployedImageParameters extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const environments = DEPLOYED_ENVIRONMENTS;
-    const arn = (env: DeployedEnvironment) =>
-      stack.formatArn({
-        service: 'ssm',
-        resource: 'parameter',
-        resourceName: deployedImageParameterName(props.system, env).slice(1),
-      });
+    const arn = (env: DeployedEnvironment) => deployedImageParameterArn(this, props.system, env);
     this.parameterArns = { staging: arn('staging'), production: arn('production') };
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
@@ -146,13 +154,7 @@ export class DeployedImageRecorder extends Construct {
     built.role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['ssm:PutParameter'],
-        resources: [
-          Stack.of(this).formatArn({
-            service: 'ssm',
-            resource: 'parameter',
-            resourceName: parameterName.slice(1),
-          }),
-        ],
+        resources: [deployedImageParameterArn(this, props.system, props.environment)],
       }),
     );
     this.project = built.project;

@@ -11,7 +11,7 @@ import type { Construct } from 'constructs';
 import type { PipewardenConfig } from '../../config/schema.js';
 import { acknowledgeWildcardResource } from '../acknowledge.js';
 import { BuildProject } from '../constructs/build-project.js';
-import { DEPLOYED_ENVIRONMENTS, deployedImageParameterName } from '../constructs/deployed-image.js';
+import { DEPLOYED_ENVIRONMENTS, deployedImageParameterArn } from '../constructs/deployed-image.js';
 import { readObjects } from '../constructs/grants.js';
 import { PipelineRoles } from '../constructs/pipeline-roles.js';
 import { PlatformCli, type PlatformFiles, platformBuildspec } from '../constructs/platform.js';
@@ -178,14 +178,16 @@ export class InfraPipelineStack extends Stack {
     // Templates check the bootstrap version through this SSM parameter, and the staging and production
     // stacks read the image each environment runs from its deployed-image parameter: CloudFormation resolves
     // SSM-typed template parameters with the caller's (this role's) credentials.
-    const parameter = (name: string) =>
-      this.formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.replace(/^\//, '') });
     deployRole.addToPolicy(
       new iam.PolicyStatement({
         actions: ['ssm:GetParameters'],
         resources: [
-          parameter(`cdk-bootstrap/${qualifier}/version`),
-          ...DEPLOYED_ENVIRONMENTS.map((env) => parameter(deployedImageParameterName(config.name, env))),
+          this.formatArn({
+            service: 'ssm',
+            resource: 'parameter',
+            resourceName: `cdk-bootstrap/${qualifier}/version`,
+          }),
+          ...DEPLOYED_ENVIRONMENTS.map((env) => deployedImageParameterArn(this, config.name, env)),
         ],
       }),
     );
