@@ -69099,10 +69099,6 @@ function repoFromUrl(url) {
     const m = /github[^/:]*[/:]([^/]+\/[^/]+?)(?:\.git)?\/?$/.exec(url ?? '');
     return m?.[1];
 }
-/**
- * The scan's context from flags, else from the CI environment: GitHub Actions (GITHUB_*), CodeBuild
- * (CODEBUILD_*), or pipewarden's own variables that the pipeline sets from its variables.
- */
 function scanContext(flags, env = process.env) {
     const ctx = {};
     const repo = flags.repo ?? env.PIPEWARDEN_REPO ?? env.GITHUB_REPOSITORY ?? repoFromUrl(env.CODEBUILD_SOURCE_REPO_URL);
