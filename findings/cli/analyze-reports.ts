@@ -86,10 +86,15 @@ function featurePolicy(reports: LoadedReport[]): { resolved: ResolvedPolicy; war
   };
 }
 
-/** A path under the source root as a repository-relative POSIX path; anything else as given. */
-function inRepository(file: string, sourceRoot: string): string {
+/** A path under the source root as a repository-relative POSIX path, else undefined. */
+function inRepository(file: string, sourceRoot: string): string | undefined {
   const rel = relative(resolve(sourceRoot), resolve(file));
-  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel.split(sep).join('/') : file;
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel.split(sep).join('/') : undefined;
+}
+
+function proposedPolicy(file: string, sourceRoot: string) {
+  const name = inRepository(file, sourceRoot);
+  return name === undefined ? loadProposedPolicy(file) : loadProposedPolicy(file, name, sourceRoot);
 }
 
 /**
@@ -105,10 +110,9 @@ export async function analyzeReports(
   const sourceRoot = flags.sourceRoot ?? env.CODEBUILD_SRC_DIR ?? env.GITHUB_WORKSPACE ?? process.cwd();
   const context = scanContext(flags, env);
   const given = await resolveConfig(flags, sourceRoot, context.pipelineKind);
-  // Named as the repository names it (.github/pipewarden.yml), not by the build machine's checkout path.
-  const proposed = flags.proposedConfig
-    ? await loadProposedPolicy(flags.proposedConfig, inRepository(flags.proposedConfig, sourceRoot))
-    : undefined;
+  // Named as the repository names it (.github/pipewarden.yml), not by the build machine's checkout path; a
+  // file named inside the checkout must also resolve inside it (no symbolic link out of the repository).
+  const proposed = flags.proposedConfig ? await proposedPolicy(flags.proposedConfig, sourceRoot) : undefined;
   const paths = { sourceRoot };
   const reports: LoadedReport[] = [];
   const missing: string[] = files.length ? [] : ['(no report given)'];

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { sep } from 'node:path';
 import { PipewardenError } from '../errors.js';
 import type { AppliedPolicy } from '../model/finding.js';
 import { DEFAULT_CONFIG, parseRepoConfigText, type RepoConfig } from './repo-config.js';
@@ -108,10 +109,31 @@ export type ProposedPolicy =
   | { file: string; found: true; config: RepoConfig; text: string }
   | { file: string; found: true; error: string };
 
-export async function loadProposedPolicy(path: string, file = path): Promise<ProposedPolicy> {
+/**
+ * Reads the proposed config. With `root` (the checkout), a path that resolves outside it through a symbolic
+ * link is refused: the branch controls the checkout and must not make the gate read another file of the
+ * build machine into the findings document.
+ */
+export async function loadProposedPolicy(path: string, file = path, root?: string): Promise<ProposedPolicy> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    const real = await realpath(path);
+    if (root !== undefined) {
+      const realRoot = await realpath(root);
+      if (!real.startsWith(realRoot + sep))
+        return {
+          file,
+          found: true,
+          error: `${file}: resolves outside the repository (a symbolic link); the proposed policy must be a file of the repository`,
+        };
+    }
+    if (!(await stat(real)).isFile())
+      return {
+        file,
+        found: true,
+        error: `${file}: not a regular file; the proposed policy must be a YAML file`,
+      };
+    text = await readFile(real, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { file, found: false };

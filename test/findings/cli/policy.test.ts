@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -159,6 +159,26 @@ describe('the gate applies the base branch’s policy, never the change’s own'
     expect(r.code).toBe(1);
     expect(r.doc!.policyChange!.file).toBe('.github/pipewarden.yml');
     expect(renderMarkdown(r.doc!)).toContain('This pull request changes .github/pipewarden.yml;');
+  });
+
+  it('refuses a proposed config that a symbolic link takes out of the checkout, without reading it', async () => {
+    const secret = write('outside/secret.yml', 'gate:\n  failOn: critical # outside the repository\n');
+    const checkout = join(tmp, 'linked');
+    mkdirSync(join(checkout, '.github'), { recursive: true });
+    symlinkSync(secret, join(checkout, '.github', 'pipewarden.yml'));
+    const r = await gate([
+      '--source-root',
+      checkout,
+      '--config',
+      basePolicy,
+      '--proposed-config',
+      join(checkout, '.github', 'pipewarden.yml'),
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.doc!.policyChange).toMatchObject({ file: '.github/pipewarden.yml', valid: false });
+    // Had it been read, its failOn critical would show as the proposed gate.
+    expect(r.doc!.policyChange).not.toHaveProperty('gate');
+    expect(JSON.stringify(r.doc)).toContain('resolves outside the repository (a symbolic link)');
   });
 
   it('a stricter proposal shows what would newly fail', async () => {
