@@ -68987,6 +68987,7 @@ function parseRepoConfigText(text, source) {
 
 
 
+
 /** Where a repository keeps its pipewarden policy. */
 const POLICY_PATH = '.github/pipewarden.yml';
 /**
@@ -69071,10 +69072,31 @@ const policy_file_DEFAULT_POLICY = {
     config: DEFAULT_CONFIG,
     policy: { origin: 'default', text: '{}' },
 };
-async function loadProposedPolicy(path, file = path) {
+/**
+ * Reads the proposed config. With `root` (the checkout), a path that resolves outside it through a symbolic
+ * link is refused: the branch controls the checkout and must not make the gate read another file of the
+ * build machine into the findings document.
+ */
+async function loadProposedPolicy(path, file = path, root) {
     let text;
     try {
-        text = await (0,promises_.readFile)(path, 'utf8');
+        const real = await (0,promises_.realpath)(path);
+        if (root !== undefined) {
+            const realRoot = await (0,promises_.realpath)(root);
+            if (!real.startsWith(realRoot + external_node_path_.sep))
+                return {
+                    file,
+                    found: true,
+                    error: `${file}: resolves outside the repository (a symbolic link); the proposed policy must be a file of the repository`,
+                };
+        }
+        if (!(await (0,promises_.stat)(real)).isFile())
+            return {
+                file,
+                found: true,
+                error: `${file}: not a regular file; the proposed policy must be a YAML file`,
+            };
+        text = await (0,promises_.readFile)(real, 'utf8');
     }
     catch (error) {
         const code = error.code;
@@ -69379,10 +69401,14 @@ function featurePolicy(reports) {
         warning: `a feature run does not apply the checkout's ${POLICY_PATH}: pipewarden's defaults apply; pass --config <file> from \`pipewarden fetch baseline --policy-out <file>\` to apply the base branch's policy`,
     };
 }
-/** A path under the source root as a repository-relative POSIX path; anything else as given. */
+/** A path under the source root as a repository-relative POSIX path, else undefined. */
 function inRepository(file, sourceRoot) {
     const rel = (0,external_node_path_.relative)((0,external_node_path_.resolve)(sourceRoot), (0,external_node_path_.resolve)(file));
-    return rel && !rel.startsWith('..') && !(0,external_node_path_.isAbsolute)(rel) ? rel.split(external_node_path_.sep).join('/') : file;
+    return rel && !rel.startsWith('..') && !(0,external_node_path_.isAbsolute)(rel) ? rel.split(external_node_path_.sep).join('/') : undefined;
+}
+function proposedPolicy(file, sourceRoot) {
+    const name = inRepository(file, sourceRoot);
+    return name === undefined ? loadProposedPolicy(file) : loadProposedPolicy(file, name, sourceRoot);
 }
 /**
  * Reads every report and builds the findings document. A report file that does not exist is "missing"
@@ -69392,10 +69418,9 @@ async function analyzeReports(files, flags, options, env = process.env) {
     const sourceRoot = flags.sourceRoot ?? env.CODEBUILD_SRC_DIR ?? env.GITHUB_WORKSPACE ?? process.cwd();
     const context = scanContext(flags, env);
     const given = await resolveConfig(flags, sourceRoot, context.pipelineKind);
-    // Named as the repository names it (.github/pipewarden.yml), not by the build machine's checkout path.
-    const proposed = flags.proposedConfig
-        ? await loadProposedPolicy(flags.proposedConfig, inRepository(flags.proposedConfig, sourceRoot))
-        : undefined;
+    // Named as the repository names it (.github/pipewarden.yml), not by the build machine's checkout path; a
+    // file named inside the checkout must also resolve inside it (no symbolic link out of the repository).
+    const proposed = flags.proposedConfig ? await proposedPolicy(flags.proposedConfig, sourceRoot) : undefined;
     const paths = { sourceRoot };
     const reports = [];
     const missing = files.length ? [] : ['(no report given)'];
