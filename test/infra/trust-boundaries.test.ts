@@ -360,6 +360,29 @@ describe('CI and CD are separate principals', () => {
     ]);
   });
 
+  it('gives the CI projects that run branch code no build cache, so one pull request cannot plant what the next restores', () => {
+    const cacheOf = (name: string) =>
+      Object.values(resourcesOf(tmpl(app.stacks.pipelines))).find(
+        (r) => r.Type === 'AWS::CodeBuild::Project' && r.Properties.Name === name,
+      )!.Properties.Cache;
+    for (const name of ['pipewarden-ci-test', 'pipewarden-ci-snyk'])
+      expect(cacheOf(name)).toEqual({ Type: 'NO_CACHE' });
+    // The CI projects that run only the platform's code keep theirs; main keeps all of its own.
+    for (const name of ['pipewarden-ci-image', 'pipewarden-test', 'pipewarden-snyk'])
+      expect(cacheOf(name)).toMatchObject({ Type: 'S3' });
+    const cache = logicalId(app.stacks.storage.cacheBucket);
+    const noCacheRoles = ciProjects()
+      .filter((p) => ['pipewarden-ci-test', 'pipewarden-ci-snyk'].includes(p.name))
+      .map((p) => p.roleId);
+    expect(noCacheRoles).toHaveLength(2);
+    const touching = (roles: string[]) =>
+      statementsOf(roles).filter((st) => st.Resource.some((r) => r.includes(cache)));
+    expect(touching(noCacheRoles)).toEqual([]);
+    // The same check finds the cache grants of main's test project: it would see a CI one.
+    const mainTest = mainProjects().find((p) => p.name === 'pipewarden-test')!.roleId;
+    expect(touching([mainTest]).length).toBeGreaterThan(0);
+  });
+
   it('runs each pipeline on its own artifact bucket', () => {
     const s = app.stacks.storage;
     const stores = Object.values(resourcesOf(tmpl(app.stacks.pipelines)))

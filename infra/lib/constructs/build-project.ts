@@ -15,7 +15,11 @@ export interface BuildProjectProps {
   readonly buildSpec: codebuild.BuildSpec;
   readonly key: kms.IKey;
   readonly artifactBucket: s3.IBucket;
-  readonly cacheBucket: s3.IBucket;
+  /**
+   * Where the build cache lives, under a prefix of the project's own; absent: no cache. Projects that run a
+   * branch's unreviewed code get none: what one pull request's build caches, the next one's would restore.
+   */
+  readonly cacheBucket?: s3.IBucket;
   readonly logRetention: logs.RetentionDays;
   readonly computeType: codebuild.ComputeType;
   readonly timeout: Duration;
@@ -76,10 +80,12 @@ export class BuildProject extends Construct {
     readObjects(this.role, props.artifactBucket, props.key);
     writeObjects(this.role, props.artifactBucket, props.key);
     describeBucket(this.role, props.artifactBucket);
-    const cachePrefix = `${props.projectName}/`;
-    readObjects(this.role, props.cacheBucket, props.key, cachePrefix);
-    writeObjects(this.role, props.cacheBucket, props.key, cachePrefix);
-    describeBucket(this.role, props.cacheBucket);
+    if (props.cacheBucket) {
+      const cachePrefix = `${props.projectName}/`;
+      readObjects(this.role, props.cacheBucket, props.key, cachePrefix);
+      writeObjects(this.role, props.cacheBucket, props.key, cachePrefix);
+      describeBucket(this.role, props.cacheBucket);
+    }
     this.role.addToPolicy(
       new iam.PolicyStatement({ actions: ['kms:Encrypt', 'kms:DescribeKey'], resources: [props.key.keyArn] }),
     );
@@ -111,7 +117,9 @@ export class BuildProject extends Construct {
       role: this.role.withoutPolicyUpdates(),
       encryptionKey: props.key,
       timeout: props.timeout,
-      cache: codebuild.Cache.bucket(props.cacheBucket, { prefix: props.projectName }),
+      cache: props.cacheBucket
+        ? codebuild.Cache.bucket(props.cacheBucket, { prefix: props.projectName })
+        : codebuild.Cache.none(),
       environment: {
         buildImage: codebuild.LinuxBuildImage.STANDARD_7_0,
         computeType: props.computeType,

@@ -220,8 +220,12 @@ export class PipelinesStack extends Stack {
 
     // The only buildspec read from the source: the repository's own tests. No secret, no findings store,
     // no Security Hub, no ECR; its report is not a gate input.
+    // The feature pipeline's Test and Snyk builds execute the branch's code (its tests; the build tools Snyk
+    // runs for Gradle, sbt, Maven): no cache, so one pull request cannot plant what the next one restores.
+    const runsBranchCode = who.kind === 'feature' ? { cacheBucket: undefined } : {};
     const test = new BuildProject(this, id('Test'), {
       ...common,
+      ...runsBranchCode,
       projectName: projectName('test'),
       description: `${who.kind} pipeline: the repository's own tests (${config.build.testBuildspec}), JUnit report`,
       buildSpec: codebuild.BuildSpec.fromSourceFilename(config.build.testBuildspec),
@@ -233,6 +237,7 @@ export class PipelinesStack extends Stack {
     // token for feature (and the main one for the infrastructure synth).
     const snyk = new BuildProject(this, id('Snyk'), {
       ...common,
+      ...runsBranchCode,
       projectName: projectName('snyk'),
       description: `${who.kind} pipeline: Snyk open-source and code scan`,
       buildSpec: platform('scan.yml'),
