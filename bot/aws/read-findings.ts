@@ -1,8 +1,8 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
+import { findingsDocumentProblem } from '../../findings/document/validate-document.js';
 import { errorMessage } from '../../findings/errors.js';
 import type { FindingsDocument } from '../../findings/model/finding.js';
-import { SEVERITIES } from '../../findings/model/severity.js';
 import { executionFindingsKey } from '../../findings/store/store-layout.js';
 
 /** The run whose findings are read: the pipeline and execution a CodePipeline event names, and its commit. */
@@ -25,35 +25,6 @@ export type FindingsRead =
       /** The document is well-formed but belongs to another commit, execution or pipeline. */
       foreign?: boolean;
     };
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
-
-/** The shape every part of the bot relies on; anything else is "unreadable", never a crash later. */
-function checkDocument(json: unknown): string | undefined {
-  if (!isObject(json)) return 'not a JSON object';
-  if (json.schemaVersion !== '1.0')
-    return `schemaVersion ${JSON.stringify(json.schemaVersion)}, expected "1.0"`;
-  for (const field of ['findings', 'fixed', 'warnings', 'inputs'] as const)
-    if (!Array.isArray(json[field])) return `"${field}" is not an array`;
-  if (!isObject(json.context) || !isObject(json.generator)) return '"context" or "generator" is missing';
-  const findings = [...(json.findings as unknown[]), ...(json.fixed as unknown[])];
-  for (const [i, f] of findings.entries()) {
-    if (
-      !isObject(f) ||
-      typeof f.fingerprint !== 'string' ||
-      typeof f.title !== 'string' ||
-      typeof f.tool !== 'string' ||
-      typeof f.ruleId !== 'string' ||
-      !SEVERITIES.includes(f.severity as never) ||
-      !Array.isArray(f.vulnerabilityIds) ||
-      !Array.isArray(f.sources)
-    )
-      return `finding ${i} lacks fingerprint, title, tool, ruleId, severity, vulnerabilityIds or sources`;
-  }
-  if (json.gate !== undefined && (!isObject(json.gate) || typeof json.gate.passed !== 'boolean'))
-    return '"gate" has no boolean "passed"';
-  return undefined;
-}
 
 const shown = (v: unknown) => (typeof v === 'string' && v ? v : '(none)');
 
@@ -117,7 +88,8 @@ export async function readFindings(s3: S3Client, bucket: string, run: FindingsRu
       reason: `s3://${bucket}/${key} is not JSON (${errorMessage(error)})`,
     };
   }
-  const problem = checkDocument(json);
+  // The committed schema, the same validator the CLI uses: every field the check run renders has its type.
+  const problem = findingsDocumentProblem(json);
   if (problem)
     return {
       ok: false,

@@ -1,7 +1,7 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { PipewardenError } from '../errors.js';
-import type { AppliedPolicy } from '../model/finding.js';
-import { isFindingsDocument } from '../parse/load-report.js';
+import { findingsDocumentProblem } from '../document/validate-document.js';
+import type { AppliedPolicy, FindingsDocument } from '../model/finding.js';
 import { errorCode } from '../publish/aws-errors.js';
 import { checkBranch, s3Failure } from '../publish/publish-s3.js';
 import { baselineKey } from '../store/store-layout.js';
@@ -41,16 +41,18 @@ export async function fetchBaseline(
   } catch {
     json = undefined;
   }
-  if (!isFindingsDocument(json))
+  const problem = json === undefined ? 'not JSON' : findingsDocumentProblem(json);
+  if (problem)
     throw new PipewardenError(
-      `s3://${options.bucket}/${key} is not a pipewarden findings document; delete it (the next run on ${options.branch} writes a new one)`,
+      `s3://${options.bucket}/${key} is not a valid pipewarden findings document (${problem}); delete it (the next run on ${options.branch} writes a new one)`,
     );
+  const doc = json as FindingsDocument;
   return {
     found: true,
     key,
     body,
-    ...(json.context?.commit ? { commit: json.context.commit } : {}),
-    generatedAt: json.generatedAt,
-    ...(json.policy && typeof json.policy.text === 'string' ? { policy: json.policy } : {}),
+    ...(doc.context.commit ? { commit: doc.context.commit } : {}),
+    generatedAt: doc.generatedAt,
+    ...(doc.policy ? { policy: doc.policy } : {}),
   };
 }

@@ -1,9 +1,13 @@
+import {
+  assertFindingsDocument,
+  claimsToBeFindingsDocument,
+  isValidFindingsDocument,
+} from '../document/validate-document.js';
 import { PipewardenError } from '../errors.js';
 import type { Finding, FindingsDocument } from '../model/finding.js';
 import { fingerprintAll } from '../model/fingerprint.js';
-import { SEVERITIES } from '../model/severity.js';
 import type { PathOptions } from '../paths/normalize-path.js';
-import { isObject, ReportFieldError } from './field-error.js';
+import { ReportFieldError } from './field-error.js';
 import { detectFormat, isEmptyReport, REPORT_FORMATS } from './formats.js';
 import { readNagReportCsv } from './parse-cdk-nag.js';
 import { ParseContext } from './parse-context.js';
@@ -18,13 +22,9 @@ export interface LoadedReport {
   document?: FindingsDocument;
 }
 
+/** A findings document given as input (a baseline, or `report` over a previous output): only a valid one is read. */
 export function isFindingsDocument(json: unknown): json is FindingsDocument {
-  return (
-    isObject(json) &&
-    typeof json.schemaVersion === 'string' &&
-    Array.isArray(json.findings) &&
-    isObject(json.generator)
-  );
+  return isValidFindingsDocument(json);
 }
 
 /** Reads one report, recognizes it by content, and returns fingerprinted findings or a one-line error. */
@@ -34,8 +34,11 @@ export async function loadReport(file: string, paths: PathOptions): Promise<Load
 }
 
 export function parseReport(json: unknown, file: string, paths: PathOptions): LoadedReport {
-  if (isFindingsDocument(json))
-    return { file, format: 'pipewarden', findings: checkDocument(json, file), warnings: [], document: json };
+  if (claimsToBeFindingsDocument(json)) {
+    // Checked against the committed schema: every field a renderer reads has its type, or the file is refused.
+    const doc = assertFindingsDocument(json, file);
+    return { file, format: 'pipewarden', findings: documentFindings(doc), warnings: [], document: doc };
+  }
   const format = detectFormat(json);
   if (!format) {
     if (isEmptyReport(json)) return { file, format: 'empty', findings: [], warnings: [] };
@@ -59,24 +62,8 @@ export function parseReport(json: unknown, file: string, paths: PathOptions): Lo
   }
 }
 
-/** A findings document read back (baseline, or `report` over a previous output) must hold what its schema promises. */
-function checkDocument(doc: FindingsDocument, file: string): Finding[] {
-  if (doc.schemaVersion !== '1.0')
-    throw new PipewardenError(
-      `${file}: findings document schemaVersion ${doc.schemaVersion} is not supported (expected 1.0); regenerate it with this pipewarden`,
-    );
-  doc.findings.forEach((f, i) => {
-    const bad = (field: string) =>
-      new PipewardenError(
-        `${file}: findings document with a broken field: findings[${i}].${field}; regenerate it with pipewarden report --format json`,
-      );
-    if (!isObject(f)) throw bad('(not an object)');
-    if (typeof f.fingerprint !== 'string' || !f.fingerprint) throw bad('fingerprint');
-    if (!SEVERITIES.includes(f.severity)) throw bad('severity');
-    if (typeof f.ruleId !== 'string') throw bad('ruleId');
-    if (!Array.isArray(f.sources)) throw bad('sources');
-    if (!Array.isArray(f.vulnerabilityIds)) throw bad('vulnerabilityIds');
-  });
+/** The findings of a document read back, ready to be triaged again. */
+function documentFindings(doc: FindingsDocument): Finding[] {
   return doc.findings.map((f) => {
     const { status: _status, ...rest } = f;
     // Config suppressions are re-applied from the current config; scanner ones stay.

@@ -347,6 +347,15 @@ describe('findings that cannot be read are reported on the check, failing closed
       JSON.stringify({ schemaVersion: '2.0', findings: [] }),
       /not a findings document: schemaVersion/,
     ],
+    [
+      // Checked against the committed schema (issue 12): a title that is not text never reaches the renderer.
+      'a findings document whose finding has a numeric title',
+      JSON.stringify({
+        ...sarifDocument(1, context),
+        findings: [{ ...sarifDocument(1, context).findings[0], title: 5 }],
+      }),
+      /not a findings document: findings\\?\[0\\?\]\.title must be string/,
+    ],
     ['refused by S3', { status: 403, code: 'AccessDenied' }, /AccessDenied|Access Denied|403/],
   ])('%s', async (_what, object, reason) => {
     const e = featureRun();

@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import type { Command } from 'commander';
+import { assertFindingsDocument } from '../../document/validate-document.js';
 import { PipewardenError } from '../../errors.js';
 import type { FindingsDocument } from '../../model/finding.js';
-import { isFindingsDocument } from '../../parse/load-report.js';
 import { parseJsonText } from '../../parse/read-json.js';
 import { publishToS3 } from '../../publish/publish-s3.js';
 import { publishToSecurityHub } from '../../publish/publish-security-hub.js';
@@ -99,11 +99,11 @@ async function loadFindings(files: string[], flags: PublishFlags): Promise<Findi
       { cause: error },
     );
   }
-  const json = parseJsonText(text, flags.document);
-  if (!isFindingsDocument(json) || json.schemaVersion !== '1.0')
-    throw new PipewardenError(
-      `--document ${flags.document}: not a pipewarden findings document (schemaVersion 1.0); write one with \`pipewarden report --format json\``,
-    );
+  const json = assertFindingsDocument(
+    parseJsonText(text, flags.document),
+    `--document ${JSON.stringify(flags.document)}`,
+    'pass the document `pipewarden gate --out` or `report --format json` wrote',
+  );
   const context = { ...json.context };
   if (flags.repo) context.repo = flags.repo;
   if (flags.commit) context.commit = flags.commit;

@@ -381,7 +381,7 @@ describe('pipewarden publish s3', () => {
     expect(bad.code).toBe(2);
     const notDoc = await runCli(['publish', 's3', '--document', REPORTS[0]!], env());
     expect(notDoc.code).toBe(2);
-    expect(notDoc.stderr).toMatch(/--document .*: not a pipewarden findings document/);
+    expect(notDoc.stderr).toMatch(/--document .*: not a valid pipewarden findings document/);
     const both = await runCli(['publish', 's3', '--document', REPORTS[0]!, REPORTS[1]!], env());
     expect(both.stderr).toBe('pipewarden: give either reports or --document <file>, not both\n');
     expect(fake.log).toEqual([]);

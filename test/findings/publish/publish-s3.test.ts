@@ -308,7 +308,7 @@ describe('fetchBaseline', () => {
     await expect(
       fetchBaseline(client(), { bucket: BUCKET, repo: 'acme/shop', branch: 'main' }),
     ).rejects.toThrow(
-      `pipewarden: s3://${BUCKET}/acme/shop/branches/main/latest.json is not a pipewarden findings document; delete it (the next run on main writes a new one)`,
+      `pipewarden: s3://${BUCKET}/acme/shop/branches/main/latest.json is not a valid pipewarden findings document (not JSON); delete it (the next run on main writes a new one)`,
     );
     await expect(
       fetchBaseline(client(), { bucket: 'nope', repo: 'acme/shop', branch: 'main' }),
