@@ -43,6 +43,18 @@ export const isThrottling = (error: unknown): boolean =>
   THROTTLING.test(errorCode(error)) || httpStatus(error) === 429;
 
 /**
+ * Per-finding codes in a BatchImportFindings answer's FailedFindings that clear up on their own.
+ * ConcurrentUpdateError is Security Hub's "another request attempted to update the finding while this
+ * request was being processed": it happens whenever someone updates findings during an import. The SDK's
+ * own classification (@smithy/service-error-classification) only sees whole-request errors, not these.
+ */
+const TRANSIENT_FINDING_FAILURE =
+  /^(InternalFailure|InternalError|InternalException|InternalServerError|ServiceUnavailable(Exception)?|ConcurrentUpdateError|ConcurrentModification(Exception)?|LimitExceeded)$/;
+
+export const isTransientFindingFailure = (code: string): boolean =>
+  TRANSIENT_FINDING_FAILURE.test(code) || THROTTLING.test(code);
+
+/**
  * One line a user can act on, for an AWS call that failed for good. `what` names the call and its target
  * (e.g. `Security Hub BatchImportFindings in eu-central-1`); credential and permission problems are input
  * errors (exit 2), the rest are service failures (exit 3).

@@ -1,28 +1,37 @@
+import { setMaxListeners } from 'node:events';
 import {
   BatchImportFindingsCommand,
   type AwsSecurityFinding,
   type SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
-import { PipewardenError } from '../errors.js';
+import { errorMessage, PipewardenError } from '../errors.js';
 import { findingBytes, MAX_FINDING_BYTES } from '../render/render-asff.js';
-import { awsFailure, errorCode, isRetryable, isThrottling } from './aws-errors.js';
+import { awsFailure, errorCode, isRetryable, isThrottling, isTransientFindingFailure } from './aws-errors.js';
 import { backoffDelay, systemClock, TokenBucket, type Clock } from './rate-limiter.js';
 
-/** Security Hub's BatchImportFindings limits (DESIGN.md). */
+/** Security Hub's published BatchImportFindings quotas (docs/pipeline.md, "Figures"). */
 export const SECURITY_HUB_LIMITS = {
   findingsPerBatch: 100,
   /** The request limit is 6 MB; stay under it with room for the envelope. */
   bytesPerBatch: 6 * 1024 * 1024 - 4096,
+  /** 10 requests a second on average, at most 30 in any one second. */
   requestsPerSecond: 10,
+  burstPerSecond: 30,
 };
 
 export interface PublishSecurityHubOptions {
   clock?: Clock;
   random?: () => number;
-  /** Requests a second (default 10) and how many may be saved up (default 10). */
+  /** Requests a second (default 10). */
   ratePerSecond?: number;
+  /**
+   * Requests that may be saved up while nothing is ready to send (default 20: with 10 a second on top,
+   * never more than Security Hub's 30 in any one second).
+   */
   burst?: number;
-  /** Requests in flight at once: slow responses should not slow the rate down. */
+  /** Saved up at the start (default 0: the first t seconds never carry more than rate·t requests). */
+  initialTokens?: number;
+  /** Requests in flight at once: slow answers must not slow the rate down. */
   concurrency?: number;
   /** Tries per finding before it is reported as not imported. */
   maxAttempts?: number;
@@ -44,9 +53,9 @@ export interface PublishSecurityHubResult {
   imported: number;
   failed: FailedImport[];
   requests: number;
-  /** Requests that were throttled or failed with a 5xx and were tried again. */
+  /** Requests that were throttled or failed with a 5xx and whose findings were tried again. */
   retriedRequests: number;
-  /** Findings that came back in FailedFindings with a retryable code and were sent again. */
+  /** Findings that came back in FailedFindings with a transient code and were sent again. */
   retriedFindings: number;
   elapsedMs: number;
 }
@@ -61,11 +70,7 @@ export function batchFindings(
   let current: AwsSecurityFinding[] = [];
   let bytes = 0;
   for (const f of findings) {
-    const size = findingBytes(f) + 1; // the comma between findings
-    if (size > MAX_FINDING_BYTES + 1)
-      throw new PipewardenError(
-        `finding ${f.Id} is ${size} bytes, above Security Hub's 240 KB; trim it first`,
-      );
+    const size = sizeOf(f);
     if (current.length && (current.length >= maxCount || bytes + size > maxBytes)) {
       batches.push(current);
       current = [];
@@ -78,18 +83,25 @@ export function batchFindings(
   return batches;
 }
 
-const RETRYABLE_FAILURE = /Throttl|LimitExceeded|TooManyRequests|Internal|Unavailable|Timeout|Busy|TryAgain/i;
-
-interface Job {
-  findings: AwsSecurityFinding[];
-  attempt: number;
+/** A finding on its way: its size (computed once) and the tries spent on it so far. */
+interface Pending {
+  finding: AwsSecurityFinding;
+  bytes: number;
+  tries: number;
+  code?: string;
+  message?: string;
 }
 
 /**
- * Imports findings into Security Hub, each Id exactly once: batches within the limits, a token bucket
- * for the 10 requests a second, exponential back-off with jitter on throttling and 5xx, and the
- * retryable part of a partly failed batch (HTTP 200, FailedCount > 0) sent again. What still fails is
- * returned, not thrown; credentials and permission errors stop everything at once.
+ * Imports findings into Security Hub, each Id exactly once: requests within the limits, a token bucket
+ * for the rate, and every transient failure tried again after a jittered exponential back-off: a
+ * throttled or 5xx request, and the findings of a 200 answer that come back in FailedFindings with a
+ * transient code (InternalFailure, ConcurrentUpdateError, throttling). A retry does not hold a sender
+ * while it waits: its findings sit on a timer and then rejoin the queue, and each request is filled
+ * from that queue only once it has its token, so the bucket is used in full while others back off and
+ * retried findings travel in full batches. A finding Security Hub accepted is never sent again. What
+ * fails for good (a permanent code, or attempts used up) is returned by Id with its reason, not thrown;
+ * credentials and permission errors stop everything at once.
  * The client should not retry by itself (maxAttempts: 1), or its retries would bypass the rate limit.
  */
 export async function publishToSecurityHub(
@@ -99,110 +111,159 @@ export async function publishToSecurityHub(
 ): Promise<PublishSecurityHubResult> {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
-  const maxAttempts = options.maxAttempts ?? 8;
+  const maxAttempts = Math.max(1, options.maxAttempts ?? 8);
   const baseDelay = options.baseDelayMs ?? 200;
   const maxDelay = options.maxDelayMs ?? 20_000;
+  const concurrency = Math.max(1, options.concurrency ?? 16);
+  const { findingsPerBatch, bytesPerBatch, requestsPerSecond, burstPerSecond } = SECURITY_HUB_LIMITS;
+  const burst = options.burst ?? burstPerSecond - requestsPerSecond;
   const bucket = new TokenBucket(
-    options.ratePerSecond ?? SECURITY_HUB_LIMITS.requestsPerSecond,
-    options.burst ?? SECURITY_HUB_LIMITS.requestsPerSecond,
+    options.ratePerSecond ?? requestsPerSecond,
+    burst,
     clock,
+    Math.min(burst, options.initialTokens ?? 0),
   );
   const started = clock.now();
   // The same Id twice would be two writes of one finding: the last one wins, as it would in Security Hub.
   const unique = [...new Map(findings.map((f) => [f.Id, f])).values()];
-  const queue: Job[] = batchFindings(unique).map((b) => ({ findings: b, attempt: 0 }));
+  const ready: Pending[] = unique.map((finding) => ({ finding, bytes: sizeOf(finding), tries: 0 }));
+  let head = 0; // ready[head..] wait for a request
+  let inFlight = 0;
+  let backingOff = 0; // findings on a back-off timer
   const imported = new Set<string>();
   const failed: FailedImport[] = [];
   const result = { requests: 0, retriedRequests: 0, retriedFindings: 0 };
   let fatal: PipewardenError | undefined;
-  let pending = 0; // jobs taken but not finished: one of them may still put findings back (a retry)
-  let waiters: (() => void)[] = [];
+  const abort = new AbortController(); // cancels the back-off timers when everything stops
+  setMaxListeners(0, abort.signal); // one listener per waiting back-off
+  let wakeUp: (() => void) | undefined;
   const wake = () => {
-    const w = waiters;
-    waiters = [];
-    for (const resolve of w) resolve();
-  };
-  const enqueue = (job: Job) => {
-    queue.push(job);
-    wake();
+    const resolve = wakeUp;
+    wakeUp = undefined;
+    resolve?.();
   };
   const what = `Security Hub BatchImportFindings${options.region ? ` in ${options.region}` : ''}`;
 
-  const giveUp = (job: Job, code: string, message: string) => {
-    for (const f of job.findings) failed.push({ Id: f.Id!, ErrorCode: code, ErrorMessage: message });
+  /** The next request's findings: the oldest ready ones, up to 100 and 6 MB. */
+  const takeBatch = (): Pending[] => {
+    const batch: Pending[] = [];
+    let bytes = 0;
+    while (head < ready.length && batch.length < findingsPerBatch) {
+      const next = ready[head]!;
+      if (batch.length && bytes + next.bytes > bytesPerBatch) break;
+      batch.push(next);
+      bytes += next.bytes;
+      head++;
+    }
+    if (head > 1024 && head * 2 > ready.length) {
+      ready.splice(0, head);
+      head = 0;
+    }
+    return batch;
   };
 
-  const runJob = async (job: Job): Promise<void> => {
-    if (job.attempt > 0) await clock.sleep(backoffDelay(job.attempt, baseDelay, maxDelay, random));
-    if (fatal) return;
-    await bucket.take();
-    if (fatal) return;
+  /** Puts findings back in the queue after their back-off; those out of attempts are reported. Returns how many go again. */
+  const retryLater = (items: Pending[]): number => {
+    const again: Pending[] = [];
+    for (const p of items) {
+      if (p.tries < maxAttempts) again.push(p);
+      else
+        failed.push({
+          Id: p.finding.Id!,
+          ErrorCode: p.code ?? 'Unknown',
+          ErrorMessage: `still failing after ${p.tries} attempts: ${p.message ?? ''}`,
+        });
+    }
+    if (!again.length) return 0;
+    const attempt = Math.max(...again.map((p) => p.tries));
+    backingOff += again.length;
+    void clock.sleep(backoffDelay(attempt, baseDelay, maxDelay, random), abort.signal).then(() => {
+      backingOff -= again.length;
+      for (const p of again) ready.push(p);
+      wake();
+    });
+    return again.length;
+  };
+
+  const send = async (batch: Pending[]): Promise<void> => {
     result.requests++;
+    for (const p of batch) p.tries++;
     let response;
     try {
-      response = await client.send(new BatchImportFindingsCommand({ Findings: job.findings }));
+      response = await client.send(new BatchImportFindingsCommand({ Findings: batch.map((p) => p.finding) }));
     } catch (error) {
       if (!isRetryable(error)) {
         fatal ??= awsFailure(what, error, 'securityhub:BatchImportFindings');
         return;
       }
-      if (job.attempt + 1 >= maxAttempts) {
-        giveUp(
-          job,
-          errorCode(error),
-          `still failing after ${maxAttempts} attempts: ${String((error as Error).message)}`,
-        );
-        return;
+      const code = errorCode(error);
+      for (const p of batch) {
+        p.code = code;
+        p.message = errorMessage(error);
       }
-      result.retriedRequests++;
-      options.log?.(
-        `pipewarden: Security Hub ${isThrottling(error) ? 'throttled' : `failed (${errorCode(error)})`}; retrying ${job.findings.length} finding(s)`,
-      );
-      enqueue({ findings: job.findings, attempt: job.attempt + 1 });
+      const again = retryLater(batch);
+      if (again) {
+        result.retriedRequests++;
+        options.log?.(
+          `pipewarden: Security Hub ${isThrottling(error) ? 'throttled' : `failed (${code})`}; retrying ${again} finding(s)`,
+        );
+      }
       return;
     }
     const failures = new Map((response.FailedFindings ?? []).map((f) => [f.Id ?? '', f]));
-    const again: AwsSecurityFinding[] = [];
-    for (const f of job.findings) {
-      const failure = failures.get(f.Id!);
+    const transient: Pending[] = [];
+    for (const p of batch) {
+      const id = p.finding.Id!;
+      const failure = failures.get(id);
       if (!failure) {
-        imported.add(f.Id!);
+        imported.add(id);
         continue;
       }
       const code = failure.ErrorCode ?? 'Unknown';
-      if (RETRYABLE_FAILURE.test(code) && job.attempt + 1 < maxAttempts) again.push(f);
-      else failed.push({ Id: f.Id!, ErrorCode: code, ErrorMessage: failure.ErrorMessage ?? '' });
+      if (isTransientFindingFailure(code)) {
+        p.code = code;
+        p.message = failure.ErrorMessage ?? '';
+        transient.push(p);
+      } else failed.push({ Id: id, ErrorCode: code, ErrorMessage: failure.ErrorMessage ?? '' });
     }
-    if (again.length) {
-      result.retriedFindings += again.length;
-      enqueue({ findings: again, attempt: job.attempt + 1 });
-    }
+    if (transient.length) result.retriedFindings += retryLater(transient);
   };
 
-  const worker = async (): Promise<void> => {
-    for (;;) {
-      if (fatal) return;
-      const job = queue.shift();
-      if (!job) {
-        if (pending === 0) return;
-        await new Promise<void>((resolve) => waiters.push(resolve));
-        continue;
-      }
-      pending++;
-      try {
-        await runJob(job);
-      } finally {
-        pending--;
+  // One dispatcher: a request is sent whenever there are findings ready, a free slot and a token.
+  for (;;) {
+    if (fatal) break;
+    if (head >= ready.length || inFlight >= concurrency) {
+      if (inFlight === 0 && backingOff === 0 && head >= ready.length) break;
+      await new Promise<void>((resolve) => (wakeUp = resolve));
+      continue;
+    }
+    await bucket.take();
+    if (fatal) break;
+    const batch = takeBatch(); // filled now, so findings back from a back-off meanwhile ride along
+    inFlight++;
+    void send(batch)
+      .catch((error: unknown) => {
+        fatal ??= awsFailure(what, error, 'securityhub:BatchImportFindings');
+      })
+      .finally(() => {
+        inFlight--;
         wake();
-      }
-    }
-  };
-
-  const workers = Math.max(1, options.concurrency ?? 3);
-  await Promise.all(Array.from({ length: workers }, () => worker()));
+      });
+  }
+  abort.abort();
+  // Requests already sent are waited for: what they imported is counted.
+  while (inFlight > 0) await new Promise<void>((resolve) => (wakeUp = resolve));
   if (fatal) {
     const done = imported.size ? ` (${imported.size} finding(s) were imported before it)` : '';
     throw new PipewardenError(`${fatal.message}${done}`, { exitCode: fatal.exitCode, cause: fatal.cause });
   }
   return { imported: imported.size, failed, ...result, elapsedMs: clock.now() - started };
+}
+
+/** A finding's share of a request, refused up front if Security Hub would refuse it. */
+function sizeOf(f: AwsSecurityFinding): number {
+  const size = findingBytes(f) + 1; // the comma between findings
+  if (size > MAX_FINDING_BYTES + 1)
+    throw new PipewardenError(`finding ${f.Id} is ${size} bytes, above Security Hub's 240 KB; trim it first`);
+  return size;
 }

@@ -1,17 +1,24 @@
+import { setTimeout as delay } from 'node:timers/promises';
+
 /** Time, injectable: tests run 10,000 findings through the limiter without waiting for the wall clock. */
 export interface Clock {
   now(): number;
-  sleep(ms: number): Promise<void>;
+  /** Resolves after `ms`; an aborted signal resolves it at once (nothing is left to wait for). */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
+  sleep: (ms, signal) =>
+    delay(Math.max(0, ms), undefined, signal ? { signal } : undefined).catch((error: unknown) => {
+      if (!signal?.aborted) throw error;
+    }),
 };
 
 /**
- * A token bucket: `ratePerSecond` tokens a second, at most `capacity` saved up. Callers queue in order,
- * so concurrent workers share the rate instead of each taking it.
+ * A token bucket: `ratePerSecond` tokens a second, at most `capacity` saved up, `initial` in it at the
+ * start (default: full). Callers queue in order, so concurrent callers share the rate instead of each
+ * taking it. In any window of t seconds at most capacity + rate·t tokens are handed out.
  */
 export class TokenBucket {
   private tokens: number;
@@ -22,10 +29,11 @@ export class TokenBucket {
     private readonly ratePerSecond: number,
     private readonly capacity: number,
     private readonly clock: Clock = systemClock,
+    initial = capacity,
   ) {
-    if (!(ratePerSecond > 0) || !(capacity >= 1))
-      throw new RangeError('TokenBucket: rate must be > 0 and capacity ≥ 1');
-    this.tokens = capacity;
+    if (!(ratePerSecond > 0) || !(capacity >= 1) || !(initial >= 0 && initial <= capacity))
+      throw new RangeError('TokenBucket: rate must be > 0, capacity ≥ 1 and 0 ≤ initial ≤ capacity');
+    this.tokens = initial;
     this.last = clock.now();
   }
 
