@@ -73,7 +73,12 @@ export function detectFormat(json: unknown): ReportFormat | undefined {
   return REPORT_FORMATS.find((f) => f.detect(json));
 }
 
-/** Empty arrays and `{}` are "no findings" in every format; only a clearly empty value qualifies. */
+/** `[]` and `{}`: JSON that says nothing, which no scanner writes for "no findings" (they write their report). */
 export function isEmptyReport(json: unknown): boolean {
   return (Array.isArray(json) && json.length === 0) || (isObject(json) && Object.keys(json).length === 0);
+}
+
+/** The one-line refusal of an empty `[]` / `{}`: never read as zero findings (docs/findings.md, degraded input). */
+export function emptyReportMessage(file: string, json: unknown): string {
+  return `${file}: ${Array.isArray(json) ? '[]' : '{}'} is not a scan result (expected a scanner's report: SARIF, snyk --json, scan-sbom CycloneDX, Inspector or CodeGuru findings); a scan that finds nothing still writes its report: pass that file`;
 }

@@ -8,7 +8,7 @@ import type { Finding, FindingsDocument } from '../model/finding.js';
 import { fingerprintAll } from '../model/fingerprint.js';
 import type { PathOptions } from '../paths/normalize-path.js';
 import { ReportFieldError } from './field-error.js';
-import { detectFormat, isEmptyReport, REPORT_FORMATS } from './formats.js';
+import { detectFormat, emptyReportMessage, isEmptyReport, REPORT_FORMATS } from './formats.js';
 import { readNagReportCsv } from './parse-cdk-nag.js';
 import { ParseContext } from './parse-context.js';
 import { readJsonFile } from './read-json.js';
@@ -41,7 +41,7 @@ export function parseReport(json: unknown, file: string, paths: PathOptions): Lo
   }
   const format = detectFormat(json);
   if (!format) {
-    if (isEmptyReport(json)) return { file, format: 'empty', findings: [], warnings: [] };
+    if (isEmptyReport(json)) throw new PipewardenError(emptyReportMessage(file, json));
     throw new PipewardenError(
       `${file}: JSON, but not a report pipewarden knows; known reports: ${REPORT_FORMATS.map((f) => f.label).join('; ')}, or a pipewarden findings document`,
     );

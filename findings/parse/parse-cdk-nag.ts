@@ -204,7 +204,8 @@ export function parseCdkNagV2Report(json: unknown, ctx: ParseContext): ParsedFin
     if (compliance === 'Compliant' || compliance === 'N/A') return;
     if (compliance === 'UNKNOWN') {
       ctx.warn(
-        `${field}: ${ruleId} could not be evaluated on ${resource} (the rule threw; see cdk synth's output)`,
+        "rule(s) could not be evaluated (the rule threw; see cdk synth's output)",
+        `${ruleId} on ${resource} (${field})`,
       );
       return;
     }

@@ -12,19 +12,19 @@ import {
 import { cweId, sortIds, type ParseContext } from './parse-context.js';
 
 // Model: botocore codeguru-security/2018-05-10 (Finding, Vulnerability, FilePath, Remediation).
-const SEVERITIES: Record<string, ParsedFinding['severity']> = {
-  Critical: 'CRITICAL',
-  High: 'HIGH',
-  Medium: 'MEDIUM',
-  Low: 'LOW',
-  Info: 'INFO',
-};
+// A Map: a severity such as `constructor` must not be found on Object.prototype.
+const SEVERITIES = new Map<unknown, ParsedFinding['severity']>([
+  ['Critical', 'CRITICAL'],
+  ['High', 'HIGH'],
+  ['Medium', 'MEDIUM'],
+  ['Low', 'LOW'],
+  ['Info', 'INFO'],
+]);
 
 const looksLikeFinding = (v: unknown): v is Json =>
   isObject(v) &&
   typeof v.findingArn !== 'string' &&
-  typeof v.severity === 'string' &&
-  v.severity in SEVERITIES &&
+  SEVERITIES.has(v.severity) &&
   ('detectorId' in v || 'vulnerability' in v || 'generatorId' in v || 'ruleId' in v);
 
 /** A saved GetFindings response (`{"findings": [...], "nextToken": …}`) or a bare array of findings. */
@@ -49,7 +49,7 @@ export function parseCodeGuru(json: unknown, ctx: ParseContext): ParsedFinding[]
     const field = `${prefix}[${i}]`;
     const f = objectAt(value, field);
     const word = optionalString(f.severity, `${field}.severity`);
-    const severity = word ? SEVERITIES[word] : undefined;
+    const severity = SEVERITIES.get(word);
     if (!severity)
       throw new ReportFieldError(`${field}.severity`, 'Critical, High, Medium, Low or Info', f.severity);
     for (const t of ['createdAt', 'updatedAt'] as const)

@@ -3,14 +3,25 @@ import { normalizePath, type PathOptions } from '../paths/normalize-path.js';
 
 /** What every parser gets besides the JSON: path handling and a place for warnings. */
 export class ParseContext {
-  readonly warnings: string[] = [];
+  // One line per file and kind of warning, with a count: 9 results with the same problem are one line.
+  private readonly kinds = new Map<string, { count: number; first?: string }>();
   constructor(
     readonly file: string,
     readonly paths: PathOptions,
   ) {}
 
-  warn(message: string): void {
-    this.warnings.push(`${this.file}: ${message}`);
+  /** `message` names the kind of problem; `detail` (the first one is kept) says where or what. */
+  warn(message: string, detail?: string): void {
+    const seen = this.kinds.get(message);
+    if (seen) seen.count++;
+    else this.kinds.set(message, { count: 1, ...(detail !== undefined ? { first: detail } : {}) });
+  }
+
+  get warnings(): string[] {
+    return [...this.kinds].map(([message, { count, first }]) => {
+      if (count === 1) return `${this.file}: ${message}${first !== undefined ? `: ${first}` : ''}`;
+      return `${this.file}: ${message} (${count} times${first !== undefined ? `; the first: ${first}` : ''})`;
+    });
   }
 
   /** A repo-relative path, or undefined (with a warning) when the scanner's path is outside the repository. */
@@ -18,7 +29,7 @@ export class ParseContext {
     if (raw === undefined) return undefined;
     const result = normalizePath(raw, paths, uriBaseId);
     if ('rejected' in result) {
-      this.warn(`location dropped: ${result.rejected}`);
+      this.warn('location dropped', result.rejected);
       return undefined;
     }
     return result.path;

@@ -50,7 +50,11 @@ export function parseInspectorSbom(json: unknown, ctx: ParseContext): ParsedFind
     const v = objectAt(value, field);
     const id = stringAt(v.id, `${field}.id`);
     const props = properties(v.properties);
-    const { severity, original, score } = sbomSeverity(optionalArrayAt(v.ratings, `${field}.ratings`), field);
+    const { severity, original, score } = sbomSeverity(
+      optionalArrayAt(v.ratings, `${field}.ratings`),
+      field,
+      ctx,
+    );
     const cwes = optionalArrayAt(v.cwes, `${field}.cwes`)
       .map((c) => cweId(c))
       .filter((c): c is string => !!c);
@@ -60,9 +64,16 @@ export function parseInspectorSbom(json: unknown, ctx: ParseContext): ParsedFind
     const affects = arrayAt(v.affects, `${field}.affects`);
     affects.forEach((a, j) => {
       const ref = stringAt(objectAt(a, `${field}.affects[${j}]`).ref, `${field}.affects[${j}].ref`);
-      const component = components.get(ref);
-      if (!component)
-        throw new ReportFieldError(`${field}.affects[${j}].ref`, 'a bom-ref of a component', ref);
+      // Inspector does emit `affects[].ref`s that name no component: the vulnerability and its fixed version
+      // are still there, so the finding is formed from the ref (a purl names the package) and the file warned.
+      let component = components.get(ref);
+      if (!component) {
+        component = componentFromRef(ref);
+        ctx.warn(
+          'affected ref(s) name no component in components[]; the package is named from the ref',
+          `${field}.affects[${j}].ref ${JSON.stringify(ref.slice(0, 80))}`,
+        );
+      }
       const name = optionalString(component.name, `components(${ref}).name`) ?? ref;
       const dockerfile = component.type === 'file' && /^dockerfile:/i.test(name);
       const kind: FindingKind = dockerfile ? (/^IN-DOCKER-007/.test(id) ? 'secret' : 'iac') : 'container';
@@ -86,7 +97,7 @@ export function parseInspectorSbom(json: unknown, ctx: ParseContext): ParsedFind
         source ?? (advisory ? optionalString(advisory.url, `${field}.advisories[0].url`) : undefined);
       if (help) finding.helpUri = help;
       if (dockerfile) {
-        const lines = properties(component.properties)[`${PROP}dockerfile_finding:${id}`];
+        const lines = properties(component.properties).get(`${PROP}dockerfile_finding:${id}`);
         const m = /affected_lines:(\d+)-(\d+)/.exec(lines ?? '');
         const location = ctx.location(name.replace(/^dockerfile:/i, ''), {
           startLine: m ? lineAt(m[1], 'affected_lines') : undefined,
@@ -94,7 +105,7 @@ export function parseInspectorSbom(json: unknown, ctx: ParseContext): ParsedFind
         });
         if (location) finding.location = location;
       } else {
-        const fixed = props[`${PROP}fixed_version:${ref}`];
+        const fixed = props.get(`${PROP}fixed_version:${ref}`);
         const version = optionalString(component.version, `components(${ref}).version`);
         const purl = optionalString(component.purl, `components(${ref}).purl`);
         finding.package = {
@@ -117,17 +128,47 @@ export function parseInspectorSbom(json: unknown, ctx: ParseContext): ParsedFind
   return out;
 }
 
-function properties(value: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
+/** CycloneDX `properties[]` as a Map (first value wins): names are scanner text, never prototype keys. */
+function properties(value: unknown): Map<string, string> {
+  const out = new Map<string, string>();
   if (Array.isArray(value))
-    for (const p of value) if (isObject(p) && typeof p.name === 'string') out[p.name] = String(p.value ?? '');
+    for (const p of value)
+      if (isObject(p) && typeof p.name === 'string' && !out.has(p.name))
+        out.set(p.name, typeof p.value === 'string' ? p.value : String(p.value ?? ''));
   return out;
+}
+
+/**
+ * A component for a ref that `components[]` does not list: a package URL (`pkg:npm/%40scope/name@1.2.3?…`)
+ * gives the name, version and ecosystem; any other ref is the name itself.
+ */
+function componentFromRef(ref: string): Json {
+  const m = /^pkg:([^/]+)\/([^@?#]+)(?:@([^?#]+))?/.exec(ref);
+  if (!m) return { name: ref };
+  const decode = (text: string) => {
+    try {
+      return decodeURIComponent(text);
+    } catch {
+      return text;
+    }
+  };
+  const segments = m[2]!.split('/').filter(Boolean).map(decode);
+  // npm scopes are part of the name (`@scope/name`); other namespaces (apk's distro, maven's group) are not.
+  const name =
+    m[1] === 'npm'
+      ? segments
+          .slice(-2)
+          .filter((p, i, a) => i === a.length - 1 || p.startsWith('@'))
+          .join('/')
+      : segments.at(-1)!;
+  return { name, ...(m[3] ? { version: decode(m[3]) } : {}), purl: ref };
 }
 
 /** Inspector's own rating, then a CVSS source (NVD, vendor); EPSS is a probability, not a severity. */
 function sbomSeverity(
   ratings: unknown[],
   field: string,
+  ctx: ParseContext,
 ): { severity: Severity; original: string; score?: number } {
   const usable = ratings.filter(isObject).filter((r) => !(isObject(r.source) && r.source.name === 'EPSS'));
   const rank = (r: Json) => (isObject(r.source) && r.source.name === 'AMAZON_INSPECTOR' ? 0 : 1);
@@ -135,10 +176,21 @@ function sbomSeverity(
   if (!best) return { severity: 'MEDIUM', original: 'untriaged (no rating)' };
   const word = optionalString(best.severity, `${field}.ratings[].severity`);
   const score = optionalNumber(best.score, `${field}.ratings[].score`);
-  const severity = severityFromWord(word) ?? (score !== undefined ? severityFromScore(score) : 'MEDIUM');
+  const known = severityFromWord(word);
+  const scored = score !== undefined && score >= 0 && score <= 10 ? score : undefined;
+  if (word !== undefined && !known)
+    ctx.warn(
+      `rating severity word(s) outside CycloneDX's (critical, high, medium, low, info, none, unknown) read by their score, else as unknown (MEDIUM)`,
+      `${field}: ${JSON.stringify(word.slice(0, 40))}`,
+    );
+  const severity = known ?? (scored !== undefined ? severityFromScore(scored) : 'MEDIUM');
   const source =
     isObject(best.source) && typeof best.source.name === 'string' ? ` (${best.source.name})` : '';
-  return { severity, original: `${word ?? score}${source}`, ...(score !== undefined ? { score } : {}) };
+  return {
+    severity,
+    original: `${word ?? score}${source}`,
+    ...(scored !== undefined ? { score: scored } : {}),
+  };
 }
 
 // ---------------------------------------------------------------- Inspector2 findings
@@ -171,7 +223,7 @@ function finding2(f: Json, field: string, ctx: ParseContext): ParsedFinding[] {
   const type = stringAt(f.type, `${field}.type`);
   const status = optionalString(f.status, `${field}.status`);
   if (status === 'CLOSED') {
-    ctx.warn(`${field}: a CLOSED Inspector finding (already fixed) was skipped`);
+    ctx.warn('CLOSED Inspector finding(s) (already fixed) skipped', field);
     return [];
   }
   const word = stringAt(f.severity, `${field}.severity`);

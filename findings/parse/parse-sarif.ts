@@ -1,5 +1,12 @@
+import { PipewardenError } from '../errors.js';
 import type { FindingKind, ParsedFinding } from '../model/finding.js';
-import { severityFromSarifLevel, severityFromScore, type Severity } from '../model/severity.js';
+import {
+  severityFromSarifLevel,
+  severityFromScore,
+  severityFromUnknownSarifLevel,
+  type Severity,
+} from '../model/severity.js';
+import { normalizePath } from '../paths/normalize-path.js';
 import {
   arrayAt,
   isObject,
@@ -37,6 +44,11 @@ function toolOf(driverName: string): { tool: string; kind: FindingKind } {
 export function parseSarif(json: unknown, ctx: ParseContext): ParsedFinding[] {
   const log = objectAt(json, '(root)');
   const runs = arrayAt(log.runs, 'runs');
+  // SARIF's empty `runs` means no tool ran: nothing was checked, which is not zero findings.
+  if (runs.length === 0)
+    throw new PipewardenError(
+      `${ctx.file}: SARIF with no runs (no tool ran) is not a scan result; pass the SARIF the scanner wrote for its run`,
+    );
   const out: ParsedFinding[] = [];
   let unjustified = 0;
   runs.forEach((runValue, r) => {
@@ -55,13 +67,9 @@ export function parseSarif(json: unknown, ctx: ParseContext): ParsedFinding[] {
     for (const rule of rules) if (typeof rule.id === 'string') ruleById.set(rule.id, rule);
     const driverRules = optionalArrayAt(driver.rules, `runs[${r}].tool.driver.rules`);
     const artifacts = optionalArrayAt(run.artifacts, `runs[${r}].artifacts`);
-    const uriBaseIds: Record<string, string> = {};
-    if (isObject(run.originalUriBaseIds))
-      for (const [k, v] of Object.entries(run.originalUriBaseIds))
-        if (isObject(v) && typeof v.uri === 'string') uriBaseIds[k] = v.uri;
-    const paths = { ...ctx.paths, uriBaseIds };
-    // A run whose invocation did not succeed checked nothing (or not everything): say so, never let its
-    // missing results read as a clean result.
+    const paths = { ...ctx.paths, uriBaseIds: uriBasesInRepository(run.originalUriBaseIds, ctx) };
+    // A run whose invocation did not succeed checked nothing (or not everything): its missing results are no
+    // evidence of a clean scan, and no honest finding can stand for what it did not check: refuse the file.
     optionalArrayAt(run.invocations, `runs[${r}].invocations`).forEach((inv) => {
       if (!isObject(inv) || inv.executionSuccessful !== false) return;
       const notes = optionalArrayAt(
@@ -70,8 +78,16 @@ export function parseSarif(json: unknown, ctx: ParseContext): ParsedFinding[] {
       )
         .map((n) => (isObject(n) ? textOf(n.message) : undefined))
         .filter((t): t is string => !!t);
-      ctx.warn(
-        `NOT SCANNED: ${driverName} did not complete its scan${notes.length ? `: ${notes.join('; ')}` : ''}`,
+      // The one exception: the NOT SCANNED report `fetch inspector --allow-not-covered` writes, which the
+      // pipeline's owner asked for explicitly; it has no results to stand for and stays a warning.
+      if (isObject(run.properties) && isObject(run.properties.pipewardenNotScanned)) {
+        ctx.warn(
+          `NOT SCANNED: ${driverName} did not complete its scan${notes.length ? `: ${notes.join('; ')}` : ''}`,
+        );
+        return;
+      }
+      throw new PipewardenError(
+        `${ctx.file}: ${JSON.stringify(driverName)} did not complete its scan (runs[${r}].invocations[].executionSuccessful: false${notes.length ? `: ${oneLine(notes.join('; '))}` : ''}); fix the scanner's run and scan again`,
       );
     });
 
@@ -93,21 +109,36 @@ export function parseSarif(json: unknown, ctx: ParseContext): ParsedFinding[] {
       const ruleProps = isObject(rule?.properties) ? rule.properties : {};
       const resultProps = isObject(result.properties) ? result.properties : {};
       const defaultConfig = isObject(rule?.defaultConfiguration) ? rule.defaultConfiguration : {};
-      const level = (result.level ?? defaultConfig.level ?? 'warning') as string;
+      const level: unknown = result.level ?? defaultConfig.level ?? 'warning';
 
-      // security-severity (GitHub's convention) beats the level: it is what the scanner meant.
-      const secSev = optionalNumber(
-        resultProps['security-severity'] ?? ruleProps['security-severity'],
-        `${at}.properties.security-severity`,
-      );
+      // security-severity (GitHub's convention) beats the level: it is what the scanner meant, when it is a
+      // CVSS-range number; anything else is warned about and the level decides.
+      const rawScore = resultProps['security-severity'] ?? ruleProps['security-severity'];
+      const secSev = scoreOf(rawScore);
+      if (rawScore !== undefined && rawScore !== null && secSev === undefined)
+        ctx.warn(
+          'security-severity that is not a number from 0 to 10 ignored; the level decides',
+          `${at}: ${JSON.stringify(rawScore)?.slice(0, 40)}`,
+        );
       let severity: Severity;
       let originalSeverity: string;
       if (secSev !== undefined) {
         severity = severityFromScore(secSev);
         originalSeverity = `security-severity ${secSev}`;
+      } else if (result.kind === 'informational') {
+        severity = 'INFO';
+        originalSeverity = typeof level === 'string' ? level : 'informational';
       } else {
-        severity = result.kind === 'informational' ? 'INFO' : (severityFromSarifLevel(level) ?? 'MEDIUM');
-        originalSeverity = String(level);
+        const known = severityFromSarifLevel(level);
+        if (known) severity = known;
+        else {
+          severity = severityFromUnknownSarifLevel(level);
+          ctx.warn(
+            'level(s) that SARIF does not define (error, warning, note, none) read at their most severe reasonable meaning',
+            `${at}: ${JSON.stringify(level)?.slice(0, 40)} read as ${severity}`,
+          );
+        }
+        originalSeverity = typeof level === 'string' ? level : (JSON.stringify(level) ?? 'level');
       }
 
       const message = messageText(result.message, rule, `${at}.message`);
@@ -218,6 +249,31 @@ export function parseSarif(json: unknown, ctx: ParseContext): ParsedFinding[] {
 
 const NO_JUSTIFICATION = 'suppressed in the scanner without a justification';
 
+const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim().slice(0, 300);
+
+/** A `security-severity` in CVSS's range (a number or a numeric string), else undefined. */
+function scoreOf(value: unknown): number | undefined {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  return typeof n === 'number' && Number.isFinite(n) && n >= 0 && n <= 10 ? n : undefined;
+}
+
+/**
+ * The run's `originalUriBaseIds` that lie inside this checkout. A base elsewhere (`file:///Users/…` on the
+ * machine that ran the scan) is not used: a relative `uri` with a `uriBaseId` is relative to the scan root,
+ * which is the repository root when the scanner ran there, so it is kept as a repository path, as GitHub code
+ * scanning does. A null-prototype object: a `uriBaseId` such as `constructor` finds nothing.
+ */
+function uriBasesInRepository(value: unknown, ctx: ParseContext): Record<string, string> {
+  const bases = Object.create(null) as Record<string, string>;
+  if (!isObject(value)) return bases;
+  for (const [k, v] of Object.entries(value)) {
+    if (!isObject(v) || typeof v.uri !== 'string') continue;
+    const probe = normalizePath(`${v.uri.replace(/\/+$/, '')}/x`, ctx.paths);
+    if ('path' in probe) bases[k] = v.uri;
+  }
+  return bases;
+}
+
 function textOf(value: unknown): string | undefined {
   if (!isObject(value)) return undefined;
   const t = value.text ?? value.markdown;
@@ -229,7 +285,7 @@ function messageText(value: unknown, rule: Json | undefined, field: string): str
   if (!isObject(value)) return undefined;
   let text = optionalString(value.text, `${field}.text`);
   if (text === undefined && typeof value.id === 'string' && isObject(rule?.messageStrings)) {
-    const template = rule.messageStrings[value.id];
+    const template = Object.hasOwn(rule.messageStrings, value.id) ? rule.messageStrings[value.id] : undefined;
     if (isObject(template)) text = optionalString(template.text, `${field}.id`);
   }
   if (text === undefined) return undefined;

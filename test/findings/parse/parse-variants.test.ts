@@ -41,10 +41,8 @@ describe('format variants', () => {
     });
   });
 
-  it('empty reports and zero findings are valid', () => {
-    expect(parseJson([]).findings).toEqual([]);
+  it('zero findings are valid when a scanner wrote its report ([] and {} are not: degraded-input.test.ts)', () => {
     expect(parseJson({ findings: [], nextToken: null }).format).toBe('codeguru-security');
-    expect(parseJson({ version: '2.1.0', runs: [] }).format).toBe('sarif');
     expect(parseJson({ vulnerabilities: [], ok: true, dependencyCount: 3 }).findings).toEqual([]);
     const sbom = readFixture('inspector/scan-sbom-output_alpine-3.18.2.cdx.json') as {
       sbom: Record<string, unknown>;
