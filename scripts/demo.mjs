@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // `npm run demo`: the whole system offline. The findings engine (the same bundle CodeBuild runs) reads the
 // bundled real scanner reports of a pull request, compares them with main's baseline, writes every output
-// into out/, and prints the gate's verdict; then the other parts show what they hold.
+// into out/, and prints the gate's verdict; then the bot and the action run against local GitHub and
+// CodePipeline services (out/bot/, out/action/), and the CDK app is synthesized (out/cdk.out/).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -105,13 +106,29 @@ console.log('\n3. the gate (exit 0 pass, 1 fail, 2 bad input):\n');
 const gate = run(['gate', ...common, ...prReports], { allowExit: [0, 1] });
 process.stdout.write(gate.stdout.replace(/^/gm, '   '));
 
-// 4. The rest of the system, as far as each part can show itself offline.
-for (const part of ['demo-infra.mjs']) {
-  const script = join(root, 'scripts', part);
-  if (!existsSync(script)) continue;
-  console.log('');
-  const r = spawnSync(process.execPath, [script], { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error(`demo: ${part} exited ${r.status}`);
+// 4. The bot and the action, each against local services that speak the real protocols (GitHub's REST API
+// checked against its OpenAPI description; CodePipeline's JSON 1.1), then the infrastructure synthesized.
+const tsx = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+const parts = [
+  [
+    '4. the GitHub App: a real pull_request.opened delivery, then the pipeline events of its run',
+    tsx,
+    'scripts/lib/demo-bot.ts',
+    'out/bot',
+  ],
+  [
+    '5. the GitHub Action: starts and follows a pipeline on a local CodePipeline',
+    tsx,
+    'scripts/lib/demo-action.ts',
+    'out/action',
+  ],
+  ['', null, 'scripts/demo-infra.mjs'],
+];
+for (const [title, runner, script, ...args] of parts) {
+  console.log(title ? `\n${title}\n` : '');
+  const argv = runner ? [runner, script, ...args] : [script, ...args];
+  const r = spawnSync(process.execPath, argv, { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`demo: ${script} exited ${r.status}`);
 }
 console.log(
   `\nDone. Open out/ to see every output; the gate said ${gate.status === 0 ? 'PASS' : 'FAIL'} (exit ${gate.status}).`,
