@@ -34,23 +34,34 @@ export function identityKey(f: ParsedFinding): string {
 
 /**
  * Fingerprints one report's findings. Results that share an identity inside one report (the same rule
- * twice in a file, with no scanner fingerprint) are told apart by their order in the file, as GitHub does.
+ * twice in a file, with no scanner fingerprint) are told apart by severity, then by their order in the file.
+ * The least severe takes the plain identity and the others carry their severity in it, so a new `error`
+ * written above an old `note` of the same rule never takes the note's fingerprint (nor its baseline status,
+ * nor a suppression by fingerprint).
  */
 export function fingerprintAll(parsed: ParsedFinding[], file?: string): Finding[] {
-  const seen = new Map<string, number>();
+  const seen = new Map<string, Map<string, number>>();
   const byLine = parsed
     .map((f, i) => ({ f, i }))
-    .sort((a, b) => (a.f.location?.startLine ?? 0) - (b.f.location?.startLine ?? 0) || a.i - b.i);
+    .sort(
+      (a, b) =>
+        compareSeverity(b.f.severity, a.f.severity) ||
+        (a.f.location?.startLine ?? 0) - (b.f.location?.startLine ?? 0) ||
+        a.i - b.i,
+    );
   // Parsed findings are fresh objects: complete them in place rather than copying 100,000 of them.
   for (const { f } of byLine) {
     const key = identityKey(f);
     const isPackage = key.startsWith('pkg|');
-    const n = seen.get(key) ?? 0;
-    seen.set(key, n + 1);
+    let counts = seen.get(key);
+    const first = counts === undefined;
+    if (!counts) seen.set(key, (counts = new Map()));
+    const n = counts.get(f.severity) ?? 0;
+    counts.set(f.severity, n + 1);
     const source: FindingSource = { tool: f.tool, ruleId: f.ruleId, originalSeverity: f.originalSeverity };
     if (file) source.file = file;
     const done = f as ParsedFinding & Finding;
-    done.fingerprint = sha(isPackage || n === 0 ? key : `${key}#${n}`);
+    done.fingerprint = sha(isPackage || first ? key : `${key}#${f.severity}#${n}`);
     done.sources = [source];
     done.identity = undefined;
   }
