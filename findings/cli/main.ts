@@ -4,11 +4,11 @@ import { buildProgram } from './program.js';
 
 /** Runs the CLI and returns the exit code: 0 ok / gate passed, 1 gate failed, 2 bad input, 3 a service failed. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const exit = { code: 0 };
+  const program = buildProgram(exit);
   try {
-    process.exitCode = 0;
     await program.parseAsync(argv, { from: 'user' });
-    return Number(process.exitCode ?? 0);
+    return exit.code;
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end here with code 0; usage errors were already printed by commander.

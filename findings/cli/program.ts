@@ -51,7 +51,30 @@ export function addAnalyzeOptions(cmd: Command): Command {
     .option('--new-only', 'only findings that are new against the baseline fail the gate');
 }
 
-export function buildProgram(): Command {
+/** What `--help` says about exit codes: the same four everywhere (README.md, docs/findings.md). */
+export const EXIT_CODES_HELP = `
+Exit codes:
+  0  done; for gate: passed
+  1  gate failed: findings at or above the threshold (or a report missing)
+  2  bad input or usage: the message names the file or flag and the fix
+  3  an AWS or GitHub call failed (credentials, region, network, throttling): fix it and re-run`;
+
+/** Where an action leaves the exit code it returns (commander ignores an action's return value). */
+export interface ExitCode {
+  code: number;
+}
+
+/** Wraps a command that returns its exit code (or nothing for 0) as a commander action. */
+function returning<A extends unknown[]>(
+  exit: ExitCode,
+  run: (...args: A) => Promise<number | void>,
+): (...args: A) => Promise<void> {
+  return async (...args) => {
+    exit.code = (await run(...args)) ?? 0;
+  };
+}
+
+export function buildProgram(exit: ExitCode = { code: 0 }): Command {
   const program = new Command('pipewarden')
     .description(
       'Security findings from CodeGuru Security, Snyk, Amazon Inspector and any SARIF: one model, one gate, every output.',
@@ -74,18 +97,26 @@ export function buildProgram(): Command {
       .option('--account <id>', 'AWS account for ASFF (default: from CODEBUILD_BUILD_ARN)')
       .option('--region <region>', 'AWS region for ASFF (default: AWS_REGION)')
       .option('--max <n>', 'cap on annotations / SARIF results'),
-  ).action(runReport);
+  ).action(returning(exit, runReport));
 
   addAnalyzeOptions(
     program
       .command('gate')
-      .description('decide: exit 0 pass, 1 fail, 2 input error; fails closed on a missing report')
+      .description(
+        'decide: exit 0 pass, 1 fail, 2 input error, 3 a service failed; fails closed on a missing report',
+      )
       .argument('[reports...]', 'scanner outputs or findings documents')
       .option('--out <file>', 'also write the findings document (with the verdict) here'),
-  ).action(runGate);
+  ).action(returning(exit, runGate));
 
   addPublishCommand(program, addAnalyzeOptions);
   addFetchCommand(program);
 
+  // Every command's --help ends with the exit codes, the subcommands' too (commander does not inherit help text).
+  const withExitCodes = (cmd: Command): void => {
+    cmd.addHelpText('after', EXIT_CODES_HELP);
+    cmd.commands.forEach(withExitCodes);
+  };
+  withExitCodes(program);
   return program;
 }

@@ -1,12 +1,44 @@
 import { policyLabel } from '../../document/build-document.js';
-import type { FindingsDocument } from '../../model/finding.js';
+import type { Finding, FindingsDocument } from '../../model/finding.js';
 import { SEVERITIES } from '../../model/severity.js';
 import { renderJson } from '../../render/renderers.js';
+import { countsForGate } from '../../triage/evaluate-gate.js';
+import { oneLine, truncate } from '../one-line.js';
 import { analyzeReports, type AnalyzeFlags } from '../analyze-reports.js';
-import { writeFileAtomic } from '../write-output.js';
+import { writeOutput } from '../write-output.js';
 
 export interface GateFlags extends AnalyzeFlags {
   out?: string;
+}
+
+/** How many failing findings the console lists: enough to act on, short enough to read in a build log. */
+export const LISTED_FAILURES = 20;
+
+/** One failing finding on one line: severity, tool:rule, file:line (or package), title. */
+function failureLine(f: Finding): string {
+  const place = f.location
+    ? `${f.location.path}${f.location.startLine ? `:${f.location.startLine}` : ''}`
+    : f.package
+      ? `${f.package.name}${f.package.version ? `@${f.package.version}` : ''}`
+      : '-';
+  const status = f.status === 'new' ? ' (new)' : '';
+  return oneLine(
+    `    ${f.severity.padEnd(8)} ${f.tool}:${f.ruleId}  ${place}${status}  ${truncate(f.title, 100)}`,
+  );
+}
+
+/** The findings that fail the gate, worst first (the document's order), at most LISTED_FAILURES of them. */
+export function failingLines(doc: FindingsDocument): string[] {
+  const gate = doc.gate!;
+  const failing = doc.findings.filter((f) => countsForGate(f, gate));
+  if (!failing.length) return [];
+  const lines = [`pipewarden: failing the gate (worst first):`];
+  for (const f of failing.slice(0, LISTED_FAILURES)) lines.push(failureLine(f));
+  if (failing.length > LISTED_FAILURES)
+    lines.push(
+      `    and ${failing.length - LISTED_FAILURES} more (the findings document or the PR comment lists all)`,
+    );
+  return lines;
 }
 
 /** One line per severity with new / existing counts, then the verdict. */
@@ -40,15 +72,18 @@ export function gateSummary(doc: FindingsDocument): string {
     for (const line of change.valid ? change.summary : []) lines.push(`  ${line}`);
   }
   const gate = doc.gate!;
+  lines.push(...failingLines(doc));
   lines.push(
     `pipewarden: gate ${gate.passed ? 'PASSED' : 'FAILED'} (fail on ${gate.failOn}${gate.newOnly ? ', new only' : ''}): ${gate.reasons.join('; ')}`,
   );
   return lines.join('\n') + '\n';
 }
 
-export async function runGate(files: string[], flags: GateFlags): Promise<void> {
+/** Returns the exit code: 0 passed, 1 failed. */
+export async function runGate(files: string[], flags: GateFlags): Promise<number> {
   const doc = await analyzeReports(files, flags, { missingIsError: false });
-  if (flags.out) await writeFileAtomic(flags.out, renderJson(doc, {}));
-  process.stdout.write(gateSummary(doc));
-  if (!doc.gate!.passed) process.exitCode = 1;
+  if (flags.out) await writeOutput(flags.out, renderJson(doc, {}));
+  // With `--out -` the document owns stdout: the summary goes to stderr so a pipe gets clean JSON.
+  (flags.out === '-' ? process.stderr : process.stdout).write(gateSummary(doc));
+  return doc.gate!.passed ? 0 : 1;
 }

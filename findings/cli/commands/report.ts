@@ -12,7 +12,7 @@ export interface ReportFlags extends AnalyzeFlags {
   max?: string;
 }
 
-export async function runReport(files: string[], flags: ReportFlags): Promise<void> {
+export async function runReport(files: string[], flags: ReportFlags): Promise<number> {
   const render = RENDERERS.get(flags.format);
   if (!render)
     throw new PipewardenError(
@@ -34,4 +34,5 @@ export async function runReport(files: string[], flags: ReportFlags): Promise<vo
   });
   await writeOutput(flags.out, output);
   for (const w of doc.warnings) process.stderr.write(`pipewarden: warning: ${w}\n`);
+  return 0;
 }
