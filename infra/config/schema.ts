@@ -58,6 +58,22 @@ const environment = {
   allowedCidrs: z.array(cidr).min(1).default(['0.0.0.0/0']),
 };
 
+/** The paths an environment's automated check GETs after the health path, and how often it tries each. */
+const urlCheck = z
+  .strictObject({
+    paths: z
+      .array(
+        z
+          .string()
+          .regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$/, 'expected a path starting with /, like /api/status'),
+      )
+      .max(20, 'at most 20 paths')
+      .default([]),
+    /** Each URL is tried this many times, 10 seconds apart, before the check fails. */
+    attempts: z.number().int().min(1).max(30).default(6),
+  })
+  .prefault({});
+
 const schema = z
   .strictObject({
     /** Prefix of every stack and named resource; lower case so it is valid everywhere (S3, ECR). */
@@ -208,29 +224,19 @@ const schema = z
          * The Staging stage's automated check after each deployment, before the approval: GET the service's
          * health path and each of these paths on the staging load balancer; an answer outside 200-299 (redirects followed) fails it.
          */
-        smokeTest: z
-          .strictObject({
-            paths: z
-              .array(
-                z
-                  .string()
-                  .regex(
-                    /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$/,
-                    'expected a path starting with /, like /api/status',
-                  ),
-              )
-              .max(20, 'at most 20 paths')
-              .default([]),
-            /** Each URL is tried this many times, 10 seconds apart, before the check fails. */
-            attempts: z.number().int().min(1).max(30).default(6),
-          })
-          .prefault({}),
+        smokeTest: urlCheck,
       }),
       production: z.strictObject({
         ...environment,
         /** The blue/green test listener: the new revision answers here before production traffic moves. */
         testListenerPort: z.number().int().min(1).max(65535).default(8443),
         testListenerCidrs: z.array(cidr).default([]),
+        /**
+         * Green's check before production traffic moves (ECS lifecycle hook, POST_TEST_TRAFFIC_SHIFT): GET the
+         * health path and each of these paths through the test listener; an answer outside 200-399 or none,
+         * after every try, rolls the deployment back.
+         */
+        smokeTest: urlCheck,
         /** How long green serves production traffic before blue is retired; rollback stays possible meanwhile. */
         bakeTimeMinutes: z
           .number()

@@ -253,6 +253,30 @@ describe('smaller points of 9', () => {
     ]);
   });
 
+  it('lets only this account’s notification rules use the key for the topic (aws:SourceAccount, aws:SourceArn)', () => {
+    // The key policy must not be the way around the topic policy: CodeStar Notifications acting for another
+    // account's rule, or for anything but a notification rule, may not encrypt with it.
+    const [key] = resourcesOf(full, full.stacks.storage).filter((r) => r.Type === 'AWS::KMS::Key');
+    const statements = key.Properties.KeyPolicy.Statement.filter((s: Json) =>
+      JSON.stringify(s.Principal ?? {}).includes('codestar-notifications'),
+    );
+    expect(statements).toEqual([
+      {
+        Sid: 'CodeStarNotifications',
+        Effect: 'Allow',
+        Principal: { Service: 'codestar-notifications.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Resource: '*',
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': '111111111111' },
+          ArnLike: {
+            'aws:SourceArn': 'arn:aws:codestar-notifications:eu-west-1:111111111111:notificationrule/*',
+          },
+        },
+      },
+    ]);
+  });
+
   it('passes the image repository as a URI written at synthesis: no Fn::Split over an imported value', () => {
     const text = JSON.stringify(full.template(full.stacks.pipelines).toJSON());
     expect(text).not.toContain('Fn::Split');

@@ -54,6 +54,8 @@ describe('checks', () => {
       'inspector2:ListCoverage',
       'inspector2:BatchGetCodeSnippet',
       'inspector2:Enable',
+      'ec2:DescribeNetworkInterfaces',
+      'ec2:DescribeSubnets',
       'ecs:RegisterTaskDefinition',
       'ecs:DescribeTaskDefinition',
       'ecs:DescribeTasks',

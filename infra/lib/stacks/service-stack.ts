@@ -16,6 +16,7 @@ import type { PipewardenConfig } from '../../config/schema.js';
 import { CROSS_STACK, acknowledgeControl } from '../acknowledge.js';
 import { deployedImageParameterName } from '../constructs/deployed-image.js';
 import { EcsOwnedListenerRules } from '../constructs/ecs-owned-listener-rules.js';
+import { GreenCheck } from '../constructs/green-check.js';
 
 /** A listener rule ECS's blue/green configuration names by ARN (the rule is not a CloudFormation resource). */
 class RuleByArn extends ecs.ListenerRuleConfiguration {
@@ -58,6 +59,8 @@ export class ServiceStack extends Stack {
   readonly family: string;
   /** Alarms that roll a production deployment back (empty in staging). */
   readonly rollbackAlarms: cloudwatch.Alarm[] = [];
+  /** Production's lifecycle hook that checks green through the test listener (undefined in staging). */
+  greenCheck?: GreenCheck;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     super(scope, id, props);
@@ -294,6 +297,21 @@ export class ServiceStack extends Stack {
     });
     target.attachToApplicationTargetGroup(blue);
     this.service.node.addDependency(rules);
+
+    // Green answers through the test listener before production traffic moves, or ECS rolls back.
+    this.greenCheck = new GreenCheck(this, 'GreenCheck', {
+      service: this.service,
+      vpc: props.vpc,
+      subnets: props.taskSubnets,
+      loadBalancer: this.loadBalancer,
+      loadBalancerSecurityGroup: albSecurityGroup,
+      testListenerPort: prod.testListenerPort,
+      https: env.certificateArn !== undefined,
+      paths: [app.healthCheckPath, ...prod.smokeTest.paths],
+      attempts: prod.smokeTest.attempts,
+      key: props.key,
+      logsDays: config.retention.logsDays,
+    });
 
     // Roll back when this service's targets serve errors, fail health checks or slow down. Each alarm watches
     // the service's own two target groups (whichever is live), never the whole load balancer.

@@ -250,11 +250,21 @@ export class StorageStack extends Stack {
       }),
     );
     // CodeStar Notifications and CloudWatch alarms publish to the encrypted topic; EventBridge writes to the
-    // encrypted dead-letter queue.
-    for (const [sid, service] of [
-      ['CodeStarNotifications', 'codestar-notifications.amazonaws.com'],
-      ['EventBridge', 'events.amazonaws.com'],
-      ['CloudWatchAlarms', 'cloudwatch.amazonaws.com'],
+    // encrypted dead-letter queue. CodeStar Notifications also names the rule it acts for (aws:SourceArn), as
+    // the topic policy requires: only this account's notification rules may use the key (confused deputy).
+    const codestarRules = {
+      ArnLike: {
+        'aws:SourceArn': this.formatArn({
+          service: 'codestar-notifications',
+          resource: 'notificationrule',
+          resourceName: '*',
+        }),
+      },
+    };
+    for (const [sid, service, more] of [
+      ['CodeStarNotifications', 'codestar-notifications.amazonaws.com', codestarRules],
+      ['EventBridge', 'events.amazonaws.com', {}],
+      ['CloudWatchAlarms', 'cloudwatch.amazonaws.com', {}],
     ] as const) {
       this.key.addToResourcePolicy(
         new iam.PolicyStatement({
@@ -262,7 +272,7 @@ export class StorageStack extends Stack {
           principals: [new iam.ServicePrincipal(service)],
           actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
           resources: ['*'],
-          conditions: { StringEquals: { 'aws:SourceAccount': account } },
+          conditions: { StringEquals: { 'aws:SourceAccount': account }, ...more },
         }),
       );
     }
