@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { PipewardenError } from '../errors.js';
+import { parseDay } from '../model/parse-day.js';
 import { SEVERITIES } from '../model/severity.js';
 
 const severity = z
@@ -9,14 +10,21 @@ const severity = z
   .transform((s) => s.toUpperCase())
   .pipe(z.enum(SEVERITIES));
 
-const date = z.union([z.date(), z.string()]).transform((value, ctx) => {
-  const d = value instanceof Date ? value : new Date(value);
-  if (Number.isNaN(d.getTime())) {
-    ctx.addIssue({ code: 'custom', message: 'a date such as 2026-12-31' });
+// A real day with a four-digit year: `99999` is not read as the year 99999 (it would never expire).
+const date = z.union([z.date(), z.string(), z.number()]).transform((value, ctx) => {
+  const day = parseDay(value);
+  if (day === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `${value instanceof Date ? 'an invalid date' : JSON.stringify(String(value).slice(0, 40))} is not a date such as 2026-12-31 (a real day, four-digit year)`,
+    });
     return z.NEVER;
   }
-  return d.toISOString().slice(0, 10);
+  return day;
 });
+
+/** Text that says something: a whitespace-only reason is no reason. */
+const text = (what: string) => z.string().refine((s) => s.trim() !== '', `${what} is required (not blank)`);
 
 /** One suppression: at least one matcher, always a reason; `expires` ends it. */
 export const suppressionSchema = z
@@ -26,7 +34,7 @@ export const suppressionSchema = z
     vulnerability: z.string().min(1).optional(),
     package: z.string().min(1).optional(),
     path: z.string().min(1).optional(),
-    reason: z.string().min(1, 'a reason is required'),
+    reason: text('a reason'),
     expires: date.optional(),
     approvedBy: z.string().min(1).optional(),
   })

@@ -137,7 +137,8 @@ export function parseCdkValidationReport(json: unknown, ctx: ParseContext): Pars
       const sv = objectAt(v, at);
       const id = optionalString(sv.acknowledgedId, `${at}.acknowledgedId`);
       const reason =
-        optionalString(sv.reason, `${at}.reason`) ?? `acknowledged as ${id ?? 'this rule'} without a reason`;
+        optionalString(sv.reason, `${at}.reason`)?.trim() ||
+        `acknowledged as ${id ?? 'this rule'} without a reason`;
       for (const f of violation(sv, at, plugin, ctx)) {
         f.suppression = { source: 'scanner', reason };
         out.push(f);
@@ -230,7 +231,7 @@ export function parseCdkNagV2Report(json: unknown, ctx: ParseContext): ParsedFin
       helpUri: RULES_URL,
     };
     if (compliance === 'Suppressed') {
-      const reason = optionalString(line.exceptionReason, `${field}.exceptionReason`);
+      const reason = optionalString(line.exceptionReason, `${field}.exceptionReason`)?.trim();
       finding.suppression = {
         source: 'scanner',
         reason: reason && reason !== 'N/A' ? reason : 'suppressed with NagSuppressions',

@@ -1,6 +1,7 @@
 import picomatch from 'picomatch';
 import type { SuppressionRule } from '../config/repo-config.js';
 import type { Finding } from '../model/finding.js';
+import { parseDay } from '../model/parse-day.js';
 
 /** Which field of a suppression matched, or undefined. Every matcher given must match. */
 function matches(rule: SuppressionRule, f: Finding): string | undefined {
@@ -42,8 +43,8 @@ export function applySuppressions(
   rules: SuppressionRule[],
   today = new Date(),
 ): { warnings: string[] } {
-  const warnings: string[] = [];
   const day = today.toISOString().slice(0, 10);
+  const warnings = expireScannerSuppressions(findings, day);
   rules.forEach((rule, i) => {
     const label = `suppressions[${i}] (${rule.reason})`;
     let hits = 0;
@@ -68,4 +69,33 @@ export function applySuppressions(
     else if (hits === 0) warnings.push(`${label} matches no finding; remove it if the issue is gone`);
   });
   return { warnings };
+}
+
+/**
+ * A scanner's ignore (`.snyk` `expires`, SARIF suppression `properties.expiration`) ends on its expiry day, as a
+ * config suppression does; one whose expiry is not a real day (`99999`) is not honoured, since it could never
+ * end. The finding counts again, with the ignore kept as `rejectedSuppression`; one warning per report file.
+ */
+export function expireScannerSuppressions(findings: Finding[], day: string): string[] {
+  const perFile = new Map<string, { count: number; first: string }>();
+  for (const f of findings) {
+    const s = f.suppression;
+    if (s?.source !== 'scanner' || s.expires === undefined) continue;
+    const until = parseDay(s.expires);
+    if (until !== undefined && until >= day) continue;
+    delete f.suppression;
+    const because =
+      until === undefined
+        ? `its expiry ${JSON.stringify(String(s.expires).slice(0, 40))} is not a date`
+        : `expired on ${until}`;
+    f.rejectedSuppression = { source: 'scanner', reason: s.reason, because };
+    const file = f.sources[0]?.file ?? '(report)';
+    const seen = perFile.get(file);
+    if (seen) seen.count++;
+    else perFile.set(file, { count: 1, first: `${f.ruleId}: ${because}` });
+  }
+  return [...perFile].map(
+    ([file, { count, first }]) =>
+      `${file}: ${count} finding(s) ignored in the scanner past the ignore's expiry are not treated as suppressed (the first, ${first}); renew the ignore with a real date, or fix them`,
+  );
 }

@@ -24,8 +24,35 @@ describe('.github/pipewarden.yml', () => {
       /needs at least one of fingerprint/,
     );
     expect(() => parseRepoConfig({ suppressions: [{ rule: 'x', reason: 'y', expires: 'soon' }] })).toThrow(
-      /"suppressions\.0\.expires": a date such as 2026-12-31/,
+      /"suppressions\.0\.expires": "soon" is not a date such as 2026-12-31/,
     );
+  });
+
+  it('refuses dates out of range and blank reasons, one line each', () => {
+    const suppression = (extra: Record<string, unknown>) => ({
+      suppressions: [{ rule: 'x', reason: 'y', ...extra }],
+    });
+    // Read by JavaScript's Date, "99999" was the year 99999 ("+099999-01"): a suppression that never ends.
+    for (const [expires, shown] of [
+      ['99999', '"99999"'],
+      [99999, '"99999"'],
+      ['2026-02-30', '"2026-02-30"'],
+      ['+099999-01-01', '"+099999-01-01"'],
+      ['31/12/2026', '"31/12/2026"'],
+    ] as const)
+      expect(() => parseRepoConfig(suppression({ expires }))).toThrow(
+        `pipewarden: .github/pipewarden.yml: invalid field "suppressions.0.expires": ${shown} is not a date such as 2026-12-31 (a real day, four-digit year)`,
+      );
+    expect(parseRepoConfig(suppression({ expires: '2027-03-01T00:00:00Z' })).suppressions[0]!.expires).toBe(
+      '2027-03-01',
+    );
+    expect(parseRepoConfig(suppression({ expires: new Date('2027-03-01') })).suppressions[0]!.expires).toBe(
+      '2027-03-01',
+    );
+    for (const reason of ['', '   ', '\n\t'])
+      expect(() => parseRepoConfig({ suppressions: [{ rule: 'x', reason }] })).toThrow(
+        'pipewarden: .github/pipewarden.yml: invalid field "suppressions.0.reason": a reason is required (not blank)',
+      );
   });
 
   it('reads YAML, with YAML dates', async () => {

@@ -211,3 +211,51 @@ describe('scanner ignores on a branch need the baseline', () => {
     expect(suppressedBy(doc)).toHaveLength(1);
   });
 });
+
+describe('scanner ignores end on their expiry', () => {
+  it('snyk: an ignore that expired (2001) or whose expiry is not a date (99999) does not suppress; one warning', () => {
+    const r = parseJson(
+      snykTestWithIgnores({
+        'npm:ejs:20161128': [rule('no user input reaches ejs templates')],
+        'npm:brace-expansion:20170302C': [
+          { ...rule('accepted in 2000'), expires: '2001-01-01T00:00:00.000Z' },
+        ],
+        'npm:brace-expansion:20170302D': [{ ...rule('forever'), expires: '99999' }],
+      }),
+      'snyk.json',
+    );
+    const doc = build([r]);
+    const byId = (id: string) => doc.findings.find((f) => f.ruleId === id)!;
+    expect(byId('npm:ejs:20161128').suppression).toMatchObject({ source: 'scanner' });
+    expect(byId('npm:brace-expansion:20170302C').suppression).toBeUndefined();
+    expect(byId('npm:brace-expansion:20170302C').rejectedSuppression).toEqual({
+      source: 'scanner',
+      reason: 'accepted in 2000',
+      because: 'expired on 2001-01-01',
+    });
+    expect(byId('npm:brace-expansion:20170302D').rejectedSuppression).toEqual({
+      source: 'scanner',
+      reason: 'forever',
+      because: 'its expiry "99999" is not a date',
+    });
+    expect(doc.warnings.filter((w) => /expiry/.test(w))).toEqual([
+      "snyk.json: 2 finding(s) ignored in the scanner past the ignore's expiry are not treated as suppressed (the first, npm:brace-expansion:20170302C: expired on 2001-01-01); renew the ignore with a real date, or fix them",
+    ]);
+    // The critical one counts again.
+    expect(doc.gate!.passed).toBe(false);
+    expectValid(doc);
+  });
+
+  it('SARIF: a justified suppression whose expiration has passed does not suppress', () => {
+    const log = snykCode(true) as { runs: { results: { suppressions: Json[] }[] }[] };
+    const s = log.runs[0]!.results.flatMap((r) => r.suppressions ?? [])[0]!;
+    s.properties = { ...(s.properties as Json), expiration: '2001-01-01T00:00:00Z' };
+    const doc = build([parseJson(log, 'code.sarif')]);
+    expect(suppressedBy(doc)).toEqual([]);
+    expect(
+      doc.findings.filter((f) => f.rejectedSuppression?.because === 'expired on 2001-01-01'),
+    ).toHaveLength(1);
+    s.properties = { ...(s.properties as Json), expiration: '2099-01-01T00:00:00Z' };
+    expect(suppressedBy(build([parseJson(log, 'code.sarif')]))).toHaveLength(1);
+  });
+});
