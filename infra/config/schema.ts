@@ -76,6 +76,8 @@ const urlCheck = z
 
 const schema = z
   .strictObject({
+    /** The JSON Schema editors validate the file with (schemas/pipewarden.config.schema.json); not used. */
+    $schema: z.string().optional(),
     /** Prefix of every stack and named resource; lower case so it is valid everywhere (S3, ECR). */
     name: z
       .string()
