@@ -82,7 +82,8 @@ export interface StartOptions {
  * so that it creates a smee.io channel for the webhook URL, and later forwards deliveries to this server.
  */
 export async function startBot(opts: StartOptions = {}) {
-  const { SmeeClient } = await import('smee-client');
+  // A dev dependency: without it (npm ci --omit=dev) the setup says how to get a webhook URL instead.
+  const smee = await import('smee-client').catch(() => undefined);
   const newChannelUrl = opts.smeeNewChannelUrl;
   const app: ApplicationFunction = async (probot: Probot, appOptions) => {
     const options = localBotOptions(opts.env ?? process.env);
@@ -101,9 +102,13 @@ export async function startBot(opts: StartOptions = {}) {
     );
   return run(app, {
     Octokit: createOctokitClass(),
-    SmeeClient: {
-      createChannel: () => SmeeClient.createChannel(newChannelUrl ? { newChannelUrl } : {}),
-    },
+    ...(smee
+      ? {
+          SmeeClient: {
+            createChannel: () => smee.SmeeClient.createChannel(newChannelUrl ? { newChannelUrl } : {}),
+          },
+        }
+      : {}),
     ...(opts.env ? { env: opts.env } : {}),
     ...(opts.updateEnv ? { updateEnv: opts.updateEnv } : {}),
   });
