@@ -52,7 +52,7 @@ export function isCdkNagV2Report(json: unknown): boolean {
 // ---------------------------------------------------------------- severity
 
 /** Policy-validation severities (error / warning / info / fatal / a custom word) and v2 rule levels. */
-function nagSeverity(word: string | undefined): Severity {
+function nagSeverity(word: string | undefined, ctx: ParseContext, field: string): Severity {
   switch (word?.toLowerCase()) {
     case 'fatal':
       return 'CRITICAL';
@@ -63,8 +63,16 @@ function nagSeverity(word: string | undefined): Severity {
       return 'MEDIUM';
     case 'info':
       return 'LOW';
-    default:
-      return severityFromWord(word) ?? 'MEDIUM';
+    default: {
+      const known = severityFromWord(word);
+      if (known) return known;
+      // A custom severity pipewarden cannot place: counted, at MEDIUM, and said so (never silently).
+      ctx.warn(
+        'severity word(s) that are not error, warning, info, fatal or a severity read as MEDIUM',
+        `${field}: ${JSON.stringify(String(word).slice(0, 40))}`,
+      );
+      return 'MEDIUM';
+    }
   }
 }
 
@@ -175,7 +183,7 @@ function violation(v: Json, field: string, plugin: string, ctx: ParseContext): P
       ruleId,
       title: firstSentence(description),
       description: `${description}\n\nConstruct: ${where || 'unknown'}${logicalId && path ? ` (${logicalId})` : ''}`,
-      severity: nagSeverity(word),
+      severity: nagSeverity(word, ctx, field),
       originalSeverity: word,
       vulnerabilityIds: [],
       identity: `${plugin}|${ruleId}|${where}`,
@@ -224,7 +232,7 @@ export function parseCdkNagV2Report(json: unknown, ctx: ParseContext): ParsedFin
       ruleId,
       title: firstSentence(info),
       description: `${info}\n\nConstruct: ${resource}`,
-      severity: nagSeverity(level),
+      severity: nagSeverity(level, ctx, field),
       originalSeverity: level,
       vulnerabilityIds: [],
       identity: `${pack ?? ''}|${ruleId}|${resource}`,

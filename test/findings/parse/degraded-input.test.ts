@@ -134,6 +134,31 @@ describe('severity words are own-property lookups', () => {
   });
 });
 
+describe('cdk-nag: a severity word it cannot place', () => {
+  it('counts at MEDIUM with one warning, never silently', () => {
+    const report = clone(readFixture('cdk-nag/v3/validation-report.json') as Json);
+    const setSeverity = (v: unknown): void => {
+      if (Array.isArray(v)) v.forEach(setSeverity);
+      else if (v && typeof v === 'object') {
+        const o = v as Json;
+        if (typeof o.severity === 'string') o.severity = 'constructor';
+        Object.values(o).forEach(setSeverity);
+      }
+    };
+    setSeverity(report);
+    const r = parseJson(report, 'v.json', '/elsewhere');
+    expect(r.findings.length).toBeGreaterThan(1);
+    expect(new Set(r.findings.map((f) => f.severity))).toEqual(new Set(['MEDIUM']));
+    expect(r.warnings).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^v\\.json: severity word\\(s\\) that are not error, warning, info, fatal or a severity read as MEDIUM \\(${r.findings.length} times; the first: .*"constructor"\\)$`,
+        ),
+      ),
+    );
+  });
+});
+
 describe('SARIF: failed runs, unknown levels, scores out of range', () => {
   const codeql = () => clone(readFixture('sarif-other/codeql-action-valid-sarif.sarif') as Json);
 
