@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   atLeast,
+  isSeverity,
   severityFromSarifLevel,
+  severityFromUnknownSarifLevel,
   severityFromScore,
   severityFromWord,
 } from '../../../findings/model/severity.js';
@@ -37,5 +39,27 @@ describe('severity table', () => {
     expect(atLeast('CRITICAL', 'HIGH')).toBe(true);
     expect(atLeast('MEDIUM', 'HIGH')).toBe(false);
     expect(atLeast('INFO', 'INFO')).toBe(true);
+  });
+
+  it('looks words up as own entries only: prototype names are unknown words, never functions', () => {
+    for (const word of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+      expect(severityFromWord(word)).toBeUndefined();
+      expect(severityFromSarifLevel(word)).toBeUndefined();
+      expect(isSeverity(word)).toBe(false);
+      expect(severityFromUnknownSarifLevel(word)).toBe('HIGH');
+    }
+    expect(isSeverity('HIGH')).toBe(true);
+    // Something that is not a severity never slips under a threshold.
+    expect(atLeast('constructor' as never, 'CRITICAL')).toBe(true);
+  });
+
+  it('reads a level SARIF does not define at its most severe reasonable meaning', () => {
+    expect(severityFromUnknownSarifLevel('Error')).toBe('HIGH');
+    expect(severityFromUnknownSarifLevel('WARNING')).toBe('MEDIUM');
+    expect(severityFromUnknownSarifLevel('critical')).toBe('CRITICAL');
+    expect(severityFromUnknownSarifLevel('fatal')).toBe('CRITICAL');
+    expect(severityFromUnknownSarifLevel('low')).toBe('LOW');
+    expect(severityFromUnknownSarifLevel('severe')).toBe('HIGH');
+    expect(severityFromUnknownSarifLevel(3)).toBe('HIGH');
   });
 });
