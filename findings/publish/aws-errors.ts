@@ -83,9 +83,15 @@ export function awsFailure(what: string, error: unknown, permission?: string): P
       `${what}: access denied (${code}: ${detail})${permission ? `; the role needs ${permission}` : ''}`,
       { cause: error },
     );
+  if (/Region is missing/i.test(detail))
+    return new PipewardenError(
+      `${what}: the AWS region is missing; set AWS_REGION (CodeBuild sets it) or AWS_DEFAULT_REGION and run again`,
+      { exitCode: 3, cause: error },
+    );
   const status = httpStatus(error);
-  return new PipewardenError(`${what} failed: ${code}${status ? ` (HTTP ${status})` : ''}: ${detail}`, {
-    exitCode: 3,
-    cause: error,
-  });
+  // Every exit-3 line ends with what to do: a failure that survived the SDK's retries is worth one more run.
+  return new PipewardenError(
+    `${what} failed: ${code}${status ? ` (HTTP ${status})` : ''}: ${detail}; check the network, the endpoint and the service's health, then run again`,
+    { exitCode: 3, cause: error },
+  );
 }

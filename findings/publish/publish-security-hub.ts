@@ -83,11 +83,15 @@ export function batchFindings(
   return batches;
 }
 
-/** A finding on its way: its size (computed once) and the tries spent on it so far. */
+/** How long a short request may wait for findings coming back from a back-off. */
+const LINGER_MS = 1000;
+
+/** A finding on its way: its size (computed once), the tries spent on it, the times it alone failed. */
 interface Pending {
   finding: AwsSecurityFinding;
   bytes: number;
   tries: number;
+  ownFailures: number;
   code?: string;
   message?: string;
 }
@@ -112,24 +116,43 @@ export async function publishToSecurityHub(
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   const maxAttempts = Math.max(1, options.maxAttempts ?? 8);
-  const baseDelay = options.baseDelayMs ?? 200;
+  const baseDelay = options.baseDelayMs ?? 100; // the SDK's own base for transient errors
   const maxDelay = options.maxDelayMs ?? 20_000;
   const concurrency = Math.max(1, options.concurrency ?? 16);
   const { findingsPerBatch, bytesPerBatch, requestsPerSecond, burstPerSecond } = SECURITY_HUB_LIMITS;
   const burst = options.burst ?? burstPerSecond - requestsPerSecond;
+  const started = clock.now();
+  // The same Id twice would be two writes of one finding: the last one wins, as it would in Security Hub.
+  const unique = [...new Map(findings.map((f) => [f.Id, f])).values()];
+  const fresh: Pending[] = unique.map((finding) => ({
+    finding,
+    bytes: sizeOf(finding),
+    tries: 0,
+    ownFailures: 0,
+  }));
+  // Made once the findings are sized, so its first token is not saved up while they are.
   const bucket = new TokenBucket(
     options.ratePerSecond ?? requestsPerSecond,
     burst,
     clock,
     Math.min(burst, options.initialTokens ?? 0),
   );
-  const started = clock.now();
-  // The same Id twice would be two writes of one finding: the last one wins, as it would in Security Hub.
-  const unique = [...new Map(findings.map((f) => [f.Id, f])).values()];
-  const ready: Pending[] = unique.map((finding) => ({ finding, bytes: sizeOf(finding), tries: 0 }));
-  let head = 0; // ready[head..] wait for a request
+  let head = 0; // fresh[head..] have not been sent yet
+  // Findings back from a back-off go first, so they ride in the full requests of the run rather than
+  // in a trickle of small ones at its end.
+  const retries: Pending[] = [];
+  const hasReady = () => retries.length > 0 || head < fresh.length;
+  // A short request spends a whole token: when findings backing off will be back within a second, wait
+  // for them and send one request rather than a trickle (only at the end of a run: before, every
+  // request is full of fresh findings).
+  const worthWaiting = () =>
+    backingOff > 0 &&
+    retries.length + fresh.length - head < findingsPerBatch &&
+    lastDue - clock.now() <= LINGER_MS;
   let inFlight = 0;
   let backingOff = 0; // findings on a back-off timer
+  let lastDue = 0; // when the last back-off now running ends
+  let refusedInARow = 0; // requests throttled or failed since the last answered one
   const imported = new Set<string>();
   const failed: FailedImport[] = [];
   const result = { requests: 0, retriedRequests: 0, retriedFindings: 0 };
@@ -144,26 +167,29 @@ export async function publishToSecurityHub(
   };
   const what = `Security Hub BatchImportFindings${options.region ? ` in ${options.region}` : ''}`;
 
-  /** The next request's findings: the oldest ready ones, up to 100 and 6 MB. */
+  /** The next request's findings: retries first, then fresh ones, up to 100 and 6 MB. */
   const takeBatch = (): Pending[] => {
     const batch: Pending[] = [];
     let bytes = 0;
-    while (head < ready.length && batch.length < findingsPerBatch) {
-      const next = ready[head]!;
-      if (batch.length && bytes + next.bytes > bytesPerBatch) break;
+    const fits = (next: Pending) =>
+      batch.length < findingsPerBatch && (!batch.length || bytes + next.bytes <= bytesPerBatch);
+    while (retries.length && fits(retries[0]!)) {
+      const next = retries.shift()!;
       batch.push(next);
       bytes += next.bytes;
-      head++;
     }
-    if (head > 1024 && head * 2 > ready.length) {
-      ready.splice(0, head);
-      head = 0;
+    while (head < fresh.length && fits(fresh[head]!)) {
+      batch.push(fresh[head]!);
+      bytes += fresh[head++]!.bytes;
     }
     return batch;
   };
 
-  /** Puts findings back in the queue after their back-off; those out of attempts are reported. Returns how many go again. */
-  const retryLater = (items: Pending[]): number => {
+  /**
+   * Puts findings back in the queue after a back-off drawn from base·2^exponent; those out of attempts
+   * are reported. Returns how many go again.
+   */
+  const retryLater = (items: Pending[], exponent: number): number => {
     const again: Pending[] = [];
     for (const p of items) {
       if (p.tries < maxAttempts) again.push(p);
@@ -175,11 +201,12 @@ export async function publishToSecurityHub(
         });
     }
     if (!again.length) return 0;
-    const attempt = Math.max(...again.map((p) => p.tries));
     backingOff += again.length;
-    void clock.sleep(backoffDelay(attempt, baseDelay, maxDelay, random), abort.signal).then(() => {
+    const pause = backoffDelay(exponent, baseDelay, maxDelay, random);
+    lastDue = Math.max(lastDue, clock.now() + pause);
+    void clock.sleep(pause, abort.signal).then(() => {
       backingOff -= again.length;
-      for (const p of again) ready.push(p);
+      retries.push(...again);
       wake();
     });
     return again.length;
@@ -201,7 +228,10 @@ export async function publishToSecurityHub(
         p.code = code;
         p.message = errorMessage(error);
       }
-      const again = retryLater(batch);
+      // A whole request refused says how the service is doing, not this batch: the pause grows with
+      // the requests refused in a row (any success ends the streak), so one unlucky batch among good
+      // ones waits briefly while a struggling service gets ever longer pauses from every sender.
+      const again = retryLater(batch, ++refusedInARow);
       if (again) {
         result.retriedRequests++;
         options.log?.(
@@ -210,6 +240,7 @@ export async function publishToSecurityHub(
       }
       return;
     }
+    refusedInARow = 0;
     const failures = new Map((response.FailedFindings ?? []).map((f) => [f.Id ?? '', f]));
     const transient: Pending[] = [];
     for (const p of batch) {
@@ -223,17 +254,19 @@ export async function publishToSecurityHub(
       if (isTransientFindingFailure(code)) {
         p.code = code;
         p.message = failure.ErrorMessage ?? '';
+        p.ownFailures++;
         transient.push(p);
       } else failed.push({ Id: id, ErrorCode: code, ErrorMessage: failure.ErrorMessage ?? '' });
     }
-    if (transient.length) result.retriedFindings += retryLater(transient);
+    // A finding failing on its own (someone else updating it) backs off on its own count.
+    for (const p of transient) result.retriedFindings += retryLater([p], p.ownFailures);
   };
 
   // One dispatcher: a request is sent whenever there are findings ready, a free slot and a token.
   for (;;) {
     if (fatal) break;
-    if (head >= ready.length || inFlight >= concurrency) {
-      if (inFlight === 0 && backingOff === 0 && head >= ready.length) break;
+    if (!hasReady() || inFlight >= concurrency || worthWaiting()) {
+      if (inFlight === 0 && backingOff === 0 && !hasReady()) break;
       await new Promise<void>((resolve) => (wakeUp = resolve));
       continue;
     }

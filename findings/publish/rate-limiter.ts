@@ -52,11 +52,12 @@ export class TokenBucket {
 
   private async takeOne(): Promise<void> {
     this.refill();
-    while (this.tokens < 1) {
-      await this.clock.sleep(Math.ceil(((1 - this.tokens) / this.ratePerSecond) * 1000));
+    // The tolerance absorbs floating-point dust: a token refilled to 0.9999999… is a whole one.
+    while (this.tokens < 1 - 1e-9) {
+      await this.clock.sleep(Math.max(1, Math.ceil(((1 - this.tokens) / this.ratePerSecond) * 1000 - 1e-6)));
       this.refill();
     }
-    this.tokens -= 1;
+    this.tokens = Math.max(0, this.tokens - 1);
   }
 }
 

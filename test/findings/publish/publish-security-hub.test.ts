@@ -234,6 +234,24 @@ describe('publishToSecurityHub', () => {
     expectWithinQuota(sends, start);
   });
 
+  it('backs off by the requests refused in a row, not by how often a batch was unlucky', async () => {
+    // Requests 1 and 3 (the same 100 findings) are throttled, request 2 between them is answered: the
+    // service is not struggling, so the second refusal waits the first window (200 ms), not the second.
+    fake.securityHub.answer = (req) =>
+      req === 1 || req === 3 ? { status: 429, errorType: 'ThrottlingException' } : undefined;
+    const findings = Array.from({ length: 300 }, (_, i) => finding(i));
+    const clock = eventClock();
+    const start = clock.now();
+    const result = await publishToSecurityHub(client(clock), findings, {
+      clock,
+      random: () => 0.999,
+      baseDelayMs: 100,
+    });
+    expect(result.imported).toBe(300);
+    expect(sends.map((at) => at - start)).toEqual([100, 200, 300, 400, 500]);
+    for (const f of findings) expect(fake.securityHub.imported.get(f.Id!)).toBe(1);
+  });
+
   it('reports what Security Hub refuses for good, retries what it may, and imports the rest', async () => {
     const findings = Array.from({ length: 250 }, (_, i) => finding(i));
     const bad = findings[3]!.Id!;
