@@ -49,6 +49,12 @@ export function parseSarif(json: unknown, ctx: ParseContext): ParsedFinding[] {
     throw new PipewardenError(
       `${ctx.file}: SARIF with no runs (no tool ran) is not a scan result; pass the SARIF the scanner wrote for its run`,
     );
+  // SARIF §3.14.23: `results` "must be present (but may be empty) if a log file represents an actual scan";
+  // a log whose runs all lack it only exports rules metadata.
+  if (!runs.some((run) => isObject(run) && Array.isArray(run.results)))
+    throw new PipewardenError(
+      `${ctx.file}: SARIF without results in any run (rules metadata, not a scan) is not a scan result; pass the SARIF the scanner wrote for its run`,
+    );
   const out: ParsedFinding[] = [];
   let unjustified = 0;
   runs.forEach((runValue, r) => {

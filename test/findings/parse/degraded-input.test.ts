@@ -216,5 +216,13 @@ describe('JSON that is not a scan result is refused, never zero findings', () =>
     expect(() => parseJson({ version: '2.1.0', runs: [] }, 'r.sarif')).toThrow(
       /r\.sarif: SARIF with no runs \(no tool ran\) is not a scan result/,
     );
+    // A run without `results` only exports rules (SARIF §3.14.23): the real fixture with its results removed.
+    const rulesOnly = structuredClone(readFixture('sarif-other/codeql-action-valid-sarif.sarif') as Json);
+    for (const run of rulesOnly.runs) delete run.results;
+    expect(() => parseJson(rulesOnly, 'm.sarif')).toThrow(
+      /^pipewarden: m\.sarif: SARIF without results in any run \(rules metadata, not a scan\) is not a scan result/,
+    );
+    rulesOnly.runs[1].results = [];
+    expect(parseJson(rulesOnly, 'm.sarif').findings).toEqual([]);
   });
 });
