@@ -88,7 +88,10 @@ export function parseSarif(json: unknown, ctx: ParseContext): ParsedFinding[] {
       // pipeline's owner asked for explicitly; it has no results to stand for and stays a warning.
       if (isObject(run.properties) && isObject(run.properties.pipewardenNotScanned)) {
         ctx.warn(
-          `NOT SCANNED: ${driverName} did not complete its scan${notes.length ? `: ${notes.join('; ')}` : ''}`,
+          `NOT SCANNED: ${driverName} did not complete its scan${notes.length ? `: ${notes.join('; ')}` : ''}`.replace(
+            /\s+/g,
+            ' ',
+          ),
         );
         return;
       }
