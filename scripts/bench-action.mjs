@@ -4,6 +4,7 @@
 // beside moia-oss/aws-codepipeline-trigger's committed dist/ run the same way against the same local endpoint.
 //
 // Usage: node scripts/bench-action.mjs [--runs 5] [--moia <git dir or checkout of moia-oss/aws-codepipeline-trigger>]
+// (or PIPEWARDEN_BENCH_MOIA=<dir>). It prints no path of this machine: temporary copies are named by what they hold.
 // The moia repository is read from its git directory (never copied into this repository); without it, only
 // pipewarden is measured. Both run with their default poll intervals.
 import { execFileSync } from 'node:child_process';
@@ -19,7 +20,8 @@ const arg = (name, fallback) => {
   return i >= 0 ? args[i + 1] : fallback;
 };
 const runs = Math.max(3, Number(arg('runs', '5')));
-const moiaSource = arg('moia', '/work/.mirror/moia-oss+aws-codepipeline-trigger/repo');
+// No default: a path on one machine means nothing on another.
+const moiaSource = arg('moia', process.env.PIPEWARDEN_BENCH_MOIA);
 
 /** Where the execution turns Succeeded, after its start: spread over more than one poll period of either action. */
 const changeAt = (i) => 5000 + Math.round((i * 13_333) / (runs - 1));
@@ -29,7 +31,7 @@ function sizeOf(dir, files) {
 }
 
 function prepareMoia() {
-  if (!existsSync(moiaSource)) return undefined;
+  if (!moiaSource || !existsSync(moiaSource)) return undefined;
   const away = mkdtempSync(join(tmpdir(), 'bench-moia-'));
   if (existsSync(join(moiaSource, 'dist', 'index.js')))
     cpSync(join(moiaSource, 'dist'), join(away, 'dist'), { recursive: true });
@@ -105,7 +107,12 @@ const line = (label, xs, fmt = ms) => {
 const tools = [{ name: 'pipewarden', ...preparePipewarden() }];
 const moia = prepareMoia();
 if (moia) tools.push({ name: 'moia-oss/aws-codepipeline-trigger', ...moia });
-else console.log(`(moia-oss/aws-codepipeline-trigger not found at ${moiaSource}: pass --moia <dir>)`);
+else
+  console.log(
+    moiaSource
+      ? '(moia-oss/aws-codepipeline-trigger not measured: the --moia directory does not exist)'
+      : '(moia-oss/aws-codepipeline-trigger not measured: pass --moia <its git directory or checkout>)',
+  );
 
 // The machine's own floor: an empty node process, started and ended the same way.
 const empty = [];

@@ -2,9 +2,11 @@
 // `npm run bench`: speed and memory of the findings engine on a synthetic corpus of ≥ 100,000 findings over every
 // input kind (≥ 100 MB), against a bare JSON.parse of the same files, over several runs (min / median / max).
 // Targets (issue 2): report ≤ 3× JSON.parse time, each renderer ≤ 3×, peak RSS ≤ 4× the input bytes.
-// Usage: node scripts/bench.mjs [--runs N] [--findings N]
+// Usage: node scripts/bench.mjs [--runs N] [--findings N] [--regenerate] [--keep]
+// The corpus and outputs (several hundred MB) go to bench-out/ and are deleted when done, unless --keep (then
+// the next run reuses the corpus).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,6 +19,21 @@ const arg = (name, fallback) => {
 const RUNS = arg('--runs', 3);
 const TOTAL = arg('--findings', 100_000);
 mkdirSync(dir, { recursive: true });
+// What this bench writes into bench-out/ (other benches keep their own subfolders there).
+const written = [];
+const output = (name) => {
+  written.push(join(dir, name));
+  return written.at(-1);
+};
+process.on('exit', () => {
+  if (process.argv.includes('--keep')) return;
+  for (const f of written) rmSync(f, { force: true });
+  try {
+    rmdirSync(dir); // only if nothing else is left in it
+  } catch {
+    // another bench's files are still there
+  }
+});
 
 // ------------------------------------------------------------------ corpus
 let seed = 42;
@@ -226,14 +243,14 @@ const makers = {
   'inspector2.json': inspector2,
   'codeguru.json': codeguru,
 };
-const files = Object.keys(makers).map((name) => join(dir, name));
+const files = Object.keys(makers).map(output);
 if (!files.every((f) => existsSync(f)) || process.argv.includes('--regenerate')) {
   for (const [name, make] of Object.entries(makers)) writeFileSync(join(dir, name), JSON.stringify(make()));
 }
 const bytes = files.reduce((s, f) => s + statSync(f).size, 0);
 
 // ------------------------------------------------------------------ measurements (each in a fresh process)
-const probe = join(dir, 'probe.mjs');
+const probe = output('probe.mjs');
 writeFileSync(
   probe,
   `import { readFileSync, writeSync } from 'node:fs';
@@ -276,7 +293,7 @@ const cases = [
       '--format',
       f,
       '--out',
-      join(dir, `out.${f}`),
+      output(`out.${f}`),
       '--account',
       '123456789012',
       '--region',

@@ -89,7 +89,8 @@ const LINGER_MS = 1000;
 /** A finding on its way: its size (computed once), the tries spent on it, the times it alone failed. */
 interface Pending {
   finding: AwsSecurityFinding;
-  bytes: number;
+  /** Its share of a request, measured when it is first put in one. */
+  bytes?: number;
   tries: number;
   ownFailures: number;
   code?: string;
@@ -124,13 +125,7 @@ export async function publishToSecurityHub(
   const started = clock.now();
   // The same Id twice would be two writes of one finding: the last one wins, as it would in Security Hub.
   const unique = [...new Map(findings.map((f) => [f.Id, f])).values()];
-  const fresh: Pending[] = unique.map((finding) => ({
-    finding,
-    bytes: sizeOf(finding),
-    tries: 0,
-    ownFailures: 0,
-  }));
-  // Made once the findings are sized, so its first token is not saved up while they are.
+  const fresh: Pending[] = unique.map((finding) => ({ finding, tries: 0, ownFailures: 0 }));
   const bucket = new TokenBucket(
     options.ratePerSecond ?? requestsPerSecond,
     burst,
@@ -167,20 +162,36 @@ export async function publishToSecurityHub(
   };
   const what = `Security Hub BatchImportFindings${options.region ? ` in ${options.region}` : ''}`;
 
-  /** The next request's findings: retries first, then fresh ones, up to 100 and 6 MB. */
+  /**
+   * The next request's findings: retries first, then fresh ones, up to 100 and 6 MB. Fresh ones are
+   * sized here, a request's worth at a time, so the first request does not wait for all of them.
+   */
   const takeBatch = (): Pending[] => {
     const batch: Pending[] = [];
     let bytes = 0;
     const fits = (next: Pending) =>
-      batch.length < findingsPerBatch && (!batch.length || bytes + next.bytes <= bytesPerBatch);
+      batch.length < findingsPerBatch && (!batch.length || bytes + next.bytes! <= bytesPerBatch);
     while (retries.length && fits(retries[0]!)) {
       const next = retries.shift()!;
       batch.push(next);
-      bytes += next.bytes;
+      bytes += next.bytes!;
     }
-    while (head < fresh.length && fits(fresh[head]!)) {
-      batch.push(fresh[head]!);
-      bytes += fresh[head++]!.bytes;
+    while (head < fresh.length && batch.length < findingsPerBatch) {
+      const next = fresh[head]!;
+      next.bytes ??= findingBytes(next.finding) + 1; // the comma between findings
+      if (next.bytes > MAX_FINDING_BYTES + 1) {
+        failed.push({
+          Id: next.finding.Id!,
+          ErrorCode: 'FindingTooLarge',
+          ErrorMessage: `${next.bytes} bytes, above Security Hub's 240 KB; trim it first`,
+        });
+        head++;
+        continue;
+      }
+      if (!fits(next)) break;
+      batch.push(next);
+      bytes += next.bytes;
+      head++;
     }
     return batch;
   };
@@ -273,6 +284,7 @@ export async function publishToSecurityHub(
     await bucket.take();
     if (fatal) break;
     const batch = takeBatch(); // filled now, so findings back from a back-off meanwhile ride along
+    if (!batch.length) continue; // what was left was too large to send
     inFlight++;
     void send(batch)
       .catch((error: unknown) => {

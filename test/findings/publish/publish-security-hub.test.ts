@@ -345,6 +345,21 @@ describe('publishToSecurityHub', () => {
     expect(SECURITY_HUB_LIMITS.bytesPerBatch).toBeLessThan(6 * 1024 * 1024);
   });
 
+  it('reports a finding above 240 KB by Id and imports the others', async () => {
+    const findings = [finding(1), finding(2, 250_000), finding(3)];
+    const clock = eventClock();
+    const result = await publishToSecurityHub(client(clock), findings, { clock });
+    expect(result.imported).toBe(2);
+    expect(result.failed).toEqual([
+      {
+        Id: finding(2).Id,
+        ErrorCode: 'FindingTooLarge',
+        ErrorMessage: `${findingBytes(findings[1]!) + 1} bytes, above Security Hub's 240 KB; trim it first`,
+      },
+    ]);
+    expect(fake.securityHub.batchSizes).toEqual([2]);
+  });
+
   it('sends a finding once when the same Id appears twice, the last one winning', async () => {
     const a = finding(1);
     const b = { ...finding(1), Title: 'updated' };
