@@ -13,7 +13,7 @@ import { PipewardenError } from '../errors.js';
 import { parseRepoConfigText } from '../config/repo-config.js';
 import type { FindingsDocument, ScanContext } from '../model/finding.js';
 import { SEVERITIES, type Severity } from '../model/severity.js';
-import { loadReport, type LoadedReport } from '../parse/load-report.js';
+import { loadReport, STDIN, type LoadedReport } from '../parse/load-report.js';
 import { reclaimMemory } from '../parse/reclaim-memory.js';
 import { scanContext, type ContextFlags } from './scan-context.js';
 
@@ -43,6 +43,18 @@ async function exists(file: string): Promise<boolean> {
   return access(file).then(
     () => true,
     () => false,
+  );
+}
+
+/**
+ * Missing means "no such file" (a link to nowhere too): a symbolic link loop, a denied directory or stdin
+ * (`-`) go on to be read, so their own error (ELOOP, EACCES…) is what the user sees, not "no such file".
+ */
+async function missingReport(file: string): Promise<boolean> {
+  if (file === STDIN) return false;
+  return stat(file).then(
+    () => false,
+    (error: NodeJS.ErrnoException) => error.code === 'ENOENT' || error.code === 'ENOTDIR',
   );
 }
 
@@ -116,8 +128,12 @@ export async function analyzeReports(
   const paths = { sourceRoot };
   const reports: LoadedReport[] = [];
   const missing: string[] = files.length ? [] : ['(no report given)'];
+  if (files.filter((f) => f === STDIN).length > 1)
+    throw new PipewardenError(
+      '- (stdin) is given more than once: stdin holds one report; pass the others as files',
+    );
   for (const file of files) {
-    if (!(await exists(file))) {
+    if (await missingReport(file)) {
       if (options.missingIsError)
         throw new PipewardenError(
           `${file}: cannot read the report (no such file); check the path, or that the scan step wrote it`,
@@ -126,7 +142,7 @@ export async function analyzeReports(
       continue;
     }
     reports.push(await loadReport(file, paths));
-    if ((await stat(file)).size > LARGE_REPORT) reclaimMemory();
+    if (file !== STDIN && (await stat(file)).size > LARGE_REPORT) reclaimMemory();
   }
   let baseline: LoadedReport | undefined;
   if (flags.baseline) {

@@ -1,5 +1,6 @@
 import { CommanderError } from 'commander';
-import { debugEnabled, errorMessage, PipewardenError } from '../errors.js';
+import { debugEnabled } from '../errors.js';
+import { describeFailure } from './describe-failure.js';
 import { buildProgram } from './program.js';
 
 /** Runs the CLI and returns the exit code: 0 ok / gate passed, 1 gate failed, 2 bad input, 3 a service failed. */
@@ -14,9 +15,9 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version end here with code 0; usage errors were already printed by commander.
       return error.exitCode === 0 ? 0 : 2;
     }
-    if (debugEnabled())
-      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    else process.stderr.write(`${errorMessage(error)}\n`);
-    return error instanceof PipewardenError ? error.exitCode : 3;
+    const { line, exitCode } = describeFailure(error);
+    if (debugEnabled() && error instanceof Error) process.stderr.write(`${error.stack ?? error.message}\n`);
+    else process.stderr.write(`${line}\n`);
+    return exitCode;
   }
 }

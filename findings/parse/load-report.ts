@@ -8,10 +8,10 @@ import type { Finding, FindingsDocument } from '../model/finding.js';
 import { fingerprintAll } from '../model/fingerprint.js';
 import type { PathOptions } from '../paths/normalize-path.js';
 import { ReportFieldError } from './field-error.js';
-import { detectFormat, emptyReportMessage, isEmptyReport, REPORT_FORMATS } from './formats.js';
-import { readNagReportCsv } from './parse-cdk-nag.js';
+import { detectFormat, emptyReportMessage, isEmptyReport } from './formats.js';
+import { parseNagReportCsv, readNagReportCsv } from './parse-cdk-nag.js';
 import { ParseContext } from './parse-context.js';
-import { readJsonFile } from './read-json.js';
+import { parseJsonText, readJsonFile } from './read-json.js';
 
 export interface LoadedReport {
   file: string;
@@ -27,10 +27,37 @@ export function isFindingsDocument(json: unknown): json is FindingsDocument {
   return isValidFindingsDocument(json);
 }
 
+const KNOWN_BRIEFLY =
+  'SARIF 2.1.0, snyk test / snyk iac test --json, inspector-scan scan-sbom, Inspector2, CodeGuru, cdk-nag, pipewarden JSON';
+
 /** Reads one report, recognizes it by content, and returns fingerprinted findings or a one-line error. */
 export async function loadReport(file: string, paths: PathOptions): Promise<LoadedReport> {
-  // cdk-nag v2's CSV report is the one input that is not JSON: recognized by its header line.
-  return parseReport((await readNagReportCsv(file)) ?? (await readJsonFile(file)), file, paths);
+  // Any failure deep in a hostile nesting is the file's fault, named, never "Maximum call stack size exceeded".
+  try {
+    if (file === STDIN) return parseReport(await readStdinReport(), file, paths);
+    // cdk-nag v2's CSV report is the one input that is not JSON: recognized by its header line.
+    return parseReport((await readNagReportCsv(file)) ?? (await readJsonFile(file)), file, paths);
+  } catch (error) {
+    if (error instanceof RangeError && /call stack/i.test(error.message)) throw tooDeep(file, error);
+    throw error;
+  }
+}
+
+/** `-`: the report on stdin, JSON or cdk-nag's CSV, as Unix tools read it. */
+export const STDIN = '-';
+
+async function readStdinReport(): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  return /^\uFEFF?Rule ID,/.test(text) ? parseNagReportCsv(text, '(stdin)') : parseJsonText(text, '(stdin)');
+}
+
+function tooDeep(file: string, cause: unknown): PipewardenError {
+  return new PipewardenError(
+    `${file}: nested too deeply for pipewarden to read (thousands of levels); no scanner writes that: regenerate the report`,
+    { cause },
+  );
 }
 
 export function parseReport(json: unknown, file: string, paths: PathOptions): LoadedReport {
@@ -42,8 +69,9 @@ export function parseReport(json: unknown, file: string, paths: PathOptions): Lo
   const format = detectFormat(json);
   if (!format) {
     if (isEmptyReport(json)) throw new PipewardenError(emptyReportMessage(file, json));
+    // Short on purpose (one readable line): docs/findings.md lists every format with its command.
     throw new PipewardenError(
-      `${file}: JSON, but not a report pipewarden knows; known reports: ${REPORT_FORMATS.map((f) => f.label).join('; ')}, or a pipewarden findings document`,
+      `${file}: JSON, but not a report pipewarden knows; known reports: ${KNOWN_BRIEFLY}`,
     );
   }
   const ctx = new ParseContext(file, paths);

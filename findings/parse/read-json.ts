@@ -10,7 +10,15 @@ export async function readJsonFile(file: string): Promise<unknown> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why =
-      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? 'unreadable');
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : code === 'ELOOP'
+            ? 'ELOOP: a symbolic link loop'
+            : code === 'EACCES'
+              ? 'EACCES: permission denied'
+              : (code ?? 'unreadable');
     throw new PipewardenError(
       `${file}: cannot read the report (${why}); check the path, or that the scan step wrote it`,
       {

@@ -76,7 +76,8 @@ export function gateSummary(doc: FindingsDocument): string {
   lines.push(
     `pipewarden: gate ${gate.passed ? 'PASSED' : 'FAILED'} (fail on ${gate.failOn}${gate.newOnly ? ', new only' : ''}): ${gate.reasons.join('; ')}`,
   );
-  return lines.join('\n') + '\n';
+  // File names and scanner text can hold newlines: each line is shown whole, escaped.
+  return lines.map(oneLine).join('\n') + '\n';
 }
 
 /** Returns the exit code: 0 passed, 1 failed. */

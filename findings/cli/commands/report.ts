@@ -2,6 +2,7 @@ import { PipewardenError } from '../../errors.js';
 import { RENDERERS } from '../../render/renderers.js';
 import { analyzeReports, type AnalyzeFlags } from '../analyze-reports.js';
 import { accountFromBuildArn } from '../scan-context.js';
+import { oneLine } from '../one-line.js';
 import { writeOutput } from '../write-output.js';
 
 export interface ReportFlags extends AnalyzeFlags {
@@ -33,6 +34,6 @@ export async function runReport(files: string[], flags: ReportFlags): Promise<nu
     ...(max !== undefined ? { max } : {}),
   });
   await writeOutput(flags.out, output);
-  for (const w of doc.warnings) process.stderr.write(`pipewarden: warning: ${w}\n`);
+  for (const w of doc.warnings) process.stderr.write(`pipewarden: warning: ${oneLine(w)}\n`);
   return 0;
 }
