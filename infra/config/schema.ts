@@ -340,6 +340,53 @@ const schema = z
             message: 'expected a path inside the repository, like buildspec.yml',
           })
           .default('buildspec.yml'),
+        /**
+         * ECR pull-through cache for the image build's base images (`docker build --pull`), so Docker Hub's
+         * anonymous rate limit never fails a build: reference base images as
+         * `<account>.dkr.ecr.<region>.amazonaws.com/<prefix>/<upstream repository>` (docs/deploy.md).
+         */
+        pullThroughCache: z
+          .strictObject({
+            /** ECR Public needs no credentials; Docker Hub needs credentialSecretArn. */
+            upstream: z.enum(['ecr-public', 'docker-hub']).default('ecr-public'),
+            /** The first path segment of the cached repositories; default: the upstream's name. */
+            prefix: z
+              .string()
+              .regex(
+                /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/,
+                'expected 2-30 lower-case letters, digits, . _ -, like ecr-public',
+              )
+              .min(2)
+              .max(30)
+              .optional(),
+            /** Docker Hub only: a Secrets Manager secret named ecr-pullthroughcache/... ({"username","accessToken"}). */
+            credentialSecretArn: z
+              .string()
+              .regex(
+                /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:ecr-pullthroughcache\/.+$/,
+                'expected the ARN of a secret named ecr-pullthroughcache/<name> (ECR reads only secrets with that prefix)',
+              )
+              .optional(),
+          })
+          .superRefine((cache, ctx) => {
+            if (cache.upstream === 'docker-hub' && !cache.credentialSecretArn) {
+              ctx.addIssue({
+                code: 'custom',
+                path: ['credentialSecretArn'],
+                message:
+                  'Docker Hub needs credentials: create a secret named ecr-pullthroughcache/<name> with username and accessToken and give its ARN',
+              });
+            }
+            if (cache.upstream === 'ecr-public' && cache.credentialSecretArn) {
+              ctx.addIssue({
+                code: 'custom',
+                path: ['credentialSecretArn'],
+                message: 'ECR Public takes no credentials: remove it, or set upstream to docker-hub',
+              });
+            }
+          })
+          .transform((cache) => ({ ...cache, prefix: cache.prefix ?? cache.upstream }))
+          .prefault({}),
       })
       .prefault({}),
     retention: z

@@ -882,6 +882,19 @@ while [ $# -gt 0 ]; do if [ "$1" = --outfile ]; then cp "${fixture('inspector/sb
     expect(calls).not.toContain('branch-main');
   });
 
+  it('passes the pull-through cache registry to docker build, for FROM lines that name their base through it', async () => {
+    const cache = `${ACCOUNT}.dkr.ecr.eu-central-1.amazonaws.com/ecr-public`;
+    const { result, calls } = await imageRun('feature/login', { PIPEWARDEN_BASE_IMAGE_REGISTRY: cache });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(calls).toContain(
+      `docker build --pull --build-arg PIPEWARDEN_BASE_IMAGE_REGISTRY=${cache} --file Dockerfile --tag ${ECR}:${SHA} --tag ${ECR}:branch-feature-login .`,
+    );
+    // The one login covers the cache: it is the same account's registry.
+    expect(calls).toContain(
+      `docker login --username AWS --password-stdin ${ACCOUNT}.dkr.ecr.eu-central-1.amazonaws.com`,
+    );
+  });
+
   it('fails on a failed docker build, before pushing anything', async () => {
     const { result, calls } = await imageRun('main', { FAKE_DOCKER_BUILD_FAILS: '1' });
     expect(result.status).toBe('FAILED');

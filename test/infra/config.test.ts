@@ -36,6 +36,33 @@ describe('infrastructure config', () => {
     expect(config.environments.staging.allowedCidrs).toEqual(['0.0.0.0/0']);
   });
 
+  it('takes Docker Hub as the pull-through upstream only with an ecr-pullthroughcache/ secret, ECR Public without', () => {
+    expect(errorFor((c) => (c.build = { pullThroughCache: { upstream: 'docker-hub' } }))).toMatch(
+      /build\.pullThroughCache\.credentialSecretArn.*Docker Hub needs credentials/,
+    );
+    const arn = (name: string) => `arn:aws:secretsmanager:eu-west-1:111111111111:secret:${name}-AbCdEf`;
+    expect(
+      errorFor(
+        (c) =>
+          (c.build = { pullThroughCache: { upstream: 'docker-hub', credentialSecretArn: arn('dockerhub') } }),
+      ),
+    ).toMatch(/named ecr-pullthroughcache\/<name>/);
+    expect(
+      errorFor(
+        (c) => (c.build = { pullThroughCache: { credentialSecretArn: arn('ecr-pullthroughcache/x') } }),
+      ),
+    ).toMatch(/ECR Public takes no credentials/);
+    const raw = example();
+    raw.build = {
+      pullThroughCache: { upstream: 'docker-hub', credentialSecretArn: arn('ecr-pullthroughcache/hub') },
+    };
+    expect(parseConfig(raw, 'cfg.json').build.pullThroughCache.prefix).toBe('docker-hub');
+    expect(loadConfig(examplePath).build.pullThroughCache).toEqual({
+      upstream: 'ecr-public',
+      prefix: 'ecr-public',
+    });
+  });
+
   it('fills every default from the minimum a user must write', () => {
     const config = parseConfig(
       {

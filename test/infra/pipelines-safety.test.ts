@@ -25,7 +25,7 @@ function variant(edit: (raw: Json) => void): Synthesized {
 
 let full: Synthesized;
 let example: Synthesized;
-/** Security Hub enabled centrally (not by this app); pull-request trigger opted into. */
+/** Security Hub enabled centrally (not by this app); pull-request trigger opted into; Docker Hub cached. */
 let central: Synthesized;
 /** The hub enabled by this app, nothing published. */
 let enableOnly: Synthesized;
@@ -35,6 +35,13 @@ beforeAll(() => {
   central = variant((raw) => {
     raw.security = { enableSecurityHub: false, publishToSecurityHub: true, enableInspector: false };
     raw.pipelines.feature.pullRequests.enabled = true;
+    raw.build = {
+      pullThroughCache: {
+        upstream: 'docker-hub',
+        credentialSecretArn:
+          'arn:aws:secretsmanager:eu-west-1:111111111111:secret:ecr-pullthroughcache/docker-hub-AbCdEf',
+      },
+    };
   });
   enableOnly = variant((raw) => {
     raw.security = { enableSecurityHub: true, publishToSecurityHub: false, enableInspector: false };
@@ -355,5 +362,75 @@ describe('after each deployment (with the deploy-safety constructs)', () => {
       // Exactly one role may start it: the main pipeline's CodeBuild action role.
       expect(starts.filter((s) => text(s).includes(`"${id}"`))).toHaveLength(1);
     }
+  });
+});
+
+describe('pull-through cache for docker build --pull (point 9)', () => {
+  const rulesOf = (app: Synthesized) =>
+    resourcesOf(app, app.stacks.storage)
+      .filter((r) => r.Type === 'AWS::ECR::PullThroughCacheRule')
+      .map((r) => r.Properties);
+
+  it('caches ECR Public by default, with no credentials', () => {
+    expect(rulesOf(full)).toEqual([
+      {
+        EcrRepositoryPrefix: 'ecr-public',
+        UpstreamRegistry: 'ecr-public',
+        UpstreamRegistryUrl: 'public.ecr.aws',
+      },
+    ]);
+  });
+
+  it('caches Docker Hub when opted into, with the ecr-pullthroughcache/ secret', () => {
+    expect(rulesOf(central)).toEqual([
+      {
+        EcrRepositoryPrefix: 'docker-hub',
+        UpstreamRegistry: 'docker-hub',
+        UpstreamRegistryUrl: 'registry-1.docker.io',
+        CredentialArn:
+          'arn:aws:secretsmanager:eu-west-1:111111111111:secret:ecr-pullthroughcache/docker-hub-AbCdEf',
+      },
+    ]);
+  });
+
+  it.each(['pipewarden-image', 'pipewarden-ci-image'])(
+    '%s may create and import cached repositories under the prefix only, and is told the registry',
+    (name) => {
+      const cached = 'arn:aws:ecr:eu-west-1:111111111111:repository/ecr-public/*';
+      const p = project(full, name);
+      expect(envOf(p).PIPEWARDEN_BASE_IMAGE_REGISTRY).toContain('/ecr-public');
+      const roleId = p.Properties.ServiceRole['Fn::GetAtt'][0];
+      const statements = resourcesOf(full, full.stacks.pipelines)
+        .filter(
+          (r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((x: Json) => x.Ref === roleId),
+        )
+        .flatMap((r) => r.Properties.PolicyDocument.Statement);
+      // No push right on the cache (PutImage, upload): a build cannot put its own content where others pull.
+      expect(statements.filter((s: Json) => JSON.stringify(s.Resource).includes('ecr-public'))).toEqual([
+        {
+          Effect: 'Allow',
+          Action: [
+            'ecr:BatchCheckLayerAvailability',
+            'ecr:BatchGetImage',
+            'ecr:BatchImportUpstreamImage',
+            'ecr:CreateRepository',
+            'ecr:GetDownloadUrlForLayer',
+          ],
+          Resource: cached,
+        },
+      ]);
+    },
+  );
+
+  it('grants ecr:CreateRepository to no other role', () => {
+    const holders = Object.values(full.stacks)
+      .filter((s) => s !== undefined)
+      .flatMap((s) => resourcesOf(full, s))
+      .filter(
+        (r) =>
+          r.Type === 'AWS::IAM::Policy' &&
+          JSON.stringify(r.Properties.PolicyDocument).includes('ecr:CreateRepository'),
+      );
+    expect(holders).toHaveLength(2);
   });
 });

@@ -54,6 +54,7 @@ describe('checks', () => {
       'inspector2:ListCoverage',
       'inspector2:BatchGetCodeSnippet',
       'inspector2:Enable',
+      'cloudformation:ValidateTemplate',
       'ec2:DescribeNetworkInterfaces',
       'ec2:DescribeSubnets',
       'ecs:RegisterTaskDefinition',
@@ -717,6 +718,28 @@ describe('security services', () => {
     t('security').hasResourceProperties('Custom::AWS', {
       Create: Match.stringLikeRegexp('"service":"Inspector2","action":"enable"'),
     });
+  });
+});
+
+describe('runtimes (issue 15, point 4)', () => {
+  it('runs every Lambda function of every stack, custom-resource providers included, on Node.js 22 or later', () => {
+    // Node.js 20 reached end of life in April 2026; a provider CDK adds (AwsCustomResource, log retention)
+    // is checked like the functions this app defines.
+    const runtimes = allTemplates().flatMap((tpl) =>
+      resources(tpl, 'AWS::Lambda::Function').map((f) => f.Properties.Runtime as string),
+    );
+    expect(runtimes.length).toBeGreaterThanOrEqual(5);
+    for (const runtime of runtimes) {
+      expect(runtime).toMatch(/^nodejs\d+\.x$/);
+      expect(Number(runtime.match(/\d+/)![0])).toBeGreaterThanOrEqual(22);
+    }
+  });
+
+  it('builds on CodeBuild standard:7.0, whose Node.js 22 the buildspecs select (test/buildspecs)', () => {
+    const images = allTemplates().flatMap((tpl) =>
+      resources(tpl, 'AWS::CodeBuild::Project').map((p) => p.Properties.Environment.Image as string),
+    );
+    expect(new Set(images)).toEqual(new Set(['aws/codebuild/standard:7.0']));
   });
 });
 

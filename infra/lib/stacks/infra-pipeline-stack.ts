@@ -155,15 +155,32 @@ export class InfraPipelineStack extends Stack {
     );
     deployRole.addToPolicy(
       new iam.PolicyStatement({
+        // What CDK's own grant for this action holds (CreateStack, UpdateStack, DescribeStack*, GetTemplate*,
+        // Get/SetStackPolicy, ValidateTemplate), with its wildcards written out; test/infra/deploy-roles.test.ts
+        // compares the two.
         actions: [
           'cloudformation:CreateStack',
           'cloudformation:UpdateStack',
           'cloudformation:DescribeStacks',
           'cloudformation:DescribeStackEvents',
+          'cloudformation:DescribeStackResource',
+          'cloudformation:DescribeStackResources',
           'cloudformation:GetTemplate',
+          'cloudformation:GetTemplateSummary',
+          'cloudformation:GetStackPolicy',
+          'cloudformation:SetStackPolicy',
         ],
         resources: stackArns,
       }),
+    );
+    // ValidateTemplate takes no resource (CDK's grant names the stack, where IAM never matches it).
+    deployRole.addToPolicy(
+      new iam.PolicyStatement({ actions: ['cloudformation:ValidateTemplate'], resources: ['*'] }),
+    );
+    acknowledgeWildcardResource(
+      deployRole,
+      '*',
+      'cloudformation:ValidateTemplate has no resource-level permissions; it only reads the template given.',
     );
     for (const arn of stackArns) {
       acknowledgeWildcardResource(

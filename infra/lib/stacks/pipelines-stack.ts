@@ -9,6 +9,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { PipewardenConfig } from '../../config/schema.js';
+import { acknowledgeWildcardResource } from '../acknowledge.js';
 import { AppPipeline, type BuildProjects, type DeployTarget } from '../constructs/app-pipeline.js';
 import { BuildProject } from '../constructs/build-project.js';
 import { DeployedImageRecorder } from '../constructs/deployed-image.js';
@@ -291,6 +292,10 @@ export class PipelinesStack extends Stack {
           value: `${this.account}.dkr.ecr.${this.region}.${this.urlSuffix}/${who.repository.repositoryName}`,
         },
         PIPEWARDEN_CONTAINER_NAME: { value: config.service.containerName },
+        // Passed to docker build as a build argument: `FROM ${PIPEWARDEN_BASE_IMAGE_REGISTRY}/<repository>`.
+        PIPEWARDEN_BASE_IMAGE_REGISTRY: {
+          value: `${this.account}.dkr.ecr.${this.region}.${this.urlSuffix}/${config.build.pullThroughCache.prefix}`,
+        },
       }),
     });
     image.role.addToPolicy(
@@ -321,6 +326,31 @@ export class PipelinesStack extends Stack {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'ecr:GetAuthorizationToken and inspector-scan:ScanSbom have no resource-level permissions.',
     });
+    // Base images through the pull-through cache: the first pull of an upstream image creates its repository
+    // under the prefix and imports it; only there. No push right: a build (a feature branch's too) can make the
+    // cache fetch an upstream image, never put its own content in it.
+    const cachedRepositories = this.formatArn({
+      service: 'ecr',
+      resource: 'repository',
+      resourceName: `${config.build.pullThroughCache.prefix}/*`,
+    });
+    image.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'ecr:CreateRepository',
+          'ecr:BatchImportUpstreamImage',
+          'ecr:BatchGetImage',
+          'ecr:GetDownloadUrlForLayer',
+          'ecr:BatchCheckLayerAvailability',
+        ],
+        resources: [cachedRepositories],
+      }),
+    );
+    acknowledgeWildcardResource(
+      image.role,
+      cachedRepositories,
+      'The pull-through cache creates one repository per upstream image, named when first pulled, under this prefix only.',
+    );
 
     const gate = new BuildProject(this, id('Gate'), {
       ...common,

@@ -16,6 +16,12 @@ import { pipelineNames } from '../names.js';
 /** Prefix of the image tags that follow a branch (buildspecs/image.yml, bot/aws/image-tag.ts). */
 export const BRANCH_TAG_PREFIX = 'branch-';
 
+/** The registry each pull-through cache upstream names (ECR's UpstreamRegistryUrl). */
+export const PULL_THROUGH_UPSTREAMS = {
+  'ecr-public': 'public.ecr.aws',
+  'docker-hub': 'registry-1.docker.io',
+} as const;
+
 export interface StorageStackProps extends StackProps {
   readonly config: PipewardenConfig;
 }
@@ -202,6 +208,16 @@ export class StorageStack extends Stack {
       'ecr_private_tag_immutability_enabled_check',
       `Only ${BRANCH_TAG_PREFIX}* tags are mutable: they follow a branch head. Commit tags, the only ones deployed, are immutable.`,
     );
+
+    // Base images through this account's registry: `docker build --pull` in the image projects never meets
+    // Docker Hub's anonymous rate limit, and an upstream outage does not stop a build whose base is cached.
+    const cache = config.build.pullThroughCache;
+    new ecr.CfnPullThroughCacheRule(this, 'PullThroughCache', {
+      ecrRepositoryPrefix: cache.prefix,
+      upstreamRegistry: cache.upstream,
+      upstreamRegistryUrl: PULL_THROUGH_UPSTREAMS[cache.upstream],
+      credentialArn: cache.credentialSecretArn,
+    });
 
     this.snykToken = config.snyk.tokenSecretArn
       ? secretsmanager.Secret.fromSecretCompleteArn(this, 'SnykToken', config.snyk.tokenSecretArn)
