@@ -10,6 +10,11 @@ export class ParseContext {
     readonly paths: PathOptions,
   ) {}
 
+  /** The file as messages show it: quoted and escaped when it holds a newline or other control character. */
+  get name(): string {
+    return escapeControl(this.file) === this.file ? this.file : JSON.stringify(this.file);
+  }
+
   /** `message` names the kind of problem; `detail` (the first one is kept) says where or what. */
   warn(message: string, detail?: string): void {
     const seen = this.kinds.get(message);
@@ -17,10 +22,13 @@ export class ParseContext {
     else this.kinds.set(message, { count: 1, ...(detail !== undefined ? { first: detail } : {}) });
   }
 
+  /** One line each: control characters from scanner text (a path with a newline) are shown escaped. */
   get warnings(): string[] {
-    return [...this.kinds].map(([message, { count, first }]) => {
-      if (count === 1) return `${this.file}: ${message}${first !== undefined ? `: ${first}` : ''}`;
-      return `${this.file}: ${message} (${count} times${first !== undefined ? `; the first: ${first}` : ''})`;
+    return [...this.kinds].map(([kind, { count, first: raw }]) => {
+      const message = escapeControl(kind);
+      const first = raw === undefined ? undefined : escapeControl(raw);
+      if (count === 1) return `${this.name}: ${message}${first !== undefined ? `: ${first}` : ''}`;
+      return `${this.name}: ${message} (${count} times${first !== undefined ? `; the first: ${first}` : ''})`;
     });
   }
 
@@ -53,6 +61,10 @@ export class ParseContext {
     return loc;
   }
 }
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/g;
+const escapeControl = (text: string) => text.replace(CONTROL, (c) => JSON.stringify(c).slice(1, -1));
 
 /** CVEs first, then GHSA, then the rest; upper-cased and de-duplicated. */
 export function sortIds(ids: Iterable<string>): string[] {

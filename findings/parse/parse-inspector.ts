@@ -37,7 +37,7 @@ export function parseInspectorSbom(json: unknown, ctx: ParseContext): ParsedFind
     JSON.stringify(metadata.tools ?? '').includes('Inspector Scan') || Array.isArray(bom.vulnerabilities);
   if (!scanned)
     throw new PipewardenError(
-      `${ctx.file}: a CycloneDX SBOM without scan results (inspector-sbomgen output?); scan it with \`aws inspector-scan scan-sbom --output-format CYCLONE_DX_1_5\` and pass that output`,
+      `${ctx.name}: a CycloneDX SBOM without scan results (inspector-sbomgen output?); scan it with \`aws inspector-scan scan-sbom --output-format CYCLONE_DX_1_5\` and pass that output`,
     );
   const components = new Map<string, Json>();
   optionalArrayAt(bom.components, 'components').forEach((c, i) => {

@@ -47,13 +47,13 @@ export function parseSarif(json: unknown, ctx: ParseContext): ParsedFinding[] {
   // SARIF's empty `runs` means no tool ran: nothing was checked, which is not zero findings.
   if (runs.length === 0)
     throw new PipewardenError(
-      `${ctx.file}: SARIF with no runs (no tool ran) is not a scan result; pass the SARIF the scanner wrote for its run`,
+      `${ctx.name}: SARIF with no runs (no tool ran) is not a scan result; pass the SARIF the scanner wrote for its run`,
     );
   // SARIF §3.14.23: `results` "must be present (but may be empty) if a log file represents an actual scan";
   // a log whose runs all lack it only exports rules metadata.
   if (!runs.some((run) => isObject(run) && Array.isArray(run.results)))
     throw new PipewardenError(
-      `${ctx.file}: SARIF without results in any run (rules metadata, not a scan) is not a scan result; pass the SARIF the scanner wrote for its run`,
+      `${ctx.name}: SARIF without results in any run (rules metadata, not a scan) is not a scan result; pass the SARIF the scanner wrote for its run`,
     );
   const out: ParsedFinding[] = [];
   let unjustified = 0;
@@ -96,7 +96,7 @@ export function parseSarif(json: unknown, ctx: ParseContext): ParsedFinding[] {
         return;
       }
       throw new PipewardenError(
-        `${ctx.file}: ${JSON.stringify(driverName)} did not complete its scan (runs[${r}].invocations[].executionSuccessful: false${notes.length ? `: ${oneLine(notes.join('; '))}` : ''}); fix the scanner's run and scan again`,
+        `${ctx.name}: ${JSON.stringify(driverName)} did not complete its scan (runs[${r}].invocations[].executionSuccessful: false${notes.length ? `: ${oneLine(notes.join('; '))}` : ''}); fix the scanner's run and scan again`,
       );
     });
 

@@ -226,3 +226,17 @@ describe('JSON that is not a scan result is refused, never zero findings', () =>
     expect(parseJson(rulesOnly, 'm.sarif').findings).toEqual([]);
   });
 });
+
+describe('messages stay one line', () => {
+  it('a file name or a scanner path with a newline is shown escaped', () => {
+    const doc = clone(readFixture('variants/snyk-iac-sarif.json') as Json);
+    doc.runs[0].results[0].locations[0].physicalLocation.artifactLocation = { uri: '/etc/x\ny.tf' };
+    const r = parseJson(doc, 'bad\nname.sarif');
+    expect(r.warnings).toEqual([
+      '"bad\\nname.sarif": location dropped: absolute path outside the repository: /etc/x\\ny.tf',
+    ]);
+    expect(() => parseJson({ version: '2.1.0', runs: [] }, 'x\ny.sarif')).toThrow(
+      /^pipewarden: "x\\ny\.sarif": SARIF with no runs/,
+    );
+  });
+});

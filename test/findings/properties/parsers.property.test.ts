@@ -89,6 +89,8 @@ const hostile = fc.constantFrom<Json>(
   '2001-01-01',
   'file:///Users/dev/project/',
   '../../etc/passwd',
+  '/abs/line\nbreak.ts',
+  'bell\u0007\r\n',
   '/etc/passwd',
   'pkg:npm/%40scope/name@1.0.0',
   -5,
