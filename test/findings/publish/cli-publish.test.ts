@@ -112,6 +112,26 @@ describe('pipewarden publish securityhub', () => {
     expect(bad.stderr).toMatch(/^pipewarden: --image nginx:latest: not an ECR image URI/);
   });
 
+  it('imports findings another writer was updating (ConcurrentUpdateError) on a later try, exit 0', async () => {
+    const tries = new Map<string, number>();
+    fake.securityHub.answer = (_n, batch) => {
+      const fail: Record<string, string> = {};
+      batch.forEach((f, i) => {
+        const n = (tries.get(f.Id) ?? 0) + 1;
+        tries.set(f.Id, n);
+        if (n === 1 && i % 3 === 0) fail[f.Id] = i % 2 ? 'InternalFailure' : 'ConcurrentUpdateError';
+      });
+      return { fail };
+    };
+    const run = await runCli(['publish', 'securityhub', ...REPORTS], env());
+    expect(run.stderr).not.toMatch(/did not import/);
+    expect(run.code).toBe(0);
+    const total = fake.securityHub.imported.size;
+    expect([...tries.values()].filter((n) => n === 2).length).toBeGreaterThan(0);
+    for (const n of fake.securityHub.imported.values()) expect(n).toBe(1);
+    expect(run.stdout).toMatch(new RegExp(`imported ${total} of ${total} finding\\(s\\)`));
+  });
+
   it('exits 3 and names the findings Security Hub would not take', async () => {
     let victim = '';
     fake.securityHub.answer = (_n, batch) => {
