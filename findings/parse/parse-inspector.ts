@@ -74,7 +74,7 @@ export function parseInspectorSbom(json: unknown, ctx: ParseContext): ParsedFind
           `${field}.affects[${j}].ref ${JSON.stringify(ref.slice(0, 80))}`,
         );
       }
-      const name = optionalString(component.name, `components(${ref}).name`) ?? ref;
+      const name = optionalString(component.name, `components[bom-ref ${JSON.stringify(ref)}].name`) ?? ref;
       const dockerfile = component.type === 'file' && /^dockerfile:/i.test(name);
       const kind: FindingKind = dockerfile ? (/^IN-DOCKER-007/.test(id) ? 'secret' : 'iac') : 'container';
       const description = optionalString(v.description, `${field}.description`);
@@ -106,8 +106,11 @@ export function parseInspectorSbom(json: unknown, ctx: ParseContext): ParsedFind
         if (location) finding.location = location;
       } else {
         const fixed = props.get(`${PROP}fixed_version:${ref}`);
-        const version = optionalString(component.version, `components(${ref}).version`);
-        const purl = optionalString(component.purl, `components(${ref}).purl`);
+        const version = optionalString(
+          component.version,
+          `components[bom-ref ${JSON.stringify(ref)}].version`,
+        );
+        const purl = optionalString(component.purl, `components[bom-ref ${JSON.stringify(ref)}].purl`);
         finding.package = {
           name,
           ...(version ? { version } : {}),
