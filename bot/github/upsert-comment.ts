@@ -8,17 +8,34 @@ export interface CommentResult {
   requests: number;
 }
 
+/** A comment as the API lists it: who wrote it, and through which GitHub App. */
+interface ListedComment {
+  id: number;
+  body?: string;
+  user?: { type?: string } | null;
+  performed_via_github_app?: { id?: number } | null;
+}
+
 /**
- * One comment per pull request, found again by the hidden marker it starts with, edited in place. Only a
- * bot's comment counts (anyone can paste the marker). Should two deliveries race and both create one, the
- * next run keeps the oldest and deletes the others: never a second comment for long.
+ * Written by this App itself: its installation token sets `performed_via_github_app` to the App. Anyone can
+ * paste the marker, and another App's bot is a Bot too (editing its comment is a 403): neither is ours.
+ * Without a known App id nothing is ours, so nothing of anyone else's is ever edited or deleted.
+ */
+function isOurs(c: ListedComment, appId: number | undefined): boolean {
+  return appId !== undefined && c.user?.type === 'Bot' && c.performed_via_github_app?.id === appId;
+}
+
+/**
+ * One comment per pull request, found again by the hidden marker it starts with, edited in place. Only this
+ * App's comment counts. Should two deliveries race and both create one, the next run keeps the oldest and
+ * deletes the others: never a second comment for long.
  */
 export async function upsertComment(
   octokit: GitHubClient,
   ref: RepoRef,
   issueNumber: number,
   body: string,
-  options: { marker: string; create: boolean },
+  options: { marker: string; create: boolean; appId: number | undefined },
 ): Promise<CommentResult> {
   let requests = 0;
   const ours: { id: number; body: string }[] = [];
@@ -28,8 +45,9 @@ export async function upsertComment(
     per_page: 100,
   })) {
     requests++;
-    for (const c of page.data)
-      if (c.user?.type === 'Bot' && c.body?.startsWith(options.marker)) ours.push({ id: c.id, body: c.body });
+    for (const c of page.data as ListedComment[])
+      if (isOurs(c, options.appId) && c.body?.startsWith(options.marker))
+        ours.push({ id: c.id, body: c.body });
   }
   const [keep, ...extra] = ours;
   for (const c of extra) {

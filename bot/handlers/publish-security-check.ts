@@ -130,6 +130,7 @@ export async function publishSecurityCheck(
       const c = await upsertComment(octokit, ref, number, body, {
         marker: COMMENT_MARKER,
         create: config.comment.mode === 'always' || worthAComment,
+        appId: deps.appId,
       });
       result.comments[number] = c.outcome;
       result.requests += c.requests;

@@ -336,6 +336,35 @@ describe('security check and pull-request comment when the gate has run', () => 
     expect(bots[0]!.body).toContain('security gate failed');
     expect(ourComments().find((c) => c.user.type === 'User')!.body).toContain('quoted by a human');
   });
+
+  it('leaves another App’s bot comment with the marker alone: no delete of its own, no 403, the check is written', async () => {
+    const full = `${owner}/${repo}`;
+    // Older than ours, so "keep the oldest Bot comment" would pick it and delete the real one.
+    const other = h.github.addComment(
+      full,
+      number,
+      `${COMMENT_MARKER}\nanother app's text`,
+      { login: 'copycat[bot]', type: 'Bot' },
+      { id: 999_999, slug: 'copycat' },
+    );
+    const mine = h.github.addComment(full, number, `${COMMENT_MARKER}\nold`, {
+      login: 'pipewarden[bot]',
+      type: 'Bot',
+    });
+    await gateDone(
+      store(featureRun(), (c) => sarifDocument(1, c)),
+      'Failed',
+    );
+    expect(h.github.comments.find((c) => c.id === other.id)!.body).toBe(
+      `${COMMENT_MARKER}\nanother app's text`,
+    );
+    expect(h.github.comments.find((c) => c.id === mine.id)!.body).toContain('security gate failed');
+    // Never a write to another App's comment (it would be a 403 before the check is written).
+    expect(
+      h.github.requests.filter((r) => r.method !== 'GET' && r.path.endsWith(`/issues/comments/${other.id}`)),
+    ).toEqual([]);
+    expect(securityRuns()[0]).toMatchObject({ status: 'completed', conclusion: 'failure' });
+  });
 });
 
 describe('findings that cannot be read are reported on the check, failing closed', () => {

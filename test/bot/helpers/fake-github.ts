@@ -40,6 +40,8 @@ export interface Comment {
   issue: number;
   body: string;
   user: { login: string; type: string };
+  /** The App whose installation wrote it (GitHub sets it for App-authored comments). */
+  performed_via_github_app?: { id: number; slug: string } | null;
 }
 
 type Reply = [number, unknown, Record<string, string>?];
@@ -107,8 +109,16 @@ export class FakeGitHub {
     return this.checkRuns.filter((r) => (!name || r.name === name) && (!sha || r.head_sha === sha));
   }
 
-  addComment(repo: string, issue: number, body: string, user = { login: 'someone', type: 'User' }): Comment {
-    const c = { id: this.nextId++, repo, issue, body, user };
+  addComment(
+    repo: string,
+    issue: number,
+    body: string,
+    user = { login: 'someone', type: 'User' },
+    app: Comment['performed_via_github_app'] = user.login === 'pipewarden[bot]'
+      ? { id: this.appId, slug: 'pipewarden' }
+      : null,
+  ): Comment {
+    const c = { id: this.nextId++, repo, issue, body, user, performed_via_github_app: app };
     this.comments.push(c);
     return c;
   }
@@ -224,7 +234,16 @@ export class FakeGitHub {
         next.searchParams.set('page', String(page + 1));
         headers.link = `<${next.href}>; rel="next"`;
       }
-      return [200, slice.map((c) => ({ id: c.id, body: c.body, user: c.user })), headers];
+      return [
+        200,
+        slice.map((c) => ({
+          id: c.id,
+          body: c.body,
+          user: c.user,
+          performed_via_github_app: c.performed_via_github_app ?? null,
+        })),
+        headers,
+      ];
     }
     if (t === '/repos/{owner}/{repo}/issues/{issue_number}/comments' && req.method === 'POST') {
       if (String(b.body).length > 65_536)
@@ -242,7 +261,9 @@ export class FakeGitHub {
         this.comments.splice(this.comments.indexOf(c), 1);
         return [204, ''];
       }
-      if (c.user.type !== 'Bot') return [403, { message: 'Resource not accessible by integration' }];
+      // An installation can edit only its own App's comments: a person's or another App's is a 403.
+      if (c.performed_via_github_app?.id !== this.appId)
+        return [403, { message: 'Resource not accessible by integration' }];
       if (String(b.body).length > 65_536)
         return [422, { message: 'body is too long (maximum is 65536 characters)' }];
       c.body = String(b.body);
