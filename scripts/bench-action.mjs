@@ -8,7 +8,7 @@
 // The moia repository is read from its git directory (never copied into this repository); without it, only
 // pipewarden is measured. Both run with their default poll intervals.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
@@ -20,6 +20,15 @@ const arg = (name, fallback) => {
   return i >= 0 ? args[i + 1] : fallback;
 };
 const runs = Math.max(3, Number(arg('runs', '5')));
+// Copies of the bundles and each run's runner directories, removed when done unless --keep.
+const made = [];
+const temporary = (prefix) => {
+  made.push(mkdtempSync(join(tmpdir(), prefix)));
+  return made.at(-1);
+};
+process.on('exit', () => {
+  if (!args.includes('--keep')) for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 // No default: a path on one machine means nothing on another.
 const moiaSource = arg('moia', process.env.PIPEWARDEN_BENCH_MOIA);
 
@@ -32,7 +41,7 @@ function sizeOf(dir, files) {
 
 function prepareMoia() {
   if (!moiaSource || !existsSync(moiaSource)) return undefined;
-  const away = mkdtempSync(join(tmpdir(), 'bench-moia-'));
+  const away = temporary('bench-moia-');
   if (existsSync(join(moiaSource, 'dist', 'index.js')))
     cpSync(join(moiaSource, 'dist'), join(away, 'dist'), { recursive: true });
   else {
@@ -56,7 +65,7 @@ function prepareMoia() {
 }
 
 function preparePipewarden() {
-  const away = mkdtempSync(join(tmpdir(), 'bench-pipewarden-'));
+  const away = temporary('bench-pipewarden-');
   cpSync(join(root, 'dist', 'action'), join(away, 'dist', 'action'), { recursive: true });
   return {
     dir: away,
@@ -73,7 +82,7 @@ async function once(tool, i) {
       tool.name === 'pipewarden'
         ? { 'INPUT_PIPELINE-NAME': local.pipelineName }
         : { INPUT_PIPELINE: local.pipelineName, INPUT_WAIT: 'true', 'INPUT_FOLLOW-CODEBUILD': 'false' };
-    const env = runnerEnv(mkdtempSync(join(tmpdir(), 'bench-run-')), local.url, inputs);
+    const env = runnerEnv(temporary('bench-run-'), local.url, inputs);
     const t0 = local.clock();
     const result = await runNode(tool.script, env, 120_000);
     const ended = local.clock();
