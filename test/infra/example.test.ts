@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import type { Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
-import { exampleConfig, synthesize, type Synthesized } from './synth.js';
+import { exampleConfig, fullConfig, synthesize, type Synthesized } from './synth.js';
 
 // The committed example is what `npm run synth` and `npm run demo` build for a new user: it must pass
 // every check too, on its own branches (a connection to create, tasks in public subnets, plain HTTP).
@@ -87,5 +90,34 @@ describe('the example configuration', () => {
         ]),
       }),
     });
+  });
+});
+
+describe('docs/deploy.md resource counts (issue 15, point 8)', () => {
+  // The table's counts are read from the templates, not written by hand: this test fails when a stack
+  // gains or loses a resource until the table says so.
+  const doc = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'deploy.md'), 'utf8');
+  const count = (a: Synthesized, stack: Stack) =>
+    Object.keys(a.template(stack).toJSON().Resources ?? {}).length;
+
+  it('states each stack’s resources and the total for the example config', () => {
+    const documented = new Map(
+      [...doc.matchAll(/^\| `(pipewarden-[a-z-]+)`[^|]*\|[^|]*\|\s*(\d+)\s*\|$/gm)].map((m) => [
+        m[1],
+        Number(m[2]),
+      ]),
+    );
+    const actual = new Map(app.assembly.stacks.map((s) => [s.stackName, 0]));
+    for (const stack of Object.values(app.stacks)) if (stack) actual.set(stack.stackName, count(app, stack));
+    expect(Object.fromEntries(documented)).toEqual(Object.fromEntries(actual));
+    const total = [...actual.values()].reduce((a, b) => a + b, 0);
+    expect(doc).toContain(`with the committed example config (${total} resources in all)`);
+  });
+
+  it('states the stacks and resources with every option on', () => {
+    const full = synthesize(fullConfig(), { checks: false });
+    const stacks = Object.values(full.stacks).filter((s): s is Stack => s !== undefined);
+    const total = stacks.reduce((n, s) => n + count(full, s), 0);
+    expect(doc).toContain(`the app has ${stacks.length} stacks\nand ${total} resources`);
   });
 });
