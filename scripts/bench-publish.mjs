@@ -20,7 +20,7 @@
 // server, never more than 10 requests a second on average (requests / publish time) nor 30 in any 1 s
 // window (at the server). Then the target over the runs: median findings/s ≥ 750 (Security Hub's 10 req/s
 // × 100 findings, less the injected failures, is about 820). Exit 1 if a check or the target fails.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -45,7 +45,15 @@ const CURRENT = TOTAL - FIXED;
 const dir = join(root, 'bench-out', 'publish');
 mkdirSync(dir, { recursive: true });
 // The inputs are regenerated each time: removed at the end unless --keep.
-process.on('exit', () => KEEP || rmSync(dir, { recursive: true, force: true }));
+process.on('exit', () => {
+  if (KEEP) return;
+  rmSync(dir, { recursive: true, force: true });
+  try {
+    rmdirSync(dirname(dir)); // bench-out/ too, if no other bench left files there
+  } catch {
+    // it holds another bench's files
+  }
+});
 
 register(); // .ts sources (and their .js import specifiers) through tsx
 const load = (path) => import(pathToFileURL(join(root, path)).href);
@@ -325,7 +333,8 @@ console.log(
   `  findings/s           ${stat('findingsPerS', 0)}   (target: median ≥ ${TARGET_FINDINGS_PER_S})`,
 );
 const bad = rows.filter((r) => !r.ok).length;
-const slow = median(rows.map((r) => r.findingsPerS)) < TARGET_FINDINGS_PER_S;
+// The target is for the issue's 10,000 findings: a small run is mostly its start and its end.
+const slow = TOTAL >= 10_000 && median(rows.map((r) => r.findingsPerS)) < TARGET_FINDINGS_PER_S;
 if (bad) console.log(`bench-publish: ${bad} run(s) FAILED a check`);
 if (slow) console.log(`bench-publish: median findings/s below the target of ${TARGET_FINDINGS_PER_S}`);
 if (!bad && !slow)
