@@ -339,6 +339,6 @@ if (bad) console.log(`bench-publish: ${bad} run(s) FAILED a check`);
 if (slow) console.log(`bench-publish: median findings/s below the target of ${TARGET_FINDINGS_PER_S}`);
 if (!bad && !slow)
   console.log(
-    `bench-publish: targets met: ${TOTAL}/${TOTAL} imported, exit 0, ≥ ${TARGET_FINDINGS_PER_S} findings/s median, ≤ 10 req/s mean, ≤ 30 in any second`,
+    `bench-publish: targets met: ${TOTAL}/${TOTAL} imported, exit 0, ${TOTAL >= 10_000 ? `≥ ${TARGET_FINDINGS_PER_S} findings/s median` : 'findings/s not checked below 10,000 findings'}, ≤ 10 req/s mean, ≤ 30 in any second`,
   );
 process.exit(bad || slow ? 1 : 0);
