@@ -3,12 +3,19 @@ import { findCheckRun, writeCheckRun, type ExistingCheckRun } from '../github/ch
 import { loadConfigFor, type LoadedConfig } from '../github/load-config.js';
 import { CHECK_NAMES, fullName, type GitHubClient, type RepoRef } from '../github/repo-ref.js';
 import { upsertComment, type CommentOutcome } from '../github/upsert-comment.js';
+import {
+  codeScanningRef,
+  describeCodeScanning,
+  uploadCodeScanning,
+  type CodeScanningOutcome,
+} from '../github/upload-code-scanning.js';
 import { COMMENT_MARKER, escapeMarkdown, renderMarkdown } from '../../findings/render/render-markdown.js';
 import {
   renderForeignDocument,
   renderSecurityCheck,
   renderUnavailable,
 } from '../render/render-security-check.js';
+import { CHECK_LIMITS } from '../github/check-runs.js';
 import { missingSetting } from '../settings.js';
 import type { HandlerDeps } from './deps.js';
 
@@ -31,6 +38,8 @@ export interface PublishResult {
   comments: Record<number, CommentOutcome>;
   /** GitHub requests made by this publication (config, lookups, writes). */
   requests: number;
+  /** The SARIF upload to code scanning, when `codeScanning.upload` is on. */
+  codeScanning?: CodeScanningOutcome;
 }
 
 /** Open pull requests whose head is this commit. */
@@ -135,6 +144,34 @@ export async function publishSecurityCheck(
       result.comments[number] = c.outcome;
       result.requests += c.requests;
     }
+  }
+
+  // Only a document that passed read-findings' checks gets here: its commit is the execution's own.
+  if (config.codeScanning.upload) {
+    const context = read.doc.context;
+    const pullRequest =
+      context.pipelineKind === 'main' ? undefined : (context.pullRequest ?? target.pullRequests?.[0]);
+    const where = {
+      ref: codeScanningRef(pullRequest, context.branch) ?? '',
+      category: `pipewarden/${pipeline}`,
+    };
+    const outcome: CodeScanningOutcome = where.ref
+      ? await uploadCodeScanning(octokit, ref, read.doc, { sha, ...where })
+      : {
+          status: 'refused',
+          reason:
+            'the findings document names neither a pull request nor a branch (set PIPEWARDEN_BRANCH in the gate)',
+          requests: 0,
+        };
+    result.codeScanning = outcome;
+    result.requests += outcome.requests;
+    deps.log.info({ repo: fullName(ref), sha, codeScanning: outcome.status }, 'code scanning upload');
+    const section = describeCodeScanning(outcome, where);
+    const output = check.fields.output;
+    output.text = `${section}\n\n${renderMarkdown(read.doc, {
+      maxLength: CHECK_LIMITS.text - section.length - 2,
+      marker: '<!-- pipewarden:check -->',
+    })}`;
   }
 
   const skip = resume ? existing!.annotationsCount : 0;

@@ -85,6 +85,13 @@ export const repoConfigSchema = z
       })
       .strict()
       .default({ startOnPullRequest: false }),
+    codeScanning: z
+      .object({
+        /** Upload the gate's SARIF to GitHub code scanning (the App needs `security_events: write`). */
+        upload: z.boolean().default(false),
+      })
+      .strict()
+      .default({ upload: false }),
   })
   .strict();
 

@@ -40,6 +40,8 @@ describe('app.yml, the GitHub App manifest', () => {
       pull_requests: 'write',
       contents: 'read',
       metadata: 'read',
+      // Code scanning uploads (issue 15): used only where a repository's config turns them on.
+      security_events: 'write',
     });
     expect(manifest.public).toBe(false);
   });

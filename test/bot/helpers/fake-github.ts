@@ -1,4 +1,5 @@
 import nock, { type ReplyFnResult } from 'nock';
+import { gunzipSync } from 'node:zlib';
 import { checkAgainstOpenApi } from './openapi.js';
 
 /**
@@ -44,6 +45,18 @@ export interface Comment {
   performed_via_github_app?: { id: number; slug: string } | null;
 }
 
+/** A code scanning upload as GitHub received it, decoded (base64 → gunzip → SARIF). */
+export interface SarifUpload {
+  id: string;
+  repo: string;
+  commit_sha: string;
+  ref: string;
+  gzipBytes: number;
+  sarif: { version: string; runs: { automationDetails?: { id: string }; results: unknown[] }[] };
+  /** Status reads so far. */
+  polls: number;
+}
+
 type Reply = [number, unknown, Record<string, string>?];
 
 export const API = 'https://api.github.com';
@@ -74,6 +87,14 @@ export class FakeGitHub {
   intercept: ((req: RecordedRequest) => Reply | undefined) | undefined;
   commentPageSize = 100;
   tokens = 0;
+  readonly sarifs: SarifUpload[] = [];
+  /** How uploads are processed: reads before the outcome, then complete or failed (with its errors). */
+  sarifProcessing: { pendingPolls: number; outcome: 'complete' | 'failed'; errors?: string[] } = {
+    pendingPolls: 0,
+    outcome: 'complete',
+  };
+  /** The installation's `security_events: write` permission (code scanning uploads). */
+  securityEvents = true;
   private nextId = 1000;
 
   constructor(readonly appId: number) {
@@ -274,6 +295,25 @@ export class FakeGitHub {
       return perm ? [200, { ...perm, user: { login: p[4] } }] : [404, { message: `${p[4]} is not a user` }];
     }
     if (t === '/repos/{owner}/{repo}/commits/{commit_sha}/pulls') return [200, this.pulls.get(p[4]!) ?? []];
+    if (t === '/repos/{owner}/{repo}/code-scanning/sarifs') return this.uploadSarif(repo, b);
+    if (t === '/repos/{owner}/{repo}/code-scanning/sarifs/{sarif_id}') {
+      const upload = this.sarifs.find((u) => u.id === p[5] && u.repo === repo);
+      if (!upload) return [404, { message: 'Not Found' }];
+      upload.polls++;
+      const { pendingPolls, outcome, errors } = this.sarifProcessing;
+      const status = upload.polls <= pendingPolls ? 'pending' : outcome;
+      return [
+        200,
+        {
+          processing_status: status,
+          analyses_url:
+            status === 'complete'
+              ? `${API}/repos/${repo}/code-scanning/analyses?sarif_id=${upload.id}`
+              : null,
+          errors: status === 'failed' ? (errors ?? []) : null,
+        },
+      ];
+    }
     if (t === '/repos/{owner}/{repo}/compare/{basehead}') return this.compare(repo, p.slice(4).join('/'));
     this.violations.push(`unexpected request ${req.method} ${req.path}`);
     return [404, { message: 'Not Found' }];
@@ -302,6 +342,32 @@ export class FakeGitHub {
         files: [],
       },
     ];
+  }
+
+  /** As GitHub takes a SARIF upload: 403 without the permission, 413 above 10 MB gzipped, 400 if unreadable. */
+  private uploadSarif(repo: string, b: Record<string, unknown>): Reply {
+    if (!this.securityEvents) return [403, { message: 'Resource not accessible by integration' }];
+    const gzipped = Buffer.from(String(b.sarif), 'base64');
+    if (gzipped.length > 10_000_000) return [413, { message: 'Payload Too Large' }];
+    let sarif: SarifUpload['sarif'];
+    try {
+      sarif = JSON.parse(gunzipSync(gzipped).toString('utf8')) as SarifUpload['sarif'];
+    } catch {
+      return [400, { message: 'Invalid request: the sarif is not gzip-compressed, base64-encoded JSON' }];
+    }
+    if (sarif.version !== '2.1.0' || !Array.isArray(sarif.runs))
+      return [400, { message: 'Invalid request: not a SARIF 2.1.0 log' }];
+    const upload: SarifUpload = {
+      id: `sarif-${this.nextId++}`,
+      repo,
+      commit_sha: String(b.commit_sha),
+      ref: String(b.ref),
+      gzipBytes: gzipped.length,
+      sarif,
+      polls: 0,
+    };
+    this.sarifs.push(upload);
+    return [202, { id: upload.id, url: `${API}/repos/${repo}/code-scanning/sarifs/${upload.id}` }];
   }
 
   /** GitHub's limits, as its API answers them: 422. */
