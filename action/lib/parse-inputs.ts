@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { PipewardenError } from '../../findings/errors.js';
 import { checkForkHead } from './check-fork-head.js';
-import { readEventHead } from './read-event-head.js';
+import { readEventContext, readEventHead, type ContextRead } from './read-event-head.js';
 import { parseVariables, type PipelineVariable } from './parse-variables.js';
 
 /** Every input of action.yml, as the runner hands them over (unset inputs are ''). */
@@ -82,18 +81,14 @@ const schema = z.object({
 
 /**
  * Validates the raw inputs. `commit-sha` falls back to the pull request's head on pull_request and
- * pull_request_target events (GITHUB_SHA is then a merge or base commit) and on a workflow_run triggered by
- * a pull request, to GITHUB_SHA otherwise. Then the fork rule (check-fork-head.ts): a fork's head is refused
+ * pull_request_target events (GITHUB_SHA is then a merge or base commit), on a workflow_run triggered by
+ * a pull request and on merge_group (its head_sha), to GITHUB_SHA otherwise (push: the pushed commit). Then the fork rule (check-fork-head.ts): a fork's head is refused
  * on pull_request_target and workflow_run unless allow-fork-head is true.
  */
-export function parseInputs(
-  raw: RawInputs,
-  env: NodeJS.ProcessEnv = process.env,
-  readEvent: (path: string) => string = (p) => readFileSync(p, 'utf8'),
-): ActionInputs {
-  const event = readEventHead(env, readEvent);
+export function parseInputs(raw: RawInputs, read: ContextRead = readEventContext()): ActionInputs {
+  const event = readEventHead(read);
   const explicit = raw['commit-sha'].trim() !== '';
-  const fallback = event.kind === 'head' && event.head.isDefault ? event.head.sha : (env.GITHUB_SHA ?? '');
+  const fallback = event.kind === 'head' && event.head.isDefault ? event.head.sha : (read.context.sha ?? '');
   const withDefaults = { ...raw, 'commit-sha': explicit ? raw['commit-sha'].trim() : fallback };
   const parsed = schema.safeParse(withDefaults);
   if (!parsed.success) {

@@ -1,5 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseInputs, pollSettings, type RawInputs } from '../../action/lib/parse-inputs.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  readEventContext,
+  readEventHead,
+  type ContextRead,
+  type EventContext,
+} from '../../action/lib/read-event-head.js';
 import { example, fromDeletedFork, fromFork, prRun } from './fixtures/events.js';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
@@ -14,7 +23,12 @@ const raw = (over: Partial<RawInputs> = {}): RawInputs => ({
   'allow-fork-head': '',
   ...over,
 });
-const env = { GITHUB_SHA: SHA, GITHUB_EVENT_NAME: 'push' };
+/** @actions/github's context as the runner gives it; `unreadable` when its event file could not be read. */
+const ctx = (over: Partial<EventContext> = {}, unreadable?: string): ContextRead => ({
+  context: { eventName: 'push', sha: SHA, ref: 'refs/heads/main', payload: {}, ...over },
+  ...(unreadable ? { unreadable } : {}),
+});
+const env = ctx();
 
 describe('parseInputs', () => {
   it('applies the documented defaults', () => {
@@ -56,14 +70,16 @@ describe('parseInputs', () => {
 
   it("defaults commit-sha to the pull request's head, not the merge commit in GITHUB_SHA", () => {
     const head = 'f'.repeat(40);
-    const prEnv = { ...env, GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: '/event.json' };
-    const read = (path: string) => {
-      expect(path).toBe('/event.json');
-      return JSON.stringify({ pull_request: { head: { sha: head } } });
-    };
-    expect(parseInputs(raw(), prEnv, read).commitSha).toBe(head);
-    expect(parseInputs(raw(), prEnv, () => '{not json').commitSha).toBe(SHA);
-    expect(parseInputs(raw(), { ...prEnv, GITHUB_EVENT_NAME: 'push' }, read).commitSha).toBe(SHA);
+    const payload = { pull_request: { number: 1, head: { sha: head } } };
+    expect(parseInputs(raw(), ctx({ eventName: 'pull_request', payload })).commitSha).toBe(head);
+    expect(parseInputs(raw(), ctx({ eventName: 'push', payload })).commitSha).toBe(SHA);
+  });
+
+  it("defaults commit-sha to a merge group's head_sha", () => {
+    const group = example('merge_group', 'checks_requested');
+    const head: string = group.merge_group.head_sha;
+    expect(head).toMatch(/^[0-9a-f]{40}$/);
+    expect(parseInputs(raw(), ctx({ eventName: 'merge_group', payload: group })).commitSha).toBe(head);
   });
 
   it.each([
@@ -97,24 +113,22 @@ describe('parseInputs', () => {
   });
 
   it('needs a commit when none is given and GITHUB_SHA is unset', () => {
-    expect(() => parseInputs(raw(), {})).toThrow(
+    expect(() => parseInputs(raw(), ctx({ sha: '' }))).toThrow(
       'pipewarden: input commit-sha is empty and GITHUB_SHA is not set: pass the commit to start at',
     );
   });
 
   it('names the pipeline before anything else', () => {
-    expect(() => parseInputs(raw({ 'pipeline-name': '', wait: 'maybe' }), {})).toThrow(/input pipeline-name/);
+    expect(() => parseInputs(raw({ 'pipeline-name': '', wait: 'maybe' }), ctx({ sha: '' }))).toThrow(
+      /input pipeline-name/,
+    );
   });
 });
 
 describe('the fork rule', () => {
   /** The environment of a workflow run on `event`, with `payload` as its event file. */
-  const on = (event: string, payload: unknown) => ({
-    env: { ...env, GITHUB_EVENT_NAME: event, GITHUB_EVENT_PATH: '/home/runner/work/_temp/event.json' },
-    read: (path: string) => {
-      expect(path).toBe('/home/runner/work/_temp/event.json');
-      return JSON.stringify(payload);
-    },
+  const on = (event: string, payload: EventContext['payload']) => ({
+    env: ctx({ eventName: event, payload }),
   });
   const pr = example('pull_request', 'synchronize');
   const HEAD: string = pr.pull_request.head.sha;
@@ -122,48 +136,45 @@ describe('the fork rule', () => {
   const forkPr = example('pull_request', 'synchronize', fromFork);
 
   it("starts at a same-repository pull request's head on pull_request_target", () => {
-    const { env: e, read } = on('pull_request_target', pr);
-    expect(parseInputs(raw(), e, read)).toEqual({ ...parseInputs(raw(), env), commitSha: HEAD });
+    const { env: e } = on('pull_request_target', pr);
+    expect(parseInputs(raw(), e)).toEqual({ ...parseInputs(raw(), env), commitSha: HEAD });
   });
 
   it("refuses a fork's head as the default commit-sha on pull_request_target, naming allow-fork-head", () => {
-    const { env: e, read } = on('pull_request_target', forkPr);
-    expect(() => parseInputs(raw(), e, read)).toThrow(
+    const { env: e } = on('pull_request_target', forkPr);
+    expect(() => parseInputs(raw(), e)).toThrow(
       `pipewarden: input allow-fork-head is false and the default commit-sha ${HEAD} is the head of pull request #2 from fork mallory/Hello-World on pull_request_target, a workflow holding Codertocat/Hello-World's secrets and AWS role: start pipelines for pull requests on pull_request, or set allow-fork-head: true only for a commit a maintainer has reviewed`,
     );
   });
 
   it("refuses an explicit commit-sha that is the fork's head, in any case, or its merge commit", () => {
-    const { env: e, read } = on('pull_request_target', forkPr);
-    expect(() => parseInputs(raw({ 'commit-sha': HEAD.toUpperCase() }), e, read)).toThrow(
+    const { env: e } = on('pull_request_target', forkPr);
+    expect(() => parseInputs(raw({ 'commit-sha': HEAD.toUpperCase() }), e)).toThrow(
       `pipewarden: input allow-fork-head is false and input commit-sha ${HEAD} is the head of pull request #2 from fork mallory/Hello-World on pull_request_target`,
     );
     const labeled = on('pull_request_target', example('pull_request', 'labeled', fromFork));
     const merge: string = example('pull_request', 'labeled').pull_request.merge_commit_sha;
     expect(merge).toMatch(/^[0-9a-f]{40}$/);
-    expect(() => parseInputs(raw({ 'commit-sha': merge }), labeled.env, labeled.read)).toThrow(
+    expect(() => parseInputs(raw({ 'commit-sha': merge }), labeled.env)).toThrow(
       `input commit-sha ${merge} is the merge commit of pull request #2 from fork mallory/Hello-World`,
     );
   });
 
   it("starts at the base branch's commit of a fork's pull request: that code is reviewed", () => {
-    const { env: e, read } = on('pull_request_target', forkPr);
-    expect(parseInputs(raw({ 'commit-sha': BASE }), e, read).commitSha).toBe(BASE);
+    const { env: e } = on('pull_request_target', forkPr);
+    expect(parseInputs(raw({ 'commit-sha': BASE }), e).commitSha).toBe(BASE);
   });
 
   it('treats a deleted fork (head.repo null) as a fork', () => {
-    const { env: e, read } = on(
-      'pull_request_target',
-      example('pull_request', 'synchronize', fromDeletedFork),
-    );
-    expect(() => parseInputs(raw(), e, read)).toThrow(
+    const { env: e } = on('pull_request_target', example('pull_request', 'synchronize', fromDeletedFork));
+    expect(() => parseInputs(raw(), e)).toThrow(
       `the default commit-sha ${HEAD} is the head of pull request #2 from a deleted fork on pull_request_target`,
     );
   });
 
   it("starts at a fork's head with allow-fork-head: true, and says so", () => {
-    const { env: e, read } = on('pull_request_target', forkPr);
-    const inputs = parseInputs(raw({ 'allow-fork-head': 'true' }), e, read);
+    const { env: e } = on('pull_request_target', forkPr);
+    const inputs = parseInputs(raw({ 'allow-fork-head': 'true' }), e);
     expect(inputs.commitSha).toBe(HEAD);
     expect(inputs.forkHeadAllowed).toBe(
       `the default commit-sha ${HEAD} is the head of pull request #2 from fork mallory/Hello-World; starting it on pull_request_target because allow-fork-head is true`,
@@ -171,8 +182,8 @@ describe('the fork rule', () => {
   });
 
   it("keeps today's behaviour on pull_request: GitHub gives a fork's run no secrets and no OIDC token", () => {
-    const { env: e, read } = on('pull_request', forkPr);
-    const inputs = parseInputs(raw(), e, read);
+    const { env: e } = on('pull_request', forkPr);
+    const inputs = parseInputs(raw(), e);
     expect(inputs.commitSha).toBe(HEAD);
     expect(inputs.forkHeadAllowed).toBeUndefined();
   });
@@ -182,37 +193,97 @@ describe('the fork rule', () => {
     const fork = example('workflow_run', 'completed', prRun(true));
     const runHead: string = same.workflow_run.head_sha;
     const a = on('workflow_run', same);
-    expect(parseInputs(raw(), a.env, a.read).commitSha).toBe(runHead);
+    expect(parseInputs(raw(), a.env).commitSha).toBe(runHead);
     const b = on('workflow_run', fork);
-    expect(() => parseInputs(raw(), b.env, b.read)).toThrow(
+    expect(() => parseInputs(raw(), b.env)).toThrow(
       `pipewarden: input allow-fork-head is false and the default commit-sha ${runHead} is the head of the pull_request run ${fork.workflow_run.id} from fork mallory/octo-repo on workflow_run, a workflow holding octo-org/octo-repo's secrets and AWS role`,
     );
-    expect(() => parseInputs(raw({ 'commit-sha': runHead }), b.env, b.read)).toThrow(
+    expect(() => parseInputs(raw({ 'commit-sha': runHead }), b.env)).toThrow(
       `input commit-sha ${runHead} is the head of the pull_request run`,
     );
   });
 
   it('defaults to GITHUB_SHA on a workflow_run not triggered by a pull request', () => {
-    const { env: e, read } = on('workflow_run', example('workflow_run', 'completed'));
-    expect(parseInputs(raw(), e, read).commitSha).toBe(SHA);
+    const { env: e } = on('workflow_run', example('workflow_run', 'completed'));
+    expect(parseInputs(raw(), e).commitSha).toBe(SHA);
   });
 
-  it('fails closed when the event file of pull_request_target cannot be read', () => {
-    const e = { ...env, GITHUB_EVENT_NAME: 'pull_request_target', GITHUB_EVENT_PATH: '/event.json' };
-    expect(() => parseInputs(raw({ 'commit-sha': HEAD }), e, () => '{not json')).toThrow(
-      new RegExp(
-        `^pipewarden: cannot tell whether input commit-sha ${HEAD} comes from a fork on pull_request_target: /event.json: .*JSON.*; fix the event file, or set input allow-fork-head: true only for a commit a maintainer has reviewed$`,
-      ),
-    );
-    expect(() => parseInputs(raw(), { ...e, GITHUB_EVENT_PATH: '' })).toThrow(
-      `cannot tell whether the default commit-sha ${SHA} comes from a fork on pull_request_target: GITHUB_EVENT_PATH is not set`,
-    );
-    expect(
-      parseInputs(raw({ 'commit-sha': HEAD, 'allow-fork-head': 'true' }), e, () => '{not json')
-        .forkHeadAllowed,
-    ).toMatch(
-      /^pull_request_target event not readable \(\/event.json: .*\); starting at [0-9a-f]{40} unchecked/,
-    );
+  it('fails closed when the event file of pull_request_target cannot be read by @actions/github', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pipewarden-event-'));
+    const path = join(dir, 'event.json');
+    writeFileSync(path, '{not json');
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      GITHUB_EVENT_NAME: 'pull_request_target',
+      GITHUB_EVENT_PATH: path,
+      GITHUB_SHA: SHA,
+    });
+    try {
+      expect(() => parseInputs(raw({ 'commit-sha': HEAD }))).toThrow(
+        new RegExp(
+          `^pipewarden: cannot tell whether input commit-sha ${HEAD} comes from a fork on pull_request_target: ${path}: .*JSON.*; fix the event file, or set input allow-fork-head: true only for a commit a maintainer has reviewed$`,
+        ),
+      );
+      expect(parseInputs(raw({ 'commit-sha': HEAD, 'allow-fork-head': 'true' })).forkHeadAllowed).toMatch(
+        /^pull_request_target event not readable \(.*event\.json: .*\); starting at [0-9a-f]{40} unchecked/,
+      );
+      process.env.GITHUB_EVENT_PATH = join(dir, 'gone.json');
+      expect(() => parseInputs(raw())).toThrow(
+        `cannot tell whether the default commit-sha ${SHA} comes from a fork on pull_request_target: ${join(dir, 'gone.json')} does not exist`,
+      );
+      delete process.env.GITHUB_EVENT_PATH;
+      expect(() => parseInputs(raw())).toThrow(
+        `cannot tell whether the default commit-sha ${SHA} comes from a fork on pull_request_target: GITHUB_EVENT_PATH is not set`,
+      );
+    } finally {
+      for (const k of ['GITHUB_EVENT_NAME', 'GITHUB_EVENT_PATH', 'GITHUB_SHA']) delete process.env[k];
+      Object.assign(process.env, saved);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("reads the event through @actions/github's context: the payload, GITHUB_SHA and GITHUB_REF", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pipewarden-event-'));
+    const path = join(dir, 'event.json');
+    const saved = { ...process.env };
+    try {
+      writeFileSync(path, JSON.stringify(example('pull_request', 'synchronize', fromFork)));
+      Object.assign(process.env, { GITHUB_EVENT_NAME: 'pull_request_target', GITHUB_EVENT_PATH: path });
+      const read = readEventContext();
+      expect(read.unreadable).toBeUndefined();
+      expect(readEventHead(read)).toMatchObject({
+        kind: 'head',
+        head: {
+          sha: HEAD,
+          repository: 'mallory/Hello-World',
+          base: 'Codertocat/Hello-World',
+          ref: 'changes',
+        },
+      });
+      const group = example('merge_group', 'checks_requested');
+      writeFileSync(path, JSON.stringify(group));
+      Object.assign(process.env, { GITHUB_EVENT_NAME: 'merge_group' });
+      expect(readEventHead(readEventContext())).toMatchObject({
+        kind: 'head',
+        head: { sha: group.merge_group.head_sha, ref: group.merge_group.head_ref, isDefault: true },
+      });
+      const push = example('push');
+      writeFileSync(path, JSON.stringify(push));
+      Object.assign(process.env, {
+        GITHUB_EVENT_NAME: 'push',
+        GITHUB_SHA: SHA,
+        GITHUB_REF: 'refs/heads/main',
+      });
+      expect(readEventHead(readEventContext())).toMatchObject({
+        kind: 'head',
+        head: { sha: SHA, ref: 'refs/heads/main', repository: push.repository.full_name },
+      });
+    } finally {
+      for (const k of ['GITHUB_EVENT_NAME', 'GITHUB_EVENT_PATH', 'GITHUB_SHA', 'GITHUB_REF'])
+        delete process.env[k];
+      Object.assign(process.env, saved);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
