@@ -167,3 +167,14 @@ export function escapeXml(text: string): string {
 export function escapeXmlAttribute(text: string): string {
   return escapeXml(text.replace(XML_INVALID, '').replace(/\s+/g, ' ').trim());
 }
+
+/**
+ * The baseline as the comment and JUnit show it: its file name, or its store key when it came from S3,
+ * never the build machine's absolute path (`/codebuild/output/src123/...` tells readers nothing and leaks
+ * the layout of the build host).
+ */
+export function baselineName(file: string): string {
+  if (/^s3:\/\//.test(file)) return file;
+  const parts = file.split(/[\\/]/).filter(Boolean);
+  return parts.at(-1) ?? file;
+}

@@ -1,6 +1,7 @@
 import { compareFindings } from '../document/build-document.js';
 import type { Finding, FindingsDocument } from '../model/finding.js';
 import { atLeast, type Severity } from '../model/severity.js';
+import { countsForGate, type GatePolicy } from '../triage/evaluate-gate.js';
 import { stripUnsafe, truncateText, truncateUtf8 } from './escape-text.js';
 
 /** One annotation of GitHub's check-runs API (`output.annotations[]`). */
@@ -69,7 +70,18 @@ function rawDetails(f: Finding): string {
   return truncateUtf8(lines.join('\n'), ANNOTATION_LIMITS.rawDetailsBytes);
 }
 
-function annotation(f: Finding): CheckAnnotation {
+/**
+ * The level follows the gate's verdict: a finding that fails the gate is a failure; one that does not (an
+ * existing finding under new-only, one below the threshold) is a warning or a notice by severity, never a
+ * failure. Without a verdict (a plain report) the severity alone decides.
+ */
+function levelOf(f: Finding, gate: GatePolicy | undefined): CheckAnnotation['annotation_level'] {
+  if (!gate) return LEVEL[f.severity];
+  if (countsForGate(f, gate)) return 'failure';
+  return LEVEL[f.severity] === 'failure' ? 'warning' : LEVEL[f.severity];
+}
+
+function annotation(f: Finding, gate: GatePolicy | undefined): CheckAnnotation {
   const loc = f.location!;
   // A finding known only by its file still gets an annotation: on the first line, as GitHub needs a line.
   const start = loc.startLine && loc.startLine >= 1 ? loc.startLine : 1;
@@ -78,7 +90,7 @@ function annotation(f: Finding): CheckAnnotation {
     path: loc.path,
     start_line: start,
     end_line: end,
-    annotation_level: LEVEL[f.severity],
+    annotation_level: levelOf(f, gate),
     title: truncateText(
       `${f.severity}: ${clean(f.title)} (${clean(f.ruleId)})`.replace(/\s+/g, ' '),
       ANNOTATION_LIMITS.title,
@@ -103,7 +115,7 @@ function annotation(f: Finding): CheckAnnotation {
 
 /**
  * Check-run annotations for the findings that have a place in a file, worst first (the engine's order).
- * Level by severity: CRITICAL/HIGH → failure, MEDIUM → warning, LOW/INFO → notice. Suppressed findings get
+ * Level by the gate (levelOf): failing it → failure; else CRITICAL/HIGH/MEDIUM → warning, LOW/INFO → notice. Suppressed findings get
  * no annotation: they are accepted risks, listed in the comment and the check summary, and marking them in
  * the diff would teach people to ignore annotations. Findings without a file (container packages) are in
  * the summary only. `omitted` counts the annotatable findings left out by `max`.
@@ -113,7 +125,7 @@ export function renderAnnotations(
   options: AnnotationOptions = {},
 ): { annotations: CheckAnnotation[]; omitted: number } {
   const { kept, omitted } = select(doc, options);
-  return { annotations: kept.map(annotation), omitted };
+  return { annotations: kept.map((f) => annotation(f, doc.gate)), omitted };
 }
 
 function select(doc: FindingsDocument, options: AnnotationOptions): { kept: Finding[]; omitted: number } {
@@ -139,7 +151,7 @@ export function* renderAnnotationsJson(
   const { kept, omitted } = select(doc, options);
   let buf = '{\n  "annotations": [';
   for (let i = 0; i < kept.length; i++) {
-    buf += `${i ? ',' : ''}\n    ${JSON.stringify(annotation(kept[i]!))}`;
+    buf += `${i ? ',' : ''}\n    ${JSON.stringify(annotation(kept[i]!, doc.gate))}`;
     if (buf.length >= CHUNK) {
       yield buf;
       buf = '';

@@ -1,7 +1,7 @@
 import { compareFindings } from '../document/build-document.js';
 import type { Finding, FindingsDocument } from '../model/finding.js';
 import { countsForGate, type GatePolicy } from '../triage/evaluate-gate.js';
-import { escapeXml, escapeXmlAttribute, truncateText } from './escape-text.js';
+import { baselineName, escapeXml, escapeXmlAttribute, truncateText } from './escape-text.js';
 
 /** The gate pipewarden applies when a document carries none (the CLI's default). */
 const DEFAULT_POLICY: GatePolicy = { failOn: 'HIGH', newOnly: false };
@@ -134,7 +134,8 @@ export function* renderJunitChunks(doc: FindingsDocument): Generator<string> {
     `input.${i}`,
     `${input.file} (${input.format}, ${input.findings} findings)`,
   ]);
-  if (doc.baseline) props.push(['baseline', `${doc.baseline.file} (${doc.baseline.findings} findings)`]);
+  if (doc.baseline)
+    props.push(['baseline', `${baselineName(doc.baseline.file)} (${doc.baseline.findings} findings)`]);
   const properties = props.length
     ? `    <properties>\n${props.map(([name, value]) => `      <property name="${name}" value="${attr(value!, 1_000)}"/>\n`).join('')}    </properties>\n`
     : '';

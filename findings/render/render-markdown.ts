@@ -10,7 +10,9 @@ import {
   safeUrl,
   stripUnsafe,
   truncateText,
+  baselineName,
 } from './escape-text.js';
+import { renderSafeMarkdown } from './render-safe-markdown.js';
 
 export { escapeMarkdown };
 
@@ -155,9 +157,12 @@ class Writer {
     );
     const blocks = [lines.join('\n')];
     if (f.description && stripUnsafe(f.description).trim() !== stripUnsafe(f.title).trim())
-      blocks.push(escapeMarkdown(truncateText(f.description, DESCRIPTION_MAX[size])));
+      // Scanner Markdown as a safe subset (render-safe-markdown.ts), not escaped raw text.
+      blocks.push(renderSafeMarkdown(truncateText(f.description, DESCRIPTION_MAX[size])));
     if (f.remediation)
-      blocks.push(`**Remediation:** ${escapeMarkdown(truncateText(f.remediation, REMEDIATION_MAX[size]))}`);
+      blocks.push(
+        `**Remediation:**\n\n${renderSafeMarkdown(truncateText(f.remediation, REMEDIATION_MAX[size]))}`,
+      );
     if (full && f.location?.snippet) blocks.push(codeBlock(truncateText(f.location.snippet, SNIPPET_MAX)));
     return `<details><summary>${summary}</summary>\n\n${blocks.join('\n\n')}\n\n</details>\n\n`;
   }
@@ -227,7 +232,7 @@ function header(doc: FindingsDocument, marker: string, policy: GatePolicy): stri
     ? `${plural(doc.findings.length, 'finding')} from ${plural(doc.inputs.length, 'report')}`
     : '**no report was read: nothing was checked**';
   const baseline = doc.baseline
-    ? `, compared with the baseline ${escapeMarkdown(doc.baseline.file)} (${plural(doc.baseline.findings, 'finding')})`
+    ? `, compared with the baseline ${escapeMarkdown(baselineName(doc.baseline.file))} (${plural(doc.baseline.findings, 'finding')})`
     : ', no baseline';
   out.push(`${scanned.length ? `Scanned ${scanned.join(' · ')}: ` : ''}${reports}${baseline}.`);
   out.push('');
@@ -362,7 +367,7 @@ function footer(doc: FindingsDocument): string {
   if (doc.baseline)
     out.push(
       '',
-      `Baseline: ${escapeMarkdown(doc.baseline.file)} (${plural(doc.baseline.findings, 'finding')}).`,
+      `Baseline: ${escapeMarkdown(baselineName(doc.baseline.file))} (${plural(doc.baseline.findings, 'finding')}).`,
     );
   if (doc.warnings.length) {
     out.push('', '#### Warnings', '');
