@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { VERSION } from '../version.js';
 import { RENDERERS } from '../render/renderers.js';
+import { addDoctorCommand } from './commands/doctor.js';
 import { addFetchCommand } from './commands/fetch.js';
 import { runGate } from './commands/gate.js';
 import { addPublishCommand } from './commands/publish.js';
@@ -111,6 +112,7 @@ export function buildProgram(exit: ExitCode = { code: 0 }): Command {
 
   addPublishCommand(program, addAnalyzeOptions);
   addFetchCommand(program);
+  addDoctorCommand(program, exit);
 
   // Every command's --help ends with the exit codes, the subcommands' too (commander does not inherit help text).
   const withExitCodes = (cmd: Command): void => {

@@ -1,0 +1,289 @@
+import {
+  CodePipelineClient,
+  GetPipelineCommand,
+  type PipelineDeclaration,
+} from '@aws-sdk/client-codepipeline';
+import {
+  CodeStarConnectionsClient,
+  GetConnectionCommand,
+  type Connection,
+} from '@aws-sdk/client-codestar-connections';
+import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { DescribeHubCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import type { Command } from 'commander';
+import { errorMessage, PipewardenError } from '../../errors.js';
+import { errorCode, httpStatus } from '../../publish/aws-errors.js';
+
+export interface DoctorFlags {
+  connection?: string;
+  mainPipeline?: string;
+  featurePipeline?: string;
+  bucket?: string;
+  securityHub?: boolean;
+  region?: string;
+}
+
+export interface DoctorClients {
+  connections: CodeStarConnectionsClient;
+  codepipeline: CodePipelineClient;
+  s3: S3Client;
+  securityHub: SecurityHubClient;
+}
+
+/** One check's outcome: `fix` says what to do when it did not pass. */
+export interface CheckLine {
+  ok: boolean;
+  what: string;
+  fix?: string;
+}
+
+/** AWS could not be asked at all (no network, no credentials, no region): doctor exits 3, not 1. */
+class Unreachable extends Error {}
+
+const CREDENTIALS =
+  /^(ExpiredToken(Exception)?|InvalidClientTokenId|UnrecognizedClientException|InvalidSignatureException|SignatureDoesNotMatch|CredentialsProviderError|InvalidAccessKeyId)$/;
+
+/** An error with no HTTP answer, or one about the caller's credentials, means AWS was not reached. */
+function unreachable(error: unknown): boolean {
+  return httpStatus(error) === undefined || CREDENTIALS.test(errorCode(error));
+}
+
+const denied = (error: unknown) => httpStatus(error) === 403 || /AccessDenied/.test(errorCode(error));
+
+/**
+ * The console page of a connection, where a PENDING one is completed: region and account come from its
+ * ARN (arn:aws:codestar-connections:<region>:<account>:connection/<id>, or codeconnections).
+ */
+export function connectionConsoleUrl(arn: string): string {
+  const m =
+    /^arn:aws[\w-]*:(?:codestar-connections|codeconnections):([\w-]+):(\d{12}):connection\/([\w-]+)$/.exec(
+      arn,
+    );
+  if (!m) return 'https://console.aws.amazon.com/codesuite/settings/connections';
+  const [, region, account, id] = m;
+  return `https://${region}.console.aws.amazon.com/codesuite/settings/${account}/${region}/connections/${id}?region=${region}`;
+}
+
+/** What a connection's status means for the pipelines, and what to do; undefined when AVAILABLE. */
+export function connectionProblem(arn: string, connection: Connection | undefined): string | undefined {
+  const status = connection?.ConnectionStatus ?? 'unknown';
+  if (status === 'AVAILABLE') return undefined;
+  if (status === 'PENDING')
+    return `the GitHub connection ${arn} is PENDING: complete the handshake in the console: ${connectionConsoleUrl(arn)}`;
+  if (status === 'ERROR')
+    return `the GitHub connection ${arn} is in ERROR (the GitHub App was uninstalled or its access revoked): update the pending connection in the console, or reinstall the AWS Connector for GitHub app: ${connectionConsoleUrl(arn)}`;
+  return `the GitHub connection ${arn} is ${status}: check it in the console: ${connectionConsoleUrl(arn)}`;
+}
+
+async function checkConnection(clients: DoctorClients, arn: string): Promise<CheckLine> {
+  const what = `GitHub connection ${arn}`;
+  try {
+    const { Connection } = await clients.connections.send(new GetConnectionCommand({ ConnectionArn: arn }));
+    const problem = connectionProblem(arn, Connection);
+    return problem
+      ? { ok: false, what: `${what}: ${Connection?.ConnectionStatus}`, fix: problem }
+      : { ok: true, what: `${what}: AVAILABLE` };
+  } catch (error) {
+    if (unreachable(error)) throw new Unreachable(errorMessage(error), { cause: error });
+    if (errorCode(error) === 'ResourceNotFoundException')
+      return {
+        ok: false,
+        what: `${what}: not found`,
+        fix: 'check --connection (the GitHubConnectionArn output of the storage stack) and --region',
+      };
+    if (denied(error))
+      return {
+        ok: false,
+        what: `${what}: access denied`,
+        fix: 'the caller needs codestar-connections:GetConnection (codeconnections:GetConnection) on it',
+      };
+    return { ok: false, what: `${what}: ${errorCode(error)}`, fix: errorMessage(error) };
+  }
+}
+
+/** The source action's connection and the trigger filters a pipeline of this kind should have. */
+function pipelineProblems(p: PipelineDeclaration, kind: 'main' | 'feature', connection?: string): string[] {
+  const problems: string[] = [];
+  if (p.pipelineType !== 'V2')
+    problems.push(
+      `it is ${p.pipelineType ?? 'V1'}, not V2 (triggers and variables need V2): redeploy it with the pipelines stack`,
+    );
+  const sources = (p.stages ?? [])
+    .flatMap((s) => s.actions ?? [])
+    .filter((a) => a.actionTypeId?.provider === 'CodeStarSourceConnection');
+  if (!sources.length)
+    problems.push('it has no CodeStarSourceConnection source action: redeploy it with the pipelines stack');
+  const connections = sources.map((a) => a.configuration?.ConnectionArn);
+  if (connection && sources.length && !connections.includes(connection))
+    problems.push(
+      `its source uses ${connections.join(', ')}, not ${connection}: check --connection or redeploy`,
+    );
+  const git = (p.triggers ?? [])
+    .filter((t) => t.providerType === 'CodeStarSourceConnection')
+    .map((t) => t.gitConfiguration);
+  const push = git.some((g) => g?.push?.length);
+  const pullRequest = git.some((g) => g?.pullRequest?.length);
+  if (kind === 'main' && !push)
+    problems.push(
+      'it has no push trigger, so merges to the main branch start nothing: redeploy it with the pipelines stack',
+    );
+  if (kind === 'feature' && !push && !pullRequest)
+    problems.push(
+      'it has neither a push nor a pull-request trigger, so branches start nothing: redeploy it with the pipelines stack',
+    );
+  return problems;
+}
+
+async function checkPipeline(
+  clients: DoctorClients,
+  name: string,
+  kind: 'main' | 'feature',
+  connection?: string,
+): Promise<CheckLine> {
+  const what = `${kind} pipeline ${name}`;
+  try {
+    const { pipeline } = await clients.codepipeline.send(new GetPipelineCommand({ name }));
+    const problems = pipeline
+      ? pipelineProblems(pipeline, kind, connection)
+      : ['GetPipeline returned no pipeline'];
+    return problems.length
+      ? { ok: false, what, fix: problems.join('; ') }
+      : { ok: true, what: `${what}: V2, source and triggers as expected` };
+  } catch (error) {
+    if (unreachable(error)) throw new Unreachable(errorMessage(error), { cause: error });
+    if (errorCode(error) === 'PipelineNotFoundException')
+      return {
+        ok: false,
+        what: `${what}: not found`,
+        fix: `deploy the pipelines stack, or check --${kind}-pipeline and --region`,
+      };
+    if (denied(error))
+      return {
+        ok: false,
+        what: `${what}: access denied`,
+        fix: 'the caller needs codepipeline:GetPipeline on it',
+      };
+    return { ok: false, what: `${what}: ${errorCode(error)}`, fix: errorMessage(error) };
+  }
+}
+
+async function checkBucket(clients: DoctorClients, bucket: string): Promise<CheckLine> {
+  const what = `findings bucket ${bucket}`;
+  try {
+    await clients.s3.send(new HeadBucketCommand({ Bucket: bucket }));
+    return { ok: true, what: `${what}: reachable` };
+  } catch (error) {
+    if (unreachable(error)) throw new Unreachable(errorMessage(error), { cause: error });
+    const status = httpStatus(error);
+    if (status === 404)
+      return {
+        ok: false,
+        what: `${what}: does not exist`,
+        fix: 'deploy the storage stack, or check --bucket (the findings bucket output)',
+      };
+    if (status === 403)
+      return {
+        ok: false,
+        what: `${what}: access denied`,
+        fix: 'the caller needs s3:ListBucket on it (and the bucket must be in this account)',
+      };
+    if (status === 301)
+      return {
+        ok: false,
+        what: `${what}: in another region`,
+        fix: 'pass the region the bucket is in with --region',
+      };
+    return { ok: false, what: `${what}: ${errorCode(error)}`, fix: errorMessage(error) };
+  }
+}
+
+async function checkSecurityHub(clients: DoctorClients): Promise<CheckLine> {
+  const what = 'Security Hub';
+  try {
+    const hub = await clients.securityHub.send(new DescribeHubCommand({}));
+    return { ok: true, what: `${what}: enabled${hub.HubArn ? ` (${hub.HubArn})` : ''}` };
+  } catch (error) {
+    if (unreachable(error)) throw new Unreachable(errorMessage(error), { cause: error });
+    // Security Hub answers "not subscribed" with InvalidAccessException; its ResourceNotFound means the same.
+    if (
+      /InvalidAccessException|ResourceNotFoundException/.test(errorCode(error)) &&
+      !/AccessDenied/.test(errorMessage(error))
+    )
+      return {
+        ok: false,
+        what: `${what}: not enabled in this account and region`,
+        fix: 'enable it (aws securityhub enable-security-hub), or turn publishing to Security Hub off',
+      };
+    if (denied(error))
+      return { ok: false, what: `${what}: access denied`, fix: 'the caller needs securityhub:DescribeHub' };
+    return { ok: false, what: `${what}: ${errorCode(error)}`, fix: errorMessage(error) };
+  }
+}
+
+/**
+ * Checks a deployment end to end, one line per check with its fix: the GitHub connection AVAILABLE, the
+ * pipelines V2 with their source on that connection and the expected triggers, the findings bucket
+ * reachable, Security Hub enabled when publishing is on. 0 all passed, 1 a check failed, 3 AWS unreachable.
+ */
+export async function runDoctor(
+  flags: DoctorFlags,
+  clients: DoctorClients,
+  write: (line: string) => void = (line) => void process.stdout.write(`${line}\n`),
+): Promise<number> {
+  const checks: (() => Promise<CheckLine>)[] = [];
+  if (flags.connection) checks.push(() => checkConnection(clients, flags.connection!));
+  if (flags.mainPipeline)
+    checks.push(() => checkPipeline(clients, flags.mainPipeline!, 'main', flags.connection));
+  if (flags.featurePipeline)
+    checks.push(() => checkPipeline(clients, flags.featurePipeline!, 'feature', flags.connection));
+  if (flags.bucket) checks.push(() => checkBucket(clients, flags.bucket!));
+  if (flags.securityHub) checks.push(() => checkSecurityHub(clients));
+  if (!checks.length)
+    throw new PipewardenError(
+      'doctor has nothing to check: pass --connection, --main-pipeline, --feature-pipeline, --bucket and/or --security-hub (see docs/doctor.md)',
+    );
+  let failed = 0;
+  for (const check of checks) {
+    let line: CheckLine;
+    try {
+      line = await check();
+    } catch (error) {
+      if (!(error instanceof Unreachable)) throw error;
+      write(
+        `✗ AWS unreachable: ${error.message}: check the network, AWS credentials and --region, then run again`,
+      );
+      return 3;
+    }
+    if (!line.ok) failed++;
+    write(line.ok ? `✓ ${line.what}` : `✗ ${line.what}: ${line.fix}`);
+  }
+  return failed ? 1 : 0;
+}
+
+/** `pipewarden doctor`: clients made here, at the edge, with the region given or the SDK's default. */
+export function addDoctorCommand(program: Command, exit: { code: number }): void {
+  program
+    .command('doctor')
+    .description(
+      'check a deployment: GitHub connection AVAILABLE, pipelines V2 with their triggers, findings bucket reachable, Security Hub enabled',
+    )
+    .option('--connection <arn>', 'the GitHub connection (the storage stack output GitHubConnectionArn)')
+    .option('--main-pipeline <name>', 'the main pipeline: V2 with a push trigger')
+    .option('--feature-pipeline <name>', 'the feature pipeline: V2 with a push or pull-request trigger')
+    .option('--bucket <name>', 'the findings bucket (default: PIPEWARDEN_FINDINGS_BUCKET)')
+    .option('--security-hub', 'publishing to Security Hub is on: check that it is enabled')
+    .option('--region <region>', 'AWS region (default: AWS_REGION)')
+    .action(async (flags: DoctorFlags) => {
+      const bucket = flags.bucket ?? process.env.PIPEWARDEN_FINDINGS_BUCKET;
+      const config = flags.region ? { region: flags.region } : {};
+      exit.code = await runDoctor(
+        { ...flags, ...(bucket ? { bucket } : {}) },
+        {
+          connections: new CodeStarConnectionsClient(config),
+          codepipeline: new CodePipelineClient(config),
+          s3: new S3Client(config),
+          securityHub: new SecurityHubClient(config),
+        },
+      );
+    });
+}
