@@ -56,8 +56,9 @@ export function truncateUtf8(text: string, maxBytes: number, ellipsis = '…'): 
 function defangGitHubReferences(text: string): string {
   return (
     text
-      // Like GitHub's mention filter: `@` after a letter or digit (user@host, pkg@1.0) is no mention.
-      .replace(/(^|[^A-Za-z0-9_])@/g, `$1@${ZWSP}`)
+      // Like GitHub's mention filter: `@` after a letter or digit (user@host, pkg@1.0) is no mention. A
+      // lookbehind, so each `@` of `@@org` is judged on its own (a consumed match would skip the second).
+      .replace(/(?<![A-Za-z0-9_])@/g, `@${ZWSP}`)
       .replace(/#(?=\d)/g, `#${ZWSP}`)
       .replace(/\bGH-(?=\d)/gi, (m) => `${m}${ZWSP}`)
   );
