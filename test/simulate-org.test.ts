@@ -1,0 +1,86 @@
+import { describe, expect, it, jest } from '@jest/globals';
+import { installationBudget, main, project, runSample, type SampleResult } from '../scripts/simulate-org.js';
+
+jest.setTimeout(120_000);
+
+const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+
+describe('simulate-org: the real bot under an organisation’s pull-request traffic', () => {
+  let small: SampleResult;
+  let large: SampleResult;
+
+  it('costs the same per update at two sample sizes, every request valid against GitHub’s OpenAPI', async () => {
+    small = await runSample({ repos: 1, prs: 1, pushes: 2 });
+    large = await runSample({ repos: 2, prs: 2, pushes: 2 });
+    for (const s of [small, large]) {
+      // The fake records anything outside GitHub's OpenAPI description, or a route it does not model.
+      expect(s.violations).toEqual([]);
+      expect(s.complete).toBe(true);
+      // 20 CodePipeline events per run of the feature pipeline: 2 execution, 6 stage, 12 action.
+      expect(s.pipelineEvents).toBe(20 * s.updates);
+      // The per-kind figures add up to the requests counted.
+      expect(total(s.perUpdate) * s.updates).toBeCloseTo(s.totals.updates, 6);
+      expect(total(s.bySource)).toBeCloseTo(total(s.perUpdate), 6);
+    }
+    expect(large.updates).toBe(8);
+    expect([...large.perUpdate].sort()).toEqual([...small.perUpdate].sort());
+    expect([...large.perPullRequest].sort()).toEqual([...small.perPullRequest].sort());
+  });
+
+  it('counts what the bot is meant to do: two checks per commit, one comment per pull request', () => {
+    // Both checks are created on every pushed commit.
+    expect(large.perUpdate.get('POST /repos/{owner}/{repo}/check-runs')).toBe(2);
+    // The comment is created by the first push and edited by the next (2 pushes per pull request).
+    expect(large.perUpdate.get('POST /repos/{owner}/{repo}/issues/{issue_number}/comments')).toBe(0.5);
+    expect(large.perUpdate.get('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}')).toBe(0.5);
+    // The App's JWT: the installation looked up once per repository, one token for the one installation.
+    expect(large.app.get('GET /repos/{owner}/{repo}/installation')).toBe(2);
+    expect(large.app.get('POST /app/installations/{installation_id}/access_tokens')).toBe(1);
+    expect([...large.byInstallation.keys()].sort()).toEqual(['app (JWT)', 'installation 1']);
+    expect(large.byInstallation.get('installation 1')).toBe(large.totals.updates + large.totals.close);
+  });
+
+  it('extrapolates the day from the per-update cost', () => {
+    const p = project(large, { repos: 1000, prs: 20, pushes: 2 });
+    expect(p.updatesPerDay).toBe(40_000);
+    expect(p.perDay).toBeCloseTo(total(large.perUpdate) * 40_000 + total(large.perPullRequest) * 20_000, 6);
+    expect(p.perHour(24)).toBeCloseTo(p.perDay / 24, 6);
+    expect(p.contentPerDay).toBeCloseTo((2 + 0.5) * 40_000, 6);
+    expect(p.importsPerRun).toBe(Math.ceil(large.findingsPerRun / 100));
+  });
+});
+
+describe('installationBudget: GitHub’s formula for an installation access token', () => {
+  it.each([
+    [20, 0, 5_000],
+    [30, 25, 5_000 + 10 * 50 + 5 * 50],
+    [1000, 0, 12_500],
+  ])('%i repositories, %i users → %i requests/h', (repos, users, budget) => {
+    expect(installationBudget(repos, users)).toBe(budget);
+  });
+});
+
+describe('simulate-org command', () => {
+  it('prints the figures and the verdict against the installation budget', async () => {
+    const lines: string[] = [];
+    const spy = jest
+      .spyOn(console, 'log')
+      .mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
+    try {
+      expect(await main(['--repos', '30', '--prs', '2', '--sample', '1,1'])).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+    const out = lines.join('\n');
+    expect(out).toMatch(/30 repositories × 2 pull requests\/day × 1 pushes = 60 updates\/day/);
+    expect(out).toMatch(/same cost per update in both/);
+    expect(out).toMatch(/installation requests\/h .* 5,500 /);
+    expect(out).toMatch(/Security Hub imports\/s/);
+  });
+
+  it('refuses a bad number with the flag and an example', async () => {
+    await expect(main(['--repos', '0'])).rejects.toThrow(
+      'simulate-org: --repos 0: not a positive whole number; e.g. --repos 10',
+    );
+  });
+});
