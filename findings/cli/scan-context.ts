@@ -30,6 +30,16 @@ export function scanContext(flags: ContextFlags, env: NodeJS.ProcessEnv = proces
   const commit =
     flags.commit ?? env.PIPEWARDEN_COMMIT ?? env.GITHUB_SHA ?? env.CODEBUILD_RESOLVED_SOURCE_VERSION;
   if (commit) ctx.commit = commit;
+  // The commit's own time orders baselines (publish s3); the pipeline exports it from `git log -1 --format=%cI`.
+  const commitTime = env.PIPEWARDEN_COMMIT_TIME?.trim();
+  if (commitTime) {
+    const t = new Date(commitTime);
+    if (Number.isNaN(t.getTime()))
+      throw new PipewardenError(
+        `PIPEWARDEN_COMMIT_TIME=${commitTime}: not a time; set ISO 8601 (git log -1 --format=%cI), or unset it`,
+      );
+    ctx.commitTime = t.toISOString();
+  }
   // A run started at a pull request's commit (by the bot or the action) reports the source action's
   // configured branch as BranchName; the pipeline variable HEAD_BRANCH (`none` when unset) names the real one.
   const head = env.PIPEWARDEN_HEAD_BRANCH?.trim();

@@ -94,6 +94,8 @@ export interface ScanContext {
   /** `owner/name` */
   repo?: string;
   commit?: string;
+  /** When the commit was made (ISO 8601, PIPEWARDEN_COMMIT_TIME): orders baselines, never the gate's run time. */
+  commitTime?: string;
   branch?: string;
   pullRequest?: number;
   /** The CodePipeline pipeline's name (PIPEWARDEN_PIPELINE): with the execution id, the run's store prefix. */

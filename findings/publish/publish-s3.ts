@@ -69,7 +69,8 @@ export interface PublishS3Options {
   executionOnly?: boolean;
   /** The branch whose latest.json is the baseline for pull requests; written only when the scan is of it. */
   baselineBranch?: string;
-  /** Orders baselines: a run may replace latest.json only with a later one (ISO time; default generatedAt). */
+  /** Orders baselines: a run may replace latest.json only with a later one (ISO time; default the document's
+   * context.commitTime, else its generatedAt). */
   orderKey?: string;
   clock?: Clock;
   random?: () => number;
@@ -123,7 +124,8 @@ export async function publishToS3(
   ];
   const uploads = folder(executionPrefix(repo, pipeline, executionId));
   if (!options.executionOnly) uploads.push(...folder(commitPrefix(repo, commit)));
-  const order = options.orderKey ?? doc.generatedAt;
+  // Commit time, not the run's time: a retried Gate of an older execution must not win over a newer commit.
+  const order = options.orderKey ?? doc.context.commitTime ?? doc.generatedAt;
   const metadata = { [ORDER]: order, [COMMIT]: commit };
   const keys: string[] = [];
   for (const [key, body, contentType] of uploads) {

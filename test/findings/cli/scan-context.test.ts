@@ -16,6 +16,16 @@ describe('scanContext: the run the findings belong to, from flags, then CodePipe
     expect(ctx).toMatchObject({ repo: 'acme/shop', branch: 'feature/checkout', pullRequest: 42 });
   });
 
+  it('records the commit time from PIPEWARDEN_COMMIT_TIME (git log -1 --format=%cI), normalised; refuses a non-time', () => {
+    expect(scanContext({}, { PIPEWARDEN_COMMIT_TIME: '2026-11-28T13:00:00+01:00' }).commitTime).toBe(
+      '2026-11-28T12:00:00.000Z',
+    );
+    expect(scanContext({}, {}).commitTime).toBeUndefined();
+    expect(() => scanContext({}, { PIPEWARDEN_COMMIT_TIME: 'yesterday' })).toThrow(
+      /PIPEWARDEN_COMMIT_TIME=yesterday: not a time; set ISO 8601/,
+    );
+  });
+
   it('ignores the pipeline variables’ default `none`', () => {
     const ctx = scanContext(
       {},

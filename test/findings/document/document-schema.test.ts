@@ -302,6 +302,7 @@ const model: [string, Record<string, true>, Record<string, true>][] = [
     {
       repo: true,
       commit: true,
+      commitTime: true,
       branch: true,
       pullRequest: true,
       pipeline: true,

@@ -1,6 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { PipewardenError } from '../../../findings/errors.js';
+import { findingsDocumentProblem } from '../../../findings/document/validate-document.js';
 import { fetchBaseline } from '../../../findings/fetch/fetch-baseline.js';
 import type { FindingsDocument } from '../../../findings/model/finding.js';
 import { publishToS3, type StoreFiles } from '../../../findings/publish/publish-s3.js';
@@ -168,6 +169,32 @@ describe('publishToS3', () => {
     expect(latestCommit()).toBe(SHA_NEW);
     // The older run's own commit objects are still written.
     expect(fake.s3.objects.has(`${BUCKET}/acme/shop/commits/${SHA_OLD}/findings.json`)).toBe(true);
+  });
+
+  it('orders by commit time: a retried Gate of an older execution (generated later) keeps the newer commit', async () => {
+    // The newer commit's run is on top; then the older execution's Gate is retried, so its document is
+    // generated later, but its commit is older: latest.json must stay the newer commit's.
+    const newer = { ...doc(SHA_NEW, '2026-11-28T12:05:00.000Z') };
+    newer.context = { ...newer.context, commitTime: '2026-11-28T11:00:00.000Z' };
+    const retried = { ...doc(SHA_OLD, '2026-11-28T13:00:00.000Z') };
+    retried.context = { ...retried.context, commitTime: '2026-11-28T10:00:00.000Z' };
+    await publishToS3(client(), newer, files(newer), { bucket: BUCKET, baselineBranch: 'main' });
+    const result = await publishToS3(client(), retried, files(retried), {
+      bucket: BUCKET,
+      baselineBranch: 'main',
+    });
+    expect(result.baseline).toEqual({
+      status: 'kept-newer',
+      key: 'acme/shop/branches/main/latest.json',
+      newer: '2026-11-28T11:00:00.000Z',
+    });
+    expect(latestCommit()).toBe(SHA_NEW);
+    // The document written carries the commit time, and passes the one validator.
+    const stored = JSON.parse(
+      fake.s3.objects.get(`${BUCKET}/acme/shop/branches/main/latest.json`)!.body.toString(),
+    );
+    expect(stored.context.commitTime).toBe('2026-11-28T11:00:00.000Z');
+    expect(findingsDocumentProblem(stored)).toBeUndefined();
   });
 
   it('resolves a race: both read "no baseline", the slower writer re-reads and decides again', async () => {
