@@ -20,49 +20,54 @@ function describe(value: unknown): string {
 
 export type Json = Record<string, unknown>;
 
+// Every helper below names its field as `field` + `suffix`, joined only when the field is broken: readers call
+// them with the item's path and a constant suffix, so a valid report builds no field names at all.
+const named = (field: string, suffix: string | undefined) => (suffix === undefined ? field : field + suffix);
+
 export function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function objectAt(value: unknown, field: string): Json {
-  if (!isObject(value)) throw new ReportFieldError(field, 'an object', value);
+export function objectAt(value: unknown, field: string, suffix?: string): Json {
+  if (!isObject(value)) throw new ReportFieldError(named(field, suffix), 'an object', value);
   return value;
 }
 
-export function arrayAt(value: unknown, field: string): unknown[] {
-  if (!Array.isArray(value)) throw new ReportFieldError(field, 'an array', value);
+export function arrayAt(value: unknown, field: string, suffix?: string): unknown[] {
+  if (!Array.isArray(value)) throw new ReportFieldError(named(field, suffix), 'an array', value);
   return value;
 }
 
 /** An optional array: absent or null is empty. */
-export function optionalArrayAt(value: unknown, field: string): unknown[] {
+export function optionalArrayAt(value: unknown, field: string, suffix?: string): unknown[] {
   if (value === undefined || value === null) return [];
-  return arrayAt(value, field);
+  return arrayAt(value, field, suffix);
 }
 
-export function stringAt(value: unknown, field: string): string {
+export function stringAt(value: unknown, field: string, suffix?: string): string {
   if (typeof value !== 'string' || value === '')
-    throw new ReportFieldError(field, 'a non-empty string', value);
+    throw new ReportFieldError(named(field, suffix), 'a non-empty string', value);
   return value;
 }
 
-export function optionalString(value: unknown, field: string): string | undefined {
+export function optionalString(value: unknown, field: string, suffix?: string): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'number') return String(value);
-  if (typeof value !== 'string') throw new ReportFieldError(field, 'a string', value);
+  if (typeof value !== 'string') throw new ReportFieldError(named(field, suffix), 'a string', value);
   return value === '' ? undefined : value;
 }
 
-export function optionalNumber(value: unknown, field: string): number | undefined {
+export function optionalNumber(value: unknown, field: string, suffix?: string): number | undefined {
   if (value === undefined || value === null) return undefined;
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isFinite(n)) throw new ReportFieldError(field, 'a number', value);
+  if (typeof n !== 'number' || !Number.isFinite(n))
+    throw new ReportFieldError(named(field, suffix), 'a number', value);
   return n;
 }
 
 /** A positive line number, or undefined (scanners use -1 / 0 for "unknown"). */
-export function lineAt(value: unknown, field: string): number | undefined {
-  const n = optionalNumber(value, field);
+export function lineAt(value: unknown, field: string, suffix?: string): number | undefined {
+  const n = optionalNumber(value, field, suffix);
   return n !== undefined && n >= 1 ? Math.floor(n) : undefined;
 }
 

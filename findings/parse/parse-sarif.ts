@@ -18,7 +18,7 @@ import {
   stringList,
   type Json,
 } from './field-error.js';
-import { cweId, sortIds, type ParseContext } from './parse-context.js';
+import { codeUnitOrder, cweId, sortIds, sortSmall, type ParseContext } from './parse-context.js';
 
 export function isSarif(json: unknown): boolean {
   return (
@@ -72,6 +72,9 @@ export function parseSarif(json: unknown, ctx: ParseContext): ParsedFinding[] {
     const ruleById = new Map<string, Json>();
     for (const rule of rules) if (typeof rule.id === 'string') ruleById.set(rule.id, rule);
     const driverRules = optionalArrayAt(driver.rules, `runs[${r}].tool.driver.rules`);
+    // What a result takes from its rule is read once per rule, not once per result (CodeQL: 100,000s of
+    // results over a few hundred rules).
+    const ruleInfos = new Map<Json | undefined, RuleInfo>();
     const artifacts = optionalArrayAt(run.artifacts, `runs[${r}].artifacts`);
     const paths = { ...ctx.paths, uriBaseIds: uriBasesInRepository(run.originalUriBaseIds, ctx) };
     // A run whose invocation did not succeed checked nothing (or not everything): its missing results are no
@@ -105,20 +108,21 @@ export function parseSarif(json: unknown, ctx: ParseContext): ParsedFinding[] {
       const result = objectAt(resultValue, at);
       if (result.kind === 'pass' || result.kind === 'notApplicable') return;
       const ruleRef = isObject(result.rule) ? result.rule : undefined;
-      const ruleIndex = optionalNumber(result.ruleIndex ?? ruleRef?.index, `${at}.ruleIndex`);
+      const ruleIndex = optionalNumber(result.ruleIndex ?? ruleRef?.index, at, '.ruleIndex');
       const ruleId =
-        optionalString(result.ruleId, `${at}.ruleId`) ??
-        optionalString(ruleRef?.id, `${at}.rule.id`) ??
+        optionalString(result.ruleId, at, '.ruleId') ??
+        optionalString(ruleRef?.id, at, '.rule.id') ??
         undefined;
       const rule =
         (ruleIndex !== undefined && isObject(driverRules[ruleIndex])
           ? (driverRules[ruleIndex] as Json)
           : undefined) ?? (ruleId ? ruleById.get(ruleId) : undefined);
-      const id = ruleId ?? optionalString(rule?.id, `${at}.rule.id`) ?? 'unknown-rule';
-      const ruleProps = isObject(rule?.properties) ? rule.properties : {};
+      const id = ruleId ?? optionalString(rule?.id, at, '.rule.id') ?? 'unknown-rule';
+      let info = ruleInfos.get(rule);
+      if (!info) ruleInfos.set(rule, (info = ruleInfo(rule, kind, at)));
+      const ruleProps = info.props;
       const resultProps = isObject(result.properties) ? result.properties : {};
-      const defaultConfig = isObject(rule?.defaultConfiguration) ? rule.defaultConfiguration : {};
-      const level: unknown = result.level ?? defaultConfig.level ?? 'warning';
+      const level: unknown = result.level ?? info.level ?? 'warning';
 
       // security-severity (GitHub's convention) beats the level: it is what the scanner meant, when it is a
       // CVSS-range number; anything else is warned about and the level decides.
@@ -150,8 +154,8 @@ export function parseSarif(json: unknown, ctx: ParseContext): ParsedFinding[] {
         originalSeverity = typeof level === 'string' ? level : (JSON.stringify(level) ?? 'level');
       }
 
-      const message = messageText(result.message, rule, `${at}.message`);
-      const loc0 = optionalArrayAt(result.locations, `${at}.locations`)[0];
+      const message = messageText(result.message, rule, at);
+      const loc0 = optionalArrayAt(result.locations, at, '.locations')[0];
       let location: ParsedFinding['location'];
       let logicalName: string | undefined;
       if (isObject(loc0)) {
@@ -160,7 +164,8 @@ export function parseSarif(json: unknown, ctx: ParseContext): ParsedFinding[] {
           let artifact = isObject(physical.artifactLocation) ? physical.artifactLocation : {};
           const index = optionalNumber(
             artifact.index,
-            `${at}.locations[0].physicalLocation.artifactLocation.index`,
+            at,
+            '.locations[0].physicalLocation.artifactLocation.index',
           );
           if (artifact.uri === undefined && index !== undefined && isObject(artifacts[index])) {
             const a = artifacts[index] as Json;
@@ -168,61 +173,46 @@ export function parseSarif(json: unknown, ctx: ParseContext): ParsedFinding[] {
           }
           const region = isObject(physical.region) ? physical.region : {};
           const snippet = isObject(region.snippet)
-            ? optionalString(region.snippet.text, `${at}...snippet.text`)
+            ? optionalString(region.snippet.text, at, '...snippet.text')
             : undefined;
           location = ctx.location(
-            optionalString(artifact.uri, `${at}.locations[0].physicalLocation.artifactLocation.uri`),
+            optionalString(artifact.uri, at, '.locations[0].physicalLocation.artifactLocation.uri'),
             {
-              startLine: lineAt(region.startLine, `${at}.locations[0].physicalLocation.region.startLine`),
-              endLine: lineAt(region.endLine, `${at}.locations[0].physicalLocation.region.endLine`),
-              startColumn: lineAt(region.startColumn, `${at}...region.startColumn`),
-              endColumn: lineAt(region.endColumn, `${at}...region.endColumn`),
+              startLine: lineAt(region.startLine, at, '.locations[0].physicalLocation.region.startLine'),
+              endLine: lineAt(region.endLine, at, '.locations[0].physicalLocation.region.endLine'),
+              startColumn: lineAt(region.startColumn, at, '...region.startColumn'),
+              endColumn: lineAt(region.endColumn, at, '...region.endColumn'),
               snippet,
             },
-            optionalString(artifact.uriBaseId, `${at}...artifactLocation.uriBaseId`),
+            optionalString(artifact.uriBaseId, at, '...artifactLocation.uriBaseId'),
             paths,
           );
         }
-        const logical = optionalArrayAt(loc0.logicalLocations, `${at}.locations[0].logicalLocations`)[0];
+        const logical = optionalArrayAt(loc0.logicalLocations, at, '.locations[0].logicalLocations')[0];
         if (isObject(logical))
-          logicalName = optionalString(logical.fullyQualifiedName ?? logical.name, `${at}...name`);
+          logicalName = optionalString(logical.fullyQualifiedName ?? logical.name, at, '...name');
       }
 
-      const ids = new Set<string>();
-      for (const tag of [...stringList(ruleProps.tags), ...stringList(resultProps.tags)]) {
-        if (/cwe/i.test(tag)) {
-          const c = cweId(tag);
-          if (c) ids.add(c);
-        } else if (/^(CVE|GHSA)-/i.test(tag)) ids.add(tag);
-      }
-      for (const c of [...stringList(ruleProps.cwe), ...stringList(ruleProps.cwes)]) {
-        const x = cweId(c);
-        if (x) ids.add(x);
-      }
-      for (const c of [...stringList(ruleProps.cve), ...stringList(ruleProps.cves)]) ids.add(c);
-      if (/^(CVE|GHSA)-/i.test(id)) ids.add(id);
-      if (kind === 'dependency' || kind === 'container') {
-        // Snyk's SARIF names the vulnerability by its rule id and the CVEs only in the rule's description.
-        ids.add(id);
-        for (const cve of (textOf(rule?.fullDescription) ?? '').match(/CVE-\d{4}-\d{4,}/g) ?? [])
-          ids.add(cve);
-      }
+      const ids = [...info.ids];
+      const resultTags = stringList(resultProps.tags);
+      if (resultTags.length) addTagIds(resultTags, ids);
+      if (/^(CVE|GHSA)-/i.test(id)) ids.push(id);
+      // Snyk's SARIF names the vulnerability by its rule id (and the CVEs only in the rule's description).
+      if (kind === 'dependency' || kind === 'container') ids.push(id);
 
       const finding: ParsedFinding = {
         tool: toolName,
         kind,
         ruleId: id,
-        title: textOf(rule?.shortDescription) ?? optionalString(rule?.name, `${at}.rule.name`) ?? id,
+        title: info.title ?? id,
         description: message,
         severity,
         originalSeverity,
         vulnerabilityIds: sortIds(ids),
       };
       if (location) finding.location = location;
-      const helpUri = optionalString(rule?.helpUri, `${at}.rule.helpUri`);
-      if (helpUri) finding.helpUri = helpUri;
-      const help = textOf(rule?.help);
-      if (help) finding.remediation = help;
+      if (info.helpUri) finding.helpUri = info.helpUri;
+      if (info.help) finding.remediation = info.help;
       // Snyk's SARIF for open source and containers names the package as `name@version`.
       if ((kind === 'dependency' || kind === 'container') && logicalName) {
         const m = /^(.+)@([^@]+)$/.exec(logicalName);
@@ -234,10 +224,8 @@ export function parseSarif(json: unknown, ctx: ParseContext): ParsedFinding[] {
           ? result.fingerprints
           : undefined;
       if (fp) {
-        const parts = Object.keys(fp)
-          .sort()
-          .map((k) => `${k}=${String(fp[k])}`);
-        if (parts.length) finding.identity = parts.join('|');
+        const keys = sortSmall(Object.keys(fp), codeUnitOrder);
+        if (keys.length) finding.identity = keys.map((k) => `${k}=${String(fp[k])}`).join('|');
       }
       const suppressed = suppressionOf(result.suppressions);
       if (suppressed && 'suppression' in suppressed) finding.suppression = suppressed.suppression;
@@ -257,6 +245,50 @@ export function parseSarif(json: unknown, ctx: ParseContext): ParsedFinding[] {
 }
 
 const NO_JUSTIFICATION = 'suppressed in the scanner without a justification';
+
+/** What every result of one rule shares. */
+interface RuleInfo {
+  props: Json;
+  level: unknown;
+  /** Ids from the rule's tags and properties (and, for dependencies, the CVEs its description names). */
+  ids: string[];
+  title: string | undefined;
+  helpUri: string | undefined;
+  help: string | undefined;
+}
+
+/** CWE ids and CVE/GHSA ids among SARIF tags (`external/cwe/cwe-079`, `CVE-2024-1`). */
+function addTagIds(tags: string[], ids: string[]): void {
+  for (const tag of tags) {
+    if (/cwe/i.test(tag)) {
+      const c = cweId(tag);
+      if (c) ids.push(c);
+    } else if (/^(CVE|GHSA)-/i.test(tag)) ids.push(tag);
+  }
+}
+
+/** Read at the first result that uses the rule: a broken rule field is named by that result, as before. */
+function ruleInfo(rule: Json | undefined, kind: FindingKind, at: string): RuleInfo {
+  const props = isObject(rule?.properties) ? rule.properties : {};
+  const defaultConfig = isObject(rule?.defaultConfiguration) ? rule.defaultConfiguration : {};
+  const ids: string[] = [];
+  addTagIds(stringList(props.tags), ids);
+  for (const c of [...stringList(props.cwe), ...stringList(props.cwes)]) {
+    const x = cweId(c);
+    if (x) ids.push(x);
+  }
+  for (const c of [...stringList(props.cve), ...stringList(props.cves)]) ids.push(c);
+  if (kind === 'dependency' || kind === 'container')
+    for (const cve of (textOf(rule?.fullDescription) ?? '').match(/CVE-\d{4}-\d{4,}/g) ?? []) ids.push(cve);
+  return {
+    props,
+    level: defaultConfig.level,
+    ids,
+    title: textOf(rule?.shortDescription) ?? optionalString(rule?.name, at, '.rule.name'),
+    helpUri: optionalString(rule?.helpUri, at, '.rule.helpUri'),
+    help: textOf(rule?.help),
+  };
+}
 
 const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim().slice(0, 300);
 
@@ -290,14 +322,14 @@ function textOf(value: unknown): string | undefined {
 }
 
 /** message.text, or the rule's messageStrings[id], with {0} placeholders filled in. */
-function messageText(value: unknown, rule: Json | undefined, field: string): string | undefined {
+function messageText(value: unknown, rule: Json | undefined, at: string): string | undefined {
   if (!isObject(value)) return undefined;
-  let text = optionalString(value.text, `${field}.text`);
+  let text = optionalString(value.text, at, '.message.text');
   if (text === undefined && typeof value.id === 'string' && isObject(rule?.messageStrings)) {
     const template = Object.hasOwn(rule.messageStrings, value.id) ? rule.messageStrings[value.id] : undefined;
-    if (isObject(template)) text = optionalString(template.text, `${field}.id`);
+    if (isObject(template)) text = optionalString(template.text, at, '.message.id');
   }
-  if (text === undefined) return undefined;
+  if (text === undefined || !text.includes('{')) return text;
   const args = stringList(value.arguments);
   return text.replace(/\{(\d+)\}/g, (m, n: string) => args[Number(n)] ?? m);
 }
