@@ -1,4 +1,6 @@
 import type { CodePipelineClient } from '@aws-sdk/client-codepipeline';
+import type { CodeStarConnectionsClient } from '@aws-sdk/client-codestar-connections';
+import { readConnectionStatus } from './lib/read-connection-status.js';
 import { errorMessage } from '../findings/errors.js';
 import { executionUrl } from './lib/console-url.js';
 import { describeFailure } from './lib/describe-failure.js';
@@ -28,6 +30,8 @@ export interface MainDeps {
   sleep?: FollowDeps['sleep'];
   /** How long a stop on cancel may take before the post step is left to retry it. */
   stopTimeoutMs?: number;
+  /** Reads the source's GitHub connection when the Source action failed, to say if it is PENDING or ERROR. */
+  connections?: CodeStarConnectionsClient;
 }
 
 export interface MainResult {
@@ -159,10 +163,18 @@ export async function main(client: CodePipelineClient, p: MainParams, deps: Main
   }
 
   const status = followed.status;
+  const sourceFailed = followed.actions.some((a) => a.action === sourceAction.name && a.status === 'Failed');
+  let connectionStatus: string | undefined;
+  if (status !== 'Succeeded' && sourceFailed && sourceAction.connectionArn && deps.connections) {
+    const read = await readConnectionStatus(deps.connections, sourceAction.connectionArn, p.signal);
+    if (read.error) log.debug(`GitHub connection ${sourceAction.connectionArn} not read: ${read.error}`);
+    connectionStatus = read.status;
+  }
   const failure =
     status === 'Succeeded'
       ? undefined
       : describeFailure({
+          connectionStatus,
           pipelineName: p.pipelineName,
           executionId,
           status,

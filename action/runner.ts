@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { PipewardenError, debugEnabled, errorMessage } from '../findings/errors.js';
 import { createCodePipelineClient } from './lib/create-client.js';
+import { createConnectionsClient } from './lib/read-connection-status.js';
 import { explainAwsError } from './lib/explain-aws-error.js';
 import { INPUT_NAMES, parseInputs, pollSettings, type RawInputs } from './lib/parse-inputs.js';
 import { stopIfRunning, stopReason } from './lib/stop-execution.js';
@@ -72,6 +73,7 @@ export async function run(): Promise<void> {
       { ...inputs, region, run: githubRun(), poll: pollSettings(), signal: controller.signal },
       {
         log: core,
+        connections: createConnectionsClient(region),
         onStarted: (executionId, url) => {
           core.saveState(STATE.executionId, executionId);
           core.setOutput('execution-id', executionId);

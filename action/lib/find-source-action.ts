@@ -12,6 +12,8 @@ export interface SourceAction {
   /** owner/repo the action reads (CodeConnections' FullRepositoryId), when known. */
   repository?: string;
   branch?: string;
+  /** The GitHub connection the action reads through (ConnectionArn), when it says. */
+  connectionArn?: string;
 }
 
 /**
@@ -54,5 +56,6 @@ function describe(a: ActionShape): SourceAction {
     provider: a.provider,
     repository: a.configuration.FullRepositoryId || undefined,
     branch: a.configuration.BranchName || undefined,
+    connectionArn: a.configuration.ConnectionArn || undefined,
   };
 }

@@ -36,6 +36,7 @@ describe('findSourceAction', () => {
       provider: 'CodeStarSourceConnection',
       repository: 'acme/shop',
       branch: 'main',
+      connectionArn: 'arn',
     });
   });
 

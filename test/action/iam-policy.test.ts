@@ -14,13 +14,16 @@ interface Statement {
 const policy = (file: string) =>
   JSON.parse(readFileSync(join(root, 'docs', 'iam', file), 'utf8')) as { Statement: Statement[] };
 
-/** Every CodePipeline command the action's code sends. */
+/** Every AWS command the action's code sends, as IAM actions (the service from the client the file imports). */
 function commandsSent(dir: string): Set<string> {
   const found = new Set<string>();
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
     if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
     const text = readFileSync(join(entry.parentPath, entry.name), 'utf8');
-    for (const m of text.matchAll(/new (\w+)Command\(/g)) found.add(`codepipeline:${m[1]}`);
+    const service = text.includes("from '@aws-sdk/client-codestar-connections'")
+      ? 'codestar-connections'
+      : 'codepipeline';
+    for (const m of text.matchAll(/new (\w+)Command\(/g)) found.add(`${service}:${m[1]}`);
   }
   return found;
 }
@@ -29,17 +32,33 @@ const FEATURE = 'arn:aws:codepipeline:REGION:ACCOUNT_ID:FEATURE_PIPELINE_NAME';
 const MAIN = 'arn:aws:codepipeline:REGION:ACCOUNT_ID:MAIN_PIPELINE_NAME';
 
 describe('docs/iam/action-policy.json', () => {
-  const [allow, deny, ...rest] = policy('action-policy.json').Statement;
+  const [allow, connection, deny, ...rest] = policy('action-policy.json').Statement;
+  const sentTo = (service: string) =>
+    new Set([...commandsSent(join(root, 'action'))].filter((a) => a.startsWith(`${service}:`)));
 
   it('allows exactly the CodePipeline actions the action calls, on the feature pipeline only', () => {
     expect(rest).toEqual([]);
     expect(allow!.Effect).toBe('Allow');
-    const sent = commandsSent(join(root, 'action'));
+    const sent = sentTo('codepipeline');
     expect(sent.size).toBeGreaterThanOrEqual(6);
     expect([...(allow!.Action as string[])].sort()).toEqual([...sent].sort());
     // One pipeline, named: no wildcard that could also match the main pipeline.
     expect(allow!.Resource).toBe(FEATURE);
     expect(allow!.Condition).toBeUndefined();
+  });
+
+  it('reads the GitHub connection (to explain a Source failure) under both service prefixes, and nothing else', () => {
+    // CodeStar Connections was renamed CodeConnections: a role needs the action under the prefix of its ARN.
+    expect([...sentTo('codestar-connections')]).toEqual(['codestar-connections:GetConnection']);
+    expect(connection).toEqual({
+      Sid: 'ExplainASourceFailureByItsGitHubConnection',
+      Effect: 'Allow',
+      Action: ['codestar-connections:GetConnection', 'codeconnections:GetConnection'],
+      Resource: [
+        'arn:aws:codestar-connections:REGION:ACCOUNT_ID:connection/CONNECTION_ID',
+        'arn:aws:codeconnections:REGION:ACCOUNT_ID:connection/CONNECTION_ID',
+      ],
+    });
   });
 
   it('denies everything on the main pipeline, which deploys: only merges start it', () => {

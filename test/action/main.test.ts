@@ -11,6 +11,11 @@ import {
   ValidationException,
   type ActionExecutionDetail,
 } from '@aws-sdk/client-codepipeline';
+import {
+  CodeStarConnectionsClient,
+  GetConnectionCommand,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-codestar-connections';
 import { mockClient } from 'aws-sdk-client-mock';
 import { main, type MainParams } from '../../action/main.js';
 import { detail, recordingLogger } from './fixtures/details.js';
@@ -106,6 +111,69 @@ describe('main', () => {
     expect(result.failure).toBe(
       `pipewarden: pipeline "pipewarden-feature" execution ${EXECUTION} Failed in stage "Scan", action "Sast": gate FAILED: 2 new HIGH findings`,
     );
+  });
+
+  describe('a failed Source action and its GitHub connection', () => {
+    const ARN =
+      'arn:aws:codeconnections:eu-west-1:123456789012:connection/0a1b2c3d-aaaa-bbbb-cccc-1234567890ab';
+    const connections = mockClient(CodeStarConnectionsClient);
+    const connectionsClient = new CodeStarConnectionsClient({ region: 'eu-west-1' });
+    const failedSource = () => {
+      const pipeline = featurePipeline();
+      pipeline.stages![0]!.actions![0]!.configuration!.ConnectionArn = ARN;
+      cp.on(GetPipelineCommand).resolves({ pipeline });
+      play([
+        {
+          status: 'Failed',
+          actions: [
+            src('Failed', {
+              error: 'Unable to use Connection: ' + ARN + '. The provided connection is not available',
+            }),
+          ],
+        },
+      ]);
+    };
+    const run = () =>
+      main(client, params(), { log: recordingLogger(), connections: connectionsClient, ...fakeTime() });
+    beforeEach(() => {
+      connections.reset();
+    });
+
+    it.each([
+      [
+        'PENDING',
+        `the GitHub connection ${ARN} is PENDING: complete the handshake in the console: https://eu-west-1.console.aws.amazon.com/codesuite/settings/123456789012/eu-west-1/connections/0a1b2c3d-aaaa-bbbb-cccc-1234567890ab?region=eu-west-1`,
+      ],
+      ['ERROR', `the GitHub connection ${ARN} is in ERROR`],
+    ])('says the connection is %s and how to fix it', async (status, explained) => {
+      failedSource();
+      connections.on(GetConnectionCommand, { ConnectionArn: ARN }).resolves({
+        Connection: { ConnectionArn: ARN, ConnectionStatus: status as 'PENDING' },
+      });
+      const { failure } = await run();
+      expect(failure).toContain(`in stage "Source", action "Source": Unable to use Connection`);
+      expect(failure).toContain(`(${explained}`);
+      expect(failure).not.toMatch(/not found in acme\/shop/);
+    });
+
+    it('an AVAILABLE connection, or one that cannot be read, leaves the usual explanation', async () => {
+      failedSource();
+      connections.on(GetConnectionCommand).resolves({ Connection: { ConnectionStatus: 'AVAILABLE' } });
+      const plain = `pipewarden: pipeline "pipewarden-feature" execution ${EXECUTION} Failed in stage "Source", action "Source": Unable to use Connection: ${ARN}. The provided connection is not available`;
+      expect((await run()).failure).toBe(plain);
+      connections
+        .on(GetConnectionCommand)
+        .rejects(new ResourceNotFoundException({ message: 'gone', $metadata: {} }));
+      expect((await run()).failure).toBe(plain);
+      expect(connections.commandCalls(GetConnectionCommand)).toHaveLength(2);
+    });
+
+    it('is not looked up when the Source action succeeded', async () => {
+      failedSource();
+      play([{ status: 'Failed', actions: [src('Succeeded'), sast('Failed', { error: 'gate FAILED' })] }]);
+      await run();
+      expect(connections.commandCalls(GetConnectionCommand)).toHaveLength(0);
+    });
   });
 
   it('fails a superseded execution', async () => {

@@ -3,16 +3,13 @@ import {
   GetPipelineCommand,
   type PipelineDeclaration,
 } from '@aws-sdk/client-codepipeline';
-import {
-  CodeStarConnectionsClient,
-  GetConnectionCommand,
-  type Connection,
-} from '@aws-sdk/client-codestar-connections';
+import { CodeStarConnectionsClient, GetConnectionCommand } from '@aws-sdk/client-codestar-connections';
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeHubCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import type { Command } from 'commander';
 import { errorMessage, PipewardenError } from '../../errors.js';
 import { errorCode, httpStatus } from '../../publish/aws-errors.js';
+import { connectionProblem } from '../describe-connection.js';
 
 export interface DoctorFlags {
   connection?: string;
@@ -50,36 +47,11 @@ function unreachable(error: unknown): boolean {
 
 const denied = (error: unknown) => httpStatus(error) === 403 || /AccessDenied/.test(errorCode(error));
 
-/**
- * The console page of a connection, where a PENDING one is completed: region and account come from its
- * ARN (arn:aws:codestar-connections:<region>:<account>:connection/<id>, or codeconnections).
- */
-export function connectionConsoleUrl(arn: string): string {
-  const m =
-    /^arn:aws[\w-]*:(?:codestar-connections|codeconnections):([\w-]+):(\d{12}):connection\/([\w-]+)$/.exec(
-      arn,
-    );
-  if (!m) return 'https://console.aws.amazon.com/codesuite/settings/connections';
-  const [, region, account, id] = m;
-  return `https://${region}.console.aws.amazon.com/codesuite/settings/${account}/${region}/connections/${id}?region=${region}`;
-}
-
-/** What a connection's status means for the pipelines, and what to do; undefined when AVAILABLE. */
-export function connectionProblem(arn: string, connection: Connection | undefined): string | undefined {
-  const status = connection?.ConnectionStatus ?? 'unknown';
-  if (status === 'AVAILABLE') return undefined;
-  if (status === 'PENDING')
-    return `the GitHub connection ${arn} is PENDING: complete the handshake in the console: ${connectionConsoleUrl(arn)}`;
-  if (status === 'ERROR')
-    return `the GitHub connection ${arn} is in ERROR (the GitHub App was uninstalled or its access revoked): update the pending connection in the console, or reinstall the AWS Connector for GitHub app: ${connectionConsoleUrl(arn)}`;
-  return `the GitHub connection ${arn} is ${status}: check it in the console: ${connectionConsoleUrl(arn)}`;
-}
-
 async function checkConnection(clients: DoctorClients, arn: string): Promise<CheckLine> {
   const what = `GitHub connection ${arn}`;
   try {
     const { Connection } = await clients.connections.send(new GetConnectionCommand({ ConnectionArn: arn }));
-    const problem = connectionProblem(arn, Connection);
+    const problem = connectionProblem(arn, Connection?.ConnectionStatus);
     return problem
       ? { ok: false, what: `${what}: ${Connection?.ConnectionStatus}`, fix: problem }
       : { ok: true, what: `${what}: AVAILABLE` };
