@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { errorMessage } from '../findings/errors.js';
+import { SECURITY_HUB_LIMITS } from '../findings/publish/publish-security-hub.js';
 import { executionFindingsKey } from '../findings/store/store-layout.js';
 import type { Execution } from '../test/bot/helpers/fake-aws.js';
 import { STAGES } from '../test/bot/helpers/fake-aws.js';
@@ -32,9 +33,6 @@ export const GITHUB_LIMITS = {
   /** Secondary limit on concurrent requests (shared by REST and GraphQL). */
   concurrent: 100,
 } as const;
-
-/** Security Hub BatchImportFindings: 10 requests/s (burst 30) per account and region, ≤ 100 findings each. */
-export const SECURITY_HUB = { tps: 10, burst: 30, findingsPerRequest: 100 } as const;
 
 /** An installation's hourly budget by GitHub's formula (Enterprise Cloud organisations get 15,000 instead). */
 export function installationBudget(repositories: number, users = 0): number {
@@ -57,8 +55,10 @@ export interface SampleResult extends SampleOptions {
   pullRequests: number;
   /** Requests by kind (`METHOD /template`), per pull-request update (webhook + its pipeline run). */
   perUpdate: Map<string, number>;
-  /** Requests by kind of the pull requests' other events (closing), per pull request. */
+  /** Requests by kind per pull request for its merge: `pull_request.closed` and the main pipeline's run. */
   perPullRequest: Map<string, number>;
+  /** Installation requests per merge by what caused them (main-pipeline events). */
+  mergeSources: Map<string, number>;
   /** Installation requests per update by what caused them: the webhook, or a kind of pipeline event. */
   bySource: Map<string, number>;
   /** Requests by who made them: `installation <id>` or `app (JWT)`. */
@@ -73,6 +73,8 @@ export interface SampleResult extends SampleOptions {
   /** Requests that broke GitHub's OpenAPI description or that the fake did not know. */
   violations: string[];
   pipelineEvents: number;
+  /** Events of the main pipeline's runs (one per merged pull request). */
+  mainEvents: number;
   findingsPerRun: number;
   /** Whether every update ended with both checks completed and the PR's comment written. */
   complete: boolean;
@@ -101,19 +103,24 @@ function count(into: Map<string, number>, kinds: string[], weight = 1): void {
   for (const k of kinds) into.set(k, (into.get(k) ?? 0) + weight);
 }
 
-/** The CodePipeline events of one feature-pipeline run, in order, as the EventBridge rule sends them. */
-async function runPipeline(h: Harness, e: Execution, bySource: Map<string, number>): Promise<number> {
+/** The CodePipeline events of one pipeline run, in order, as the EventBridge rule sends them. */
+async function runPipeline(
+  h: Harness,
+  e: Execution,
+  kind: 'feature' | 'main',
+  bySource: Map<string, number>,
+): Promise<number> {
   let events = 0;
-  const send = async (kind: 'execution' | 'stage' | 'action', state: string, stage?: string) => {
+  const send = async (type: 'execution' | 'stage' | 'action', state: string, stage?: string) => {
     events++;
     const before = h.github.requests.length;
-    const result = await h.pipelineEvent(kind, e, state, stage);
+    const result = await h.pipelineEvent(type, e, state, stage);
     const made = h.github.requests.slice(before).filter((r) => !isAppRequest(kindOf(r))).length;
-    count(bySource, [`${kind} event${stage === 'Gate' ? ' (Gate)' : ''}`], made);
+    count(bySource, [`${kind} ${type} event${stage === 'Gate' ? ' (Gate)' : ''}`], made);
     if (result.outcome === 'skipped') throw new Error(`simulate-org: event skipped: ${result.reason}`);
   };
   await send('execution', 'STARTED');
-  for (const stage of STAGES.feature!) {
+  for (const stage of STAGES[kind]!) {
     if (stage.name !== 'Source') h.aws.pipelines.setStage(e, stage.name, 'InProgress');
     await send('stage', 'STARTED', stage.name);
     for (let i = 0; i < stage.actions.length; i++) await send('action', 'STARTED', stage.name);
@@ -154,6 +161,8 @@ export async function runSample(options: SampleOptions): Promise<SampleResult> {
   const bySource = new Map<string, number>();
   const tokenOwner = new Map<string, string>();
   let pipelineEvents = 0;
+  let mainEvents = 0;
+  const mergeSources = new Map<string, number>();
   let complete = true;
   const findingsPerRun = realDocument({ repo: `${ORG}/r`, commit: sha() }).findings.length;
   try {
@@ -189,7 +198,7 @@ export async function runSample(options: SampleOptions): Promise<SampleResult> {
             ['pull_request webhook'],
             h.github.requests.slice(before).filter((r) => !isAppRequest(kindOf(r))).length,
           );
-          pipelineEvents += await runPipeline(h, e, bySource);
+          pipelineEvents += await runPipeline(h, e, 'feature', bySource);
           updateKinds.push(
             ...h.github.requests
               .slice(before)
@@ -201,7 +210,10 @@ export async function runSample(options: SampleOptions): Promise<SampleResult> {
           if (runs.length !== 2 || runs.some((x) => x.status !== 'completed') || !commented) complete = false;
         }
         const before = h.github.requests.length;
+        const mergeCommit = sha();
         const closed = example('pull_request', 'closed', (pr) => {
+          pr.pull_request.merged = true;
+          pr.pull_request.merge_commit_sha = mergeCommit;
           pr.installation.id = INSTALLATION;
           pr.repository.name = repo;
           pr.repository.full_name = full;
@@ -214,6 +226,11 @@ export async function runSample(options: SampleOptions): Promise<SampleResult> {
         const answer = await h.send('pull_request', closed);
         if (answer.status !== 200)
           throw new Error(`simulate-org: webhook answered ${answer.status}: ${answer.body}`);
+        // The merge: the main pipeline runs at the merge commit, whose pull request is now closed.
+        h.github.pulls.set(mergeCommit, [{ number: p, state: 'closed', head: { sha: sha(), ref: branch } }]);
+        const main = h.aws.pipelines.execute(PIPELINES.main, { sha: mergeCommit, owner: ORG, repo });
+        mainEvents += await runPipeline(h, main, 'main', mergeSources);
+        if (h.github.runs(undefined, mergeCommit).some((x) => x.status !== 'completed')) complete = false;
         closeKinds.push(
           ...h.github.requests
             .slice(before)
@@ -240,6 +257,7 @@ export async function runSample(options: SampleOptions): Promise<SampleResult> {
     const perUpdate = new Map<string, number>();
     count(perUpdate, updateKinds, 1 / updates);
     for (const [k, v] of bySource) bySource.set(k, v / updates);
+    for (const [k, v] of mergeSources) mergeSources.set(k, v / pullRequests);
     const perPullRequest = new Map<string, number>();
     count(perPullRequest, closeKinds, 1 / pullRequests);
     return {
@@ -250,10 +268,12 @@ export async function runSample(options: SampleOptions): Promise<SampleResult> {
       perPullRequest,
       byInstallation,
       bySource,
+      mergeSources,
       app,
       totals: { updates: updateKinds.length, close: closeKinds.length },
       violations: [...h.github.violations],
       pipelineEvents,
+      mainEvents,
       findingsPerRun,
       complete,
     };
@@ -276,7 +296,10 @@ export interface Projection {
   perHour: (hours: number) => number;
   contentPerDay: number;
   budget: number;
-  /** Security Hub: BatchImportFindings requests per run and per second at the peak hour. */
+  /**
+   * Security Hub: BatchImportFindings requests per main-branch run (the gate publishes the baseline branch
+   * only, buildspecs/gate.yml) and per second when the day's merges fall in `hours` hours.
+   */
   importsPerRun: number;
   importTps: (hours: number) => number;
 }
@@ -295,7 +318,7 @@ export function project(
   const contentPerDay =
     sum(s.perUpdate, isContentCreating) * updatesPerDay +
     sum(s.perPullRequest, isContentCreating) * pullRequestsPerDay;
-  const importsPerRun = Math.ceil(s.findingsPerRun / SECURITY_HUB.findingsPerRequest);
+  const importsPerRun = Math.ceil(s.findingsPerRun / SECURITY_HUB_LIMITS.findingsPerBatch);
   return {
     updatesPerDay,
     pullRequestsPerDay,
@@ -306,7 +329,7 @@ export function project(
     contentPerDay,
     budget: installationBudget(org.repos, org.users),
     importsPerRun,
-    importTps: (hours) => (updatesPerDay / hours / 3600) * importsPerRun,
+    importTps: (hours) => (pullRequestsPerDay / hours / 3600) * importsPerRun,
   };
 }
 
@@ -326,7 +349,8 @@ and prints GitHub requests per hour against one installation's budget and the pe
 
   --repos N        repositories in the organisation (default 1000)
   --prs M          pull requests per repository per day (default 20)
-  --pushes K       pushes per pull request, each a pull-request update and a pipeline run (default 1)
+  --pushes K       pushes per pull request, each a pull-request update and a feature-pipeline run
+                   (default 1); every pull request is then merged: closed, and the main pipeline runs
   --users U        organisation members, for GitHub's installation budget (default 0)
   --working-hours H  hours the day's traffic falls in at the busy end (default 8)
   --sample R,P     the smaller sample run for real: R repositories × P pull requests (default 5,2);
@@ -377,7 +401,7 @@ export async function main(argv: string[]): Promise<number> {
     const s = await runSample(size);
     console.log(
       `sample ${s.repos} repositories × ${s.prs} pull requests × ${s.pushes} pushes: ${fmt(s.updates)} updates, ` +
-        `${fmt(s.pipelineEvents)} pipeline events, ${fmt(s.totals.updates + s.totals.close)} installation and ${fmt(sum(s.app))} App requests ` +
+        `${fmt(s.pipelineEvents)} + ${fmt(s.mainEvents)} (main) pipeline events, ${fmt(s.totals.updates + s.totals.close)} installation and ${fmt(sum(s.app))} App requests ` +
         `(${fmt((Date.now() - started) / 1000, 1)} s)`,
     );
     samples.push(s);
@@ -402,7 +426,7 @@ export async function main(argv: string[]): Promise<number> {
   console.log('\nGitHub requests (every one checked against GitHub’s OpenAPI description):');
   console.log(
     table(
-      ['request', 'per update', 'per PR (close)', 'limit'],
+      ['request', 'per update', 'per merged PR', 'limit'],
       kinds.map((k) => [
         k,
         fmt(b.perUpdate.get(k) ?? 0, 2),
@@ -412,6 +436,9 @@ export async function main(argv: string[]): Promise<number> {
     ),
   );
   console.log(`per update, by cause: ${[...b.bySource].map(([k, n]) => `${k} ${fmt(n, 2)}`).join(', ')}`);
+  console.log(
+    `per merged PR, by cause: ${[...b.mergeSources].map(([k, n]) => `${k} ${fmt(n, 2)}`).join(', ')}`,
+  );
   console.log(
     `by who (larger sample): ${[...b.byInstallation].map(([who, n]) => `${who} ${fmt(n)}`).join(', ')}; ` +
       `App (JWT), against the App's own limit: ${[...b.app].map(([k, n]) => `${k} ${fmt(n)}`).join(', ')} ` +
@@ -449,19 +476,20 @@ export async function main(argv: string[]): Promise<number> {
           'Security Hub imports/s',
           fmt(p.importTps(hours), 2),
           fmt(p.importTps(24), 2),
-          fmt(SECURITY_HUB.tps),
-          verdict(p.importTps(hours), SECURITY_HUB.tps),
+          fmt(SECURITY_HUB_LIMITS.requestsPerSecond),
+          verdict(p.importTps(hours), SECURITY_HUB_LIMITS.requestsPerSecond),
         ],
       ],
     ),
   );
   console.log(
-    `per update: ${fmt(p.perUpdate, 2)} installation requests; per pull request (closing): ${fmt(p.perPullRequest, 2)}; ` +
+    `per update: ${fmt(p.perUpdate, 2)} installation requests; per merged pull request (closing, main pipeline): ${fmt(p.perPullRequest, 2)}; ` +
       `installation budget ${fmt(p.budget)}/h = min(12,500, 5,000 + 50 × (repositories − 20) + 50 × (users − 20))`,
   );
   console.log(
     `Security Hub: ${fmt(b.findingsPerRun)} findings per run (test/fixtures reports) → ${p.importsPerRun} ` +
-      `BatchImportFindings of ≤ ${SECURITY_HUB.findingsPerRequest}; ${fmt(p.updatesPerDay / hours / 3600, 2)} runs/s at the busy end`,
+      `BatchImportFindings of ≤ ${SECURITY_HUB_LIMITS.findingsPerBatch} per main-branch run (every pull request merged; feature runs publish nothing); ` +
+      `${fmt(p.pullRequestsPerDay / hours, 0)} main runs/h at the busy end`,
   );
   const target = project(b, { repos: 1000, prs: 20, pushes: 1 });
   console.log(

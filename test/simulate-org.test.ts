@@ -18,9 +18,12 @@ describe('simulate-org: the real bot under an organisation’s pull-request traf
       expect(s.complete).toBe(true);
       // 20 CodePipeline events per run of the feature pipeline: 2 execution, 6 stage, 12 action.
       expect(s.pipelineEvents).toBe(20 * s.updates);
+      // 32 per run of the main pipeline at each merge commit: 2 execution, 12 stage, 18 action.
+      expect(s.mainEvents).toBe(32 * s.pullRequests);
       // The per-kind figures add up to the requests counted.
       expect(total(s.perUpdate) * s.updates).toBeCloseTo(s.totals.updates, 6);
       expect(total(s.bySource)).toBeCloseTo(total(s.perUpdate), 6);
+      expect(total(s.mergeSources)).toBeLessThanOrEqual(total(s.perPullRequest) + 1e-9);
     }
     expect(large.updates).toBe(8);
     expect([...large.perUpdate].sort()).toEqual([...small.perUpdate].sort());
@@ -28,8 +31,9 @@ describe('simulate-org: the real bot under an organisation’s pull-request traf
   });
 
   it('counts what the bot is meant to do: two checks per commit, one comment per pull request', () => {
-    // Both checks are created on every pushed commit.
+    // Both checks are created on every pushed commit, and on each merge commit by the main pipeline's run.
     expect(large.perUpdate.get('POST /repos/{owner}/{repo}/check-runs')).toBe(2);
+    expect(large.perPullRequest.get('POST /repos/{owner}/{repo}/check-runs')).toBe(2);
     // The comment is created by the first push and edited by the next (2 pushes per pull request).
     expect(large.perUpdate.get('POST /repos/{owner}/{repo}/issues/{issue_number}/comments')).toBe(0.5);
     expect(large.perUpdate.get('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}')).toBe(0.5);
@@ -45,7 +49,9 @@ describe('simulate-org: the real bot under an organisation’s pull-request traf
     expect(p.updatesPerDay).toBe(40_000);
     expect(p.perDay).toBeCloseTo(total(large.perUpdate) * 40_000 + total(large.perPullRequest) * 20_000, 6);
     expect(p.perHour(24)).toBeCloseTo(p.perDay / 24, 6);
-    expect(p.contentPerDay).toBeCloseTo((2 + 0.5) * 40_000, 6);
+    expect(p.contentPerDay).toBeCloseTo((2 + 0.5) * 40_000 + 2 * 20_000, 6);
+    // Security Hub takes the main branch's findings only: one import run per merged pull request.
+    expect(p.importTps(24)).toBeCloseTo((20_000 / 24 / 3600) * p.importsPerRun, 9);
     expect(p.importsPerRun).toBe(Math.ceil(large.findingsPerRun / 100));
   });
 });
