@@ -27,6 +27,13 @@ export function isCycloneDx(json: unknown): boolean {
   return bomOf(json) !== undefined;
 }
 
+/** A component's string field; its name for an error (`components[bom-ref "…"].name`) built only if broken. */
+function componentString(component: Json, key: string, ref: string): string | undefined {
+  const value = component[key];
+  if (typeof value === 'string' && value !== '') return value;
+  return optionalString(value, `components[bom-ref ${JSON.stringify(ref)}].${key}`);
+}
+
 const PROP = 'amazon:inspector:sbom_scanner:';
 
 /** `aws inspector-scan scan-sbom` output, with or without its `{"sbom": …}` wrapper: one finding per (vulnerability, component). */
@@ -48,22 +55,26 @@ export function parseInspectorSbom(json: unknown, ctx: ParseContext): ParsedFind
   optionalArrayAt(bom.vulnerabilities, 'vulnerabilities').forEach((value, i) => {
     const field = `vulnerabilities[${i}]`;
     const v = objectAt(value, field);
-    const id = stringAt(v.id, `${field}.id`);
+    const id = stringAt(v.id, field, '.id');
     const props = properties(v.properties);
     const { severity, original, score } = sbomSeverity(
-      optionalArrayAt(v.ratings, `${field}.ratings`),
+      optionalArrayAt(v.ratings, field, '.ratings'),
       field,
       ctx,
     );
-    const cwes = optionalArrayAt(v.cwes, `${field}.cwes`)
+    const cwes = optionalArrayAt(v.cwes, field, '.cwes')
       .map((c) => cweId(c))
       .filter((c): c is string => !!c);
     const analysis = isObject(v.analysis)
-      ? optionalString(v.analysis.state, `${field}.analysis.state`)
+      ? optionalString(v.analysis.state, field, '.analysis.state')
       : undefined;
-    const affects = arrayAt(v.affects, `${field}.affects`);
+    const affects = arrayAt(v.affects, field, '.affects');
     affects.forEach((a, j) => {
-      const ref = stringAt(objectAt(a, `${field}.affects[${j}]`).ref, `${field}.affects[${j}].ref`);
+      // The usual case checked first: no field names built for a valid entry.
+      const ref =
+        isObject(a) && typeof a.ref === 'string' && a.ref !== ''
+          ? a.ref
+          : stringAt(objectAt(a, `${field}.affects[${j}]`).ref, `${field}.affects[${j}].ref`);
       // Inspector does emit `affects[].ref`s that name no component: the vulnerability and its fixed version
       // are still there, so the finding is formed from the ref (a purl names the package) and the file warned.
       let component = components.get(ref);
@@ -74,10 +85,10 @@ export function parseInspectorSbom(json: unknown, ctx: ParseContext): ParsedFind
           `${field}.affects[${j}].ref ${JSON.stringify(ref.slice(0, 80))}`,
         );
       }
-      const name = optionalString(component.name, `components[bom-ref ${JSON.stringify(ref)}].name`) ?? ref;
+      const name = componentString(component, 'name', ref) ?? ref;
       const dockerfile = component.type === 'file' && /^dockerfile:/i.test(name);
       const kind: FindingKind = dockerfile ? (/^IN-DOCKER-007/.test(id) ? 'secret' : 'iac') : 'container';
-      const description = optionalString(v.description, `${field}.description`);
+      const description = optionalString(v.description, field, '.description');
       const finding: ParsedFinding = {
         tool: 'inspector-sbom',
         kind,
@@ -91,10 +102,10 @@ export function parseInspectorSbom(json: unknown, ctx: ParseContext): ParsedFind
       };
       if (description) finding.description = description;
       if (score !== undefined && !dockerfile) finding.cvss = { score };
-      const source = isObject(v.source) ? optionalString(v.source.url, `${field}.source.url`) : undefined;
-      const advisory = optionalArrayAt(v.advisories, `${field}.advisories`).find(isObject);
+      const source = isObject(v.source) ? optionalString(v.source.url, field, '.source.url') : undefined;
+      const advisory = optionalArrayAt(v.advisories, field, '.advisories').find(isObject);
       const help =
-        source ?? (advisory ? optionalString(advisory.url, `${field}.advisories[0].url`) : undefined);
+        source ?? (advisory ? optionalString(advisory.url, field, '.advisories[0].url') : undefined);
       if (help) finding.helpUri = help;
       if (dockerfile) {
         const lines = properties(component.properties).get(`${PROP}dockerfile_finding:${id}`);
@@ -106,17 +117,16 @@ export function parseInspectorSbom(json: unknown, ctx: ParseContext): ParsedFind
         if (location) finding.location = location;
       } else {
         const fixed = props.get(`${PROP}fixed_version:${ref}`);
-        const version = optionalString(
-          component.version,
-          `components[bom-ref ${JSON.stringify(ref)}].version`,
-        );
-        const purl = optionalString(component.purl, `components[bom-ref ${JSON.stringify(ref)}].purl`);
-        finding.package = {
-          name,
-          ...(version ? { version } : {}),
-          ...(fixed ? { fixedVersion: fixed } : {}),
-          ...(purl ? { purl, ecosystem: purl.slice(4).split('/')[0] } : {}),
-        };
+        const version = componentString(component, 'version', ref);
+        const purl = componentString(component, 'purl', ref);
+        const pkg: NonNullable<ParsedFinding['package']> = { name };
+        if (version) pkg.version = version;
+        if (fixed) pkg.fixedVersion = fixed;
+        if (purl) {
+          pkg.purl = purl;
+          pkg.ecosystem = purl.slice(4).split('/')[0];
+        }
+        finding.package = pkg;
         if (fixed) finding.remediation = `Upgrade ${name} to ${fixed} or later.`;
       }
       // CycloneDX VEX states that mean "does not apply here" are the scanner's own suppression.
@@ -177,8 +187,8 @@ function sbomSeverity(
   const rank = (r: Json) => (isObject(r.source) && r.source.name === 'AMAZON_INSPECTOR' ? 0 : 1);
   const best = usable.sort((a, b) => rank(a) - rank(b))[0];
   if (!best) return { severity: 'MEDIUM', original: 'untriaged (no rating)' };
-  const word = optionalString(best.severity, `${field}.ratings[].severity`);
-  const score = optionalNumber(best.score, `${field}.ratings[].score`);
+  const word = optionalString(best.severity, field, '.ratings[].severity');
+  const score = optionalNumber(best.score, field, '.ratings[].score');
   const known = severityFromWord(word);
   const scored = score !== undefined && score >= 0 && score <= 10 ? score : undefined;
   if (word !== undefined && !known)
@@ -223,13 +233,13 @@ export function parseInspector2(json: unknown, ctx: ParseContext): ParsedFinding
 }
 
 function finding2(f: Json, field: string, ctx: ParseContext): ParsedFinding[] {
-  const type = stringAt(f.type, `${field}.type`);
-  const status = optionalString(f.status, `${field}.status`);
+  const type = stringAt(f.type, field, '.type');
+  const status = optionalString(f.status, field, '.status');
   if (status === 'CLOSED') {
     ctx.warn('CLOSED Inspector finding(s) (already fixed) skipped', field);
     return [];
   }
-  const word = stringAt(f.severity, `${field}.severity`);
+  const word = stringAt(f.severity, field, '.severity');
   const severity = severityFromWord(word);
   if (!severity)
     throw new ReportFieldError(
@@ -237,7 +247,7 @@ function finding2(f: Json, field: string, ctx: ParseContext): ParsedFinding[] {
       'CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL or UNTRIAGED',
       f.severity,
     );
-  const title = optionalString(f.title, `${field}.title`) ?? type;
+  const title = optionalString(f.title, field, '.title') ?? type;
   const remediation =
     isObject(f.remediation) && isObject(f.remediation.recommendation) ? f.remediation.recommendation : {};
   const base: ParsedFinding = {
@@ -249,7 +259,7 @@ function finding2(f: Json, field: string, ctx: ParseContext): ParsedFinding[] {
     originalSeverity: word,
     vulnerabilityIds: [],
   };
-  const description = optionalString(f.description, `${field}.description`);
+  const description = optionalString(f.description, field, '.description');
   if (description) base.description = description;
   const remText = optionalString(
     remediation.text ?? remediation.Text,
@@ -261,26 +271,26 @@ function finding2(f: Json, field: string, ctx: ParseContext): ParsedFinding[] {
     `${field}.remediation.recommendation.Url`,
   );
   if (remUrl) base.helpUri = remUrl;
-  const score = optionalNumber(f.inspectorScore, `${field}.inspectorScore`);
+  const score = optionalNumber(f.inspectorScore, field, '.inspectorScore');
   if (score !== undefined) base.cvss = { score };
   if (status === 'SUPPRESSED')
     base.suppression = { source: 'scanner', reason: 'suppressed by an Inspector suppression rule' };
-  const resources = optionalArrayAt(f.resources, `${field}.resources`).filter(isObject);
+  const resources = optionalArrayAt(f.resources, field, '.resources').filter(isObject);
   const inRepository = resources.some((r) => r.type === 'CODE_REPOSITORY');
 
   if (type === 'CODE_VULNERABILITY') {
-    const d = objectAt(f.codeVulnerabilityDetails, `${field}.codeVulnerabilityDetails`);
+    const d = objectAt(f.codeVulnerabilityDetails, field, '.codeVulnerabilityDetails');
     const fp = isObject(d.filePath) ? d.filePath : {};
     base.kind = 'code';
     base.ruleId =
-      optionalString(d.ruleId, `${field}.codeVulnerabilityDetails.ruleId`) ??
-      stringAt(d.detectorId, `${field}.codeVulnerabilityDetails.detectorId`);
+      optionalString(d.ruleId, field, '.codeVulnerabilityDetails.ruleId') ??
+      stringAt(d.detectorId, field, '.codeVulnerabilityDetails.detectorId');
     base.vulnerabilityIds = sortIds(stringList(d.cwes).map((c) => cweId(c) ?? c));
     const location = ctx.location(
-      optionalString(fp.filePath ?? fp.fileName, `${field}.codeVulnerabilityDetails.filePath.filePath`),
+      optionalString(fp.filePath ?? fp.fileName, field, '.codeVulnerabilityDetails.filePath.filePath'),
       {
-        startLine: lineAt(fp.startLine, `${field}.codeVulnerabilityDetails.filePath.startLine`),
-        endLine: lineAt(fp.endLine, `${field}.codeVulnerabilityDetails.filePath.endLine`),
+        startLine: lineAt(fp.startLine, field, '.codeVulnerabilityDetails.filePath.startLine'),
+        endLine: lineAt(fp.endLine, field, '.codeVulnerabilityDetails.filePath.endLine'),
       },
     );
     if (location) base.location = location;
@@ -289,13 +299,13 @@ function finding2(f: Json, field: string, ctx: ParseContext): ParsedFinding[] {
     return [base];
   }
   if (type === 'PACKAGE_VULNERABILITY') {
-    const d = objectAt(f.packageVulnerabilityDetails, `${field}.packageVulnerabilityDetails`);
-    const vulnId = stringAt(d.vulnerabilityId, `${field}.packageVulnerabilityDetails.vulnerabilityId`);
-    const pkgs = arrayAt(d.vulnerablePackages, `${field}.packageVulnerabilityDetails.vulnerablePackages`);
-    const p = objectAt(pkgs[0], `${field}.packageVulnerabilityDetails.vulnerablePackages[0]`);
-    const name = stringAt(p.name, `${field}.packageVulnerabilityDetails.vulnerablePackages[0].name`);
-    const version = optionalString(p.version, `${field}...vulnerablePackages[0].version`);
-    const fixed = optionalString(p.fixedInVersion, `${field}...vulnerablePackages[0].fixedInVersion`);
+    const d = objectAt(f.packageVulnerabilityDetails, field, '.packageVulnerabilityDetails');
+    const vulnId = stringAt(d.vulnerabilityId, field, '.packageVulnerabilityDetails.vulnerabilityId');
+    const pkgs = arrayAt(d.vulnerablePackages, field, '.packageVulnerabilityDetails.vulnerablePackages');
+    const p = objectAt(pkgs[0], field, '.packageVulnerabilityDetails.vulnerablePackages[0]');
+    const name = stringAt(p.name, field, '.packageVulnerabilityDetails.vulnerablePackages[0].name');
+    const version = optionalString(p.version, field, '...vulnerablePackages[0].version');
+    const fixed = optionalString(p.fixedInVersion, field, '...vulnerablePackages[0].fixedInVersion');
     base.kind = inRepository ? 'dependency' : 'container';
     base.ruleId = vulnId;
     base.vulnerabilityIds = sortIds([vulnId, ...stringList(d.relatedVulnerabilities)]);
@@ -306,13 +316,13 @@ function finding2(f: Json, field: string, ctx: ParseContext): ParsedFinding[] {
       ...(typeof p.packageManager === 'string' ? { ecosystem: p.packageManager.toLowerCase() } : {}),
     };
     // A file path is a repository path only when Inspector scanned the repository itself.
-    const filePath = optionalString(p.filePath, `${field}...vulnerablePackages[0].filePath`);
+    const filePath = optionalString(p.filePath, field, '...vulnerablePackages[0].filePath');
     if (inRepository && filePath) {
       const location = ctx.location(filePath);
       if (location) base.location = location;
     }
     if (!base.helpUri) {
-      const src = optionalString(d.sourceUrl, `${field}.packageVulnerabilityDetails.sourceUrl`);
+      const src = optionalString(d.sourceUrl, field, '.packageVulnerabilityDetails.sourceUrl');
       if (src) base.helpUri = src;
     }
     return [base];

@@ -121,7 +121,7 @@ export function parseSarif(json: unknown, ctx: ParseContext): ParsedFinding[] {
       let info = ruleInfos.get(rule);
       if (!info) ruleInfos.set(rule, (info = ruleInfo(rule, kind, at)));
       const ruleProps = info.props;
-      const resultProps = isObject(result.properties) ? result.properties : {};
+      const resultProps = isObject(result.properties) ? result.properties : NONE;
       const level: unknown = result.level ?? info.level ?? 'warning';
 
       // security-severity (GitHub's convention) beats the level: it is what the scanner meant, when it is a
@@ -161,7 +161,7 @@ export function parseSarif(json: unknown, ctx: ParseContext): ParsedFinding[] {
       if (isObject(loc0)) {
         const physical = isObject(loc0.physicalLocation) ? loc0.physicalLocation : undefined;
         if (physical) {
-          let artifact = isObject(physical.artifactLocation) ? physical.artifactLocation : {};
+          let artifact = isObject(physical.artifactLocation) ? physical.artifactLocation : NONE;
           const index = optionalNumber(
             artifact.index,
             at,
@@ -171,7 +171,7 @@ export function parseSarif(json: unknown, ctx: ParseContext): ParsedFinding[] {
             const a = artifacts[index] as Json;
             if (isObject(a.location)) artifact = a.location;
           }
-          const region = isObject(physical.region) ? physical.region : {};
+          const region = isObject(physical.region) ? physical.region : NONE;
           const snippet = isObject(region.snippet)
             ? optionalString(region.snippet.text, at, '...snippet.text')
             : undefined;
@@ -193,9 +193,8 @@ export function parseSarif(json: unknown, ctx: ParseContext): ParsedFinding[] {
           logicalName = optionalString(logical.fullyQualifiedName ?? logical.name, at, '...name');
       }
 
-      const ids = [...info.ids];
-      const resultTags = stringList(resultProps.tags);
-      if (resultTags.length) addTagIds(resultTags, ids);
+      const ids = info.ids.slice();
+      if (Array.isArray(resultProps.tags)) addTagIds(stringList(resultProps.tags), ids);
       if (/^(CVE|GHSA)-/i.test(id)) ids.push(id);
       // Snyk's SARIF names the vulnerability by its rule id (and the CVEs only in the rule's description).
       if (kind === 'dependency' || kind === 'container') ids.push(id);
@@ -245,6 +244,9 @@ export function parseSarif(json: unknown, ctx: ParseContext): ParsedFinding[] {
 }
 
 const NO_JUSTIFICATION = 'suppressed in the scanner without a justification';
+
+/** An absent object, read only: one shared instead of a fresh `{}` per result. */
+const NONE: Json = Object.freeze({});
 
 /** What every result of one rule shares. */
 interface RuleInfo {

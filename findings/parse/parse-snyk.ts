@@ -73,10 +73,10 @@ function parseProject(project: Json, at: string, ctx: ParseContext, kind: Findin
   const byKey = new Map<string, ParsedFinding>();
   const read = (value: unknown, field: string, isIgnored: boolean) => {
     const v = objectAt(value, field);
-    const id = stringAt(v.id, `${field}.id`);
-    const name = stringAt(v.packageName ?? v.name, `${field}.packageName`);
-    const version = optionalString(v.version, `${field}.version`);
-    const word = optionalString(v.severityWithCritical ?? v.severity, `${field}.severity`);
+    const id = stringAt(v.id, field, '.id');
+    const name = stringAt(v.packageName ?? v.name, field, '.packageName');
+    const version = optionalString(v.version, field, '.version');
+    const word = optionalString(v.severityWithCritical ?? v.severity, field, '.severity');
     const severity = severityFromWord(word);
     if (!severity)
       throw new ReportFieldError(`${field}.severity`, 'critical, high, medium or low', v.severity);
@@ -97,38 +97,38 @@ function parseProject(project: Json, at: string, ctx: ParseContext, kind: Findin
     ];
     const fixedIn = stringList(v.fixedIn);
     const fixedVersion =
-      optionalString(v.nearestFixedInVersion, `${field}.nearestFixedInVersion`) ?? fixedIn[0];
+      optionalString(v.nearestFixedInVersion, field, '.nearestFixedInVersion') ?? fixedIn[0];
+    // Built field by field in the document's key order: no throw-away objects per vulnerability.
+    const pkg: NonNullable<ParsedFinding['package']> = { name };
+    if (version) pkg.version = version;
+    if (fixedVersion) pkg.fixedVersion = fixedVersion;
+    const ecosystem = v.packageManager ?? project.packageManager;
+    if (typeof ecosystem === 'string') pkg.ecosystem = ecosystem;
+    pkg.dependencyPaths = from.length ? [from] : [];
     const finding: ParsedFinding = {
       tool,
       kind,
       ruleId: id,
-      title: optionalString(v.title, `${field}.title`) ?? id,
+      title: optionalString(v.title, field, '.title') ?? id,
       severity,
       originalSeverity: word!,
       vulnerabilityIds: sortIds(ids),
-      package: {
-        name,
-        ...(version ? { version } : {}),
-        ...(fixedVersion ? { fixedVersion } : {}),
-        ...(typeof (v.packageManager ?? project.packageManager) === 'string'
-          ? { ecosystem: String(v.packageManager ?? project.packageManager) }
-          : {}),
-        dependencyPaths: from.length ? [from] : [],
-      },
+      package: pkg,
       helpUri: `https://security.snyk.io/vuln/${encodeURIComponent(id)}`,
     };
-    const description = optionalString(v.description, `${field}.description`);
+    const description = optionalString(v.description, field, '.description');
     if (description) finding.description = description;
-    const score = optionalNumber(v.cvssScore, `${field}.cvssScore`);
+    const score = optionalNumber(v.cvssScore, field, '.cvssScore');
     if (score !== undefined) {
-      const vector = optionalString(v.CVSSv3, `${field}.CVSSv3`);
-      finding.cvss = { score, ...(vector ? { vector } : {}) };
+      const vector = optionalString(v.CVSSv3, field, '.CVSSv3');
+      finding.cvss = vector ? { score, vector } : { score };
     }
-    const upgrade = stringList(v.upgradePath).filter(Boolean);
-    if (fixedVersion)
+    if (fixedVersion) {
+      const upgrade = stringList(v.upgradePath).filter(Boolean);
       finding.remediation = upgrade.length
         ? `Upgrade to ${upgrade[upgrade.length > 1 ? 1 : 0]} (fixed in ${fixedVersion}).`
         : `Upgrade ${name} to ${fixedVersion} or later.`;
+    }
     if (location) finding.location = location;
     if (isIgnored || v.isIgnored === true) {
       const ignore = ignoreOf(v);
