@@ -3,35 +3,32 @@ import type { SuppressionRule } from '../config/repo-config.js';
 import type { Finding } from '../model/finding.js';
 import { parseDay } from '../model/parse-day.js';
 
-/** Which field of a suppression matched, or undefined. Every matcher given must match. */
-function matches(rule: SuppressionRule, f: Finding): string | undefined {
-  const matched: string[] = [];
-  if (rule.fingerprint) {
-    if (rule.fingerprint !== f.fingerprint) return undefined;
-    matched.push('fingerprint');
-  }
-  if (rule.rule) {
-    if (rule.rule !== f.ruleId && !f.sources.some((s) => s.ruleId === rule.rule)) return undefined;
-    matched.push('rule');
-  }
-  if (rule.vulnerability) {
-    const want = rule.vulnerability.toUpperCase();
-    if (!f.vulnerabilityIds.some((id) => id.toUpperCase() === want)) return undefined;
-    matched.push('vulnerability');
-  }
-  if (rule.package) {
-    // "name" or "name@version"
-    const [name, version] = rule.package.startsWith('@')
+/**
+ * A rule's matcher: which field(s) matched (`fingerprint+path`), or undefined. Every matcher given must match.
+ * The glob is compiled and the package and id split once per rule, not once per finding.
+ */
+function matcherOf(rule: SuppressionRule): (f: Finding) => string | undefined {
+  const want = rule.vulnerability ? rule.vulnerability.toUpperCase() : undefined;
+  // "name" or "name@version"
+  const [name, version] = !rule.package
+    ? []
+    : rule.package.startsWith('@')
       ? [rule.package.split('@').slice(0, 2).join('@'), rule.package.split('@')[2]]
       : rule.package.split('@');
-    if (!f.package || f.package.name !== name || (version && f.package.version !== version)) return undefined;
-    matched.push('package');
-  }
-  if (rule.path) {
-    if (!f.location || !picomatch.isMatch(f.location.path, rule.path, { dot: true })) return undefined;
-    matched.push('path');
-  }
-  return matched.join('+');
+  const inPath = rule.path ? picomatch(rule.path, { dot: true }) : undefined;
+  const how = (['fingerprint', 'rule', 'vulnerability', 'package', 'path'] as const)
+    .filter((k) => rule[k])
+    .join('+');
+  return (f) => {
+    if (rule.fingerprint && rule.fingerprint !== f.fingerprint) return undefined;
+    if (rule.rule && rule.rule !== f.ruleId && !f.sources.some((s) => s.ruleId === rule.rule))
+      return undefined;
+    if (want !== undefined && !f.vulnerabilityIds.some((id) => id.toUpperCase() === want)) return undefined;
+    if (rule.package && (!f.package || f.package.name !== name || (version && f.package.version !== version)))
+      return undefined;
+    if (inPath && (!f.location || !inPath(f.location.path))) return undefined;
+    return how;
+  };
 }
 
 /**
@@ -48,8 +45,9 @@ export function applySuppressions(
   rules.forEach((rule, i) => {
     const label = `suppressions[${i}] (${rule.reason})`;
     let hits = 0;
+    const matches = matcherOf(rule);
     for (const f of findings) {
-      const how = matches(rule, f);
+      const how = matches(f);
       if (!how) continue;
       hits++;
       if (rule.expires && rule.expires < day) continue;
