@@ -61,6 +61,9 @@ export interface SampleResult extends SampleOptions {
   mergeSources: Map<string, number>;
   /** Installation requests per update by what caused them: the webhook, or a kind of pipeline event. */
   bySource: Map<string, number>;
+  /** The bot's AWS calls by command, per update and per merged pull request. */
+  awsPerUpdate: Map<string, number>;
+  awsPerPullRequest: Map<string, number>;
   /** Requests by who made them: `installation <id>` or `app (JWT)`. */
   byInstallation: Map<string, number>;
   /**
@@ -95,6 +98,26 @@ export const isAppRequest = (kind: string) =>
 const sha = () => randomBytes(20).toString('hex');
 const ORG = 'simulated-org';
 const INSTALLATION = 1;
+
+/**
+ * The AWS calls the bot made so far, by command: CodePipeline and ECR are aws-sdk-client-mock stubs (their
+ * `send` records its calls), S3 a real client (counted by a middleware added when the sample starts).
+ */
+function awsCalls(h: Harness, s3Calls: string[]): Map<string, number> {
+  const stubbed = [h.aws.clients.codepipeline, h.aws.clients.ecr].flatMap((c) =>
+    (c.send as unknown as { getCalls(): { args: [{ constructor: { name: string } }] }[] })
+      .getCalls()
+      .map((call) => call.args[0].constructor.name.replace(/Command$/, '')),
+  );
+  const counts = new Map<string, number>();
+  count(counts, [...stubbed, ...s3Calls]);
+  return counts;
+}
+
+/** Adds the calls made since `before` to `into`. */
+function addSince(into: Map<string, number>, before: Map<string, number>, now: Map<string, number>): void {
+  for (const [k, v] of now) if (v > (before.get(k) ?? 0)) count(into, [k], v - (before.get(k) ?? 0));
+}
 
 const kindOf = (r: { method: string; path: string; template?: string }) =>
   `${r.method} ${r.template ?? r.path}`;
@@ -155,6 +178,16 @@ async function runPipeline(
  */
 export async function runSample(options: SampleOptions): Promise<SampleResult> {
   const h = await startHarness();
+  const s3Calls: string[] = [];
+  h.aws.clients.s3.middlewareStack.add(
+    (next, context) => (args) => {
+      s3Calls.push(String(context.commandName).replace(/Command$/, ''));
+      return next(args);
+    },
+    { step: 'initialize', name: 'simulateOrgCount' },
+  );
+  const awsUpdate = new Map<string, number>();
+  const awsMerge = new Map<string, number>();
   const updateKinds: string[] = [];
   const closeKinds: string[] = [];
   const byInstallation = new Map<string, number>();
@@ -176,6 +209,7 @@ export async function runSample(options: SampleOptions): Promise<SampleResult> {
           const head = sha();
           h.github.pulls.set(head, [{ number: p, state: 'open', head: { sha: head, ref: branch } }]);
           const before = h.github.requests.length;
+          const awsBefore = awsCalls(h, s3Calls);
           const payload = example('pull_request', k === 0 ? 'opened' : 'synchronize', (pr) => {
             pr.installation.id = INSTALLATION;
             pr.repository.name = repo;
@@ -205,11 +239,13 @@ export async function runSample(options: SampleOptions): Promise<SampleResult> {
               .map(kindOf)
               .filter((k) => !isAppRequest(k)),
           );
+          addSince(awsUpdate, awsBefore, awsCalls(h, s3Calls));
           const runs = h.github.runs(undefined, head);
           const commented = h.github.comments.some((c) => c.repo === full && c.issue === p);
           if (runs.length !== 2 || runs.some((x) => x.status !== 'completed') || !commented) complete = false;
         }
         const before = h.github.requests.length;
+        const awsBefore = awsCalls(h, s3Calls);
         const mergeCommit = sha();
         const closed = example('pull_request', 'closed', (pr) => {
           pr.pull_request.merged = true;
@@ -237,6 +273,7 @@ export async function runSample(options: SampleOptions): Promise<SampleResult> {
             .map(kindOf)
             .filter((k) => !isAppRequest(k)),
         );
+        addSince(awsMerge, awsBefore, awsCalls(h, s3Calls));
       }
     }
     // Who made each request: an installation token names its installation; the App's JWT is the App's.
@@ -260,6 +297,8 @@ export async function runSample(options: SampleOptions): Promise<SampleResult> {
     for (const [k, v] of mergeSources) mergeSources.set(k, v / pullRequests);
     const perPullRequest = new Map<string, number>();
     count(perPullRequest, closeKinds, 1 / pullRequests);
+    const awsPerUpdate = new Map([...awsUpdate].map(([k, v]) => [k, v / updates]));
+    const awsPerPullRequest = new Map([...awsMerge].map(([k, v]) => [k, v / pullRequests]));
     return {
       ...options,
       updates,
@@ -269,6 +308,8 @@ export async function runSample(options: SampleOptions): Promise<SampleResult> {
       byInstallation,
       bySource,
       mergeSources,
+      awsPerUpdate,
+      awsPerPullRequest,
       app,
       totals: { updates: updateKinds.length, close: closeKinds.length },
       violations: [...h.github.violations],
@@ -333,6 +374,11 @@ export function project(
   };
 }
 
+const listed = (m: Map<string, number>) =>
+  [...m]
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${k} ${fmt(n, 2)}`)
+    .join(', ');
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
@@ -440,12 +486,16 @@ export async function main(argv: string[]): Promise<number> {
     `per merged PR, by cause: ${[...b.mergeSources].map(([k, n]) => `${k} ${fmt(n, 2)}`).join(', ')}`,
   );
   console.log(
+    `the bot's AWS calls per update: ${listed(b.awsPerUpdate)}; per merged PR: ${listed(b.awsPerPullRequest)}`,
+  );
+  console.log(
     `by who (larger sample): ${[...b.byInstallation].map(([who, n]) => `${who} ${fmt(n)}`).join(', ')}; ` +
       `App (JWT), against the App's own limit: ${[...b.app].map(([k, n]) => `${k} ${fmt(n)}`).join(', ')} ` +
       `for ${b.repos} repositories (a lookup per repository and a token per installation, per bot instance)`,
   );
 
   const p = project(b, org);
+  const awsPerDay = sum(b.awsPerUpdate) * p.updatesPerDay + sum(b.awsPerPullRequest) * p.pullRequestsPerDay;
   const at = (h: number) => p.perHour(h);
   const verdict = (n: number, limit: number) =>
     n <= limit ? `fits (${fmt((100 * n) / limit)}%)` : `over by ${fmt(n - limit)} (${fmt(n / limit, 1)}×)`;
@@ -490,6 +540,10 @@ export async function main(argv: string[]): Promise<number> {
     `Security Hub: ${fmt(b.findingsPerRun)} findings per run (test/fixtures reports) → ${p.importsPerRun} ` +
       `BatchImportFindings of ≤ ${SECURITY_HUB_LIMITS.findingsPerBatch} per main-branch run (every pull request merged; feature runs publish nothing); ` +
       `${fmt(p.pullRequestsPerDay / hours, 0)} main runs/h at the busy end`,
+  );
+  console.log(
+    `the bot's AWS calls: ${fmt(awsPerDay / hours / 3600, 1)}/s over ${hours} h, ${fmt(awsPerDay / 86400, 1)}/s over 24 h ` +
+      `(CodePipeline reads and S3 GetObject, one account and region: compare with its Service Quotas)`,
   );
   const target = project(b, { repos: 1000, prs: 20, pushes: 1 });
   console.log(

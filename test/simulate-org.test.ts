@@ -28,6 +28,10 @@ describe('simulate-org: the real bot under an organisation’s pull-request traf
     expect(large.updates).toBe(8);
     expect([...large.perUpdate].sort()).toEqual([...small.perUpdate].sort());
     expect([...large.perPullRequest].sort()).toEqual([...small.perPullRequest].sort());
+    expect([...large.awsPerUpdate].sort()).toEqual([...small.awsPerUpdate].sort());
+    // The gate's findings are read from the store for the security check of every update and merge.
+    expect(large.awsPerUpdate.get('GetObject')).toBeGreaterThanOrEqual(1);
+    expect(large.awsPerPullRequest.get('GetObject')).toBeGreaterThanOrEqual(1);
   });
 
   it('counts what the bot is meant to do: two checks per commit, one comment per pull request', () => {
