@@ -10,7 +10,7 @@ import { handleRequestedAction } from './handlers/handle-requested-action.js';
 import { rerunPipeline } from './handlers/rerun-pipeline.js';
 import { syncPipelineCheck, type SyncResult } from './handlers/sync-pipeline-check.js';
 import { parsePipelineEvent } from './pipeline-event.js';
-import { readSettings, type BotSettings } from './settings.js';
+import { readSettings, settingsForPipeline, settingsForRepository, type BotSettings } from './settings.js';
 
 export interface BotOptions {
   settings: BotSettings;
@@ -43,9 +43,16 @@ export function createApp(options: BotOptions | (() => BotOptions)): Application
     const resolved = typeof options === 'function' ? options() : options;
     const log = redactingChild(app.log, { name: 'pipewarden' });
     for (const problem of resolved.settings.problems) log.warn(problem);
+    // Each delivery sees its repository's settings only: its own pipelines when one deployment serves many.
     const deps = (context: { id: string; name: string; payload: object }) =>
       handlerDeps(
-        resolved,
+        {
+          ...resolved,
+          settings: settingsForRepository(
+            resolved.settings,
+            (context.payload as { repository?: { full_name?: string } }).repository?.full_name,
+          ),
+        },
         log.child({
           delivery: context.id,
           event:
@@ -93,7 +100,10 @@ export function createPipelineEventHandler(
       return { outcome: 'skipped', reason: parsed };
     }
     return syncPipelineCheck(
-      handlerDeps(options, log.child({ pipelineEvent: parsed.id })),
+      handlerDeps(
+        { ...options, settings: settingsForPipeline(options.settings, parsed.pipeline) },
+        log.child({ pipelineEvent: parsed.id }),
+      ),
       clientFor,
       parsed,
     );

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * The bot's AWS-side settings, from documented environment variables (docs/bot.md). None is required to
  * start: the GitHub App settings (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET) are Probot's own. A feature whose
@@ -24,8 +26,26 @@ export interface BotSettings {
   sourceAction: string;
   /** The stage whose completion means findings.json is in the store. */
   gateStage: string;
+  /**
+   * Every repository one deployment serves (`PIPEWARDEN_REPOSITORIES`, written by the CDK app from the config),
+   * each with its own pipelines. Empty: the single-repository variables above apply.
+   */
+  repositories?: RepositorySettings[];
   /** Invalid values, each a sentence naming the variable; the setting is then treated as missing. */
   problems: string[];
+}
+
+/** One served repository: the only pipelines the bot starts, stops or follows for it. */
+export interface RepositorySettings {
+  /** `owner/name`. */
+  repository: string;
+  /** Its main pipeline (deploys; started only at a commit on mainBranch). */
+  main: string;
+  /** Its feature pipeline (pull requests and branches). */
+  feature: string;
+  mainBranch?: string;
+  /** Its CI image repository, where a gone branch's images are deleted. */
+  ecr?: string;
 }
 
 /** CodePipeline's pattern for pipeline, stage and action names. */
@@ -36,6 +56,41 @@ const ECR_REPOSITORY = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-
 const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 // A branch name git accepts, conservatively: no "..", no leading or trailing "/" or ".".
 const BRANCH = /^(?![./])(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9._/-]{1,255}(?<![./])$/;
+
+const repositoriesSchema = z
+  .array(
+    z.strictObject({
+      repository: z.string().regex(REPOSITORY, 'expected owner/name'),
+      main: z.string().regex(PIPELINE_NAME, 'expected a pipeline name'),
+      feature: z.string().regex(PIPELINE_NAME, 'expected a pipeline name'),
+      mainBranch: z.string().regex(BRANCH, 'expected a branch name').optional(),
+      ecr: z.string().regex(ECR_REPOSITORY, 'expected an ECR repository name').optional(),
+    }),
+  )
+  .min(1);
+
+/** PIPEWARDEN_REPOSITORIES: a JSON list; an invalid one is a problem and serves nothing (never a guess). */
+function readRepositories(raw: string | undefined, problems: string[]): RepositorySettings[] {
+  if (!raw?.trim()) return [];
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    problems.push(
+      'PIPEWARDEN_REPOSITORIES is not JSON; it is ignored (the CDK app writes it: redeploy the bot stack)',
+    );
+    return [];
+  }
+  const parsed = repositoriesSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    problems.push(
+      `PIPEWARDEN_REPOSITORIES[${issue.path.join('.')}]: ${issue.message}; it is ignored (the CDK app writes it: redeploy the bot stack)`,
+    );
+    return [];
+  }
+  return parsed.data;
+}
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): BotSettings {
   const problems: string[] = [];
@@ -51,6 +106,10 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): BotSettings 
     if (!name) continue;
     if (PIPELINE_NAME.test(name)) pipelines.push(name);
     else problems.push(`PIPEWARDEN_PIPELINES: "${name}" is not a pipeline name; it is ignored`);
+  }
+  const repositories = readRepositories(env.PIPEWARDEN_REPOSITORIES, problems);
+  for (const r of repositories) {
+    for (const p of [r.main, r.feature]) if (!pipelines.includes(p)) pipelines.push(p);
   }
   // The CDK app names its pipelines <prefix>-main and <prefix>-feature (infra/lib/names.ts).
   const featurePipeline =
@@ -68,8 +127,47 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): BotSettings 
     repository: pick('PIPEWARDEN_REPOSITORY', REPOSITORY, 'owner/name'),
     sourceAction: pick('PIPEWARDEN_SOURCE_ACTION', PIPELINE_NAME, 'an action name') ?? 'Source',
     gateStage: pick('PIPEWARDEN_GATE_STAGE', PIPELINE_NAME, 'a stage name') ?? 'Gate',
+    repositories,
     problems,
   };
+}
+
+/**
+ * The settings as one repository sees them: with a repository list, its own pipelines, feature pipeline, main
+ * branch and image repository only; a repository not listed gets no pipeline at all (every AWS-side action is
+ * refused for it). Without a list, the settings unchanged.
+ */
+export function settingsForRepository(settings: BotSettings, fullName: string | undefined): BotSettings {
+  if (!settings.repositories?.length) return settings;
+  const listed = settings.repositories;
+  const entry = fullName
+    ? listed.find((r) => r.repository.toLowerCase() === fullName.toLowerCase())
+    : undefined;
+  if (!entry) {
+    return {
+      ...settings,
+      repository: listed.map((r) => r.repository).join(', '),
+      pipelines: [],
+      featurePipeline: undefined,
+      mainBranch: undefined,
+      ecrRepository: undefined,
+    };
+  }
+  return {
+    ...settings,
+    repository: entry.repository,
+    pipelines: [entry.main, entry.feature],
+    featurePipeline: entry.feature,
+    mainBranch: entry.mainBranch,
+    ecrRepository: entry.ecr,
+  };
+}
+
+/** The settings of the repository whose pipeline this is (a pipeline event names only its pipeline). */
+export function settingsForPipeline(settings: BotSettings, pipeline: string): BotSettings {
+  if (!settings.repositories?.length) return settings;
+  const entry = settings.repositories.find((r) => r.main === pipeline || r.feature === pipeline);
+  return settingsForRepository(settings, entry?.repository);
 }
 
 /** Whether an AWS-side action may touch this repository (PIPEWARDEN_REPOSITORY, when set). */

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { PipewardenError, debugEnabled, errorMessage } from '../../findings/errors.js';
 import { loadConfig } from '../config/load-config.js';
 import featureFlags from '../feature-flags.json' with { type: 'json' };
@@ -37,14 +37,14 @@ function main(): void {
       `CLI bundle ${relative(root, cli)} not found: run npm run bundle first (with the cdk CLI, -c cli=<file> points elsewhere)`,
     );
   }
-  const stacks = addPipewardenStacks(app, config, {
+  addPipewardenStacks(app, config, {
     botCodeDirectory: botCode,
     configPath: relative(root, configFile),
     platform: { buildspecDirectory: join(root, 'buildspecs'), cliFile: cli },
   });
   addChecks(app);
   const assembly = app.synth();
-  const names = Object.values(stacks).flatMap((s) => (s ? [s.stackName] : []));
+  const names = app.node.children.filter((c): c is Stack => c instanceof Stack).map((s) => s.stackName);
   console.error(
     `pipewarden: synthesized ${names.length} stacks into ${relative(process.cwd(), assembly.directory) || '.'}`,
   );

@@ -74,6 +74,124 @@ const urlCheck = z
   })
   .prefault({});
 
+const mainPipeline = z
+  .strictObject({
+    branches: branchFilter.prefault({ includes: ['main'] }),
+    filePaths: filePathFilter.prefault({}),
+    executionMode: z.enum(['QUEUED', 'SUPERSEDED']).default('SUPERSEDED'),
+  })
+  .prefault({});
+
+const featurePipeline = z
+  .strictObject({
+    branches: branchFilter.prefault({ includes: ['feature/**'] }),
+    filePaths: filePathFilter.prefault({}),
+    pullRequests: z
+      .strictObject({
+        /**
+         * CodePipeline's V2 pull-request trigger cannot tell a fork's pull request apart, so it is opt-in:
+         * by default the bot starts pull-request runs, and refuses a fork's head until a maintainer says so.
+         * Enabled, it replaces the feature branches' push trigger: one trigger per change, never two runs.
+         */
+        enabled: z.boolean().default(false),
+        into: globs.min(1).default(['main']),
+        events: z
+          .array(z.enum(['OPEN', 'UPDATED', 'CLOSED']))
+          .min(1)
+          .default(['OPEN', 'UPDATED']),
+      })
+      .prefault({}),
+    executionMode: z.enum(['PARALLEL', 'QUEUED', 'SUPERSEDED']).default('PARALLEL'),
+  })
+  .prefault({});
+
+const service = z
+  .strictObject({
+    containerName: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,255}$/)
+      .default('app'),
+    containerPort: z.number().int().min(1).max(65535).default(8080),
+    healthCheckPath: z
+      .string()
+      .regex(/^\/\S*$/, 'expected a path starting with /')
+      .default('/'),
+    /**
+     * What the service runs until the main pipeline's first deployment replaces it. It must answer
+     * healthCheckPath on containerPort as a non-root user with a read-only root filesystem (/tmp is writable).
+     */
+    initialImage: z.string().min(1).default('public.ecr.aws/nginx/nginx-unprivileged:stable-alpine'),
+    /** The container's user (uid or uid:gid): Control Tower CT.ECS.PR.3 forbids root. */
+    user: z
+      .string()
+      .regex(/^[1-9]\d*(:\d+)?$/, 'expected a non-root uid or uid:gid, like 1000 or 1000:1000')
+      .default('1000'),
+    cpu: z
+      .union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)], {
+        error: 'expected Fargate CPU units: 256, 512, 1024, 2048 or 4096',
+      })
+      .default(256),
+    memoryMiB: z.number().int().min(512).max(30720).default(512),
+  })
+  .prefault({});
+
+const repositoryRef = z.strictObject({
+  owner: z.string().regex(/^[A-Za-z0-9-]{1,39}$/, 'expected a GitHub user or organization name'),
+  name: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'expected a GitHub repository name'),
+  mainBranch: z.string().min(1).default('main'),
+});
+
+/** Words the system's own names use after the prefix (`<name>-ci-*`, `<name>-staging`, ...): never an id. */
+const RESERVED_IDS = [
+  'bot',
+  'ci',
+  'feature',
+  'infra',
+  'infrastructure',
+  'main',
+  'network',
+  'notifications',
+  'pipelines',
+  'production',
+  'security',
+  'staging',
+  'storage',
+];
+// Bot environment (PIPEWARDEN_REPOSITORIES) and stacks per deployment: see docs/deploy.md "Onboarding".
+const REPOSITORIES_LIMIT =
+  'at most 20 repositories per deployment (the bot lists them in its 4 KB Lambda environment); split the organisation into several deployments with distinct names';
+
+const repositoryEntry = repositoryRef.extend({
+  /**
+   * Short id in this repository's resource names (`<name>-<id>-main`, `<name>-<id>/<repo>`): no hyphen, so two ids
+   * can never compose the same name. Default: the repository name, lower-cased, letters and digits, 10 at most.
+   * "" keeps the unprefixed names of the single-repository shorthand (for the repository a deployment started with).
+   */
+  id: z
+    .string()
+    .regex(
+      /^([a-z][a-z0-9]{0,9})?$/,
+      'expected "" or 1-10 lower-case letters and digits, starting with a letter',
+    )
+    .refine((id) => !RESERVED_IDS.includes(id), {
+      message: `is a word the system's own names use (${RESERVED_IDS.join(', ')}); choose another id`,
+    })
+    .optional(),
+  /** Replaces the deployment's `pipelines.main` / `pipelines.feature` for this repository (whole sections). */
+  pipelines: z
+    .strictObject({ main: mainPipeline.optional(), feature: featurePipeline.optional() })
+    .optional(),
+  /** Replaces the deployment's `service` for this repository (whole section). */
+  service: service.optional(),
+});
+
+/** The id a repository entry gets when it names none: letters and digits of its name, starting with a letter. */
+export function deriveRepositoryId(name: string): string {
+  const clean = name.toLowerCase().replace(/[^a-z0-9]/g, '');
+  const id = /^[a-z]/.test(clean) ? clean : `r${clean}`;
+  return id.slice(0, 10);
+}
+
 const schema = z
   .strictObject({
     /** The JSON Schema editors validate the file with (schemas/pipewarden.config.schema.json); not used. */
@@ -93,11 +211,10 @@ const schema = z
         .optional(),
       region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'expected an AWS region like eu-west-1'),
     }),
-    repository: z.strictObject({
-      owner: z.string().regex(/^[A-Za-z0-9-]{1,39}$/, 'expected a GitHub user or organization name'),
-      name: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'expected a GitHub repository name'),
-      mainBranch: z.string().min(1).default('main'),
-    }),
+    /** One application repository: shorthand for a one-entry `repositories` whose resources keep unprefixed names. */
+    repository: repositoryRef.optional(),
+    /** The application repositories this deployment builds and deploys, each with its own pipelines and services. */
+    repositories: z.array(repositoryEntry).min(1).max(20, REPOSITORIES_LIMIT).optional(),
     /**
      * The repository holding this deployment (infra/, buildspecs/, dist/, this config): the infrastructure
      * pipeline's source. Absent: the application repository holds both (one repository for service and platform).
@@ -112,35 +229,8 @@ const schema = z
     connection,
     pipelines: z
       .strictObject({
-        main: z
-          .strictObject({
-            branches: branchFilter.prefault({ includes: ['main'] }),
-            filePaths: filePathFilter.prefault({}),
-            executionMode: z.enum(['QUEUED', 'SUPERSEDED']).default('SUPERSEDED'),
-          })
-          .prefault({}),
-        feature: z
-          .strictObject({
-            branches: branchFilter.prefault({ includes: ['feature/**'] }),
-            filePaths: filePathFilter.prefault({}),
-            pullRequests: z
-              .strictObject({
-                /**
-                 * CodePipeline's V2 pull-request trigger cannot tell a fork's pull request apart, so it is opt-in:
-                 * by default the bot starts pull-request runs, and refuses a fork's head until a maintainer says so.
-                 * Enabled, it replaces the feature branches' push trigger: one trigger per change, never two runs.
-                 */
-                enabled: z.boolean().default(false),
-                into: globs.min(1).default(['main']),
-                events: z
-                  .array(z.enum(['OPEN', 'UPDATED', 'CLOSED']))
-                  .min(1)
-                  .default(['OPEN', 'UPDATED']),
-              })
-              .prefault({}),
-            executionMode: z.enum(['PARALLEL', 'QUEUED', 'SUPERSEDED']).default('PARALLEL'),
-          })
-          .prefault({}),
+        main: mainPipeline,
+        feature: featurePipeline,
         infrastructure: z
           .strictObject({
             filePaths: globs.min(1).default([
@@ -190,35 +280,7 @@ const schema = z
           .default([]),
       })
       .prefault({}),
-    service: z
-      .strictObject({
-        containerName: z
-          .string()
-          .regex(/^[A-Za-z0-9_-]{1,255}$/)
-          .default('app'),
-        containerPort: z.number().int().min(1).max(65535).default(8080),
-        healthCheckPath: z
-          .string()
-          .regex(/^\/\S*$/, 'expected a path starting with /')
-          .default('/'),
-        /**
-         * What the service runs until the main pipeline's first deployment replaces it. It must answer
-         * healthCheckPath on containerPort as a non-root user with a read-only root filesystem (/tmp is writable).
-         */
-        initialImage: z.string().min(1).default('public.ecr.aws/nginx/nginx-unprivileged:stable-alpine'),
-        /** The container's user (uid or uid:gid): Control Tower CT.ECS.PR.3 forbids root. */
-        user: z
-          .string()
-          .regex(/^[1-9]\d*(:\d+)?$/, 'expected a non-root uid or uid:gid, like 1000 or 1000:1000')
-          .default('1000'),
-        cpu: z
-          .union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)], {
-            error: 'expected Fargate CPU units: 256, 512, 1024, 2048 or 4096',
-          })
-          .default(256),
-        memoryMiB: z.number().int().min(512).max(30720).default(512),
-      })
-      .prefault({}),
+    service,
     environments: z.strictObject({
       staging: z.strictObject({
         ...environment,
@@ -431,6 +493,7 @@ const schema = z
       .prefault({}),
   })
   .superRefine((config, ctx) => {
+    checkRepositories(config, ctx);
     checkVpc(config.vpc, config.aws.region, ctx);
     const prod = config.environments.production;
     if (prod.testListenerPort === (prod.certificateArn ? 443 : 80)) {
@@ -511,8 +574,98 @@ function checkVpc(vpc: z.infer<typeof schema.shape.vpc>, region: string, ctx: z.
   }
 }
 
-export const configSchema = schema;
+/** One application repository after validation: its id and its own (or the deployment's) pipelines and service. */
+export interface RepositoryConfig {
+  /** "" for the single-repository shorthand: its resources keep the unprefixed names. */
+  readonly id: string;
+  readonly owner: string;
+  readonly name: string;
+  readonly mainBranch: string;
+  readonly pipelines: { readonly main: MainPipeline; readonly feature: FeaturePipeline };
+  readonly service: ServiceConfig;
+}
+type MainPipeline = z.output<typeof mainPipeline>;
+type FeaturePipeline = z.output<typeof featurePipeline>;
+type ServiceConfig = z.output<typeof service>;
+
+function checkRepositories(config: z.output<typeof schema>, ctx: z.RefinementCtx): void {
+  if (config.repository && config.repositories) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['repositories'],
+      message:
+        'give either repository (one) or repositories (a list), not both: move repository into the list',
+    });
+    return;
+  }
+  if (!config.repository && !config.repositories) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['repositories'],
+      message: 'name the application repositories: "repositories": [{"owner": "...", "name": "..."}]',
+    });
+    return;
+  }
+  const seen = new Map<string, number>();
+  const ids = new Map<string, number>();
+  (config.repositories ?? []).forEach((entry, i) => {
+    const key = `${entry.owner}/${entry.name}`.toLowerCase();
+    const before = seen.get(key);
+    if (before !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['repositories', i],
+        message: `${entry.owner}/${entry.name} is listed twice (also repositories[${before}]); remove one`,
+      });
+    }
+    seen.set(key, i);
+    const id = entry.id ?? deriveRepositoryId(entry.name);
+    const clash = ids.get(id);
+    if (clash !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['repositories', i, 'id'],
+        message: `id "${id}" is also repositories[${clash}]'s: set a distinct "id" on one of them`,
+      });
+    }
+    ids.set(id, i);
+  });
+}
+
+/** Fills in each repository's id, pipelines and service; `repository` becomes the first listed one. */
+function resolveRepositories(config: z.output<typeof schema>) {
+  const { repository, repositories: entries, ...rest } = config;
+  const repositories: RepositoryConfig[] = entries
+    ? entries.map((entry) => ({
+        id: entry.id ?? deriveRepositoryId(entry.name),
+        owner: entry.owner,
+        name: entry.name,
+        mainBranch: entry.mainBranch,
+        pipelines: {
+          main: entry.pipelines?.main ?? config.pipelines.main,
+          feature: entry.pipelines?.feature ?? config.pipelines.feature,
+        },
+        service: entry.service ?? config.service,
+      }))
+    : [
+        {
+          id: '',
+          ...repository!,
+          pipelines: { main: config.pipelines.main, feature: config.pipelines.feature },
+          service: config.service,
+        },
+      ];
+  const first = repositories[0]!;
+  return {
+    ...rest,
+    /** The first listed repository (the infrastructure pipeline's source when there is no platformRepository). */
+    repository: { owner: first.owner, name: first.name, mainBranch: first.mainBranch },
+    repositories,
+  };
+}
+
+export const configSchema = schema.transform(resolveRepositories);
 /** The configuration as written (defaults optional). */
-export type PipewardenConfigInput = z.input<typeof schema>;
+export type PipewardenConfigInput = z.input<typeof configSchema>;
 /** The configuration after validation, every default filled in. */
-export type PipewardenConfig = z.output<typeof schema>;
+export type PipewardenConfig = z.output<typeof configSchema>;

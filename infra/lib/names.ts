@@ -24,3 +24,23 @@ export function stackNames(prefix: string) {
     infrastructure: `${prefix}-infrastructure-pipeline`,
   } as const;
 }
+
+/**
+ * Prefix of one application repository's names: the system's own for the single-repository shorthand (id ""),
+ * else `<name>-<id>`. Ids have no hyphen and avoid the words after the prefix (infra/config/schema.ts), so no
+ * two repositories' names, nor a repository's and the system's, can be the same.
+ */
+export function repositoryPrefix(system: string, id: string): string {
+  return id ? `${system}-${id}` : system;
+}
+
+/** A repository's construct id from a base: the base itself for id "" (logical ids stay as they were). */
+export function repositoryConstructId(base: string, id: string): string {
+  return id ? `${base}-${id}` : base;
+}
+
+/** A repository's production and CI image repositories (ECR names are lower case). */
+export function imageRepositoryNames(prefix: string, repositoryName: string) {
+  const name = repositoryName.toLowerCase();
+  return { production: `${prefix}/${name}`, ci: `${prefix}-ci/${name}` } as const;
+}

@@ -1,7 +1,7 @@
 import { type App, type Stack, Tags } from 'aws-cdk-lib';
-import type { PipewardenConfig } from '../config/schema.js';
+import type { PipewardenConfig, RepositoryConfig } from '../config/schema.js';
 import type { PlatformFiles } from './constructs/platform.js';
-import { stackNames } from './names.js';
+import { repositoryConstructId, repositoryPrefix, stackNames } from './names.js';
 import { BotStack } from './stacks/bot-stack.js';
 import { InfraPipelineStack, type DeployedStack } from './stacks/infra-pipeline-stack.js';
 import { NetworkStack } from './stacks/network-stack.js';
@@ -20,13 +20,24 @@ export interface PipewardenAppOptions {
   readonly platform: PlatformFiles;
 }
 
+/** One application repository's stacks: its two environments and its main and feature pipelines. */
+export interface RepositoryStacks {
+  readonly repository: RepositoryConfig;
+  readonly staging: ServiceStack;
+  readonly production: ServiceStack;
+  readonly pipelines: PipelinesStack;
+}
+
 export interface PipewardenStacks {
   readonly storage: StorageStack;
   readonly network: NetworkStack;
   readonly notifications: NotificationsStack;
+  /** The first listed repository's stacks (the only ones with the single-repository shorthand). */
   readonly staging: ServiceStack;
   readonly production: ServiceStack;
   readonly pipelines: PipelinesStack;
+  /** Every repository's stacks, in the order of config.repositories. */
+  readonly repositories: readonly RepositoryStacks[];
   readonly bot: BotStack;
   readonly security?: SecurityStack;
   readonly infrastructure: InfraPipelineStack;
@@ -64,40 +75,10 @@ export function addPipewardenStacks(
     config,
     key: storage.key,
   });
-  const service = (id: 'Staging' | 'Production', environmentName: 'staging' | 'production') =>
-    new ServiceStack(app, id, {
-      ...stackProps(environmentName, `${environmentName} load balancer and ECS service`),
-      config,
-      environmentName,
-      vpc: network.vpc,
-      cluster: network.cluster,
-      taskSubnets: network.taskSubnets,
-      tasksArePublic: network.tasksArePublic,
-      key: storage.key,
-      logsBucket: storage.logsBucket,
-      repository: storage.repository,
-      topic: notifications.topic,
-    });
-  const staging = service('Staging', 'staging');
-  const production = service('Production', 'production');
-  const pipelines = new PipelinesStack(app, 'Pipelines', {
-    ...stackProps('pipelines', 'main (CD) and feature (CI) pipelines, each with its own CodeBuild projects'),
-    config,
-    connectionArn: storage.connectionArn,
-    key: storage.key,
-    artifactBucket: storage.artifactBucket,
-    ciArtifactBucket: storage.ciArtifactBucket,
-    findingsBucket: storage.findingsBucket,
-    cacheBucket: storage.cacheBucket,
-    repository: storage.repository,
-    ciRepository: storage.ciRepository,
-    snykToken: storage.snykToken,
-    ciSnykToken: storage.ciSnykToken,
-    topic: notifications.topic,
-    platform: options.platform,
-    staging: { ...target(staging), url: `http://${staging.loadBalancer.loadBalancerDnsName}` },
-    production: target(production),
-  });
+  const repositories = config.repositories.map((repository) =>
+    addRepositoryStacks(app, config, repository, { env, storage, network, notifications, options }),
+  );
+  const { staging, production, pipelines } = repositories[0]!;
   const bot = new BotStack(app, 'Bot', {
     ...stackProps('bot', 'GitHub App on Lambda, webhook URL, pipeline events'),
     config,
@@ -105,6 +86,11 @@ export function addPipewardenStacks(
     key: storage.key,
     findingsBucket: storage.findingsBucket,
     repository: storage.ciRepository,
+    repositories: config.repositories.map((r) => ({
+      config: r,
+      prefix: repositoryPrefix(config.name, r.id),
+      ciRepository: storage.images.get(r.id)!.ciRepository,
+    })),
     topic: notifications.topic,
     reservedConcurrency: config.bot.reservedConcurrency,
   });
@@ -125,24 +111,24 @@ export function addPipewardenStacks(
   const dependsOn: [Stack, Stack[]][] = [
     [network, [storage]],
     [notifications, [storage]],
-    [staging, [storage, network, notifications]],
-    [production, [storage, network, notifications]],
-    [pipelines, [storage, notifications, staging, production]],
+    ...repositories.flatMap((r): [Stack, Stack[]][] => [
+      [r.staging, [storage, network, notifications]],
+      [r.production, [storage, network, notifications]],
+      [r.pipelines, [storage, notifications, r.staging, r.production]],
+    ]),
     [bot, [storage, notifications]],
     ...(security ? ([[security, [storage]]] as [Stack, Stack[]][]) : []),
   ];
   // The hub this app enables exists before the gate that publishes to it is deployed (and runs).
   if (security && enableSecurityHub && config.security.publishToSecurityHub) {
-    dependsOn.push([pipelines, [security]]);
+    for (const r of repositories) dependsOn.push([r.pipelines, [security]]);
   }
   for (const [stack, deps] of dependsOn) deps.forEach((d) => stack.addStackDependency(d));
   const appStacks = [
     storage,
     network,
     notifications,
-    staging,
-    production,
-    pipelines,
+    ...repositories.flatMap((r) => [r.staging, r.production, r.pipelines]),
     bot,
     ...(security ? [security] : []),
   ];
@@ -164,7 +150,91 @@ export function addPipewardenStacks(
   infrastructure.addStackDependency(storage);
   infrastructure.addStackDependency(notifications);
 
-  return { storage, network, notifications, staging, production, pipelines, bot, security, infrastructure };
+  return {
+    storage,
+    network,
+    notifications,
+    staging,
+    production,
+    pipelines,
+    repositories,
+    bot,
+    security,
+    infrastructure,
+  };
+}
+
+interface SharedStacks {
+  readonly env: { account?: string; region: string };
+  readonly storage: StorageStack;
+  readonly network: NetworkStack;
+  readonly notifications: NotificationsStack;
+  readonly options: PipewardenAppOptions;
+}
+
+/**
+ * One repository's environments and pipelines. They see the configuration as if the repository were the only
+ * one: its name prefix, its pipelines and service settings; the shorthand's repository (id "") keeps every
+ * name and logical id a single-repository deployment always had.
+ */
+function addRepositoryStacks(
+  app: App,
+  config: PipewardenConfig,
+  repository: RepositoryConfig,
+  shared: SharedStacks,
+): RepositoryStacks {
+  const { env, storage, network, notifications, options } = shared;
+  const prefix = repositoryPrefix(config.name, repository.id);
+  const names = stackNames(prefix);
+  const own: PipewardenConfig = {
+    ...config,
+    name: prefix,
+    repository: { owner: repository.owner, name: repository.name, mainBranch: repository.mainBranch },
+    repositories: [repository],
+    pipelines: { ...config.pipelines, ...repository.pipelines },
+    service: repository.service,
+  };
+  const images = storage.images.get(repository.id)!;
+  const of = repository.id ? ` of ${repository.owner}/${repository.name}` : '';
+  const service = (id: 'Staging' | 'Production', environmentName: 'staging' | 'production') =>
+    new ServiceStack(app, repositoryConstructId(id, repository.id), {
+      env,
+      stackName: names[environmentName],
+      description: `pipewarden: ${environmentName} load balancer and ECS service${of}`,
+      config: own,
+      environmentName,
+      vpc: network.vpc,
+      cluster: network.cluster,
+      taskSubnets: network.taskSubnets,
+      tasksArePublic: network.tasksArePublic,
+      key: storage.key,
+      logsBucket: storage.logsBucket,
+      repository: images.repository,
+      topic: notifications.topic,
+    });
+  const staging = service('Staging', 'staging');
+  const production = service('Production', 'production');
+  const pipelines = new PipelinesStack(app, repositoryConstructId('Pipelines', repository.id), {
+    env,
+    stackName: names.pipelines,
+    description: `pipewarden: main (CD) and feature (CI) pipelines, each with its own CodeBuild projects${of}`,
+    config: own,
+    connectionArn: storage.connectionArn,
+    key: storage.key,
+    artifactBucket: storage.artifactBucket,
+    ciArtifactBucket: storage.ciArtifactBucket,
+    findingsBucket: storage.findingsBucket,
+    cacheBucket: storage.cacheBucket,
+    repository: images.repository,
+    ciRepository: images.ciRepository,
+    snykToken: storage.snykToken,
+    ciSnykToken: storage.ciSnykToken,
+    topic: notifications.topic,
+    platform: options.platform,
+    staging: { ...target(staging), url: `http://${staging.loadBalancer.loadBalancerDnsName}` },
+    production: target(production),
+  });
+  return { repository, staging, production, pipelines };
 }
 
 function target(stack: ServiceStack) {

@@ -1,10 +1,20 @@
-import { describe, expect, it } from '@jest/globals';
-import { isFeaturePipeline, mainBranchOf, readSettings } from '../../bot/settings.js';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { CHECK_NAMES } from '../../bot/github/repo-ref.js';
+import {
+  isFeaturePipeline,
+  isOwnPipeline,
+  mainBranchOf,
+  readSettings,
+  servesRepository,
+  settingsForPipeline,
+  settingsForRepository,
+} from '../../bot/settings.js';
 import {
   PROVENANCE_PREFIX,
   provenanceOf,
   renderPipelineCheck,
 } from '../../bot/render/render-pipeline-check.js';
+import { example, startHarness, type Harness } from './helpers/harness.js';
 
 describe('PIPEWARDEN_MAIN_BRANCH and the feature pipeline', () => {
   it('reads the main branch, else takes the repository’s default branch', () => {
@@ -56,5 +66,132 @@ describe('the provenance line of the pipeline check', () => {
     const { output } = renderPipelineCheck(view);
     expect(output.summary).toContain(`${PROVENANCE_PREFIX}fork eve/app`);
     expect(provenanceOf(output.summary)).toBeUndefined();
+  });
+});
+
+// What the CDK app writes for a deployment of several repositories (infra/lib/stacks/bot-stack.ts).
+const REPOSITORIES = JSON.stringify([
+  {
+    repository: 'acme/api',
+    main: 'acme-main',
+    feature: 'acme-feature',
+    mainBranch: 'main',
+    ecr: 'acme-ci/api',
+  },
+  {
+    repository: 'acme/web',
+    main: 'acme-web-main',
+    feature: 'acme-web-feature',
+    mainBranch: 'trunk',
+    ecr: 'acme-web-ci/web',
+  },
+]);
+
+describe('PIPEWARDEN_REPOSITORIES: one deployment, several repositories', () => {
+  const all = readSettings({ PIPEWARDEN_REPOSITORIES: REPOSITORIES, PIPEWARDEN_PIPELINES: 'acme-main' });
+
+  it('follows every listed pipeline', () => {
+    expect(all.problems).toEqual([]);
+    expect(all.pipelines.sort()).toEqual(['acme-feature', 'acme-main', 'acme-web-feature', 'acme-web-main']);
+  });
+
+  it('gives a repository its own pipelines, main branch and image repository, never another’s', () => {
+    const web = settingsForRepository(all, 'ACME/Web');
+    expect(web).toMatchObject({
+      repository: 'acme/web',
+      pipelines: ['acme-web-main', 'acme-web-feature'],
+      featurePipeline: 'acme-web-feature',
+      mainBranch: 'trunk',
+      ecrRepository: 'acme-web-ci/web',
+    });
+    expect(isOwnPipeline(web, 'acme-main')).toBe(false);
+    expect(isFeaturePipeline(web, 'acme-feature')).toBe(false);
+    expect(servesRepository(web, 'acme/api')).toBe(false);
+    expect(mainBranchOf(web, 'main')).toBe('trunk');
+  });
+
+  it('serves no pipeline for a repository it does not list', () => {
+    const other = settingsForRepository(all, 'acme/unknown');
+    expect(other.pipelines).toEqual([]);
+    expect(other.featurePipeline).toBeUndefined();
+    expect(servesRepository(other, 'acme/unknown')).toBe(false);
+    expect(other.repository).toBe('acme/api, acme/web');
+    expect(settingsForRepository(all, undefined).pipelines).toEqual([]);
+  });
+
+  it('finds the repository of a pipeline event by its pipeline', () => {
+    expect(settingsForPipeline(all, 'acme-web-feature').repository).toBe('acme/web');
+    expect(settingsForPipeline(all, 'acme-main').ecrRepository).toBe('acme-ci/api');
+    expect(settingsForPipeline(all, 'someone-elses').pipelines).toEqual([]);
+  });
+
+  it('leaves single-repository settings as they are', () => {
+    const one = readSettings({ PIPEWARDEN_PIPELINES: 'app-main,app-feature', PIPEWARDEN_REPOSITORY: 'o/r' });
+    expect(settingsForRepository(one, 'x/y')).toBe(one);
+    expect(settingsForPipeline(one, 'app-main')).toBe(one);
+  });
+
+  it.each([
+    ['not JSON', '[{', 'PIPEWARDEN_REPOSITORIES is not JSON'],
+    [
+      'a bad pipeline name',
+      JSON.stringify([{ repository: 'a/b', main: 'x y', feature: 'f' }]),
+      'PIPEWARDEN_REPOSITORIES[0.main]: expected a pipeline name',
+    ],
+    ['an empty list', '[]', 'PIPEWARDEN_REPOSITORIES[]:'],
+  ])('refuses %s, saying so, and serves nothing from it', (_what, value, problem) => {
+    const set = readSettings({ PIPEWARDEN_REPOSITORIES: value });
+    expect(set.repositories).toEqual([]);
+    expect(set.pipelines).toEqual([]);
+    expect(set.problems).toHaveLength(1);
+    expect(set.problems[0]).toContain(problem);
+    expect(set.problems[0]).toContain('redeploy the bot stack');
+  });
+});
+
+describe('one bot for several repositories, on a pull request', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    expect(h?.github.violations).toEqual([]);
+    await h?.close();
+    h = undefined;
+  });
+  const payload = example('pull_request', 'opened');
+  const repo: string = payload.repository.full_name;
+  // The webhook example's repository and one other, each with its own pipelines (as the CDK app lists them).
+  const listed = readSettings({
+    PIPEWARDEN_REPOSITORIES: JSON.stringify([
+      { repository: 'acme/other', main: 'acme-main', feature: 'acme-feature', mainBranch: 'main' },
+      { repository: repo, main: 'acme-web-main', feature: 'acme-web-feature', mainBranch: 'main' },
+    ]),
+  });
+  const start = async (config: string) => {
+    h = await startHarness({
+      settings: { ...listed, featurePipeline: undefined, ecrRepository: undefined },
+      pipelines: {
+        'acme-main': 'main',
+        'acme-feature': 'feature',
+        'acme-web-main': 'main',
+        'acme-web-feature': 'feature',
+      },
+    });
+    h.github.configs.set(repo, config);
+    expect((await h.send('pull_request', payload)).status).toBe(200);
+    return h;
+  };
+
+  it("starts the pull request's repository's own feature pipeline", async () => {
+    const { aws } = await start('pipeline:\n  startOnPullRequest: true\n');
+    expect(aws.pipelines.started.map((s) => s.name)).toEqual(['acme-web-feature']);
+  });
+
+  it("refuses another repository's pipeline named in the repository's config", async () => {
+    const { aws, github } = await start('pipeline:\n  startOnPullRequest: true\n  name: acme-feature\n');
+    expect(aws.pipelines.started).toEqual([]);
+    const [run] = github.runs(CHECK_NAMES.pipeline, payload.pull_request.head.sha);
+    expect(run).toMatchObject({ status: 'completed', output: { title: 'Pipeline not started' } });
+    expect(run!.output.summary).toContain('acme-feature');
+    // Refused as not one of this repository's pipelines (not merely as one that deploys).
+    expect(run!.output.summary).toContain('PIPEWARDEN_PIPELINES');
   });
 });

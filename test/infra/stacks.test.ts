@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import { Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { PIPELINE_VARIABLES } from '../../bot/aws/start-pipeline.js';
 import { renderLikeNag } from '../../infra/lib/acknowledge.js';
@@ -13,7 +14,7 @@ let app: Synthesized;
 beforeAll(() => {
   app = synthesize(fullConfig());
 }, 300_000); // generous: the Control Tower rules take most of it, and CI machines are shared
-const t = (name: keyof Synthesized['stacks']): Template => {
+const t = (name: Exclude<keyof Synthesized['stacks'], 'repositories'>): Template => {
   const stack = app.stacks[name];
   if (!stack) throw new Error(`no ${name} stack`);
   return app.template(stack);
@@ -23,7 +24,7 @@ const resources = (template: Template, type: string): Resource[] =>
   Object.values(template.findResources(type)) as Resource[];
 const allTemplates = () =>
   Object.values(app.stacks)
-    .filter((s) => s !== undefined)
+    .filter((s): s is Stack => s instanceof Stack)
     .map((s) => app.template(s));
 const STACKS = [
   'storage',

@@ -14,12 +14,12 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { PipewardenConfig } from '../../config/schema.js';
+import type { PipewardenConfig, RepositoryConfig } from '../../config/schema.js';
 import { CROSS_STACK, acknowledgeControl, acknowledgeWildcardResource } from '../acknowledge.js';
 import { APPROVAL, GATE_STAGE, SOURCE_ACTION } from '../constructs/app-pipeline.js';
 import { pipelineExecutionsPrefix } from '../../../findings/store/store-layout.js';
 import { objectsArn } from '../constructs/grants.js';
-import { pipelineNames } from '../names.js';
+import { imageRepositoryNames, pipelineNames } from '../names.js';
 
 export interface BotStackProps extends StackProps {
   readonly config: PipewardenConfig;
@@ -32,6 +32,11 @@ export interface BotStackProps extends StackProps {
    * push. The bot has no right on the production repository.
    */
   readonly repository: ecr.IRepository;
+  /**
+   * Every repository the bot serves, with its pipelines' name prefix and CI image repository. Absent: the
+   * configuration's one repository, with `config.name` and `repository`.
+   */
+  readonly repositories?: readonly BotRepository[];
   readonly topic: sns.ITopic;
   /**
    * Instances the bot may run at once (Lambda reserved concurrency). The Function URL is public: a flood of
@@ -43,6 +48,19 @@ export interface BotStackProps extends StackProps {
    */
   readonly reservedConcurrency?: number;
 }
+
+/** A repository the bot serves: its pipelines are `<prefix>-main` and `<prefix>-feature` (infra/lib/names.ts). */
+export interface BotRepository {
+  readonly config: Pick<RepositoryConfig, 'owner' | 'name' | 'mainBranch'>;
+  readonly prefix: string;
+  readonly ciRepository: ecr.IRepository;
+}
+
+/**
+ * Lambda allows 4 KB of environment variables in all; the repository list must leave room for the others
+ * (bucket, secret ARN, ...). About 20 repositories fit.
+ */
+export const BOT_REPOSITORIES_BUDGET = 3000;
 
 /**
  * Room for one large publication (a 100,000-finding document takes about 3 s and 15 GitHub requests,
@@ -88,8 +106,19 @@ export class BotStack extends Stack {
       throw new Error(
         `pipewarden: bot reservedConcurrency ${reservedConcurrency}: expected a whole number of at least 1 (default ${BOT_RESERVED_CONCURRENCY})`,
       );
-    const names = pipelineNames(config.name);
-    const pipelines = [names.main, names.feature];
+    const served = (
+      props.repositories ?? [
+        { config: config.repository, prefix: config.name, ciRepository: props.repository },
+      ]
+    ).map((r) => ({
+      repo: `${r.config.owner}/${r.config.name}`,
+      mainBranch: r.config.mainBranch,
+      names: pipelineNames(r.prefix),
+      ciRepository: r.ciRepository,
+      // Written out, not the repository's (cross-stack) token: the list is one JSON string with a size budget.
+      ciRepositoryName: imageRepositoryNames(r.prefix, r.config.name).ci,
+    }));
+    const pipelines = served.flatMap((r) => [r.names.main, r.names.feature]);
     const pipelineArn = (name: string) => this.formatArn({ service: 'codepipeline', resource: name });
 
     // appId and privateKey come from the GitHub App's settings page; the webhook secret is generated
@@ -134,12 +163,13 @@ export class BotStack extends Stack {
       'Lambda names a log stream per instance, in this log group only.',
     );
     // A run's findings are read only where that run's pipeline wrote them: its execution's folder.
-    const repo = `${config.repository.owner}/${config.repository.name}`;
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['s3:GetObject'],
-        resources: pipelines.map((p) =>
-          objectsArn(role, props.findingsBucket, pipelineExecutionsPrefix(repo, p)),
+        resources: served.flatMap((r) =>
+          [r.names.main, r.names.feature].map((p) =>
+            objectsArn(role, props.findingsBucket, pipelineExecutionsPrefix(r.repo, p)),
+          ),
         ),
       }),
     );
@@ -166,19 +196,29 @@ export class BotStack extends Stack {
         resources: pipelines.map(pipelineArn),
       }),
     );
-    // Approve or reject exactly one action: the production gate of the main pipeline.
+    // Approve or reject exactly one action per repository: the production gate of its main pipeline.
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['codepipeline:PutApprovalResult'],
-        resources: [`${pipelineArn(names.main)}/${APPROVAL.stage}/${APPROVAL.action}`],
+        resources: served.map((r) => `${pipelineArn(r.names.main)}/${APPROVAL.stage}/${APPROVAL.action}`),
       }),
     );
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['ecr:ListImages', 'ecr:DescribeImages', 'ecr:BatchDeleteImage'],
-        resources: [props.repository.repositoryArn],
+        resources: served.map((r) => r.ciRepository.repositoryArn),
       }),
     );
+    // One repository: the single-repository variables (docs/bot.md). Several: one list, keyed by repository.
+    const [only] = served;
+    const repositoryEnvironment: Record<string, string> =
+      served.length === 1 && only
+        ? {
+            PIPEWARDEN_FEATURE_PIPELINE: only.names.feature,
+            PIPEWARDEN_REPOSITORY: only.repo,
+            PIPEWARDEN_MAIN_BRANCH: only.mainBranch,
+          }
+        : { PIPEWARDEN_REPOSITORIES: repositoriesVariable(served) };
 
     this.function = new lambda.Function(this, 'Function', {
       functionName: `${config.name}-bot`,
@@ -208,12 +248,12 @@ export class BotStack extends Stack {
       environment: {
         PIPEWARDEN_FINDINGS_BUCKET: props.findingsBucket.bucketName,
         PIPEWARDEN_PIPELINES: pipelines.join(','),
-        PIPEWARDEN_FEATURE_PIPELINE: names.feature,
-        PIPEWARDEN_REPOSITORY: repo,
-        PIPEWARDEN_MAIN_BRANCH: config.repository.mainBranch,
+        ...repositoryEnvironment,
         PIPEWARDEN_SOURCE_ACTION: SOURCE_ACTION,
         PIPEWARDEN_GATE_STAGE: GATE_STAGE,
-        PIPEWARDEN_ECR_REPOSITORY: props.repository.repositoryName,
+        ...(served.length === 1 && only
+          ? { PIPEWARDEN_ECR_REPOSITORY: only.ciRepository.repositoryName }
+          : {}),
         PIPEWARDEN_SECRET_ARN: this.secret.secretArn,
         NODE_OPTIONS: '--enable-source-maps',
       },
@@ -288,4 +328,32 @@ export class BotStack extends Stack {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     }).addAlarmAction(new cwActions.SnsAction(props.topic));
   }
+}
+
+/**
+ * PIPEWARDEN_REPOSITORIES (bot/settings.ts reads it): each served repository with its two pipelines, main
+ * branch and CI image repository, so the bot acts on a repository only through that repository's own pipelines.
+ */
+function repositoriesVariable(
+  served: readonly {
+    repo: string;
+    mainBranch: string;
+    names: { main: string; feature: string };
+    ciRepositoryName: string;
+  }[],
+): string {
+  const value = JSON.stringify(
+    served.map((r) => ({
+      repository: r.repo,
+      main: r.names.main,
+      feature: r.names.feature,
+      mainBranch: r.mainBranch,
+      ecr: r.ciRepositoryName,
+    })),
+  );
+  if (value.length > BOT_REPOSITORIES_BUDGET)
+    throw new Error(
+      `pipewarden: the bot's repository list takes ${value.length} characters of Lambda's 4 KB environment (at most ${BOT_REPOSITORIES_BUDGET}): list fewer repositories per deployment, or shorter names and ids`,
+    );
+  return value;
 }

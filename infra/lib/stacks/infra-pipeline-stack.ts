@@ -15,7 +15,7 @@ import { DEPLOYED_ENVIRONMENTS, deployedImageParameterArn } from '../constructs/
 import { readObjects } from '../constructs/grants.js';
 import { PipelineRoles } from '../constructs/pipeline-roles.js';
 import { PlatformCli, type PlatformFiles, platformBuildspec } from '../constructs/platform.js';
-import { pipelineNames } from '../names.js';
+import { pipelineNames, repositoryPrefix } from '../names.js';
 
 /** A stack the infrastructure pipeline deploys: its CloudFormation name and its template in the cloud assembly. */
 export interface DeployedStack {
@@ -204,7 +204,11 @@ export class InfraPipelineStack extends Stack {
             resource: 'parameter',
             resourceName: `cdk-bootstrap/${qualifier}/version`,
           }),
-          ...DEPLOYED_ENVIRONMENTS.map((env) => deployedImageParameterArn(this, config.name, env)),
+          ...config.repositories.flatMap((r) =>
+            DEPLOYED_ENVIRONMENTS.map((env) =>
+              deployedImageParameterArn(this, repositoryPrefix(config.name, r.id), env),
+            ),
+          ),
         ],
       }),
     );

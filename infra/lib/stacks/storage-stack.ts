@@ -6,12 +6,12 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import type { PipewardenConfig } from '../../config/schema.js';
+import type { PipewardenConfig, RepositoryConfig } from '../../config/schema.js';
 import { pipelineExecutionsPrefix } from '../../../findings/store/store-layout.js';
 import { acknowledgeControl } from '../acknowledge.js';
 import { DeployedImageParameters } from '../constructs/deployed-image.js';
 import { SecureBucket } from '../constructs/secure-bucket.js';
-import { pipelineNames } from '../names.js';
+import { imageRepositoryNames, pipelineNames, repositoryConstructId, repositoryPrefix } from '../names.js';
 
 /** Prefix of the image tags that follow a branch (buildspecs/image.yml, bot/aws/image-tag.ts). */
 export const BRANCH_TAG_PREFIX = 'branch-';
@@ -24,6 +24,16 @@ export const PULL_THROUGH_UPSTREAMS = {
 
 export interface StorageStackProps extends StackProps {
   readonly config: PipewardenConfig;
+}
+
+/** One application repository's image repositories and deployed-image parameters. */
+export interface RepositoryImages {
+  /** The production image repository: the main pipeline pushes, deployments read. */
+  readonly repository: ecr.Repository;
+  /** The feature pipeline's images: nothing deploys from it, images expire after `retention.ciImagesDays`. */
+  readonly ciRepository: ecr.Repository;
+  /** The image each environment runs, as the application pipeline last deployed it (SSM parameters). */
+  readonly deployedImages: DeployedImageParameters;
 }
 
 /**
@@ -47,6 +57,8 @@ export class StorageStack extends Stack {
   readonly deployedImages: DeployedImageParameters;
   /** The feature pipeline's images: nothing deploys from it, images expire after `retention.ciImagesDays`. */
   readonly ciRepository: ecr.Repository;
+  /** Each application repository's images, by repository id (config.repositories). */
+  readonly images: ReadonlyMap<string, RepositoryImages>;
   readonly snykToken: secretsmanager.ISecret;
   /** The feature pipeline's Snyk token: a separate, narrower one (docs/deploy.md). */
   readonly ciSnykToken: secretsmanager.ISecret;
@@ -95,23 +107,33 @@ export class StorageStack extends Stack {
     }).bucket;
     // Per-commit and per-execution findings expire (a feature execution's as soon as its artifacts);
     // branches/<branch>/latest.json (the pull-request baseline and the base policy) never does.
-    const repo = `${config.repository.owner}/${config.repository.name}`;
-    const pipelines = pipelineNames(config.name);
+    const [first, ...others] = config.repositories.map((r) => ({
+      id: r.id,
+      repo: `${r.owner}/${r.name}`,
+      pipelines: pipelineNames(repositoryPrefix(config.name, r.id)),
+    }));
+    const executions = (r: NonNullable<typeof first>, rule: (what: string) => string) => [
+      {
+        id: rule('main-executions'),
+        days: retention.findingsDays,
+        prefix: pipelineExecutionsPrefix(r.repo, r.pipelines.main),
+      },
+      {
+        id: rule('feature-executions'),
+        days: retention.artifactsDays,
+        prefix: pipelineExecutionsPrefix(r.repo, r.pipelines.feature),
+      },
+    ];
     this.findingsBucket = new SecureBucket(this, 'Findings', {
       encryptionKey: this.key,
       accessLogs: logsTo('findings'),
-      expiration: { days: retention.findingsDays, prefix: `${repo}/commits/` },
+      expiration: { days: retention.findingsDays, prefix: `${first!.repo}/commits/` },
       expirePrefixes: [
-        {
-          id: 'main-executions',
-          days: retention.findingsDays,
-          prefix: pipelineExecutionsPrefix(repo, pipelines.main),
-        },
-        {
-          id: 'feature-executions',
-          days: retention.artifactsDays,
-          prefix: pipelineExecutionsPrefix(repo, pipelines.feature),
-        },
+        ...executions(first!, (what) => what),
+        ...others.flatMap((r) => [
+          { id: `${r.id}-commits`, days: retention.findingsDays, prefix: `${r.repo}/commits/` },
+          ...executions(r, (what) => `${r.id}-${what}`),
+        ]),
       ],
       noncurrentDays: 90,
     }).bucket;
@@ -137,55 +159,13 @@ export class StorageStack extends Stack {
         removalPolicy: RemovalPolicy.RETAIN,
         lifecycleRules,
       });
-    this.repository = imageRepository(
-      'Repository',
-      `${config.name}/${config.repository.name.toLowerCase()}`,
-      // Only what no deployment can use expires. Commit-tagged images are never selected: production runs one
-      // and rolls back to another, and a task replacement or scale-out pulls it again at any time. No rule
-      // counts over every image (TagStatus.ANY): pushes would push the deployed images out.
-      [
-        {
-          rulePriority: 1,
-          description: 'untagged images: superseded pushes, a moved branch tag',
-          tagStatus: ecr.TagStatus.UNTAGGED,
-          maxImageAge: Duration.days(retention.untaggedImagesDays),
-        },
-        {
-          // An image tagged `branch-<name>` is the head of a branch; it keeps its commit tag when the branch
-          // tag moves on, and then this rule no longer selects it.
-          rulePriority: 2,
-          description: 'branch-tagged images beyond the newest few',
-          tagStatus: ecr.TagStatus.TAGGED,
-          tagPrefixList: [BRANCH_TAG_PREFIX],
-          maxImageCount: retention.maxBranchImages,
-        },
-      ],
-    );
-    this.deployedImages = new DeployedImageParameters(this, 'DeployedImages', {
-      system: config.name,
-      initialImage: config.service.initialImage,
-      key: this.key,
-      logsDays: retention.logsDays,
-    });
-
-    // The feature pipeline's images: built from unreviewed code, so kept apart from what production pulls.
-    this.ciRepository = imageRepository(
-      'CiRepository',
-      `${config.name}-ci/${config.repository.name.toLowerCase()}`,
-      [
-        {
-          rulePriority: 1,
-          description: 'feature-branch images: nothing deploys them',
-          tagStatus: ecr.TagStatus.ANY,
-          maxImageAge: Duration.days(retention.ciImagesDays),
-        },
-      ],
-    );
-    acknowledgeControl(
-      this.ciRepository,
-      'ecr_private_tag_immutability_enabled_check',
-      `Only ${BRANCH_TAG_PREFIX}* tags are mutable: they follow a feature branch head. Nothing deploys from this repository.`,
-    );
+    const images = new Map<string, RepositoryImages>();
+    for (const r of config.repositories) images.set(r.id, this.repositoryImages(config, r, imageRepository));
+    this.images = images;
+    const firstImages = images.get(config.repositories[0]!.id)!;
+    this.repository = firstImages.repository;
+    this.ciRepository = firstImages.ciRepository;
+    this.deployedImages = firstImages.deployedImages;
 
     if ('arn' in config.connection) {
       this.connectionArn = config.connection.arn;
@@ -202,12 +182,6 @@ export class StorageStack extends Stack {
       value: this.connectionArn,
       description: 'Complete the handshake once: console > Developer Tools > Settings > Connections',
     });
-
-    acknowledgeControl(
-      this.repository,
-      'ecr_private_tag_immutability_enabled_check',
-      `Only ${BRANCH_TAG_PREFIX}* tags are mutable: they follow a branch head. Commit tags, the only ones deployed, are immutable.`,
-    );
 
     // Base images through this account's registry: `docker build --pull` in the image projects never meets
     // Docker Hub's anonymous rate limit, and an upstream outage does not stop a build whose base is cached.
@@ -233,6 +207,69 @@ export class StorageStack extends Stack {
           `${config.name}/snyk-token-ci`,
           "the feature pipeline's scan (unreviewed code): a Snyk service account limited to testing, not an org admin",
         );
+  }
+
+  /** One repository's production and CI image repositories and deployed-image parameters. */
+  private repositoryImages(
+    config: PipewardenConfig,
+    r: RepositoryConfig,
+    imageRepository: (id: string, name: string, rules: ecr.LifecycleRule[]) => ecr.Repository,
+  ): RepositoryImages {
+    const retention = config.retention;
+    const prefix = repositoryPrefix(config.name, r.id);
+    const id = (base: string) => repositoryConstructId(base, r.id);
+    const names = imageRepositoryNames(prefix, r.name);
+    const repository = imageRepository(
+      id('Repository'),
+      names.production,
+      // Only what no deployment can use expires. Commit-tagged images are never selected: production runs one
+      // and rolls back to another, and a task replacement or scale-out pulls it again at any time. No rule
+      // counts over every image (TagStatus.ANY): pushes would push the deployed images out.
+      [
+        {
+          rulePriority: 1,
+          description: 'untagged images: superseded pushes, a moved branch tag',
+          tagStatus: ecr.TagStatus.UNTAGGED,
+          maxImageAge: Duration.days(retention.untaggedImagesDays),
+        },
+        {
+          // An image tagged `branch-<name>` is the head of a branch; it keeps its commit tag when the branch
+          // tag moves on, and then this rule no longer selects it.
+          rulePriority: 2,
+          description: 'branch-tagged images beyond the newest few',
+          tagStatus: ecr.TagStatus.TAGGED,
+          tagPrefixList: [BRANCH_TAG_PREFIX],
+          maxImageCount: retention.maxBranchImages,
+        },
+      ],
+    );
+    const deployedImages = new DeployedImageParameters(this, id('DeployedImages'), {
+      system: prefix,
+      initialImage: r.service.initialImage,
+      key: this.key,
+      logsDays: retention.logsDays,
+    });
+
+    // The feature pipeline's images: built from unreviewed code, so kept apart from what production pulls.
+    const ciRepository = imageRepository(id('CiRepository'), names.ci, [
+      {
+        rulePriority: 1,
+        description: 'feature-branch images: nothing deploys them',
+        tagStatus: ecr.TagStatus.ANY,
+        maxImageAge: Duration.days(retention.ciImagesDays),
+      },
+    ]);
+    acknowledgeControl(
+      ciRepository,
+      'ecr_private_tag_immutability_enabled_check',
+      `Only ${BRANCH_TAG_PREFIX}* tags are mutable: they follow a feature branch head. Nothing deploys from this repository.`,
+    );
+    acknowledgeControl(
+      repository,
+      'ecr_private_tag_immutability_enabled_check',
+      `Only ${BRANCH_TAG_PREFIX}* tags are mutable: they follow a branch head. Commit tags, the only ones deployed, are immutable.`,
+    );
+    return { repository, ciRepository, deployedImages };
   }
 
   /** Service principals that encrypt with the key on this account's behalf, each limited to its own use. */
