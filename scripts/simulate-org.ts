@@ -412,18 +412,27 @@ function positive(name: string, value: string | undefined, fallback: number): nu
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      repos: { type: 'string' },
-      prs: { type: 'string' },
-      pushes: { type: 'string' },
-      users: { type: 'string' },
-      'working-hours': { type: 'string' },
-      sample: { type: 'string' },
-      help: { type: 'boolean' },
-    },
-  });
+  const parse = () =>
+    parseArgs({
+      args: argv,
+      options: {
+        repos: { type: 'string' },
+        prs: { type: 'string' },
+        pushes: { type: 'string' },
+        users: { type: 'string' },
+        'working-hours': { type: 'string' },
+        sample: { type: 'string' },
+        help: { type: 'boolean' },
+      },
+    });
+  let values: ReturnType<typeof parse>['values'];
+  try {
+    ({ values } = parse());
+  } catch (error) {
+    // node:util's error (from another realm under jest, so read its message, not instanceof Error).
+    const message = String((error as { message?: unknown }).message ?? error);
+    throw new Error(`simulate-org: ${message}; see --help`, { cause: error });
+  }
   if (values.help) {
     console.log(HELP);
     return 0;
@@ -436,9 +445,12 @@ export async function main(argv: string[]): Promise<number> {
   };
   const hours = positive('working-hours', values['working-hours'], 8);
   if (hours > 24) throw new Error(`simulate-org: --working-hours ${hours}: at most 24`);
-  const [sr, sp, extra] = (values.sample ?? '5,2').split(',');
-  if (extra !== undefined) throw new Error(`simulate-org: --sample ${values.sample}: expected R,P, e.g. 5,2`);
-  const small = { repos: positive('sample', sr, 5), prs: positive('sample', sp, 2), pushes: org.pushes };
+  const [sr, sp, extra] = (values.sample ?? '5,2').split(',').map(Number);
+  if (extra !== undefined || !Number.isInteger(sr) || !Number.isInteger(sp) || sr! < 1 || sp! < 1)
+    throw new Error(
+      `simulate-org: --sample ${values.sample}: expected repositories,pull requests as positive whole numbers, e.g. --sample 5,2`,
+    );
+  const small = { repos: sr!, prs: sp!, pushes: org.pushes };
   const large = { ...small, repos: small.repos * 2, prs: small.prs * 2 };
 
   const samples: SampleResult[] = [];

@@ -88,9 +88,13 @@ describe('simulate-org command', () => {
     expect(out).toMatch(/Security Hub imports\/s/);
   });
 
-  it('refuses a bad number with the flag and an example', async () => {
+  it('refuses a bad flag or number with the flag and an example', async () => {
     await expect(main(['--repos', '0'])).rejects.toThrow(
       'simulate-org: --repos 0: not a positive whole number; e.g. --repos 10',
     );
+    await expect(main(['--sample', '5'])).rejects.toThrow(
+      'simulate-org: --sample 5: expected repositories,pull requests as positive whole numbers, e.g. --sample 5,2',
+    );
+    await expect(main(['--bogus'])).rejects.toThrow("simulate-org: Unknown option '--bogus'; see --help");
   });
 });
