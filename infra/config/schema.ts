@@ -589,7 +589,14 @@ type FeaturePipeline = z.output<typeof featurePipeline>;
 type ServiceConfig = z.output<typeof service>;
 
 function checkRepositories(config: z.output<typeof schema>, ctx: z.RefinementCtx): void {
-  if (config.repository && config.repositories) {
+  // A validated config (both keys, `repository` being the first entry) parses again to itself.
+  const first = config.repositories?.[0];
+  const agree =
+    first !== undefined &&
+    config.repository?.owner === first.owner &&
+    config.repository.name === first.name &&
+    config.repository.mainBranch === first.mainBranch;
+  if (config.repository && config.repositories && !agree) {
     ctx.addIssue({
       code: 'custom',
       path: ['repositories'],

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import type { Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { parseConfig } from '../../infra/config/load-config.js';
 import { deploymentWaves } from '../../infra/lib/pipewarden-app.js';
@@ -224,7 +224,11 @@ describe('publishing to Security Hub is separate from enabling it (point 6)', ()
     const artifact = full.assembly.getStackByName(pipelines.stackName);
     expect(artifact.dependencies.map((d) => d.id)).toContain(security!.artifactId);
     // … and the infrastructure pipeline's waves.
-    const waves = deploymentWaves(Object.values(full.stacks).filter((s) => s !== full.stacks.infrastructure));
+    const waves = deploymentWaves(
+      Object.values(full.stacks).filter(
+        (s): s is Stack => s instanceof Stack && s !== full.stacks.infrastructure,
+      ),
+    );
     const waveOf = (name: string) => waves.findIndex((w) => w.some((s) => s.stackName === name));
     expect(waveOf(security!.stackName)).toBeLessThan(waveOf(pipelines.stackName));
     const deploy = pipeline(full, full.stacks.infrastructure, 'pipewarden-infrastructure').Properties
@@ -424,7 +428,7 @@ describe('pull-through cache for docker build --pull (point 9)', () => {
 
   it('grants ecr:CreateRepository to no other role', () => {
     const holders = Object.values(full.stacks)
-      .filter((s) => s !== undefined)
+      .filter((s): s is Stack => s instanceof Stack)
       .flatMap((s) => resourcesOf(full, s))
       .filter(
         (r) =>

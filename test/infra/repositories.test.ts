@@ -56,6 +56,13 @@ describe('repositories in the config', () => {
     expect(config.repository).toEqual({ owner: 'acme-corp', name: 'payments-api', mainBranch: 'main' });
   });
 
+  it('parses a validated configuration again to itself (tests and tools re-parse what they changed)', () => {
+    for (const path of [examplePath, orgPath]) {
+      const config = loadConfig(path);
+      expect(parseConfig(JSON.parse(JSON.stringify(config)), 'again.json')).toEqual(config);
+    }
+  });
+
   it.each([
     ['Ledger.Worker', 'ledgerwork'],
     ['2fa-service', 'r2faservic'],
