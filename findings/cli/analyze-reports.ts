@@ -158,6 +158,8 @@ export async function analyzeReports(
   if (flags.newOnly !== undefined) gate.newOnly = flags.newOnly;
   return buildDocument({
     reports,
+    // Read for this document only: triaged in place, not copied.
+    consumeReports: true,
     missing,
     config,
     policy,

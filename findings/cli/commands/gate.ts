@@ -46,14 +46,20 @@ export function gateSummary(doc: FindingsDocument): string {
   const lines: string[] = [];
   const inputs = doc.inputs.map((i) => `${i.file} (${i.format}, ${i.findings})`).join(', ') || 'none';
   lines.push(`pipewarden: read ${doc.inputs.length} report(s): ${inputs}`);
-  for (const s of SEVERITIES) {
-    const all = doc.findings.filter((f) => f.severity === s);
-    if (!all.length) continue;
-    const suppressed = all.filter((f) => f.suppression).length;
-    const fresh = all.filter((f) => f.status === 'new').length;
+  // One pass over the findings: per severity, how many, how many new, how many suppressed.
+  const counts = new Map(SEVERITIES.map((s) => [s, { all: 0, fresh: 0, suppressed: 0 }]));
+  for (const f of doc.findings) {
+    const c = counts.get(f.severity);
+    if (!c) continue;
+    c.all++;
+    if (f.status === 'new') c.fresh++;
+    if (f.suppression) c.suppressed++;
+  }
+  for (const [s, { all, fresh, suppressed }] of counts) {
+    if (!all) continue;
     lines.push(
-      `  ${s.padEnd(8)} ${String(all.length).padStart(5)}` +
-        (doc.baseline ? `  (${fresh} new, ${all.length - fresh} existing)` : '') +
+      `  ${s.padEnd(8)} ${String(all).padStart(5)}` +
+        (doc.baseline ? `  (${fresh} new, ${all - fresh} existing)` : '') +
         (suppressed ? `  ${suppressed} suppressed` : ''),
     );
   }

@@ -118,4 +118,20 @@ describe('suppressions, baseline and gate', () => {
     );
     expect(two).toEqual(one);
   });
+  it('a consumed report is triaged in place (no copy per finding); any other report is left as it was read', () => {
+    const config = parseRepoConfig({
+      suppressions: [{ rule: 'SNYK-CC-TF-136', reason: 'logging is central' }],
+    });
+    const kept = report('snyk/iac-test-report.json');
+    const copied = buildDocument({ reports: [kept], config, context: {}, now });
+    expect(copied.findings.some((f) => f.suppression?.source === 'config')).toBe(true);
+    expect(kept.findings.some((f) => f.suppression?.source === 'config')).toBe(false);
+    expect(copied.findings.filter((f) => kept.findings.includes(f))).toEqual([]);
+
+    const consumed = report('snyk/iac-test-report.json');
+    const doc = buildDocument({ reports: [consumed], config, context: {}, now, consumeReports: true });
+    expect(doc.findings.every((f) => consumed.findings.includes(f))).toBe(true);
+    // The same document either way.
+    expect(JSON.stringify(doc.findings)).toBe(JSON.stringify(copied.findings));
+  });
 });
