@@ -58,7 +58,8 @@ function defangGitHubReferences(text: string): string {
     text
       // Like GitHub's mention filter: `@` after a letter or digit (user@host, pkg@1.0) is no mention. A
       // lookbehind, so each `@` of `@@org` is judged on its own (a consumed match would skip the second).
-      .replace(/(?<![A-Za-z0-9_])@/g, `@${ZWSP}`)
+      // `_` is not trusted to protect: it is written as `&#95;`, so the `@` would follow `;` in the output.
+      .replace(/(?<![A-Za-z0-9])@/g, `@${ZWSP}`)
       .replace(/#(?=\d)/g, `#${ZWSP}`)
       .replace(/\bGH-(?=\d)/gi, (m) => `${m}${ZWSP}`)
   );

@@ -301,8 +301,12 @@ function buildFinding(
     UpdatedAt: at,
     Severity: { Label: label, Original: original },
     FindingProviderFields: { Severity: { Label: label, Original: original }, Types: types },
-    Title: cut(f.title.trim() || f.ruleId, LIMITS.title),
-    Description: cut((f.description ?? f.title).trim() || f.ruleId, LIMITS.description),
+    // Security Hub refuses blank text: fall back to the rule, then to the tool and rule, never to whitespace.
+    Title: cut(f.title.trim() || f.ruleId.trim() || `${f.tool} finding`, LIMITS.title),
+    Description: cut(
+      (f.description ?? f.title).trim() || f.ruleId.trim() || `${f.tool} finding`,
+      LIMITS.description,
+    ),
     Resources: resources(doc, f, ctx),
     ProductFields: fields,
     RecordState: archived ? 'ARCHIVED' : 'ACTIVE',

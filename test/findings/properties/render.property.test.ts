@@ -93,7 +93,9 @@ function withTexts(texts: Texts[]): FindingsDocument {
     };
   });
   const doc = { ...BASE, findings, warnings: texts.map((t) => t.warning) };
-  expect(findingsDocumentProblem(doc)).toBeUndefined();
+  // The contract is the document as written (JSON): fingerprinting leaves `identity: undefined` on findings in
+  // memory (a stable object shape is faster), which JSON drops and the validator would otherwise see as a key.
+  expect(findingsDocumentProblem(JSON.parse(JSON.stringify(doc)))).toBeUndefined();
   return doc;
 }
 
