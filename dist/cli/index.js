@@ -1363,6 +1363,5490 @@ exports.Sha512WebCrypto = Sha512WebCrypto;
 
 /***/ }),
 
+/***/ 8232:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+var __webpack_unused_export__;
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
+const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
+const { Command: $Command } = __nccwpck_require__(2658);
+__webpack_unused_export__ = $Command;
+__webpack_unused_export__ = Client;
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { defaultProvider } = __nccwpck_require__(5861);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
+const { AwsJson1_1Protocol } = __nccwpck_require__(7288);
+const { Sha256 } = __nccwpck_require__(9542);
+
+const defaultCodePipelineHttpAuthSchemeParametersProvider = async (config, context, input) => {
+    return {
+        operation: getSmithyContext(context).operation,
+        region: await normalizeProvider(config.region)() || (() => {
+            throw new Error("expected `region` to be configured for `aws.auth#sigv4`");
+        })(),
+    };
+};
+function createAwsAuthSigv4HttpAuthOption(authParameters) {
+    return {
+        schemeId: "aws.auth#sigv4",
+        signingProperties: {
+            name: "codepipeline",
+            region: authParameters.region,
+        },
+        propertiesExtractor: (config, context) => ({
+            signingProperties: {
+                config,
+                context,
+            },
+        }),
+    };
+}
+const defaultCodePipelineHttpAuthSchemeProvider = (authParameters) => {
+    const options = [];
+    switch (authParameters.operation) {
+        default: {
+            options.push(createAwsAuthSigv4HttpAuthOption(authParameters));
+        }
+    }
+    return options;
+};
+const resolveHttpAuthSchemeConfig = (config) => {
+    const config_0 = resolveAwsSdkSigV4Config(config);
+    return Object.assign(config_0, {
+        authSchemePreference: normalizeProvider(config.authSchemePreference ?? []),
+    });
+};
+
+const resolveClientEndpointParameters = (options) => {
+    return Object.assign(options, {
+        useDualstackEndpoint: options.useDualstackEndpoint ?? false,
+        useFipsEndpoint: options.useFipsEndpoint ?? false,
+        defaultSigningName: "codepipeline",
+    });
+};
+const commonParams = {
+    UseFIPS: { type: "builtInParams", name: "useFipsEndpoint" },
+    Endpoint: { type: "builtInParams", name: "endpoint" },
+    Region: { type: "builtInParams", name: "region" },
+    UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" },
+};
+
+var version = "3.1137.0";
+var packageInfo = {
+	version: version};
+
+const k = "ref";
+const a = -1, b = true, c = "isSet", d = "PartitionResult", e = "booleanEquals", f = "getAttr", g = { [k]: "Endpoint" }, h = { [k]: d }, i = {}, j = [{ [k]: "Region" }];
+const _data = {
+    conditions: [
+        [c, [g]],
+        [c, j],
+        ["aws.partition", j, d],
+        [e, [{ [k]: "UseFIPS" }, b]],
+        [e, [{ [k]: "UseDualStack" }, b]],
+        [e, [{ fn: f, argv: [h, "supportsDualStack"] }, b]],
+        [e, [{ fn: f, argv: [h, "supportsFIPS"] }, b]]
+    ],
+    results: [
+        [a],
+        [a, "Invalid Configuration: FIPS and custom endpoint are not supported"],
+        [a, "Invalid Configuration: Dualstack and custom endpoint are not supported"],
+        [g, i],
+        ["https://codepipeline-fips.{Region}.{PartitionResult#dualStackDnsSuffix}", i],
+        [a, "FIPS and DualStack are enabled, but this partition does not support one or both"],
+        ["https://codepipeline-fips.{Region}.{PartitionResult#dnsSuffix}", i],
+        [a, "FIPS is enabled but this partition does not support FIPS"],
+        ["https://codepipeline.{Region}.{PartitionResult#dualStackDnsSuffix}", i],
+        [a, "DualStack is enabled but this partition does not support DualStack"],
+        ["https://codepipeline.{Region}.{PartitionResult#dnsSuffix}", i],
+        [a, "Invalid Configuration: Missing Region"]
+    ]
+};
+const root = 2;
+const r = 100_000_000;
+const nodes = new Int32Array([
+    -1, 1, -1,
+    0, 12, 3,
+    1, 4, r + 11,
+    2, 5, r + 11,
+    3, 8, 6,
+    4, 7, r + 10,
+    5, r + 8, r + 9,
+    4, 10, 9,
+    6, r + 6, r + 7,
+    5, 11, r + 5,
+    6, r + 4, r + 5,
+    3, r + 1, 13,
+    4, r + 2, r + 3,
+]);
+const bdd = BinaryDecisionDiagram.from(nodes, root, _data.conditions, _data.results);
+
+const cache = new EndpointCache({
+    size: 50,
+    params: ["Endpoint", "Region", "UseDualStack", "UseFIPS"],
+});
+const defaultEndpointResolver = (endpointParams, context = {}) => {
+    return cache.get(endpointParams, () => decideEndpoint(bdd, {
+        endpointParams: endpointParams,
+        logger: context.logger,
+    }));
+};
+customEndpointFunctions.aws = awsEndpointFunctions;
+
+class CodePipelineServiceException extends ServiceException {
+    constructor(options) {
+        super(options);
+        Object.setPrototypeOf(this, CodePipelineServiceException.prototype);
+    }
+}
+
+class InvalidNonceException extends CodePipelineServiceException {
+    name = "InvalidNonceException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidNonceException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidNonceException.prototype);
+    }
+}
+class JobNotFoundException extends CodePipelineServiceException {
+    name = "JobNotFoundException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "JobNotFoundException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, JobNotFoundException.prototype);
+    }
+}
+class ValidationException extends CodePipelineServiceException {
+    name = "ValidationException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "ValidationException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ValidationException.prototype);
+    }
+}
+class InvalidClientTokenException extends CodePipelineServiceException {
+    name = "InvalidClientTokenException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidClientTokenException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidClientTokenException.prototype);
+    }
+}
+class ActionExecutionNotFoundException extends CodePipelineServiceException {
+    name = "ActionExecutionNotFoundException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "ActionExecutionNotFoundException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ActionExecutionNotFoundException.prototype);
+    }
+}
+class ActionNotFoundException extends CodePipelineServiceException {
+    name = "ActionNotFoundException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "ActionNotFoundException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ActionNotFoundException.prototype);
+    }
+}
+class ActionTypeNotFoundException extends CodePipelineServiceException {
+    name = "ActionTypeNotFoundException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "ActionTypeNotFoundException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ActionTypeNotFoundException.prototype);
+    }
+}
+class ApprovalAlreadyCompletedException extends CodePipelineServiceException {
+    name = "ApprovalAlreadyCompletedException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "ApprovalAlreadyCompletedException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ApprovalAlreadyCompletedException.prototype);
+    }
+}
+class ConcurrentModificationException extends CodePipelineServiceException {
+    name = "ConcurrentModificationException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "ConcurrentModificationException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ConcurrentModificationException.prototype);
+    }
+}
+class InvalidTagsException extends CodePipelineServiceException {
+    name = "InvalidTagsException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidTagsException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidTagsException.prototype);
+    }
+}
+class LimitExceededException extends CodePipelineServiceException {
+    name = "LimitExceededException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "LimitExceededException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, LimitExceededException.prototype);
+    }
+}
+class TooManyTagsException extends CodePipelineServiceException {
+    name = "TooManyTagsException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "TooManyTagsException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, TooManyTagsException.prototype);
+    }
+}
+class InvalidActionDeclarationException extends CodePipelineServiceException {
+    name = "InvalidActionDeclarationException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidActionDeclarationException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidActionDeclarationException.prototype);
+    }
+}
+class InvalidBlockerDeclarationException extends CodePipelineServiceException {
+    name = "InvalidBlockerDeclarationException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidBlockerDeclarationException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidBlockerDeclarationException.prototype);
+    }
+}
+class InvalidStageDeclarationException extends CodePipelineServiceException {
+    name = "InvalidStageDeclarationException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidStageDeclarationException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidStageDeclarationException.prototype);
+    }
+}
+class InvalidStructureException extends CodePipelineServiceException {
+    name = "InvalidStructureException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidStructureException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidStructureException.prototype);
+    }
+}
+class PipelineNameInUseException extends CodePipelineServiceException {
+    name = "PipelineNameInUseException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "PipelineNameInUseException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, PipelineNameInUseException.prototype);
+    }
+}
+class WebhookNotFoundException extends CodePipelineServiceException {
+    name = "WebhookNotFoundException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "WebhookNotFoundException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, WebhookNotFoundException.prototype);
+    }
+}
+class PipelineNotFoundException extends CodePipelineServiceException {
+    name = "PipelineNotFoundException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "PipelineNotFoundException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, PipelineNotFoundException.prototype);
+    }
+}
+class StageNotFoundException extends CodePipelineServiceException {
+    name = "StageNotFoundException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "StageNotFoundException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, StageNotFoundException.prototype);
+    }
+}
+class PipelineVersionNotFoundException extends CodePipelineServiceException {
+    name = "PipelineVersionNotFoundException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "PipelineVersionNotFoundException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, PipelineVersionNotFoundException.prototype);
+    }
+}
+class PipelineExecutionNotFoundException extends CodePipelineServiceException {
+    name = "PipelineExecutionNotFoundException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "PipelineExecutionNotFoundException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, PipelineExecutionNotFoundException.prototype);
+    }
+}
+class InvalidJobException extends CodePipelineServiceException {
+    name = "InvalidJobException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidJobException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidJobException.prototype);
+    }
+}
+class InvalidNextTokenException extends CodePipelineServiceException {
+    name = "InvalidNextTokenException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidNextTokenException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidNextTokenException.prototype);
+    }
+}
+class InvalidArnException extends CodePipelineServiceException {
+    name = "InvalidArnException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidArnException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidArnException.prototype);
+    }
+}
+class ResourceNotFoundException extends CodePipelineServiceException {
+    name = "ResourceNotFoundException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "ResourceNotFoundException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ResourceNotFoundException.prototype);
+    }
+}
+class ConcurrentPipelineExecutionsLimitExceededException extends CodePipelineServiceException {
+    name = "ConcurrentPipelineExecutionsLimitExceededException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "ConcurrentPipelineExecutionsLimitExceededException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ConcurrentPipelineExecutionsLimitExceededException.prototype);
+    }
+}
+class ConditionNotOverridableException extends CodePipelineServiceException {
+    name = "ConditionNotOverridableException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "ConditionNotOverridableException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ConditionNotOverridableException.prototype);
+    }
+}
+class ConflictException extends CodePipelineServiceException {
+    name = "ConflictException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "ConflictException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ConflictException.prototype);
+    }
+}
+class NotLatestPipelineExecutionException extends CodePipelineServiceException {
+    name = "NotLatestPipelineExecutionException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "NotLatestPipelineExecutionException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, NotLatestPipelineExecutionException.prototype);
+    }
+}
+class InvalidApprovalTokenException extends CodePipelineServiceException {
+    name = "InvalidApprovalTokenException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidApprovalTokenException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidApprovalTokenException.prototype);
+    }
+}
+class InvalidJobStateException extends CodePipelineServiceException {
+    name = "InvalidJobStateException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidJobStateException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidJobStateException.prototype);
+    }
+}
+class OutputVariablesSizeExceededException extends CodePipelineServiceException {
+    name = "OutputVariablesSizeExceededException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "OutputVariablesSizeExceededException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, OutputVariablesSizeExceededException.prototype);
+    }
+}
+class InvalidWebhookAuthenticationParametersException extends CodePipelineServiceException {
+    name = "InvalidWebhookAuthenticationParametersException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidWebhookAuthenticationParametersException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidWebhookAuthenticationParametersException.prototype);
+    }
+}
+class InvalidWebhookFilterPatternException extends CodePipelineServiceException {
+    name = "InvalidWebhookFilterPatternException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidWebhookFilterPatternException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidWebhookFilterPatternException.prototype);
+    }
+}
+class StageNotRetryableException extends CodePipelineServiceException {
+    name = "StageNotRetryableException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "StageNotRetryableException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, StageNotRetryableException.prototype);
+    }
+}
+class PipelineExecutionOutdatedException extends CodePipelineServiceException {
+    name = "PipelineExecutionOutdatedException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "PipelineExecutionOutdatedException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, PipelineExecutionOutdatedException.prototype);
+    }
+}
+class UnableToRollbackStageException extends CodePipelineServiceException {
+    name = "UnableToRollbackStageException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "UnableToRollbackStageException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, UnableToRollbackStageException.prototype);
+    }
+}
+class DuplicatedStopRequestException extends CodePipelineServiceException {
+    name = "DuplicatedStopRequestException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "DuplicatedStopRequestException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, DuplicatedStopRequestException.prototype);
+    }
+}
+class PipelineExecutionNotStoppableException extends CodePipelineServiceException {
+    name = "PipelineExecutionNotStoppableException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "PipelineExecutionNotStoppableException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, PipelineExecutionNotStoppableException.prototype);
+    }
+}
+class RequestFailedException extends CodePipelineServiceException {
+    name = "RequestFailedException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "RequestFailedException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, RequestFailedException.prototype);
+    }
+}
+
+const _A = "Artifact";
+const _AACE = "ApprovalAlreadyCompletedException";
+const _AC = "ActionConfiguration";
+const _ACP = "ActionConfigurationProperty";
+const _ACPL = "ActionConfigurationPropertyList";
+const _ACc = "ActionContext";
+const _AD = "ActionDeclaration";
+const _ADL = "ArtifactDetailList";
+const _ADr = "ArtifactDetail";
+const _ADrt = "ArtifactDetails";
+const _AE = "ActionExecution";
+const _AED = "ActionExecutionDetail";
+const _AEDL = "ActionExecutionDetailList";
+const _AEF = "ActionExecutionFilter";
+const _AEI = "ActionExecutionInput";
+const _AENFE = "ActionExecutionNotFoundException";
+const _AEO = "ActionExecutionOutput";
+const _AER = "ActionExecutionResult";
+const _AIPR = "AllowedIPRange";
+const _AJ = "AcknowledgeJob";
+const _AJI = "AcknowledgeJobInput";
+const _AJO = "AcknowledgeJobOutput";
+const _AKI = "AccessKeyId";
+const _AL = "ArtifactLocation";
+const _ALr = "ArtifactList";
+const _ANFE = "ActionNotFoundException";
+const _AR = "ActionRevision";
+const _ARL = "ArtifactRevisionList";
+const _ARp = "ApprovalResult";
+const _ARr = "ArtifactRevision";
+const _AS = "ActionState";
+const _ASL = "ActionStateList";
+const _ASM = "ArtifactStoreMap";
+const _ASr = "ArtifactStore";
+const _AT = "ActionType";
+const _ATAD = "ActionTypeArtifactDetails";
+const _ATD = "ActionTypeDeclaration";
+const _ATE = "ActionTypeExecutor";
+const _ATI = "ActionTypeId";
+const _ATIc = "ActionTypeIdentifier";
+const _ATL = "ActionTypeList";
+const _ATNFE = "ActionTypeNotFoundException";
+const _ATP = "ActionTypePermissions";
+const _ATPJ = "AcknowledgeThirdPartyJob";
+const _ATPJI = "AcknowledgeThirdPartyJobInput";
+const _ATPJO = "AcknowledgeThirdPartyJobOutput";
+const _ATPc = "ActionTypeProperty";
+const _ATPct = "ActionTypeProperties";
+const _ATS = "ActionTypeSettings";
+const _ATU = "ActionTypeUrls";
+const _AWSSC = "AWSSessionCredentials";
+const _BD = "BlockerDeclaration";
+const _BEC = "BeforeEntryConditions";
+const _C = "Condition";
+const _CCAT = "CreateCustomActionType";
+const _CCATI = "CreateCustomActionTypeInput";
+const _CCATO = "CreateCustomActionTypeOutput";
+const _CE = "ConflictException";
+const _CEo = "ConditionExecution";
+const _CL = "ConditionList";
+const _CME = "ConcurrentModificationException";
+const _CNOE = "ConditionNotOverridableException";
+const _CP = "CreatePipeline";
+const _CPELEE = "ConcurrentPipelineExecutionsLimitExceededException";
+const _CPI = "CreatePipelineInput";
+const _CPO = "CreatePipelineOutput";
+const _CR = "CurrentRevision";
+const _CS = "ConditionState";
+const _CSL = "ConditionStateList";
+const _DAET = "DeployActionExecutionTarget";
+const _DAETL = "DeployActionExecutionTargetList";
+const _DCAT = "DeleteCustomActionType";
+const _DCATI = "DeleteCustomActionTypeInput";
+const _DP = "DeletePipeline";
+const _DPI = "DeletePipelineInput";
+const _DSRE = "DuplicatedStopRequestException";
+const _DST = "DisableStageTransition";
+const _DSTI = "DisableStageTransitionInput";
+const _DTE = "DeployTargetEvent";
+const _DTEC = "DeployTargetEventContext";
+const _DTEL = "DeployTargetEventList";
+const _DW = "DeleteWebhook";
+const _DWI = "DeleteWebhookInput";
+const _DWO = "DeleteWebhookOutput";
+const _DWWTP = "DeregisterWebhookWithThirdParty";
+const _DWWTPI = "DeregisterWebhookWithThirdPartyInput";
+const _DWWTPO = "DeregisterWebhookWithThirdPartyOutput";
+const _EC = "ExecutorConfiguration";
+const _ED = "ErrorDetails";
+const _EDx = "ExecutionDetails";
+const _EK = "EncryptionKey";
+const _EST = "EnableStageTransition";
+const _ESTI = "EnableStageTransitionInput";
+const _ET = "ExecutionTrigger";
+const _EV = "EnvironmentVariable";
+const _EVL = "EnvironmentVariableList";
+const _FC = "FailureConditions";
+const _FD = "FailureDetails";
+const _GAT = "GetActionType";
+const _GATI = "GetActionTypeInput";
+const _GATO = "GetActionTypeOutput";
+const _GBFC = "GitBranchFilterCriteria";
+const _GC = "GitConfiguration";
+const _GFPFC = "GitFilePathFilterCriteria";
+const _GJD = "GetJobDetails";
+const _GJDI = "GetJobDetailsInput";
+const _GJDO = "GetJobDetailsOutput";
+const _GP = "GetPipeline";
+const _GPE = "GetPipelineExecution";
+const _GPEI = "GetPipelineExecutionInput";
+const _GPEO = "GetPipelineExecutionOutput";
+const _GPF = "GitPushFilter";
+const _GPFL = "GitPushFilterList";
+const _GPI = "GetPipelineInput";
+const _GPO = "GetPipelineOutput";
+const _GPRF = "GitPullRequestFilter";
+const _GPRFL = "GitPullRequestFilterList";
+const _GPS = "GetPipelineState";
+const _GPSI = "GetPipelineStateInput";
+const _GPSO = "GetPipelineStateOutput";
+const _GTFC = "GitTagFilterCriteria";
+const _GTPJD = "GetThirdPartyJobDetails";
+const _GTPJDI = "GetThirdPartyJobDetailsInput";
+const _GTPJDO = "GetThirdPartyJobDetailsOutput";
+const _IA = "InputArtifact";
+const _IADE = "InvalidActionDeclarationException";
+const _IAE = "InvalidArnException";
+const _IAL = "InputArtifactList";
+const _IATE = "InvalidApprovalTokenException";
+const _IBDE = "InvalidBlockerDeclarationException";
+const _ICTE = "InvalidClientTokenException";
+const _IJE = "InvalidJobException";
+const _IJSE = "InvalidJobStateException";
+const _INE = "InvalidNonceException";
+const _INTE = "InvalidNextTokenException";
+const _ISDE = "InvalidStageDeclarationException";
+const _ISE = "InvalidStructureException";
+const _ITE = "InvalidTagsException";
+const _IWAPE = "InvalidWebhookAuthenticationParametersException";
+const _IWFPE = "InvalidWebhookFilterPatternException";
+const _J = "Job";
+const _JD = "JobData";
+const _JDo = "JobDetails";
+const _JL = "JobList";
+const _JNFE = "JobNotFoundException";
+const _JWEC = "JobWorkerExecutorConfiguration";
+const _LAE = "ListActionExecutions";
+const _LAEI = "ListActionExecutionsInput";
+const _LAEO = "ListActionExecutionsOutput";
+const _LAT = "ListActionTypes";
+const _LATI = "ListActionTypesInput";
+const _LATO = "ListActionTypesOutput";
+const _LDAET = "ListDeployActionExecutionTargets";
+const _LDAETI = "ListDeployActionExecutionTargetsInput";
+const _LDAETO = "ListDeployActionExecutionTargetsOutput";
+const _LEC = "LambdaExecutorConfiguration";
+const _LEE = "LimitExceededException";
+const _LIPEF = "LatestInPipelineExecutionFilter";
+const _LP = "ListPipelines";
+const _LPE = "ListPipelineExecutions";
+const _LPEI = "ListPipelineExecutionsInput";
+const _LPEO = "ListPipelineExecutionsOutput";
+const _LPI = "ListPipelinesInput";
+const _LPO = "ListPipelinesOutput";
+const _LRE = "ListRuleExecutions";
+const _LREI = "ListRuleExecutionsInput";
+const _LREO = "ListRuleExecutionsOutput";
+const _LRT = "ListRuleTypes";
+const _LRTI = "ListRuleTypesInput";
+const _LRTO = "ListRuleTypesOutput";
+const _LTFR = "ListTagsForResource";
+const _LTFRI = "ListTagsForResourceInput";
+const _LTFRO = "ListTagsForResourceOutput";
+const _LW = "ListWebhooks";
+const _LWI = "ListWebhookItem";
+const _LWIi = "ListWebhooksInput";
+const _LWO = "ListWebhooksOutput";
+const _MR = "MaxResults";
+const _NLPEE = "NotLatestPipelineExecutionException";
+const _NT = "NextToken";
+const _OA = "OutputArtifact";
+const _OAL = "OutputArtifactList";
+const _OSC = "OverrideStageCondition";
+const _OSCI = "OverrideStageConditionInput";
+const _OVSEE = "OutputVariablesSizeExceededException";
+const _PAR = "PutActionRevision";
+const _PARI = "PutActionRevisionInput";
+const _PARIu = "PutApprovalResultInput";
+const _PARO = "PutActionRevisionOutput";
+const _PAROu = "PutApprovalResultOutput";
+const _PARu = "PutApprovalResult";
+const _PC = "PipelineContext";
+const _PD = "PipelineDeclaration";
+const _PE = "PipelineExecution";
+const _PEF = "PipelineExecutionFilter";
+const _PENFE = "PipelineExecutionNotFoundException";
+const _PENSE = "PipelineExecutionNotStoppableException";
+const _PEOE = "PipelineExecutionOutdatedException";
+const _PES = "PipelineExecutionSummary";
+const _PESL = "PipelineExecutionSummaryList";
+const _PFJ = "PollForJobs";
+const _PFJI = "PollForJobsInput";
+const _PFJO = "PollForJobsOutput";
+const _PFTPJ = "PollForThirdPartyJobs";
+const _PFTPJI = "PollForThirdPartyJobsInput";
+const _PFTPJO = "PollForThirdPartyJobsOutput";
+const _PJFR = "PutJobFailureResult";
+const _PJFRI = "PutJobFailureResultInput";
+const _PJSR = "PutJobSuccessResult";
+const _PJSRI = "PutJobSuccessResultInput";
+const _PL = "PipelineList";
+const _PM = "PipelineMetadata";
+const _PNFE = "PipelineNotFoundException";
+const _PNIUE = "PipelineNameInUseException";
+const _PRM = "PipelineRollbackMetadata";
+const _PS = "PipelineSummary";
+const _PSDL = "PipelineStageDeclarationList";
+const _PTD = "PipelineTriggerDeclaration";
+const _PTDL = "PipelineTriggerDeclarationList";
+const _PTPJFR = "PutThirdPartyJobFailureResult";
+const _PTPJFRI = "PutThirdPartyJobFailureResultInput";
+const _PTPJSR = "PutThirdPartyJobSuccessResult";
+const _PTPJSRI = "PutThirdPartyJobSuccessResultInput";
+const _PV = "PipelineVariable";
+const _PVD = "PipelineVariableDeclaration";
+const _PVDL = "PipelineVariableDeclarationList";
+const _PVL = "PipelineVariableList";
+const _PVNFE = "PipelineVersionNotFoundException";
+const _PW = "PutWebhook";
+const _PWI = "PutWebhookInput";
+const _PWO = "PutWebhookOutput";
+const _RC = "RetryConfiguration";
+const _RCP = "RuleConfigurationProperty";
+const _RCPL = "RuleConfigurationPropertyList";
+const _RD = "RuleDeclaration";
+const _RDL = "RuleDeclarationList";
+const _RE = "RuleExecution";
+const _RED = "RuleExecutionDetail";
+const _REDL = "RuleExecutionDetailList";
+const _REF = "RuleExecutionFilter";
+const _REI = "RuleExecutionInput";
+const _REO = "RuleExecutionOutput";
+const _RER = "RuleExecutionResult";
+const _RFE = "RequestFailedException";
+const _RNFE = "ResourceNotFoundException";
+const _RPV = "ResolvedPipelineVariable";
+const _RPVL = "ResolvedPipelineVariableList";
+const _RR = "RuleRevision";
+const _RS = "RuleState";
+const _RSE = "RetryStageExecution";
+const _RSEI = "RetryStageExecutionInput";
+const _RSEO = "RetryStageExecutionOutput";
+const _RSI = "RollbackStageInput";
+const _RSL = "RuleStateList";
+const _RSM = "RetryStageMetadata";
+const _RSO = "RollbackStageOutput";
+const _RSo = "RollbackStage";
+const _RT = "RuleType";
+const _RTI = "RuleTypeId";
+const _RTL = "RuleTypeList";
+const _RTS = "RuleTypeSettings";
+const _RWWTP = "RegisterWebhookWithThirdParty";
+const _RWWTPI = "RegisterWebhookWithThirdPartyInput";
+const _RWWTPO = "RegisterWebhookWithThirdPartyOutput";
+const _SADL = "StageActionDeclarationList";
+const _SAK = "SecretAccessKey";
+const _SAL = "S3ArtifactLocation";
+const _SBDL = "StageBlockerDeclarationList";
+const _SC = "StageContext";
+const _SCE = "StageConditionsExecution";
+const _SCS = "StageConditionState";
+const _SCu = "SuccessConditions";
+const _SD = "StageDeclaration";
+const _SE = "StageExecution";
+const _SEL = "StageExecutionList";
+const _SET = "StopExecutionTrigger";
+const _SISF = "SucceededInStageFilter";
+const _SL = "S3Location";
+const _SNFE = "StageNotFoundException";
+const _SNRE = "StageNotRetryableException";
+const _SPE = "StartPipelineExecution";
+const _SPEI = "StartPipelineExecutionInput";
+const _SPEIt = "StopPipelineExecutionInput";
+const _SPEO = "StartPipelineExecutionOutput";
+const _SPEOt = "StopPipelineExecutionOutput";
+const _SPEt = "StopPipelineExecution";
+const _SR = "SourceRevision";
+const _SRL = "SourceRevisionList";
+const _SRO = "SourceRevisionOverride";
+const _SROL = "SourceRevisionOverrideList";
+const _SS = "StageState";
+const _SSL = "StageStateList";
+const _ST = "SessionToken";
+const _STe = "SecretToken";
+const _T = "Tag";
+const _TF = "TargetFilter";
+const _TFL = "TargetFilterList";
+const _TL = "TagList";
+const _TMTE = "TooManyTagsException";
+const _TPJ = "ThirdPartyJob";
+const _TPJD = "ThirdPartyJobData";
+const _TPJDh = "ThirdPartyJobDetails";
+const _TPJL = "ThirdPartyJobList";
+const _TR = "TagResource";
+const _TRI = "TagResourceInput";
+const _TRO = "TagResourceOutput";
+const _TS = "TransitionState";
+const _UAT = "UpdateActionType";
+const _UATI = "UpdateActionTypeInput";
+const _UP = "UpdatePipeline";
+const _UPI = "UpdatePipelineInput";
+const _UPO = "UpdatePipelineOutput";
+const _UR = "UntagResource";
+const _URI = "UntagResourceInput";
+const _URO = "UntagResourceOutput";
+const _UTRSE = "UnableToRollbackStageException";
+const _VE = "ValidationException";
+const _WAC = "WebhookAuthConfiguration";
+const _WD = "WebhookDefinition";
+const _WF = "WebhookFilters";
+const _WFR = "WebhookFilterRule";
+const _WL = "WebhookList";
+const _WNFE = "WebhookNotFoundException";
+const _a = "arn";
+const _aA = "allowedAccounts";
+const _aAp = "approvedAt";
+const _aC = "actionConfiguration";
+const _aCP = "actionConfigurationProperties";
+const _aCr = "artifactCredentials";
+const _aCu = "authenticationConfiguration";
+const _aED = "actionExecutionDetails";
+const _aEI = "actionExecutionId";
+const _aI = "accountId";
+const _aKI = "accessKeyId";
+const _aN = "actionName";
+const _aOF = "actionOwnerFilter";
+const _aR = "artifactRevisions";
+const _aRc = "actionRevision";
+const _aS = "artifactStore";
+const _aSRA = "autoStageRetryAttempt";
+const _aSc = "actionStates";
+const _aSr = "artifactStores";
+const _aT = "actionType";
+const _aTI = "actionTypeId";
+const _aTc = "actionTypes";
+const _ab = "abandon";
+const _ac = "action";
+const _act = "actions";
+const _au = "authentication";
+const _b = "branches";
+const _bE = "beforeEntry";
+const _bECS = "beforeEntryConditionState";
+const _bN = "bucketName";
+const _bl = "blockers";
+const _bu = "bucket";
+const _c = "client";
+const _cI = "changeIdentifier";
+const _cIl = "clientId";
+const _cP = "configurationProperties";
+const _cR = "currentRevision";
+const _cRT = "clientRequestToken";
+const _cS = "conditionStates";
+const _cT = "clientToken";
+const _cTo = "continuationToken";
+const _cTon = "conditionType";
+const _cU = "configurationUrl";
+const _ca = "category";
+const _co = "configuration";
+const _cod = "code";
+const _com = "commands";
+const _con = "conditions";
+const _cont = "context";
+const _cr = "created";
+const _d = "description";
+const _dR = "disabledReason";
+const _dV = "defaultValue";
+const _da = "data";
+const _de = "definition";
+const _e = "error";
+const _eC = "errorCode";
+const _eD = "errorDetails";
+const _eDx = "executionDetails";
+const _eEI = "externalExecutionId";
+const _eES = "externalExecutionSummary";
+const _eEU = "externalExecutionUrl";
+const _eK = "encryptionKey";
+const _eM = "errorMessage";
+const _eMx = "executionMode";
+const _eR = "executionResult";
+const _eT = "endTime";
+const _eTx = "executionType";
+const _eU = "entityUrl";
+const _eUT = "entityUrlTemplate";
+const _eUTx = "executionUrlTemplate";
+const _eV = "environmentVariables";
+const _en = "enabled";
+const _ev = "events";
+const _ex = "executor";
+const _exc = "excludes";
+const _f = "filter";
+const _fD = "failureDetails";
+const _fP = "filePaths";
+const _fi = "filters";
+const _fil = "files";
+const _gC = "gitConfiguration";
+const _hE = "httpError";
+const _i = "input";
+const _iA = "inputArtifacts";
+const _iAD = "inputArtifactDetails";
+const _iE = "inboundExecution";
+const _iEn = "inboundExecutions";
+const _iTS = "inboundTransitionState";
+const _id = "id";
+const _in = "includes";
+const _j = "jobs";
+const _jD = "jobDetails";
+const _jI = "jobId";
+const _jP = "jsonPath";
+const _jT = "jobTimeout";
+const _jWEC = "jobWorkerExecutorConfiguration";
+const _k = "key";
+const _l = "location";
+const _lCA = "lastChangedAt";
+const _lCB = "lastChangedBy";
+const _lE = "latestExecution";
+const _lEC = "lambdaExecutorConfiguration";
+const _lFA = "lambdaFunctionArn";
+const _lIPE = "latestInPipelineExecution";
+const _lRT = "latestRetryTrigger";
+const _lSARN = "logStreamARN";
+const _lSC = "lastStatusChange";
+const _lT = "lastTriggered";
+const _lUB = "lastUpdatedBy";
+const _lUT = "lastUpdateTime";
+const _m = "message";
+const _mBS = "maxBatchSize";
+const _mC = "minimumCount";
+const _mCa = "maximumCount";
+const _mE = "matchEquals";
+const _mR = "maxResults";
+const _mSRA = "manualStageRetryAttempt";
+const _me = "metadata";
+const _n = "nonce";
+const _nE = "noEcho";
+const _nR = "newRevision";
+const _nT = "nextToken";
+const _na = "name";
+const _nam = "namespace";
+const _o = "output";
+const _oA = "outputArtifacts";
+const _oAD = "outputArtifactDetails";
+const _oF = "onFailure";
+const _oFCS = "onFailureConditionState";
+const _oK = "objectKey";
+const _oS = "onSuccess";
+const _oSCS = "onSuccessConditionState";
+const _oV = "outputVariables";
+const _op = "optional";
+const _ow = "owner";
+const _p = "permissions";
+const _pA = "pollingAccounts";
+const _pAi = "pipelineArn";
+const _pC = "percentComplete";
+const _pCi = "pipelineContext";
+const _pDA = "pollingDisabledAt";
+const _pE = "pipelineExecution";
+const _pEI = "pipelineExecutionId";
+const _pES = "pipelineExecutionSummaries";
+const _pN = "pipelineName";
+const _pR = "pullRequest";
+const _pSP = "pollingServicePrincipals";
+const _pST = "policyStatementsTemplate";
+const _pT = "pipelineType";
+const _pTr = "providerType";
+const _pV = "pipelineVersion";
+const _pi = "pipeline";
+const _pip = "pipelines";
+const _pr = "properties";
+const _pro = "provider";
+const _pu = "push";
+const _q = "queryable";
+const _qP = "queryParam";
+const _r = "required";
+const _rA = "roleArn";
+const _rAe = "resourceArn";
+const _rC = "resolvedConfiguration";
+const _rCI = "revisionChangeId";
+const _rCIe = "revisionChangeIdentifier";
+const _rCP = "ruleConfigurationProperties";
+const _rCe = "retryConfiguration";
+const _rED = "ruleExecutionDetails";
+const _rEI = "ruleExecutionId";
+const _rF = "regionFilter";
+const _rI = "revisionId";
+const _rM = "rollbackMetadata";
+const _rMe = "retryMode";
+const _rN = "ruleName";
+const _rO = "runOrder";
+const _rOF = "ruleOwnerFilter";
+const _rS = "revisionSummary";
+const _rSM = "retryStageMetadata";
+const _rSu = "ruleStates";
+const _rT = "ruleTypes";
+const _rTI = "ruleTypeId";
+const _rTPEI = "rollbackTargetPipelineExecutionId";
+const _rTe = "revisionType";
+const _rU = "revisionUrl";
+const _rUT = "revisionUrlTemplate";
+const _rV = "resolvedValue";
+const _rVe = "revisionValue";
+const _re = "region";
+const _rea = "reason";
+const _res = "result";
+const _rev = "revision";
+const _ru = "rules";
+const _s = "smithy.ts.sdk.synthetic.com.amazonaws.codepipeline";
+const _sAK = "secretAccessKey";
+const _sAN = "sourceActionName";
+const _sCI = "ssmCommandId";
+const _sIS = "succeededInStage";
+const _sL = "s3Location";
+const _sN = "stageName";
+const _sR = "sourceRevisions";
+const _sS = "stageStates";
+const _sSt = "statusSummary";
+const _sT = "startTime";
+const _sTR = "startTimeRange";
+const _sTe = "sessionToken";
+const _sTt = "stopTrigger";
+const _se = "secret";
+const _set = "settings";
+const _sl = "s3location";
+const _st = "status";
+const _sta = "stage";
+const _stag = "stages";
+const _su = "summary";
+const _t = "type";
+const _tA = "targetAction";
+const _tD = "triggerDetail";
+const _tI = "targetId";
+const _tIM = "timeoutInMinutes";
+const _tK = "tagKeys";
+const _tP = "targetPipeline";
+const _tPCU = "thirdPartyConfigurationUrl";
+const _tPEI = "targetPipelineExecutionId";
+const _tT = "targetType";
+const _tTr = "transitionType";
+const _tTri = "triggerType";
+const _ta = "tags";
+const _tar = "targets";
+const _to = "token";
+const _tr = "triggers";
+const _tri = "trigger";
+const _u = "urls";
+const _uB = "updatedBy";
+const _up = "updated";
+const _ur = "url";
+const _v = "version";
+const _va = "value";
+const _val = "values";
+const _var = "variables";
+const _w = "webhooks";
+const _wN = "webhookName";
+const _we = "webhook";
+const n0 = "com.amazonaws.codepipeline";
+const _s_registry = new TypeRegistry(_s);
+var CodePipelineServiceException$ = [-3, _s, "CodePipelineServiceException", 0, [], []];
+_s_registry.registerError(CodePipelineServiceException$, CodePipelineServiceException);
+const n0_registry = new TypeRegistry(n0);
+var ActionExecutionNotFoundException$ = [-3, n0, _AENFE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(ActionExecutionNotFoundException$, ActionExecutionNotFoundException);
+var ActionNotFoundException$ = [-3, n0, _ANFE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(ActionNotFoundException$, ActionNotFoundException);
+var ActionTypeNotFoundException$ = [-3, n0, _ATNFE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(ActionTypeNotFoundException$, ActionTypeNotFoundException);
+var ApprovalAlreadyCompletedException$ = [-3, n0, _AACE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(ApprovalAlreadyCompletedException$, ApprovalAlreadyCompletedException);
+var ConcurrentModificationException$ = [-3, n0, _CME,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(ConcurrentModificationException$, ConcurrentModificationException);
+var ConcurrentPipelineExecutionsLimitExceededException$ = [-3, n0, _CPELEE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(ConcurrentPipelineExecutionsLimitExceededException$, ConcurrentPipelineExecutionsLimitExceededException);
+var ConditionNotOverridableException$ = [-3, n0, _CNOE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(ConditionNotOverridableException$, ConditionNotOverridableException);
+var ConflictException$ = [-3, n0, _CE,
+    { [_e]: _c, [_hE]: 409 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(ConflictException$, ConflictException);
+var DuplicatedStopRequestException$ = [-3, n0, _DSRE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(DuplicatedStopRequestException$, DuplicatedStopRequestException);
+var InvalidActionDeclarationException$ = [-3, n0, _IADE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidActionDeclarationException$, InvalidActionDeclarationException);
+var InvalidApprovalTokenException$ = [-3, n0, _IATE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidApprovalTokenException$, InvalidApprovalTokenException);
+var InvalidArnException$ = [-3, n0, _IAE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidArnException$, InvalidArnException);
+var InvalidBlockerDeclarationException$ = [-3, n0, _IBDE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidBlockerDeclarationException$, InvalidBlockerDeclarationException);
+var InvalidClientTokenException$ = [-3, n0, _ICTE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidClientTokenException$, InvalidClientTokenException);
+var InvalidJobException$ = [-3, n0, _IJE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidJobException$, InvalidJobException);
+var InvalidJobStateException$ = [-3, n0, _IJSE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidJobStateException$, InvalidJobStateException);
+var InvalidNextTokenException$ = [-3, n0, _INTE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidNextTokenException$, InvalidNextTokenException);
+var InvalidNonceException$ = [-3, n0, _INE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidNonceException$, InvalidNonceException);
+var InvalidStageDeclarationException$ = [-3, n0, _ISDE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidStageDeclarationException$, InvalidStageDeclarationException);
+var InvalidStructureException$ = [-3, n0, _ISE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidStructureException$, InvalidStructureException);
+var InvalidTagsException$ = [-3, n0, _ITE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidTagsException$, InvalidTagsException);
+var InvalidWebhookAuthenticationParametersException$ = [-3, n0, _IWAPE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidWebhookAuthenticationParametersException$, InvalidWebhookAuthenticationParametersException);
+var InvalidWebhookFilterPatternException$ = [-3, n0, _IWFPE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidWebhookFilterPatternException$, InvalidWebhookFilterPatternException);
+var JobNotFoundException$ = [-3, n0, _JNFE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(JobNotFoundException$, JobNotFoundException);
+var LimitExceededException$ = [-3, n0, _LEE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(LimitExceededException$, LimitExceededException);
+var NotLatestPipelineExecutionException$ = [-3, n0, _NLPEE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(NotLatestPipelineExecutionException$, NotLatestPipelineExecutionException);
+var OutputVariablesSizeExceededException$ = [-3, n0, _OVSEE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(OutputVariablesSizeExceededException$, OutputVariablesSizeExceededException);
+var PipelineExecutionNotFoundException$ = [-3, n0, _PENFE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(PipelineExecutionNotFoundException$, PipelineExecutionNotFoundException);
+var PipelineExecutionNotStoppableException$ = [-3, n0, _PENSE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(PipelineExecutionNotStoppableException$, PipelineExecutionNotStoppableException);
+var PipelineExecutionOutdatedException$ = [-3, n0, _PEOE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(PipelineExecutionOutdatedException$, PipelineExecutionOutdatedException);
+var PipelineNameInUseException$ = [-3, n0, _PNIUE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(PipelineNameInUseException$, PipelineNameInUseException);
+var PipelineNotFoundException$ = [-3, n0, _PNFE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(PipelineNotFoundException$, PipelineNotFoundException);
+var PipelineVersionNotFoundException$ = [-3, n0, _PVNFE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(PipelineVersionNotFoundException$, PipelineVersionNotFoundException);
+var RequestFailedException$ = [-3, n0, _RFE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(RequestFailedException$, RequestFailedException);
+var ResourceNotFoundException$ = [-3, n0, _RNFE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(ResourceNotFoundException$, ResourceNotFoundException);
+var StageNotFoundException$ = [-3, n0, _SNFE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(StageNotFoundException$, StageNotFoundException);
+var StageNotRetryableException$ = [-3, n0, _SNRE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(StageNotRetryableException$, StageNotRetryableException);
+var TooManyTagsException$ = [-3, n0, _TMTE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(TooManyTagsException$, TooManyTagsException);
+var UnableToRollbackStageException$ = [-3, n0, _UTRSE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(UnableToRollbackStageException$, UnableToRollbackStageException);
+var ValidationException$ = [-3, n0, _VE,
+    { [_e]: _c },
+    [_m],
+    [0]
+];
+n0_registry.registerError(ValidationException$, ValidationException);
+var WebhookNotFoundException$ = [-3, n0, _WNFE,
+    { [_e]: _c },
+    [],
+    []
+];
+n0_registry.registerError(WebhookNotFoundException$, WebhookNotFoundException);
+const errorTypeRegistries = [
+    _s_registry,
+    n0_registry,
+];
+var AccessKeyId = [0, n0, _AKI, 8, 0];
+var SecretAccessKey = [0, n0, _SAK, 8, 0];
+var SessionToken = [0, n0, _ST, 8, 0];
+var AcknowledgeJobInput$ = [3, n0, _AJI,
+    0,
+    [_jI, _n],
+    [0, 0], 2
+];
+var AcknowledgeJobOutput$ = [3, n0, _AJO,
+    0,
+    [_st],
+    [0]
+];
+var AcknowledgeThirdPartyJobInput$ = [3, n0, _ATPJI,
+    0,
+    [_jI, _n, _cT],
+    [0, 0, 0], 3
+];
+var AcknowledgeThirdPartyJobOutput$ = [3, n0, _ATPJO,
+    0,
+    [_st],
+    [0]
+];
+var ActionConfiguration$ = [3, n0, _AC,
+    0,
+    [_co],
+    [128 | 0]
+];
+var ActionConfigurationProperty$ = [3, n0, _ACP,
+    0,
+    [_na, _r, _k, _se, _q, _d, _t],
+    [0, 2, 2, 2, 2, 0, 0], 4
+];
+var ActionContext$ = [3, n0, _ACc,
+    0,
+    [_na, _aEI],
+    [0, 0]
+];
+var ActionDeclaration$ = [3, n0, _AD,
+    0,
+    [_na, _aTI, _rO, _co, _com, _oA, _iA, _oV, _rA, _re, _nam, _tIM, _eV],
+    [0, () => ActionTypeId$, 1, 128 | 0, 64 | 0, () => OutputArtifactList, () => InputArtifactList, 64 | 0, 0, 0, 0, 1, () => EnvironmentVariableList], 2
+];
+var ActionExecution$ = [3, n0, _AE,
+    0,
+    [_aEI, _st, _su, _lSC, _to, _lUB, _eEI, _eEU, _pC, _eD, _lSARN],
+    [0, 0, 0, 4, 0, 0, 0, 0, 1, () => ErrorDetails$, 0]
+];
+var ActionExecutionDetail$ = [3, n0, _AED,
+    0,
+    [_pEI, _aEI, _pV, _sN, _aN, _sT, _lUT, _uB, _st, _i, _o],
+    [0, 0, 1, 0, 0, 4, 4, 0, 0, () => ActionExecutionInput$, () => ActionExecutionOutput$]
+];
+var ActionExecutionFilter$ = [3, n0, _AEF,
+    0,
+    [_pEI, _lIPE],
+    [0, () => LatestInPipelineExecutionFilter$]
+];
+var ActionExecutionInput$ = [3, n0, _AEI,
+    0,
+    [_aTI, _co, _rC, _rA, _re, _iA, _nam],
+    [() => ActionTypeId$, 128 | 0, 128 | 0, 0, 0, () => ArtifactDetailList, 0]
+];
+var ActionExecutionOutput$ = [3, n0, _AEO,
+    0,
+    [_oA, _eR, _oV],
+    [() => ArtifactDetailList, () => ActionExecutionResult$, 128 | 0]
+];
+var ActionExecutionResult$ = [3, n0, _AER,
+    0,
+    [_eEI, _eES, _eEU, _eD, _lSARN],
+    [0, 0, 0, () => ErrorDetails$, 0]
+];
+var ActionRevision$ = [3, n0, _AR,
+    0,
+    [_rI, _rCI, _cr],
+    [0, 0, 4], 3
+];
+var ActionState$ = [3, n0, _AS,
+    0,
+    [_aN, _cR, _lE, _eU, _rU],
+    [0, () => ActionRevision$, () => ActionExecution$, 0, 0]
+];
+var ActionType$ = [3, n0, _AT,
+    0,
+    [_id, _iAD, _oAD, _set, _aCP],
+    [() => ActionTypeId$, () => ArtifactDetails$, () => ArtifactDetails$, () => ActionTypeSettings$, () => ActionConfigurationPropertyList], 3
+];
+var ActionTypeArtifactDetails$ = [3, n0, _ATAD,
+    0,
+    [_mC, _mCa],
+    [1, 1], 2
+];
+var ActionTypeDeclaration$ = [3, n0, _ATD,
+    0,
+    [_ex, _id, _iAD, _oAD, _d, _p, _pr, _u],
+    [() => ActionTypeExecutor$, () => ActionTypeIdentifier$, () => ActionTypeArtifactDetails$, () => ActionTypeArtifactDetails$, 0, () => ActionTypePermissions$, () => ActionTypeProperties, () => ActionTypeUrls$], 4
+];
+var ActionTypeExecutor$ = [3, n0, _ATE,
+    0,
+    [_co, _t, _pST, _jT],
+    [() => ExecutorConfiguration$, 0, 0, 1], 2
+];
+var ActionTypeId$ = [3, n0, _ATI,
+    0,
+    [_ca, _ow, _pro, _v],
+    [0, 0, 0, 0], 4
+];
+var ActionTypeIdentifier$ = [3, n0, _ATIc,
+    0,
+    [_ca, _ow, _pro, _v],
+    [0, 0, 0, 0], 4
+];
+var ActionTypePermissions$ = [3, n0, _ATP,
+    0,
+    [_aA],
+    [64 | 0], 1
+];
+var ActionTypeProperty$ = [3, n0, _ATPc,
+    0,
+    [_na, _op, _k, _nE, _q, _d],
+    [0, 2, 2, 2, 2, 0], 4
+];
+var ActionTypeSettings$ = [3, n0, _ATS,
+    0,
+    [_tPCU, _eUT, _eUTx, _rUT],
+    [0, 0, 0, 0]
+];
+var ActionTypeUrls$ = [3, n0, _ATU,
+    0,
+    [_cU, _eUT, _eUTx, _rUT],
+    [0, 0, 0, 0]
+];
+var ApprovalResult$ = [3, n0, _ARp,
+    0,
+    [_su, _st],
+    [0, 0], 2
+];
+var Artifact$ = [3, n0, _A,
+    0,
+    [_na, _rev, _l],
+    [0, 0, () => ArtifactLocation$]
+];
+var ArtifactDetail$ = [3, n0, _ADr,
+    0,
+    [_na, _sl],
+    [0, () => S3Location$]
+];
+var ArtifactDetails$ = [3, n0, _ADrt,
+    0,
+    [_mC, _mCa],
+    [1, 1], 2
+];
+var ArtifactLocation$ = [3, n0, _AL,
+    0,
+    [_t, _sL],
+    [0, () => S3ArtifactLocation$]
+];
+var ArtifactRevision$ = [3, n0, _ARr,
+    0,
+    [_na, _rI, _rCIe, _rS, _cr, _rU],
+    [0, 0, 0, 0, 4, 0]
+];
+var ArtifactStore$ = [3, n0, _ASr,
+    0,
+    [_t, _l, _eK],
+    [0, 0, () => EncryptionKey$], 2
+];
+var AWSSessionCredentials$ = [3, n0, _AWSSC,
+    8,
+    [_aKI, _sAK, _sTe],
+    [[() => AccessKeyId, 0], [() => SecretAccessKey, 0], [() => SessionToken, 0]], 3
+];
+var BeforeEntryConditions$ = [3, n0, _BEC,
+    0,
+    [_con],
+    [() => ConditionList], 1
+];
+var BlockerDeclaration$ = [3, n0, _BD,
+    0,
+    [_na, _t],
+    [0, 0], 2
+];
+var Condition$ = [3, n0, _C,
+    0,
+    [_res, _ru],
+    [0, () => RuleDeclarationList]
+];
+var ConditionExecution$ = [3, n0, _CEo,
+    0,
+    [_st, _su, _lSC],
+    [0, 0, 4]
+];
+var ConditionState$ = [3, n0, _CS,
+    0,
+    [_lE, _rSu],
+    [() => ConditionExecution$, () => RuleStateList]
+];
+var CreateCustomActionTypeInput$ = [3, n0, _CCATI,
+    0,
+    [_ca, _pro, _v, _iAD, _oAD, _set, _cP, _ta],
+    [0, 0, 0, () => ArtifactDetails$, () => ArtifactDetails$, () => ActionTypeSettings$, () => ActionConfigurationPropertyList, () => TagList], 5
+];
+var CreateCustomActionTypeOutput$ = [3, n0, _CCATO,
+    0,
+    [_aT, _ta],
+    [() => ActionType$, () => TagList], 1
+];
+var CreatePipelineInput$ = [3, n0, _CPI,
+    0,
+    [_pi, _ta],
+    [() => PipelineDeclaration$, () => TagList], 1
+];
+var CreatePipelineOutput$ = [3, n0, _CPO,
+    0,
+    [_pi, _ta],
+    [() => PipelineDeclaration$, () => TagList]
+];
+var CurrentRevision$ = [3, n0, _CR,
+    0,
+    [_rev, _cI, _cr, _rS],
+    [0, 0, 4, 0], 2
+];
+var DeleteCustomActionTypeInput$ = [3, n0, _DCATI,
+    0,
+    [_ca, _pro, _v],
+    [0, 0, 0], 3
+];
+var DeletePipelineInput$ = [3, n0, _DPI,
+    0,
+    [_na],
+    [0], 1
+];
+var DeleteWebhookInput$ = [3, n0, _DWI,
+    0,
+    [_na],
+    [0], 1
+];
+var DeleteWebhookOutput$ = [3, n0, _DWO,
+    0,
+    [],
+    []
+];
+var DeployActionExecutionTarget$ = [3, n0, _DAET,
+    0,
+    [_tI, _tT, _st, _sT, _eT, _ev],
+    [0, 0, 0, 4, 4, () => DeployTargetEventList]
+];
+var DeployTargetEvent$ = [3, n0, _DTE,
+    0,
+    [_na, _st, _sT, _eT, _cont],
+    [0, 0, 4, 4, () => DeployTargetEventContext$]
+];
+var DeployTargetEventContext$ = [3, n0, _DTEC,
+    0,
+    [_sCI, _m],
+    [0, 0]
+];
+var DeregisterWebhookWithThirdPartyInput$ = [3, n0, _DWWTPI,
+    0,
+    [_wN],
+    [0]
+];
+var DeregisterWebhookWithThirdPartyOutput$ = [3, n0, _DWWTPO,
+    0,
+    [],
+    []
+];
+var DisableStageTransitionInput$ = [3, n0, _DSTI,
+    0,
+    [_pN, _sN, _tTr, _rea],
+    [0, 0, 0, 0], 4
+];
+var EnableStageTransitionInput$ = [3, n0, _ESTI,
+    0,
+    [_pN, _sN, _tTr],
+    [0, 0, 0], 3
+];
+var EncryptionKey$ = [3, n0, _EK,
+    0,
+    [_id, _t],
+    [0, 0], 2
+];
+var EnvironmentVariable$ = [3, n0, _EV,
+    0,
+    [_na, _va, _t],
+    [0, 0, 0], 2
+];
+var ErrorDetails$ = [3, n0, _ED,
+    0,
+    [_cod, _m],
+    [0, 0]
+];
+var ExecutionDetails$ = [3, n0, _EDx,
+    0,
+    [_su, _eEI, _pC],
+    [0, 0, 1]
+];
+var ExecutionTrigger$ = [3, n0, _ET,
+    0,
+    [_tTri, _tD],
+    [0, 0]
+];
+var ExecutorConfiguration$ = [3, n0, _EC,
+    0,
+    [_lEC, _jWEC],
+    [() => LambdaExecutorConfiguration$, () => JobWorkerExecutorConfiguration$]
+];
+var FailureConditions$ = [3, n0, _FC,
+    0,
+    [_res, _rCe, _con],
+    [0, () => RetryConfiguration$, () => ConditionList]
+];
+var FailureDetails$ = [3, n0, _FD,
+    0,
+    [_t, _m, _eEI],
+    [0, 0, 0], 2
+];
+var GetActionTypeInput$ = [3, n0, _GATI,
+    0,
+    [_ca, _ow, _pro, _v],
+    [0, 0, 0, 0], 4
+];
+var GetActionTypeOutput$ = [3, n0, _GATO,
+    0,
+    [_aT],
+    [() => ActionTypeDeclaration$]
+];
+var GetJobDetailsInput$ = [3, n0, _GJDI,
+    0,
+    [_jI],
+    [0], 1
+];
+var GetJobDetailsOutput$ = [3, n0, _GJDO,
+    0,
+    [_jD],
+    [[() => JobDetails$, 0]]
+];
+var GetPipelineExecutionInput$ = [3, n0, _GPEI,
+    0,
+    [_pN, _pEI],
+    [0, 0], 2
+];
+var GetPipelineExecutionOutput$ = [3, n0, _GPEO,
+    0,
+    [_pE],
+    [() => PipelineExecution$]
+];
+var GetPipelineInput$ = [3, n0, _GPI,
+    0,
+    [_na, _v],
+    [0, 1], 1
+];
+var GetPipelineOutput$ = [3, n0, _GPO,
+    0,
+    [_pi, _me],
+    [() => PipelineDeclaration$, () => PipelineMetadata$]
+];
+var GetPipelineStateInput$ = [3, n0, _GPSI,
+    0,
+    [_na],
+    [0], 1
+];
+var GetPipelineStateOutput$ = [3, n0, _GPSO,
+    0,
+    [_pN, _pV, _sS, _cr, _up],
+    [0, 1, () => StageStateList, 4, 4]
+];
+var GetThirdPartyJobDetailsInput$ = [3, n0, _GTPJDI,
+    0,
+    [_jI, _cT],
+    [0, 0], 2
+];
+var GetThirdPartyJobDetailsOutput$ = [3, n0, _GTPJDO,
+    0,
+    [_jD],
+    [[() => ThirdPartyJobDetails$, 0]]
+];
+var GitBranchFilterCriteria$ = [3, n0, _GBFC,
+    0,
+    [_in, _exc],
+    [64 | 0, 64 | 0]
+];
+var GitConfiguration$ = [3, n0, _GC,
+    0,
+    [_sAN, _pu, _pR],
+    [0, () => GitPushFilterList, () => GitPullRequestFilterList], 1
+];
+var GitFilePathFilterCriteria$ = [3, n0, _GFPFC,
+    0,
+    [_in, _exc],
+    [64 | 0, 64 | 0]
+];
+var GitPullRequestFilter$ = [3, n0, _GPRF,
+    0,
+    [_ev, _b, _fP],
+    [64 | 0, () => GitBranchFilterCriteria$, () => GitFilePathFilterCriteria$]
+];
+var GitPushFilter$ = [3, n0, _GPF,
+    0,
+    [_ta, _b, _fP],
+    [() => GitTagFilterCriteria$, () => GitBranchFilterCriteria$, () => GitFilePathFilterCriteria$]
+];
+var GitTagFilterCriteria$ = [3, n0, _GTFC,
+    0,
+    [_in, _exc],
+    [64 | 0, 64 | 0]
+];
+var InputArtifact$ = [3, n0, _IA,
+    0,
+    [_na],
+    [0], 1
+];
+var Job$ = [3, n0, _J,
+    0,
+    [_id, _da, _n, _aI],
+    [0, [() => JobData$, 0], 0, 0]
+];
+var JobData$ = [3, n0, _JD,
+    0,
+    [_aTI, _aC, _pCi, _iA, _oA, _aCr, _cTo, _eK],
+    [() => ActionTypeId$, () => ActionConfiguration$, () => PipelineContext$, () => ArtifactList, () => ArtifactList, [() => AWSSessionCredentials$, 0], 0, () => EncryptionKey$]
+];
+var JobDetails$ = [3, n0, _JDo,
+    0,
+    [_id, _da, _aI],
+    [0, [() => JobData$, 0], 0]
+];
+var JobWorkerExecutorConfiguration$ = [3, n0, _JWEC,
+    0,
+    [_pA, _pSP],
+    [64 | 0, 64 | 0]
+];
+var LambdaExecutorConfiguration$ = [3, n0, _LEC,
+    0,
+    [_lFA],
+    [0], 1
+];
+var LatestInPipelineExecutionFilter$ = [3, n0, _LIPEF,
+    0,
+    [_pEI, _sTR],
+    [0, 0], 2
+];
+var ListActionExecutionsInput$ = [3, n0, _LAEI,
+    0,
+    [_pN, _f, _mR, _nT],
+    [0, () => ActionExecutionFilter$, 1, 0], 1
+];
+var ListActionExecutionsOutput$ = [3, n0, _LAEO,
+    0,
+    [_aED, _nT],
+    [() => ActionExecutionDetailList, 0]
+];
+var ListActionTypesInput$ = [3, n0, _LATI,
+    0,
+    [_aOF, _nT, _rF],
+    [0, 0, 0]
+];
+var ListActionTypesOutput$ = [3, n0, _LATO,
+    0,
+    [_aTc, _nT],
+    [() => ActionTypeList, 0], 1
+];
+var ListDeployActionExecutionTargetsInput$ = [3, n0, _LDAETI,
+    0,
+    [_aEI, _pN, _fi, _mR, _nT],
+    [0, 0, () => TargetFilterList, 1, 0], 1
+];
+var ListDeployActionExecutionTargetsOutput$ = [3, n0, _LDAETO,
+    0,
+    [_tar, _nT],
+    [() => DeployActionExecutionTargetList, 0]
+];
+var ListPipelineExecutionsInput$ = [3, n0, _LPEI,
+    0,
+    [_pN, _mR, _f, _nT],
+    [0, 1, () => PipelineExecutionFilter$, 0], 1
+];
+var ListPipelineExecutionsOutput$ = [3, n0, _LPEO,
+    0,
+    [_pES, _nT],
+    [() => PipelineExecutionSummaryList, 0]
+];
+var ListPipelinesInput$ = [3, n0, _LPI,
+    0,
+    [_nT, _mR],
+    [0, 1]
+];
+var ListPipelinesOutput$ = [3, n0, _LPO,
+    0,
+    [_pip, _nT],
+    [() => PipelineList, 0]
+];
+var ListRuleExecutionsInput$ = [3, n0, _LREI,
+    0,
+    [_pN, _f, _mR, _nT],
+    [0, () => RuleExecutionFilter$, 1, 0], 1
+];
+var ListRuleExecutionsOutput$ = [3, n0, _LREO,
+    0,
+    [_rED, _nT],
+    [() => RuleExecutionDetailList, 0]
+];
+var ListRuleTypesInput$ = [3, n0, _LRTI,
+    0,
+    [_rOF, _rF],
+    [0, 0]
+];
+var ListRuleTypesOutput$ = [3, n0, _LRTO,
+    0,
+    [_rT],
+    [() => RuleTypeList], 1
+];
+var ListTagsForResourceInput$ = [3, n0, _LTFRI,
+    0,
+    [_rAe, _nT, _mR],
+    [0, 0, 1], 1
+];
+var ListTagsForResourceOutput$ = [3, n0, _LTFRO,
+    0,
+    [_ta, _nT],
+    [() => TagList, 0]
+];
+var ListWebhookItem$ = [3, n0, _LWI,
+    0,
+    [_de, _ur, _eM, _eC, _lT, _a, _ta],
+    [() => WebhookDefinition$, 0, 0, 0, 4, 0, () => TagList], 2
+];
+var ListWebhooksInput$ = [3, n0, _LWIi,
+    0,
+    [_NT, _MR],
+    [0, 1]
+];
+var ListWebhooksOutput$ = [3, n0, _LWO,
+    0,
+    [_w, _NT],
+    [() => WebhookList, 0]
+];
+var OutputArtifact$ = [3, n0, _OA,
+    0,
+    [_na, _fil],
+    [0, 64 | 0], 1
+];
+var OverrideStageConditionInput$ = [3, n0, _OSCI,
+    0,
+    [_pN, _sN, _pEI, _cTon],
+    [0, 0, 0, 0], 4
+];
+var PipelineContext$ = [3, n0, _PC,
+    0,
+    [_pN, _sta, _ac, _pAi, _pEI],
+    [0, () => StageContext$, () => ActionContext$, 0, 0]
+];
+var PipelineDeclaration$ = [3, n0, _PD,
+    0,
+    [_na, _rA, _stag, _aS, _aSr, _v, _eMx, _pT, _var, _tr],
+    [0, 0, () => PipelineStageDeclarationList, () => ArtifactStore$, () => ArtifactStoreMap, 1, 0, 0, () => PipelineVariableDeclarationList, () => PipelineTriggerDeclarationList], 3
+];
+var PipelineExecution$ = [3, n0, _PE,
+    0,
+    [_pN, _pV, _pEI, _st, _sSt, _aR, _var, _tri, _eMx, _eTx, _rM],
+    [0, 1, 0, 0, 0, () => ArtifactRevisionList, () => ResolvedPipelineVariableList, () => ExecutionTrigger$, 0, 0, () => PipelineRollbackMetadata$]
+];
+var PipelineExecutionFilter$ = [3, n0, _PEF,
+    0,
+    [_sIS],
+    [() => SucceededInStageFilter$]
+];
+var PipelineExecutionSummary$ = [3, n0, _PES,
+    0,
+    [_pEI, _st, _sSt, _sT, _lUT, _sR, _tri, _sTt, _eMx, _eTx, _rM],
+    [0, 0, 0, 4, 4, () => SourceRevisionList, () => ExecutionTrigger$, () => StopExecutionTrigger$, 0, 0, () => PipelineRollbackMetadata$]
+];
+var PipelineMetadata$ = [3, n0, _PM,
+    0,
+    [_pAi, _cr, _up, _pDA],
+    [0, 4, 4, 4]
+];
+var PipelineRollbackMetadata$ = [3, n0, _PRM,
+    0,
+    [_rTPEI],
+    [0]
+];
+var PipelineSummary$ = [3, n0, _PS,
+    0,
+    [_na, _v, _pT, _eMx, _cr, _up],
+    [0, 1, 0, 0, 4, 4]
+];
+var PipelineTriggerDeclaration$ = [3, n0, _PTD,
+    0,
+    [_pTr, _gC],
+    [0, () => GitConfiguration$], 2
+];
+var PipelineVariable$ = [3, n0, _PV,
+    0,
+    [_na, _va],
+    [0, 0], 2
+];
+var PipelineVariableDeclaration$ = [3, n0, _PVD,
+    0,
+    [_na, _dV, _d],
+    [0, 0, 0], 1
+];
+var PollForJobsInput$ = [3, n0, _PFJI,
+    0,
+    [_aTI, _mBS, _qP],
+    [() => ActionTypeId$, 1, 128 | 0], 1
+];
+var PollForJobsOutput$ = [3, n0, _PFJO,
+    0,
+    [_j],
+    [[() => JobList, 0]]
+];
+var PollForThirdPartyJobsInput$ = [3, n0, _PFTPJI,
+    0,
+    [_aTI, _mBS],
+    [() => ActionTypeId$, 1], 1
+];
+var PollForThirdPartyJobsOutput$ = [3, n0, _PFTPJO,
+    0,
+    [_j],
+    [() => ThirdPartyJobList]
+];
+var PutActionRevisionInput$ = [3, n0, _PARI,
+    0,
+    [_pN, _sN, _aN, _aRc],
+    [0, 0, 0, () => ActionRevision$], 4
+];
+var PutActionRevisionOutput$ = [3, n0, _PARO,
+    0,
+    [_nR, _pEI],
+    [2, 0]
+];
+var PutApprovalResultInput$ = [3, n0, _PARIu,
+    0,
+    [_pN, _sN, _aN, _res, _to],
+    [0, 0, 0, () => ApprovalResult$, 0], 5
+];
+var PutApprovalResultOutput$ = [3, n0, _PAROu,
+    0,
+    [_aAp],
+    [4]
+];
+var PutJobFailureResultInput$ = [3, n0, _PJFRI,
+    0,
+    [_jI, _fD],
+    [0, () => FailureDetails$], 2
+];
+var PutJobSuccessResultInput$ = [3, n0, _PJSRI,
+    0,
+    [_jI, _cR, _cTo, _eDx, _oV],
+    [0, () => CurrentRevision$, 0, () => ExecutionDetails$, 128 | 0], 1
+];
+var PutThirdPartyJobFailureResultInput$ = [3, n0, _PTPJFRI,
+    0,
+    [_jI, _cT, _fD],
+    [0, 0, () => FailureDetails$], 3
+];
+var PutThirdPartyJobSuccessResultInput$ = [3, n0, _PTPJSRI,
+    0,
+    [_jI, _cT, _cR, _cTo, _eDx],
+    [0, 0, () => CurrentRevision$, 0, () => ExecutionDetails$], 2
+];
+var PutWebhookInput$ = [3, n0, _PWI,
+    0,
+    [_we, _ta],
+    [() => WebhookDefinition$, () => TagList], 1
+];
+var PutWebhookOutput$ = [3, n0, _PWO,
+    0,
+    [_we],
+    [() => ListWebhookItem$]
+];
+var RegisterWebhookWithThirdPartyInput$ = [3, n0, _RWWTPI,
+    0,
+    [_wN],
+    [0]
+];
+var RegisterWebhookWithThirdPartyOutput$ = [3, n0, _RWWTPO,
+    0,
+    [],
+    []
+];
+var ResolvedPipelineVariable$ = [3, n0, _RPV,
+    0,
+    [_na, _rV],
+    [0, 0]
+];
+var RetryConfiguration$ = [3, n0, _RC,
+    0,
+    [_rMe],
+    [0]
+];
+var RetryStageExecutionInput$ = [3, n0, _RSEI,
+    0,
+    [_pN, _sN, _pEI, _rMe],
+    [0, 0, 0, 0], 4
+];
+var RetryStageExecutionOutput$ = [3, n0, _RSEO,
+    0,
+    [_pEI],
+    [0]
+];
+var RetryStageMetadata$ = [3, n0, _RSM,
+    0,
+    [_aSRA, _mSRA, _lRT],
+    [1, 1, 0]
+];
+var RollbackStageInput$ = [3, n0, _RSI,
+    0,
+    [_pN, _sN, _tPEI],
+    [0, 0, 0], 3
+];
+var RollbackStageOutput$ = [3, n0, _RSO,
+    0,
+    [_pEI],
+    [0], 1
+];
+var RuleConfigurationProperty$ = [3, n0, _RCP,
+    0,
+    [_na, _r, _k, _se, _q, _d, _t],
+    [0, 2, 2, 2, 2, 0, 0], 4
+];
+var RuleDeclaration$ = [3, n0, _RD,
+    0,
+    [_na, _rTI, _co, _com, _iA, _rA, _re, _tIM],
+    [0, () => RuleTypeId$, 128 | 0, 64 | 0, () => InputArtifactList, 0, 0, 1], 2
+];
+var RuleExecution$ = [3, n0, _RE,
+    0,
+    [_rEI, _st, _su, _lSC, _to, _lUB, _eEI, _eEU, _eD],
+    [0, 0, 0, 4, 0, 0, 0, 0, () => ErrorDetails$]
+];
+var RuleExecutionDetail$ = [3, n0, _RED,
+    0,
+    [_pEI, _rEI, _pV, _sN, _rN, _sT, _lUT, _uB, _st, _i, _o],
+    [0, 0, 1, 0, 0, 4, 4, 0, 0, () => RuleExecutionInput$, () => RuleExecutionOutput$]
+];
+var RuleExecutionFilter$ = [3, n0, _REF,
+    0,
+    [_pEI, _lIPE],
+    [0, () => LatestInPipelineExecutionFilter$]
+];
+var RuleExecutionInput$ = [3, n0, _REI,
+    0,
+    [_rTI, _co, _rC, _rA, _re, _iA],
+    [() => RuleTypeId$, 128 | 0, 128 | 0, 0, 0, () => ArtifactDetailList]
+];
+var RuleExecutionOutput$ = [3, n0, _REO,
+    0,
+    [_eR],
+    [() => RuleExecutionResult$]
+];
+var RuleExecutionResult$ = [3, n0, _RER,
+    0,
+    [_eEI, _eES, _eEU, _eD],
+    [0, 0, 0, () => ErrorDetails$]
+];
+var RuleRevision$ = [3, n0, _RR,
+    0,
+    [_rI, _rCI, _cr],
+    [0, 0, 4], 3
+];
+var RuleState$ = [3, n0, _RS,
+    0,
+    [_rN, _cR, _lE, _eU, _rU],
+    [0, () => RuleRevision$, () => RuleExecution$, 0, 0]
+];
+var RuleType$ = [3, n0, _RT,
+    0,
+    [_id, _iAD, _set, _rCP],
+    [() => RuleTypeId$, () => ArtifactDetails$, () => RuleTypeSettings$, () => RuleConfigurationPropertyList], 2
+];
+var RuleTypeId$ = [3, n0, _RTI,
+    0,
+    [_ca, _pro, _ow, _v],
+    [0, 0, 0, 0], 2
+];
+var RuleTypeSettings$ = [3, n0, _RTS,
+    0,
+    [_tPCU, _eUT, _eUTx, _rUT],
+    [0, 0, 0, 0]
+];
+var S3ArtifactLocation$ = [3, n0, _SAL,
+    0,
+    [_bN, _oK],
+    [0, 0], 2
+];
+var S3Location$ = [3, n0, _SL,
+    0,
+    [_bu, _k],
+    [0, 0]
+];
+var SourceRevision$ = [3, n0, _SR,
+    0,
+    [_aN, _rI, _rS, _rU],
+    [0, 0, 0, 0], 1
+];
+var SourceRevisionOverride$ = [3, n0, _SRO,
+    0,
+    [_aN, _rTe, _rVe],
+    [0, 0, 0], 3
+];
+var StageConditionsExecution$ = [3, n0, _SCE,
+    0,
+    [_st, _su],
+    [0, 0]
+];
+var StageConditionState$ = [3, n0, _SCS,
+    0,
+    [_lE, _cS],
+    [() => StageConditionsExecution$, () => ConditionStateList]
+];
+var StageContext$ = [3, n0, _SC,
+    0,
+    [_na],
+    [0]
+];
+var StageDeclaration$ = [3, n0, _SD,
+    0,
+    [_na, _act, _bl, _oF, _oS, _bE],
+    [0, () => StageActionDeclarationList, () => StageBlockerDeclarationList, () => FailureConditions$, () => SuccessConditions$, () => BeforeEntryConditions$], 2
+];
+var StageExecution$ = [3, n0, _SE,
+    0,
+    [_pEI, _st, _t],
+    [0, 0, 0], 2
+];
+var StageState$ = [3, n0, _SS,
+    0,
+    [_sN, _iE, _iEn, _iTS, _aSc, _lE, _bECS, _oSCS, _oFCS, _rSM],
+    [0, () => StageExecution$, () => StageExecutionList, () => TransitionState$, () => ActionStateList, () => StageExecution$, () => StageConditionState$, () => StageConditionState$, () => StageConditionState$, () => RetryStageMetadata$]
+];
+var StartPipelineExecutionInput$ = [3, n0, _SPEI,
+    0,
+    [_na, _var, _cRT, _sR],
+    [0, () => PipelineVariableList, [0, 4], () => SourceRevisionOverrideList], 1
+];
+var StartPipelineExecutionOutput$ = [3, n0, _SPEO,
+    0,
+    [_pEI],
+    [0]
+];
+var StopExecutionTrigger$ = [3, n0, _SET,
+    0,
+    [_rea],
+    [0]
+];
+var StopPipelineExecutionInput$ = [3, n0, _SPEIt,
+    0,
+    [_pN, _pEI, _ab, _rea],
+    [0, 0, 2, 0], 2
+];
+var StopPipelineExecutionOutput$ = [3, n0, _SPEOt,
+    0,
+    [_pEI],
+    [0]
+];
+var SucceededInStageFilter$ = [3, n0, _SISF,
+    0,
+    [_sN],
+    [0]
+];
+var SuccessConditions$ = [3, n0, _SCu,
+    0,
+    [_con],
+    [() => ConditionList], 1
+];
+var Tag$ = [3, n0, _T,
+    0,
+    [_k, _va],
+    [0, 0], 2
+];
+var TagResourceInput$ = [3, n0, _TRI,
+    0,
+    [_rAe, _ta],
+    [0, () => TagList], 2
+];
+var TagResourceOutput$ = [3, n0, _TRO,
+    0,
+    [],
+    []
+];
+var TargetFilter$ = [3, n0, _TF,
+    0,
+    [_na, _val],
+    [0, 64 | 0]
+];
+var ThirdPartyJob$ = [3, n0, _TPJ,
+    0,
+    [_cIl, _jI],
+    [0, 0]
+];
+var ThirdPartyJobData$ = [3, n0, _TPJD,
+    0,
+    [_aTI, _aC, _pCi, _iA, _oA, _aCr, _cTo, _eK],
+    [() => ActionTypeId$, () => ActionConfiguration$, () => PipelineContext$, () => ArtifactList, () => ArtifactList, [() => AWSSessionCredentials$, 0], 0, () => EncryptionKey$]
+];
+var ThirdPartyJobDetails$ = [3, n0, _TPJDh,
+    0,
+    [_id, _da, _n],
+    [0, [() => ThirdPartyJobData$, 0], 0]
+];
+var TransitionState$ = [3, n0, _TS,
+    0,
+    [_en, _lCB, _lCA, _dR],
+    [2, 0, 4, 0]
+];
+var UntagResourceInput$ = [3, n0, _URI,
+    0,
+    [_rAe, _tK],
+    [0, 64 | 0], 2
+];
+var UntagResourceOutput$ = [3, n0, _URO,
+    0,
+    [],
+    []
+];
+var UpdateActionTypeInput$ = [3, n0, _UATI,
+    0,
+    [_aT],
+    [() => ActionTypeDeclaration$], 1
+];
+var UpdatePipelineInput$ = [3, n0, _UPI,
+    0,
+    [_pi],
+    [() => PipelineDeclaration$], 1
+];
+var UpdatePipelineOutput$ = [3, n0, _UPO,
+    0,
+    [_pi],
+    [() => PipelineDeclaration$]
+];
+var WebhookAuthConfiguration$ = [3, n0, _WAC,
+    0,
+    [_AIPR, _STe],
+    [0, 0]
+];
+var WebhookDefinition$ = [3, n0, _WD,
+    0,
+    [_na, _tP, _tA, _fi, _au, _aCu],
+    [0, 0, 0, () => WebhookFilters, 0, () => WebhookAuthConfiguration$], 6
+];
+var WebhookFilterRule$ = [3, n0, _WFR,
+    0,
+    [_jP, _mE],
+    [0, 0], 1
+];
+var __Unit = "unit";
+var ActionConfigurationPropertyList = [1, n0, _ACPL,
+    0, () => ActionConfigurationProperty$
+];
+var ActionExecutionDetailList = [1, n0, _AEDL,
+    0, () => ActionExecutionDetail$
+];
+var ActionStateList = [1, n0, _ASL,
+    0, () => ActionState$
+];
+var ActionTypeList = [1, n0, _ATL,
+    0, () => ActionType$
+];
+var ActionTypeProperties = [1, n0, _ATPct,
+    0, () => ActionTypeProperty$
+];
+var ArtifactDetailList = [1, n0, _ADL,
+    0, () => ArtifactDetail$
+];
+var ArtifactList = [1, n0, _ALr,
+    0, () => Artifact$
+];
+var ArtifactRevisionList = [1, n0, _ARL,
+    0, () => ArtifactRevision$
+];
+var ConditionList = [1, n0, _CL,
+    0, () => Condition$
+];
+var ConditionStateList = [1, n0, _CSL,
+    0, () => ConditionState$
+];
+var DeployActionExecutionTargetList = [1, n0, _DAETL,
+    0, () => DeployActionExecutionTarget$
+];
+var DeployTargetEventList = [1, n0, _DTEL,
+    0, () => DeployTargetEvent$
+];
+var EnvironmentVariableList = [1, n0, _EVL,
+    0, () => EnvironmentVariable$
+];
+var GitPullRequestFilterList = [1, n0, _GPRFL,
+    0, () => GitPullRequestFilter$
+];
+var GitPushFilterList = [1, n0, _GPFL,
+    0, () => GitPushFilter$
+];
+var InputArtifactList = [1, n0, _IAL,
+    0, () => InputArtifact$
+];
+var JobList = [1, n0, _JL,
+    0, [() => Job$,
+        0]
+];
+var OutputArtifactList = [1, n0, _OAL,
+    0, () => OutputArtifact$
+];
+var PipelineExecutionSummaryList = [1, n0, _PESL,
+    0, () => PipelineExecutionSummary$
+];
+var PipelineList = [1, n0, _PL,
+    0, () => PipelineSummary$
+];
+var PipelineStageDeclarationList = [1, n0, _PSDL,
+    0, () => StageDeclaration$
+];
+var PipelineTriggerDeclarationList = [1, n0, _PTDL,
+    0, () => PipelineTriggerDeclaration$
+];
+var PipelineVariableDeclarationList = [1, n0, _PVDL,
+    0, () => PipelineVariableDeclaration$
+];
+var PipelineVariableList = [1, n0, _PVL,
+    0, () => PipelineVariable$
+];
+var ResolvedPipelineVariableList = [1, n0, _RPVL,
+    0, () => ResolvedPipelineVariable$
+];
+var RuleConfigurationPropertyList = [1, n0, _RCPL,
+    0, () => RuleConfigurationProperty$
+];
+var RuleDeclarationList = [1, n0, _RDL,
+    0, () => RuleDeclaration$
+];
+var RuleExecutionDetailList = [1, n0, _REDL,
+    0, () => RuleExecutionDetail$
+];
+var RuleStateList = [1, n0, _RSL,
+    0, () => RuleState$
+];
+var RuleTypeList = [1, n0, _RTL,
+    0, () => RuleType$
+];
+var SourceRevisionList = [1, n0, _SRL,
+    0, () => SourceRevision$
+];
+var SourceRevisionOverrideList = [1, n0, _SROL,
+    0, () => SourceRevisionOverride$
+];
+var StageActionDeclarationList = [1, n0, _SADL,
+    0, () => ActionDeclaration$
+];
+var StageBlockerDeclarationList = [1, n0, _SBDL,
+    0, () => BlockerDeclaration$
+];
+var StageExecutionList = [1, n0, _SEL,
+    0, () => StageExecution$
+];
+var StageStateList = [1, n0, _SSL,
+    0, () => StageState$
+];
+var TagList = [1, n0, _TL,
+    0, () => Tag$
+];
+var TargetFilterList = [1, n0, _TFL,
+    0, () => TargetFilter$
+];
+var ThirdPartyJobList = [1, n0, _TPJL,
+    0, () => ThirdPartyJob$
+];
+var WebhookFilters = [1, n0, _WF,
+    0, () => WebhookFilterRule$
+];
+var WebhookList = [1, n0, _WL,
+    0, () => ListWebhookItem$
+];
+var ArtifactStoreMap = [2, n0, _ASM,
+    0, 0, () => ArtifactStore$
+];
+var AcknowledgeJob$ = [9, n0, _AJ,
+    0, () => AcknowledgeJobInput$, () => AcknowledgeJobOutput$
+];
+var AcknowledgeThirdPartyJob$ = [9, n0, _ATPJ,
+    0, () => AcknowledgeThirdPartyJobInput$, () => AcknowledgeThirdPartyJobOutput$
+];
+var CreateCustomActionType$ = [9, n0, _CCAT,
+    0, () => CreateCustomActionTypeInput$, () => CreateCustomActionTypeOutput$
+];
+var CreatePipeline$ = [9, n0, _CP,
+    0, () => CreatePipelineInput$, () => CreatePipelineOutput$
+];
+var DeleteCustomActionType$ = [9, n0, _DCAT,
+    0, () => DeleteCustomActionTypeInput$, () => __Unit
+];
+var DeletePipeline$ = [9, n0, _DP,
+    0, () => DeletePipelineInput$, () => __Unit
+];
+var DeleteWebhook$ = [9, n0, _DW,
+    0, () => DeleteWebhookInput$, () => DeleteWebhookOutput$
+];
+var DeregisterWebhookWithThirdParty$ = [9, n0, _DWWTP,
+    0, () => DeregisterWebhookWithThirdPartyInput$, () => DeregisterWebhookWithThirdPartyOutput$
+];
+var DisableStageTransition$ = [9, n0, _DST,
+    0, () => DisableStageTransitionInput$, () => __Unit
+];
+var EnableStageTransition$ = [9, n0, _EST,
+    0, () => EnableStageTransitionInput$, () => __Unit
+];
+var GetActionType$ = [9, n0, _GAT,
+    0, () => GetActionTypeInput$, () => GetActionTypeOutput$
+];
+var GetJobDetails$ = [9, n0, _GJD,
+    0, () => GetJobDetailsInput$, () => GetJobDetailsOutput$
+];
+var GetPipeline$ = [9, n0, _GP,
+    0, () => GetPipelineInput$, () => GetPipelineOutput$
+];
+var GetPipelineExecution$ = [9, n0, _GPE,
+    0, () => GetPipelineExecutionInput$, () => GetPipelineExecutionOutput$
+];
+var GetPipelineState$ = [9, n0, _GPS,
+    0, () => GetPipelineStateInput$, () => GetPipelineStateOutput$
+];
+var GetThirdPartyJobDetails$ = [9, n0, _GTPJD,
+    0, () => GetThirdPartyJobDetailsInput$, () => GetThirdPartyJobDetailsOutput$
+];
+var ListActionExecutions$ = [9, n0, _LAE,
+    0, () => ListActionExecutionsInput$, () => ListActionExecutionsOutput$
+];
+var ListActionTypes$ = [9, n0, _LAT,
+    0, () => ListActionTypesInput$, () => ListActionTypesOutput$
+];
+var ListDeployActionExecutionTargets$ = [9, n0, _LDAET,
+    0, () => ListDeployActionExecutionTargetsInput$, () => ListDeployActionExecutionTargetsOutput$
+];
+var ListPipelineExecutions$ = [9, n0, _LPE,
+    0, () => ListPipelineExecutionsInput$, () => ListPipelineExecutionsOutput$
+];
+var ListPipelines$ = [9, n0, _LP,
+    0, () => ListPipelinesInput$, () => ListPipelinesOutput$
+];
+var ListRuleExecutions$ = [9, n0, _LRE,
+    0, () => ListRuleExecutionsInput$, () => ListRuleExecutionsOutput$
+];
+var ListRuleTypes$ = [9, n0, _LRT,
+    0, () => ListRuleTypesInput$, () => ListRuleTypesOutput$
+];
+var ListTagsForResource$ = [9, n0, _LTFR,
+    0, () => ListTagsForResourceInput$, () => ListTagsForResourceOutput$
+];
+var ListWebhooks$ = [9, n0, _LW,
+    0, () => ListWebhooksInput$, () => ListWebhooksOutput$
+];
+var OverrideStageCondition$ = [9, n0, _OSC,
+    0, () => OverrideStageConditionInput$, () => __Unit
+];
+var PollForJobs$ = [9, n0, _PFJ,
+    0, () => PollForJobsInput$, () => PollForJobsOutput$
+];
+var PollForThirdPartyJobs$ = [9, n0, _PFTPJ,
+    0, () => PollForThirdPartyJobsInput$, () => PollForThirdPartyJobsOutput$
+];
+var PutActionRevision$ = [9, n0, _PAR,
+    0, () => PutActionRevisionInput$, () => PutActionRevisionOutput$
+];
+var PutApprovalResult$ = [9, n0, _PARu,
+    0, () => PutApprovalResultInput$, () => PutApprovalResultOutput$
+];
+var PutJobFailureResult$ = [9, n0, _PJFR,
+    0, () => PutJobFailureResultInput$, () => __Unit
+];
+var PutJobSuccessResult$ = [9, n0, _PJSR,
+    0, () => PutJobSuccessResultInput$, () => __Unit
+];
+var PutThirdPartyJobFailureResult$ = [9, n0, _PTPJFR,
+    0, () => PutThirdPartyJobFailureResultInput$, () => __Unit
+];
+var PutThirdPartyJobSuccessResult$ = [9, n0, _PTPJSR,
+    0, () => PutThirdPartyJobSuccessResultInput$, () => __Unit
+];
+var PutWebhook$ = [9, n0, _PW,
+    0, () => PutWebhookInput$, () => PutWebhookOutput$
+];
+var RegisterWebhookWithThirdParty$ = [9, n0, _RWWTP,
+    0, () => RegisterWebhookWithThirdPartyInput$, () => RegisterWebhookWithThirdPartyOutput$
+];
+var RetryStageExecution$ = [9, n0, _RSE,
+    0, () => RetryStageExecutionInput$, () => RetryStageExecutionOutput$
+];
+var RollbackStage$ = [9, n0, _RSo,
+    0, () => RollbackStageInput$, () => RollbackStageOutput$
+];
+var StartPipelineExecution$ = [9, n0, _SPE,
+    0, () => StartPipelineExecutionInput$, () => StartPipelineExecutionOutput$
+];
+var StopPipelineExecution$ = [9, n0, _SPEt,
+    0, () => StopPipelineExecutionInput$, () => StopPipelineExecutionOutput$
+];
+var TagResource$ = [9, n0, _TR,
+    0, () => TagResourceInput$, () => TagResourceOutput$
+];
+var UntagResource$ = [9, n0, _UR,
+    0, () => UntagResourceInput$, () => UntagResourceOutput$
+];
+var UpdateActionType$ = [9, n0, _UAT,
+    0, () => UpdateActionTypeInput$, () => __Unit
+];
+var UpdatePipeline$ = [9, n0, _UP,
+    0, () => UpdatePipelineInput$, () => UpdatePipelineOutput$
+];
+
+const getRuntimeConfig$1 = (config) => {
+    return {
+        apiVersion: "2015-07-09",
+        base64Decoder: config?.base64Decoder ?? fromBase64,
+        base64Encoder: config?.base64Encoder ?? toBase64,
+        disableHostPrefix: config?.disableHostPrefix ?? false,
+        endpointProvider: config?.endpointProvider ?? defaultEndpointResolver,
+        extensions: config?.extensions ?? [],
+        httpAuthSchemeProvider: config?.httpAuthSchemeProvider ?? defaultCodePipelineHttpAuthSchemeProvider,
+        httpAuthSchemes: config?.httpAuthSchemes ?? [
+            {
+                schemeId: "aws.auth#sigv4",
+                identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4"),
+                signer: new AwsSdkSigV4Signer(),
+            },
+        ],
+        logger: config?.logger ?? new NoOpLogger(),
+        protocol: config?.protocol ?? AwsJson1_1Protocol,
+        protocolSettings: config?.protocolSettings ?? {
+            defaultNamespace: "com.amazonaws.codepipeline",
+            errorTypeRegistries,
+            xmlNamespace: "http://codepipeline.amazonaws.com/doc/2015-07-09/",
+            version: "2015-07-09",
+            serviceTarget: "CodePipeline_20150709",
+        },
+        serviceId: config?.serviceId ?? "CodePipeline",
+        sha256: config?.sha256 ?? Sha256,
+        urlParser: config?.urlParser ?? parseUrl,
+        utf8Decoder: config?.utf8Decoder ?? fromUtf8,
+        utf8Encoder: config?.utf8Encoder ?? toUtf8,
+    };
+};
+
+const getRuntimeConfig = (config) => {
+    emitWarningIfUnsupportedVersion(process.version);
+    const defaultsMode = resolveDefaultsModeConfig(config);
+    const defaultConfigProvider = () => defaultsMode().then(loadConfigsForDefaultMode);
+    const clientSharedValues = getRuntimeConfig$1(config);
+    emitWarningIfUnsupportedVersion$1(process.version);
+    const loaderConfig = {
+        profile: config?.profile,
+        logger: clientSharedValues.logger,
+    };
+    return {
+        ...clientSharedValues,
+        ...config,
+        runtime: "node",
+        defaultsMode,
+        authSchemePreference: config?.authSchemePreference ?? loadConfig(NODE_AUTH_SCHEME_PREFERENCE_OPTIONS, loaderConfig),
+        bodyLengthChecker: config?.bodyLengthChecker ?? calculateBodyLength,
+        credentialDefaultProvider: config?.credentialDefaultProvider ?? defaultProvider,
+        defaultUserAgentProvider: config?.defaultUserAgentProvider ?? createDefaultUserAgentProvider({ serviceId: clientSharedValues.serviceId, clientVersion: packageInfo.version }),
+        maxAttempts: config?.maxAttempts ?? loadConfig(NODE_MAX_ATTEMPT_CONFIG_OPTIONS, config),
+        region: config?.region ?? loadConfig(NODE_REGION_CONFIG_OPTIONS, { ...NODE_REGION_CONFIG_FILE_OPTIONS, ...loaderConfig }),
+        requestHandler: NodeHttpHandler.create(config?.requestHandler ?? defaultConfigProvider),
+        retryMode: config?.retryMode ??
+            loadConfig({
+                ...NODE_RETRY_MODE_CONFIG_OPTIONS,
+                default: async () => (await defaultConfigProvider()).retryMode || DEFAULT_RETRY_MODE,
+            }, config),
+        streamCollector: config?.streamCollector ?? streamCollector,
+        useDualstackEndpoint: config?.useDualstackEndpoint ?? loadConfig(NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        useFipsEndpoint: config?.useFipsEndpoint ?? loadConfig(NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        userAgentAppId: config?.userAgentAppId ?? loadConfig(NODE_APP_ID_CONFIG_OPTIONS, loaderConfig),
+    };
+};
+
+const getHttpAuthExtensionConfiguration = (runtimeConfig) => {
+    const _httpAuthSchemes = runtimeConfig.httpAuthSchemes;
+    let _httpAuthSchemeProvider = runtimeConfig.httpAuthSchemeProvider;
+    let _credentials = runtimeConfig.credentials;
+    return {
+        setHttpAuthScheme(httpAuthScheme) {
+            const index = _httpAuthSchemes.findIndex((scheme) => scheme.schemeId === httpAuthScheme.schemeId);
+            if (index === -1) {
+                _httpAuthSchemes.push(httpAuthScheme);
+            }
+            else {
+                _httpAuthSchemes.splice(index, 1, httpAuthScheme);
+            }
+        },
+        httpAuthSchemes() {
+            return _httpAuthSchemes;
+        },
+        setHttpAuthSchemeProvider(httpAuthSchemeProvider) {
+            _httpAuthSchemeProvider = httpAuthSchemeProvider;
+        },
+        httpAuthSchemeProvider() {
+            return _httpAuthSchemeProvider;
+        },
+        setCredentials(credentials) {
+            _credentials = credentials;
+        },
+        credentials() {
+            return _credentials;
+        },
+    };
+};
+const resolveHttpAuthRuntimeConfig = (config) => {
+    return {
+        httpAuthSchemes: config.httpAuthSchemes(),
+        httpAuthSchemeProvider: config.httpAuthSchemeProvider(),
+        credentials: config.credentials(),
+    };
+};
+
+const resolveRuntimeExtensions = (runtimeConfig, extensions) => {
+    const extensionConfiguration = Object.assign(getAwsRegionExtensionConfiguration(runtimeConfig), getDefaultExtensionConfiguration(runtimeConfig), getHttpHandlerExtensionConfiguration(runtimeConfig), getHttpAuthExtensionConfiguration(runtimeConfig));
+    extensions.forEach((extension) => extension.configure(extensionConfiguration));
+    return Object.assign(runtimeConfig, resolveAwsRegionExtensionConfiguration(extensionConfiguration), resolveDefaultRuntimeConfig(extensionConfiguration), resolveHttpHandlerRuntimeConfig(extensionConfiguration), resolveHttpAuthRuntimeConfig(extensionConfiguration));
+};
+
+class CodePipelineClient extends Client {
+    config;
+    constructor(...[configuration]) {
+        const _config_0 = getRuntimeConfig(configuration || {});
+        super(_config_0);
+        this.initConfig = _config_0;
+        const _config_1 = resolveClientEndpointParameters(_config_0);
+        const _config_2 = resolveUserAgentConfig(_config_1);
+        const _config_3 = resolveRetryConfig(_config_2);
+        const _config_4 = resolveRegionConfig(_config_3);
+        const _config_5 = resolveHostHeaderConfig(_config_4);
+        const _config_6 = resolveEndpointConfig(_config_5);
+        const _config_7 = resolveHttpAuthSchemeConfig(_config_6);
+        const _config_8 = resolveRuntimeExtensions(_config_7, configuration?.extensions || []);
+        this.config = _config_8;
+        this.middlewareStack.use(getSchemaSerdePlugin(this.config));
+        this.middlewareStack.use(getUserAgentPlugin(this.config));
+        this.middlewareStack.use(getRetryPlugin(this.config));
+        this.middlewareStack.use(getContentLengthPlugin(this.config));
+        this.middlewareStack.use(getHostHeaderPlugin(this.config));
+        this.middlewareStack.use(getLoggerPlugin(this.config));
+        this.middlewareStack.use(getRecursionDetectionPlugin(this.config));
+        this.middlewareStack.use(getHttpAuthSchemeEndpointRuleSetPlugin(this.config, {
+            httpAuthSchemeParametersProvider: defaultCodePipelineHttpAuthSchemeParametersProvider,
+            identityProviderConfigProvider: async (config) => new DefaultIdentityProviderConfig({
+                "aws.auth#sigv4": config.credentials,
+            }),
+        }));
+        this.middlewareStack.use(getHttpSigningPlugin(this.config));
+    }
+    destroy() {
+        super.destroy();
+    }
+}
+
+const command = makeBuilder(commonParams, "CodePipeline_20150709", "CodePipelineClient", getEndpointPlugin);
+const _ep0 = {};
+const _mw0 = (Command, cs, config, o) => [];
+
+class AcknowledgeJobCommand extends command(_ep0, _mw0, "AcknowledgeJob", AcknowledgeJob$) {
+}
+
+class AcknowledgeThirdPartyJobCommand extends command(_ep0, _mw0, "AcknowledgeThirdPartyJob", AcknowledgeThirdPartyJob$) {
+}
+
+class CreateCustomActionTypeCommand extends command(_ep0, _mw0, "CreateCustomActionType", CreateCustomActionType$) {
+}
+
+class CreatePipelineCommand extends command(_ep0, _mw0, "CreatePipeline", CreatePipeline$) {
+}
+
+class DeleteCustomActionTypeCommand extends command(_ep0, _mw0, "DeleteCustomActionType", DeleteCustomActionType$) {
+}
+
+class DeletePipelineCommand extends command(_ep0, _mw0, "DeletePipeline", DeletePipeline$) {
+}
+
+class DeleteWebhookCommand extends command(_ep0, _mw0, "DeleteWebhook", DeleteWebhook$) {
+}
+
+class DeregisterWebhookWithThirdPartyCommand extends command(_ep0, _mw0, "DeregisterWebhookWithThirdParty", DeregisterWebhookWithThirdParty$) {
+}
+
+class DisableStageTransitionCommand extends command(_ep0, _mw0, "DisableStageTransition", DisableStageTransition$) {
+}
+
+class EnableStageTransitionCommand extends command(_ep0, _mw0, "EnableStageTransition", EnableStageTransition$) {
+}
+
+class GetActionTypeCommand extends command(_ep0, _mw0, "GetActionType", GetActionType$) {
+}
+
+class GetJobDetailsCommand extends command(_ep0, _mw0, "GetJobDetails", GetJobDetails$) {
+}
+
+class GetPipelineCommand extends command(_ep0, _mw0, "GetPipeline", GetPipeline$) {
+}
+
+class GetPipelineExecutionCommand extends command(_ep0, _mw0, "GetPipelineExecution", GetPipelineExecution$) {
+}
+
+class GetPipelineStateCommand extends command(_ep0, _mw0, "GetPipelineState", GetPipelineState$) {
+}
+
+class GetThirdPartyJobDetailsCommand extends command(_ep0, _mw0, "GetThirdPartyJobDetails", GetThirdPartyJobDetails$) {
+}
+
+class ListActionExecutionsCommand extends command(_ep0, _mw0, "ListActionExecutions", ListActionExecutions$) {
+}
+
+class ListActionTypesCommand extends command(_ep0, _mw0, "ListActionTypes", ListActionTypes$) {
+}
+
+class ListDeployActionExecutionTargetsCommand extends command(_ep0, _mw0, "ListDeployActionExecutionTargets", ListDeployActionExecutionTargets$) {
+}
+
+class ListPipelineExecutionsCommand extends command(_ep0, _mw0, "ListPipelineExecutions", ListPipelineExecutions$) {
+}
+
+class ListPipelinesCommand extends command(_ep0, _mw0, "ListPipelines", ListPipelines$) {
+}
+
+class ListRuleExecutionsCommand extends command(_ep0, _mw0, "ListRuleExecutions", ListRuleExecutions$) {
+}
+
+class ListRuleTypesCommand extends command(_ep0, _mw0, "ListRuleTypes", ListRuleTypes$) {
+}
+
+class ListTagsForResourceCommand extends command(_ep0, _mw0, "ListTagsForResource", ListTagsForResource$) {
+}
+
+class ListWebhooksCommand extends command(_ep0, _mw0, "ListWebhooks", ListWebhooks$) {
+}
+
+class OverrideStageConditionCommand extends command(_ep0, _mw0, "OverrideStageCondition", OverrideStageCondition$) {
+}
+
+class PollForJobsCommand extends command(_ep0, _mw0, "PollForJobs", PollForJobs$) {
+}
+
+class PollForThirdPartyJobsCommand extends command(_ep0, _mw0, "PollForThirdPartyJobs", PollForThirdPartyJobs$) {
+}
+
+class PutActionRevisionCommand extends command(_ep0, _mw0, "PutActionRevision", PutActionRevision$) {
+}
+
+class PutApprovalResultCommand extends command(_ep0, _mw0, "PutApprovalResult", PutApprovalResult$) {
+}
+
+class PutJobFailureResultCommand extends command(_ep0, _mw0, "PutJobFailureResult", PutJobFailureResult$) {
+}
+
+class PutJobSuccessResultCommand extends command(_ep0, _mw0, "PutJobSuccessResult", PutJobSuccessResult$) {
+}
+
+class PutThirdPartyJobFailureResultCommand extends command(_ep0, _mw0, "PutThirdPartyJobFailureResult", PutThirdPartyJobFailureResult$) {
+}
+
+class PutThirdPartyJobSuccessResultCommand extends command(_ep0, _mw0, "PutThirdPartyJobSuccessResult", PutThirdPartyJobSuccessResult$) {
+}
+
+class PutWebhookCommand extends command(_ep0, _mw0, "PutWebhook", PutWebhook$) {
+}
+
+class RegisterWebhookWithThirdPartyCommand extends command(_ep0, _mw0, "RegisterWebhookWithThirdParty", RegisterWebhookWithThirdParty$) {
+}
+
+class RetryStageExecutionCommand extends command(_ep0, _mw0, "RetryStageExecution", RetryStageExecution$) {
+}
+
+class RollbackStageCommand extends command(_ep0, _mw0, "RollbackStage", RollbackStage$) {
+}
+
+class StartPipelineExecutionCommand extends command(_ep0, _mw0, "StartPipelineExecution", StartPipelineExecution$) {
+}
+
+class StopPipelineExecutionCommand extends command(_ep0, _mw0, "StopPipelineExecution", StopPipelineExecution$) {
+}
+
+class TagResourceCommand extends command(_ep0, _mw0, "TagResource", TagResource$) {
+}
+
+class UntagResourceCommand extends command(_ep0, _mw0, "UntagResource", UntagResource$) {
+}
+
+class UpdateActionTypeCommand extends command(_ep0, _mw0, "UpdateActionType", UpdateActionType$) {
+}
+
+class UpdatePipelineCommand extends command(_ep0, _mw0, "UpdatePipeline", UpdatePipeline$) {
+}
+
+const paginateListActionExecutions = createPaginator(CodePipelineClient, ListActionExecutionsCommand, "nextToken", "nextToken", "maxResults");
+
+const paginateListActionTypes = createPaginator(CodePipelineClient, ListActionTypesCommand, "nextToken", "nextToken", "");
+
+const paginateListDeployActionExecutionTargets = createPaginator(CodePipelineClient, ListDeployActionExecutionTargetsCommand, "nextToken", "nextToken", "maxResults");
+
+const paginateListPipelineExecutions = createPaginator(CodePipelineClient, ListPipelineExecutionsCommand, "nextToken", "nextToken", "maxResults");
+
+const paginateListPipelines = createPaginator(CodePipelineClient, ListPipelinesCommand, "nextToken", "nextToken", "maxResults");
+
+const paginateListRuleExecutions = createPaginator(CodePipelineClient, ListRuleExecutionsCommand, "nextToken", "nextToken", "maxResults");
+
+const paginateListTagsForResource = createPaginator(CodePipelineClient, ListTagsForResourceCommand, "nextToken", "nextToken", "maxResults");
+
+const paginateListWebhooks = createPaginator(CodePipelineClient, ListWebhooksCommand, "NextToken", "NextToken", "MaxResults");
+
+const commands = {
+    AcknowledgeJobCommand,
+    AcknowledgeThirdPartyJobCommand,
+    CreateCustomActionTypeCommand,
+    CreatePipelineCommand,
+    DeleteCustomActionTypeCommand,
+    DeletePipelineCommand,
+    DeleteWebhookCommand,
+    DeregisterWebhookWithThirdPartyCommand,
+    DisableStageTransitionCommand,
+    EnableStageTransitionCommand,
+    GetActionTypeCommand,
+    GetJobDetailsCommand,
+    GetPipelineCommand,
+    GetPipelineExecutionCommand,
+    GetPipelineStateCommand,
+    GetThirdPartyJobDetailsCommand,
+    ListActionExecutionsCommand,
+    ListActionTypesCommand,
+    ListDeployActionExecutionTargetsCommand,
+    ListPipelineExecutionsCommand,
+    ListPipelinesCommand,
+    ListRuleExecutionsCommand,
+    ListRuleTypesCommand,
+    ListTagsForResourceCommand,
+    ListWebhooksCommand,
+    OverrideStageConditionCommand,
+    PollForJobsCommand,
+    PollForThirdPartyJobsCommand,
+    PutActionRevisionCommand,
+    PutApprovalResultCommand,
+    PutJobFailureResultCommand,
+    PutJobSuccessResultCommand,
+    PutThirdPartyJobFailureResultCommand,
+    PutThirdPartyJobSuccessResultCommand,
+    PutWebhookCommand,
+    RegisterWebhookWithThirdPartyCommand,
+    RetryStageExecutionCommand,
+    RollbackStageCommand,
+    StartPipelineExecutionCommand,
+    StopPipelineExecutionCommand,
+    TagResourceCommand,
+    UntagResourceCommand,
+    UpdateActionTypeCommand,
+    UpdatePipelineCommand,
+};
+const paginators = {
+    paginateListActionExecutions,
+    paginateListActionTypes,
+    paginateListDeployActionExecutionTargets,
+    paginateListPipelineExecutions,
+    paginateListPipelines,
+    paginateListRuleExecutions,
+    paginateListTagsForResource,
+    paginateListWebhooks,
+};
+class CodePipeline extends CodePipelineClient {
+}
+createAggregatedClient(commands, CodePipeline, { paginators });
+
+const JobStatus = {
+    Created: "Created",
+    Dispatched: "Dispatched",
+    Failed: "Failed",
+    InProgress: "InProgress",
+    Queued: "Queued",
+    Succeeded: "Succeeded",
+    TimedOut: "TimedOut",
+};
+const ActionCategory = {
+    Approval: "Approval",
+    Build: "Build",
+    Compute: "Compute",
+    Deploy: "Deploy",
+    Invoke: "Invoke",
+    Source: "Source",
+    Test: "Test",
+};
+const ActionConfigurationPropertyType = {
+    Boolean: "Boolean",
+    Number: "Number",
+    String: "String",
+};
+const ActionOwner = {
+    AWS: "AWS",
+    Custom: "Custom",
+    ThirdParty: "ThirdParty",
+};
+const EnvironmentVariableType = {
+    PLAINTEXT: "PLAINTEXT",
+    SECRETS_MANAGER: "SECRETS_MANAGER",
+};
+const ActionExecutionStatus = {
+    Abandoned: "Abandoned",
+    Failed: "Failed",
+    InProgress: "InProgress",
+    Succeeded: "Succeeded",
+};
+const StartTimeRange = {
+    All: "All",
+    Latest: "Latest",
+};
+const ExecutorType = {
+    JobWorker: "JobWorker",
+    Lambda: "Lambda",
+};
+const ApprovalStatus = {
+    Approved: "Approved",
+    Rejected: "Rejected",
+};
+const ArtifactLocationType = {
+    S3: "S3",
+};
+const EncryptionKeyType = {
+    KMS: "KMS",
+};
+const ArtifactStoreType = {
+    S3: "S3",
+};
+const Result = {
+    FAIL: "FAIL",
+    RETRY: "RETRY",
+    ROLLBACK: "ROLLBACK",
+    SKIP: "SKIP",
+};
+const RuleCategory = {
+    Rule: "Rule",
+};
+const RuleOwner = {
+    AWS: "AWS",
+};
+const BlockerType = {
+    Schedule: "Schedule",
+};
+const ExecutionMode = {
+    PARALLEL: "PARALLEL",
+    QUEUED: "QUEUED",
+    SUPERSEDED: "SUPERSEDED",
+};
+const PipelineType = {
+    V1: "V1",
+    V2: "V2",
+};
+const StageRetryMode = {
+    ALL_ACTIONS: "ALL_ACTIONS",
+    FAILED_ACTIONS: "FAILED_ACTIONS",
+};
+const GitPullRequestEventType = {
+    CLOSED: "CLOSED",
+    OPEN: "OPEN",
+    UPDATED: "UPDATED",
+};
+const PipelineTriggerProviderType = {
+    CodeStarSourceConnection: "CodeStarSourceConnection",
+};
+const StageTransitionType = {
+    Inbound: "Inbound",
+    Outbound: "Outbound",
+};
+const ExecutionType = {
+    ROLLBACK: "ROLLBACK",
+    STANDARD: "STANDARD",
+};
+const PipelineExecutionStatus = {
+    Cancelled: "Cancelled",
+    Failed: "Failed",
+    InProgress: "InProgress",
+    Stopped: "Stopped",
+    Stopping: "Stopping",
+    Succeeded: "Succeeded",
+    Superseded: "Superseded",
+};
+const TriggerType = {
+    AutomatedRollback: "AutomatedRollback",
+    CloudWatchEvent: "CloudWatchEvent",
+    CreatePipeline: "CreatePipeline",
+    ManualRollback: "ManualRollback",
+    PollForSourceChanges: "PollForSourceChanges",
+    PutActionRevision: "PutActionRevision",
+    StartPipelineExecution: "StartPipelineExecution",
+    Webhook: "Webhook",
+    WebhookV2: "WebhookV2",
+};
+const ConditionExecutionStatus = {
+    Abandoned: "Abandoned",
+    Cancelled: "Cancelled",
+    Errored: "Errored",
+    Failed: "Failed",
+    InProgress: "InProgress",
+    Overridden: "Overridden",
+    Succeeded: "Succeeded",
+};
+const RuleExecutionStatus = {
+    Abandoned: "Abandoned",
+    Failed: "Failed",
+    InProgress: "InProgress",
+    Succeeded: "Succeeded",
+};
+const StageExecutionStatus = {
+    Cancelled: "Cancelled",
+    Failed: "Failed",
+    InProgress: "InProgress",
+    Skipped: "Skipped",
+    Stopped: "Stopped",
+    Stopping: "Stopping",
+    Succeeded: "Succeeded",
+};
+const RetryTrigger = {
+    AutomatedStageRetry: "AutomatedStageRetry",
+    ManualStageRetry: "ManualStageRetry",
+};
+const TargetFilterName = {
+    TARGET_STATUS: "TARGET_STATUS",
+};
+const RuleConfigurationPropertyType = {
+    Boolean: "Boolean",
+    Number: "Number",
+    String: "String",
+};
+const WebhookAuthenticationType = {
+    GITHUB_HMAC: "GITHUB_HMAC",
+    IP: "IP",
+    UNAUTHENTICATED: "UNAUTHENTICATED",
+};
+const ConditionType = {
+    BEFORE_ENTRY: "BEFORE_ENTRY",
+    ON_SUCCESS: "ON_SUCCESS",
+};
+const FailureType = {
+    ConfigurationError: "ConfigurationError",
+    JobFailed: "JobFailed",
+    PermissionError: "PermissionError",
+    RevisionOutOfSync: "RevisionOutOfSync",
+    RevisionUnavailable: "RevisionUnavailable",
+    SystemUnavailable: "SystemUnavailable",
+};
+const SourceRevisionType = {
+    COMMIT_ID: "COMMIT_ID",
+    IMAGE_DIGEST: "IMAGE_DIGEST",
+    S3_OBJECT_KEY: "S3_OBJECT_KEY",
+    S3_OBJECT_VERSION_ID: "S3_OBJECT_VERSION_ID",
+};
+
+__webpack_unused_export__ = AWSSessionCredentials$;
+__webpack_unused_export__ = AcknowledgeJob$;
+__webpack_unused_export__ = AcknowledgeJobCommand;
+__webpack_unused_export__ = AcknowledgeJobInput$;
+__webpack_unused_export__ = AcknowledgeJobOutput$;
+__webpack_unused_export__ = AcknowledgeThirdPartyJob$;
+__webpack_unused_export__ = AcknowledgeThirdPartyJobCommand;
+__webpack_unused_export__ = AcknowledgeThirdPartyJobInput$;
+__webpack_unused_export__ = AcknowledgeThirdPartyJobOutput$;
+__webpack_unused_export__ = ActionCategory;
+__webpack_unused_export__ = ActionConfiguration$;
+__webpack_unused_export__ = ActionConfigurationProperty$;
+__webpack_unused_export__ = ActionConfigurationPropertyType;
+__webpack_unused_export__ = ActionContext$;
+__webpack_unused_export__ = ActionDeclaration$;
+__webpack_unused_export__ = ActionExecution$;
+__webpack_unused_export__ = ActionExecutionDetail$;
+__webpack_unused_export__ = ActionExecutionFilter$;
+__webpack_unused_export__ = ActionExecutionInput$;
+__webpack_unused_export__ = ActionExecutionNotFoundException;
+__webpack_unused_export__ = ActionExecutionNotFoundException$;
+__webpack_unused_export__ = ActionExecutionOutput$;
+__webpack_unused_export__ = ActionExecutionResult$;
+__webpack_unused_export__ = ActionExecutionStatus;
+__webpack_unused_export__ = ActionNotFoundException;
+__webpack_unused_export__ = ActionNotFoundException$;
+__webpack_unused_export__ = ActionOwner;
+__webpack_unused_export__ = ActionRevision$;
+__webpack_unused_export__ = ActionState$;
+__webpack_unused_export__ = ActionType$;
+__webpack_unused_export__ = ActionTypeArtifactDetails$;
+__webpack_unused_export__ = ActionTypeDeclaration$;
+__webpack_unused_export__ = ActionTypeExecutor$;
+__webpack_unused_export__ = ActionTypeId$;
+__webpack_unused_export__ = ActionTypeIdentifier$;
+__webpack_unused_export__ = ActionTypeNotFoundException;
+__webpack_unused_export__ = ActionTypeNotFoundException$;
+__webpack_unused_export__ = ActionTypePermissions$;
+__webpack_unused_export__ = ActionTypeProperty$;
+__webpack_unused_export__ = ActionTypeSettings$;
+__webpack_unused_export__ = ActionTypeUrls$;
+__webpack_unused_export__ = ApprovalAlreadyCompletedException;
+__webpack_unused_export__ = ApprovalAlreadyCompletedException$;
+__webpack_unused_export__ = ApprovalResult$;
+__webpack_unused_export__ = ApprovalStatus;
+__webpack_unused_export__ = Artifact$;
+__webpack_unused_export__ = ArtifactDetail$;
+__webpack_unused_export__ = ArtifactDetails$;
+__webpack_unused_export__ = ArtifactLocation$;
+__webpack_unused_export__ = ArtifactLocationType;
+__webpack_unused_export__ = ArtifactRevision$;
+__webpack_unused_export__ = ArtifactStore$;
+__webpack_unused_export__ = ArtifactStoreType;
+__webpack_unused_export__ = BeforeEntryConditions$;
+__webpack_unused_export__ = BlockerDeclaration$;
+__webpack_unused_export__ = BlockerType;
+__webpack_unused_export__ = CodePipeline;
+exports.pEs = CodePipelineClient;
+__webpack_unused_export__ = CodePipelineServiceException;
+__webpack_unused_export__ = CodePipelineServiceException$;
+__webpack_unused_export__ = ConcurrentModificationException;
+__webpack_unused_export__ = ConcurrentModificationException$;
+__webpack_unused_export__ = ConcurrentPipelineExecutionsLimitExceededException;
+__webpack_unused_export__ = ConcurrentPipelineExecutionsLimitExceededException$;
+__webpack_unused_export__ = Condition$;
+__webpack_unused_export__ = ConditionExecution$;
+__webpack_unused_export__ = ConditionExecutionStatus;
+__webpack_unused_export__ = ConditionNotOverridableException;
+__webpack_unused_export__ = ConditionNotOverridableException$;
+__webpack_unused_export__ = ConditionState$;
+__webpack_unused_export__ = ConditionType;
+__webpack_unused_export__ = ConflictException;
+__webpack_unused_export__ = ConflictException$;
+__webpack_unused_export__ = CreateCustomActionType$;
+__webpack_unused_export__ = CreateCustomActionTypeCommand;
+__webpack_unused_export__ = CreateCustomActionTypeInput$;
+__webpack_unused_export__ = CreateCustomActionTypeOutput$;
+__webpack_unused_export__ = CreatePipeline$;
+__webpack_unused_export__ = CreatePipelineCommand;
+__webpack_unused_export__ = CreatePipelineInput$;
+__webpack_unused_export__ = CreatePipelineOutput$;
+__webpack_unused_export__ = CurrentRevision$;
+__webpack_unused_export__ = DeleteCustomActionType$;
+__webpack_unused_export__ = DeleteCustomActionTypeCommand;
+__webpack_unused_export__ = DeleteCustomActionTypeInput$;
+__webpack_unused_export__ = DeletePipeline$;
+__webpack_unused_export__ = DeletePipelineCommand;
+__webpack_unused_export__ = DeletePipelineInput$;
+__webpack_unused_export__ = DeleteWebhook$;
+__webpack_unused_export__ = DeleteWebhookCommand;
+__webpack_unused_export__ = DeleteWebhookInput$;
+__webpack_unused_export__ = DeleteWebhookOutput$;
+__webpack_unused_export__ = DeployActionExecutionTarget$;
+__webpack_unused_export__ = DeployTargetEvent$;
+__webpack_unused_export__ = DeployTargetEventContext$;
+__webpack_unused_export__ = DeregisterWebhookWithThirdParty$;
+__webpack_unused_export__ = DeregisterWebhookWithThirdPartyCommand;
+__webpack_unused_export__ = DeregisterWebhookWithThirdPartyInput$;
+__webpack_unused_export__ = DeregisterWebhookWithThirdPartyOutput$;
+__webpack_unused_export__ = DisableStageTransition$;
+__webpack_unused_export__ = DisableStageTransitionCommand;
+__webpack_unused_export__ = DisableStageTransitionInput$;
+__webpack_unused_export__ = DuplicatedStopRequestException;
+__webpack_unused_export__ = DuplicatedStopRequestException$;
+__webpack_unused_export__ = EnableStageTransition$;
+__webpack_unused_export__ = EnableStageTransitionCommand;
+__webpack_unused_export__ = EnableStageTransitionInput$;
+__webpack_unused_export__ = EncryptionKey$;
+__webpack_unused_export__ = EncryptionKeyType;
+__webpack_unused_export__ = EnvironmentVariable$;
+__webpack_unused_export__ = EnvironmentVariableType;
+__webpack_unused_export__ = ErrorDetails$;
+__webpack_unused_export__ = ExecutionDetails$;
+__webpack_unused_export__ = ExecutionMode;
+__webpack_unused_export__ = ExecutionTrigger$;
+__webpack_unused_export__ = ExecutionType;
+__webpack_unused_export__ = ExecutorConfiguration$;
+__webpack_unused_export__ = ExecutorType;
+__webpack_unused_export__ = FailureConditions$;
+__webpack_unused_export__ = FailureDetails$;
+__webpack_unused_export__ = FailureType;
+__webpack_unused_export__ = GetActionType$;
+__webpack_unused_export__ = GetActionTypeCommand;
+__webpack_unused_export__ = GetActionTypeInput$;
+__webpack_unused_export__ = GetActionTypeOutput$;
+__webpack_unused_export__ = GetJobDetails$;
+__webpack_unused_export__ = GetJobDetailsCommand;
+__webpack_unused_export__ = GetJobDetailsInput$;
+__webpack_unused_export__ = GetJobDetailsOutput$;
+__webpack_unused_export__ = GetPipeline$;
+exports.YeD = GetPipelineCommand;
+__webpack_unused_export__ = GetPipelineExecution$;
+__webpack_unused_export__ = GetPipelineExecutionCommand;
+__webpack_unused_export__ = GetPipelineExecutionInput$;
+__webpack_unused_export__ = GetPipelineExecutionOutput$;
+__webpack_unused_export__ = GetPipelineInput$;
+__webpack_unused_export__ = GetPipelineOutput$;
+__webpack_unused_export__ = GetPipelineState$;
+__webpack_unused_export__ = GetPipelineStateCommand;
+__webpack_unused_export__ = GetPipelineStateInput$;
+__webpack_unused_export__ = GetPipelineStateOutput$;
+__webpack_unused_export__ = GetThirdPartyJobDetails$;
+__webpack_unused_export__ = GetThirdPartyJobDetailsCommand;
+__webpack_unused_export__ = GetThirdPartyJobDetailsInput$;
+__webpack_unused_export__ = GetThirdPartyJobDetailsOutput$;
+__webpack_unused_export__ = GitBranchFilterCriteria$;
+__webpack_unused_export__ = GitConfiguration$;
+__webpack_unused_export__ = GitFilePathFilterCriteria$;
+__webpack_unused_export__ = GitPullRequestEventType;
+__webpack_unused_export__ = GitPullRequestFilter$;
+__webpack_unused_export__ = GitPushFilter$;
+__webpack_unused_export__ = GitTagFilterCriteria$;
+__webpack_unused_export__ = InputArtifact$;
+__webpack_unused_export__ = InvalidActionDeclarationException;
+__webpack_unused_export__ = InvalidActionDeclarationException$;
+__webpack_unused_export__ = InvalidApprovalTokenException;
+__webpack_unused_export__ = InvalidApprovalTokenException$;
+__webpack_unused_export__ = InvalidArnException;
+__webpack_unused_export__ = InvalidArnException$;
+__webpack_unused_export__ = InvalidBlockerDeclarationException;
+__webpack_unused_export__ = InvalidBlockerDeclarationException$;
+__webpack_unused_export__ = InvalidClientTokenException;
+__webpack_unused_export__ = InvalidClientTokenException$;
+__webpack_unused_export__ = InvalidJobException;
+__webpack_unused_export__ = InvalidJobException$;
+__webpack_unused_export__ = InvalidJobStateException;
+__webpack_unused_export__ = InvalidJobStateException$;
+__webpack_unused_export__ = InvalidNextTokenException;
+__webpack_unused_export__ = InvalidNextTokenException$;
+__webpack_unused_export__ = InvalidNonceException;
+__webpack_unused_export__ = InvalidNonceException$;
+__webpack_unused_export__ = InvalidStageDeclarationException;
+__webpack_unused_export__ = InvalidStageDeclarationException$;
+__webpack_unused_export__ = InvalidStructureException;
+__webpack_unused_export__ = InvalidStructureException$;
+__webpack_unused_export__ = InvalidTagsException;
+__webpack_unused_export__ = InvalidTagsException$;
+__webpack_unused_export__ = InvalidWebhookAuthenticationParametersException;
+__webpack_unused_export__ = InvalidWebhookAuthenticationParametersException$;
+__webpack_unused_export__ = InvalidWebhookFilterPatternException;
+__webpack_unused_export__ = InvalidWebhookFilterPatternException$;
+__webpack_unused_export__ = Job$;
+__webpack_unused_export__ = JobData$;
+__webpack_unused_export__ = JobDetails$;
+__webpack_unused_export__ = JobNotFoundException;
+__webpack_unused_export__ = JobNotFoundException$;
+__webpack_unused_export__ = JobStatus;
+__webpack_unused_export__ = JobWorkerExecutorConfiguration$;
+__webpack_unused_export__ = LambdaExecutorConfiguration$;
+__webpack_unused_export__ = LatestInPipelineExecutionFilter$;
+__webpack_unused_export__ = LimitExceededException;
+__webpack_unused_export__ = LimitExceededException$;
+__webpack_unused_export__ = ListActionExecutions$;
+__webpack_unused_export__ = ListActionExecutionsCommand;
+__webpack_unused_export__ = ListActionExecutionsInput$;
+__webpack_unused_export__ = ListActionExecutionsOutput$;
+__webpack_unused_export__ = ListActionTypes$;
+__webpack_unused_export__ = ListActionTypesCommand;
+__webpack_unused_export__ = ListActionTypesInput$;
+__webpack_unused_export__ = ListActionTypesOutput$;
+__webpack_unused_export__ = ListDeployActionExecutionTargets$;
+__webpack_unused_export__ = ListDeployActionExecutionTargetsCommand;
+__webpack_unused_export__ = ListDeployActionExecutionTargetsInput$;
+__webpack_unused_export__ = ListDeployActionExecutionTargetsOutput$;
+__webpack_unused_export__ = ListPipelineExecutions$;
+__webpack_unused_export__ = ListPipelineExecutionsCommand;
+__webpack_unused_export__ = ListPipelineExecutionsInput$;
+__webpack_unused_export__ = ListPipelineExecutionsOutput$;
+__webpack_unused_export__ = ListPipelines$;
+__webpack_unused_export__ = ListPipelinesCommand;
+__webpack_unused_export__ = ListPipelinesInput$;
+__webpack_unused_export__ = ListPipelinesOutput$;
+__webpack_unused_export__ = ListRuleExecutions$;
+__webpack_unused_export__ = ListRuleExecutionsCommand;
+__webpack_unused_export__ = ListRuleExecutionsInput$;
+__webpack_unused_export__ = ListRuleExecutionsOutput$;
+__webpack_unused_export__ = ListRuleTypes$;
+__webpack_unused_export__ = ListRuleTypesCommand;
+__webpack_unused_export__ = ListRuleTypesInput$;
+__webpack_unused_export__ = ListRuleTypesOutput$;
+__webpack_unused_export__ = ListTagsForResource$;
+__webpack_unused_export__ = ListTagsForResourceCommand;
+__webpack_unused_export__ = ListTagsForResourceInput$;
+__webpack_unused_export__ = ListTagsForResourceOutput$;
+__webpack_unused_export__ = ListWebhookItem$;
+__webpack_unused_export__ = ListWebhooks$;
+__webpack_unused_export__ = ListWebhooksCommand;
+__webpack_unused_export__ = ListWebhooksInput$;
+__webpack_unused_export__ = ListWebhooksOutput$;
+__webpack_unused_export__ = NotLatestPipelineExecutionException;
+__webpack_unused_export__ = NotLatestPipelineExecutionException$;
+__webpack_unused_export__ = OutputArtifact$;
+__webpack_unused_export__ = OutputVariablesSizeExceededException;
+__webpack_unused_export__ = OutputVariablesSizeExceededException$;
+__webpack_unused_export__ = OverrideStageCondition$;
+__webpack_unused_export__ = OverrideStageConditionCommand;
+__webpack_unused_export__ = OverrideStageConditionInput$;
+__webpack_unused_export__ = PipelineContext$;
+__webpack_unused_export__ = PipelineDeclaration$;
+__webpack_unused_export__ = PipelineExecution$;
+__webpack_unused_export__ = PipelineExecutionFilter$;
+__webpack_unused_export__ = PipelineExecutionNotFoundException;
+__webpack_unused_export__ = PipelineExecutionNotFoundException$;
+__webpack_unused_export__ = PipelineExecutionNotStoppableException;
+__webpack_unused_export__ = PipelineExecutionNotStoppableException$;
+__webpack_unused_export__ = PipelineExecutionOutdatedException;
+__webpack_unused_export__ = PipelineExecutionOutdatedException$;
+__webpack_unused_export__ = PipelineExecutionStatus;
+__webpack_unused_export__ = PipelineExecutionSummary$;
+__webpack_unused_export__ = PipelineMetadata$;
+__webpack_unused_export__ = PipelineNameInUseException;
+__webpack_unused_export__ = PipelineNameInUseException$;
+__webpack_unused_export__ = PipelineNotFoundException;
+__webpack_unused_export__ = PipelineNotFoundException$;
+__webpack_unused_export__ = PipelineRollbackMetadata$;
+__webpack_unused_export__ = PipelineSummary$;
+__webpack_unused_export__ = PipelineTriggerDeclaration$;
+__webpack_unused_export__ = PipelineTriggerProviderType;
+__webpack_unused_export__ = PipelineType;
+__webpack_unused_export__ = PipelineVariable$;
+__webpack_unused_export__ = PipelineVariableDeclaration$;
+__webpack_unused_export__ = PipelineVersionNotFoundException;
+__webpack_unused_export__ = PipelineVersionNotFoundException$;
+__webpack_unused_export__ = PollForJobs$;
+__webpack_unused_export__ = PollForJobsCommand;
+__webpack_unused_export__ = PollForJobsInput$;
+__webpack_unused_export__ = PollForJobsOutput$;
+__webpack_unused_export__ = PollForThirdPartyJobs$;
+__webpack_unused_export__ = PollForThirdPartyJobsCommand;
+__webpack_unused_export__ = PollForThirdPartyJobsInput$;
+__webpack_unused_export__ = PollForThirdPartyJobsOutput$;
+__webpack_unused_export__ = PutActionRevision$;
+__webpack_unused_export__ = PutActionRevisionCommand;
+__webpack_unused_export__ = PutActionRevisionInput$;
+__webpack_unused_export__ = PutActionRevisionOutput$;
+__webpack_unused_export__ = PutApprovalResult$;
+__webpack_unused_export__ = PutApprovalResultCommand;
+__webpack_unused_export__ = PutApprovalResultInput$;
+__webpack_unused_export__ = PutApprovalResultOutput$;
+__webpack_unused_export__ = PutJobFailureResult$;
+__webpack_unused_export__ = PutJobFailureResultCommand;
+__webpack_unused_export__ = PutJobFailureResultInput$;
+__webpack_unused_export__ = PutJobSuccessResult$;
+__webpack_unused_export__ = PutJobSuccessResultCommand;
+__webpack_unused_export__ = PutJobSuccessResultInput$;
+__webpack_unused_export__ = PutThirdPartyJobFailureResult$;
+__webpack_unused_export__ = PutThirdPartyJobFailureResultCommand;
+__webpack_unused_export__ = PutThirdPartyJobFailureResultInput$;
+__webpack_unused_export__ = PutThirdPartyJobSuccessResult$;
+__webpack_unused_export__ = PutThirdPartyJobSuccessResultCommand;
+__webpack_unused_export__ = PutThirdPartyJobSuccessResultInput$;
+__webpack_unused_export__ = PutWebhook$;
+__webpack_unused_export__ = PutWebhookCommand;
+__webpack_unused_export__ = PutWebhookInput$;
+__webpack_unused_export__ = PutWebhookOutput$;
+__webpack_unused_export__ = RegisterWebhookWithThirdParty$;
+__webpack_unused_export__ = RegisterWebhookWithThirdPartyCommand;
+__webpack_unused_export__ = RegisterWebhookWithThirdPartyInput$;
+__webpack_unused_export__ = RegisterWebhookWithThirdPartyOutput$;
+__webpack_unused_export__ = RequestFailedException;
+__webpack_unused_export__ = RequestFailedException$;
+__webpack_unused_export__ = ResolvedPipelineVariable$;
+__webpack_unused_export__ = ResourceNotFoundException;
+__webpack_unused_export__ = ResourceNotFoundException$;
+__webpack_unused_export__ = Result;
+__webpack_unused_export__ = RetryConfiguration$;
+__webpack_unused_export__ = RetryStageExecution$;
+__webpack_unused_export__ = RetryStageExecutionCommand;
+__webpack_unused_export__ = RetryStageExecutionInput$;
+__webpack_unused_export__ = RetryStageExecutionOutput$;
+__webpack_unused_export__ = RetryStageMetadata$;
+__webpack_unused_export__ = RetryTrigger;
+__webpack_unused_export__ = RollbackStage$;
+__webpack_unused_export__ = RollbackStageCommand;
+__webpack_unused_export__ = RollbackStageInput$;
+__webpack_unused_export__ = RollbackStageOutput$;
+__webpack_unused_export__ = RuleCategory;
+__webpack_unused_export__ = RuleConfigurationProperty$;
+__webpack_unused_export__ = RuleConfigurationPropertyType;
+__webpack_unused_export__ = RuleDeclaration$;
+__webpack_unused_export__ = RuleExecution$;
+__webpack_unused_export__ = RuleExecutionDetail$;
+__webpack_unused_export__ = RuleExecutionFilter$;
+__webpack_unused_export__ = RuleExecutionInput$;
+__webpack_unused_export__ = RuleExecutionOutput$;
+__webpack_unused_export__ = RuleExecutionResult$;
+__webpack_unused_export__ = RuleExecutionStatus;
+__webpack_unused_export__ = RuleOwner;
+__webpack_unused_export__ = RuleRevision$;
+__webpack_unused_export__ = RuleState$;
+__webpack_unused_export__ = RuleType$;
+__webpack_unused_export__ = RuleTypeId$;
+__webpack_unused_export__ = RuleTypeSettings$;
+__webpack_unused_export__ = S3ArtifactLocation$;
+__webpack_unused_export__ = S3Location$;
+__webpack_unused_export__ = SourceRevision$;
+__webpack_unused_export__ = SourceRevisionOverride$;
+__webpack_unused_export__ = SourceRevisionType;
+__webpack_unused_export__ = StageConditionState$;
+__webpack_unused_export__ = StageConditionsExecution$;
+__webpack_unused_export__ = StageContext$;
+__webpack_unused_export__ = StageDeclaration$;
+__webpack_unused_export__ = StageExecution$;
+__webpack_unused_export__ = StageExecutionStatus;
+__webpack_unused_export__ = StageNotFoundException;
+__webpack_unused_export__ = StageNotFoundException$;
+__webpack_unused_export__ = StageNotRetryableException;
+__webpack_unused_export__ = StageNotRetryableException$;
+__webpack_unused_export__ = StageRetryMode;
+__webpack_unused_export__ = StageState$;
+__webpack_unused_export__ = StageTransitionType;
+__webpack_unused_export__ = StartPipelineExecution$;
+__webpack_unused_export__ = StartPipelineExecutionCommand;
+__webpack_unused_export__ = StartPipelineExecutionInput$;
+__webpack_unused_export__ = StartPipelineExecutionOutput$;
+__webpack_unused_export__ = StartTimeRange;
+__webpack_unused_export__ = StopExecutionTrigger$;
+__webpack_unused_export__ = StopPipelineExecution$;
+__webpack_unused_export__ = StopPipelineExecutionCommand;
+__webpack_unused_export__ = StopPipelineExecutionInput$;
+__webpack_unused_export__ = StopPipelineExecutionOutput$;
+__webpack_unused_export__ = SucceededInStageFilter$;
+__webpack_unused_export__ = SuccessConditions$;
+__webpack_unused_export__ = Tag$;
+__webpack_unused_export__ = TagResource$;
+__webpack_unused_export__ = TagResourceCommand;
+__webpack_unused_export__ = TagResourceInput$;
+__webpack_unused_export__ = TagResourceOutput$;
+__webpack_unused_export__ = TargetFilter$;
+__webpack_unused_export__ = TargetFilterName;
+__webpack_unused_export__ = ThirdPartyJob$;
+__webpack_unused_export__ = ThirdPartyJobData$;
+__webpack_unused_export__ = ThirdPartyJobDetails$;
+__webpack_unused_export__ = TooManyTagsException;
+__webpack_unused_export__ = TooManyTagsException$;
+__webpack_unused_export__ = TransitionState$;
+__webpack_unused_export__ = TriggerType;
+__webpack_unused_export__ = UnableToRollbackStageException;
+__webpack_unused_export__ = UnableToRollbackStageException$;
+__webpack_unused_export__ = UntagResource$;
+__webpack_unused_export__ = UntagResourceCommand;
+__webpack_unused_export__ = UntagResourceInput$;
+__webpack_unused_export__ = UntagResourceOutput$;
+__webpack_unused_export__ = UpdateActionType$;
+__webpack_unused_export__ = UpdateActionTypeCommand;
+__webpack_unused_export__ = UpdateActionTypeInput$;
+__webpack_unused_export__ = UpdatePipeline$;
+__webpack_unused_export__ = UpdatePipelineCommand;
+__webpack_unused_export__ = UpdatePipelineInput$;
+__webpack_unused_export__ = UpdatePipelineOutput$;
+__webpack_unused_export__ = ValidationException;
+__webpack_unused_export__ = ValidationException$;
+__webpack_unused_export__ = WebhookAuthConfiguration$;
+__webpack_unused_export__ = WebhookAuthenticationType;
+__webpack_unused_export__ = WebhookDefinition$;
+__webpack_unused_export__ = WebhookFilterRule$;
+__webpack_unused_export__ = WebhookNotFoundException;
+__webpack_unused_export__ = WebhookNotFoundException$;
+__webpack_unused_export__ = errorTypeRegistries;
+__webpack_unused_export__ = paginateListActionExecutions;
+__webpack_unused_export__ = paginateListActionTypes;
+__webpack_unused_export__ = paginateListDeployActionExecutionTargets;
+__webpack_unused_export__ = paginateListPipelineExecutions;
+__webpack_unused_export__ = paginateListPipelines;
+__webpack_unused_export__ = paginateListRuleExecutions;
+__webpack_unused_export__ = paginateListTagsForResource;
+__webpack_unused_export__ = paginateListWebhooks;
+
+
+/***/ }),
+
+/***/ 7101:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.resolveHttpAuthSchemeConfig = exports.defaultCodeStarConnectionsHttpAuthSchemeProvider = exports.defaultCodeStarConnectionsHttpAuthSchemeParametersProvider = void 0;
+const core_1 = __nccwpck_require__(8704);
+const util_middleware_1 = __nccwpck_require__(6324);
+const defaultCodeStarConnectionsHttpAuthSchemeParametersProvider = async (config, context, input) => {
+    return {
+        operation: (0, util_middleware_1.getSmithyContext)(context).operation,
+        region: await (0, util_middleware_1.normalizeProvider)(config.region)() || (() => {
+            throw new Error("expected `region` to be configured for `aws.auth#sigv4`");
+        })(),
+    };
+};
+exports.defaultCodeStarConnectionsHttpAuthSchemeParametersProvider = defaultCodeStarConnectionsHttpAuthSchemeParametersProvider;
+function createAwsAuthSigv4HttpAuthOption(authParameters) {
+    return {
+        schemeId: "aws.auth#sigv4",
+        signingProperties: {
+            name: "codestar-connections",
+            region: authParameters.region,
+        },
+        propertiesExtractor: (config, context) => ({
+            signingProperties: {
+                config,
+                context,
+            },
+        }),
+    };
+}
+const defaultCodeStarConnectionsHttpAuthSchemeProvider = (authParameters) => {
+    const options = [];
+    switch (authParameters.operation) {
+        default: {
+            options.push(createAwsAuthSigv4HttpAuthOption(authParameters));
+        }
+    }
+    return options;
+};
+exports.defaultCodeStarConnectionsHttpAuthSchemeProvider = defaultCodeStarConnectionsHttpAuthSchemeProvider;
+const resolveHttpAuthSchemeConfig = (config) => {
+    const config_0 = (0, core_1.resolveAwsSdkSigV4Config)(config);
+    return Object.assign(config_0, {
+        authSchemePreference: (0, util_middleware_1.normalizeProvider)(config.authSchemePreference ?? []),
+    });
+};
+exports.resolveHttpAuthSchemeConfig = resolveHttpAuthSchemeConfig;
+
+
+/***/ }),
+
+/***/ 5795:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.defaultEndpointResolver = void 0;
+const util_endpoints_1 = __nccwpck_require__(3068);
+const util_endpoints_2 = __nccwpck_require__(9674);
+const ruleset_1 = __nccwpck_require__(8264);
+const cache = new util_endpoints_2.EndpointCache({
+    size: 50,
+    params: ["Endpoint", "Region", "UseDualStack", "UseFIPS"],
+});
+const defaultEndpointResolver = (endpointParams, context = {}) => {
+    return cache.get(endpointParams, () => (0, util_endpoints_2.resolveEndpoint)(ruleset_1.ruleSet, {
+        endpointParams: endpointParams,
+        logger: context.logger,
+    }));
+};
+exports.defaultEndpointResolver = defaultEndpointResolver;
+util_endpoints_2.customEndpointFunctions.aws = util_endpoints_1.awsEndpointFunctions;
+
+
+/***/ }),
+
+/***/ 8264:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.ruleSet = void 0;
+const s = "required", t = "fn", u = "argv", v = "ref";
+const a = true, b = "isSet", c = "booleanEquals", d = "error", e = "endpoint", f = "tree", g = "PartitionResult", h = { [s]: false, "type": "string" }, i = { [s]: true, "default": false, "type": "boolean" }, j = { [v]: "Endpoint" }, k = { [t]: c, [u]: [{ [v]: "UseFIPS" }, true] }, l = { [t]: c, [u]: [{ [v]: "UseDualStack" }, true] }, m = {}, n = { [t]: "getAttr", [u]: [{ [v]: g }, "supportsFIPS"] }, o = { [t]: c, [u]: [true, { [t]: "getAttr", [u]: [{ [v]: g }, "supportsDualStack"] }] }, p = [k], q = [l], r = [{ [v]: "Region" }];
+const _data = { version: "1.0", parameters: { Region: h, UseDualStack: i, UseFIPS: i, Endpoint: h }, rules: [{ conditions: [{ [t]: b, [u]: [j] }], rules: [{ conditions: p, error: "Invalid Configuration: FIPS and custom endpoint are not supported", type: d }, { conditions: q, error: "Invalid Configuration: Dualstack and custom endpoint are not supported", type: d }, { endpoint: { url: j, properties: m, headers: m }, type: e }], type: f }, { conditions: [{ [t]: b, [u]: r }], rules: [{ conditions: [{ [t]: "aws.partition", [u]: r, assign: g }], rules: [{ conditions: [k, l], rules: [{ conditions: [{ [t]: c, [u]: [a, n] }, o], rules: [{ endpoint: { url: "https://codestar-connections-fips.{Region}.{PartitionResult#dualStackDnsSuffix}", properties: m, headers: m }, type: e }], type: f }, { error: "FIPS and DualStack are enabled, but this partition does not support one or both", type: d }], type: f }, { conditions: p, rules: [{ conditions: [{ [t]: c, [u]: [n, a] }], rules: [{ endpoint: { url: "https://codestar-connections-fips.{Region}.{PartitionResult#dnsSuffix}", properties: m, headers: m }, type: e }], type: f }, { error: "FIPS is enabled but this partition does not support FIPS", type: d }], type: f }, { conditions: q, rules: [{ conditions: [o], rules: [{ endpoint: { url: "https://codestar-connections.{Region}.{PartitionResult#dualStackDnsSuffix}", properties: m, headers: m }, type: e }], type: f }, { error: "DualStack is enabled but this partition does not support DualStack", type: d }], type: f }, { endpoint: { url: "https://codestar-connections.{Region}.{PartitionResult#dnsSuffix}", properties: m, headers: m }, type: e }], type: f }], type: f }, { error: "Invalid Configuration: Missing Region", type: d }] };
+exports.ruleSet = _data;
+
+
+/***/ }),
+
+/***/ 3090:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var middlewareHostHeader = __nccwpck_require__(2590);
+var middlewareLogger = __nccwpck_require__(5242);
+var middlewareRecursionDetection = __nccwpck_require__(1568);
+var middlewareUserAgent = __nccwpck_require__(2959);
+var configResolver = __nccwpck_require__(9316);
+var core = __nccwpck_require__(402);
+var schema = __nccwpck_require__(6890);
+var middlewareContentLength = __nccwpck_require__(7212);
+var middlewareEndpoint = __nccwpck_require__(99);
+var middlewareRetry = __nccwpck_require__(9618);
+var smithyClient = __nccwpck_require__(1411);
+var httpAuthSchemeProvider = __nccwpck_require__(7101);
+var runtimeConfig = __nccwpck_require__(8916);
+var regionConfigResolver = __nccwpck_require__(6463);
+var protocolHttp = __nccwpck_require__(2356);
+var schemas_0 = __nccwpck_require__(2058);
+var errors = __nccwpck_require__(7374);
+var CodeStarConnectionsServiceException = __nccwpck_require__(123);
+
+const resolveClientEndpointParameters = (options) => {
+    return Object.assign(options, {
+        useDualstackEndpoint: options.useDualstackEndpoint ?? false,
+        useFipsEndpoint: options.useFipsEndpoint ?? false,
+        defaultSigningName: "codestar-connections",
+    });
+};
+const commonParams = {
+    UseFIPS: { type: "builtInParams", name: "useFipsEndpoint" },
+    Endpoint: { type: "builtInParams", name: "endpoint" },
+    Region: { type: "builtInParams", name: "region" },
+    UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" },
+};
+
+const getHttpAuthExtensionConfiguration = (runtimeConfig) => {
+    const _httpAuthSchemes = runtimeConfig.httpAuthSchemes;
+    let _httpAuthSchemeProvider = runtimeConfig.httpAuthSchemeProvider;
+    let _credentials = runtimeConfig.credentials;
+    return {
+        setHttpAuthScheme(httpAuthScheme) {
+            const index = _httpAuthSchemes.findIndex((scheme) => scheme.schemeId === httpAuthScheme.schemeId);
+            if (index === -1) {
+                _httpAuthSchemes.push(httpAuthScheme);
+            }
+            else {
+                _httpAuthSchemes.splice(index, 1, httpAuthScheme);
+            }
+        },
+        httpAuthSchemes() {
+            return _httpAuthSchemes;
+        },
+        setHttpAuthSchemeProvider(httpAuthSchemeProvider) {
+            _httpAuthSchemeProvider = httpAuthSchemeProvider;
+        },
+        httpAuthSchemeProvider() {
+            return _httpAuthSchemeProvider;
+        },
+        setCredentials(credentials) {
+            _credentials = credentials;
+        },
+        credentials() {
+            return _credentials;
+        },
+    };
+};
+const resolveHttpAuthRuntimeConfig = (config) => {
+    return {
+        httpAuthSchemes: config.httpAuthSchemes(),
+        httpAuthSchemeProvider: config.httpAuthSchemeProvider(),
+        credentials: config.credentials(),
+    };
+};
+
+const resolveRuntimeExtensions = (runtimeConfig, extensions) => {
+    const extensionConfiguration = Object.assign(regionConfigResolver.getAwsRegionExtensionConfiguration(runtimeConfig), smithyClient.getDefaultExtensionConfiguration(runtimeConfig), protocolHttp.getHttpHandlerExtensionConfiguration(runtimeConfig), getHttpAuthExtensionConfiguration(runtimeConfig));
+    extensions.forEach((extension) => extension.configure(extensionConfiguration));
+    return Object.assign(runtimeConfig, regionConfigResolver.resolveAwsRegionExtensionConfiguration(extensionConfiguration), smithyClient.resolveDefaultRuntimeConfig(extensionConfiguration), protocolHttp.resolveHttpHandlerRuntimeConfig(extensionConfiguration), resolveHttpAuthRuntimeConfig(extensionConfiguration));
+};
+
+class CodeStarConnectionsClient extends smithyClient.Client {
+    config;
+    constructor(...[configuration]) {
+        const _config_0 = runtimeConfig.getRuntimeConfig(configuration || {});
+        super(_config_0);
+        this.initConfig = _config_0;
+        const _config_1 = resolveClientEndpointParameters(_config_0);
+        const _config_2 = middlewareUserAgent.resolveUserAgentConfig(_config_1);
+        const _config_3 = middlewareRetry.resolveRetryConfig(_config_2);
+        const _config_4 = configResolver.resolveRegionConfig(_config_3);
+        const _config_5 = middlewareHostHeader.resolveHostHeaderConfig(_config_4);
+        const _config_6 = middlewareEndpoint.resolveEndpointConfig(_config_5);
+        const _config_7 = httpAuthSchemeProvider.resolveHttpAuthSchemeConfig(_config_6);
+        const _config_8 = resolveRuntimeExtensions(_config_7, configuration?.extensions || []);
+        this.config = _config_8;
+        this.middlewareStack.use(schema.getSchemaSerdePlugin(this.config));
+        this.middlewareStack.use(middlewareUserAgent.getUserAgentPlugin(this.config));
+        this.middlewareStack.use(middlewareRetry.getRetryPlugin(this.config));
+        this.middlewareStack.use(middlewareContentLength.getContentLengthPlugin(this.config));
+        this.middlewareStack.use(middlewareHostHeader.getHostHeaderPlugin(this.config));
+        this.middlewareStack.use(middlewareLogger.getLoggerPlugin(this.config));
+        this.middlewareStack.use(middlewareRecursionDetection.getRecursionDetectionPlugin(this.config));
+        this.middlewareStack.use(core.getHttpAuthSchemeEndpointRuleSetPlugin(this.config, {
+            httpAuthSchemeParametersProvider: httpAuthSchemeProvider.defaultCodeStarConnectionsHttpAuthSchemeParametersProvider,
+            identityProviderConfigProvider: async (config) => new core.DefaultIdentityProviderConfig({
+                "aws.auth#sigv4": config.credentials,
+            }),
+        }));
+        this.middlewareStack.use(core.getHttpSigningPlugin(this.config));
+    }
+    destroy() {
+        super.destroy();
+    }
+}
+
+class CreateConnectionCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "CreateConnection", {})
+    .n("CodeStarConnectionsClient", "CreateConnectionCommand")
+    .sc(schemas_0.CreateConnection$)
+    .build() {
+}
+
+class CreateHostCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "CreateHost", {})
+    .n("CodeStarConnectionsClient", "CreateHostCommand")
+    .sc(schemas_0.CreateHost$)
+    .build() {
+}
+
+class CreateRepositoryLinkCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "CreateRepositoryLink", {})
+    .n("CodeStarConnectionsClient", "CreateRepositoryLinkCommand")
+    .sc(schemas_0.CreateRepositoryLink$)
+    .build() {
+}
+
+class CreateSyncConfigurationCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "CreateSyncConfiguration", {})
+    .n("CodeStarConnectionsClient", "CreateSyncConfigurationCommand")
+    .sc(schemas_0.CreateSyncConfiguration$)
+    .build() {
+}
+
+class DeleteConnectionCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "DeleteConnection", {})
+    .n("CodeStarConnectionsClient", "DeleteConnectionCommand")
+    .sc(schemas_0.DeleteConnection$)
+    .build() {
+}
+
+class DeleteHostCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "DeleteHost", {})
+    .n("CodeStarConnectionsClient", "DeleteHostCommand")
+    .sc(schemas_0.DeleteHost$)
+    .build() {
+}
+
+class DeleteRepositoryLinkCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "DeleteRepositoryLink", {})
+    .n("CodeStarConnectionsClient", "DeleteRepositoryLinkCommand")
+    .sc(schemas_0.DeleteRepositoryLink$)
+    .build() {
+}
+
+class DeleteSyncConfigurationCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "DeleteSyncConfiguration", {})
+    .n("CodeStarConnectionsClient", "DeleteSyncConfigurationCommand")
+    .sc(schemas_0.DeleteSyncConfiguration$)
+    .build() {
+}
+
+class GetConnectionCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "GetConnection", {})
+    .n("CodeStarConnectionsClient", "GetConnectionCommand")
+    .sc(schemas_0.GetConnection$)
+    .build() {
+}
+
+class GetHostCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "GetHost", {})
+    .n("CodeStarConnectionsClient", "GetHostCommand")
+    .sc(schemas_0.GetHost$)
+    .build() {
+}
+
+class GetRepositoryLinkCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "GetRepositoryLink", {})
+    .n("CodeStarConnectionsClient", "GetRepositoryLinkCommand")
+    .sc(schemas_0.GetRepositoryLink$)
+    .build() {
+}
+
+class GetRepositorySyncStatusCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "GetRepositorySyncStatus", {})
+    .n("CodeStarConnectionsClient", "GetRepositorySyncStatusCommand")
+    .sc(schemas_0.GetRepositorySyncStatus$)
+    .build() {
+}
+
+class GetResourceSyncStatusCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "GetResourceSyncStatus", {})
+    .n("CodeStarConnectionsClient", "GetResourceSyncStatusCommand")
+    .sc(schemas_0.GetResourceSyncStatus$)
+    .build() {
+}
+
+class GetSyncBlockerSummaryCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "GetSyncBlockerSummary", {})
+    .n("CodeStarConnectionsClient", "GetSyncBlockerSummaryCommand")
+    .sc(schemas_0.GetSyncBlockerSummary$)
+    .build() {
+}
+
+class GetSyncConfigurationCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "GetSyncConfiguration", {})
+    .n("CodeStarConnectionsClient", "GetSyncConfigurationCommand")
+    .sc(schemas_0.GetSyncConfiguration$)
+    .build() {
+}
+
+class ListConnectionsCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "ListConnections", {})
+    .n("CodeStarConnectionsClient", "ListConnectionsCommand")
+    .sc(schemas_0.ListConnections$)
+    .build() {
+}
+
+class ListHostsCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "ListHosts", {})
+    .n("CodeStarConnectionsClient", "ListHostsCommand")
+    .sc(schemas_0.ListHosts$)
+    .build() {
+}
+
+class ListRepositoryLinksCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "ListRepositoryLinks", {})
+    .n("CodeStarConnectionsClient", "ListRepositoryLinksCommand")
+    .sc(schemas_0.ListRepositoryLinks$)
+    .build() {
+}
+
+class ListRepositorySyncDefinitionsCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "ListRepositorySyncDefinitions", {})
+    .n("CodeStarConnectionsClient", "ListRepositorySyncDefinitionsCommand")
+    .sc(schemas_0.ListRepositorySyncDefinitions$)
+    .build() {
+}
+
+class ListSyncConfigurationsCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "ListSyncConfigurations", {})
+    .n("CodeStarConnectionsClient", "ListSyncConfigurationsCommand")
+    .sc(schemas_0.ListSyncConfigurations$)
+    .build() {
+}
+
+class ListTagsForResourceCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "ListTagsForResource", {})
+    .n("CodeStarConnectionsClient", "ListTagsForResourceCommand")
+    .sc(schemas_0.ListTagsForResource$)
+    .build() {
+}
+
+class TagResourceCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "TagResource", {})
+    .n("CodeStarConnectionsClient", "TagResourceCommand")
+    .sc(schemas_0.TagResource$)
+    .build() {
+}
+
+class UntagResourceCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "UntagResource", {})
+    .n("CodeStarConnectionsClient", "UntagResourceCommand")
+    .sc(schemas_0.UntagResource$)
+    .build() {
+}
+
+class UpdateHostCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "UpdateHost", {})
+    .n("CodeStarConnectionsClient", "UpdateHostCommand")
+    .sc(schemas_0.UpdateHost$)
+    .build() {
+}
+
+class UpdateRepositoryLinkCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "UpdateRepositoryLink", {})
+    .n("CodeStarConnectionsClient", "UpdateRepositoryLinkCommand")
+    .sc(schemas_0.UpdateRepositoryLink$)
+    .build() {
+}
+
+class UpdateSyncBlockerCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "UpdateSyncBlocker", {})
+    .n("CodeStarConnectionsClient", "UpdateSyncBlockerCommand")
+    .sc(schemas_0.UpdateSyncBlocker$)
+    .build() {
+}
+
+class UpdateSyncConfigurationCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "UpdateSyncConfiguration", {})
+    .n("CodeStarConnectionsClient", "UpdateSyncConfigurationCommand")
+    .sc(schemas_0.UpdateSyncConfiguration$)
+    .build() {
+}
+
+const paginateListConnections = core.createPaginator(CodeStarConnectionsClient, ListConnectionsCommand, "NextToken", "NextToken", "MaxResults");
+
+const paginateListHosts = core.createPaginator(CodeStarConnectionsClient, ListHostsCommand, "NextToken", "NextToken", "MaxResults");
+
+const paginateListRepositoryLinks = core.createPaginator(CodeStarConnectionsClient, ListRepositoryLinksCommand, "NextToken", "NextToken", "MaxResults");
+
+const paginateListSyncConfigurations = core.createPaginator(CodeStarConnectionsClient, ListSyncConfigurationsCommand, "NextToken", "NextToken", "MaxResults");
+
+const commands = {
+    CreateConnectionCommand,
+    CreateHostCommand,
+    CreateRepositoryLinkCommand,
+    CreateSyncConfigurationCommand,
+    DeleteConnectionCommand,
+    DeleteHostCommand,
+    DeleteRepositoryLinkCommand,
+    DeleteSyncConfigurationCommand,
+    GetConnectionCommand,
+    GetHostCommand,
+    GetRepositoryLinkCommand,
+    GetRepositorySyncStatusCommand,
+    GetResourceSyncStatusCommand,
+    GetSyncBlockerSummaryCommand,
+    GetSyncConfigurationCommand,
+    ListConnectionsCommand,
+    ListHostsCommand,
+    ListRepositoryLinksCommand,
+    ListRepositorySyncDefinitionsCommand,
+    ListSyncConfigurationsCommand,
+    ListTagsForResourceCommand,
+    TagResourceCommand,
+    UntagResourceCommand,
+    UpdateHostCommand,
+    UpdateRepositoryLinkCommand,
+    UpdateSyncBlockerCommand,
+    UpdateSyncConfigurationCommand,
+};
+const paginators = {
+    paginateListConnections,
+    paginateListHosts,
+    paginateListRepositoryLinks,
+    paginateListSyncConfigurations,
+};
+class CodeStarConnections extends CodeStarConnectionsClient {
+}
+smithyClient.createAggregatedClient(commands, CodeStarConnections, { paginators });
+
+const BlockerStatus = {
+    ACTIVE: "ACTIVE",
+    RESOLVED: "RESOLVED",
+};
+const BlockerType = {
+    AUTOMATED: "AUTOMATED",
+};
+const ProviderType = {
+    BITBUCKET: "Bitbucket",
+    GITHUB: "GitHub",
+    GITHUB_ENTERPRISE_SERVER: "GitHubEnterpriseServer",
+    GITLAB: "GitLab",
+    GITLAB_SELF_MANAGED: "GitLabSelfManaged",
+};
+const PublishDeploymentStatus = {
+    DISABLED: "DISABLED",
+    ENABLED: "ENABLED",
+};
+const SyncConfigurationType = {
+    CFN_STACK_SYNC: "CFN_STACK_SYNC",
+};
+const TriggerResourceUpdateOn = {
+    ANY_CHANGE: "ANY_CHANGE",
+    FILE_CHANGE: "FILE_CHANGE",
+};
+const ConnectionStatus = {
+    AVAILABLE: "AVAILABLE",
+    ERROR: "ERROR",
+    PENDING: "PENDING",
+};
+const RepositorySyncStatus = {
+    FAILED: "FAILED",
+    INITIATED: "INITIATED",
+    IN_PROGRESS: "IN_PROGRESS",
+    QUEUED: "QUEUED",
+    SUCCEEDED: "SUCCEEDED",
+};
+const ResourceSyncStatus = {
+    FAILED: "FAILED",
+    INITIATED: "INITIATED",
+    IN_PROGRESS: "IN_PROGRESS",
+    SUCCEEDED: "SUCCEEDED",
+};
+
+exports.$Command = smithyClient.Command;
+exports.__Client = smithyClient.Client;
+exports.CodeStarConnectionsServiceException = CodeStarConnectionsServiceException.CodeStarConnectionsServiceException;
+exports.BlockerStatus = BlockerStatus;
+exports.BlockerType = BlockerType;
+exports.CodeStarConnections = CodeStarConnections;
+exports.CodeStarConnectionsClient = CodeStarConnectionsClient;
+exports.ConnectionStatus = ConnectionStatus;
+exports.CreateConnectionCommand = CreateConnectionCommand;
+exports.CreateHostCommand = CreateHostCommand;
+exports.CreateRepositoryLinkCommand = CreateRepositoryLinkCommand;
+exports.CreateSyncConfigurationCommand = CreateSyncConfigurationCommand;
+exports.DeleteConnectionCommand = DeleteConnectionCommand;
+exports.DeleteHostCommand = DeleteHostCommand;
+exports.DeleteRepositoryLinkCommand = DeleteRepositoryLinkCommand;
+exports.DeleteSyncConfigurationCommand = DeleteSyncConfigurationCommand;
+exports.GetConnectionCommand = GetConnectionCommand;
+exports.GetHostCommand = GetHostCommand;
+exports.GetRepositoryLinkCommand = GetRepositoryLinkCommand;
+exports.GetRepositorySyncStatusCommand = GetRepositorySyncStatusCommand;
+exports.GetResourceSyncStatusCommand = GetResourceSyncStatusCommand;
+exports.GetSyncBlockerSummaryCommand = GetSyncBlockerSummaryCommand;
+exports.GetSyncConfigurationCommand = GetSyncConfigurationCommand;
+exports.ListConnectionsCommand = ListConnectionsCommand;
+exports.ListHostsCommand = ListHostsCommand;
+exports.ListRepositoryLinksCommand = ListRepositoryLinksCommand;
+exports.ListRepositorySyncDefinitionsCommand = ListRepositorySyncDefinitionsCommand;
+exports.ListSyncConfigurationsCommand = ListSyncConfigurationsCommand;
+exports.ListTagsForResourceCommand = ListTagsForResourceCommand;
+exports.ProviderType = ProviderType;
+exports.PublishDeploymentStatus = PublishDeploymentStatus;
+exports.RepositorySyncStatus = RepositorySyncStatus;
+exports.ResourceSyncStatus = ResourceSyncStatus;
+exports.SyncConfigurationType = SyncConfigurationType;
+exports.TagResourceCommand = TagResourceCommand;
+exports.TriggerResourceUpdateOn = TriggerResourceUpdateOn;
+exports.UntagResourceCommand = UntagResourceCommand;
+exports.UpdateHostCommand = UpdateHostCommand;
+exports.UpdateRepositoryLinkCommand = UpdateRepositoryLinkCommand;
+exports.UpdateSyncBlockerCommand = UpdateSyncBlockerCommand;
+exports.UpdateSyncConfigurationCommand = UpdateSyncConfigurationCommand;
+exports.paginateListConnections = paginateListConnections;
+exports.paginateListHosts = paginateListHosts;
+exports.paginateListRepositoryLinks = paginateListRepositoryLinks;
+exports.paginateListSyncConfigurations = paginateListSyncConfigurations;
+Object.prototype.hasOwnProperty.call(schemas_0, '__proto__') &&
+    !Object.prototype.hasOwnProperty.call(exports, '__proto__') &&
+    Object.defineProperty(exports, '__proto__', {
+        enumerable: true,
+        value: schemas_0['__proto__']
+    });
+
+Object.keys(schemas_0).forEach(function (k) {
+    if (k !== 'default' && !Object.prototype.hasOwnProperty.call(exports, k)) exports[k] = schemas_0[k];
+});
+Object.prototype.hasOwnProperty.call(errors, '__proto__') &&
+    !Object.prototype.hasOwnProperty.call(exports, '__proto__') &&
+    Object.defineProperty(exports, '__proto__', {
+        enumerable: true,
+        value: errors['__proto__']
+    });
+
+Object.keys(errors).forEach(function (k) {
+    if (k !== 'default' && !Object.prototype.hasOwnProperty.call(exports, k)) exports[k] = errors[k];
+});
+
+
+/***/ }),
+
+/***/ 123:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.CodeStarConnectionsServiceException = exports.__ServiceException = void 0;
+const smithy_client_1 = __nccwpck_require__(1411);
+Object.defineProperty(exports, "__ServiceException", ({ enumerable: true, get: function () { return smithy_client_1.ServiceException; } }));
+class CodeStarConnectionsServiceException extends smithy_client_1.ServiceException {
+    constructor(options) {
+        super(options);
+        Object.setPrototypeOf(this, CodeStarConnectionsServiceException.prototype);
+    }
+}
+exports.CodeStarConnectionsServiceException = CodeStarConnectionsServiceException;
+
+
+/***/ }),
+
+/***/ 7374:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.SyncBlockerDoesNotExistException = exports.RetryLatestCommitFailedException = exports.UpdateOutOfSyncException = exports.ConditionalCheckFailedException = exports.UnsupportedOperationException = exports.ConflictException = exports.UnsupportedProviderTypeException = exports.SyncConfigurationStillExistsException = exports.ThrottlingException = exports.ResourceAlreadyExistsException = exports.InvalidInputException = exports.InternalServerException = exports.ConcurrentModificationException = exports.ResourceUnavailableException = exports.ResourceNotFoundException = exports.LimitExceededException = exports.AccessDeniedException = void 0;
+const CodeStarConnectionsServiceException_1 = __nccwpck_require__(123);
+class AccessDeniedException extends CodeStarConnectionsServiceException_1.CodeStarConnectionsServiceException {
+    name = "AccessDeniedException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "AccessDeniedException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, AccessDeniedException.prototype);
+        this.Message = opts.Message;
+    }
+}
+exports.AccessDeniedException = AccessDeniedException;
+class LimitExceededException extends CodeStarConnectionsServiceException_1.CodeStarConnectionsServiceException {
+    name = "LimitExceededException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "LimitExceededException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, LimitExceededException.prototype);
+        this.Message = opts.Message;
+    }
+}
+exports.LimitExceededException = LimitExceededException;
+class ResourceNotFoundException extends CodeStarConnectionsServiceException_1.CodeStarConnectionsServiceException {
+    name = "ResourceNotFoundException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "ResourceNotFoundException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ResourceNotFoundException.prototype);
+        this.Message = opts.Message;
+    }
+}
+exports.ResourceNotFoundException = ResourceNotFoundException;
+class ResourceUnavailableException extends CodeStarConnectionsServiceException_1.CodeStarConnectionsServiceException {
+    name = "ResourceUnavailableException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "ResourceUnavailableException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ResourceUnavailableException.prototype);
+        this.Message = opts.Message;
+    }
+}
+exports.ResourceUnavailableException = ResourceUnavailableException;
+class ConcurrentModificationException extends CodeStarConnectionsServiceException_1.CodeStarConnectionsServiceException {
+    name = "ConcurrentModificationException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "ConcurrentModificationException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ConcurrentModificationException.prototype);
+        this.Message = opts.Message;
+    }
+}
+exports.ConcurrentModificationException = ConcurrentModificationException;
+class InternalServerException extends CodeStarConnectionsServiceException_1.CodeStarConnectionsServiceException {
+    name = "InternalServerException";
+    $fault = "server";
+    Message;
+    constructor(opts) {
+        super({
+            name: "InternalServerException",
+            $fault: "server",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InternalServerException.prototype);
+        this.Message = opts.Message;
+    }
+}
+exports.InternalServerException = InternalServerException;
+class InvalidInputException extends CodeStarConnectionsServiceException_1.CodeStarConnectionsServiceException {
+    name = "InvalidInputException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "InvalidInputException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidInputException.prototype);
+        this.Message = opts.Message;
+    }
+}
+exports.InvalidInputException = InvalidInputException;
+class ResourceAlreadyExistsException extends CodeStarConnectionsServiceException_1.CodeStarConnectionsServiceException {
+    name = "ResourceAlreadyExistsException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "ResourceAlreadyExistsException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ResourceAlreadyExistsException.prototype);
+        this.Message = opts.Message;
+    }
+}
+exports.ResourceAlreadyExistsException = ResourceAlreadyExistsException;
+class ThrottlingException extends CodeStarConnectionsServiceException_1.CodeStarConnectionsServiceException {
+    name = "ThrottlingException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "ThrottlingException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ThrottlingException.prototype);
+        this.Message = opts.Message;
+    }
+}
+exports.ThrottlingException = ThrottlingException;
+class SyncConfigurationStillExistsException extends CodeStarConnectionsServiceException_1.CodeStarConnectionsServiceException {
+    name = "SyncConfigurationStillExistsException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "SyncConfigurationStillExistsException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, SyncConfigurationStillExistsException.prototype);
+        this.Message = opts.Message;
+    }
+}
+exports.SyncConfigurationStillExistsException = SyncConfigurationStillExistsException;
+class UnsupportedProviderTypeException extends CodeStarConnectionsServiceException_1.CodeStarConnectionsServiceException {
+    name = "UnsupportedProviderTypeException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "UnsupportedProviderTypeException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, UnsupportedProviderTypeException.prototype);
+        this.Message = opts.Message;
+    }
+}
+exports.UnsupportedProviderTypeException = UnsupportedProviderTypeException;
+class ConflictException extends CodeStarConnectionsServiceException_1.CodeStarConnectionsServiceException {
+    name = "ConflictException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "ConflictException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ConflictException.prototype);
+        this.Message = opts.Message;
+    }
+}
+exports.ConflictException = ConflictException;
+class UnsupportedOperationException extends CodeStarConnectionsServiceException_1.CodeStarConnectionsServiceException {
+    name = "UnsupportedOperationException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "UnsupportedOperationException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, UnsupportedOperationException.prototype);
+        this.Message = opts.Message;
+    }
+}
+exports.UnsupportedOperationException = UnsupportedOperationException;
+class ConditionalCheckFailedException extends CodeStarConnectionsServiceException_1.CodeStarConnectionsServiceException {
+    name = "ConditionalCheckFailedException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "ConditionalCheckFailedException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ConditionalCheckFailedException.prototype);
+        this.Message = opts.Message;
+    }
+}
+exports.ConditionalCheckFailedException = ConditionalCheckFailedException;
+class UpdateOutOfSyncException extends CodeStarConnectionsServiceException_1.CodeStarConnectionsServiceException {
+    name = "UpdateOutOfSyncException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "UpdateOutOfSyncException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, UpdateOutOfSyncException.prototype);
+        this.Message = opts.Message;
+    }
+}
+exports.UpdateOutOfSyncException = UpdateOutOfSyncException;
+class RetryLatestCommitFailedException extends CodeStarConnectionsServiceException_1.CodeStarConnectionsServiceException {
+    name = "RetryLatestCommitFailedException";
+    $fault = "server";
+    Message;
+    constructor(opts) {
+        super({
+            name: "RetryLatestCommitFailedException",
+            $fault: "server",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, RetryLatestCommitFailedException.prototype);
+        this.Message = opts.Message;
+    }
+}
+exports.RetryLatestCommitFailedException = RetryLatestCommitFailedException;
+class SyncBlockerDoesNotExistException extends CodeStarConnectionsServiceException_1.CodeStarConnectionsServiceException {
+    name = "SyncBlockerDoesNotExistException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "SyncBlockerDoesNotExistException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, SyncBlockerDoesNotExistException.prototype);
+        this.Message = opts.Message;
+    }
+}
+exports.SyncBlockerDoesNotExistException = SyncBlockerDoesNotExistException;
+
+
+/***/ }),
+
+/***/ 8916:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.getRuntimeConfig = void 0;
+const tslib_1 = __nccwpck_require__(1860);
+const package_json_1 = tslib_1.__importDefault(__nccwpck_require__(6106));
+const core_1 = __nccwpck_require__(8704);
+const credential_provider_node_1 = __nccwpck_require__(5861);
+const util_user_agent_node_1 = __nccwpck_require__(1656);
+const config_resolver_1 = __nccwpck_require__(9316);
+const hash_node_1 = __nccwpck_require__(5092);
+const middleware_retry_1 = __nccwpck_require__(9618);
+const node_config_provider_1 = __nccwpck_require__(5704);
+const node_http_handler_1 = __nccwpck_require__(1279);
+const smithy_client_1 = __nccwpck_require__(1411);
+const util_body_length_node_1 = __nccwpck_require__(3638);
+const util_defaults_mode_node_1 = __nccwpck_require__(5435);
+const util_retry_1 = __nccwpck_require__(5518);
+const runtimeConfig_shared_1 = __nccwpck_require__(3189);
+const getRuntimeConfig = (config) => {
+    (0, smithy_client_1.emitWarningIfUnsupportedVersion)(process.version);
+    const defaultsMode = (0, util_defaults_mode_node_1.resolveDefaultsModeConfig)(config);
+    const defaultConfigProvider = () => defaultsMode().then(smithy_client_1.loadConfigsForDefaultMode);
+    const clientSharedValues = (0, runtimeConfig_shared_1.getRuntimeConfig)(config);
+    (0, core_1.emitWarningIfUnsupportedVersion)(process.version);
+    const loaderConfig = {
+        profile: config?.profile,
+        logger: clientSharedValues.logger,
+    };
+    return {
+        ...clientSharedValues,
+        ...config,
+        runtime: "node",
+        defaultsMode,
+        authSchemePreference: config?.authSchemePreference ?? (0, node_config_provider_1.loadConfig)(core_1.NODE_AUTH_SCHEME_PREFERENCE_OPTIONS, loaderConfig),
+        bodyLengthChecker: config?.bodyLengthChecker ?? util_body_length_node_1.calculateBodyLength,
+        credentialDefaultProvider: config?.credentialDefaultProvider ?? credential_provider_node_1.defaultProvider,
+        defaultUserAgentProvider: config?.defaultUserAgentProvider ?? (0, util_user_agent_node_1.createDefaultUserAgentProvider)({ serviceId: clientSharedValues.serviceId, clientVersion: package_json_1.default.version }),
+        maxAttempts: config?.maxAttempts ?? (0, node_config_provider_1.loadConfig)(middleware_retry_1.NODE_MAX_ATTEMPT_CONFIG_OPTIONS, config),
+        region: config?.region ?? (0, node_config_provider_1.loadConfig)(config_resolver_1.NODE_REGION_CONFIG_OPTIONS, { ...config_resolver_1.NODE_REGION_CONFIG_FILE_OPTIONS, ...loaderConfig }),
+        requestHandler: node_http_handler_1.NodeHttpHandler.create(config?.requestHandler ?? defaultConfigProvider),
+        retryMode: config?.retryMode ??
+            (0, node_config_provider_1.loadConfig)({
+                ...middleware_retry_1.NODE_RETRY_MODE_CONFIG_OPTIONS,
+                default: async () => (await defaultConfigProvider()).retryMode || util_retry_1.DEFAULT_RETRY_MODE,
+            }, config),
+        sha256: config?.sha256 ?? hash_node_1.Hash.bind(null, "sha256"),
+        streamCollector: config?.streamCollector ?? node_http_handler_1.streamCollector,
+        useDualstackEndpoint: config?.useDualstackEndpoint ?? (0, node_config_provider_1.loadConfig)(config_resolver_1.NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        useFipsEndpoint: config?.useFipsEndpoint ?? (0, node_config_provider_1.loadConfig)(config_resolver_1.NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        userAgentAppId: config?.userAgentAppId ?? (0, node_config_provider_1.loadConfig)(util_user_agent_node_1.NODE_APP_ID_CONFIG_OPTIONS, loaderConfig),
+    };
+};
+exports.getRuntimeConfig = getRuntimeConfig;
+
+
+/***/ }),
+
+/***/ 3189:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.getRuntimeConfig = void 0;
+const core_1 = __nccwpck_require__(8704);
+const protocols_1 = __nccwpck_require__(7288);
+const smithy_client_1 = __nccwpck_require__(1411);
+const url_parser_1 = __nccwpck_require__(4494);
+const util_base64_1 = __nccwpck_require__(8385);
+const util_utf8_1 = __nccwpck_require__(1577);
+const httpAuthSchemeProvider_1 = __nccwpck_require__(7101);
+const endpointResolver_1 = __nccwpck_require__(5795);
+const schemas_0_1 = __nccwpck_require__(2058);
+const getRuntimeConfig = (config) => {
+    return {
+        apiVersion: "2019-12-01",
+        base64Decoder: config?.base64Decoder ?? util_base64_1.fromBase64,
+        base64Encoder: config?.base64Encoder ?? util_base64_1.toBase64,
+        disableHostPrefix: config?.disableHostPrefix ?? false,
+        endpointProvider: config?.endpointProvider ?? endpointResolver_1.defaultEndpointResolver,
+        extensions: config?.extensions ?? [],
+        httpAuthSchemeProvider: config?.httpAuthSchemeProvider ?? httpAuthSchemeProvider_1.defaultCodeStarConnectionsHttpAuthSchemeProvider,
+        httpAuthSchemes: config?.httpAuthSchemes ?? [
+            {
+                schemeId: "aws.auth#sigv4",
+                identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4"),
+                signer: new core_1.AwsSdkSigV4Signer(),
+            },
+        ],
+        logger: config?.logger ?? new smithy_client_1.NoOpLogger(),
+        protocol: config?.protocol ?? protocols_1.AwsJson1_0Protocol,
+        protocolSettings: config?.protocolSettings ?? {
+            defaultNamespace: "com.amazonaws.codestarconnections",
+            errorTypeRegistries: schemas_0_1.errorTypeRegistries,
+            version: "2019-12-01",
+            serviceTarget: "CodeStar_connections_20191201",
+        },
+        serviceId: config?.serviceId ?? "CodeStar connections",
+        urlParser: config?.urlParser ?? url_parser_1.parseUrl,
+        utf8Decoder: config?.utf8Decoder ?? util_utf8_1.fromUtf8,
+        utf8Encoder: config?.utf8Encoder ?? util_utf8_1.toUtf8,
+    };
+};
+exports.getRuntimeConfig = getRuntimeConfig;
+
+
+/***/ }),
+
+/***/ 2058:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.GetSyncConfigurationOutput$ = exports.GetSyncConfigurationInput$ = exports.GetSyncBlockerSummaryOutput$ = exports.GetSyncBlockerSummaryInput$ = exports.GetResourceSyncStatusOutput$ = exports.GetResourceSyncStatusInput$ = exports.GetRepositorySyncStatusOutput$ = exports.GetRepositorySyncStatusInput$ = exports.GetRepositoryLinkOutput$ = exports.GetRepositoryLinkInput$ = exports.GetHostOutput$ = exports.GetHostInput$ = exports.GetConnectionOutput$ = exports.GetConnectionInput$ = exports.DeleteSyncConfigurationOutput$ = exports.DeleteSyncConfigurationInput$ = exports.DeleteRepositoryLinkOutput$ = exports.DeleteRepositoryLinkInput$ = exports.DeleteHostOutput$ = exports.DeleteHostInput$ = exports.DeleteConnectionOutput$ = exports.DeleteConnectionInput$ = exports.CreateSyncConfigurationOutput$ = exports.CreateSyncConfigurationInput$ = exports.CreateRepositoryLinkOutput$ = exports.CreateRepositoryLinkInput$ = exports.CreateHostOutput$ = exports.CreateHostInput$ = exports.CreateConnectionOutput$ = exports.CreateConnectionInput$ = exports.Connection$ = exports.errorTypeRegistries = exports.UpdateOutOfSyncException$ = exports.UnsupportedProviderTypeException$ = exports.UnsupportedOperationException$ = exports.ThrottlingException$ = exports.SyncConfigurationStillExistsException$ = exports.SyncBlockerDoesNotExistException$ = exports.RetryLatestCommitFailedException$ = exports.ResourceUnavailableException$ = exports.ResourceNotFoundException$ = exports.ResourceAlreadyExistsException$ = exports.LimitExceededException$ = exports.InvalidInputException$ = exports.InternalServerException$ = exports.ConflictException$ = exports.ConditionalCheckFailedException$ = exports.ConcurrentModificationException$ = exports.AccessDeniedException$ = exports.CodeStarConnectionsServiceException$ = void 0;
+exports.GetRepositorySyncStatus$ = exports.GetRepositoryLink$ = exports.GetHost$ = exports.GetConnection$ = exports.DeleteSyncConfiguration$ = exports.DeleteRepositoryLink$ = exports.DeleteHost$ = exports.DeleteConnection$ = exports.CreateSyncConfiguration$ = exports.CreateRepositoryLink$ = exports.CreateHost$ = exports.CreateConnection$ = exports.VpcConfiguration$ = exports.UpdateSyncConfigurationOutput$ = exports.UpdateSyncConfigurationInput$ = exports.UpdateSyncBlockerOutput$ = exports.UpdateSyncBlockerInput$ = exports.UpdateRepositoryLinkOutput$ = exports.UpdateRepositoryLinkInput$ = exports.UpdateHostOutput$ = exports.UpdateHostInput$ = exports.UntagResourceOutput$ = exports.UntagResourceInput$ = exports.TagResourceOutput$ = exports.TagResourceInput$ = exports.Tag$ = exports.SyncConfiguration$ = exports.SyncBlockerSummary$ = exports.SyncBlockerContext$ = exports.SyncBlocker$ = exports.Revision$ = exports.ResourceSyncEvent$ = exports.ResourceSyncAttempt$ = exports.RepositorySyncEvent$ = exports.RepositorySyncDefinition$ = exports.RepositorySyncAttempt$ = exports.RepositoryLinkInfo$ = exports.ListTagsForResourceOutput$ = exports.ListTagsForResourceInput$ = exports.ListSyncConfigurationsOutput$ = exports.ListSyncConfigurationsInput$ = exports.ListRepositorySyncDefinitionsOutput$ = exports.ListRepositorySyncDefinitionsInput$ = exports.ListRepositoryLinksOutput$ = exports.ListRepositoryLinksInput$ = exports.ListHostsOutput$ = exports.ListHostsInput$ = exports.ListConnectionsOutput$ = exports.ListConnectionsInput$ = exports.Host$ = void 0;
+exports.UpdateSyncConfiguration$ = exports.UpdateSyncBlocker$ = exports.UpdateRepositoryLink$ = exports.UpdateHost$ = exports.UntagResource$ = exports.TagResource$ = exports.ListTagsForResource$ = exports.ListSyncConfigurations$ = exports.ListRepositorySyncDefinitions$ = exports.ListRepositoryLinks$ = exports.ListHosts$ = exports.ListConnections$ = exports.GetSyncConfiguration$ = exports.GetSyncBlockerSummary$ = exports.GetResourceSyncStatus$ = void 0;
+const _ADE = "AccessDeniedException";
+const _B = "Branch";
+const _C = "Connection";
+const _CA = "ConnectionArn";
+const _CAr = "CreatedAt";
+const _CC = "CreateConnection";
+const _CCFE = "ConditionalCheckFailedException";
+const _CCI = "CreateConnectionInput";
+const _CCO = "CreateConnectionOutput";
+const _CE = "ConflictException";
+const _CF = "ConfigFile";
+const _CH = "CreateHost";
+const _CHI = "CreateHostInput";
+const _CHO = "CreateHostOutput";
+const _CL = "ConnectionList";
+const _CME = "ConcurrentModificationException";
+const _CN = "ConnectionName";
+const _CR = "CreatedReason";
+const _CRL = "CreateRepositoryLink";
+const _CRLI = "CreateRepositoryLinkInput";
+const _CRLO = "CreateRepositoryLinkOutput";
+const _CS = "ConnectionStatus";
+const _CSC = "CreateSyncConfiguration";
+const _CSCI = "CreateSyncConfigurationInput";
+const _CSCO = "CreateSyncConfigurationOutput";
+const _Co = "Connections";
+const _Con = "Contexts";
+const _D = "Directory";
+const _DC = "DeleteConnection";
+const _DCI = "DeleteConnectionInput";
+const _DCO = "DeleteConnectionOutput";
+const _DH = "DeleteHost";
+const _DHI = "DeleteHostInput";
+const _DHO = "DeleteHostOutput";
+const _DRL = "DeleteRepositoryLink";
+const _DRLI = "DeleteRepositoryLinkInput";
+const _DRLO = "DeleteRepositoryLinkOutput";
+const _DS = "DesiredState";
+const _DSC = "DeleteSyncConfiguration";
+const _DSCI = "DeleteSyncConfigurationInput";
+const _DSCO = "DeleteSyncConfigurationOutput";
+const _E = "Events";
+const _EI = "ExternalId";
+const _EKA = "EncryptionKeyArn";
+const _Ev = "Event";
+const _GC = "GetConnection";
+const _GCI = "GetConnectionInput";
+const _GCO = "GetConnectionOutput";
+const _GH = "GetHost";
+const _GHI = "GetHostInput";
+const _GHO = "GetHostOutput";
+const _GRL = "GetRepositoryLink";
+const _GRLI = "GetRepositoryLinkInput";
+const _GRLO = "GetRepositoryLinkOutput";
+const _GRSS = "GetRepositorySyncStatus";
+const _GRSSI = "GetRepositorySyncStatusInput";
+const _GRSSIe = "GetResourceSyncStatusInput";
+const _GRSSO = "GetRepositorySyncStatusOutput";
+const _GRSSOe = "GetResourceSyncStatusOutput";
+const _GRSSe = "GetResourceSyncStatus";
+const _GSBS = "GetSyncBlockerSummary";
+const _GSBSI = "GetSyncBlockerSummaryInput";
+const _GSBSO = "GetSyncBlockerSummaryOutput";
+const _GSC = "GetSyncConfiguration";
+const _GSCI = "GetSyncConfigurationInput";
+const _GSCO = "GetSyncConfigurationOutput";
+const _H = "Host";
+const _HA = "HostArn";
+const _HAF = "HostArnFilter";
+const _HL = "HostList";
+const _Ho = "Hosts";
+const _I = "Id";
+const _IIE = "InvalidInputException";
+const _IR = "InitialRevision";
+const _ISE = "InternalServerException";
+const _K = "Key";
+const _LB = "LatestBlockers";
+const _LC = "ListConnections";
+const _LCI = "ListConnectionsInput";
+const _LCO = "ListConnectionsOutput";
+const _LEE = "LimitExceededException";
+const _LH = "ListHosts";
+const _LHI = "ListHostsInput";
+const _LHO = "ListHostsOutput";
+const _LRL = "ListRepositoryLinks";
+const _LRLI = "ListRepositoryLinksInput";
+const _LRLO = "ListRepositoryLinksOutput";
+const _LRSD = "ListRepositorySyncDefinitions";
+const _LRSDI = "ListRepositorySyncDefinitionsInput";
+const _LRSDO = "ListRepositorySyncDefinitionsOutput";
+const _LS = "LatestSync";
+const _LSBL = "LatestSyncBlockerList";
+const _LSC = "ListSyncConfigurations";
+const _LSCI = "ListSyncConfigurationsInput";
+const _LSCO = "ListSyncConfigurationsOutput";
+const _LSS = "LatestSuccessfulSync";
+const _LTFR = "ListTagsForResource";
+const _LTFRI = "ListTagsForResourceInput";
+const _LTFRO = "ListTagsForResourceOutput";
+const _M = "Message";
+const _MR = "MaxResults";
+const _N = "Name";
+const _NT = "NextToken";
+const _OAI = "OwnerAccountId";
+const _OI = "OwnerId";
+const _P = "Parent";
+const _PDS = "PublishDeploymentStatus";
+const _PE = "ProviderEndpoint";
+const _PRN = "ParentResourceName";
+const _PT = "ProviderType";
+const _PTF = "ProviderTypeFilter";
+const _R = "Revision";
+const _RA = "RoleArn";
+const _RAEE = "ResourceAlreadyExistsException";
+const _RAe = "ResourceArn";
+const _RAes = "ResolvedAt";
+const _RL = "RepositoryLinks";
+const _RLA = "RepositoryLinkArn";
+const _RLCFE = "RetryLatestCommitFailedException";
+const _RLI = "RepositoryLinkInfo";
+const _RLIe = "RepositoryLinkId";
+const _RLL = "RepositoryLinkList";
+const _RN = "RepositoryName";
+const _RNFE = "ResourceNotFoundException";
+const _RNe = "ResourceName";
+const _RR = "ResolvedReason";
+const _RSA = "RepositorySyncAttempt";
+const _RSAe = "ResourceSyncAttempt";
+const _RSD = "RepositorySyncDefinitions";
+const _RSDL = "RepositorySyncDefinitionList";
+const _RSDe = "RepositorySyncDefinition";
+const _RSE = "RepositorySyncEvent";
+const _RSEL = "RepositorySyncEventList";
+const _RSELe = "ResourceSyncEventList";
+const _RSEe = "ResourceSyncEvent";
+const _RUE = "ResourceUnavailableException";
+const _S = "Status";
+const _SA = "StartedAt";
+const _SB = "SyncBlocker";
+const _SBC = "SyncBlockerContext";
+const _SBCL = "SyncBlockerContextList";
+const _SBDNEE = "SyncBlockerDoesNotExistException";
+const _SBS = "SyncBlockerSummary";
+const _SC = "SyncConfiguration";
+const _SCL = "SyncConfigurationList";
+const _SCSEE = "SyncConfigurationStillExistsException";
+const _SCy = "SyncConfigurations";
+const _SGI = "SecurityGroupIds";
+const _SI = "SubnetIds";
+const _SM = "StatusMessage";
+const _ST = "SyncType";
+const _Sh = "Sha";
+const _T = "Tags";
+const _TC = "TlsCertificate";
+const _TE = "ThrottlingException";
+const _TK = "TagKeys";
+const _TL = "TagList";
+const _TR = "TargetRevision";
+const _TRI = "TagResourceInput";
+const _TRO = "TagResourceOutput";
+const _TRUO = "TriggerResourceUpdateOn";
+const _TRa = "TagResource";
+const _Ta = "Target";
+const _Tag = "Tag";
+const _Ti = "Time";
+const _Ty = "Type";
+const _UH = "UpdateHost";
+const _UHI = "UpdateHostInput";
+const _UHO = "UpdateHostOutput";
+const _UOE = "UnsupportedOperationException";
+const _UOOSE = "UpdateOutOfSyncException";
+const _UPTE = "UnsupportedProviderTypeException";
+const _UR = "UntagResource";
+const _URI = "UntagResourceInput";
+const _URL = "UpdateRepositoryLink";
+const _URLI = "UpdateRepositoryLinkInput";
+const _URLO = "UpdateRepositoryLinkOutput";
+const _URO = "UntagResourceOutput";
+const _USB = "UpdateSyncBlocker";
+const _USBI = "UpdateSyncBlockerInput";
+const _USBO = "UpdateSyncBlockerOutput";
+const _USC = "UpdateSyncConfiguration";
+const _USCI = "UpdateSyncConfigurationInput";
+const _USCO = "UpdateSyncConfigurationOutput";
+const _V = "Value";
+const _VC = "VpcConfiguration";
+const _VI = "VpcId";
+const _c = "client";
+const _e = "error";
+const _hE = "httpError";
+const _s = "smithy.ts.sdk.synthetic.com.amazonaws.codestarconnections";
+const _se = "server";
+const n0 = "com.amazonaws.codestarconnections";
+const schema_1 = __nccwpck_require__(6890);
+const CodeStarConnectionsServiceException_1 = __nccwpck_require__(123);
+const errors_1 = __nccwpck_require__(7374);
+const _s_registry = schema_1.TypeRegistry.for(_s);
+exports.CodeStarConnectionsServiceException$ = [-3, _s, "CodeStarConnectionsServiceException", 0, [], []];
+_s_registry.registerError(exports.CodeStarConnectionsServiceException$, CodeStarConnectionsServiceException_1.CodeStarConnectionsServiceException);
+const n0_registry = schema_1.TypeRegistry.for(n0);
+exports.AccessDeniedException$ = [-3, n0, _ADE,
+    { [_e]: _c, [_hE]: 403 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(exports.AccessDeniedException$, errors_1.AccessDeniedException);
+exports.ConcurrentModificationException$ = [-3, n0, _CME,
+    { [_e]: _c, [_hE]: 409 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(exports.ConcurrentModificationException$, errors_1.ConcurrentModificationException);
+exports.ConditionalCheckFailedException$ = [-3, n0, _CCFE,
+    { [_e]: _c, [_hE]: 409 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(exports.ConditionalCheckFailedException$, errors_1.ConditionalCheckFailedException);
+exports.ConflictException$ = [-3, n0, _CE,
+    { [_e]: _c, [_hE]: 409 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(exports.ConflictException$, errors_1.ConflictException);
+exports.InternalServerException$ = [-3, n0, _ISE,
+    { [_e]: _se, [_hE]: 503 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(exports.InternalServerException$, errors_1.InternalServerException);
+exports.InvalidInputException$ = [-3, n0, _IIE,
+    { [_e]: _c, [_hE]: 400 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(exports.InvalidInputException$, errors_1.InvalidInputException);
+exports.LimitExceededException$ = [-3, n0, _LEE,
+    { [_e]: _c, [_hE]: 429 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(exports.LimitExceededException$, errors_1.LimitExceededException);
+exports.ResourceAlreadyExistsException$ = [-3, n0, _RAEE,
+    { [_e]: _c, [_hE]: 409 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(exports.ResourceAlreadyExistsException$, errors_1.ResourceAlreadyExistsException);
+exports.ResourceNotFoundException$ = [-3, n0, _RNFE,
+    { [_e]: _c, [_hE]: 404 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(exports.ResourceNotFoundException$, errors_1.ResourceNotFoundException);
+exports.ResourceUnavailableException$ = [-3, n0, _RUE,
+    { [_e]: _c, [_hE]: 400 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(exports.ResourceUnavailableException$, errors_1.ResourceUnavailableException);
+exports.RetryLatestCommitFailedException$ = [-3, n0, _RLCFE,
+    { [_e]: _se, [_hE]: 503 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(exports.RetryLatestCommitFailedException$, errors_1.RetryLatestCommitFailedException);
+exports.SyncBlockerDoesNotExistException$ = [-3, n0, _SBDNEE,
+    { [_e]: _c, [_hE]: 404 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(exports.SyncBlockerDoesNotExistException$, errors_1.SyncBlockerDoesNotExistException);
+exports.SyncConfigurationStillExistsException$ = [-3, n0, _SCSEE,
+    { [_e]: _c, [_hE]: 409 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(exports.SyncConfigurationStillExistsException$, errors_1.SyncConfigurationStillExistsException);
+exports.ThrottlingException$ = [-3, n0, _TE,
+    { [_e]: _c, [_hE]: 429 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(exports.ThrottlingException$, errors_1.ThrottlingException);
+exports.UnsupportedOperationException$ = [-3, n0, _UOE,
+    { [_e]: _c, [_hE]: 400 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(exports.UnsupportedOperationException$, errors_1.UnsupportedOperationException);
+exports.UnsupportedProviderTypeException$ = [-3, n0, _UPTE,
+    { [_e]: _c, [_hE]: 400 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(exports.UnsupportedProviderTypeException$, errors_1.UnsupportedProviderTypeException);
+exports.UpdateOutOfSyncException$ = [-3, n0, _UOOSE,
+    { [_e]: _c, [_hE]: 409 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(exports.UpdateOutOfSyncException$, errors_1.UpdateOutOfSyncException);
+exports.errorTypeRegistries = [
+    _s_registry,
+    n0_registry,
+];
+exports.Connection$ = [3, n0, _C,
+    0,
+    [_CN, _CA, _PT, _OAI, _CS, _HA],
+    [0, 0, 0, 0, 0, 0]
+];
+exports.CreateConnectionInput$ = [3, n0, _CCI,
+    0,
+    [_CN, _PT, _T, _HA],
+    [0, 0, () => TagList, 0], 1
+];
+exports.CreateConnectionOutput$ = [3, n0, _CCO,
+    0,
+    [_CA, _T],
+    [0, () => TagList], 1
+];
+exports.CreateHostInput$ = [3, n0, _CHI,
+    0,
+    [_N, _PT, _PE, _VC, _T],
+    [0, 0, 0, () => exports.VpcConfiguration$, () => TagList], 3
+];
+exports.CreateHostOutput$ = [3, n0, _CHO,
+    0,
+    [_HA, _T],
+    [0, () => TagList]
+];
+exports.CreateRepositoryLinkInput$ = [3, n0, _CRLI,
+    0,
+    [_CA, _OI, _RN, _EKA, _T],
+    [0, 0, 0, 0, () => TagList], 3
+];
+exports.CreateRepositoryLinkOutput$ = [3, n0, _CRLO,
+    0,
+    [_RLI],
+    [() => exports.RepositoryLinkInfo$], 1
+];
+exports.CreateSyncConfigurationInput$ = [3, n0, _CSCI,
+    0,
+    [_B, _CF, _RLIe, _RNe, _RA, _ST, _PDS, _TRUO],
+    [0, 0, 0, 0, 0, 0, 0, 0], 6
+];
+exports.CreateSyncConfigurationOutput$ = [3, n0, _CSCO,
+    0,
+    [_SC],
+    [() => exports.SyncConfiguration$], 1
+];
+exports.DeleteConnectionInput$ = [3, n0, _DCI,
+    0,
+    [_CA],
+    [0], 1
+];
+exports.DeleteConnectionOutput$ = [3, n0, _DCO,
+    0,
+    [],
+    []
+];
+exports.DeleteHostInput$ = [3, n0, _DHI,
+    0,
+    [_HA],
+    [0], 1
+];
+exports.DeleteHostOutput$ = [3, n0, _DHO,
+    0,
+    [],
+    []
+];
+exports.DeleteRepositoryLinkInput$ = [3, n0, _DRLI,
+    0,
+    [_RLIe],
+    [0], 1
+];
+exports.DeleteRepositoryLinkOutput$ = [3, n0, _DRLO,
+    0,
+    [],
+    []
+];
+exports.DeleteSyncConfigurationInput$ = [3, n0, _DSCI,
+    0,
+    [_ST, _RNe],
+    [0, 0], 2
+];
+exports.DeleteSyncConfigurationOutput$ = [3, n0, _DSCO,
+    0,
+    [],
+    []
+];
+exports.GetConnectionInput$ = [3, n0, _GCI,
+    0,
+    [_CA],
+    [0], 1
+];
+exports.GetConnectionOutput$ = [3, n0, _GCO,
+    0,
+    [_C],
+    [() => exports.Connection$]
+];
+exports.GetHostInput$ = [3, n0, _GHI,
+    0,
+    [_HA],
+    [0], 1
+];
+exports.GetHostOutput$ = [3, n0, _GHO,
+    0,
+    [_N, _S, _PT, _PE, _VC],
+    [0, 0, 0, 0, () => exports.VpcConfiguration$]
+];
+exports.GetRepositoryLinkInput$ = [3, n0, _GRLI,
+    0,
+    [_RLIe],
+    [0], 1
+];
+exports.GetRepositoryLinkOutput$ = [3, n0, _GRLO,
+    0,
+    [_RLI],
+    [() => exports.RepositoryLinkInfo$], 1
+];
+exports.GetRepositorySyncStatusInput$ = [3, n0, _GRSSI,
+    0,
+    [_B, _RLIe, _ST],
+    [0, 0, 0], 3
+];
+exports.GetRepositorySyncStatusOutput$ = [3, n0, _GRSSO,
+    0,
+    [_LS],
+    [() => exports.RepositorySyncAttempt$], 1
+];
+exports.GetResourceSyncStatusInput$ = [3, n0, _GRSSIe,
+    0,
+    [_RNe, _ST],
+    [0, 0], 2
+];
+exports.GetResourceSyncStatusOutput$ = [3, n0, _GRSSOe,
+    0,
+    [_LS, _DS, _LSS],
+    [() => exports.ResourceSyncAttempt$, () => exports.Revision$, () => exports.ResourceSyncAttempt$], 1
+];
+exports.GetSyncBlockerSummaryInput$ = [3, n0, _GSBSI,
+    0,
+    [_ST, _RNe],
+    [0, 0], 2
+];
+exports.GetSyncBlockerSummaryOutput$ = [3, n0, _GSBSO,
+    0,
+    [_SBS],
+    [() => exports.SyncBlockerSummary$], 1
+];
+exports.GetSyncConfigurationInput$ = [3, n0, _GSCI,
+    0,
+    [_ST, _RNe],
+    [0, 0], 2
+];
+exports.GetSyncConfigurationOutput$ = [3, n0, _GSCO,
+    0,
+    [_SC],
+    [() => exports.SyncConfiguration$], 1
+];
+exports.Host$ = [3, n0, _H,
+    0,
+    [_N, _HA, _PT, _PE, _VC, _S, _SM],
+    [0, 0, 0, 0, () => exports.VpcConfiguration$, 0, 0]
+];
+exports.ListConnectionsInput$ = [3, n0, _LCI,
+    0,
+    [_PTF, _HAF, _MR, _NT],
+    [0, 0, 1, 0]
+];
+exports.ListConnectionsOutput$ = [3, n0, _LCO,
+    0,
+    [_Co, _NT],
+    [() => ConnectionList, 0]
+];
+exports.ListHostsInput$ = [3, n0, _LHI,
+    0,
+    [_MR, _NT],
+    [1, 0]
+];
+exports.ListHostsOutput$ = [3, n0, _LHO,
+    0,
+    [_Ho, _NT],
+    [() => HostList, 0]
+];
+exports.ListRepositoryLinksInput$ = [3, n0, _LRLI,
+    0,
+    [_MR, _NT],
+    [1, 0]
+];
+exports.ListRepositoryLinksOutput$ = [3, n0, _LRLO,
+    0,
+    [_RL, _NT],
+    [() => RepositoryLinkList, 0], 1
+];
+exports.ListRepositorySyncDefinitionsInput$ = [3, n0, _LRSDI,
+    0,
+    [_RLIe, _ST],
+    [0, 0], 2
+];
+exports.ListRepositorySyncDefinitionsOutput$ = [3, n0, _LRSDO,
+    0,
+    [_RSD, _NT],
+    [() => RepositorySyncDefinitionList, 0], 1
+];
+exports.ListSyncConfigurationsInput$ = [3, n0, _LSCI,
+    0,
+    [_RLIe, _ST, _MR, _NT],
+    [0, 0, 1, 0], 2
+];
+exports.ListSyncConfigurationsOutput$ = [3, n0, _LSCO,
+    0,
+    [_SCy, _NT],
+    [() => SyncConfigurationList, 0], 1
+];
+exports.ListTagsForResourceInput$ = [3, n0, _LTFRI,
+    0,
+    [_RAe],
+    [0], 1
+];
+exports.ListTagsForResourceOutput$ = [3, n0, _LTFRO,
+    0,
+    [_T],
+    [() => TagList]
+];
+exports.RepositoryLinkInfo$ = [3, n0, _RLI,
+    0,
+    [_CA, _OI, _PT, _RLA, _RLIe, _RN, _EKA],
+    [0, 0, 0, 0, 0, 0, 0], 6
+];
+exports.RepositorySyncAttempt$ = [3, n0, _RSA,
+    0,
+    [_SA, _S, _E],
+    [4, 0, () => RepositorySyncEventList], 3
+];
+exports.RepositorySyncDefinition$ = [3, n0, _RSDe,
+    0,
+    [_B, _D, _P, _Ta],
+    [0, 0, 0, 0], 4
+];
+exports.RepositorySyncEvent$ = [3, n0, _RSE,
+    0,
+    [_Ev, _Ti, _Ty, _EI],
+    [0, 4, 0, 0], 3
+];
+exports.ResourceSyncAttempt$ = [3, n0, _RSAe,
+    0,
+    [_E, _IR, _SA, _S, _TR, _Ta],
+    [() => ResourceSyncEventList, () => exports.Revision$, 4, 0, () => exports.Revision$, 0], 6
+];
+exports.ResourceSyncEvent$ = [3, n0, _RSEe,
+    0,
+    [_Ev, _Ti, _Ty, _EI],
+    [0, 4, 0, 0], 3
+];
+exports.Revision$ = [3, n0, _R,
+    0,
+    [_B, _D, _OI, _RN, _PT, _Sh],
+    [0, 0, 0, 0, 0, 0], 6
+];
+exports.SyncBlocker$ = [3, n0, _SB,
+    0,
+    [_I, _Ty, _S, _CR, _CAr, _Con, _RR, _RAes],
+    [0, 0, 0, 0, 4, () => SyncBlockerContextList, 0, 4], 5
+];
+exports.SyncBlockerContext$ = [3, n0, _SBC,
+    0,
+    [_K, _V],
+    [0, 0], 2
+];
+exports.SyncBlockerSummary$ = [3, n0, _SBS,
+    0,
+    [_RNe, _PRN, _LB],
+    [0, 0, () => LatestSyncBlockerList], 1
+];
+exports.SyncConfiguration$ = [3, n0, _SC,
+    0,
+    [_B, _OI, _PT, _RLIe, _RN, _RNe, _RA, _ST, _CF, _PDS, _TRUO],
+    [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 8
+];
+exports.Tag$ = [3, n0, _Tag,
+    0,
+    [_K, _V],
+    [0, 0], 2
+];
+exports.TagResourceInput$ = [3, n0, _TRI,
+    0,
+    [_RAe, _T],
+    [0, () => TagList], 2
+];
+exports.TagResourceOutput$ = [3, n0, _TRO,
+    0,
+    [],
+    []
+];
+exports.UntagResourceInput$ = [3, n0, _URI,
+    0,
+    [_RAe, _TK],
+    [0, 64 | 0], 2
+];
+exports.UntagResourceOutput$ = [3, n0, _URO,
+    0,
+    [],
+    []
+];
+exports.UpdateHostInput$ = [3, n0, _UHI,
+    0,
+    [_HA, _PE, _VC],
+    [0, 0, () => exports.VpcConfiguration$], 1
+];
+exports.UpdateHostOutput$ = [3, n0, _UHO,
+    0,
+    [],
+    []
+];
+exports.UpdateRepositoryLinkInput$ = [3, n0, _URLI,
+    0,
+    [_RLIe, _CA, _EKA],
+    [0, 0, 0], 1
+];
+exports.UpdateRepositoryLinkOutput$ = [3, n0, _URLO,
+    0,
+    [_RLI],
+    [() => exports.RepositoryLinkInfo$], 1
+];
+exports.UpdateSyncBlockerInput$ = [3, n0, _USBI,
+    0,
+    [_I, _ST, _RNe, _RR],
+    [0, 0, 0, 0], 4
+];
+exports.UpdateSyncBlockerOutput$ = [3, n0, _USBO,
+    0,
+    [_RNe, _SB, _PRN],
+    [0, () => exports.SyncBlocker$, 0], 2
+];
+exports.UpdateSyncConfigurationInput$ = [3, n0, _USCI,
+    0,
+    [_RNe, _ST, _B, _CF, _RLIe, _RA, _PDS, _TRUO],
+    [0, 0, 0, 0, 0, 0, 0, 0], 2
+];
+exports.UpdateSyncConfigurationOutput$ = [3, n0, _USCO,
+    0,
+    [_SC],
+    [() => exports.SyncConfiguration$], 1
+];
+exports.VpcConfiguration$ = [3, n0, _VC,
+    0,
+    [_VI, _SI, _SGI, _TC],
+    [0, 64 | 0, 64 | 0, 0], 3
+];
+var ConnectionList = [1, n0, _CL,
+    0, () => exports.Connection$
+];
+var HostList = [1, n0, _HL,
+    0, () => exports.Host$
+];
+var LatestSyncBlockerList = [1, n0, _LSBL,
+    0, () => exports.SyncBlocker$
+];
+var RepositoryLinkList = [1, n0, _RLL,
+    0, () => exports.RepositoryLinkInfo$
+];
+var RepositorySyncDefinitionList = [1, n0, _RSDL,
+    0, () => exports.RepositorySyncDefinition$
+];
+var RepositorySyncEventList = [1, n0, _RSEL,
+    0, () => exports.RepositorySyncEvent$
+];
+var ResourceSyncEventList = [1, n0, _RSELe,
+    0, () => exports.ResourceSyncEvent$
+];
+var SecurityGroupIds = (/* unused pure expression or super */ null && (64 | 0));
+var SubnetIds = (/* unused pure expression or super */ null && (64 | 0));
+var SyncBlockerContextList = [1, n0, _SBCL,
+    0, () => exports.SyncBlockerContext$
+];
+var SyncConfigurationList = [1, n0, _SCL,
+    0, () => exports.SyncConfiguration$
+];
+var TagKeyList = (/* unused pure expression or super */ null && (64 | 0));
+var TagList = [1, n0, _TL,
+    0, () => exports.Tag$
+];
+exports.CreateConnection$ = [9, n0, _CC,
+    0, () => exports.CreateConnectionInput$, () => exports.CreateConnectionOutput$
+];
+exports.CreateHost$ = [9, n0, _CH,
+    0, () => exports.CreateHostInput$, () => exports.CreateHostOutput$
+];
+exports.CreateRepositoryLink$ = [9, n0, _CRL,
+    0, () => exports.CreateRepositoryLinkInput$, () => exports.CreateRepositoryLinkOutput$
+];
+exports.CreateSyncConfiguration$ = [9, n0, _CSC,
+    0, () => exports.CreateSyncConfigurationInput$, () => exports.CreateSyncConfigurationOutput$
+];
+exports.DeleteConnection$ = [9, n0, _DC,
+    0, () => exports.DeleteConnectionInput$, () => exports.DeleteConnectionOutput$
+];
+exports.DeleteHost$ = [9, n0, _DH,
+    0, () => exports.DeleteHostInput$, () => exports.DeleteHostOutput$
+];
+exports.DeleteRepositoryLink$ = [9, n0, _DRL,
+    0, () => exports.DeleteRepositoryLinkInput$, () => exports.DeleteRepositoryLinkOutput$
+];
+exports.DeleteSyncConfiguration$ = [9, n0, _DSC,
+    0, () => exports.DeleteSyncConfigurationInput$, () => exports.DeleteSyncConfigurationOutput$
+];
+exports.GetConnection$ = [9, n0, _GC,
+    0, () => exports.GetConnectionInput$, () => exports.GetConnectionOutput$
+];
+exports.GetHost$ = [9, n0, _GH,
+    0, () => exports.GetHostInput$, () => exports.GetHostOutput$
+];
+exports.GetRepositoryLink$ = [9, n0, _GRL,
+    0, () => exports.GetRepositoryLinkInput$, () => exports.GetRepositoryLinkOutput$
+];
+exports.GetRepositorySyncStatus$ = [9, n0, _GRSS,
+    0, () => exports.GetRepositorySyncStatusInput$, () => exports.GetRepositorySyncStatusOutput$
+];
+exports.GetResourceSyncStatus$ = [9, n0, _GRSSe,
+    0, () => exports.GetResourceSyncStatusInput$, () => exports.GetResourceSyncStatusOutput$
+];
+exports.GetSyncBlockerSummary$ = [9, n0, _GSBS,
+    0, () => exports.GetSyncBlockerSummaryInput$, () => exports.GetSyncBlockerSummaryOutput$
+];
+exports.GetSyncConfiguration$ = [9, n0, _GSC,
+    0, () => exports.GetSyncConfigurationInput$, () => exports.GetSyncConfigurationOutput$
+];
+exports.ListConnections$ = [9, n0, _LC,
+    0, () => exports.ListConnectionsInput$, () => exports.ListConnectionsOutput$
+];
+exports.ListHosts$ = [9, n0, _LH,
+    0, () => exports.ListHostsInput$, () => exports.ListHostsOutput$
+];
+exports.ListRepositoryLinks$ = [9, n0, _LRL,
+    0, () => exports.ListRepositoryLinksInput$, () => exports.ListRepositoryLinksOutput$
+];
+exports.ListRepositorySyncDefinitions$ = [9, n0, _LRSD,
+    0, () => exports.ListRepositorySyncDefinitionsInput$, () => exports.ListRepositorySyncDefinitionsOutput$
+];
+exports.ListSyncConfigurations$ = [9, n0, _LSC,
+    0, () => exports.ListSyncConfigurationsInput$, () => exports.ListSyncConfigurationsOutput$
+];
+exports.ListTagsForResource$ = [9, n0, _LTFR,
+    0, () => exports.ListTagsForResourceInput$, () => exports.ListTagsForResourceOutput$
+];
+exports.TagResource$ = [9, n0, _TRa,
+    0, () => exports.TagResourceInput$, () => exports.TagResourceOutput$
+];
+exports.UntagResource$ = [9, n0, _UR,
+    0, () => exports.UntagResourceInput$, () => exports.UntagResourceOutput$
+];
+exports.UpdateHost$ = [9, n0, _UH,
+    0, () => exports.UpdateHostInput$, () => exports.UpdateHostOutput$
+];
+exports.UpdateRepositoryLink$ = [9, n0, _URL,
+    0, () => exports.UpdateRepositoryLinkInput$, () => exports.UpdateRepositoryLinkOutput$
+];
+exports.UpdateSyncBlocker$ = [9, n0, _USB,
+    0, () => exports.UpdateSyncBlockerInput$, () => exports.UpdateSyncBlockerOutput$
+];
+exports.UpdateSyncConfiguration$ = [9, n0, _USC,
+    0, () => exports.UpdateSyncConfigurationInput$, () => exports.UpdateSyncConfigurationOutput$
+];
+
+
+/***/ }),
+
 /***/ 3222:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -13766,7 +19250,7 @@ __webpack_unused_export__ = GlacierJobParameters$;
 __webpack_unused_export__ = Grant$;
 __webpack_unused_export__ = Grantee$;
 __webpack_unused_export__ = HeadBucket$;
-__webpack_unused_export__ = HeadBucketCommand;
+exports.kuI = HeadBucketCommand;
 __webpack_unused_export__ = HeadBucketOutput$;
 __webpack_unused_export__ = HeadBucketRequest$;
 __webpack_unused_export__ = HeadObject$;
@@ -26483,7 +31967,7 @@ __webpack_unused_export__ = DescribeActionTargetsCommand;
 __webpack_unused_export__ = DescribeActionTargetsRequest$;
 __webpack_unused_export__ = DescribeActionTargetsResponse$;
 __webpack_unused_export__ = DescribeHub$;
-__webpack_unused_export__ = DescribeHubCommand;
+exports.ygO = DescribeHubCommand;
 __webpack_unused_export__ = DescribeHubRequest$;
 __webpack_unused_export__ = DescribeHubResponse$;
 __webpack_unused_export__ = DescribeOrganizationConfiguration$;
@@ -27124,6 +32608,58 @@ __webpack_unused_export__ = paginateListMembers;
 __webpack_unused_export__ = paginateListOrganizationAdminAccounts;
 __webpack_unused_export__ = paginateListSecurityControlDefinitions;
 __webpack_unused_export__ = paginateListStandardsControlAssociations;
+
+
+/***/ }),
+
+/***/ 8704:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+const { emitWarningIfUnsupportedVersion, getLongPollPlugin, setCredentialFeature, setFeature, setTokenFeature, state } = __nccwpck_require__(5152);
+exports.emitWarningIfUnsupportedVersion = emitWarningIfUnsupportedVersion;
+exports.getLongPollPlugin = getLongPollPlugin;
+exports.setCredentialFeature = setCredentialFeature;
+exports.setFeature = setFeature;
+exports.setTokenFeature = setTokenFeature;
+exports.state = state;
+const { AwsSdkSigV4Signer: AWSSDKSigV4Signer, AwsSdkSigV4ASigner, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS, NODE_SIGV4A_CONFIG_OPTIONS, getBearerTokenEnvKey, resolveAwsSdkSigV4Config: resolveAWSSDKSigV4Config, resolveAwsSdkSigV4AConfig, resolveAwsSdkSigV4Config, validateSigningProperties } = __nccwpck_require__(7523);
+exports.AWSSDKSigV4Signer = AWSSDKSigV4Signer;
+exports.AwsSdkSigV4ASigner = AwsSdkSigV4ASigner;
+exports.AwsSdkSigV4Signer = AwsSdkSigV4Signer;
+exports.NODE_AUTH_SCHEME_PREFERENCE_OPTIONS = NODE_AUTH_SCHEME_PREFERENCE_OPTIONS;
+exports.NODE_SIGV4A_CONFIG_OPTIONS = NODE_SIGV4A_CONFIG_OPTIONS;
+exports.getBearerTokenEnvKey = getBearerTokenEnvKey;
+exports.resolveAWSSDKSigV4Config = resolveAWSSDKSigV4Config;
+exports.resolveAwsSdkSigV4AConfig = resolveAwsSdkSigV4AConfig;
+exports.resolveAwsSdkSigV4Config = resolveAwsSdkSigV4Config;
+exports.validateSigningProperties = validateSigningProperties;
+const { AwsEc2QueryProtocol, AwsJson1_0Protocol, AwsJson1_1Protocol, AwsJsonRpcProtocol, AwsQueryProtocol, AwsRestJsonProtocol, AwsRestXmlProtocol, AwsSmithyRpcV2CborProtocol, JsonCodec, JsonShapeDeserializer, JsonShapeSerializer, QueryShapeSerializer, XmlCodec, XmlShapeDeserializer, XmlShapeSerializer, _toBool, _toNum, _toStr, awsExpectUnion, loadJsonRpcErrorCode, loadRestJsonErrorCode, loadRestXmlErrorCode, parseJsonBody, parseJsonErrorBody, parseXmlBody, parseXmlErrorBody } = __nccwpck_require__(7288);
+exports.AwsEc2QueryProtocol = AwsEc2QueryProtocol;
+exports.AwsJson1_0Protocol = AwsJson1_0Protocol;
+exports.AwsJson1_1Protocol = AwsJson1_1Protocol;
+exports.AwsJsonRpcProtocol = AwsJsonRpcProtocol;
+exports.AwsQueryProtocol = AwsQueryProtocol;
+exports.AwsRestJsonProtocol = AwsRestJsonProtocol;
+exports.AwsRestXmlProtocol = AwsRestXmlProtocol;
+exports.AwsSmithyRpcV2CborProtocol = AwsSmithyRpcV2CborProtocol;
+exports.JsonCodec = JsonCodec;
+exports.JsonShapeDeserializer = JsonShapeDeserializer;
+exports.JsonShapeSerializer = JsonShapeSerializer;
+exports.QueryShapeSerializer = QueryShapeSerializer;
+exports.XmlCodec = XmlCodec;
+exports.XmlShapeDeserializer = XmlShapeDeserializer;
+exports.XmlShapeSerializer = XmlShapeSerializer;
+exports._toBool = _toBool;
+exports._toNum = _toNum;
+exports._toStr = _toStr;
+exports.awsExpectUnion = awsExpectUnion;
+exports.loadJsonRpcErrorCode = loadJsonRpcErrorCode;
+exports.loadRestJsonErrorCode = loadRestJsonErrorCode;
+exports.loadRestXmlErrorCode = loadRestXmlErrorCode;
+exports.parseJsonBody = parseJsonBody;
+exports.parseJsonErrorBody = parseJsonErrorBody;
+exports.parseXmlBody = parseXmlBody;
+exports.parseXmlErrorBody = parseXmlErrorBody;
 
 
 /***/ }),
@@ -31402,6 +36938,40 @@ exports.fromWebToken = fromWebToken;
 
 /***/ }),
 
+/***/ 2590:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+const { getHostHeaderPlugin, hostHeaderMiddleware, hostHeaderMiddlewareOptions, resolveHostHeaderConfig } = __nccwpck_require__(5152);
+exports.getHostHeaderPlugin = getHostHeaderPlugin;
+exports.hostHeaderMiddleware = hostHeaderMiddleware;
+exports.hostHeaderMiddlewareOptions = hostHeaderMiddlewareOptions;
+exports.resolveHostHeaderConfig = resolveHostHeaderConfig;
+
+
+/***/ }),
+
+/***/ 5242:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+const { getLoggerPlugin, loggerMiddleware, loggerMiddlewareOptions } = __nccwpck_require__(5152);
+exports.getLoggerPlugin = getLoggerPlugin;
+exports.loggerMiddleware = loggerMiddleware;
+exports.loggerMiddlewareOptions = loggerMiddlewareOptions;
+
+
+/***/ }),
+
+/***/ 1568:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+const { getRecursionDetectionPlugin, recursionDetectionMiddleware, recursionDetectionMiddlewareOptions } = __nccwpck_require__(5152);
+exports.getRecursionDetectionPlugin = getRecursionDetectionPlugin;
+exports.recursionDetectionMiddleware = recursionDetectionMiddleware;
+exports.recursionDetectionMiddlewareOptions = recursionDetectionMiddlewareOptions;
+
+
+/***/ }),
+
 /***/ 5028:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -32464,6 +38034,19 @@ exports.validateNoFIPS = validateNoFIPS;
 exports.validateOutpostService = validateOutpostService;
 exports.validatePartition = validatePartition;
 exports.validateRegion = validateRegion;
+
+
+/***/ }),
+
+/***/ 2959:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+const { DEFAULT_UA_APP_ID, getUserAgentMiddlewareOptions, getUserAgentPlugin, resolveUserAgentConfig, userAgentMiddleware } = __nccwpck_require__(5152);
+exports.DEFAULT_UA_APP_ID = DEFAULT_UA_APP_ID;
+exports.getUserAgentMiddlewareOptions = getUserAgentMiddlewareOptions;
+exports.getUserAgentPlugin = getUserAgentPlugin;
+exports.resolveUserAgentConfig = resolveUserAgentConfig;
+exports.userAgentMiddleware = userAgentMiddleware;
 
 
 /***/ }),
@@ -35214,6 +40797,23 @@ exports.getDefaultRoleAssumerWithWebIdentity = getDefaultRoleAssumerWithWebIdent
 
 /***/ }),
 
+/***/ 6463:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+const { NODE_REGION_CONFIG_FILE_OPTIONS, NODE_REGION_CONFIG_OPTIONS, REGION_ENV_NAME, REGION_INI_NAME, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveRegionConfig, stsRegionDefaultResolver, stsRegionWarning: warning } = __nccwpck_require__(5152);
+exports.NODE_REGION_CONFIG_FILE_OPTIONS = NODE_REGION_CONFIG_FILE_OPTIONS;
+exports.NODE_REGION_CONFIG_OPTIONS = NODE_REGION_CONFIG_OPTIONS;
+exports.REGION_ENV_NAME = REGION_ENV_NAME;
+exports.REGION_INI_NAME = REGION_INI_NAME;
+exports.getAwsRegionExtensionConfiguration = getAwsRegionExtensionConfiguration;
+exports.resolveAwsRegionExtensionConfiguration = resolveAwsRegionExtensionConfiguration;
+exports.resolveRegionConfig = resolveRegionConfig;
+exports.stsRegionDefaultResolver = stsRegionDefaultResolver;
+exports.warning = warning;
+
+
+/***/ }),
+
 /***/ 5785:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -35555,6 +41155,39 @@ exports.fromEnvSigningName = fromEnvSigningName;
 exports.fromSso = fromSso;
 exports.fromStatic = fromStatic;
 exports.nodeProvider = nodeProvider;
+
+
+/***/ }),
+
+/***/ 3068:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+const { awsEndpointFunctions, getUserAgentPrefix, isIpAddress, partition, resolveDefaultAwsRegionalEndpointsConfig, resolveEndpoint, setPartitionInfo, toEndpointV1, useDefaultPartitionInfo } = __nccwpck_require__(5152);
+exports.awsEndpointFunctions = awsEndpointFunctions;
+exports.getUserAgentPrefix = getUserAgentPrefix;
+exports.isIpAddress = isIpAddress;
+exports.partition = partition;
+exports.resolveDefaultAwsRegionalEndpointsConfig = resolveDefaultAwsRegionalEndpointsConfig;
+exports.resolveEndpoint = resolveEndpoint;
+exports.setPartitionInfo = setPartitionInfo;
+exports.toEndpointV1 = toEndpointV1;
+exports.useDefaultPartitionInfo = useDefaultPartitionInfo;
+const { EndpointError } = __nccwpck_require__(2085);
+exports.EndpointError = EndpointError;
+
+
+/***/ }),
+
+/***/ 1656:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+const { NODE_APP_ID_CONFIG_OPTIONS, UA_APP_ID_ENV_NAME, UA_APP_ID_INI_NAME, createDefaultUserAgentProvider, crtAvailability, defaultUserAgent } = __nccwpck_require__(5152);
+exports.NODE_APP_ID_CONFIG_OPTIONS = NODE_APP_ID_CONFIG_OPTIONS;
+exports.UA_APP_ID_ENV_NAME = UA_APP_ID_ENV_NAME;
+exports.UA_APP_ID_INI_NAME = UA_APP_ID_INI_NAME;
+exports.createDefaultUserAgentProvider = createDefaultUserAgentProvider;
+exports.crtAvailability = crtAvailability;
+exports.defaultUserAgent = defaultUserAgent;
 
 
 /***/ }),
@@ -36072,6 +41705,35 @@ exports.InvokeStore = void 0;
 })(exports.InvokeStore || (exports.InvokeStore = {}));
 
 exports.InvokeStoreBase = InvokeStoreBase;
+
+
+/***/ }),
+
+/***/ 9316:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.getRegionInfo = exports.resolveRegionConfig = exports.NODE_REGION_CONFIG_FILE_OPTIONS = exports.NODE_REGION_CONFIG_OPTIONS = exports.REGION_INI_NAME = exports.REGION_ENV_NAME = exports.resolveEndpointsConfig = exports.resolveCustomEndpointsConfig = exports.nodeFipsConfigSelectors = exports.NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS = exports.DEFAULT_USE_FIPS_ENDPOINT = exports.CONFIG_USE_FIPS_ENDPOINT = exports.ENV_USE_FIPS_ENDPOINT = exports.nodeDualstackConfigSelectors = exports.NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS = exports.DEFAULT_USE_DUALSTACK_ENDPOINT = exports.CONFIG_USE_DUALSTACK_ENDPOINT = exports.ENV_USE_DUALSTACK_ENDPOINT = void 0;
+var config_1 = __nccwpck_require__(7291);
+Object.defineProperty(exports, "ENV_USE_DUALSTACK_ENDPOINT", ({ enumerable: true, get: function () { return config_1.ENV_USE_DUALSTACK_ENDPOINT; } }));
+Object.defineProperty(exports, "CONFIG_USE_DUALSTACK_ENDPOINT", ({ enumerable: true, get: function () { return config_1.CONFIG_USE_DUALSTACK_ENDPOINT; } }));
+Object.defineProperty(exports, "DEFAULT_USE_DUALSTACK_ENDPOINT", ({ enumerable: true, get: function () { return config_1.DEFAULT_USE_DUALSTACK_ENDPOINT; } }));
+Object.defineProperty(exports, "NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS", ({ enumerable: true, get: function () { return config_1.NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS; } }));
+Object.defineProperty(exports, "nodeDualstackConfigSelectors", ({ enumerable: true, get: function () { return config_1.nodeDualstackConfigSelectors; } }));
+Object.defineProperty(exports, "ENV_USE_FIPS_ENDPOINT", ({ enumerable: true, get: function () { return config_1.ENV_USE_FIPS_ENDPOINT; } }));
+Object.defineProperty(exports, "CONFIG_USE_FIPS_ENDPOINT", ({ enumerable: true, get: function () { return config_1.CONFIG_USE_FIPS_ENDPOINT; } }));
+Object.defineProperty(exports, "DEFAULT_USE_FIPS_ENDPOINT", ({ enumerable: true, get: function () { return config_1.DEFAULT_USE_FIPS_ENDPOINT; } }));
+Object.defineProperty(exports, "NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS", ({ enumerable: true, get: function () { return config_1.NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS; } }));
+Object.defineProperty(exports, "nodeFipsConfigSelectors", ({ enumerable: true, get: function () { return config_1.nodeFipsConfigSelectors; } }));
+Object.defineProperty(exports, "resolveCustomEndpointsConfig", ({ enumerable: true, get: function () { return config_1.resolveCustomEndpointsConfig; } }));
+Object.defineProperty(exports, "resolveEndpointsConfig", ({ enumerable: true, get: function () { return config_1.resolveEndpointsConfig; } }));
+Object.defineProperty(exports, "REGION_ENV_NAME", ({ enumerable: true, get: function () { return config_1.REGION_ENV_NAME; } }));
+Object.defineProperty(exports, "REGION_INI_NAME", ({ enumerable: true, get: function () { return config_1.REGION_INI_NAME; } }));
+Object.defineProperty(exports, "NODE_REGION_CONFIG_OPTIONS", ({ enumerable: true, get: function () { return config_1.NODE_REGION_CONFIG_OPTIONS; } }));
+Object.defineProperty(exports, "NODE_REGION_CONFIG_FILE_OPTIONS", ({ enumerable: true, get: function () { return config_1.NODE_REGION_CONFIG_FILE_OPTIONS; } }));
+Object.defineProperty(exports, "resolveRegionConfig", ({ enumerable: true, get: function () { return config_1.resolveRegionConfig; } }));
+Object.defineProperty(exports, "getRegionInfo", ({ enumerable: true, get: function () { return config_1.getRegionInfo; } }));
 
 
 /***/ }),
@@ -50519,6 +56181,92 @@ exports.providerConfigFromInit = providerConfigFromInit;
 
 /***/ }),
 
+/***/ 5092:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Hash = void 0;
+var serde_1 = __nccwpck_require__(2430);
+Object.defineProperty(exports, "Hash", ({ enumerable: true, get: function () { return serde_1.Hash; } }));
+
+
+/***/ }),
+
+/***/ 7212:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.getContentLengthPlugin = exports.contentLengthMiddlewareOptions = exports.contentLengthMiddleware = void 0;
+var protocols_1 = __nccwpck_require__(3422);
+Object.defineProperty(exports, "contentLengthMiddleware", ({ enumerable: true, get: function () { return protocols_1.contentLengthMiddleware; } }));
+Object.defineProperty(exports, "contentLengthMiddlewareOptions", ({ enumerable: true, get: function () { return protocols_1.contentLengthMiddlewareOptions; } }));
+Object.defineProperty(exports, "getContentLengthPlugin", ({ enumerable: true, get: function () { return protocols_1.getContentLengthPlugin; } }));
+
+
+/***/ }),
+
+/***/ 99:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.resolveEndpointRequiredConfig = exports.resolveEndpointConfig = exports.getEndpointPlugin = exports.endpointMiddlewareOptions = exports.endpointMiddleware = exports.toEndpointV1 = exports.resolveParams = exports.getEndpointFromInstructions = void 0;
+var endpoints_1 = __nccwpck_require__(2085);
+Object.defineProperty(exports, "getEndpointFromInstructions", ({ enumerable: true, get: function () { return endpoints_1.getEndpointFromInstructions; } }));
+Object.defineProperty(exports, "resolveParams", ({ enumerable: true, get: function () { return endpoints_1.resolveParams; } }));
+Object.defineProperty(exports, "toEndpointV1", ({ enumerable: true, get: function () { return endpoints_1.toEndpointV1; } }));
+Object.defineProperty(exports, "endpointMiddleware", ({ enumerable: true, get: function () { return endpoints_1.endpointMiddleware; } }));
+Object.defineProperty(exports, "endpointMiddlewareOptions", ({ enumerable: true, get: function () { return endpoints_1.endpointMiddlewareOptions; } }));
+Object.defineProperty(exports, "getEndpointPlugin", ({ enumerable: true, get: function () { return endpoints_1.getEndpointPlugin; } }));
+Object.defineProperty(exports, "resolveEndpointConfig", ({ enumerable: true, get: function () { return endpoints_1.resolveEndpointConfig; } }));
+Object.defineProperty(exports, "resolveEndpointRequiredConfig", ({ enumerable: true, get: function () { return endpoints_1.resolveEndpointRequiredConfig; } }));
+
+
+/***/ }),
+
+/***/ 9618:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.retryMiddlewareOptions = exports.retryMiddleware = exports.resolveRetryConfig = exports.omitRetryHeadersMiddlewareOptions = exports.omitRetryHeadersMiddleware = exports.getRetryPlugin = exports.getRetryAfterHint = exports.getOmitRetryHeadersPlugin = exports.defaultRetryDecider = exports.defaultDelayDecider = exports.NODE_RETRY_MODE_CONFIG_OPTIONS = exports.NODE_MAX_ATTEMPT_CONFIG_OPTIONS = exports.ENV_RETRY_MODE = exports.ENV_MAX_ATTEMPTS = exports.CONFIG_RETRY_MODE = exports.CONFIG_MAX_ATTEMPTS = exports.StandardRetryStrategy = exports.AdaptiveRetryStrategy = void 0;
+var retry_1 = __nccwpck_require__(3609);
+Object.defineProperty(exports, "AdaptiveRetryStrategy", ({ enumerable: true, get: function () { return retry_1.DeprecatedAdaptiveRetryStrategy; } }));
+Object.defineProperty(exports, "StandardRetryStrategy", ({ enumerable: true, get: function () { return retry_1.DeprecatedStandardRetryStrategy; } }));
+Object.defineProperty(exports, "CONFIG_MAX_ATTEMPTS", ({ enumerable: true, get: function () { return retry_1.CONFIG_MAX_ATTEMPTS; } }));
+Object.defineProperty(exports, "CONFIG_RETRY_MODE", ({ enumerable: true, get: function () { return retry_1.CONFIG_RETRY_MODE; } }));
+Object.defineProperty(exports, "ENV_MAX_ATTEMPTS", ({ enumerable: true, get: function () { return retry_1.ENV_MAX_ATTEMPTS; } }));
+Object.defineProperty(exports, "ENV_RETRY_MODE", ({ enumerable: true, get: function () { return retry_1.ENV_RETRY_MODE; } }));
+Object.defineProperty(exports, "NODE_MAX_ATTEMPT_CONFIG_OPTIONS", ({ enumerable: true, get: function () { return retry_1.NODE_MAX_ATTEMPT_CONFIG_OPTIONS; } }));
+Object.defineProperty(exports, "NODE_RETRY_MODE_CONFIG_OPTIONS", ({ enumerable: true, get: function () { return retry_1.NODE_RETRY_MODE_CONFIG_OPTIONS; } }));
+Object.defineProperty(exports, "defaultDelayDecider", ({ enumerable: true, get: function () { return retry_1.defaultDelayDecider; } }));
+Object.defineProperty(exports, "defaultRetryDecider", ({ enumerable: true, get: function () { return retry_1.defaultRetryDecider; } }));
+Object.defineProperty(exports, "getOmitRetryHeadersPlugin", ({ enumerable: true, get: function () { return retry_1.getOmitRetryHeadersPlugin; } }));
+Object.defineProperty(exports, "getRetryAfterHint", ({ enumerable: true, get: function () { return retry_1.getRetryAfterHint; } }));
+Object.defineProperty(exports, "getRetryPlugin", ({ enumerable: true, get: function () { return retry_1.getRetryPlugin; } }));
+Object.defineProperty(exports, "omitRetryHeadersMiddleware", ({ enumerable: true, get: function () { return retry_1.omitRetryHeadersMiddleware; } }));
+Object.defineProperty(exports, "omitRetryHeadersMiddlewareOptions", ({ enumerable: true, get: function () { return retry_1.omitRetryHeadersMiddlewareOptions; } }));
+Object.defineProperty(exports, "resolveRetryConfig", ({ enumerable: true, get: function () { return retry_1.resolveRetryConfig; } }));
+Object.defineProperty(exports, "retryMiddleware", ({ enumerable: true, get: function () { return retry_1.retryMiddleware; } }));
+Object.defineProperty(exports, "retryMiddlewareOptions", ({ enumerable: true, get: function () { return retry_1.retryMiddlewareOptions; } }));
+
+
+/***/ }),
+
+/***/ 5704:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.loadConfig = void 0;
+var config_1 = __nccwpck_require__(7291);
+Object.defineProperty(exports, "loadConfig", ({ enumerable: true, get: function () { return config_1.loadConfig; } }));
+
+
+/***/ }),
+
 /***/ 1279:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -51440,6 +57188,24 @@ exports.NodeHttpHandler = NodeHttpHandler;
 
 /***/ }),
 
+/***/ 2356:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.resolveHttpHandlerRuntimeConfig = exports.getHttpHandlerExtensionConfiguration = exports.isValidHostname = exports.HttpResponse = exports.HttpRequest = exports.Fields = exports.Field = void 0;
+var protocols_1 = __nccwpck_require__(3422);
+Object.defineProperty(exports, "Field", ({ enumerable: true, get: function () { return protocols_1.Field; } }));
+Object.defineProperty(exports, "Fields", ({ enumerable: true, get: function () { return protocols_1.Fields; } }));
+Object.defineProperty(exports, "HttpRequest", ({ enumerable: true, get: function () { return protocols_1.HttpRequest; } }));
+Object.defineProperty(exports, "HttpResponse", ({ enumerable: true, get: function () { return protocols_1.HttpResponse; } }));
+Object.defineProperty(exports, "isValidHostname", ({ enumerable: true, get: function () { return protocols_1.isValidHostname; } }));
+Object.defineProperty(exports, "getHttpHandlerExtensionConfiguration", ({ enumerable: true, get: function () { return protocols_1.getHttpHandlerExtensionConfiguration; } }));
+Object.defineProperty(exports, "resolveHttpHandlerRuntimeConfig", ({ enumerable: true, get: function () { return protocols_1.resolveHttpHandlerRuntimeConfig; } }));
+
+
+/***/ }),
+
 /***/ 5118:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -52044,6 +57810,88 @@ exports.signatureV4aContainer = signatureV4aContainer;
 
 /***/ }),
 
+/***/ 1411:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.createAggregatedClient = exports.convertMap = exports._json = exports.ServiceException = exports.SENSITIVE_STRING = exports.NoOpLogger = exports.Command = exports.Client = exports.strictParseShort = exports.strictParseLong = exports.strictParseInt32 = exports.strictParseInt = exports.strictParseFloat32 = exports.strictParseFloat = exports.strictParseDouble = exports.strictParseByte = exports.splitHeader = exports.splitEvery = exports.quoteHeader = exports.parseRfc7231DateTime = exports.parseRfc3339DateTimeWithOffset = exports.parseRfc3339DateTime = exports.parseEpochTimestamp = exports.parseBoolean = exports.nv = exports.logger = exports.limitedParseFloat32 = exports.limitedParseFloat = exports.limitedParseDouble = exports.handleFloat = exports.generateIdempotencyToken = exports.expectUnion = exports.expectString = exports.expectShort = exports.expectObject = exports.expectNumber = exports.expectNonNull = exports.expectLong = exports.expectInt32 = exports.expectInt = exports.expectFloat32 = exports.expectByte = exports.expectBoolean = exports.dateToUtcString = exports.copyDocumentWithTransform = exports._parseRfc7231DateTime = exports._parseRfc3339DateTimeWithOffset = exports._parseEpochTimestamp = exports.NumericValue = exports.LazyJsonString = void 0;
+exports.resolvedPath = exports.extendedEncodeURIComponent = exports.collectBody = exports.withBaseException = exports.throwDefaultError = exports.take = exports.serializeFloat = exports.serializeDateTime = exports.resolveDefaultRuntimeConfig = exports.map = exports.loadConfigsForDefaultMode = exports.isSerializableHeaderValue = exports.getValueFromTextNode = exports.getDefaultExtensionConfiguration = exports.getDefaultClientConfiguration = exports.getArrayIfSingleItem = exports.emitWarningIfUnsupportedVersion = exports.decorateServiceException = void 0;
+var serde_1 = __nccwpck_require__(2430);
+Object.defineProperty(exports, "LazyJsonString", ({ enumerable: true, get: function () { return serde_1.LazyJsonString; } }));
+Object.defineProperty(exports, "NumericValue", ({ enumerable: true, get: function () { return serde_1.NumericValue; } }));
+Object.defineProperty(exports, "_parseEpochTimestamp", ({ enumerable: true, get: function () { return serde_1._parseEpochTimestamp; } }));
+Object.defineProperty(exports, "_parseRfc3339DateTimeWithOffset", ({ enumerable: true, get: function () { return serde_1._parseRfc3339DateTimeWithOffset; } }));
+Object.defineProperty(exports, "_parseRfc7231DateTime", ({ enumerable: true, get: function () { return serde_1._parseRfc7231DateTime; } }));
+Object.defineProperty(exports, "copyDocumentWithTransform", ({ enumerable: true, get: function () { return serde_1.copyDocumentWithTransform; } }));
+Object.defineProperty(exports, "dateToUtcString", ({ enumerable: true, get: function () { return serde_1.dateToUtcString; } }));
+Object.defineProperty(exports, "expectBoolean", ({ enumerable: true, get: function () { return serde_1.expectBoolean; } }));
+Object.defineProperty(exports, "expectByte", ({ enumerable: true, get: function () { return serde_1.expectByte; } }));
+Object.defineProperty(exports, "expectFloat32", ({ enumerable: true, get: function () { return serde_1.expectFloat32; } }));
+Object.defineProperty(exports, "expectInt", ({ enumerable: true, get: function () { return serde_1.expectInt; } }));
+Object.defineProperty(exports, "expectInt32", ({ enumerable: true, get: function () { return serde_1.expectInt32; } }));
+Object.defineProperty(exports, "expectLong", ({ enumerable: true, get: function () { return serde_1.expectLong; } }));
+Object.defineProperty(exports, "expectNonNull", ({ enumerable: true, get: function () { return serde_1.expectNonNull; } }));
+Object.defineProperty(exports, "expectNumber", ({ enumerable: true, get: function () { return serde_1.expectNumber; } }));
+Object.defineProperty(exports, "expectObject", ({ enumerable: true, get: function () { return serde_1.expectObject; } }));
+Object.defineProperty(exports, "expectShort", ({ enumerable: true, get: function () { return serde_1.expectShort; } }));
+Object.defineProperty(exports, "expectString", ({ enumerable: true, get: function () { return serde_1.expectString; } }));
+Object.defineProperty(exports, "expectUnion", ({ enumerable: true, get: function () { return serde_1.expectUnion; } }));
+Object.defineProperty(exports, "generateIdempotencyToken", ({ enumerable: true, get: function () { return serde_1.generateIdempotencyToken; } }));
+Object.defineProperty(exports, "handleFloat", ({ enumerable: true, get: function () { return serde_1.handleFloat; } }));
+Object.defineProperty(exports, "limitedParseDouble", ({ enumerable: true, get: function () { return serde_1.limitedParseDouble; } }));
+Object.defineProperty(exports, "limitedParseFloat", ({ enumerable: true, get: function () { return serde_1.limitedParseFloat; } }));
+Object.defineProperty(exports, "limitedParseFloat32", ({ enumerable: true, get: function () { return serde_1.limitedParseFloat32; } }));
+Object.defineProperty(exports, "logger", ({ enumerable: true, get: function () { return serde_1.logger; } }));
+Object.defineProperty(exports, "nv", ({ enumerable: true, get: function () { return serde_1.nv; } }));
+Object.defineProperty(exports, "parseBoolean", ({ enumerable: true, get: function () { return serde_1.parseBoolean; } }));
+Object.defineProperty(exports, "parseEpochTimestamp", ({ enumerable: true, get: function () { return serde_1.parseEpochTimestamp; } }));
+Object.defineProperty(exports, "parseRfc3339DateTime", ({ enumerable: true, get: function () { return serde_1.parseRfc3339DateTime; } }));
+Object.defineProperty(exports, "parseRfc3339DateTimeWithOffset", ({ enumerable: true, get: function () { return serde_1.parseRfc3339DateTimeWithOffset; } }));
+Object.defineProperty(exports, "parseRfc7231DateTime", ({ enumerable: true, get: function () { return serde_1.parseRfc7231DateTime; } }));
+Object.defineProperty(exports, "quoteHeader", ({ enumerable: true, get: function () { return serde_1.quoteHeader; } }));
+Object.defineProperty(exports, "splitEvery", ({ enumerable: true, get: function () { return serde_1.splitEvery; } }));
+Object.defineProperty(exports, "splitHeader", ({ enumerable: true, get: function () { return serde_1.splitHeader; } }));
+Object.defineProperty(exports, "strictParseByte", ({ enumerable: true, get: function () { return serde_1.strictParseByte; } }));
+Object.defineProperty(exports, "strictParseDouble", ({ enumerable: true, get: function () { return serde_1.strictParseDouble; } }));
+Object.defineProperty(exports, "strictParseFloat", ({ enumerable: true, get: function () { return serde_1.strictParseFloat; } }));
+Object.defineProperty(exports, "strictParseFloat32", ({ enumerable: true, get: function () { return serde_1.strictParseFloat32; } }));
+Object.defineProperty(exports, "strictParseInt", ({ enumerable: true, get: function () { return serde_1.strictParseInt; } }));
+Object.defineProperty(exports, "strictParseInt32", ({ enumerable: true, get: function () { return serde_1.strictParseInt32; } }));
+Object.defineProperty(exports, "strictParseLong", ({ enumerable: true, get: function () { return serde_1.strictParseLong; } }));
+Object.defineProperty(exports, "strictParseShort", ({ enumerable: true, get: function () { return serde_1.strictParseShort; } }));
+var client_1 = __nccwpck_require__(2658);
+Object.defineProperty(exports, "Client", ({ enumerable: true, get: function () { return client_1.Client; } }));
+Object.defineProperty(exports, "Command", ({ enumerable: true, get: function () { return client_1.Command; } }));
+Object.defineProperty(exports, "NoOpLogger", ({ enumerable: true, get: function () { return client_1.NoOpLogger; } }));
+Object.defineProperty(exports, "SENSITIVE_STRING", ({ enumerable: true, get: function () { return client_1.SENSITIVE_STRING; } }));
+Object.defineProperty(exports, "ServiceException", ({ enumerable: true, get: function () { return client_1.ServiceException; } }));
+Object.defineProperty(exports, "_json", ({ enumerable: true, get: function () { return client_1._json; } }));
+Object.defineProperty(exports, "convertMap", ({ enumerable: true, get: function () { return client_1.convertMap; } }));
+Object.defineProperty(exports, "createAggregatedClient", ({ enumerable: true, get: function () { return client_1.createAggregatedClient; } }));
+Object.defineProperty(exports, "decorateServiceException", ({ enumerable: true, get: function () { return client_1.decorateServiceException; } }));
+Object.defineProperty(exports, "emitWarningIfUnsupportedVersion", ({ enumerable: true, get: function () { return client_1.emitWarningIfUnsupportedVersion; } }));
+Object.defineProperty(exports, "getArrayIfSingleItem", ({ enumerable: true, get: function () { return client_1.getArrayIfSingleItem; } }));
+Object.defineProperty(exports, "getDefaultClientConfiguration", ({ enumerable: true, get: function () { return client_1.getDefaultClientConfiguration; } }));
+Object.defineProperty(exports, "getDefaultExtensionConfiguration", ({ enumerable: true, get: function () { return client_1.getDefaultExtensionConfiguration; } }));
+Object.defineProperty(exports, "getValueFromTextNode", ({ enumerable: true, get: function () { return client_1.getValueFromTextNode; } }));
+Object.defineProperty(exports, "isSerializableHeaderValue", ({ enumerable: true, get: function () { return client_1.isSerializableHeaderValue; } }));
+Object.defineProperty(exports, "loadConfigsForDefaultMode", ({ enumerable: true, get: function () { return client_1.loadConfigsForDefaultMode; } }));
+Object.defineProperty(exports, "map", ({ enumerable: true, get: function () { return client_1.map; } }));
+Object.defineProperty(exports, "resolveDefaultRuntimeConfig", ({ enumerable: true, get: function () { return client_1.resolveDefaultRuntimeConfig; } }));
+Object.defineProperty(exports, "serializeDateTime", ({ enumerable: true, get: function () { return client_1.serializeDateTime; } }));
+Object.defineProperty(exports, "serializeFloat", ({ enumerable: true, get: function () { return client_1.serializeFloat; } }));
+Object.defineProperty(exports, "take", ({ enumerable: true, get: function () { return client_1.take; } }));
+Object.defineProperty(exports, "throwDefaultError", ({ enumerable: true, get: function () { return client_1.throwDefaultError; } }));
+Object.defineProperty(exports, "withBaseException", ({ enumerable: true, get: function () { return client_1.withBaseException; } }));
+var protocols_1 = __nccwpck_require__(3422);
+Object.defineProperty(exports, "collectBody", ({ enumerable: true, get: function () { return protocols_1.collectBody; } }));
+Object.defineProperty(exports, "extendedEncodeURIComponent", ({ enumerable: true, get: function () { return protocols_1.extendedEncodeURIComponent; } }));
+Object.defineProperty(exports, "resolvedPath", ({ enumerable: true, get: function () { return protocols_1.resolvedPath; } }));
+
+
+/***/ }),
+
 /***/ 690:
 /***/ ((__unused_webpack_module, exports) => {
 
@@ -52147,6 +57995,6110 @@ exports.resolveDefaultRuntimeConfig = resolveDefaultRuntimeConfig;
 
 /***/ }),
 
+/***/ 4494:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseUrl = void 0;
+var protocols_1 = __nccwpck_require__(3422);
+Object.defineProperty(exports, "parseUrl", ({ enumerable: true, get: function () { return protocols_1.parseUrl; } }));
+
+
+/***/ }),
+
+/***/ 8385:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.toBase64 = exports.fromBase64 = void 0;
+var serde_1 = __nccwpck_require__(2430);
+Object.defineProperty(exports, "fromBase64", ({ enumerable: true, get: function () { return serde_1.fromBase64; } }));
+Object.defineProperty(exports, "toBase64", ({ enumerable: true, get: function () { return serde_1.toBase64; } }));
+
+
+/***/ }),
+
+/***/ 3638:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.calculateBodyLength = void 0;
+var serde_1 = __nccwpck_require__(2430);
+Object.defineProperty(exports, "calculateBodyLength", ({ enumerable: true, get: function () { return serde_1.calculateBodyLength; } }));
+
+
+/***/ }),
+
+/***/ 5435:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.resolveDefaultsModeConfig = void 0;
+var config_1 = __nccwpck_require__(7291);
+Object.defineProperty(exports, "resolveDefaultsModeConfig", ({ enumerable: true, get: function () { return config_1.resolveDefaultsModeConfig; } }));
+
+
+/***/ }),
+
+/***/ 9674:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.EndpointError = exports.resolveEndpoint = exports.customEndpointFunctions = exports.isValidHostLabel = exports.isIpAddress = exports.decideEndpoint = exports.EndpointCache = exports.BinaryDecisionDiagram = void 0;
+var endpoints_1 = __nccwpck_require__(2085);
+Object.defineProperty(exports, "BinaryDecisionDiagram", ({ enumerable: true, get: function () { return endpoints_1.BinaryDecisionDiagram; } }));
+Object.defineProperty(exports, "EndpointCache", ({ enumerable: true, get: function () { return endpoints_1.EndpointCache; } }));
+Object.defineProperty(exports, "decideEndpoint", ({ enumerable: true, get: function () { return endpoints_1.decideEndpoint; } }));
+Object.defineProperty(exports, "isIpAddress", ({ enumerable: true, get: function () { return endpoints_1.isIpAddress; } }));
+Object.defineProperty(exports, "isValidHostLabel", ({ enumerable: true, get: function () { return endpoints_1.isValidHostLabel; } }));
+Object.defineProperty(exports, "customEndpointFunctions", ({ enumerable: true, get: function () { return endpoints_1.customEndpointFunctions; } }));
+Object.defineProperty(exports, "resolveEndpoint", ({ enumerable: true, get: function () { return endpoints_1.resolveEndpoint; } }));
+Object.defineProperty(exports, "EndpointError", ({ enumerable: true, get: function () { return endpoints_1.EndpointError; } }));
+
+
+/***/ }),
+
+/***/ 6324:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.normalizeProvider = exports.getSmithyContext = void 0;
+var client_1 = __nccwpck_require__(2658);
+Object.defineProperty(exports, "getSmithyContext", ({ enumerable: true, get: function () { return client_1.getSmithyContext; } }));
+Object.defineProperty(exports, "normalizeProvider", ({ enumerable: true, get: function () { return client_1.normalizeProvider; } }));
+
+
+/***/ }),
+
+/***/ 5518:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.TIMEOUT_RETRY_COST = exports.THROTTLING_RETRY_DELAY_BASE = exports.Retry = exports.RETRY_MODES = exports.RETRY_COST = exports.NO_RETRY_INCREMENT = exports.REQUEST_HEADER = exports.MAXIMUM_RETRY_DELAY = exports.INVOCATION_ID_HEADER = exports.INITIAL_RETRY_TOKENS = exports.DEFAULT_RETRY_MODE = exports.DEFAULT_RETRY_DELAY_BASE = exports.DEFAULT_MAX_ATTEMPTS = exports.StandardRetryStrategy = exports.DefaultRateLimiter = exports.ConfiguredRetryStrategy = exports.AdaptiveRetryStrategy = void 0;
+var retry_1 = __nccwpck_require__(3609);
+Object.defineProperty(exports, "AdaptiveRetryStrategy", ({ enumerable: true, get: function () { return retry_1.AdaptiveRetryStrategy; } }));
+Object.defineProperty(exports, "ConfiguredRetryStrategy", ({ enumerable: true, get: function () { return retry_1.ConfiguredRetryStrategy; } }));
+Object.defineProperty(exports, "DefaultRateLimiter", ({ enumerable: true, get: function () { return retry_1.DefaultRateLimiter; } }));
+Object.defineProperty(exports, "StandardRetryStrategy", ({ enumerable: true, get: function () { return retry_1.StandardRetryStrategy; } }));
+Object.defineProperty(exports, "DEFAULT_MAX_ATTEMPTS", ({ enumerable: true, get: function () { return retry_1.DEFAULT_MAX_ATTEMPTS; } }));
+Object.defineProperty(exports, "DEFAULT_RETRY_DELAY_BASE", ({ enumerable: true, get: function () { return retry_1.DEFAULT_RETRY_DELAY_BASE; } }));
+Object.defineProperty(exports, "DEFAULT_RETRY_MODE", ({ enumerable: true, get: function () { return retry_1.DEFAULT_RETRY_MODE; } }));
+Object.defineProperty(exports, "INITIAL_RETRY_TOKENS", ({ enumerable: true, get: function () { return retry_1.INITIAL_RETRY_TOKENS; } }));
+Object.defineProperty(exports, "INVOCATION_ID_HEADER", ({ enumerable: true, get: function () { return retry_1.INVOCATION_ID_HEADER; } }));
+Object.defineProperty(exports, "MAXIMUM_RETRY_DELAY", ({ enumerable: true, get: function () { return retry_1.MAXIMUM_RETRY_DELAY; } }));
+Object.defineProperty(exports, "REQUEST_HEADER", ({ enumerable: true, get: function () { return retry_1.REQUEST_HEADER; } }));
+Object.defineProperty(exports, "NO_RETRY_INCREMENT", ({ enumerable: true, get: function () { return retry_1.NO_RETRY_INCREMENT; } }));
+Object.defineProperty(exports, "RETRY_COST", ({ enumerable: true, get: function () { return retry_1.RETRY_COST; } }));
+Object.defineProperty(exports, "RETRY_MODES", ({ enumerable: true, get: function () { return retry_1.RETRY_MODES; } }));
+Object.defineProperty(exports, "Retry", ({ enumerable: true, get: function () { return retry_1.Retry; } }));
+Object.defineProperty(exports, "THROTTLING_RETRY_DELAY_BASE", ({ enumerable: true, get: function () { return retry_1.THROTTLING_RETRY_DELAY_BASE; } }));
+Object.defineProperty(exports, "TIMEOUT_RETRY_COST", ({ enumerable: true, get: function () { return retry_1.TIMEOUT_RETRY_COST; } }));
+
+
+/***/ }),
+
+/***/ 1577:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.toUtf8 = exports.toUint8Array = exports.fromUtf8 = void 0;
+var serde_1 = __nccwpck_require__(2430);
+Object.defineProperty(exports, "fromUtf8", ({ enumerable: true, get: function () { return serde_1.fromUtf8; } }));
+Object.defineProperty(exports, "toUint8Array", ({ enumerable: true, get: function () { return serde_1.toUint8Array; } }));
+Object.defineProperty(exports, "toUtf8", ({ enumerable: true, get: function () { return serde_1.toUtf8; } }));
+
+
+/***/ }),
+
+/***/ 779:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.formatNames = exports.fastFormats = exports.fullFormats = void 0;
+function fmtDef(validate, compare) {
+    return { validate, compare };
+}
+exports.fullFormats = {
+    // date: http://tools.ietf.org/html/rfc3339#section-5.6
+    date: fmtDef(date, compareDate),
+    // date-time: http://tools.ietf.org/html/rfc3339#section-5.6
+    time: fmtDef(getTime(true), compareTime),
+    "date-time": fmtDef(getDateTime(true), compareDateTime),
+    "iso-time": fmtDef(getTime(), compareIsoTime),
+    "iso-date-time": fmtDef(getDateTime(), compareIsoDateTime),
+    // duration: https://tools.ietf.org/html/rfc3339#appendix-A
+    duration: /^P(?!$)((\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?|(\d+W)?)$/,
+    uri,
+    "uri-reference": /^(?:[a-z][a-z0-9+\-.]*:)?(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'"()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?(?:\?(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i,
+    // uri-template: https://tools.ietf.org/html/rfc6570
+    "uri-template": /^(?:(?:[^\x00-\x20"'<>%\\^`{|}]|%[0-9a-f]{2})|\{[+#./;?&=,!@|]?(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?(?:,(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?)*\})*$/i,
+    // For the source: https://gist.github.com/dperini/729294
+    // For test cases: https://mathiasbynens.be/demo/url-regex
+    url: /^(?:https?|ftp):\/\/(?:\S+(?::\S*)?@)?(?:(?!(?:10|127)(?:\.\d{1,3}){3})(?!(?:169\.254|192\.168)(?:\.\d{1,3}){2})(?!172\.(?:1[6-9]|2\d|3[0-1])(?:\.\d{1,3}){2})(?:[1-9]\d?|1\d\d|2[01]\d|22[0-3])(?:\.(?:1?\d{1,2}|2[0-4]\d|25[0-5])){2}(?:\.(?:[1-9]\d?|1\d\d|2[0-4]\d|25[0-4]))|(?:(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)(?:\.(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)*(?:\.(?:[a-z\u{00a1}-\u{ffff}]{2,})))(?::\d{2,5})?(?:\/[^\s]*)?$/iu,
+    email: /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i,
+    hostname: /^(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[-0-9a-z]{0,61}[0-9a-z])?)*\.?$/i,
+    // optimized https://www.safaribooksonline.com/library/view/regular-expressions-cookbook/9780596802837/ch07s16.html
+    ipv4: /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/,
+    ipv6: /^((([0-9a-f]{1,4}:){7}([0-9a-f]{1,4}|:))|(([0-9a-f]{1,4}:){6}(:[0-9a-f]{1,4}|((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){5}(((:[0-9a-f]{1,4}){1,2})|:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){4}(((:[0-9a-f]{1,4}){1,3})|((:[0-9a-f]{1,4})?:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){3}(((:[0-9a-f]{1,4}){1,4})|((:[0-9a-f]{1,4}){0,2}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){2}(((:[0-9a-f]{1,4}){1,5})|((:[0-9a-f]{1,4}){0,3}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){1}(((:[0-9a-f]{1,4}){1,6})|((:[0-9a-f]{1,4}){0,4}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(:(((:[0-9a-f]{1,4}){1,7})|((:[0-9a-f]{1,4}){0,5}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:)))$/i,
+    regex,
+    // uuid: http://tools.ietf.org/html/rfc4122
+    uuid: /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i,
+    // JSON-pointer: https://tools.ietf.org/html/rfc6901
+    // uri fragment: https://tools.ietf.org/html/rfc3986#appendix-A
+    "json-pointer": /^(?:\/(?:[^~/]|~0|~1)*)*$/,
+    "json-pointer-uri-fragment": /^#(?:\/(?:[a-z0-9_\-.!$&'()*+,;:=@]|%[0-9a-f]{2}|~0|~1)*)*$/i,
+    // relative JSON-pointer: http://tools.ietf.org/html/draft-luff-relative-json-pointer-00
+    "relative-json-pointer": /^(?:0|[1-9][0-9]*)(?:#|(?:\/(?:[^~/]|~0|~1)*)*)$/,
+    // the following formats are used by the openapi specification: https://spec.openapis.org/oas/v3.0.0#data-types
+    // byte: https://github.com/miguelmota/is-base64
+    byte,
+    // signed 32 bit integer
+    int32: { type: "number", validate: validateInt32 },
+    // signed 64 bit integer
+    int64: { type: "number", validate: validateInt64 },
+    // C-type float
+    float: { type: "number", validate: validateNumber },
+    // C-type double
+    double: { type: "number", validate: validateNumber },
+    // hint to the UI to hide input strings
+    password: true,
+    // unchecked string payload
+    binary: true,
+};
+exports.fastFormats = {
+    ...exports.fullFormats,
+    date: fmtDef(/^\d\d\d\d-[0-1]\d-[0-3]\d$/, compareDate),
+    time: fmtDef(/^(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)$/i, compareTime),
+    "date-time": fmtDef(/^\d\d\d\d-[0-1]\d-[0-3]\dt(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)$/i, compareDateTime),
+    "iso-time": fmtDef(/^(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)?$/i, compareIsoTime),
+    "iso-date-time": fmtDef(/^\d\d\d\d-[0-1]\d-[0-3]\d[t\s](?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)?$/i, compareIsoDateTime),
+    // uri: https://github.com/mafintosh/is-my-json-valid/blob/master/formats.js
+    uri: /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/)?[^\s]*$/i,
+    "uri-reference": /^(?:(?:[a-z][a-z0-9+\-.]*:)?\/?\/)?(?:[^\\\s#][^\s#]*)?(?:#[^\\\s]*)?$/i,
+    // email (sources from jsen validator):
+    // http://stackoverflow.com/questions/201323/using-a-regular-expression-to-validate-an-email-address#answer-8829363
+    // http://www.w3.org/TR/html5/forms.html#valid-e-mail-address (search for 'wilful violation')
+    email: /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i,
+};
+exports.formatNames = Object.keys(exports.fullFormats);
+function isLeapYear(year) {
+    // https://tools.ietf.org/html/rfc3339#appendix-C
+    return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+}
+const DATE = /^(\d\d\d\d)-(\d\d)-(\d\d)$/;
+const DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+function date(str) {
+    // full-date from http://tools.ietf.org/html/rfc3339#section-5.6
+    const matches = DATE.exec(str);
+    if (!matches)
+        return false;
+    const year = +matches[1];
+    const month = +matches[2];
+    const day = +matches[3];
+    return (month >= 1 &&
+        month <= 12 &&
+        day >= 1 &&
+        day <= (month === 2 && isLeapYear(year) ? 29 : DAYS[month]));
+}
+function compareDate(d1, d2) {
+    if (!(d1 && d2))
+        return undefined;
+    if (d1 > d2)
+        return 1;
+    if (d1 < d2)
+        return -1;
+    return 0;
+}
+const TIME = /^(\d\d):(\d\d):(\d\d(?:\.\d+)?)(z|([+-])(\d\d)(?::?(\d\d))?)?$/i;
+function getTime(strictTimeZone) {
+    return function time(str) {
+        const matches = TIME.exec(str);
+        if (!matches)
+            return false;
+        const hr = +matches[1];
+        const min = +matches[2];
+        const sec = +matches[3];
+        const tz = matches[4];
+        const tzSign = matches[5] === "-" ? -1 : 1;
+        const tzH = +(matches[6] || 0);
+        const tzM = +(matches[7] || 0);
+        if (tzH > 23 || tzM > 59 || (strictTimeZone && !tz))
+            return false;
+        if (hr <= 23 && min <= 59 && sec < 60)
+            return true;
+        // leap second
+        const utcMin = min - tzM * tzSign;
+        const utcHr = hr - tzH * tzSign - (utcMin < 0 ? 1 : 0);
+        return (utcHr === 23 || utcHr === -1) && (utcMin === 59 || utcMin === -1) && sec < 61;
+    };
+}
+function compareTime(s1, s2) {
+    if (!(s1 && s2))
+        return undefined;
+    const t1 = new Date("2020-01-01T" + s1).valueOf();
+    const t2 = new Date("2020-01-01T" + s2).valueOf();
+    if (!(t1 && t2))
+        return undefined;
+    return t1 - t2;
+}
+function compareIsoTime(t1, t2) {
+    if (!(t1 && t2))
+        return undefined;
+    const a1 = TIME.exec(t1);
+    const a2 = TIME.exec(t2);
+    if (!(a1 && a2))
+        return undefined;
+    t1 = a1[1] + a1[2] + a1[3];
+    t2 = a2[1] + a2[2] + a2[3];
+    if (t1 > t2)
+        return 1;
+    if (t1 < t2)
+        return -1;
+    return 0;
+}
+const DATE_TIME_SEPARATOR = /t|\s/i;
+function getDateTime(strictTimeZone) {
+    const time = getTime(strictTimeZone);
+    return function date_time(str) {
+        // http://tools.ietf.org/html/rfc3339#section-5.6
+        const dateTime = str.split(DATE_TIME_SEPARATOR);
+        return dateTime.length === 2 && date(dateTime[0]) && time(dateTime[1]);
+    };
+}
+function compareDateTime(dt1, dt2) {
+    if (!(dt1 && dt2))
+        return undefined;
+    const d1 = new Date(dt1).valueOf();
+    const d2 = new Date(dt2).valueOf();
+    if (!(d1 && d2))
+        return undefined;
+    return d1 - d2;
+}
+function compareIsoDateTime(dt1, dt2) {
+    if (!(dt1 && dt2))
+        return undefined;
+    const [d1, t1] = dt1.split(DATE_TIME_SEPARATOR);
+    const [d2, t2] = dt2.split(DATE_TIME_SEPARATOR);
+    const res = compareDate(d1, d2);
+    if (res === undefined)
+        return undefined;
+    return res || compareTime(t1, t2);
+}
+const NOT_URI_FRAGMENT = /\/|:/;
+const URI = /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)(?:\?(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i;
+function uri(str) {
+    // http://jmrware.com/articles/2009/uri_regexp/URI_regex.html + optional protocol + required "."
+    return NOT_URI_FRAGMENT.test(str) && URI.test(str);
+}
+const BYTE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/gm;
+function byte(str) {
+    BYTE.lastIndex = 0;
+    return BYTE.test(str);
+}
+const MIN_INT32 = -(2 ** 31);
+const MAX_INT32 = 2 ** 31 - 1;
+function validateInt32(value) {
+    return Number.isInteger(value) && value <= MAX_INT32 && value >= MIN_INT32;
+}
+function validateInt64(value) {
+    // JSON and javascript max Int is 2**53, so any int that passes isInteger is valid for Int64
+    return Number.isInteger(value);
+}
+function validateNumber() {
+    return true;
+}
+const Z_ANCHOR = /[^\\]\\Z/;
+function regex(str) {
+    if (Z_ANCHOR.test(str))
+        return false;
+    try {
+        new RegExp(str);
+        return true;
+    }
+    catch (e) {
+        return false;
+    }
+}
+//# sourceMappingURL=formats.js.map
+
+/***/ }),
+
+/***/ 2815:
+/***/ ((module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const formats_1 = __nccwpck_require__(779);
+const limit_1 = __nccwpck_require__(1284);
+const codegen_1 = __nccwpck_require__(1436);
+const fullName = new codegen_1.Name("fullFormats");
+const fastName = new codegen_1.Name("fastFormats");
+const formatsPlugin = (ajv, opts = { keywords: true }) => {
+    if (Array.isArray(opts)) {
+        addFormats(ajv, opts, formats_1.fullFormats, fullName);
+        return ajv;
+    }
+    const [formats, exportName] = opts.mode === "fast" ? [formats_1.fastFormats, fastName] : [formats_1.fullFormats, fullName];
+    const list = opts.formats || formats_1.formatNames;
+    addFormats(ajv, list, formats, exportName);
+    if (opts.keywords)
+        (0, limit_1.default)(ajv);
+    return ajv;
+};
+formatsPlugin.get = (name, mode = "full") => {
+    const formats = mode === "fast" ? formats_1.fastFormats : formats_1.fullFormats;
+    const f = formats[name];
+    if (!f)
+        throw new Error(`Unknown format "${name}"`);
+    return f;
+};
+function addFormats(ajv, list, fs, exportName) {
+    var _a;
+    var _b;
+    (_a = (_b = ajv.opts.code).formats) !== null && _a !== void 0 ? _a : (_b.formats = (0, codegen_1._) `require("ajv-formats/dist/formats").${exportName}`);
+    for (const f of list)
+        ajv.addFormat(f, fs[f]);
+}
+module.exports = exports = formatsPlugin;
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports["default"] = formatsPlugin;
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 1284:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.formatLimitDefinition = void 0;
+const ajv_1 = __nccwpck_require__(2463);
+const codegen_1 = __nccwpck_require__(1436);
+const ops = codegen_1.operators;
+const KWDs = {
+    formatMaximum: { okStr: "<=", ok: ops.LTE, fail: ops.GT },
+    formatMinimum: { okStr: ">=", ok: ops.GTE, fail: ops.LT },
+    formatExclusiveMaximum: { okStr: "<", ok: ops.LT, fail: ops.GTE },
+    formatExclusiveMinimum: { okStr: ">", ok: ops.GT, fail: ops.LTE },
+};
+const error = {
+    message: ({ keyword, schemaCode }) => (0, codegen_1.str) `should be ${KWDs[keyword].okStr} ${schemaCode}`,
+    params: ({ keyword, schemaCode }) => (0, codegen_1._) `{comparison: ${KWDs[keyword].okStr}, limit: ${schemaCode}}`,
+};
+exports.formatLimitDefinition = {
+    keyword: Object.keys(KWDs),
+    type: "string",
+    schemaType: "string",
+    $data: true,
+    error,
+    code(cxt) {
+        const { gen, data, schemaCode, keyword, it } = cxt;
+        const { opts, self } = it;
+        if (!opts.validateFormats)
+            return;
+        const fCxt = new ajv_1.KeywordCxt(it, self.RULES.all.format.definition, "format");
+        if (fCxt.$data)
+            validate$DataFormat();
+        else
+            validateFormat();
+        function validate$DataFormat() {
+            const fmts = gen.scopeValue("formats", {
+                ref: self.formats,
+                code: opts.code.formats,
+            });
+            const fmt = gen.const("fmt", (0, codegen_1._) `${fmts}[${fCxt.schemaCode}]`);
+            cxt.fail$data((0, codegen_1.or)((0, codegen_1._) `typeof ${fmt} != "object"`, (0, codegen_1._) `${fmt} instanceof RegExp`, (0, codegen_1._) `typeof ${fmt}.compare != "function"`, compareCode(fmt)));
+        }
+        function validateFormat() {
+            const format = fCxt.schema;
+            const fmtDef = self.formats[format];
+            if (!fmtDef || fmtDef === true)
+                return;
+            if (typeof fmtDef != "object" ||
+                fmtDef instanceof RegExp ||
+                typeof fmtDef.compare != "function") {
+                throw new Error(`"${keyword}": format "${format}" does not define "compare" function`);
+            }
+            const fmt = gen.scopeValue("formats", {
+                key: format,
+                ref: fmtDef,
+                code: opts.code.formats ? (0, codegen_1._) `${opts.code.formats}${(0, codegen_1.getProperty)(format)}` : undefined,
+            });
+            cxt.fail$data(compareCode(fmt));
+        }
+        function compareCode(fmt) {
+            return (0, codegen_1._) `${fmt}.compare(${data}, ${schemaCode}) ${KWDs[keyword].fail} 0`;
+        }
+    },
+    dependencies: ["format"],
+};
+const formatLimitPlugin = (ajv) => {
+    ajv.addKeyword(exports.formatLimitDefinition);
+    return ajv;
+};
+exports["default"] = formatLimitPlugin;
+//# sourceMappingURL=limit.js.map
+
+/***/ }),
+
+/***/ 2463:
+/***/ ((module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.MissingRefError = exports.ValidationError = exports.CodeGen = exports.Name = exports.nil = exports.stringify = exports.str = exports._ = exports.KeywordCxt = exports.Ajv = void 0;
+const core_1 = __nccwpck_require__(3893);
+const draft7_1 = __nccwpck_require__(9941);
+const discriminator_1 = __nccwpck_require__(8886);
+const draft7MetaSchema = __nccwpck_require__(2079);
+const META_SUPPORT_DATA = ["/properties"];
+const META_SCHEMA_ID = "http://json-schema.org/draft-07/schema";
+class Ajv extends core_1.default {
+    _addVocabularies() {
+        super._addVocabularies();
+        draft7_1.default.forEach((v) => this.addVocabulary(v));
+        if (this.opts.discriminator)
+            this.addKeyword(discriminator_1.default);
+    }
+    _addDefaultMetaSchema() {
+        super._addDefaultMetaSchema();
+        if (!this.opts.meta)
+            return;
+        const metaSchema = this.opts.$data
+            ? this.$dataMetaSchema(draft7MetaSchema, META_SUPPORT_DATA)
+            : draft7MetaSchema;
+        this.addMetaSchema(metaSchema, META_SCHEMA_ID, false);
+        this.refs["http://json-schema.org/schema"] = META_SCHEMA_ID;
+    }
+    defaultMeta() {
+        return (this.opts.defaultMeta =
+            super.defaultMeta() || (this.getSchema(META_SCHEMA_ID) ? META_SCHEMA_ID : undefined));
+    }
+}
+exports.Ajv = Ajv;
+module.exports = exports = Ajv;
+module.exports.Ajv = Ajv;
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports["default"] = Ajv;
+var validate_1 = __nccwpck_require__(7881);
+Object.defineProperty(exports, "KeywordCxt", ({ enumerable: true, get: function () { return validate_1.KeywordCxt; } }));
+var codegen_1 = __nccwpck_require__(1436);
+Object.defineProperty(exports, "_", ({ enumerable: true, get: function () { return codegen_1._; } }));
+Object.defineProperty(exports, "str", ({ enumerable: true, get: function () { return codegen_1.str; } }));
+Object.defineProperty(exports, "stringify", ({ enumerable: true, get: function () { return codegen_1.stringify; } }));
+Object.defineProperty(exports, "nil", ({ enumerable: true, get: function () { return codegen_1.nil; } }));
+Object.defineProperty(exports, "Name", ({ enumerable: true, get: function () { return codegen_1.Name; } }));
+Object.defineProperty(exports, "CodeGen", ({ enumerable: true, get: function () { return codegen_1.CodeGen; } }));
+var validation_error_1 = __nccwpck_require__(3021);
+Object.defineProperty(exports, "ValidationError", ({ enumerable: true, get: function () { return validation_error_1.default; } }));
+var ref_error_1 = __nccwpck_require__(3162);
+Object.defineProperty(exports, "MissingRefError", ({ enumerable: true, get: function () { return ref_error_1.default; } }));
+//# sourceMappingURL=ajv.js.map
+
+/***/ }),
+
+/***/ 567:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.regexpCode = exports.getEsmExportName = exports.getProperty = exports.safeStringify = exports.stringify = exports.strConcat = exports.addCodeArg = exports.str = exports._ = exports.nil = exports._Code = exports.Name = exports.IDENTIFIER = exports._CodeOrName = void 0;
+// eslint-disable-next-line @typescript-eslint/no-extraneous-class
+class _CodeOrName {
+}
+exports._CodeOrName = _CodeOrName;
+exports.IDENTIFIER = /^[a-z$_][a-z$_0-9]*$/i;
+class Name extends _CodeOrName {
+    constructor(s) {
+        super();
+        if (!exports.IDENTIFIER.test(s))
+            throw new Error("CodeGen: name must be a valid identifier");
+        this.str = s;
+    }
+    toString() {
+        return this.str;
+    }
+    emptyStr() {
+        return false;
+    }
+    get names() {
+        return { [this.str]: 1 };
+    }
+}
+exports.Name = Name;
+class _Code extends _CodeOrName {
+    constructor(code) {
+        super();
+        this._items = typeof code === "string" ? [code] : code;
+    }
+    toString() {
+        return this.str;
+    }
+    emptyStr() {
+        if (this._items.length > 1)
+            return false;
+        const item = this._items[0];
+        return item === "" || item === '""';
+    }
+    get str() {
+        var _a;
+        return ((_a = this._str) !== null && _a !== void 0 ? _a : (this._str = this._items.reduce((s, c) => `${s}${c}`, "")));
+    }
+    get names() {
+        var _a;
+        return ((_a = this._names) !== null && _a !== void 0 ? _a : (this._names = this._items.reduce((names, c) => {
+            if (c instanceof Name)
+                names[c.str] = (names[c.str] || 0) + 1;
+            return names;
+        }, {})));
+    }
+}
+exports._Code = _Code;
+exports.nil = new _Code("");
+function _(strs, ...args) {
+    const code = [strs[0]];
+    let i = 0;
+    while (i < args.length) {
+        addCodeArg(code, args[i]);
+        code.push(strs[++i]);
+    }
+    return new _Code(code);
+}
+exports._ = _;
+const plus = new _Code("+");
+function str(strs, ...args) {
+    const expr = [safeStringify(strs[0])];
+    let i = 0;
+    while (i < args.length) {
+        expr.push(plus);
+        addCodeArg(expr, args[i]);
+        expr.push(plus, safeStringify(strs[++i]));
+    }
+    optimize(expr);
+    return new _Code(expr);
+}
+exports.str = str;
+function addCodeArg(code, arg) {
+    if (arg instanceof _Code)
+        code.push(...arg._items);
+    else if (arg instanceof Name)
+        code.push(arg);
+    else
+        code.push(interpolate(arg));
+}
+exports.addCodeArg = addCodeArg;
+function optimize(expr) {
+    let i = 1;
+    while (i < expr.length - 1) {
+        if (expr[i] === plus) {
+            const res = mergeExprItems(expr[i - 1], expr[i + 1]);
+            if (res !== undefined) {
+                expr.splice(i - 1, 3, res);
+                continue;
+            }
+            expr[i++] = "+";
+        }
+        i++;
+    }
+}
+function mergeExprItems(a, b) {
+    if (b === '""')
+        return a;
+    if (a === '""')
+        return b;
+    if (typeof a == "string") {
+        if (b instanceof Name || a[a.length - 1] !== '"')
+            return;
+        if (typeof b != "string")
+            return `${a.slice(0, -1)}${b}"`;
+        if (b[0] === '"')
+            return a.slice(0, -1) + b.slice(1);
+        return;
+    }
+    if (typeof b == "string" && b[0] === '"' && !(a instanceof Name))
+        return `"${a}${b.slice(1)}`;
+    return;
+}
+function strConcat(c1, c2) {
+    return c2.emptyStr() ? c1 : c1.emptyStr() ? c2 : str `${c1}${c2}`;
+}
+exports.strConcat = strConcat;
+// TODO do not allow arrays here
+function interpolate(x) {
+    return typeof x == "number" || typeof x == "boolean" || x === null
+        ? x
+        : safeStringify(Array.isArray(x) ? x.join(",") : x);
+}
+function stringify(x) {
+    return new _Code(safeStringify(x));
+}
+exports.stringify = stringify;
+function safeStringify(x) {
+    return JSON.stringify(x)
+        .replace(/\u2028/g, "\\u2028")
+        .replace(/\u2029/g, "\\u2029");
+}
+exports.safeStringify = safeStringify;
+function getProperty(key) {
+    return typeof key == "string" && exports.IDENTIFIER.test(key) ? new _Code(`.${key}`) : _ `[${key}]`;
+}
+exports.getProperty = getProperty;
+//Does best effort to format the name properly
+function getEsmExportName(key) {
+    if (typeof key == "string" && exports.IDENTIFIER.test(key)) {
+        return new _Code(`${key}`);
+    }
+    throw new Error(`CodeGen: invalid export name: ${key}, use explicit $id name mapping`);
+}
+exports.getEsmExportName = getEsmExportName;
+function regexpCode(rx) {
+    return new _Code(rx.toString());
+}
+exports.regexpCode = regexpCode;
+//# sourceMappingURL=code.js.map
+
+/***/ }),
+
+/***/ 1436:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.or = exports.and = exports.not = exports.CodeGen = exports.operators = exports.varKinds = exports.ValueScopeName = exports.ValueScope = exports.Scope = exports.Name = exports.regexpCode = exports.stringify = exports.getProperty = exports.nil = exports.strConcat = exports.str = exports._ = void 0;
+const code_1 = __nccwpck_require__(567);
+const scope_1 = __nccwpck_require__(7788);
+var code_2 = __nccwpck_require__(567);
+Object.defineProperty(exports, "_", ({ enumerable: true, get: function () { return code_2._; } }));
+Object.defineProperty(exports, "str", ({ enumerable: true, get: function () { return code_2.str; } }));
+Object.defineProperty(exports, "strConcat", ({ enumerable: true, get: function () { return code_2.strConcat; } }));
+Object.defineProperty(exports, "nil", ({ enumerable: true, get: function () { return code_2.nil; } }));
+Object.defineProperty(exports, "getProperty", ({ enumerable: true, get: function () { return code_2.getProperty; } }));
+Object.defineProperty(exports, "stringify", ({ enumerable: true, get: function () { return code_2.stringify; } }));
+Object.defineProperty(exports, "regexpCode", ({ enumerable: true, get: function () { return code_2.regexpCode; } }));
+Object.defineProperty(exports, "Name", ({ enumerable: true, get: function () { return code_2.Name; } }));
+var scope_2 = __nccwpck_require__(7788);
+Object.defineProperty(exports, "Scope", ({ enumerable: true, get: function () { return scope_2.Scope; } }));
+Object.defineProperty(exports, "ValueScope", ({ enumerable: true, get: function () { return scope_2.ValueScope; } }));
+Object.defineProperty(exports, "ValueScopeName", ({ enumerable: true, get: function () { return scope_2.ValueScopeName; } }));
+Object.defineProperty(exports, "varKinds", ({ enumerable: true, get: function () { return scope_2.varKinds; } }));
+exports.operators = {
+    GT: new code_1._Code(">"),
+    GTE: new code_1._Code(">="),
+    LT: new code_1._Code("<"),
+    LTE: new code_1._Code("<="),
+    EQ: new code_1._Code("==="),
+    NEQ: new code_1._Code("!=="),
+    NOT: new code_1._Code("!"),
+    OR: new code_1._Code("||"),
+    AND: new code_1._Code("&&"),
+    ADD: new code_1._Code("+"),
+};
+class Node {
+    optimizeNodes() {
+        return this;
+    }
+    optimizeNames(_names, _constants) {
+        return this;
+    }
+}
+class Def extends Node {
+    constructor(varKind, name, rhs) {
+        super();
+        this.varKind = varKind;
+        this.name = name;
+        this.rhs = rhs;
+    }
+    render({ es5, _n }) {
+        const varKind = es5 ? scope_1.varKinds.var : this.varKind;
+        const rhs = this.rhs === undefined ? "" : ` = ${this.rhs}`;
+        return `${varKind} ${this.name}${rhs};` + _n;
+    }
+    optimizeNames(names, constants) {
+        if (!names[this.name.str])
+            return;
+        if (this.rhs)
+            this.rhs = optimizeExpr(this.rhs, names, constants);
+        return this;
+    }
+    get names() {
+        return this.rhs instanceof code_1._CodeOrName ? this.rhs.names : {};
+    }
+}
+class Assign extends Node {
+    constructor(lhs, rhs, sideEffects) {
+        super();
+        this.lhs = lhs;
+        this.rhs = rhs;
+        this.sideEffects = sideEffects;
+    }
+    render({ _n }) {
+        return `${this.lhs} = ${this.rhs};` + _n;
+    }
+    optimizeNames(names, constants) {
+        if (this.lhs instanceof code_1.Name && !names[this.lhs.str] && !this.sideEffects)
+            return;
+        this.rhs = optimizeExpr(this.rhs, names, constants);
+        return this;
+    }
+    get names() {
+        const names = this.lhs instanceof code_1.Name ? {} : { ...this.lhs.names };
+        return addExprNames(names, this.rhs);
+    }
+}
+class AssignOp extends Assign {
+    constructor(lhs, op, rhs, sideEffects) {
+        super(lhs, rhs, sideEffects);
+        this.op = op;
+    }
+    render({ _n }) {
+        return `${this.lhs} ${this.op}= ${this.rhs};` + _n;
+    }
+}
+class Label extends Node {
+    constructor(label) {
+        super();
+        this.label = label;
+        this.names = {};
+    }
+    render({ _n }) {
+        return `${this.label}:` + _n;
+    }
+}
+class Break extends Node {
+    constructor(label) {
+        super();
+        this.label = label;
+        this.names = {};
+    }
+    render({ _n }) {
+        const label = this.label ? ` ${this.label}` : "";
+        return `break${label};` + _n;
+    }
+}
+class Throw extends Node {
+    constructor(error) {
+        super();
+        this.error = error;
+    }
+    render({ _n }) {
+        return `throw ${this.error};` + _n;
+    }
+    get names() {
+        return this.error.names;
+    }
+}
+class AnyCode extends Node {
+    constructor(code) {
+        super();
+        this.code = code;
+    }
+    render({ _n }) {
+        return `${this.code};` + _n;
+    }
+    optimizeNodes() {
+        return `${this.code}` ? this : undefined;
+    }
+    optimizeNames(names, constants) {
+        this.code = optimizeExpr(this.code, names, constants);
+        return this;
+    }
+    get names() {
+        return this.code instanceof code_1._CodeOrName ? this.code.names : {};
+    }
+}
+class ParentNode extends Node {
+    constructor(nodes = []) {
+        super();
+        this.nodes = nodes;
+    }
+    render(opts) {
+        return this.nodes.reduce((code, n) => code + n.render(opts), "");
+    }
+    optimizeNodes() {
+        const { nodes } = this;
+        let i = nodes.length;
+        while (i--) {
+            const n = nodes[i].optimizeNodes();
+            if (Array.isArray(n))
+                nodes.splice(i, 1, ...n);
+            else if (n)
+                nodes[i] = n;
+            else
+                nodes.splice(i, 1);
+        }
+        return nodes.length > 0 ? this : undefined;
+    }
+    optimizeNames(names, constants) {
+        const { nodes } = this;
+        let i = nodes.length;
+        while (i--) {
+            // iterating backwards improves 1-pass optimization
+            const n = nodes[i];
+            if (n.optimizeNames(names, constants))
+                continue;
+            subtractNames(names, n.names);
+            nodes.splice(i, 1);
+        }
+        return nodes.length > 0 ? this : undefined;
+    }
+    get names() {
+        return this.nodes.reduce((names, n) => addNames(names, n.names), {});
+    }
+}
+class BlockNode extends ParentNode {
+    render(opts) {
+        return "{" + opts._n + super.render(opts) + "}" + opts._n;
+    }
+}
+class Root extends ParentNode {
+}
+class Else extends BlockNode {
+}
+Else.kind = "else";
+class If extends BlockNode {
+    constructor(condition, nodes) {
+        super(nodes);
+        this.condition = condition;
+    }
+    render(opts) {
+        let code = `if(${this.condition})` + super.render(opts);
+        if (this.else)
+            code += "else " + this.else.render(opts);
+        return code;
+    }
+    optimizeNodes() {
+        super.optimizeNodes();
+        const cond = this.condition;
+        if (cond === true)
+            return this.nodes; // else is ignored here
+        let e = this.else;
+        if (e) {
+            const ns = e.optimizeNodes();
+            e = this.else = Array.isArray(ns) ? new Else(ns) : ns;
+        }
+        if (e) {
+            if (cond === false)
+                return e instanceof If ? e : e.nodes;
+            if (this.nodes.length)
+                return this;
+            return new If(not(cond), e instanceof If ? [e] : e.nodes);
+        }
+        if (cond === false || !this.nodes.length)
+            return undefined;
+        return this;
+    }
+    optimizeNames(names, constants) {
+        var _a;
+        this.else = (_a = this.else) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants);
+        if (!(super.optimizeNames(names, constants) || this.else))
+            return;
+        this.condition = optimizeExpr(this.condition, names, constants);
+        return this;
+    }
+    get names() {
+        const names = super.names;
+        addExprNames(names, this.condition);
+        if (this.else)
+            addNames(names, this.else.names);
+        return names;
+    }
+}
+If.kind = "if";
+class For extends BlockNode {
+}
+For.kind = "for";
+class ForLoop extends For {
+    constructor(iteration) {
+        super();
+        this.iteration = iteration;
+    }
+    render(opts) {
+        return `for(${this.iteration})` + super.render(opts);
+    }
+    optimizeNames(names, constants) {
+        if (!super.optimizeNames(names, constants))
+            return;
+        this.iteration = optimizeExpr(this.iteration, names, constants);
+        return this;
+    }
+    get names() {
+        return addNames(super.names, this.iteration.names);
+    }
+}
+class ForRange extends For {
+    constructor(varKind, name, from, to) {
+        super();
+        this.varKind = varKind;
+        this.name = name;
+        this.from = from;
+        this.to = to;
+    }
+    render(opts) {
+        const varKind = opts.es5 ? scope_1.varKinds.var : this.varKind;
+        const { name, from, to } = this;
+        return `for(${varKind} ${name}=${from}; ${name}<${to}; ${name}++)` + super.render(opts);
+    }
+    get names() {
+        const names = addExprNames(super.names, this.from);
+        return addExprNames(names, this.to);
+    }
+}
+class ForIter extends For {
+    constructor(loop, varKind, name, iterable) {
+        super();
+        this.loop = loop;
+        this.varKind = varKind;
+        this.name = name;
+        this.iterable = iterable;
+    }
+    render(opts) {
+        return `for(${this.varKind} ${this.name} ${this.loop} ${this.iterable})` + super.render(opts);
+    }
+    optimizeNames(names, constants) {
+        if (!super.optimizeNames(names, constants))
+            return;
+        this.iterable = optimizeExpr(this.iterable, names, constants);
+        return this;
+    }
+    get names() {
+        return addNames(super.names, this.iterable.names);
+    }
+}
+class Func extends BlockNode {
+    constructor(name, args, async) {
+        super();
+        this.name = name;
+        this.args = args;
+        this.async = async;
+    }
+    render(opts) {
+        const _async = this.async ? "async " : "";
+        return `${_async}function ${this.name}(${this.args})` + super.render(opts);
+    }
+}
+Func.kind = "func";
+class Return extends ParentNode {
+    render(opts) {
+        return "return " + super.render(opts);
+    }
+}
+Return.kind = "return";
+class Try extends BlockNode {
+    render(opts) {
+        let code = "try" + super.render(opts);
+        if (this.catch)
+            code += this.catch.render(opts);
+        if (this.finally)
+            code += this.finally.render(opts);
+        return code;
+    }
+    optimizeNodes() {
+        var _a, _b;
+        super.optimizeNodes();
+        (_a = this.catch) === null || _a === void 0 ? void 0 : _a.optimizeNodes();
+        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNodes();
+        return this;
+    }
+    optimizeNames(names, constants) {
+        var _a, _b;
+        super.optimizeNames(names, constants);
+        (_a = this.catch) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants);
+        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants);
+        return this;
+    }
+    get names() {
+        const names = super.names;
+        if (this.catch)
+            addNames(names, this.catch.names);
+        if (this.finally)
+            addNames(names, this.finally.names);
+        return names;
+    }
+}
+class Catch extends BlockNode {
+    constructor(error) {
+        super();
+        this.error = error;
+    }
+    render(opts) {
+        return `catch(${this.error})` + super.render(opts);
+    }
+}
+Catch.kind = "catch";
+class Finally extends BlockNode {
+    render(opts) {
+        return "finally" + super.render(opts);
+    }
+}
+Finally.kind = "finally";
+class CodeGen {
+    constructor(extScope, opts = {}) {
+        this._values = {};
+        this._blockStarts = [];
+        this._constants = {};
+        this.opts = { ...opts, _n: opts.lines ? "\n" : "" };
+        this._extScope = extScope;
+        this._scope = new scope_1.Scope({ parent: extScope });
+        this._nodes = [new Root()];
+    }
+    toString() {
+        return this._root.render(this.opts);
+    }
+    // returns unique name in the internal scope
+    name(prefix) {
+        return this._scope.name(prefix);
+    }
+    // reserves unique name in the external scope
+    scopeName(prefix) {
+        return this._extScope.name(prefix);
+    }
+    // reserves unique name in the external scope and assigns value to it
+    scopeValue(prefixOrName, value) {
+        const name = this._extScope.value(prefixOrName, value);
+        const vs = this._values[name.prefix] || (this._values[name.prefix] = new Set());
+        vs.add(name);
+        return name;
+    }
+    getScopeValue(prefix, keyOrRef) {
+        return this._extScope.getValue(prefix, keyOrRef);
+    }
+    // return code that assigns values in the external scope to the names that are used internally
+    // (same names that were returned by gen.scopeName or gen.scopeValue)
+    scopeRefs(scopeName) {
+        return this._extScope.scopeRefs(scopeName, this._values);
+    }
+    scopeCode() {
+        return this._extScope.scopeCode(this._values);
+    }
+    _def(varKind, nameOrPrefix, rhs, constant) {
+        const name = this._scope.toName(nameOrPrefix);
+        if (rhs !== undefined && constant)
+            this._constants[name.str] = rhs;
+        this._leafNode(new Def(varKind, name, rhs));
+        return name;
+    }
+    // `const` declaration (`var` in es5 mode)
+    const(nameOrPrefix, rhs, _constant) {
+        return this._def(scope_1.varKinds.const, nameOrPrefix, rhs, _constant);
+    }
+    // `let` declaration with optional assignment (`var` in es5 mode)
+    let(nameOrPrefix, rhs, _constant) {
+        return this._def(scope_1.varKinds.let, nameOrPrefix, rhs, _constant);
+    }
+    // `var` declaration with optional assignment
+    var(nameOrPrefix, rhs, _constant) {
+        return this._def(scope_1.varKinds.var, nameOrPrefix, rhs, _constant);
+    }
+    // assignment code
+    assign(lhs, rhs, sideEffects) {
+        return this._leafNode(new Assign(lhs, rhs, sideEffects));
+    }
+    // `+=` code
+    add(lhs, rhs) {
+        return this._leafNode(new AssignOp(lhs, exports.operators.ADD, rhs));
+    }
+    // appends passed SafeExpr to code or executes Block
+    code(c) {
+        if (typeof c == "function")
+            c();
+        else if (c !== code_1.nil)
+            this._leafNode(new AnyCode(c));
+        return this;
+    }
+    // returns code for object literal for the passed argument list of key-value pairs
+    object(...keyValues) {
+        const code = ["{"];
+        for (const [key, value] of keyValues) {
+            if (code.length > 1)
+                code.push(",");
+            code.push(key);
+            if (key !== value || this.opts.es5) {
+                code.push(":");
+                (0, code_1.addCodeArg)(code, value);
+            }
+        }
+        code.push("}");
+        return new code_1._Code(code);
+    }
+    // `if` clause (or statement if `thenBody` and, optionally, `elseBody` are passed)
+    if(condition, thenBody, elseBody) {
+        this._blockNode(new If(condition));
+        if (thenBody && elseBody) {
+            this.code(thenBody).else().code(elseBody).endIf();
+        }
+        else if (thenBody) {
+            this.code(thenBody).endIf();
+        }
+        else if (elseBody) {
+            throw new Error('CodeGen: "else" body without "then" body');
+        }
+        return this;
+    }
+    // `else if` clause - invalid without `if` or after `else` clauses
+    elseIf(condition) {
+        return this._elseNode(new If(condition));
+    }
+    // `else` clause - only valid after `if` or `else if` clauses
+    else() {
+        return this._elseNode(new Else());
+    }
+    // end `if` statement (needed if gen.if was used only with condition)
+    endIf() {
+        return this._endBlockNode(If, Else);
+    }
+    _for(node, forBody) {
+        this._blockNode(node);
+        if (forBody)
+            this.code(forBody).endFor();
+        return this;
+    }
+    // a generic `for` clause (or statement if `forBody` is passed)
+    for(iteration, forBody) {
+        return this._for(new ForLoop(iteration), forBody);
+    }
+    // `for` statement for a range of values
+    forRange(nameOrPrefix, from, to, forBody, varKind = this.opts.es5 ? scope_1.varKinds.var : scope_1.varKinds.let) {
+        const name = this._scope.toName(nameOrPrefix);
+        return this._for(new ForRange(varKind, name, from, to), () => forBody(name));
+    }
+    // `for-of` statement (in es5 mode replace with a normal for loop)
+    forOf(nameOrPrefix, iterable, forBody, varKind = scope_1.varKinds.const) {
+        const name = this._scope.toName(nameOrPrefix);
+        if (this.opts.es5) {
+            const arr = iterable instanceof code_1.Name ? iterable : this.var("_arr", iterable);
+            return this.forRange("_i", 0, (0, code_1._) `${arr}.length`, (i) => {
+                this.var(name, (0, code_1._) `${arr}[${i}]`);
+                forBody(name);
+            });
+        }
+        return this._for(new ForIter("of", varKind, name, iterable), () => forBody(name));
+    }
+    // `for-in` statement.
+    // With option `ownProperties` replaced with a `for-of` loop for object keys
+    forIn(nameOrPrefix, obj, forBody, varKind = this.opts.es5 ? scope_1.varKinds.var : scope_1.varKinds.const) {
+        if (this.opts.ownProperties) {
+            return this.forOf(nameOrPrefix, (0, code_1._) `Object.keys(${obj})`, forBody);
+        }
+        const name = this._scope.toName(nameOrPrefix);
+        return this._for(new ForIter("in", varKind, name, obj), () => forBody(name));
+    }
+    // end `for` loop
+    endFor() {
+        return this._endBlockNode(For);
+    }
+    // `label` statement
+    label(label) {
+        return this._leafNode(new Label(label));
+    }
+    // `break` statement
+    break(label) {
+        return this._leafNode(new Break(label));
+    }
+    // `return` statement
+    return(value) {
+        const node = new Return();
+        this._blockNode(node);
+        this.code(value);
+        if (node.nodes.length !== 1)
+            throw new Error('CodeGen: "return" should have one node');
+        return this._endBlockNode(Return);
+    }
+    // `try` statement
+    try(tryBody, catchCode, finallyCode) {
+        if (!catchCode && !finallyCode)
+            throw new Error('CodeGen: "try" without "catch" and "finally"');
+        const node = new Try();
+        this._blockNode(node);
+        this.code(tryBody);
+        if (catchCode) {
+            const error = this.name("e");
+            this._currNode = node.catch = new Catch(error);
+            catchCode(error);
+        }
+        if (finallyCode) {
+            this._currNode = node.finally = new Finally();
+            this.code(finallyCode);
+        }
+        return this._endBlockNode(Catch, Finally);
+    }
+    // `throw` statement
+    throw(error) {
+        return this._leafNode(new Throw(error));
+    }
+    // start self-balancing block
+    block(body, nodeCount) {
+        this._blockStarts.push(this._nodes.length);
+        if (body)
+            this.code(body).endBlock(nodeCount);
+        return this;
+    }
+    // end the current self-balancing block
+    endBlock(nodeCount) {
+        const len = this._blockStarts.pop();
+        if (len === undefined)
+            throw new Error("CodeGen: not in self-balancing block");
+        const toClose = this._nodes.length - len;
+        if (toClose < 0 || (nodeCount !== undefined && toClose !== nodeCount)) {
+            throw new Error(`CodeGen: wrong number of nodes: ${toClose} vs ${nodeCount} expected`);
+        }
+        this._nodes.length = len;
+        return this;
+    }
+    // `function` heading (or definition if funcBody is passed)
+    func(name, args = code_1.nil, async, funcBody) {
+        this._blockNode(new Func(name, args, async));
+        if (funcBody)
+            this.code(funcBody).endFunc();
+        return this;
+    }
+    // end function definition
+    endFunc() {
+        return this._endBlockNode(Func);
+    }
+    optimize(n = 1) {
+        while (n-- > 0) {
+            this._root.optimizeNodes();
+            this._root.optimizeNames(this._root.names, this._constants);
+        }
+    }
+    _leafNode(node) {
+        this._currNode.nodes.push(node);
+        return this;
+    }
+    _blockNode(node) {
+        this._currNode.nodes.push(node);
+        this._nodes.push(node);
+    }
+    _endBlockNode(N1, N2) {
+        const n = this._currNode;
+        if (n instanceof N1 || (N2 && n instanceof N2)) {
+            this._nodes.pop();
+            return this;
+        }
+        throw new Error(`CodeGen: not in block "${N2 ? `${N1.kind}/${N2.kind}` : N1.kind}"`);
+    }
+    _elseNode(node) {
+        const n = this._currNode;
+        if (!(n instanceof If)) {
+            throw new Error('CodeGen: "else" without "if"');
+        }
+        this._currNode = n.else = node;
+        return this;
+    }
+    get _root() {
+        return this._nodes[0];
+    }
+    get _currNode() {
+        const ns = this._nodes;
+        return ns[ns.length - 1];
+    }
+    set _currNode(node) {
+        const ns = this._nodes;
+        ns[ns.length - 1] = node;
+    }
+}
+exports.CodeGen = CodeGen;
+function addNames(names, from) {
+    for (const n in from)
+        names[n] = (names[n] || 0) + (from[n] || 0);
+    return names;
+}
+function addExprNames(names, from) {
+    return from instanceof code_1._CodeOrName ? addNames(names, from.names) : names;
+}
+function optimizeExpr(expr, names, constants) {
+    if (expr instanceof code_1.Name)
+        return replaceName(expr);
+    if (!canOptimize(expr))
+        return expr;
+    return new code_1._Code(expr._items.reduce((items, c) => {
+        if (c instanceof code_1.Name)
+            c = replaceName(c);
+        if (c instanceof code_1._Code)
+            items.push(...c._items);
+        else
+            items.push(c);
+        return items;
+    }, []));
+    function replaceName(n) {
+        const c = constants[n.str];
+        if (c === undefined || names[n.str] !== 1)
+            return n;
+        delete names[n.str];
+        return c;
+    }
+    function canOptimize(e) {
+        return (e instanceof code_1._Code &&
+            e._items.some((c) => c instanceof code_1.Name && names[c.str] === 1 && constants[c.str] !== undefined));
+    }
+}
+function subtractNames(names, from) {
+    for (const n in from)
+        names[n] = (names[n] || 0) - (from[n] || 0);
+}
+function not(x) {
+    return typeof x == "boolean" || typeof x == "number" || x === null ? !x : (0, code_1._) `!${par(x)}`;
+}
+exports.not = not;
+const andCode = mappend(exports.operators.AND);
+// boolean AND (&&) expression with the passed arguments
+function and(...args) {
+    return args.reduce(andCode);
+}
+exports.and = and;
+const orCode = mappend(exports.operators.OR);
+// boolean OR (||) expression with the passed arguments
+function or(...args) {
+    return args.reduce(orCode);
+}
+exports.or = or;
+function mappend(op) {
+    return (x, y) => (x === code_1.nil ? y : y === code_1.nil ? x : (0, code_1._) `${par(x)} ${op} ${par(y)}`);
+}
+function par(x) {
+    return x instanceof code_1.Name ? x : (0, code_1._) `(${x})`;
+}
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 7788:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.ValueScope = exports.ValueScopeName = exports.Scope = exports.varKinds = exports.UsedValueState = void 0;
+const code_1 = __nccwpck_require__(567);
+class ValueError extends Error {
+    constructor(name) {
+        super(`CodeGen: "code" for ${name} not defined`);
+        this.value = name.value;
+    }
+}
+var UsedValueState;
+(function (UsedValueState) {
+    UsedValueState[UsedValueState["Started"] = 0] = "Started";
+    UsedValueState[UsedValueState["Completed"] = 1] = "Completed";
+})(UsedValueState || (exports.UsedValueState = UsedValueState = {}));
+exports.varKinds = {
+    const: new code_1.Name("const"),
+    let: new code_1.Name("let"),
+    var: new code_1.Name("var"),
+};
+class Scope {
+    constructor({ prefixes, parent } = {}) {
+        this._names = {};
+        this._prefixes = prefixes;
+        this._parent = parent;
+    }
+    toName(nameOrPrefix) {
+        return nameOrPrefix instanceof code_1.Name ? nameOrPrefix : this.name(nameOrPrefix);
+    }
+    name(prefix) {
+        return new code_1.Name(this._newName(prefix));
+    }
+    _newName(prefix) {
+        const ng = this._names[prefix] || this._nameGroup(prefix);
+        return `${prefix}${ng.index++}`;
+    }
+    _nameGroup(prefix) {
+        var _a, _b;
+        if (((_b = (_a = this._parent) === null || _a === void 0 ? void 0 : _a._prefixes) === null || _b === void 0 ? void 0 : _b.has(prefix)) || (this._prefixes && !this._prefixes.has(prefix))) {
+            throw new Error(`CodeGen: prefix "${prefix}" is not allowed in this scope`);
+        }
+        return (this._names[prefix] = { prefix, index: 0 });
+    }
+}
+exports.Scope = Scope;
+class ValueScopeName extends code_1.Name {
+    constructor(prefix, nameStr) {
+        super(nameStr);
+        this.prefix = prefix;
+    }
+    setValue(value, { property, itemIndex }) {
+        this.value = value;
+        this.scopePath = (0, code_1._) `.${new code_1.Name(property)}[${itemIndex}]`;
+    }
+}
+exports.ValueScopeName = ValueScopeName;
+const line = (0, code_1._) `\n`;
+class ValueScope extends Scope {
+    constructor(opts) {
+        super(opts);
+        this._values = {};
+        this._scope = opts.scope;
+        this.opts = { ...opts, _n: opts.lines ? line : code_1.nil };
+    }
+    get() {
+        return this._scope;
+    }
+    name(prefix) {
+        return new ValueScopeName(prefix, this._newName(prefix));
+    }
+    value(nameOrPrefix, value) {
+        var _a;
+        if (value.ref === undefined)
+            throw new Error("CodeGen: ref must be passed in value");
+        const name = this.toName(nameOrPrefix);
+        const { prefix } = name;
+        const valueKey = (_a = value.key) !== null && _a !== void 0 ? _a : value.ref;
+        let vs = this._values[prefix];
+        if (vs) {
+            const _name = vs.get(valueKey);
+            if (_name)
+                return _name;
+        }
+        else {
+            vs = this._values[prefix] = new Map();
+        }
+        vs.set(valueKey, name);
+        const s = this._scope[prefix] || (this._scope[prefix] = []);
+        const itemIndex = s.length;
+        s[itemIndex] = value.ref;
+        name.setValue(value, { property: prefix, itemIndex });
+        return name;
+    }
+    getValue(prefix, keyOrRef) {
+        const vs = this._values[prefix];
+        if (!vs)
+            return;
+        return vs.get(keyOrRef);
+    }
+    scopeRefs(scopeName, values = this._values) {
+        return this._reduceValues(values, (name) => {
+            if (name.scopePath === undefined)
+                throw new Error(`CodeGen: name "${name}" has no value`);
+            return (0, code_1._) `${scopeName}${name.scopePath}`;
+        });
+    }
+    scopeCode(values = this._values, usedValues, getCode) {
+        return this._reduceValues(values, (name) => {
+            if (name.value === undefined)
+                throw new Error(`CodeGen: name "${name}" has no value`);
+            return name.value.code;
+        }, usedValues, getCode);
+    }
+    _reduceValues(values, valueCode, usedValues = {}, getCode) {
+        let code = code_1.nil;
+        for (const prefix in values) {
+            const vs = values[prefix];
+            if (!vs)
+                continue;
+            const nameSet = (usedValues[prefix] = usedValues[prefix] || new Map());
+            vs.forEach((name) => {
+                if (nameSet.has(name))
+                    return;
+                nameSet.set(name, UsedValueState.Started);
+                let c = valueCode(name);
+                if (c) {
+                    const def = this.opts.es5 ? exports.varKinds.var : exports.varKinds.const;
+                    code = (0, code_1._) `${code}${def} ${name} = ${c};${this.opts._n}`;
+                }
+                else if ((c = getCode === null || getCode === void 0 ? void 0 : getCode(name))) {
+                    code = (0, code_1._) `${code}${c}${this.opts._n}`;
+                }
+                else {
+                    throw new ValueError(name);
+                }
+                nameSet.set(name, UsedValueState.Completed);
+            });
+        }
+        return code;
+    }
+}
+exports.ValueScope = ValueScope;
+//# sourceMappingURL=scope.js.map
+
+/***/ }),
+
+/***/ 1283:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.extendErrors = exports.resetErrorsCount = exports.reportExtraError = exports.reportError = exports.keyword$DataError = exports.keywordError = void 0;
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+const names_1 = __nccwpck_require__(630);
+exports.keywordError = {
+    message: ({ keyword }) => (0, codegen_1.str) `must pass "${keyword}" keyword validation`,
+};
+exports.keyword$DataError = {
+    message: ({ keyword, schemaType }) => schemaType
+        ? (0, codegen_1.str) `"${keyword}" keyword must be ${schemaType} ($data)`
+        : (0, codegen_1.str) `"${keyword}" keyword is invalid ($data)`,
+};
+function reportError(cxt, error = exports.keywordError, errorPaths, overrideAllErrors) {
+    const { it } = cxt;
+    const { gen, compositeRule, allErrors } = it;
+    const errObj = errorObjectCode(cxt, error, errorPaths);
+    if (overrideAllErrors !== null && overrideAllErrors !== void 0 ? overrideAllErrors : (compositeRule || allErrors)) {
+        addError(gen, errObj);
+    }
+    else {
+        returnErrors(it, (0, codegen_1._) `[${errObj}]`);
+    }
+}
+exports.reportError = reportError;
+function reportExtraError(cxt, error = exports.keywordError, errorPaths) {
+    const { it } = cxt;
+    const { gen, compositeRule, allErrors } = it;
+    const errObj = errorObjectCode(cxt, error, errorPaths);
+    addError(gen, errObj);
+    if (!(compositeRule || allErrors)) {
+        returnErrors(it, names_1.default.vErrors);
+    }
+}
+exports.reportExtraError = reportExtraError;
+function resetErrorsCount(gen, errsCount) {
+    gen.assign(names_1.default.errors, errsCount);
+    gen.if((0, codegen_1._) `${names_1.default.vErrors} !== null`, () => gen.if(errsCount, () => gen.assign((0, codegen_1._) `${names_1.default.vErrors}.length`, errsCount), () => gen.assign(names_1.default.vErrors, null)));
+}
+exports.resetErrorsCount = resetErrorsCount;
+function extendErrors({ gen, keyword, schemaValue, data, errsCount, it, }) {
+    /* istanbul ignore if */
+    if (errsCount === undefined)
+        throw new Error("ajv implementation error");
+    const err = gen.name("err");
+    gen.forRange("i", errsCount, names_1.default.errors, (i) => {
+        gen.const(err, (0, codegen_1._) `${names_1.default.vErrors}[${i}]`);
+        gen.if((0, codegen_1._) `${err}.instancePath === undefined`, () => gen.assign((0, codegen_1._) `${err}.instancePath`, (0, codegen_1.strConcat)(names_1.default.instancePath, it.errorPath)));
+        gen.assign((0, codegen_1._) `${err}.schemaPath`, (0, codegen_1.str) `${it.errSchemaPath}/${keyword}`);
+        if (it.opts.verbose) {
+            gen.assign((0, codegen_1._) `${err}.schema`, schemaValue);
+            gen.assign((0, codegen_1._) `${err}.data`, data);
+        }
+    });
+}
+exports.extendErrors = extendErrors;
+function addError(gen, errObj) {
+    const err = gen.const("err", errObj);
+    gen.if((0, codegen_1._) `${names_1.default.vErrors} === null`, () => gen.assign(names_1.default.vErrors, (0, codegen_1._) `[${err}]`), (0, codegen_1._) `${names_1.default.vErrors}.push(${err})`);
+    gen.code((0, codegen_1._) `${names_1.default.errors}++`);
+}
+function returnErrors(it, errs) {
+    const { gen, validateName, schemaEnv } = it;
+    if (schemaEnv.$async) {
+        gen.throw((0, codegen_1._) `new ${it.ValidationError}(${errs})`);
+    }
+    else {
+        gen.assign((0, codegen_1._) `${validateName}.errors`, errs);
+        gen.return(false);
+    }
+}
+const E = {
+    keyword: new codegen_1.Name("keyword"),
+    schemaPath: new codegen_1.Name("schemaPath"), // also used in JTD errors
+    params: new codegen_1.Name("params"),
+    propertyName: new codegen_1.Name("propertyName"),
+    message: new codegen_1.Name("message"),
+    schema: new codegen_1.Name("schema"),
+    parentSchema: new codegen_1.Name("parentSchema"),
+};
+function errorObjectCode(cxt, error, errorPaths) {
+    const { createErrors } = cxt.it;
+    if (createErrors === false)
+        return (0, codegen_1._) `{}`;
+    return errorObject(cxt, error, errorPaths);
+}
+function errorObject(cxt, error, errorPaths = {}) {
+    const { gen, it } = cxt;
+    const keyValues = [
+        errorInstancePath(it, errorPaths),
+        errorSchemaPath(cxt, errorPaths),
+    ];
+    extraErrorProps(cxt, error, keyValues);
+    return gen.object(...keyValues);
+}
+function errorInstancePath({ errorPath }, { instancePath }) {
+    const instPath = instancePath
+        ? (0, codegen_1.str) `${errorPath}${(0, util_1.getErrorPath)(instancePath, util_1.Type.Str)}`
+        : errorPath;
+    return [names_1.default.instancePath, (0, codegen_1.strConcat)(names_1.default.instancePath, instPath)];
+}
+function errorSchemaPath({ keyword, it: { errSchemaPath } }, { schemaPath, parentSchema }) {
+    let schPath = parentSchema ? errSchemaPath : (0, codegen_1.str) `${errSchemaPath}/${keyword}`;
+    if (schemaPath) {
+        schPath = (0, codegen_1.str) `${schPath}${(0, util_1.getErrorPath)(schemaPath, util_1.Type.Str)}`;
+    }
+    return [E.schemaPath, schPath];
+}
+function extraErrorProps(cxt, { params, message }, keyValues) {
+    const { keyword, data, schemaValue, it } = cxt;
+    const { opts, propertyName, topSchemaRef, schemaPath } = it;
+    keyValues.push([E.keyword, keyword], [E.params, typeof params == "function" ? params(cxt) : params || (0, codegen_1._) `{}`]);
+    if (opts.messages) {
+        keyValues.push([E.message, typeof message == "function" ? message(cxt) : message]);
+    }
+    if (opts.verbose) {
+        keyValues.push([E.schema, schemaValue], [E.parentSchema, (0, codegen_1._) `${topSchemaRef}${schemaPath}`], [names_1.default.data, data]);
+    }
+    if (propertyName)
+        keyValues.push([E.propertyName, propertyName]);
+}
+//# sourceMappingURL=errors.js.map
+
+/***/ }),
+
+/***/ 2718:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.resolveSchema = exports.getCompilingSchema = exports.resolveRef = exports.compileSchema = exports.SchemaEnv = void 0;
+const codegen_1 = __nccwpck_require__(1436);
+const validation_error_1 = __nccwpck_require__(3021);
+const names_1 = __nccwpck_require__(630);
+const resolve_1 = __nccwpck_require__(4090);
+const util_1 = __nccwpck_require__(4464);
+const validate_1 = __nccwpck_require__(7881);
+class SchemaEnv {
+    constructor(env) {
+        var _a;
+        this.refs = {};
+        this.dynamicAnchors = {};
+        let schema;
+        if (typeof env.schema == "object")
+            schema = env.schema;
+        this.schema = env.schema;
+        this.schemaId = env.schemaId;
+        this.root = env.root || this;
+        this.baseId = (_a = env.baseId) !== null && _a !== void 0 ? _a : (0, resolve_1.normalizeId)(schema === null || schema === void 0 ? void 0 : schema[env.schemaId || "$id"]);
+        this.schemaPath = env.schemaPath;
+        this.localRefs = env.localRefs;
+        this.meta = env.meta;
+        this.$async = schema === null || schema === void 0 ? void 0 : schema.$async;
+        this.refs = {};
+    }
+}
+exports.SchemaEnv = SchemaEnv;
+// let codeSize = 0
+// let nodeCount = 0
+// Compiles schema in SchemaEnv
+function compileSchema(sch) {
+    // TODO refactor - remove compilations
+    const _sch = getCompilingSchema.call(this, sch);
+    if (_sch)
+        return _sch;
+    const rootId = (0, resolve_1.getFullPath)(this.opts.uriResolver, sch.root.baseId); // TODO if getFullPath removed 1 tests fails
+    const { es5, lines } = this.opts.code;
+    const { ownProperties } = this.opts;
+    const gen = new codegen_1.CodeGen(this.scope, { es5, lines, ownProperties });
+    let _ValidationError;
+    if (sch.$async) {
+        _ValidationError = gen.scopeValue("Error", {
+            ref: validation_error_1.default,
+            code: (0, codegen_1._) `require("ajv/dist/runtime/validation_error").default`,
+        });
+    }
+    const validateName = gen.scopeName("validate");
+    sch.validateName = validateName;
+    const schemaCxt = {
+        gen,
+        allErrors: this.opts.allErrors,
+        data: names_1.default.data,
+        parentData: names_1.default.parentData,
+        parentDataProperty: names_1.default.parentDataProperty,
+        dataNames: [names_1.default.data],
+        dataPathArr: [codegen_1.nil], // TODO can its length be used as dataLevel if nil is removed?
+        dataLevel: 0,
+        dataTypes: [],
+        definedProperties: new Set(),
+        topSchemaRef: gen.scopeValue("schema", this.opts.code.source === true
+            ? { ref: sch.schema, code: (0, codegen_1.stringify)(sch.schema) }
+            : { ref: sch.schema }),
+        validateName,
+        ValidationError: _ValidationError,
+        schema: sch.schema,
+        schemaEnv: sch,
+        rootId,
+        baseId: sch.baseId || rootId,
+        schemaPath: codegen_1.nil,
+        errSchemaPath: sch.schemaPath || (this.opts.jtd ? "" : "#"),
+        errorPath: (0, codegen_1._) `""`,
+        opts: this.opts,
+        self: this,
+    };
+    let sourceCode;
+    try {
+        this._compilations.add(sch);
+        (0, validate_1.validateFunctionCode)(schemaCxt);
+        gen.optimize(this.opts.code.optimize);
+        // gen.optimize(1)
+        const validateCode = gen.toString();
+        sourceCode = `${gen.scopeRefs(names_1.default.scope)}return ${validateCode}`;
+        // console.log((codeSize += sourceCode.length), (nodeCount += gen.nodeCount))
+        if (this.opts.code.process)
+            sourceCode = this.opts.code.process(sourceCode, sch);
+        // console.log("\n\n\n *** \n", sourceCode)
+        const makeValidate = new Function(`${names_1.default.self}`, `${names_1.default.scope}`, sourceCode);
+        const validate = makeValidate(this, this.scope.get());
+        this.scope.value(validateName, { ref: validate });
+        validate.errors = null;
+        validate.schema = sch.schema;
+        validate.schemaEnv = sch;
+        if (sch.$async)
+            validate.$async = true;
+        if (this.opts.code.source === true) {
+            validate.source = { validateName, validateCode, scopeValues: gen._values };
+        }
+        if (this.opts.unevaluated) {
+            const { props, items } = schemaCxt;
+            validate.evaluated = {
+                props: props instanceof codegen_1.Name ? undefined : props,
+                items: items instanceof codegen_1.Name ? undefined : items,
+                dynamicProps: props instanceof codegen_1.Name,
+                dynamicItems: items instanceof codegen_1.Name,
+            };
+            if (validate.source)
+                validate.source.evaluated = (0, codegen_1.stringify)(validate.evaluated);
+        }
+        sch.validate = validate;
+        return sch;
+    }
+    catch (e) {
+        delete sch.validate;
+        delete sch.validateName;
+        if (sourceCode)
+            this.logger.error("Error compiling schema, function code:", sourceCode);
+        // console.log("\n\n\n *** \n", sourceCode, this.opts)
+        throw e;
+    }
+    finally {
+        this._compilations.delete(sch);
+    }
+}
+exports.compileSchema = compileSchema;
+function resolveRef(root, baseId, ref) {
+    var _a;
+    ref = (0, resolve_1.resolveUrl)(this.opts.uriResolver, baseId, ref);
+    const schOrFunc = root.refs[ref];
+    if (schOrFunc)
+        return schOrFunc;
+    let _sch = resolve.call(this, root, ref);
+    if (_sch === undefined) {
+        const schema = (_a = root.localRefs) === null || _a === void 0 ? void 0 : _a[ref]; // TODO maybe localRefs should hold SchemaEnv
+        const { schemaId } = this.opts;
+        if (schema)
+            _sch = new SchemaEnv({ schema, schemaId, root, baseId });
+    }
+    if (_sch === undefined)
+        return;
+    return (root.refs[ref] = inlineOrCompile.call(this, _sch));
+}
+exports.resolveRef = resolveRef;
+function inlineOrCompile(sch) {
+    if ((0, resolve_1.inlineRef)(sch.schema, this.opts.inlineRefs))
+        return sch.schema;
+    return sch.validate ? sch : compileSchema.call(this, sch);
+}
+// Index of schema compilation in the currently compiled list
+function getCompilingSchema(schEnv) {
+    for (const sch of this._compilations) {
+        if (sameSchemaEnv(sch, schEnv))
+            return sch;
+    }
+}
+exports.getCompilingSchema = getCompilingSchema;
+function sameSchemaEnv(s1, s2) {
+    return s1.schema === s2.schema && s1.root === s2.root && s1.baseId === s2.baseId;
+}
+// resolve and compile the references ($ref)
+// TODO returns AnySchemaObject (if the schema can be inlined) or validation function
+function resolve(root, // information about the root schema for the current schema
+ref // reference to resolve
+) {
+    let sch;
+    while (typeof (sch = this.refs[ref]) == "string")
+        ref = sch;
+    return sch || this.schemas[ref] || resolveSchema.call(this, root, ref);
+}
+// Resolve schema, its root and baseId
+function resolveSchema(root, // root object with properties schema, refs TODO below SchemaEnv is assigned to it
+ref // reference to resolve
+) {
+    const p = this.opts.uriResolver.parse(ref);
+    const refPath = (0, resolve_1._getFullPath)(this.opts.uriResolver, p);
+    let baseId = (0, resolve_1.getFullPath)(this.opts.uriResolver, root.baseId, undefined);
+    // TODO `Object.keys(root.schema).length > 0` should not be needed - but removing breaks 2 tests
+    if (Object.keys(root.schema).length > 0 && refPath === baseId) {
+        return getJsonPointer.call(this, p, root);
+    }
+    const id = (0, resolve_1.normalizeId)(refPath);
+    const schOrRef = this.refs[id] || this.schemas[id];
+    if (typeof schOrRef == "string") {
+        const sch = resolveSchema.call(this, root, schOrRef);
+        if (typeof (sch === null || sch === void 0 ? void 0 : sch.schema) !== "object")
+            return;
+        return getJsonPointer.call(this, p, sch);
+    }
+    if (typeof (schOrRef === null || schOrRef === void 0 ? void 0 : schOrRef.schema) !== "object")
+        return;
+    if (!schOrRef.validate)
+        compileSchema.call(this, schOrRef);
+    if (id === (0, resolve_1.normalizeId)(ref)) {
+        const { schema } = schOrRef;
+        const { schemaId } = this.opts;
+        const schId = schema[schemaId];
+        if (schId)
+            baseId = (0, resolve_1.resolveUrl)(this.opts.uriResolver, baseId, schId);
+        return new SchemaEnv({ schema, schemaId, root, baseId });
+    }
+    return getJsonPointer.call(this, p, schOrRef);
+}
+exports.resolveSchema = resolveSchema;
+const PREVENT_SCOPE_CHANGE = new Set([
+    "properties",
+    "patternProperties",
+    "enum",
+    "dependencies",
+    "definitions",
+]);
+function getJsonPointer(parsedRef, { baseId, schema, root }) {
+    var _a;
+    if (((_a = parsedRef.fragment) === null || _a === void 0 ? void 0 : _a[0]) !== "/")
+        return;
+    for (const part of parsedRef.fragment.slice(1).split("/")) {
+        if (typeof schema === "boolean")
+            return;
+        const partSchema = schema[(0, util_1.unescapeFragment)(part)];
+        if (partSchema === undefined)
+            return;
+        schema = partSchema;
+        // TODO PREVENT_SCOPE_CHANGE could be defined in keyword def?
+        const schId = typeof schema === "object" && schema[this.opts.schemaId];
+        if (!PREVENT_SCOPE_CHANGE.has(part) && schId) {
+            baseId = (0, resolve_1.resolveUrl)(this.opts.uriResolver, baseId, schId);
+        }
+    }
+    let env;
+    if (typeof schema != "boolean" && schema.$ref && !(0, util_1.schemaHasRulesButRef)(schema, this.RULES)) {
+        const $ref = (0, resolve_1.resolveUrl)(this.opts.uriResolver, baseId, schema.$ref);
+        env = resolveSchema.call(this, root, $ref);
+    }
+    // even though resolution failed we need to return SchemaEnv to throw exception
+    // so that compileAsync loads missing schema.
+    const { schemaId } = this.opts;
+    env = env || new SchemaEnv({ schema, schemaId, root, baseId });
+    if (env.schema !== env.root.schema)
+        return env;
+    return undefined;
+}
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 630:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const codegen_1 = __nccwpck_require__(1436);
+const names = {
+    // validation function arguments
+    data: new codegen_1.Name("data"), // data passed to validation function
+    // args passed from referencing schema
+    valCxt: new codegen_1.Name("valCxt"), // validation/data context - should not be used directly, it is destructured to the names below
+    instancePath: new codegen_1.Name("instancePath"),
+    parentData: new codegen_1.Name("parentData"),
+    parentDataProperty: new codegen_1.Name("parentDataProperty"),
+    rootData: new codegen_1.Name("rootData"), // root data - same as the data passed to the first/top validation function
+    dynamicAnchors: new codegen_1.Name("dynamicAnchors"), // used to support recursiveRef and dynamicRef
+    // function scoped variables
+    vErrors: new codegen_1.Name("vErrors"), // null or array of validation errors
+    errors: new codegen_1.Name("errors"), // counter of validation errors
+    this: new codegen_1.Name("this"),
+    // "globals"
+    self: new codegen_1.Name("self"),
+    scope: new codegen_1.Name("scope"),
+    // JTD serialize/parse name for JSON string and position
+    json: new codegen_1.Name("json"),
+    jsonPos: new codegen_1.Name("jsonPos"),
+    jsonLen: new codegen_1.Name("jsonLen"),
+    jsonPart: new codegen_1.Name("jsonPart"),
+};
+exports["default"] = names;
+//# sourceMappingURL=names.js.map
+
+/***/ }),
+
+/***/ 3162:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const resolve_1 = __nccwpck_require__(4090);
+class MissingRefError extends Error {
+    constructor(resolver, baseId, ref, msg) {
+        super(msg || `can't resolve reference ${ref} from id ${baseId}`);
+        this.missingRef = (0, resolve_1.resolveUrl)(resolver, baseId, ref);
+        this.missingSchema = (0, resolve_1.normalizeId)((0, resolve_1.getFullPath)(resolver, this.missingRef));
+    }
+}
+exports["default"] = MissingRefError;
+//# sourceMappingURL=ref_error.js.map
+
+/***/ }),
+
+/***/ 4090:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.getSchemaRefs = exports.resolveUrl = exports.normalizeId = exports._getFullPath = exports.getFullPath = exports.inlineRef = void 0;
+const util_1 = __nccwpck_require__(4464);
+const equal = __nccwpck_require__(3430);
+const traverse = __nccwpck_require__(1167);
+// TODO refactor to use keyword definitions
+const SIMPLE_INLINED = new Set([
+    "type",
+    "format",
+    "pattern",
+    "maxLength",
+    "minLength",
+    "maxProperties",
+    "minProperties",
+    "maxItems",
+    "minItems",
+    "maximum",
+    "minimum",
+    "uniqueItems",
+    "multipleOf",
+    "required",
+    "enum",
+    "const",
+]);
+function inlineRef(schema, limit = true) {
+    if (typeof schema == "boolean")
+        return true;
+    if (limit === true)
+        return !hasRef(schema);
+    if (!limit)
+        return false;
+    return countKeys(schema) <= limit;
+}
+exports.inlineRef = inlineRef;
+const REF_KEYWORDS = new Set([
+    "$ref",
+    "$recursiveRef",
+    "$recursiveAnchor",
+    "$dynamicRef",
+    "$dynamicAnchor",
+]);
+function hasRef(schema) {
+    for (const key in schema) {
+        if (REF_KEYWORDS.has(key))
+            return true;
+        const sch = schema[key];
+        if (Array.isArray(sch) && sch.some(hasRef))
+            return true;
+        if (typeof sch == "object" && hasRef(sch))
+            return true;
+    }
+    return false;
+}
+function countKeys(schema) {
+    let count = 0;
+    for (const key in schema) {
+        if (key === "$ref")
+            return Infinity;
+        count++;
+        if (SIMPLE_INLINED.has(key))
+            continue;
+        if (typeof schema[key] == "object") {
+            (0, util_1.eachItem)(schema[key], (sch) => (count += countKeys(sch)));
+        }
+        if (count === Infinity)
+            return Infinity;
+    }
+    return count;
+}
+function getFullPath(resolver, id = "", normalize) {
+    if (normalize !== false)
+        id = normalizeId(id);
+    const p = resolver.parse(id);
+    return _getFullPath(resolver, p);
+}
+exports.getFullPath = getFullPath;
+function _getFullPath(resolver, p) {
+    const serialized = resolver.serialize(p);
+    return serialized.split("#")[0] + "#";
+}
+exports._getFullPath = _getFullPath;
+const TRAILING_SLASH_HASH = /#\/?$/;
+function normalizeId(id) {
+    return id ? id.replace(TRAILING_SLASH_HASH, "") : "";
+}
+exports.normalizeId = normalizeId;
+function resolveUrl(resolver, baseId, id) {
+    id = normalizeId(id);
+    return resolver.resolve(baseId, id);
+}
+exports.resolveUrl = resolveUrl;
+const ANCHOR = /^[a-z_][-a-z0-9._]*$/i;
+function getSchemaRefs(schema, baseId) {
+    if (typeof schema == "boolean")
+        return {};
+    const { schemaId, uriResolver } = this.opts;
+    const schId = normalizeId(schema[schemaId] || baseId);
+    const baseIds = { "": schId };
+    const pathPrefix = getFullPath(uriResolver, schId, false);
+    const localRefs = {};
+    const schemaRefs = new Set();
+    traverse(schema, { allKeys: true }, (sch, jsonPtr, _, parentJsonPtr) => {
+        if (parentJsonPtr === undefined)
+            return;
+        const fullPath = pathPrefix + jsonPtr;
+        let innerBaseId = baseIds[parentJsonPtr];
+        if (typeof sch[schemaId] == "string")
+            innerBaseId = addRef.call(this, sch[schemaId]);
+        addAnchor.call(this, sch.$anchor);
+        addAnchor.call(this, sch.$dynamicAnchor);
+        baseIds[jsonPtr] = innerBaseId;
+        function addRef(ref) {
+            // eslint-disable-next-line @typescript-eslint/unbound-method
+            const _resolve = this.opts.uriResolver.resolve;
+            ref = normalizeId(innerBaseId ? _resolve(innerBaseId, ref) : ref);
+            if (schemaRefs.has(ref))
+                throw ambiguos(ref);
+            schemaRefs.add(ref);
+            let schOrRef = this.refs[ref];
+            if (typeof schOrRef == "string")
+                schOrRef = this.refs[schOrRef];
+            if (typeof schOrRef == "object") {
+                checkAmbiguosRef(sch, schOrRef.schema, ref);
+            }
+            else if (ref !== normalizeId(fullPath)) {
+                if (ref[0] === "#") {
+                    checkAmbiguosRef(sch, localRefs[ref], ref);
+                    localRefs[ref] = sch;
+                }
+                else {
+                    this.refs[ref] = fullPath;
+                }
+            }
+            return ref;
+        }
+        function addAnchor(anchor) {
+            if (typeof anchor == "string") {
+                if (!ANCHOR.test(anchor))
+                    throw new Error(`invalid anchor "${anchor}"`);
+                addRef.call(this, `#${anchor}`);
+            }
+        }
+    });
+    return localRefs;
+    function checkAmbiguosRef(sch1, sch2, ref) {
+        if (sch2 !== undefined && !equal(sch1, sch2))
+            throw ambiguos(ref);
+    }
+    function ambiguos(ref) {
+        return new Error(`reference "${ref}" resolves to more than one schema`);
+    }
+}
+exports.getSchemaRefs = getSchemaRefs;
+//# sourceMappingURL=resolve.js.map
+
+/***/ }),
+
+/***/ 7353:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.getRules = exports.isJSONType = void 0;
+const _jsonTypes = ["string", "number", "integer", "boolean", "null", "object", "array"];
+const jsonTypes = new Set(_jsonTypes);
+function isJSONType(x) {
+    return typeof x == "string" && jsonTypes.has(x);
+}
+exports.isJSONType = isJSONType;
+function getRules() {
+    const groups = {
+        number: { type: "number", rules: [] },
+        string: { type: "string", rules: [] },
+        array: { type: "array", rules: [] },
+        object: { type: "object", rules: [] },
+    };
+    return {
+        types: { ...groups, integer: true, boolean: true, null: true },
+        rules: [{ rules: [] }, groups.number, groups.string, groups.array, groups.object],
+        post: { rules: [] },
+        all: {},
+        keywords: {},
+    };
+}
+exports.getRules = getRules;
+//# sourceMappingURL=rules.js.map
+
+/***/ }),
+
+/***/ 4464:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.checkStrictMode = exports.getErrorPath = exports.Type = exports.useFunc = exports.setEvaluated = exports.evaluatedPropsToName = exports.mergeEvaluated = exports.eachItem = exports.unescapeJsonPointer = exports.escapeJsonPointer = exports.escapeFragment = exports.unescapeFragment = exports.schemaRefOrVal = exports.schemaHasRulesButRef = exports.schemaHasRules = exports.checkUnknownRules = exports.alwaysValidSchema = exports.toHash = void 0;
+const codegen_1 = __nccwpck_require__(1436);
+const code_1 = __nccwpck_require__(567);
+// TODO refactor to use Set
+function toHash(arr) {
+    const hash = {};
+    for (const item of arr)
+        hash[item] = true;
+    return hash;
+}
+exports.toHash = toHash;
+function alwaysValidSchema(it, schema) {
+    if (typeof schema == "boolean")
+        return schema;
+    if (Object.keys(schema).length === 0)
+        return true;
+    checkUnknownRules(it, schema);
+    return !schemaHasRules(schema, it.self.RULES.all);
+}
+exports.alwaysValidSchema = alwaysValidSchema;
+function checkUnknownRules(it, schema = it.schema) {
+    const { opts, self } = it;
+    if (!opts.strictSchema)
+        return;
+    if (typeof schema === "boolean")
+        return;
+    const rules = self.RULES.keywords;
+    for (const key in schema) {
+        if (!rules[key])
+            checkStrictMode(it, `unknown keyword: "${key}"`);
+    }
+}
+exports.checkUnknownRules = checkUnknownRules;
+function schemaHasRules(schema, rules) {
+    if (typeof schema == "boolean")
+        return !schema;
+    for (const key in schema)
+        if (rules[key])
+            return true;
+    return false;
+}
+exports.schemaHasRules = schemaHasRules;
+function schemaHasRulesButRef(schema, RULES) {
+    if (typeof schema == "boolean")
+        return !schema;
+    for (const key in schema)
+        if (key !== "$ref" && RULES.all[key])
+            return true;
+    return false;
+}
+exports.schemaHasRulesButRef = schemaHasRulesButRef;
+function schemaRefOrVal({ topSchemaRef, schemaPath }, schema, keyword, $data) {
+    if (!$data) {
+        if (typeof schema == "number" || typeof schema == "boolean")
+            return schema;
+        if (typeof schema == "string")
+            return (0, codegen_1._) `${schema}`;
+    }
+    return (0, codegen_1._) `${topSchemaRef}${schemaPath}${(0, codegen_1.getProperty)(keyword)}`;
+}
+exports.schemaRefOrVal = schemaRefOrVal;
+function unescapeFragment(str) {
+    return unescapeJsonPointer(decodeURIComponent(str));
+}
+exports.unescapeFragment = unescapeFragment;
+function escapeFragment(str) {
+    return encodeURIComponent(escapeJsonPointer(str));
+}
+exports.escapeFragment = escapeFragment;
+function escapeJsonPointer(str) {
+    if (typeof str == "number")
+        return `${str}`;
+    return str.replace(/~/g, "~0").replace(/\//g, "~1");
+}
+exports.escapeJsonPointer = escapeJsonPointer;
+function unescapeJsonPointer(str) {
+    return str.replace(/~1/g, "/").replace(/~0/g, "~");
+}
+exports.unescapeJsonPointer = unescapeJsonPointer;
+function eachItem(xs, f) {
+    if (Array.isArray(xs)) {
+        for (const x of xs)
+            f(x);
+    }
+    else {
+        f(xs);
+    }
+}
+exports.eachItem = eachItem;
+function makeMergeEvaluated({ mergeNames, mergeToName, mergeValues, resultToName, }) {
+    return (gen, from, to, toName) => {
+        const res = to === undefined
+            ? from
+            : to instanceof codegen_1.Name
+                ? (from instanceof codegen_1.Name ? mergeNames(gen, from, to) : mergeToName(gen, from, to), to)
+                : from instanceof codegen_1.Name
+                    ? (mergeToName(gen, to, from), from)
+                    : mergeValues(from, to);
+        return toName === codegen_1.Name && !(res instanceof codegen_1.Name) ? resultToName(gen, res) : res;
+    };
+}
+exports.mergeEvaluated = {
+    props: makeMergeEvaluated({
+        mergeNames: (gen, from, to) => gen.if((0, codegen_1._) `${to} !== true && ${from} !== undefined`, () => {
+            gen.if((0, codegen_1._) `${from} === true`, () => gen.assign(to, true), () => gen.assign(to, (0, codegen_1._) `${to} || {}`).code((0, codegen_1._) `Object.assign(${to}, ${from})`));
+        }),
+        mergeToName: (gen, from, to) => gen.if((0, codegen_1._) `${to} !== true`, () => {
+            if (from === true) {
+                gen.assign(to, true);
+            }
+            else {
+                gen.assign(to, (0, codegen_1._) `${to} || {}`);
+                setEvaluated(gen, to, from);
+            }
+        }),
+        mergeValues: (from, to) => (from === true ? true : { ...from, ...to }),
+        resultToName: evaluatedPropsToName,
+    }),
+    items: makeMergeEvaluated({
+        mergeNames: (gen, from, to) => gen.if((0, codegen_1._) `${to} !== true && ${from} !== undefined`, () => gen.assign(to, (0, codegen_1._) `${from} === true ? true : ${to} > ${from} ? ${to} : ${from}`)),
+        mergeToName: (gen, from, to) => gen.if((0, codegen_1._) `${to} !== true`, () => gen.assign(to, from === true ? true : (0, codegen_1._) `${to} > ${from} ? ${to} : ${from}`)),
+        mergeValues: (from, to) => (from === true ? true : Math.max(from, to)),
+        resultToName: (gen, items) => gen.var("items", items),
+    }),
+};
+function evaluatedPropsToName(gen, ps) {
+    if (ps === true)
+        return gen.var("props", true);
+    const props = gen.var("props", (0, codegen_1._) `{}`);
+    if (ps !== undefined)
+        setEvaluated(gen, props, ps);
+    return props;
+}
+exports.evaluatedPropsToName = evaluatedPropsToName;
+function setEvaluated(gen, props, ps) {
+    Object.keys(ps).forEach((p) => gen.assign((0, codegen_1._) `${props}${(0, codegen_1.getProperty)(p)}`, true));
+}
+exports.setEvaluated = setEvaluated;
+const snippets = {};
+function useFunc(gen, f) {
+    return gen.scopeValue("func", {
+        ref: f,
+        code: snippets[f.code] || (snippets[f.code] = new code_1._Code(f.code)),
+    });
+}
+exports.useFunc = useFunc;
+var Type;
+(function (Type) {
+    Type[Type["Num"] = 0] = "Num";
+    Type[Type["Str"] = 1] = "Str";
+})(Type || (exports.Type = Type = {}));
+function getErrorPath(dataProp, dataPropType, jsPropertySyntax) {
+    // let path
+    if (dataProp instanceof codegen_1.Name) {
+        const isNumber = dataPropType === Type.Num;
+        return jsPropertySyntax
+            ? isNumber
+                ? (0, codegen_1._) `"[" + ${dataProp} + "]"`
+                : (0, codegen_1._) `"['" + ${dataProp} + "']"`
+            : isNumber
+                ? (0, codegen_1._) `"/" + ${dataProp}`
+                : (0, codegen_1._) `"/" + ${dataProp}.replace(/~/g, "~0").replace(/\\//g, "~1")`; // TODO maybe use global escapePointer
+    }
+    return jsPropertySyntax ? (0, codegen_1.getProperty)(dataProp).toString() : "/" + escapeJsonPointer(dataProp);
+}
+exports.getErrorPath = getErrorPath;
+function checkStrictMode(it, msg, mode = it.opts.strictSchema) {
+    if (!mode)
+        return;
+    msg = `strict mode: ${msg}`;
+    if (mode === true)
+        throw new Error(msg);
+    it.self.logger.warn(msg);
+}
+exports.checkStrictMode = checkStrictMode;
+//# sourceMappingURL=util.js.map
+
+/***/ }),
+
+/***/ 7692:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.shouldUseRule = exports.shouldUseGroup = exports.schemaHasRulesForType = void 0;
+function schemaHasRulesForType({ schema, self }, type) {
+    const group = self.RULES.types[type];
+    return group && group !== true && shouldUseGroup(schema, group);
+}
+exports.schemaHasRulesForType = schemaHasRulesForType;
+function shouldUseGroup(schema, group) {
+    return group.rules.some((rule) => shouldUseRule(schema, rule));
+}
+exports.shouldUseGroup = shouldUseGroup;
+function shouldUseRule(schema, rule) {
+    var _a;
+    return (schema[rule.keyword] !== undefined ||
+        ((_a = rule.definition.implements) === null || _a === void 0 ? void 0 : _a.some((kwd) => schema[kwd] !== undefined)));
+}
+exports.shouldUseRule = shouldUseRule;
+//# sourceMappingURL=applicability.js.map
+
+/***/ }),
+
+/***/ 5346:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.boolOrEmptySchema = exports.topBoolOrEmptySchema = void 0;
+const errors_1 = __nccwpck_require__(1283);
+const codegen_1 = __nccwpck_require__(1436);
+const names_1 = __nccwpck_require__(630);
+const boolError = {
+    message: "boolean schema is false",
+};
+function topBoolOrEmptySchema(it) {
+    const { gen, schema, validateName } = it;
+    if (schema === false) {
+        falseSchemaError(it, false);
+    }
+    else if (typeof schema == "object" && schema.$async === true) {
+        gen.return(names_1.default.data);
+    }
+    else {
+        gen.assign((0, codegen_1._) `${validateName}.errors`, null);
+        gen.return(true);
+    }
+}
+exports.topBoolOrEmptySchema = topBoolOrEmptySchema;
+function boolOrEmptySchema(it, valid) {
+    const { gen, schema } = it;
+    if (schema === false) {
+        gen.var(valid, false); // TODO var
+        falseSchemaError(it);
+    }
+    else {
+        gen.var(valid, true); // TODO var
+    }
+}
+exports.boolOrEmptySchema = boolOrEmptySchema;
+function falseSchemaError(it, overrideAllErrors) {
+    const { gen, data } = it;
+    // TODO maybe some other interface should be used for non-keyword validation errors...
+    const cxt = {
+        gen,
+        keyword: "false schema",
+        data,
+        schema: false,
+        schemaCode: false,
+        schemaValue: false,
+        params: {},
+        it,
+    };
+    (0, errors_1.reportError)(cxt, boolError, undefined, overrideAllErrors);
+}
+//# sourceMappingURL=boolSchema.js.map
+
+/***/ }),
+
+/***/ 6685:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.reportTypeError = exports.checkDataTypes = exports.checkDataType = exports.coerceAndCheckDataType = exports.getJSONTypes = exports.getSchemaTypes = exports.DataType = void 0;
+const rules_1 = __nccwpck_require__(7353);
+const applicability_1 = __nccwpck_require__(7692);
+const errors_1 = __nccwpck_require__(1283);
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+var DataType;
+(function (DataType) {
+    DataType[DataType["Correct"] = 0] = "Correct";
+    DataType[DataType["Wrong"] = 1] = "Wrong";
+})(DataType || (exports.DataType = DataType = {}));
+function getSchemaTypes(schema) {
+    const types = getJSONTypes(schema.type);
+    const hasNull = types.includes("null");
+    if (hasNull) {
+        if (schema.nullable === false)
+            throw new Error("type: null contradicts nullable: false");
+    }
+    else {
+        if (!types.length && schema.nullable !== undefined) {
+            throw new Error('"nullable" cannot be used without "type"');
+        }
+        if (schema.nullable === true)
+            types.push("null");
+    }
+    return types;
+}
+exports.getSchemaTypes = getSchemaTypes;
+// eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents
+function getJSONTypes(ts) {
+    const types = Array.isArray(ts) ? ts : ts ? [ts] : [];
+    if (types.every(rules_1.isJSONType))
+        return types;
+    throw new Error("type must be JSONType or JSONType[]: " + types.join(","));
+}
+exports.getJSONTypes = getJSONTypes;
+function coerceAndCheckDataType(it, types) {
+    const { gen, data, opts } = it;
+    const coerceTo = coerceToTypes(types, opts.coerceTypes);
+    const checkTypes = types.length > 0 &&
+        !(coerceTo.length === 0 && types.length === 1 && (0, applicability_1.schemaHasRulesForType)(it, types[0]));
+    if (checkTypes) {
+        const wrongType = checkDataTypes(types, data, opts.strictNumbers, DataType.Wrong);
+        gen.if(wrongType, () => {
+            if (coerceTo.length)
+                coerceData(it, types, coerceTo);
+            else
+                reportTypeError(it);
+        });
+    }
+    return checkTypes;
+}
+exports.coerceAndCheckDataType = coerceAndCheckDataType;
+const COERCIBLE = new Set(["string", "number", "integer", "boolean", "null"]);
+function coerceToTypes(types, coerceTypes) {
+    return coerceTypes
+        ? types.filter((t) => COERCIBLE.has(t) || (coerceTypes === "array" && t === "array"))
+        : [];
+}
+function coerceData(it, types, coerceTo) {
+    const { gen, data, opts } = it;
+    const dataType = gen.let("dataType", (0, codegen_1._) `typeof ${data}`);
+    const coerced = gen.let("coerced", (0, codegen_1._) `undefined`);
+    if (opts.coerceTypes === "array") {
+        gen.if((0, codegen_1._) `${dataType} == 'object' && Array.isArray(${data}) && ${data}.length == 1`, () => gen
+            .assign(data, (0, codegen_1._) `${data}[0]`)
+            .assign(dataType, (0, codegen_1._) `typeof ${data}`)
+            .if(checkDataTypes(types, data, opts.strictNumbers), () => gen.assign(coerced, data)));
+    }
+    gen.if((0, codegen_1._) `${coerced} !== undefined`);
+    for (const t of coerceTo) {
+        if (COERCIBLE.has(t) || (t === "array" && opts.coerceTypes === "array")) {
+            coerceSpecificType(t);
+        }
+    }
+    gen.else();
+    reportTypeError(it);
+    gen.endIf();
+    gen.if((0, codegen_1._) `${coerced} !== undefined`, () => {
+        gen.assign(data, coerced);
+        assignParentData(it, coerced);
+    });
+    function coerceSpecificType(t) {
+        switch (t) {
+            case "string":
+                gen
+                    .elseIf((0, codegen_1._) `${dataType} == "number" || ${dataType} == "boolean"`)
+                    .assign(coerced, (0, codegen_1._) `"" + ${data}`)
+                    .elseIf((0, codegen_1._) `${data} === null`)
+                    .assign(coerced, (0, codegen_1._) `""`);
+                return;
+            case "number":
+                gen
+                    .elseIf((0, codegen_1._) `${dataType} == "boolean" || ${data} === null
+              || (${dataType} == "string" && ${data} && ${data} == +${data})`)
+                    .assign(coerced, (0, codegen_1._) `+${data}`);
+                return;
+            case "integer":
+                gen
+                    .elseIf((0, codegen_1._) `${dataType} === "boolean" || ${data} === null
+              || (${dataType} === "string" && ${data} && ${data} == +${data} && !(${data} % 1))`)
+                    .assign(coerced, (0, codegen_1._) `+${data}`);
+                return;
+            case "boolean":
+                gen
+                    .elseIf((0, codegen_1._) `${data} === "false" || ${data} === 0 || ${data} === null`)
+                    .assign(coerced, false)
+                    .elseIf((0, codegen_1._) `${data} === "true" || ${data} === 1`)
+                    .assign(coerced, true);
+                return;
+            case "null":
+                gen.elseIf((0, codegen_1._) `${data} === "" || ${data} === 0 || ${data} === false`);
+                gen.assign(coerced, null);
+                return;
+            case "array":
+                gen
+                    .elseIf((0, codegen_1._) `${dataType} === "string" || ${dataType} === "number"
+              || ${dataType} === "boolean" || ${data} === null`)
+                    .assign(coerced, (0, codegen_1._) `[${data}]`);
+        }
+    }
+}
+function assignParentData({ gen, parentData, parentDataProperty }, expr) {
+    // TODO use gen.property
+    gen.if((0, codegen_1._) `${parentData} !== undefined`, () => gen.assign((0, codegen_1._) `${parentData}[${parentDataProperty}]`, expr));
+}
+function checkDataType(dataType, data, strictNums, correct = DataType.Correct) {
+    const EQ = correct === DataType.Correct ? codegen_1.operators.EQ : codegen_1.operators.NEQ;
+    let cond;
+    switch (dataType) {
+        case "null":
+            return (0, codegen_1._) `${data} ${EQ} null`;
+        case "array":
+            cond = (0, codegen_1._) `Array.isArray(${data})`;
+            break;
+        case "object":
+            cond = (0, codegen_1._) `${data} && typeof ${data} == "object" && !Array.isArray(${data})`;
+            break;
+        case "integer":
+            cond = numCond((0, codegen_1._) `!(${data} % 1) && !isNaN(${data})`);
+            break;
+        case "number":
+            cond = numCond();
+            break;
+        default:
+            return (0, codegen_1._) `typeof ${data} ${EQ} ${dataType}`;
+    }
+    return correct === DataType.Correct ? cond : (0, codegen_1.not)(cond);
+    function numCond(_cond = codegen_1.nil) {
+        return (0, codegen_1.and)((0, codegen_1._) `typeof ${data} == "number"`, _cond, strictNums ? (0, codegen_1._) `isFinite(${data})` : codegen_1.nil);
+    }
+}
+exports.checkDataType = checkDataType;
+function checkDataTypes(dataTypes, data, strictNums, correct) {
+    if (dataTypes.length === 1) {
+        return checkDataType(dataTypes[0], data, strictNums, correct);
+    }
+    let cond;
+    const types = (0, util_1.toHash)(dataTypes);
+    if (types.array && types.object) {
+        const notObj = (0, codegen_1._) `typeof ${data} != "object"`;
+        cond = types.null ? notObj : (0, codegen_1._) `!${data} || ${notObj}`;
+        delete types.null;
+        delete types.array;
+        delete types.object;
+    }
+    else {
+        cond = codegen_1.nil;
+    }
+    if (types.number)
+        delete types.integer;
+    for (const t in types)
+        cond = (0, codegen_1.and)(cond, checkDataType(t, data, strictNums, correct));
+    return cond;
+}
+exports.checkDataTypes = checkDataTypes;
+const typeError = {
+    message: ({ schema }) => `must be ${schema}`,
+    params: ({ schema, schemaValue }) => typeof schema == "string" ? (0, codegen_1._) `{type: ${schema}}` : (0, codegen_1._) `{type: ${schemaValue}}`,
+};
+function reportTypeError(it) {
+    const cxt = getTypeErrorContext(it);
+    (0, errors_1.reportError)(cxt, typeError);
+}
+exports.reportTypeError = reportTypeError;
+function getTypeErrorContext(it) {
+    const { gen, data, schema } = it;
+    const schemaCode = (0, util_1.schemaRefOrVal)(it, schema, "type");
+    return {
+        gen,
+        keyword: "type",
+        data,
+        schema: schema.type,
+        schemaCode,
+        schemaValue: schemaCode,
+        parentSchema: schema,
+        params: {},
+        it,
+    };
+}
+//# sourceMappingURL=dataType.js.map
+
+/***/ }),
+
+/***/ 1699:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.assignDefaults = void 0;
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+function assignDefaults(it, ty) {
+    const { properties, items } = it.schema;
+    if (ty === "object" && properties) {
+        for (const key in properties) {
+            assignDefault(it, key, properties[key].default);
+        }
+    }
+    else if (ty === "array" && Array.isArray(items)) {
+        items.forEach((sch, i) => assignDefault(it, i, sch.default));
+    }
+}
+exports.assignDefaults = assignDefaults;
+function assignDefault(it, prop, defaultValue) {
+    const { gen, compositeRule, data, opts } = it;
+    if (defaultValue === undefined)
+        return;
+    const childData = (0, codegen_1._) `${data}${(0, codegen_1.getProperty)(prop)}`;
+    if (compositeRule) {
+        (0, util_1.checkStrictMode)(it, `default is ignored for: ${childData}`);
+        return;
+    }
+    let condition = (0, codegen_1._) `${childData} === undefined`;
+    if (opts.useDefaults === "empty") {
+        condition = (0, codegen_1._) `${condition} || ${childData} === null || ${childData} === ""`;
+    }
+    // `${childData} === undefined` +
+    // (opts.useDefaults === "empty" ? ` || ${childData} === null || ${childData} === ""` : "")
+    gen.if(condition, (0, codegen_1._) `${childData} = ${(0, codegen_1.stringify)(defaultValue)}`);
+}
+//# sourceMappingURL=defaults.js.map
+
+/***/ }),
+
+/***/ 7881:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.getData = exports.KeywordCxt = exports.validateFunctionCode = void 0;
+const boolSchema_1 = __nccwpck_require__(5346);
+const dataType_1 = __nccwpck_require__(6685);
+const applicability_1 = __nccwpck_require__(7692);
+const dataType_2 = __nccwpck_require__(6685);
+const defaults_1 = __nccwpck_require__(1699);
+const keyword_1 = __nccwpck_require__(5202);
+const subschema_1 = __nccwpck_require__(3819);
+const codegen_1 = __nccwpck_require__(1436);
+const names_1 = __nccwpck_require__(630);
+const resolve_1 = __nccwpck_require__(4090);
+const util_1 = __nccwpck_require__(4464);
+const errors_1 = __nccwpck_require__(1283);
+// schema compilation - generates validation function, subschemaCode (below) is used for subschemas
+function validateFunctionCode(it) {
+    if (isSchemaObj(it)) {
+        checkKeywords(it);
+        if (schemaCxtHasRules(it)) {
+            topSchemaObjCode(it);
+            return;
+        }
+    }
+    validateFunction(it, () => (0, boolSchema_1.topBoolOrEmptySchema)(it));
+}
+exports.validateFunctionCode = validateFunctionCode;
+function validateFunction({ gen, validateName, schema, schemaEnv, opts }, body) {
+    if (opts.code.es5) {
+        gen.func(validateName, (0, codegen_1._) `${names_1.default.data}, ${names_1.default.valCxt}`, schemaEnv.$async, () => {
+            gen.code((0, codegen_1._) `"use strict"; ${funcSourceUrl(schema, opts)}`);
+            destructureValCxtES5(gen, opts);
+            gen.code(body);
+        });
+    }
+    else {
+        gen.func(validateName, (0, codegen_1._) `${names_1.default.data}, ${destructureValCxt(opts)}`, schemaEnv.$async, () => gen.code(funcSourceUrl(schema, opts)).code(body));
+    }
+}
+function destructureValCxt(opts) {
+    return (0, codegen_1._) `{${names_1.default.instancePath}="", ${names_1.default.parentData}, ${names_1.default.parentDataProperty}, ${names_1.default.rootData}=${names_1.default.data}${opts.dynamicRef ? (0, codegen_1._) `, ${names_1.default.dynamicAnchors}={}` : codegen_1.nil}}={}`;
+}
+function destructureValCxtES5(gen, opts) {
+    gen.if(names_1.default.valCxt, () => {
+        gen.var(names_1.default.instancePath, (0, codegen_1._) `${names_1.default.valCxt}.${names_1.default.instancePath}`);
+        gen.var(names_1.default.parentData, (0, codegen_1._) `${names_1.default.valCxt}.${names_1.default.parentData}`);
+        gen.var(names_1.default.parentDataProperty, (0, codegen_1._) `${names_1.default.valCxt}.${names_1.default.parentDataProperty}`);
+        gen.var(names_1.default.rootData, (0, codegen_1._) `${names_1.default.valCxt}.${names_1.default.rootData}`);
+        if (opts.dynamicRef)
+            gen.var(names_1.default.dynamicAnchors, (0, codegen_1._) `${names_1.default.valCxt}.${names_1.default.dynamicAnchors}`);
+    }, () => {
+        gen.var(names_1.default.instancePath, (0, codegen_1._) `""`);
+        gen.var(names_1.default.parentData, (0, codegen_1._) `undefined`);
+        gen.var(names_1.default.parentDataProperty, (0, codegen_1._) `undefined`);
+        gen.var(names_1.default.rootData, names_1.default.data);
+        if (opts.dynamicRef)
+            gen.var(names_1.default.dynamicAnchors, (0, codegen_1._) `{}`);
+    });
+}
+function topSchemaObjCode(it) {
+    const { schema, opts, gen } = it;
+    validateFunction(it, () => {
+        if (opts.$comment && schema.$comment)
+            commentKeyword(it);
+        checkNoDefault(it);
+        gen.let(names_1.default.vErrors, null);
+        gen.let(names_1.default.errors, 0);
+        if (opts.unevaluated)
+            resetEvaluated(it);
+        typeAndKeywords(it);
+        returnResults(it);
+    });
+    return;
+}
+function resetEvaluated(it) {
+    // TODO maybe some hook to execute it in the end to check whether props/items are Name, as in assignEvaluated
+    const { gen, validateName } = it;
+    it.evaluated = gen.const("evaluated", (0, codegen_1._) `${validateName}.evaluated`);
+    gen.if((0, codegen_1._) `${it.evaluated}.dynamicProps`, () => gen.assign((0, codegen_1._) `${it.evaluated}.props`, (0, codegen_1._) `undefined`));
+    gen.if((0, codegen_1._) `${it.evaluated}.dynamicItems`, () => gen.assign((0, codegen_1._) `${it.evaluated}.items`, (0, codegen_1._) `undefined`));
+}
+function funcSourceUrl(schema, opts) {
+    const schId = typeof schema == "object" && schema[opts.schemaId];
+    return schId && (opts.code.source || opts.code.process) ? (0, codegen_1._) `/*# sourceURL=${schId} */` : codegen_1.nil;
+}
+// schema compilation - this function is used recursively to generate code for sub-schemas
+function subschemaCode(it, valid) {
+    if (isSchemaObj(it)) {
+        checkKeywords(it);
+        if (schemaCxtHasRules(it)) {
+            subSchemaObjCode(it, valid);
+            return;
+        }
+    }
+    (0, boolSchema_1.boolOrEmptySchema)(it, valid);
+}
+function schemaCxtHasRules({ schema, self }) {
+    if (typeof schema == "boolean")
+        return !schema;
+    for (const key in schema)
+        if (self.RULES.all[key])
+            return true;
+    return false;
+}
+function isSchemaObj(it) {
+    return typeof it.schema != "boolean";
+}
+function subSchemaObjCode(it, valid) {
+    const { schema, gen, opts } = it;
+    if (opts.$comment && schema.$comment)
+        commentKeyword(it);
+    updateContext(it);
+    checkAsyncSchema(it);
+    const errsCount = gen.const("_errs", names_1.default.errors);
+    typeAndKeywords(it, errsCount);
+    // TODO var
+    gen.var(valid, (0, codegen_1._) `${errsCount} === ${names_1.default.errors}`);
+}
+function checkKeywords(it) {
+    (0, util_1.checkUnknownRules)(it);
+    checkRefsAndKeywords(it);
+}
+function typeAndKeywords(it, errsCount) {
+    if (it.opts.jtd)
+        return schemaKeywords(it, [], false, errsCount);
+    const types = (0, dataType_1.getSchemaTypes)(it.schema);
+    const checkedTypes = (0, dataType_1.coerceAndCheckDataType)(it, types);
+    schemaKeywords(it, types, !checkedTypes, errsCount);
+}
+function checkRefsAndKeywords(it) {
+    const { schema, errSchemaPath, opts, self } = it;
+    if (schema.$ref && opts.ignoreKeywordsWithRef && (0, util_1.schemaHasRulesButRef)(schema, self.RULES)) {
+        self.logger.warn(`$ref: keywords ignored in schema at path "${errSchemaPath}"`);
+    }
+}
+function checkNoDefault(it) {
+    const { schema, opts } = it;
+    if (schema.default !== undefined && opts.useDefaults && opts.strictSchema) {
+        (0, util_1.checkStrictMode)(it, "default is ignored in the schema root");
+    }
+}
+function updateContext(it) {
+    const schId = it.schema[it.opts.schemaId];
+    if (schId)
+        it.baseId = (0, resolve_1.resolveUrl)(it.opts.uriResolver, it.baseId, schId);
+}
+function checkAsyncSchema(it) {
+    if (it.schema.$async && !it.schemaEnv.$async)
+        throw new Error("async schema in sync schema");
+}
+function commentKeyword({ gen, schemaEnv, schema, errSchemaPath, opts }) {
+    const msg = schema.$comment;
+    if (opts.$comment === true) {
+        gen.code((0, codegen_1._) `${names_1.default.self}.logger.log(${msg})`);
+    }
+    else if (typeof opts.$comment == "function") {
+        const schemaPath = (0, codegen_1.str) `${errSchemaPath}/$comment`;
+        const rootName = gen.scopeValue("root", { ref: schemaEnv.root });
+        gen.code((0, codegen_1._) `${names_1.default.self}.opts.$comment(${msg}, ${schemaPath}, ${rootName}.schema)`);
+    }
+}
+function returnResults(it) {
+    const { gen, schemaEnv, validateName, ValidationError, opts } = it;
+    if (schemaEnv.$async) {
+        // TODO assign unevaluated
+        gen.if((0, codegen_1._) `${names_1.default.errors} === 0`, () => gen.return(names_1.default.data), () => gen.throw((0, codegen_1._) `new ${ValidationError}(${names_1.default.vErrors})`));
+    }
+    else {
+        gen.assign((0, codegen_1._) `${validateName}.errors`, names_1.default.vErrors);
+        if (opts.unevaluated)
+            assignEvaluated(it);
+        gen.return((0, codegen_1._) `${names_1.default.errors} === 0`);
+    }
+}
+function assignEvaluated({ gen, evaluated, props, items }) {
+    if (props instanceof codegen_1.Name)
+        gen.assign((0, codegen_1._) `${evaluated}.props`, props);
+    if (items instanceof codegen_1.Name)
+        gen.assign((0, codegen_1._) `${evaluated}.items`, items);
+}
+function schemaKeywords(it, types, typeErrors, errsCount) {
+    const { gen, schema, data, allErrors, opts, self } = it;
+    const { RULES } = self;
+    if (schema.$ref && (opts.ignoreKeywordsWithRef || !(0, util_1.schemaHasRulesButRef)(schema, RULES))) {
+        gen.block(() => keywordCode(it, "$ref", RULES.all.$ref.definition)); // TODO typecast
+        return;
+    }
+    if (!opts.jtd)
+        checkStrictTypes(it, types);
+    gen.block(() => {
+        for (const group of RULES.rules)
+            groupKeywords(group);
+        groupKeywords(RULES.post);
+    });
+    function groupKeywords(group) {
+        if (!(0, applicability_1.shouldUseGroup)(schema, group))
+            return;
+        if (group.type) {
+            gen.if((0, dataType_2.checkDataType)(group.type, data, opts.strictNumbers));
+            iterateKeywords(it, group);
+            if (types.length === 1 && types[0] === group.type && typeErrors) {
+                gen.else();
+                (0, dataType_2.reportTypeError)(it);
+            }
+            gen.endIf();
+        }
+        else {
+            iterateKeywords(it, group);
+        }
+        // TODO make it "ok" call?
+        if (!allErrors)
+            gen.if((0, codegen_1._) `${names_1.default.errors} === ${errsCount || 0}`);
+    }
+}
+function iterateKeywords(it, group) {
+    const { gen, schema, opts: { useDefaults }, } = it;
+    if (useDefaults)
+        (0, defaults_1.assignDefaults)(it, group.type);
+    gen.block(() => {
+        for (const rule of group.rules) {
+            if ((0, applicability_1.shouldUseRule)(schema, rule)) {
+                keywordCode(it, rule.keyword, rule.definition, group.type);
+            }
+        }
+    });
+}
+function checkStrictTypes(it, types) {
+    if (it.schemaEnv.meta || !it.opts.strictTypes)
+        return;
+    checkContextTypes(it, types);
+    if (!it.opts.allowUnionTypes)
+        checkMultipleTypes(it, types);
+    checkKeywordTypes(it, it.dataTypes);
+}
+function checkContextTypes(it, types) {
+    if (!types.length)
+        return;
+    if (!it.dataTypes.length) {
+        it.dataTypes = types;
+        return;
+    }
+    types.forEach((t) => {
+        if (!includesType(it.dataTypes, t)) {
+            strictTypesError(it, `type "${t}" not allowed by context "${it.dataTypes.join(",")}"`);
+        }
+    });
+    narrowSchemaTypes(it, types);
+}
+function checkMultipleTypes(it, ts) {
+    if (ts.length > 1 && !(ts.length === 2 && ts.includes("null"))) {
+        strictTypesError(it, "use allowUnionTypes to allow union type keyword");
+    }
+}
+function checkKeywordTypes(it, ts) {
+    const rules = it.self.RULES.all;
+    for (const keyword in rules) {
+        const rule = rules[keyword];
+        if (typeof rule == "object" && (0, applicability_1.shouldUseRule)(it.schema, rule)) {
+            const { type } = rule.definition;
+            if (type.length && !type.some((t) => hasApplicableType(ts, t))) {
+                strictTypesError(it, `missing type "${type.join(",")}" for keyword "${keyword}"`);
+            }
+        }
+    }
+}
+function hasApplicableType(schTs, kwdT) {
+    return schTs.includes(kwdT) || (kwdT === "number" && schTs.includes("integer"));
+}
+function includesType(ts, t) {
+    return ts.includes(t) || (t === "integer" && ts.includes("number"));
+}
+function narrowSchemaTypes(it, withTypes) {
+    const ts = [];
+    for (const t of it.dataTypes) {
+        if (includesType(withTypes, t))
+            ts.push(t);
+        else if (withTypes.includes("integer") && t === "number")
+            ts.push("integer");
+    }
+    it.dataTypes = ts;
+}
+function strictTypesError(it, msg) {
+    const schemaPath = it.schemaEnv.baseId + it.errSchemaPath;
+    msg += ` at "${schemaPath}" (strictTypes)`;
+    (0, util_1.checkStrictMode)(it, msg, it.opts.strictTypes);
+}
+class KeywordCxt {
+    constructor(it, def, keyword) {
+        (0, keyword_1.validateKeywordUsage)(it, def, keyword);
+        this.gen = it.gen;
+        this.allErrors = it.allErrors;
+        this.keyword = keyword;
+        this.data = it.data;
+        this.schema = it.schema[keyword];
+        this.$data = def.$data && it.opts.$data && this.schema && this.schema.$data;
+        this.schemaValue = (0, util_1.schemaRefOrVal)(it, this.schema, keyword, this.$data);
+        this.schemaType = def.schemaType;
+        this.parentSchema = it.schema;
+        this.params = {};
+        this.it = it;
+        this.def = def;
+        if (this.$data) {
+            this.schemaCode = it.gen.const("vSchema", getData(this.$data, it));
+        }
+        else {
+            this.schemaCode = this.schemaValue;
+            if (!(0, keyword_1.validSchemaType)(this.schema, def.schemaType, def.allowUndefined)) {
+                throw new Error(`${keyword} value must be ${JSON.stringify(def.schemaType)}`);
+            }
+        }
+        if ("code" in def ? def.trackErrors : def.errors !== false) {
+            this.errsCount = it.gen.const("_errs", names_1.default.errors);
+        }
+    }
+    result(condition, successAction, failAction) {
+        this.failResult((0, codegen_1.not)(condition), successAction, failAction);
+    }
+    failResult(condition, successAction, failAction) {
+        this.gen.if(condition);
+        if (failAction)
+            failAction();
+        else
+            this.error();
+        if (successAction) {
+            this.gen.else();
+            successAction();
+            if (this.allErrors)
+                this.gen.endIf();
+        }
+        else {
+            if (this.allErrors)
+                this.gen.endIf();
+            else
+                this.gen.else();
+        }
+    }
+    pass(condition, failAction) {
+        this.failResult((0, codegen_1.not)(condition), undefined, failAction);
+    }
+    fail(condition) {
+        if (condition === undefined) {
+            this.error();
+            if (!this.allErrors)
+                this.gen.if(false); // this branch will be removed by gen.optimize
+            return;
+        }
+        this.gen.if(condition);
+        this.error();
+        if (this.allErrors)
+            this.gen.endIf();
+        else
+            this.gen.else();
+    }
+    fail$data(condition) {
+        if (!this.$data)
+            return this.fail(condition);
+        const { schemaCode } = this;
+        this.fail((0, codegen_1._) `${schemaCode} !== undefined && (${(0, codegen_1.or)(this.invalid$data(), condition)})`);
+    }
+    error(append, errorParams, errorPaths) {
+        if (errorParams) {
+            this.setParams(errorParams);
+            this._error(append, errorPaths);
+            this.setParams({});
+            return;
+        }
+        this._error(append, errorPaths);
+    }
+    _error(append, errorPaths) {
+        ;
+        (append ? errors_1.reportExtraError : errors_1.reportError)(this, this.def.error, errorPaths);
+    }
+    $dataError() {
+        (0, errors_1.reportError)(this, this.def.$dataError || errors_1.keyword$DataError);
+    }
+    reset() {
+        if (this.errsCount === undefined)
+            throw new Error('add "trackErrors" to keyword definition');
+        (0, errors_1.resetErrorsCount)(this.gen, this.errsCount);
+    }
+    ok(cond) {
+        if (!this.allErrors)
+            this.gen.if(cond);
+    }
+    setParams(obj, assign) {
+        if (assign)
+            Object.assign(this.params, obj);
+        else
+            this.params = obj;
+    }
+    block$data(valid, codeBlock, $dataValid = codegen_1.nil) {
+        this.gen.block(() => {
+            this.check$data(valid, $dataValid);
+            codeBlock();
+        });
+    }
+    check$data(valid = codegen_1.nil, $dataValid = codegen_1.nil) {
+        if (!this.$data)
+            return;
+        const { gen, schemaCode, schemaType, def } = this;
+        gen.if((0, codegen_1.or)((0, codegen_1._) `${schemaCode} === undefined`, $dataValid));
+        if (valid !== codegen_1.nil)
+            gen.assign(valid, true);
+        if (schemaType.length || def.validateSchema) {
+            gen.elseIf(this.invalid$data());
+            this.$dataError();
+            if (valid !== codegen_1.nil)
+                gen.assign(valid, false);
+        }
+        gen.else();
+    }
+    invalid$data() {
+        const { gen, schemaCode, schemaType, def, it } = this;
+        return (0, codegen_1.or)(wrong$DataType(), invalid$DataSchema());
+        function wrong$DataType() {
+            if (schemaType.length) {
+                /* istanbul ignore if */
+                if (!(schemaCode instanceof codegen_1.Name))
+                    throw new Error("ajv implementation error");
+                const st = Array.isArray(schemaType) ? schemaType : [schemaType];
+                return (0, codegen_1._) `${(0, dataType_2.checkDataTypes)(st, schemaCode, it.opts.strictNumbers, dataType_2.DataType.Wrong)}`;
+            }
+            return codegen_1.nil;
+        }
+        function invalid$DataSchema() {
+            if (def.validateSchema) {
+                const validateSchemaRef = gen.scopeValue("validate$data", { ref: def.validateSchema }); // TODO value.code for standalone
+                return (0, codegen_1._) `!${validateSchemaRef}(${schemaCode})`;
+            }
+            return codegen_1.nil;
+        }
+    }
+    subschema(appl, valid) {
+        const subschema = (0, subschema_1.getSubschema)(this.it, appl);
+        (0, subschema_1.extendSubschemaData)(subschema, this.it, appl);
+        (0, subschema_1.extendSubschemaMode)(subschema, appl);
+        const nextContext = { ...this.it, ...subschema, items: undefined, props: undefined };
+        subschemaCode(nextContext, valid);
+        return nextContext;
+    }
+    mergeEvaluated(schemaCxt, toName) {
+        const { it, gen } = this;
+        if (!it.opts.unevaluated)
+            return;
+        if (it.props !== true && schemaCxt.props !== undefined) {
+            it.props = util_1.mergeEvaluated.props(gen, schemaCxt.props, it.props, toName);
+        }
+        if (it.items !== true && schemaCxt.items !== undefined) {
+            it.items = util_1.mergeEvaluated.items(gen, schemaCxt.items, it.items, toName);
+        }
+    }
+    mergeValidEvaluated(schemaCxt, valid) {
+        const { it, gen } = this;
+        if (it.opts.unevaluated && (it.props !== true || it.items !== true)) {
+            gen.if(valid, () => this.mergeEvaluated(schemaCxt, codegen_1.Name));
+            return true;
+        }
+    }
+}
+exports.KeywordCxt = KeywordCxt;
+function keywordCode(it, keyword, def, ruleType) {
+    const cxt = new KeywordCxt(it, def, keyword);
+    if ("code" in def) {
+        def.code(cxt, ruleType);
+    }
+    else if (cxt.$data && def.validate) {
+        (0, keyword_1.funcKeywordCode)(cxt, def);
+    }
+    else if ("macro" in def) {
+        (0, keyword_1.macroKeywordCode)(cxt, def);
+    }
+    else if (def.compile || def.validate) {
+        (0, keyword_1.funcKeywordCode)(cxt, def);
+    }
+}
+const JSON_POINTER = /^\/(?:[^~]|~0|~1)*$/;
+const RELATIVE_JSON_POINTER = /^([0-9]+)(#|\/(?:[^~]|~0|~1)*)?$/;
+function getData($data, { dataLevel, dataNames, dataPathArr }) {
+    let jsonPointer;
+    let data;
+    if ($data === "")
+        return names_1.default.rootData;
+    if ($data[0] === "/") {
+        if (!JSON_POINTER.test($data))
+            throw new Error(`Invalid JSON-pointer: ${$data}`);
+        jsonPointer = $data;
+        data = names_1.default.rootData;
+    }
+    else {
+        const matches = RELATIVE_JSON_POINTER.exec($data);
+        if (!matches)
+            throw new Error(`Invalid JSON-pointer: ${$data}`);
+        const up = +matches[1];
+        jsonPointer = matches[2];
+        if (jsonPointer === "#") {
+            if (up >= dataLevel)
+                throw new Error(errorMsg("property/index", up));
+            return dataPathArr[dataLevel - up];
+        }
+        if (up > dataLevel)
+            throw new Error(errorMsg("data", up));
+        data = dataNames[dataLevel - up];
+        if (!jsonPointer)
+            return data;
+    }
+    let expr = data;
+    const segments = jsonPointer.split("/");
+    for (const segment of segments) {
+        if (segment) {
+            data = (0, codegen_1._) `${data}${(0, codegen_1.getProperty)((0, util_1.unescapeJsonPointer)(segment))}`;
+            expr = (0, codegen_1._) `${expr} && ${data}`;
+        }
+    }
+    return expr;
+    function errorMsg(pointerType, up) {
+        return `Cannot access ${pointerType} ${up} levels up, current level is ${dataLevel}`;
+    }
+}
+exports.getData = getData;
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 5202:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.validateKeywordUsage = exports.validSchemaType = exports.funcKeywordCode = exports.macroKeywordCode = void 0;
+const codegen_1 = __nccwpck_require__(1436);
+const names_1 = __nccwpck_require__(630);
+const code_1 = __nccwpck_require__(8484);
+const errors_1 = __nccwpck_require__(1283);
+function macroKeywordCode(cxt, def) {
+    const { gen, keyword, schema, parentSchema, it } = cxt;
+    const macroSchema = def.macro.call(it.self, schema, parentSchema, it);
+    const schemaRef = useKeyword(gen, keyword, macroSchema);
+    if (it.opts.validateSchema !== false)
+        it.self.validateSchema(macroSchema, true);
+    const valid = gen.name("valid");
+    cxt.subschema({
+        schema: macroSchema,
+        schemaPath: codegen_1.nil,
+        errSchemaPath: `${it.errSchemaPath}/${keyword}`,
+        topSchemaRef: schemaRef,
+        compositeRule: true,
+    }, valid);
+    cxt.pass(valid, () => cxt.error(true));
+}
+exports.macroKeywordCode = macroKeywordCode;
+function funcKeywordCode(cxt, def) {
+    var _a;
+    const { gen, keyword, schema, parentSchema, $data, it } = cxt;
+    checkAsyncKeyword(it, def);
+    const validate = !$data && def.compile ? def.compile.call(it.self, schema, parentSchema, it) : def.validate;
+    const validateRef = useKeyword(gen, keyword, validate);
+    const valid = gen.let("valid");
+    cxt.block$data(valid, validateKeyword);
+    cxt.ok((_a = def.valid) !== null && _a !== void 0 ? _a : valid);
+    function validateKeyword() {
+        if (def.errors === false) {
+            assignValid();
+            if (def.modifying)
+                modifyData(cxt);
+            reportErrs(() => cxt.error());
+        }
+        else {
+            const ruleErrs = def.async ? validateAsync() : validateSync();
+            if (def.modifying)
+                modifyData(cxt);
+            reportErrs(() => addErrs(cxt, ruleErrs));
+        }
+    }
+    function validateAsync() {
+        const ruleErrs = gen.let("ruleErrs", null);
+        gen.try(() => assignValid((0, codegen_1._) `await `), (e) => gen.assign(valid, false).if((0, codegen_1._) `${e} instanceof ${it.ValidationError}`, () => gen.assign(ruleErrs, (0, codegen_1._) `${e}.errors`), () => gen.throw(e)));
+        return ruleErrs;
+    }
+    function validateSync() {
+        const validateErrs = (0, codegen_1._) `${validateRef}.errors`;
+        gen.assign(validateErrs, null);
+        assignValid(codegen_1.nil);
+        return validateErrs;
+    }
+    function assignValid(_await = def.async ? (0, codegen_1._) `await ` : codegen_1.nil) {
+        const passCxt = it.opts.passContext ? names_1.default.this : names_1.default.self;
+        const passSchema = !(("compile" in def && !$data) || def.schema === false);
+        gen.assign(valid, (0, codegen_1._) `${_await}${(0, code_1.callValidateCode)(cxt, validateRef, passCxt, passSchema)}`, def.modifying);
+    }
+    function reportErrs(errors) {
+        var _a;
+        gen.if((0, codegen_1.not)((_a = def.valid) !== null && _a !== void 0 ? _a : valid), errors);
+    }
+}
+exports.funcKeywordCode = funcKeywordCode;
+function modifyData(cxt) {
+    const { gen, data, it } = cxt;
+    gen.if(it.parentData, () => gen.assign(data, (0, codegen_1._) `${it.parentData}[${it.parentDataProperty}]`));
+}
+function addErrs(cxt, errs) {
+    const { gen } = cxt;
+    gen.if((0, codegen_1._) `Array.isArray(${errs})`, () => {
+        gen
+            .assign(names_1.default.vErrors, (0, codegen_1._) `${names_1.default.vErrors} === null ? ${errs} : ${names_1.default.vErrors}.concat(${errs})`)
+            .assign(names_1.default.errors, (0, codegen_1._) `${names_1.default.vErrors}.length`);
+        (0, errors_1.extendErrors)(cxt);
+    }, () => cxt.error());
+}
+function checkAsyncKeyword({ schemaEnv }, def) {
+    if (def.async && !schemaEnv.$async)
+        throw new Error("async keyword in sync schema");
+}
+function useKeyword(gen, keyword, result) {
+    if (result === undefined)
+        throw new Error(`keyword "${keyword}" failed to compile`);
+    return gen.scopeValue("keyword", typeof result == "function" ? { ref: result } : { ref: result, code: (0, codegen_1.stringify)(result) });
+}
+function validSchemaType(schema, schemaType, allowUndefined = false) {
+    // TODO add tests
+    return (!schemaType.length ||
+        schemaType.some((st) => st === "array"
+            ? Array.isArray(schema)
+            : st === "object"
+                ? schema && typeof schema == "object" && !Array.isArray(schema)
+                : typeof schema == st || (allowUndefined && typeof schema == "undefined")));
+}
+exports.validSchemaType = validSchemaType;
+function validateKeywordUsage({ schema, opts, self, errSchemaPath }, def, keyword) {
+    /* istanbul ignore if */
+    if (Array.isArray(def.keyword) ? !def.keyword.includes(keyword) : def.keyword !== keyword) {
+        throw new Error("ajv implementation error");
+    }
+    const deps = def.dependencies;
+    if (deps === null || deps === void 0 ? void 0 : deps.some((kwd) => !Object.prototype.hasOwnProperty.call(schema, kwd))) {
+        throw new Error(`parent schema must have dependencies of ${keyword}: ${deps.join(",")}`);
+    }
+    if (def.validateSchema) {
+        const valid = def.validateSchema(schema[keyword]);
+        if (!valid) {
+            const msg = `keyword "${keyword}" value is invalid at path "${errSchemaPath}": ` +
+                self.errorsText(def.validateSchema.errors);
+            if (opts.validateSchema === "log")
+                self.logger.error(msg);
+            else
+                throw new Error(msg);
+        }
+    }
+}
+exports.validateKeywordUsage = validateKeywordUsage;
+//# sourceMappingURL=keyword.js.map
+
+/***/ }),
+
+/***/ 3819:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.extendSubschemaMode = exports.extendSubschemaData = exports.getSubschema = void 0;
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+function getSubschema(it, { keyword, schemaProp, schema, schemaPath, errSchemaPath, topSchemaRef }) {
+    if (keyword !== undefined && schema !== undefined) {
+        throw new Error('both "keyword" and "schema" passed, only one allowed');
+    }
+    if (keyword !== undefined) {
+        const sch = it.schema[keyword];
+        return schemaProp === undefined
+            ? {
+                schema: sch,
+                schemaPath: (0, codegen_1._) `${it.schemaPath}${(0, codegen_1.getProperty)(keyword)}`,
+                errSchemaPath: `${it.errSchemaPath}/${keyword}`,
+            }
+            : {
+                schema: sch[schemaProp],
+                schemaPath: (0, codegen_1._) `${it.schemaPath}${(0, codegen_1.getProperty)(keyword)}${(0, codegen_1.getProperty)(schemaProp)}`,
+                errSchemaPath: `${it.errSchemaPath}/${keyword}/${(0, util_1.escapeFragment)(schemaProp)}`,
+            };
+    }
+    if (schema !== undefined) {
+        if (schemaPath === undefined || errSchemaPath === undefined || topSchemaRef === undefined) {
+            throw new Error('"schemaPath", "errSchemaPath" and "topSchemaRef" are required with "schema"');
+        }
+        return {
+            schema,
+            schemaPath,
+            topSchemaRef,
+            errSchemaPath,
+        };
+    }
+    throw new Error('either "keyword" or "schema" must be passed');
+}
+exports.getSubschema = getSubschema;
+function extendSubschemaData(subschema, it, { dataProp, dataPropType: dpType, data, dataTypes, propertyName }) {
+    if (data !== undefined && dataProp !== undefined) {
+        throw new Error('both "data" and "dataProp" passed, only one allowed');
+    }
+    const { gen } = it;
+    if (dataProp !== undefined) {
+        const { errorPath, dataPathArr, opts } = it;
+        const nextData = gen.let("data", (0, codegen_1._) `${it.data}${(0, codegen_1.getProperty)(dataProp)}`, true);
+        dataContextProps(nextData);
+        subschema.errorPath = (0, codegen_1.str) `${errorPath}${(0, util_1.getErrorPath)(dataProp, dpType, opts.jsPropertySyntax)}`;
+        subschema.parentDataProperty = (0, codegen_1._) `${dataProp}`;
+        subschema.dataPathArr = [...dataPathArr, subschema.parentDataProperty];
+    }
+    if (data !== undefined) {
+        const nextData = data instanceof codegen_1.Name ? data : gen.let("data", data, true); // replaceable if used once?
+        dataContextProps(nextData);
+        if (propertyName !== undefined)
+            subschema.propertyName = propertyName;
+        // TODO something is possibly wrong here with not changing parentDataProperty and not appending dataPathArr
+    }
+    if (dataTypes)
+        subschema.dataTypes = dataTypes;
+    function dataContextProps(_nextData) {
+        subschema.data = _nextData;
+        subschema.dataLevel = it.dataLevel + 1;
+        subschema.dataTypes = [];
+        it.definedProperties = new Set();
+        subschema.parentData = it.data;
+        subschema.dataNames = [...it.dataNames, _nextData];
+    }
+}
+exports.extendSubschemaData = extendSubschemaData;
+function extendSubschemaMode(subschema, { jtdDiscriminator, jtdMetadata, compositeRule, createErrors, allErrors }) {
+    if (compositeRule !== undefined)
+        subschema.compositeRule = compositeRule;
+    if (createErrors !== undefined)
+        subschema.createErrors = createErrors;
+    if (allErrors !== undefined)
+        subschema.allErrors = allErrors;
+    subschema.jtdDiscriminator = jtdDiscriminator; // not inherited
+    subschema.jtdMetadata = jtdMetadata; // not inherited
+}
+exports.extendSubschemaMode = extendSubschemaMode;
+//# sourceMappingURL=subschema.js.map
+
+/***/ }),
+
+/***/ 3893:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.CodeGen = exports.Name = exports.nil = exports.stringify = exports.str = exports._ = exports.KeywordCxt = void 0;
+var validate_1 = __nccwpck_require__(7881);
+Object.defineProperty(exports, "KeywordCxt", ({ enumerable: true, get: function () { return validate_1.KeywordCxt; } }));
+var codegen_1 = __nccwpck_require__(1436);
+Object.defineProperty(exports, "_", ({ enumerable: true, get: function () { return codegen_1._; } }));
+Object.defineProperty(exports, "str", ({ enumerable: true, get: function () { return codegen_1.str; } }));
+Object.defineProperty(exports, "stringify", ({ enumerable: true, get: function () { return codegen_1.stringify; } }));
+Object.defineProperty(exports, "nil", ({ enumerable: true, get: function () { return codegen_1.nil; } }));
+Object.defineProperty(exports, "Name", ({ enumerable: true, get: function () { return codegen_1.Name; } }));
+Object.defineProperty(exports, "CodeGen", ({ enumerable: true, get: function () { return codegen_1.CodeGen; } }));
+const validation_error_1 = __nccwpck_require__(3021);
+const ref_error_1 = __nccwpck_require__(3162);
+const rules_1 = __nccwpck_require__(7353);
+const compile_1 = __nccwpck_require__(2718);
+const codegen_2 = __nccwpck_require__(1436);
+const resolve_1 = __nccwpck_require__(4090);
+const dataType_1 = __nccwpck_require__(6685);
+const util_1 = __nccwpck_require__(4464);
+const $dataRefSchema = __nccwpck_require__(3837);
+const uri_1 = __nccwpck_require__(6285);
+const defaultRegExp = (str, flags) => new RegExp(str, flags);
+defaultRegExp.code = "new RegExp";
+const META_IGNORE_OPTIONS = ["removeAdditional", "useDefaults", "coerceTypes"];
+const EXT_SCOPE_NAMES = new Set([
+    "validate",
+    "serialize",
+    "parse",
+    "wrapper",
+    "root",
+    "schema",
+    "keyword",
+    "pattern",
+    "formats",
+    "validate$data",
+    "func",
+    "obj",
+    "Error",
+]);
+const removedOptions = {
+    errorDataPath: "",
+    format: "`validateFormats: false` can be used instead.",
+    nullable: '"nullable" keyword is supported by default.',
+    jsonPointers: "Deprecated jsPropertySyntax can be used instead.",
+    extendRefs: "Deprecated ignoreKeywordsWithRef can be used instead.",
+    missingRefs: "Pass empty schema with $id that should be ignored to ajv.addSchema.",
+    processCode: "Use option `code: {process: (code, schemaEnv: object) => string}`",
+    sourceCode: "Use option `code: {source: true}`",
+    strictDefaults: "It is default now, see option `strict`.",
+    strictKeywords: "It is default now, see option `strict`.",
+    uniqueItems: '"uniqueItems" keyword is always validated.',
+    unknownFormats: "Disable strict mode or pass `true` to `ajv.addFormat` (or `formats` option).",
+    cache: "Map is used as cache, schema object as key.",
+    serialize: "Map is used as cache, schema object as key.",
+    ajvErrors: "It is default now.",
+};
+const deprecatedOptions = {
+    ignoreKeywordsWithRef: "",
+    jsPropertySyntax: "",
+    unicode: '"minLength"/"maxLength" account for unicode characters by default.',
+};
+const MAX_EXPRESSION = 200;
+// eslint-disable-next-line complexity
+function requiredOptions(o) {
+    var _a, _b, _c, _d, _e, _f, _g, _h, _j, _k, _l, _m, _o, _p, _q, _r, _s, _t, _u, _v, _w, _x, _y, _z, _0;
+    const s = o.strict;
+    const _optz = (_a = o.code) === null || _a === void 0 ? void 0 : _a.optimize;
+    const optimize = _optz === true || _optz === undefined ? 1 : _optz || 0;
+    const regExp = (_c = (_b = o.code) === null || _b === void 0 ? void 0 : _b.regExp) !== null && _c !== void 0 ? _c : defaultRegExp;
+    const uriResolver = (_d = o.uriResolver) !== null && _d !== void 0 ? _d : uri_1.default;
+    return {
+        strictSchema: (_f = (_e = o.strictSchema) !== null && _e !== void 0 ? _e : s) !== null && _f !== void 0 ? _f : true,
+        strictNumbers: (_h = (_g = o.strictNumbers) !== null && _g !== void 0 ? _g : s) !== null && _h !== void 0 ? _h : true,
+        strictTypes: (_k = (_j = o.strictTypes) !== null && _j !== void 0 ? _j : s) !== null && _k !== void 0 ? _k : "log",
+        strictTuples: (_m = (_l = o.strictTuples) !== null && _l !== void 0 ? _l : s) !== null && _m !== void 0 ? _m : "log",
+        strictRequired: (_p = (_o = o.strictRequired) !== null && _o !== void 0 ? _o : s) !== null && _p !== void 0 ? _p : false,
+        code: o.code ? { ...o.code, optimize, regExp } : { optimize, regExp },
+        loopRequired: (_q = o.loopRequired) !== null && _q !== void 0 ? _q : MAX_EXPRESSION,
+        loopEnum: (_r = o.loopEnum) !== null && _r !== void 0 ? _r : MAX_EXPRESSION,
+        meta: (_s = o.meta) !== null && _s !== void 0 ? _s : true,
+        messages: (_t = o.messages) !== null && _t !== void 0 ? _t : true,
+        inlineRefs: (_u = o.inlineRefs) !== null && _u !== void 0 ? _u : true,
+        schemaId: (_v = o.schemaId) !== null && _v !== void 0 ? _v : "$id",
+        addUsedSchema: (_w = o.addUsedSchema) !== null && _w !== void 0 ? _w : true,
+        validateSchema: (_x = o.validateSchema) !== null && _x !== void 0 ? _x : true,
+        validateFormats: (_y = o.validateFormats) !== null && _y !== void 0 ? _y : true,
+        unicodeRegExp: (_z = o.unicodeRegExp) !== null && _z !== void 0 ? _z : true,
+        int32range: (_0 = o.int32range) !== null && _0 !== void 0 ? _0 : true,
+        uriResolver: uriResolver,
+    };
+}
+class Ajv {
+    constructor(opts = {}) {
+        this.schemas = {};
+        this.refs = {};
+        this.formats = Object.create(null);
+        this._compilations = new Set();
+        this._loading = {};
+        this._cache = new Map();
+        opts = this.opts = { ...opts, ...requiredOptions(opts) };
+        const { es5, lines } = this.opts.code;
+        this.scope = new codegen_2.ValueScope({ scope: {}, prefixes: EXT_SCOPE_NAMES, es5, lines });
+        this.logger = getLogger(opts.logger);
+        const formatOpt = opts.validateFormats;
+        opts.validateFormats = false;
+        this.RULES = (0, rules_1.getRules)();
+        checkOptions.call(this, removedOptions, opts, "NOT SUPPORTED");
+        checkOptions.call(this, deprecatedOptions, opts, "DEPRECATED", "warn");
+        this._metaOpts = getMetaSchemaOptions.call(this);
+        if (opts.formats)
+            addInitialFormats.call(this);
+        this._addVocabularies();
+        this._addDefaultMetaSchema();
+        if (opts.keywords)
+            addInitialKeywords.call(this, opts.keywords);
+        if (typeof opts.meta == "object")
+            this.addMetaSchema(opts.meta);
+        addInitialSchemas.call(this);
+        opts.validateFormats = formatOpt;
+    }
+    _addVocabularies() {
+        this.addKeyword("$async");
+    }
+    _addDefaultMetaSchema() {
+        const { $data, meta, schemaId } = this.opts;
+        let _dataRefSchema = $dataRefSchema;
+        if (schemaId === "id") {
+            _dataRefSchema = { ...$dataRefSchema };
+            _dataRefSchema.id = _dataRefSchema.$id;
+            delete _dataRefSchema.$id;
+        }
+        if (meta && $data)
+            this.addMetaSchema(_dataRefSchema, _dataRefSchema[schemaId], false);
+    }
+    defaultMeta() {
+        const { meta, schemaId } = this.opts;
+        return (this.opts.defaultMeta = typeof meta == "object" ? meta[schemaId] || meta : undefined);
+    }
+    validate(schemaKeyRef, // key, ref or schema object
+    // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents
+    data // to be validated
+    ) {
+        let v;
+        if (typeof schemaKeyRef == "string") {
+            v = this.getSchema(schemaKeyRef);
+            if (!v)
+                throw new Error(`no schema with key or ref "${schemaKeyRef}"`);
+        }
+        else {
+            v = this.compile(schemaKeyRef);
+        }
+        const valid = v(data);
+        if (!("$async" in v))
+            this.errors = v.errors;
+        return valid;
+    }
+    compile(schema, _meta) {
+        const sch = this._addSchema(schema, _meta);
+        return (sch.validate || this._compileSchemaEnv(sch));
+    }
+    compileAsync(schema, meta) {
+        if (typeof this.opts.loadSchema != "function") {
+            throw new Error("options.loadSchema should be a function");
+        }
+        const { loadSchema } = this.opts;
+        return runCompileAsync.call(this, schema, meta);
+        async function runCompileAsync(_schema, _meta) {
+            await loadMetaSchema.call(this, _schema.$schema);
+            const sch = this._addSchema(_schema, _meta);
+            return sch.validate || _compileAsync.call(this, sch);
+        }
+        async function loadMetaSchema($ref) {
+            if ($ref && !this.getSchema($ref)) {
+                await runCompileAsync.call(this, { $ref }, true);
+            }
+        }
+        async function _compileAsync(sch) {
+            try {
+                return this._compileSchemaEnv(sch);
+            }
+            catch (e) {
+                if (!(e instanceof ref_error_1.default))
+                    throw e;
+                checkLoaded.call(this, e);
+                await loadMissingSchema.call(this, e.missingSchema);
+                return _compileAsync.call(this, sch);
+            }
+        }
+        function checkLoaded({ missingSchema: ref, missingRef }) {
+            if (this.refs[ref]) {
+                throw new Error(`AnySchema ${ref} is loaded but ${missingRef} cannot be resolved`);
+            }
+        }
+        async function loadMissingSchema(ref) {
+            const _schema = await _loadSchema.call(this, ref);
+            if (!this.refs[ref])
+                await loadMetaSchema.call(this, _schema.$schema);
+            if (!this.refs[ref])
+                this.addSchema(_schema, ref, meta);
+        }
+        async function _loadSchema(ref) {
+            const p = this._loading[ref];
+            if (p)
+                return p;
+            try {
+                return await (this._loading[ref] = loadSchema(ref));
+            }
+            finally {
+                delete this._loading[ref];
+            }
+        }
+    }
+    // Adds schema to the instance
+    addSchema(schema, // If array is passed, `key` will be ignored
+    key, // Optional schema key. Can be passed to `validate` method instead of schema object or id/ref. One schema per instance can have empty `id` and `key`.
+    _meta, // true if schema is a meta-schema. Used internally, addMetaSchema should be used instead.
+    _validateSchema = this.opts.validateSchema // false to skip schema validation. Used internally, option validateSchema should be used instead.
+    ) {
+        if (Array.isArray(schema)) {
+            for (const sch of schema)
+                this.addSchema(sch, undefined, _meta, _validateSchema);
+            return this;
+        }
+        let id;
+        if (typeof schema === "object") {
+            const { schemaId } = this.opts;
+            id = schema[schemaId];
+            if (id !== undefined && typeof id != "string") {
+                throw new Error(`schema ${schemaId} must be string`);
+            }
+        }
+        key = (0, resolve_1.normalizeId)(key || id);
+        this._checkUnique(key);
+        this.schemas[key] = this._addSchema(schema, _meta, key, _validateSchema, true);
+        return this;
+    }
+    // Add schema that will be used to validate other schemas
+    // options in META_IGNORE_OPTIONS are alway set to false
+    addMetaSchema(schema, key, // schema key
+    _validateSchema = this.opts.validateSchema // false to skip schema validation, can be used to override validateSchema option for meta-schema
+    ) {
+        this.addSchema(schema, key, true, _validateSchema);
+        return this;
+    }
+    //  Validate schema against its meta-schema
+    validateSchema(schema, throwOrLogError) {
+        if (typeof schema == "boolean")
+            return true;
+        let $schema;
+        $schema = schema.$schema;
+        if ($schema !== undefined && typeof $schema != "string") {
+            throw new Error("$schema must be a string");
+        }
+        $schema = $schema || this.opts.defaultMeta || this.defaultMeta();
+        if (!$schema) {
+            this.logger.warn("meta-schema not available");
+            this.errors = null;
+            return true;
+        }
+        const valid = this.validate($schema, schema);
+        if (!valid && throwOrLogError) {
+            const message = "schema is invalid: " + this.errorsText();
+            if (this.opts.validateSchema === "log")
+                this.logger.error(message);
+            else
+                throw new Error(message);
+        }
+        return valid;
+    }
+    // Get compiled schema by `key` or `ref`.
+    // (`key` that was passed to `addSchema` or full schema reference - `schema.$id` or resolved id)
+    getSchema(keyRef) {
+        let sch;
+        while (typeof (sch = getSchEnv.call(this, keyRef)) == "string")
+            keyRef = sch;
+        if (sch === undefined) {
+            const { schemaId } = this.opts;
+            const root = new compile_1.SchemaEnv({ schema: {}, schemaId });
+            sch = compile_1.resolveSchema.call(this, root, keyRef);
+            if (!sch)
+                return;
+            this.refs[keyRef] = sch;
+        }
+        return (sch.validate || this._compileSchemaEnv(sch));
+    }
+    // Remove cached schema(s).
+    // If no parameter is passed all schemas but meta-schemas are removed.
+    // If RegExp is passed all schemas with key/id matching pattern but meta-schemas are removed.
+    // Even if schema is referenced by other schemas it still can be removed as other schemas have local references.
+    removeSchema(schemaKeyRef) {
+        if (schemaKeyRef instanceof RegExp) {
+            this._removeAllSchemas(this.schemas, schemaKeyRef);
+            this._removeAllSchemas(this.refs, schemaKeyRef);
+            return this;
+        }
+        switch (typeof schemaKeyRef) {
+            case "undefined":
+                this._removeAllSchemas(this.schemas);
+                this._removeAllSchemas(this.refs);
+                this._cache.clear();
+                return this;
+            case "string": {
+                const sch = getSchEnv.call(this, schemaKeyRef);
+                if (typeof sch == "object")
+                    this._cache.delete(sch.schema);
+                delete this.schemas[schemaKeyRef];
+                delete this.refs[schemaKeyRef];
+                return this;
+            }
+            case "object": {
+                const cacheKey = schemaKeyRef;
+                this._cache.delete(cacheKey);
+                let id = schemaKeyRef[this.opts.schemaId];
+                if (id) {
+                    id = (0, resolve_1.normalizeId)(id);
+                    delete this.schemas[id];
+                    delete this.refs[id];
+                }
+                return this;
+            }
+            default:
+                throw new Error("ajv.removeSchema: invalid parameter");
+        }
+    }
+    // add "vocabulary" - a collection of keywords
+    addVocabulary(definitions) {
+        for (const def of definitions)
+            this.addKeyword(def);
+        return this;
+    }
+    addKeyword(kwdOrDef, def // deprecated
+    ) {
+        let keyword;
+        if (typeof kwdOrDef == "string") {
+            keyword = kwdOrDef;
+            if (typeof def == "object") {
+                this.logger.warn("these parameters are deprecated, see docs for addKeyword");
+                def.keyword = keyword;
+            }
+        }
+        else if (typeof kwdOrDef == "object" && def === undefined) {
+            def = kwdOrDef;
+            keyword = def.keyword;
+            if (Array.isArray(keyword) && !keyword.length) {
+                throw new Error("addKeywords: keyword must be string or non-empty array");
+            }
+        }
+        else {
+            throw new Error("invalid addKeywords parameters");
+        }
+        checkKeyword.call(this, keyword, def);
+        if (!def) {
+            (0, util_1.eachItem)(keyword, (kwd) => addRule.call(this, kwd));
+            return this;
+        }
+        keywordMetaschema.call(this, def);
+        const definition = {
+            ...def,
+            type: (0, dataType_1.getJSONTypes)(def.type),
+            schemaType: (0, dataType_1.getJSONTypes)(def.schemaType),
+        };
+        (0, util_1.eachItem)(keyword, definition.type.length === 0
+            ? (k) => addRule.call(this, k, definition)
+            : (k) => definition.type.forEach((t) => addRule.call(this, k, definition, t)));
+        return this;
+    }
+    getKeyword(keyword) {
+        const rule = this.RULES.all[keyword];
+        return typeof rule == "object" ? rule.definition : !!rule;
+    }
+    // Remove keyword
+    removeKeyword(keyword) {
+        // TODO return type should be Ajv
+        const { RULES } = this;
+        delete RULES.keywords[keyword];
+        delete RULES.all[keyword];
+        for (const group of RULES.rules) {
+            const i = group.rules.findIndex((rule) => rule.keyword === keyword);
+            if (i >= 0)
+                group.rules.splice(i, 1);
+        }
+        return this;
+    }
+    // Add format
+    addFormat(name, format) {
+        if (typeof format == "string")
+            format = new RegExp(format);
+        this.formats[name] = format;
+        return this;
+    }
+    errorsText(errors = this.errors, // optional array of validation errors
+    { separator = ", ", dataVar = "data" } = {} // optional options with properties `separator` and `dataVar`
+    ) {
+        if (!errors || errors.length === 0)
+            return "No errors";
+        return errors
+            .map((e) => `${dataVar}${e.instancePath} ${e.message}`)
+            .reduce((text, msg) => text + separator + msg);
+    }
+    $dataMetaSchema(metaSchema, keywordsJsonPointers) {
+        const rules = this.RULES.all;
+        metaSchema = JSON.parse(JSON.stringify(metaSchema));
+        for (const jsonPointer of keywordsJsonPointers) {
+            const segments = jsonPointer.split("/").slice(1); // first segment is an empty string
+            let keywords = metaSchema;
+            for (const seg of segments)
+                keywords = keywords[seg];
+            for (const key in rules) {
+                const rule = rules[key];
+                if (typeof rule != "object")
+                    continue;
+                const { $data } = rule.definition;
+                const schema = keywords[key];
+                if ($data && schema)
+                    keywords[key] = schemaOrData(schema);
+            }
+        }
+        return metaSchema;
+    }
+    _removeAllSchemas(schemas, regex) {
+        for (const keyRef in schemas) {
+            const sch = schemas[keyRef];
+            if (!regex || regex.test(keyRef)) {
+                if (typeof sch == "string") {
+                    delete schemas[keyRef];
+                }
+                else if (sch && !sch.meta) {
+                    this._cache.delete(sch.schema);
+                    delete schemas[keyRef];
+                }
+            }
+        }
+    }
+    _addSchema(schema, meta, baseId, validateSchema = this.opts.validateSchema, addSchema = this.opts.addUsedSchema) {
+        let id;
+        const { schemaId } = this.opts;
+        if (typeof schema == "object") {
+            id = schema[schemaId];
+        }
+        else {
+            if (this.opts.jtd)
+                throw new Error("schema must be object");
+            else if (typeof schema != "boolean")
+                throw new Error("schema must be object or boolean");
+        }
+        let sch = this._cache.get(schema);
+        if (sch !== undefined)
+            return sch;
+        baseId = (0, resolve_1.normalizeId)(id || baseId);
+        const localRefs = resolve_1.getSchemaRefs.call(this, schema, baseId);
+        sch = new compile_1.SchemaEnv({ schema, schemaId, meta, baseId, localRefs });
+        this._cache.set(sch.schema, sch);
+        if (addSchema && !baseId.startsWith("#")) {
+            // TODO atm it is allowed to overwrite schemas without id (instead of not adding them)
+            if (baseId)
+                this._checkUnique(baseId);
+            this.refs[baseId] = sch;
+        }
+        if (validateSchema)
+            this.validateSchema(schema, true);
+        return sch;
+    }
+    _checkUnique(id) {
+        if (this.schemas[id] || this.refs[id]) {
+            throw new Error(`schema with key or id "${id}" already exists`);
+        }
+    }
+    _compileSchemaEnv(sch) {
+        if (sch.meta)
+            this._compileMetaSchema(sch);
+        else
+            compile_1.compileSchema.call(this, sch);
+        /* istanbul ignore if */
+        if (!sch.validate)
+            throw new Error("ajv implementation error");
+        return sch.validate;
+    }
+    _compileMetaSchema(sch) {
+        const currentOpts = this.opts;
+        this.opts = this._metaOpts;
+        try {
+            compile_1.compileSchema.call(this, sch);
+        }
+        finally {
+            this.opts = currentOpts;
+        }
+    }
+}
+Ajv.ValidationError = validation_error_1.default;
+Ajv.MissingRefError = ref_error_1.default;
+exports["default"] = Ajv;
+function checkOptions(checkOpts, options, msg, log = "error") {
+    for (const key in checkOpts) {
+        const opt = key;
+        if (opt in options)
+            this.logger[log](`${msg}: option ${key}. ${checkOpts[opt]}`);
+    }
+}
+function getSchEnv(keyRef) {
+    keyRef = (0, resolve_1.normalizeId)(keyRef); // TODO tests fail without this line
+    return this.schemas[keyRef] || this.refs[keyRef];
+}
+function addInitialSchemas() {
+    const optsSchemas = this.opts.schemas;
+    if (!optsSchemas)
+        return;
+    if (Array.isArray(optsSchemas))
+        this.addSchema(optsSchemas);
+    else
+        for (const key in optsSchemas)
+            this.addSchema(optsSchemas[key], key);
+}
+function addInitialFormats() {
+    for (const name in this.opts.formats) {
+        const format = this.opts.formats[name];
+        if (format)
+            this.addFormat(name, format);
+    }
+}
+function addInitialKeywords(defs) {
+    if (Array.isArray(defs)) {
+        this.addVocabulary(defs);
+        return;
+    }
+    this.logger.warn("keywords option as map is deprecated, pass array");
+    for (const keyword in defs) {
+        const def = defs[keyword];
+        if (!def.keyword)
+            def.keyword = keyword;
+        this.addKeyword(def);
+    }
+}
+function getMetaSchemaOptions() {
+    const metaOpts = { ...this.opts };
+    for (const opt of META_IGNORE_OPTIONS)
+        delete metaOpts[opt];
+    return metaOpts;
+}
+const noLogs = { log() { }, warn() { }, error() { } };
+function getLogger(logger) {
+    if (logger === false)
+        return noLogs;
+    if (logger === undefined)
+        return console;
+    if (logger.log && logger.warn && logger.error)
+        return logger;
+    throw new Error("logger must implement log, warn and error methods");
+}
+const KEYWORD_NAME = /^[a-z_$][a-z0-9_$:-]*$/i;
+function checkKeyword(keyword, def) {
+    const { RULES } = this;
+    (0, util_1.eachItem)(keyword, (kwd) => {
+        if (RULES.keywords[kwd])
+            throw new Error(`Keyword ${kwd} is already defined`);
+        if (!KEYWORD_NAME.test(kwd))
+            throw new Error(`Keyword ${kwd} has invalid name`);
+    });
+    if (!def)
+        return;
+    if (def.$data && !("code" in def || "validate" in def)) {
+        throw new Error('$data keyword must have "code" or "validate" function');
+    }
+}
+function addRule(keyword, definition, dataType) {
+    var _a;
+    const post = definition === null || definition === void 0 ? void 0 : definition.post;
+    if (dataType && post)
+        throw new Error('keyword with "post" flag cannot have "type"');
+    const { RULES } = this;
+    let ruleGroup = post ? RULES.post : RULES.rules.find(({ type: t }) => t === dataType);
+    if (!ruleGroup) {
+        ruleGroup = { type: dataType, rules: [] };
+        RULES.rules.push(ruleGroup);
+    }
+    RULES.keywords[keyword] = true;
+    if (!definition)
+        return;
+    const rule = {
+        keyword,
+        definition: {
+            ...definition,
+            type: (0, dataType_1.getJSONTypes)(definition.type),
+            schemaType: (0, dataType_1.getJSONTypes)(definition.schemaType),
+        },
+    };
+    if (definition.before)
+        addBeforeRule.call(this, ruleGroup, rule, definition.before);
+    else
+        ruleGroup.rules.push(rule);
+    RULES.all[keyword] = rule;
+    (_a = definition.implements) === null || _a === void 0 ? void 0 : _a.forEach((kwd) => this.addKeyword(kwd));
+}
+function addBeforeRule(ruleGroup, rule, before) {
+    const i = ruleGroup.rules.findIndex((_rule) => _rule.keyword === before);
+    if (i >= 0) {
+        ruleGroup.rules.splice(i, 0, rule);
+    }
+    else {
+        ruleGroup.rules.push(rule);
+        this.logger.warn(`rule ${before} is not defined`);
+    }
+}
+function keywordMetaschema(def) {
+    let { metaSchema } = def;
+    if (metaSchema === undefined)
+        return;
+    if (def.$data && this.opts.$data)
+        metaSchema = schemaOrData(metaSchema);
+    def.validateSchema = this.compile(metaSchema, true);
+}
+const $dataRef = {
+    $ref: "https://raw.githubusercontent.com/ajv-validator/ajv/master/lib/refs/data.json#",
+};
+function schemaOrData(schema) {
+    return { anyOf: [schema, $dataRef] };
+}
+//# sourceMappingURL=core.js.map
+
+/***/ }),
+
+/***/ 4951:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+// https://github.com/ajv-validator/ajv/issues/889
+const equal = __nccwpck_require__(3430);
+equal.code = 'require("ajv/dist/runtime/equal").default';
+exports["default"] = equal;
+//# sourceMappingURL=equal.js.map
+
+/***/ }),
+
+/***/ 6214:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+// https://mathiasbynens.be/notes/javascript-encoding
+// https://github.com/bestiejs/punycode.js - punycode.ucs2.decode
+function ucs2length(str) {
+    const len = str.length;
+    let length = 0;
+    let pos = 0;
+    let value;
+    while (pos < len) {
+        length++;
+        value = str.charCodeAt(pos++);
+        if (value >= 0xd800 && value <= 0xdbff && pos < len) {
+            // high surrogate, and there is a next character
+            value = str.charCodeAt(pos);
+            if ((value & 0xfc00) === 0xdc00)
+                pos++; // low surrogate
+        }
+    }
+    return length;
+}
+exports["default"] = ucs2length;
+ucs2length.code = 'require("ajv/dist/runtime/ucs2length").default';
+//# sourceMappingURL=ucs2length.js.map
+
+/***/ }),
+
+/***/ 6285:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const uri = __nccwpck_require__(4352);
+uri.code = 'require("ajv/dist/runtime/uri").default';
+exports["default"] = uri;
+//# sourceMappingURL=uri.js.map
+
+/***/ }),
+
+/***/ 3021:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+class ValidationError extends Error {
+    constructor(errors) {
+        super("validation failed");
+        this.errors = errors;
+        this.ajv = this.validation = true;
+    }
+}
+exports["default"] = ValidationError;
+//# sourceMappingURL=validation_error.js.map
+
+/***/ }),
+
+/***/ 3448:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.validateAdditionalItems = void 0;
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+const error = {
+    message: ({ params: { len } }) => (0, codegen_1.str) `must NOT have more than ${len} items`,
+    params: ({ params: { len } }) => (0, codegen_1._) `{limit: ${len}}`,
+};
+const def = {
+    keyword: "additionalItems",
+    type: "array",
+    schemaType: ["boolean", "object"],
+    before: "uniqueItems",
+    error,
+    code(cxt) {
+        const { parentSchema, it } = cxt;
+        const { items } = parentSchema;
+        if (!Array.isArray(items)) {
+            (0, util_1.checkStrictMode)(it, '"additionalItems" is ignored when "items" is not an array of schemas');
+            return;
+        }
+        validateAdditionalItems(cxt, items);
+    },
+};
+function validateAdditionalItems(cxt, items) {
+    const { gen, schema, data, keyword, it } = cxt;
+    it.items = true;
+    const len = gen.const("len", (0, codegen_1._) `${data}.length`);
+    if (schema === false) {
+        cxt.setParams({ len: items.length });
+        cxt.pass((0, codegen_1._) `${len} <= ${items.length}`);
+    }
+    else if (typeof schema == "object" && !(0, util_1.alwaysValidSchema)(it, schema)) {
+        const valid = gen.var("valid", (0, codegen_1._) `${len} <= ${items.length}`); // TODO var
+        gen.if((0, codegen_1.not)(valid), () => validateItems(valid));
+        cxt.ok(valid);
+    }
+    function validateItems(valid) {
+        gen.forRange("i", items.length, len, (i) => {
+            cxt.subschema({ keyword, dataProp: i, dataPropType: util_1.Type.Num }, valid);
+            if (!it.allErrors)
+                gen.if((0, codegen_1.not)(valid), () => gen.break());
+        });
+    }
+}
+exports.validateAdditionalItems = validateAdditionalItems;
+exports["default"] = def;
+//# sourceMappingURL=additionalItems.js.map
+
+/***/ }),
+
+/***/ 2431:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const code_1 = __nccwpck_require__(8484);
+const codegen_1 = __nccwpck_require__(1436);
+const names_1 = __nccwpck_require__(630);
+const util_1 = __nccwpck_require__(4464);
+const error = {
+    message: "must NOT have additional properties",
+    params: ({ params }) => (0, codegen_1._) `{additionalProperty: ${params.additionalProperty}}`,
+};
+const def = {
+    keyword: "additionalProperties",
+    type: ["object"],
+    schemaType: ["boolean", "object"],
+    allowUndefined: true,
+    trackErrors: true,
+    error,
+    code(cxt) {
+        const { gen, schema, parentSchema, data, errsCount, it } = cxt;
+        /* istanbul ignore if */
+        if (!errsCount)
+            throw new Error("ajv implementation error");
+        const { allErrors, opts } = it;
+        it.props = true;
+        if (opts.removeAdditional !== "all" && (0, util_1.alwaysValidSchema)(it, schema))
+            return;
+        const props = (0, code_1.allSchemaProperties)(parentSchema.properties);
+        const patProps = (0, code_1.allSchemaProperties)(parentSchema.patternProperties);
+        checkAdditionalProperties();
+        cxt.ok((0, codegen_1._) `${errsCount} === ${names_1.default.errors}`);
+        function checkAdditionalProperties() {
+            gen.forIn("key", data, (key) => {
+                if (!props.length && !patProps.length)
+                    additionalPropertyCode(key);
+                else
+                    gen.if(isAdditional(key), () => additionalPropertyCode(key));
+            });
+        }
+        function isAdditional(key) {
+            let definedProp;
+            if (props.length > 8) {
+                // TODO maybe an option instead of hard-coded 8?
+                const propsSchema = (0, util_1.schemaRefOrVal)(it, parentSchema.properties, "properties");
+                definedProp = (0, code_1.isOwnProperty)(gen, propsSchema, key);
+            }
+            else if (props.length) {
+                definedProp = (0, codegen_1.or)(...props.map((p) => (0, codegen_1._) `${key} === ${p}`));
+            }
+            else {
+                definedProp = codegen_1.nil;
+            }
+            if (patProps.length) {
+                definedProp = (0, codegen_1.or)(definedProp, ...patProps.map((p) => (0, codegen_1._) `${(0, code_1.usePattern)(cxt, p)}.test(${key})`));
+            }
+            return (0, codegen_1.not)(definedProp);
+        }
+        function deleteAdditional(key) {
+            gen.code((0, codegen_1._) `delete ${data}[${key}]`);
+        }
+        function additionalPropertyCode(key) {
+            if (opts.removeAdditional === "all" || (opts.removeAdditional && schema === false)) {
+                deleteAdditional(key);
+                return;
+            }
+            if (schema === false) {
+                cxt.setParams({ additionalProperty: key });
+                cxt.error();
+                if (!allErrors)
+                    gen.break();
+                return;
+            }
+            if (typeof schema == "object" && !(0, util_1.alwaysValidSchema)(it, schema)) {
+                const valid = gen.name("valid");
+                if (opts.removeAdditional === "failing") {
+                    applyAdditionalSchema(key, valid, false);
+                    gen.if((0, codegen_1.not)(valid), () => {
+                        cxt.reset();
+                        deleteAdditional(key);
+                    });
+                }
+                else {
+                    applyAdditionalSchema(key, valid);
+                    if (!allErrors)
+                        gen.if((0, codegen_1.not)(valid), () => gen.break());
+                }
+            }
+        }
+        function applyAdditionalSchema(key, valid, errors) {
+            const subschema = {
+                keyword: "additionalProperties",
+                dataProp: key,
+                dataPropType: util_1.Type.Str,
+            };
+            if (errors === false) {
+                Object.assign(subschema, {
+                    compositeRule: true,
+                    createErrors: false,
+                    allErrors: false,
+                });
+            }
+            cxt.subschema(subschema, valid);
+        }
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=additionalProperties.js.map
+
+/***/ }),
+
+/***/ 9205:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const util_1 = __nccwpck_require__(4464);
+const def = {
+    keyword: "allOf",
+    schemaType: "array",
+    code(cxt) {
+        const { gen, schema, it } = cxt;
+        /* istanbul ignore if */
+        if (!Array.isArray(schema))
+            throw new Error("ajv implementation error");
+        const valid = gen.name("valid");
+        schema.forEach((sch, i) => {
+            if ((0, util_1.alwaysValidSchema)(it, sch))
+                return;
+            const schCxt = cxt.subschema({ keyword: "allOf", schemaProp: i }, valid);
+            cxt.ok(valid);
+            cxt.mergeEvaluated(schCxt);
+        });
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=allOf.js.map
+
+/***/ }),
+
+/***/ 9380:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const code_1 = __nccwpck_require__(8484);
+const def = {
+    keyword: "anyOf",
+    schemaType: "array",
+    trackErrors: true,
+    code: code_1.validateUnion,
+    error: { message: "must match a schema in anyOf" },
+};
+exports["default"] = def;
+//# sourceMappingURL=anyOf.js.map
+
+/***/ }),
+
+/***/ 6182:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+const error = {
+    message: ({ params: { min, max } }) => max === undefined
+        ? (0, codegen_1.str) `must contain at least ${min} valid item(s)`
+        : (0, codegen_1.str) `must contain at least ${min} and no more than ${max} valid item(s)`,
+    params: ({ params: { min, max } }) => max === undefined ? (0, codegen_1._) `{minContains: ${min}}` : (0, codegen_1._) `{minContains: ${min}, maxContains: ${max}}`,
+};
+const def = {
+    keyword: "contains",
+    type: "array",
+    schemaType: ["object", "boolean"],
+    before: "uniqueItems",
+    trackErrors: true,
+    error,
+    code(cxt) {
+        const { gen, schema, parentSchema, data, it } = cxt;
+        let min;
+        let max;
+        const { minContains, maxContains } = parentSchema;
+        if (it.opts.next) {
+            min = minContains === undefined ? 1 : minContains;
+            max = maxContains;
+        }
+        else {
+            min = 1;
+        }
+        const len = gen.const("len", (0, codegen_1._) `${data}.length`);
+        cxt.setParams({ min, max });
+        if (max === undefined && min === 0) {
+            (0, util_1.checkStrictMode)(it, `"minContains" == 0 without "maxContains": "contains" keyword ignored`);
+            return;
+        }
+        if (max !== undefined && min > max) {
+            (0, util_1.checkStrictMode)(it, `"minContains" > "maxContains" is always invalid`);
+            cxt.fail();
+            return;
+        }
+        if ((0, util_1.alwaysValidSchema)(it, schema)) {
+            let cond = (0, codegen_1._) `${len} >= ${min}`;
+            if (max !== undefined)
+                cond = (0, codegen_1._) `${cond} && ${len} <= ${max}`;
+            cxt.pass(cond);
+            return;
+        }
+        it.items = true;
+        const valid = gen.name("valid");
+        if (max === undefined && min === 1) {
+            validateItems(valid, () => gen.if(valid, () => gen.break()));
+        }
+        else if (min === 0) {
+            gen.let(valid, true);
+            if (max !== undefined)
+                gen.if((0, codegen_1._) `${data}.length > 0`, validateItemsWithCount);
+        }
+        else {
+            gen.let(valid, false);
+            validateItemsWithCount();
+        }
+        cxt.result(valid, () => cxt.reset());
+        function validateItemsWithCount() {
+            const schValid = gen.name("_valid");
+            const count = gen.let("count", 0);
+            validateItems(schValid, () => gen.if(schValid, () => checkLimits(count)));
+        }
+        function validateItems(_valid, block) {
+            gen.forRange("i", 0, len, (i) => {
+                cxt.subschema({
+                    keyword: "contains",
+                    dataProp: i,
+                    dataPropType: util_1.Type.Num,
+                    compositeRule: true,
+                }, _valid);
+                block();
+            });
+        }
+        function checkLimits(count) {
+            gen.code((0, codegen_1._) `${count}++`);
+            if (max === undefined) {
+                gen.if((0, codegen_1._) `${count} >= ${min}`, () => gen.assign(valid, true).break());
+            }
+            else {
+                gen.if((0, codegen_1._) `${count} > ${max}`, () => gen.assign(valid, false).break());
+                if (min === 1)
+                    gen.assign(valid, true);
+                else
+                    gen.if((0, codegen_1._) `${count} >= ${min}`, () => gen.assign(valid, true));
+            }
+        }
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=contains.js.map
+
+/***/ }),
+
+/***/ 5826:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.validateSchemaDeps = exports.validatePropertyDeps = exports.error = void 0;
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+const code_1 = __nccwpck_require__(8484);
+exports.error = {
+    message: ({ params: { property, depsCount, deps } }) => {
+        const property_ies = depsCount === 1 ? "property" : "properties";
+        return (0, codegen_1.str) `must have ${property_ies} ${deps} when property ${property} is present`;
+    },
+    params: ({ params: { property, depsCount, deps, missingProperty } }) => (0, codegen_1._) `{property: ${property},
+    missingProperty: ${missingProperty},
+    depsCount: ${depsCount},
+    deps: ${deps}}`, // TODO change to reference
+};
+const def = {
+    keyword: "dependencies",
+    type: "object",
+    schemaType: "object",
+    error: exports.error,
+    code(cxt) {
+        const [propDeps, schDeps] = splitDependencies(cxt);
+        validatePropertyDeps(cxt, propDeps);
+        validateSchemaDeps(cxt, schDeps);
+    },
+};
+function splitDependencies({ schema }) {
+    const propertyDeps = {};
+    const schemaDeps = {};
+    for (const key in schema) {
+        if (key === "__proto__")
+            continue;
+        const deps = Array.isArray(schema[key]) ? propertyDeps : schemaDeps;
+        deps[key] = schema[key];
+    }
+    return [propertyDeps, schemaDeps];
+}
+function validatePropertyDeps(cxt, propertyDeps = cxt.schema) {
+    const { gen, data, it } = cxt;
+    if (Object.keys(propertyDeps).length === 0)
+        return;
+    const missing = gen.let("missing");
+    for (const prop in propertyDeps) {
+        const deps = propertyDeps[prop];
+        if (deps.length === 0)
+            continue;
+        const hasProperty = (0, code_1.propertyInData)(gen, data, prop, it.opts.ownProperties);
+        cxt.setParams({
+            property: prop,
+            depsCount: deps.length,
+            deps: deps.join(", "),
+        });
+        if (it.allErrors) {
+            gen.if(hasProperty, () => {
+                for (const depProp of deps) {
+                    (0, code_1.checkReportMissingProp)(cxt, depProp);
+                }
+            });
+        }
+        else {
+            gen.if((0, codegen_1._) `${hasProperty} && (${(0, code_1.checkMissingProp)(cxt, deps, missing)})`);
+            (0, code_1.reportMissingProp)(cxt, missing);
+            gen.else();
+        }
+    }
+}
+exports.validatePropertyDeps = validatePropertyDeps;
+function validateSchemaDeps(cxt, schemaDeps = cxt.schema) {
+    const { gen, data, keyword, it } = cxt;
+    const valid = gen.name("valid");
+    for (const prop in schemaDeps) {
+        if ((0, util_1.alwaysValidSchema)(it, schemaDeps[prop]))
+            continue;
+        gen.if((0, code_1.propertyInData)(gen, data, prop, it.opts.ownProperties), () => {
+            const schCxt = cxt.subschema({ keyword, schemaProp: prop }, valid);
+            cxt.mergeValidEvaluated(schCxt, valid);
+        }, () => gen.var(valid, true) // TODO var
+        );
+        cxt.ok(valid);
+    }
+}
+exports.validateSchemaDeps = validateSchemaDeps;
+exports["default"] = def;
+//# sourceMappingURL=dependencies.js.map
+
+/***/ }),
+
+/***/ 8584:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+const error = {
+    message: ({ params }) => (0, codegen_1.str) `must match "${params.ifClause}" schema`,
+    params: ({ params }) => (0, codegen_1._) `{failingKeyword: ${params.ifClause}}`,
+};
+const def = {
+    keyword: "if",
+    schemaType: ["object", "boolean"],
+    trackErrors: true,
+    error,
+    code(cxt) {
+        const { gen, parentSchema, it } = cxt;
+        if (parentSchema.then === undefined && parentSchema.else === undefined) {
+            (0, util_1.checkStrictMode)(it, '"if" without "then" and "else" is ignored');
+        }
+        const hasThen = hasSchema(it, "then");
+        const hasElse = hasSchema(it, "else");
+        if (!hasThen && !hasElse)
+            return;
+        const valid = gen.let("valid", true);
+        const schValid = gen.name("_valid");
+        validateIf();
+        cxt.reset();
+        if (hasThen && hasElse) {
+            const ifClause = gen.let("ifClause");
+            cxt.setParams({ ifClause });
+            gen.if(schValid, validateClause("then", ifClause), validateClause("else", ifClause));
+        }
+        else if (hasThen) {
+            gen.if(schValid, validateClause("then"));
+        }
+        else {
+            gen.if((0, codegen_1.not)(schValid), validateClause("else"));
+        }
+        cxt.pass(valid, () => cxt.error(true));
+        function validateIf() {
+            const schCxt = cxt.subschema({
+                keyword: "if",
+                compositeRule: true,
+                createErrors: false,
+                allErrors: false,
+            }, schValid);
+            cxt.mergeEvaluated(schCxt);
+        }
+        function validateClause(keyword, ifClause) {
+            return () => {
+                const schCxt = cxt.subschema({ keyword }, schValid);
+                gen.assign(valid, schValid);
+                cxt.mergeValidEvaluated(schCxt, valid);
+                if (ifClause)
+                    gen.assign(ifClause, (0, codegen_1._) `${keyword}`);
+                else
+                    cxt.setParams({ ifClause: keyword });
+            };
+        }
+    },
+};
+function hasSchema(it, keyword) {
+    const schema = it.schema[keyword];
+    return schema !== undefined && !(0, util_1.alwaysValidSchema)(it, schema);
+}
+exports["default"] = def;
+//# sourceMappingURL=if.js.map
+
+/***/ }),
+
+/***/ 8775:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const additionalItems_1 = __nccwpck_require__(3448);
+const prefixItems_1 = __nccwpck_require__(6467);
+const items_1 = __nccwpck_require__(5791);
+const items2020_1 = __nccwpck_require__(5340);
+const contains_1 = __nccwpck_require__(6182);
+const dependencies_1 = __nccwpck_require__(5826);
+const propertyNames_1 = __nccwpck_require__(1372);
+const additionalProperties_1 = __nccwpck_require__(2431);
+const properties_1 = __nccwpck_require__(8778);
+const patternProperties_1 = __nccwpck_require__(664);
+const not_1 = __nccwpck_require__(8350);
+const anyOf_1 = __nccwpck_require__(9380);
+const oneOf_1 = __nccwpck_require__(2490);
+const allOf_1 = __nccwpck_require__(9205);
+const if_1 = __nccwpck_require__(8584);
+const thenElse_1 = __nccwpck_require__(6829);
+function getApplicator(draft2020 = false) {
+    const applicator = [
+        // any
+        not_1.default,
+        anyOf_1.default,
+        oneOf_1.default,
+        allOf_1.default,
+        if_1.default,
+        thenElse_1.default,
+        // object
+        propertyNames_1.default,
+        additionalProperties_1.default,
+        dependencies_1.default,
+        properties_1.default,
+        patternProperties_1.default,
+    ];
+    // array
+    if (draft2020)
+        applicator.push(prefixItems_1.default, items2020_1.default);
+    else
+        applicator.push(additionalItems_1.default, items_1.default);
+    applicator.push(contains_1.default);
+    return applicator;
+}
+exports["default"] = getApplicator;
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 5791:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.validateTuple = void 0;
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+const code_1 = __nccwpck_require__(8484);
+const def = {
+    keyword: "items",
+    type: "array",
+    schemaType: ["object", "array", "boolean"],
+    before: "uniqueItems",
+    code(cxt) {
+        const { schema, it } = cxt;
+        if (Array.isArray(schema))
+            return validateTuple(cxt, "additionalItems", schema);
+        it.items = true;
+        if ((0, util_1.alwaysValidSchema)(it, schema))
+            return;
+        cxt.ok((0, code_1.validateArray)(cxt));
+    },
+};
+function validateTuple(cxt, extraItems, schArr = cxt.schema) {
+    const { gen, parentSchema, data, keyword, it } = cxt;
+    checkStrictTuple(parentSchema);
+    if (it.opts.unevaluated && schArr.length && it.items !== true) {
+        it.items = util_1.mergeEvaluated.items(gen, schArr.length, it.items);
+    }
+    const valid = gen.name("valid");
+    const len = gen.const("len", (0, codegen_1._) `${data}.length`);
+    schArr.forEach((sch, i) => {
+        if ((0, util_1.alwaysValidSchema)(it, sch))
+            return;
+        gen.if((0, codegen_1._) `${len} > ${i}`, () => cxt.subschema({
+            keyword,
+            schemaProp: i,
+            dataProp: i,
+        }, valid));
+        cxt.ok(valid);
+    });
+    function checkStrictTuple(sch) {
+        const { opts, errSchemaPath } = it;
+        const l = schArr.length;
+        const fullTuple = l === sch.minItems && (l === sch.maxItems || sch[extraItems] === false);
+        if (opts.strictTuples && !fullTuple) {
+            const msg = `"${keyword}" is ${l}-tuple, but minItems or maxItems/${extraItems} are not specified or different at path "${errSchemaPath}"`;
+            (0, util_1.checkStrictMode)(it, msg, opts.strictTuples);
+        }
+    }
+}
+exports.validateTuple = validateTuple;
+exports["default"] = def;
+//# sourceMappingURL=items.js.map
+
+/***/ }),
+
+/***/ 5340:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+const code_1 = __nccwpck_require__(8484);
+const additionalItems_1 = __nccwpck_require__(3448);
+const error = {
+    message: ({ params: { len } }) => (0, codegen_1.str) `must NOT have more than ${len} items`,
+    params: ({ params: { len } }) => (0, codegen_1._) `{limit: ${len}}`,
+};
+const def = {
+    keyword: "items",
+    type: "array",
+    schemaType: ["object", "boolean"],
+    before: "uniqueItems",
+    error,
+    code(cxt) {
+        const { schema, parentSchema, it } = cxt;
+        const { prefixItems } = parentSchema;
+        it.items = true;
+        if ((0, util_1.alwaysValidSchema)(it, schema))
+            return;
+        if (prefixItems)
+            (0, additionalItems_1.validateAdditionalItems)(cxt, prefixItems);
+        else
+            cxt.ok((0, code_1.validateArray)(cxt));
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=items2020.js.map
+
+/***/ }),
+
+/***/ 8350:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const util_1 = __nccwpck_require__(4464);
+const def = {
+    keyword: "not",
+    schemaType: ["object", "boolean"],
+    trackErrors: true,
+    code(cxt) {
+        const { gen, schema, it } = cxt;
+        if ((0, util_1.alwaysValidSchema)(it, schema)) {
+            cxt.fail();
+            return;
+        }
+        const valid = gen.name("valid");
+        cxt.subschema({
+            keyword: "not",
+            compositeRule: true,
+            createErrors: false,
+            allErrors: false,
+        }, valid);
+        cxt.failResult(valid, () => cxt.reset(), () => cxt.error());
+    },
+    error: { message: "must NOT be valid" },
+};
+exports["default"] = def;
+//# sourceMappingURL=not.js.map
+
+/***/ }),
+
+/***/ 2490:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+const error = {
+    message: "must match exactly one schema in oneOf",
+    params: ({ params }) => (0, codegen_1._) `{passingSchemas: ${params.passing}}`,
+};
+const def = {
+    keyword: "oneOf",
+    schemaType: "array",
+    trackErrors: true,
+    error,
+    code(cxt) {
+        const { gen, schema, parentSchema, it } = cxt;
+        /* istanbul ignore if */
+        if (!Array.isArray(schema))
+            throw new Error("ajv implementation error");
+        if (it.opts.discriminator && parentSchema.discriminator)
+            return;
+        const schArr = schema;
+        const valid = gen.let("valid", false);
+        const passing = gen.let("passing", null);
+        const schValid = gen.name("_valid");
+        cxt.setParams({ passing });
+        // TODO possibly fail straight away (with warning or exception) if there are two empty always valid schemas
+        gen.block(validateOneOf);
+        cxt.result(valid, () => cxt.reset(), () => cxt.error(true));
+        function validateOneOf() {
+            schArr.forEach((sch, i) => {
+                let schCxt;
+                if ((0, util_1.alwaysValidSchema)(it, sch)) {
+                    gen.var(schValid, true);
+                }
+                else {
+                    schCxt = cxt.subschema({
+                        keyword: "oneOf",
+                        schemaProp: i,
+                        compositeRule: true,
+                    }, schValid);
+                }
+                if (i > 0) {
+                    gen
+                        .if((0, codegen_1._) `${schValid} && ${valid}`)
+                        .assign(valid, false)
+                        .assign(passing, (0, codegen_1._) `[${passing}, ${i}]`)
+                        .else();
+                }
+                gen.if(schValid, () => {
+                    gen.assign(valid, true);
+                    gen.assign(passing, i);
+                    if (schCxt)
+                        cxt.mergeEvaluated(schCxt, codegen_1.Name);
+                });
+            });
+        }
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=oneOf.js.map
+
+/***/ }),
+
+/***/ 664:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const code_1 = __nccwpck_require__(8484);
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+const util_2 = __nccwpck_require__(4464);
+const def = {
+    keyword: "patternProperties",
+    type: "object",
+    schemaType: "object",
+    code(cxt) {
+        const { gen, schema, data, parentSchema, it } = cxt;
+        const { opts } = it;
+        const patterns = (0, code_1.allSchemaProperties)(schema);
+        const alwaysValidPatterns = patterns.filter((p) => (0, util_1.alwaysValidSchema)(it, schema[p]));
+        if (patterns.length === 0 ||
+            (alwaysValidPatterns.length === patterns.length &&
+                (!it.opts.unevaluated || it.props === true))) {
+            return;
+        }
+        const checkProperties = opts.strictSchema && !opts.allowMatchingProperties && parentSchema.properties;
+        const valid = gen.name("valid");
+        if (it.props !== true && !(it.props instanceof codegen_1.Name)) {
+            it.props = (0, util_2.evaluatedPropsToName)(gen, it.props);
+        }
+        const { props } = it;
+        validatePatternProperties();
+        function validatePatternProperties() {
+            for (const pat of patterns) {
+                if (checkProperties)
+                    checkMatchingProperties(pat);
+                if (it.allErrors) {
+                    validateProperties(pat);
+                }
+                else {
+                    gen.var(valid, true); // TODO var
+                    validateProperties(pat);
+                    gen.if(valid);
+                }
+            }
+        }
+        function checkMatchingProperties(pat) {
+            for (const prop in checkProperties) {
+                if (new RegExp(pat).test(prop)) {
+                    (0, util_1.checkStrictMode)(it, `property ${prop} matches pattern ${pat} (use allowMatchingProperties)`);
+                }
+            }
+        }
+        function validateProperties(pat) {
+            gen.forIn("key", data, (key) => {
+                gen.if((0, codegen_1._) `${(0, code_1.usePattern)(cxt, pat)}.test(${key})`, () => {
+                    const alwaysValid = alwaysValidPatterns.includes(pat);
+                    if (!alwaysValid) {
+                        cxt.subschema({
+                            keyword: "patternProperties",
+                            schemaProp: pat,
+                            dataProp: key,
+                            dataPropType: util_2.Type.Str,
+                        }, valid);
+                    }
+                    if (it.opts.unevaluated && props !== true) {
+                        gen.assign((0, codegen_1._) `${props}[${key}]`, true);
+                    }
+                    else if (!alwaysValid && !it.allErrors) {
+                        // can short-circuit if `unevaluatedProperties` is not supported (opts.next === false)
+                        // or if all properties were evaluated (props === true)
+                        gen.if((0, codegen_1.not)(valid), () => gen.break());
+                    }
+                });
+            });
+        }
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=patternProperties.js.map
+
+/***/ }),
+
+/***/ 6467:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const items_1 = __nccwpck_require__(5791);
+const def = {
+    keyword: "prefixItems",
+    type: "array",
+    schemaType: ["array"],
+    before: "uniqueItems",
+    code: (cxt) => (0, items_1.validateTuple)(cxt, "items"),
+};
+exports["default"] = def;
+//# sourceMappingURL=prefixItems.js.map
+
+/***/ }),
+
+/***/ 8778:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const validate_1 = __nccwpck_require__(7881);
+const code_1 = __nccwpck_require__(8484);
+const util_1 = __nccwpck_require__(4464);
+const additionalProperties_1 = __nccwpck_require__(2431);
+const def = {
+    keyword: "properties",
+    type: "object",
+    schemaType: "object",
+    code(cxt) {
+        const { gen, schema, parentSchema, data, it } = cxt;
+        if (it.opts.removeAdditional === "all" && parentSchema.additionalProperties === undefined) {
+            additionalProperties_1.default.code(new validate_1.KeywordCxt(it, additionalProperties_1.default, "additionalProperties"));
+        }
+        const allProps = (0, code_1.allSchemaProperties)(schema);
+        for (const prop of allProps) {
+            it.definedProperties.add(prop);
+        }
+        if (it.opts.unevaluated && allProps.length && it.props !== true) {
+            it.props = util_1.mergeEvaluated.props(gen, (0, util_1.toHash)(allProps), it.props);
+        }
+        const properties = allProps.filter((p) => !(0, util_1.alwaysValidSchema)(it, schema[p]));
+        if (properties.length === 0)
+            return;
+        const valid = gen.name("valid");
+        for (const prop of properties) {
+            if (hasDefault(prop)) {
+                applyPropertySchema(prop);
+            }
+            else {
+                gen.if((0, code_1.propertyInData)(gen, data, prop, it.opts.ownProperties));
+                applyPropertySchema(prop);
+                if (!it.allErrors)
+                    gen.else().var(valid, true);
+                gen.endIf();
+            }
+            cxt.it.definedProperties.add(prop);
+            cxt.ok(valid);
+        }
+        function hasDefault(prop) {
+            return it.opts.useDefaults && !it.compositeRule && schema[prop].default !== undefined;
+        }
+        function applyPropertySchema(prop) {
+            cxt.subschema({
+                keyword: "properties",
+                schemaProp: prop,
+                dataProp: prop,
+            }, valid);
+        }
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=properties.js.map
+
+/***/ }),
+
+/***/ 1372:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+const error = {
+    message: "property name must be valid",
+    params: ({ params }) => (0, codegen_1._) `{propertyName: ${params.propertyName}}`,
+};
+const def = {
+    keyword: "propertyNames",
+    type: "object",
+    schemaType: ["object", "boolean"],
+    error,
+    code(cxt) {
+        const { gen, schema, data, it } = cxt;
+        if ((0, util_1.alwaysValidSchema)(it, schema))
+            return;
+        const valid = gen.name("valid");
+        gen.forIn("key", data, (key) => {
+            cxt.setParams({ propertyName: key });
+            cxt.subschema({
+                keyword: "propertyNames",
+                data: key,
+                dataTypes: ["string"],
+                propertyName: key,
+                compositeRule: true,
+            }, valid);
+            gen.if((0, codegen_1.not)(valid), () => {
+                cxt.error(true);
+                if (!it.allErrors)
+                    gen.break();
+            });
+        });
+        cxt.ok(valid);
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=propertyNames.js.map
+
+/***/ }),
+
+/***/ 6829:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const util_1 = __nccwpck_require__(4464);
+const def = {
+    keyword: ["then", "else"],
+    schemaType: ["object", "boolean"],
+    code({ keyword, parentSchema, it }) {
+        if (parentSchema.if === undefined)
+            (0, util_1.checkStrictMode)(it, `"${keyword}" without "if" is ignored`);
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=thenElse.js.map
+
+/***/ }),
+
+/***/ 8484:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.validateUnion = exports.validateArray = exports.usePattern = exports.callValidateCode = exports.schemaProperties = exports.allSchemaProperties = exports.noPropertyInData = exports.propertyInData = exports.isOwnProperty = exports.hasPropFunc = exports.reportMissingProp = exports.checkMissingProp = exports.checkReportMissingProp = void 0;
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+const names_1 = __nccwpck_require__(630);
+const util_2 = __nccwpck_require__(4464);
+function checkReportMissingProp(cxt, prop) {
+    const { gen, data, it } = cxt;
+    gen.if(noPropertyInData(gen, data, prop, it.opts.ownProperties), () => {
+        cxt.setParams({ missingProperty: (0, codegen_1._) `${prop}` }, true);
+        cxt.error();
+    });
+}
+exports.checkReportMissingProp = checkReportMissingProp;
+function checkMissingProp({ gen, data, it: { opts } }, properties, missing) {
+    return (0, codegen_1.or)(...properties.map((prop) => (0, codegen_1.and)(noPropertyInData(gen, data, prop, opts.ownProperties), (0, codegen_1._) `${missing} = ${prop}`)));
+}
+exports.checkMissingProp = checkMissingProp;
+function reportMissingProp(cxt, missing) {
+    cxt.setParams({ missingProperty: missing }, true);
+    cxt.error();
+}
+exports.reportMissingProp = reportMissingProp;
+function hasPropFunc(gen) {
+    return gen.scopeValue("func", {
+        // eslint-disable-next-line @typescript-eslint/unbound-method
+        ref: Object.prototype.hasOwnProperty,
+        code: (0, codegen_1._) `Object.prototype.hasOwnProperty`,
+    });
+}
+exports.hasPropFunc = hasPropFunc;
+function isOwnProperty(gen, data, property) {
+    return (0, codegen_1._) `${hasPropFunc(gen)}.call(${data}, ${property})`;
+}
+exports.isOwnProperty = isOwnProperty;
+function propertyInData(gen, data, property, ownProperties) {
+    const cond = (0, codegen_1._) `${data}${(0, codegen_1.getProperty)(property)} !== undefined`;
+    return ownProperties ? (0, codegen_1._) `${cond} && ${isOwnProperty(gen, data, property)}` : cond;
+}
+exports.propertyInData = propertyInData;
+function noPropertyInData(gen, data, property, ownProperties) {
+    const cond = (0, codegen_1._) `${data}${(0, codegen_1.getProperty)(property)} === undefined`;
+    return ownProperties ? (0, codegen_1.or)(cond, (0, codegen_1.not)(isOwnProperty(gen, data, property))) : cond;
+}
+exports.noPropertyInData = noPropertyInData;
+function allSchemaProperties(schemaMap) {
+    return schemaMap ? Object.keys(schemaMap).filter((p) => p !== "__proto__") : [];
+}
+exports.allSchemaProperties = allSchemaProperties;
+function schemaProperties(it, schemaMap) {
+    return allSchemaProperties(schemaMap).filter((p) => !(0, util_1.alwaysValidSchema)(it, schemaMap[p]));
+}
+exports.schemaProperties = schemaProperties;
+function callValidateCode({ schemaCode, data, it: { gen, topSchemaRef, schemaPath, errorPath }, it }, func, context, passSchema) {
+    const dataAndSchema = passSchema ? (0, codegen_1._) `${schemaCode}, ${data}, ${topSchemaRef}${schemaPath}` : data;
+    const valCxt = [
+        [names_1.default.instancePath, (0, codegen_1.strConcat)(names_1.default.instancePath, errorPath)],
+        [names_1.default.parentData, it.parentData],
+        [names_1.default.parentDataProperty, it.parentDataProperty],
+        [names_1.default.rootData, names_1.default.rootData],
+    ];
+    if (it.opts.dynamicRef)
+        valCxt.push([names_1.default.dynamicAnchors, names_1.default.dynamicAnchors]);
+    const args = (0, codegen_1._) `${dataAndSchema}, ${gen.object(...valCxt)}`;
+    return context !== codegen_1.nil ? (0, codegen_1._) `${func}.call(${context}, ${args})` : (0, codegen_1._) `${func}(${args})`;
+}
+exports.callValidateCode = callValidateCode;
+const newRegExp = (0, codegen_1._) `new RegExp`;
+function usePattern({ gen, it: { opts } }, pattern) {
+    const u = opts.unicodeRegExp ? "u" : "";
+    const { regExp } = opts.code;
+    const rx = regExp(pattern, u);
+    return gen.scopeValue("pattern", {
+        key: rx.toString(),
+        ref: rx,
+        code: (0, codegen_1._) `${regExp.code === "new RegExp" ? newRegExp : (0, util_2.useFunc)(gen, regExp)}(${pattern}, ${u})`,
+    });
+}
+exports.usePattern = usePattern;
+function validateArray(cxt) {
+    const { gen, data, keyword, it } = cxt;
+    const valid = gen.name("valid");
+    if (it.allErrors) {
+        const validArr = gen.let("valid", true);
+        validateItems(() => gen.assign(validArr, false));
+        return validArr;
+    }
+    gen.var(valid, true);
+    validateItems(() => gen.break());
+    return valid;
+    function validateItems(notValid) {
+        const len = gen.const("len", (0, codegen_1._) `${data}.length`);
+        gen.forRange("i", 0, len, (i) => {
+            cxt.subschema({
+                keyword,
+                dataProp: i,
+                dataPropType: util_1.Type.Num,
+            }, valid);
+            gen.if((0, codegen_1.not)(valid), notValid);
+        });
+    }
+}
+exports.validateArray = validateArray;
+function validateUnion(cxt) {
+    const { gen, schema, keyword, it } = cxt;
+    /* istanbul ignore if */
+    if (!Array.isArray(schema))
+        throw new Error("ajv implementation error");
+    const alwaysValid = schema.some((sch) => (0, util_1.alwaysValidSchema)(it, sch));
+    if (alwaysValid && !it.opts.unevaluated)
+        return;
+    const valid = gen.let("valid", false);
+    const schValid = gen.name("_valid");
+    gen.block(() => schema.forEach((_sch, i) => {
+        const schCxt = cxt.subschema({
+            keyword,
+            schemaProp: i,
+            compositeRule: true,
+        }, schValid);
+        gen.assign(valid, (0, codegen_1._) `${valid} || ${schValid}`);
+        const merged = cxt.mergeValidEvaluated(schCxt, schValid);
+        // can short-circuit if `unevaluatedProperties/Items` not supported (opts.unevaluated !== true)
+        // or if all properties and items were evaluated (it.props === true && it.items === true)
+        if (!merged)
+            gen.if((0, codegen_1.not)(valid));
+    }));
+    cxt.result(valid, () => cxt.reset(), () => cxt.error(true));
+}
+exports.validateUnion = validateUnion;
+//# sourceMappingURL=code.js.map
+
+/***/ }),
+
+/***/ 9872:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const def = {
+    keyword: "id",
+    code() {
+        throw new Error('NOT SUPPORTED: keyword "id", use "$id" for schema ID');
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=id.js.map
+
+/***/ }),
+
+/***/ 7397:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const id_1 = __nccwpck_require__(9872);
+const ref_1 = __nccwpck_require__(2996);
+const core = [
+    "$schema",
+    "$id",
+    "$defs",
+    "$vocabulary",
+    { keyword: "$comment" },
+    "definitions",
+    id_1.default,
+    ref_1.default,
+];
+exports["default"] = core;
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 2996:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.callRef = exports.getValidate = void 0;
+const ref_error_1 = __nccwpck_require__(3162);
+const code_1 = __nccwpck_require__(8484);
+const codegen_1 = __nccwpck_require__(1436);
+const names_1 = __nccwpck_require__(630);
+const compile_1 = __nccwpck_require__(2718);
+const util_1 = __nccwpck_require__(4464);
+const def = {
+    keyword: "$ref",
+    schemaType: "string",
+    code(cxt) {
+        const { gen, schema: $ref, it } = cxt;
+        const { baseId, schemaEnv: env, validateName, opts, self } = it;
+        const { root } = env;
+        if (($ref === "#" || $ref === "#/") && baseId === root.baseId)
+            return callRootRef();
+        const schOrEnv = compile_1.resolveRef.call(self, root, baseId, $ref);
+        if (schOrEnv === undefined)
+            throw new ref_error_1.default(it.opts.uriResolver, baseId, $ref);
+        if (schOrEnv instanceof compile_1.SchemaEnv)
+            return callValidate(schOrEnv);
+        return inlineRefSchema(schOrEnv);
+        function callRootRef() {
+            if (env === root)
+                return callRef(cxt, validateName, env, env.$async);
+            const rootName = gen.scopeValue("root", { ref: root });
+            return callRef(cxt, (0, codegen_1._) `${rootName}.validate`, root, root.$async);
+        }
+        function callValidate(sch) {
+            const v = getValidate(cxt, sch);
+            callRef(cxt, v, sch, sch.$async);
+        }
+        function inlineRefSchema(sch) {
+            const schName = gen.scopeValue("schema", opts.code.source === true ? { ref: sch, code: (0, codegen_1.stringify)(sch) } : { ref: sch });
+            const valid = gen.name("valid");
+            const schCxt = cxt.subschema({
+                schema: sch,
+                dataTypes: [],
+                schemaPath: codegen_1.nil,
+                topSchemaRef: schName,
+                errSchemaPath: $ref,
+            }, valid);
+            cxt.mergeEvaluated(schCxt);
+            cxt.ok(valid);
+        }
+    },
+};
+function getValidate(cxt, sch) {
+    const { gen } = cxt;
+    return sch.validate
+        ? gen.scopeValue("validate", { ref: sch.validate })
+        : (0, codegen_1._) `${gen.scopeValue("wrapper", { ref: sch })}.validate`;
+}
+exports.getValidate = getValidate;
+function callRef(cxt, v, sch, $async) {
+    const { gen, it } = cxt;
+    const { allErrors, schemaEnv: env, opts } = it;
+    const passCxt = opts.passContext ? names_1.default.this : codegen_1.nil;
+    if ($async)
+        callAsyncRef();
+    else
+        callSyncRef();
+    function callAsyncRef() {
+        if (!env.$async)
+            throw new Error("async schema referenced by sync schema");
+        const valid = gen.let("valid");
+        gen.try(() => {
+            gen.code((0, codegen_1._) `await ${(0, code_1.callValidateCode)(cxt, v, passCxt)}`);
+            addEvaluatedFrom(v); // TODO will not work with async, it has to be returned with the result
+            if (!allErrors)
+                gen.assign(valid, true);
+        }, (e) => {
+            gen.if((0, codegen_1._) `!(${e} instanceof ${it.ValidationError})`, () => gen.throw(e));
+            addErrorsFrom(e);
+            if (!allErrors)
+                gen.assign(valid, false);
+        });
+        cxt.ok(valid);
+    }
+    function callSyncRef() {
+        cxt.result((0, code_1.callValidateCode)(cxt, v, passCxt), () => addEvaluatedFrom(v), () => addErrorsFrom(v));
+    }
+    function addErrorsFrom(source) {
+        const errs = (0, codegen_1._) `${source}.errors`;
+        gen.assign(names_1.default.vErrors, (0, codegen_1._) `${names_1.default.vErrors} === null ? ${errs} : ${names_1.default.vErrors}.concat(${errs})`); // TODO tagged
+        gen.assign(names_1.default.errors, (0, codegen_1._) `${names_1.default.vErrors}.length`);
+    }
+    function addEvaluatedFrom(source) {
+        var _a;
+        if (!it.opts.unevaluated)
+            return;
+        const schEvaluated = (_a = sch === null || sch === void 0 ? void 0 : sch.validate) === null || _a === void 0 ? void 0 : _a.evaluated;
+        // TODO refactor
+        if (it.props !== true) {
+            if (schEvaluated && !schEvaluated.dynamicProps) {
+                if (schEvaluated.props !== undefined) {
+                    it.props = util_1.mergeEvaluated.props(gen, schEvaluated.props, it.props);
+                }
+            }
+            else {
+                const props = gen.var("props", (0, codegen_1._) `${source}.evaluated.props`);
+                it.props = util_1.mergeEvaluated.props(gen, props, it.props, codegen_1.Name);
+            }
+        }
+        if (it.items !== true) {
+            if (schEvaluated && !schEvaluated.dynamicItems) {
+                if (schEvaluated.items !== undefined) {
+                    it.items = util_1.mergeEvaluated.items(gen, schEvaluated.items, it.items);
+                }
+            }
+            else {
+                const items = gen.var("items", (0, codegen_1._) `${source}.evaluated.items`);
+                it.items = util_1.mergeEvaluated.items(gen, items, it.items, codegen_1.Name);
+            }
+        }
+    }
+}
+exports.callRef = callRef;
+exports["default"] = def;
+//# sourceMappingURL=ref.js.map
+
+/***/ }),
+
+/***/ 8886:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const codegen_1 = __nccwpck_require__(1436);
+const types_1 = __nccwpck_require__(7115);
+const compile_1 = __nccwpck_require__(2718);
+const ref_error_1 = __nccwpck_require__(3162);
+const util_1 = __nccwpck_require__(4464);
+const error = {
+    message: ({ params: { discrError, tagName } }) => discrError === types_1.DiscrError.Tag
+        ? `tag "${tagName}" must be string`
+        : `value of tag "${tagName}" must be in oneOf`,
+    params: ({ params: { discrError, tag, tagName } }) => (0, codegen_1._) `{error: ${discrError}, tag: ${tagName}, tagValue: ${tag}}`,
+};
+const def = {
+    keyword: "discriminator",
+    type: "object",
+    schemaType: "object",
+    error,
+    code(cxt) {
+        const { gen, data, schema, parentSchema, it } = cxt;
+        const { oneOf } = parentSchema;
+        if (!it.opts.discriminator) {
+            throw new Error("discriminator: requires discriminator option");
+        }
+        const tagName = schema.propertyName;
+        if (typeof tagName != "string")
+            throw new Error("discriminator: requires propertyName");
+        if (schema.mapping)
+            throw new Error("discriminator: mapping is not supported");
+        if (!oneOf)
+            throw new Error("discriminator: requires oneOf keyword");
+        const valid = gen.let("valid", false);
+        const tag = gen.const("tag", (0, codegen_1._) `${data}${(0, codegen_1.getProperty)(tagName)}`);
+        gen.if((0, codegen_1._) `typeof ${tag} == "string"`, () => validateMapping(), () => cxt.error(false, { discrError: types_1.DiscrError.Tag, tag, tagName }));
+        cxt.ok(valid);
+        function validateMapping() {
+            const mapping = getMapping();
+            gen.if(false);
+            for (const tagValue in mapping) {
+                gen.elseIf((0, codegen_1._) `${tag} === ${tagValue}`);
+                gen.assign(valid, applyTagSchema(mapping[tagValue]));
+            }
+            gen.else();
+            cxt.error(false, { discrError: types_1.DiscrError.Mapping, tag, tagName });
+            gen.endIf();
+        }
+        function applyTagSchema(schemaProp) {
+            const _valid = gen.name("valid");
+            const schCxt = cxt.subschema({ keyword: "oneOf", schemaProp }, _valid);
+            cxt.mergeEvaluated(schCxt, codegen_1.Name);
+            return _valid;
+        }
+        function getMapping() {
+            var _a;
+            const oneOfMapping = {};
+            const topRequired = hasRequired(parentSchema);
+            let tagRequired = true;
+            for (let i = 0; i < oneOf.length; i++) {
+                let sch = oneOf[i];
+                if ((sch === null || sch === void 0 ? void 0 : sch.$ref) && !(0, util_1.schemaHasRulesButRef)(sch, it.self.RULES)) {
+                    const ref = sch.$ref;
+                    sch = compile_1.resolveRef.call(it.self, it.schemaEnv.root, it.baseId, ref);
+                    if (sch instanceof compile_1.SchemaEnv)
+                        sch = sch.schema;
+                    if (sch === undefined)
+                        throw new ref_error_1.default(it.opts.uriResolver, it.baseId, ref);
+                }
+                const propSch = (_a = sch === null || sch === void 0 ? void 0 : sch.properties) === null || _a === void 0 ? void 0 : _a[tagName];
+                if (typeof propSch != "object") {
+                    throw new Error(`discriminator: oneOf subschemas (or referenced schemas) must have "properties/${tagName}"`);
+                }
+                tagRequired = tagRequired && (topRequired || hasRequired(sch));
+                addMappings(propSch, i);
+            }
+            if (!tagRequired)
+                throw new Error(`discriminator: "${tagName}" must be required`);
+            return oneOfMapping;
+            function hasRequired({ required }) {
+                return Array.isArray(required) && required.includes(tagName);
+            }
+            function addMappings(sch, i) {
+                if (sch.const) {
+                    addMapping(sch.const, i);
+                }
+                else if (sch.enum) {
+                    for (const tagValue of sch.enum) {
+                        addMapping(tagValue, i);
+                    }
+                }
+                else {
+                    throw new Error(`discriminator: "properties/${tagName}" must have "const" or "enum"`);
+                }
+            }
+            function addMapping(tagValue, i) {
+                if (typeof tagValue != "string" || tagValue in oneOfMapping) {
+                    throw new Error(`discriminator: "${tagName}" values must be unique strings`);
+                }
+                oneOfMapping[tagValue] = i;
+            }
+        }
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 7115:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.DiscrError = void 0;
+var DiscrError;
+(function (DiscrError) {
+    DiscrError["Tag"] = "tag";
+    DiscrError["Mapping"] = "mapping";
+})(DiscrError || (exports.DiscrError = DiscrError = {}));
+//# sourceMappingURL=types.js.map
+
+/***/ }),
+
+/***/ 9941:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const core_1 = __nccwpck_require__(7397);
+const validation_1 = __nccwpck_require__(5481);
+const applicator_1 = __nccwpck_require__(8775);
+const format_1 = __nccwpck_require__(2601);
+const metadata_1 = __nccwpck_require__(6620);
+const draft7Vocabularies = [
+    core_1.default,
+    validation_1.default,
+    (0, applicator_1.default)(),
+    format_1.default,
+    metadata_1.metadataVocabulary,
+    metadata_1.contentVocabulary,
+];
+exports["default"] = draft7Vocabularies;
+//# sourceMappingURL=draft7.js.map
+
+/***/ }),
+
+/***/ 6402:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const codegen_1 = __nccwpck_require__(1436);
+const error = {
+    message: ({ schemaCode }) => (0, codegen_1.str) `must match format "${schemaCode}"`,
+    params: ({ schemaCode }) => (0, codegen_1._) `{format: ${schemaCode}}`,
+};
+const def = {
+    keyword: "format",
+    type: ["number", "string"],
+    schemaType: "string",
+    $data: true,
+    error,
+    code(cxt, ruleType) {
+        const { gen, data, $data, schema, schemaCode, it } = cxt;
+        const { opts, errSchemaPath, schemaEnv, self } = it;
+        if (!opts.validateFormats)
+            return;
+        if ($data)
+            validate$DataFormat();
+        else
+            validateFormat();
+        function validate$DataFormat() {
+            const fmts = gen.scopeValue("formats", {
+                ref: self.formats,
+                code: opts.code.formats,
+            });
+            const fDef = gen.const("fDef", (0, codegen_1._) `${fmts}[${schemaCode}]`);
+            const fType = gen.let("fType");
+            const format = gen.let("format");
+            // TODO simplify
+            gen.if((0, codegen_1._) `typeof ${fDef} == "object" && !(${fDef} instanceof RegExp)`, () => gen.assign(fType, (0, codegen_1._) `${fDef}.type || "string"`).assign(format, (0, codegen_1._) `${fDef}.validate`), () => gen.assign(fType, (0, codegen_1._) `"string"`).assign(format, fDef));
+            cxt.fail$data((0, codegen_1.or)(unknownFmt(), invalidFmt()));
+            function unknownFmt() {
+                if (opts.strictSchema === false)
+                    return codegen_1.nil;
+                return (0, codegen_1._) `${schemaCode} && !${format}`;
+            }
+            function invalidFmt() {
+                const callFormat = schemaEnv.$async
+                    ? (0, codegen_1._) `(${fDef}.async ? await ${format}(${data}) : ${format}(${data}))`
+                    : (0, codegen_1._) `${format}(${data})`;
+                const validData = (0, codegen_1._) `(typeof ${format} == "function" ? ${callFormat} : ${format}.test(${data}))`;
+                return (0, codegen_1._) `${format} && ${format} !== true && ${fType} === ${ruleType} && !${validData}`;
+            }
+        }
+        function validateFormat() {
+            const formatDef = self.formats[schema];
+            if (!formatDef) {
+                unknownFormat();
+                return;
+            }
+            if (formatDef === true)
+                return;
+            const [fmtType, format, fmtRef] = getFormat(formatDef);
+            if (fmtType === ruleType)
+                cxt.pass(validCondition());
+            function unknownFormat() {
+                if (opts.strictSchema === false) {
+                    self.logger.warn(unknownMsg());
+                    return;
+                }
+                throw new Error(unknownMsg());
+                function unknownMsg() {
+                    return `unknown format "${schema}" ignored in schema at path "${errSchemaPath}"`;
+                }
+            }
+            function getFormat(fmtDef) {
+                const code = fmtDef instanceof RegExp
+                    ? (0, codegen_1.regexpCode)(fmtDef)
+                    : opts.code.formats
+                        ? (0, codegen_1._) `${opts.code.formats}${(0, codegen_1.getProperty)(schema)}`
+                        : undefined;
+                const fmt = gen.scopeValue("formats", { key: schema, ref: fmtDef, code });
+                if (typeof fmtDef == "object" && !(fmtDef instanceof RegExp)) {
+                    return [fmtDef.type || "string", fmtDef.validate, (0, codegen_1._) `${fmt}.validate`];
+                }
+                return ["string", fmtDef, fmt];
+            }
+            function validCondition() {
+                if (typeof formatDef == "object" && !(formatDef instanceof RegExp) && formatDef.async) {
+                    if (!schemaEnv.$async)
+                        throw new Error("async format in sync schema");
+                    return (0, codegen_1._) `await ${fmtRef}(${data})`;
+                }
+                return typeof format == "function" ? (0, codegen_1._) `${fmtRef}(${data})` : (0, codegen_1._) `${fmtRef}.test(${data})`;
+            }
+        }
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=format.js.map
+
+/***/ }),
+
+/***/ 2601:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const format_1 = __nccwpck_require__(6402);
+const format = [format_1.default];
+exports["default"] = format;
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 6620:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.contentVocabulary = exports.metadataVocabulary = void 0;
+exports.metadataVocabulary = [
+    "title",
+    "description",
+    "default",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "examples",
+];
+exports.contentVocabulary = [
+    "contentMediaType",
+    "contentEncoding",
+    "contentSchema",
+];
+//# sourceMappingURL=metadata.js.map
+
+/***/ }),
+
+/***/ 8026:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+const equal_1 = __nccwpck_require__(4951);
+const error = {
+    message: "must be equal to constant",
+    params: ({ schemaCode }) => (0, codegen_1._) `{allowedValue: ${schemaCode}}`,
+};
+const def = {
+    keyword: "const",
+    $data: true,
+    error,
+    code(cxt) {
+        const { gen, data, $data, schemaCode, schema } = cxt;
+        if ($data || (schema && typeof schema == "object")) {
+            cxt.fail$data((0, codegen_1._) `!${(0, util_1.useFunc)(gen, equal_1.default)}(${data}, ${schemaCode})`);
+        }
+        else {
+            cxt.fail((0, codegen_1._) `${schema} !== ${data}`);
+        }
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=const.js.map
+
+/***/ }),
+
+/***/ 3200:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+const equal_1 = __nccwpck_require__(4951);
+const error = {
+    message: "must be equal to one of the allowed values",
+    params: ({ schemaCode }) => (0, codegen_1._) `{allowedValues: ${schemaCode}}`,
+};
+const def = {
+    keyword: "enum",
+    schemaType: "array",
+    $data: true,
+    error,
+    code(cxt) {
+        const { gen, data, $data, schema, schemaCode, it } = cxt;
+        if (!$data && schema.length === 0)
+            throw new Error("enum must have non-empty array");
+        const useLoop = schema.length >= it.opts.loopEnum;
+        let eql;
+        const getEql = () => (eql !== null && eql !== void 0 ? eql : (eql = (0, util_1.useFunc)(gen, equal_1.default)));
+        let valid;
+        if (useLoop || $data) {
+            valid = gen.let("valid");
+            cxt.block$data(valid, loopEnum);
+        }
+        else {
+            /* istanbul ignore if */
+            if (!Array.isArray(schema))
+                throw new Error("ajv implementation error");
+            const vSchema = gen.const("vSchema", schemaCode);
+            valid = (0, codegen_1.or)(...schema.map((_x, i) => equalCode(vSchema, i)));
+        }
+        cxt.pass(valid);
+        function loopEnum() {
+            gen.assign(valid, false);
+            gen.forOf("v", schemaCode, (v) => gen.if((0, codegen_1._) `${getEql()}(${data}, ${v})`, () => gen.assign(valid, true).break()));
+        }
+        function equalCode(vSchema, i) {
+            const sch = schema[i];
+            return typeof sch === "object" && sch !== null
+                ? (0, codegen_1._) `${getEql()}(${data}, ${vSchema}[${i}])`
+                : (0, codegen_1._) `${data} === ${sch}`;
+        }
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=enum.js.map
+
+/***/ }),
+
+/***/ 5481:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const limitNumber_1 = __nccwpck_require__(3723);
+const multipleOf_1 = __nccwpck_require__(8132);
+const limitLength_1 = __nccwpck_require__(6962);
+const pattern_1 = __nccwpck_require__(6023);
+const limitProperties_1 = __nccwpck_require__(895);
+const required_1 = __nccwpck_require__(4504);
+const limitItems_1 = __nccwpck_require__(6296);
+const uniqueItems_1 = __nccwpck_require__(5132);
+const const_1 = __nccwpck_require__(8026);
+const enum_1 = __nccwpck_require__(3200);
+const validation = [
+    // number
+    limitNumber_1.default,
+    multipleOf_1.default,
+    // string
+    limitLength_1.default,
+    pattern_1.default,
+    // object
+    limitProperties_1.default,
+    required_1.default,
+    // array
+    limitItems_1.default,
+    uniqueItems_1.default,
+    // any
+    { keyword: "type", schemaType: ["string", "array"] },
+    { keyword: "nullable", schemaType: "boolean" },
+    const_1.default,
+    enum_1.default,
+];
+exports["default"] = validation;
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 6296:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const codegen_1 = __nccwpck_require__(1436);
+const error = {
+    message({ keyword, schemaCode }) {
+        const comp = keyword === "maxItems" ? "more" : "fewer";
+        return (0, codegen_1.str) `must NOT have ${comp} than ${schemaCode} items`;
+    },
+    params: ({ schemaCode }) => (0, codegen_1._) `{limit: ${schemaCode}}`,
+};
+const def = {
+    keyword: ["maxItems", "minItems"],
+    type: "array",
+    schemaType: "number",
+    $data: true,
+    error,
+    code(cxt) {
+        const { keyword, data, schemaCode } = cxt;
+        const op = keyword === "maxItems" ? codegen_1.operators.GT : codegen_1.operators.LT;
+        cxt.fail$data((0, codegen_1._) `${data}.length ${op} ${schemaCode}`);
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=limitItems.js.map
+
+/***/ }),
+
+/***/ 6962:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+const ucs2length_1 = __nccwpck_require__(6214);
+const error = {
+    message({ keyword, schemaCode }) {
+        const comp = keyword === "maxLength" ? "more" : "fewer";
+        return (0, codegen_1.str) `must NOT have ${comp} than ${schemaCode} characters`;
+    },
+    params: ({ schemaCode }) => (0, codegen_1._) `{limit: ${schemaCode}}`,
+};
+const def = {
+    keyword: ["maxLength", "minLength"],
+    type: "string",
+    schemaType: "number",
+    $data: true,
+    error,
+    code(cxt) {
+        const { keyword, data, schemaCode, it } = cxt;
+        const op = keyword === "maxLength" ? codegen_1.operators.GT : codegen_1.operators.LT;
+        const len = it.opts.unicode === false ? (0, codegen_1._) `${data}.length` : (0, codegen_1._) `${(0, util_1.useFunc)(cxt.gen, ucs2length_1.default)}(${data})`;
+        cxt.fail$data((0, codegen_1._) `${len} ${op} ${schemaCode}`);
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=limitLength.js.map
+
+/***/ }),
+
+/***/ 3723:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const codegen_1 = __nccwpck_require__(1436);
+const ops = codegen_1.operators;
+const KWDs = {
+    maximum: { okStr: "<=", ok: ops.LTE, fail: ops.GT },
+    minimum: { okStr: ">=", ok: ops.GTE, fail: ops.LT },
+    exclusiveMaximum: { okStr: "<", ok: ops.LT, fail: ops.GTE },
+    exclusiveMinimum: { okStr: ">", ok: ops.GT, fail: ops.LTE },
+};
+const error = {
+    message: ({ keyword, schemaCode }) => (0, codegen_1.str) `must be ${KWDs[keyword].okStr} ${schemaCode}`,
+    params: ({ keyword, schemaCode }) => (0, codegen_1._) `{comparison: ${KWDs[keyword].okStr}, limit: ${schemaCode}}`,
+};
+const def = {
+    keyword: Object.keys(KWDs),
+    type: "number",
+    schemaType: "number",
+    $data: true,
+    error,
+    code(cxt) {
+        const { keyword, data, schemaCode } = cxt;
+        cxt.fail$data((0, codegen_1._) `${data} ${KWDs[keyword].fail} ${schemaCode} || isNaN(${data})`);
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=limitNumber.js.map
+
+/***/ }),
+
+/***/ 895:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const codegen_1 = __nccwpck_require__(1436);
+const error = {
+    message({ keyword, schemaCode }) {
+        const comp = keyword === "maxProperties" ? "more" : "fewer";
+        return (0, codegen_1.str) `must NOT have ${comp} than ${schemaCode} properties`;
+    },
+    params: ({ schemaCode }) => (0, codegen_1._) `{limit: ${schemaCode}}`,
+};
+const def = {
+    keyword: ["maxProperties", "minProperties"],
+    type: "object",
+    schemaType: "number",
+    $data: true,
+    error,
+    code(cxt) {
+        const { keyword, data, schemaCode } = cxt;
+        const op = keyword === "maxProperties" ? codegen_1.operators.GT : codegen_1.operators.LT;
+        cxt.fail$data((0, codegen_1._) `Object.keys(${data}).length ${op} ${schemaCode}`);
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=limitProperties.js.map
+
+/***/ }),
+
+/***/ 8132:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const codegen_1 = __nccwpck_require__(1436);
+const error = {
+    message: ({ schemaCode }) => (0, codegen_1.str) `must be multiple of ${schemaCode}`,
+    params: ({ schemaCode }) => (0, codegen_1._) `{multipleOf: ${schemaCode}}`,
+};
+const def = {
+    keyword: "multipleOf",
+    type: "number",
+    schemaType: "number",
+    $data: true,
+    error,
+    code(cxt) {
+        const { gen, data, schemaCode, it } = cxt;
+        // const bdt = bad$DataType(schemaCode, <string>def.schemaType, $data)
+        const prec = it.opts.multipleOfPrecision;
+        const res = gen.let("res");
+        const invalid = prec
+            ? (0, codegen_1._) `Math.abs(Math.round(${res}) - ${res}) > 1e-${prec}`
+            : (0, codegen_1._) `${res} !== parseInt(${res})`;
+        cxt.fail$data((0, codegen_1._) `(${schemaCode} === 0 || (${res} = ${data}/${schemaCode}, ${invalid}))`);
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=multipleOf.js.map
+
+/***/ }),
+
+/***/ 6023:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const code_1 = __nccwpck_require__(8484);
+const util_1 = __nccwpck_require__(4464);
+const codegen_1 = __nccwpck_require__(1436);
+const error = {
+    message: ({ schemaCode }) => (0, codegen_1.str) `must match pattern "${schemaCode}"`,
+    params: ({ schemaCode }) => (0, codegen_1._) `{pattern: ${schemaCode}}`,
+};
+const def = {
+    keyword: "pattern",
+    type: "string",
+    schemaType: "string",
+    $data: true,
+    error,
+    code(cxt) {
+        const { gen, data, $data, schema, schemaCode, it } = cxt;
+        const u = it.opts.unicodeRegExp ? "u" : "";
+        if ($data) {
+            const { regExp } = it.opts.code;
+            const regExpCode = regExp.code === "new RegExp" ? (0, codegen_1._) `new RegExp` : (0, util_1.useFunc)(gen, regExp);
+            const valid = gen.let("valid");
+            gen.try(() => gen.assign(valid, (0, codegen_1._) `${regExpCode}(${schemaCode}, ${u}).test(${data})`), () => gen.assign(valid, false));
+            cxt.fail$data((0, codegen_1._) `!${valid}`);
+        }
+        else {
+            const regExp = (0, code_1.usePattern)(cxt, schema);
+            cxt.fail$data((0, codegen_1._) `!${regExp}.test(${data})`);
+        }
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=pattern.js.map
+
+/***/ }),
+
+/***/ 4504:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const code_1 = __nccwpck_require__(8484);
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+const error = {
+    message: ({ params: { missingProperty } }) => (0, codegen_1.str) `must have required property '${missingProperty}'`,
+    params: ({ params: { missingProperty } }) => (0, codegen_1._) `{missingProperty: ${missingProperty}}`,
+};
+const def = {
+    keyword: "required",
+    type: "object",
+    schemaType: "array",
+    $data: true,
+    error,
+    code(cxt) {
+        const { gen, schema, schemaCode, data, $data, it } = cxt;
+        const { opts } = it;
+        if (!$data && schema.length === 0)
+            return;
+        const useLoop = schema.length >= opts.loopRequired;
+        if (it.allErrors)
+            allErrorsMode();
+        else
+            exitOnErrorMode();
+        if (opts.strictRequired) {
+            const props = cxt.parentSchema.properties;
+            const { definedProperties } = cxt.it;
+            for (const requiredKey of schema) {
+                if ((props === null || props === void 0 ? void 0 : props[requiredKey]) === undefined && !definedProperties.has(requiredKey)) {
+                    const schemaPath = it.schemaEnv.baseId + it.errSchemaPath;
+                    const msg = `required property "${requiredKey}" is not defined at "${schemaPath}" (strictRequired)`;
+                    (0, util_1.checkStrictMode)(it, msg, it.opts.strictRequired);
+                }
+            }
+        }
+        function allErrorsMode() {
+            if (useLoop || $data) {
+                cxt.block$data(codegen_1.nil, loopAllRequired);
+            }
+            else {
+                for (const prop of schema) {
+                    (0, code_1.checkReportMissingProp)(cxt, prop);
+                }
+            }
+        }
+        function exitOnErrorMode() {
+            const missing = gen.let("missing");
+            if (useLoop || $data) {
+                const valid = gen.let("valid", true);
+                cxt.block$data(valid, () => loopUntilMissing(missing, valid));
+                cxt.ok(valid);
+            }
+            else {
+                gen.if((0, code_1.checkMissingProp)(cxt, schema, missing));
+                (0, code_1.reportMissingProp)(cxt, missing);
+                gen.else();
+            }
+        }
+        function loopAllRequired() {
+            gen.forOf("prop", schemaCode, (prop) => {
+                cxt.setParams({ missingProperty: prop });
+                gen.if((0, code_1.noPropertyInData)(gen, data, prop, opts.ownProperties), () => cxt.error());
+            });
+        }
+        function loopUntilMissing(missing, valid) {
+            cxt.setParams({ missingProperty: missing });
+            gen.forOf(missing, schemaCode, () => {
+                gen.assign(valid, (0, code_1.propertyInData)(gen, data, missing, opts.ownProperties));
+                gen.if((0, codegen_1.not)(valid), () => {
+                    cxt.error();
+                    gen.break();
+                });
+            }, codegen_1.nil);
+        }
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=required.js.map
+
+/***/ }),
+
+/***/ 5132:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+const dataType_1 = __nccwpck_require__(6685);
+const codegen_1 = __nccwpck_require__(1436);
+const util_1 = __nccwpck_require__(4464);
+const equal_1 = __nccwpck_require__(4951);
+const error = {
+    message: ({ params: { i, j } }) => (0, codegen_1.str) `must NOT have duplicate items (items ## ${j} and ${i} are identical)`,
+    params: ({ params: { i, j } }) => (0, codegen_1._) `{i: ${i}, j: ${j}}`,
+};
+const def = {
+    keyword: "uniqueItems",
+    type: "array",
+    schemaType: "boolean",
+    $data: true,
+    error,
+    code(cxt) {
+        const { gen, data, $data, schema, parentSchema, schemaCode, it } = cxt;
+        if (!$data && !schema)
+            return;
+        const valid = gen.let("valid");
+        const itemTypes = parentSchema.items ? (0, dataType_1.getSchemaTypes)(parentSchema.items) : [];
+        cxt.block$data(valid, validateUniqueItems, (0, codegen_1._) `${schemaCode} === false`);
+        cxt.ok(valid);
+        function validateUniqueItems() {
+            const i = gen.let("i", (0, codegen_1._) `${data}.length`);
+            const j = gen.let("j");
+            cxt.setParams({ i, j });
+            gen.assign(valid, true);
+            gen.if((0, codegen_1._) `${i} > 1`, () => (canOptimize() ? loopN : loopN2)(i, j));
+        }
+        function canOptimize() {
+            return itemTypes.length > 0 && !itemTypes.some((t) => t === "object" || t === "array");
+        }
+        function loopN(i, j) {
+            const item = gen.name("item");
+            const wrongType = (0, dataType_1.checkDataTypes)(itemTypes, item, it.opts.strictNumbers, dataType_1.DataType.Wrong);
+            const indices = gen.const("indices", (0, codegen_1._) `{}`);
+            gen.for((0, codegen_1._) `;${i}--;`, () => {
+                gen.let(item, (0, codegen_1._) `${data}[${i}]`);
+                gen.if(wrongType, (0, codegen_1._) `continue`);
+                if (itemTypes.length > 1)
+                    gen.if((0, codegen_1._) `typeof ${item} == "string"`, (0, codegen_1._) `${item} += "_"`);
+                gen
+                    .if((0, codegen_1._) `typeof ${indices}[${item}] == "number"`, () => {
+                    gen.assign(j, (0, codegen_1._) `${indices}[${item}]`);
+                    cxt.error();
+                    gen.assign(valid, false).break();
+                })
+                    .code((0, codegen_1._) `${indices}[${item}] = ${i}`);
+            });
+        }
+        function loopN2(i, j) {
+            const eql = (0, util_1.useFunc)(gen, equal_1.default);
+            const outer = gen.name("outer");
+            gen.label(outer).for((0, codegen_1._) `;${i}--;`, () => gen.for((0, codegen_1._) `${j} = ${i}; ${j}--;`, () => gen.if((0, codegen_1._) `${eql}(${data}[${i}], ${data}[${j}])`, () => {
+                cxt.error();
+                gen.assign(valid, false).break(outer);
+            })));
+        }
+    },
+};
+exports["default"] = def;
+//# sourceMappingURL=uniqueItems.js.map
+
+/***/ }),
+
 /***/ 9449:
 /***/ (function(module) {
 
@@ -52164,6 +64116,159 @@ exports.resolveDefaultRuntimeConfig = resolveDefaultRuntimeConfig;
   	* MIT License | (c) Denis Demchenko 2015-2026
   	*/
 function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||!1,i.configurable=!0,"value"in i&&(i.writable=!0),Object.defineProperty(e,f(i.key),i)}}(s,o),Object.defineProperty(s,"prototype",{writable:!1}),s;var s,o}();return l.parse,l.getParser,l});
+
+/***/ }),
+
+/***/ 3430:
+/***/ ((module) => {
+
+
+
+// do not edit .js files directly - edit src/index.jst
+
+
+
+module.exports = function equal(a, b) {
+  if (a === b) return true;
+
+  if (a && b && typeof a == 'object' && typeof b == 'object') {
+    if (a.constructor !== b.constructor) return false;
+
+    var length, i, keys;
+    if (Array.isArray(a)) {
+      length = a.length;
+      if (length != b.length) return false;
+      for (i = length; i-- !== 0;)
+        if (!equal(a[i], b[i])) return false;
+      return true;
+    }
+
+
+
+    if (a.constructor === RegExp) return a.source === b.source && a.flags === b.flags;
+    if (a.valueOf !== Object.prototype.valueOf) return a.valueOf() === b.valueOf();
+    if (a.toString !== Object.prototype.toString) return a.toString() === b.toString();
+
+    keys = Object.keys(a);
+    length = keys.length;
+    if (length !== Object.keys(b).length) return false;
+
+    for (i = length; i-- !== 0;)
+      if (!Object.prototype.hasOwnProperty.call(b, keys[i])) return false;
+
+    for (i = length; i-- !== 0;) {
+      var key = keys[i];
+
+      if (!equal(a[key], b[key])) return false;
+    }
+
+    return true;
+  }
+
+  // true if both NaN, false otherwise
+  return a!==a && b!==b;
+};
+
+
+/***/ }),
+
+/***/ 1167:
+/***/ ((module) => {
+
+
+
+var traverse = module.exports = function (schema, opts, cb) {
+  // Legacy support for v0.3.1 and earlier.
+  if (typeof opts == 'function') {
+    cb = opts;
+    opts = {};
+  }
+
+  cb = opts.cb || cb;
+  var pre = (typeof cb == 'function') ? cb : cb.pre || function() {};
+  var post = cb.post || function() {};
+
+  _traverse(opts, pre, post, schema, '', schema);
+};
+
+
+traverse.keywords = {
+  additionalItems: true,
+  items: true,
+  contains: true,
+  additionalProperties: true,
+  propertyNames: true,
+  not: true,
+  if: true,
+  then: true,
+  else: true
+};
+
+traverse.arrayKeywords = {
+  items: true,
+  allOf: true,
+  anyOf: true,
+  oneOf: true
+};
+
+traverse.propsKeywords = {
+  $defs: true,
+  definitions: true,
+  properties: true,
+  patternProperties: true,
+  dependencies: true
+};
+
+traverse.skipKeywords = {
+  default: true,
+  enum: true,
+  const: true,
+  required: true,
+  maximum: true,
+  minimum: true,
+  exclusiveMaximum: true,
+  exclusiveMinimum: true,
+  multipleOf: true,
+  maxLength: true,
+  minLength: true,
+  pattern: true,
+  format: true,
+  maxItems: true,
+  minItems: true,
+  uniqueItems: true,
+  maxProperties: true,
+  minProperties: true
+};
+
+
+function _traverse(opts, pre, post, schema, jsonPtr, rootSchema, parentJsonPtr, parentKeyword, parentSchema, keyIndex) {
+  if (schema && typeof schema == 'object' && !Array.isArray(schema)) {
+    pre(schema, jsonPtr, rootSchema, parentJsonPtr, parentKeyword, parentSchema, keyIndex);
+    for (var key in schema) {
+      var sch = schema[key];
+      if (Array.isArray(sch)) {
+        if (key in traverse.arrayKeywords) {
+          for (var i=0; i<sch.length; i++)
+            _traverse(opts, pre, post, sch[i], jsonPtr + '/' + key + '/' + i, rootSchema, jsonPtr, key, schema, i);
+        }
+      } else if (key in traverse.propsKeywords) {
+        if (sch && typeof sch == 'object') {
+          for (var prop in sch)
+            _traverse(opts, pre, post, sch[prop], jsonPtr + '/' + key + '/' + escapeJsonPtr(prop), rootSchema, jsonPtr, key, schema, prop);
+        }
+      } else if (key in traverse.keywords || (opts.allKeys && !(key in traverse.skipKeywords))) {
+        _traverse(opts, pre, post, sch, jsonPtr + '/' + key, rootSchema, jsonPtr, key, schema);
+      }
+    }
+    post(schema, jsonPtr, rootSchema, parentJsonPtr, parentKeyword, parentSchema, keyIndex);
+  }
+}
+
+
+function escapeJsonPtr(str) {
+  return str.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
 
 /***/ }),
 
@@ -54671,12 +66776,483 @@ exports.basename = (path, { windows } = {}) => {
 
 /***/ }),
 
+/***/ 1860:
+/***/ ((module) => {
+
+/******************************************************************************
+Copyright (c) Microsoft Corporation.
+
+Permission to use, copy, modify, and/or distribute this software for any
+purpose with or without fee is hereby granted.
+
+THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES WITH
+REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF MERCHANTABILITY
+AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR ANY SPECIAL, DIRECT,
+INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES WHATSOEVER RESULTING FROM
+LOSS OF USE, DATA OR PROFITS, WHETHER IN AN ACTION OF CONTRACT, NEGLIGENCE OR
+OTHER TORTIOUS ACTION, ARISING OUT OF OR IN CONNECTION WITH THE USE OR
+PERFORMANCE OF THIS SOFTWARE.
+***************************************************************************** */
+/* global global, define, Symbol, Reflect, Promise, SuppressedError, Iterator */
+var __extends;
+var __assign;
+var __rest;
+var __decorate;
+var __param;
+var __esDecorate;
+var __runInitializers;
+var __propKey;
+var __setFunctionName;
+var __metadata;
+var __awaiter;
+var __generator;
+var __exportStar;
+var __values;
+var __read;
+var __spread;
+var __spreadArrays;
+var __spreadArray;
+var __await;
+var __asyncGenerator;
+var __asyncDelegator;
+var __asyncValues;
+var __makeTemplateObject;
+var __importStar;
+var __importDefault;
+var __classPrivateFieldGet;
+var __classPrivateFieldSet;
+var __classPrivateFieldIn;
+var __createBinding;
+var __addDisposableResource;
+var __disposeResources;
+var __rewriteRelativeImportExtension;
+(function (factory) {
+    var root = typeof global === "object" ? global : typeof self === "object" ? self : typeof this === "object" ? this : {};
+    if (typeof define === "function" && define.amd) {
+        define("tslib", ["exports"], function (exports) { factory(createExporter(root, createExporter(exports))); });
+    }
+    else if ( true && typeof module.exports === "object") {
+        factory(createExporter(root, createExporter(module.exports)));
+    }
+    else {
+        factory(createExporter(root));
+    }
+    function createExporter(exports, previous) {
+        if (exports !== root) {
+            if (typeof Object.create === "function") {
+                Object.defineProperty(exports, "__esModule", { value: true });
+            }
+            else {
+                exports.__esModule = true;
+            }
+        }
+        return function (id, v) { return exports[id] = previous ? previous(id, v) : v; };
+    }
+})
+(function (exporter) {
+    var extendStatics = Object.setPrototypeOf ||
+        ({ __proto__: [] } instanceof Array && function (d, b) { d.__proto__ = b; }) ||
+        function (d, b) { for (var p in b) if (Object.prototype.hasOwnProperty.call(b, p)) d[p] = b[p]; };
+
+    __extends = function (d, b) {
+        if (typeof b !== "function" && b !== null)
+            throw new TypeError("Class extends value " + String(b) + " is not a constructor or null");
+        extendStatics(d, b);
+        function __() { this.constructor = d; }
+        d.prototype = b === null ? Object.create(b) : (__.prototype = b.prototype, new __());
+    };
+
+    __assign = Object.assign || function (t) {
+        for (var s, i = 1, n = arguments.length; i < n; i++) {
+            s = arguments[i];
+            for (var p in s) if (Object.prototype.hasOwnProperty.call(s, p)) t[p] = s[p];
+        }
+        return t;
+    };
+
+    __rest = function (s, e) {
+        var t = {};
+        for (var p in s) if (Object.prototype.hasOwnProperty.call(s, p) && e.indexOf(p) < 0)
+            t[p] = s[p];
+        if (s != null && typeof Object.getOwnPropertySymbols === "function")
+            for (var i = 0, p = Object.getOwnPropertySymbols(s); i < p.length; i++) {
+                if (e.indexOf(p[i]) < 0 && Object.prototype.propertyIsEnumerable.call(s, p[i]))
+                    t[p[i]] = s[p[i]];
+            }
+        return t;
+    };
+
+    __decorate = function (decorators, target, key, desc) {
+        var c = arguments.length, r = c < 3 ? target : desc === null ? desc = Object.getOwnPropertyDescriptor(target, key) : desc, d;
+        if (typeof Reflect === "object" && typeof Reflect.decorate === "function") r = Reflect.decorate(decorators, target, key, desc);
+        else for (var i = decorators.length - 1; i >= 0; i--) if (d = decorators[i]) r = (c < 3 ? d(r) : c > 3 ? d(target, key, r) : d(target, key)) || r;
+        return c > 3 && r && Object.defineProperty(target, key, r), r;
+    };
+
+    __param = function (paramIndex, decorator) {
+        return function (target, key) { decorator(target, key, paramIndex); }
+    };
+
+    __esDecorate = function (ctor, descriptorIn, decorators, contextIn, initializers, extraInitializers) {
+        function accept(f) { if (f !== void 0 && typeof f !== "function") throw new TypeError("Function expected"); return f; }
+        var kind = contextIn.kind, key = kind === "getter" ? "get" : kind === "setter" ? "set" : "value";
+        var target = !descriptorIn && ctor ? contextIn["static"] ? ctor : ctor.prototype : null;
+        var descriptor = descriptorIn || (target ? Object.getOwnPropertyDescriptor(target, contextIn.name) : {});
+        var _, done = false;
+        for (var i = decorators.length - 1; i >= 0; i--) {
+            var context = {};
+            for (var p in contextIn) context[p] = p === "access" ? {} : contextIn[p];
+            for (var p in contextIn.access) context.access[p] = contextIn.access[p];
+            context.addInitializer = function (f) { if (done) throw new TypeError("Cannot add initializers after decoration has completed"); extraInitializers.push(accept(f || null)); };
+            var result = (0, decorators[i])(kind === "accessor" ? { get: descriptor.get, set: descriptor.set } : descriptor[key], context);
+            if (kind === "accessor") {
+                if (result === void 0) continue;
+                if (result === null || typeof result !== "object") throw new TypeError("Object expected");
+                if (_ = accept(result.get)) descriptor.get = _;
+                if (_ = accept(result.set)) descriptor.set = _;
+                if (_ = accept(result.init)) initializers.unshift(_);
+            }
+            else if (_ = accept(result)) {
+                if (kind === "field") initializers.unshift(_);
+                else descriptor[key] = _;
+            }
+        }
+        if (target) Object.defineProperty(target, contextIn.name, descriptor);
+        done = true;
+    };
+
+    __runInitializers = function (thisArg, initializers, value) {
+        var useValue = arguments.length > 2;
+        for (var i = 0; i < initializers.length; i++) {
+            value = useValue ? initializers[i].call(thisArg, value) : initializers[i].call(thisArg);
+        }
+        return useValue ? value : void 0;
+    };
+
+    __propKey = function (x) {
+        return typeof x === "symbol" ? x : "".concat(x);
+    };
+
+    __setFunctionName = function (f, name, prefix) {
+        if (typeof name === "symbol") name = name.description ? "[".concat(name.description, "]") : "";
+        return Object.defineProperty(f, "name", { configurable: true, value: prefix ? "".concat(prefix, " ", name) : name });
+    };
+
+    __metadata = function (metadataKey, metadataValue) {
+        if (typeof Reflect === "object" && typeof Reflect.metadata === "function") return Reflect.metadata(metadataKey, metadataValue);
+    };
+
+    __awaiter = function (thisArg, _arguments, P, generator) {
+        function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+        return new (P || (P = Promise))(function (resolve, reject) {
+            function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+            function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+            function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+            step((generator = generator.apply(thisArg, _arguments || [])).next());
+        });
+    };
+
+    __generator = function (thisArg, body) {
+        var _ = { label: 0, sent: function() { if (t[0] & 1) throw t[1]; return t[1]; }, trys: [], ops: [] }, f, y, t, g = Object.create((typeof Iterator === "function" ? Iterator : Object).prototype);
+        return g.next = verb(0), g["throw"] = verb(1), g["return"] = verb(2), typeof Symbol === "function" && (g[Symbol.iterator] = function() { return this; }), g;
+        function verb(n) { return function (v) { return step([n, v]); }; }
+        function step(op) {
+            if (f) throw new TypeError("Generator is already executing.");
+            while (g && (g = 0, op[0] && (_ = 0)), _) try {
+                if (f = 1, y && (t = op[0] & 2 ? y["return"] : op[0] ? y["throw"] || ((t = y["return"]) && t.call(y), 0) : y.next) && !(t = t.call(y, op[1])).done) return t;
+                if (y = 0, t) op = [op[0] & 2, t.value];
+                switch (op[0]) {
+                    case 0: case 1: t = op; break;
+                    case 4: _.label++; return { value: op[1], done: false };
+                    case 5: _.label++; y = op[1]; op = [0]; continue;
+                    case 7: op = _.ops.pop(); _.trys.pop(); continue;
+                    default:
+                        if (!(t = _.trys, t = t.length > 0 && t[t.length - 1]) && (op[0] === 6 || op[0] === 2)) { _ = 0; continue; }
+                        if (op[0] === 3 && (!t || (op[1] > t[0] && op[1] < t[3]))) { _.label = op[1]; break; }
+                        if (op[0] === 6 && _.label < t[1]) { _.label = t[1]; t = op; break; }
+                        if (t && _.label < t[2]) { _.label = t[2]; _.ops.push(op); break; }
+                        if (t[2]) _.ops.pop();
+                        _.trys.pop(); continue;
+                }
+                op = body.call(thisArg, _);
+            } catch (e) { op = [6, e]; y = 0; } finally { f = t = 0; }
+            if (op[0] & 5) throw op[1]; return { value: op[0] ? op[1] : void 0, done: true };
+        }
+    };
+
+    __exportStar = function(m, o) {
+        for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(o, p)) __createBinding(o, m, p);
+    };
+
+    __createBinding = Object.create ? (function(o, m, k, k2) {
+        if (k2 === undefined) k2 = k;
+        var desc = Object.getOwnPropertyDescriptor(m, k);
+        if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+            desc = { enumerable: true, get: function() { return m[k]; } };
+        }
+        Object.defineProperty(o, k2, desc);
+    }) : (function(o, m, k, k2) {
+        if (k2 === undefined) k2 = k;
+        o[k2] = m[k];
+    });
+
+    __values = function (o) {
+        var s = typeof Symbol === "function" && Symbol.iterator, m = s && o[s], i = 0;
+        if (m) return m.call(o);
+        if (o && typeof o.length === "number") return {
+            next: function () {
+                if (o && i >= o.length) o = void 0;
+                return { value: o && o[i++], done: !o };
+            }
+        };
+        throw new TypeError(s ? "Object is not iterable." : "Symbol.iterator is not defined.");
+    };
+
+    __read = function (o, n) {
+        var m = typeof Symbol === "function" && o[Symbol.iterator];
+        if (!m) return o;
+        var i = m.call(o), r, ar = [], e;
+        try {
+            while ((n === void 0 || n-- > 0) && !(r = i.next()).done) ar.push(r.value);
+        }
+        catch (error) { e = { error: error }; }
+        finally {
+            try {
+                if (r && !r.done && (m = i["return"])) m.call(i);
+            }
+            finally { if (e) throw e.error; }
+        }
+        return ar;
+    };
+
+    /** @deprecated */
+    __spread = function () {
+        for (var ar = [], i = 0; i < arguments.length; i++)
+            ar = ar.concat(__read(arguments[i]));
+        return ar;
+    };
+
+    /** @deprecated */
+    __spreadArrays = function () {
+        for (var s = 0, i = 0, il = arguments.length; i < il; i++) s += arguments[i].length;
+        for (var r = Array(s), k = 0, i = 0; i < il; i++)
+            for (var a = arguments[i], j = 0, jl = a.length; j < jl; j++, k++)
+                r[k] = a[j];
+        return r;
+    };
+
+    __spreadArray = function (to, from, pack) {
+        if (pack || arguments.length === 2) for (var i = 0, l = from.length, ar; i < l; i++) {
+            if (ar || !(i in from)) {
+                if (!ar) ar = Array.prototype.slice.call(from, 0, i);
+                ar[i] = from[i];
+            }
+        }
+        return to.concat(ar || Array.prototype.slice.call(from));
+    };
+
+    __await = function (v) {
+        return this instanceof __await ? (this.v = v, this) : new __await(v);
+    };
+
+    __asyncGenerator = function (thisArg, _arguments, generator) {
+        if (!Symbol.asyncIterator) throw new TypeError("Symbol.asyncIterator is not defined.");
+        var g = generator.apply(thisArg, _arguments || []), i, q = [];
+        return i = Object.create((typeof AsyncIterator === "function" ? AsyncIterator : Object).prototype), verb("next"), verb("throw"), verb("return", awaitReturn), i[Symbol.asyncIterator] = function () { return this; }, i;
+        function awaitReturn(f) { return function (v) { return Promise.resolve(v).then(f, reject); }; }
+        function verb(n, f) { if (g[n]) { i[n] = function (v) { return new Promise(function (a, b) { q.push([n, v, a, b]) > 1 || resume(n, v); }); }; if (f) i[n] = f(i[n]); } }
+        function resume(n, v) { try { step(g[n](v)); } catch (e) { settle(q[0][3], e); } }
+        function step(r) { r.value instanceof __await ? Promise.resolve(r.value.v).then(fulfill, reject) : settle(q[0][2], r); }
+        function fulfill(value) { resume("next", value); }
+        function reject(value) { resume("throw", value); }
+        function settle(f, v) { if (f(v), q.shift(), q.length) resume(q[0][0], q[0][1]); }
+    };
+
+    __asyncDelegator = function (o) {
+        var i, p;
+        return i = {}, verb("next"), verb("throw", function (e) { throw e; }), verb("return"), i[Symbol.iterator] = function () { return this; }, i;
+        function verb(n, f) { i[n] = o[n] ? function (v) { return (p = !p) ? { value: __await(o[n](v)), done: false } : f ? f(v) : v; } : f; }
+    };
+
+    __asyncValues = function (o) {
+        if (!Symbol.asyncIterator) throw new TypeError("Symbol.asyncIterator is not defined.");
+        var m = o[Symbol.asyncIterator], i;
+        return m ? m.call(o) : (o = typeof __values === "function" ? __values(o) : o[Symbol.iterator](), i = {}, verb("next"), verb("throw"), verb("return"), i[Symbol.asyncIterator] = function () { return this; }, i);
+        function verb(n) { i[n] = o[n] && function (v) { return new Promise(function (resolve, reject) { v = o[n](v), settle(resolve, reject, v.done, v.value); }); }; }
+        function settle(resolve, reject, d, v) { Promise.resolve(v).then(function(v) { resolve({ value: v, done: d }); }, reject); }
+    };
+
+    __makeTemplateObject = function (cooked, raw) {
+        if (Object.defineProperty) { Object.defineProperty(cooked, "raw", { value: raw }); } else { cooked.raw = raw; }
+        return cooked;
+    };
+
+    var __setModuleDefault = Object.create ? (function(o, v) {
+        Object.defineProperty(o, "default", { enumerable: true, value: v });
+    }) : function(o, v) {
+        o["default"] = v;
+    };
+
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+
+    __importStar = function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+
+    __importDefault = function (mod) {
+        return (mod && mod.__esModule) ? mod : { "default": mod };
+    };
+
+    __classPrivateFieldGet = function (receiver, state, kind, f) {
+        if (kind === "a" && !f) throw new TypeError("Private accessor was defined without a getter");
+        if (typeof state === "function" ? receiver !== state || !f : !state.has(receiver)) throw new TypeError("Cannot read private member from an object whose class did not declare it");
+        return kind === "m" ? f : kind === "a" ? f.call(receiver) : f ? f.value : state.get(receiver);
+    };
+
+    __classPrivateFieldSet = function (receiver, state, value, kind, f) {
+        if (kind === "m") throw new TypeError("Private method is not writable");
+        if (kind === "a" && !f) throw new TypeError("Private accessor was defined without a setter");
+        if (typeof state === "function" ? receiver !== state || !f : !state.has(receiver)) throw new TypeError("Cannot write private member to an object whose class did not declare it");
+        return (kind === "a" ? f.call(receiver, value) : f ? f.value = value : state.set(receiver, value)), value;
+    };
+
+    __classPrivateFieldIn = function (state, receiver) {
+        if (receiver === null || (typeof receiver !== "object" && typeof receiver !== "function")) throw new TypeError("Cannot use 'in' operator on non-object");
+        return typeof state === "function" ? receiver === state : state.has(receiver);
+    };
+
+    __addDisposableResource = function (env, value, async) {
+        if (value !== null && value !== void 0) {
+            if (typeof value !== "object" && typeof value !== "function") throw new TypeError("Object expected.");
+            var dispose, inner;
+            if (async) {
+                if (!Symbol.asyncDispose) throw new TypeError("Symbol.asyncDispose is not defined.");
+                dispose = value[Symbol.asyncDispose];
+            }
+            if (dispose === void 0) {
+                if (!Symbol.dispose) throw new TypeError("Symbol.dispose is not defined.");
+                dispose = value[Symbol.dispose];
+                if (async) inner = dispose;
+            }
+            if (typeof dispose !== "function") throw new TypeError("Object not disposable.");
+            if (inner) dispose = function() { try { inner.call(this); } catch (e) { return Promise.reject(e); } };
+            env.stack.push({ value: value, dispose: dispose, async: async });
+        }
+        else if (async) {
+            env.stack.push({ async: true });
+        }
+        return value;
+    };
+
+    var _SuppressedError = typeof SuppressedError === "function" ? SuppressedError : function (error, suppressed, message) {
+        var e = new Error(message);
+        return e.name = "SuppressedError", e.error = error, e.suppressed = suppressed, e;
+    };
+
+    __disposeResources = function (env) {
+        function fail(e) {
+            env.error = env.hasError ? new _SuppressedError(e, env.error, "An error was suppressed during disposal.") : e;
+            env.hasError = true;
+        }
+        var r, s = 0;
+        function next() {
+            while (r = env.stack.pop()) {
+                try {
+                    if (!r.async && s === 1) return s = 0, env.stack.push(r), Promise.resolve().then(next);
+                    if (r.dispose) {
+                        var result = r.dispose.call(r.value);
+                        if (r.async) return s |= 2, Promise.resolve(result).then(next, function(e) { fail(e); return next(); });
+                    }
+                    else s |= 1;
+                }
+                catch (e) {
+                    fail(e);
+                }
+            }
+            if (s === 1) return env.hasError ? Promise.reject(env.error) : Promise.resolve();
+            if (env.hasError) throw env.error;
+        }
+        return next();
+    };
+
+    __rewriteRelativeImportExtension = function (path, preserveJsx, extraExtensions, ignoreCase) {
+        if (typeof path === "string" && /^\.\.?\//.test(path)) {
+            if (extraExtensions) {
+                for (var extension in extraExtensions) {
+                    var suffix = path.slice(-extension.length);
+                    if (suffix === extension || ignoreCase && suffix.toLowerCase() === extension.toLowerCase()) {
+                        var output = extraExtensions[extension];
+                        return output === extension ? path : path.slice(0, -extension.length) + output;
+                    }
+                }
+            }
+            return path.replace(/\.(tsx)$|((?:\.d)?)((?:\.[^./]+?)?)\.([cm]?)ts$/i, function (m, tsx, d, ext, cm) {
+                return tsx ? preserveJsx ? ".jsx" : ".js" : d && (!ext || !cm) ? m : (d + ext + "." + cm.toLowerCase() + "js");
+            });
+        }
+        return path;
+    };
+
+    exporter("__extends", __extends);
+    exporter("__assign", __assign);
+    exporter("__rest", __rest);
+    exporter("__decorate", __decorate);
+    exporter("__param", __param);
+    exporter("__esDecorate", __esDecorate);
+    exporter("__runInitializers", __runInitializers);
+    exporter("__propKey", __propKey);
+    exporter("__setFunctionName", __setFunctionName);
+    exporter("__metadata", __metadata);
+    exporter("__awaiter", __awaiter);
+    exporter("__generator", __generator);
+    exporter("__exportStar", __exportStar);
+    exporter("__createBinding", __createBinding);
+    exporter("__values", __values);
+    exporter("__read", __read);
+    exporter("__spread", __spread);
+    exporter("__spreadArrays", __spreadArrays);
+    exporter("__spreadArray", __spreadArray);
+    exporter("__await", __await);
+    exporter("__asyncGenerator", __asyncGenerator);
+    exporter("__asyncDelegator", __asyncDelegator);
+    exporter("__asyncValues", __asyncValues);
+    exporter("__makeTemplateObject", __makeTemplateObject);
+    exporter("__importStar", __importStar);
+    exporter("__importDefault", __importDefault);
+    exporter("__classPrivateFieldGet", __classPrivateFieldGet);
+    exporter("__classPrivateFieldSet", __classPrivateFieldSet);
+    exporter("__classPrivateFieldIn", __classPrivateFieldIn);
+    exporter("__addDisposableResource", __addDisposableResource);
+    exporter("__disposeResources", __disposeResources);
+    exporter("__rewriteRelativeImportExtension", __rewriteRelativeImportExtension);
+});
+
+0 && (0);
+
+
+/***/ }),
+
 /***/ 6084:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3147);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3231);
+/* harmony import */ var _write_output_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2501);
 
+
+// `pipewarden report … | head`: the reader leaving ends the output quietly, not with an EPIPE stack.
+(0,_write_output_js__WEBPACK_IMPORTED_MODULE_1__/* .watchStdout */ .bW)();
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
 __webpack_async_result__();
@@ -54684,7 +67260,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3147:
+/***/ 3231:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -54713,36 +67289,113 @@ const {
   /* Help */ "_V": Help,
 } = commander;
 
-;// CONCATENATED MODULE: ./findings/errors.ts
+// EXTERNAL MODULE: ./findings/errors.ts
+var errors = __nccwpck_require__(6758);
+;// CONCATENATED MODULE: ./findings/publish/aws-errors.ts
+
+const shape = (error) => typeof error === 'object' && error !== null ? error : {};
+/** The error code: the SDK's error name, or a Node network code (ECONNRESET…) when the name is just "Error". */
+function errorCode(error) {
+    const { name, code } = shape(error);
+    if (name && name !== 'Error')
+        return name;
+    return code ?? name ?? 'Error';
+}
+const httpStatus = (error) => shape(error).$metadata?.httpStatusCode;
+const THROTTLING = /^(Throttling(Exception)?|ThrottledException|TooManyRequests(Exception)?|LimitExceededException|RequestLimitExceeded|SlowDown|ProvisionedThroughputExceededException|RequestThrottled(Exception)?)$/;
+const TRANSIENT_NETWORK = /^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|ENOTFOUND|ECONNABORTED|UND_ERR_SOCKET)$/;
+const CREDENTIALS = /^(ExpiredToken(Exception)?|RequestExpired|InvalidClientTokenId|UnrecognizedClientException|InvalidSignatureException|SignatureDoesNotMatch|IncompleteSignature(Exception)?|CredentialsProviderError|InvalidAccessKeyId|MissingAuthenticationToken)$/;
+const DENIED = /^(AccessDenied(Exception)?|InvalidAccessException|UnauthorizedOperation|AuthorizationError)$/;
+/** Worth another try after a pause: throttling, 5xx, a dropped connection, a timeout. */
+function isRetryable(error) {
+    const code = errorCode(error);
+    if (CREDENTIALS.test(code) || DENIED.test(code))
+        return false;
+    if (THROTTLING.test(code) || TRANSIENT_NETWORK.test(code))
+        return true;
+    if (/Timeout|TimedOut|ServiceUnavailable|InternalServerError|InternalFailure|InternalException/i.test(code))
+        return true;
+    const status = httpStatus(error);
+    return status === 429 || (status !== undefined && status >= 500) || shape(error).$retryable !== undefined;
+}
+const isThrottling = (error) => THROTTLING.test(errorCode(error)) || httpStatus(error) === 429;
 /**
- * One error type and one message helper for every part of pipewarden (CONVENTIONS.md §12).
- * A PipewardenError is an expected, user-facing failure: its message names the input at fault and the fix,
- * and it is printed as one line without a stack trace (unless PIPEWARDEN_DEBUG=1).
+ * Per-finding codes in a BatchImportFindings answer's FailedFindings that clear up on their own.
+ * ConcurrentUpdateError is Security Hub's "another request attempted to update the finding while this
+ * request was being processed": it happens whenever someone updates findings during an import. The SDK's
+ * own classification (@smithy/service-error-classification) only sees whole-request errors, not these.
  */
-class errors_PipewardenError extends Error {
-    /** Process exit code for the CLI: 2 = bad input / usage, 1 = a check failed, 3 = a remote service failed. */
-    exitCode;
-    constructor(message, options = {}) {
-        super(message.startsWith('pipewarden') ? message : `pipewarden: ${message}`, { cause: options.cause });
-        this.name = 'PipewardenError';
-        this.exitCode = options.exitCode ?? 2;
-    }
-}
-/** The message of anything thrown, as one line. */
-function errorMessage(error) {
-    if (error instanceof Error)
-        return error.message.split('\n')[0] ?? String(error);
-    if (typeof error === 'string')
+const TRANSIENT_FINDING_FAILURE = /^(InternalFailure|InternalError|InternalException|InternalServerError|ServiceUnavailable(Exception)?|ConcurrentUpdateError|ConcurrentModification(Exception)?|LimitExceeded)$/;
+const isTransientFindingFailure = (code) => TRANSIENT_FINDING_FAILURE.test(code) || THROTTLING.test(code);
+/**
+ * One line a user can act on, for an AWS call that failed for good. `what` names the call and its target
+ * (e.g. `Security Hub BatchImportFindings in eu-central-1`); credential and permission problems are input
+ * errors (exit 2), the rest are service failures (exit 3).
+ */
+function awsFailure(what, error, permission) {
+    if (error instanceof errors/* PipewardenError */.ok)
         return error;
-    try {
-        return JSON.stringify(error);
-    }
-    catch {
-        return String(error);
-    }
+    const code = errorCode(error);
+    const detail = (0,errors/* errorMessage */.gJ)(error).replace(/\s+/g, ' ').trim();
+    if (/^ExpiredToken|^RequestExpired/.test(code))
+        return new errors/* PipewardenError */.ok(`${what}: the AWS credentials have expired (${code}); refresh them (re-assume the role, or aws sso login) and run again`, { cause: error });
+    if (code === 'CredentialsProviderError')
+        return new errors/* PipewardenError */.ok(`${what}: no AWS credentials found; run inside CodeBuild with a service role, or set AWS_PROFILE / AWS_ACCESS_KEY_ID`, { cause: error });
+    if (CREDENTIALS.test(code))
+        return new errors/* PipewardenError */.ok(`${what}: the AWS credentials were rejected (${code}: ${detail}); check the access key, the session token and the system clock`, { cause: error });
+    if (DENIED.test(code))
+        return new errors/* PipewardenError */.ok(`${what}: access denied (${code}: ${detail})${permission ? `; the role needs ${permission}` : ''}`, { cause: error });
+    if (/Region is missing/i.test(detail))
+        return new errors/* PipewardenError */.ok(`${what}: the AWS region is missing; set AWS_REGION (CodeBuild sets it) or AWS_DEFAULT_REGION and run again`, { exitCode: 3, cause: error });
+    const status = httpStatus(error);
+    // Every exit-3 line ends with what to do: a failure that survived the SDK's retries is worth one more run.
+    return new errors/* PipewardenError */.ok(`${what} failed: ${code}${status ? ` (HTTP ${status})` : ''}: ${detail}; check the network, the endpoint and the service's health, then run again`, { exitCode: 3, cause: error });
 }
-function debugEnabled(env = process.env) {
-    return env.PIPEWARDEN_DEBUG === '1' || env.PIPEWARDEN_DEBUG === 'true';
+
+// EXTERNAL MODULE: ./findings/cli/one-line.ts
+var one_line = __nccwpck_require__(9147);
+;// CONCATENATED MODULE: ./findings/cli/describe-failure.ts
+
+
+
+/** Longest line an unexpected error's own text may take: the rest is on PIPEWARDEN_DEBUG=1. */
+const MAX_DETAIL = 300;
+/**
+ * The one line the CLI prints for a failure and its exit code. A PipewardenError already names the input
+ * and the fix; anything else (an SDK error that escaped, a Node error) gets one from what it is. Control
+ * bytes (a newline in a file name) are shown escaped so the line stays whole.
+ */
+function describeFailure(error) {
+    if (error instanceof errors/* PipewardenError */.ok)
+        return { line: (0,one_line/* oneLine */.TN)(error.message), exitCode: error.exitCode };
+    const message = error instanceof Error ? error.message : (0,errors/* errorMessage */.gJ)(error);
+    const code = errorCode(error);
+    const detail = (0,one_line/* oneLine */.TN)(message.replace(/\s+/g, ' ').trim()).slice(0, MAX_DETAIL);
+    if (/Region is missing/i.test(message))
+        return {
+            line: 'pipewarden: the AWS region is missing: set AWS_REGION (CodeBuild sets it) or AWS_DEFAULT_REGION, then run again',
+            exitCode: 3,
+        };
+    if (code === 'CredentialsProviderError' || /Could not load credentials/i.test(message))
+        return {
+            line: 'pipewarden: no AWS credentials found: run inside CodeBuild with a service role, or set AWS_PROFILE / AWS_ACCESS_KEY_ID, then run again',
+            exitCode: 3,
+        };
+    if (error instanceof RangeError && /call stack/i.test(message))
+        return {
+            line: 'pipewarden: an input is nested too deeply to process (thousands of levels); regenerate the report with its scanner',
+            exitCode: 2,
+        };
+    const errno = error.code;
+    if (typeof errno === 'string' && /^E[A-Z]+$/.test(errno))
+        return {
+            line: `pipewarden: ${detail}; check the path or the network named, then run again`,
+            exitCode: 3,
+        };
+    return {
+        line: `pipewarden: unexpected error (${code}: ${detail}); run again with PIPEWARDEN_DEBUG=1 for the stack trace`,
+        exitCode: 3,
+    };
 }
 
 ;// CONCATENATED MODULE: ./findings/version.ts
@@ -54758,50 +67411,76 @@ var external_node_crypto_ = __nccwpck_require__(7598);
  */
 const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFO'];
 /** Higher is worse; used for sorting and thresholds. */
-const SEVERITY_RANK = { CRITICAL: 4, HIGH: 3, MEDIUM: 2, LOW: 1, INFO: 0 };
+const SEVERITY_RANK = Object.freeze({
+    CRITICAL: 4,
+    HIGH: 3,
+    MEDIUM: 2,
+    LOW: 1,
+    INFO: 0,
+});
+// Scanner text is looked up in Maps only: a word like `constructor` or `__proto__` must never reach the
+// prototype chain (it would come back as a function, counted nowhere, failing no gate).
+const RANKS = new Map(Object.entries(SEVERITY_RANK));
+/** Is this one of the five severities (own value, not anything an object inherits)? */
+function isSeverity(value) {
+    return RANKS.has(value);
+}
+/** A value that is not a severity ranks as the worst: a comparison never lets it through a gate. */
+const rank = (s) => RANKS.get(s) ?? SEVERITY_RANK.CRITICAL;
 function atLeast(severity, threshold) {
-    return SEVERITY_RANK[severity] >= SEVERITY_RANK[threshold];
+    return rank(severity) >= rank(threshold);
 }
 /** Sort key: worst first. */
 function compareSeverity(a, b) {
-    return SEVERITY_RANK[b] - SEVERITY_RANK[a];
+    return rank(b) - rank(a);
 }
-const WORDS = {
-    critical: 'CRITICAL',
-    high: 'HIGH',
-    medium: 'MEDIUM',
-    moderate: 'MEDIUM', // GitHub advisories, npm audit
-    low: 'LOW',
-    info: 'INFO',
-    informational: 'INFO',
-    none: 'INFO', // CycloneDX rating "none"
+const WORDS = new Map([
+    ['critical', 'CRITICAL'],
+    ['high', 'HIGH'],
+    ['medium', 'MEDIUM'],
+    ['moderate', 'MEDIUM'], // GitHub advisories, npm audit
+    ['low', 'LOW'],
+    ['info', 'INFO'],
+    ['informational', 'INFO'],
+    ['none', 'INFO'], // CycloneDX rating "none"
     // Unknown / not yet scored is not "safe": Inspector UNTRIAGED and CycloneDX "unknown" count as MEDIUM.
-    untriaged: 'MEDIUM',
-    unknown: 'MEDIUM',
-};
+    ['untriaged', 'MEDIUM'],
+    ['unknown', 'MEDIUM'],
+]);
 /** A severity word from CodeGuru, Snyk, Inspector, CycloneDX or GitHub (any case), or undefined. */
 function severityFromWord(word) {
     if (typeof word !== 'string')
         return undefined;
-    return WORDS[word.trim().toLowerCase()];
+    return WORDS.get(word.trim().toLowerCase());
 }
+const LEVELS = new Map([
+    ['error', 'HIGH'],
+    ['warning', 'MEDIUM'],
+    ['note', 'LOW'],
+    ['none', 'INFO'],
+]);
 /** SARIF `level` (the result's, or inherited from the rule): error → HIGH, warning → MEDIUM, note → LOW, none → INFO. */
 function severityFromSarifLevel(level) {
-    switch (level) {
-        case 'error':
-            return 'HIGH';
-        case 'warning':
-            return 'MEDIUM';
-        case 'note':
-            return 'LOW';
-        case 'none':
-            return 'INFO';
-        default:
-            return undefined;
-    }
+    return LEVELS.get(level);
+}
+/**
+ * A SARIF `level` outside the four the spec allows (`"Error"`, `"critical"`, `"fatal"`): the most severe
+ * reasonable reading, never a silent MEDIUM. A level word in another case is that level; a severity word is
+ * that severity; anything else is read as `error` (HIGH), the most severe level SARIF has.
+ */
+function severityFromUnknownSarifLevel(level) {
+    if (typeof level !== 'string')
+        return 'HIGH';
+    const word = level.trim().toLowerCase();
+    if (word === 'fatal')
+        return 'CRITICAL';
+    return LEVELS.get(word) ?? WORDS.get(word) ?? 'HIGH';
 }
 /** CVSS-style score (SARIF `security-severity`, Inspector score): GitHub code scanning's bands. */
 function severityFromScore(score) {
+    // NaN compares false everywhere: it would fall through to INFO. Callers check the range; fail closed here.
+    if (Number.isNaN(score))
+        return 'CRITICAL';
     if (score >= 9)
         return 'CRITICAL';
     if (score >= 7)
@@ -54824,7 +67503,8 @@ const SEVERITY_SCORE = {
 ;// CONCATENATED MODULE: ./findings/model/fingerprint.ts
 
 
-const sha = (text) => (0,external_node_crypto_.createHash)('sha256').update(text).digest('hex').slice(0, 32);
+// One-shot hashing: no Hash object per finding (createHash was a third of fingerprinting's time).
+const sha = (text) => (0,external_node_crypto_.hash)('sha256', text, 'hex').slice(0, 32);
 /** Line numbers never enter a fingerprint: findings keep their identity when code above them moves. */
 function normalizeText(text) {
     // The opening of a message identifies it; hashing whole advisories would cost time for nothing.
@@ -54839,7 +67519,8 @@ function identityKey(f) {
         const vuln = f.vulnerabilityIds.find((id) => /^(CVE|GHSA)-/.test(id)) ?? f.ruleId;
         return ['pkg', f.location?.path ?? '', f.package.name.toLowerCase(), f.package.version ?? '', vuln].join('|');
     }
-    const family = f.tool.split('-')[0].toLowerCase();
+    const dash = f.tool.indexOf('-');
+    const family = (dash < 0 ? f.tool : f.tool.slice(0, dash)).toLowerCase();
     const detail = f.identity ?? normalizeText(f.location?.snippet) ?? '';
     return [
         f.kind,
@@ -54851,24 +67532,44 @@ function identityKey(f) {
 }
 /**
  * Fingerprints one report's findings. Results that share an identity inside one report (the same rule
- * twice in a file, with no scanner fingerprint) are told apart by their order in the file, as GitHub does.
+ * twice in a file, with no scanner fingerprint) are told apart by severity, then by their order in the file.
+ * The least severe takes the plain identity and the others carry their severity in it, so a new `error`
+ * written above an old `note` of the same rule never takes the note's fingerprint (nor its baseline status,
+ * nor a suppression by fingerprint).
  */
 function fingerprintAll(parsed, file) {
+    // Per identity, how many of each severity were seen (indexed by SEVERITIES): an array, not a Map, per key.
     const seen = new Map();
-    const byLine = parsed
-        .map((f, i) => ({ f, i }))
-        .sort((a, b) => (a.f.location?.startLine ?? 0) - (b.f.location?.startLine ?? 0) || a.i - b.i);
+    // Sort keys computed once, in typed arrays (no object per finding): SEVERITIES lists the worst first, so a
+    // higher index is less severe; a value that is not a severity sorts as the worst.
+    const count = parsed.length;
+    const sev = new Uint8Array(count);
+    const line = new Float64Array(count);
+    const order = new Uint32Array(count);
+    for (let i = 0; i < count; i++) {
+        const f = parsed[i];
+        sev[i] = Math.max(0, SEVERITIES.indexOf(f.severity));
+        line[i] = f.location?.startLine ?? 0;
+        order[i] = i;
+    }
+    order.sort((a, b) => sev[b] - sev[a] || line[a] - line[b] || a - b);
     // Parsed findings are fresh objects: complete them in place rather than copying 100,000 of them.
-    for (const { f } of byLine) {
+    for (let k = 0; k < count; k++) {
+        const i = order[k];
+        const f = parsed[i];
+        const s = sev[i];
         const key = identityKey(f);
-        const isPackage = key.startsWith('pkg|');
-        const n = seen.get(key) ?? 0;
-        seen.set(key, n + 1);
+        let counts = seen.get(key);
+        const first = counts === undefined;
+        if (!counts)
+            seen.set(key, (counts = [0, 0, 0, 0, 0]));
+        const n = counts[s];
+        counts[s] = n + 1;
         const source = { tool: f.tool, ruleId: f.ruleId, originalSeverity: f.originalSeverity };
         if (file)
             source.file = file;
         const done = f;
-        done.fingerprint = sha(isPackage || n === 0 ? key : `${key}#${n}`);
+        done.fingerprint = sha(first || key.startsWith('pkg|') ? key : `${key}#${f.severity}#${n}`);
         done.sources = [source];
         done.identity = undefined;
     }
@@ -54938,58 +67639,133 @@ function mergeFindings(findings) {
     return [...byFp.values()];
 }
 
+;// CONCATENATED MODULE: ./findings/model/order-findings.ts
+
+/**
+ * The findings document's order (build-document's compareFindings: worst first, unsuppressed first, new before
+ * existing, then path, line, package, rule, fingerprint), with every key computed once per finding. Strings
+ * are ranked once among their distinct values (a report names a few thousand files over 100,000 findings), so
+ * the sort itself compares small integers; the fingerprint breaks the remaining ties. Sorts in place, stably.
+ */
+function sortFindings(findings) {
+    const count = findings.length;
+    if (count < 2)
+        return findings;
+    const head = new Uint8Array(count);
+    const line = new Float64Array(count);
+    const path = rankOf(findings, (f) => f.location?.path ?? '\uffff');
+    const pkg = rankOf(findings, (f) => f.package?.name ?? '');
+    const rule = rankOf(findings, (f) => f.ruleId);
+    const order = new Uint32Array(count);
+    for (let i = 0; i < count; i++) {
+        const f = findings[i];
+        // A value that is not a severity ranks as the worst, as compareSeverity has it.
+        const rank = Object.hasOwn(SEVERITY_RANK, f.severity)
+            ? SEVERITY_RANK[f.severity]
+            : SEVERITY_RANK.CRITICAL;
+        head[i] = (SEVERITY_RANK.CRITICAL - rank) * 4 + (f.suppression ? 2 : 0) + (f.status === 'new' ? 0 : 1);
+        line[i] = f.location?.startLine ?? 0;
+        order[i] = i;
+    }
+    order.sort((a, b) => head[a] - head[b] ||
+        path[a] - path[b] ||
+        line[a] - line[b] ||
+        pkg[a] - pkg[b] ||
+        rule[a] - rule[b] ||
+        codeUnits(findings[a].fingerprint, findings[b].fingerprint) ||
+        a - b);
+    const sorted = Array.from(order, (i) => findings[i]);
+    for (let i = 0; i < count; i++)
+        findings[i] = sorted[i];
+    return findings;
+}
+const codeUnits = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+/** Each finding's key as its rank among the distinct keys, in code-unit order. */
+function rankOf(findings, key) {
+    const distinct = new Map();
+    for (const f of findings)
+        distinct.set(key(f), 0);
+    const keys = [...distinct.keys()].sort(codeUnits);
+    for (let i = 0; i < keys.length; i++)
+        distinct.set(keys[i], i);
+    const ranks = new Uint32Array(findings.length);
+    for (let i = 0; i < findings.length; i++)
+        ranks[i] = distinct.get(key(findings[i]));
+    return ranks;
+}
+
 // EXTERNAL MODULE: ./node_modules/picomatch/index.js
 var picomatch = __nccwpck_require__(4006);
 var picomatch_default = /*#__PURE__*/__nccwpck_require__.n(picomatch);
+;// CONCATENATED MODULE: ./findings/model/parse-day.ts
+/**
+ * A calendar day as `YYYY-MM-DD`, from an ISO 8601 date or date-time (`2026-12-31`, `2027-03-01T00:00:00Z`)
+ * or a Date, or undefined. Only four-digit years and real days: `99999`, `2026-02-30` or an epoch number are
+ * not days (JavaScript's Date would read them as year 99999, March 2nd, or 1970).
+ */
+function parseDay(value) {
+    if (value instanceof Date) {
+        if (Number.isNaN(value.getTime()))
+            return undefined;
+        const iso = value.toISOString();
+        return /^\d{4}-/.test(iso) ? iso.slice(0, 10) : undefined;
+    }
+    if (typeof value !== 'string')
+        return undefined;
+    const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(value.trim());
+    if (!m)
+        return undefined;
+    const day = `${m[1]}-${m[2]}-${m[3]}`;
+    const d = new Date(`${day}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === day ? day : undefined;
+}
+
 ;// CONCATENATED MODULE: ./findings/triage/apply-suppressions.ts
 
-/** Which field of a suppression matched, or undefined. Every matcher given must match. */
-function matches(rule, f) {
-    const matched = [];
-    if (rule.fingerprint) {
-        if (rule.fingerprint !== f.fingerprint)
-            return undefined;
-        matched.push('fingerprint');
-    }
-    if (rule.rule) {
-        if (rule.rule !== f.ruleId && !f.sources.some((s) => s.ruleId === rule.rule))
-            return undefined;
-        matched.push('rule');
-    }
-    if (rule.vulnerability) {
-        const want = rule.vulnerability.toUpperCase();
-        if (!f.vulnerabilityIds.some((id) => id.toUpperCase() === want))
-            return undefined;
-        matched.push('vulnerability');
-    }
-    if (rule.package) {
-        // "name" or "name@version"
-        const [name, version] = rule.package.startsWith('@')
+
+/**
+ * A rule's matcher: which field(s) matched (`fingerprint+path`), or undefined. Every matcher given must match.
+ * The glob is compiled and the package and id split once per rule, not once per finding.
+ */
+function matcherOf(rule) {
+    const want = rule.vulnerability ? rule.vulnerability.toUpperCase() : undefined;
+    // "name" or "name@version"
+    const [name, version] = !rule.package
+        ? []
+        : rule.package.startsWith('@')
             ? [rule.package.split('@').slice(0, 2).join('@'), rule.package.split('@')[2]]
             : rule.package.split('@');
-        if (!f.package || f.package.name !== name || (version && f.package.version !== version))
+    const inPath = rule.path ? picomatch_default()(rule.path, { dot: true }) : undefined;
+    const how = ['fingerprint', 'rule', 'vulnerability', 'package', 'path']
+        .filter((k) => rule[k])
+        .join('+');
+    return (f) => {
+        if (rule.fingerprint && rule.fingerprint !== f.fingerprint)
             return undefined;
-        matched.push('package');
-    }
-    if (rule.path) {
-        if (!f.location || !picomatch_default().isMatch(f.location.path, rule.path, { dot: true }))
+        if (rule.rule && rule.rule !== f.ruleId && !f.sources.some((s) => s.ruleId === rule.rule))
             return undefined;
-        matched.push('path');
-    }
-    return matched.join('+');
+        if (want !== undefined && !f.vulnerabilityIds.some((id) => id.toUpperCase() === want))
+            return undefined;
+        if (rule.package && (!f.package || f.package.name !== name || (version && f.package.version !== version)))
+            return undefined;
+        if (inPath && (!f.location || !inPath(f.location.path)))
+            return undefined;
+        return how;
+    };
 }
 /**
  * Applies `.github/pipewarden.yml` suppressions. An expired one stops suppressing and is reported;
  * one that matches nothing is reported too, so stale entries get cleaned up.
  */
 function applySuppressions(findings, rules, today = new Date()) {
-    const warnings = [];
     const day = today.toISOString().slice(0, 10);
+    const warnings = expireScannerSuppressions(findings, day);
     rules.forEach((rule, i) => {
         const label = `suppressions[${i}] (${rule.reason})`;
         let hits = 0;
+        const matches = matcherOf(rule);
         for (const f of findings) {
-            const how = matches(rule, f);
+            const how = matches(f);
             if (!how)
                 continue;
             hits++;
@@ -55011,6 +67787,34 @@ function applySuppressions(findings, rules, today = new Date()) {
             warnings.push(`${label} matches no finding; remove it if the issue is gone`);
     });
     return { warnings };
+}
+/**
+ * A scanner's ignore (`.snyk` `expires`, SARIF suppression `properties.expiration`) ends on its expiry day, as a
+ * config suppression does; one whose expiry is not a real day (`99999`) is not honoured, since it could never
+ * end. The finding counts again, with the ignore kept as `rejectedSuppression`; one warning per report file.
+ */
+function expireScannerSuppressions(findings, day) {
+    const perFile = new Map();
+    for (const f of findings) {
+        const s = f.suppression;
+        if (s?.source !== 'scanner' || s.expires === undefined)
+            continue;
+        const until = parseDay(s.expires);
+        if (until !== undefined && until >= day)
+            continue;
+        delete f.suppression;
+        const because = until === undefined
+            ? `its expiry ${JSON.stringify(String(s.expires).slice(0, 40))} is not a date`
+            : `expired on ${until}`;
+        f.rejectedSuppression = { source: 'scanner', reason: s.reason, because };
+        const file = f.sources[0]?.file ?? '(report)';
+        const seen = perFile.get(file);
+        if (seen)
+            seen.count++;
+        else
+            perFile.set(file, { count: 1, first: `${f.ruleId}: ${because}` });
+    }
+    return [...perFile].map(([file, { count, first }]) => `${file}: ${count} finding(s) ignored in the scanner past the ignore's expiry are not treated as suppressed (the first, ${first}); renew the ignore with a real date, or fix them`);
 }
 
 ;// CONCATENATED MODULE: ./findings/triage/check-scanner-suppressions.ts
@@ -55038,12 +67842,17 @@ function checkScannerSuppressions(findings, baseline) {
 }
 
 ;// CONCATENATED MODULE: ./findings/triage/compare-baseline.ts
-/** Marks each finding new or existing against the baseline's fingerprints, and returns the fixed ones. */
+
+/**
+ * Marks each finding new or existing against the baseline's fingerprints, and returns the fixed ones.
+ * A finding whose severity rose since the baseline is new: the baseline accepted it at its old severity only.
+ */
 function compareBaseline(findings, baseline) {
     const before = new Map(baseline.map((f) => [f.fingerprint, f]));
     const now = new Set();
     for (const f of findings) {
-        f.status = before.has(f.fingerprint) ? 'existing' : 'new';
+        const old = before.get(f.fingerprint);
+        f.status = old && compareSeverity(f.severity, old.severity) >= 0 ? 'existing' : 'new';
         now.add(f.fingerprint);
     }
     const fixed = baseline
@@ -55200,6 +68009,7 @@ function invalidPolicyChange(file, error) {
 
 
 
+
 // Code-unit order, not locale order: the same on every machine, and far cheaper on 100,000 findings.
 const cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
 /** Deterministic order: worst first, unsuppressed first, new before existing, then by place. */
@@ -55216,8 +68026,9 @@ function compareFindings(a, b) {
 function buildDocument(options) {
     const now = options.now ?? new Date();
     const warnings = [...(options.notes ?? []), ...options.reports.flatMap((r) => r.warnings)];
-    // Suppressions and the baseline mark findings in place: work on copies so a report can be built twice.
-    const findings = mergeFindings(options.reports.flatMap((r) => r.findings)).map((f) => ({ ...f }));
+    // Suppressions and the baseline mark findings in place: on copies, unless the caller gives the reports up.
+    const merged = mergeFindings(options.reports.flatMap((r) => r.findings));
+    const findings = options.consumeReports ? merged : merged.map((f) => ({ ...f }));
     // The main pipeline runs reviewed code: its scanner ignores were reviewed. Any other run with a baseline
     // honours an ignore from the code under review only when the base branch has it too.
     if (options.baseline && options.context.pipelineKind !== 'main')
@@ -55225,10 +68036,10 @@ function buildDocument(options) {
     warnings.push(...applySuppressions(findings, options.config.suppressions, now).warnings);
     let fixed = [];
     if (options.baseline) {
-        fixed = compareBaseline(findings, options.baseline.findings).fixed;
-        fixed.sort(compareFindings);
+        fixed = sortFindings(compareBaseline(findings, options.baseline.findings).fixed);
     }
-    findings.sort(compareFindings);
+    // compareFindings' order, with each finding's keys computed once.
+    sortFindings(findings);
     const inputs = options.reports.map((r) => ({
         file: r.file,
         format: r.format,
@@ -55353,8 +68164,10 @@ function truncateUtf8(text, maxBytes, ellipsis = '…') {
  */
 function defangGitHubReferences(text) {
     return (text
-        // Like GitHub's mention filter: `@` after a letter or digit (user@host, pkg@1.0) is no mention.
-        .replace(/(^|[^A-Za-z0-9_])@/g, `$1@${ZWSP}`)
+        // Like GitHub's mention filter: `@` after a letter or digit (user@host, pkg@1.0) is no mention. A
+        // lookbehind, so each `@` of `@@org` is judged on its own (a consumed match would skip the second).
+        // `_` is not trusted to protect: it is written as `&#95;`, so the `@` would follow `;` in the output.
+        .replace(/(?<![A-Za-z0-9])@/g, `@${ZWSP}`)
         .replace(/#(?=\d)/g, `#${ZWSP}`)
         .replace(/\bGH-(?=\d)/gi, (m) => `${m}${ZWSP}`));
 }
@@ -55448,8 +68261,20 @@ function escapeXml(text) {
 function escapeXmlAttribute(text) {
     return escapeXml(text.replace(XML_INVALID, '').replace(/\s+/g, ' ').trim());
 }
+/**
+ * The baseline as the comment and JUnit show it: its file name, or its store key when it came from S3,
+ * never the build machine's absolute path (`/codebuild/output/src123/...` tells readers nothing and leaks
+ * the layout of the build host).
+ */
+function baselineName(file) {
+    if (/^s3:\/\//.test(file))
+        return file;
+    const parts = file.split(/[\\/]/).filter(Boolean);
+    return parts.at(-1) ?? file;
+}
 
 ;// CONCATENATED MODULE: ./findings/render/render-annotations.ts
+
 
 
 
@@ -55490,7 +68315,19 @@ function rawDetails(f) {
     lines.push(`Fingerprint: ${clean(f.fingerprint)} (suppress it by this in .github/pipewarden.yml)`);
     return truncateUtf8(lines.join('\n'), ANNOTATION_LIMITS.rawDetailsBytes);
 }
-function annotation(f) {
+/**
+ * The level follows the gate's verdict: a finding that fails the gate is a failure; one that does not (an
+ * existing finding under new-only, one below the threshold) is a warning or a notice by severity, never a
+ * failure. Without a verdict (a plain report) the severity alone decides.
+ */
+function levelOf(f, gate) {
+    if (!gate)
+        return LEVEL[f.severity];
+    if (countsForGate(f, gate))
+        return 'failure';
+    return LEVEL[f.severity] === 'failure' ? 'warning' : LEVEL[f.severity];
+}
+function annotation(f, gate) {
     const loc = f.location;
     // A finding known only by its file still gets an annotation: on the first line, as GitHub needs a line.
     const start = loc.startLine && loc.startLine >= 1 ? loc.startLine : 1;
@@ -55499,7 +68336,7 @@ function annotation(f) {
         path: loc.path,
         start_line: start,
         end_line: end,
-        annotation_level: LEVEL[f.severity],
+        annotation_level: levelOf(f, gate),
         title: truncateText(`${f.severity}: ${clean(f.title)} (${clean(f.ruleId)})`.replace(/\s+/g, ' '), ANNOTATION_LIMITS.title),
         message: message(f),
         raw_details: rawDetails(f),
@@ -55518,14 +68355,14 @@ function annotation(f) {
 }
 /**
  * Check-run annotations for the findings that have a place in a file, worst first (the engine's order).
- * Level by severity: CRITICAL/HIGH → failure, MEDIUM → warning, LOW/INFO → notice. Suppressed findings get
+ * Level by the gate (levelOf): failing it → failure; else CRITICAL/HIGH/MEDIUM → warning, LOW/INFO → notice. Suppressed findings get
  * no annotation: they are accepted risks, listed in the comment and the check summary, and marking them in
  * the diff would teach people to ignore annotations. Findings without a file (container packages) are in
  * the summary only. `omitted` counts the annotatable findings left out by `max`.
  */
 function renderAnnotations(doc, options = {}) {
     const { kept, omitted } = render_annotations_select(doc, options);
-    return { annotations: kept.map(annotation), omitted };
+    return { annotations: kept.map((f) => annotation(f, doc.gate)), omitted };
 }
 function render_annotations_select(doc, options) {
     const minSeverity = options.minSeverity ?? 'INFO';
@@ -55543,7 +68380,7 @@ function* renderAnnotationsJson(doc, options = {}) {
     const { kept, omitted } = render_annotations_select(doc, options);
     let buf = '{\n  "annotations": [';
     for (let i = 0; i < kept.length; i++) {
-        buf += `${i ? ',' : ''}\n    ${JSON.stringify(annotation(kept[i]))}`;
+        buf += `${i ? ',' : ''}\n    ${JSON.stringify(annotation(kept[i], doc.gate))}`;
         if (buf.length >= CHUNK) {
             yield buf;
             buf = '';
@@ -55561,7 +68398,7 @@ function* renderAnnotationsJson(doc, options = {}) {
  */
 const ASFF_SCHEMA_VERSION = '2018-10-08';
 /** Security Hub rejects a finding above 240 KB; keep a margin for the request's own framing. */
-const MAX_FINDING_BYTES = 240 * 1024;
+const render_asff_MAX_FINDING_BYTES = 240 * 1024;
 const LIMITS = {
     title: 256,
     description: 1024,
@@ -55589,11 +68426,11 @@ function partitionOf(region) {
 function requireAccountAndRegion(options) {
     const { accountId, region } = options;
     if (!accountId || !region)
-        throw new errors_PipewardenError(`ASFF needs the AWS account and region, and ${!accountId && !region ? 'neither is' : !accountId ? 'the account is not' : 'the region is not'} known: pass --account <12-digit id> and --region <region> (defaults: the account in CODEBUILD_BUILD_ARN, AWS_REGION)`);
+        throw new errors/* PipewardenError */.ok(`ASFF needs the AWS account and region, and ${!accountId && !region ? 'neither is' : !accountId ? 'the account is not' : 'the region is not'} known: pass --account <12-digit id> and --region <region> (defaults: the account in CODEBUILD_BUILD_ARN, AWS_REGION)`);
     if (!/^\d{12}$/.test(accountId))
-        throw new errors_PipewardenError(`--account ${accountId}: not an AWS account id; pass the 12-digit account number`);
+        throw new errors/* PipewardenError */.ok(`--account ${accountId}: not an AWS account id; pass the 12-digit account number`);
     if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region))
-        throw new errors_PipewardenError(`--region ${region}: not an AWS region; pass one such as eu-central-1`);
+        throw new errors/* PipewardenError */.ok(`--region ${region}: not an AWS region; pass one such as eu-central-1`);
     return { accountId, region };
 }
 /** `<registry>.dkr.ecr.<region>.amazonaws.com/<name>[:tag][@sha256:…]`, as CodeBuild's PIPEWARDEN_ECR_REPOSITORY_URI. */
@@ -55778,7 +68615,7 @@ function toAsffJson(doc, f, ctx, archived = false) {
     return fitsSecurityHub(json) ? json : JSON.stringify(fitFinding(finding));
 }
 /** UTF-8 bytes are counted only when the length alone (at most 3 bytes a UTF-16 unit) cannot tell. */
-const fitsSecurityHub = (json) => json.length * 3 <= MAX_FINDING_BYTES || Buffer.byteLength(json, 'utf8') <= MAX_FINDING_BYTES;
+const fitsSecurityHub = (json) => json.length * 3 <= render_asff_MAX_FINDING_BYTES || Buffer.byteLength(json, 'utf8') <= render_asff_MAX_FINDING_BYTES;
 function buildFinding(doc, f, ctx, archived) {
     const at = doc.generatedAt;
     const types = asffTypes(f);
@@ -55813,8 +68650,9 @@ function buildFinding(doc, f, ctx, archived) {
         UpdatedAt: at,
         Severity: { Label: label, Original: original },
         FindingProviderFields: { Severity: { Label: label, Original: original }, Types: types },
-        Title: cut(f.title.trim() || f.ruleId, LIMITS.title),
-        Description: cut((f.description ?? f.title).trim() || f.ruleId, LIMITS.description),
+        // Security Hub refuses blank text: fall back to the rule, then to the tool and rule, never to whitespace.
+        Title: cut(f.title.trim() || f.ruleId.trim() || `${f.tool} finding`, LIMITS.title),
+        Description: cut((f.description ?? f.title).trim() || f.ruleId.trim() || `${f.tool} finding`, LIMITS.description),
         Resources: resources(doc, f, ctx),
         ProductFields: fields,
         RecordState: archived ? 'ARCHIVED' : 'ACTIVE',
@@ -55837,17 +68675,17 @@ function buildFinding(doc, f, ctx, archived) {
         };
     return finding;
 }
-const findingBytes = (f) => Buffer.byteLength(JSON.stringify(f), 'utf8');
+const render_asff_findingBytes = (f) => Buffer.byteLength(JSON.stringify(f), 'utf8');
 /**
  * Trims a finding to Security Hub's 240 KB: the long lists first (vulnerabilities, their references), then
  * the text fields. Every finding pipewarden builds fits after this; the result says when it was cut.
  */
-function fitFinding(finding, maxBytes = MAX_FINDING_BYTES) {
-    if (findingBytes(finding) <= maxBytes)
+function fitFinding(finding, maxBytes = render_asff_MAX_FINDING_BYTES) {
+    if (render_asff_findingBytes(finding) <= maxBytes)
         return finding;
     const f = structuredClone(finding);
     f.ProductFields = { ...f.ProductFields, 'pipewarden/Trimmed': 'true' };
-    const fits = () => findingBytes(f) <= maxBytes;
+    const fits = () => render_asff_findingBytes(f) <= maxBytes;
     const steps = [
         () => {
             for (const v of f.Vulnerabilities ?? []) {
@@ -55880,7 +68718,7 @@ function fitFinding(finding, maxBytes = MAX_FINDING_BYTES) {
         if (fits())
             return f;
     }
-    throw new errors_PipewardenError(`finding ${finding.Id} is ${findingBytes(f)} bytes even trimmed, above Security Hub's ${maxBytes}; report this as a pipewarden bug`, { exitCode: 3 });
+    throw new errors/* PipewardenError */.ok(`finding ${finding.Id} is ${render_asff_findingBytes(f)} bytes even trimmed, above Security Hub's ${maxBytes}; report this as a pipewarden bug`, { exitCode: 3 });
 }
 /** Every current finding as ACTIVE (suppressed ones with Workflow SUPPRESSED) and every fixed one as ARCHIVED. */
 function renderAsff(doc, options) {
@@ -56083,7 +68921,7 @@ function* renderJunitChunks(doc) {
         `${input.file} (${input.format}, ${input.findings} findings)`,
     ]);
     if (doc.baseline)
-        props.push(['baseline', `${doc.baseline.file} (${doc.baseline.findings} findings)`]);
+        props.push(['baseline', `${baselineName(doc.baseline.file)} (${doc.baseline.findings} findings)`]);
     const properties = props.length
         ? `    <properties>\n${props.map(([name, value]) => `      <property name="${name}" value="${attr(value, 1_000)}"/>\n`).join('')}    </properties>\n`
         : '';
@@ -56110,7 +68948,99 @@ function* renderJunitChunks(doc) {
     yield '</testsuites>\n';
 }
 
+;// CONCATENATED MODULE: ./findings/render/render-safe-markdown.ts
+
+/**
+ * Scanner Markdown (Snyk and Inspector descriptions use headings, lists, emphasis, code and links) as a
+ * SAFE subset for the PR comment: headings become bold lines, lists stay lists, emphasis and code stay,
+ * links stay only when they are absolute http(s); everything else is escaped text (escapeMarkdown: no
+ * raw HTML, no `</details>`, no images, no mentions or issue references). The output is built from
+ * escaped pieces only, so no input can produce markup other than this subset.
+ */
+function renderSafeMarkdown(text) {
+    const lines = stripUnsafe(text).split('\n');
+    const blocks = [];
+    let paragraph = [];
+    const flush = () => {
+        if (paragraph.length)
+            blocks.push(paragraph.join('<br>'));
+        paragraph = [];
+    };
+    for (let i = 0; i < lines.length; i++) {
+        const line = lines[i];
+        const fence = /^ {0,3}(`{3,}|~{3,})\s*([A-Za-z0-9_+-]{0,20})/.exec(line);
+        if (fence) {
+            flush();
+            const code = [];
+            for (i++; i < lines.length && !lines[i].trimStart().startsWith(fence[1]); i++)
+                code.push(lines[i]);
+            // A fence longer than any backtick run inside: nothing in it is interpreted, `</details>` included.
+            blocks.push(codeBlock(code.join('\n'), fence[2]));
+            continue;
+        }
+        if (!line.trim()) {
+            flush();
+            continue;
+        }
+        const heading = /^ {0,3}#{1,6}\s+(.*?)\s*#*\s*$/.exec(line);
+        if (heading) {
+            flush();
+            if (heading[1])
+                blocks.push(`**${renderInline(heading[1])}**`);
+            continue;
+        }
+        const item = /^(\s*)([-*+]|\d{1,9}[.)])\s+(.*)$/.exec(line);
+        if (item) {
+            flush();
+            const depth = Math.min(Math.floor(item[1].replace(/\t/g, '  ').length / 2), 3);
+            const marker = /\d/.test(item[2]) ? `${item[2].slice(0, -1)}.` : '-';
+            const previous = blocks.at(-1);
+            const entry = `${'  '.repeat(depth)}${marker} ${renderInline(item[3])}`;
+            // Consecutive items form one list.
+            if (previous !== undefined && /^\s*(-|\d+\.) /.test(previous.split('\n').at(-1)))
+                blocks[blocks.length - 1] = `${previous}\n${entry}`;
+            else
+                blocks.push(entry);
+            continue;
+        }
+        paragraph.push(renderInline(line));
+    }
+    flush();
+    return blocks.join('\n\n');
+}
+/** `code`, [text](http…), **strong**, *emphasis* / _emphasis_; images and every other character escaped. */
+function renderInline(text) {
+    const token = /`([^`]+)`|!\[[^\]]{0,500}\]\([^()]{0,2000}\)|\[([^\]]{1,500})\]\(\s*((?:[^()\s]|\([^()\s]{0,200}\)){1,2000})\s*\)|\*\*([^*]{1,1000})\*\*|__([^_]{1,1000})__|\*([^*\s][^*]{0,1000})\*|\b_([^_\s][^_]{0,1000})_\b/g;
+    let out = '';
+    let last = 0;
+    for (const m of text.matchAll(token)) {
+        out += escapeText(text.slice(last, m.index));
+        last = m.index + m[0].length;
+        const [, code, label, url, strong1, strong2, em1, em2] = m;
+        if (m[0].startsWith('!['))
+            out += escapeMarkdown(m[0]); // an image: a tracking pixel at best, shown as text
+        else if (code !== undefined)
+            out += `<code>${escapeHtml(code, true)}</code>`;
+        else if (label !== undefined) {
+            const href = safeUrl(url);
+            out += href ? `[${escapeMarkdown(label)}](${href})` : escapeMarkdown(m[0]);
+        }
+        else if ((strong1 ?? strong2) !== undefined)
+            out += `**${escapeMarkdown((strong1 ?? strong2))}**`;
+        else
+            out += `_${escapeMarkdown((em1 ?? em2))}_`;
+    }
+    return out + escapeText(text.slice(last));
+}
+/** escapeMarkdown for the text between two inline tokens: the spaces around it are kept. */
+function escapeText(text) {
+    if (!text.trim())
+        return text ? ' ' : '';
+    return `${/^\s/.test(text) ? ' ' : ''}${escapeMarkdown(text)}${/\s$/.test(text) ? ' ' : ''}`;
+}
+
 ;// CONCATENATED MODULE: ./findings/render/render-markdown.ts
+
 
 
 
@@ -56244,9 +69174,10 @@ class Writer {
         lines.push(`- **Fingerprint:** ${/^[0-9a-f]+$/i.test(f.fingerprint) ? `\`${f.fingerprint}\`` : escapeMarkdown(f.fingerprint)}`);
         const blocks = [lines.join('\n')];
         if (f.description && stripUnsafe(f.description).trim() !== stripUnsafe(f.title).trim())
-            blocks.push(escapeMarkdown(truncateText(f.description, DESCRIPTION_MAX[size])));
+            // Scanner Markdown as a safe subset (render-safe-markdown.ts), not escaped raw text.
+            blocks.push(renderSafeMarkdown(truncateText(f.description, DESCRIPTION_MAX[size])));
         if (f.remediation)
-            blocks.push(`**Remediation:** ${escapeMarkdown(truncateText(f.remediation, REMEDIATION_MAX[size]))}`);
+            blocks.push(`**Remediation:**\n\n${renderSafeMarkdown(truncateText(f.remediation, REMEDIATION_MAX[size]))}`);
         if (full && f.location?.snippet)
             blocks.push(codeBlock(truncateText(f.location.snippet, SNIPPET_MAX)));
         return `<details><summary>${summary}</summary>\n\n${blocks.join('\n\n')}\n\n</details>\n\n`;
@@ -56308,7 +69239,7 @@ function header(doc, marker, policy) {
         ? `${plural(doc.findings.length, 'finding')} from ${plural(doc.inputs.length, 'report')}`
         : '**no report was read: nothing was checked**';
     const baseline = doc.baseline
-        ? `, compared with the baseline ${escapeMarkdown(doc.baseline.file)} (${plural(doc.baseline.findings, 'finding')})`
+        ? `, compared with the baseline ${escapeMarkdown(baselineName(doc.baseline.file))} (${plural(doc.baseline.findings, 'finding')})`
         : ', no baseline';
     out.push(`${scanned.length ? `Scanned ${scanned.join(' · ')}: ` : ''}${reports}${baseline}.`);
     out.push('');
@@ -56428,7 +69359,7 @@ function footer(doc) {
     else
         out.push('No report was read.');
     if (doc.baseline)
-        out.push('', `Baseline: ${escapeMarkdown(doc.baseline.file)} (${plural(doc.baseline.findings, 'finding')}).`);
+        out.push('', `Baseline: ${escapeMarkdown(baselineName(doc.baseline.file))} (${plural(doc.baseline.findings, 'finding')}).`);
     if (doc.warnings.length) {
         out.push('', '#### Warnings', '');
         for (const w of doc.warnings.slice(0, WARNINGS_MAX))
@@ -57099,1784 +70030,335 @@ const RENDERERS = new Map([
     ['asff', (doc, o) => renderAsffText(doc, o)],
 ]);
 
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-inspector2/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(3222);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-codepipeline/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(8232);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-codestar-connections/dist-cjs/index.js
+var client_codestar_connections_dist_cjs = __nccwpck_require__(3090);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
 var client_s3_dist_cjs = __nccwpck_require__(3711);
-;// CONCATENATED MODULE: ./findings/parse/field-error.ts
-/** A known report with a field that is not what its format promises; the reader adds file and format. */
-class ReportFieldError extends Error {
-    field;
-    expected;
-    actual;
-    constructor(field, expected, actual) {
-        super(`field "${field}" should be ${expected}, found ${describe(actual)}`);
-        this.field = field;
-        this.expected = expected;
-        this.actual = actual;
-    }
-}
-function describe(value) {
-    if (value === undefined)
-        return 'nothing';
-    if (value === null)
-        return 'null';
-    if (Array.isArray(value))
-        return 'an array';
-    if (typeof value === 'string')
-        return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`;
-    return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
-}
-function isObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-function objectAt(value, field) {
-    if (!isObject(value))
-        throw new ReportFieldError(field, 'an object', value);
-    return value;
-}
-function arrayAt(value, field) {
-    if (!Array.isArray(value))
-        throw new ReportFieldError(field, 'an array', value);
-    return value;
-}
-/** An optional array: absent or null is empty. */
-function optionalArrayAt(value, field) {
-    if (value === undefined || value === null)
-        return [];
-    return arrayAt(value, field);
-}
-function stringAt(value, field) {
-    if (typeof value !== 'string' || value === '')
-        throw new ReportFieldError(field, 'a non-empty string', value);
-    return value;
-}
-function optionalString(value, field) {
-    if (value === undefined || value === null)
-        return undefined;
-    if (typeof value === 'number')
-        return String(value);
-    if (typeof value !== 'string')
-        throw new ReportFieldError(field, 'a string', value);
-    return value === '' ? undefined : value;
-}
-function optionalNumber(value, field) {
-    if (value === undefined || value === null)
-        return undefined;
-    const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-    if (typeof n !== 'number' || !Number.isFinite(n))
-        throw new ReportFieldError(field, 'a number', value);
-    return n;
-}
-/** A positive line number, or undefined (scanners use -1 / 0 for "unknown"). */
-function lineAt(value, field) {
-    const n = optionalNumber(value, field);
-    return n !== undefined && n >= 1 ? Math.floor(n) : undefined;
-}
-/** Strings from an array that may hold other things; ids are compared upper-case for CVE/GHSA/CWE. */
-function stringList(value) {
-    return Array.isArray(value) ? value.filter((v) => typeof v === 'string' && v !== '') : [];
-}
-
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: ./findings/parse/parse-cdk-nag.ts
-
-
-
-
-
-
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-securityhub/dist-cjs/index.js
+var client_securityhub_dist_cjs = __nccwpck_require__(6200);
+;// CONCATENATED MODULE: ./findings/cli/describe-connection.ts
 /*
- * Two generations of cdk-nag output:
- *  - v3 (aws-cdk-lib ≥ 2.27x policy validation): `cdk.out/validation-report.json`, one entry per plugin
- *    (cdk-nag packs, cfn-guard…), violations with the construct path and the stack traces of its creation;
- *    acknowledgements made through aws-cdk-lib (`Pack::Rule-Id`) are listed under `suppressedViolations`.
- *  - v2 (NagReportLogger): `<Pack>-[<Stage>-]<Stack>-NagReport.json` (`{"lines": [...]}`) or `.csv`, one
- *    line per (rule, resource) with Compliant / Non-Compliant / Suppressed / UNKNOWN.
+ * What a GitHub connection's state means for the pipelines, shared by `pipewarden doctor` and the GitHub
+ * Action's explanation of a failed Source action.
  */
-const RULES_URL = 'https://github.com/cdklabs/cdk-nag/blob/main/RULES.md';
-const CSV_HEADER = 'Rule ID,Resource ID,Compliance,Exception Reason,Rule Level,Rule Info';
-const CSV_KEYS = ['ruleId', 'resourceId', 'compliance', 'exceptionReason', 'ruleLevel', 'ruleInfo'];
-// ---------------------------------------------------------------- detection
-/** `cdk.out/validation-report.json` (and the legacy `policy-validation-report.json`). */
-function isCdkValidationReport(json) {
-    return isObject(json) && json.title === 'Validation Report' && Array.isArray(json.pluginReports);
-}
-const isNagLine = (v) => isObject(v) && typeof v.ruleId === 'string' && typeof v.resourceId === 'string' && 'compliance' in v;
-/** cdk-nag v2's NagReport (`{"lines": [...]}`; the CSV is turned into the same shape on reading). */
-function isCdkNagV2Report(json) {
-    return (isObject(json) &&
-        Array.isArray(json.lines) &&
-        Object.keys(json).every((k) => k === 'lines') &&
-        json.lines.every(isNagLine));
-}
-// ---------------------------------------------------------------- severity
-/** Policy-validation severities (error / warning / info / fatal / a custom word) and v2 rule levels. */
-function nagSeverity(word) {
-    switch (word?.toLowerCase()) {
-        case 'fatal':
-            return 'CRITICAL';
-        case 'error':
-            return 'HIGH';
-        case 'warning':
-        case 'warn':
-            return 'MEDIUM';
-        case 'info':
-            return 'LOW';
-        default:
-            return severityFromWord(word) ?? 'MEDIUM';
-    }
-}
-/** The first sentence of a rule description: cdk-nag puts the finding first, the explanation after. */
-function firstSentence(text) {
-    const m = /^(.+?[.!?])(\s|$)/s.exec(text.trim());
-    return (m?.[1] ?? text).trim().slice(0, 200);
-}
-// ---------------------------------------------------------------- stack traces
 /**
- * The innermost frame in the user's own code: aws-cdk-lib's trace formatter elides library and Node
- * frames ("...new Queue2 in aws-cdk-lib..."), older ones print them with node_modules paths.
+ * The console page of a connection, where a PENDING one is completed: region and account come from its
+ * ARN (arn:aws:codestar-connections:<region>:<account>:connection/<id>, or codeconnections).
  */
-function userFrame(trace) {
-    for (const raw of trace.split('\n')) {
-        const text = raw.trim();
-        if (!text || text.startsWith('...'))
-            continue;
-        const m = /\(?((?:file:\/\/)?[^\s()]+?):(\d+)(?::(\d+))?\)?$/.exec(text);
-        if (!m)
-            continue;
-        const file = m[1];
-        if (/(^|[\\/])node_modules[\\/]/.test(file) || /^(node:|internal[\\/])/.test(file))
-            continue;
-        return { file, line: Number(m[2]), ...(m[3] ? { column: Number(m[3]) } : {}) };
-    }
-    return undefined;
+function connectionConsoleUrl(arn) {
+    const m = /^arn:aws[\w-]*:(?:codestar-connections|codeconnections):([\w-]+):(\d{12}):connection\/([\w-]+)$/.exec(arn);
+    if (!m)
+        return 'https://console.aws.amazon.com/codesuite/settings/connections';
+    const [, region, account, id] = m;
+    return `https://${region}.console.aws.amazon.com/codesuite/settings/${account}/${region}/connections/${id}?region=${region}`;
 }
-function locationFromTraces(traces, ctx) {
-    if (!Array.isArray(traces))
+/** What a connection's status means for the pipelines, and what to do; undefined when AVAILABLE. */
+function connectionProblem(arn, connectionStatus) {
+    const status = connectionStatus ?? 'unknown';
+    if (status === 'AVAILABLE')
         return undefined;
-    for (const trace of traces) {
-        const frame = typeof trace === 'string' ? userFrame(trace) : undefined;
-        if (frame)
-            return ctx.location(frame.file, {
-                startLine: frame.line,
-                ...(frame.column ? { startColumn: frame.column } : {}),
-            });
-    }
-    return undefined;
+    if (status === 'PENDING')
+        return `the GitHub connection ${arn} is PENDING: complete the handshake in the console: ${connectionConsoleUrl(arn)}`;
+    if (status === 'ERROR')
+        return `the GitHub connection ${arn} is in ERROR (the GitHub App was uninstalled or its access revoked): update the pending connection in the console, or reinstall the AWS Connector for GitHub app: ${connectionConsoleUrl(arn)}`;
+    return `the GitHub connection ${arn} is ${status}: check it in the console: ${connectionConsoleUrl(arn)}`;
 }
-// ---------------------------------------------------------------- v3 validation report
-function parseCdkValidationReport(json, ctx) {
-    const root = objectAt(json, '(root)');
-    const out = [];
-    arrayAt(root.pluginReports, 'pluginReports').forEach((value, i) => {
-        const field = `pluginReports[${i}]`;
-        const report = objectAt(value, field);
-        // v3 names the plugin at the top; the legacy report nests it in `summary`.
-        const summary = isObject(report.summary) ? report.summary : {};
-        const plugin = stringAt(report.pluginName ?? summary.pluginName, `${field}.pluginName`);
-        const violations = optionalArrayAt(report.violations, `${field}.violations`);
-        const suppressed = optionalArrayAt(report.suppressedViolations, `${field}.suppressedViolations`);
-        const metadata = isObject(report.metadata)
-            ? report.metadata
-            : isObject(summary.metadata)
-                ? summary.metadata
-                : {};
-        if (violations.length === 0 && suppressed.length === 0 && typeof metadata.error === 'string')
-            // A plugin that crashed checked nothing: say so rather than report a clean result.
-            ctx.warn(`validation plugin ${plugin} did not run: ${metadata.error}`);
-        violations.forEach((v, j) => out.push(...violation(objectAt(v, `${field}.violations[${j}]`), `${field}.violations[${j}]`, plugin, ctx)));
-        suppressed.forEach((v, j) => {
-            const at = `${field}.suppressedViolations[${j}]`;
-            const sv = objectAt(v, at);
-            const id = optionalString(sv.acknowledgedId, `${at}.acknowledgedId`);
-            const reason = optionalString(sv.reason, `${at}.reason`) ?? `acknowledged as ${id ?? 'this rule'} without a reason`;
-            for (const f of violation(sv, at, plugin, ctx)) {
-                f.suppression = { source: 'scanner', reason };
-                out.push(f);
-            }
-        });
-    });
-    return out;
+
+;// CONCATENATED MODULE: ./findings/cli/commands/doctor.ts
+
+
+
+
+
+
+
+/** AWS could not be asked at all (no network, no credentials, no region): doctor exits 3, not 1. */
+class Unreachable extends Error {
 }
-function violation(v, field, plugin, ctx) {
-    const ruleId = stringAt(v.ruleName, `${field}.ruleName`);
-    const description = optionalString(v.description, `${field}.description`) ?? ruleId;
-    const custom = optionalString(v.customSeverity, `${field}.customSeverity`);
-    const word = custom ?? optionalString(v.severity, `${field}.severity`) ?? 'error';
-    // cdk-nag rule ids are `<Pack>-<Rule>`; any other plugin (cfn-guard…) is named for itself.
-    const isNag = ruleId.startsWith(`${plugin}-`);
-    const metadata = isObject(v.ruleMetadata) ? v.ruleMetadata : {};
-    const docs = optionalString(metadata.DocumentationUrl ?? metadata.documentationUrl, `${field}.ruleMetadata`);
-    const fix = optionalString(v.suggestedFix ?? v.fix, `${field}.suggestedFix`);
-    return arrayAt(v.violatingConstructs, `${field}.violatingConstructs`).map((c, k) => {
-        const at = `${field}.violatingConstructs[${k}]`;
-        const construct = objectAt(c, at);
-        const path = optionalString(construct.constructPath, `${at}.constructPath`);
-        const cfn = isObject(construct.cloudFormationResource) ? construct.cloudFormationResource : {};
-        const logicalId = optionalString(cfn.logicalId ?? construct.resourceLogicalId, `${at}.logicalId`);
-        const template = optionalString(cfn.templatePath ?? construct.templatePath, `${at}.templatePath`);
-        const where = path ?? [template, logicalId].filter(Boolean).join('#');
-        const finding = {
-            tool: isNag ? 'cdk-nag' : plugin,
-            kind: 'iac',
-            ruleId,
-            title: firstSentence(description),
-            description: `${description}\n\nConstruct: ${where || 'unknown'}${logicalId && path ? ` (${logicalId})` : ''}`,
-            severity: nagSeverity(word),
-            originalSeverity: word,
-            vulnerabilityIds: [],
-            identity: `${plugin}|${ruleId}|${where}`,
-            helpUri: docs ?? (isNag ? RULES_URL : undefined),
-        };
-        if (!finding.helpUri)
-            delete finding.helpUri;
-        if (fix)
-            finding.remediation = fix;
-        const location = locationFromTraces(construct.stackTraces, ctx);
-        if (location)
-            finding.location = location;
-        return finding;
-    });
+const doctor_CREDENTIALS = /^(ExpiredToken(Exception)?|InvalidClientTokenId|UnrecognizedClientException|InvalidSignatureException|SignatureDoesNotMatch|CredentialsProviderError|InvalidAccessKeyId)$/;
+/** An error with no HTTP answer, or one about the caller's credentials, means AWS was not reached. */
+function unreachable(error) {
+    return httpStatus(error) === undefined || doctor_CREDENTIALS.test(errorCode(error));
 }
-// ---------------------------------------------------------------- v2 NagReport
-function parseCdkNagV2Report(json, ctx) {
-    const lines = arrayAt(objectAt(json, '(root)').lines, 'lines');
-    const pack = /^(.+?)-.+-NagReport\.(json|csv)$/i.exec((0,external_node_path_.basename)(ctx.file))?.[1];
-    const assembly = new AssemblyIndex((0,external_node_path_.dirname)((0,external_node_path_.resolve)(ctx.file)), ctx);
-    const out = [];
-    lines.forEach((value, i) => {
-        const field = `lines[${i}]`;
-        const line = objectAt(value, field);
-        const ruleId = stringAt(line.ruleId, `${field}.ruleId`);
-        const resource = stringAt(line.resourceId, `${field}.resourceId`);
-        const compliance = stringAt(line.compliance, `${field}.compliance`);
-        if (compliance === 'Compliant' || compliance === 'N/A')
-            return;
-        if (compliance === 'UNKNOWN') {
-            ctx.warn(`${field}: ${ruleId} could not be evaluated on ${resource} (the rule threw; see cdk synth's output)`);
-            return;
-        }
-        if (compliance !== 'Non-Compliant' && compliance !== 'Suppressed')
-            throw new ReportFieldError(`${field}.compliance`, 'Compliant, Non-Compliant, Suppressed, UNKNOWN or N/A', compliance);
-        const info = optionalString(line.ruleInfo, `${field}.ruleInfo`) ?? ruleId;
-        const level = optionalString(line.ruleLevel, `${field}.ruleLevel`) ?? 'Error';
-        const finding = {
-            tool: 'cdk-nag',
-            kind: 'iac',
-            ruleId,
-            title: firstSentence(info),
-            description: `${info}\n\nConstruct: ${resource}`,
-            severity: nagSeverity(level),
-            originalSeverity: level,
-            vulnerabilityIds: [],
-            identity: `${pack ?? ''}|${ruleId}|${resource}`,
-            helpUri: RULES_URL,
-        };
-        if (compliance === 'Suppressed') {
-            const reason = optionalString(line.exceptionReason, `${field}.exceptionReason`);
-            finding.suppression = {
-                source: 'scanner',
-                reason: reason && reason !== 'N/A' ? reason : 'suppressed with NagSuppressions',
-            };
-        }
-        const location = assembly.locate(resource);
-        if (location)
-            finding.location = location;
-        out.push(finding);
-    });
-    return out;
-}
-/**
- * What the cloud assembly beside a v2 report says about a construct: its creation stack trace when the
- * app recorded one (source file and line), else its resource in the template (`aws:cdk:path` metadata).
- */
-class AssemblyIndex {
-    dir;
-    ctx;
-    traces;
-    templates;
-    constructor(dir, ctx) {
-        this.dir = dir;
-        this.ctx = ctx;
-    }
-    locate(constructPath) {
-        const trace = this.creationTrace(constructPath);
-        const fromTrace = trace ? locationFromTraces([trace.join('\n')], this.ctx) : undefined;
-        return fromTrace ?? this.templateLocation(constructPath);
-    }
-    creationTrace(constructPath) {
-        this.traces ??= this.readTraces();
-        return this.traces.get(`/${constructPath.replace(/^\//, '')}`);
-    }
-    readTraces() {
-        const traces = new Map();
-        const add = (metadata) => {
-            if (!isObject(metadata))
-                return;
-            for (const [path, entries] of Object.entries(metadata)) {
-                if (!Array.isArray(entries))
-                    continue;
-                for (const e of entries)
-                    if (isObject(e) && e.type === 'aws:cdk:creationStack' && Array.isArray(e.data))
-                        traces.set(path, e.data.filter((x) => typeof x === 'string'));
-            }
-        };
-        const manifest = readJson((0,external_node_path_.join)(this.dir, 'manifest.json'));
-        const files = new Set();
-        if (isObject(manifest) && isObject(manifest.artifacts))
-            for (const artifact of Object.values(manifest.artifacts)) {
-                if (!isObject(artifact))
-                    continue;
-                add(artifact.metadata); // older aws-cdk-lib kept the metadata in the manifest itself
-                if (typeof artifact.additionalMetadataFile === 'string')
-                    files.add(artifact.additionalMetadataFile);
-            }
-        else
-            for (const f of this.list())
-                if (f.endsWith('.metadata.json'))
-                    files.add(f);
-        for (const f of files)
-            add(readJson((0,external_node_path_.join)(this.dir, f)));
-        return traces;
-    }
-    templateLocation(constructPath) {
-        this.templates ??= this.list()
-            .filter((f) => f.endsWith('.template.json'))
-            .flatMap((f) => {
-            const file = (0,external_node_path_.join)(this.dir, f);
-            const text = readText(file);
-            const json = text === undefined ? undefined : parseOrUndefined(text);
-            if (!isObject(json) || !isObject(json.Resources))
-                return [];
-            const byPath = new Map();
-            for (const [logicalId, r] of Object.entries(json.Resources))
-                if (isObject(r) && isObject(r.Metadata) && typeof r.Metadata['aws:cdk:path'] === 'string')
-                    byPath.set(r.Metadata['aws:cdk:path'], logicalId);
-            return [{ file, text: text, byPath }];
-        });
-        for (const t of this.templates) {
-            const logicalId = t.byPath.get(constructPath);
-            if (!logicalId)
-                continue;
-            const offset = t.text.indexOf(`${JSON.stringify(logicalId)}:`);
-            const startLine = offset < 0 ? undefined : t.text.slice(0, offset).split('\n').length;
-            return this.ctx.location(t.file, startLine ? { startLine } : {});
-        }
-        return undefined;
-    }
-    list() {
-        try {
-            return (0,external_node_fs_.readdirSync)(this.dir);
-        }
-        catch {
-            return [];
-        }
-    }
-}
-function readText(file) {
+const denied = (error) => httpStatus(error) === 403 || /AccessDenied/.test(errorCode(error));
+async function checkConnection(clients, arn) {
+    const what = `GitHub connection ${arn}`;
     try {
-        return (0,external_node_fs_.existsSync)(file) ? (0,external_node_fs_.readFileSync)(file, 'utf8') : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-function parseOrUndefined(text) {
-    try {
-        return JSON.parse(text);
-    }
-    catch {
-        return undefined;
-    }
-}
-function readJson(file) {
-    const text = readText(file);
-    return text === undefined ? undefined : parseOrUndefined(text);
-}
-// ---------------------------------------------------------------- v2 CSV
-/**
- * cdk-nag v2's CSV report, the one input that is not JSON: recognized by its header line and turned into
- * the JSON report's `{"lines": [...]}`. Returns undefined for any other file (the JSON reader takes over).
- */
-async function readNagReportCsv(file) {
-    let head;
-    try {
-        const handle = await (0,promises_.open)(file, 'r');
-        try {
-            const buffer = Buffer.alloc(CSV_HEADER.length + 3);
-            const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-            head = buffer
-                .subarray(0, bytesRead)
-                .toString('utf8')
-                .replace(/^\uFEFF/, '');
-        }
-        finally {
-            await handle.close();
-        }
-    }
-    catch {
-        return undefined; // unreadable: the JSON reader reports it the usual way
-    }
-    if (!head.startsWith(CSV_HEADER))
-        return undefined;
-    return parseNagReportCsv((0,external_node_fs_.readFileSync)(file, 'utf8'), file);
-}
-function parseNagReportCsv(text, file) {
-    const rows = parseCsv(text.replace(/^\uFEFF/, ''), file);
-    const header = rows.shift();
-    if (header?.join(',') !== CSV_HEADER)
-        throw new errors_PipewardenError(`${file}: not a cdk-nag CSV report (expected the header "${CSV_HEADER}")`);
-    const lines = rows
-        .filter((r) => !(r.length === 1 && r[0] === ''))
-        .map((r, i) => {
-        if (r.length !== CSV_KEYS.length)
-            throw new errors_PipewardenError(`${file}: cdk-nag CSV report, row ${i + 2} has ${r.length} fields instead of ${CSV_KEYS.length}; regenerate it with cdk synth`);
-        return Object.fromEntries(CSV_KEYS.map((k, j) => [k, r[j]]));
-    });
-    return { lines };
-}
-/** RFC 4180: quoted fields, doubled quotes, line breaks inside quotes. */
-function parseCsv(text, file) {
-    const rows = [];
-    let row = [];
-    let field = '';
-    let i = 0;
-    let quoted = false;
-    let line = 1;
-    while (i < text.length) {
-        const c = text[i];
-        if (quoted) {
-            if (c === '"' && text[i + 1] === '"') {
-                field += '"';
-                i += 2;
-                continue;
-            }
-            if (c === '"')
-                quoted = false;
-            else {
-                if (c === '\n')
-                    line++;
-                field += c;
-            }
-            i++;
-            continue;
-        }
-        if (c === '"' && field === '')
-            quoted = true;
-        else if (c === ',') {
-            row.push(field);
-            field = '';
-        }
-        else if (c === '\n' || c === '\r') {
-            if (c === '\r' && text[i + 1] === '\n')
-                i++;
-            row.push(field);
-            rows.push(row);
-            row = [];
-            field = '';
-            line++;
-        }
-        else
-            field += c;
-        i++;
-    }
-    if (quoted)
-        throw new errors_PipewardenError(`${file}: cdk-nag CSV report with an unterminated quote at line ${line}`);
-    if (field !== '' || row.length) {
-        row.push(field);
-        rows.push(row);
-    }
-    return rows;
-}
-
-;// CONCATENATED MODULE: external "node:path/posix"
-const posix_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path/posix");
-var posix_default = /*#__PURE__*/__nccwpck_require__.n(posix_namespaceObject);
-;// CONCATENATED MODULE: ./findings/paths/normalize-path.ts
-
-// CodeBuild checks the source out under /codebuild/output/src<N>/src[/<host>/<owner>/<repo>];
-// parallel actions run in different builds, so reports carry other builds' roots too.
-const CODEBUILD_ROOT = /^\/codebuild\/output\/src\d+\/src(?:\/s3\/\d+)?\//;
-const PLACEHOLDER_ROOT = /^(?:%SRCROOT%|\$\{?SRCROOT\}?|PROJECTROOT|\$\{?PROJECTROOT\}?|\$\{?CODEBUILD_SRC_DIR\}?)[\\/]?/;
-/**
- * Turns whatever a scanner wrote (absolute, `file://`, `%SRCROOT%/…`, Windows separators) into a
- * repository-relative POSIX path. Paths outside the repository are rejected, never guessed.
- */
-function normalizePath(raw, options, uriBaseId) {
-    let p = raw.trim();
-    if (p === '')
-        return { rejected: 'empty path' };
-    if (/^file:/i.test(p)) {
-        try {
-            p = decodeURIComponent(new URL(p).pathname);
-        }
-        catch {
-            return { rejected: `unreadable file URI ${raw}` };
-        }
-    }
-    else if (/^[a-z][a-z0-9+.-]+:\/\//i.test(p)) {
-        return { rejected: `not a file path: ${raw}` };
-    }
-    else if (/%[0-9a-f]{2}/i.test(p)) {
-        try {
-            p = decodeURIComponent(p);
-        }
-        catch {
-            /* keep as is */
-        }
-    }
-    p = p.replace(/\\/g, '/').replace(/^\/([a-zA-Z]:\/)/, '$1');
-    if (uriBaseId && options.uriBaseIds?.[uriBaseId] && !p.startsWith('/')) {
-        const base = normalizeRoot(options.uriBaseIds[uriBaseId]);
-        if (base.startsWith('/'))
-            p = posix_default().join(base, p);
-    }
-    p = p.replace(PLACEHOLDER_ROOT, '');
-    const root = normalizeRoot(options.sourceRoot);
-    if (p.startsWith('/') || /^[a-zA-Z]:\//.test(p)) {
-        if (root && (p === root || p.startsWith(root + '/')))
-            p = p.slice(root.length + 1);
-        else if (CODEBUILD_ROOT.test(p))
-            p = p.replace(CODEBUILD_ROOT, '');
-        else
-            return { rejected: `absolute path outside the repository: ${raw}` };
-    }
-    const normalized = posix_default().normalize(p);
-    if (normalized === '..' || normalized.startsWith('../'))
-        return { rejected: `path escapes the repository: ${raw}` };
-    if (normalized === '.' || normalized === '')
-        return { rejected: `path is the repository root: ${raw}` };
-    return { path: normalized.replace(/^\.\//, '') };
-}
-function normalizeRoot(root) {
-    let r = root.replace(/\\/g, '/');
-    if (/^file:/i.test(r)) {
-        try {
-            r = decodeURIComponent(new URL(r).pathname);
-        }
-        catch {
-            return '';
-        }
-    }
-    return r.replace(/\/+$/, '');
-}
-
-;// CONCATENATED MODULE: ./findings/parse/parse-context.ts
-
-/** What every parser gets besides the JSON: path handling and a place for warnings. */
-class ParseContext {
-    file;
-    paths;
-    warnings = [];
-    constructor(file, paths) {
-        this.file = file;
-        this.paths = paths;
-    }
-    warn(message) {
-        this.warnings.push(`${this.file}: ${message}`);
-    }
-    /** A repo-relative path, or undefined (with a warning) when the scanner's path is outside the repository. */
-    path(raw, uriBaseId, paths = this.paths) {
-        if (raw === undefined)
-            return undefined;
-        const result = normalizePath(raw, paths, uriBaseId);
-        if ('rejected' in result) {
-            this.warn(`location dropped: ${result.rejected}`);
-            return undefined;
-        }
-        return result.path;
-    }
-    location(raw, lines = {}, uriBaseId, paths) {
-        const p = this.path(raw, uriBaseId, paths);
-        if (p === undefined)
-            return undefined;
-        const loc = { path: p };
-        if (lines.startLine !== undefined)
-            loc.startLine = lines.startLine;
-        if (lines.endLine !== undefined && lines.startLine !== undefined && lines.endLine >= lines.startLine)
-            loc.endLine = lines.endLine;
-        if (lines.startColumn !== undefined)
-            loc.startColumn = lines.startColumn;
-        if (lines.endColumn !== undefined)
-            loc.endColumn = lines.endColumn;
-        if (lines.snippet)
-            loc.snippet = lines.snippet;
-        return loc;
-    }
-}
-/** CVEs first, then GHSA, then the rest; upper-cased and de-duplicated. */
-function sortIds(ids) {
-    const seen = new Set();
-    for (const raw of ids) {
-        const id = raw.trim();
-        if (!id)
-            continue;
-        // CVE and CWE ids are upper-case; GHSA ids are canonically lower-case after the prefix.
-        if (/^(cve|cwe)-/i.test(id))
-            seen.add(id.toUpperCase());
-        else if (/^ghsa-/i.test(id))
-            seen.add(`GHSA-${id.slice(5).toLowerCase()}`);
-        else
-            seen.add(id);
-    }
-    const rank = (id) => id.startsWith('CVE-') ? 0 : id.startsWith('GHSA-') ? 1 : id.startsWith('CWE-') ? 3 : 2;
-    return [...seen].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
-}
-/** `CWE-79` from 79, "79", "CWE-079", "external/cwe/cwe-079". */
-function cweId(value) {
-    const m = /(?:^|cwe[-/_ ]?)0*(\d+)$/i.exec(String(value).trim());
-    return m ? `CWE-${m[1]}` : undefined;
-}
-
-;// CONCATENATED MODULE: ./findings/parse/parse-codeguru.ts
-
-
-// Model: botocore codeguru-security/2018-05-10 (Finding, Vulnerability, FilePath, Remediation).
-const parse_codeguru_SEVERITIES = {
-    Critical: 'CRITICAL',
-    High: 'HIGH',
-    Medium: 'MEDIUM',
-    Low: 'LOW',
-    Info: 'INFO',
-};
-const looksLikeFinding = (v) => isObject(v) &&
-    typeof v.findingArn !== 'string' &&
-    typeof v.severity === 'string' &&
-    v.severity in parse_codeguru_SEVERITIES &&
-    ('detectorId' in v || 'vulnerability' in v || 'generatorId' in v || 'ruleId' in v);
-/** A saved GetFindings response (`{"findings": [...], "nextToken": …}`) or a bare array of findings. */
-function isCodeGuru(json) {
-    const list = Array.isArray(json)
-        ? json
-        : isObject(json) && Array.isArray(json.findings)
-            ? json.findings
-            : undefined;
-    if (!list)
-        return false;
-    if (list.length === 0)
-        return isObject(json) && ('nextToken' in json || Object.keys(json).length === 1);
-    return list.some(looksLikeFinding);
-}
-function parseCodeGuru(json, ctx) {
-    const list = Array.isArray(json) ? json : optionalArrayAt(objectAt(json, '(root)').findings, 'findings');
-    const prefix = Array.isArray(json) ? '' : 'findings';
-    let nonConformant = 0;
-    let closed = 0;
-    const out = [];
-    list.forEach((value, i) => {
-        const field = `${prefix}[${i}]`;
-        const f = objectAt(value, field);
-        const word = optionalString(f.severity, `${field}.severity`);
-        const severity = word ? parse_codeguru_SEVERITIES[word] : undefined;
-        if (!severity)
-            throw new ReportFieldError(`${field}.severity`, 'Critical, High, Medium, Low or Info', f.severity);
-        for (const t of ['createdAt', 'updatedAt'])
-            if (f[t] !== undefined &&
-                typeof f[t] !== 'number' &&
-                (typeof f[t] !== 'string' || Number.isNaN(Date.parse(f[t]))))
-                throw new ReportFieldError(`${field}.${t}`, 'an ISO 8601 timestamp or epoch seconds', f[t]);
-        if (f.status === 'Closed') {
-            closed++;
-            return;
-        }
-        const vuln = isObject(f.vulnerability) ? f.vulnerability : {};
-        const fp = isObject(vuln.filePath) ? vuln.filePath : {};
-        const remediation = isObject(f.remediation) ? f.remediation : {};
-        // Tolerated non-conformant shapes (hand-written exports): recommendation / suggestedFixes at the top,
-        // codeSnippet under vulnerability.
-        const recommendation = isObject(remediation.recommendation)
-            ? remediation.recommendation
-            : isObject(f.recommendation)
-                ? (nonConformant++, f.recommendation)
-                : {};
-        const snippetLines = Array.isArray(fp.codeSnippet)
-            ? fp.codeSnippet
-            : Array.isArray(vuln.codeSnippet)
-                ? vuln.codeSnippet
-                : [];
-        const ruleId = optionalString(f.ruleId, `${field}.ruleId`) ??
-            optionalString(f.detectorId, `${field}.detectorId`) ??
-            optionalString(f.title, `${field}.title`) ??
-            'codeguru-finding';
-        const ids = [
-            ...stringList(vuln.relatedVulnerabilities),
-            ...stringList(f.detectorTags)
-                .filter((t) => /^cwe-\d+$/i.test(t))
-                .map((t) => cweId(t)),
-            ...stringList(vuln.referenceUrls)
-                .map((u) => /cwe\.mitre\.org\/data\/definitions\/(\d+)/.exec(u)?.[1])
-                .filter((x) => !!x)
-                .map((n) => `CWE-${n}`),
-        ];
-        const finding = {
-            tool: 'codeguru-security',
-            kind: 'code',
-            ruleId,
-            title: optionalString(f.title, `${field}.title`) ?? ruleId,
-            severity,
-            originalSeverity: word,
-            vulnerabilityIds: sortIds(ids),
-        };
-        const description = optionalString(f.description, `${field}.description`);
-        if (description)
-            finding.description = description;
-        const snippet = snippetLines
-            .filter(isObject)
-            .map((l) => (typeof l.content === 'string' ? l.content : ''))
-            .join('\n');
-        const location = ctx.location(optionalString(fp.path ?? fp.name, `${field}.vulnerability.filePath.path`), {
-            startLine: lineAt(fp.startLine, `${field}.vulnerability.filePath.startLine`),
-            endLine: lineAt(fp.endLine, `${field}.vulnerability.filePath.endLine`),
-            ...(snippet ? { snippet } : {}),
-        });
-        if (location)
-            finding.location = location;
-        const text = optionalString(recommendation.text, `${field}.remediation.recommendation.text`);
-        if (text)
-            finding.remediation = text;
-        const url = optionalString(recommendation.url, `${field}.remediation.recommendation.url`) ??
-            stringList(vuln.referenceUrls)[0];
-        if (url)
-            finding.helpUri = url;
-        out.push(finding);
-    });
-    if (nonConformant)
-        ctx.warn(`${nonConformant} CodeGuru finding(s) do not follow the GetFindings model (remediation at the top level); read as far as possible`);
-    if (closed)
-        ctx.warn(`${closed} Closed CodeGuru finding(s) skipped`);
-    return out;
-}
-
-;// CONCATENATED MODULE: ./findings/parse/parse-inspector.ts
-
-
-
-
-// ---------------------------------------------------------------- scan-sbom (CycloneDX 1.5)
-const bomOf = (json) => {
-    const bom = isObject(json) && isObject(json.sbom) ? json.sbom : json;
-    return isObject(bom) && bom.bomFormat === 'CycloneDX' ? bom : undefined;
-};
-function isCycloneDx(json) {
-    return bomOf(json) !== undefined;
-}
-const PROP = 'amazon:inspector:sbom_scanner:';
-/** `aws inspector-scan scan-sbom` output, with or without its `{"sbom": …}` wrapper: one finding per (vulnerability, component). */
-function parseInspectorSbom(json, ctx) {
-    const bom = bomOf(json);
-    const metadata = isObject(bom.metadata) ? bom.metadata : {};
-    const scanned = JSON.stringify(metadata.tools ?? '').includes('Inspector Scan') || Array.isArray(bom.vulnerabilities);
-    if (!scanned)
-        throw new errors_PipewardenError(`${ctx.file}: a CycloneDX SBOM without scan results (inspector-sbomgen output?); scan it with \`aws inspector-scan scan-sbom --output-format CYCLONE_DX_1_5\` and pass that output`);
-    const components = new Map();
-    optionalArrayAt(bom.components, 'components').forEach((c, i) => {
-        const comp = objectAt(c, `components[${i}]`);
-        if (typeof comp['bom-ref'] === 'string')
-            components.set(comp['bom-ref'], comp);
-    });
-    const out = [];
-    optionalArrayAt(bom.vulnerabilities, 'vulnerabilities').forEach((value, i) => {
-        const field = `vulnerabilities[${i}]`;
-        const v = objectAt(value, field);
-        const id = stringAt(v.id, `${field}.id`);
-        const props = properties(v.properties);
-        const { severity, original, score } = sbomSeverity(optionalArrayAt(v.ratings, `${field}.ratings`), field);
-        const cwes = optionalArrayAt(v.cwes, `${field}.cwes`)
-            .map((c) => cweId(c))
-            .filter((c) => !!c);
-        const analysis = isObject(v.analysis)
-            ? optionalString(v.analysis.state, `${field}.analysis.state`)
-            : undefined;
-        const affects = arrayAt(v.affects, `${field}.affects`);
-        affects.forEach((a, j) => {
-            const ref = stringAt(objectAt(a, `${field}.affects[${j}]`).ref, `${field}.affects[${j}].ref`);
-            const component = components.get(ref);
-            if (!component)
-                throw new ReportFieldError(`${field}.affects[${j}].ref`, 'a bom-ref of a component', ref);
-            const name = optionalString(component.name, `components(${ref}).name`) ?? ref;
-            const dockerfile = component.type === 'file' && /^dockerfile:/i.test(name);
-            const kind = dockerfile ? (/^IN-DOCKER-007/.test(id) ? 'secret' : 'iac') : 'container';
-            const description = optionalString(v.description, `${field}.description`);
-            const finding = {
-                tool: 'inspector-sbom',
-                kind,
-                ruleId: id,
-                title: dockerfile
-                    ? (description?.split(/\.(\s|$)/)[0]?.slice(0, 200) ?? id)
-                    : `${id} in ${name}${component.version ? `@${String(component.version)}` : ''}`,
-                severity,
-                originalSeverity: original,
-                vulnerabilityIds: sortIds([id, ...cwes]),
-            };
-            if (description)
-                finding.description = description;
-            if (score !== undefined && !dockerfile)
-                finding.cvss = { score };
-            const source = isObject(v.source) ? optionalString(v.source.url, `${field}.source.url`) : undefined;
-            const advisory = optionalArrayAt(v.advisories, `${field}.advisories`).find(isObject);
-            const help = source ?? (advisory ? optionalString(advisory.url, `${field}.advisories[0].url`) : undefined);
-            if (help)
-                finding.helpUri = help;
-            if (dockerfile) {
-                const lines = properties(component.properties)[`${PROP}dockerfile_finding:${id}`];
-                const m = /affected_lines:(\d+)-(\d+)/.exec(lines ?? '');
-                const location = ctx.location(name.replace(/^dockerfile:/i, ''), {
-                    startLine: m ? lineAt(m[1], 'affected_lines') : undefined,
-                    endLine: m ? lineAt(m[2], 'affected_lines') : undefined,
-                });
-                if (location)
-                    finding.location = location;
-            }
-            else {
-                const fixed = props[`${PROP}fixed_version:${ref}`];
-                const version = optionalString(component.version, `components(${ref}).version`);
-                const purl = optionalString(component.purl, `components(${ref}).purl`);
-                finding.package = {
-                    name,
-                    ...(version ? { version } : {}),
-                    ...(fixed ? { fixedVersion: fixed } : {}),
-                    ...(purl ? { purl, ecosystem: purl.slice(4).split('/')[0] } : {}),
-                };
-                if (fixed)
-                    finding.remediation = `Upgrade ${name} to ${fixed} or later.`;
-            }
-            // CycloneDX VEX states that mean "does not apply here" are the scanner's own suppression.
-            if (analysis &&
-                ['not_affected', 'false_positive', 'resolved', 'resolved_with_pedigree'].includes(analysis))
-                finding.suppression = { source: 'scanner', reason: `analysis state ${analysis}` };
-            out.push(finding);
-        });
-    });
-    return out;
-}
-function properties(value) {
-    const out = {};
-    if (Array.isArray(value))
-        for (const p of value)
-            if (isObject(p) && typeof p.name === 'string')
-                out[p.name] = String(p.value ?? '');
-    return out;
-}
-/** Inspector's own rating, then a CVSS source (NVD, vendor); EPSS is a probability, not a severity. */
-function sbomSeverity(ratings, field) {
-    const usable = ratings.filter(isObject).filter((r) => !(isObject(r.source) && r.source.name === 'EPSS'));
-    const rank = (r) => (isObject(r.source) && r.source.name === 'AMAZON_INSPECTOR' ? 0 : 1);
-    const best = usable.sort((a, b) => rank(a) - rank(b))[0];
-    if (!best)
-        return { severity: 'MEDIUM', original: 'untriaged (no rating)' };
-    const word = optionalString(best.severity, `${field}.ratings[].severity`);
-    const score = optionalNumber(best.score, `${field}.ratings[].score`);
-    const severity = severityFromWord(word) ?? (score !== undefined ? severityFromScore(score) : 'MEDIUM');
-    const source = isObject(best.source) && typeof best.source.name === 'string' ? ` (${best.source.name})` : '';
-    return { severity, original: `${word ?? score}${source}`, ...(score !== undefined ? { score } : {}) };
-}
-// ---------------------------------------------------------------- Inspector2 findings
-const isInspector2Finding = (v) => isObject(v) && typeof v.findingArn === 'string' && typeof v.type === 'string';
-/** A ListFindings response, one finding, or an EventBridge "Inspector2 Finding" event. */
-function isInspector2(json) {
-    if (isInspector2Finding(json))
-        return true;
-    if (isObject(json) && json['detail-type'] === 'Inspector2 Finding')
-        return true;
-    return (isObject(json) &&
-        Array.isArray(json.findings) &&
-        json.findings.length > 0 &&
-        json.findings.every(isInspector2Finding));
-}
-function parseInspector2(json, ctx) {
-    const root = objectAt(json, '(root)');
-    if (root['detail-type'] === 'Inspector2 Finding')
-        return finding2(objectAt(root.detail, 'detail'), 'detail', ctx);
-    if (Array.isArray(root.findings))
-        return root.findings.flatMap((f, i) => finding2(objectAt(f, `findings[${i}]`), `findings[${i}]`, ctx));
-    return finding2(root, '(root)', ctx);
-}
-function finding2(f, field, ctx) {
-    const type = stringAt(f.type, `${field}.type`);
-    const status = optionalString(f.status, `${field}.status`);
-    if (status === 'CLOSED') {
-        ctx.warn(`${field}: a CLOSED Inspector finding (already fixed) was skipped`);
-        return [];
-    }
-    const word = stringAt(f.severity, `${field}.severity`);
-    const severity = severityFromWord(word);
-    if (!severity)
-        throw new ReportFieldError(`${field}.severity`, 'CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL or UNTRIAGED', f.severity);
-    const title = optionalString(f.title, `${field}.title`) ?? type;
-    const remediation = isObject(f.remediation) && isObject(f.remediation.recommendation) ? f.remediation.recommendation : {};
-    const base = {
-        tool: type === 'CODE_VULNERABILITY' ? 'inspector-code' : 'inspector',
-        kind: 'other',
-        ruleId: type,
-        title,
-        severity,
-        originalSeverity: word,
-        vulnerabilityIds: [],
-    };
-    const description = optionalString(f.description, `${field}.description`);
-    if (description)
-        base.description = description;
-    const remText = optionalString(remediation.text ?? remediation.Text, `${field}.remediation.recommendation.text`);
-    if (remText)
-        base.remediation = remText;
-    const remUrl = optionalString(remediation.Url ?? remediation.url, `${field}.remediation.recommendation.Url`);
-    if (remUrl)
-        base.helpUri = remUrl;
-    const score = optionalNumber(f.inspectorScore, `${field}.inspectorScore`);
-    if (score !== undefined)
-        base.cvss = { score };
-    if (status === 'SUPPRESSED')
-        base.suppression = { source: 'scanner', reason: 'suppressed by an Inspector suppression rule' };
-    const resources = optionalArrayAt(f.resources, `${field}.resources`).filter(isObject);
-    const inRepository = resources.some((r) => r.type === 'CODE_REPOSITORY');
-    if (type === 'CODE_VULNERABILITY') {
-        const d = objectAt(f.codeVulnerabilityDetails, `${field}.codeVulnerabilityDetails`);
-        const fp = isObject(d.filePath) ? d.filePath : {};
-        base.kind = 'code';
-        base.ruleId =
-            optionalString(d.ruleId, `${field}.codeVulnerabilityDetails.ruleId`) ??
-                stringAt(d.detectorId, `${field}.codeVulnerabilityDetails.detectorId`);
-        base.vulnerabilityIds = sortIds(stringList(d.cwes).map((c) => cweId(c) ?? c));
-        const location = ctx.location(optionalString(fp.filePath ?? fp.fileName, `${field}.codeVulnerabilityDetails.filePath.filePath`), {
-            startLine: lineAt(fp.startLine, `${field}.codeVulnerabilityDetails.filePath.startLine`),
-            endLine: lineAt(fp.endLine, `${field}.codeVulnerabilityDetails.filePath.endLine`),
-        });
-        if (location)
-            base.location = location;
-        const refs = stringList(d.referenceUrls);
-        if (!base.helpUri && refs[0])
-            base.helpUri = refs[0];
-        return [base];
-    }
-    if (type === 'PACKAGE_VULNERABILITY') {
-        const d = objectAt(f.packageVulnerabilityDetails, `${field}.packageVulnerabilityDetails`);
-        const vulnId = stringAt(d.vulnerabilityId, `${field}.packageVulnerabilityDetails.vulnerabilityId`);
-        const pkgs = arrayAt(d.vulnerablePackages, `${field}.packageVulnerabilityDetails.vulnerablePackages`);
-        const p = objectAt(pkgs[0], `${field}.packageVulnerabilityDetails.vulnerablePackages[0]`);
-        const name = stringAt(p.name, `${field}.packageVulnerabilityDetails.vulnerablePackages[0].name`);
-        const version = optionalString(p.version, `${field}...vulnerablePackages[0].version`);
-        const fixed = optionalString(p.fixedInVersion, `${field}...vulnerablePackages[0].fixedInVersion`);
-        base.kind = inRepository ? 'dependency' : 'container';
-        base.ruleId = vulnId;
-        base.vulnerabilityIds = sortIds([vulnId, ...stringList(d.relatedVulnerabilities)]);
-        base.package = {
-            name,
-            ...(version ? { version } : {}),
-            ...(fixed && fixed !== 'NotAvailable' ? { fixedVersion: fixed } : {}),
-            ...(typeof p.packageManager === 'string' ? { ecosystem: p.packageManager.toLowerCase() } : {}),
-        };
-        // A file path is a repository path only when Inspector scanned the repository itself.
-        const filePath = optionalString(p.filePath, `${field}...vulnerablePackages[0].filePath`);
-        if (inRepository && filePath) {
-            const location = ctx.location(filePath);
-            if (location)
-                base.location = location;
-        }
-        if (!base.helpUri) {
-            const src = optionalString(d.sourceUrl, `${field}.packageVulnerabilityDetails.sourceUrl`);
-            if (src)
-                base.helpUri = src;
-        }
-        return [base];
-    }
-    return [base];
-}
-
-;// CONCATENATED MODULE: ./findings/parse/parse-sarif.ts
-
-
-
-function isSarif(json) {
-    return (isObject(json) &&
-        Array.isArray(json.runs) &&
-        (json.version === '2.1.0' || typeof json.$schema === 'string'));
-}
-/** Tool name as pipewarden reports it, and what kind of scanner it is. */
-function toolOf(driverName) {
-    const n = driverName.toLowerCase();
-    if (n === 'snykcode' || n === 'snyk code')
-        return { tool: 'snyk-code', kind: 'code' };
-    if (n.includes('snyk') && n.includes('iac'))
-        return { tool: 'snyk-iac', kind: 'iac' };
-    if (n.includes('snyk') && n.includes('container'))
-        return { tool: 'snyk-container', kind: 'container' };
-    if (n.includes('snyk'))
-        return { tool: 'snyk-open-source', kind: 'dependency' };
-    if (/gitleaks|trufflehog|secret/.test(n))
-        return { tool: driverName, kind: 'secret' };
-    if (/checkov|tfsec|kics|cfn|kube/.test(n))
-        return { tool: driverName, kind: 'iac' };
-    return { tool: driverName, kind: 'code' };
-}
-/** Any SARIF 2.1.0 log: one finding per result (pass / notApplicable results are not findings). */
-function parseSarif(json, ctx) {
-    const log = objectAt(json, '(root)');
-    const runs = arrayAt(log.runs, 'runs');
-    const out = [];
-    let unjustified = 0;
-    runs.forEach((runValue, r) => {
-        const run = objectAt(runValue, `runs[${r}]`);
-        const tool = objectAt(run.tool, `runs[${r}].tool`);
-        const driver = objectAt(tool.driver, `runs[${r}].tool.driver`);
-        const driverName = optionalString(driver.name, `runs[${r}].tool.driver.name`) ?? 'SARIF';
-        const { tool: toolName, kind } = toolOf(driverName);
-        const rules = [
-            ...optionalArrayAt(driver.rules, `runs[${r}].tool.driver.rules`),
-            ...optionalArrayAt(tool.extensions, `runs[${r}].tool.extensions`).flatMap((e) => isObject(e) ? optionalArrayAt(e.rules, `runs[${r}].tool.extensions[].rules`) : []),
-        ].filter(isObject);
-        const ruleById = new Map();
-        for (const rule of rules)
-            if (typeof rule.id === 'string')
-                ruleById.set(rule.id, rule);
-        const driverRules = optionalArrayAt(driver.rules, `runs[${r}].tool.driver.rules`);
-        const artifacts = optionalArrayAt(run.artifacts, `runs[${r}].artifacts`);
-        const uriBaseIds = {};
-        if (isObject(run.originalUriBaseIds))
-            for (const [k, v] of Object.entries(run.originalUriBaseIds))
-                if (isObject(v) && typeof v.uri === 'string')
-                    uriBaseIds[k] = v.uri;
-        const paths = { ...ctx.paths, uriBaseIds };
-        // A run whose invocation did not succeed checked nothing (or not everything): say so, never let its
-        // missing results read as a clean result.
-        optionalArrayAt(run.invocations, `runs[${r}].invocations`).forEach((inv) => {
-            if (!isObject(inv) || inv.executionSuccessful !== false)
-                return;
-            const notes = optionalArrayAt(inv.toolExecutionNotifications, `runs[${r}].invocations[].toolExecutionNotifications`)
-                .map((n) => (isObject(n) ? textOf(n.message) : undefined))
-                .filter((t) => !!t);
-            ctx.warn(`NOT SCANNED: ${driverName} did not complete its scan${notes.length ? `: ${notes.join('; ')}` : ''}`);
-        });
-        optionalArrayAt(run.results, `runs[${r}].results`).forEach((resultValue, i) => {
-            const at = `runs[${r}].results[${i}]`;
-            const result = objectAt(resultValue, at);
-            if (result.kind === 'pass' || result.kind === 'notApplicable')
-                return;
-            const ruleRef = isObject(result.rule) ? result.rule : undefined;
-            const ruleIndex = optionalNumber(result.ruleIndex ?? ruleRef?.index, `${at}.ruleIndex`);
-            const ruleId = optionalString(result.ruleId, `${at}.ruleId`) ??
-                optionalString(ruleRef?.id, `${at}.rule.id`) ??
-                undefined;
-            const rule = (ruleIndex !== undefined && isObject(driverRules[ruleIndex])
-                ? driverRules[ruleIndex]
-                : undefined) ?? (ruleId ? ruleById.get(ruleId) : undefined);
-            const id = ruleId ?? optionalString(rule?.id, `${at}.rule.id`) ?? 'unknown-rule';
-            const ruleProps = isObject(rule?.properties) ? rule.properties : {};
-            const resultProps = isObject(result.properties) ? result.properties : {};
-            const defaultConfig = isObject(rule?.defaultConfiguration) ? rule.defaultConfiguration : {};
-            const level = (result.level ?? defaultConfig.level ?? 'warning');
-            // security-severity (GitHub's convention) beats the level: it is what the scanner meant.
-            const secSev = optionalNumber(resultProps['security-severity'] ?? ruleProps['security-severity'], `${at}.properties.security-severity`);
-            let severity;
-            let originalSeverity;
-            if (secSev !== undefined) {
-                severity = severityFromScore(secSev);
-                originalSeverity = `security-severity ${secSev}`;
-            }
-            else {
-                severity = result.kind === 'informational' ? 'INFO' : (severityFromSarifLevel(level) ?? 'MEDIUM');
-                originalSeverity = String(level);
-            }
-            const message = messageText(result.message, rule, `${at}.message`);
-            const loc0 = optionalArrayAt(result.locations, `${at}.locations`)[0];
-            let location;
-            let logicalName;
-            if (isObject(loc0)) {
-                const physical = isObject(loc0.physicalLocation) ? loc0.physicalLocation : undefined;
-                if (physical) {
-                    let artifact = isObject(physical.artifactLocation) ? physical.artifactLocation : {};
-                    const index = optionalNumber(artifact.index, `${at}.locations[0].physicalLocation.artifactLocation.index`);
-                    if (artifact.uri === undefined && index !== undefined && isObject(artifacts[index])) {
-                        const a = artifacts[index];
-                        if (isObject(a.location))
-                            artifact = a.location;
-                    }
-                    const region = isObject(physical.region) ? physical.region : {};
-                    const snippet = isObject(region.snippet)
-                        ? optionalString(region.snippet.text, `${at}...snippet.text`)
-                        : undefined;
-                    location = ctx.location(optionalString(artifact.uri, `${at}.locations[0].physicalLocation.artifactLocation.uri`), {
-                        startLine: lineAt(region.startLine, `${at}.locations[0].physicalLocation.region.startLine`),
-                        endLine: lineAt(region.endLine, `${at}.locations[0].physicalLocation.region.endLine`),
-                        startColumn: lineAt(region.startColumn, `${at}...region.startColumn`),
-                        endColumn: lineAt(region.endColumn, `${at}...region.endColumn`),
-                        snippet,
-                    }, optionalString(artifact.uriBaseId, `${at}...artifactLocation.uriBaseId`), paths);
-                }
-                const logical = optionalArrayAt(loc0.logicalLocations, `${at}.locations[0].logicalLocations`)[0];
-                if (isObject(logical))
-                    logicalName = optionalString(logical.fullyQualifiedName ?? logical.name, `${at}...name`);
-            }
-            const ids = new Set();
-            for (const tag of [...stringList(ruleProps.tags), ...stringList(resultProps.tags)]) {
-                if (/cwe/i.test(tag)) {
-                    const c = cweId(tag);
-                    if (c)
-                        ids.add(c);
-                }
-                else if (/^(CVE|GHSA)-/i.test(tag))
-                    ids.add(tag);
-            }
-            for (const c of [...stringList(ruleProps.cwe), ...stringList(ruleProps.cwes)]) {
-                const x = cweId(c);
-                if (x)
-                    ids.add(x);
-            }
-            for (const c of [...stringList(ruleProps.cve), ...stringList(ruleProps.cves)])
-                ids.add(c);
-            if (/^(CVE|GHSA)-/i.test(id))
-                ids.add(id);
-            if (kind === 'dependency' || kind === 'container') {
-                // Snyk's SARIF names the vulnerability by its rule id and the CVEs only in the rule's description.
-                ids.add(id);
-                for (const cve of (textOf(rule?.fullDescription) ?? '').match(/CVE-\d{4}-\d{4,}/g) ?? [])
-                    ids.add(cve);
-            }
-            const finding = {
-                tool: toolName,
-                kind,
-                ruleId: id,
-                title: textOf(rule?.shortDescription) ?? optionalString(rule?.name, `${at}.rule.name`) ?? id,
-                description: message,
-                severity,
-                originalSeverity,
-                vulnerabilityIds: sortIds(ids),
-            };
-            if (location)
-                finding.location = location;
-            const helpUri = optionalString(rule?.helpUri, `${at}.rule.helpUri`);
-            if (helpUri)
-                finding.helpUri = helpUri;
-            const help = textOf(rule?.help);
-            if (help)
-                finding.remediation = help;
-            // Snyk's SARIF for open source and containers names the package as `name@version`.
-            if ((kind === 'dependency' || kind === 'container') && logicalName) {
-                const m = /^(.+)@([^@]+)$/.exec(logicalName);
-                finding.package = m ? { name: m[1], version: m[2] } : { name: logicalName };
-            }
-            const fp = isObject(result.partialFingerprints)
-                ? result.partialFingerprints
-                : isObject(result.fingerprints)
-                    ? result.fingerprints
-                    : undefined;
-            if (fp) {
-                const parts = Object.keys(fp)
-                    .sort()
-                    .map((k) => `${k}=${String(fp[k])}`);
-                if (parts.length)
-                    finding.identity = parts.join('|');
-            }
-            const suppressed = suppressionOf(result.suppressions);
-            if (suppressed && 'suppression' in suppressed)
-                finding.suppression = suppressed.suppression;
-            else if (suppressed) {
-                finding.rejectedSuppression = { source: 'scanner', because: NO_JUSTIFICATION };
-                unjustified++;
-            }
-            out.push(finding);
-        });
-    });
-    // Once per file: the count and the fix, not one line per result.
-    if (unjustified)
-        ctx.warn(`${unjustified} result(s) suppressed in the scanner without a justification are not treated as suppressed; give each suppression a justification (SARIF suppressions[].justification, the ignore's reason)`);
-    return out;
-}
-const NO_JUSTIFICATION = 'suppressed in the scanner without a justification';
-function textOf(value) {
-    if (!isObject(value))
-        return undefined;
-    const t = value.text ?? value.markdown;
-    return typeof t === 'string' && t.trim() ? t : undefined;
-}
-/** message.text, or the rule's messageStrings[id], with {0} placeholders filled in. */
-function messageText(value, rule, field) {
-    if (!isObject(value))
-        return undefined;
-    let text = optionalString(value.text, `${field}.text`);
-    if (text === undefined && typeof value.id === 'string' && isObject(rule?.messageStrings)) {
-        const template = rule.messageStrings[value.id];
-        if (isObject(template))
-            text = optionalString(template.text, `${field}.id`);
-    }
-    if (text === undefined)
-        return undefined;
-    const args = stringList(value.arguments);
-    return text.replace(/\{(\d+)\}/g, (m, n) => args[Number(n)] ?? m);
-}
-/**
- * SARIF §3.27.23: suppressed when at least one suppression is not rejected or under review. A suppression is
- * declared by whoever produced the SARIF from the code under review (in-source comments, a scanner's ignore
- * file), so it is honoured only with a `justification`; without one the result stays a finding.
- */
-function suppressionOf(value) {
-    if (!Array.isArray(value))
-        return undefined;
-    const active = value.filter(isObject).filter((s) => s.status === undefined || s.status === 'accepted');
-    if (!active.length)
-        return undefined;
-    const justified = active.find((s) => typeof s.justification === 'string' && s.justification.trim());
-    if (!justified)
-        return { rejected: true };
-    const props = isObject(justified.properties) ? justified.properties : {};
-    const expires = typeof props.expiration === 'string' ? props.expiration : undefined;
-    const by = isObject(props.ignoredBy) && typeof props.ignoredBy.name === 'string' ? props.ignoredBy.name : undefined;
-    return {
-        suppression: {
-            source: 'scanner',
-            reason: justified.justification.trim(),
-            ...(expires ? { expires } : {}),
-            ...(by ? { approvedBy: by } : {}),
-            inRepository: true,
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./findings/parse/parse-snyk.ts
-
-
-
-// Snyk projects always say how they were resolved; CycloneDX documents also carry `vulnerabilities`.
-const isProject = (v) => isObject(v) &&
-    Array.isArray(v.vulnerabilities) &&
-    !('infrastructureAsCodeIssues' in v) &&
-    !('bomFormat' in v) &&
-    ('packageManager' in v || 'dependencyCount' in v || 'ok' in v);
-const isIacProject = (v) => isObject(v) && Array.isArray(v.infrastructureAsCodeIssues);
-/** `snyk test --json` / `snyk container test --json`: one object, or an array with --all-projects. */
-function isSnykTest(json) {
-    return isProject(json) || (Array.isArray(json) && json.length > 0 && json.every(isProject));
-}
-/** `snyk iac test --json`: one object per file, alone or in an array. */
-function isSnykIac(json) {
-    return isIacProject(json) || (Array.isArray(json) && json.length > 0 && json.every(isIacProject));
-}
-function parseSnykTest(json, ctx) {
-    const projects = Array.isArray(json) ? json : [json];
-    return projects.flatMap((p, i) => {
-        const at = Array.isArray(json) ? `[${i}]` : '';
-        const project = objectAt(p, at || '(root)');
-        const container = isObject(project.docker) || String(project.projectName ?? '').startsWith('docker-image|');
-        const out = parseProject(project, at, ctx, container ? 'container' : 'dependency');
-        // Container scans list the image's application dependencies (jars, go binaries…) as sub-projects.
-        optionalArrayAt(project.applications, `${at}.applications`).forEach((app, j) => out.push(...parseProject(objectAt(app, `${at}.applications[${j}]`), `${at}.applications[${j}]`, ctx, 'container')));
-        return out;
-    });
-}
-function parseProject(project, at, ctx, kind) {
-    const tool = kind === 'container' ? 'snyk-container' : 'snyk-open-source';
-    const prefix = at ? `${at}.` : '';
-    const vulns = arrayAt(project.vulnerabilities, `${prefix}vulnerabilities`);
-    const ignored = isObject(project.filtered)
-        ? optionalArrayAt(project.filtered.ignore, `${prefix}filtered.ignore`)
-        : [];
-    // The manifest is a repository path for open source; for containers it is a path inside the image.
-    const manifest = kind === 'dependency'
-        ? optionalString(project.displayTargetFile ?? project.targetFile, `${prefix}displayTargetFile`)
-        : undefined;
-    const location = manifest ? ctx.location(manifest) : undefined;
-    const byKey = new Map();
-    const read = (value, field, isIgnored) => {
-        const v = objectAt(value, field);
-        const id = stringAt(v.id, `${field}.id`);
-        const name = stringAt(v.packageName ?? v.name, `${field}.packageName`);
-        const version = optionalString(v.version, `${field}.version`);
-        const word = optionalString(v.severityWithCritical ?? v.severity, `${field}.severity`);
-        const severity = severityFromWord(word);
-        if (!severity)
-            throw new ReportFieldError(`${field}.severity`, 'critical, high, medium or low', v.severity);
-        const from = stringList(v.from);
-        const key = `${id}|${name}|${version ?? ''}`;
-        const existing = byKey.get(key);
-        if (existing) {
-            // The same issue in the same package version reached by another dependency path.
-            if (from.length)
-                existing.package.dependencyPaths.push(from);
-            return;
-        }
-        const identifiers = isObject(v.identifiers) ? v.identifiers : {};
-        const ids = [
-            ...stringList(identifiers.CVE),
-            ...stringList(identifiers.GHSA),
-            ...stringList(identifiers.CWE).map((c) => cweId(c) ?? c),
-            id,
-        ];
-        const fixedIn = stringList(v.fixedIn);
-        const fixedVersion = optionalString(v.nearestFixedInVersion, `${field}.nearestFixedInVersion`) ?? fixedIn[0];
-        const finding = {
-            tool,
-            kind,
-            ruleId: id,
-            title: optionalString(v.title, `${field}.title`) ?? id,
-            severity,
-            originalSeverity: word,
-            vulnerabilityIds: sortIds(ids),
-            package: {
-                name,
-                ...(version ? { version } : {}),
-                ...(fixedVersion ? { fixedVersion } : {}),
-                ...(typeof (v.packageManager ?? project.packageManager) === 'string'
-                    ? { ecosystem: String(v.packageManager ?? project.packageManager) }
-                    : {}),
-                dependencyPaths: from.length ? [from] : [],
-            },
-            helpUri: `https://security.snyk.io/vuln/${encodeURIComponent(id)}`,
-        };
-        const description = optionalString(v.description, `${field}.description`);
-        if (description)
-            finding.description = description;
-        const score = optionalNumber(v.cvssScore, `${field}.cvssScore`);
-        if (score !== undefined) {
-            const vector = optionalString(v.CVSSv3, `${field}.CVSSv3`);
-            finding.cvss = { score, ...(vector ? { vector } : {}) };
-        }
-        const upgrade = stringList(v.upgradePath).filter(Boolean);
-        if (fixedVersion)
-            finding.remediation = upgrade.length
-                ? `Upgrade to ${upgrade[upgrade.length > 1 ? 1 : 0]} (fixed in ${fixedVersion}).`
-                : `Upgrade ${name} to ${fixedVersion} or later.`;
-        if (location)
-            finding.location = location;
-        if (isIgnored || v.isIgnored === true) {
-            const ignore = ignoreOf(v);
-            if (ignore)
-                finding.suppression = ignore;
-            else {
-                finding.rejectedSuppression = { source: 'scanner', because: NO_REASON };
-                unreasoned++;
-            }
-        }
-        byKey.set(key, finding);
-    };
-    let unreasoned = 0;
-    vulns.forEach((v, i) => read(v, `${prefix}vulnerabilities[${i}]`, false));
-    // `snyk test --json` lists what the .snyk policy ignores here, each with its ignore rule(s).
-    ignored.forEach((v, i) => read(v, `${prefix}filtered.ignore[${i}]`, true));
-    warnUnreasoned(ctx, unreasoned);
-    return [...byKey.values()];
-}
-const NO_REASON = 'ignored in the Snyk policy without a reason';
-/** Once per file: how many ignores were not honoured and how to fix them. */
-function warnUnreasoned(ctx, n) {
-    if (n)
-        ctx.warn(`${n} issue(s) ignored in the Snyk policy without a reason are not treated as suppressed; give each ignore a reason (snyk ignore --reason, or reason: in .snyk)`);
-}
-/** The .snyk ignore rule(s) of an ignored issue (`filtered.ignored[]`): honoured only with a reason. */
-function ignoreOf(v) {
-    const filtered = isObject(v.filtered) ? v.filtered : undefined;
-    const rules = filtered && Array.isArray(filtered.ignored) ? filtered.ignored.filter(isObject) : [];
-    const rule = rules.find((r) => typeof r.reason === 'string' && r.reason.trim());
-    if (!rule)
-        return undefined;
-    const expires = typeof rule.expires === 'string' && rule.expires ? rule.expires : undefined;
-    const by = isObject(rule.ignoredBy) && typeof rule.ignoredBy.name === 'string' && rule.ignoredBy.name
-        ? rule.ignoredBy.name
-        : undefined;
-    return {
-        source: 'scanner',
-        reason: rule.reason.trim(),
-        ...(expires ? { expires } : {}),
-        ...(by ? { approvedBy: by } : {}),
-        inRepository: true,
-    };
-}
-function parseSnykIac(json, ctx) {
-    const files = Array.isArray(json) ? json : [json];
-    let unreasoned = 0;
-    const out = files.flatMap((f, i) => {
-        const at = Array.isArray(json) ? `[${i}].` : '';
-        const file = objectAt(f, at ? `[${i}]` : '(root)');
-        const target = optionalString(file.targetFile, `${at}targetFile`);
-        return arrayAt(file.infrastructureAsCodeIssues, `${at}infrastructureAsCodeIssues`).map((issueValue, j) => {
-            const field = `${at}infrastructureAsCodeIssues[${j}]`;
-            const issue = objectAt(issueValue, field);
-            const id = stringAt(issue.publicId ?? issue.id, `${field}.publicId`);
-            const word = optionalString(issue.severity, `${field}.severity`);
-            const severity = severityFromWord(word);
-            if (!severity)
-                throw new ReportFieldError(`${field}.severity`, 'critical, high, medium or low', issue.severity);
-            const desc = isObject(issue.iacDescription) ? issue.iacDescription : {};
-            const resource = Array.isArray(issue.path)
-                ? issue.path.map(String).join('.')
-                : optionalString(issue.msg, `${field}.msg`);
-            const finding = {
-                tool: 'snyk-iac',
-                kind: 'iac',
-                ruleId: id,
-                title: optionalString(issue.title, `${field}.title`) ?? id,
-                description: [
-                    desc.issue ?? issue.issue,
-                    desc.impact ?? issue.impact,
-                    resource ? `Resource: ${resource}` : '',
-                ]
-                    .filter((s) => typeof s === 'string' && s)
-                    .join('\n\n'),
-                severity,
-                originalSeverity: word,
-                vulnerabilityIds: [id],
-                // lineNumber -1 means Snyk could not place it: the file is still known.
-                ...(resource ? { identity: resource } : {}),
-            };
-            const location = target
-                ? ctx.location(target, { startLine: lineAt(issue.lineNumber, `${field}.lineNumber`) })
-                : undefined;
-            if (location)
-                finding.location = location;
-            const resolve = desc.resolve ?? issue.resolve;
-            if (typeof resolve === 'string' && resolve)
-                finding.remediation = resolve;
-            const doc = optionalString(issue.documentation, `${field}.documentation`);
-            if (doc)
-                finding.helpUri = doc;
-            // `snyk iac test --json` marks an ignored issue but gives no reason: not honoured.
-            if (issue.isIgnored === true) {
-                finding.rejectedSuppression = { source: 'scanner', because: NO_REASON };
-                unreasoned++;
-            }
-            return finding;
-        });
-    });
-    warnUnreasoned(ctx, unreasoned);
-    return out;
-}
-
-;// CONCATENATED MODULE: ./findings/parse/formats.ts
-
-
-
-
-
-
-const REPORT_FORMATS = [
-    {
-        id: 'sarif',
-        label: 'SARIF 2.1.0 (snyk code test --json, snyk test --sarif, snyk iac test --sarif, CodeQL, any SARIF tool)',
-        detect: isSarif,
-        parse: parseSarif,
-    },
-    { id: 'snyk-iac', label: 'snyk iac test --json', detect: isSnykIac, parse: parseSnykIac },
-    {
-        id: 'snyk-test',
-        label: 'snyk test --json / snyk container test --json (object or --all-projects array)',
-        detect: isSnykTest,
-        parse: parseSnykTest,
-    },
-    {
-        id: 'inspector-sbom',
-        label: 'aws inspector-scan scan-sbom (CycloneDX 1.5)',
-        detect: isCycloneDx,
-        parse: parseInspectorSbom,
-    },
-    {
-        id: 'inspector2',
-        label: 'Amazon Inspector findings (ListFindings, one finding, or an EventBridge "Inspector2 Finding" event)',
-        detect: isInspector2,
-        parse: parseInspector2,
-    },
-    {
-        id: 'codeguru-security',
-        label: 'Amazon CodeGuru Security GetFindings (saved JSON)',
-        detect: isCodeGuru,
-        parse: parseCodeGuru,
-    },
-    {
-        id: 'cdk-validation',
-        label: 'cdk synth validation report (cdk.out/validation-report.json: cdk-nag v3, cfn-guard)',
-        detect: isCdkValidationReport,
-        parse: parseCdkValidationReport,
-    },
-    {
-        id: 'cdk-nag-v2',
-        label: 'cdk-nag v2 NagReport (<Pack>-<Stack>-NagReport.json or .csv)',
-        detect: isCdkNagV2Report,
-        parse: parseCdkNagV2Report,
-    },
-];
-function detectFormat(json) {
-    return REPORT_FORMATS.find((f) => f.detect(json));
-}
-/** Empty arrays and `{}` are "no findings" in every format; only a clearly empty value qualifies. */
-function isEmptyReport(json) {
-    return (Array.isArray(json) && json.length === 0) || (isObject(json) && Object.keys(json).length === 0);
-}
-
-;// CONCATENATED MODULE: ./findings/parse/read-json.ts
-
-
-/** Reads a JSON file; a syntax error names the file, line and column. */
-async function readJsonFile(file) {
-    let text;
-    try {
-        // One decode of the whole buffer: readFile(file, 'utf8') decodes chunk by chunk, several times slower.
-        text = (await (0,promises_.readFile)(file)).toString('utf8');
+        const { Connection } = await clients.connections.send(new client_codestar_connections_dist_cjs.GetConnectionCommand({ ConnectionArn: arn }));
+        const problem = connectionProblem(arn, Connection?.ConnectionStatus);
+        return problem
+            ? { ok: false, what: `${what}: ${Connection?.ConnectionStatus}`, fix: problem }
+            : { ok: true, what: `${what}: AVAILABLE` };
     }
     catch (error) {
-        const code = error.code;
-        const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? 'unreadable');
-        throw new errors_PipewardenError(`${file}: cannot read the report (${why}); check the path, or that the scan step wrote it`, {
-            cause: error,
-        });
+        if (unreachable(error))
+            throw new Unreachable((0,errors/* errorMessage */.gJ)(error), { cause: error });
+        if (errorCode(error) === 'ResourceNotFoundException')
+            return {
+                ok: false,
+                what: `${what}: not found`,
+                fix: 'check --connection (the GitHubConnectionArn output of the storage stack) and --region',
+            };
+        if (denied(error))
+            return {
+                ok: false,
+                what: `${what}: access denied`,
+                fix: 'the caller needs codestar-connections:GetConnection (codeconnections:GetConnection) on it',
+            };
+        return { ok: false, what: `${what}: ${errorCode(error)}`, fix: (0,errors/* errorMessage */.gJ)(error) };
     }
-    return parseJsonText(text, file);
 }
-function parseJsonText(text, file) {
-    if (text.charCodeAt(0) === 0xfeff)
-        text = text.slice(1);
-    if (text.trim() === '')
-        throw new errors_PipewardenError(`${file}: the file is empty, not a report; the scanner probably failed: check its log and re-run it`);
+/** The source action's connection and the trigger filters a pipeline of this kind should have. */
+function pipelineProblems(p, kind, connection) {
+    const problems = [];
+    if (p.pipelineType !== 'V2')
+        problems.push(`it is ${p.pipelineType ?? 'V1'}, not V2 (triggers and variables need V2): redeploy it with the pipelines stack`);
+    const sources = (p.stages ?? [])
+        .flatMap((s) => s.actions ?? [])
+        .filter((a) => a.actionTypeId?.provider === 'CodeStarSourceConnection');
+    if (!sources.length)
+        problems.push('it has no CodeStarSourceConnection source action: redeploy it with the pipelines stack');
+    const connections = sources.map((a) => a.configuration?.ConnectionArn);
+    if (connection && sources.length && !connections.includes(connection))
+        problems.push(`its source uses ${connections.join(', ')}, not ${connection}: check --connection or redeploy`);
+    const git = (p.triggers ?? [])
+        .filter((t) => t.providerType === 'CodeStarSourceConnection')
+        .map((t) => t.gitConfiguration);
+    const push = git.some((g) => g?.push?.length);
+    const pullRequest = git.some((g) => g?.pullRequest?.length);
+    if (kind === 'main' && !push)
+        problems.push('it has no push trigger, so merges to the main branch start nothing: redeploy it with the pipelines stack');
+    if (kind === 'feature' && !push && !pullRequest)
+        problems.push('it has neither a push nor a pull-request trigger, so branches start nothing: redeploy it with the pipelines stack');
+    return problems;
+}
+async function checkPipeline(clients, name, kind, connection) {
+    const what = `${kind} pipeline ${name}`;
     try {
-        return JSON.parse(text);
-    }
-    catch {
-        const { offset, what } = locateJsonError(text);
-        const before = text.slice(0, offset);
-        const line = before.split('\n').length;
-        const column = offset - before.lastIndexOf('\n');
-        throw new errors_PipewardenError(`${file}: not valid JSON at line ${line}, column ${column} (${what}); the report is truncated or was not written by the scanner's JSON/SARIF option`);
-    }
-}
-/**
- * Where a JSON text first goes wrong. V8's messages do not always carry a position, so on the error
- * path only, a small validating scan finds it.
- */
-function locateJsonError(text) {
-    let i = 0;
-    class Stop {
-        what;
-        constructor(what) {
-            this.what = what;
-        }
-    }
-    const fail = (what) => {
-        throw new Stop(what ?? (i >= text.length ? 'unexpected end of input' : `unexpected ${JSON.stringify(text[i])}`));
-    };
-    const ws = () => {
-        while (i < text.length && ' \t\n\r'.includes(text[i]))
-            i++;
-    };
-    const literal = (word) => {
-        for (const ch of word) {
-            if (text[i] !== ch)
-                fail();
-            i++;
-        }
-    };
-    const string = () => {
-        i++; // opening quote
-        while (i < text.length && text[i] !== '"') {
-            if (text[i] === '\\')
-                i++;
-            else if (text.charCodeAt(i) < 0x20)
-                fail('control character in a string');
-            i++;
-        }
-        if (i >= text.length)
-            fail();
-        i++;
-    };
-    const number = () => {
-        const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
-        if (!m || !m[0])
-            fail();
-        i += m[0].length;
-    };
-    const value = () => {
-        ws();
-        const c = text[i];
-        if (c === '{') {
-            i++;
-            ws();
-            if (text[i] === '}')
-                return void i++;
-            for (;;) {
-                ws();
-                if (text[i] !== '"')
-                    fail('expected a property name in double quotes');
-                string();
-                ws();
-                if (text[i] !== ':')
-                    fail("expected ':' after a property name");
-                i++;
-                value();
-                ws();
-                if (text[i] === ',') {
-                    i++;
-                    continue;
-                }
-                if (text[i] === '}')
-                    return void i++;
-                fail("expected ',' or '}'");
-            }
-        }
-        if (c === '[') {
-            i++;
-            ws();
-            if (text[i] === ']')
-                return void i++;
-            for (;;) {
-                value();
-                ws();
-                if (text[i] === ',') {
-                    i++;
-                    continue;
-                }
-                if (text[i] === ']')
-                    return void i++;
-                fail("expected ',' or ']'");
-            }
-        }
-        if (c === '"')
-            return string();
-        if (c === 't')
-            return literal('true');
-        if (c === 'f')
-            return literal('false');
-        if (c === 'n')
-            return literal('null');
-        if (c === '-' || (c !== undefined && c >= '0' && c <= '9'))
-            return number();
-        fail();
-    };
-    try {
-        value();
-        ws();
-        if (i < text.length)
-            fail('unexpected text after the JSON value');
-        return { offset: i, what: 'invalid JSON' };
-    }
-    catch (e) {
-        if (e instanceof Stop)
-            return { offset: i, what: e.what };
-        throw e;
-    }
-}
-
-;// CONCATENATED MODULE: ./findings/parse/load-report.ts
-
-
-
-
-
-
-
-
-function isFindingsDocument(json) {
-    return (isObject(json) &&
-        typeof json.schemaVersion === 'string' &&
-        Array.isArray(json.findings) &&
-        isObject(json.generator));
-}
-/** Reads one report, recognizes it by content, and returns fingerprinted findings or a one-line error. */
-async function loadReport(file, paths) {
-    // cdk-nag v2's CSV report is the one input that is not JSON: recognized by its header line.
-    return parseReport((await readNagReportCsv(file)) ?? (await readJsonFile(file)), file, paths);
-}
-function parseReport(json, file, paths) {
-    if (isFindingsDocument(json))
-        return { file, format: 'pipewarden', findings: checkDocument(json, file), warnings: [], document: json };
-    const format = detectFormat(json);
-    if (!format) {
-        if (isEmptyReport(json))
-            return { file, format: 'empty', findings: [], warnings: [] };
-        throw new errors_PipewardenError(`${file}: JSON, but not a report pipewarden knows; known reports: ${REPORT_FORMATS.map((f) => f.label).join('; ')}, or a pipewarden findings document`);
-    }
-    const ctx = new ParseContext(file, paths);
-    try {
-        const parsed = format.parse(json, ctx);
-        return { file, format: format.id, findings: fingerprintAll(parsed, file), warnings: ctx.warnings };
+        const { pipeline } = await clients.codepipeline.send(new dist_cjs/* GetPipelineCommand */.YeD({ name }));
+        const problems = pipeline
+            ? pipelineProblems(pipeline, kind, connection)
+            : ['GetPipeline returned no pipeline'];
+        return problems.length
+            ? { ok: false, what, fix: problems.join('; ') }
+            : { ok: true, what: `${what}: V2, source and triggers as expected` };
     }
     catch (error) {
-        if (error instanceof ReportFieldError)
-            throw new errors_PipewardenError(`${file}: ${format.id} report with a broken field: ${error.message}; regenerate the report with the scanner's JSON output`, {
-                cause: error,
-            });
-        throw error;
+        if (unreachable(error))
+            throw new Unreachable((0,errors/* errorMessage */.gJ)(error), { cause: error });
+        if (errorCode(error) === 'PipelineNotFoundException')
+            return {
+                ok: false,
+                what: `${what}: not found`,
+                fix: `deploy the pipelines stack, or check --${kind}-pipeline and --region`,
+            };
+        if (denied(error))
+            return {
+                ok: false,
+                what: `${what}: access denied`,
+                fix: 'the caller needs codepipeline:GetPipeline on it',
+            };
+        return { ok: false, what: `${what}: ${errorCode(error)}`, fix: (0,errors/* errorMessage */.gJ)(error) };
     }
 }
-/** A findings document read back (baseline, or `report` over a previous output) must hold what its schema promises. */
-function checkDocument(doc, file) {
-    if (doc.schemaVersion !== '1.0')
-        throw new errors_PipewardenError(`${file}: findings document schemaVersion ${doc.schemaVersion} is not supported (expected 1.0); regenerate it with this pipewarden`);
-    doc.findings.forEach((f, i) => {
-        const bad = (field) => new errors_PipewardenError(`${file}: findings document with a broken field: findings[${i}].${field}; regenerate it with pipewarden report --format json`);
-        if (!isObject(f))
-            throw bad('(not an object)');
-        if (typeof f.fingerprint !== 'string' || !f.fingerprint)
-            throw bad('fingerprint');
-        if (!SEVERITIES.includes(f.severity))
-            throw bad('severity');
-        if (typeof f.ruleId !== 'string')
-            throw bad('ruleId');
-        if (!Array.isArray(f.sources))
-            throw bad('sources');
-        if (!Array.isArray(f.vulnerabilityIds))
-            throw bad('vulnerabilityIds');
-    });
-    return doc.findings.map((f) => {
-        const { status: _status, ...rest } = f;
-        // Config suppressions are re-applied from the current config; scanner ones stay.
-        if (rest.suppression?.source === 'config')
-            delete rest.suppression;
-        return rest;
-    });
+async function checkBucket(clients, bucket) {
+    const what = `findings bucket ${bucket}`;
+    try {
+        await clients.s3.send(new client_s3_dist_cjs/* HeadBucketCommand */.kuI({ Bucket: bucket }));
+        return { ok: true, what: `${what}: reachable` };
+    }
+    catch (error) {
+        if (unreachable(error))
+            throw new Unreachable((0,errors/* errorMessage */.gJ)(error), { cause: error });
+        const status = httpStatus(error);
+        if (status === 404)
+            return {
+                ok: false,
+                what: `${what}: does not exist`,
+                fix: 'deploy the storage stack, or check --bucket (the findings bucket output)',
+            };
+        if (status === 403)
+            return {
+                ok: false,
+                what: `${what}: access denied`,
+                fix: 'the caller needs s3:ListBucket on it (and the bucket must be in this account)',
+            };
+        if (status === 301)
+            return {
+                ok: false,
+                what: `${what}: in another region`,
+                fix: 'pass the region the bucket is in with --region',
+            };
+        return { ok: false, what: `${what}: ${errorCode(error)}`, fix: (0,errors/* errorMessage */.gJ)(error) };
+    }
 }
-
-;// CONCATENATED MODULE: ./findings/publish/aws-errors.ts
-
-const shape = (error) => typeof error === 'object' && error !== null ? error : {};
-/** The error code: the SDK's error name, or a Node network code (ECONNRESET…) when the name is just "Error". */
-function errorCode(error) {
-    const { name, code } = shape(error);
-    if (name && name !== 'Error')
-        return name;
-    return code ?? name ?? 'Error';
+async function checkSecurityHub(clients) {
+    const what = 'Security Hub';
+    try {
+        const hub = await clients.securityHub.send(new client_securityhub_dist_cjs/* DescribeHubCommand */.ygO({}));
+        return { ok: true, what: `${what}: enabled${hub.HubArn ? ` (${hub.HubArn})` : ''}` };
+    }
+    catch (error) {
+        if (unreachable(error))
+            throw new Unreachable((0,errors/* errorMessage */.gJ)(error), { cause: error });
+        // Security Hub answers "not subscribed" with InvalidAccessException; its ResourceNotFound means the same.
+        if (/InvalidAccessException|ResourceNotFoundException/.test(errorCode(error)) &&
+            !/AccessDenied/.test((0,errors/* errorMessage */.gJ)(error)))
+            return {
+                ok: false,
+                what: `${what}: not enabled in this account and region`,
+                fix: 'enable it (aws securityhub enable-security-hub), or turn publishing to Security Hub off',
+            };
+        if (denied(error))
+            return { ok: false, what: `${what}: access denied`, fix: 'the caller needs securityhub:DescribeHub' };
+        return { ok: false, what: `${what}: ${errorCode(error)}`, fix: (0,errors/* errorMessage */.gJ)(error) };
+    }
 }
-const httpStatus = (error) => shape(error).$metadata?.httpStatusCode;
-const THROTTLING = /^(Throttling(Exception)?|ThrottledException|TooManyRequests(Exception)?|LimitExceededException|RequestLimitExceeded|SlowDown|ProvisionedThroughputExceededException|RequestThrottled(Exception)?)$/;
-const TRANSIENT_NETWORK = /^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|ENOTFOUND|ECONNABORTED|UND_ERR_SOCKET)$/;
-const CREDENTIALS = /^(ExpiredToken(Exception)?|RequestExpired|InvalidClientTokenId|UnrecognizedClientException|InvalidSignatureException|SignatureDoesNotMatch|IncompleteSignature(Exception)?|CredentialsProviderError|InvalidAccessKeyId|MissingAuthenticationToken)$/;
-const DENIED = /^(AccessDenied(Exception)?|InvalidAccessException|UnauthorizedOperation|AuthorizationError)$/;
-/** Worth another try after a pause: throttling, 5xx, a dropped connection, a timeout. */
-function isRetryable(error) {
-    const code = errorCode(error);
-    if (CREDENTIALS.test(code) || DENIED.test(code))
-        return false;
-    if (THROTTLING.test(code) || TRANSIENT_NETWORK.test(code))
-        return true;
-    if (/Timeout|TimedOut|ServiceUnavailable|InternalServerError|InternalFailure|InternalException/i.test(code))
-        return true;
-    const status = httpStatus(error);
-    return status === 429 || (status !== undefined && status >= 500) || shape(error).$retryable !== undefined;
-}
-const isThrottling = (error) => THROTTLING.test(errorCode(error)) || httpStatus(error) === 429;
 /**
- * One line a user can act on, for an AWS call that failed for good. `what` names the call and its target
- * (e.g. `Security Hub BatchImportFindings in eu-central-1`); credential and permission problems are input
- * errors (exit 2), the rest are service failures (exit 3).
+ * Checks a deployment end to end, one line per check with its fix: the GitHub connection AVAILABLE, the
+ * pipelines V2 with their source on that connection and the expected triggers, the findings bucket
+ * reachable, Security Hub enabled when publishing is on. 0 all passed, 1 a check failed, 3 AWS unreachable.
  */
-function awsFailure(what, error, permission) {
-    if (error instanceof errors_PipewardenError)
-        return error;
-    const code = errorCode(error);
-    const detail = errorMessage(error).replace(/\s+/g, ' ').trim();
-    if (/^ExpiredToken|^RequestExpired/.test(code))
-        return new errors_PipewardenError(`${what}: the AWS credentials have expired (${code}); refresh them (re-assume the role, or aws sso login) and run again`, { cause: error });
-    if (code === 'CredentialsProviderError')
-        return new errors_PipewardenError(`${what}: no AWS credentials found; run inside CodeBuild with a service role, or set AWS_PROFILE / AWS_ACCESS_KEY_ID`, { cause: error });
-    if (CREDENTIALS.test(code))
-        return new errors_PipewardenError(`${what}: the AWS credentials were rejected (${code}: ${detail}); check the access key, the session token and the system clock`, { cause: error });
-    if (DENIED.test(code))
-        return new errors_PipewardenError(`${what}: access denied (${code}: ${detail})${permission ? `; the role needs ${permission}` : ''}`, { cause: error });
-    const status = httpStatus(error);
-    return new errors_PipewardenError(`${what} failed: ${code}${status ? ` (HTTP ${status})` : ''}: ${detail}`, {
-        exitCode: 3,
-        cause: error,
+async function runDoctor(flags, clients, write = (line) => void process.stdout.write(`${line}\n`)) {
+    const checks = [];
+    if (flags.connection)
+        checks.push(() => checkConnection(clients, flags.connection));
+    if (flags.mainPipeline)
+        checks.push(() => checkPipeline(clients, flags.mainPipeline, 'main', flags.connection));
+    if (flags.featurePipeline)
+        checks.push(() => checkPipeline(clients, flags.featurePipeline, 'feature', flags.connection));
+    if (flags.bucket)
+        checks.push(() => checkBucket(clients, flags.bucket));
+    if (flags.securityHub)
+        checks.push(() => checkSecurityHub(clients));
+    if (!checks.length)
+        throw new errors/* PipewardenError */.ok('doctor has nothing to check: pass --connection, --main-pipeline, --feature-pipeline, --bucket and/or --security-hub (see docs/doctor.md)');
+    let failed = 0;
+    for (const check of checks) {
+        let line;
+        try {
+            line = await check();
+        }
+        catch (error) {
+            if (!(error instanceof Unreachable))
+                throw error;
+            write(`✗ AWS unreachable: ${error.message}: check the network, AWS credentials and --region, then run again`);
+            return 3;
+        }
+        if (!line.ok)
+            failed++;
+        write(line.ok ? `✓ ${line.what}` : `✗ ${line.what}: ${line.fix}`);
+    }
+    return failed ? 1 : 0;
+}
+/** `pipewarden doctor`: clients made here, at the edge, with the region given or the SDK's default. */
+function addDoctorCommand(program, exit) {
+    program
+        .command('doctor')
+        .description('check a deployment: GitHub connection AVAILABLE, pipelines V2 with their triggers, findings bucket reachable, Security Hub enabled')
+        .option('--connection <arn>', 'the GitHub connection (the storage stack output GitHubConnectionArn)')
+        .option('--main-pipeline <name>', 'the main pipeline: V2 with a push trigger')
+        .option('--feature-pipeline <name>', 'the feature pipeline: V2 with a push or pull-request trigger')
+        .option('--bucket <name>', 'the findings bucket (default: PIPEWARDEN_FINDINGS_BUCKET)')
+        .option('--security-hub', 'publishing to Security Hub is on: check that it is enabled')
+        .option('--region <region>', 'AWS region (default: AWS_REGION)')
+        .action(async (flags) => {
+        const bucket = flags.bucket ?? process.env.PIPEWARDEN_FINDINGS_BUCKET;
+        const config = flags.region ? { region: flags.region } : {};
+        exit.code = await runDoctor({ ...flags, ...(bucket ? { bucket } : {}) }, {
+            connections: new client_codestar_connections_dist_cjs.CodeStarConnectionsClient(config),
+            codepipeline: new dist_cjs/* CodePipelineClient */.pEs(config),
+            s3: new client_s3_dist_cjs/* S3Client */.YxF(config),
+            securityHub: new client_securityhub_dist_cjs/* SecurityHubClient */.xku(config),
+        });
     });
+}
+
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-inspector2/dist-cjs/index.js
+var client_inspector2_dist_cjs = __nccwpck_require__(3222);
+// EXTERNAL MODULE: ./node_modules/ajv/dist/ajv.js
+var dist_ajv = __nccwpck_require__(2463);
+// EXTERNAL MODULE: ./node_modules/ajv-formats/dist/index.js
+var dist = __nccwpck_require__(2815);
+var dist_default = /*#__PURE__*/__nccwpck_require__.n(dist);
+;// CONCATENATED MODULE: ./findings/document/findings-document.schema.json
+const findings_document_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"urn:pipewarden:findings-document:1.0","title":"pipewarden findings document","description":"What `pipewarden report --format json` writes and every other part of pipewarden reads (the bot, Security Hub publishing, the action, the next run\'s baseline). Mirrors `FindingsDocument` in findings/model/finding.ts; additional properties are refused so that the two cannot drift apart unnoticed.","type":"object","additionalProperties":false,"required":["schemaVersion","generatedAt","generator","context","inputs","findings","fixed","warnings"],"properties":{"schemaVersion":{"const":"1.0"},"generatedAt":{"type":"string","format":"date-time"},"generator":{"type":"object","additionalProperties":false,"required":["name","version"],"properties":{"name":{"const":"pipewarden"},"version":{"type":"string","minLength":1}}},"context":{"$ref":"#/definitions/scanContext"},"inputs":{"description":"Every report that was read, its format and how many findings it held: what was checked.","type":"array","items":{"$ref":"#/definitions/inputSummary"}},"findings":{"description":"In pipewarden\'s deterministic order: worst first, unsuppressed first, new first, then by place.","type":"array","items":{"$ref":"#/definitions/finding"}},"fixed":{"description":"Findings of the baseline that are gone now (empty without a baseline).","type":"array","items":{"$ref":"#/definitions/finding"}},"baseline":{"description":"Present when a baseline was compared; every finding then has a status.","type":"object","additionalProperties":false,"required":["file","findings"],"properties":{"file":{"type":"string"},"findings":{"type":"integer","minimum":0}}},"gate":{"$ref":"#/definitions/gateResult"},"policy":{"$ref":"#/definitions/appliedPolicy"},"policyChange":{"$ref":"#/definitions/policyChange"},"warnings":{"description":"Things the user should know: expired suppressions, rejected paths, trimmed input.","type":"array","items":{"type":"string"}}},"definitions":{"severity":{"description":"pipewarden\'s one severity scale (docs/findings.md has the table from every scanner\'s words).","enum":["CRITICAL","HIGH","MEDIUM","LOW","INFO"]},"line":{"type":"integer","minimum":1},"scanContext":{"type":"object","additionalProperties":false,"properties":{"repo":{"description":"owner/name","type":"string","pattern":"^[^/\\\\s]+/[^/\\\\s]+$"},"commit":{"type":"string","minLength":1},"commitTime":{"description":"When the commit was made (PIPEWARDEN_COMMIT_TIME, ISO 8601): the store orders branches/<b>/latest.json by it, so a retried older execution cannot replace a newer commit\'s baseline.","type":"string","format":"date-time"},"branch":{"type":"string","minLength":1},"pullRequest":{"type":"integer","minimum":1},"pipeline":{"description":"The CodePipeline pipeline\'s name (PIPEWARDEN_PIPELINE); with the execution id, the run\'s store prefix.","type":"string","pattern":"^[A-Za-z0-9.@_-]{1,100}$"},"pipelineExecutionId":{"type":"string","minLength":1},"pipelineKind":{"description":"Which pipeline ran the gate (PIPEWARDEN_PIPELINE_KIND): main runs reviewed code, feature does not.","enum":["main","feature"]},"buildId":{"type":"string","minLength":1},"serverUrl":{"description":"Base URL of the GitHub server (https://github.com or a GHE host), for links.","type":"string","format":"uri"}}},"inputSummary":{"type":"object","additionalProperties":false,"required":["file","format","findings"],"properties":{"file":{"type":"string"},"format":{"type":"string","minLength":1},"findings":{"type":"integer","minimum":0}}},"location":{"type":"object","additionalProperties":false,"required":["path"],"properties":{"path":{"description":"Repository-relative POSIX path: never absolute, never escaping the repository.","type":"string","minLength":1,"pattern":"^(?![/\\\\\\\\])(?![A-Za-z]:)(?!(?:.*/)?\\\\.\\\\.(?:/|$))"},"startLine":{"$ref":"#/definitions/line"},"endLine":{"$ref":"#/definitions/line"},"startColumn":{"$ref":"#/definitions/line"},"endColumn":{"$ref":"#/definitions/line"},"snippet":{"type":"string"}}},"package":{"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","minLength":1},"version":{"type":"string"},"fixedVersion":{"description":"The lowest version that fixes it, when known.","type":"string"},"ecosystem":{"type":"string"},"purl":{"type":"string"},"dependencyPaths":{"description":"Dependency paths from the project root to this package, merged across duplicates.","type":"array","items":{"type":"array","items":{"type":"string"}}}}},"source":{"description":"One scanner\'s report of the finding.","type":"object","additionalProperties":false,"required":["tool","ruleId","originalSeverity"],"properties":{"tool":{"type":"string","minLength":1},"ruleId":{"type":"string","minLength":1},"originalSeverity":{"type":"string"},"file":{"description":"The report file, as given on the command line.","type":"string"}}},"suppression":{"type":"object","additionalProperties":false,"required":["source","reason"],"properties":{"source":{"description":"scanner: the scanner marked it ignored; config: .github/pipewarden.yml suppresses it.","enum":["scanner","config"]},"reason":{"type":"string","minLength":1},"expires":{"type":"string"},"approvedBy":{"type":"string"},"matchedBy":{"description":"How the config entry matched (fingerprint, rule, vulnerability, package, path).","type":"string"},"inRepository":{"description":"A scanner ignore declared in the code under review (.snyk, SARIF suppressions): a run other than the main pipeline\'s honours it only when the baseline has it suppressed by the scanner too.","type":"boolean"}}},"rejectedSuppression":{"description":"A scanner ignore pipewarden did not honour (no reason given, or on this branch only): the finding counts as unsuppressed.","type":"object","additionalProperties":false,"required":["source","because"],"properties":{"source":{"const":"scanner"},"reason":{"type":"string"},"because":{"type":"string","minLength":1}}},"finding":{"type":"object","additionalProperties":false,"required":["fingerprint","tool","kind","ruleId","title","severity","originalSeverity","vulnerabilityIds","sources"],"properties":{"fingerprint":{"description":"Stable across re-runs and line moves; the same vulnerability in the same package from two tools shares it.","type":"string","minLength":1},"tool":{"description":"The producer of the first source.","type":"string","minLength":1},"kind":{"enum":["code","dependency","container","iac","secret","other"]},"ruleId":{"type":"string","minLength":1},"title":{"type":"string"},"description":{"type":"string"},"severity":{"$ref":"#/definitions/severity"},"originalSeverity":{"description":"The scanner\'s own severity word or score, verbatim.","type":"string"},"location":{"$ref":"#/definitions/location"},"package":{"$ref":"#/definitions/package"},"vulnerabilityIds":{"description":"CVE, GHSA, CWE, scanner ids…, de-duplicated, CVEs first.","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"cvss":{"type":"object","additionalProperties":false,"required":["score"],"properties":{"score":{"type":"number","minimum":0,"maximum":10},"vector":{"type":"string"},"version":{"type":"string"}}},"helpUri":{"type":"string"},"remediation":{"type":"string"},"sources":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/source"}},"status":{"description":"Relative to the baseline; absent without one.","enum":["new","existing"]},"suppression":{"$ref":"#/definitions/suppression"},"rejectedSuppression":{"$ref":"#/definitions/rejectedSuppression"}}},"appliedPolicy":{"description":"The .github/pipewarden.yml the gate applied and where it came from.","type":"object","additionalProperties":false,"required":["origin","text"],"properties":{"origin":{"description":"repository: the checkout\'s own file (the main pipeline); base-branch: the policy the base branch\'s last main-pipeline run applied (fetch baseline --policy-out); default: none, pipewarden\'s defaults.","enum":["repository","base-branch","default"]},"file":{"type":"string","minLength":1},"branch":{"type":"string","minLength":1},"commit":{"type":"string","minLength":1},"text":{"description":"The YAML text applied ({} for the defaults).","type":"string"}}},"policyChange":{"description":"What the change\'s own .github/pipewarden.yml (--proposed-config) would do if it were the policy. Informational: the verdict is the applied policy\'s.","type":"object","additionalProperties":false,"required":["file","valid","wouldSuppress","wouldUnsuppress","wouldLetThrough","wouldFail","wouldPass","summary"],"properties":{"file":{"type":"string","minLength":1},"valid":{"type":"boolean"},"error":{"description":"Why the proposed file is not a valid config.","type":"string"},"gate":{"type":"object","additionalProperties":false,"required":["failOn","newOnly","allowMissingReports"],"properties":{"failOn":{"$ref":"#/definitions/severity"},"newOnly":{"type":"boolean"},"allowMissingReports":{"type":"boolean"}}},"wouldSuppress":{"description":"Fingerprints the proposed policy would suppress that the applied one does not.","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"wouldUnsuppress":{"description":"Fingerprints the applied policy suppresses that the proposed one would not.","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"wouldLetThrough":{"description":"Fingerprints that fail the gate now and would not under the proposed policy.","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"wouldFail":{"description":"Fingerprints that would fail the gate under the proposed policy and do not now.","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"wouldPass":{"description":"The verdict under the proposed policy (false when it is invalid).","type":"boolean"},"summary":{"type":"array","items":{"type":"string"}}}},"gateResult":{"type":"object","additionalProperties":false,"required":["passed","failOn","newOnly","failing","reasons"],"properties":{"passed":{"type":"boolean"},"failOn":{"$ref":"#/definitions/severity"},"newOnly":{"type":"boolean"},"failing":{"description":"Findings that fail the gate: not suppressed, at or above failOn, new when newOnly.","type":"integer","minimum":0},"reasons":{"type":"array","items":{"type":"string"}}}}}}');
+;// CONCATENATED MODULE: ./findings/document/validate-document.ts
+
+
+
+// A JSON import, so ncc bundles the committed schema into the CLI and the bot (no file to ship beside them).
+
+// ajv-formats is CommonJS: depending on the loader its default import is the plugin or the module object.
+const addFormats = (dist_default())["default"] ??
+    (dist_default())["default"];
+let compiled;
+/** The one validator of findings documents, compiled once from the committed schema. */
+function validator() {
+    if (!compiled) {
+        // allErrors off: the first failing path is all a message shows, and a hostile document cannot make it slow.
+        const ajv = new dist_ajv.Ajv({ strict: false, allErrors: false });
+        addFormats(ajv);
+        compiled = ajv.compile(findings_document_schema_namespaceObject);
+    }
+    return compiled;
+}
+/** `/findings/0/title` → `findings[0].title`, the way the other messages name fields. */
+function fieldPath(pointer) {
+    if (!pointer)
+        return '(the document)';
+    return pointer
+        .slice(1)
+        .split('/')
+        .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+        .map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`))
+        .join('');
+}
+function describe(error) {
+    const path = fieldPath(error.instancePath);
+    const params = error.params;
+    const detail = error.keyword === 'additionalProperties'
+        ? `has an unknown property ${JSON.stringify(params.additionalProperty)}`
+        : error.keyword === 'enum'
+            ? `must be one of ${(params.allowedValues ?? []).join(', ')}`
+            : (error.message ?? 'is invalid');
+    // JSON.stringify keeps scanner text (newlines, control bytes) on one line.
+    // eslint-disable-next-line no-control-regex -- control bytes are exactly what must not reach the terminal
+    return `${path} ${detail}`.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
+}
+/** Why `json` is not a valid findings document (the first failing path), or undefined when it is one. */
+function findingsDocumentProblem(json) {
+    const validate = validator();
+    if (validate(json))
+        return undefined;
+    // Another version is a clearer message than the first field that differs.
+    const version = json?.schemaVersion;
+    if (typeof json === 'object' && json !== null && version !== '1.0')
+        return `schemaVersion ${JSON.stringify(version) ?? '(missing)'} is not supported (expected "1.0")`;
+    return describe(validate.errors[0]);
+}
+function validate_document_isValidFindingsDocument(json) {
+    return validator()(json);
+}
+/** Does the JSON say it is a findings document (then it must be a valid one, never read as a scanner report)? */
+function claimsToBeFindingsDocument(json) {
+    return (typeof json === 'object' &&
+        json !== null &&
+        !Array.isArray(json) &&
+        (('schemaVersion' in json && 'findings' in json) ||
+            json.generator?.name === 'pipewarden'));
+}
+/**
+ * Returns the document when it matches findings-document.schema.json, else throws a one-line error naming
+ * `label` (the file, flag or S3 object) and the first failing path.
+ */
+function assertFindingsDocument(json, label, fix) {
+    const problem = findingsDocumentProblem(json);
+    if (problem)
+        throw new errors/* PipewardenError */.ok(`${label}: not a valid pipewarden findings document: ${problem}; ${fix ?? 'regenerate it with `pipewarden report --format json`'}`);
+    return json;
 }
 
 ;// CONCATENATED MODULE: ./findings/store/store-layout.ts
@@ -58923,14 +70405,21 @@ function baselineKey(repo, branch) {
     return `${branchPrefix(repo, branch)}${BASELINE_FILE}`;
 }
 
+;// CONCATENATED MODULE: external "node:timers/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: ./findings/publish/rate-limiter.ts
+
 const systemClock = {
     now: () => Date.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
+    sleep: (ms, signal) => (0,promises_namespaceObject.setTimeout)(Math.max(0, ms), undefined, signal ? { signal } : undefined).catch((error) => {
+        if (!signal?.aborted)
+            throw error;
+    }),
 };
 /**
- * A token bucket: `ratePerSecond` tokens a second, at most `capacity` saved up. Callers queue in order,
- * so concurrent workers share the rate instead of each taking it.
+ * A token bucket: `ratePerSecond` tokens a second, at most `capacity` saved up, `initial` in it at the
+ * start (default: full). Callers queue in order, so concurrent callers share the rate instead of each
+ * taking it. In any window of t seconds at most capacity + rate·t tokens are handed out.
  */
 class TokenBucket {
     ratePerSecond;
@@ -58939,13 +70428,13 @@ class TokenBucket {
     tokens;
     last;
     queue = Promise.resolve();
-    constructor(ratePerSecond, capacity, clock = systemClock) {
+    constructor(ratePerSecond, capacity, clock = systemClock, initial = capacity) {
         this.ratePerSecond = ratePerSecond;
         this.capacity = capacity;
         this.clock = clock;
-        if (!(ratePerSecond > 0) || !(capacity >= 1))
-            throw new RangeError('TokenBucket: rate must be > 0 and capacity ≥ 1');
-        this.tokens = capacity;
+        if (!(ratePerSecond > 0) || !(capacity >= 1) || !(initial >= 0 && initial <= capacity))
+            throw new RangeError('TokenBucket: rate must be > 0, capacity ≥ 1 and 0 ≤ initial ≤ capacity');
+        this.tokens = initial;
         this.last = clock.now();
     }
     /** Resolves when the caller may send one request. */
@@ -58961,11 +70450,12 @@ class TokenBucket {
     }
     async takeOne() {
         this.refill();
-        while (this.tokens < 1) {
-            await this.clock.sleep(Math.ceil(((1 - this.tokens) / this.ratePerSecond) * 1000));
+        // The tolerance absorbs floating-point dust: a token refilled to 0.9999999… is a whole one.
+        while (this.tokens < 1 - 1e-9) {
+            await this.clock.sleep(Math.max(1, Math.ceil(((1 - this.tokens) / this.ratePerSecond) * 1000 - 1e-6)));
             this.refill();
         }
-        this.tokens -= 1;
+        this.tokens = Math.max(0, this.tokens - 1);
     }
 }
 /** "Full jitter" exponential back-off: a random pause in [0, min(cap, base·2^attempt)). */
@@ -58986,9 +70476,9 @@ const EXECUTION_ID = /^[0-9a-zA-Z-]{1,100}$/;
 /** The pipeline and execution name the run's own prefix: refuse anything that could write elsewhere. */
 function checkExecution(pipeline, executionId) {
     if (!pipeline || !PIPELINE_NAME.test(pipeline) || pipeline === '.' || pipeline === '..')
-        throw new errors_PipewardenError(`the pipeline is ${pipeline ? `"${pipeline}", not a CodePipeline name` : 'unknown'}: pass --pipeline <name> (default: PIPEWARDEN_PIPELINE, which the pipeline sets) to the gate or to publish`);
+        throw new errors/* PipewardenError */.ok(`the pipeline is ${pipeline ? `"${pipeline}", not a CodePipeline name` : 'unknown'}: pass --pipeline <name> (default: PIPEWARDEN_PIPELINE, which the pipeline sets) to the gate or to publish`);
     if (!executionId || !EXECUTION_ID.test(executionId))
-        throw new errors_PipewardenError(`the pipeline execution is ${executionId ? `"${executionId}", not an execution id` : 'unknown'}: pass --execution <id> (default: PIPEWARDEN_EXECUTION_ID, which the pipeline sets) to the gate or to publish`);
+        throw new errors/* PipewardenError */.ok(`the pipeline execution is ${executionId ? `"${executionId}", not an execution id` : 'unknown'}: pass --execution <id> (default: PIPEWARDEN_EXECUTION_ID, which the pipeline sets) to the gate or to publish`);
     return { pipeline, executionId };
 }
 /** `owner/name` and a commit sha are the keys of the store: refuse anything that would write elsewhere. */
@@ -58996,14 +70486,14 @@ function checkStoreContext(repo, commit) {
     if (!repo ||
         !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repo) ||
         repo.split('/').some((p) => p === '.' || p === '..'))
-        throw new errors_PipewardenError(`the repository is ${repo ? `"${repo}", not owner/name` : 'unknown'}: pass --repo owner/name (default: PIPEWARDEN_REPO, GITHUB_REPOSITORY or CODEBUILD_SOURCE_REPO_URL)`);
+        throw new errors/* PipewardenError */.ok(`the repository is ${repo ? `"${repo}", not owner/name` : 'unknown'}: pass --repo owner/name (default: PIPEWARDEN_REPO, GITHUB_REPOSITORY or CODEBUILD_SOURCE_REPO_URL)`);
     if (!commit || !/^[0-9a-f]{7,64}$/i.test(commit))
-        throw new errors_PipewardenError(`the commit is ${commit ? `"${commit}", not a git sha` : 'unknown'}: pass --commit <sha> (default: PIPEWARDEN_COMMIT, GITHUB_SHA or CODEBUILD_RESOLVED_SOURCE_VERSION)`);
+        throw new errors/* PipewardenError */.ok(`the commit is ${commit ? `"${commit}", not a git sha` : 'unknown'}: pass --commit <sha> (default: PIPEWARDEN_COMMIT, GITHUB_SHA or CODEBUILD_RESOLVED_SOURCE_VERSION)`);
     return { repo, commit };
 }
 function checkBranch(branch) {
     if (!branch || branch.split('/').some((p) => p === '' || p === '.' || p === '..') || /[\s\\]/.test(branch))
-        throw new errors_PipewardenError(`--branch "${branch}": not a branch name`);
+        throw new errors/* PipewardenError */.ok(`--branch "${branch}": not a branch name`);
     return branch;
 }
 const ORDER = 'pipewarden-order';
@@ -59036,7 +70526,8 @@ async function publishToS3(client, doc, files, options) {
     const uploads = folder(executionPrefix(repo, pipeline, executionId));
     if (!options.executionOnly)
         uploads.push(...folder(commitPrefix(repo, commit)));
-    const order = options.orderKey ?? doc.generatedAt;
+    // Commit time, not the run's time: a retried Gate of an older execution must not win over a newer commit.
+    const order = options.orderKey ?? doc.context.commitTime ?? doc.generatedAt;
     const metadata = { [ORDER]: order, [COMMIT]: commit };
     const keys = [];
     for (const [key, body, contentType] of uploads) {
@@ -59071,7 +70562,7 @@ async function put(client, bucket, key, body, contentType, metadata, condition =
 }
 function s3Failure(bucket, key, operation, error) {
     if (errorCode(error) === 'NoSuchBucket')
-        return new errors_PipewardenError(`--bucket ${bucket}: no such bucket; pass the findings bucket the pipeline created (PIPEWARDEN_FINDINGS_BUCKET) and check the region (AWS_REGION)`, { cause: error });
+        return new errors/* PipewardenError */.ok(`--bucket ${bucket}: no such bucket; pass the findings bucket the pipeline created (PIPEWARDEN_FINDINGS_BUCKET) and check the region (AWS_REGION)`, { cause: error });
     const permission = operation === 'PutObject' ? 's3:PutObject' : 's3:GetObject';
     return awsFailure(`S3 ${operation} s3://${bucket}/${key}`, error, permission);
 }
@@ -59133,7 +70624,7 @@ async function writeBaseline(client, key, body, order, commit, options) {
             await clock.sleep(backoffDelay(attempt, 50, 2000, random));
         }
     }
-    throw new errors_PipewardenError(`s3://${options.bucket}/${key}: still contended after ${attempts} conditional writes; the commit's findings are stored, run the publish again to update the baseline`, { exitCode: 3 });
+    throw new errors/* PipewardenError */.ok(`s3://${options.bucket}/${key}: still contended after ${attempts} conditional writes; the commit's findings are stored, run the publish again to update the baseline`, { exitCode: 3 });
 }
 
 ;// CONCATENATED MODULE: ./findings/fetch/fetch-baseline.ts
@@ -59166,15 +70657,17 @@ async function fetchBaseline(client, options) {
     catch {
         json = undefined;
     }
-    if (!isFindingsDocument(json))
-        throw new errors_PipewardenError(`s3://${options.bucket}/${key} is not a pipewarden findings document; delete it (the next run on ${options.branch} writes a new one)`);
+    const problem = json === undefined ? 'not JSON' : findingsDocumentProblem(json);
+    if (problem)
+        throw new errors/* PipewardenError */.ok(`s3://${options.bucket}/${key} is not a valid pipewarden findings document (${problem}); delete it (the next run on ${options.branch} writes a new one)`);
+    const doc = json;
     return {
         found: true,
         key,
         body,
-        ...(json.context?.commit ? { commit: json.context.commit } : {}),
-        generatedAt: json.generatedAt,
-        ...(json.policy && typeof json.policy.text === 'string' ? { policy: json.policy } : {}),
+        ...(doc.context.commit ? { commit: doc.context.commit } : {}),
+        generatedAt: doc.generatedAt,
+        ...(doc.policy ? { policy: doc.policy } : {}),
     };
 }
 
@@ -59199,7 +70692,7 @@ async function checkInspectorCoverage(client, options) {
     do {
         let page;
         try {
-            page = await client.send(new dist_cjs/* ListCoverageCommand */.yYs({
+            page = await client.send(new client_inspector2_dist_cjs/* ListCoverageCommand */.yYs({
                 maxResults: 200,
                 filterCriteria: {
                     resourceType: [{ comparison: 'EQUALS', value: 'CODE_REPOSITORY' }],
@@ -59284,7 +70777,7 @@ async function fetchInspectorFindings(client, options) {
     do {
         let page;
         try {
-            page = await client.send(new dist_cjs/* ListFindingsCommand */.m_$({
+            page = await client.send(new client_inspector2_dist_cjs/* ListFindingsCommand */.m_$({
                 maxResults: 100,
                 filterCriteria: {
                     resourceType: [{ comparison: 'EQUALS', value: 'CODE_REPOSITORY' }],
@@ -59317,7 +70810,7 @@ async function fetchInspectorFindings(client, options) {
         const errors = [];
         for (let i = 0; i < arns.length; i += SNIPPETS_PER_CALL) {
             try {
-                const out = await client.send(new dist_cjs/* BatchGetCodeSnippetCommand */.ypu({ findingArns: arns.slice(i, i + SNIPPETS_PER_CALL) }));
+                const out = await client.send(new client_inspector2_dist_cjs/* BatchGetCodeSnippetCommand */.ypu({ findingArns: arns.slice(i, i + SNIPPETS_PER_CALL) }));
                 snippets.push(...(out.codeSnippetResults ?? []));
                 errors.push(...(out.errors ?? []));
             }
@@ -59335,8 +70828,12 @@ async function fetchInspectorFindings(client, options) {
     return { export: result, pages, warnings };
 }
 
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
+var yaml_dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
 // functions
@@ -68878,17 +80375,24 @@ function preprocess(fn, schema) {
 
 
 
+
 const severity = schemas_string()
     .transform((s) => s.toUpperCase())
     .pipe(schemas_enum(SEVERITIES));
-const repo_config_date = union([schemas_date(), schemas_string()]).transform((value, ctx) => {
-    const d = value instanceof Date ? value : new Date(value);
-    if (Number.isNaN(d.getTime())) {
-        ctx.addIssue({ code: 'custom', message: 'a date such as 2026-12-31' });
+// A real day with a four-digit year: `99999` is not read as the year 99999 (it would never expire).
+const repo_config_date = union([schemas_date(), schemas_string(), schemas_number()]).transform((value, ctx) => {
+    const day = parseDay(value);
+    if (day === undefined) {
+        ctx.addIssue({
+            code: 'custom',
+            message: `${value instanceof Date ? 'an invalid date' : JSON.stringify(String(value).slice(0, 40))} is not a date such as 2026-12-31 (a real day, four-digit year)`,
+        });
         return NEVER;
     }
-    return d.toISOString().slice(0, 10);
+    return day;
 });
+/** Text that says something: a whitespace-only reason is no reason. */
+const repo_config_text = (what) => schemas_string().refine((s) => s.trim() !== '', `${what} is required (not blank)`);
 /** One suppression: at least one matcher, always a reason; `expires` ends it. */
 const suppressionSchema = object({
     fingerprint: schemas_string().min(1).optional(),
@@ -68896,7 +80400,7 @@ const suppressionSchema = object({
     vulnerability: schemas_string().min(1).optional(),
     package: schemas_string().min(1).optional(),
     path: schemas_string().min(1).optional(),
-    reason: schemas_string().min(1, 'a reason is required'),
+    reason: repo_config_text('a reason'),
     expires: repo_config_date.optional(),
     approvedBy: schemas_string().min(1).optional(),
 })
@@ -68940,6 +80444,12 @@ const repoConfigSchema = object({
     })
         .strict()
         .default({ startOnPullRequest: false }),
+    codeScanning: object({
+        /** Upload the gate's SARIF to GitHub code scanning (the App needs `security_events: write`). */
+        upload: schemas_boolean().default(false),
+    })
+        .strict()
+        .default({ upload: false }),
 })
     .strict();
 const DEFAULT_CONFIG = repoConfigSchema.parse({});
@@ -68957,7 +80467,7 @@ function parseRepoConfig(value, source = '.github/pipewarden.yml') {
         detail = `unknown key(s) ${issue.keys.join(', ')}`;
     if (issue.code === 'invalid_value' && 'values' in issue)
         detail = `accepted values: ${issue.values.join(', ')}`;
-    throw new errors_PipewardenError(`${source}: invalid field "${field}": ${detail}`);
+    throw new errors/* PipewardenError */.ok(`${source}: invalid field "${field}": ${detail}`);
 }
 async function loadRepoConfig(file) {
     let text;
@@ -68975,10 +80485,10 @@ async function loadRepoConfig(file) {
 function parseRepoConfigText(text, source) {
     let value;
     try {
-        value = (0,dist/* parse */.qg)(text);
+        value = (0,yaml_dist/* parse */.qg)(text);
     }
     catch (error) {
-        throw new errors_PipewardenError(`${source}: not valid YAML (${error.message.split('\n')[0]})`);
+        throw new errors/* PipewardenError */.ok(`${source}: not valid YAML (${error.message.split('\n')[0]})`);
     }
     return parseRepoConfig(value, source);
 }
@@ -69041,12 +80551,12 @@ function splitPolicyFile(content) {
     }
     return { provenance, text };
 }
-async function policy_file_readText(file, flag) {
+async function readText(file, flag) {
     try {
         return await (0,promises_.readFile)(file, 'utf8');
     }
     catch (error) {
-        throw new errors_PipewardenError(`${flag} ${file}: cannot read the config (${error.code ?? 'error'}); check the path`, { cause: error });
+        throw new errors/* PipewardenError */.ok(`${flag} ${file}: cannot read the config (${error.code ?? 'error'}); check the path`, { cause: error });
     }
 }
 /**
@@ -69054,7 +80564,7 @@ async function policy_file_readText(file, flag) {
  * wrote it; else `base-branch` when the run separates applied and proposed policy, else `repository`).
  */
 async function loadAppliedPolicy(file, defaultOrigin) {
-    const content = await policy_file_readText(file, '--config');
+    const content = await readText(file, '--config');
     const { provenance, text } = splitPolicyFile(content);
     const config = parseRepoConfigText(content, file);
     const policy = provenance ? { ...provenance, text } : { origin: defaultOrigin, file, text };
@@ -69062,7 +80572,7 @@ async function loadAppliedPolicy(file, defaultOrigin) {
 }
 /** The checkout's own .github/pipewarden.yml (the main pipeline: reviewed code). */
 async function loadRepositoryPolicy(path) {
-    const text = await policy_file_readText(path, '--config');
+    const text = await readText(path, '--config');
     return {
         config: parseRepoConfigText(text, path),
         policy: { origin: 'repository', file: POLICY_PATH, text },
@@ -69108,7 +80618,7 @@ async function loadProposedPolicy(path, file = path, root) {
         return { file, found: true, config: parseRepoConfigText(text, file), text };
     }
     catch (error) {
-        if (error instanceof errors_PipewardenError)
+        if (error instanceof errors/* PipewardenError */.ok)
             return { file, found: true, error: error.message.replace(/^pipewarden: /, '') };
         throw error;
     }
@@ -69129,6 +80639,14 @@ function scanContext(flags, env = process.env) {
     const commit = flags.commit ?? env.PIPEWARDEN_COMMIT ?? env.GITHUB_SHA ?? env.CODEBUILD_RESOLVED_SOURCE_VERSION;
     if (commit)
         ctx.commit = commit;
+    // The commit's own time orders baselines (publish s3); the pipeline exports it from `git log -1 --format=%cI`.
+    const commitTime = env.PIPEWARDEN_COMMIT_TIME?.trim();
+    if (commitTime) {
+        const t = new Date(commitTime);
+        if (Number.isNaN(t.getTime()))
+            throw new errors/* PipewardenError */.ok(`PIPEWARDEN_COMMIT_TIME=${commitTime}: not a time; set ISO 8601 (git log -1 --format=%cI), or unset it`);
+        ctx.commitTime = t.toISOString();
+    }
     // A run started at a pull request's commit (by the bot or the action) reports the source action's
     // configured branch as BranchName; the pipeline variable HEAD_BRANCH (`none` when unset) names the real one.
     const head = env.PIPEWARDEN_HEAD_BRANCH?.trim();
@@ -69151,7 +80669,7 @@ function scanContext(flags, env = process.env) {
     const kind = flags.pipelineKind ?? env.PIPEWARDEN_PIPELINE_KIND;
     if (kind) {
         if (kind !== 'main' && kind !== 'feature')
-            throw new errors_PipewardenError(`the pipeline kind is "${kind}": pass --pipeline-kind main or feature (default: PIPEWARDEN_PIPELINE_KIND, which the pipeline sets)`);
+            throw new errors/* PipewardenError */.ok(`the pipeline kind is "${kind}": pass --pipeline-kind main or feature (default: PIPEWARDEN_PIPELINE_KIND, which the pipeline sets)`);
         ctx.pipelineKind = kind;
     }
     if (env.CODEBUILD_BUILD_ID)
@@ -69164,47 +80682,8 @@ function accountFromBuildArn(arn) {
     return /^arn:aws[a-z-]*:codebuild:[^:]*:(\d{12}):/.exec(arn ?? '')?.[1];
 }
 
-;// CONCATENATED MODULE: ./findings/cli/write-output.ts
-
-
-
-
-async function writeAll(stream, content) {
-    for (const chunk of typeof content === 'string' ? [content] : content) {
-        if (!stream.write(chunk))
-            await new Promise((resolve) => stream.once('drain', resolve));
-    }
-}
-/** Writes a whole file or nothing: a temporary file next to it, renamed into place once complete. */
-async function writeFileAtomic(file, content) {
-    const tmp = `${file}.${process.pid}.tmp`;
-    let stream;
-    try {
-        await (0,promises_.mkdir)((0,external_node_path_.dirname)(file), { recursive: true });
-        // A deep buffer lets rendering go on while the disk writes (16 KB would wait for every chunk).
-        stream = (0,external_node_fs_.createWriteStream)(tmp, { highWaterMark: 8 << 20 });
-        const failed = new Promise((_, reject) => stream.once('error', reject));
-        await Promise.race([writeAll(stream, content), failed]);
-        await Promise.race([new Promise((resolve) => stream.end(resolve)), failed]);
-        await (0,promises_.rename)(tmp, file);
-    }
-    catch (error) {
-        stream?.destroy();
-        await (0,promises_.rm)(tmp, { force: true });
-        if (error instanceof errors_PipewardenError)
-            throw error;
-        throw new errors_PipewardenError(`${file}: cannot write the output (${error.code ?? 'error'}); check --out`, {
-            cause: error,
-        });
-    }
-}
-async function writeOutput(out, content) {
-    if (out)
-        await writeFileAtomic(out, content);
-    else
-        await writeAll(process.stdout, content);
-}
-
+// EXTERNAL MODULE: ./findings/cli/write-output.ts
+var write_output = __nccwpck_require__(2501);
 ;// CONCATENATED MODULE: ./findings/cli/commands/fetch.ts
 
 
@@ -69241,18 +80720,18 @@ function addFetchCommand(program) {
 async function runFetchInspector(flags, env = process.env) {
     const repository = flags.repository ?? env.PIPEWARDEN_INSPECTOR_PROJECT ?? env.PIPEWARDEN_REPO;
     if (!repository)
-        throw new errors_PipewardenError('no code repository: pass --repository <project name> (as Inspector code security shows it) or set PIPEWARDEN_INSPECTOR_PROJECT');
+        throw new errors/* PipewardenError */.ok('no code repository: pass --repository <project name> (as Inspector code security shows it) or set PIPEWARDEN_INSPECTOR_PROJECT');
     const allowNotCovered = flags.allowNotCovered ?? allowNotCoveredFromEnv(env);
     const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
     // ListFindings is throttled per account: let the SDK's own back-off try a few more times than its default.
-    const client = new dist_cjs/* Inspector2Client */.r0C({ maxAttempts: 6 });
+    const client = new client_inspector2_dist_cjs/* Inspector2Client */.r0C({ maxAttempts: 6 });
     // No coverage, no findings: an empty answer from an un-onboarded repository must not pass the gate.
     const coverage = await checkInspectorCoverage(client, { repository, ...(region ? { region } : {}) });
     if (!coverage.covered) {
         const what = `Inspector code security does not cover ${repository}${region ? ` in ${region}` : ''} (${coverage.reason})`;
         if (!allowNotCovered)
-            throw new errors_PipewardenError(`${what}: onboard it (the GitHub integration and a scan configuration, ${ONBOARDING_DOC}) and run again, or pass --allow-not-covered (PIPEWARDEN_INSPECTOR_ALLOW_NOT_COVERED=true) to report it as not scanned`);
-        await writeOutput(flags.out, `${JSON.stringify(notScannedReport(repository, coverage.reason), null, 2)}\n`);
+            throw new errors/* PipewardenError */.ok(`${what}: onboard it (the GitHub integration and a scan configuration, ${ONBOARDING_DOC}) and run again, or pass --allow-not-covered (PIPEWARDEN_INSPECTOR_ALLOW_NOT_COVERED=true) to report it as not scanned`);
+        await (0,write_output/* writeOutput */.zh)(flags.out, `${JSON.stringify(notScannedReport(repository, coverage.reason), null, 2)}\n`);
         process.stderr.write(`pipewarden: warning: ${what}; allowed by --allow-not-covered: written as NOT SCANNED${flags.out ? ` → ${flags.out}` : ''}\n`);
         return;
     }
@@ -69264,7 +80743,7 @@ async function runFetchInspector(flags, env = process.env) {
         snippets: flags.snippets,
         ...(region ? { region } : {}),
     });
-    await writeOutput(flags.out, `${JSON.stringify(result.export, null, 2)}\n`);
+    await (0,write_output/* writeOutput */.zh)(flags.out, `${JSON.stringify(result.export, null, 2)}\n`);
     for (const w of result.warnings)
         process.stderr.write(`pipewarden: warning: ${w}\n`);
     const snippets = result.export.codeSnippetResults?.length ?? 0;
@@ -69276,15 +80755,15 @@ function allowNotCoveredFromEnv(env) {
         return false;
     if (value === 'true')
         return true;
-    throw new errors_PipewardenError(`PIPEWARDEN_INSPECTOR_ALLOW_NOT_COVERED=${env.PIPEWARDEN_INSPECTOR_ALLOW_NOT_COVERED}: set true or false`);
+    throw new errors/* PipewardenError */.ok(`PIPEWARDEN_INSPECTOR_ALLOW_NOT_COVERED=${env.PIPEWARDEN_INSPECTOR_ALLOW_NOT_COVERED}: set true or false`);
 }
 async function runFetchBaseline(flags, env = process.env) {
     const bucket = flags.bucket ?? env.PIPEWARDEN_FINDINGS_BUCKET;
     if (!bucket)
-        throw new errors_PipewardenError('no findings bucket: pass --bucket <name> or set PIPEWARDEN_FINDINGS_BUCKET (the pipeline sets it)');
+        throw new errors/* PipewardenError */.ok('no findings bucket: pass --bucket <name> or set PIPEWARDEN_FINDINGS_BUCKET (the pipeline sets it)');
     const branch = flags.branch ?? env.PIPEWARDEN_BASELINE_BRANCH;
     if (!branch)
-        throw new errors_PipewardenError('no baseline branch: pass --branch <name> or set PIPEWARDEN_BASELINE_BRANCH');
+        throw new errors/* PipewardenError */.ok('no baseline branch: pass --branch <name> or set PIPEWARDEN_BASELINE_BRANCH');
     const ctx = scanContext({ ...(flags.repo ? { repo: flags.repo } : {}) }, env);
     // Only the repository matters here; any well-formed sha satisfies the shared check.
     const { repo } = checkStoreContext(ctx.repo, '0000000');
@@ -69293,7 +80772,7 @@ async function runFetchBaseline(flags, env = process.env) {
     if (!got.found)
         process.stdout.write(`pipewarden: no baseline yet at s3://${bucket}/${got.key}: the first run on ${branch}; the gate runs without one\n`);
     else {
-        await writeOutput(flags.out, got.body);
+        await (0,write_output/* writeOutput */.zh)(flags.out, got.body);
         process.stdout.write(`pipewarden: baseline s3://${bucket}/${got.key} (commit ${got.commit ?? 'unknown'}, ${got.generatedAt ?? 'undated'}) → ${flags.out}\n`);
     }
     if (!flags.policyOut)
@@ -69301,7 +80780,7 @@ async function runFetchBaseline(flags, env = process.env) {
     const at = `${branch}@${got.found && got.commit ? got.commit : 'unknown'}`;
     if (got.found && got.policy) {
         // Whatever the base branch's run applied, now labelled as coming from the base branch.
-        await writeOutput(flags.policyOut, formatPolicyFile({
+        await (0,write_output/* writeOutput */.zh)(flags.policyOut, formatPolicyFile({
             origin: 'base-branch',
             file: got.policy.file ?? POLICY_PATH,
             branch,
@@ -69311,13 +80790,1966 @@ async function runFetchBaseline(flags, env = process.env) {
         process.stdout.write(`pipewarden: policy of ${at} (${got.policy.origin === 'default' ? 'pipewarden’s defaults' : (got.policy.file ?? POLICY_PATH)}, as its gate applied it) → ${flags.policyOut}\n`);
         return;
     }
-    await writeOutput(flags.policyOut, formatPolicyFile({
+    await (0,write_output/* writeOutput */.zh)(flags.policyOut, formatPolicyFile({
         origin: 'default',
         branch,
         ...(got.found && got.commit ? { commit: got.commit } : {}),
         text: '{}',
     }));
     process.stdout.write(`pipewarden: ${branch} has recorded no policy yet (${got.found ? `its baseline at ${at} carries none` : 'no baseline'}): pipewarden’s defaults apply → ${flags.policyOut}\n`);
+}
+
+;// CONCATENATED MODULE: ./findings/parse/field-error.ts
+/** A known report with a field that is not what its format promises; the reader adds file and format. */
+class ReportFieldError extends Error {
+    field;
+    expected;
+    actual;
+    constructor(field, expected, actual) {
+        super(`field "${field}" should be ${expected}, found ${field_error_describe(actual)}`);
+        this.field = field;
+        this.expected = expected;
+        this.actual = actual;
+    }
+}
+function field_error_describe(value) {
+    if (value === undefined)
+        return 'nothing';
+    if (value === null)
+        return 'null';
+    if (Array.isArray(value))
+        return 'an array';
+    if (typeof value === 'string')
+        return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`;
+    return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
+}
+// Every helper below names its field as `field` + `suffix`, joined only when the field is broken: readers call
+// them with the item's path and a constant suffix, so a valid report builds no field names at all.
+const named = (field, suffix) => (suffix === undefined ? field : field + suffix);
+function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function objectAt(value, field, suffix) {
+    if (!isObject(value))
+        throw new ReportFieldError(named(field, suffix), 'an object', value);
+    return value;
+}
+function arrayAt(value, field, suffix) {
+    if (!Array.isArray(value))
+        throw new ReportFieldError(named(field, suffix), 'an array', value);
+    return value;
+}
+/** An optional array: absent or null is empty. */
+function optionalArrayAt(value, field, suffix) {
+    if (value === undefined || value === null)
+        return [];
+    return arrayAt(value, field, suffix);
+}
+function stringAt(value, field, suffix) {
+    if (typeof value !== 'string' || value === '')
+        throw new ReportFieldError(named(field, suffix), 'a non-empty string', value);
+    return value;
+}
+function optionalString(value, field, suffix) {
+    if (value === undefined || value === null)
+        return undefined;
+    if (typeof value === 'number')
+        return String(value);
+    if (typeof value !== 'string')
+        throw new ReportFieldError(named(field, suffix), 'a string', value);
+    return value === '' ? undefined : value;
+}
+function optionalNumber(value, field, suffix) {
+    if (value === undefined || value === null)
+        return undefined;
+    const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+    if (typeof n !== 'number' || !Number.isFinite(n))
+        throw new ReportFieldError(named(field, suffix), 'a number', value);
+    return n;
+}
+/** A positive line number, or undefined (scanners use -1 / 0 for "unknown"). */
+function lineAt(value, field, suffix) {
+    const n = optionalNumber(value, field, suffix);
+    return n !== undefined && n >= 1 ? Math.floor(n) : undefined;
+}
+/** Strings from an array that may hold other things; ids are compared upper-case for CVE/GHSA/CWE. */
+function stringList(value) {
+    return Array.isArray(value) ? value.filter((v) => typeof v === 'string' && v !== '') : [];
+}
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: ./findings/parse/parse-cdk-nag.ts
+
+
+
+
+
+
+/*
+ * Two generations of cdk-nag output:
+ *  - v3 (aws-cdk-lib ≥ 2.27x policy validation): `cdk.out/validation-report.json`, one entry per plugin
+ *    (cdk-nag packs, cfn-guard…), violations with the construct path and the stack traces of its creation;
+ *    acknowledgements made through aws-cdk-lib (`Pack::Rule-Id`) are listed under `suppressedViolations`.
+ *  - v2 (NagReportLogger): `<Pack>-[<Stage>-]<Stack>-NagReport.json` (`{"lines": [...]}`) or `.csv`, one
+ *    line per (rule, resource) with Compliant / Non-Compliant / Suppressed / UNKNOWN.
+ */
+const RULES_URL = 'https://github.com/cdklabs/cdk-nag/blob/main/RULES.md';
+const CSV_HEADER = 'Rule ID,Resource ID,Compliance,Exception Reason,Rule Level,Rule Info';
+const CSV_KEYS = ['ruleId', 'resourceId', 'compliance', 'exceptionReason', 'ruleLevel', 'ruleInfo'];
+// ---------------------------------------------------------------- detection
+/** `cdk.out/validation-report.json` (and the legacy `policy-validation-report.json`). */
+function isCdkValidationReport(json) {
+    return isObject(json) && json.title === 'Validation Report' && Array.isArray(json.pluginReports);
+}
+const isNagLine = (v) => isObject(v) && typeof v.ruleId === 'string' && typeof v.resourceId === 'string' && 'compliance' in v;
+/** cdk-nag v2's NagReport (`{"lines": [...]}`; the CSV is turned into the same shape on reading). */
+function isCdkNagV2Report(json) {
+    return (isObject(json) &&
+        Array.isArray(json.lines) &&
+        Object.keys(json).every((k) => k === 'lines') &&
+        json.lines.every(isNagLine));
+}
+// ---------------------------------------------------------------- severity
+/** Policy-validation severities (error / warning / info / fatal / a custom word) and v2 rule levels. */
+function nagSeverity(word, ctx, field) {
+    switch (word?.toLowerCase()) {
+        case 'fatal':
+            return 'CRITICAL';
+        case 'error':
+            return 'HIGH';
+        case 'warning':
+        case 'warn':
+            return 'MEDIUM';
+        case 'info':
+            return 'LOW';
+        default: {
+            const known = severityFromWord(word);
+            if (known)
+                return known;
+            // A custom severity pipewarden cannot place: counted, at MEDIUM, and said so (never silently).
+            ctx.warn('severity word(s) that are not error, warning, info, fatal or a severity read as MEDIUM', `${field}: ${JSON.stringify(String(word).slice(0, 40))}`);
+            return 'MEDIUM';
+        }
+    }
+}
+/** The first sentence of a rule description: cdk-nag puts the finding first, the explanation after. */
+function firstSentence(text) {
+    const m = /^(.+?[.!?])(\s|$)/s.exec(text.trim());
+    return (m?.[1] ?? text).trim().slice(0, 200);
+}
+// ---------------------------------------------------------------- stack traces
+/**
+ * The innermost frame in the user's own code: aws-cdk-lib's trace formatter elides library and Node
+ * frames ("...new Queue2 in aws-cdk-lib..."), older ones print them with node_modules paths.
+ */
+function userFrame(trace) {
+    for (const raw of trace.split('\n')) {
+        const text = raw.trim();
+        if (!text || text.startsWith('...'))
+            continue;
+        const m = /\(?((?:file:\/\/)?[^\s()]+?):(\d+)(?::(\d+))?\)?$/.exec(text);
+        if (!m)
+            continue;
+        const file = m[1];
+        if (/(^|[\\/])node_modules[\\/]/.test(file) || /^(node:|internal[\\/])/.test(file))
+            continue;
+        return { file, line: Number(m[2]), ...(m[3] ? { column: Number(m[3]) } : {}) };
+    }
+    return undefined;
+}
+function locationFromTraces(traces, ctx) {
+    if (!Array.isArray(traces))
+        return undefined;
+    for (const trace of traces) {
+        const frame = typeof trace === 'string' ? userFrame(trace) : undefined;
+        if (frame)
+            return ctx.location(frame.file, {
+                startLine: frame.line,
+                ...(frame.column ? { startColumn: frame.column } : {}),
+            });
+    }
+    return undefined;
+}
+// ---------------------------------------------------------------- v3 validation report
+function parseCdkValidationReport(json, ctx) {
+    const root = objectAt(json, '(root)');
+    const out = [];
+    arrayAt(root.pluginReports, 'pluginReports').forEach((value, i) => {
+        const field = `pluginReports[${i}]`;
+        const report = objectAt(value, field);
+        // v3 names the plugin at the top; the legacy report nests it in `summary`.
+        const summary = isObject(report.summary) ? report.summary : {};
+        const plugin = stringAt(report.pluginName ?? summary.pluginName, `${field}.pluginName`);
+        const violations = optionalArrayAt(report.violations, `${field}.violations`);
+        const suppressed = optionalArrayAt(report.suppressedViolations, `${field}.suppressedViolations`);
+        const metadata = isObject(report.metadata)
+            ? report.metadata
+            : isObject(summary.metadata)
+                ? summary.metadata
+                : {};
+        if (violations.length === 0 && suppressed.length === 0 && typeof metadata.error === 'string')
+            // A plugin that crashed checked nothing: say so rather than report a clean result.
+            ctx.warn(`validation plugin ${plugin} did not run: ${metadata.error}`);
+        violations.forEach((v, j) => out.push(...violation(objectAt(v, `${field}.violations[${j}]`), `${field}.violations[${j}]`, plugin, ctx)));
+        suppressed.forEach((v, j) => {
+            const at = `${field}.suppressedViolations[${j}]`;
+            const sv = objectAt(v, at);
+            const id = optionalString(sv.acknowledgedId, `${at}.acknowledgedId`);
+            const reason = optionalString(sv.reason, `${at}.reason`)?.trim() ||
+                `acknowledged as ${id ?? 'this rule'} without a reason`;
+            for (const f of violation(sv, at, plugin, ctx)) {
+                f.suppression = { source: 'scanner', reason };
+                out.push(f);
+            }
+        });
+    });
+    return out;
+}
+function violation(v, field, plugin, ctx) {
+    const ruleId = stringAt(v.ruleName, `${field}.ruleName`);
+    const description = optionalString(v.description, `${field}.description`) ?? ruleId;
+    const custom = optionalString(v.customSeverity, `${field}.customSeverity`);
+    const word = custom ?? optionalString(v.severity, `${field}.severity`) ?? 'error';
+    // cdk-nag rule ids are `<Pack>-<Rule>`; any other plugin (cfn-guard…) is named for itself.
+    const isNag = ruleId.startsWith(`${plugin}-`);
+    const metadata = isObject(v.ruleMetadata) ? v.ruleMetadata : {};
+    const docs = optionalString(metadata.DocumentationUrl ?? metadata.documentationUrl, `${field}.ruleMetadata`);
+    const fix = optionalString(v.suggestedFix ?? v.fix, `${field}.suggestedFix`);
+    return arrayAt(v.violatingConstructs, `${field}.violatingConstructs`).map((c, k) => {
+        const at = `${field}.violatingConstructs[${k}]`;
+        const construct = objectAt(c, at);
+        const path = optionalString(construct.constructPath, `${at}.constructPath`);
+        const cfn = isObject(construct.cloudFormationResource) ? construct.cloudFormationResource : {};
+        const logicalId = optionalString(cfn.logicalId ?? construct.resourceLogicalId, `${at}.logicalId`);
+        const template = optionalString(cfn.templatePath ?? construct.templatePath, `${at}.templatePath`);
+        const where = path ?? [template, logicalId].filter(Boolean).join('#');
+        const finding = {
+            tool: isNag ? 'cdk-nag' : plugin,
+            kind: 'iac',
+            ruleId,
+            title: firstSentence(description),
+            description: `${description}\n\nConstruct: ${where || 'unknown'}${logicalId && path ? ` (${logicalId})` : ''}`,
+            severity: nagSeverity(word, ctx, field),
+            originalSeverity: word,
+            vulnerabilityIds: [],
+            identity: `${plugin}|${ruleId}|${where}`,
+            helpUri: docs ?? (isNag ? RULES_URL : undefined),
+        };
+        if (!finding.helpUri)
+            delete finding.helpUri;
+        if (fix)
+            finding.remediation = fix;
+        const location = locationFromTraces(construct.stackTraces, ctx);
+        if (location)
+            finding.location = location;
+        return finding;
+    });
+}
+// ---------------------------------------------------------------- v2 NagReport
+function parseCdkNagV2Report(json, ctx) {
+    const lines = arrayAt(objectAt(json, '(root)').lines, 'lines');
+    const pack = /^(.+?)-.+-NagReport\.(json|csv)$/i.exec((0,external_node_path_.basename)(ctx.file))?.[1];
+    const assembly = new AssemblyIndex((0,external_node_path_.dirname)((0,external_node_path_.resolve)(ctx.file)), ctx);
+    const out = [];
+    lines.forEach((value, i) => {
+        const field = `lines[${i}]`;
+        const line = objectAt(value, field);
+        const ruleId = stringAt(line.ruleId, `${field}.ruleId`);
+        const resource = stringAt(line.resourceId, `${field}.resourceId`);
+        const compliance = stringAt(line.compliance, `${field}.compliance`);
+        if (compliance === 'Compliant' || compliance === 'N/A')
+            return;
+        if (compliance === 'UNKNOWN') {
+            ctx.warn("rule(s) could not be evaluated (the rule threw; see cdk synth's output)", `${ruleId} on ${resource} (${field})`);
+            return;
+        }
+        if (compliance !== 'Non-Compliant' && compliance !== 'Suppressed')
+            throw new ReportFieldError(`${field}.compliance`, 'Compliant, Non-Compliant, Suppressed, UNKNOWN or N/A', compliance);
+        const info = optionalString(line.ruleInfo, `${field}.ruleInfo`) ?? ruleId;
+        const level = optionalString(line.ruleLevel, `${field}.ruleLevel`) ?? 'Error';
+        const finding = {
+            tool: 'cdk-nag',
+            kind: 'iac',
+            ruleId,
+            title: firstSentence(info),
+            description: `${info}\n\nConstruct: ${resource}`,
+            severity: nagSeverity(level, ctx, field),
+            originalSeverity: level,
+            vulnerabilityIds: [],
+            identity: `${pack ?? ''}|${ruleId}|${resource}`,
+            helpUri: RULES_URL,
+        };
+        if (compliance === 'Suppressed') {
+            const reason = optionalString(line.exceptionReason, `${field}.exceptionReason`)?.trim();
+            finding.suppression = {
+                source: 'scanner',
+                reason: reason && reason !== 'N/A' ? reason : 'suppressed with NagSuppressions',
+            };
+        }
+        const location = assembly.locate(resource);
+        if (location)
+            finding.location = location;
+        out.push(finding);
+    });
+    return out;
+}
+/**
+ * What the cloud assembly beside a v2 report says about a construct: its creation stack trace when the
+ * app recorded one (source file and line), else its resource in the template (`aws:cdk:path` metadata).
+ */
+class AssemblyIndex {
+    dir;
+    ctx;
+    traces;
+    templates;
+    constructor(dir, ctx) {
+        this.dir = dir;
+        this.ctx = ctx;
+    }
+    locate(constructPath) {
+        const trace = this.creationTrace(constructPath);
+        const fromTrace = trace ? locationFromTraces([trace.join('\n')], this.ctx) : undefined;
+        return fromTrace ?? this.templateLocation(constructPath);
+    }
+    creationTrace(constructPath) {
+        this.traces ??= this.readTraces();
+        return this.traces.get(`/${constructPath.replace(/^\//, '')}`);
+    }
+    readTraces() {
+        const traces = new Map();
+        const add = (metadata) => {
+            if (!isObject(metadata))
+                return;
+            for (const [path, entries] of Object.entries(metadata)) {
+                if (!Array.isArray(entries))
+                    continue;
+                for (const e of entries)
+                    if (isObject(e) && e.type === 'aws:cdk:creationStack' && Array.isArray(e.data))
+                        traces.set(path, e.data.filter((x) => typeof x === 'string'));
+            }
+        };
+        const manifest = readJson((0,external_node_path_.join)(this.dir, 'manifest.json'));
+        const files = new Set();
+        if (isObject(manifest) && isObject(manifest.artifacts))
+            for (const artifact of Object.values(manifest.artifacts)) {
+                if (!isObject(artifact))
+                    continue;
+                add(artifact.metadata); // older aws-cdk-lib kept the metadata in the manifest itself
+                if (typeof artifact.additionalMetadataFile === 'string')
+                    files.add(artifact.additionalMetadataFile);
+            }
+        else
+            for (const f of this.list())
+                if (f.endsWith('.metadata.json'))
+                    files.add(f);
+        for (const f of files)
+            add(readJson((0,external_node_path_.join)(this.dir, f)));
+        return traces;
+    }
+    templateLocation(constructPath) {
+        this.templates ??= this.list()
+            .filter((f) => f.endsWith('.template.json'))
+            .flatMap((f) => {
+            const file = (0,external_node_path_.join)(this.dir, f);
+            const text = parse_cdk_nag_readText(file);
+            const json = text === undefined ? undefined : parseOrUndefined(text);
+            if (!isObject(json) || !isObject(json.Resources))
+                return [];
+            const byPath = new Map();
+            for (const [logicalId, r] of Object.entries(json.Resources))
+                if (isObject(r) && isObject(r.Metadata) && typeof r.Metadata['aws:cdk:path'] === 'string')
+                    byPath.set(r.Metadata['aws:cdk:path'], logicalId);
+            return [{ file, text: text, byPath }];
+        });
+        for (const t of this.templates) {
+            const logicalId = t.byPath.get(constructPath);
+            if (!logicalId)
+                continue;
+            const offset = t.text.indexOf(`${JSON.stringify(logicalId)}:`);
+            const startLine = offset < 0 ? undefined : t.text.slice(0, offset).split('\n').length;
+            return this.ctx.location(t.file, startLine ? { startLine } : {});
+        }
+        return undefined;
+    }
+    list() {
+        try {
+            return (0,external_node_fs_.readdirSync)(this.dir);
+        }
+        catch {
+            return [];
+        }
+    }
+}
+function parse_cdk_nag_readText(file) {
+    try {
+        return (0,external_node_fs_.existsSync)(file) ? (0,external_node_fs_.readFileSync)(file, 'utf8') : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+function parseOrUndefined(text) {
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+}
+function readJson(file) {
+    const text = parse_cdk_nag_readText(file);
+    return text === undefined ? undefined : parseOrUndefined(text);
+}
+// ---------------------------------------------------------------- v2 CSV
+/**
+ * cdk-nag v2's CSV report, the one input that is not JSON: recognized by its header line and turned into
+ * the JSON report's `{"lines": [...]}`. Returns undefined for any other file (the JSON reader takes over).
+ */
+async function readNagReportCsv(file) {
+    let head;
+    try {
+        const handle = await (0,promises_.open)(file, 'r');
+        try {
+            const buffer = Buffer.alloc(CSV_HEADER.length + 3);
+            const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+            head = buffer
+                .subarray(0, bytesRead)
+                .toString('utf8')
+                .replace(/^\uFEFF/, '');
+        }
+        finally {
+            await handle.close();
+        }
+    }
+    catch {
+        return undefined; // unreadable: the JSON reader reports it the usual way
+    }
+    if (!head.startsWith(CSV_HEADER))
+        return undefined;
+    return parseNagReportCsv((0,external_node_fs_.readFileSync)(file, 'utf8'), file);
+}
+function parseNagReportCsv(text, file) {
+    const rows = parseCsv(text.replace(/^\uFEFF/, ''), file);
+    const header = rows.shift();
+    if (header?.join(',') !== CSV_HEADER)
+        throw new errors/* PipewardenError */.ok(`${file}: not a cdk-nag CSV report (expected the header "${CSV_HEADER}")`);
+    const lines = rows
+        .filter((r) => !(r.length === 1 && r[0] === ''))
+        .map((r, i) => {
+        if (r.length !== CSV_KEYS.length)
+            throw new errors/* PipewardenError */.ok(`${file}: cdk-nag CSV report, row ${i + 2} has ${r.length} fields instead of ${CSV_KEYS.length}; regenerate it with cdk synth`);
+        return Object.fromEntries(CSV_KEYS.map((k, j) => [k, r[j]]));
+    });
+    return { lines };
+}
+/** RFC 4180: quoted fields, doubled quotes, line breaks inside quotes. */
+function parseCsv(text, file) {
+    const rows = [];
+    let row = [];
+    let field = '';
+    let i = 0;
+    let quoted = false;
+    let line = 1;
+    while (i < text.length) {
+        const c = text[i];
+        if (quoted) {
+            if (c === '"' && text[i + 1] === '"') {
+                field += '"';
+                i += 2;
+                continue;
+            }
+            if (c === '"')
+                quoted = false;
+            else {
+                if (c === '\n')
+                    line++;
+                field += c;
+            }
+            i++;
+            continue;
+        }
+        if (c === '"' && field === '')
+            quoted = true;
+        else if (c === ',') {
+            row.push(field);
+            field = '';
+        }
+        else if (c === '\n' || c === '\r') {
+            if (c === '\r' && text[i + 1] === '\n')
+                i++;
+            row.push(field);
+            rows.push(row);
+            row = [];
+            field = '';
+            line++;
+        }
+        else
+            field += c;
+        i++;
+    }
+    if (quoted)
+        throw new errors/* PipewardenError */.ok(`${file}: cdk-nag CSV report with an unterminated quote at line ${line}`);
+    if (field !== '' || row.length) {
+        row.push(field);
+        rows.push(row);
+    }
+    return rows;
+}
+
+;// CONCATENATED MODULE: external "node:path/posix"
+const posix_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path/posix");
+var posix_default = /*#__PURE__*/__nccwpck_require__.n(posix_namespaceObject);
+;// CONCATENATED MODULE: ./findings/paths/normalize-path.ts
+
+// CodeBuild checks the source out under /codebuild/output/src<N>/src[/<host>/<owner>/<repo>];
+// parallel actions run in different builds, so reports carry other builds' roots too.
+const CODEBUILD_ROOT = /^\/codebuild\/output\/src\d+\/src(?:\/s3\/\d+)?\//;
+const PLACEHOLDER_ROOT = /^(?:%SRCROOT%|\$\{?SRCROOT\}?|PROJECTROOT|\$\{?PROJECTROOT\}?|\$\{?CODEBUILD_SRC_DIR\}?)[\\/]?/;
+/**
+ * Turns whatever a scanner wrote (absolute, `file://`, `%SRCROOT%/…`, Windows separators) into a
+ * repository-relative POSIX path. Paths outside the repository are rejected, never guessed.
+ */
+function normalizePath(raw, options, uriBaseId) {
+    let p = raw.trim();
+    if (p === '')
+        return { rejected: 'empty path' };
+    if (/^file:/i.test(p)) {
+        try {
+            p = decodeURIComponent(new URL(p).pathname);
+        }
+        catch {
+            return { rejected: `unreadable file URI ${raw}` };
+        }
+    }
+    else if (/^[a-z][a-z0-9+.-]+:\/\//i.test(p)) {
+        return { rejected: `not a file path: ${raw}` };
+    }
+    else if (/%[0-9a-f]{2}/i.test(p)) {
+        try {
+            p = decodeURIComponent(p);
+        }
+        catch {
+            /* keep as is */
+        }
+    }
+    p = p.replace(/\\/g, '/').replace(/^\/([a-zA-Z]:\/)/, '$1');
+    if (uriBaseId && options.uriBaseIds?.[uriBaseId] && !p.startsWith('/')) {
+        const base = normalizeRoot(options.uriBaseIds[uriBaseId]);
+        if (base.startsWith('/'))
+            p = posix_default().join(base, p);
+    }
+    p = p.replace(PLACEHOLDER_ROOT, '');
+    const root = normalizeRoot(options.sourceRoot);
+    if (p.startsWith('/') || /^[a-zA-Z]:\//.test(p)) {
+        if (root && (p === root || p.startsWith(root + '/')))
+            p = p.slice(root.length + 1);
+        else if (CODEBUILD_ROOT.test(p))
+            p = p.replace(CODEBUILD_ROOT, '');
+        else
+            return { rejected: `absolute path outside the repository: ${raw}` };
+    }
+    const normalized = posix_default().normalize(p);
+    if (normalized === '..' || normalized.startsWith('../'))
+        return { rejected: `path escapes the repository: ${raw}` };
+    if (normalized === '.' || normalized === '')
+        return { rejected: `path is the repository root: ${raw}` };
+    return { path: normalized.replace(/^\.\//, '') };
+}
+function normalizeRoot(root) {
+    let r = root.replace(/\\/g, '/');
+    if (/^file:/i.test(r)) {
+        try {
+            r = decodeURIComponent(new URL(r).pathname);
+        }
+        catch {
+            return '';
+        }
+    }
+    return r.replace(/\/+$/, '');
+}
+
+;// CONCATENATED MODULE: ./findings/parse/parse-context.ts
+
+/** Past this many distinct paths per context the cache starts afresh: memory stays bounded on any input. */
+const PATH_CACHE_LIMIT = 1 << 16;
+/** What every parser gets besides the JSON: path handling and a place for warnings. */
+class ParseContext {
+    file;
+    paths;
+    // One line per file and kind of warning, with a count: 9 results with the same problem are one line.
+    kinds = new Map();
+    // Reports name the same few thousand files over and over: each is normalized once per path options and
+    // base id, and every finding in that file shares one path string.
+    normalized = new Map();
+    cached = 0;
+    constructor(file, paths) {
+        this.file = file;
+        this.paths = paths;
+    }
+    /** The file as messages show it: quoted and escaped when it holds a newline or other control character. */
+    get name() {
+        return escapeControl(this.file) === this.file ? this.file : JSON.stringify(this.file);
+    }
+    /** `message` names the kind of problem; `detail` (the first one is kept) says where or what. */
+    warn(message, detail) {
+        const seen = this.kinds.get(message);
+        if (seen)
+            seen.count++;
+        else
+            this.kinds.set(message, { count: 1, ...(detail !== undefined ? { first: detail } : {}) });
+    }
+    /** One line each: control characters from scanner text (a path with a newline) are shown escaped. */
+    get warnings() {
+        return [...this.kinds].map(([kind, { count, first: raw }]) => {
+            const message = escapeControl(kind);
+            const first = raw === undefined ? undefined : escapeControl(raw);
+            if (count === 1)
+                return `${this.name}: ${message}${first !== undefined ? `: ${first}` : ''}`;
+            return `${this.name}: ${message} (${count} times${first !== undefined ? `; the first: ${first}` : ''})`;
+        });
+    }
+    /** A repo-relative path, or undefined (with a warning) when the scanner's path is outside the repository. */
+    path(raw, uriBaseId, paths = this.paths) {
+        if (raw === undefined)
+            return undefined;
+        const result = this.normalize(raw, paths, uriBaseId);
+        if ('rejected' in result) {
+            this.warn('location dropped', result.rejected);
+            return undefined;
+        }
+        return result.path;
+    }
+    normalize(raw, paths, uriBaseId) {
+        let byBase = this.normalized.get(paths);
+        if (!byBase)
+            this.normalized.set(paths, (byBase = new Map()));
+        let byRaw = byBase.get(uriBaseId ?? '');
+        if (!byRaw)
+            byBase.set(uriBaseId ?? '', (byRaw = new Map()));
+        let result = byRaw.get(raw);
+        if (result === undefined) {
+            result = normalizePath(raw, paths, uriBaseId);
+            if (++this.cached > PATH_CACHE_LIMIT) {
+                this.normalized.clear();
+                this.cached = 0;
+            }
+            else
+                byRaw.set(raw, result);
+        }
+        return result;
+    }
+    location(raw, lines = {}, uriBaseId, paths) {
+        const p = this.path(raw, uriBaseId, paths);
+        if (p === undefined)
+            return undefined;
+        const loc = { path: p };
+        if (lines.startLine !== undefined)
+            loc.startLine = lines.startLine;
+        if (lines.endLine !== undefined && lines.startLine !== undefined && lines.endLine >= lines.startLine)
+            loc.endLine = lines.endLine;
+        if (lines.startColumn !== undefined)
+            loc.startColumn = lines.startColumn;
+        if (lines.endColumn !== undefined)
+            loc.endColumn = lines.endColumn;
+        if (lines.snippet)
+            loc.snippet = lines.snippet;
+        return loc;
+    }
+}
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/g;
+const escapeControl = (text) => text.replace(CONTROL, (c) => JSON.stringify(c).slice(1, -1));
+/** Array.prototype.sort's order (code units), as a comparator. */
+const codeUnitOrder = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+/**
+ * Sorts in place, stable like Array.prototype.sort; arrays of a few items (a finding's ids, a result's
+ * fingerprint keys) by insertion, since the built-in sort allocates work space on every call.
+ */
+function sortSmall(items, compare) {
+    if (items.length > 8)
+        return items.sort(compare);
+    for (let i = 1; i < items.length; i++) {
+        const item = items[i];
+        let j = i - 1;
+        while (j >= 0 && compare(items[j], item) > 0) {
+            items[j + 1] = items[j];
+            j--;
+        }
+        items[j + 1] = item;
+    }
+    return items;
+}
+const idRank = (id) => id.startsWith('CVE-') ? 0 : id.startsWith('GHSA-') ? 1 : id.startsWith('CWE-') ? 3 : 2;
+const byIdRank = (a, b) => idRank(a) - idRank(b) || a.localeCompare(b);
+/** CVEs first, then GHSA, then the rest; upper-cased and de-duplicated. */
+function sortIds(ids) {
+    // Called once per finding with a handful of ids: an array and `includes`, not a Set, until the list is long.
+    const out = [];
+    let seen;
+    for (const raw of ids) {
+        let id = raw.trim();
+        if (!id)
+            continue;
+        // CVE and CWE ids are upper-case; GHSA ids are canonically lower-case after the prefix.
+        if (/^(cve|cwe)-/i.test(id))
+            id = id.toUpperCase();
+        else if (/^ghsa-/i.test(id))
+            id = `GHSA-${id.slice(5).toLowerCase()}`;
+        if (seen ? seen.has(id) : out.includes(id))
+            continue;
+        out.push(id);
+        if (seen)
+            seen.add(id);
+        else if (out.length > 16)
+            seen = new Set(out);
+    }
+    return sortSmall(out, byIdRank);
+}
+/** `CWE-79` from 79, "79", "CWE-079", "external/cwe/cwe-079". */
+function cweId(value) {
+    const m = /(?:^|cwe[-/_ ]?)0*(\d+)$/i.exec(String(value).trim());
+    return m ? `CWE-${m[1]}` : undefined;
+}
+
+;// CONCATENATED MODULE: ./findings/parse/parse-codeguru.ts
+
+
+// Model: botocore codeguru-security/2018-05-10 (Finding, Vulnerability, FilePath, Remediation).
+// A Map: a severity such as `constructor` must not be found on Object.prototype.
+const parse_codeguru_SEVERITIES = new Map([
+    ['Critical', 'CRITICAL'],
+    ['High', 'HIGH'],
+    ['Medium', 'MEDIUM'],
+    ['Low', 'LOW'],
+    ['Info', 'INFO'],
+]);
+const looksLikeFinding = (v) => isObject(v) &&
+    typeof v.findingArn !== 'string' &&
+    parse_codeguru_SEVERITIES.has(v.severity) &&
+    ('detectorId' in v || 'vulnerability' in v || 'generatorId' in v || 'ruleId' in v);
+/** A saved GetFindings response (`{"findings": [...], "nextToken": …}`) or a bare array of findings. */
+function isCodeGuru(json) {
+    const list = Array.isArray(json)
+        ? json
+        : isObject(json) && Array.isArray(json.findings)
+            ? json.findings
+            : undefined;
+    if (!list)
+        return false;
+    if (list.length === 0)
+        return isObject(json) && ('nextToken' in json || Object.keys(json).length === 1);
+    return list.some(looksLikeFinding);
+}
+function parseCodeGuru(json, ctx) {
+    const list = Array.isArray(json) ? json : optionalArrayAt(objectAt(json, '(root)').findings, 'findings');
+    const prefix = Array.isArray(json) ? '' : 'findings';
+    let nonConformant = 0;
+    let closed = 0;
+    const out = [];
+    list.forEach((value, i) => {
+        const field = `${prefix}[${i}]`;
+        const f = objectAt(value, field);
+        const word = optionalString(f.severity, `${field}.severity`);
+        const severity = parse_codeguru_SEVERITIES.get(word);
+        if (!severity)
+            throw new ReportFieldError(`${field}.severity`, 'Critical, High, Medium, Low or Info', f.severity);
+        for (const t of ['createdAt', 'updatedAt'])
+            if (f[t] !== undefined &&
+                typeof f[t] !== 'number' &&
+                (typeof f[t] !== 'string' || Number.isNaN(Date.parse(f[t]))))
+                throw new ReportFieldError(`${field}.${t}`, 'an ISO 8601 timestamp or epoch seconds', f[t]);
+        if (f.status === 'Closed') {
+            closed++;
+            return;
+        }
+        const vuln = isObject(f.vulnerability) ? f.vulnerability : {};
+        const fp = isObject(vuln.filePath) ? vuln.filePath : {};
+        const remediation = isObject(f.remediation) ? f.remediation : {};
+        // Tolerated non-conformant shapes (hand-written exports): recommendation / suggestedFixes at the top,
+        // codeSnippet under vulnerability.
+        const recommendation = isObject(remediation.recommendation)
+            ? remediation.recommendation
+            : isObject(f.recommendation)
+                ? (nonConformant++, f.recommendation)
+                : {};
+        const snippetLines = Array.isArray(fp.codeSnippet)
+            ? fp.codeSnippet
+            : Array.isArray(vuln.codeSnippet)
+                ? vuln.codeSnippet
+                : [];
+        const ruleId = optionalString(f.ruleId, `${field}.ruleId`) ??
+            optionalString(f.detectorId, `${field}.detectorId`) ??
+            optionalString(f.title, `${field}.title`) ??
+            'codeguru-finding';
+        const ids = [
+            ...stringList(vuln.relatedVulnerabilities),
+            ...stringList(f.detectorTags)
+                .filter((t) => /^cwe-\d+$/i.test(t))
+                .map((t) => cweId(t)),
+            ...stringList(vuln.referenceUrls)
+                .map((u) => /cwe\.mitre\.org\/data\/definitions\/(\d+)/.exec(u)?.[1])
+                .filter((x) => !!x)
+                .map((n) => `CWE-${n}`),
+        ];
+        const finding = {
+            tool: 'codeguru-security',
+            kind: 'code',
+            ruleId,
+            title: optionalString(f.title, `${field}.title`) ?? ruleId,
+            severity,
+            originalSeverity: word,
+            vulnerabilityIds: sortIds(ids),
+        };
+        const description = optionalString(f.description, `${field}.description`);
+        if (description)
+            finding.description = description;
+        const snippet = snippetLines
+            .filter(isObject)
+            .map((l) => (typeof l.content === 'string' ? l.content : ''))
+            .join('\n');
+        const location = ctx.location(optionalString(fp.path ?? fp.name, `${field}.vulnerability.filePath.path`), {
+            startLine: lineAt(fp.startLine, `${field}.vulnerability.filePath.startLine`),
+            endLine: lineAt(fp.endLine, `${field}.vulnerability.filePath.endLine`),
+            ...(snippet ? { snippet } : {}),
+        });
+        if (location)
+            finding.location = location;
+        const text = optionalString(recommendation.text, `${field}.remediation.recommendation.text`);
+        if (text)
+            finding.remediation = text;
+        const url = optionalString(recommendation.url, `${field}.remediation.recommendation.url`) ??
+            stringList(vuln.referenceUrls)[0];
+        if (url)
+            finding.helpUri = url;
+        out.push(finding);
+    });
+    if (nonConformant)
+        ctx.warn(`${nonConformant} CodeGuru finding(s) do not follow the GetFindings model (remediation at the top level); read as far as possible`);
+    if (closed)
+        ctx.warn(`${closed} Closed CodeGuru finding(s) skipped`);
+    return out;
+}
+
+;// CONCATENATED MODULE: ./findings/parse/parse-inspector.ts
+
+
+
+
+// ---------------------------------------------------------------- scan-sbom (CycloneDX 1.5)
+const bomOf = (json) => {
+    const bom = isObject(json) && isObject(json.sbom) ? json.sbom : json;
+    return isObject(bom) && bom.bomFormat === 'CycloneDX' ? bom : undefined;
+};
+function isCycloneDx(json) {
+    return bomOf(json) !== undefined;
+}
+/** A component's string field; its name for an error (`components[bom-ref "…"].name`) built only if broken. */
+function componentString(component, key, ref) {
+    const value = component[key];
+    if (typeof value === 'string' && value !== '')
+        return value;
+    return optionalString(value, `components[bom-ref ${JSON.stringify(ref)}].${key}`);
+}
+const PROP = 'amazon:inspector:sbom_scanner:';
+/** `aws inspector-scan scan-sbom` output, with or without its `{"sbom": …}` wrapper: one finding per (vulnerability, component). */
+function parseInspectorSbom(json, ctx) {
+    const bom = bomOf(json);
+    const metadata = isObject(bom.metadata) ? bom.metadata : {};
+    const scanned = JSON.stringify(metadata.tools ?? '').includes('Inspector Scan') || Array.isArray(bom.vulnerabilities);
+    if (!scanned)
+        throw new errors/* PipewardenError */.ok(`${ctx.name}: a CycloneDX SBOM without scan results (inspector-sbomgen output?); scan it with \`aws inspector-scan scan-sbom --output-format CYCLONE_DX_1_5\` and pass that output`);
+    const components = new Map();
+    optionalArrayAt(bom.components, 'components').forEach((c, i) => {
+        const comp = objectAt(c, `components[${i}]`);
+        if (typeof comp['bom-ref'] === 'string')
+            components.set(comp['bom-ref'], comp);
+    });
+    const out = [];
+    optionalArrayAt(bom.vulnerabilities, 'vulnerabilities').forEach((value, i) => {
+        const field = `vulnerabilities[${i}]`;
+        const v = objectAt(value, field);
+        const id = stringAt(v.id, field, '.id');
+        const props = properties(v.properties);
+        const { severity, original, score } = sbomSeverity(optionalArrayAt(v.ratings, field, '.ratings'), field, ctx);
+        const cwes = optionalArrayAt(v.cwes, field, '.cwes')
+            .map((c) => cweId(c))
+            .filter((c) => !!c);
+        const analysis = isObject(v.analysis)
+            ? optionalString(v.analysis.state, field, '.analysis.state')
+            : undefined;
+        const affects = arrayAt(v.affects, field, '.affects');
+        affects.forEach((a, j) => {
+            // The usual case checked first: no field names built for a valid entry.
+            const ref = isObject(a) && typeof a.ref === 'string' && a.ref !== ''
+                ? a.ref
+                : stringAt(objectAt(a, `${field}.affects[${j}]`).ref, `${field}.affects[${j}].ref`);
+            // Inspector does emit `affects[].ref`s that name no component: the vulnerability and its fixed version
+            // are still there, so the finding is formed from the ref (a purl names the package) and the file warned.
+            let component = components.get(ref);
+            if (!component) {
+                component = componentFromRef(ref);
+                ctx.warn('affected ref(s) name no component in components[]; the package is named from the ref', `${field}.affects[${j}].ref ${JSON.stringify(ref.slice(0, 80))}`);
+            }
+            const name = componentString(component, 'name', ref) ?? ref;
+            const dockerfile = component.type === 'file' && /^dockerfile:/i.test(name);
+            const kind = dockerfile ? (/^IN-DOCKER-007/.test(id) ? 'secret' : 'iac') : 'container';
+            const description = optionalString(v.description, field, '.description');
+            const finding = {
+                tool: 'inspector-sbom',
+                kind,
+                ruleId: id,
+                title: dockerfile
+                    ? (description?.split(/\.(\s|$)/)[0]?.slice(0, 200) ?? id)
+                    : `${id} in ${name}${component.version ? `@${String(component.version)}` : ''}`,
+                severity,
+                originalSeverity: original,
+                vulnerabilityIds: sortIds([id, ...cwes]),
+            };
+            if (description)
+                finding.description = description;
+            if (score !== undefined && !dockerfile)
+                finding.cvss = { score };
+            const source = isObject(v.source) ? optionalString(v.source.url, field, '.source.url') : undefined;
+            const advisory = optionalArrayAt(v.advisories, field, '.advisories').find(isObject);
+            const help = source ?? (advisory ? optionalString(advisory.url, field, '.advisories[0].url') : undefined);
+            if (help)
+                finding.helpUri = help;
+            if (dockerfile) {
+                const lines = properties(component.properties).get(`${PROP}dockerfile_finding:${id}`);
+                const m = /affected_lines:(\d+)-(\d+)/.exec(lines ?? '');
+                const location = ctx.location(name.replace(/^dockerfile:/i, ''), {
+                    startLine: m ? lineAt(m[1], 'affected_lines') : undefined,
+                    endLine: m ? lineAt(m[2], 'affected_lines') : undefined,
+                });
+                if (location)
+                    finding.location = location;
+            }
+            else {
+                const fixed = props.get(`${PROP}fixed_version:${ref}`);
+                const version = componentString(component, 'version', ref);
+                const purl = componentString(component, 'purl', ref);
+                const pkg = { name };
+                if (version)
+                    pkg.version = version;
+                if (fixed)
+                    pkg.fixedVersion = fixed;
+                if (purl) {
+                    pkg.purl = purl;
+                    pkg.ecosystem = purl.slice(4).split('/')[0];
+                }
+                finding.package = pkg;
+                if (fixed)
+                    finding.remediation = `Upgrade ${name} to ${fixed} or later.`;
+            }
+            // CycloneDX VEX states that mean "does not apply here" are the scanner's own suppression.
+            if (analysis &&
+                ['not_affected', 'false_positive', 'resolved', 'resolved_with_pedigree'].includes(analysis))
+                finding.suppression = { source: 'scanner', reason: `analysis state ${analysis}` };
+            out.push(finding);
+        });
+    });
+    return out;
+}
+/** CycloneDX `properties[]` as a Map (first value wins): names are scanner text, never prototype keys. */
+function properties(value) {
+    const out = new Map();
+    if (Array.isArray(value))
+        for (const p of value)
+            if (isObject(p) && typeof p.name === 'string' && !out.has(p.name))
+                out.set(p.name, typeof p.value === 'string' ? p.value : String(p.value ?? ''));
+    return out;
+}
+/**
+ * A component for a ref that `components[]` does not list: a package URL (`pkg:npm/%40scope/name@1.2.3?…`)
+ * gives the name, version and ecosystem; any other ref is the name itself.
+ */
+function componentFromRef(ref) {
+    const m = /^pkg:([^/]+)\/([^@?#]+)(?:@([^?#]+))?/.exec(ref);
+    if (!m)
+        return { name: ref };
+    const decode = (text) => {
+        try {
+            return decodeURIComponent(text);
+        }
+        catch {
+            return text;
+        }
+    };
+    const segments = m[2].split('/').filter(Boolean).map(decode);
+    // npm scopes are part of the name (`@scope/name`); other namespaces (apk's distro, maven's group) are not.
+    const name = m[1] === 'npm'
+        ? segments
+            .slice(-2)
+            .filter((p, i, a) => i === a.length - 1 || p.startsWith('@'))
+            .join('/')
+        : segments.at(-1);
+    return { name, ...(m[3] ? { version: decode(m[3]) } : {}), purl: ref };
+}
+/** Inspector's own rating, then a CVSS source (NVD, vendor); EPSS is a probability, not a severity. */
+function sbomSeverity(ratings, field, ctx) {
+    const usable = ratings.filter(isObject).filter((r) => !(isObject(r.source) && r.source.name === 'EPSS'));
+    const rank = (r) => (isObject(r.source) && r.source.name === 'AMAZON_INSPECTOR' ? 0 : 1);
+    const best = usable.sort((a, b) => rank(a) - rank(b))[0];
+    if (!best)
+        return { severity: 'MEDIUM', original: 'untriaged (no rating)' };
+    const word = optionalString(best.severity, field, '.ratings[].severity');
+    const score = optionalNumber(best.score, field, '.ratings[].score');
+    const known = severityFromWord(word);
+    const scored = score !== undefined && score >= 0 && score <= 10 ? score : undefined;
+    if (word !== undefined && !known)
+        ctx.warn(`rating severity word(s) outside CycloneDX's (critical, high, medium, low, info, none, unknown) read by their score, else as unknown (MEDIUM)`, `${field}: ${JSON.stringify(word.slice(0, 40))}`);
+    const severity = known ?? (scored !== undefined ? severityFromScore(scored) : 'MEDIUM');
+    const source = isObject(best.source) && typeof best.source.name === 'string' ? ` (${best.source.name})` : '';
+    return {
+        severity,
+        original: `${word ?? score}${source}`,
+        ...(scored !== undefined ? { score: scored } : {}),
+    };
+}
+// ---------------------------------------------------------------- Inspector2 findings
+const isInspector2Finding = (v) => isObject(v) && typeof v.findingArn === 'string' && typeof v.type === 'string';
+/** A ListFindings response, one finding, or an EventBridge "Inspector2 Finding" event. */
+function isInspector2(json) {
+    if (isInspector2Finding(json))
+        return true;
+    if (isObject(json) && json['detail-type'] === 'Inspector2 Finding')
+        return true;
+    return (isObject(json) &&
+        Array.isArray(json.findings) &&
+        json.findings.length > 0 &&
+        json.findings.every(isInspector2Finding));
+}
+function parseInspector2(json, ctx) {
+    const root = objectAt(json, '(root)');
+    if (root['detail-type'] === 'Inspector2 Finding')
+        return finding2(objectAt(root.detail, 'detail'), 'detail', ctx);
+    if (Array.isArray(root.findings))
+        return root.findings.flatMap((f, i) => finding2(objectAt(f, `findings[${i}]`), `findings[${i}]`, ctx));
+    return finding2(root, '(root)', ctx);
+}
+function finding2(f, field, ctx) {
+    const type = stringAt(f.type, field, '.type');
+    const status = optionalString(f.status, field, '.status');
+    if (status === 'CLOSED') {
+        ctx.warn('CLOSED Inspector finding(s) (already fixed) skipped', field);
+        return [];
+    }
+    const word = stringAt(f.severity, field, '.severity');
+    const severity = severityFromWord(word);
+    if (!severity)
+        throw new ReportFieldError(`${field}.severity`, 'CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL or UNTRIAGED', f.severity);
+    const title = optionalString(f.title, field, '.title') ?? type;
+    const remediation = isObject(f.remediation) && isObject(f.remediation.recommendation) ? f.remediation.recommendation : {};
+    const base = {
+        tool: type === 'CODE_VULNERABILITY' ? 'inspector-code' : 'inspector',
+        kind: 'other',
+        ruleId: type,
+        title,
+        severity,
+        originalSeverity: word,
+        vulnerabilityIds: [],
+    };
+    const description = optionalString(f.description, field, '.description');
+    if (description)
+        base.description = description;
+    const remText = optionalString(remediation.text ?? remediation.Text, `${field}.remediation.recommendation.text`);
+    if (remText)
+        base.remediation = remText;
+    const remUrl = optionalString(remediation.Url ?? remediation.url, `${field}.remediation.recommendation.Url`);
+    if (remUrl)
+        base.helpUri = remUrl;
+    const score = optionalNumber(f.inspectorScore, field, '.inspectorScore');
+    if (score !== undefined)
+        base.cvss = { score };
+    if (status === 'SUPPRESSED')
+        base.suppression = { source: 'scanner', reason: 'suppressed by an Inspector suppression rule' };
+    const resources = optionalArrayAt(f.resources, field, '.resources').filter(isObject);
+    const inRepository = resources.some((r) => r.type === 'CODE_REPOSITORY');
+    if (type === 'CODE_VULNERABILITY') {
+        const d = objectAt(f.codeVulnerabilityDetails, field, '.codeVulnerabilityDetails');
+        const fp = isObject(d.filePath) ? d.filePath : {};
+        base.kind = 'code';
+        base.ruleId =
+            optionalString(d.ruleId, field, '.codeVulnerabilityDetails.ruleId') ??
+                stringAt(d.detectorId, field, '.codeVulnerabilityDetails.detectorId');
+        base.vulnerabilityIds = sortIds(stringList(d.cwes).map((c) => cweId(c) ?? c));
+        const location = ctx.location(optionalString(fp.filePath ?? fp.fileName, field, '.codeVulnerabilityDetails.filePath.filePath'), {
+            startLine: lineAt(fp.startLine, field, '.codeVulnerabilityDetails.filePath.startLine'),
+            endLine: lineAt(fp.endLine, field, '.codeVulnerabilityDetails.filePath.endLine'),
+        });
+        if (location)
+            base.location = location;
+        const refs = stringList(d.referenceUrls);
+        if (!base.helpUri && refs[0])
+            base.helpUri = refs[0];
+        return [base];
+    }
+    if (type === 'PACKAGE_VULNERABILITY') {
+        const d = objectAt(f.packageVulnerabilityDetails, field, '.packageVulnerabilityDetails');
+        const vulnId = stringAt(d.vulnerabilityId, field, '.packageVulnerabilityDetails.vulnerabilityId');
+        const pkgs = arrayAt(d.vulnerablePackages, field, '.packageVulnerabilityDetails.vulnerablePackages');
+        const p = objectAt(pkgs[0], field, '.packageVulnerabilityDetails.vulnerablePackages[0]');
+        const name = stringAt(p.name, field, '.packageVulnerabilityDetails.vulnerablePackages[0].name');
+        const version = optionalString(p.version, field, '...vulnerablePackages[0].version');
+        const fixed = optionalString(p.fixedInVersion, field, '...vulnerablePackages[0].fixedInVersion');
+        base.kind = inRepository ? 'dependency' : 'container';
+        base.ruleId = vulnId;
+        base.vulnerabilityIds = sortIds([vulnId, ...stringList(d.relatedVulnerabilities)]);
+        base.package = {
+            name,
+            ...(version ? { version } : {}),
+            ...(fixed && fixed !== 'NotAvailable' ? { fixedVersion: fixed } : {}),
+            ...(typeof p.packageManager === 'string' ? { ecosystem: p.packageManager.toLowerCase() } : {}),
+        };
+        // A file path is a repository path only when Inspector scanned the repository itself.
+        const filePath = optionalString(p.filePath, field, '...vulnerablePackages[0].filePath');
+        if (inRepository && filePath) {
+            const location = ctx.location(filePath);
+            if (location)
+                base.location = location;
+        }
+        if (!base.helpUri) {
+            const src = optionalString(d.sourceUrl, field, '.packageVulnerabilityDetails.sourceUrl');
+            if (src)
+                base.helpUri = src;
+        }
+        return [base];
+    }
+    return [base];
+}
+
+;// CONCATENATED MODULE: ./findings/parse/parse-sarif.ts
+
+
+
+
+
+function isSarif(json) {
+    return (isObject(json) &&
+        Array.isArray(json.runs) &&
+        (json.version === '2.1.0' || typeof json.$schema === 'string'));
+}
+/** Tool name as pipewarden reports it, and what kind of scanner it is. */
+function toolOf(driverName) {
+    const n = driverName.toLowerCase();
+    if (n === 'snykcode' || n === 'snyk code')
+        return { tool: 'snyk-code', kind: 'code' };
+    if (n.includes('snyk') && n.includes('iac'))
+        return { tool: 'snyk-iac', kind: 'iac' };
+    if (n.includes('snyk') && n.includes('container'))
+        return { tool: 'snyk-container', kind: 'container' };
+    if (n.includes('snyk'))
+        return { tool: 'snyk-open-source', kind: 'dependency' };
+    if (/gitleaks|trufflehog|secret/.test(n))
+        return { tool: driverName, kind: 'secret' };
+    if (/checkov|tfsec|kics|cfn|kube/.test(n))
+        return { tool: driverName, kind: 'iac' };
+    return { tool: driverName, kind: 'code' };
+}
+/** Any SARIF 2.1.0 log: one finding per result (pass / notApplicable results are not findings). */
+function parseSarif(json, ctx) {
+    const log = objectAt(json, '(root)');
+    const runs = arrayAt(log.runs, 'runs');
+    // SARIF's empty `runs` means no tool ran: nothing was checked, which is not zero findings.
+    if (runs.length === 0)
+        throw new errors/* PipewardenError */.ok(`${ctx.name}: SARIF with no runs (no tool ran) is not a scan result; pass the SARIF the scanner wrote for its run`);
+    // SARIF §3.14.23: `results` "must be present (but may be empty) if a log file represents an actual scan";
+    // a log whose runs all lack it only exports rules metadata.
+    if (!runs.some((run) => isObject(run) && Array.isArray(run.results)))
+        throw new errors/* PipewardenError */.ok(`${ctx.name}: SARIF without results in any run (rules metadata, not a scan) is not a scan result; pass the SARIF the scanner wrote for its run`);
+    const out = [];
+    let unjustified = 0;
+    runs.forEach((runValue, r) => {
+        const run = objectAt(runValue, `runs[${r}]`);
+        const tool = objectAt(run.tool, `runs[${r}].tool`);
+        const driver = objectAt(tool.driver, `runs[${r}].tool.driver`);
+        const driverName = optionalString(driver.name, `runs[${r}].tool.driver.name`) ?? 'SARIF';
+        const { tool: toolName, kind } = toolOf(driverName);
+        const rules = [
+            ...optionalArrayAt(driver.rules, `runs[${r}].tool.driver.rules`),
+            ...optionalArrayAt(tool.extensions, `runs[${r}].tool.extensions`).flatMap((e) => isObject(e) ? optionalArrayAt(e.rules, `runs[${r}].tool.extensions[].rules`) : []),
+        ].filter(isObject);
+        const ruleById = new Map();
+        for (const rule of rules)
+            if (typeof rule.id === 'string')
+                ruleById.set(rule.id, rule);
+        const driverRules = optionalArrayAt(driver.rules, `runs[${r}].tool.driver.rules`);
+        // What a result takes from its rule is read once per rule, not once per result (CodeQL: 100,000s of
+        // results over a few hundred rules).
+        const ruleInfos = new Map();
+        const artifacts = optionalArrayAt(run.artifacts, `runs[${r}].artifacts`);
+        const paths = { ...ctx.paths, uriBaseIds: uriBasesInRepository(run.originalUriBaseIds, ctx) };
+        // A run whose invocation did not succeed checked nothing (or not everything): its missing results are no
+        // evidence of a clean scan, and no honest finding can stand for what it did not check: refuse the file.
+        optionalArrayAt(run.invocations, `runs[${r}].invocations`).forEach((inv) => {
+            if (!isObject(inv) || inv.executionSuccessful !== false)
+                return;
+            const notes = optionalArrayAt(inv.toolExecutionNotifications, `runs[${r}].invocations[].toolExecutionNotifications`)
+                .map((n) => (isObject(n) ? textOf(n.message) : undefined))
+                .filter((t) => !!t);
+            // The one exception: the NOT SCANNED report `fetch inspector --allow-not-covered` writes, which the
+            // pipeline's owner asked for explicitly; it has no results to stand for and stays a warning.
+            if (isObject(run.properties) && isObject(run.properties.pipewardenNotScanned)) {
+                ctx.warn(`NOT SCANNED: ${driverName} did not complete its scan${notes.length ? `: ${notes.join('; ')}` : ''}`.replace(/\s+/g, ' '));
+                return;
+            }
+            throw new errors/* PipewardenError */.ok(`${ctx.name}: ${JSON.stringify(driverName)} did not complete its scan (runs[${r}].invocations[].executionSuccessful: false${notes.length ? `: ${oneLine(notes.join('; '))}` : ''}); fix the scanner's run and scan again`);
+        });
+        optionalArrayAt(run.results, `runs[${r}].results`).forEach((resultValue, i) => {
+            const at = `runs[${r}].results[${i}]`;
+            const result = objectAt(resultValue, at);
+            if (result.kind === 'pass' || result.kind === 'notApplicable')
+                return;
+            const ruleRef = isObject(result.rule) ? result.rule : undefined;
+            const ruleIndex = optionalNumber(result.ruleIndex ?? ruleRef?.index, at, '.ruleIndex');
+            const ruleId = optionalString(result.ruleId, at, '.ruleId') ??
+                optionalString(ruleRef?.id, at, '.rule.id') ??
+                undefined;
+            const rule = (ruleIndex !== undefined && isObject(driverRules[ruleIndex])
+                ? driverRules[ruleIndex]
+                : undefined) ?? (ruleId ? ruleById.get(ruleId) : undefined);
+            const id = ruleId ?? optionalString(rule?.id, at, '.rule.id') ?? 'unknown-rule';
+            let info = ruleInfos.get(rule);
+            if (!info)
+                ruleInfos.set(rule, (info = ruleInfo(rule, kind, at)));
+            const ruleProps = info.props;
+            const resultProps = isObject(result.properties) ? result.properties : parse_sarif_NONE;
+            const level = result.level ?? info.level ?? 'warning';
+            // security-severity (GitHub's convention) beats the level: it is what the scanner meant, when it is a
+            // CVSS-range number; anything else is warned about and the level decides.
+            const rawScore = resultProps['security-severity'] ?? ruleProps['security-severity'];
+            const secSev = scoreOf(rawScore);
+            if (rawScore !== undefined && rawScore !== null && secSev === undefined)
+                ctx.warn('security-severity that is not a number from 0 to 10 ignored; the level decides', `${at}: ${JSON.stringify(rawScore)?.slice(0, 40)}`);
+            let severity;
+            let originalSeverity;
+            if (secSev !== undefined) {
+                severity = severityFromScore(secSev);
+                originalSeverity = `security-severity ${secSev}`;
+            }
+            else if (result.kind === 'informational') {
+                severity = 'INFO';
+                originalSeverity = typeof level === 'string' ? level : 'informational';
+            }
+            else {
+                const known = severityFromSarifLevel(level);
+                if (known)
+                    severity = known;
+                else {
+                    severity = severityFromUnknownSarifLevel(level);
+                    ctx.warn('level(s) that SARIF does not define (error, warning, note, none) read at their most severe reasonable meaning', `${at}: ${JSON.stringify(level)?.slice(0, 40)} read as ${severity}`);
+                }
+                originalSeverity = typeof level === 'string' ? level : (JSON.stringify(level) ?? 'level');
+            }
+            const message = messageText(result.message, rule, at);
+            const loc0 = optionalArrayAt(result.locations, at, '.locations')[0];
+            let location;
+            let logicalName;
+            if (isObject(loc0)) {
+                const physical = isObject(loc0.physicalLocation) ? loc0.physicalLocation : undefined;
+                if (physical) {
+                    let artifact = isObject(physical.artifactLocation) ? physical.artifactLocation : parse_sarif_NONE;
+                    const index = optionalNumber(artifact.index, at, '.locations[0].physicalLocation.artifactLocation.index');
+                    if (artifact.uri === undefined && index !== undefined && isObject(artifacts[index])) {
+                        const a = artifacts[index];
+                        if (isObject(a.location))
+                            artifact = a.location;
+                    }
+                    const region = isObject(physical.region) ? physical.region : parse_sarif_NONE;
+                    const snippet = isObject(region.snippet)
+                        ? optionalString(region.snippet.text, at, '...snippet.text')
+                        : undefined;
+                    location = ctx.location(optionalString(artifact.uri, at, '.locations[0].physicalLocation.artifactLocation.uri'), {
+                        startLine: lineAt(region.startLine, at, '.locations[0].physicalLocation.region.startLine'),
+                        endLine: lineAt(region.endLine, at, '.locations[0].physicalLocation.region.endLine'),
+                        startColumn: lineAt(region.startColumn, at, '...region.startColumn'),
+                        endColumn: lineAt(region.endColumn, at, '...region.endColumn'),
+                        snippet,
+                    }, optionalString(artifact.uriBaseId, at, '...artifactLocation.uriBaseId'), paths);
+                }
+                const logical = optionalArrayAt(loc0.logicalLocations, at, '.locations[0].logicalLocations')[0];
+                if (isObject(logical))
+                    logicalName = optionalString(logical.fullyQualifiedName ?? logical.name, at, '...name');
+            }
+            const ids = info.ids.slice();
+            if (Array.isArray(resultProps.tags))
+                addTagIds(stringList(resultProps.tags), ids);
+            if (/^(CVE|GHSA)-/i.test(id))
+                ids.push(id);
+            // Snyk's SARIF names the vulnerability by its rule id (and the CVEs only in the rule's description).
+            if (kind === 'dependency' || kind === 'container')
+                ids.push(id);
+            const finding = {
+                tool: toolName,
+                kind,
+                ruleId: id,
+                title: info.title ?? id,
+                description: message,
+                severity,
+                originalSeverity,
+                vulnerabilityIds: sortIds(ids),
+            };
+            if (location)
+                finding.location = location;
+            if (info.helpUri)
+                finding.helpUri = info.helpUri;
+            if (info.help)
+                finding.remediation = info.help;
+            // Snyk's SARIF for open source and containers names the package as `name@version`.
+            if ((kind === 'dependency' || kind === 'container') && logicalName) {
+                const m = /^(.+)@([^@]+)$/.exec(logicalName);
+                finding.package = m ? { name: m[1], version: m[2] } : { name: logicalName };
+            }
+            const fp = isObject(result.partialFingerprints)
+                ? result.partialFingerprints
+                : isObject(result.fingerprints)
+                    ? result.fingerprints
+                    : undefined;
+            if (fp) {
+                const keys = sortSmall(Object.keys(fp), codeUnitOrder);
+                if (keys.length)
+                    finding.identity = keys.map((k) => `${k}=${String(fp[k])}`).join('|');
+            }
+            const suppressed = suppressionOf(result.suppressions);
+            if (suppressed && 'suppression' in suppressed)
+                finding.suppression = suppressed.suppression;
+            else if (suppressed) {
+                finding.rejectedSuppression = { source: 'scanner', because: NO_JUSTIFICATION };
+                unjustified++;
+            }
+            out.push(finding);
+        });
+    });
+    // Once per file: the count and the fix, not one line per result.
+    if (unjustified)
+        ctx.warn(`${unjustified} result(s) suppressed in the scanner without a justification are not treated as suppressed; give each suppression a justification (SARIF suppressions[].justification, the ignore's reason)`);
+    return out;
+}
+const NO_JUSTIFICATION = 'suppressed in the scanner without a justification';
+/** An absent object, read only: one shared instead of a fresh `{}` per result. */
+const parse_sarif_NONE = Object.freeze({});
+/** CWE ids and CVE/GHSA ids among SARIF tags (`external/cwe/cwe-079`, `CVE-2024-1`). */
+function addTagIds(tags, ids) {
+    for (const tag of tags) {
+        if (/cwe/i.test(tag)) {
+            const c = cweId(tag);
+            if (c)
+                ids.push(c);
+        }
+        else if (/^(CVE|GHSA)-/i.test(tag))
+            ids.push(tag);
+    }
+}
+/** Read at the first result that uses the rule: a broken rule field is named by that result, as before. */
+function ruleInfo(rule, kind, at) {
+    const props = isObject(rule?.properties) ? rule.properties : {};
+    const defaultConfig = isObject(rule?.defaultConfiguration) ? rule.defaultConfiguration : {};
+    const ids = [];
+    addTagIds(stringList(props.tags), ids);
+    for (const c of [...stringList(props.cwe), ...stringList(props.cwes)]) {
+        const x = cweId(c);
+        if (x)
+            ids.push(x);
+    }
+    for (const c of [...stringList(props.cve), ...stringList(props.cves)])
+        ids.push(c);
+    if (kind === 'dependency' || kind === 'container')
+        for (const cve of (textOf(rule?.fullDescription) ?? '').match(/CVE-\d{4}-\d{4,}/g) ?? [])
+            ids.push(cve);
+    return {
+        props,
+        level: defaultConfig.level,
+        ids,
+        title: textOf(rule?.shortDescription) ?? optionalString(rule?.name, at, '.rule.name'),
+        helpUri: optionalString(rule?.helpUri, at, '.rule.helpUri'),
+        help: textOf(rule?.help),
+    };
+}
+const oneLine = (text) => text.replace(/\s+/g, ' ').trim().slice(0, 300);
+/** A `security-severity` in CVSS's range (a number or a numeric string), else undefined. */
+function scoreOf(value) {
+    const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+    return typeof n === 'number' && Number.isFinite(n) && n >= 0 && n <= 10 ? n : undefined;
+}
+/**
+ * The run's `originalUriBaseIds` that lie inside this checkout. A base elsewhere (`file:///Users/…` on the
+ * machine that ran the scan) is not used: a relative `uri` with a `uriBaseId` is relative to the scan root,
+ * which is the repository root when the scanner ran there, so it is kept as a repository path, as GitHub code
+ * scanning does. A null-prototype object: a `uriBaseId` such as `constructor` finds nothing.
+ */
+function uriBasesInRepository(value, ctx) {
+    const bases = Object.create(null);
+    if (!isObject(value))
+        return bases;
+    for (const [k, v] of Object.entries(value)) {
+        if (!isObject(v) || typeof v.uri !== 'string')
+            continue;
+        const probe = normalizePath(`${v.uri.replace(/\/+$/, '')}/x`, ctx.paths);
+        if ('path' in probe)
+            bases[k] = v.uri;
+    }
+    return bases;
+}
+function textOf(value) {
+    if (!isObject(value))
+        return undefined;
+    const t = value.text ?? value.markdown;
+    return typeof t === 'string' && t.trim() ? t : undefined;
+}
+/** message.text, or the rule's messageStrings[id], with {0} placeholders filled in. */
+function messageText(value, rule, at) {
+    if (!isObject(value))
+        return undefined;
+    let text = optionalString(value.text, at, '.message.text');
+    if (text === undefined && typeof value.id === 'string' && isObject(rule?.messageStrings)) {
+        const template = Object.hasOwn(rule.messageStrings, value.id) ? rule.messageStrings[value.id] : undefined;
+        if (isObject(template))
+            text = optionalString(template.text, at, '.message.id');
+    }
+    if (text === undefined || !text.includes('{'))
+        return text;
+    const args = stringList(value.arguments);
+    return text.replace(/\{(\d+)\}/g, (m, n) => args[Number(n)] ?? m);
+}
+/**
+ * SARIF §3.27.23: suppressed when at least one suppression is not rejected or under review. A suppression is
+ * declared by whoever produced the SARIF from the code under review (in-source comments, a scanner's ignore
+ * file), so it is honoured only with a `justification`; without one the result stays a finding.
+ */
+function suppressionOf(value) {
+    if (!Array.isArray(value))
+        return undefined;
+    const active = value.filter(isObject).filter((s) => s.status === undefined || s.status === 'accepted');
+    if (!active.length)
+        return undefined;
+    const justified = active.find((s) => typeof s.justification === 'string' && s.justification.trim());
+    if (!justified)
+        return { rejected: true };
+    const props = isObject(justified.properties) ? justified.properties : {};
+    const expires = typeof props.expiration === 'string' ? props.expiration : undefined;
+    const by = isObject(props.ignoredBy) && typeof props.ignoredBy.name === 'string' ? props.ignoredBy.name : undefined;
+    return {
+        suppression: {
+            source: 'scanner',
+            reason: justified.justification.trim(),
+            ...(expires ? { expires } : {}),
+            ...(by ? { approvedBy: by } : {}),
+            inRepository: true,
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./findings/parse/parse-snyk.ts
+
+
+
+// Snyk projects always say how they were resolved; CycloneDX documents also carry `vulnerabilities`.
+const isProject = (v) => isObject(v) &&
+    Array.isArray(v.vulnerabilities) &&
+    !('infrastructureAsCodeIssues' in v) &&
+    !('bomFormat' in v) &&
+    ('packageManager' in v || 'dependencyCount' in v || 'ok' in v);
+const isIacProject = (v) => isObject(v) && Array.isArray(v.infrastructureAsCodeIssues);
+/** `snyk test --json` / `snyk container test --json`: one object, or an array with --all-projects. */
+function isSnykTest(json) {
+    return isProject(json) || (Array.isArray(json) && json.length > 0 && json.every(isProject));
+}
+/** `snyk iac test --json`: one object per file, alone or in an array. */
+function isSnykIac(json) {
+    return isIacProject(json) || (Array.isArray(json) && json.length > 0 && json.every(isIacProject));
+}
+function parseSnykTest(json, ctx) {
+    const projects = Array.isArray(json) ? json : [json];
+    return projects.flatMap((p, i) => {
+        const at = Array.isArray(json) ? `[${i}]` : '';
+        const project = objectAt(p, at || '(root)');
+        const container = isObject(project.docker) || String(project.projectName ?? '').startsWith('docker-image|');
+        const out = parseProject(project, at, ctx, container ? 'container' : 'dependency');
+        // Container scans list the image's application dependencies (jars, go binaries…) as sub-projects.
+        optionalArrayAt(project.applications, `${at}.applications`).forEach((app, j) => out.push(...parseProject(objectAt(app, `${at}.applications[${j}]`), `${at}.applications[${j}]`, ctx, 'container')));
+        return out;
+    });
+}
+function parseProject(project, at, ctx, kind) {
+    const tool = kind === 'container' ? 'snyk-container' : 'snyk-open-source';
+    const prefix = at ? `${at}.` : '';
+    const vulns = arrayAt(project.vulnerabilities, `${prefix}vulnerabilities`);
+    const ignored = isObject(project.filtered)
+        ? optionalArrayAt(project.filtered.ignore, `${prefix}filtered.ignore`)
+        : [];
+    // The manifest is a repository path for open source; for containers it is a path inside the image.
+    const manifest = kind === 'dependency'
+        ? optionalString(project.displayTargetFile ?? project.targetFile, `${prefix}displayTargetFile`)
+        : undefined;
+    const location = manifest ? ctx.location(manifest) : undefined;
+    const byKey = new Map();
+    const read = (value, field, isIgnored) => {
+        const v = objectAt(value, field);
+        const id = stringAt(v.id, field, '.id');
+        const name = stringAt(v.packageName ?? v.name, field, '.packageName');
+        const version = optionalString(v.version, field, '.version');
+        const word = optionalString(v.severityWithCritical ?? v.severity, field, '.severity');
+        const severity = severityFromWord(word);
+        if (!severity)
+            throw new ReportFieldError(`${field}.severity`, 'critical, high, medium or low', v.severity);
+        const from = stringList(v.from);
+        const key = `${id}|${name}|${version ?? ''}`;
+        const existing = byKey.get(key);
+        if (existing) {
+            // The same issue in the same package version reached by another dependency path.
+            if (from.length)
+                existing.package.dependencyPaths.push(from);
+            return;
+        }
+        const identifiers = isObject(v.identifiers) ? v.identifiers : {};
+        const ids = [
+            ...stringList(identifiers.CVE),
+            ...stringList(identifiers.GHSA),
+            ...stringList(identifiers.CWE).map((c) => cweId(c) ?? c),
+            id,
+        ];
+        const fixedIn = stringList(v.fixedIn);
+        const fixedVersion = optionalString(v.nearestFixedInVersion, field, '.nearestFixedInVersion') ?? fixedIn[0];
+        // Built field by field in the document's key order: no throw-away objects per vulnerability.
+        const pkg = { name };
+        if (version)
+            pkg.version = version;
+        if (fixedVersion)
+            pkg.fixedVersion = fixedVersion;
+        const ecosystem = v.packageManager ?? project.packageManager;
+        if (typeof ecosystem === 'string')
+            pkg.ecosystem = ecosystem;
+        pkg.dependencyPaths = from.length ? [from] : [];
+        const finding = {
+            tool,
+            kind,
+            ruleId: id,
+            title: optionalString(v.title, field, '.title') ?? id,
+            severity,
+            originalSeverity: word,
+            vulnerabilityIds: sortIds(ids),
+            package: pkg,
+            helpUri: `https://security.snyk.io/vuln/${encodeURIComponent(id)}`,
+        };
+        const description = optionalString(v.description, field, '.description');
+        if (description)
+            finding.description = description;
+        const score = optionalNumber(v.cvssScore, field, '.cvssScore');
+        if (score !== undefined) {
+            const vector = optionalString(v.CVSSv3, field, '.CVSSv3');
+            finding.cvss = vector ? { score, vector } : { score };
+        }
+        if (fixedVersion) {
+            const upgrade = stringList(v.upgradePath).filter(Boolean);
+            finding.remediation = upgrade.length
+                ? `Upgrade to ${upgrade[upgrade.length > 1 ? 1 : 0]} (fixed in ${fixedVersion}).`
+                : `Upgrade ${name} to ${fixedVersion} or later.`;
+        }
+        if (location)
+            finding.location = location;
+        if (isIgnored || v.isIgnored === true) {
+            const ignore = ignoreOf(v);
+            if (ignore)
+                finding.suppression = ignore;
+            else {
+                finding.rejectedSuppression = { source: 'scanner', because: NO_REASON };
+                unreasoned++;
+            }
+        }
+        byKey.set(key, finding);
+    };
+    let unreasoned = 0;
+    vulns.forEach((v, i) => read(v, `${prefix}vulnerabilities[${i}]`, false));
+    // `snyk test --json` lists what the .snyk policy ignores here, each with its ignore rule(s).
+    ignored.forEach((v, i) => read(v, `${prefix}filtered.ignore[${i}]`, true));
+    warnUnreasoned(ctx, unreasoned);
+    return [...byKey.values()];
+}
+const NO_REASON = 'ignored in the Snyk policy without a reason';
+/** Once per file: how many ignores were not honoured and how to fix them. */
+function warnUnreasoned(ctx, n) {
+    if (n)
+        ctx.warn(`${n} issue(s) ignored in the Snyk policy without a reason are not treated as suppressed; give each ignore a reason (snyk ignore --reason, or reason: in .snyk)`);
+}
+/** The .snyk ignore rule(s) of an ignored issue (`filtered.ignored[]`): honoured only with a reason. */
+function ignoreOf(v) {
+    const filtered = isObject(v.filtered) ? v.filtered : undefined;
+    const rules = filtered && Array.isArray(filtered.ignored) ? filtered.ignored.filter(isObject) : [];
+    const rule = rules.find((r) => typeof r.reason === 'string' && r.reason.trim());
+    if (!rule)
+        return undefined;
+    const expires = typeof rule.expires === 'string' && rule.expires ? rule.expires : undefined;
+    const by = isObject(rule.ignoredBy) && typeof rule.ignoredBy.name === 'string' && rule.ignoredBy.name
+        ? rule.ignoredBy.name
+        : undefined;
+    return {
+        source: 'scanner',
+        reason: rule.reason.trim(),
+        ...(expires ? { expires } : {}),
+        ...(by ? { approvedBy: by } : {}),
+        inRepository: true,
+    };
+}
+function parseSnykIac(json, ctx) {
+    const files = Array.isArray(json) ? json : [json];
+    let unreasoned = 0;
+    const out = files.flatMap((f, i) => {
+        const at = Array.isArray(json) ? `[${i}].` : '';
+        const file = objectAt(f, at ? `[${i}]` : '(root)');
+        const target = optionalString(file.targetFile, `${at}targetFile`);
+        return arrayAt(file.infrastructureAsCodeIssues, `${at}infrastructureAsCodeIssues`).map((issueValue, j) => {
+            const field = `${at}infrastructureAsCodeIssues[${j}]`;
+            const issue = objectAt(issueValue, field);
+            const id = stringAt(issue.publicId ?? issue.id, `${field}.publicId`);
+            const word = optionalString(issue.severity, `${field}.severity`);
+            const severity = severityFromWord(word);
+            if (!severity)
+                throw new ReportFieldError(`${field}.severity`, 'critical, high, medium or low', issue.severity);
+            const desc = isObject(issue.iacDescription) ? issue.iacDescription : {};
+            const resource = Array.isArray(issue.path)
+                ? issue.path.map(String).join('.')
+                : optionalString(issue.msg, `${field}.msg`);
+            const finding = {
+                tool: 'snyk-iac',
+                kind: 'iac',
+                ruleId: id,
+                title: optionalString(issue.title, `${field}.title`) ?? id,
+                description: [
+                    desc.issue ?? issue.issue,
+                    desc.impact ?? issue.impact,
+                    resource ? `Resource: ${resource}` : '',
+                ]
+                    .filter((s) => typeof s === 'string' && s)
+                    .join('\n\n'),
+                severity,
+                originalSeverity: word,
+                vulnerabilityIds: [id],
+                // lineNumber -1 means Snyk could not place it: the file is still known.
+                ...(resource ? { identity: resource } : {}),
+            };
+            const location = target
+                ? ctx.location(target, { startLine: lineAt(issue.lineNumber, `${field}.lineNumber`) })
+                : undefined;
+            if (location)
+                finding.location = location;
+            const resolve = desc.resolve ?? issue.resolve;
+            if (typeof resolve === 'string' && resolve)
+                finding.remediation = resolve;
+            const doc = optionalString(issue.documentation, `${field}.documentation`);
+            if (doc)
+                finding.helpUri = doc;
+            // `snyk iac test --json` marks an ignored issue but gives no reason: not honoured.
+            if (issue.isIgnored === true) {
+                finding.rejectedSuppression = { source: 'scanner', because: NO_REASON };
+                unreasoned++;
+            }
+            return finding;
+        });
+    });
+    warnUnreasoned(ctx, unreasoned);
+    return out;
+}
+
+;// CONCATENATED MODULE: ./findings/parse/formats.ts
+
+
+
+
+
+
+const REPORT_FORMATS = [
+    {
+        id: 'sarif',
+        label: 'SARIF 2.1.0 (snyk code test --json, snyk test --sarif, snyk iac test --sarif, CodeQL, any SARIF tool)',
+        detect: isSarif,
+        parse: parseSarif,
+    },
+    { id: 'snyk-iac', label: 'snyk iac test --json', detect: isSnykIac, parse: parseSnykIac },
+    {
+        id: 'snyk-test',
+        label: 'snyk test --json / snyk container test --json (object or --all-projects array)',
+        detect: isSnykTest,
+        parse: parseSnykTest,
+    },
+    {
+        id: 'inspector-sbom',
+        label: 'aws inspector-scan scan-sbom (CycloneDX 1.5)',
+        detect: isCycloneDx,
+        parse: parseInspectorSbom,
+    },
+    {
+        id: 'inspector2',
+        label: 'Amazon Inspector findings (ListFindings, one finding, or an EventBridge "Inspector2 Finding" event)',
+        detect: isInspector2,
+        parse: parseInspector2,
+    },
+    {
+        id: 'codeguru-security',
+        label: 'Amazon CodeGuru Security GetFindings (saved JSON)',
+        detect: isCodeGuru,
+        parse: parseCodeGuru,
+    },
+    {
+        id: 'cdk-validation',
+        label: 'cdk synth validation report (cdk.out/validation-report.json: cdk-nag v3, cfn-guard)',
+        detect: isCdkValidationReport,
+        parse: parseCdkValidationReport,
+    },
+    {
+        id: 'cdk-nag-v2',
+        label: 'cdk-nag v2 NagReport (<Pack>-<Stack>-NagReport.json or .csv)',
+        detect: isCdkNagV2Report,
+        parse: parseCdkNagV2Report,
+    },
+];
+function detectFormat(json) {
+    return REPORT_FORMATS.find((f) => f.detect(json));
+}
+/** `[]` and `{}`: JSON that says nothing, which no scanner writes for "no findings" (they write their report). */
+function isEmptyReport(json) {
+    return (Array.isArray(json) && json.length === 0) || (isObject(json) && Object.keys(json).length === 0);
+}
+/** The one-line refusal of an empty `[]` / `{}`: never read as zero findings (docs/findings.md, degraded input). */
+function emptyReportMessage(file, json) {
+    return `${file}: ${Array.isArray(json) ? '[]' : '{}'} is not a scan result (expected a scanner's report: SARIF, snyk --json, scan-sbom CycloneDX, Inspector or CodeGuru findings); a scan that finds nothing still writes its report: pass that file`;
+}
+
+;// CONCATENATED MODULE: ./findings/parse/read-json.ts
+
+
+/** Reads a JSON file; a syntax error names the file, line and column. */
+async function readJsonFile(file) {
+    let text;
+    try {
+        // One decode of the whole buffer: readFile(file, 'utf8') decodes chunk by chunk, several times slower.
+        text = (await (0,promises_.readFile)(file)).toString('utf8');
+    }
+    catch (error) {
+        const code = error.code;
+        const why = code === 'ENOENT'
+            ? 'no such file'
+            : code === 'EISDIR'
+                ? 'is a directory'
+                : code === 'ELOOP'
+                    ? 'ELOOP: a symbolic link loop'
+                    : code === 'EACCES'
+                        ? 'EACCES: permission denied'
+                        : (code ?? 'unreadable');
+        throw new errors/* PipewardenError */.ok(`${file}: cannot read the report (${why}); check the path, or that the scan step wrote it`, {
+            cause: error,
+        });
+    }
+    return parseJsonText(text, file);
+}
+function parseJsonText(text, file) {
+    if (text.charCodeAt(0) === 0xfeff)
+        text = text.slice(1);
+    if (text.trim() === '')
+        throw new errors/* PipewardenError */.ok(`${file}: the file is empty, not a report; the scanner probably failed: check its log and re-run it`);
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        const { offset, what } = locateJsonError(text);
+        const before = text.slice(0, offset);
+        const line = before.split('\n').length;
+        const column = offset - before.lastIndexOf('\n');
+        throw new errors/* PipewardenError */.ok(`${file}: not valid JSON at line ${line}, column ${column} (${what}); the report is truncated or was not written by the scanner's JSON/SARIF option`);
+    }
+}
+/**
+ * Where a JSON text first goes wrong. V8's messages do not always carry a position, so on the error
+ * path only, a small validating scan finds it.
+ */
+function locateJsonError(text) {
+    let i = 0;
+    class Stop {
+        what;
+        constructor(what) {
+            this.what = what;
+        }
+    }
+    const fail = (what) => {
+        throw new Stop(what ?? (i >= text.length ? 'unexpected end of input' : `unexpected ${JSON.stringify(text[i])}`));
+    };
+    const ws = () => {
+        while (i < text.length && ' \t\n\r'.includes(text[i]))
+            i++;
+    };
+    const literal = (word) => {
+        for (const ch of word) {
+            if (text[i] !== ch)
+                fail();
+            i++;
+        }
+    };
+    const string = () => {
+        i++; // opening quote
+        while (i < text.length && text[i] !== '"') {
+            if (text[i] === '\\')
+                i++;
+            else if (text.charCodeAt(i) < 0x20)
+                fail('control character in a string');
+            i++;
+        }
+        if (i >= text.length)
+            fail();
+        i++;
+    };
+    const number = () => {
+        const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
+        if (!m || !m[0])
+            fail();
+        i += m[0].length;
+    };
+    const value = () => {
+        ws();
+        const c = text[i];
+        if (c === '{') {
+            i++;
+            ws();
+            if (text[i] === '}')
+                return void i++;
+            for (;;) {
+                ws();
+                if (text[i] !== '"')
+                    fail('expected a property name in double quotes');
+                string();
+                ws();
+                if (text[i] !== ':')
+                    fail("expected ':' after a property name");
+                i++;
+                value();
+                ws();
+                if (text[i] === ',') {
+                    i++;
+                    continue;
+                }
+                if (text[i] === '}')
+                    return void i++;
+                fail("expected ',' or '}'");
+            }
+        }
+        if (c === '[') {
+            i++;
+            ws();
+            if (text[i] === ']')
+                return void i++;
+            for (;;) {
+                value();
+                ws();
+                if (text[i] === ',') {
+                    i++;
+                    continue;
+                }
+                if (text[i] === ']')
+                    return void i++;
+                fail("expected ',' or ']'");
+            }
+        }
+        if (c === '"')
+            return string();
+        if (c === 't')
+            return literal('true');
+        if (c === 'f')
+            return literal('false');
+        if (c === 'n')
+            return literal('null');
+        if (c === '-' || (c !== undefined && c >= '0' && c <= '9'))
+            return number();
+        fail();
+    };
+    try {
+        value();
+        ws();
+        if (i < text.length)
+            fail('unexpected text after the JSON value');
+        return { offset: i, what: 'invalid JSON' };
+    }
+    catch (e) {
+        if (e instanceof Stop)
+            return { offset: i, what: e.what };
+        throw e;
+    }
+}
+
+;// CONCATENATED MODULE: ./findings/parse/load-report.ts
+
+
+
+
+
+
+
+
+/** A findings document given as input (a baseline, or `report` over a previous output): only a valid one is read. */
+function isFindingsDocument(json) {
+    return isValidFindingsDocument(json);
+}
+const KNOWN_BRIEFLY = 'SARIF 2.1.0, snyk test / snyk iac test --json, inspector-scan scan-sbom, Inspector2, CodeGuru, cdk-nag, pipewarden JSON';
+/** Reads one report, recognizes it by content, and returns fingerprinted findings or a one-line error. */
+async function loadReport(file, paths) {
+    // Any failure deep in a hostile nesting is the file's fault, named, never "Maximum call stack size exceeded".
+    try {
+        if (file === STDIN)
+            return parseReport(await readStdinReport(), file, paths);
+        // cdk-nag v2's CSV report is the one input that is not JSON: recognized by its header line.
+        return parseReport((await readNagReportCsv(file)) ?? (await readJsonFile(file)), file, paths);
+    }
+    catch (error) {
+        if (error instanceof RangeError && /call stack/i.test(error.message))
+            throw tooDeep(file, error);
+        throw error;
+    }
+}
+/** `-`: the report on stdin, JSON or cdk-nag's CSV, as Unix tools read it. */
+const STDIN = '-';
+async function readStdinReport() {
+    const chunks = [];
+    for await (const chunk of process.stdin)
+        chunks.push(chunk);
+    const text = Buffer.concat(chunks).toString('utf8');
+    return /^\uFEFF?Rule ID,/.test(text) ? parseNagReportCsv(text, '(stdin)') : parseJsonText(text, '(stdin)');
+}
+function tooDeep(file, cause) {
+    return new errors/* PipewardenError */.ok(`${file}: nested too deeply for pipewarden to read (thousands of levels); no scanner writes that: regenerate the report`, { cause });
+}
+function parseReport(json, file, paths) {
+    if (claimsToBeFindingsDocument(json)) {
+        // Checked against the committed schema: every field a renderer reads has its type, or the file is refused.
+        const doc = assertFindingsDocument(json, file);
+        return { file, format: 'pipewarden', findings: documentFindings(doc), warnings: [], document: doc };
+    }
+    const format = detectFormat(json);
+    if (!format) {
+        if (isEmptyReport(json))
+            throw new errors/* PipewardenError */.ok(emptyReportMessage(file, json));
+        // Short on purpose (one readable line): docs/findings.md lists every format with its command.
+        throw new errors/* PipewardenError */.ok(`${file}: JSON, but not a report pipewarden knows; known reports: ${KNOWN_BRIEFLY}`);
+    }
+    const ctx = new ParseContext(file, paths);
+    try {
+        const parsed = format.parse(json, ctx);
+        return { file, format: format.id, findings: fingerprintAll(parsed, file), warnings: ctx.warnings };
+    }
+    catch (error) {
+        if (error instanceof ReportFieldError)
+            throw new errors/* PipewardenError */.ok(`${file}: ${format.id} report with a broken field: ${error.message}; regenerate the report with the scanner's JSON output`, {
+                cause: error,
+            });
+        throw error;
+    }
+}
+/** The findings of a document read back, ready to be triaged again. */
+function documentFindings(doc) {
+    return doc.findings.map((f) => {
+        const { status: _status, ...rest } = f;
+        // Config suppressions are re-applied from the current config; scanner ones stay.
+        if (rest.suppression?.source === 'config')
+            delete rest.suppression;
+        return rest;
+    });
 }
 
 ;// CONCATENATED MODULE: external "node:v8"
@@ -69360,13 +82792,22 @@ function reclaimMemory() {
 function parseSeverity(value, flag) {
     const s = value.toUpperCase();
     if (!SEVERITIES.includes(s))
-        throw new errors_PipewardenError(`${flag} ${value}: not a severity; use one of ${SEVERITIES.map((x) => x.toLowerCase()).join(', ')}`);
+        throw new errors/* PipewardenError */.ok(`${flag} ${value}: not a severity; use one of ${SEVERITIES.map((x) => x.toLowerCase()).join(', ')}`);
     return s;
 }
 /** Above this size a report's parse tree is worth collecting before the next one is read. */
 const LARGE_REPORT = 16 * 1024 * 1024;
 async function exists(file) {
     return (0,promises_.access)(file).then(() => true, () => false);
+}
+/**
+ * Missing means "no such file" (a link to nowhere too): a symbolic link loop, a denied directory or stdin
+ * (`-`) go on to be read, so their own error (ELOOP, EACCES…) is what the user sees, not "no such file".
+ */
+async function missingReport(file) {
+    if (file === STDIN)
+        return false;
+    return (0,promises_.stat)(file).then(() => false, (error) => error.code === 'ENOENT' || error.code === 'ENOTDIR');
 }
 /**
  * The policy the gate applies: --config, else the checkout's .github/pipewarden.yml, else the defaults.
@@ -69378,7 +82819,7 @@ async function resolveConfig(flags, sourceRoot, kind) {
     if (flags.config)
         return loadAppliedPolicy(flags.config, flags.proposedConfig ? 'base-branch' : 'repository');
     if (flags.proposedConfig)
-        throw new errors_PipewardenError(`--proposed-config ${flags.proposedConfig} needs --config <policy>: the policy to apply (the base branch's, from \`pipewarden fetch baseline --policy-out <file>\`)`);
+        throw new errors/* PipewardenError */.ok(`--proposed-config ${flags.proposedConfig} needs --config <policy>: the policy to apply (the base branch's, from \`pipewarden fetch baseline --policy-out <file>\`)`);
     if (kind === 'feature')
         return undefined;
     const inRepo = (0,external_node_path_.join)(sourceRoot, POLICY_PATH);
@@ -69424,15 +82865,17 @@ async function analyzeReports(files, flags, options, env = process.env) {
     const paths = { sourceRoot };
     const reports = [];
     const missing = files.length ? [] : ['(no report given)'];
+    if (files.filter((f) => f === STDIN).length > 1)
+        throw new errors/* PipewardenError */.ok('- (stdin) is given more than once: stdin holds one report; pass the others as files');
     for (const file of files) {
-        if (!(await exists(file))) {
+        if (await missingReport(file)) {
             if (options.missingIsError)
-                throw new errors_PipewardenError(`${file}: cannot read the report (no such file); check the path, or that the scan step wrote it`);
+                throw new errors/* PipewardenError */.ok(`${file}: cannot read the report (no such file); check the path, or that the scan step wrote it`);
             missing.push(file);
             continue;
         }
         reports.push(await loadReport(file, paths));
-        if ((await (0,promises_.stat)(file)).size > LARGE_REPORT)
+        if (file !== STDIN && (await (0,promises_.stat)(file)).size > LARGE_REPORT)
             reclaimMemory();
     }
     let baseline;
@@ -69451,6 +82894,8 @@ async function analyzeReports(files, flags, options, env = process.env) {
         gate.newOnly = flags.newOnly;
     return buildDocument({
         reports,
+        // Read for this document only: triaged in place, not copied.
+        consumeReports: true,
         missing,
         config,
         policy,
@@ -69468,19 +82913,55 @@ async function analyzeReports(files, flags, options, env = process.env) {
 
 
 
+
+
+/** How many failing findings the console lists: enough to act on, short enough to read in a build log. */
+const LISTED_FAILURES = 20;
+/** One failing finding on one line: severity, tool:rule, file:line (or package), title. */
+function failureLine(f) {
+    const place = f.location
+        ? `${f.location.path}${f.location.startLine ? `:${f.location.startLine}` : ''}`
+        : f.package
+            ? `${f.package.name}${f.package.version ? `@${f.package.version}` : ''}`
+            : '-';
+    const status = f.status === 'new' ? ' (new)' : '';
+    return (0,one_line/* oneLine */.TN)(`    ${f.severity.padEnd(8)} ${f.tool}:${f.ruleId}  ${place}${status}  ${(0,one_line/* truncate */.xv)(f.title, 100)}`);
+}
+/** The findings that fail the gate, worst first (the document's order), at most LISTED_FAILURES of them. */
+function failingLines(doc) {
+    const gate = doc.gate;
+    const failing = doc.findings.filter((f) => countsForGate(f, gate));
+    if (!failing.length)
+        return [];
+    const lines = [`pipewarden: failing the gate (worst first):`];
+    for (const f of failing.slice(0, LISTED_FAILURES))
+        lines.push(failureLine(f));
+    if (failing.length > LISTED_FAILURES)
+        lines.push(`    and ${failing.length - LISTED_FAILURES} more (the findings document or the PR comment lists all)`);
+    return lines;
+}
 /** One line per severity with new / existing counts, then the verdict. */
 function gateSummary(doc) {
     const lines = [];
     const inputs = doc.inputs.map((i) => `${i.file} (${i.format}, ${i.findings})`).join(', ') || 'none';
     lines.push(`pipewarden: read ${doc.inputs.length} report(s): ${inputs}`);
-    for (const s of SEVERITIES) {
-        const all = doc.findings.filter((f) => f.severity === s);
-        if (!all.length)
+    // One pass over the findings: per severity, how many, how many new, how many suppressed.
+    const counts = new Map(SEVERITIES.map((s) => [s, { all: 0, fresh: 0, suppressed: 0 }]));
+    for (const f of doc.findings) {
+        const c = counts.get(f.severity);
+        if (!c)
             continue;
-        const suppressed = all.filter((f) => f.suppression).length;
-        const fresh = all.filter((f) => f.status === 'new').length;
-        lines.push(`  ${s.padEnd(8)} ${String(all.length).padStart(5)}` +
-            (doc.baseline ? `  (${fresh} new, ${all.length - fresh} existing)` : '') +
+        c.all++;
+        if (f.status === 'new')
+            c.fresh++;
+        if (f.suppression)
+            c.suppressed++;
+    }
+    for (const [s, { all, fresh, suppressed }] of counts) {
+        if (!all)
+            continue;
+        lines.push(`  ${s.padEnd(8)} ${String(all).padStart(5)}` +
+            (doc.baseline ? `  (${fresh} new, ${all - fresh} existing)` : '') +
             (suppressed ? `  ${suppressed} suppressed` : ''));
     }
     if (doc.baseline)
@@ -69500,32 +82981,38 @@ function gateSummary(doc) {
             lines.push(`  ${line}`);
     }
     const gate = doc.gate;
+    lines.push(...failingLines(doc));
     lines.push(`pipewarden: gate ${gate.passed ? 'PASSED' : 'FAILED'} (fail on ${gate.failOn}${gate.newOnly ? ', new only' : ''}): ${gate.reasons.join('; ')}`);
-    return lines.join('\n') + '\n';
+    // File names and scanner text can hold newlines: each line is shown whole, escaped.
+    return lines.map(one_line/* oneLine */.TN).join('\n') + '\n';
 }
+/** Returns the exit code: 0 passed, 1 failed. */
 async function runGate(files, flags) {
     const doc = await analyzeReports(files, flags, { missingIsError: false });
     if (flags.out)
-        await writeFileAtomic(flags.out, renderJson(doc, {}));
-    process.stdout.write(gateSummary(doc));
-    if (!doc.gate.passed)
-        process.exitCode = 1;
+        await (0,write_output/* writeOutput */.zh)(flags.out, renderJson(doc, {}));
+    // With `--out -` the document owns stdout: the summary goes to stderr so a pipe gets clean JSON.
+    (flags.out === '-' ? process.stderr : process.stdout).write(gateSummary(doc));
+    return doc.gate.passed ? 0 : 1;
 }
 
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-securityhub/dist-cjs/index.js
-var client_securityhub_dist_cjs = __nccwpck_require__(6200);
+// EXTERNAL MODULE: external "node:events"
+var external_node_events_ = __nccwpck_require__(8474);
 ;// CONCATENATED MODULE: ./findings/publish/publish-security-hub.ts
 
 
 
 
 
-/** Security Hub's BatchImportFindings limits (DESIGN.md). */
+
+/** Security Hub's published BatchImportFindings quotas (docs/pipeline.md, "Figures"). */
 const SECURITY_HUB_LIMITS = {
     findingsPerBatch: 100,
     /** The request limit is 6 MB; stay under it with room for the envelope. */
     bytesPerBatch: 6 * 1024 * 1024 - 4096,
+    /** 10 requests a second on average, at most 30 in any one second. */
     requestsPerSecond: 10,
+    burstPerSecond: 30,
 };
 /** Groups findings into requests of ≤ 100 findings and ≤ 6 MB. */
 function batchFindings(findings, maxCount = SECURITY_HUB_LIMITS.findingsPerBatch, maxBytes = SECURITY_HUB_LIMITS.bytesPerBatch) {
@@ -69533,9 +83020,7 @@ function batchFindings(findings, maxCount = SECURITY_HUB_LIMITS.findingsPerBatch
     let current = [];
     let bytes = 0;
     for (const f of findings) {
-        const size = findingBytes(f) + 1; // the comma between findings
-        if (size > MAX_FINDING_BYTES + 1)
-            throw new errors_PipewardenError(`finding ${f.Id} is ${size} bytes, above Security Hub's 240 KB; trim it first`);
+        const size = sizeOf(f);
         if (current.length && (current.length >= maxCount || bytes + size > maxBytes)) {
             batches.push(current);
             current = [];
@@ -69548,120 +83033,217 @@ function batchFindings(findings, maxCount = SECURITY_HUB_LIMITS.findingsPerBatch
         batches.push(current);
     return batches;
 }
-const RETRYABLE_FAILURE = /Throttl|LimitExceeded|TooManyRequests|Internal|Unavailable|Timeout|Busy|TryAgain/i;
+/** How long a short request may wait for findings coming back from a back-off. */
+const LINGER_MS = 1000;
 /**
- * Imports findings into Security Hub, each Id exactly once: batches within the limits, a token bucket
- * for the 10 requests a second, exponential back-off with jitter on throttling and 5xx, and the
- * retryable part of a partly failed batch (HTTP 200, FailedCount > 0) sent again. What still fails is
- * returned, not thrown; credentials and permission errors stop everything at once.
+ * Imports findings into Security Hub, each Id exactly once: requests within the limits, a token bucket
+ * for the rate, and every transient failure tried again after a jittered exponential back-off: a
+ * throttled or 5xx request, and the findings of a 200 answer that come back in FailedFindings with a
+ * transient code (InternalFailure, ConcurrentUpdateError, throttling). A retry does not hold a sender
+ * while it waits: its findings sit on a timer and then rejoin the queue, and each request is filled
+ * from that queue only once it has its token, so the bucket is used in full while others back off and
+ * retried findings travel in full batches. A finding Security Hub accepted is never sent again. What
+ * fails for good (a permanent code, or attempts used up) is returned by Id with its reason, not thrown;
+ * credentials and permission errors stop everything at once.
  * The client should not retry by itself (maxAttempts: 1), or its retries would bypass the rate limit.
  */
 async function publishToSecurityHub(client, findings, options = {}) {
     const clock = options.clock ?? systemClock;
     const random = options.random ?? Math.random;
-    const maxAttempts = options.maxAttempts ?? 8;
-    const baseDelay = options.baseDelayMs ?? 200;
+    const maxAttempts = Math.max(1, options.maxAttempts ?? 8);
+    const baseDelay = options.baseDelayMs ?? 100; // the SDK's own base for transient errors
     const maxDelay = options.maxDelayMs ?? 20_000;
-    const bucket = new TokenBucket(options.ratePerSecond ?? SECURITY_HUB_LIMITS.requestsPerSecond, options.burst ?? SECURITY_HUB_LIMITS.requestsPerSecond, clock);
+    const concurrency = Math.max(1, options.concurrency ?? 16);
+    const { findingsPerBatch, bytesPerBatch, requestsPerSecond, burstPerSecond } = SECURITY_HUB_LIMITS;
+    const burst = options.burst ?? burstPerSecond - requestsPerSecond;
     const started = clock.now();
     // The same Id twice would be two writes of one finding: the last one wins, as it would in Security Hub.
     const unique = [...new Map(findings.map((f) => [f.Id, f])).values()];
-    const queue = batchFindings(unique).map((b) => ({ findings: b, attempt: 0 }));
+    const fresh = unique.map((finding) => ({ finding, tries: 0, ownFailures: 0 }));
+    const bucket = new TokenBucket(options.ratePerSecond ?? requestsPerSecond, burst, clock, Math.min(burst, options.initialTokens ?? 0));
+    let head = 0; // fresh[head..] have not been sent yet
+    // Findings back from a back-off go first, so they ride in the full requests of the run rather than
+    // in a trickle of small ones at its end.
+    const retries = [];
+    const hasReady = () => retries.length > 0 || head < fresh.length;
+    // A short request spends a whole token: when findings backing off will be back within a second, wait
+    // for them and send one request rather than a trickle (only at the end of a run: before, every
+    // request is full of fresh findings).
+    const worthWaiting = () => backingOff > 0 &&
+        retries.length + fresh.length - head < findingsPerBatch &&
+        lastDue - clock.now() <= LINGER_MS;
+    let inFlight = 0;
+    let backingOff = 0; // findings on a back-off timer
+    let lastDue = 0; // when the last back-off now running ends
+    let refusedInARow = 0; // requests throttled or failed since the last answered one
     const imported = new Set();
     const failed = [];
     const result = { requests: 0, retriedRequests: 0, retriedFindings: 0 };
     let fatal;
-    let pending = 0; // jobs taken but not finished: one of them may still put findings back (a retry)
-    let waiters = [];
+    const abort = new AbortController(); // cancels the back-off timers when everything stops
+    (0,external_node_events_.setMaxListeners)(0, abort.signal); // one listener per waiting back-off
+    let wakeUp;
     const wake = () => {
-        const w = waiters;
-        waiters = [];
-        for (const resolve of w)
-            resolve();
-    };
-    const enqueue = (job) => {
-        queue.push(job);
-        wake();
+        const resolve = wakeUp;
+        wakeUp = undefined;
+        resolve?.();
     };
     const what = `Security Hub BatchImportFindings${options.region ? ` in ${options.region}` : ''}`;
-    const giveUp = (job, code, message) => {
-        for (const f of job.findings)
-            failed.push({ Id: f.Id, ErrorCode: code, ErrorMessage: message });
+    /**
+     * The next request's findings: retries first, then fresh ones, up to 100 and 6 MB. Fresh ones are
+     * sized here, a request's worth at a time, so the first request does not wait for all of them.
+     */
+    const takeBatch = () => {
+        const batch = [];
+        let bytes = 0;
+        const fits = (next) => batch.length < findingsPerBatch && (!batch.length || bytes + next.bytes <= bytesPerBatch);
+        while (retries.length && fits(retries[0])) {
+            const next = retries.shift();
+            batch.push(next);
+            bytes += next.bytes;
+        }
+        while (head < fresh.length && batch.length < findingsPerBatch) {
+            const next = fresh[head];
+            next.bytes ??= render_asff_findingBytes(next.finding) + 1; // the comma between findings
+            if (next.bytes > render_asff_MAX_FINDING_BYTES + 1) {
+                failed.push({
+                    Id: next.finding.Id,
+                    ErrorCode: 'FindingTooLarge',
+                    ErrorMessage: `${next.bytes} bytes, above Security Hub's 240 KB; trim it first`,
+                });
+                head++;
+                continue;
+            }
+            if (!fits(next))
+                break;
+            batch.push(next);
+            bytes += next.bytes;
+            head++;
+        }
+        return batch;
     };
-    const runJob = async (job) => {
-        if (job.attempt > 0)
-            await clock.sleep(backoffDelay(job.attempt, baseDelay, maxDelay, random));
-        if (fatal)
-            return;
-        await bucket.take();
-        if (fatal)
-            return;
+    /**
+     * Puts findings back in the queue after a back-off drawn from base·2^exponent; those out of attempts
+     * are reported. Returns how many go again.
+     */
+    const retryLater = (items, exponent) => {
+        const again = [];
+        for (const p of items) {
+            if (p.tries < maxAttempts)
+                again.push(p);
+            else
+                failed.push({
+                    Id: p.finding.Id,
+                    ErrorCode: p.code ?? 'Unknown',
+                    ErrorMessage: `still failing after ${p.tries} attempts: ${p.message ?? ''}`,
+                });
+        }
+        if (!again.length)
+            return 0;
+        backingOff += again.length;
+        const pause = backoffDelay(exponent, baseDelay, maxDelay, random);
+        lastDue = Math.max(lastDue, clock.now() + pause);
+        void clock.sleep(pause, abort.signal).then(() => {
+            backingOff -= again.length;
+            retries.push(...again);
+            wake();
+        });
+        return again.length;
+    };
+    const send = async (batch) => {
         result.requests++;
+        for (const p of batch)
+            p.tries++;
         let response;
         try {
-            response = await client.send(new client_securityhub_dist_cjs/* BatchImportFindingsCommand */.blM({ Findings: job.findings }));
+            response = await client.send(new client_securityhub_dist_cjs/* BatchImportFindingsCommand */.blM({ Findings: batch.map((p) => p.finding) }));
         }
         catch (error) {
             if (!isRetryable(error)) {
                 fatal ??= awsFailure(what, error, 'securityhub:BatchImportFindings');
                 return;
             }
-            if (job.attempt + 1 >= maxAttempts) {
-                giveUp(job, errorCode(error), `still failing after ${maxAttempts} attempts: ${String(error.message)}`);
-                return;
+            const code = errorCode(error);
+            for (const p of batch) {
+                p.code = code;
+                p.message = (0,errors/* errorMessage */.gJ)(error);
             }
-            result.retriedRequests++;
-            options.log?.(`pipewarden: Security Hub ${isThrottling(error) ? 'throttled' : `failed (${errorCode(error)})`}; retrying ${job.findings.length} finding(s)`);
-            enqueue({ findings: job.findings, attempt: job.attempt + 1 });
+            // A whole request refused says how the service is doing, not this batch: the pause grows with
+            // the requests refused in a row (any success ends the streak), so one unlucky batch among good
+            // ones waits briefly while a struggling service gets ever longer pauses from every sender.
+            const again = retryLater(batch, ++refusedInARow);
+            if (again) {
+                result.retriedRequests++;
+                options.log?.(`pipewarden: Security Hub ${isThrottling(error) ? 'throttled' : `failed (${code})`}; retrying ${again} finding(s)`);
+            }
             return;
         }
+        refusedInARow = 0;
         const failures = new Map((response.FailedFindings ?? []).map((f) => [f.Id ?? '', f]));
-        const again = [];
-        for (const f of job.findings) {
-            const failure = failures.get(f.Id);
+        const transient = [];
+        for (const p of batch) {
+            const id = p.finding.Id;
+            const failure = failures.get(id);
             if (!failure) {
-                imported.add(f.Id);
+                imported.add(id);
                 continue;
             }
             const code = failure.ErrorCode ?? 'Unknown';
-            if (RETRYABLE_FAILURE.test(code) && job.attempt + 1 < maxAttempts)
-                again.push(f);
+            if (isTransientFindingFailure(code)) {
+                p.code = code;
+                p.message = failure.ErrorMessage ?? '';
+                p.ownFailures++;
+                transient.push(p);
+            }
             else
-                failed.push({ Id: f.Id, ErrorCode: code, ErrorMessage: failure.ErrorMessage ?? '' });
+                failed.push({ Id: id, ErrorCode: code, ErrorMessage: failure.ErrorMessage ?? '' });
         }
-        if (again.length) {
-            result.retriedFindings += again.length;
-            enqueue({ findings: again, attempt: job.attempt + 1 });
-        }
+        // A finding failing on its own (someone else updating it) backs off on its own count.
+        for (const p of transient)
+            result.retriedFindings += retryLater([p], p.ownFailures);
     };
-    const worker = async () => {
-        for (;;) {
-            if (fatal)
-                return;
-            const job = queue.shift();
-            if (!job) {
-                if (pending === 0)
-                    return;
-                await new Promise((resolve) => waiters.push(resolve));
-                continue;
-            }
-            pending++;
-            try {
-                await runJob(job);
-            }
-            finally {
-                pending--;
-                wake();
-            }
+    // One dispatcher: a request is sent whenever there are findings ready, a free slot and a token.
+    for (;;) {
+        if (fatal)
+            break;
+        if (!hasReady() || inFlight >= concurrency || worthWaiting()) {
+            if (inFlight === 0 && backingOff === 0 && !hasReady())
+                break;
+            await new Promise((resolve) => (wakeUp = resolve));
+            continue;
         }
-    };
-    const workers = Math.max(1, options.concurrency ?? 3);
-    await Promise.all(Array.from({ length: workers }, () => worker()));
+        await bucket.take();
+        if (fatal)
+            break;
+        const batch = takeBatch(); // filled now, so findings back from a back-off meanwhile ride along
+        if (!batch.length)
+            continue; // what was left was too large to send
+        inFlight++;
+        void send(batch)
+            .catch((error) => {
+            fatal ??= awsFailure(what, error, 'securityhub:BatchImportFindings');
+        })
+            .finally(() => {
+            inFlight--;
+            wake();
+        });
+    }
+    abort.abort();
+    // Requests already sent are waited for: what they imported is counted.
+    while (inFlight > 0)
+        await new Promise((resolve) => (wakeUp = resolve));
     if (fatal) {
         const done = imported.size ? ` (${imported.size} finding(s) were imported before it)` : '';
-        throw new errors_PipewardenError(`${fatal.message}${done}`, { exitCode: fatal.exitCode, cause: fatal.cause });
+        throw new errors/* PipewardenError */.ok(`${fatal.message}${done}`, { exitCode: fatal.exitCode, cause: fatal.cause });
     }
     return { imported: imported.size, failed, ...result, elapsedMs: clock.now() - started };
+}
+/** A finding's share of a request, refused up front if Security Hub would refuse it. */
+function sizeOf(f) {
+    const size = findingBytes(f) + 1; // the comma between findings
+    if (size > MAX_FINDING_BYTES + 1)
+        throw new PipewardenError(`finding ${f.Id} is ${size} bytes, above Security Hub's 240 KB; trim it first`);
+    return size;
 }
 
 ;// CONCATENATED MODULE: ./findings/cli/commands/publish.ts
@@ -69706,10 +83288,10 @@ function addPublishCommand(program, addAnalyzeOptions) {
 /** Reports are analyzed like `report`; a document is taken as it is, with context flags applied on top. */
 async function loadFindings(files, flags) {
     if (flags.document && files.length)
-        throw new errors_PipewardenError('give either reports or --document <file>, not both');
+        throw new errors/* PipewardenError */.ok('give either reports or --document <file>, not both');
     if (!flags.document) {
         if (!files.length)
-            throw new errors_PipewardenError('nothing to publish: give the reports (as for `report`) or --document <findings.json>');
+            throw new errors/* PipewardenError */.ok('nothing to publish: give the reports (as for `report`) or --document <findings.json>');
         return analyzeReports(files, flags, { missingIsError: true });
     }
     let text;
@@ -69717,11 +83299,9 @@ async function loadFindings(files, flags) {
         text = (await (0,promises_.readFile)(flags.document)).toString('utf8');
     }
     catch (error) {
-        throw new errors_PipewardenError(`--document ${flags.document}: cannot read it (${error.code ?? 'error'}); pass the findings document the gate wrote`, { cause: error });
+        throw new errors/* PipewardenError */.ok(`--document ${flags.document}: cannot read it (${error.code ?? 'error'}); pass the findings document the gate wrote`, { cause: error });
     }
-    const json = parseJsonText(text, flags.document);
-    if (!isFindingsDocument(json) || json.schemaVersion !== '1.0')
-        throw new errors_PipewardenError(`--document ${flags.document}: not a pipewarden findings document (schemaVersion 1.0); write one with \`pipewarden report --format json\``);
+    const json = assertFindingsDocument(parseJsonText(text, flags.document), `--document ${JSON.stringify(flags.document)}`, 'pass the document `pipewarden gate --out` or `report --format json` wrote');
     const context = { ...json.context };
     if (flags.repo)
         context.repo = flags.repo;
@@ -69747,13 +83327,13 @@ function renderText(id, doc) {
 async function runPublishS3(files, flags, env = process.env) {
     const bucket = flags.bucket ?? env.PIPEWARDEN_FINDINGS_BUCKET;
     if (!bucket)
-        throw new errors_PipewardenError('no findings bucket: pass --bucket <name> or set PIPEWARDEN_FINDINGS_BUCKET (the pipeline sets it)');
+        throw new errors/* PipewardenError */.ok('no findings bucket: pass --bucket <name> or set PIPEWARDEN_FINDINGS_BUCKET (the pipeline sets it)');
     let orderKey;
     const commitTime = flags.commitTime ?? env.PIPEWARDEN_COMMIT_TIME;
     if (commitTime) {
         const t = new Date(commitTime);
         if (Number.isNaN(t.getTime()))
-            throw new errors_PipewardenError(`--commit-time ${commitTime}: not a time; pass ISO 8601, e.g. 2026-11-28T12:00:00Z`);
+            throw new errors/* PipewardenError */.ok(`--commit-time ${commitTime}: not a time; pass ISO 8601, e.g. 2026-11-28T12:00:00Z`);
         orderKey = t.toISOString();
     }
     const doc = await loadFindings(files, flags);
@@ -69793,7 +83373,7 @@ async function runPublishSecurityHub(files, flags, env = process.env) {
     if (imageUri) {
         image = parseEcrImage(imageUri, doc.context.commit ? [doc.context.commit] : []);
         if (!image)
-            throw new errors_PipewardenError(`--image ${imageUri}: not an ECR image URI; pass <account>.dkr.ecr.<region>.amazonaws.com/<name>[:tag][@sha256:…]`);
+            throw new errors/* PipewardenError */.ok(`--image ${imageUri}: not an ECR image URI; pass <account>.dkr.ecr.<region>.amazonaws.com/<name>[:tag][@sha256:…]`);
     }
     const findings = renderAsff(doc, { accountId: account, region: region, ...(image ? { image } : {}) });
     // pipewarden retries under its own rate limit (10 requests/s); SDK retries would bypass it.
@@ -69812,7 +83392,7 @@ async function runPublishSecurityHub(files, flags, env = process.env) {
             .slice(0, 20)
             .map((f) => `${f.Id} (${f.ErrorCode}${f.ErrorMessage ? `: ${f.ErrorMessage}` : ''})`);
         const more = result.failed.length > 20 ? `; and ${result.failed.length - 20} more` : '';
-        throw new errors_PipewardenError(`Security Hub did not import ${result.failed.length} finding(s): ${shown.join('; ')}${more}; run the publish again (it is idempotent) or fix the findings named`, { exitCode: 3 });
+        throw new errors/* PipewardenError */.ok(`Security Hub did not import ${result.failed.length} finding(s): ${shown.join('; ')}${more}; run the publish again (it is idempotent) or fix the findings named`, { exitCode: 3 });
     }
 }
 
@@ -69822,15 +83402,16 @@ async function runPublishSecurityHub(files, flags, env = process.env) {
 
 
 
+
 async function runReport(files, flags) {
     const render = RENDERERS.get(flags.format);
     if (!render)
-        throw new errors_PipewardenError(`--format ${flags.format}: unknown; use one of ${[...RENDERERS.keys()].join(', ')}`);
+        throw new errors/* PipewardenError */.ok(`--format ${flags.format}: unknown; use one of ${[...RENDERERS.keys()].join(', ')}`);
     let max;
     if (flags.max !== undefined) {
         max = Number(flags.max);
         if (!Number.isInteger(max) || max < 0)
-            throw new errors_PipewardenError(`--max ${flags.max}: not a whole number ≥ 0`);
+            throw new errors/* PipewardenError */.ok(`--max ${flags.max}: not a whole number ≥ 0`);
     }
     const doc = await analyzeReports(files, flags, { missingIsError: true });
     const accountId = flags.account ?? accountFromBuildArn(process.env.CODEBUILD_BUILD_ARN);
@@ -69840,12 +83421,14 @@ async function runReport(files, flags) {
         ...(region ? { region } : {}),
         ...(max !== undefined ? { max } : {}),
     });
-    await writeOutput(flags.out, output);
+    await (0,write_output/* writeOutput */.zh)(flags.out, output);
     for (const w of doc.warnings)
-        process.stderr.write(`pipewarden: warning: ${w}\n`);
+        process.stderr.write(`pipewarden: warning: ${(0,one_line/* oneLine */.TN)(w)}\n`);
+    return 0;
 }
 
 ;// CONCATENATED MODULE: ./findings/cli/program.ts
+
 
 
 
@@ -69870,7 +83453,20 @@ function addAnalyzeOptions(cmd) {
         .option('--fail-on <severity>', 'gate threshold: critical, high, medium, low or info (default: config, else high)')
         .option('--new-only', 'only findings that are new against the baseline fail the gate');
 }
-function buildProgram() {
+/** What `--help` says about exit codes: the same four everywhere (README.md, docs/findings.md). */
+const EXIT_CODES_HELP = `
+Exit codes:
+  0  done; for gate: passed
+  1  gate failed: findings at or above the threshold (or a report missing)
+  2  bad input or usage: the message names the file or flag and the fix
+  3  an AWS or GitHub call failed (credentials, region, network, throttling): fix it and re-run`;
+/** Wraps a command that returns its exit code (or nothing for 0) as a commander action. */
+function returning(exit, run) {
+    return async (...args) => {
+        exit.code = (await run(...args)) ?? 0;
+    };
+}
+function buildProgram(exit = { code: 0 }) {
     const program = new Command('pipewarden')
         .description('Security findings from CodeGuru Security, Snyk, Amazon Inspector and any SARIF: one model, one gate, every output.')
         .version(VERSION)
@@ -69886,14 +83482,21 @@ function buildProgram() {
         .option('--out <file>', 'write here (atomically) instead of stdout')
         .option('--account <id>', 'AWS account for ASFF (default: from CODEBUILD_BUILD_ARN)')
         .option('--region <region>', 'AWS region for ASFF (default: AWS_REGION)')
-        .option('--max <n>', 'cap on annotations / SARIF results')).action(runReport);
+        .option('--max <n>', 'cap on annotations / SARIF results')).action(returning(exit, runReport));
     addAnalyzeOptions(program
         .command('gate')
-        .description('decide: exit 0 pass, 1 fail, 2 input error; fails closed on a missing report')
+        .description('decide: exit 0 pass, 1 fail, 2 input error, 3 a service failed; fails closed on a missing report')
         .argument('[reports...]', 'scanner outputs or findings documents')
-        .option('--out <file>', 'also write the findings document (with the verdict) here')).action(runGate);
+        .option('--out <file>', 'also write the findings document (with the verdict) here')).action(returning(exit, runGate));
     addPublishCommand(program, addAnalyzeOptions);
     addFetchCommand(program);
+    addDoctorCommand(program, exit);
+    // Every command's --help ends with the exit codes, the subcommands' too (commander does not inherit help text).
+    const withExitCodes = (cmd) => {
+        cmd.addHelpText('after', EXIT_CODES_HELP);
+        cmd.commands.forEach(withExitCodes);
+    };
+    withExitCodes(program);
     return program;
 }
 
@@ -69901,25 +83504,265 @@ function buildProgram() {
 
 
 
+
 /** Runs the CLI and returns the exit code: 0 ok / gate passed, 1 gate failed, 2 bad input, 3 a service failed. */
 async function main(argv) {
-    const program = buildProgram();
+    const exit = { code: 0 };
+    const program = buildProgram(exit);
     try {
-        process.exitCode = 0;
         await program.parseAsync(argv, { from: 'user' });
-        return Number(process.exitCode ?? 0);
+        return exit.code;
     }
     catch (error) {
         if (error instanceof CommanderError) {
             // --help and --version end here with code 0; usage errors were already printed by commander.
             return error.exitCode === 0 ? 0 : 2;
         }
-        if (debugEnabled())
-            process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+        const { line, exitCode } = describeFailure(error);
+        if ((0,errors/* debugEnabled */.dK)() && error instanceof Error)
+            process.stderr.write(`${error.stack ?? error.message}\n`);
         else
-            process.stderr.write(`${errorMessage(error)}\n`);
-        return error instanceof errors_PipewardenError ? error.exitCode : 3;
+            process.stderr.write(`${line}\n`);
+        return exitCode;
     }
+}
+
+
+/***/ }),
+
+/***/ 9147:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   G: () => (/* binding */ shownFile),
+/* harmony export */   TN: () => (/* binding */ oneLine),
+/* harmony export */   xv: () => (/* binding */ truncate)
+/* harmony export */ });
+/**
+ * Text from a report or a file name, safe on one terminal line: control bytes (a newline in a file name,
+ * an escape sequence in a scanner's title) are shown as JSON escapes, never written raw.
+ */
+function oneLine(text) {
+    let out = '';
+    for (const ch of text) {
+        const code = ch.codePointAt(0);
+        out +=
+            code < 0x20 || code === 0x7f || (code >= 0x80 && code < 0xa0) ? JSON.stringify(ch).slice(1, -1) : ch;
+    }
+    return out;
+}
+/** A file name for a message: as given when it is plain, JSON-quoted when it holds control bytes. */
+function shownFile(file) {
+    return oneLine(file) === file ? file : JSON.stringify(file);
+}
+/** At most `max` characters, with an ellipsis when cut. */
+function truncate(text, max) {
+    const chars = [...text];
+    return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+
+/***/ }),
+
+/***/ 2501:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   bW: () => (/* binding */ watchStdout),
+/* harmony export */   zh: () => (/* binding */ writeOutput)
+/* harmony export */ });
+/* unused harmony exports STDIO, writeFileAtomic */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6758);
+/* harmony import */ var _one_line_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9147);
+
+
+
+
+
+/** `-` names stdin for an input and stdout for `--out`, as Unix tools do. */
+const STDIO = '-';
+let stdoutGone = false;
+let watching = false;
+/**
+ * A reader that goes away (`report … | head`) is not an error: the rest of the output is dropped quietly
+ * and the exit code stays the command's. Installed once; other stdout errors are left to fail as before.
+ */
+function watchStdout(stream = process.stdout) {
+    if (watching)
+        return;
+    watching = true;
+    stream.on('error', (error) => {
+        if (error.code === 'EPIPE' || stdoutGone) {
+            stdoutGone = true;
+            return;
+        }
+        process.stderr.write(`pipewarden: cannot write to stdout (${error.code ?? error.message}); use --out <file>\n`);
+        process.exitCode = 3;
+    });
+}
+async function writeAll(stream, content, quietOnEpipe = false) {
+    for (const chunk of typeof content === 'string' ? [content] : content) {
+        if (quietOnEpipe && (stdoutGone || stream.destroyed))
+            return;
+        if (!stream.write(chunk))
+            await new Promise((resolve, reject) => {
+                const done = (error) => {
+                    stream.off('drain', done);
+                    stream.off('close', done);
+                    stream.off('error', done);
+                    if (error && !(quietOnEpipe && error.code === 'EPIPE'))
+                        reject(error);
+                    else
+                        resolve();
+                };
+                stream.once('drain', done);
+                stream.once('close', done);
+                stream.once('error', done);
+            });
+    }
+}
+function cannotWrite(file, error) {
+    const code = error.code ?? 'error';
+    const why = code === 'ELOOP'
+        ? 'ELOOP: a symbolic link loop'
+        : code === 'ENOTDIR'
+            ? 'ENOTDIR: a part of the path is a file, not a directory'
+            : code === 'EISDIR'
+                ? 'EISDIR: it is a directory'
+                : code === 'EACCES' || code === 'EPERM'
+                    ? `${code}: permission denied`
+                    : code === 'ENOSPC'
+                        ? 'ENOSPC: the disk is full'
+                        : code;
+    return new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .PipewardenError */ .ok(`--out ${(0,_one_line_js__WEBPACK_IMPORTED_MODULE_4__/* .shownFile */ .G)(file)}: cannot write the output (${why}); give a writable file path, or - for stdout`, { cause: error });
+}
+/** Streams into an open stream, failing on its first error. */
+async function writeStream(stream, content) {
+    const failed = new Promise((_, reject) => stream.once('error', reject));
+    await Promise.race([writeAll(stream, content), failed]);
+    await Promise.race([new Promise((resolve) => stream.end(resolve)), failed]);
+}
+/** Writes a whole file or nothing: a temporary file next to it, renamed into place once complete. */
+async function writeFileAtomic(file, content) {
+    const tmp = `${file}.${process.pid}.tmp`;
+    let stream;
+    try {
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.mkdir)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)(file), { recursive: true });
+        // A deep buffer lets rendering go on while the disk writes (16 KB would wait for every chunk).
+        stream = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.createWriteStream)(tmp, { highWaterMark: 8 << 20 });
+        await writeStream(stream, content);
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.rename)(tmp, file);
+    }
+    catch (error) {
+        stream?.destroy();
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.rm)(tmp, { force: true });
+        if (error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .PipewardenError */ .ok)
+            throw error;
+        throw cannotWrite(file, error);
+    }
+}
+/** Writes into what is already there (a device, a FIFO, a dangling link's target), the way `>` does. */
+async function writeThrough(file, content) {
+    const stream = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.createWriteStream)(file, { flags: 'w' });
+    try {
+        await writeStream(stream, content);
+    }
+    catch (error) {
+        stream.destroy();
+        throw cannotWrite(file, error);
+    }
+}
+/**
+ * `--out`: stdout for `-` (or none); a regular file, or a symbolic link to one, is replaced atomically (the
+ * link stays, its target gets the content); anything else (/dev/stdout, a FIFO, a character device) is
+ * written through, never replaced by a regular file.
+ */
+async function writeOutput(out, content) {
+    if (out === undefined || out === STDIO) {
+        watchStdout();
+        return writeAll(process.stdout, content, true);
+    }
+    let link;
+    try {
+        link = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.lstat)(out);
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return writeFileAtomic(out, content);
+        throw cannotWrite(out, error);
+    }
+    if (link.isFile())
+        return writeFileAtomic(out, content);
+    if (link.isDirectory())
+        throw cannotWrite(out, Object.assign(new Error('directory'), { code: 'EISDIR' }));
+    if (link.isSymbolicLink()) {
+        let target;
+        try {
+            target = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.realpath)(out);
+        }
+        catch (error) {
+            // A dangling link: create its target through it, as a shell redirection would.
+            if (error.code === 'ENOENT')
+                return writeThrough(out, content);
+            throw cannotWrite(out, error);
+        }
+        const resolved = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.stat)(target);
+        if (resolved.isFile())
+            return writeFileAtomic(target, content).catch((error) => {
+                throw error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .PipewardenError */ .ok ? cannotWrite(out, error.cause) : error;
+            });
+        if (resolved.isDirectory())
+            throw cannotWrite(out, Object.assign(new Error('directory'), { code: 'EISDIR' }));
+    }
+    return writeThrough(out, content);
+}
+
+
+/***/ }),
+
+/***/ 6758:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   dK: () => (/* binding */ debugEnabled),
+/* harmony export */   gJ: () => (/* binding */ errorMessage),
+/* harmony export */   ok: () => (/* binding */ PipewardenError)
+/* harmony export */ });
+/**
+ * One error type and one message helper for every part of pipewarden (CONVENTIONS.md §12).
+ * A PipewardenError is an expected, user-facing failure: its message names the input at fault and the fix,
+ * and it is printed as one line without a stack trace (unless PIPEWARDEN_DEBUG=1).
+ */
+class PipewardenError extends Error {
+    /** Process exit code for the CLI: 2 = bad input / usage, 1 = a check failed, 3 = a remote service failed. */
+    exitCode;
+    constructor(message, options = {}) {
+        super(message.startsWith('pipewarden') ? message : `pipewarden: ${message}`, { cause: options.cause });
+        this.name = 'PipewardenError';
+        this.exitCode = options.exitCode ?? 2;
+    }
+}
+/** The message of anything thrown, as one line. */
+function errorMessage(error) {
+    if (error instanceof Error)
+        return error.message.split('\n')[0] ?? String(error);
+    if (typeof error === 'string')
+        return error;
+    try {
+        return JSON.stringify(error);
+    }
+    catch {
+        return String(error);
+    }
+}
+function debugEnabled(env = process.env) {
+    return env.PIPEWARDEN_DEBUG === '1' || env.PIPEWARDEN_DEBUG === 'true';
 }
 
 
@@ -74311,6 +88154,1809 @@ exports.suggestSimilar = suggestSimilar;
 
 /***/ }),
 
+/***/ 4352:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const { normalizeIPv6, removeDotSegments, removeDotSegmentsRelative, recomposeAuthority, normalizePercentEncoding, normalizePathEncoding, serializePathEncoding, normalizeQueryFragmentEncoding, encodeQuery, encodeFragment, reescapeHostDelimiters, isIPv4, nonSimpleDomain } = __nccwpck_require__(5077)
+const { SCHEMES, getSchemeHandler } = __nccwpck_require__(5300)
+
+const VALID_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*$/u
+const MALFORMED_SCHEME_ERROR = 'URI scheme is malformed.'
+const MALFORMED_HOST_ERROR = 'URI host is malformed.'
+// ASCII characters outside the RFC 3986 reg-name set (unreserved, sub-delims
+// and "%" for pct-encoded): C0 controls, space, DEL, and "#/:<>?@[\]^`{|}.
+const FORBIDDEN_DOMAIN_HOST_CHARACTER = /[\0-\x20"#/:<>?@[\\\]^`{|}\x7F]/u
+
+/**
+ * RFC 3986 section 3.1 does not allow percent-encoding in a scheme, so the
+ * scheme is validated as-is and never decoded. Decoding would let inert input
+ * such as `%6Aavascript:` become a live `javascript:` scheme.
+ *
+ * @param {string} scheme
+ * @returns {string}
+ */
+function validateScheme (scheme) {
+  const stringScheme = String(scheme)
+  if (!VALID_SCHEME.test(stringScheme)) {
+    throw new TypeError(MALFORMED_SCHEME_ERROR)
+  }
+  return stringScheme
+}
+
+/**
+ * @template {import('./types/index').URIComponent|string} T
+ * @param {T} uri
+ * @param {import('./types/index').Options} [options]
+ * @returns {T}
+ */
+function normalize (uri, options) {
+  if (typeof uri === 'string') {
+    uri = /** @type {T} */ (normalizeString(uri, options))
+  } else if (typeof uri === 'object') {
+    uri = /** @type {T} */ (parse(serialize(uri, options), options))
+  }
+  return uri
+}
+
+/**
+ * @param {string} baseURI
+ * @param {string} relativeURI
+ * @param {import('./types/index').Options} [options]
+ * @returns {string}
+ */
+function resolve (baseURI, relativeURI, options) {
+  const schemelessOptions = options ? Object.assign({ scheme: 'null' }, options) : { scheme: 'null' }
+  const {
+    parsed: baseParsed,
+    malformedAuthorityOrPort: baseMalformed,
+    malformedPercentEncoding: baseMalformedPercentEncoding,
+    malformedSchemeSpecific: baseMalformedSchemeSpecific,
+    malformedHost: baseMalformedHost,
+    malformedScheme: baseMalformedScheme
+  } = parseWithStatus(baseURI, schemelessOptions)
+  const {
+    parsed: relativeParsed,
+    malformedAuthorityOrPort: relativeMalformed,
+    malformedPercentEncoding: relativeMalformedPercentEncoding,
+    malformedSchemeSpecific: relativeMalformedSchemeSpecific,
+    malformedHost: relativeMalformedHost,
+    malformedScheme: relativeMalformedScheme
+  } = parseWithStatus(relativeURI, schemelessOptions)
+  if (
+    baseMalformed ||
+    relativeMalformed ||
+    baseMalformedPercentEncoding ||
+    relativeMalformedPercentEncoding ||
+    baseMalformedSchemeSpecific ||
+    relativeMalformedSchemeSpecific ||
+    baseMalformedHost ||
+    relativeMalformedHost ||
+    baseMalformedScheme ||
+    relativeMalformedScheme
+  ) {
+    throw new Error(baseParsed.error || relativeParsed.error || 'URI is malformed.')
+  }
+  const resolved = resolveComponent(baseParsed, relativeParsed, schemelessOptions, true)
+  const resolvedSchemeHandler = getSchemeHandler((options && options.scheme) || resolved.scheme)
+  const resolvedHost = resolved.host
+  const resolvedHostIsIP = resolvedHost !== undefined && resolvedHost !== '' &&
+    (isIPv4(resolvedHost) || normalizeIPv6(resolvedHost).isIPV6)
+  // Inputs are parsed scheme-neutrally, so delimiters and controls in a domain
+  // host are only detected here, once the final scheme is known. They always
+  // fail closed, including in percent-encoded hosts.
+  if (hasForbiddenDomainHost(resolved, options || {}, resolvedSchemeHandler, resolvedHostIsIP)) {
+    throw new Error(MALFORMED_HOST_ERROR)
+  }
+  canonicalizeHost(resolved, options || {}, resolvedSchemeHandler, resolvedHostIsIP)
+  // Percent escapes in an ASCII reg-name are encoded data. The WHATWG hostname
+  // parser can reject them even though fast-uri preserves them safely as RFC
+  // 3986 data. A raw non-ASCII host must still fail closed if conversion fails.
+  const encodedASCIIHost = resolvedHost && resolvedHost.indexOf('%') !== -1 &&
+    !/\P{ASCII}/u.test(resolvedHost)
+  if (resolved.error && !encodedASCIIHost) {
+    throw new Error(resolved.error)
+  }
+  schemelessOptions.skipEscape = true
+  return serialize(resolved, schemelessOptions)
+}
+
+/**
+ * @param {import ('./types/index').URIComponent} base
+ * @param {import ('./types/index').URIComponent} relative
+ * @param {import('./types/index').Options} [options]
+ * @param {boolean} [skipNormalization=false]
+ * @returns {import ('./types/index').URIComponent}
+ */
+function resolveComponent (base, relative, options, skipNormalization) {
+  /** @type {import('./types/index').URIComponent} */
+  const target = {}
+  if (!skipNormalization) {
+    base = parse(serialize(base, options), options) // normalize base component
+    relative = parse(serialize(relative, options), options) // normalize relative component
+  }
+  options = options || {}
+
+  if (!options.tolerant && relative.scheme) {
+    target.scheme = relative.scheme
+    // target.authority = relative.authority;
+    target.userinfo = relative.userinfo
+    target.host = relative.host
+    target.port = relative.port
+    target.path = removeDotSegments(relative.path || '')
+    target.query = relative.query
+  } else {
+    if (relative.userinfo !== undefined || relative.host !== undefined || relative.port !== undefined) {
+      // target.authority = relative.authority;
+      target.userinfo = relative.userinfo
+      target.host = relative.host
+      target.port = relative.port
+      target.path = removeDotSegments(relative.path || '')
+      target.query = relative.query
+    } else {
+      if (!relative.path) {
+        target.path = base.path
+        if (relative.query !== undefined) {
+          target.query = relative.query
+        } else {
+          target.query = base.query
+        }
+      } else {
+        if (relative.path[0] === '/') {
+          target.path = removeDotSegments(relative.path)
+        } else {
+          const baseHasAuthority = base.userinfo !== undefined || base.host !== undefined || base.port !== undefined
+          if (baseHasAuthority && !base.path) {
+            target.path = '/' + relative.path
+          } else if (!base.path) {
+            target.path = relative.path
+          } else {
+            target.path = base.path.slice(0, base.path.lastIndexOf('/') + 1) + relative.path
+          }
+          target.path = base.scheme === undefined && !baseHasAuthority && target.path[0] !== '/'
+            ? removeDotSegmentsRelative(target.path)
+            : removeDotSegments(target.path)
+        }
+        target.query = relative.query
+      }
+      // target.authority = base.authority;
+      target.userinfo = base.userinfo
+      target.host = base.host
+      target.port = base.port
+    }
+    target.scheme = base.scheme
+  }
+
+  target.fragment = relative.fragment
+
+  return target
+}
+
+/**
+ * @param {import ('./types/index').URIComponent|string} uriA
+ * @param {import ('./types/index').URIComponent|string} uriB
+ * @param {import ('./types/index').Options} options
+ * @returns {boolean}
+ */
+function equal (uriA, uriB, options) {
+  const normalizedA = normalizeComparableURI(uriA, options)
+  const normalizedB = normalizeComparableURI(uriB, options)
+
+  return normalizedA !== undefined && normalizedB !== undefined && normalizedA === normalizedB
+}
+
+/**
+ * @param {Readonly<import('./types/index').URIComponent>} cmpts
+ * @param {import('./types/index').Options} [opts]
+ * @returns {string}
+ */
+function serialize (cmpts, opts) {
+  const component = {
+    host: cmpts.host,
+    scheme: cmpts.scheme,
+    userinfo: cmpts.userinfo,
+    port: cmpts.port,
+    path: cmpts.path,
+    query: cmpts.query,
+    nid: cmpts.nid,
+    nss: cmpts.nss,
+    uuid: cmpts.uuid,
+    fragment: cmpts.fragment,
+    reference: cmpts.reference,
+    resourceName: cmpts.resourceName,
+    secure: cmpts.secure,
+    error: ''
+  }
+  const options = Object.assign({}, opts)
+  const uriTokens = []
+
+  if (component.scheme) {
+    component.scheme = validateScheme(component.scheme)
+  }
+
+  // find scheme handler
+  const schemeHandler = getSchemeHandler(options.scheme || component.scheme)
+
+  // perform scheme specific serialization
+  if (schemeHandler && schemeHandler.serialize) schemeHandler.serialize(component, options)
+
+  const hasAuthority = component.userinfo !== undefined || component.host !== undefined || component.port !== undefined
+  // A reference with no emitted scheme is path-noscheme: a bare ':' in its
+  // first path segment would reparse as a scheme (RFC 3986 3.3/4.2). Enforced
+  // under skipEscape too (resolve()), so the reapply below gates on this flag.
+  const schemelessReference = (component.scheme === undefined || options.reference === 'suffix') && !hasAuthority
+  const pathNoScheme = !options.skipEscape && schemelessReference
+
+  if (component.path !== undefined) {
+    if (!options.skipEscape) {
+      component.path = serializePathEncoding(component.path, pathNoScheme)
+    } else {
+      component.path = normalizePercentEncoding(component.path)
+    }
+  }
+
+  if (options.reference !== 'suffix' && component.scheme) {
+    // Scheme handlers may replace the scheme during serialization.
+    component.scheme = validateScheme(component.scheme)
+    uriTokens.push(component.scheme, ':')
+  }
+
+  const authority = recomposeAuthority(component)
+  if (authority !== undefined) {
+    if (options.reference !== 'suffix') {
+      uriTokens.push('//')
+    }
+
+    uriTokens.push(authority)
+
+    if (component.path && component.path[0] !== '/') {
+      uriTokens.push('/')
+    }
+  }
+  if (component.path !== undefined) {
+    let s = component.path
+
+    if (!options.absolutePath && (!schemeHandler || !schemeHandler.absolutePath)) {
+      // A relative-path reference keeps its unresolvable leading ".." segments
+      // and must never become root-relative (RFC 3986 section 5.2.4 applies to
+      // merged target paths, not to the reference itself).
+      s = schemelessReference && s[0] !== '/'
+        ? removeDotSegmentsRelative(s)
+        : removeDotSegments(s)
+    }
+
+    // Dot-segment removal can expose a colon that was not originally in the
+    // first segment (for example, "./a:b"). Reapply path-noscheme encoding so
+    // the serialized relative reference cannot be reparsed as a URI scheme.
+    if (schemelessReference) {
+      s = serializePathEncoding(s, true)
+    }
+
+    if (
+      authority === undefined &&
+      s[0] === '/' &&
+      s[1] === '/'
+    ) {
+      // don't allow the path to start with "//"
+      s = '/%2F' + s.slice(2)
+    }
+
+    uriTokens.push(s)
+  }
+
+  if (component.query !== undefined) {
+    uriTokens.push('?', encodeQuery(component.query))
+  }
+
+  if (component.fragment !== undefined) {
+    uriTokens.push('#', encodeFragment(component.fragment))
+  }
+  return uriTokens.join('')
+}
+
+const URI_PARSE = /^(?:([^#/:?]+):)?(?:\/\/((?:([^#/?@]*)@)?(\[[^#/?\]]+\]|[^#/:?]*)(?::(\d*))?))?([^#?]*)(?:\?([^#]*))?(?:#((?:.|[\n\r])*))?/u
+
+// Captures the authority component (between "//" and the next "/", "?" or "#"),
+// with or without a scheme prefix, for the literal-backslash rejection below.
+const AUTHORITY_PREFIX = /^(?:[^#/:?]+:)?\/\/([^/?#]*)/
+
+// Captures the leading authority-introducer region after an optional scheme: a
+// run of forward slashes, backslashes, and the characters the WHATWG URL parser
+// removes before parsing (TAB U+0009, LF U+000A, CR U+000D). A valid introducer
+// is exactly "//". Node treats "\" as "/" on special schemes and strips those
+// characters first, so forms like "\\", "/\", "\/", "/<TAB>/", or a leading
+// "<TAB>//" reach an authority in Node while fast-uri's URI_PARSE folds them into
+// the path group (host confusion / SSRF / redirect bypass).
+const AUTHORITY_INTRODUCER_REGION = /^(?:[^#/:?]+:)?([/\\\t\n\r]*)/
+
+/**
+ * @param {import('./types/index').URIComponent} parsed
+ * @param {RegExpMatchArray} matches
+ * @returns {string|undefined}
+ */
+function getParseError (parsed, matches) {
+  if (matches[2] !== undefined && parsed.path && parsed.path[0] !== '/') {
+    return 'URI path must start with "/" when authority is present.'
+  }
+
+  if (typeof parsed.port === 'number' && (parsed.port < 0 || parsed.port > 65535)) {
+    return 'URI port is malformed.'
+  }
+
+  return undefined
+}
+
+/**
+ * Checks percent syntax without decoding the represented octets. RFC 3986
+ * percent-encoding is byte-oriented, so sequences such as `%FF` are valid even
+ * though they are not independently valid UTF-8.
+ *
+ * @param {string|undefined} component
+ * @returns {boolean}
+ */
+function hasMalformedPercentEncoding (component) {
+  if (component === undefined) return false
+
+  let percent = component.indexOf('%')
+  while (percent !== -1) {
+    if (percent + 2 >= component.length || !/^[\da-f]{2}$/iu.test(component.slice(percent + 1, percent + 3))) {
+      return true
+    }
+    percent = component.indexOf('%', percent + 3)
+  }
+
+  return false
+}
+
+/**
+ * Whether the host is a bracketed IP literal (RFC 3986 `IP-literal`).
+ * An unterminated `[` is not a literal, so it must still be validated as a
+ * reg-name instead of being waved through as an IP.
+ *
+ * @param {string} host
+ * @returns {boolean}
+ */
+function isIPLiteral (host) {
+  return host[0] === '[' && host[host.length - 1] === ']'
+}
+
+/**
+ * @param {RegExpMatchArray} matches
+ * @returns {boolean}
+ */
+function hasMalformedComponentPercentEncoding (matches) {
+  // Bracketed IP literals use a raw "%" as the zone separator for historical
+  // compatibility. Their parsing is intentionally left to normalizeIPv6.
+  const host = matches[4]
+  return hasMalformedPercentEncoding(matches[3]) ||
+    (host !== undefined && !isIPLiteral(host) && hasMalformedPercentEncoding(host)) ||
+    hasMalformedPercentEncoding(matches[6]) ||
+    hasMalformedPercentEncoding(matches[7]) ||
+    hasMalformedPercentEncoding(matches[8])
+}
+
+/**
+ * @param {import('./types/index').URIComponent} parsed
+ * @param {import('./types/index').Options} options
+ * @param {{ domainHost?: boolean, unicodeSupport?: boolean }|undefined} schemeHandler
+ * @param {boolean} isIP
+ * @returns {boolean} whether host conversion failed
+ */
+function canonicalizeHost (parsed, options, schemeHandler, isIP) {
+  if (hasForbiddenDomainHost(parsed, options, schemeHandler, isIP)) {
+    parsed.error = parsed.error || MALFORMED_HOST_ERROR
+    return true
+  }
+
+  if (
+    !options.unicodeSupport &&
+    (!schemeHandler || !schemeHandler.unicodeSupport) &&
+    parsed.host &&
+    !isIPLiteral(parsed.host) &&
+    (options.domainHost || (schemeHandler && schemeHandler.domainHost)) &&
+    isIP === false &&
+    nonSimpleDomain(parsed.host)
+  ) {
+    let url
+    try {
+      url = new URL('http://' + parsed.host)
+    } catch (e) {
+      parsed.error = parsed.error || "Host's domain name can not be converted to ASCII: " + e
+      return true
+    }
+    // The WHATWG parser must have read the whole input as a host. Anything
+    // else means it found a delimiter fast-uri did not, so its hostname would
+    // describe a different authority.
+    if (!isHostOnlyURL(url)) {
+      parsed.error = parsed.error || MALFORMED_HOST_ERROR
+      return true
+    }
+    parsed.host = url.hostname
+  }
+  return false
+}
+
+/**
+ * Whether a domain host contains an ASCII character that RFC 3986 does not
+ * allow in a reg-name (unreserved, sub-delims, or pct-encoded). Such a host is
+ * rejected instead of being handed to the WHATWG URL parser, which would treat
+ * "@" as a userinfo delimiter (silently dropping the data before it) and strip
+ * TAB, LF, and CR. Non-ASCII characters remain allowed for IDNs.
+ *
+ * @param {import('./types/index').URIComponent} parsed
+ * @param {import('./types/index').Options} options
+ * @param {{ domainHost?: boolean }|undefined} schemeHandler
+ * @param {boolean} isIP
+ * @returns {boolean}
+ */
+function hasForbiddenDomainHost (parsed, options, schemeHandler, isIP) {
+  return Boolean(
+    parsed.host &&
+    isIP === false &&
+    !isIPLiteral(parsed.host) &&
+    (options.domainHost || (schemeHandler && schemeHandler.domainHost)) &&
+    FORBIDDEN_DOMAIN_HOST_CHARACTER.test(parsed.host)
+  )
+}
+
+/**
+ * @param {URL} url
+ * @returns {boolean}
+ */
+function isHostOnlyURL (url) {
+  return url.username === '' &&
+    url.password === '' &&
+    url.port === '' &&
+    url.pathname === '/' &&
+    url.search === '' &&
+    url.hash === '' &&
+    url.hostname !== ''
+}
+
+/**
+ * @param {string} uri
+ * @param {import('./types/index').Options} [opts]
+ * @returns {{ parsed: import('./types/index').URIComponent, malformedAuthorityOrPort: boolean, malformedPercentEncoding: boolean, malformedSchemeSpecific: boolean, malformedHost: boolean, malformedScheme: boolean }}
+ */
+function parseWithStatus (uri, opts) {
+  const options = Object.assign({}, opts)
+  /** @type {import('./types/index').URIComponent} */
+  const parsed = {
+    scheme: undefined,
+    userinfo: undefined,
+    host: '',
+    port: undefined,
+    path: '',
+    query: undefined,
+    fragment: undefined
+  }
+
+  let malformedAuthorityOrPort = false
+  let malformedPercentEncoding = false
+  let malformedSchemeSpecific = false
+  let malformedHost = false
+  let malformedIPLiteral = false
+  let malformedScheme = false
+
+  let isIP = false
+  if (options.reference === 'suffix') {
+    if (options.scheme) {
+      uri = options.scheme + ':' + uri
+    } else {
+      uri = '//' + uri
+    }
+  }
+
+  // A literal backslash (U+005C) is not a valid RFC 3986 URI character and is
+  // not an authority delimiter. Reject it in the authority rather than
+  // rewriting it: normalizing "\" -> "/" (WHATWG error recovery) could silently
+  // change the resource identified by an otherwise-invalid input, and lets "\"
+  // act as a host delimiter here while Node's native URL parses a different
+  // host (SSRF / redirect / origin-allowlist bypass). Percent-encoded %5C is
+  // untouched and remains valid encoded data.
+  const authorityMatch = uri.match(AUTHORITY_PREFIX)
+  if (authorityMatch !== null && authorityMatch[1].indexOf('\\') !== -1) {
+    parsed.error = 'URI authority must not contain a literal backslash.'
+    malformedAuthorityOrPort = true
+  }
+
+  // Reject a malformed or whitespace-smuggled authority introducer. fast-uri
+  // only recognizes a literal "//"; anything else in the leading separator run
+  // (a backslash, or a "//" that appears only after removing the TAB/LF/CR that
+  // Node strips) means the authority fast-uri parses differs from the one Node's
+  // URL resolves. Reject rather than rewrite, mirroring the literal-backslash
+  // guard above. Percent-encoded forms (%5C, %09) are untouched, valid data.
+  const introducerMatch = uri.match(AUTHORITY_INTRODUCER_REGION)
+  if (introducerMatch !== null) {
+    const region = introducerMatch[1]
+    const normalizedRegion = region.replace(/[\t\n\r]/g, '')
+    // Two or more leading separators introduce an authority.
+    if (normalizedRegion.length >= 2) {
+      if (normalizedRegion.slice(0, 2) !== '//') {
+        parsed.error = parsed.error || 'URI authority must not contain a literal backslash.'
+        malformedAuthorityOrPort = true
+      } else if (region.length !== normalizedRegion.length) {
+        parsed.error = parsed.error || 'URI authority introducer must not contain whitespace.'
+        malformedAuthorityOrPort = true
+      }
+    }
+  }
+
+  const matches = uri.match(URI_PARSE)
+
+  if (matches) {
+    // store each component
+    parsed.scheme = matches[1]
+    parsed.userinfo = matches[3]
+    parsed.host = matches[4]
+    parsed.port = parseInt(matches[5], 10)
+    parsed.path = matches[6] || ''
+    parsed.query = matches[7]
+    parsed.fragment = matches[8]
+
+    if (parsed.scheme !== undefined) {
+      if (VALID_SCHEME.test(parsed.scheme)) {
+        parsed.scheme = parsed.scheme.toLowerCase()
+      } else {
+        parsed.error = parsed.error || MALFORMED_SCHEME_ERROR
+        malformedScheme = true
+      }
+    }
+
+    malformedPercentEncoding = hasMalformedComponentPercentEncoding(matches)
+    if (malformedPercentEncoding) {
+      parsed.error = parsed.error || 'URI contains malformed percent-encoding.'
+    }
+
+    // fix port number
+    if (isNaN(parsed.port)) {
+      parsed.port = matches[5]
+    }
+
+    const parseError = getParseError(parsed, matches)
+    if (parseError !== undefined) {
+      parsed.error = parsed.error || parseError
+      malformedAuthorityOrPort = true
+    }
+
+    if (parsed.host) {
+      const ipv4result = isIPv4(parsed.host)
+      if (ipv4result === false) {
+        const bracketedIPLiteral = isIPLiteral(parsed.host)
+        const hasIPLiteralBracket = parsed.host.indexOf('[') !== -1 || parsed.host.indexOf(']') !== -1
+        const ipv6result = normalizeIPv6(parsed.host)
+        isIP = ipv6result.isIPV6 || ipv6result.isIPVFuture === true
+        malformedIPLiteral = hasIPLiteralBracket && (!bracketedIPLiteral || ipv6result.error === true)
+        parsed.host = isIP ? ipv6result.host : ipv6result.host.toLowerCase()
+
+        if (malformedIPLiteral) {
+          parsed.error = parsed.error || MALFORMED_HOST_ERROR
+          malformedAuthorityOrPort = true
+        }
+      } else {
+        isIP = true
+      }
+    }
+    if (parsed.scheme === undefined && parsed.userinfo === undefined && parsed.host === undefined && parsed.port === undefined && parsed.query === undefined && !parsed.path) {
+      parsed.reference = 'same-document'
+    } else if (parsed.scheme === undefined) {
+      parsed.reference = 'relative'
+    } else if (parsed.fragment === undefined) {
+      parsed.reference = 'absolute'
+    } else {
+      parsed.reference = 'uri'
+    }
+
+    // check for reference errors
+    if (options.reference && options.reference !== 'suffix' && options.reference !== parsed.reference) {
+      parsed.error = parsed.error || 'URI is not a ' + options.reference + ' reference.'
+    }
+
+    // find scheme handler
+    const schemeHandler = getSchemeHandler(options.scheme || parsed.scheme)
+
+    // convert Unicode IDN -> ASCII IDN when the effective scheme uses domain hosts
+    if (!malformedIPLiteral) {
+      malformedHost = canonicalizeHost(parsed, options, schemeHandler, isIP)
+    }
+
+    if (uri.indexOf('%') !== -1 && parsed.host !== undefined && !malformedIPLiteral) {
+      let host = isIP ? parsed.host : normalizePercentEncoding(parsed.host, true)
+      if (!isIP) {
+        // Fold reg-name case after decoding unreserved octets. The second
+        // pass only restores uppercase hex in escapes that remain encoded.
+        host = normalizePercentEncoding(host.toLowerCase())
+      }
+      // Resolution parses both inputs with the internal `null` scheme before
+      // the effective scheme is known. Keep raw host delimiters for that step
+      // so resolve() can reject them for domain-host schemes; the resolved
+      // authority is encoded when it is serialized.
+      parsed.host = isIP || options.scheme !== 'null' ? reescapeHostDelimiters(host, isIP) : host
+    }
+
+    if (!schemeHandler || (schemeHandler && !schemeHandler.skipNormalize)) {
+      if (parsed.path) {
+        parsed.path = normalizePathEncoding(parsed.path)
+      }
+      if (parsed.query) {
+        parsed.query = normalizeQueryFragmentEncoding(parsed.query)
+      }
+      if (parsed.fragment) {
+        parsed.fragment = normalizeQueryFragmentEncoding(parsed.fragment)
+      }
+    }
+
+    // perform scheme specific parsing
+    if (schemeHandler && schemeHandler.parse) {
+      schemeHandler.parse(parsed, options)
+      if (schemeHandler === SCHEMES.urn && parsed.nid === undefined) {
+        malformedSchemeSpecific = true
+      }
+    }
+  } else {
+    parsed.error = parsed.error || 'URI can not be parsed.'
+  }
+  return { parsed, malformedAuthorityOrPort, malformedPercentEncoding, malformedSchemeSpecific, malformedHost, malformedScheme }
+}
+
+/**
+ * @param {string} uri
+ * @param {import('./types/index').Options} [opts]
+ * @returns
+ */
+function parse (uri, opts) {
+  return parseWithStatus(uri, opts).parsed
+}
+
+/**
+ * @param {string} uri
+ * @param {import('./types/index').Options} [opts]
+ * @returns {string}
+ */
+function normalizeString (uri, opts) {
+  return normalizeStringWithStatus(uri, opts).normalized
+}
+
+/**
+ * @param {string} uri
+ * @param {import('./types/index').Options} [opts]
+ * @returns {{ normalized: string, malformedAuthorityOrPort: boolean, malformedPercentEncoding: boolean, malformedSchemeSpecific: boolean, malformedHost: boolean, malformedScheme: boolean }}
+ */
+function normalizeStringWithStatus (uri, opts) {
+  const { parsed, malformedAuthorityOrPort, malformedPercentEncoding, malformedSchemeSpecific, malformedHost, malformedScheme } = parseWithStatus(uri, opts)
+  return {
+    normalized: malformedAuthorityOrPort || malformedPercentEncoding || malformedSchemeSpecific || malformedHost || malformedScheme ? uri : serialize(parsed, opts),
+    malformedAuthorityOrPort,
+    malformedPercentEncoding,
+    malformedSchemeSpecific,
+    malformedHost,
+    malformedScheme
+  }
+}
+
+/**
+ * @param {import ('./types/index').URIComponent|string} uri
+ * @param {import('./types/index').Options} [opts]
+ * @returns {string|undefined}
+ */
+function normalizeComparableURI (uri, opts) {
+  if (typeof uri !== 'string' && typeof uri !== 'object') {
+    return undefined
+  }
+
+  let value
+  try {
+    value = typeof uri === 'string' ? uri : serialize(uri, opts)
+  } catch {
+    return undefined
+  }
+  const { normalized, malformedAuthorityOrPort, malformedPercentEncoding, malformedSchemeSpecific, malformedHost, malformedScheme } = normalizeStringWithStatus(value, opts)
+  return malformedAuthorityOrPort || malformedPercentEncoding || malformedSchemeSpecific || malformedHost || malformedScheme ? undefined : normalized
+}
+
+const fastUri = {
+  SCHEMES,
+  normalize,
+  resolve,
+  resolveComponent,
+  equal,
+  serialize,
+  parse
+}
+
+module.exports = fastUri
+module.exports["default"] = fastUri
+module.exports.fastUri = fastUri
+
+
+/***/ }),
+
+/***/ 5300:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const { isUUID } = __nccwpck_require__(5077)
+const URN_REG = /^([\da-z][\d\-a-z]{0,31}):((?:[\w!$'()*+,\-./:;=@]|%[\da-f]{2})+)$/iu
+
+const supportedSchemeNames = /** @type {const} */ (['http', 'https', 'ws',
+  'wss', 'urn', 'urn:uuid'])
+
+/** @typedef {supportedSchemeNames[number]} SchemeName */
+
+/**
+ * @param {string} name
+ * @returns {name is SchemeName}
+ */
+function isValidSchemeName (name) {
+  return supportedSchemeNames.indexOf(/** @type {*} */ (name)) !== -1
+}
+
+/**
+ * @callback SchemeFn
+ * @param {import('../types/index').URIComponent} component
+ * @param {import('../types/index').Options} options
+ * @returns {import('../types/index').URIComponent}
+ */
+
+/**
+ * @typedef {Object} SchemeHandler
+ * @property {SchemeName} scheme - The scheme name.
+ * @property {boolean} [domainHost] - Indicates if the scheme supports domain hosts.
+ * @property {SchemeFn} parse - Function to parse the URI component for this scheme.
+ * @property {SchemeFn} serialize - Function to serialize the URI component for this scheme.
+ * @property {boolean} [skipNormalize] - Indicates if normalization should be skipped for this scheme.
+ * @property {boolean} [absolutePath] - Indicates if the scheme uses absolute paths.
+ * @property {boolean} [unicodeSupport] - Indicates if the scheme supports Unicode.
+ */
+
+/**
+ * @param {import('../types/index').URIComponent} wsComponent
+ * @returns {boolean}
+ */
+function wsIsSecure (wsComponent) {
+  if (wsComponent.secure === true) {
+    return true
+  } else if (wsComponent.secure === false) {
+    return false
+  } else if (wsComponent.scheme) {
+    return (
+      wsComponent.scheme.length === 3 &&
+      (wsComponent.scheme[0] === 'w' || wsComponent.scheme[0] === 'W') &&
+      (wsComponent.scheme[1] === 's' || wsComponent.scheme[1] === 'S') &&
+      (wsComponent.scheme[2] === 's' || wsComponent.scheme[2] === 'S')
+    )
+  } else {
+    return false
+  }
+}
+
+/** @type {SchemeFn} */
+function httpParse (component) {
+  if (!component.host) {
+    component.error = component.error || 'HTTP URIs must have a host.'
+  }
+
+  return component
+}
+
+/** @type {SchemeFn} */
+function httpSerialize (component) {
+  const secure = String(component.scheme).toLowerCase() === 'https'
+
+  // normalize the default port
+  if (component.port === (secure ? 443 : 80) || component.port === '') {
+    component.port = undefined
+  }
+
+  // normalize the empty path
+  if (!component.path) {
+    component.path = '/'
+  }
+
+  // NOTE: We do not parse query strings for HTTP URIs
+  // as WWW Form Url Encoded query strings are part of the HTML4+ spec,
+  // and not the HTTP spec.
+
+  return component
+}
+
+/** @type {SchemeFn} */
+function wsParse (wsComponent) {
+// indicate if the secure flag is set
+  wsComponent.secure = wsIsSecure(wsComponent)
+
+  // construct resouce name
+  wsComponent.resourceName = (wsComponent.path || '/') + (wsComponent.query ? '?' + wsComponent.query : '')
+  wsComponent.path = undefined
+  wsComponent.query = undefined
+
+  return wsComponent
+}
+
+/** @type {SchemeFn} */
+function wsSerialize (wsComponent) {
+// normalize the default port
+  if (wsComponent.port === (wsIsSecure(wsComponent) ? 443 : 80) || wsComponent.port === '') {
+    wsComponent.port = undefined
+  }
+
+  // ensure scheme matches secure flag
+  if (typeof wsComponent.secure === 'boolean') {
+    wsComponent.scheme = (wsComponent.secure ? 'wss' : 'ws')
+    wsComponent.secure = undefined
+  }
+
+  // reconstruct path from resource name
+  if (wsComponent.resourceName) {
+    const queryIndex = wsComponent.resourceName.indexOf('?')
+    const path = queryIndex === -1
+      ? wsComponent.resourceName
+      : wsComponent.resourceName.slice(0, queryIndex)
+    wsComponent.path = (path && path !== '/' ? path : undefined)
+    wsComponent.query = queryIndex === -1
+      ? undefined
+      : wsComponent.resourceName.slice(queryIndex + 1)
+    wsComponent.resourceName = undefined
+  }
+
+  // forbid fragment component
+  wsComponent.fragment = undefined
+
+  return wsComponent
+}
+
+/** @type {SchemeFn} */
+function urnParse (urnComponent, options) {
+  if (!urnComponent.path) {
+    urnComponent.error = 'URN can not be parsed'
+    return urnComponent
+  }
+  const matches = urnComponent.path.match(URN_REG)
+  if (matches && matches[0] === urnComponent.path) {
+    const scheme = options.scheme || urnComponent.scheme || 'urn'
+    urnComponent.nid = matches[1].toLowerCase()
+    urnComponent.nss = matches[2]
+    const urnScheme = `${scheme}:${options.nid || urnComponent.nid}`
+    const schemeHandler = getSchemeHandler(urnScheme)
+    urnComponent.path = undefined
+
+    if (schemeHandler) {
+      urnComponent = schemeHandler.parse(urnComponent, options)
+    }
+  } else {
+    urnComponent.error = urnComponent.error || 'URN can not be parsed.'
+  }
+
+  return urnComponent
+}
+
+/** @type {SchemeFn} */
+function urnSerialize (urnComponent, options) {
+  if (urnComponent.nid === undefined) {
+    throw new Error('URN without nid cannot be serialized')
+  }
+  const scheme = options.scheme || urnComponent.scheme || 'urn'
+  const nid = urnComponent.nid.toLowerCase()
+  const urnScheme = `${scheme}:${options.nid || nid}`
+  const schemeHandler = getSchemeHandler(urnScheme)
+
+  if (schemeHandler) {
+    urnComponent = schemeHandler.serialize(urnComponent, options)
+  }
+
+  const uriComponent = urnComponent
+  const nss = urnComponent.nss
+  uriComponent.path = `${nid || options.nid}:${nss}`
+
+  options.skipEscape = true
+  return uriComponent
+}
+
+/** @type {SchemeFn} */
+function urnuuidParse (urnComponent, options) {
+  const uuidComponent = urnComponent
+  uuidComponent.uuid = uuidComponent.nss
+  uuidComponent.nss = undefined
+
+  if (!options.tolerant && (!uuidComponent.uuid || !isUUID(uuidComponent.uuid))) {
+    uuidComponent.error = uuidComponent.error || 'UUID is not valid.'
+  }
+
+  return uuidComponent
+}
+
+/** @type {SchemeFn} */
+function urnuuidSerialize (uuidComponent) {
+  const urnComponent = uuidComponent
+  // normalize UUID
+  urnComponent.nss = (uuidComponent.uuid || '').toLowerCase()
+  return urnComponent
+}
+
+const http = /** @type {SchemeHandler} */ ({
+  scheme: 'http',
+  domainHost: true,
+  parse: httpParse,
+  serialize: httpSerialize
+})
+
+const https = /** @type {SchemeHandler} */ ({
+  scheme: 'https',
+  domainHost: http.domainHost,
+  parse: httpParse,
+  serialize: httpSerialize
+})
+
+const ws = /** @type {SchemeHandler} */ ({
+  scheme: 'ws',
+  domainHost: true,
+  parse: wsParse,
+  serialize: wsSerialize
+})
+
+const wss = /** @type {SchemeHandler} */ ({
+  scheme: 'wss',
+  domainHost: ws.domainHost,
+  parse: ws.parse,
+  serialize: ws.serialize
+})
+
+const urn = /** @type {SchemeHandler} */ ({
+  scheme: 'urn',
+  parse: urnParse,
+  serialize: urnSerialize,
+  skipNormalize: true
+})
+
+const urnuuid = /** @type {SchemeHandler} */ ({
+  scheme: 'urn:uuid',
+  parse: urnuuidParse,
+  serialize: urnuuidSerialize,
+  skipNormalize: true
+})
+
+const SCHEMES = /** @type {Record<SchemeName, SchemeHandler>} */ ({
+  http,
+  https,
+  ws,
+  wss,
+  urn,
+  'urn:uuid': urnuuid
+})
+
+Object.setPrototypeOf(SCHEMES, null)
+
+/**
+ * @param {string|undefined} scheme
+ * @returns {SchemeHandler|undefined}
+ */
+function getSchemeHandler (scheme) {
+  return (
+    scheme && (
+      SCHEMES[/** @type {SchemeName} */ (scheme)] ||
+      SCHEMES[/** @type {SchemeName} */(scheme.toLowerCase())])
+  ) ||
+    undefined
+}
+
+module.exports = {
+  wsIsSecure,
+  SCHEMES,
+  isValidSchemeName,
+  getSchemeHandler,
+}
+
+
+/***/ }),
+
+/***/ 5077:
+/***/ ((module) => {
+
+
+
+/** @type {(value: string) => boolean} */
+const isUUID = RegExp.prototype.test.bind(/^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/iu)
+
+/** @type {(value: string) => boolean} */
+const isIPv4 = RegExp.prototype.test.bind(/^(?:(?:25[0-5]|2[0-4]\d|1\d{2}|[1-9]\d|\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d{2}|[1-9]\d|\d)$/u)
+
+/** @type {(value: string) => boolean} */
+const isPort = RegExp.prototype.test.bind(/^\d*$/u)
+
+/** @type {(value: string) => boolean} */
+const isHexPair = RegExp.prototype.test.bind(/^[\da-f]{2}$/iu)
+
+/** @type {(value: string) => boolean} */
+const isUnreserved = RegExp.prototype.test.bind(/^[\da-z\-._~]$/iu)
+
+/** @type {(value: string) => boolean} */
+const isPathCharacter = RegExp.prototype.test.bind(/^[A-Za-z0-9\-._~!$&'()*+,;=:@/]$/u)
+
+/** @type {(value: string) => boolean} */
+const isQueryFragmentCharacter = RegExp.prototype.test.bind(/^[A-Za-z0-9\-._~!$&'()*+,;=:@/?]$/u)
+
+/** @type {(value: string) => boolean} */
+const isUserinfoCharacter = RegExp.prototype.test.bind(/^[A-Za-z0-9\-._~!$&'()*+,;=:]$/u)
+
+const BYTE_HEX = new Array(256)
+{
+  const HEX_DIGITS = '0123456789ABCDEF'
+  for (let i = 0; i < 256; i++) {
+    BYTE_HEX[i] = '%' + HEX_DIGITS[i >> 4] + HEX_DIGITS[i & 0xF]
+  }
+}
+function percentEncodeNonAscii (cp) {
+  if (cp < 0x800) {
+    return BYTE_HEX[0xC0 | (cp >> 6)] +
+           BYTE_HEX[0x80 | (cp & 0x3F)]
+  }
+  if (cp < 0x10000) {
+    return BYTE_HEX[0xE0 | (cp >> 12)] +
+           BYTE_HEX[0x80 | ((cp >> 6) & 0x3F)] +
+           BYTE_HEX[0x80 | (cp & 0x3F)]
+  }
+  return BYTE_HEX[0xF0 | (cp >> 18)] +
+         BYTE_HEX[0x80 | ((cp >> 12) & 0x3F)] +
+         BYTE_HEX[0x80 | ((cp >> 6) & 0x3F)] +
+         BYTE_HEX[0x80 | (cp & 0x3F)]
+}
+
+/**
+ * @param {Array<string>} input
+ * @returns {string}
+ */
+function stringArrayToHexStripped (input) {
+  let acc = ''
+  let code = 0
+  let i = 0
+
+  for (i = 0; i < input.length; i++) {
+    code = input[i].charCodeAt(0)
+    if (code === 48) {
+      continue
+    }
+    if (!((code >= 48 && code <= 57) || (code >= 65 && code <= 70) || (code >= 97 && code <= 102))) {
+      return ''
+    }
+    acc += input[i]
+    break
+  }
+
+  for (i += 1; i < input.length; i++) {
+    code = input[i].charCodeAt(0)
+    if (!((code >= 48 && code <= 57) || (code >= 65 && code <= 70) || (code >= 97 && code <= 102))) {
+      return ''
+    }
+    acc += input[i]
+  }
+  return acc
+}
+
+/** @type {(value: string) => boolean} */
+const isHextet = RegExp.prototype.test.bind(/^[\dA-Fa-f]{1,4}$/)
+
+/** @type {(value: string) => boolean} */
+const isIPvFuture = RegExp.prototype.test.bind(/^[vV][\dA-Fa-f]+\.[A-Za-z\d\-._~!$&'()*+,;=:]+$/)
+
+/** @type {(value: string) => boolean} */
+const isZoneCharacter = RegExp.prototype.test.bind(/^[A-Za-z\d\-._~]$/)
+
+/**
+ * @param {string} value
+ * @returns {boolean}
+ */
+const nonSimpleDomain = RegExp.prototype.test.bind(/[^!"$&'()*+,\-.;=_`a-z{}~]/u)
+
+/**
+ * @param {string} zone
+ * @returns {boolean}
+ */
+function isZoneIdentifier (zone) {
+  if (zone.length === 0) return false
+
+  for (let i = 0; i < zone.length; i++) {
+    if (isZoneCharacter(zone[i])) continue
+    if (zone[i] === '%' && i + 2 < zone.length && isHexPair(zone.slice(i + 1, i + 3))) {
+      i += 2
+      continue
+    }
+    return false
+  }
+
+  return true
+}
+
+/**
+ * Compresses the longest run of zero hextets to "::" per RFC 5952. A run of a
+ * single zero hextet is left uncompressed. On ties the leftmost run wins.
+ *
+ * @param {string[]} hextets
+ * @returns {string}
+ */
+function compressIPv6ZeroRun (hextets) {
+  let bestStart = -1
+  let bestLength = 0
+  let runStart = -1
+  let runLength = 0
+  for (let i = 0; i < hextets.length; i++) {
+    if (hextets[i] === '0') {
+      if (runStart === -1) runStart = i
+      runLength++
+      if (runLength > bestLength) {
+        bestLength = runLength
+        bestStart = runStart
+      }
+    } else {
+      runStart = -1
+      runLength = 0
+    }
+  }
+
+  if (bestLength < 2) return hextets.join(':')
+
+  const head = hextets.slice(0, bestStart).join(':')
+  const tail = hextets.slice(bestStart + bestLength).join(':')
+  return head + '::' + tail
+}
+
+/**
+ * Validates an IPv6 address against the alternatives in RFC 3986 section
+ * 3.2.2 and returns the same address with leading hextet zeroes removed.
+ * An embedded IPv4 address counts as two hextets and is only valid at the end.
+ *
+ * @param {string} input
+ * @returns {string|undefined}
+ */
+function normalizeIPv6Address (input) {
+  const compression = input.indexOf('::')
+  if (compression !== -1 && input.indexOf('::', compression + 1) !== -1) return undefined
+
+  const left = compression === -1 ? input.split(':') : input.slice(0, compression).split(':')
+  const right = compression === -1 ? [] : input.slice(compression + 2).split(':')
+  if (compression !== -1) {
+    if (left.length === 1 && left[0] === '') left.length = 0
+    if (right.length === 1 && right[0] === '') right.length = 0
+  }
+
+  const parts = left.concat(right)
+  let hextetCount = 0
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]
+    if (part === '') return undefined
+
+    if (part.indexOf('.') !== -1) {
+      if (i !== parts.length - 1 || (compression !== -1 && right.length === 0) || !isIPv4(part)) return undefined
+      hextetCount += 2
+      continue
+    }
+
+    if (!isHextet(part)) return undefined
+    parts[i] = parseInt(part, 16).toString(16)
+    hextetCount++
+  }
+
+  if (compression === -1) {
+    if (hextetCount !== 8) return undefined
+    return compressIPv6ZeroRun(parts)
+  }
+  if (hextetCount >= 8) return undefined
+
+  // expand "::" then re-compress the longest run for a canonical result
+  const expanded = parts.slice(0, left.length)
+  for (let i = hextetCount; i < 8; i++) expanded.push('0')
+  for (let i = left.length; i < parts.length; i++) expanded.push(parts[i])
+  return compressIPv6ZeroRun(expanded)
+}
+
+/**
+ * @typedef {Object} NormalizeIPv6Result
+ * @property {string} host - The normalized host.
+ * @property {string} [escapedHost] - The escaped host.
+ * @property {boolean} isIPV6 - Indicates if the host is an IPv6 address.
+ * @property {boolean} [isIPVFuture] - Indicates if the host is an IPvFuture literal.
+ * @property {boolean} [error] - Indicates if a bracketed IP literal is malformed.
+ */
+
+/**
+ * Validates and normalizes a bracketed IP literal. Raw zone separators remain
+ * accepted for backwards compatibility, while encoded separators and zone
+ * contents follow RFC 6874.
+ *
+ * @param {string} host
+ * @returns {NormalizeIPv6Result}
+ */
+function normalizeIPv6 (host) {
+  const bracketed = host[0] === '[' && host[host.length - 1] === ']'
+  const hasBracket = host[0] === '[' || host[host.length - 1] === ']'
+  if (hasBracket && !bracketed) return { host, isIPV6: false, error: true }
+
+  let input = bracketed ? host.slice(1, -1) : host
+  if (bracketed && isIPvFuture(input)) {
+    input = input.toLowerCase()
+    return { host: `[${input}]`, escapedHost: input, isIPV6: false, isIPVFuture: true }
+  }
+
+  if (findToken(input, ':') < 2) {
+    return { host, isIPV6: false, error: bracketed }
+  }
+
+  let zoneIdentifier = ''
+  const zoneSeparator = input.indexOf('%')
+  if (zoneSeparator !== -1) {
+    const separatorLength = input.slice(zoneSeparator, zoneSeparator + 3).toLowerCase() === '%25' ? 3 : 1
+    zoneIdentifier = input.slice(zoneSeparator + separatorLength)
+    if (!isZoneIdentifier(zoneIdentifier)) return { host, isIPV6: false, error: true }
+    input = input.slice(0, zoneSeparator)
+  }
+
+  const address = normalizeIPv6Address(input)
+  if (address === undefined) return { host, isIPV6: false, error: true }
+
+  return {
+    host: address + (zoneIdentifier ? '%' + zoneIdentifier : ''),
+    escapedHost: address + (zoneIdentifier ? '%25' + zoneIdentifier : ''),
+    isIPV6: true
+  }
+}
+
+/**
+ * @param {string} str
+ * @param {string} token
+ * @returns {number}
+ */
+function findToken (str, token) {
+  let ind = 0
+  for (let i = 0; i < str.length; i++) {
+    if (str[i] === token) ind++
+  }
+  return ind
+}
+
+/**
+ * @param {string} path
+ * @returns {string}
+ *
+ * @see https://datatracker.ietf.org/doc/html/rfc3986#section-5.2.4
+ */
+function removeDotSegments (path) {
+  let input = path
+  const output = []
+  let nextSlash = -1
+  let len = 0
+
+  // eslint-disable-next-line no-cond-assign
+  while (len = input.length) {
+    if (len === 1) {
+      if (input === '.') {
+        break
+      } else if (input === '/') {
+        output.push('/')
+        break
+      } else {
+        output.push(input)
+        break
+      }
+    } else if (len === 2) {
+      if (input[0] === '.') {
+        if (input[1] === '.') {
+          break
+        } else if (input[1] === '/') {
+          input = input.slice(2)
+          continue
+        }
+      } else if (input[0] === '/') {
+        if (input[1] === '.' || input[1] === '/') {
+          output.push('/')
+          break
+        }
+      }
+    } else if (len === 3) {
+      if (input === '/..') {
+        if (output.length !== 0) {
+          output.pop()
+        }
+        output.push('/')
+        break
+      }
+    }
+    if (input[0] === '.') {
+      if (input[1] === '.') {
+        if (input[2] === '/') {
+          input = input.slice(3)
+          continue
+        }
+      } else if (input[1] === '/') {
+        input = input.slice(2)
+        continue
+      }
+    } else if (input[0] === '/') {
+      if (input[1] === '.') {
+        if (input[2] === '/') {
+          input = input.slice(2)
+          continue
+        } else if (input[2] === '.') {
+          if (input[3] === '/') {
+            input = input.slice(3)
+            if (output.length !== 0) {
+              output.pop()
+            }
+            continue
+          }
+        }
+      }
+    }
+
+    // Rule 2E: Move normal path segment to output
+    if ((nextSlash = input.indexOf('/', 1)) === -1) {
+      output.push(input)
+      break
+    } else {
+      output.push(input.slice(0, nextSlash))
+      input = input.slice(nextSlash)
+    }
+  }
+
+  return output.join('')
+}
+
+/**
+ * Removes dot segments from the path of a relative reference (a path that does
+ * not start with "/") without changing what it resolves to against any base.
+ * Unlike `removeDotSegments`, leading ".." segments that cannot be collapsed
+ * are kept, the result never becomes root-relative, and a result that would be
+ * empty or start with an empty segment is prefixed with "." (an empty path
+ * means "same document" and a leading "//" would introduce an authority).
+ *
+ * @param {string} path
+ * @returns {string}
+ */
+function removeDotSegmentsRelative (path) {
+  if (path === '' || path[0] === '/') {
+    return removeDotSegments(path)
+  }
+
+  const segments = path.split('/')
+  const last = segments.length - 1
+  /** @type {string[]} */
+  const output = []
+  let trailingDirectory = false
+
+  for (let i = 0; i <= last; i++) {
+    const segment = segments[i]
+    if (segment === '.' || segment === '..') {
+      if (segment === '..') {
+        if (output.length !== 0 && output[output.length - 1] !== '..') {
+          output.pop()
+        } else {
+          output.push('..')
+        }
+      }
+      trailingDirectory = i === last
+    } else {
+      output.push(segment)
+    }
+  }
+
+  if (trailingDirectory && output[output.length - 1] !== '..') {
+    output.push('')
+  }
+  if (output.length === 0 || output[0] === '' || output[0].includes(':')) {
+    // An empty path, a leading empty segment ("//"), or a first segment
+    // containing ":" (which would be mistaken for a scheme, RFC 3986 section
+    // 4.2) must stay behind a "." segment so the reference keeps its meaning.
+    output.unshift('.')
+  }
+
+  return output.join('/')
+}
+
+/**
+ * Re-escape RFC 3986 gen-delims that must not appear literally in the host.
+ * After the URI regex parses, these characters cannot be literal in the host
+ * field, so any that appear after decoding came from percent-encoding and
+ * must be restored to prevent authority structure changes.
+ *
+ * @param {string} host
+ * @param {boolean} isIP - true for IPv4/IPv6 hosts (skip colon re-escaping)
+ * @returns {string}
+ */
+const HOST_DELIMS = { '@': '%40', '/': '%2F', '?': '%3F', '#': '%23', ':': '%3A' }
+const HOST_DELIM_RE = /[@/?#:]/g
+const HOST_DELIM_NO_COLON_RE = /[@/?#]/g
+
+function reescapeHostDelimiters (host, isIP) {
+  const re = isIP ? HOST_DELIM_NO_COLON_RE : HOST_DELIM_RE
+  re.lastIndex = 0
+  return host.replace(re, (ch) => HOST_DELIMS[ch])
+}
+
+/**
+ * Normalizes percent escapes and optionally decodes only unreserved ASCII bytes.
+ * Reserved delimiters such as `%2F` stay escaped; `%2E` is unreserved.
+ *
+ * @param {string} input
+ * @param {boolean} [decodeUnreserved=false]
+ * @returns {string}
+ */
+function normalizePercentEncoding (input, decodeUnreserved = false) {
+  if (input.indexOf('%') === -1) {
+    return input
+  }
+
+  let output = ''
+
+  for (let i = 0; i < input.length; i++) {
+    if (input[i] === '%' && i + 2 < input.length) {
+      const hex = input.slice(i + 1, i + 3)
+      if (isHexPair(hex)) {
+        const normalizedHex = hex.toUpperCase()
+        const decoded = String.fromCharCode(parseInt(normalizedHex, 16))
+
+        if (decodeUnreserved && isUnreserved(decoded)) {
+          output += decoded
+        } else {
+          output += '%' + normalizedHex
+        }
+
+        i += 2
+        continue
+      }
+    }
+
+    output += input[i]
+  }
+
+  return output
+}
+
+/**
+ * Normalizes path data without turning reserved escapes into live path syntax.
+ * Valid escapes are uppercased, raw unsafe characters are escaped, and only
+ * unreserved bytes that are not `.` are decoded.
+ *
+ * @param {string} input
+ * @returns {string}
+ */
+function normalizePathEncoding (input) {
+  let output = ''
+
+  for (let i = 0; i < input.length; i++) {
+    const ch = input[i]
+    if (ch === '%' && i + 2 < input.length) {
+      const hex = input.slice(i + 1, i + 3)
+      if (isHexPair(hex)) {
+        const normalizedHex = hex.toUpperCase()
+        const decoded = String.fromCharCode(parseInt(normalizedHex, 16))
+
+        if (decoded !== '.' && isUnreserved(decoded)) {
+          output += decoded
+        } else {
+          output += '%' + normalizedHex
+        }
+
+        i += 2
+        continue
+      }
+    }
+
+    if (isPathCharacter(ch)) {
+      output += ch
+    } else {
+      const code = input.charCodeAt(i)
+      if (code < 0x80) {
+        output += isEscapeSafe(code) ? ch : BYTE_HEX[code]
+      } else if (code < 0xD800 || code > 0xDFFF) {
+        output += percentEncodeNonAscii(code)
+      } else if (code <= 0xDBFF && i + 1 < input.length) {
+        const low = input.charCodeAt(i + 1)
+        if (low >= 0xDC00 && low <= 0xDFFF) {
+          output += percentEncodeNonAscii(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00))
+          i++
+        } else {
+          output += percentEncodeNonAscii(0xFFFD)
+        }
+      } else {
+        output += percentEncodeNonAscii(0xFFFD)
+      }
+    }
+  }
+
+  return output
+}
+
+/**
+ * Serializes a path without rewriting reserved data. Raw RFC 3986 path
+ * characters remain literal, valid escapes are preserved and uppercased, and
+ * everything else is UTF-8 percent-encoded. In a path-noscheme, a colon in the
+ * first segment must be escaped so the result cannot be parsed as a scheme.
+ *
+ * @param {string} input
+ * @param {boolean} [pathNoScheme=false]
+ * @returns {string}
+ */
+function serializePathEncoding (input, pathNoScheme = false) {
+  let output = ''
+  let firstSegment = pathNoScheme && input[0] !== '/'
+
+  for (let i = 0; i < input.length; i++) {
+    const ch = input[i]
+    if (ch === '%' && i + 2 < input.length) {
+      const hex = input.slice(i + 1, i + 3)
+      if (isHexPair(hex)) {
+        output += '%' + hex.toUpperCase()
+        i += 2
+        continue
+      }
+    }
+
+    if (ch === '/') {
+      firstSegment = false
+    }
+
+    if (isPathCharacter(ch) && (ch !== ':' || !firstSegment)) {
+      output += ch
+    } else {
+      const code = input.charCodeAt(i)
+      if (code < 0x80) {
+        output += BYTE_HEX[code]
+      } else if (code < 0xD800 || code > 0xDFFF) {
+        output += percentEncodeNonAscii(code)
+      } else if (code <= 0xDBFF && i + 1 < input.length) {
+        const low = input.charCodeAt(i + 1)
+        if (low >= 0xDC00 && low <= 0xDFFF) {
+          output += percentEncodeNonAscii(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00))
+          i++
+        } else {
+          output += percentEncodeNonAscii(0xFFFD)
+        }
+      } else {
+        output += percentEncodeNonAscii(0xFFFD)
+      }
+    }
+  }
+
+  return output
+}
+
+/**
+ * Percent-encodes a URI component using its RFC 3986 literal character set.
+ * Existing valid escapes are preserved and normalized to uppercase hex.
+ *
+ * @param {string} input
+ * @param {(value: string) => boolean} isAllowed
+ * @returns {string}
+ */
+function encodeComponent (input, isAllowed) {
+  let output = ''
+
+  for (let i = 0; i < input.length; i++) {
+    const ch = input[i]
+    if (ch === '%' && i + 2 < input.length) {
+      const hex = input.slice(i + 1, i + 3)
+      if (isHexPair(hex)) {
+        output += '%' + hex.toUpperCase()
+        i += 2
+        continue
+      }
+    }
+
+    if (isAllowed(ch)) {
+      output += ch
+    } else {
+      const code = input.charCodeAt(i)
+      if (code < 0x80) {
+        output += BYTE_HEX[code]
+      } else if (code < 0xD800 || code > 0xDFFF) {
+        output += percentEncodeNonAscii(code)
+      } else if (code <= 0xDBFF && i + 1 < input.length) {
+        const low = input.charCodeAt(i + 1)
+        if (low >= 0xDC00 && low <= 0xDFFF) {
+          output += percentEncodeNonAscii(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00))
+          i++
+        } else {
+          output += percentEncodeNonAscii(0xFFFD)
+        }
+      } else {
+        output += percentEncodeNonAscii(0xFFFD)
+      }
+    }
+  }
+
+  return output
+}
+
+/**
+ * Encodes userinfo while preserving its RFC 3986 §3.2.1 literal characters.
+ * In particular, authority delimiters such as `@`, `/`, `?`, and `#` are data.
+ *
+ * @param {string} input
+ * @returns {string}
+ */
+function encodeUserinfo (input) {
+  return encodeComponent(input, isUserinfoCharacter)
+}
+
+/**
+ * Encodes query data using the RFC 3986 §3.4 grammar. A literal `#` must be
+ * escaped because it would otherwise begin the fragment component.
+ *
+ * @param {string} input
+ * @returns {string}
+ */
+function encodeQuery (input) {
+  return encodeComponent(input, isQueryFragmentCharacter)
+}
+
+/**
+ * Encodes fragment data using the RFC 3986 §3.5 grammar.
+ *
+ * @param {string} input
+ * @returns {string}
+ */
+function encodeFragment (input) {
+  return encodeComponent(input, isQueryFragmentCharacter)
+}
+
+function isEscapeSafe (cp) {
+  return (
+    (cp >= 0x30 && cp <= 0x39) ||
+    (cp >= 0x41 && cp <= 0x5A) ||
+    (cp >= 0x61 && cp <= 0x7A) ||
+    cp === 0x2A || cp === 0x2B || cp === 0x2D || cp === 0x2E ||
+    cp === 0x2F || cp === 0x40 || cp === 0x5F
+  )
+}
+
+/**
+ * Normalizes the percent-encoding of a query or fragment component.
+ *
+ * Like `normalizePathEncoding`, but uses the query/fragment character set
+ * (which additionally allows `?`) and decodes `.` since it has no dot-segment
+ * meaning outside of a path.
+ *
+ * @param {string} input
+ * @returns {string}
+ */
+function normalizeQueryFragmentEncoding (input) {
+  let output = ''
+
+  for (let i = 0; i < input.length; i++) {
+    const ch = input[i]
+    if (ch === '%' && i + 2 < input.length) {
+      const hex = input.slice(i + 1, i + 3)
+      if (isHexPair(hex)) {
+        const normalizedHex = hex.toUpperCase()
+        const decoded = String.fromCharCode(parseInt(normalizedHex, 16))
+
+        if (isUnreserved(decoded)) {
+          output += decoded
+        } else {
+          output += '%' + normalizedHex
+        }
+
+        i += 2
+        continue
+      }
+    }
+
+    if (isQueryFragmentCharacter(ch)) {
+      output += ch
+    } else {
+      const code = input.charCodeAt(i)
+      if (code < 0x80) {
+        output += isEscapeSafe(code) ? ch : BYTE_HEX[code]
+      } else if (code < 0xD800 || code > 0xDFFF) {
+        output += percentEncodeNonAscii(code)
+      } else if (code <= 0xDBFF && i + 1 < input.length) {
+        const low = input.charCodeAt(i + 1)
+        if (low >= 0xDC00 && low <= 0xDFFF) {
+          output += percentEncodeNonAscii(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00))
+          i++
+        } else {
+          output += percentEncodeNonAscii(0xFFFD)
+        }
+      } else {
+        output += percentEncodeNonAscii(0xFFFD)
+      }
+    }
+  }
+
+  return output
+}
+
+/**
+ * Escapes a component while preserving existing valid percent escapes.
+ *
+ * @param {string} input
+ * @returns {string}
+ */
+function escapePreservingEscapes (input) {
+  let output = ''
+
+  for (let i = 0; i < input.length; i++) {
+    if (input[i] === '%' && i + 2 < input.length) {
+      const hex = input.slice(i + 1, i + 3)
+      if (isHexPair(hex)) {
+        output += '%' + hex.toUpperCase()
+        i += 2
+        continue
+      }
+    }
+
+    output += escape(input[i])
+  }
+
+  return output
+}
+
+/**
+ * @param {import('../types/index').URIComponent} component
+ * @returns {string|undefined}
+ */
+function recomposeAuthority (component) {
+  const uriTokens = []
+
+  if (component.userinfo !== undefined) {
+    uriTokens.push(encodeUserinfo(component.userinfo))
+    uriTokens.push('@')
+  }
+
+  if (component.host !== undefined) {
+    let host = component.host
+    if (!isIPv4(host)) {
+      let ipV6res = normalizeIPv6(host)
+      if (ipV6res.isIPV6 !== true && ipV6res.isIPVFuture !== true) {
+        // Decode only unreserved bytes, once. In particular, keep %25 encoded
+        // so it cannot introduce a second escape during recomposition.
+        host = normalizePercentEncoding(host, true)
+        ipV6res = normalizeIPv6(host)
+      }
+      if (ipV6res.isIPV6 === true || ipV6res.isIPVFuture === true) {
+        host = `[${ipV6res.escapedHost}]`
+      } else {
+        host = reescapeHostDelimiters(host, false)
+      }
+    }
+    uriTokens.push(host)
+  }
+
+  if (typeof component.port === 'number' || typeof component.port === 'string') {
+    const port = String(component.port)
+    if (!isPort(port)) {
+      throw new TypeError('URI port is malformed.')
+    }
+    uriTokens.push(':')
+    uriTokens.push(port)
+  }
+
+  return uriTokens.length ? uriTokens.join('') : undefined
+};
+
+module.exports = {
+  nonSimpleDomain,
+  recomposeAuthority,
+  reescapeHostDelimiters,
+  normalizePercentEncoding,
+  normalizePathEncoding,
+  serializePathEncoding,
+  normalizeQueryFragmentEncoding,
+  encodeUserinfo,
+  encodeQuery,
+  encodeFragment,
+  escapePreservingEscapes,
+  removeDotSegments,
+  removeDotSegmentsRelative,
+  isIPv4,
+  isUUID,
+  normalizeIPv6,
+  stringArrayToHexStripped
+}
+
+
+/***/ }),
+
 /***/ 7349:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -74413,9 +90059,9 @@ exports.composeCollection = composeCollection;
 
 
 
-var Document = __nccwpck_require__(3021);
+var Document = __nccwpck_require__(5402);
 var composeNode = __nccwpck_require__(5937);
-var resolveEnd = __nccwpck_require__(7788);
+var resolveEnd = __nccwpck_require__(5407);
 var resolveProps = __nccwpck_require__(4631);
 
 function composeDoc(options, directives, { offset, start, value, end }, onError) {
@@ -74469,7 +90115,7 @@ var Alias = __nccwpck_require__(4065);
 var identity = __nccwpck_require__(1127);
 var composeCollection = __nccwpck_require__(7349);
 var composeScalar = __nccwpck_require__(5413);
-var resolveEnd = __nccwpck_require__(7788);
+var resolveEnd = __nccwpck_require__(5407);
 var utilEmptyScalarPosition = __nccwpck_require__(2599);
 
 const CN = { composeNode, composeEmptyNode };
@@ -74681,11 +90327,11 @@ exports.composeScalar = composeScalar;
 
 var node_process = __nccwpck_require__(932);
 var directives = __nccwpck_require__(1342);
-var Document = __nccwpck_require__(3021);
+var Document = __nccwpck_require__(5402);
 var errors = __nccwpck_require__(1464);
 var identity = __nccwpck_require__(1127);
 var composeDoc = __nccwpck_require__(3683);
-var resolveEnd = __nccwpck_require__(7788);
+var resolveEnd = __nccwpck_require__(5407);
 
 function getErrorPos(src) {
     if (typeof src === 'number')
@@ -75294,7 +90940,7 @@ exports.resolveBlockSeq = resolveBlockSeq;
 
 /***/ }),
 
-/***/ 7788:
+/***/ 5407:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -75349,7 +90995,7 @@ var identity = __nccwpck_require__(1127);
 var Pair = __nccwpck_require__(7165);
 var YAMLMap = __nccwpck_require__(4454);
 var YAMLSeq = __nccwpck_require__(2223);
-var resolveEnd = __nccwpck_require__(7788);
+var resolveEnd = __nccwpck_require__(5407);
 var resolveProps = __nccwpck_require__(4631);
 var utilContainsNewline = __nccwpck_require__(9499);
 var utilMapIncludes = __nccwpck_require__(1187);
@@ -75562,7 +91208,7 @@ exports.resolveFlowCollection = resolveFlowCollection;
 
 
 var Scalar = __nccwpck_require__(3301);
-var resolveEnd = __nccwpck_require__(7788);
+var resolveEnd = __nccwpck_require__(5407);
 
 function resolveFlowScalar(scalar, strict, onError) {
     const { offset, type, source, end } = scalar;
@@ -76070,7 +91716,7 @@ exports.mapIncludes = mapIncludes;
 
 /***/ }),
 
-/***/ 3021:
+/***/ 5402:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -76081,7 +91727,7 @@ var identity = __nccwpck_require__(1127);
 var Pair = __nccwpck_require__(7165);
 var toJS = __nccwpck_require__(4043);
 var Schema = __nccwpck_require__(5840);
-var stringifyDocument = __nccwpck_require__(6829);
+var stringifyDocument = __nccwpck_require__(9210);
 var anchors = __nccwpck_require__(1596);
 var applyReviver = __nccwpck_require__(3661);
 var createNode = __nccwpck_require__(2404);
@@ -76919,7 +92565,7 @@ var __webpack_unused_export__;
 
 
 var composer = __nccwpck_require__(9984);
-var Document = __nccwpck_require__(3021);
+var Document = __nccwpck_require__(5402);
 var Schema = __nccwpck_require__(5840);
 var errors = __nccwpck_require__(1464);
 var Alias = __nccwpck_require__(4065);
@@ -80153,7 +95799,7 @@ exports.Parser = Parser;
 
 
 var composer = __nccwpck_require__(9984);
-var Document = __nccwpck_require__(3021);
+var Document = __nccwpck_require__(5402);
 var errors = __nccwpck_require__(1464);
 var log = __nccwpck_require__(7249);
 var identity = __nccwpck_require__(1127);
@@ -80657,7 +96303,7 @@ var schema$1 = __nccwpck_require__(3559);
 var binary = __nccwpck_require__(6083);
 var merge = __nccwpck_require__(452);
 var omap = __nccwpck_require__(303);
-var pairs = __nccwpck_require__(8385);
+var pairs = __nccwpck_require__(766);
 var schema$2 = __nccwpck_require__(5913);
 var set = __nccwpck_require__(1528);
 var timestamp = __nccwpck_require__(6752);
@@ -81086,7 +96732,7 @@ var identity = __nccwpck_require__(1127);
 var toJS = __nccwpck_require__(4043);
 var YAMLMap = __nccwpck_require__(4454);
 var YAMLSeq = __nccwpck_require__(2223);
-var pairs = __nccwpck_require__(8385);
+var pairs = __nccwpck_require__(766);
 
 class YAMLOMap extends YAMLSeq.YAMLSeq {
     constructor() {
@@ -81161,7 +96807,7 @@ exports.omap = omap;
 
 /***/ }),
 
-/***/ 8385:
+/***/ 766:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -81265,7 +96911,7 @@ var float = __nccwpck_require__(5782);
 var int = __nccwpck_require__(873);
 var merge = __nccwpck_require__(452);
 var omap = __nccwpck_require__(303);
-var pairs = __nccwpck_require__(8385);
+var pairs = __nccwpck_require__(766);
 var set = __nccwpck_require__(1528);
 var timestamp = __nccwpck_require__(6752);
 
@@ -82003,7 +97649,7 @@ exports.stringifyComment = stringifyComment;
 
 /***/ }),
 
-/***/ 6829:
+/***/ 9210:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -82875,6 +98521,27 @@ function replaceNode(key, path, node) {
 exports.visit = visit;
 exports.visitAsync = visitAsync;
 
+
+/***/ }),
+
+/***/ 6106:
+/***/ ((module) => {
+
+module.exports = /*#__PURE__*/JSON.parse('{"name":"@aws-sdk/client-codestar-connections","description":"AWS SDK for JavaScript Codestar Connections Client for Node.js, Browser and React Native","version":"3.1017.0","scripts":{"build":"concurrently \'yarn:build:types\' \'yarn:build:es\' && yarn build:cjs","build:cjs":"node ../../scripts/compilation/inline client-codestar-connections","build:es":"tsc -p tsconfig.es.json","build:include:deps":"yarn g:turbo run build -F=\\"$npm_package_name\\"","build:types":"tsc -p tsconfig.types.json","build:types:downlevel":"downlevel-dts dist-types dist-types/ts3.4","clean":"premove dist-cjs dist-es dist-types tsconfig.cjs.tsbuildinfo tsconfig.es.tsbuildinfo tsconfig.types.tsbuildinfo","extract:docs":"api-extractor run --local","generate:client":"node ../../scripts/generate-clients/single-service --solo codestar-connections","test:index":"tsc --noEmit ./test/index-types.ts && node ./test/index-objects.spec.mjs"},"main":"./dist-cjs/index.js","types":"./dist-types/index.d.ts","module":"./dist-es/index.js","sideEffects":false,"dependencies":{"@aws-crypto/sha256-browser":"5.2.0","@aws-crypto/sha256-js":"5.2.0","@aws-sdk/core":"^3.973.24","@aws-sdk/credential-provider-node":"^3.972.25","@aws-sdk/middleware-host-header":"^3.972.8","@aws-sdk/middleware-logger":"^3.972.8","@aws-sdk/middleware-recursion-detection":"^3.972.8","@aws-sdk/middleware-user-agent":"^3.972.25","@aws-sdk/region-config-resolver":"^3.972.9","@aws-sdk/types":"^3.973.6","@aws-sdk/util-endpoints":"^3.996.5","@aws-sdk/util-user-agent-browser":"^3.972.8","@aws-sdk/util-user-agent-node":"^3.973.11","@smithy/config-resolver":"^4.4.13","@smithy/core":"^3.23.12","@smithy/fetch-http-handler":"^5.3.15","@smithy/hash-node":"^4.2.12","@smithy/invalid-dependency":"^4.2.12","@smithy/middleware-content-length":"^4.2.12","@smithy/middleware-endpoint":"^4.4.27","@smithy/middleware-retry":"^4.4.44","@smithy/middleware-serde":"^4.2.15","@smithy/middleware-stack":"^4.2.12","@smithy/node-config-provider":"^4.3.12","@smithy/node-http-handler":"^4.5.0","@smithy/protocol-http":"^5.3.12","@smithy/smithy-client":"^4.12.7","@smithy/types":"^4.13.1","@smithy/url-parser":"^4.2.12","@smithy/util-base64":"^4.3.2","@smithy/util-body-length-browser":"^4.2.2","@smithy/util-body-length-node":"^4.2.3","@smithy/util-defaults-mode-browser":"^4.3.43","@smithy/util-defaults-mode-node":"^4.2.47","@smithy/util-endpoints":"^3.3.3","@smithy/util-middleware":"^4.2.12","@smithy/util-retry":"^4.2.12","@smithy/util-utf8":"^4.2.2","tslib":"^2.6.2"},"devDependencies":{"@tsconfig/node20":"20.1.8","@types/node":"^20.14.8","concurrently":"7.0.0","downlevel-dts":"0.10.1","premove":"4.0.0","typescript":"~5.8.3"},"engines":{"node":">=20.0.0"},"typesVersions":{"<4.5":{"dist-types/*":["dist-types/ts3.4/*"]}},"files":["dist-*/**"],"author":{"name":"AWS SDK for JavaScript Team","url":"https://aws.amazon.com/javascript/"},"license":"Apache-2.0","browser":{"./dist-es/runtimeConfig":"./dist-es/runtimeConfig.browser"},"react-native":{"./dist-es/runtimeConfig":"./dist-es/runtimeConfig.native"},"homepage":"https://github.com/aws/aws-sdk-js-v3/tree/main/clients/client-codestar-connections","repository":{"type":"git","url":"https://github.com/aws/aws-sdk-js-v3.git","directory":"clients/client-codestar-connections"}}');
+
+/***/ }),
+
+/***/ 3837:
+/***/ ((module) => {
+
+module.exports = /*#__PURE__*/JSON.parse('{"$id":"https://raw.githubusercontent.com/ajv-validator/ajv/master/lib/refs/data.json#","description":"Meta-schema for $data reference (JSON AnySchema extension proposal)","type":"object","required":["$data"],"properties":{"$data":{"type":"string","anyOf":[{"format":"relative-json-pointer"},{"format":"json-pointer"}]}},"additionalProperties":false}');
+
+/***/ }),
+
+/***/ 2079:
+/***/ ((module) => {
+
+module.exports = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"http://json-schema.org/draft-07/schema#","title":"Core schema meta-schema","definitions":{"schemaArray":{"type":"array","minItems":1,"items":{"$ref":"#"}},"nonNegativeInteger":{"type":"integer","minimum":0},"nonNegativeIntegerDefault0":{"allOf":[{"$ref":"#/definitions/nonNegativeInteger"},{"default":0}]},"simpleTypes":{"enum":["array","boolean","integer","null","number","object","string"]},"stringArray":{"type":"array","items":{"type":"string"},"uniqueItems":true,"default":[]}},"type":["object","boolean"],"properties":{"$id":{"type":"string","format":"uri-reference"},"$schema":{"type":"string","format":"uri"},"$ref":{"type":"string","format":"uri-reference"},"$comment":{"type":"string"},"title":{"type":"string"},"description":{"type":"string"},"default":true,"readOnly":{"type":"boolean","default":false},"examples":{"type":"array","items":true},"multipleOf":{"type":"number","exclusiveMinimum":0},"maximum":{"type":"number"},"exclusiveMaximum":{"type":"number"},"minimum":{"type":"number"},"exclusiveMinimum":{"type":"number"},"maxLength":{"$ref":"#/definitions/nonNegativeInteger"},"minLength":{"$ref":"#/definitions/nonNegativeIntegerDefault0"},"pattern":{"type":"string","format":"regex"},"additionalItems":{"$ref":"#"},"items":{"anyOf":[{"$ref":"#"},{"$ref":"#/definitions/schemaArray"}],"default":true},"maxItems":{"$ref":"#/definitions/nonNegativeInteger"},"minItems":{"$ref":"#/definitions/nonNegativeIntegerDefault0"},"uniqueItems":{"type":"boolean","default":false},"contains":{"$ref":"#"},"maxProperties":{"$ref":"#/definitions/nonNegativeInteger"},"minProperties":{"$ref":"#/definitions/nonNegativeIntegerDefault0"},"required":{"$ref":"#/definitions/stringArray"},"additionalProperties":{"$ref":"#"},"definitions":{"type":"object","additionalProperties":{"$ref":"#"},"default":{}},"properties":{"type":"object","additionalProperties":{"$ref":"#"},"default":{}},"patternProperties":{"type":"object","additionalProperties":{"$ref":"#"},"propertyNames":{"format":"regex"},"default":{}},"dependencies":{"type":"object","additionalProperties":{"anyOf":[{"$ref":"#"},{"$ref":"#/definitions/stringArray"}]}},"propertyNames":{"$ref":"#"},"const":true,"enum":{"type":"array","items":true,"minItems":1,"uniqueItems":true},"type":{"anyOf":[{"$ref":"#/definitions/simpleTypes"},{"type":"array","items":{"$ref":"#/definitions/simpleTypes"},"minItems":1,"uniqueItems":true}]},"format":{"type":"string"},"contentMediaType":{"type":"string"},"contentEncoding":{"type":"string"},"if":{"$ref":"#"},"then":{"$ref":"#"},"else":{"$ref":"#"},"allOf":{"$ref":"#/definitions/schemaArray"},"anyOf":{"$ref":"#/definitions/schemaArray"},"oneOf":{"$ref":"#/definitions/schemaArray"},"not":{"$ref":"#"}},"default":true}');
 
 /***/ })
 
