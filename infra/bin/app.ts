@@ -46,7 +46,7 @@ function main(): void {
   const assembly = app.synth();
   const names = app.node.children.filter((c): c is Stack => c instanceof Stack).map((s) => s.stackName);
   console.error(
-    `pipewarden: synthesized ${names.length} stacks into ${relative(process.cwd(), assembly.directory) || '.'}`,
+    `pipewarden: synthesized ${names.length} stacks from ${relative(process.cwd(), configFile) || configFile} into ${relative(process.cwd(), assembly.directory) || '.'}`,
   );
 }
 

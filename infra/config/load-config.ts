@@ -7,10 +7,10 @@ import { configSchema, type PipewardenConfig } from './schema.js';
 export function parseConfig(raw: unknown, source: string): PipewardenConfig {
   const result = configSchema.safeParse(raw);
   if (result.success) return result.data;
+  // Every problem at once, still on one line: fixing a config one error per synth run is slow.
   const issues = result.error.issues;
-  const first = issues[0];
-  const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
-  throw new PipewardenError(`${source}: ${describeIssue(first)}${more}`);
+  const count = issues.length > 1 ? `${issues.length} problems: ` : '';
+  throw new PipewardenError(`${source}: ${count}${issues.map(describeIssue).join('; ') || 'invalid'}`);
 }
 
 /** Reads and validates a JSON configuration file. */

@@ -180,6 +180,19 @@ describe('infrastructure config', () => {
     expect(message).not.toContain('\n');
   });
 
+  it('lists every problem of a config in one line, not only the first', () => {
+    const message = errorFor((c) => {
+      c.service.containerPort = 'http';
+      c.environments.production.bakeTimeMinutes = 1000;
+      c.unknownKey = true;
+    });
+    expect(message).toMatch(/^pipewarden: cfg\.json: 3 problems: /);
+    expect(message).toContain('"service.containerPort"');
+    expect(message).toContain('"environments.production.bakeTimeMinutes"');
+    expect(message).toContain('unknownKey');
+    expect(message).not.toContain('\n');
+  });
+
   it('reports an unreadable file and invalid JSON with the file name and the fix', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pw-infra-'));
     expect(() => loadConfig(join(dir, 'missing.json'))).toThrow(
