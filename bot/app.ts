@@ -2,6 +2,7 @@ import type { ApplicationFunction, Probot } from 'probot';
 import type { Logger } from 'pino';
 import { createAwsClients, type AwsClients } from './aws/create-aws-clients.js';
 import { redactingChild } from './create-logger.js';
+import { CheckRunCache } from './github/check-run-cache.js';
 import { fullName, type RepoRef } from './github/repo-ref.js';
 import { cleanupBranch } from './handlers/cleanup-branch.js';
 import { createChecks } from './handlers/create-checks.js';
@@ -82,6 +83,8 @@ export function createPipelineEventHandler(
   options: BotOptions,
 ): (event: unknown) => Promise<SyncResult> {
   const installations = new Map<string, number>();
+  // One per Lambda instance: the events of one execution usually reach the same warm instance.
+  const checkRuns = new CheckRunCache();
   const log = redactingChild(probot.log, { name: 'pipewarden' });
   const clientFor = async (ref: RepoRef) => {
     const key = fullName(ref).toLowerCase();
@@ -100,10 +103,13 @@ export function createPipelineEventHandler(
       return { outcome: 'skipped', reason: parsed };
     }
     return syncPipelineCheck(
-      handlerDeps(
-        { ...options, settings: settingsForPipeline(options.settings, parsed.pipeline) },
-        log.child({ pipelineEvent: parsed.id }),
-      ),
+      {
+        ...handlerDeps(
+          { ...options, settings: settingsForPipeline(options.settings, parsed.pipeline) },
+          log.child({ pipelineEvent: parsed.id }),
+        ),
+        checkRuns,
+      },
       clientFor,
       parsed,
     );

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { AwsClients } from '../aws/create-aws-clients.js';
+import type { CheckRunCache } from '../github/check-run-cache.js';
 import type { BotSettings } from '../settings.js';
 
 /** What every handler is given: settings, the AWS clients (made once, passed in), a redacting logger. */
@@ -9,4 +10,6 @@ export interface HandlerDeps {
   log: Logger;
   /** The GitHub App's id: check-run lookups ask for this app's runs only. */
   appId?: number;
+  /** Check runs this instance last wrote (pipeline events only): saves a lookup per event. */
+  checkRuns?: CheckRunCache;
 }

@@ -1,6 +1,6 @@
 import { describeExecution, type ExecutionView } from '../aws/describe-execution.js';
 import { PIPELINE_VARIABLES } from '../aws/start-pipeline.js';
-import { findCheckRun, writeCheckRun, type ExistingCheckRun } from '../github/check-runs.js';
+import { findCheckRun, fitCheckText, writeCheckRun, type ExistingCheckRun } from '../github/check-runs.js';
 import { CHECK_NAMES, fullName, type GitHubClient, type RepoRef } from '../github/repo-ref.js';
 import type { PipelineEvent } from '../pipeline-event.js';
 import { executionExternalId, provenanceOf, renderPipelineCheck } from '../render/render-pipeline-check.js';
@@ -34,13 +34,17 @@ export async function writePipelineCheck(
   options: { note?: string; existing?: ExistingCheckRun } = {},
 ): Promise<SyncResult> {
   const sha = view.revision.sha;
+  const externalId = executionExternalId(view.pipeline, view.executionId);
+  // This instance's last write stands in for a lookup while the execution runs and the check follows it;
+  // a final state is always checked against GitHub (another execution may have taken the check meanwhile).
+  const cached = deps.checkRuns?.get(ref, sha, CHECK_NAMES.pipeline);
+  const fromCache = !options.existing && cached?.externalId === externalId && !FINAL.has(view.status);
   const existing =
-    options.existing ?? (await findCheckRun(octokit, ref, sha, CHECK_NAMES.pipeline, deps.appId));
+    options.existing ??
+    (fromCache ? cached : await findCheckRun(octokit, ref, sha, CHECK_NAMES.pipeline, deps.appId));
+  if (existing && !fromCache) deps.checkRuns?.set(ref, sha, CHECK_NAMES.pipeline, existing);
   // Who started this very execution for a fork stays on the check while it shows this execution.
-  const provenance =
-    existing?.externalId === executionExternalId(view.pipeline, view.executionId)
-      ? provenanceOf(existing.summary)
-      : undefined;
+  const provenance = existing?.externalId === externalId ? provenanceOf(existing.summary) : undefined;
   const fields = renderPipelineCheck(view, {
     ...(deps.settings.region ? { region: deps.settings.region } : {}),
     ...(options.note ? { note: options.note } : {}),
@@ -61,15 +65,30 @@ export async function writePipelineCheck(
     existing.status === fields.status &&
     (fields.status !== 'completed' || existing.conclusion === fields.conclusion) &&
     existing.title === fields.output.title &&
-    existing.summary === fields.output.summary
+    existing.summary === fitCheckText(fields.output.summary)
   )
     return { outcome: 'unchanged', checkRunId: existing.id };
-  const written = await writeCheckRun(
-    octokit,
-    ref,
-    { sha, name: CHECK_NAMES.pipeline, ...(existing ? { existingId: existing.id } : {}) },
-    fields,
-  );
+  let written;
+  try {
+    written = await writeCheckRun(
+      octokit,
+      ref,
+      { sha, name: CHECK_NAMES.pipeline, ...(existing ? { existingId: existing.id } : {}) },
+      fields,
+    );
+  } catch (error) {
+    deps.checkRuns?.delete(ref, sha, CHECK_NAMES.pipeline);
+    throw error;
+  }
+  deps.checkRuns?.set(ref, sha, CHECK_NAMES.pipeline, {
+    id: written.id,
+    status: fields.status,
+    conclusion: fields.conclusion ?? null,
+    externalId: fields.external_id ?? '',
+    annotationsCount: existing?.annotationsCount ?? 0,
+    title: fields.output.title,
+    summary: fitCheckText(fields.output.summary),
+  });
   return { outcome: 'written', checkRunId: written.id };
 }
 
@@ -104,6 +123,20 @@ async function markNotChecked(
 }
 
 /**
+ * Why an event changes nothing a check shows on its own, or undefined. Each event costs GitHub requests
+ * (issue 16), so the bot follows the execution and its stages only: an action's start or end shows at its
+ * stage's next event, and a stage's success (the gate's aside, which publishes the security check) at the
+ * next stage's start or the execution's end, which always follow. The check is rendered from
+ * GetPipelineExecution when handled, so it shows everything that happened by then.
+ */
+export function quietEvent(deps: HandlerDeps, event: PipelineEvent): string | undefined {
+  if (event.kind === 'action') return 'action events show at their stage’s next event';
+  if (event.kind === 'stage' && event.state === 'SUCCEEDED' && event.stage !== deps.settings.gateStage)
+    return 'a stage’s success shows at the next stage’s start or the execution’s end';
+  return undefined;
+}
+
+/**
  * A CodePipeline state change → the commit's checks. The owner, repository and commit come from the
  * execution itself (its GitHub source revision), the stage table from the pipeline. When the gate stage
  * of this execution has finished, the security check is published from what that gate wrote in the
@@ -121,6 +154,8 @@ export async function syncPipelineCheck(
         ? `${event.pipeline} is not one of PIPEWARDEN_PIPELINES`
         : 'PIPEWARDEN_PIPELINES is not set',
     };
+  const quiet = quietEvent(deps, event);
+  if (quiet) return { outcome: 'skipped', reason: quiet };
   const view = await describeExecution(deps.aws.codepipeline, event.pipeline, event.executionId);
   if (!view.revision)
     return { outcome: 'skipped', reason: 'the execution has no GitHub commit as its source' };
