@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
-/** The EventBridge detail types of CodePipeline that the bot follows (the CDK rule sends exactly these). */
+/**
+ * The EventBridge detail types of CodePipeline the bot accepts. The CDK rule no longer sends action events;
+ * a rule deployed before still may, and the bot passes over them (`quietEvent`).
+ */
 export const PIPELINE_EVENT_TYPES = [
   'CodePipeline Pipeline Execution State Change',
   'CodePipeline Stage Execution State Change',

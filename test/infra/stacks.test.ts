@@ -551,13 +551,13 @@ describe('bot hosting', () => {
   });
 
   it('receives this system’s pipeline state changes, retried, with a dead-letter queue', () => {
+    // Executions and stages only: action events would cost an invocation each for nothing the checks show.
     t('bot').hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.codepipeline'],
         'detail-type': [
           'CodePipeline Pipeline Execution State Change',
           'CodePipeline Stage Execution State Change',
-          'CodePipeline Action Execution State Change',
         ],
         detail: { pipeline: ['pipewarden-main', 'pipewarden-feature'] },
       },

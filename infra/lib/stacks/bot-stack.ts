@@ -80,11 +80,14 @@ export const BOT_RESERVED_CONCURRENCY = 10;
  */
 export const BOT_MEMORY_MB = 1024;
 
-/** Pipeline events the bot turns into check runs and pull-request comments. */
+/**
+ * Pipeline events the bot turns into check runs and pull-request comments. Not action events: the checks
+ * follow executions and stages, and an action's change shows at its stage's next event, so each action
+ * event would cost an invocation for nothing (they were half the events; docs/limits.md).
+ */
 export const PIPELINE_EVENT_TYPES = [
   'CodePipeline Pipeline Execution State Change',
   'CodePipeline Stage Execution State Change',
-  'CodePipeline Action Execution State Change',
 ];
 
 /**
