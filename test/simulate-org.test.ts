@@ -34,6 +34,17 @@ describe('simulate-org: the real bot under an organisation’s pull-request traf
     expect(large.awsPerPullRequest.get('GetObject')).toBeGreaterThanOrEqual(1);
   });
 
+  it('costs nothing for the events the checks do not show, and a deterministic total', () => {
+    // Action events (and a non-gate stage's success) reach the bot from an older rule at most: no request.
+    for (const source of ['feature action event', 'feature action event (Gate)'])
+      expect(large.bySource.get(source) ?? 0).toBe(0);
+    for (const source of ['main action event', 'main action event (Gate)'])
+      expect(large.mergeSources.get(source) ?? 0).toBe(0);
+    // The counts do not vary from run to run (docs/limits.md): per push, then per merged pull request.
+    expect(total(large.perUpdate)).toBe(20);
+    expect(total(large.perPullRequest)).toBe(15);
+  });
+
   it('counts what the bot is meant to do: two checks per commit, one comment per pull request', () => {
     // Both checks are created on every pushed commit, and on each merge commit by the main pipeline's run.
     expect(large.perUpdate.get('POST /repos/{owner}/{repo}/check-runs')).toBe(2);
