@@ -41,7 +41,7 @@ describe('simulate-org: the real bot under an organisation’s pull-request traf
     for (const source of ['main action event', 'main action event (Gate)'])
       expect(large.mergeSources.get(source) ?? 0).toBe(0);
     // The counts do not vary from run to run (docs/limits.md): per push, then per merged pull request.
-    expect(total(large.perUpdate)).toBe(20);
+    expect(total(large.perUpdate)).toBe(19);
     expect(total(large.perPullRequest)).toBe(15);
   });
 

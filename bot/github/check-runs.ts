@@ -51,6 +51,22 @@ export interface ExistingCheckRun {
   summary: string;
 }
 
+type ListedCheckRun = Awaited<
+  ReturnType<GitHubClient['rest']['checks']['listForRef']>
+>['data']['check_runs'][number];
+
+function existingOf(run: ListedCheckRun): ExistingCheckRun {
+  return {
+    id: run.id,
+    status: run.status,
+    conclusion: run.conclusion,
+    externalId: run.external_id ?? '',
+    annotationsCount: run.output?.annotations_count ?? 0,
+    title: run.output?.title ?? '',
+    summary: run.output?.summary ?? '',
+  };
+}
+
 /**
  * The latest check run of this name on the commit, or undefined. Looked up before every create: a
  * redelivered webhook or a repeated pipeline event then updates the run instead of adding a second one.
@@ -71,16 +87,42 @@ export async function findCheckRun(
     ...(appId ? { app_id: appId } : {}),
   });
   const run = data.check_runs[0];
-  if (!run) return undefined;
-  return {
-    id: run.id,
-    status: run.status,
-    conclusion: run.conclusion,
-    externalId: run.external_id ?? '',
-    annotationsCount: run.output?.annotations_count ?? 0,
-    title: run.output?.title ?? '',
-    summary: run.output?.summary ?? '',
-  };
+  return run ? existingOf(run) : undefined;
+}
+
+/**
+ * The latest run of each name on the commit, in one request (issue 16: a request per name was one of the
+ * webhook's six). Needs the App's id: only this App's runs are listed, a few names at most, so one page
+ * holds them; without it, other apps' runs could fill the page, and each name is looked up on its own.
+ */
+export async function findCheckRuns(
+  octokit: GitHubClient,
+  ref: RepoRef,
+  sha: string,
+  names: readonly CheckName[],
+  appId?: number,
+): Promise<Map<CheckName, ExistingCheckRun>> {
+  const found = new Map<CheckName, ExistingCheckRun>();
+  if (!appId) {
+    for (const name of names) {
+      const run = await findCheckRun(octokit, ref, sha, name);
+      if (run) found.set(name, run);
+    }
+    return found;
+  }
+  const { data } = await octokit.rest.checks.listForRef({
+    ...ref,
+    ref: sha,
+    filter: 'latest',
+    per_page: 100,
+    app_id: appId,
+  });
+  for (const run of data.check_runs) {
+    const name = names.find((n) => n === run.name);
+    // The list is newest first: the first run of a name is its latest.
+    if (name && !found.has(name)) found.set(name, existingOf(run));
+  }
+  return found;
 }
 
 /** Cuts Markdown to a check-run field's limit, saying so. */

@@ -2,7 +2,7 @@ import type { Context } from 'probot';
 import { errorMessage } from '../../findings/errors.js';
 import { escapeMarkdown } from '../../findings/render/render-markdown.js';
 import { startPipeline } from '../aws/start-pipeline.js';
-import { findCheckRun, writeCheckRun, type CheckRunFields } from '../github/check-runs.js';
+import { findCheckRuns, writeCheckRun, type CheckRunFields } from '../github/check-runs.js';
 import { loadConfig, CONFIG_FILE } from '../github/load-config.js';
 import { isOnBranch } from '../github/head-trust.js';
 import { CHECK_NAMES, type CheckName, type GitHubClient, type RepoRef } from '../github/repo-ref.js';
@@ -55,17 +55,19 @@ export function pullRequestPipeline(
   return { pipeline };
 }
 
-/** Creates a check run unless this commit already has one of that name (redelivery, reopen, a fast pipeline). */
-async function ensureCheck(
+/** Creates the check runs this commit does not have yet (redelivery, reopen, a fast pipeline). */
+async function ensureChecks(
   deps: HandlerDeps,
   octokit: GitHubClient,
   ref: RepoRef,
   sha: string,
-  name: CheckName,
-): Promise<number> {
-  const existing = await findCheckRun(octokit, ref, sha, name, deps.appId);
-  if (existing) return existing.id;
-  return (await writeCheckRun(octokit, ref, { sha, name }, QUEUED[name])).id;
+): Promise<Record<CheckName, number>> {
+  const names = [CHECK_NAMES.pipeline, CHECK_NAMES.security] as const;
+  const existing = await findCheckRuns(octokit, ref, sha, names, deps.appId);
+  const ids = {} as Record<CheckName, number>;
+  for (const name of names)
+    ids[name] = existing.get(name)?.id ?? (await writeCheckRun(octokit, ref, { sha, name }, QUEUED[name])).id;
+  return ids;
 }
 
 /**
@@ -77,8 +79,7 @@ export async function createChecks(deps: HandlerDeps, context: Context<PullReque
   const ref = context.repo();
   const sha = pr.head.sha;
   const octokit = context.octokit;
-  const pipelineCheck = await ensureCheck(deps, octokit, ref, sha, CHECK_NAMES.pipeline);
-  await ensureCheck(deps, octokit, ref, sha, CHECK_NAMES.security);
+  const pipelineCheck = (await ensureChecks(deps, octokit, ref, sha))[CHECK_NAMES.pipeline];
 
   const { config, error } = await loadConfig(() => context.config(CONFIG_FILE));
   const fail = (title: string, summary: string) =>

@@ -140,6 +140,23 @@ describe('the GitHub requests of one pipeline run', () => {
   });
 });
 
+describe('the GitHub requests of a pull request update', () => {
+  it('looks up both checks in one request, and a redelivery adds no check run', async () => {
+    await h.receive('pull_request.opened', pr);
+    expect(tally(kinds(0).filter((k) => k.includes('check-runs')))).toEqual({
+      'GET /repos/{owner}/{repo}/commits/{ref}/check-runs': 1,
+      'POST /repos/{owner}/{repo}/check-runs': 2,
+    });
+    const from = installationRequests().length;
+    await h.receive('pull_request.opened', pr);
+    expect(tally(kinds(from).filter((k) => k.includes('check-runs')))).toEqual({
+      'GET /repos/{owner}/{repo}/commits/{ref}/check-runs': 1,
+    });
+    expect(h.github.runs(CHECK_NAMES.pipeline, sha)).toHaveLength(1);
+    expect(h.github.runs(CHECK_NAMES.security, sha)).toHaveLength(1);
+  });
+});
+
 describe('CheckRunCache', () => {
   const ref = { owner: 'Acme', repo: 'App' };
   const run = (id: number) => ({
