@@ -84392,6 +84392,43 @@ function redactingChild(log, bindings = {}) {
     return log.child(bindings, { redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
 }
 
+;// CONCATENATED MODULE: ./bot/github/check-run-cache.ts
+/**
+ * What this bot instance last wrote (or read) on a commit's check run, so a pipeline event that follows
+ * the same execution can update it, or see nothing changed, without looking it up again (issue 16: the
+ * lookups were 60 of 100 GitHub requests). A hint, not the truth: another Lambda instance may have written
+ * since, so callers use an entry only where being behind is harmless (same execution, not yet final), and
+ * look the run up otherwise. Bounded: the oldest entries go first.
+ */
+class CheckRunCache {
+    capacity;
+    #entries = new Map();
+    constructor(capacity = 2_000) {
+        this.capacity = capacity;
+    }
+    static key(ref, sha, name) {
+        return `${ref.owner.toLowerCase()}/${ref.repo.toLowerCase()}@${sha}#${name}`;
+    }
+    get(ref, sha, name) {
+        return this.#entries.get(CheckRunCache.key(ref, sha, name));
+    }
+    set(ref, sha, name, run) {
+        const key = CheckRunCache.key(ref, sha, name);
+        this.#entries.delete(key);
+        this.#entries.set(key, run);
+        while (this.#entries.size > this.capacity) {
+            const oldest = this.#entries.keys().next().value;
+            this.#entries.delete(oldest);
+        }
+    }
+    delete(ref, sha, name) {
+        this.#entries.delete(CheckRunCache.key(ref, sha, name));
+    }
+    get size() {
+        return this.#entries.size;
+    }
+}
+
 ;// CONCATENATED MODULE: ./bot/github/repo-ref.ts
 const fullName = (ref) => `${ref.owner}/${ref.repo}`;
 /** The check runs the bot owns, by name: one of each per commit. */
@@ -95611,6 +95648,17 @@ const CHECK_LIMITS = {
     actionDescription: 40,
     actionIdentifier: 20,
 };
+function existingOf(run) {
+    return {
+        id: run.id,
+        status: run.status,
+        conclusion: run.conclusion,
+        externalId: run.external_id ?? '',
+        annotationsCount: run.output?.annotations_count ?? 0,
+        title: run.output?.title ?? '',
+        summary: run.output?.summary ?? '',
+    };
+}
 /**
  * The latest check run of this name on the commit, or undefined. Looked up before every create: a
  * redelivered webhook or a repeated pipeline event then updates the run instead of adding a second one.
@@ -95625,17 +95673,37 @@ async function findCheckRun(octokit, ref, sha, name, appId) {
         ...(appId ? { app_id: appId } : {}),
     });
     const run = data.check_runs[0];
-    if (!run)
-        return undefined;
-    return {
-        id: run.id,
-        status: run.status,
-        conclusion: run.conclusion,
-        externalId: run.external_id ?? '',
-        annotationsCount: run.output?.annotations_count ?? 0,
-        title: run.output?.title ?? '',
-        summary: run.output?.summary ?? '',
-    };
+    return run ? existingOf(run) : undefined;
+}
+/**
+ * The latest run of each name on the commit, in one request (issue 16: a request per name was one of the
+ * webhook's six). Needs the App's id: only this App's runs are listed, a few names at most, so one page
+ * holds them; without it, other apps' runs could fill the page, and each name is looked up on its own.
+ */
+async function findCheckRuns(octokit, ref, sha, names, appId) {
+    const found = new Map();
+    if (!appId) {
+        for (const name of names) {
+            const run = await findCheckRun(octokit, ref, sha, name);
+            if (run)
+                found.set(name, run);
+        }
+        return found;
+    }
+    const { data } = await octokit.rest.checks.listForRef({
+        ...ref,
+        ref: sha,
+        filter: 'latest',
+        per_page: 100,
+        app_id: appId,
+    });
+    for (const run of data.check_runs) {
+        const name = names.find((n) => n === run.name);
+        // The list is newest first: the first run of a name is its latest.
+        if (name && !found.has(name))
+            found.set(name, existingOf(run));
+    }
+    return found;
 }
 /** Cuts Markdown to a check-run field's limit, saying so. */
 function fitCheckText(text, max = CHECK_LIMITS.summary) {
@@ -96156,12 +96224,14 @@ function pullRequestPipeline(settings, configured) {
         };
     return { pipeline };
 }
-/** Creates a check run unless this commit already has one of that name (redelivery, reopen, a fast pipeline). */
-async function ensureCheck(deps, octokit, ref, sha, name) {
-    const existing = await findCheckRun(octokit, ref, sha, name, deps.appId);
-    if (existing)
-        return existing.id;
-    return (await writeCheckRun(octokit, ref, { sha, name }, QUEUED[name])).id;
+/** Creates the check runs this commit does not have yet (redelivery, reopen, a fast pipeline). */
+async function ensureChecks(deps, octokit, ref, sha) {
+    const names = [CHECK_NAMES.pipeline, CHECK_NAMES.security];
+    const existing = await findCheckRuns(octokit, ref, sha, names, deps.appId);
+    const ids = {};
+    for (const name of names)
+        ids[name] = existing.get(name)?.id ?? (await writeCheckRun(octokit, ref, { sha, name }, QUEUED[name])).id;
+    return ids;
 }
 /**
  * A pull request opened, updated or reopened: both checks on its head commit (queued), and, where the
@@ -96172,8 +96242,7 @@ async function createChecks(deps, context) {
     const ref = context.repo();
     const sha = pr.head.sha;
     const octokit = context.octokit;
-    const pipelineCheck = await ensureCheck(deps, octokit, ref, sha, CHECK_NAMES.pipeline);
-    await ensureCheck(deps, octokit, ref, sha, CHECK_NAMES.security);
+    const pipelineCheck = (await ensureChecks(deps, octokit, ref, sha))[CHECK_NAMES.pipeline];
     const { config, error } = await loadConfig(() => context.config(CONFIG_FILE));
     const fail = (title, summary) => writeCheckRun(octokit, ref, { sha, name: CHECK_NAMES.pipeline, existingId: pipelineCheck }, { status: 'completed', conclusion: 'failure', output: { title, summary } });
     if (error) {
@@ -97528,12 +97597,36 @@ const FINDINGS_ID = /^findings:[0-9a-f]{32}$/;
  */
 async function publishSecurityCheck(deps, octokit, target, loaded) {
     const { ref, sha, pipeline, executionId } = target;
+    const bucket = deps.settings.findingsBucket;
+    const read = bucket
+        ? await readFindings(deps.aws.s3, bucket, { ...ref, sha, pipeline, executionId })
+        : { ok: false, key: '', missing: true, reason: 'PIPEWARDEN_FINDINGS_BUCKET is not set' };
+    const externalId = read.ok ? `findings:${read.digest}` : undefined;
+    const done = (run) => run !== undefined && run.externalId === externalId && run.status === 'completed';
+    const unchanged = (run, requests) => ({
+        outcome: 'unchanged',
+        checkRunId: run.id,
+        annotations: 0,
+        omitted: 0,
+        comments: {},
+        requests,
+    });
+    // The execution's end publishes again after its gate stage did: this instance's own record of the
+    // completed check for this very document (its digest names it) answers without a GitHub request.
+    const cached = deps.checkRuns?.get(ref, sha, CHECK_NAMES.security);
+    if (externalId && done(cached))
+        return unchanged(cached, 0);
     let requests = 0;
+    const existing = await findCheckRun(octokit, ref, sha, CHECK_NAMES.security, deps.appId);
+    requests++;
+    if (externalId && done(existing)) {
+        deps.checkRuns?.set(ref, sha, CHECK_NAMES.security, existing);
+        return unchanged(existing, requests);
+    }
+    // The config only matters for what is written, so it is read only when something will be.
     const { config, error: configError, requests: configRequests, } = loaded ?? (await loadConfigFor(octokit, ref));
     if (!loaded)
         requests += configRequests ?? 1;
-    const existing = await findCheckRun(octokit, ref, sha, CHECK_NAMES.security, deps.appId);
-    requests++;
     const result = {
         outcome: 'unavailable',
         annotations: 0,
@@ -97541,10 +97634,6 @@ async function publishSecurityCheck(deps, octokit, target, loaded) {
         comments: {},
         requests,
     };
-    const bucket = deps.settings.findingsBucket;
-    const read = bucket
-        ? await readFindings(deps.aws.s3, bucket, { ...ref, sha, pipeline, executionId })
-        : { ok: false, key: '', missing: true, reason: 'PIPEWARDEN_FINDINGS_BUCKET is not set' };
     if (!read.ok) {
         deps.log.warn({ repo: fullName(ref), sha, pipeline, execution: executionId, reason: read.reason }, read.foreign ? 'findings document of another run' : 'findings unavailable');
         const fields = read.foreign
@@ -97557,14 +97646,11 @@ async function publishSecurityCheck(deps, octokit, target, loaded) {
         const written = await writeCheckRun(octokit, ref, { sha, name: CHECK_NAMES.security, existingId: reusable(existing) }, fields);
         return { ...result, checkRunId: written.id, requests: result.requests + written.requests };
     }
-    const externalId = `findings:${read.digest}`;
-    if (existing?.externalId === externalId && existing.status === 'completed')
-        return { ...result, outcome: 'unchanged', checkRunId: existing.id };
     const resume = existing?.externalId === externalId;
     const check = renderSecurityCheck(read.doc, {
         config,
         ...(configError ? { configError } : {}),
-        externalId,
+        externalId: externalId,
         source: `s3://${bucket}/${read.key}`,
     });
     // The comment first: if the run is cut short, the next attempt finds it and resumes the check.
@@ -97619,6 +97705,15 @@ async function publishSecurityCheck(deps, octokit, target, loaded) {
     }
     const skip = resume ? existing.annotationsCount : 0;
     const written = await writeCheckRun(octokit, ref, { sha, name: CHECK_NAMES.security, existingId: resume ? existing.id : reusable(existing) }, check.fields, check.annotations.slice(skip));
+    deps.checkRuns?.set(ref, sha, CHECK_NAMES.security, {
+        id: written.id,
+        status: check.fields.status,
+        conclusion: check.fields.conclusion ?? null,
+        externalId: externalId,
+        annotationsCount: check.annotations.length,
+        title: check.fields.output.title,
+        summary: check.fields.output.summary,
+    });
     deps.log.info({
         repo: fullName(ref),
         sha,
@@ -97668,11 +97763,17 @@ const FINAL = new Set(['Succeeded', 'Failed', 'Stopped', 'Cancelled', 'Supersede
  */
 async function writePipelineCheck(deps, octokit, ref, view, options = {}) {
     const sha = view.revision.sha;
-    const existing = options.existing ?? (await findCheckRun(octokit, ref, sha, CHECK_NAMES.pipeline, deps.appId));
+    const externalId = executionExternalId(view.pipeline, view.executionId);
+    // This instance's last write stands in for a lookup while the execution runs and the check follows it;
+    // a final state is always checked against GitHub (another execution may have taken the check meanwhile).
+    const cached = deps.checkRuns?.get(ref, sha, CHECK_NAMES.pipeline);
+    const fromCache = !options.existing && cached?.externalId === externalId && !FINAL.has(view.status);
+    const existing = options.existing ??
+        (fromCache ? cached : await findCheckRun(octokit, ref, sha, CHECK_NAMES.pipeline, deps.appId));
+    if (existing && !fromCache)
+        deps.checkRuns?.set(ref, sha, CHECK_NAMES.pipeline, existing);
     // Who started this very execution for a fork stays on the check while it shows this execution.
-    const provenance = existing?.externalId === executionExternalId(view.pipeline, view.executionId)
-        ? provenanceOf(existing.summary)
-        : undefined;
+    const provenance = existing?.externalId === externalId ? provenanceOf(existing.summary) : undefined;
     const fields = renderPipelineCheck(view, {
         ...(deps.settings.region ? { region: deps.settings.region } : {}),
         ...(options.note ? { note: options.note } : {}),
@@ -97690,9 +97791,25 @@ async function writePipelineCheck(deps, octokit, ref, view, options = {}) {
         existing.status === fields.status &&
         (fields.status !== 'completed' || existing.conclusion === fields.conclusion) &&
         existing.title === fields.output.title &&
-        existing.summary === fields.output.summary)
+        existing.summary === fitCheckText(fields.output.summary))
         return { outcome: 'unchanged', checkRunId: existing.id };
-    const written = await writeCheckRun(octokit, ref, { sha, name: CHECK_NAMES.pipeline, ...(existing ? { existingId: existing.id } : {}) }, fields);
+    let written;
+    try {
+        written = await writeCheckRun(octokit, ref, { sha, name: CHECK_NAMES.pipeline, ...(existing ? { existingId: existing.id } : {}) }, fields);
+    }
+    catch (error) {
+        deps.checkRuns?.delete(ref, sha, CHECK_NAMES.pipeline);
+        throw error;
+    }
+    deps.checkRuns?.set(ref, sha, CHECK_NAMES.pipeline, {
+        id: written.id,
+        status: fields.status,
+        conclusion: fields.conclusion ?? null,
+        externalId: fields.external_id ?? '',
+        annotationsCount: existing?.annotationsCount ?? 0,
+        title: fields.output.title,
+        summary: fitCheckText(fields.output.summary),
+    });
     return { outcome: 'written', checkRunId: written.id };
 }
 /** Pull request numbers from the execution's PULL_REQUEST variable, when it holds one. */
@@ -97715,6 +97832,20 @@ async function markNotChecked(deps, octokit, ref, view) {
     });
 }
 /**
+ * Why an event changes nothing a check shows on its own, or undefined. Each event costs GitHub requests
+ * (issue 16), so the bot follows the execution and its stages only: an action's start or end shows at its
+ * stage's next event, and a stage's success (the gate's aside, which publishes the security check) at the
+ * next stage's start or the execution's end, which always follow. The check is rendered from
+ * GetPipelineExecution when handled, so it shows everything that happened by then.
+ */
+function quietEvent(deps, event) {
+    if (event.kind === 'action')
+        return 'action events show at their stage’s next event';
+    if (event.kind === 'stage' && event.state === 'SUCCEEDED' && event.stage !== deps.settings.gateStage)
+        return 'a stage’s success shows at the next stage’s start or the execution’s end';
+    return undefined;
+}
+/**
  * A CodePipeline state change → the commit's checks. The owner, repository and commit come from the
  * execution itself (its GitHub source revision), the stage table from the pipeline. When the gate stage
  * of this execution has finished, the security check is published from what that gate wrote in the
@@ -97728,6 +97859,9 @@ async function syncPipelineCheck(deps, clientFor, event) {
                 ? `${event.pipeline} is not one of PIPEWARDEN_PIPELINES`
                 : 'PIPEWARDEN_PIPELINES is not set',
         };
+    const quiet = quietEvent(deps, event);
+    if (quiet)
+        return { outcome: 'skipped', reason: quiet };
     const view = await describeExecution(deps.aws.codepipeline, event.pipeline, event.executionId);
     if (!view.revision)
         return { outcome: 'skipped', reason: 'the execution has no GitHub commit as its source' };
@@ -98048,7 +98182,10 @@ async function rerunPipeline(deps, context) {
 
 ;// CONCATENATED MODULE: ./bot/pipeline-event.ts
 
-/** The EventBridge detail types of CodePipeline that the bot follows (the CDK rule sends exactly these). */
+/**
+ * The EventBridge detail types of CodePipeline the bot accepts. The CDK rule no longer sends action events;
+ * a rule deployed before still may, and the bot passes over them (`quietEvent`).
+ */
 const PIPELINE_EVENT_TYPES = [
     'CodePipeline Pipeline Execution State Change',
     'CodePipeline Stage Execution State Change',
@@ -98092,6 +98229,7 @@ function parsePipelineEvent(event) {
 }
 
 ;// CONCATENATED MODULE: ./bot/app.ts
+
 
 
 
@@ -98147,6 +98285,8 @@ function createApp(options) {
  */
 function createPipelineEventHandler(probot, options) {
     const installations = new Map();
+    // One per Lambda instance: the events of one execution usually reach the same warm instance.
+    const checkRuns = new CheckRunCache();
     const log = redactingChild(probot.log, { name: 'pipewarden' });
     const clientFor = async (ref) => {
         const key = fullName(ref).toLowerCase();
@@ -98164,7 +98304,10 @@ function createPipelineEventHandler(probot, options) {
             log.warn(parsed);
             return { outcome: 'skipped', reason: parsed };
         }
-        return syncPipelineCheck(handlerDeps({ ...options, settings: settingsForPipeline(options.settings, parsed.pipeline) }, log.child({ pipelineEvent: parsed.id })), clientFor, parsed);
+        return syncPipelineCheck({
+            ...handlerDeps({ ...options, settings: settingsForPipeline(options.settings, parsed.pipeline) }, log.child({ pipelineEvent: parsed.id })),
+            checkRuns,
+        }, clientFor, parsed);
     };
 }
 /** The app with settings from the environment: `npm start` (bot/server.ts) runs it. */
