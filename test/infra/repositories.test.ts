@@ -119,7 +119,8 @@ describe('repositories in the config', () => {
     const config = raw(examplePath);
     change(config);
     const error = errorFor(config);
-    expect(error.startsWith(message)).toBe(true);
+    // Every problem is listed (a repository twice also repeats its id): the one named here comes first.
+    expect(error.replace(/^(pipewarden: cfg\.json: )\d+ problems: /, '$1').startsWith(message)).toBe(true);
     expect(error).not.toContain('\n');
   });
 });
