@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeIssues } from '../findings/describe-zod-issues.js';
 
 /**
  * The EventBridge detail types of CodePipeline the bot accepts. The CDK rule no longer sends action events;
@@ -44,8 +45,7 @@ export function looksLikeEventBridge(event: unknown): boolean {
 export function parsePipelineEvent(event: unknown): PipelineEvent | string {
   const parsed = schema.safeParse(event);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    return `not a CodePipeline state-change event: ${issue.path.join('.') || '(event)'}: ${issue.message}`;
+    return `not a CodePipeline state-change event: ${describeIssues(parsed.error.issues)}`;
   }
   const e = parsed.data;
   const type = e['detail-type'];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeIssues } from '../findings/describe-zod-issues.js';
 
 /**
  * The bot's AWS-side settings, from documented environment variables (docs/bot.md). None is required to
@@ -83,9 +84,8 @@ function readRepositories(raw: string | undefined, problems: string[]): Reposito
   }
   const parsed = repositoriesSchema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
     problems.push(
-      `PIPEWARDEN_REPOSITORIES[${issue.path.join('.')}]: ${issue.message}; it is ignored (the CDK app writes it: redeploy the bot stack)`,
+      `PIPEWARDEN_REPOSITORIES: ${describeIssues(parsed.error.issues)}; it is ignored (the CDK app writes it: redeploy the bot stack)`,
     );
     return [];
   }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { describeIssues } from '../describe-zod-issues.js';
 import { PipewardenError } from '../errors.js';
 import { parseDay } from '../model/parse-day.js';
 import { SEVERITIES } from '../model/severity.js';
@@ -104,15 +105,7 @@ export const DEFAULT_CONFIG: RepoConfig = repoConfigSchema.parse({});
 export function parseRepoConfig(value: unknown, source = '.github/pipewarden.yml'): RepoConfig {
   const result = repoConfigSchema.safeParse(value ?? {});
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const field = issue.path.length ? issue.path.join('.') : '(top level)';
-  let detail = issue.message;
-  if (issue.code === 'invalid_type' && /received undefined/.test(issue.message))
-    detail = `is required (${issue.expected})`;
-  if (issue.code === 'unrecognized_keys') detail = `unknown key(s) ${issue.keys.join(', ')}`;
-  if (issue.code === 'invalid_value' && 'values' in issue)
-    detail = `accepted values: ${issue.values.join(', ')}`;
-  throw new PipewardenError(`${source}: invalid field "${field}": ${detail}`);
+  throw new PipewardenError(`${source}: ${describeIssues(result.error.issues)}`);
 }
 
 export async function loadRepoConfig(file: string): Promise<RepoConfig> {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { z } from 'zod';
+import { describeIssues } from '../../findings/describe-zod-issues.js';
 import { PipewardenError, errorMessage } from '../../findings/errors.js';
 import { configSchema, type PipewardenConfig } from './schema.js';
 
@@ -7,10 +7,7 @@ import { configSchema, type PipewardenConfig } from './schema.js';
 export function parseConfig(raw: unknown, source: string): PipewardenConfig {
   const result = configSchema.safeParse(raw);
   if (result.success) return result.data;
-  // Every problem at once, still on one line: fixing a config one error per synth run is slow.
-  const issues = result.error.issues;
-  const count = issues.length > 1 ? `${issues.length} problems: ` : '';
-  throw new PipewardenError(`${source}: ${count}${issues.map(describeIssue).join('; ') || 'invalid'}`);
+  throw new PipewardenError(`${source}: ${describeIssues(result.error.issues)}`);
 }
 
 /** Reads and validates a JSON configuration file. */
@@ -30,19 +27,4 @@ export function loadConfig(file: string): PipewardenConfig {
     throw new PipewardenError(`${file}: not valid JSON (${errorMessage(error)}); fix the syntax`);
   }
   return parseConfig(raw, file);
-}
-
-function describeIssue(issue: z.core.$ZodIssue | undefined): string {
-  if (!issue) return 'invalid';
-  const field = issue.path.length ? formatPath(issue.path) : '(top level)';
-  if (issue.code === 'unrecognized_keys') {
-    return `invalid field "${field}": unknown key(s) ${issue.keys.join(', ')}; remove or fix the spelling`;
-  }
-  return `invalid field "${field}": ${issue.message}`;
-}
-
-function formatPath(path: PropertyKey[]): string {
-  return path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
-    .join('');
 }

@@ -136,9 +136,9 @@ describe('PIPEWARDEN_REPOSITORIES: one deployment, several repositories', () => 
     [
       'a bad pipeline name',
       JSON.stringify([{ repository: 'a/b', main: 'x y', feature: 'f' }]),
-      'PIPEWARDEN_REPOSITORIES[0.main]: expected a pipeline name',
+      'PIPEWARDEN_REPOSITORIES: invalid field "[0].main": expected a pipeline name',
     ],
-    ['an empty list', '[]', 'PIPEWARDEN_REPOSITORIES[]:'],
+    ['an empty list', '[]', 'PIPEWARDEN_REPOSITORIES: invalid field "(top level)":'],
   ])('refuses %s, saying so, and serves nothing from it', (_what, value, problem) => {
     const set = readSettings({ PIPEWARDEN_REPOSITORIES: value });
     expect(set.repositories).toEqual([]);

@@ -18,13 +18,13 @@ describe('.github/pipewarden.yml', () => {
       /invalid field "gate": unknown key\(s\) failon/,
     );
     expect(() => parseRepoConfig({ suppressions: [{ rule: 'x' }] })).toThrow(
-      /"suppressions\.0\.reason": is required/,
+      /"suppressions\[0\]\.reason": is required/,
     );
     expect(() => parseRepoConfig({ suppressions: [{ reason: 'why' }] })).toThrow(
       /needs at least one of fingerprint/,
     );
     expect(() => parseRepoConfig({ suppressions: [{ rule: 'x', reason: 'y', expires: 'soon' }] })).toThrow(
-      /"suppressions\.0\.expires": "soon" is not a date such as 2026-12-31/,
+      /"suppressions\[0\]\.expires": "soon" is not a date such as 2026-12-31/,
     );
   });
 
@@ -41,7 +41,7 @@ describe('.github/pipewarden.yml', () => {
       ['31/12/2026', '"31/12/2026"'],
     ] as const)
       expect(() => parseRepoConfig(suppression({ expires }))).toThrow(
-        `pipewarden: .github/pipewarden.yml: invalid field "suppressions.0.expires": ${shown} is not a date such as 2026-12-31 (a real day, four-digit year)`,
+        `pipewarden: .github/pipewarden.yml: invalid field "suppressions[0].expires": ${shown} is not a date such as 2026-12-31 (a real day, four-digit year)`,
       );
     expect(parseRepoConfig(suppression({ expires: '2027-03-01T00:00:00Z' })).suppressions[0]!.expires).toBe(
       '2027-03-01',
@@ -51,8 +51,22 @@ describe('.github/pipewarden.yml', () => {
     );
     for (const reason of ['', '   ', '\n\t'])
       expect(() => parseRepoConfig({ suppressions: [{ rule: 'x', reason }] })).toThrow(
-        'pipewarden: .github/pipewarden.yml: invalid field "suppressions.0.reason": a reason is required (not blank)',
+        'pipewarden: .github/pipewarden.yml: invalid field "suppressions[0].reason": a reason is required (not blank)',
       );
+  });
+
+  it('lists every problem of a config on one line, in the wording the deployment config uses', () => {
+    let message = '';
+    try {
+      parseRepoConfig({ gate: { failOn: 'SEVERE' }, suppressions: [{ rule: 'x' }], extra: 1 });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/^pipewarden: \.github\/pipewarden\.yml: 3 problems: /);
+    expect(message).toContain('"gate.failOn"');
+    expect(message).toContain('"suppressions[0].reason": is required');
+    expect(message).toContain('unknown key(s) extra; remove or fix the spelling');
+    expect(message).not.toContain('\n');
   });
 
   it('reads YAML, with YAML dates', async () => {
