@@ -94152,7 +94152,39 @@ function preprocess(fn, schema) {
     });
 }
 
+;// CONCATENATED MODULE: ./findings/describe-zod-issues.ts
+/** A field's path as users write it: `vpc.publicSubnetCidrs[1]`, `(top level)` for the document itself. */
+function formatIssuePath(path) {
+    if (path.length === 0)
+        return '(top level)';
+    return path
+        .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
+        .join('');
+}
+/** What is wrong with the field, with the fix where zod's own words leave it out. */
+function describeIssueDetail(issue) {
+    if (issue.code === 'unrecognized_keys')
+        return `unknown key(s) ${issue.keys.join(', ')}; remove or fix the spelling`;
+    if (issue.code === 'invalid_type' && /received undefined/.test(issue.message))
+        return `is required (${issue.expected})`;
+    if (issue.code === 'invalid_value' && 'values' in issue)
+        return `accepted values: ${issue.values.join(', ')}`;
+    return issue.message;
+}
+/** `invalid field "<path>": <detail>` for one issue. */
+function describeIssue(issue) {
+    return `invalid field "${formatIssuePath(issue.path)}": ${describeIssueDetail(issue)}`;
+}
+/** Every issue, on one line: fixing a file one error per run is slow. */
+function describeIssues(issues) {
+    if (issues.length === 0)
+        return 'invalid';
+    const all = issues.map(describeIssue).join('; ');
+    return issues.length > 1 ? `${issues.length} problems: ${all}` : all;
+}
+
 ;// CONCATENATED MODULE: ./bot/settings.ts
+
 
 /** CodePipeline's pattern for pipeline, stage and action names. */
 const PIPELINE_NAME = /^[A-Za-z0-9.@_-]{1,100}$/;
@@ -94184,8 +94216,7 @@ function readRepositories(raw, problems) {
     }
     const parsed = repositoriesSchema.safeParse(json);
     if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        problems.push(`PIPEWARDEN_REPOSITORIES[${issue.path.join('.')}]: ${issue.message}; it is ignored (the CDK app writes it: redeploy the bot stack)`);
+        problems.push(`PIPEWARDEN_REPOSITORIES: ${describeIssues(parsed.error.issues)}; it is ignored (the CDK app writes it: redeploy the bot stack)`);
         return [];
     }
     return parsed.data;
@@ -95810,6 +95841,7 @@ function parseDay(value) {
 
 
 
+
 const severity = schemas_string()
     .transform((s) => s.toUpperCase())
     .pipe(schemas_enum(severity_SEVERITIES));
@@ -95892,16 +95924,7 @@ function parseRepoConfig(value, source = '.github/pipewarden.yml') {
     const result = repoConfigSchema.safeParse(value ?? {});
     if (result.success)
         return result.data;
-    const issue = result.error.issues[0];
-    const field = issue.path.length ? issue.path.join('.') : '(top level)';
-    let detail = issue.message;
-    if (issue.code === 'invalid_type' && /received undefined/.test(issue.message))
-        detail = `is required (${issue.expected})`;
-    if (issue.code === 'unrecognized_keys')
-        detail = `unknown key(s) ${issue.keys.join(', ')}`;
-    if (issue.code === 'invalid_value' && 'values' in issue)
-        detail = `accepted values: ${issue.values.join(', ')}`;
-    throw new errors_PipewardenError(`${source}: invalid field "${field}": ${detail}`);
+    throw new errors_PipewardenError(`${source}: ${describeIssues(result.error.issues)}`);
 }
 async function loadRepoConfig(file) {
     let text;
@@ -98182,6 +98205,7 @@ async function rerunPipeline(deps, context) {
 
 ;// CONCATENATED MODULE: ./bot/pipeline-event.ts
 
+
 /**
  * The EventBridge detail types of CodePipeline the bot accepts. The CDK rule no longer sends action events;
  * a rule deployed before still may, and the bot passes over them (`quietEvent`).
@@ -98212,8 +98236,7 @@ function looksLikeEventBridge(event) {
 function parsePipelineEvent(event) {
     const parsed = schema.safeParse(event);
     if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        return `not a CodePipeline state-change event: ${issue.path.join('.') || '(event)'}: ${issue.message}`;
+        return `not a CodePipeline state-change event: ${describeIssues(parsed.error.issues)}`;
     }
     const e = parsed.data;
     const type = e['detail-type'];

@@ -67247,7 +67247,7 @@ var __rewriteRelativeImportExtension;
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3231);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9658);
 /* harmony import */ var _write_output_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2501);
 
 
@@ -67260,7 +67260,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3231:
+/***/ 9658:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -80369,7 +80369,39 @@ function preprocess(fn, schema) {
     });
 }
 
+;// CONCATENATED MODULE: ./findings/describe-zod-issues.ts
+/** A field's path as users write it: `vpc.publicSubnetCidrs[1]`, `(top level)` for the document itself. */
+function formatIssuePath(path) {
+    if (path.length === 0)
+        return '(top level)';
+    return path
+        .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
+        .join('');
+}
+/** What is wrong with the field, with the fix where zod's own words leave it out. */
+function describeIssueDetail(issue) {
+    if (issue.code === 'unrecognized_keys')
+        return `unknown key(s) ${issue.keys.join(', ')}; remove or fix the spelling`;
+    if (issue.code === 'invalid_type' && /received undefined/.test(issue.message))
+        return `is required (${issue.expected})`;
+    if (issue.code === 'invalid_value' && 'values' in issue)
+        return `accepted values: ${issue.values.join(', ')}`;
+    return issue.message;
+}
+/** `invalid field "<path>": <detail>` for one issue. */
+function describeIssue(issue) {
+    return `invalid field "${formatIssuePath(issue.path)}": ${describeIssueDetail(issue)}`;
+}
+/** Every issue, on one line: fixing a file one error per run is slow. */
+function describeIssues(issues) {
+    if (issues.length === 0)
+        return 'invalid';
+    const all = issues.map(describeIssue).join('; ');
+    return issues.length > 1 ? `${issues.length} problems: ${all}` : all;
+}
+
 ;// CONCATENATED MODULE: ./findings/config/repo-config.ts
+
 
 
 
@@ -80458,16 +80490,7 @@ function parseRepoConfig(value, source = '.github/pipewarden.yml') {
     const result = repoConfigSchema.safeParse(value ?? {});
     if (result.success)
         return result.data;
-    const issue = result.error.issues[0];
-    const field = issue.path.length ? issue.path.join('.') : '(top level)';
-    let detail = issue.message;
-    if (issue.code === 'invalid_type' && /received undefined/.test(issue.message))
-        detail = `is required (${issue.expected})`;
-    if (issue.code === 'unrecognized_keys')
-        detail = `unknown key(s) ${issue.keys.join(', ')}`;
-    if (issue.code === 'invalid_value' && 'values' in issue)
-        detail = `accepted values: ${issue.values.join(', ')}`;
-    throw new errors/* PipewardenError */.ok(`${source}: invalid field "${field}": ${detail}`);
+    throw new errors/* PipewardenError */.ok(`${source}: ${describeIssues(result.error.issues)}`);
 }
 async function loadRepoConfig(file) {
     let text;
