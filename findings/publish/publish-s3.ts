@@ -1,5 +1,5 @@
 import { HeadObjectCommand, PutObjectCommand, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { PipewardenError } from '../errors.js';
+import { errorMessage, PipewardenError } from '../errors.js';
 import type { FindingsDocument } from '../model/finding.js';
 import { awsFailure, errorCode, httpStatus } from './aws-errors.js';
 import { baselineKey, commitPrefix, executionPrefix, FINDINGS_FILE } from '../store/store-layout.js';
@@ -72,6 +72,12 @@ export interface PublishS3Options {
   /** Orders baselines: a run may replace latest.json only with a later one (ISO time; default the document's
    * context.commitTime, else its generatedAt). */
   orderKey?: string;
+  /**
+   * The time that orders latest.json, when it must be asked of a service (the pipeline execution's start,
+   * store/baseline-order.ts): called only when the baseline is written, after the execution's and the
+   * commit's objects are stored, so a failed lookup still leaves the run's findings where the bot reads them.
+   */
+  baselineTime?: () => Promise<string>;
   clock?: Clock;
   random?: () => number;
   /** Compare-and-swap rounds before giving up on the baseline. */
@@ -134,14 +140,20 @@ export async function publishToS3(
   }
   if (options.executionOnly) return { keys, baseline: { status: 'execution-only' } };
   if (!isBaseline) return { keys, baseline: { status: 'not-baseline-branch' } };
-  const baseline = await writeBaseline(
-    client,
-    baselineKey(repo, branch!),
-    files.json,
-    order,
-    commit,
-    options,
-  );
+  const key = baselineKey(repo, branch!);
+  let baselineOrder = order;
+  if (options.baselineTime) {
+    try {
+      baselineOrder = await options.baselineTime();
+    } catch (error) {
+      const reason = errorMessage(error).replace(/^pipewarden: /, '');
+      throw new PipewardenError(
+        `s3://${options.bucket}/${key} not updated: ${reason} (this execution's and the commit's findings are stored)`,
+        { exitCode: error instanceof PipewardenError ? error.exitCode : 3, cause: error },
+      );
+    }
+  }
+  const baseline = await writeBaseline(client, key, files.json, baselineOrder, commit, options);
   if (baseline.status === 'written') keys.push(baseline.key);
   return { keys, baseline };
 }

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import type { Command } from 'commander';
@@ -8,6 +9,7 @@ import type { FindingsDocument } from '../../model/finding.js';
 import { parseJsonText } from '../../parse/read-json.js';
 import { publishToS3 } from '../../publish/publish-s3.js';
 import { publishToSecurityHub } from '../../publish/publish-security-hub.js';
+import { executionStartTime, parseBaselineOrder } from '../../store/baseline-order.js';
 import { parseEcrImage, renderAsff, requireAccountAndRegion } from '../../render/render-asff.js';
 import { outputText, RENDERERS } from '../../render/renderers.js';
 import { analyzeReports, type AnalyzeFlags } from '../analyze-reports.js';
@@ -22,6 +24,7 @@ interface S3Flags extends PublishFlags {
   executionOnly?: boolean;
   baselineBranch?: string;
   commitTime?: string;
+  baselineOrder?: string;
 }
 
 interface SecurityHubFlags extends PublishFlags {
@@ -59,6 +62,10 @@ export function addPublishCommand(program: Command, addAnalyzeOptions: (cmd: Com
       .option(
         '--commit-time <iso>',
         'order baselines by this time instead of the document’s generatedAt (default: PIPEWARDEN_COMMIT_TIME)',
+      )
+      .option(
+        '--baseline-order <order>',
+        'what orders latest.json: execution-start (the CodePipeline execution’s start, asked of CodePipeline; what the main gate uses) or generated-at (default: PIPEWARDEN_BASELINE_ORDER, else generated-at)',
       ),
   ).action((files: string[], flags: S3Flags) => runPublishS3(files, flags));
 
@@ -128,8 +135,18 @@ export async function runPublishS3(files: string[], flags: S3Flags, env = proces
     throw new PipewardenError(
       'no findings bucket: pass --bucket <name> or set PIPEWARDEN_FINDINGS_BUCKET (the pipeline sets it)',
     );
+  const baselineOrder =
+    parseBaselineOrder(flags.baselineOrder, '--baseline-order') ??
+    parseBaselineOrder(env.PIPEWARDEN_BASELINE_ORDER, 'PIPEWARDEN_BASELINE_ORDER') ??
+    'generated-at';
+  const byExecution = baselineOrder === 'execution-start';
+  if (byExecution && flags.commitTime)
+    throw new PipewardenError(
+      '--commit-time with --baseline-order execution-start: give one; the execution’s start is the time the pipeline vouches for',
+    );
   let orderKey: string | undefined;
-  const commitTime = flags.commitTime ?? env.PIPEWARDEN_COMMIT_TIME;
+  // Under execution-start, no variable may reorder the baseline: only CodePipeline's record counts.
+  const commitTime = byExecution ? undefined : (flags.commitTime ?? env.PIPEWARDEN_COMMIT_TIME);
   if (commitTime) {
     const t = new Date(commitTime);
     if (Number.isNaN(t.getTime()))
@@ -145,6 +162,15 @@ export async function runPublishS3(files: string[], flags: S3Flags, env = proces
   const markdown = renderText('markdown', doc);
   const baselineBranch = flags.baselineBranch ?? env.PIPEWARDEN_BASELINE_BRANCH;
   const client = new S3Client({});
+  let startedAt: string | undefined;
+  const baselineTime = byExecution
+    ? async () =>
+        (startedAt = await executionStartTime(
+          new CodePipelineClient({}),
+          doc.context.pipeline!,
+          doc.context.pipelineExecutionId!,
+        ))
+    : undefined;
   const result = await publishToS3(
     client,
     doc,
@@ -154,11 +180,16 @@ export async function runPublishS3(files: string[], flags: S3Flags, env = proces
       ...(flags.executionOnly ? { executionOnly: true } : {}),
       ...(baselineBranch ? { baselineBranch } : {}),
       ...(orderKey ? { orderKey } : {}),
+      ...(baselineTime ? { baselineTime } : {}),
       log: (line) => process.stderr.write(`${line}\n`),
     },
   );
   for (const key of result.keys) process.stdout.write(`pipewarden: stored s3://${bucket}/${key}\n`);
   const b = result.baseline;
+  if (startedAt)
+    process.stdout.write(
+      `pipewarden: baseline ordered by the start of execution ${doc.context.pipelineExecutionId} (${startedAt})\n`,
+    );
   if (b.status === 'kept-newer')
     process.stdout.write(
       `pipewarden: baseline s3://${bucket}/${b.key} kept: it is from a later run (${b.newer}) than this one\n`,
