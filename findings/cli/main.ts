@@ -6,7 +6,7 @@ import { buildProgram } from './program.js';
 /** Runs the CLI and returns the exit code: 0 ok / gate passed, 1 gate failed, 2 bad input, 3 a service failed. */
 export async function main(argv: string[]): Promise<number> {
   const exit = { code: 0 };
-  const program = buildProgram(exit);
+  const program = await buildProgram(exit, argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exit.code;
