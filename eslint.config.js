@@ -2,9 +2,11 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
-// The dependency direction (docs/security-model.md, issue 14), enforced: findings/ is the core and imports no other
-// part; bot/ and action/ are siblings that never import each other; runtime code never imports infra/; only tests
-// import test/. Every part lives at the repository root, so leaving a part takes at least one '../'.
+// The dependency direction (docs/security-model.md, issue 14), enforced: pipeline/ (the deployed system's names and
+// CodePipeline helpers) is a leaf that imports no other part; findings/ is the engine and imports no other part but
+// pipeline/aws-errors (its AWS error classification), except its CLI, which may use all of pipeline/; bot/ and
+// action/ are siblings that never import each other; runtime code never imports infra/; only tests import test/.
+// Every part lives at the repository root, so leaving a part takes at least one '../'.
 const leaving = (part) => `^(\\.\\.?/)*\\.\\./${part}(/|$)`;
 const forbid = (part, why) => ({ regex: leaving(part), message: `${why} (eslint.config.js, issue 14).` });
 const noTest = {
@@ -13,8 +15,14 @@ const noTest = {
 };
 const noInfra = forbid(
   'infra',
-  'runtime code never imports infra/ (the CDK app): put shared names in findings/',
+  'runtime code never imports infra/ (the CDK app): put shared names in pipeline/',
 );
+// Any pipeline/ module but aws-errors (eslint's regex flavour has lookahead).
+const pipelineBeyondErrors = {
+  regex: '^(\\.\\.?/)*\\.\\./pipeline/(?!aws-errors\\.js$)',
+  message:
+    'findings/ imports only pipeline/aws-errors.js of pipeline/ (the engine knows nothing of CodePipeline); the CLI (findings/cli/) may import the rest (eslint.config.js, issue 14).',
+};
 const boundaries = (...patterns) => ({
   'no-restricted-imports': ['error', { patterns: [...patterns, noTest] }],
 });
@@ -39,7 +47,26 @@ export default tseslint.config(
     rules: boundaries(),
   },
   {
+    files: ['pipeline/**'],
+    rules: boundaries(
+      ...['findings', 'bot', 'action'].map((part) =>
+        forbid(part, `pipeline/ never imports ${part}/: it is the leaf every part shares`),
+      ),
+      noInfra,
+    ),
+  },
+  {
     files: ['findings/**'],
+    ignores: ['findings/cli/**'],
+    rules: boundaries(
+      forbid('bot', 'findings/ never imports bot/: the core knows nothing of GitHub Apps'),
+      forbid('action', 'findings/ never imports action/: the core knows nothing of workflow runners'),
+      noInfra,
+      pipelineBeyondErrors,
+    ),
+  },
+  {
+    files: ['findings/cli/**'],
     rules: boundaries(
       forbid('bot', 'findings/ never imports bot/: the core knows nothing of GitHub Apps'),
       forbid('action', 'findings/ never imports action/: the core knows nothing of workflow runners'),
@@ -49,12 +76,15 @@ export default tseslint.config(
   {
     files: ['bot/**'],
     rules: boundaries(
-      forbid('action', 'bot/ never imports action/: share the code through findings/'),
+      forbid('action', 'bot/ never imports action/: share the code through pipeline/ or findings/'),
       noInfra,
     ),
   },
   {
     files: ['action/**'],
-    rules: boundaries(forbid('bot', 'action/ never imports bot/: share the code through findings/'), noInfra),
+    rules: boundaries(
+      forbid('bot', 'action/ never imports bot/: share the code through pipeline/ or findings/'),
+      noInfra,
+    ),
   },
 );

@@ -6,7 +6,7 @@ const config: KnipConfig = {
   // findings/cli/index.ts, bot/server.ts and infra/bin/app.ts are entries already through package.json's
   // scripts (pipewarden, start, synth); knip flags them as redundant here.
   entry: ['bot/lambda.ts', 'action/*.ts', 'infra/lambda/*.ts', 'scripts/**/*.{ts,mjs}', 'test/**/*.ts'],
-  project: ['{findings,bot,action,infra,test}/**/*.ts', 'scripts/**/*.{ts,mjs}', '*.{js,ts}'],
+  project: ['{pipeline,findings,bot,action,infra,test}/**/*.ts', 'scripts/**/*.{ts,mjs}', '*.{js,ts}'],
   // Generated ncc bundles (package.json "bin" points into them): their inlined code is not ours to check.
   ignore: ['dist/**'],
   ignoreDependencies: [

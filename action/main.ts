@@ -1,8 +1,8 @@
 import type { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import type { CodeStarConnectionsClient } from '@aws-sdk/client-codestar-connections';
-import { readConnectionStatus } from './lib/read-connection-status.js';
+import { diagnoseConnection } from '../pipeline/diagnose-connection.js';
 import { errorMessage } from '../findings/errors.js';
-import { executionUrl } from './lib/console-url.js';
+import { executionUrl } from '../pipeline/console-url.js';
 import { describeFailure } from './lib/describe-failure.js';
 import { findSourceAction } from './lib/find-source-action.js';
 import { followExecution, type FollowDeps } from './lib/follow-execution.js';
@@ -11,7 +11,8 @@ import { checkDeclaredVariables } from './lib/parse-variables.js';
 import { readPipeline } from './lib/read-pipeline.js';
 import { clientRequestToken, startExecution } from './lib/start-execution.js';
 import { stopExecution, stopReason, type StopOutcome } from './lib/stop-execution.js';
-import type { ExecutionStatus, GitHubRun, Logger } from './lib/types.js';
+import type { ExecutionStatus } from '../pipeline/execution-status.js';
+import type { GitHubRun, Logger } from './lib/types.js';
 import { renderSummary } from './lib/write-summary.js';
 
 export interface MainParams extends ActionInputs {
@@ -166,8 +167,9 @@ export async function main(client: CodePipelineClient, p: MainParams, deps: Main
   const sourceFailed = followed.actions.some((a) => a.action === sourceAction.name && a.status === 'Failed');
   let connectionStatus: string | undefined;
   if (status !== 'Succeeded' && sourceFailed && sourceAction.connectionArn && deps.connections) {
-    const read = await readConnectionStatus(deps.connections, sourceAction.connectionArn, p.signal);
-    if (read.error) log.debug(`GitHub connection ${sourceAction.connectionArn} not read: ${read.error}`);
+    const read = await diagnoseConnection(deps.connections, sourceAction.connectionArn, p.signal);
+    if (read.error)
+      log.debug(`GitHub connection ${sourceAction.connectionArn} not read: ${errorMessage(read.error)}`);
     connectionStatus = read.status;
   }
   const failure =

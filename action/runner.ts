@@ -1,7 +1,6 @@
 import * as core from '@actions/core';
 import { PipewardenError, debugEnabled, errorMessage } from '../findings/errors.js';
-import { createCodePipelineClient } from './lib/create-client.js';
-import { createConnectionsClient } from './lib/read-connection-status.js';
+import { createCodePipelineClient, createConnectionsClient } from './lib/create-client.js';
 import { explainAwsError } from './lib/explain-aws-error.js';
 import { INPUT_NAMES, parseInputs, pollSettings, type RawInputs } from './lib/parse-inputs.js';
 import { stopIfRunning, stopReason } from './lib/stop-execution.js';

@@ -1,4 +1,4 @@
-import { connectionProblem } from '../../findings/cli/describe-connection.js';
+import { connectionProblem } from '../../pipeline/diagnose-connection.js';
 import { oneLine } from './format.js';
 import type { SourceAction } from './find-source-action.js';
 import type { ActionRecord } from './types.js';

@@ -1,4 +1,12 @@
 import { PipewardenError, errorMessage } from '../../findings/errors.js';
+import {
+  attempts,
+  errorCode,
+  isAccessDenied,
+  isCredentialError,
+  isRetryable,
+  isThrottling,
+} from '../../pipeline/aws-errors.js';
 
 export const POLICY_FILE = 'docs/iam/action-policy.json';
 
@@ -11,53 +19,20 @@ export interface ErrorContext {
   sourceActionName?: string;
 }
 
-interface SdkErrorLike {
-  name?: string;
-  code?: string;
-  message?: string;
-  $metadata?: { httpStatusCode?: number; attempts?: number };
-  $retryable?: unknown;
-}
-
-const CREDENTIAL_ERRORS = new Set([
-  'ExpiredTokenException',
-  'ExpiredToken',
-  'UnrecognizedClientException',
-  'InvalidClientTokenId',
-  'InvalidSignatureException',
-  'SignatureDoesNotMatch',
-]);
-const THROTTLING = new Set([
-  'ThrottlingException',
-  'Throttling',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-]);
-const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE']);
-
-/** Throttling, 5xx and network trouble: worth polling again later rather than failing the step. */
-export function isTransientError(error: unknown): boolean {
-  const e = (error ?? {}) as SdkErrorLike;
-  if (THROTTLING.has(e.name ?? '')) return true;
-  if ((e.$metadata?.httpStatusCode ?? 0) >= 500) return true;
-  if (e.name === 'TimeoutError' || NETWORK.has(e.code ?? '')) return true;
-  return false;
-}
-
 /**
  * Turns an SDK error into one line that says what went wrong and what to change (CONVENTIONS.md §12):
  * the IAM action that is missing, the input at fault, the credentials step to add.
  */
 export function explainAwsError(error: unknown, ctx: ErrorContext): PipewardenError {
   if (error instanceof PipewardenError) return error;
-  const e = (error ?? {}) as SdkErrorLike;
-  const name = e.name ?? '';
+  const code = errorCode(error);
+  const name = code === 'Error' ? '' : code;
   const message = errorMessage(error).replace(/\s+/g, ' ').trim();
   const pipeline = `"${ctx.pipelineName}"`;
   const region = ctx.region ? ` in ${ctx.region}` : '';
   const fail = (text: string, exitCode = 3) => new PipewardenError(text, { exitCode, cause: error });
 
-  if (name === 'AccessDeniedException' || /not authorized to perform/i.test(message)) {
+  if (isAccessDenied(error)) {
     const denied =
       /perform:?\s+([a-z0-9-]+:[A-Za-z0-9]+)/i.exec(message)?.[1] ?? `codepipeline:${ctx.operation}`;
     if (/explicit deny/i.test(message))
@@ -93,22 +68,23 @@ export function explainAwsError(error: unknown, ctx: ErrorContext): PipewardenEr
     return fail(
       `pipeline ${pipeline} has reached its limit of queued or parallel executions: ${message}; wait for some to finish`,
     );
-  if (CREDENTIAL_ERRORS.has(name) || /security token .* (expired|invalid)/i.test(message))
-    return fail(
-      `the AWS credentials were rejected (${name || 'invalid token'}): ${message}; if the pipeline runs longer than the role session, raise role-duration-seconds of aws-actions/configure-aws-credentials and the role's MaxSessionDuration`,
-    );
   if (name === 'CredentialsProviderError' || /could not load credentials/i.test(message))
     return fail(
       'no AWS credentials: add aws-actions/configure-aws-credentials (role-to-assume, with id-token: write) before this step; see docs/action.md',
       2,
     );
+  if (isCredentialError(error) || /security token .* (expired|invalid)/i.test(message))
+    return fail(
+      `the AWS credentials were rejected (${name || 'invalid token'}): ${message}; if the pipeline runs longer than the role session, raise role-duration-seconds of aws-actions/configure-aws-credentials and the role's MaxSessionDuration`,
+    );
   if (/region is missing/i.test(message))
     return fail('no AWS region: set aws-region in aws-actions/configure-aws-credentials (or AWS_REGION)', 2);
-  if (THROTTLING.has(name))
+  if (isThrottling(error))
     return fail(
-      `CodePipeline kept throttling ${ctx.operation} after ${e.$metadata?.attempts ?? 'several'} attempts: ${message}`,
+      `CodePipeline kept throttling ${ctx.operation} after ${attempts(error) ?? 'several'} attempts: ${message}`,
     );
-  if (NETWORK.has(e.code ?? '') || name === 'TimeoutError')
-    return fail(`cannot reach CodePipeline for ${ctx.operation} (${e.code ?? name}): ${message}`);
+  // A socket error (ECONNRESET…) or the SDK's TimeoutError: nothing reached the service.
+  if (isRetryable(error) && /^(E[A-Z]+|UND_ERR_\w+|TimeoutError)$/.test(name))
+    return fail(`cannot reach CodePipeline for ${ctx.operation} (${name}): ${message}`);
   return fail(`${ctx.operation} on pipeline ${pipeline} failed: ${name ? `${name}: ` : ''}${message}`);
 }

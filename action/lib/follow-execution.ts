@@ -1,13 +1,15 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   GetPipelineExecutionCommand,
   GetPipelineStateCommand,
-  ListActionExecutionsCommand,
-  type ActionExecutionDetail,
   type CodePipelineClient,
 } from '@aws-sdk/client-codepipeline';
-import { explainAwsError, isTransientError } from './explain-aws-error.js';
+import { isRetryable } from '../../pipeline/aws-errors.js';
+import { TERMINAL_STATUSES } from '../../pipeline/execution-status.js';
+import { listActionExecutions } from '../../pipeline/list-action-executions.js';
+import { explainAwsError } from './explain-aws-error.js';
 import { TransitionPrinter, type Extra } from './print-transitions.js';
-import { TERMINAL_STATUSES, type ActionRecord, type Logger, type PipelineShape } from './types.js';
+import type { ActionRecord, Logger, PipelineShape } from './types.js';
 
 export interface FollowParams {
   pipelineName: string;
@@ -45,16 +47,10 @@ const NOT_FOUND_GRACE_POLLS = 5;
 /** GetPipelineState look-ups per action for a link or message ListActionExecutions lacks. */
 const MAX_STATE_LOOKUPS = 5;
 
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
+/** Waits, or ends early and quietly when the workflow is cancelled (the loop then sees the signal). */
+export async function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  await delay(ms, undefined, signal ? { signal } : {}).catch((error: unknown) => {
+    if (!signal?.aborted) throw error;
   });
 }
 
@@ -128,7 +124,7 @@ export async function followExecution(
       const name = (error as { name?: string }).name;
       if (name === 'PipelineExecutionNotFoundException' && polls <= NOT_FOUND_GRACE_POLLS) {
         deps.log.debug(`execution ${p.executionId} not visible yet, polling again`);
-      } else if (isTransientError(error) && transientErrors < MAX_TRANSIENT_ERRORS) {
+      } else if (isRetryable(error) && transientErrors < MAX_TRANSIENT_ERRORS) {
         transientErrors += 1;
         interval = Math.min(MAX_ERROR_BACKOFF_MS, Math.max(interval * 2, p.poll.maxMs));
         deps.log.info(
@@ -142,30 +138,6 @@ export async function followExecution(
     const left = p.deadline - now();
     await sleep(Math.max(0, Math.min(interval, left)), p.signal);
   }
-}
-
-async function listActionExecutions(
-  client: CodePipelineClient,
-  pipelineName: string,
-  executionId: string,
-  abortSignal?: AbortSignal,
-): Promise<ActionExecutionDetail[]> {
-  const all: ActionExecutionDetail[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await client.send(
-      new ListActionExecutionsCommand({
-        pipelineName,
-        filter: { pipelineExecutionId: executionId },
-        maxResults: 100,
-        nextToken,
-      }),
-      { abortSignal },
-    );
-    all.push(...(page.actionExecutionDetails ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return all;
 }
 
 /** Links, messages and summaries GetPipelineState has for the latest action executions. */

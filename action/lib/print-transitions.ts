@@ -1,5 +1,5 @@
 import type { ActionExecutionDetail } from '@aws-sdk/client-codepipeline';
-import { codeBuildLogUrl } from './console-url.js';
+import { codeBuildLogUrl } from '../../pipeline/console-url.js';
 import { clock, duration, oneLine, span } from './format.js';
 import type { ActionRecord, Logger, PipelineShape } from './types.js';
 

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
-import { StartPipelineExecutionCommand, type CodePipelineClient } from '@aws-sdk/client-codepipeline';
-import { PipewardenError } from '../../findings/errors.js';
+import type { CodePipelineClient } from '@aws-sdk/client-codepipeline';
+import { requestToken, startAtCommit } from '../../pipeline/start-at-commit.js';
 import { explainAwsError } from './explain-aws-error.js';
 import type { SourceAction } from './find-source-action.js';
 import type { PipelineVariable } from './parse-variables.js';
@@ -8,8 +7,7 @@ import type { GitHubRun } from './types.js';
 
 /**
  * StartPipelineExecution's idempotency token: the same workflow run attempt starting the same pipeline at the
- * same commit with the same variables gets the same execution back instead of a second one. CodePipeline takes
- * 1–128 characters of [a-zA-Z0-9-], so the parts are hashed.
+ * same commit with the same variables gets the same execution back instead of a second one.
  */
 export function clientRequestToken(
   run: GitHubRun,
@@ -19,10 +17,7 @@ export function clientRequestToken(
 ): string {
   const parts = [run.repository, run.runId, run.runAttempt, pipelineName, commitSha];
   const vars = [...variables].sort((a, b) => a.name.localeCompare(b.name)).map((v) => [v.name, v.value]);
-  const digest = createHash('sha256')
-    .update(JSON.stringify([parts, vars]))
-    .digest('hex');
-  return `pipewarden-${digest}`;
+  return requestToken([parts, vars]);
 }
 
 export interface StartParams {
@@ -40,18 +35,17 @@ export async function startExecution(
   p: StartParams,
   abortSignal?: AbortSignal,
 ): Promise<string> {
-  let answer;
   try {
-    answer = await client.send(
-      new StartPipelineExecutionCommand({
-        name: p.pipelineName,
+    return await startAtCommit(
+      client,
+      {
+        pipelineName: p.pipelineName,
+        sourceAction: p.sourceAction.name,
+        commitSha: p.commitSha,
+        variables: p.variables,
         clientRequestToken: p.token,
-        sourceRevisions: [
-          { actionName: p.sourceAction.name, revisionType: 'COMMIT_ID', revisionValue: p.commitSha },
-        ],
-        variables: p.variables.length > 0 ? p.variables : undefined,
-      }),
-      { abortSignal },
+      },
+      abortSignal,
     );
   } catch (error) {
     throw explainAwsError(error, {
@@ -62,9 +56,4 @@ export async function startExecution(
       sourceActionName: p.sourceAction.name,
     });
   }
-  if (!answer.pipelineExecutionId)
-    throw new PipewardenError(`StartPipelineExecution returned no execution id for "${p.pipelineName}"`, {
-      exitCode: 3,
-    });
-  return answer.pipelineExecutionId;
 }

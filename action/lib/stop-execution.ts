@@ -1,13 +1,10 @@
-import {
-  GetPipelineExecutionCommand,
-  StopPipelineExecutionCommand,
-  type CodePipelineClient,
-} from '@aws-sdk/client-codepipeline';
+import { GetPipelineExecutionCommand, type CodePipelineClient } from '@aws-sdk/client-codepipeline';
+import { runUrl } from './run-url.js';
 import { explainAwsError } from './explain-aws-error.js';
-import { runUrl } from './console-url.js';
+import { MAX_STOP_REASON, stopExecution as stop, type StopOutcome } from '../../pipeline/stop-execution.js';
 import type { GitHubRun } from './types.js';
 
-export type StopOutcome = 'stopped' | 'already-stopping' | 'already-finished';
+export type { StopOutcome };
 
 export interface StopParams {
   pipelineName: string;
@@ -16,35 +13,20 @@ export interface StopParams {
   region?: string;
 }
 
-/** StopPipelineExecution's reason holds at most 200 characters. */
+/** Why the action stops the execution, with the workflow run's link, in StopPipelineExecution's 200 characters. */
 export function stopReason(why: string, run: GitHubRun): string {
-  return `${why} ${runUrl(run)}`.slice(0, 200);
+  return `${why} ${runUrl(run)}`.slice(0, MAX_STOP_REASON);
 }
 
-/**
- * Stops the execution, letting in-progress actions finish (abandon: false keeps builds and deployments
- * consistent). A second stop or a finished execution is not an error.
- */
+/** Stops the execution (in-progress actions finish); a second stop or a finished execution is an outcome. */
 export async function stopExecution(
   client: CodePipelineClient,
   p: StopParams,
   abortSignal?: AbortSignal,
 ): Promise<StopOutcome> {
   try {
-    await client.send(
-      new StopPipelineExecutionCommand({
-        pipelineName: p.pipelineName,
-        pipelineExecutionId: p.executionId,
-        abandon: false,
-        reason: p.reason,
-      }),
-      { abortSignal },
-    );
-    return 'stopped';
+    return await stop(client, p, abortSignal);
   } catch (error) {
-    const name = (error as { name?: string }).name;
-    if (name === 'DuplicatedStopRequestException') return 'already-stopping';
-    if (name === 'PipelineExecutionNotStoppableException') return 'already-finished';
     throw explainAwsError(error, {
       operation: 'StopPipelineExecution',
       pipelineName: p.pipelineName,

@@ -1,15 +1,3 @@
-/** CodePipeline's PipelineExecutionStatus values, and the action's own TimedOut. */
-export type ExecutionStatus =
-  'Cancelled' | 'InProgress' | 'Stopped' | 'Stopping' | 'Succeeded' | 'Superseded' | 'Failed' | 'TimedOut';
-
-export const TERMINAL_STATUSES: ReadonlySet<string> = new Set([
-  'Cancelled',
-  'Stopped',
-  'Succeeded',
-  'Superseded',
-  'Failed',
-]);
-
 export interface ActionShape {
   name: string;
   category: string;

@@ -1,3 +1,5 @@
+import { escapeMarkdown } from '../../findings/render/escape-text.js';
+import { statusIcon } from '../../pipeline/execution-status.js';
 import { duration, oneLine, span, clock } from './format.js';
 import type { SourceAction } from './find-source-action.js';
 import type { ActionRecord, GitHubRun, PipelineShape } from './types.js';
@@ -17,28 +19,19 @@ export interface Report {
   failure?: string;
 }
 
-const ICONS: Record<string, string> = {
-  Succeeded: '✅',
-  Failed: '❌',
-  InProgress: '⏳',
-  Stopped: '⏹️',
-  Stopping: '⏹️',
-  Abandoned: '⏹️',
-  Cancelled: '⏹️',
-  Superseded: '⏭️',
-  TimedOut: '⏱️',
-};
-
-/** Text from CodePipeline, safe inside a Markdown table cell. */
+/**
+ * Text from CodePipeline, safe inside a Markdown table cell: the same escaping as every other Markdown the
+ * project writes (no links, mentions, references or markup from a remote message).
+ */
 export function cell(text: string | undefined, max = 300): string {
-  return oneLine(text, max)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/\|/g, '\\|');
+  return escapeMarkdown(oneLine(text, max));
 }
 
-const status = (s: string) => `${ICONS[s] ?? ''} ${s}`.trim();
+/** A name shown in a code span: a backtick would end the span and a bar the cell. */
+const code = (text: string | undefined): string =>
+  `\`${oneLine(text).replace(/`/g, "'").replace(/\|/g, '\\|')}\``;
+
+const status = (s: string) => `${statusIcon(s)} ${s}`.trim();
 
 /**
  * The job summary: the result and its links, then every action of the pipeline in stage order with its
@@ -53,10 +46,9 @@ export function renderSummary(r: Report): string {
   lines.push(`| Execution | [${r.executionId}](${r.url}) |`);
   const repo = r.sourceAction.repository ? ` (${cell(r.sourceAction.repository)})` : '';
   lines.push(
-    `| Commit | [\`${r.commitSha.slice(0, 12)}\`](${commitUrl}) through source action \`${cell(r.sourceAction.name)}\`${repo} |`,
+    `| Commit | [\`${r.commitSha.slice(0, 12)}\`](${commitUrl}) through source action ${code(r.sourceAction.name)}${repo} |`,
   );
-  if (r.variableNames.length > 0)
-    lines.push(`| Variables | ${r.variableNames.map((n) => `\`${cell(n)}\``).join(', ')} |`);
+  if (r.variableNames.length > 0) lines.push(`| Variables | ${r.variableNames.map(code).join(', ')} |`);
   lines.push(`| Followed for | ${duration(r.endedAt.getTime() - r.startedAt.getTime()) || '0s'} |`, '');
 
   lines.push('| Stage | Action | Status | Started | Duration | Details |', '|---|---|---|---|---|---|');

@@ -1,5 +1,5 @@
 import { errorMessage, PipewardenError } from '../errors.js';
-import { errorCode } from '../publish/aws-errors.js';
+import { errorCode } from '../../pipeline/aws-errors.js';
 import { oneLine } from './one-line.js';
 
 /** Longest line an unexpected error's own text may take: the rest is on PIPEWARDEN_DEBUG=1. */

@@ -1,58 +1,15 @@
+import { errorCode, httpStatus, isAccessDenied, isCredentialError } from '../../pipeline/aws-errors.js';
 import { errorMessage, PipewardenError } from '../errors.js';
 
-/** What the SDK puts on a service error: its name (the error code), the HTTP status, its own retry hint. */
-interface AwsErrorShape {
-  name?: string;
-  code?: string;
-  message?: string;
-  $metadata?: { httpStatusCode?: number };
-  $retryable?: unknown;
-}
-
-const shape = (error: unknown): AwsErrorShape =>
-  typeof error === 'object' && error !== null ? (error as AwsErrorShape) : {};
-
-/** The error code: the SDK's error name, or a Node network code (ECONNRESET…) when the name is just "Error". */
-export function errorCode(error: unknown): string {
-  const { name, code } = shape(error);
-  if (name && name !== 'Error') return name;
-  return code ?? name ?? 'Error';
-}
-export const httpStatus = (error: unknown): number | undefined => shape(error).$metadata?.httpStatusCode;
-
-const THROTTLING =
-  /^(Throttling(Exception)?|ThrottledException|TooManyRequests(Exception)?|LimitExceededException|RequestLimitExceeded|SlowDown|ProvisionedThroughputExceededException|RequestThrottled(Exception)?)$/;
-const TRANSIENT_NETWORK =
-  /^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|ENOTFOUND|ECONNABORTED|UND_ERR_SOCKET)$/;
-const CREDENTIALS =
-  /^(ExpiredToken(Exception)?|RequestExpired|InvalidClientTokenId|UnrecognizedClientException|InvalidSignatureException|SignatureDoesNotMatch|IncompleteSignature(Exception)?|CredentialsProviderError|InvalidAccessKeyId|MissingAuthenticationToken)$/;
-const DENIED = /^(AccessDenied(Exception)?|InvalidAccessException|UnauthorizedOperation|AuthorizationError)$/;
-
-/** Worth another try after a pause: throttling, 5xx, a dropped connection, a timeout. */
-export function isRetryable(error: unknown): boolean {
-  const code = errorCode(error);
-  if (CREDENTIALS.test(code) || DENIED.test(code)) return false;
-  if (THROTTLING.test(code) || TRANSIENT_NETWORK.test(code)) return true;
-  if (/Timeout|TimedOut|ServiceUnavailable|InternalServerError|InternalFailure|InternalException/i.test(code))
-    return true;
-  const status = httpStatus(error);
-  return status === 429 || (status !== undefined && status >= 500) || shape(error).$retryable !== undefined;
-}
-
-export const isThrottling = (error: unknown): boolean =>
-  THROTTLING.test(errorCode(error)) || httpStatus(error) === 429;
-
-/**
- * Per-finding codes in a BatchImportFindings answer's FailedFindings that clear up on their own.
- * ConcurrentUpdateError is Security Hub's "another request attempted to update the finding while this
- * request was being processed": it happens whenever someone updates findings during an import. The SDK's
- * own classification (@smithy/service-error-classification) only sees whole-request errors, not these.
- */
-const TRANSIENT_FINDING_FAILURE =
-  /^(InternalFailure|InternalError|InternalException|InternalServerError|ServiceUnavailable(Exception)?|ConcurrentUpdateError|ConcurrentModification(Exception)?|LimitExceeded)$/;
-
-export const isTransientFindingFailure = (code: string): boolean =>
-  TRANSIENT_FINDING_FAILURE.test(code) || THROTTLING.test(code);
+// The classification lives once, in pipeline/ (shared with the bot and the action); re-exported for the
+// engine's importers.
+export {
+  errorCode,
+  httpStatus,
+  isRetryable,
+  isThrottling,
+  isTransientFindingFailure,
+} from '../../pipeline/aws-errors.js';
 
 /**
  * One line a user can act on, for an AWS call that failed for good. `what` names the call and its target
@@ -73,12 +30,12 @@ export function awsFailure(what: string, error: unknown, permission?: string): P
       `${what}: no AWS credentials found; run inside CodeBuild with a service role, or set AWS_PROFILE / AWS_ACCESS_KEY_ID`,
       { cause: error },
     );
-  if (CREDENTIALS.test(code))
+  if (isCredentialError(error))
     return new PipewardenError(
       `${what}: the AWS credentials were rejected (${code}: ${detail}); check the access key, the session token and the system clock`,
       { cause: error },
     );
-  if (DENIED.test(code))
+  if (isAccessDenied(error))
     return new PipewardenError(
       `${what}: access denied (${code}: ${detail})${permission ? `; the role needs ${permission}` : ''}`,
       { cause: error },

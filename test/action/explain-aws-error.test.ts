@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { PipelineNotFoundException, ValidationException } from '@aws-sdk/client-codepipeline';
-import { explainAwsError, isTransientError } from '../../action/lib/explain-aws-error.js';
+import { explainAwsError } from '../../action/lib/explain-aws-error.js';
 import { PipewardenError } from '../../findings/errors.js';
 
 const ctx = { operation: 'StartPipelineExecution', pipelineName: 'shop-feature', region: 'eu-west-1' };
@@ -88,16 +88,5 @@ describe('explainAwsError', () => {
     );
     const own = new PipewardenError('mine');
     expect(explainAwsError(own, ctx)).toBe(own);
-  });
-});
-
-describe('isTransientError', () => {
-  it('is true for throttling, 5xx and network trouble, false for client errors', () => {
-    expect(isTransientError(sdkError('ThrottlingException', 'Rate exceeded'))).toBe(true);
-    expect(isTransientError(sdkError('InternalFailure', 'x', 503))).toBe(true);
-    expect(isTransientError(Object.assign(new Error('reset'), { code: 'ECONNRESET' }))).toBe(true);
-    expect(isTransientError(sdkError('AccessDeniedException', 'no'))).toBe(false);
-    expect(isTransientError(sdkError('ValidationException', 'no'))).toBe(false);
-    expect(isTransientError(undefined)).toBe(false);
   });
 });

@@ -92,6 +92,13 @@ describe('renderSummary', () => {
   it('escapes what could break the table or inject HTML', () => {
     expect(cell('a|b\n<script>&')).toBe('a\\|b &lt;script&gt;&amp;');
   });
+
+  it('a remote message can add no link, image, mention or markup (the bot escapes the same way)', () => {
+    // A build's error message is written by whoever controls the build: it must stay literal text.
+    const md = cell('@acme/admins see #12 ![x](https://evil.example/p.png) **now**');
+    expect(md).not.toMatch(/(^|[^\\])\[|(^|[^\\])\*\*|@acme|#12/);
+    expect(md).toContain('\\!\\[x\\]\\(https://evil.example/p.png\\)');
+  });
 });
 
 describe('describeFailure', () => {

@@ -30,10 +30,23 @@ const forbidden: [file: string, specifier: string, says: string][] = [
     '../../../bot/github/check-runs.js',
     'findings/ never imports bot/',
   ],
-  ['findings/render/boundary-probe.ts', '../../action/lib/console-url.js', 'findings/ never imports action/'],
+  ['findings/render/boundary-probe.ts', '../../action/lib/run-url.js', 'findings/ never imports action/'],
   ['findings/publish/boundary-probe.ts', '../../infra/config/config.js', 'runtime code never imports infra/'],
   ['findings/parse/boundary-probe.ts', '../../test/findings/helpers.js', 'only test/ imports test/'],
-  ['bot/boundary-probe.ts', '../action/lib/console-url.js', 'bot/ never imports action/'],
+  ['bot/boundary-probe.ts', '../action/lib/run-url.js', 'bot/ never imports action/'],
+  // pipeline/ is the leaf every part shares: it imports none of them.
+  ['pipeline/boundary-probe.ts', '../findings/errors.js', 'pipeline/ never imports findings/'],
+  ['pipeline/boundary-probe.ts', '../bot/settings.js', 'pipeline/ never imports bot/'],
+  ['pipeline/boundary-probe.ts', '../action/lib/run-url.js', 'pipeline/ never imports action/'],
+  ['pipeline/boundary-probe.ts', '../infra/config/config.js', 'runtime code never imports infra/'],
+  ['pipeline/boundary-probe.ts', '../test/support/codepipeline-fake.js', 'only test/ imports test/'],
+  // The engine takes only the AWS error classification from pipeline/; CodePipeline is the CLI's business.
+  [
+    'findings/publish/boundary-probe.ts',
+    '../../pipeline/console-url.js',
+    'findings/ imports only pipeline/aws-errors.js',
+  ],
+  ['findings/boundary-probe.ts', '../pipeline/contracts.js', 'findings/ imports only pipeline/aws-errors.js'],
   [
     'bot/handlers/boundary-probe.ts',
     '../../infra/lib/stacks/bot-stack.js',
@@ -66,8 +79,15 @@ describe('import boundaries (eslint.config.js)', () => {
   });
 
   it.each([
-    // The allowed arrows: bot, action and infra depend on findings; infra packages the bot.
+    // The allowed arrows: bot, action and infra depend on findings and pipeline; infra packages the bot;
+    // findings/ takes the AWS error classification from pipeline/, its CLI all of pipeline/.
     ['bot/aws/boundary-probe.ts', '../../findings/errors.js'],
+    ['bot/aws/boundary-probe.ts', '../../pipeline/contracts.js'],
+    ['action/lib/boundary-probe.ts', '../../pipeline/start-at-commit.js'],
+    ['infra/lib/stacks/boundary-probe.ts', '../../../pipeline/contracts.js'],
+    ['findings/publish/boundary-probe.ts', '../../pipeline/aws-errors.js'],
+    ['findings/cli/commands/boundary-probe.ts', '../../../pipeline/diagnose-connection.js'],
+    ['pipeline/boundary-probe.ts', './console-url.js'],
     ['action/lib/boundary-probe.ts', '../../findings/errors.js'],
     ['infra/lib/stacks/boundary-probe.ts', '../../../findings/errors.js'],
     ['infra/lib/stacks/boundary-probe.ts', '../../../bot/settings.js'],
