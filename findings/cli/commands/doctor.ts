@@ -7,9 +7,19 @@ import { CodeStarConnectionsClient, GetConnectionCommand } from '@aws-sdk/client
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeHubCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
 import { errorMessage, PipewardenError } from '../../errors.js';
 import { errorCode, httpStatus } from '../../publish/aws-errors.js';
-import { connectionProblem } from '../describe-connection.js';
+import {
+  checkGitHubApp,
+  checkGitHubToken,
+  githubClient,
+  parseRepoTarget,
+  Unreachable,
+  type CheckLine,
+  type GitHubClients,
+} from '../check-github-app.js';
+import { connectionProblem } from '../../../pipeline/diagnose-connection.js';
 
 export interface DoctorFlags {
   connection?: string;
@@ -18,6 +28,11 @@ export interface DoctorFlags {
   bucket?: string;
   securityHub?: boolean;
   region?: string;
+  githubRepo?: string[];
+  mainBranch?: string;
+  githubAppId?: string;
+  githubPrivateKey?: string;
+  githubApiUrl?: string;
 }
 
 export interface DoctorClients {
@@ -25,17 +40,11 @@ export interface DoctorClients {
   codepipeline: CodePipelineClient;
   s3: S3Client;
   securityHub: SecurityHubClient;
+  /** @octokit/rest clients (check-github-app.ts); needed only with --github-repo. */
+  github?: GitHubClients;
 }
 
-/** One check's outcome: `fix` says what to do when it did not pass. */
-export interface CheckLine {
-  ok: boolean;
-  what: string;
-  fix?: string;
-}
-
-/** AWS could not be asked at all (no network, no credentials, no region): doctor exits 3, not 1. */
-class Unreachable extends Error {}
+export type { CheckLine };
 
 const CREDENTIALS =
   /^(ExpiredToken(Exception)?|InvalidClientTokenId|UnrecognizedClientException|InvalidSignatureException|SignatureDoesNotMatch|CredentialsProviderError|InvalidAccessKeyId)$/;
@@ -56,7 +65,7 @@ async function checkConnection(clients: DoctorClients, arn: string): Promise<Che
       ? { ok: false, what: `${what}: ${Connection?.ConnectionStatus}`, fix: problem }
       : { ok: true, what: `${what}: AVAILABLE` };
   } catch (error) {
-    if (unreachable(error)) throw new Unreachable(errorMessage(error), { cause: error });
+    if (unreachable(error)) throw new Unreachable('AWS', errorMessage(error), { cause: error });
     if (errorCode(error) === 'ResourceNotFoundException')
       return {
         ok: false,
@@ -122,7 +131,7 @@ async function checkPipeline(
       ? { ok: false, what, fix: problems.join('; ') }
       : { ok: true, what: `${what}: V2, source and triggers as expected` };
   } catch (error) {
-    if (unreachable(error)) throw new Unreachable(errorMessage(error), { cause: error });
+    if (unreachable(error)) throw new Unreachable('AWS', errorMessage(error), { cause: error });
     if (errorCode(error) === 'PipelineNotFoundException')
       return {
         ok: false,
@@ -145,7 +154,7 @@ async function checkBucket(clients: DoctorClients, bucket: string): Promise<Chec
     await clients.s3.send(new HeadBucketCommand({ Bucket: bucket }));
     return { ok: true, what: `${what}: reachable` };
   } catch (error) {
-    if (unreachable(error)) throw new Unreachable(errorMessage(error), { cause: error });
+    if (unreachable(error)) throw new Unreachable('AWS', errorMessage(error), { cause: error });
     const status = httpStatus(error);
     if (status === 404)
       return {
@@ -175,7 +184,7 @@ async function checkSecurityHub(clients: DoctorClients): Promise<CheckLine> {
     const hub = await clients.securityHub.send(new DescribeHubCommand({}));
     return { ok: true, what: `${what}: enabled${hub.HubArn ? ` (${hub.HubArn})` : ''}` };
   } catch (error) {
-    if (unreachable(error)) throw new Unreachable(errorMessage(error), { cause: error });
+    if (unreachable(error)) throw new Unreachable('AWS', errorMessage(error), { cause: error });
     // Security Hub answers "not subscribed" with InvalidAccessException; its ResourceNotFound means the same.
     if (
       /InvalidAccessException|ResourceNotFoundException/.test(errorCode(error)) &&
@@ -202,7 +211,7 @@ export async function runDoctor(
   clients: DoctorClients,
   write: (line: string) => void = (line) => void process.stdout.write(`${line}\n`),
 ): Promise<number> {
-  const checks: (() => Promise<CheckLine>)[] = [];
+  const checks: (() => Promise<CheckLine | CheckLine[]>)[] = [];
   if (flags.connection) checks.push(() => checkConnection(clients, flags.connection!));
   if (flags.mainPipeline)
     checks.push(() => checkPipeline(clients, flags.mainPipeline!, 'main', flags.connection));
@@ -210,24 +219,38 @@ export async function runDoctor(
     checks.push(() => checkPipeline(clients, flags.featurePipeline!, 'feature', flags.connection));
   if (flags.bucket) checks.push(() => checkBucket(clients, flags.bucket!));
   if (flags.securityHub) checks.push(() => checkSecurityHub(clients));
+  if (flags.githubRepo?.length) {
+    const targets = flags.githubRepo.map((r) => parseRepoTarget(r, flags.mainBranch ?? 'main'));
+    const github = clients.github;
+    if (!github) throw new PipewardenError('--github-repo needs a GitHub client (internal)');
+    checks.push(() =>
+      github.mode === 'app'
+        ? checkGitHubApp(github.github, targets, github.withToken)
+        : checkGitHubToken(github.github, targets),
+    );
+  }
   if (!checks.length)
     throw new PipewardenError(
-      'doctor has nothing to check: pass --connection, --main-pipeline, --feature-pipeline, --bucket and/or --security-hub (see docs/doctor.md)',
+      'doctor has nothing to check: pass --connection, --main-pipeline, --feature-pipeline, --bucket, --security-hub and/or --github-repo (see docs/doctor.md)',
     );
   let failed = 0;
   for (const check of checks) {
-    let line: CheckLine;
+    let lines: CheckLine[];
     try {
-      line = await check();
+      lines = [await check()].flat();
     } catch (error) {
       if (!(error instanceof Unreachable)) throw error;
       write(
-        `✗ AWS unreachable: ${error.message}: check the network, AWS credentials and --region, then run again`,
+        error.service === 'AWS'
+          ? `✗ AWS unreachable: ${error.message}: check the network, AWS credentials and --region, then run again`
+          : `✗ GitHub unreachable: ${error.message}: check the network and --github-api-url, then run again`,
       );
       return 3;
     }
-    if (!line.ok) failed++;
-    write(line.ok ? `✓ ${line.what}` : `✗ ${line.what}: ${line.fix}`);
+    for (const line of lines) {
+      if (!line.ok) failed++;
+      write(line.ok ? `✓ ${line.what}` : `✗ ${line.what}: ${line.fix}`);
+    }
   }
   return failed ? 1 : 0;
 }
@@ -245,8 +268,24 @@ export function addDoctorCommand(program: Command, exit: { code: number }): void
     .option('--bucket <name>', 'the findings bucket (default: PIPEWARDEN_FINDINGS_BUCKET)')
     .option('--security-hub', 'publishing to Security Hub is on: check that it is enabled')
     .option('--region <region>', 'AWS region (default: AWS_REGION)')
+    .option(
+      '--github-repo <owner/name>',
+      'a repository of the deployment (repeat for each): the App installed with the permissions the bot needs, its default branch the main branch',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option('--main-branch <branch>', "the config's main branch for --github-repo", 'main')
+    .option('--github-app-id <id>', "the GitHub App's id (default: APP_ID)")
+    .option(
+      '--github-private-key <file>',
+      "the App's private key, .pem (default: PRIVATE_KEY_PATH, or the key itself in PRIVATE_KEY); without the App's credentials, GITHUB_TOKEN checks the default branch only",
+    )
+    .option(
+      '--github-api-url <url>',
+      'GitHub REST API (default: GITHUB_API_URL, else https://api.github.com)',
+    )
     .action(async (flags: DoctorFlags) => {
-      const bucket = flags.bucket ?? process.env.PIPEWARDEN_FINDINGS_BUCKET;
+      const env = process.env;
+      const bucket = flags.bucket ?? env.PIPEWARDEN_FINDINGS_BUCKET;
       const config = flags.region ? { region: flags.region } : {};
       exit.code = await runDoctor(
         { ...flags, ...(bucket ? { bucket } : {}) },
@@ -255,7 +294,30 @@ export function addDoctorCommand(program: Command, exit: { code: number }): void
           codepipeline: new CodePipelineClient(config),
           s3: new S3Client(config),
           securityHub: new SecurityHubClient(config),
+          ...(flags.githubRepo?.length ? { github: githubFromFlags(flags, env) } : {}),
         },
       );
     });
+}
+
+/** The App's credentials (Probot's variable names) or a token, read here at the edge. */
+function githubFromFlags(flags: DoctorFlags, env: NodeJS.ProcessEnv) {
+  const keyFile = flags.githubPrivateKey ?? env.PRIVATE_KEY_PATH;
+  let privateKey = keyFile ? undefined : env.PRIVATE_KEY?.replace(/\\n/g, '\n');
+  if (keyFile)
+    try {
+      privateKey = readFileSync(keyFile, 'utf8');
+    } catch (error) {
+      throw new PipewardenError(
+        `--github-private-key ${keyFile}: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'}); pass the .pem file from the App's settings`,
+        { cause: error },
+      );
+    }
+  const appId = flags.githubAppId ?? env.APP_ID;
+  return githubClient({
+    ...(appId ? { appId } : {}),
+    ...(privateKey ? { privateKey } : {}),
+    ...(env.GITHUB_TOKEN ? { token: env.GITHUB_TOKEN } : {}),
+    baseUrl: flags.githubApiUrl ?? env.GITHUB_API_URL ?? 'https://api.github.com',
+  });
 }
