@@ -18,20 +18,12 @@ function normalizeText(text: string | undefined): string {
 export function identityKey(f: ParsedFinding): string {
   if (f.package && (f.kind === 'dependency' || f.kind === 'container')) {
     const vuln = f.vulnerabilityIds.find((id) => /^(CVE|GHSA)-/.test(id)) ?? f.ruleId;
-    return ['pkg', f.location?.path ?? '', f.package.name.toLowerCase(), f.package.version ?? '', vuln].join(
-      '|',
-    );
+    return `pkg|${f.location?.path ?? ''}|${f.package.name.toLowerCase()}|${f.package.version ?? ''}|${vuln}`;
   }
   const dash = f.tool.indexOf('-');
   const family = (dash < 0 ? f.tool : f.tool.slice(0, dash)).toLowerCase();
   const detail = f.identity ?? normalizeText(f.location?.snippet) ?? '';
-  return [
-    f.kind,
-    family,
-    f.ruleId,
-    f.location?.path ?? '',
-    detail || normalizeText(f.description ?? f.title),
-  ].join('|');
+  return `${f.kind}|${family}|${f.ruleId}|${f.location?.path ?? ''}|${detail || normalizeText(f.description ?? f.title)}`;
 }
 
 /**
@@ -42,41 +34,54 @@ export function identityKey(f: ParsedFinding): string {
  * nor a suppression by fingerprint).
  */
 export function fingerprintAll(parsed: ParsedFinding[], file?: string): Finding[] {
-  // Per identity, how many of each severity were seen (indexed by SEVERITIES): an array, not a Map, per key.
-  const seen = new Map<string, number[]>();
-  // Sort keys computed once, in typed arrays (no object per finding): SEVERITIES lists the worst first, so a
-  // higher index is less severe; a value that is not a severity sorts as the worst.
   const count = parsed.length;
-  const sev = new Uint8Array(count);
-  const line = new Float64Array(count);
-  const order = new Uint32Array(count);
+  // Each identity key computed once; only keys shared inside the report need ordering (scanners fingerprint
+  // most results), so the rest are never sorted.
+  const keys = new Array<string>(count);
+  const firstAt = new Map<string, number>();
+  let shared: Map<string, number[]> | undefined;
   for (let i = 0; i < count; i++) {
-    const f = parsed[i]!;
-    sev[i] = Math.max(0, SEVERITIES.indexOf(f.severity));
-    line[i] = f.location?.startLine ?? 0;
-    order[i] = i;
+    const key = identityKey(parsed[i]!);
+    keys[i] = key;
+    const first = firstAt.get(key);
+    if (first === undefined) firstAt.set(key, i);
+    else if (!key.startsWith('pkg|')) {
+      shared ??= new Map();
+      const group = shared.get(key);
+      if (group) group.push(i);
+      else shared.set(key, [first, i]);
+    }
   }
-  order.sort((a, b) => sev[b]! - sev[a]! || line[a]! - line[b]! || a - b);
   // Parsed findings are fresh objects: complete them in place rather than copying 100,000 of them.
-  for (let k = 0; k < count; k++) {
-    const i = order[k]!;
-    const f = parsed[i]!;
-    const s = sev[i]!;
-    const key = identityKey(f);
-    let counts = seen.get(key);
-    const first = counts === undefined;
-    if (!counts) seen.set(key, (counts = [0, 0, 0, 0, 0]));
-    const n = counts[s]!;
-    counts[s] = n + 1;
-    const source: FindingSource = { tool: f.tool, ruleId: f.ruleId, originalSeverity: f.originalSeverity };
-    if (file) source.file = file;
-    const done = f as ParsedFinding & Finding;
-    done.fingerprint = sha(first || key.startsWith('pkg|') ? key : `${key}#${f.severity}#${n}`);
-    done.sources = [source];
-    done.identity = undefined;
-  }
-  const out = parsed as Finding[];
-  return out;
+  for (let i = 0; i < count; i++) complete(parsed[i]!, keys[i]!, file);
+  if (shared)
+    for (const [key, group] of shared) {
+      // Least severe first (SEVERITIES lists the worst first; a value that is not a severity sorts as the
+      // worst), then by line, then by order in the file; the first takes the plain identity.
+      const sev = (i: number) => Math.max(0, SEVERITIES.indexOf(parsed[i]!.severity));
+      const line = (i: number) => parsed[i]!.location?.startLine ?? 0;
+      group.sort((a, b) => sev(b) - sev(a) || line(a) - line(b) || a - b);
+      // Per severity, how many of the group came before (indexed by SEVERITIES).
+      const counts = [0, 0, 0, 0, 0];
+      for (let k = 0; k < group.length; k++) {
+        const i = group[k]!;
+        const s = sev(i);
+        const n = counts[s]!;
+        counts[s] = n + 1;
+        const f = parsed[i]! as ParsedFinding & Finding;
+        if (k > 0) f.fingerprint = sha(`${key}#${f.severity}#${n}`);
+      }
+    }
+  return parsed as Finding[];
+}
+
+function complete(f: ParsedFinding, key: string, file: string | undefined): void {
+  const source: FindingSource = { tool: f.tool, ruleId: f.ruleId, originalSeverity: f.originalSeverity };
+  if (file) source.file = file;
+  const done = f as ParsedFinding & Finding;
+  done.fingerprint = sha(key);
+  done.sources = [source];
+  done.identity = undefined;
 }
 
 /**
