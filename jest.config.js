@@ -12,4 +12,8 @@ export default {
   },
   modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/cdk.out/'],
   testTimeout: 60000,
+  // Jest's default is one worker fewer than the cores: on a 2-core machine that is one worker, so every
+  // file ran in turn. Most of the time here is spent waiting on child processes (bash, the CLI, cdk
+  // synth), so a worker per core keeps both cores busy.
+  maxWorkers: '100%',
 };

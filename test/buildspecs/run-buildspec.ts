@@ -10,11 +10,12 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 
-export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+import { REPO } from '../support/repo.js';
+
+export { REPO };
 
 export type PhaseName = 'install' | 'pre_build' | 'build' | 'post_build';
 export const PHASES: PhaseName[] = ['install', 'pre_build', 'build', 'post_build'];
@@ -128,28 +129,6 @@ function writeScript(dir: string, name: string, text: string): string {
   const file = join(dir, name);
   writeFileSync(file, `${text}\n`);
   return file;
-}
-
-/**
- * This repository's CLI, bundled from its TypeScript sources now (esbuild, which tsx brings), so that the
- * buildspecs run the code as it is, not a committed bundle that may be older. It stands in for the file
- * asset of dist/cli/index.js that infra/ pins (CI runs the committed ncc bundle itself in scripts/smoke/).
- */
-export async function bundleCli(outfile: string): Promise<void> {
-  const esbuild = (await import('esbuild')).default;
-  await esbuild.build({
-    entryPoints: [join(REPO, 'findings', 'cli', 'index.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    outfile,
-    // CommonJS dependencies inside an ES module bundle still call require().
-    banner: {
-      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-    },
-    logLevel: 'error',
-  });
 }
 
 export function sha256File(file: string): string {

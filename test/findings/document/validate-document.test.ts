@@ -8,7 +8,7 @@ import { fetchBaseline } from '../../../findings/fetch/fetch-baseline.js';
 import type { FindingsDocument } from '../../../findings/model/finding.js';
 import { runCli } from '../cli/run-cli.js';
 import { fixture } from '../helpers.js';
-import { FakeAws } from '../publish/fake-aws.js';
+import { FakeAws } from '../../support/fake-aws.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pw-validate-'));
 const env = { PIPEWARDEN_DEBUG: undefined, GITHUB_REPOSITORY: undefined, CODEBUILD_SRC_DIR: undefined };

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { loadReport } from '../../../findings/parse/load-report.js';
 import { runCli } from '../cli/run-cli.js';
 import { readFixture } from '../helpers.js';
-import { FakeAws } from '../publish/fake-aws.js';
+import { FakeAws } from '../../support/fake-aws.js';
 import { codeRepositoryCoverage, InspectorCoverageFake } from './inspector-coverage-fake.js';
 
 interface Wire {

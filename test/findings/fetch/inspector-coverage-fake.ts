@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FakeAws } from '../publish/fake-aws.js';
+import type { FakeAws } from '../../support/fake-aws.js';
 
 /**
  * Inspector2 ListCoverage (REST-JSON, POST /coverage/list, as the SDK model routes it) on the shared local

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import type { FindingsDocument } from '../../../findings/model/finding.js';
 import { runCli } from '../cli/run-cli.js';
 import { fixture } from '../helpers.js';
-import { FakeAws } from './fake-aws.js';
+import { FakeAws } from '../../support/fake-aws.js';
 
 const ACCOUNT = '123456789012';
 const SHA = '0a1b2c3d4e5f60718293a4b5c6d7e8f901234567';

@@ -7,7 +7,7 @@ import type { FindingsDocument } from '../../../findings/model/finding.js';
 import { publishToS3, type StoreFiles } from '../../../findings/publish/publish-s3.js';
 import type { Clock } from '../../../findings/publish/rate-limiter.js';
 import { CONTEXT, fixtureDocument } from '../render/render-helpers.js';
-import { FakeAws } from './fake-aws.js';
+import { FakeAws } from '../../support/fake-aws.js';
 
 const BUCKET = 'acme-findings';
 const SHA_OLD = '1111111111111111111111111111111111111111';

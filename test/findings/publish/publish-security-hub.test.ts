@@ -8,7 +8,7 @@ import {
 } from '../../../findings/publish/publish-security-hub.js';
 import { backoffDelay, TokenBucket, type Clock } from '../../../findings/publish/rate-limiter.js';
 import { findingBytes } from '../../../findings/render/render-asff.js';
-import { FakeAws } from './fake-aws.js';
+import { FakeAws } from '../../support/fake-aws.js';
 
 const REGION = 'eu-central-1';
 const ACCOUNT = '123456789012';

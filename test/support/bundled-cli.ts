@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { REPO } from './repo.js';
+
+/** Every file the CLI bundle is built from: the findings/ sources and the locked dependencies. */
+function bundleInputs(): string[] {
+  const files: string[] = [join(REPO, 'package.json'), join(REPO, 'package-lock.json')];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (/\.(ts|json|ya?ml)$/.test(entry.name)) files.push(path);
+    }
+  };
+  walk(join(REPO, 'findings'));
+  for (const dir of ['pipeline', 'schemas']) if (existsSync(join(REPO, dir))) walk(join(REPO, dir));
+  return files.sort();
+}
+
+/**
+ * This repository's CLI, bundled from its TypeScript sources (esbuild, which tsx brings), so that tests
+ * run the code as it is, not a committed bundle that may be older. The bundle is kept in the temp
+ * directory under a hash of its inputs: the test files that need it (each in its own Jest worker) build
+ * it once per change of the sources instead of once per file. The rename makes a concurrent build safe.
+ */
+export async function bundledCli(): Promise<string> {
+  const hash = createHash('sha256');
+  for (const file of bundleInputs())
+    hash.update(relative(REPO, file)).update('\0').update(readFileSync(file));
+  const outfile = join(tmpdir(), `pipewarden-cli-${hash.digest('hex').slice(0, 16)}.mjs`);
+  if (existsSync(outfile)) return outfile;
+  const building = `${outfile}.${process.pid}.tmp`;
+  const esbuild = (await import('esbuild')).default;
+  await esbuild.build({
+    entryPoints: [join(REPO, 'findings', 'cli', 'index.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile: building,
+    // CommonJS dependencies inside an ES module bundle still call require().
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
+    logLevel: 'error',
+  });
+  renameSync(building, outfile);
+  return outfile;
+}
