@@ -3,18 +3,18 @@ import { SEVERITY_RANK } from './severity.js';
 
 /**
  * The findings document's order (build-document's compareFindings: worst first, unsuppressed first, new before
- * existing, then path, line, package, rule, fingerprint), with every key computed once per finding. Strings
+ * existing, then path, line, package, rule, fingerprint), with the leading keys computed once per finding. Paths
  * are ranked once among their distinct values (a report names a few thousand files over 100,000 findings), so
- * the sort itself compares small integers; the fingerprint breaks the remaining ties. Sorts in place, stably.
+ * most comparisons are of small integers; package, rule and fingerprint only break the remaining ties, compared
+ * as they are (ranking them would sort tens of thousands of distinct names for a few comparisons each). Sorts in
+ * place, stably.
  */
 export function sortFindings(findings: Finding[]): Finding[] {
   const count = findings.length;
   if (count < 2) return findings;
   const head = new Uint8Array(count);
   const line = new Float64Array(count);
-  const path = rankOf(findings, (f) => f.location?.path ?? '\uffff');
-  const pkg = rankOf(findings, (f) => f.package?.name ?? '');
-  const rule = rankOf(findings, (f) => f.ruleId);
+  const path = pathRanks(findings);
   const order = new Uint32Array(count);
   for (let i = 0; i < count; i++) {
     const f = findings[i]!;
@@ -26,16 +26,18 @@ export function sortFindings(findings: Finding[]): Finding[] {
     line[i] = f.location?.startLine ?? 0;
     order[i] = i;
   }
-  order.sort(
-    (a, b) =>
-      head[a]! - head[b]! ||
-      path[a]! - path[b]! ||
-      line[a]! - line[b]! ||
-      pkg[a]! - pkg[b]! ||
-      rule[a]! - rule[b]! ||
-      codeUnits(findings[a]!.fingerprint, findings[b]!.fingerprint) ||
-      a - b,
-  );
+  order.sort((a, b) => {
+    const byPlace = head[a]! - head[b]! || path[a]! - path[b]! || line[a]! - line[b]!;
+    if (byPlace) return byPlace;
+    const fa = findings[a]!;
+    const fb = findings[b]!;
+    return (
+      codeUnits(fa.package?.name ?? '', fb.package?.name ?? '') ||
+      codeUnits(fa.ruleId, fb.ruleId) ||
+      codeUnits(fa.fingerprint, fb.fingerprint) ||
+      a - b
+    );
+  });
   const sorted = Array.from(order, (i) => findings[i]!);
   for (let i = 0; i < count; i++) findings[i] = sorted[i]!;
   return findings;
@@ -43,13 +45,25 @@ export function sortFindings(findings: Finding[]): Finding[] {
 
 const codeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Each finding's key as its rank among the distinct keys, in code-unit order. */
-function rankOf(findings: Finding[], key: (f: Finding) => string): Uint32Array {
-  const distinct = new Map<string, number>();
-  for (const f of findings) distinct.set(key(f), 0);
-  const keys = [...distinct.keys()].sort(codeUnits);
-  for (let i = 0; i < keys.length; i++) distinct.set(keys[i]!, i);
+/** Each finding's path as its rank among the distinct paths, in code-unit order (no path sorts last). */
+function pathRanks(findings: Finding[]): Uint32Array {
+  // One map lookup per finding: each distinct path gets a number in order of appearance, remapped to its rank.
+  const seen = new Map<string, number>();
+  const distinct: string[] = [];
   const ranks = new Uint32Array(findings.length);
-  for (let i = 0; i < findings.length; i++) ranks[i] = distinct.get(key(findings[i]!))!;
+  for (let i = 0; i < findings.length; i++) {
+    const key = findings[i]!.location?.path ?? '\uffff';
+    let n = seen.get(key);
+    if (n === undefined) {
+      n = distinct.length;
+      seen.set(key, n);
+      distinct.push(key);
+    }
+    ranks[i] = n;
+  }
+  const byName = Array.from(distinct.keys()).sort((a, b) => codeUnits(distinct[a]!, distinct[b]!));
+  const rankOf = new Uint32Array(distinct.length);
+  for (let r = 0; r < byName.length; r++) rankOf[byName[r]!] = r;
+  for (let i = 0; i < ranks.length; i++) ranks[i] = rankOf[ranks[i]!]!;
   return ranks;
 }
