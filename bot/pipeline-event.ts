@@ -1,19 +1,23 @@
 import { z } from 'zod';
 import { describeIssues } from '../findings/describe-zod-issues.js';
+import {
+  PIPELINE_EVENT_SOURCE,
+  PIPELINE_EVENT_TYPES,
+  type PipelineEventKind,
+} from '../pipeline/contracts.js';
 
 /**
- * The EventBridge detail types of CodePipeline the bot accepts. The CDK rule no longer sends action events;
- * a rule deployed before still may, and the bot passes over them (`quietEvent`).
+ * The bot accepts every CodePipeline detail type. The CDK rule no longer sends action events; a rule deployed
+ * before still may, and the bot passes over them (`quietEvent`).
  */
-export const PIPELINE_EVENT_TYPES = [
-  'CodePipeline Pipeline Execution State Change',
-  'CodePipeline Stage Execution State Change',
-  'CodePipeline Action Execution State Change',
-] as const;
+const KIND_OF = Object.fromEntries(
+  Object.entries(PIPELINE_EVENT_TYPES).map(([kind, type]) => [type, kind as PipelineEventKind]),
+);
+const DETAIL_TYPES = Object.values(PIPELINE_EVENT_TYPES) as [string, ...string[]];
 
 const schema = z.object({
-  source: z.literal('aws.codepipeline'),
-  'detail-type': z.enum(PIPELINE_EVENT_TYPES),
+  source: z.literal(PIPELINE_EVENT_SOURCE),
+  'detail-type': z.enum(DETAIL_TYPES),
   id: z.string().optional(),
   detail: z
     .object({
@@ -28,7 +32,7 @@ const schema = z.object({
 
 export interface PipelineEvent {
   id?: string;
-  kind: 'execution' | 'stage' | 'action';
+  kind: PipelineEventKind;
   pipeline: string;
   executionId: string;
   state: string;
@@ -48,10 +52,9 @@ export function parsePipelineEvent(event: unknown): PipelineEvent | string {
     return `not a CodePipeline state-change event: ${describeIssues(parsed.error.issues)}`;
   }
   const e = parsed.data;
-  const type = e['detail-type'];
   return {
     ...(e.id ? { id: e.id } : {}),
-    kind: type.includes('Action') ? 'action' : type.includes('Stage') ? 'stage' : 'execution',
+    kind: KIND_OF[e['detail-type']]!,
     pipeline: e.detail.pipeline,
     executionId: e.detail['execution-id'],
     state: e.detail.state,

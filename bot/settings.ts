@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { describeIssues } from '../findings/describe-zod-issues.js';
+import { BOT_ENV } from '../pipeline/contracts.js';
 
 /**
  * The bot's AWS-side settings, from documented environment variables (docs/bot.md). None is required to
@@ -78,14 +79,14 @@ function readRepositories(raw: string | undefined, problems: string[]): Reposito
     json = JSON.parse(raw);
   } catch {
     problems.push(
-      'PIPEWARDEN_REPOSITORIES is not JSON; it is ignored (the CDK app writes it: redeploy the bot stack)',
+      `${BOT_ENV.repositories} is not JSON; it is ignored (the CDK app writes it: redeploy the bot stack)`,
     );
     return [];
   }
   const parsed = repositoriesSchema.safeParse(json);
   if (!parsed.success) {
     problems.push(
-      `PIPEWARDEN_REPOSITORIES: ${describeIssues(parsed.error.issues)}; it is ignored (the CDK app writes it: redeploy the bot stack)`,
+      `${BOT_ENV.repositories}: ${describeIssues(parsed.error.issues)}; it is ignored (the CDK app writes it: redeploy the bot stack)`,
     );
     return [];
   }
@@ -102,31 +103,31 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): BotSettings 
     return undefined;
   };
   const pipelines: string[] = [];
-  for (const name of (env.PIPEWARDEN_PIPELINES ?? '').split(',').map((s) => s.trim())) {
+  for (const name of (env[BOT_ENV.pipelines] ?? '').split(',').map((s) => s.trim())) {
     if (!name) continue;
     if (PIPELINE_NAME.test(name)) pipelines.push(name);
-    else problems.push(`PIPEWARDEN_PIPELINES: "${name}" is not a pipeline name; it is ignored`);
+    else problems.push(`${BOT_ENV.pipelines}: "${name}" is not a pipeline name; it is ignored`);
   }
-  const repositories = readRepositories(env.PIPEWARDEN_REPOSITORIES, problems);
+  const repositories = readRepositories(env[BOT_ENV.repositories], problems);
   for (const r of repositories) {
     for (const p of [r.main, r.feature]) if (!pipelines.includes(p)) pipelines.push(p);
   }
   // The CDK app names its pipelines <prefix>-main and <prefix>-feature (infra/lib/names.ts).
   const featurePipeline =
-    pick('PIPEWARDEN_FEATURE_PIPELINE', PIPELINE_NAME, 'a pipeline name') ??
+    pick(BOT_ENV.featurePipeline, PIPELINE_NAME, 'a pipeline name') ??
     (pipelines.filter((p) => p.endsWith('-feature')).length === 1
       ? pipelines.find((p) => p.endsWith('-feature'))
       : undefined);
   return {
     region: env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || undefined,
-    findingsBucket: pick('PIPEWARDEN_FINDINGS_BUCKET', BUCKET, 'an S3 bucket name'),
+    findingsBucket: pick(BOT_ENV.findingsBucket, BUCKET, 'an S3 bucket name'),
     pipelines,
     featurePipeline,
-    mainBranch: pick('PIPEWARDEN_MAIN_BRANCH', BRANCH, 'a branch name'),
-    ecrRepository: pick('PIPEWARDEN_ECR_REPOSITORY', ECR_REPOSITORY, 'an ECR repository name'),
-    repository: pick('PIPEWARDEN_REPOSITORY', REPOSITORY, 'owner/name'),
-    sourceAction: pick('PIPEWARDEN_SOURCE_ACTION', PIPELINE_NAME, 'an action name') ?? 'Source',
-    gateStage: pick('PIPEWARDEN_GATE_STAGE', PIPELINE_NAME, 'a stage name') ?? 'Gate',
+    mainBranch: pick(BOT_ENV.mainBranch, BRANCH, 'a branch name'),
+    ecrRepository: pick(BOT_ENV.ecrRepository, ECR_REPOSITORY, 'an ECR repository name'),
+    repository: pick(BOT_ENV.repository, REPOSITORY, 'owner/name'),
+    sourceAction: pick(BOT_ENV.sourceAction, PIPELINE_NAME, 'an action name') ?? 'Source',
+    gateStage: pick(BOT_ENV.gateStage, PIPELINE_NAME, 'a stage name') ?? 'Gate',
     repositories,
     problems,
   };

@@ -39,4 +39,6 @@ export const BOT_ENV = {
   repository: 'PIPEWARDEN_REPOSITORY',
   sourceAction: 'PIPEWARDEN_SOURCE_ACTION',
   gateStage: 'PIPEWARDEN_GATE_STAGE',
+  /** The Secrets Manager secret holding the GitHub App's credentials on Lambda. */
+  secretArn: 'PIPEWARDEN_SECRET_ARN',
 } as const;

@@ -1,4 +1,5 @@
 import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
+import { CodeStarConnectionsClient } from '@aws-sdk/client-codestar-connections';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { S3Client } from '@aws-sdk/client-s3';
 
@@ -6,6 +7,8 @@ export interface AwsClients {
   codepipeline: CodePipelineClient;
   s3: S3Client;
   ecr: ECRClient;
+  /** Reads the GitHub connection of a Source action that failed, to say why (PENDING, ERROR). */
+  connections: CodeStarConnectionsClient;
 }
 
 /**
@@ -19,10 +22,6 @@ export function createAwsClients(region?: string): AwsClients {
     codepipeline: new CodePipelineClient(common),
     s3: new S3Client(common),
     ecr: new ECRClient(common),
+    connections: new CodeStarConnectionsClient(common),
   };
-}
-
-/** The AWS error name (ThrottlingException, NoSuchKey…), or undefined for something else. */
-export function awsErrorName(error: unknown): string | undefined {
-  return error instanceof Error && error.name !== 'Error' ? error.name : undefined;
 }

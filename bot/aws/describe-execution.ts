@@ -1,10 +1,10 @@
 import {
   GetPipelineExecutionCommand,
   GetPipelineStateCommand,
-  paginateListActionExecutions,
   type ActionExecutionDetail,
   type CodePipelineClient,
 } from '@aws-sdk/client-codepipeline';
+import { listActionExecutions } from '../../pipeline/list-action-executions.js';
 
 export interface ActionView {
   name: string;
@@ -46,6 +46,8 @@ export interface ExecutionView {
   stages: StageView[];
   /** A manual approval of this execution, waiting, with the token PutApprovalResult needs. */
   approval?: ApprovalWaiting;
+  /** The source action's latest attempt, and the GitHub connection it reads through (CodeStarSourceConnection). */
+  source?: { action: string; status: string; connectionArn?: string };
   startedAt?: Date;
 }
 
@@ -59,21 +61,6 @@ export function parseRevisionUrl(url: string | undefined): { owner: string; repo
 }
 
 const SHA = /^[0-9a-f]{40}$/i;
-
-/** The actions of this execution (retries included: the latest attempt of each action wins). */
-async function listActions(
-  codepipeline: CodePipelineClient,
-  pipeline: string,
-  executionId: string,
-): Promise<ActionExecutionDetail[]> {
-  const out: ActionExecutionDetail[] = [];
-  for await (const page of paginateListActionExecutions(
-    { client: codepipeline, pageSize: 100 },
-    { pipelineName: pipeline, filter: { pipelineExecutionId: executionId } },
-  ))
-    out.push(...(page.actionExecutionDetails ?? []));
-  return out;
-}
 
 /** The source revision from the source action: the repository and commit, and the branch it reports. */
 function revisionFrom(
@@ -105,7 +92,7 @@ export async function describeExecution(
       new GetPipelineExecutionCommand({ pipelineName: pipeline, pipelineExecutionId: executionId }),
     ),
     codepipeline.send(new GetPipelineStateCommand({ name: pipeline })),
-    listActions(codepipeline, pipeline, executionId),
+    listActionExecutions(codepipeline, pipeline, executionId),
   ]);
   const variables: Record<string, string> = {};
   for (const v of execution?.variables ?? []) if (v.name) variables[v.name] = v.resolvedValue ?? '';
@@ -119,6 +106,8 @@ export async function describeExecution(
     const seen = latest.get(key);
     if (!seen || (d.startTime?.getTime() ?? 0) >= (seen.startTime?.getTime() ?? 0)) latest.set(key, d);
   }
+  const sourceRun = [...latest.values()].find((d) => d.input?.actionTypeId?.category === 'Source');
+  const connectionArn = sourceRun?.input?.configuration?.ConnectionArn;
   let approval: ApprovalWaiting | undefined;
   const stages: StageView[] = (state.stageStates ?? []).map((stage) => {
     const name = stage.stageName ?? '?';
@@ -156,6 +145,15 @@ export async function describeExecution(
     variables,
     stages,
     ...(approval ? { approval } : {}),
+    ...(sourceRun?.actionName && sourceRun.status
+      ? {
+          source: {
+            action: sourceRun.actionName,
+            status: sourceRun.status,
+            ...(connectionArn ? { connectionArn } : {}),
+          },
+        }
+      : {}),
     ...(details.length
       ? { startedAt: new Date(Math.min(...details.map((d) => d.startTime?.getTime() ?? Date.now()))) }
       : {}),

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { BRANCH_IMAGE_TAG_PREFIX } from '../../pipeline/contracts.js';
 
 /** ECR's tag grammar: 1–128 of [A-Za-z0-9_.-], not starting with `.` or `-`. */
 export const ECR_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -21,7 +22,7 @@ export function branchImageTag(branch: string): string {
     const c = String.fromCharCode(b);
     safe += /[A-Za-z0-9_.-]/.test(c) ? c : '-';
   }
-  const tag = `branch-${safe}`;
+  const tag = `${BRANCH_IMAGE_TAG_PREFIX}${safe}`;
   if (tag.length <= MAX_TAG) return tag;
   const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 8);
   return `${tag.slice(0, MAX_TAG - 9)}-${hash}`;

@@ -1,4 +1,5 @@
 import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
+import { CodeStarConnectionsClient } from '@aws-sdk/client-codestar-connections';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { S3Client } from '@aws-sdk/client-s3';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -189,5 +190,7 @@ export function createLocalAwsClients(dir: string, region = 'us-east-1'): AwsCli
     s3: new S3Client({ ...common, forcePathStyle: true, requestHandler: handlerOf(s3Answer(dir)) }),
     codepipeline: new CodePipelineClient({ ...common, requestHandler: handlerOf(codePipelineAnswer(dir)) }),
     ecr: new ECRClient({ region }),
+    // Read only when a Source action failed; reading it fails without an account, which the check then omits.
+    connections: new CodeStarConnectionsClient({ region, maxAttempts: 1 }),
   };
 }

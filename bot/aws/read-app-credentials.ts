@@ -1,3 +1,4 @@
+import { BOT_ENV } from '../../pipeline/contracts.js';
 import { PipewardenError } from '../../findings/errors.js';
 
 export interface AppCredentials {
@@ -37,7 +38,7 @@ export async function readAppCredentials(
       webhookSecret: env.WEBHOOK_SECRET,
     };
   }
-  const arn = env.PIPEWARDEN_SECRET_ARN;
+  const arn = env[BOT_ENV.secretArn];
   if (!arn)
     throw new PipewardenError(
       'bot: no GitHub App credentials: set APP_ID, PRIVATE_KEY and WEBHOOK_SECRET, or PIPEWARDEN_SECRET_ARN (docs/bot.md)',

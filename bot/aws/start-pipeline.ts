@@ -1,15 +1,9 @@
-import { StartPipelineExecutionCommand, type CodePipelineClient } from '@aws-sdk/client-codepipeline';
+import type { CodePipelineClient } from '@aws-sdk/client-codepipeline';
+import { PIPELINE_VARIABLES, VARIABLE_NOT_SET } from '../../pipeline/contracts.js';
+import { CLIENT_REQUEST_TOKEN, requestToken, startAtCommit } from '../../pipeline/start-at-commit.js';
 
-/**
- * Pipeline variables the bot sets when it starts a run (the pipeline must declare them, default `none`):
- * the builds read the pull request and its branches from them, because a run started at a commit still
- * reports the source action's configured branch as BranchName.
- */
-export const PIPELINE_VARIABLES = {
-  pullRequest: 'PULL_REQUEST',
-  headBranch: 'HEAD_BRANCH',
-  baseBranch: 'BASE_BRANCH',
-} as const;
+// Kept for test/infra/stacks.test.ts (helper X's) until it imports pipeline/contracts.js itself.
+export { PIPELINE_VARIABLES };
 
 export interface StartRequest {
   pipeline: string;
@@ -25,37 +19,27 @@ export interface StartRequest {
   idempotencyToken: string;
 }
 
-/** A delivery id is a GUID; anything else is hashed down to the token's alphabet. */
-function token(raw: string): string {
-  const clean = raw.replace(/[^a-zA-Z0-9-]/g, '-').slice(0, 128);
-  return clean || 'pipewarden';
-}
-
 /** Starts the pipeline at exactly this commit (`sourceRevisions` COMMIT_ID), with the pull request's variables. */
 export async function startPipeline(
   codepipeline: CodePipelineClient,
   request: StartRequest,
 ): Promise<string> {
+  // CodePipeline refuses an empty value: what does not apply is `none`.
   const variables = [
     {
       name: PIPELINE_VARIABLES.pullRequest,
-      value: request.pullRequest ? String(request.pullRequest) : 'none',
+      value: request.pullRequest ? String(request.pullRequest) : VARIABLE_NOT_SET,
     },
-    // CodePipeline refuses an empty value.
-    { name: PIPELINE_VARIABLES.headBranch, value: request.headBranch || 'none' },
-    { name: PIPELINE_VARIABLES.baseBranch, value: request.baseBranch || 'none' },
+    { name: PIPELINE_VARIABLES.headBranch, value: request.headBranch || VARIABLE_NOT_SET },
+    { name: PIPELINE_VARIABLES.baseBranch, value: request.baseBranch || VARIABLE_NOT_SET },
   ];
-  const result = await codepipeline.send(
-    new StartPipelineExecutionCommand({
-      name: request.pipeline,
-      sourceRevisions: [
-        { actionName: request.sourceAction, revisionType: 'COMMIT_ID', revisionValue: request.sha },
-      ],
-      variables,
-      clientRequestToken: token(request.idempotencyToken),
-    }),
-  );
-  if (!result.pipelineExecutionId)
-    throw new Error(`StartPipelineExecution ${request.pipeline}: no execution id`);
-  return result.pipelineExecutionId;
+  // A delivery id is a GUID, a valid token as it is; anything else is hashed into the token's alphabet.
+  const raw = request.idempotencyToken;
+  return startAtCommit(codepipeline, {
+    pipelineName: request.pipeline,
+    sourceAction: request.sourceAction,
+    commitSha: request.sha,
+    variables,
+    clientRequestToken: CLIENT_REQUEST_TOKEN.test(raw) ? raw : requestToken(raw),
+  });
 }

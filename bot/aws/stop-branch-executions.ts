@@ -2,10 +2,10 @@ import {
   GetPipelineExecutionCommand,
   paginateListActionExecutions,
   paginateListPipelineExecutions,
-  StopPipelineExecutionCommand,
   type CodePipelineClient,
 } from '@aws-sdk/client-codepipeline';
-import { PIPELINE_VARIABLES } from './start-pipeline.js';
+import { PIPELINE_VARIABLES, VARIABLE_NOT_SET } from '../../pipeline/contracts.js';
+import { stopExecution } from '../../pipeline/stop-execution.js';
 
 /** How far back to look for running executions: in-flight ones are among the most recent. */
 const MAX_EXECUTIONS_SCANNED = 500;
@@ -28,7 +28,7 @@ export async function executionBranch(
     new GetPipelineExecutionCommand({ pipelineName: pipeline, pipelineExecutionId: executionId }),
   );
   const head = pipelineExecution?.variables?.find((v) => v.name === PIPELINE_VARIABLES.headBranch);
-  if (head?.resolvedValue && head.resolvedValue !== 'none') return head.resolvedValue;
+  if (head?.resolvedValue && head.resolvedValue !== VARIABLE_NOT_SET) return head.resolvedValue;
   for await (const page of paginateListActionExecutions(
     { client: codepipeline, pageSize: 100 },
     { pipelineName: pipeline, filter: { pipelineExecutionId: executionId } },
@@ -60,21 +60,12 @@ export async function stopBranchExecutions(
       for (const e of page.pipelineExecutionSummaries ?? []) {
         if (e.status !== 'InProgress' || !e.pipelineExecutionId) continue;
         if ((await executionBranch(codepipeline, pipeline, e.pipelineExecutionId)) !== branch) continue;
-        try {
-          await codepipeline.send(
-            new StopPipelineExecutionCommand({
-              pipelineName: pipeline,
-              pipelineExecutionId: e.pipelineExecutionId,
-              abandon: false,
-              reason: reason.slice(0, 200),
-            }),
-          );
-          stopped.push({ pipeline, executionId: e.pipelineExecutionId });
-        } catch (error) {
-          const name = (error as Error).name;
-          if (name !== 'PipelineExecutionNotStoppableException' && name !== 'DuplicatedStopRequestException')
-            throw error;
-        }
+        const outcome = await stopExecution(codepipeline, {
+          pipelineName: pipeline,
+          executionId: e.pipelineExecutionId,
+          reason,
+        });
+        if (outcome === 'stopped') stopped.push({ pipeline, executionId: e.pipelineExecutionId });
       }
       scanned += page.pipelineExecutionSummaries?.length ?? 0;
       if (scanned >= MAX_EXECUTIONS_SCANNED) break;

@@ -1,3 +1,4 @@
+import { BOT_ENV } from '../../pipeline/contracts.js';
 import type { Context } from 'probot';
 import { errorMessage } from '../../findings/errors.js';
 import { escapeMarkdown } from '../../findings/render/render-markdown.js';
@@ -50,7 +51,7 @@ export function pullRequestPipeline(
     return {
       problem: settings.pipelines.length
         ? `pipeline **${escapeMarkdown(pipeline)}** is not one of this system's pipelines (\`PIPEWARDEN_PIPELINES\`)`
-        : missingSetting('PIPEWARDEN_PIPELINES', 'start pipelines'),
+        : missingSetting(BOT_ENV.pipelines, 'start pipelines'),
     };
   return { pipeline };
 }

@@ -1,3 +1,4 @@
+import { BOT_ENV } from '../../pipeline/contracts.js';
 import { readFindings, type FindingsRead } from '../aws/read-findings.js';
 import { findCheckRun, writeCheckRun, type ExistingCheckRun } from '../github/check-runs.js';
 import { loadConfigFor, type LoadedConfig } from '../github/load-config.js';
@@ -114,9 +115,7 @@ export async function publishSecurityCheck(
     const fields = read.foreign
       ? renderForeignDocument(escapeMarkdown(read.reason))
       : renderUnavailable(
-          bucket
-            ? escapeMarkdown(read.reason)
-            : missingSetting('PIPEWARDEN_FINDINGS_BUCKET', 'read the findings'),
+          bucket ? escapeMarkdown(read.reason) : missingSetting(BOT_ENV.findingsBucket, 'read the findings'),
           { allowMissing: config.gate.allowMissingReports },
         );
     if (existing && sameOutput(existing, fields.output)) return { ...result, checkRunId: existing.id };

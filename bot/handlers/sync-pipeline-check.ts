@@ -1,5 +1,7 @@
 import { describeExecution, type ExecutionView } from '../aws/describe-execution.js';
-import { PIPELINE_VARIABLES } from '../aws/start-pipeline.js';
+import { PIPELINE_VARIABLES } from '../../pipeline/contracts.js';
+import { diagnoseConnection } from '../../pipeline/diagnose-connection.js';
+import { isTerminal } from '../../pipeline/execution-status.js';
 import { findCheckRun, fitCheckText, writeCheckRun, type ExistingCheckRun } from '../github/check-runs.js';
 import { CHECK_NAMES, fullName, type GitHubClient, type RepoRef } from '../github/repo-ref.js';
 import type { PipelineEvent } from '../pipeline-event.js';
@@ -19,8 +21,6 @@ export interface SyncResult {
   security?: PublishResult | 'not-run' | 'waiting';
 }
 
-const FINAL = new Set(['Succeeded', 'Failed', 'Stopped', 'Cancelled', 'Superseded']);
-
 /**
  * Writes the pipeline check for an execution, unless it would only repeat what the run shows, or the run
  * already follows another execution that is still going while this one is over (events arrive out of
@@ -31,14 +31,14 @@ export async function writePipelineCheck(
   octokit: GitHubClient,
   ref: RepoRef,
   view: ExecutionView & { revision: NonNullable<ExecutionView['revision']> },
-  options: { note?: string; existing?: ExistingCheckRun } = {},
+  options: { note?: string; existing?: ExistingCheckRun; connection?: string } = {},
 ): Promise<SyncResult> {
   const sha = view.revision.sha;
   const externalId = executionExternalId(view.pipeline, view.executionId);
   // This instance's last write stands in for a lookup while the execution runs and the check follows it;
   // a final state is always checked against GitHub (another execution may have taken the check meanwhile).
   const cached = deps.checkRuns?.get(ref, sha, CHECK_NAMES.pipeline);
-  const fromCache = !options.existing && cached?.externalId === externalId && !FINAL.has(view.status);
+  const fromCache = !options.existing && cached?.externalId === externalId && !isTerminal(view.status);
   const existing =
     options.existing ??
     (fromCache ? cached : await findCheckRun(octokit, ref, sha, CHECK_NAMES.pipeline, deps.appId));
@@ -49,13 +49,14 @@ export async function writePipelineCheck(
     ...(deps.settings.region ? { region: deps.settings.region } : {}),
     ...(options.note ? { note: options.note } : {}),
     ...(provenance ? { provenance } : {}),
+    ...(options.connection ? { connection: options.connection } : {}),
   });
   if (
     existing &&
     existing.externalId &&
     existing.externalId !== fields.external_id &&
     existing.status !== 'completed' &&
-    FINAL.has(view.status)
+    isTerminal(view.status)
   )
     return { outcome: 'stale', reason: `the check follows ${existing.externalId}`, checkRunId: existing.id };
   if (
@@ -96,6 +97,22 @@ export async function writePipelineCheck(
 function pullRequestOf(view: ExecutionView): number[] | undefined {
   const value = view.variables[PIPELINE_VARIABLES.pullRequest];
   return value && /^\d+$/.test(value) ? [Number(value)] : undefined;
+}
+
+/**
+ * Why the Source action failed, when its GitHub connection is PENDING or in ERROR (the same diagnosis as the
+ * action's and `pipewarden doctor`'s); undefined otherwise, or when the connection cannot be read.
+ */
+async function sourceConnectionProblem(deps: HandlerDeps, view: ExecutionView): Promise<string | undefined> {
+  const source = view.source;
+  if (view.status !== 'Failed' || source?.status !== 'Failed' || !source.connectionArn) return undefined;
+  const diagnosis = await diagnoseConnection(deps.aws.connections, source.connectionArn);
+  if (diagnosis.error)
+    deps.log.warn(
+      { connection: source.connectionArn, error: diagnosis.error },
+      'GitHub connection not read (needs codestar-connections:GetConnection)',
+    );
+  return diagnosis.problem;
 }
 
 /** An execution that ended before its gate: the security check says nothing was checked (fail closed). */
@@ -164,7 +181,8 @@ export async function syncPipelineCheck(
     return { outcome: 'skipped', reason: `${fullName(ref)} is not PIPEWARDEN_REPOSITORY` };
   const octokit = await clientFor(ref);
   const withRevision = view as ExecutionView & { revision: NonNullable<ExecutionView['revision']> };
-  const result = await writePipelineCheck(deps, octokit, ref, withRevision);
+  const connection = await sourceConnectionProblem(deps, view);
+  const result = await writePipelineCheck(deps, octokit, ref, withRevision, connection ? { connection } : {});
 
   // Security: when this execution's gate has finished; and a final execution event settles the rest.
   const gate = view.stages.find((s) => s.name === deps.settings.gateStage);
@@ -179,7 +197,7 @@ export async function syncPipelineCheck(
       executionId: view.executionId,
       ...(pullRequests ? { pullRequests } : {}),
     });
-  } else if (event.kind === 'execution' && FINAL.has(view.status)) {
+  } else if (event.kind === 'execution' && isTerminal(view.status)) {
     await markNotChecked(deps, octokit, ref, withRevision);
     result.security = 'not-run';
   } else result.security = 'waiting';

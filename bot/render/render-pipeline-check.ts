@@ -1,5 +1,7 @@
 import { safeUrl } from '../../findings/render/escape-text.js';
 import { escapeMarkdown } from '../../findings/render/render-markdown.js';
+import { executionUrl as consoleExecutionUrl, isRegion } from '../../pipeline/console-url.js';
+import { statusIcon } from '../../pipeline/execution-status.js';
 import type { ExecutionView } from '../aws/describe-execution.js';
 import type { CheckAction, CheckConclusion, CheckRunFields } from '../github/check-runs.js';
 
@@ -11,19 +13,6 @@ export const BUTTONS = {
 } as const satisfies Record<string, CheckAction>;
 
 export type ButtonId = keyof typeof BUTTONS;
-
-const ICON: Record<string, string> = {
-  Succeeded: '✅',
-  Failed: '❌',
-  InProgress: '⏳',
-  Stopping: '⏹️',
-  Stopped: '⏹️',
-  Cancelled: '⏹️',
-  Abandoned: '⏹️',
-  Superseded: '⏭️',
-  Skipped: '⏭️',
-  NotReached: '·',
-};
 
 const CONCLUSION: Record<string, CheckConclusion> = {
   Succeeded: 'success',
@@ -61,13 +50,13 @@ export function parseExecutionExternalId(
   return m ? { pipeline: m[1]!, executionId: m[2]! } : undefined;
 }
 
+/** The execution's stage view in the console of the region's partition (aws, aws-cn, aws-us-gov). */
 export function executionUrl(
   region: string | undefined,
   pipeline: string,
   executionId: string,
 ): string | undefined {
-  if (!region || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) return undefined;
-  return `https://${region}.console.aws.amazon.com/codesuite/codepipeline/pipelines/${encodeURIComponent(pipeline)}/executions/${encodeURIComponent(executionId)}/visualization?region=${region}`;
+  return isRegion(region) ? consoleExecutionUrl(region, pipeline, executionId, 'visualization') : undefined;
 }
 
 function title(view: ExecutionView): string {
@@ -95,7 +84,7 @@ function actionCell(a: ExecutionView['stages'][number]['actions'][number]): stri
   const name = escapeMarkdown(a.name);
   const url = safeUrl(a.url);
   const label = url ? `[${name}](${url})` : name;
-  return `${ICON[a.status] ?? ''} ${label}`.trim();
+  return `${statusIcon(a.status)} ${label}`.trim();
 }
 
 /**
@@ -103,11 +92,12 @@ function actionCell(a: ExecutionView['stages'][number]['actions'][number]): stri
  * this execution's actions, approval notes (who approved and when, as CodePipeline recorded it), a link
  * to the execution, and the buttons that apply now: Approve / Reject / Stop at an approval, Stop while
  * running, none once it is over. `note` (a refusal, a confirmation) goes first, then `provenance` (who
- * started this run for a fork).
+ * started this run for a fork). `connection` says why the Source action failed when its GitHub connection
+ * is not AVAILABLE, with the fix.
  */
 export function renderPipelineCheck(
   view: ExecutionView,
-  options: { region?: string; note?: string; provenance?: string } = {},
+  options: { region?: string; note?: string; provenance?: string; connection?: string } = {},
 ): CheckRunFields {
   const running = view.status === 'InProgress' || view.status === 'Stopping';
   const url = executionUrl(options.region, view.pipeline, view.executionId);
@@ -116,12 +106,13 @@ export function renderPipelineCheck(
   if (options.provenance) lines.push(options.provenance, '');
   const id = url ? `[${view.executionId}](${url})` : `\`${view.executionId}\``;
   lines.push(`Pipeline **${escapeMarkdown(view.pipeline)}**, execution ${id}: **${view.status}**.`);
+  if (options.connection) lines.push('', `⚠️ Source failed because ${escapeMarkdown(options.connection)}`);
   if (view.statusSummary) lines.push('', escapeMarkdown(view.statusSummary));
   lines.push('', '| Stage | Status | Actions |', '|---|---|---|');
   for (const s of view.stages) {
     const actions = s.actions.map(actionCell).join(' · ');
     lines.push(
-      `| ${escapeMarkdown(s.name)} | ${ICON[s.status] ?? ''} ${s.status === 'NotReached' ? '—' : s.status} | ${actions} |`,
+      `| ${escapeMarkdown(s.name)} | ${statusIcon(s.status)} ${s.status === 'NotReached' ? '—' : s.status} | ${actions} |`,
     );
   }
   const notes = view.stages.flatMap((s) =>

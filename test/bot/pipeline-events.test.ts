@@ -3,7 +3,7 @@ import { COMMENT_MARKER } from '../../findings/render/render-markdown.js';
 import { CHECK_NAMES } from '../../bot/github/repo-ref.js';
 import type { FindingsDocument } from '../../findings/model/finding.js';
 import { commitPrefix, executionFindingsKey, FINDINGS_FILE } from '../../findings/store/store-layout.js';
-import type { Execution } from './helpers/fake-aws.js';
+import { CONNECTION_ARN, type Execution } from './helpers/fake-aws.js';
 import { realDocument, sarifDocument } from './helpers/findings.js';
 import { example, PIPELINES, startHarness, type Harness } from './helpers/harness.js';
 
@@ -149,6 +149,46 @@ describe('pipeline check from CodePipeline events', () => {
         output: expect.objectContaining({ title: 'Not checked' }),
       }),
     ]);
+  });
+});
+
+describe('a Source failure caused by the GitHub connection says so, with the fix (issue 15)', () => {
+  const page = `https://eu-west-1.console.aws.amazon.com/codesuite/settings/123456789012/eu-west-1/connections/${CONNECTION_ARN.split('/')[1]}?region=eu-west-1`;
+  const failInSource = async (connection: 'PENDING' | 'ERROR' | 'AVAILABLE') => {
+    h.aws.connections.set(CONNECTION_ARN, connection);
+    const e = featureRun();
+    h.aws.pipelines.setStage(e, 'Source', 'Failed', 'Could not access the GitHub repository');
+    e.status = 'Failed';
+    await h.pipelineEvent('execution', e, 'FAILED');
+    return h.github.runs(CHECK_NAMES.pipeline, sha)[0]!;
+  };
+
+  it('PENDING: complete the handshake, with the console page of the connection', async () => {
+    const run = await failInSource('PENDING');
+    expect(run).toMatchObject({ status: 'completed', conclusion: 'failure' });
+    expect(run.output.summary).toContain(
+      `⚠️ Source failed because the GitHub connection ${CONNECTION_ARN} is PENDING: complete the handshake in the console: ${page}`,
+    );
+  });
+
+  it('ERROR: the App was uninstalled or its access revoked', async () => {
+    const run = await failInSource('ERROR');
+    expect(run.output.summary).toContain(
+      // Markdown-escaped: GitHub shows the parentheses.
+      `⚠️ Source failed because the GitHub connection ${CONNECTION_ARN} is in ERROR \\(the GitHub App was uninstalled or its access revoked\\): update the pending connection in the console, or reinstall the AWS Connector for GitHub app: ${page}`,
+    );
+  });
+
+  it('says nothing of the connection when it is AVAILABLE, or when another stage failed', async () => {
+    expect((await failInSource('AVAILABLE')).output.summary).not.toContain('connection');
+    h.aws.connections.set(CONNECTION_ARN, 'PENDING');
+    const e = featureRun();
+    h.aws.pipelines.setStage(e, 'Build', 'Failed');
+    e.status = 'Failed';
+    await h.pipelineEvent('execution', e, 'FAILED');
+    const run = h.github.runs(CHECK_NAMES.pipeline, sha)[0]!;
+    expect(run.external_id).toBe(`${PIPELINES.feature}:${e.id}`);
+    expect(run.output.summary).not.toContain('connection');
   });
 });
 

@@ -19,12 +19,19 @@ import {
   ListImagesCommand,
   type ImageFailure,
 } from '@aws-sdk/client-ecr';
+import {
+  CodeStarConnectionsClient,
+  GetConnectionCommand,
+  ResourceNotFoundException,
+  type ConnectionStatus,
+} from '@aws-sdk/client-codestar-connections';
 import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AwsClients } from '../../../bot/aws/create-aws-clients.js';
+import { assertCodePipelineRequest } from '../../support/codepipeline-fake.js';
 
 /**
  * AWS for the bot's tests: CodePipeline and ECR through aws-sdk-client-mock backed by a small stateful
@@ -33,6 +40,8 @@ import type { AwsClients } from '../../../bot/aws/create-aws-clients.js';
  */
 
 export const REGION = 'eu-west-1';
+/** The GitHub connection the fake pipelines' Source actions read through. */
+export const CONNECTION_ARN = `arn:aws:codeconnections:${REGION}:123456789012:connection/7d4b1a52-6f0e-4c3a-9b8d-2e1f0a9c8b7d`;
 const credentials = { accessKeyId: 'AKIAFAKE', secretAccessKey: 'fake-secret' };
 
 interface ActionRun {
@@ -228,7 +237,11 @@ export class FakePipelines {
       input: {
         actionTypeId: { category: category(a.stage) as 'Source', owner: 'AWS', provider: 'x', version: '1' },
         configuration: (a.stage === 'Source'
-          ? { FullRepositoryId: `${e!.owner}/${e!.repo}`, BranchName: this.defaultBranch }
+          ? {
+              FullRepositoryId: `${e!.owner}/${e!.repo}`,
+              BranchName: this.defaultBranch,
+              ConnectionArn: CONNECTION_ARN,
+            }
           : {}) as Record<string, string>,
       },
       output: {
@@ -405,6 +418,8 @@ export interface FakeAws {
   pipelines: FakePipelines;
   ecr: FakeEcr;
   s3: FakeS3;
+  /** GetConnection's answers: connection ARN → status (a missing ARN is ResourceNotFoundException). */
+  connections: Map<string, ConnectionStatus>;
   stop(): Promise<void>;
 }
 
@@ -418,15 +433,36 @@ export async function createFakeAws(pipelines: Record<string, keyof typeof STAGE
     codepipeline: new CodePipelineClient({ region: REGION, credentials }),
     ecr: new ECRClient({ region: REGION, credentials }),
     s3: new S3Client({ region: REGION, credentials, endpoint: s3.url, forcePathStyle: true, maxAttempts: 1 }),
+    connections: new CodeStarConnectionsClient({ region: REGION, credentials }),
   };
+  // Every request is held to CodePipeline's model first (test/support/codepipeline-fake.ts).
+  const valid =
+    <I, O>(operation: string, answer: (input: I) => O) =>
+    (input: I): O => {
+      assertCodePipelineRequest(operation, input);
+      return answer(input);
+    };
   const cp = mockClient(clients.codepipeline);
-  cp.on(GetPipelineExecutionCommand).callsFake((i) => model.getExecution(i));
-  cp.on(GetPipelineStateCommand).callsFake((i) => model.getState(i));
-  cp.on(ListActionExecutionsCommand).callsFake((i) => model.listActions(i));
-  cp.on(ListPipelineExecutionsCommand).callsFake((i) => model.listExecutions(i));
-  cp.on(StartPipelineExecutionCommand).callsFake((i) => model.start(i));
-  cp.on(StopPipelineExecutionCommand).callsFake((i) => model.stop(i));
-  cp.on(PutApprovalResultCommand).callsFake((i) => model.approve(i));
+  cp.on(GetPipelineExecutionCommand).callsFake(valid('GetPipelineExecution', (i) => model.getExecution(i)));
+  cp.on(GetPipelineStateCommand).callsFake(valid('GetPipelineState', (i) => model.getState(i)));
+  cp.on(ListActionExecutionsCommand).callsFake(valid('ListActionExecutions', (i) => model.listActions(i)));
+  cp.on(ListPipelineExecutionsCommand).callsFake(
+    valid('ListPipelineExecutions', (i) => model.listExecutions(i)),
+  );
+  cp.on(StartPipelineExecutionCommand).callsFake(valid('StartPipelineExecution', (i) => model.start(i)));
+  cp.on(StopPipelineExecutionCommand).callsFake(valid('StopPipelineExecution', (i) => model.stop(i)));
+  cp.on(PutApprovalResultCommand).callsFake(valid('PutApprovalResult', (i) => model.approve(i)));
+  const connections = new Map<string, ConnectionStatus>([[CONNECTION_ARN, 'AVAILABLE']]);
+  const cs = mockClient(clients.connections);
+  cs.on(GetConnectionCommand).callsFake((input: { ConnectionArn?: string }) => {
+    const status = connections.get(input.ConnectionArn ?? '');
+    if (!status)
+      throw new ResourceNotFoundException({
+        message: `connection ${input.ConnectionArn} not found`,
+        $metadata: {},
+      });
+    return { Connection: { ConnectionArn: input.ConnectionArn, ConnectionStatus: status } };
+  });
   const er = mockClient(clients.ecr);
   er.on(ListImagesCommand).callsFake((i) => ecr.list(i));
   er.on(BatchDeleteImageCommand).callsFake((i) => ecr.delete(i));
@@ -435,8 +471,10 @@ export async function createFakeAws(pipelines: Record<string, keyof typeof STAGE
     pipelines: model,
     ecr,
     s3,
+    connections,
     stop: async () => {
       cp.restore();
+      cs.restore();
       er.restore();
       await s3.stop();
     },
