@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach } from '@jest/globals';
 import type { FindingsDocument } from '../../findings/model/finding.js';
+import { FakeCodePipeline } from '../action/fixtures/fake-codepipeline.js';
 import { fixture, readFixture } from '../findings/helpers.js';
 import { bundledCli } from '../support/bundled-cli.js';
 import { FakeAws } from '../support/fake-aws.js';
@@ -22,6 +23,8 @@ export const ECR = `${ACCOUNT}.dkr.ecr.eu-central-1.amazonaws.com/shop`;
 export const DIGEST = `sha256:${'d'.repeat(64)}`;
 
 export let fake: FakeAws;
+/** The main gate asks it when its execution started (gate.yml orders the baseline by it). */
+export let codepipeline: FakeCodePipeline;
 export let root: string;
 /** The CLI bundled from this checkout's sources (the stand-in for the file asset infra/ pins). */
 export let cli: string;
@@ -37,6 +40,7 @@ let runCount = 0;
 export function useBuildspecRuns(): void {
   beforeAll(async () => {
     fake = await new FakeAws().start();
+    codepipeline = await new FakeCodePipeline().start();
     root = mkdtempSync(join(tmpdir(), 'pipewarden-buildspecs-'));
     cli = await bundledCli();
     pinned = pinCli(root, cli, '(set per run)');
@@ -44,11 +48,13 @@ export function useBuildspecRuns(): void {
   }, 120_000);
   afterAll(async () => {
     await fake.stop();
+    await codepipeline.stop();
     rmSync(root, { recursive: true, force: true });
   });
   beforeEach(() => {
     fake.reset();
     fake.s3.buckets.add(BUCKET);
+    codepipeline.executions.clear();
     runDir = join(root, `run-${++runCount}`);
     mkdirSync(runDir);
   });
@@ -89,10 +95,39 @@ export function buildStageArtifacts(): Record<string, string> {
   };
 }
 
+/** A run's execution as CodePipeline knows it, started after the ones before it (a run again keeps its start). */
+function startedExecution(id: string): void {
+  if (codepipeline.executions.has(id)) return;
+  const start = codepipeline.executions.size * 60;
+  codepipeline.executions.set(id, {
+    id,
+    pipelineName: 'shop-main',
+    request: {},
+    index: 0,
+    startedAt: Date.now(),
+    frames: [
+      {
+        status: 'InProgress',
+        actions: [
+          {
+            stage: 'Source',
+            action: 'Source',
+            status: 'Succeeded',
+            provider: 'CodeStarSourceConnection',
+            start,
+          },
+        ],
+      },
+    ],
+  });
+}
+
 /** What the pipeline and CodeBuild set for the gate project (infra/lib/stacks/pipelines-stack.ts). */
 export function pipelineEnv(src: string, extra: Record<string, string | undefined> = {}) {
+  startedExecution(extra.PIPEWARDEN_EXECUTION_ID ?? EXEC_MAIN);
   return {
     ...fake.env(),
+    AWS_ENDPOINT_URL_CODEPIPELINE: codepipeline.url,
     PATH: basePath(),
     ...pinned,
     PIPEWARDEN_CLI: join(runDir, 'opt', 'pipewarden', 'pipewarden.mjs'),
