@@ -301,8 +301,11 @@ describe('pipewarden doctor --github-repo (GitHub App checks)', () => {
   });
 
   it('GitHub unreachable: exit 3, one line, no further checks', async () => {
+    // A port nothing listens on any more: connection refused, no HTTP answer.
+    const closed = await new LocalGitHub().start();
+    await closed.stop();
     const r = await runCli(
-      ['doctor', '--github-api-url', 'http://127.0.0.1:9', ...asApp, '--github-repo', 'acme/shop'],
+      ['doctor', '--github-api-url', closed.url, ...asApp, '--github-repo', 'acme/shop'],
       { APP_ID: undefined, GITHUB_TOKEN: undefined },
     );
     expect(r.code).toBe(3);
