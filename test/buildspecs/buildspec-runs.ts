@@ -1,7 +1,7 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from '@jest/globals';
 import type { FindingsDocument } from '../../findings/model/finding.js';
 import { FakeCodePipeline } from '../action/fixtures/fake-codepipeline.js';
 import { fixture, readFixture } from '../findings/helpers.js';
@@ -58,6 +58,8 @@ export function useBuildspecRuns(): void {
     runDir = join(root, `run-${++runCount}`);
     mkdirSync(runDir);
   });
+  // Every request the CLI sent conforms to the AWS API model and the limits the fake checks.
+  afterEach(() => expect(fake.rejected).toEqual([]));
 }
 
 /** A Build-stage artifact: report files and their list, as scan.yml and image.yml leave them. */

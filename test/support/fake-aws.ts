@@ -1,13 +1,40 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { GetObjectRequest$, HeadObjectRequest$, PutObjectRequest$ } from '@aws-sdk/client-s3';
+import { BatchImportFindingsRequest$ } from '@aws-sdk/client-securityhub';
+import { headerMembers, modelViolations } from './aws-model.js';
 
 /**
  * A local HTTP server on 127.0.0.1 that answers like Security Hub (REST-JSON, POST /findings/import),
  * S3 (path-style, conditional PUT with If-Match / If-None-Match → 412) and Inspector2 (POST /findings/list
  * with paging, POST /codesnippet/batchget), for real SDK v3 clients pointed at it with AWS_ENDPOINT_URL_*.
  * Tests inject throttling, partial failures, 5xx, slow answers and expired credentials through the hooks.
+ * Security Hub and S3 requests are first checked against the API model (test/support/aws-model.ts) and the
+ * limits the code relies on; one that breaks them gets the error the real service returns, and is kept
+ * in `rejected` so a test can say none was.
  */
+
+/** BatchImportFindings: "Array Members: Minimum number of 1 item. Maximum number of 100 items." */
+export const MAX_FINDINGS_PER_IMPORT = 100;
+/** S3: "The object key name … is up to 1024 bytes long." */
+export const MAX_S3_KEY_BYTES = 1024;
+/** S3: "the user-defined metadata is limited to 2 KB in size" (the UTF-8 bytes of every key and value). */
+export const MAX_S3_METADATA_BYTES = 2048;
+/** Headers the SDK adds for signing, checksums and retries; not members of any operation's input. */
+const PROTOCOL_HEADERS = new Set([
+  'x-amz-date',
+  'x-amz-security-token',
+  'x-amz-content-sha256',
+  'x-amz-user-agent',
+  'x-amz-decoded-content-length',
+  'x-amz-trailer',
+]);
+const S3_HEADERS = {
+  PUT: headerMembers(PutObjectRequest$),
+  GET: headerMembers(GetObjectRequest$),
+  HEAD: headerMembers(HeadObjectRequest$),
+};
 
 export type SecurityHubAnswer =
   | { status: number; errorType: string; message?: string }
@@ -28,6 +55,8 @@ export class FakeAws {
   readonly log: string[] = [];
   /** Answer every request with an expired-credentials error. */
   expiredToken = false;
+  /** Every request refused for breaking the API model or a limit: `METHOD path: problem`. */
+  readonly rejected: string[] = [];
 
   readonly securityHub = {
     requests: 0,
@@ -85,6 +114,7 @@ export class FakeAws {
   /** Back to an empty, well-behaved service (the hooks answer normally). */
   reset(): void {
     this.log.length = 0;
+    this.rejected.length = 0;
     this.expiredToken = false;
     const hub = this.securityHub;
     hub.requests = 0;
@@ -153,8 +183,23 @@ export class FakeAws {
   }
 
   private async importFindings(body: Buffer, res: ServerResponse): Promise<void> {
+    const request = JSON.parse(body.toString('utf8')) as { Findings?: unknown };
+    const problems = modelViolations(BatchImportFindingsRequest$, request);
+    if (Array.isArray(request.Findings) && request.Findings.length > MAX_FINDINGS_PER_IMPORT)
+      problems.push(`Findings: Member must have length less than or equal to ${MAX_FINDINGS_PER_IMPORT}`);
+    if (Array.isArray(request.Findings) && request.Findings.length === 0)
+      problems.push('Findings: Member must have length greater than or equal to 1');
+    if (problems.length > 0) {
+      this.rejected.push(...problems.map((p) => `POST /findings/import: ${p}`));
+      return json(
+        res,
+        400,
+        { Code: 'InvalidInputException', Message: problems.join('; ') },
+        'InvalidInputException',
+      );
+    }
     const n = ++this.securityHub.requests;
-    const { Findings } = JSON.parse(body.toString('utf8')) as { Findings: { Id: string }[] };
+    const { Findings } = request as { Findings: { Id: string }[] };
     this.securityHub.batchSizes.push(Findings.length);
     this.securityHub.bodyBytes.push(body.length);
     const delay = this.securityHub.delayMs(n);
@@ -213,6 +258,11 @@ export class FakeAws {
     const head = req.method === 'HEAD';
     if (!this.s3.buckets.has(bucket))
       return xmlError(res, 404, 'NoSuchBucket', 'The specified bucket does not exist', head);
+    const problem = this.s3Violation(req, key);
+    if (problem) {
+      this.rejected.push(`${req.method} ${url.pathname}: ${problem.message}`);
+      return xmlError(res, 400, problem.code, problem.message, head);
+    }
     const id = `${bucket}/${key}`;
     if (req.method === 'PUT') {
       await this.s3.beforePut(bucket, key);
@@ -254,6 +304,29 @@ export class FakeAws {
       return void res.end(head ? undefined : object.body);
     }
     xmlError(res, 405, 'MethodNotAllowed', 'not in this fake', head);
+  }
+
+  /** What S3 would refuse in an object request: the key's length, metadata size, headers no member maps to. */
+  private s3Violation(req: IncomingMessage, key: string): { code: string; message: string } | undefined {
+    if (Buffer.byteLength(key, 'utf8') > MAX_S3_KEY_BYTES)
+      return { code: 'KeyTooLongError', message: 'Your key is too long' };
+    const members = S3_HEADERS[req.method as keyof typeof S3_HEADERS];
+    if (!members) return undefined;
+    let metadataBytes = 0;
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (!name.startsWith('x-amz-') || PROTOCOL_HEADERS.has(name)) continue;
+      const prefix = members.prefixes.find((p) => name.startsWith(p));
+      if (prefix)
+        metadataBytes += Buffer.byteLength(name.slice(prefix.length)) + Buffer.byteLength(String(value));
+      else if (!members.headers.has(name))
+        return { code: 'InvalidArgument', message: `Unknown header ${name} for ${req.method} of an object` };
+    }
+    if (metadataBytes > MAX_S3_METADATA_BYTES)
+      return {
+        code: 'MetadataTooLarge',
+        message: 'Your metadata headers exceed the maximum allowed metadata size.',
+      };
+    return undefined;
   }
 }
 

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { FindingsDocument } from '../../../findings/model/finding.js';
 import { runCli } from '../cli/run-cli.js';
 import { fixture } from '../helpers.js';
@@ -53,6 +53,8 @@ afterAll(async () => {
   await fake.stop();
   rmSync(tmp, { recursive: true, force: true });
 });
+// Every request the code sent conforms to the AWS API model and the limits the fakes check.
+afterEach(() => expect(fake.rejected).toEqual([]));
 beforeEach(() => {
   fake.reset();
   fake.s3.buckets.add(BUCKET);

@@ -1,5 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { PipewardenError } from '../../../findings/errors.js';
 import { findingsDocumentProblem } from '../../../findings/document/validate-document.js';
 import { fetchBaseline } from '../../../findings/fetch/fetch-baseline.js';
@@ -50,6 +50,8 @@ beforeAll(async () => {
   fake = await new FakeAws().start();
 });
 afterAll(async () => fake.stop());
+// Every request the code sent conforms to the AWS API model and the limits the fakes check.
+afterEach(() => expect(fake.rejected).toEqual([]));
 beforeEach(() => {
   fake.s3.buckets.clear();
   fake.s3.buckets.add(BUCKET);
@@ -58,6 +60,7 @@ beforeEach(() => {
   fake.s3.putStatus = () => undefined;
   fake.expiredToken = false;
   fake.log.length = 0;
+  fake.rejected.length = 0;
 });
 
 describe('publishToS3', () => {

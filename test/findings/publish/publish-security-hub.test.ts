@@ -128,6 +128,9 @@ beforeAll(async () => {
 });
 afterAll(async () => fake.stop());
 afterEach(() => {
+  // Every request the publisher sent conforms to the Security Hub API model and its limits.
+  expect(fake.rejected).toEqual([]);
+  fake.rejected.length = 0;
   sends = [];
   fake.securityHub.requests = 0;
   fake.securityHub.imported.clear();

@@ -1,0 +1,113 @@
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  BatchImportFindingsCommand,
+  SecurityHubClient,
+  type AwsSecurityFinding,
+} from '@aws-sdk/client-securityhub';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { FakeAws, MAX_FINDINGS_PER_IMPORT, MAX_S3_KEY_BYTES } from '../../support/fake-aws.js';
+
+// The AWS fakes refuse what the real services refuse, so a test cannot pass on a request AWS would reject.
+
+const BUCKET = 'acme-findings';
+let fake: FakeAws;
+let hub: SecurityHubClient;
+let s3: S3Client;
+const clientConfig = () => ({
+  endpoint: fake.url,
+  region: 'eu-central-1',
+  credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
+  maxAttempts: 1,
+});
+
+beforeAll(async () => {
+  fake = await new FakeAws().start();
+  hub = new SecurityHubClient(clientConfig());
+  s3 = new S3Client({ ...clientConfig(), forcePathStyle: true });
+});
+afterAll(async () => {
+  hub.destroy();
+  s3.destroy();
+  await fake.stop();
+});
+beforeEach(() => {
+  fake.reset();
+  fake.s3.buckets.add(BUCKET);
+});
+
+/** A finding with every member the model requires. */
+const finding = (i: number): AwsSecurityFinding => ({
+  SchemaVersion: '2018-10-08',
+  Id: `finding-${i}`,
+  ProductArn: 'arn:aws:securityhub:eu-central-1:123456789012:product/123456789012/default',
+  GeneratorId: 'pipewarden/snyk',
+  AwsAccountId: '123456789012',
+  CreatedAt: '2026-01-01T00:00:00Z',
+  UpdatedAt: '2026-01-01T00:00:00Z',
+  Title: `finding ${i}`,
+  Description: 'a finding',
+  Resources: [{ Type: 'Other', Id: 'acme/shop' }],
+  Severity: { Label: 'HIGH' },
+});
+const importFindings = (Findings: AwsSecurityFinding[]) =>
+  hub.send(new BatchImportFindingsCommand({ Findings }));
+
+describe('the Security Hub fake checks BatchImportFindings against the API model', () => {
+  it(`accepts ${MAX_FINDINGS_PER_IMPORT} conforming findings`, async () => {
+    const answer = await importFindings(
+      Array.from({ length: MAX_FINDINGS_PER_IMPORT }, (_, i) => finding(i)),
+    );
+    expect(answer.SuccessCount).toBe(MAX_FINDINGS_PER_IMPORT);
+    expect(fake.rejected).toEqual([]);
+  });
+
+  it(`refuses ${MAX_FINDINGS_PER_IMPORT + 1} findings in one request with InvalidInputException (400)`, async () => {
+    const error = await importFindings(
+      Array.from({ length: MAX_FINDINGS_PER_IMPORT + 1 }, (_, i) => finding(i)),
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'InvalidInputException', $metadata: { httpStatusCode: 400 } });
+    expect(fake.rejected).toEqual([
+      'POST /findings/import: Findings: Member must have length less than or equal to 100',
+    ]);
+    expect(fake.securityHub.imported.size).toBe(0);
+  });
+
+  it('refuses a finding without a required member, or with a member of the wrong type, naming it', async () => {
+    const { Title: _omitted, ...untitled } = finding(1);
+    const wrongType = {
+      ...finding(2),
+      Severity: { Label: 'HIGH', Normalized: '70' },
+    } as unknown as AwsSecurityFinding;
+    const error = await importFindings([untitled as AwsSecurityFinding, wrongType]).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'InvalidInputException', $metadata: { httpStatusCode: 400 } });
+    expect(fake.rejected).toEqual([
+      'POST /findings/import: (request).Findings[0].Title: required by AwsSecurityFinding',
+      'POST /findings/import: (request).Findings[1].Severity.Normalized: must be a number',
+    ]);
+  });
+});
+
+describe('the S3 fake checks object requests against the API model and S3 limits', () => {
+  const put = (Key: string, Metadata?: Record<string, string>) =>
+    s3.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'x', ...(Metadata ? { Metadata } : {}) }));
+
+  it(`stores a key of ${MAX_S3_KEY_BYTES} bytes and refuses one byte more with KeyTooLongError (400)`, async () => {
+    await put('k'.repeat(MAX_S3_KEY_BYTES));
+    expect(fake.s3.objects.has(`${BUCKET}/${'k'.repeat(MAX_S3_KEY_BYTES)}`)).toBe(true);
+    // A multi-byte character: the limit is in UTF-8 bytes, not characters.
+    const error = await put(`${'k'.repeat(MAX_S3_KEY_BYTES - 1)}é`).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'KeyTooLongError', $metadata: { httpStatusCode: 400 } });
+    expect(fake.rejected).toHaveLength(1);
+    const read = await s3
+      .send(new GetObjectCommand({ Bucket: BUCKET, Key: `${'k'.repeat(MAX_S3_KEY_BYTES)}x` }))
+      .catch((e: unknown) => e);
+    expect(read).toMatchObject({ name: 'KeyTooLongError' });
+  });
+
+  it('refuses user metadata above 2 KB with MetadataTooLarge (400)', async () => {
+    await put('small', { commit: 'a'.repeat(2000) });
+    const error = await put('large', { commit: 'a'.repeat(2100) }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'MetadataTooLarge', $metadata: { httpStatusCode: 400 } });
+    expect([...fake.s3.objects.keys()]).toEqual([`${BUCKET}/small`]);
+  });
+});
