@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
 import { errorMessage } from '../../findings/errors.js';
 import type { FindingsDocument } from '../../findings/model/finding.js';
@@ -53,8 +54,6 @@ export function codeScanningRef(
   if (branch) return branch.startsWith('refs/') ? branch : `refs/heads/${branch}`;
   return undefined;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Why GitHub refused the upload, with what to do about it. */
 function refusal(error: unknown): string {

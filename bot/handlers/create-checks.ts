@@ -1,6 +1,6 @@
+import { describeAwsFailure } from '../aws/describe-aws-failure.js';
 import { BOT_ENV } from '../../pipeline/contracts.js';
 import type { Context } from 'probot';
-import { errorMessage } from '../../findings/errors.js';
 import { escapeMarkdown } from '../../findings/render/render-markdown.js';
 import { startPipeline } from '../aws/start-pipeline.js';
 import { findCheckRuns, writeCheckRun, type CheckRunFields } from '../github/check-runs.js';
@@ -154,7 +154,7 @@ export async function createChecks(deps: HandlerDeps, context: Context<PullReque
     deps.log.error({ err, pipeline: choice.pipeline }, 'StartPipelineExecution failed');
     await fail(
       'Pipeline not started',
-      `⚠️ Starting **${escapeMarkdown(choice.pipeline)}** failed: ${escapeMarkdown(errorMessage(err))}`,
+      `⚠️ ${escapeMarkdown(describeAwsFailure(`Starting ${choice.pipeline}`, err))}`,
     );
     return;
   }

@@ -1,6 +1,6 @@
+import { describeAwsFailure } from '../aws/describe-aws-failure.js';
 import { PutApprovalResultCommand, StopPipelineExecutionCommand } from '@aws-sdk/client-codepipeline';
 import type { Context } from 'probot';
-import { errorMessage } from '../../findings/errors.js';
 import { escapeMarkdown } from '../../findings/render/render-markdown.js';
 import { describeExecution, type ExecutionView } from '../aws/describe-execution.js';
 import { fitCheckText, writeCheckRun } from '../github/check-runs.js';
@@ -121,7 +121,7 @@ export async function handleRequestedAction(
     if (!ALREADY_DONE.has((err as Error).name)) {
       deps.log.error({ err, button, pipeline: target.pipeline }, 'requested action failed');
       await annotate(
-        `⚠️ **${BUTTONS[button].label}** by **${who}** at ${at} failed: ${escapeMarkdown(errorMessage(err))}`,
+        `⚠️ **${BUTTONS[button].label}** by **${who}** at ${at}: ${escapeMarkdown(describeAwsFailure(BUTTONS[button].label, err))}`,
       );
       return;
     }

@@ -1,5 +1,5 @@
+import { describeAwsFailure } from '../aws/describe-aws-failure.js';
 import type { Context } from 'probot';
-import { errorMessage } from '../../findings/errors.js';
 import { escapeMarkdown } from '../../findings/render/render-markdown.js';
 import { startPipeline } from '../aws/start-pipeline.js';
 import { findCheckRun, writeCheckRun } from '../github/check-runs.js';
@@ -156,9 +156,7 @@ export async function rerunPipeline(deps: HandlerDeps, context: Context<RerunEve
     });
   } catch (err) {
     deps.log.error({ err, pipeline: choice.pipeline }, 'StartPipelineExecution failed');
-    await refuse(
-      `starting **${escapeMarkdown(choice.pipeline)}** failed: ${escapeMarkdown(errorMessage(err))}`,
-    );
+    await refuse(escapeMarkdown(describeAwsFailure(`starting ${choice.pipeline}`, err)));
     return;
   }
   const at = new Date().toISOString();

@@ -1,3 +1,4 @@
+import { PIPELINE_VARIABLES } from '../../pipeline/contracts.js';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { uploadCodeScanning } from '../../bot/github/upload-code-scanning.js';
 import { CHECK_NAMES } from '../../bot/github/repo-ref.js';
@@ -42,7 +43,7 @@ async function gateRan(
     owner,
     repo,
     branch,
-    variables: pipeline === PIPELINES.feature ? { PULL_REQUEST: String(number) } : {},
+    variables: pipeline === PIPELINES.feature ? { [PIPELINE_VARIABLES.pullRequest]: String(number) } : {},
   });
   const doc = build({
     repo: `${owner}/${repo}`,

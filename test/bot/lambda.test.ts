@@ -1,3 +1,4 @@
+import { PIPELINE_EVENT_TYPES } from '../../pipeline/contracts.js';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { sign } from '@octokit/webhooks-methods';
 import { randomUUID } from 'node:crypto';
@@ -89,7 +90,7 @@ describe('bot/lambda.ts handler', () => {
   it("skips another system's pipeline events without calling AWS or GitHub", async () => {
     const res = await handler({
       source: 'aws.codepipeline',
-      'detail-type': 'CodePipeline Pipeline Execution State Change',
+      'detail-type': PIPELINE_EVENT_TYPES.execution,
       detail: { pipeline: 'someone-else', 'execution-id': randomUUID(), state: 'STARTED' },
     });
     expect(res.outcome).toBe('skipped');

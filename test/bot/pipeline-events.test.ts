@@ -1,3 +1,4 @@
+import { PIPELINE_VARIABLES } from '../../pipeline/contracts.js';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { COMMENT_MARKER } from '../../findings/render/render-markdown.js';
 import { CHECK_NAMES } from '../../bot/github/repo-ref.js';
@@ -36,7 +37,7 @@ function featureRun(): Execution {
     owner,
     repo,
     branch: pr.pull_request.head.ref,
-    variables: { PULL_REQUEST: String(number) },
+    variables: { [PIPELINE_VARIABLES.pullRequest]: String(number) },
   });
 }
 

@@ -1,3 +1,4 @@
+import { PIPELINE_VARIABLES } from '../../pipeline/contracts.js';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { CHECK_NAMES } from '../../bot/github/repo-ref.js';
 import { example, PIPELINES, startHarness, type Harness } from './helpers/harness.js';
@@ -52,9 +53,9 @@ describe('pull_request opened / synchronize / reopened', () => {
         name: PIPELINES.feature,
         sourceRevisions: [{ actionName: 'Source', revisionType: 'COMMIT_ID', revisionValue: pr.head.sha }],
         variables: [
-          { name: 'PULL_REQUEST', value: String(pr.number) },
-          { name: 'HEAD_BRANCH', value: pr.head.ref },
-          { name: 'BASE_BRANCH', value: pr.base.ref },
+          { name: PIPELINE_VARIABLES.pullRequest, value: String(pr.number) },
+          { name: PIPELINE_VARIABLES.headBranch, value: pr.head.ref },
+          { name: PIPELINE_VARIABLES.baseBranch, value: pr.base.ref },
         ],
         clientRequestToken: id,
       },
@@ -137,6 +138,33 @@ describe('pull_request opened / synchronize / reopened', () => {
     });
     expect(run!.output.summary).toContain('not-ours');
     expect(run!.output.summary).toContain('PIPEWARDEN_PIPELINES');
+  });
+});
+
+describe('a start that AWS refuses says what to do on the check', () => {
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+
+  it.each([
+    ['ThrottlingException', 'Rate exceeded', 're-run the checks in a minute'],
+    [
+      'AccessDeniedException',
+      'not authorized',
+      "the bot's role lacks the permission: redeploy the bot stack",
+    ],
+  ])('%s', async (name, message, fix) => {
+    h.aws.pipelines.start = () => {
+      throw Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } });
+    };
+    const payload = opened();
+    h.github.configs.set(repoOf(payload), 'pipeline:\n  startOnPullRequest: true\n');
+    expect((await h.send('pull_request', payload)).status).toBe(200);
+    const [run] = h.github.runs(CHECK_NAMES.pipeline, payload.pull_request.head.sha);
+    expect(run).toMatchObject({ conclusion: 'failure', output: { title: 'Pipeline not started' } });
+    // Markdown-escaped parentheses: GitHub shows them.
+    expect(run!.output.summary).toContain(`\\(${name}: ${message}\\)`);
+    expect(run!.output.summary).toContain(fix);
   });
 });
 

@@ -1,3 +1,4 @@
+import { PIPELINE_EVENT_TYPES, PIPELINE_VARIABLES } from '../../pipeline/contracts.js';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { COMMENT_MARKER } from '../../findings/render/render-markdown.js';
 import { executionFindingsKey } from '../../findings/store/store-layout.js';
@@ -83,7 +84,7 @@ describe('the GitHub requests of one pipeline run', () => {
       owner,
       repo,
       branch: pr.pull_request.head.ref,
-      variables: { PULL_REQUEST: String(number) },
+      variables: { [PIPELINE_VARIABLES.pullRequest]: String(number) },
     });
     const { skipped } = await featureRun(e);
 
@@ -127,7 +128,7 @@ describe('the GitHub requests of one pipeline run', () => {
       owner,
       repo,
       branch: pr.pull_request.head.ref,
-      variables: { PULL_REQUEST: String(number) },
+      variables: { [PIPELINE_VARIABLES.pullRequest]: String(number) },
     });
     await featureRun(e);
     // A second Lambda instance (its own, empty cache) handles a redelivered execution end.
@@ -190,7 +191,7 @@ function startHarnessLike(harness: Harness) {
     const handler = createPipelineEventHandler(harness.probot, harness.options);
     return handler({
       source: 'aws.codepipeline',
-      'detail-type': 'CodePipeline Pipeline Execution State Change',
+      'detail-type': PIPELINE_EVENT_TYPES.execution,
       detail: { pipeline: e.pipeline, 'execution-id': e.id, state: 'SUCCEEDED' },
     });
   };

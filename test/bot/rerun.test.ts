@@ -1,3 +1,4 @@
+import { PIPELINE_VARIABLES } from '../../pipeline/contracts.js';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { CHECK_NAMES } from '../../bot/github/repo-ref.js';
 import { example, PIPELINES, startHarness, type Harness } from './helpers/harness.js';
@@ -93,9 +94,9 @@ describe('Re-run', () => {
       name: PIPELINES.feature,
       sourceRevisions: [{ revisionValue: payload.check_suite.head_sha }],
       variables: expect.arrayContaining([
-        { name: 'PULL_REQUEST', value: String(payload.check_suite.pull_requests[0].number) },
-        { name: 'HEAD_BRANCH', value: payload.check_suite.head_branch },
-        { name: 'BASE_BRANCH', value: payload.check_suite.pull_requests[0].base.ref },
+        { name: PIPELINE_VARIABLES.pullRequest, value: String(payload.check_suite.pull_requests[0].number) },
+        { name: PIPELINE_VARIABLES.headBranch, value: payload.check_suite.head_branch },
+        { name: PIPELINE_VARIABLES.baseBranch, value: payload.check_suite.pull_requests[0].base.ref },
       ]),
     });
     // The payload's pull request has its head in this repository: no further lookup was needed.
@@ -170,9 +171,9 @@ describe('Re-run of a fork’s head', () => {
         sourceRevisions: [{ actionName: 'Source', revisionType: 'COMMIT_ID', revisionValue: sha }],
         // The pull request comes from GitHub's answer, since a fork's check suite names none.
         variables: [
-          { name: 'PULL_REQUEST', value: '2' },
-          { name: 'HEAD_BRANCH', value: 'patch-1' },
-          { name: 'BASE_BRANCH', value: 'master' },
+          { name: PIPELINE_VARIABLES.pullRequest, value: '2' },
+          { name: PIPELINE_VARIABLES.headBranch, value: 'patch-1' },
+          { name: PIPELINE_VARIABLES.baseBranch, value: 'master' },
         ],
       }),
     ]);

@@ -1,4 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
+import {
+  CodePipelineClient,
+  StartPipelineExecutionCommand,
+  StopPipelineExecutionCommand,
+} from '@aws-sdk/client-codepipeline';
+import { FakeCodePipeline } from '../action/fixtures/fake-codepipeline.js';
+import { createFakeAws } from '../bot/helpers/fake-aws.js';
 import { codePipelineRequestProblems } from '../support/codepipeline-fake.js';
 
 const ID = '2f1b6a2e-0c1d-4f5e-9a8b-7c6d5e4f3a2b';
@@ -47,8 +54,52 @@ describe('the CodePipeline model the fakes enforce', () => {
         reason: 'x'.repeat(201),
       }),
     ).toEqual(['abandon: must be a boolean', 'reason: must be at most 200 long']);
-    expect(codePipelineRequestProblems('ListActionExecutions', { pipelineName: 'p', maxResults: 500 })).toEqual([
-      'maxResults: must be at most 100',
-    ]);
+    expect(
+      codePipelineRequestProblems('ListActionExecutions', { pipelineName: 'p', maxResults: 500 }),
+    ).toEqual(['maxResults: must be at most 100']);
+  });
+});
+
+describe('both CodePipeline fakes answer a request the model refuses with ValidationException', () => {
+  const credentials = { accessKeyId: 'AKIAFAKE', secretAccessKey: 'fake' };
+
+  it('the local server of the action and the demo (real SDK client, JSON 1.1 on the wire)', async () => {
+    const fake = await new FakeCodePipeline().start();
+    try {
+      const client = new CodePipelineClient({
+        region: 'eu-west-1',
+        endpoint: fake.url,
+        credentials,
+        maxAttempts: 1,
+      });
+      const stop = new StopPipelineExecutionCommand({
+        pipelineName: 'shop-feature',
+        pipelineExecutionId: ID,
+        reason: 'x'.repeat(201),
+      });
+      await expect(client.send(stop)).rejects.toMatchObject({
+        name: 'ValidationException',
+        message: expect.stringContaining('reason: must be at most 200 long'),
+      });
+    } finally {
+      await fake.stop();
+    }
+  });
+
+  it("the bot's model behind aws-sdk-client-mock", async () => {
+    const aws = await createFakeAws({ 'shop-feature': 'feature' });
+    try {
+      const start = new StartPipelineExecutionCommand({
+        name: 'shop-feature',
+        clientRequestToken: 'delivery/1',
+      });
+      await expect(aws.clients.codepipeline.send(start)).rejects.toMatchObject({
+        name: 'ValidationException',
+        message: expect.stringContaining('clientRequestToken: must satisfy the pattern'),
+      });
+      expect(aws.pipelines.started).toEqual([]);
+    } finally {
+      await aws.stop();
+    }
   });
 });

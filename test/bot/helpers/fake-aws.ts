@@ -31,6 +31,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AwsClients } from '../../../bot/aws/create-aws-clients.js';
+import { PIPELINE_VARIABLES, VARIABLE_NOT_SET } from '../../../pipeline/contracts.js';
 import { assertCodePipelineRequest } from '../../support/codepipeline-fake.js';
 
 /**
@@ -125,7 +126,10 @@ export class FakePipelines {
       owner: run.owner,
       repo: run.repo,
       branch: run.branch ?? this.defaultBranch,
-      variables: { PULL_REQUEST: 'none', HEAD_BRANCH: 'none', BASE_BRANCH: 'none', ...run.variables },
+      variables: {
+        ...Object.fromEntries(Object.values(PIPELINE_VARIABLES).map((name) => [name, VARIABLE_NOT_SET])),
+        ...run.variables,
+      },
       start: tick(),
       actions: [],
     };

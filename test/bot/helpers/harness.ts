@@ -1,3 +1,4 @@
+import { PIPELINE_EVENT_SOURCE, PIPELINE_EVENT_TYPES } from '../../../pipeline/contracts.js';
 import { sign } from '@octokit/webhooks-methods';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -88,12 +89,6 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-const DETAIL_TYPE = {
-  execution: 'CodePipeline Pipeline Execution State Change',
-  stage: 'CodePipeline Stage Execution State Change',
-  action: 'CodePipeline Action Execution State Change',
-};
-
 /**
  * The bot as deployed, minus the outside world: a Probot with the app loaded (real App auth with a
  * generated key, Octokit with retries and throttling off so tests are fast), an HTTP server on 127.0.0.1
@@ -175,8 +170,8 @@ export async function startHarness(
       onPipelineEvent({
         version: '0',
         id: randomUUID(),
-        'detail-type': DETAIL_TYPE[kind],
-        source: 'aws.codepipeline',
+        'detail-type': PIPELINE_EVENT_TYPES[kind],
+        source: PIPELINE_EVENT_SOURCE,
         account: '123456789012',
         time: new Date().toISOString(),
         region: REGION,
