@@ -52,8 +52,25 @@ export function fingerprintAll(parsed: ParsedFinding[], file?: string): Finding[
       else shared.set(key, [first, i]);
     }
   }
-  // Parsed findings are fresh objects: complete them in place rather than copying 100,000 of them.
-  for (let i = 0; i < count; i++) complete(parsed[i]!, keys[i]!, file);
+  // Parsed findings are fresh objects: complete them in place rather than copying 100,000 of them. Findings of
+  // one rule share one (read-only) sources list: mergeFindings copies a list before adding to it.
+  const sources = new Map<string, Map<string, Map<string, FindingSource[]>>>();
+  for (let i = 0; i < count; i++) {
+    const f = parsed[i]! as ParsedFinding & Finding;
+    let byRule = sources.get(f.tool);
+    if (!byRule) sources.set(f.tool, (byRule = new Map()));
+    let bySeverity = byRule.get(f.ruleId);
+    if (!bySeverity) byRule.set(f.ruleId, (bySeverity = new Map()));
+    let list = bySeverity.get(f.originalSeverity);
+    if (!list) {
+      const source: FindingSource = { tool: f.tool, ruleId: f.ruleId, originalSeverity: f.originalSeverity };
+      if (file) source.file = file;
+      bySeverity.set(f.originalSeverity, (list = [source]));
+    }
+    f.fingerprint = sha(keys[i]!);
+    f.sources = list;
+    f.identity = undefined;
+  }
   if (shared)
     for (const [key, group] of shared) {
       // Least severe first (SEVERITIES lists the worst first; a value that is not a severity sorts as the
@@ -73,15 +90,6 @@ export function fingerprintAll(parsed: ParsedFinding[], file?: string): Finding[
       }
     }
   return parsed as Finding[];
-}
-
-function complete(f: ParsedFinding, key: string, file: string | undefined): void {
-  const source: FindingSource = { tool: f.tool, ruleId: f.ruleId, originalSeverity: f.originalSeverity };
-  if (file) source.file = file;
-  const done = f as ParsedFinding & Finding;
-  done.fingerprint = sha(key);
-  done.sources = [source];
-  done.identity = undefined;
 }
 
 /**
