@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { root } from './fixtures/run-bundle.js';
 
 interface Statement {
@@ -14,17 +14,29 @@ interface Statement {
 const policy = (file: string) =>
   JSON.parse(readFileSync(join(root, 'docs', 'iam', file), 'utf8')) as { Statement: Statement[] };
 
-/** Every AWS command the action's code sends, as IAM actions (the service from the client the file imports). */
-function commandsSent(dir: string): Set<string> {
+/**
+ * Every AWS call the action's code makes, as IAM actions: the files its entry points reach through relative
+ * imports in action/ and pipeline/ (the shared CodePipeline helpers), each `new XCommand(` and each SDK
+ * paginator `paginateX(`, the service from the client the file imports.
+ */
+function commandsSent(entries: string[]): Set<string> {
   const found = new Set<string>();
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
-    const text = readFileSync(join(entry.parentPath, entry.name), 'utf8');
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(file, 'utf8');
     const service = text.includes("from '@aws-sdk/client-codestar-connections'")
       ? 'codestar-connections'
       : 'codepipeline';
-    for (const m of text.matchAll(/new (\w+)Command\(/g)) found.add(`${service}:${m[1]}`);
-  }
+    for (const m of text.matchAll(/new (\w+)Command\(|paginate(\w+)\(/g))
+      found.add(`${service}:${m[1] ?? m[2]}`);
+    for (const m of text.matchAll(/from '(\.[^']+)\.js'/g)) {
+      const target = join(dirname(file), `${m[1]}.ts`);
+      if (/[/\\](action|pipeline)[/\\]/.test(relative(root, target).replace(/^/, '/'))) visit(target);
+    }
+  };
+  entries.forEach(visit);
   return found;
 }
 
@@ -34,7 +46,11 @@ const MAIN = 'arn:aws:codepipeline:REGION:ACCOUNT_ID:MAIN_PIPELINE_NAME';
 describe('docs/iam/action-policy.json', () => {
   const [allow, connection, deny, ...rest] = policy('action-policy.json').Statement;
   const sentTo = (service: string) =>
-    new Set([...commandsSent(join(root, 'action'))].filter((a) => a.startsWith(`${service}:`)));
+    new Set(
+      [...commandsSent(['index.ts', 'post.ts'].map((f) => join(root, 'action', f)))].filter((a) =>
+        a.startsWith(`${service}:`),
+      ),
+    );
 
   it('allows exactly the CodePipeline actions the action calls, on the feature pipeline only', () => {
     expect(rest).toEqual([]);
