@@ -3,12 +3,13 @@ import { StopPipelineExecutionCommand, type CodePipelineClient } from '@aws-sdk/
 /** StopPipelineExecution's reason holds at most 200 characters (API reference). */
 export const MAX_STOP_REASON = 200;
 
-export type StopOutcome = 'stopped' | 'already-stopping' | 'already-finished';
+export type StopOutcome = 'stopped' | 'already-stopping' | 'already-finished' | 'not-found';
 
 /**
  * Stops the execution, letting in-progress actions finish (abandon: false keeps builds and deployments
- * consistent). A second stop (DuplicatedStopRequestException) or an execution that has ended
- * (PipelineExecutionNotStoppableException) is an outcome, not an error; other SDK errors are thrown as they are.
+ * consistent). A second stop (DuplicatedStopRequestException), an execution that has ended
+ * (PipelineExecutionNotStoppableException) or one that does not exist (PipelineExecutionNotFoundException: nothing
+ * to stop) is an outcome, not an error; other SDK errors are thrown as they are.
  */
 export async function stopExecution(
   client: CodePipelineClient,
@@ -30,6 +31,7 @@ export async function stopExecution(
     const name = (error as { name?: string } | undefined)?.name;
     if (name === 'DuplicatedStopRequestException') return 'already-stopping';
     if (name === 'PipelineExecutionNotStoppableException') return 'already-finished';
+    if (name === 'PipelineExecutionNotFoundException') return 'not-found';
     throw error;
   }
 }
