@@ -36,8 +36,31 @@ export function parseSeverity(value: string, flag: string): Severity {
   return s as Severity;
 }
 
-/** Above this size a report's parse tree is worth collecting before the next one is read. */
+/** Above this size a report's parse tree is worth collecting before another large one is parsed. */
 const LARGE_REPORT = 16 * 1024 * 1024;
+
+/**
+ * Collects the parse trees already read before a large input is parsed, so two large trees are never resident
+ * at once, and only then: a full collection marks every finding read so far, so one after the last large input
+ * (or before a small one) costs CPU and saves no peak memory (0.6 s of `gate`'s 6 s on the bench's corpus).
+ */
+class ParseTreeCollector {
+  private pending = 0;
+  async before(file: string): Promise<void> {
+    const size =
+      file === STDIN
+        ? 0
+        : await stat(file).then(
+            (s) => s.size,
+            () => 0,
+          );
+    if (size > LARGE_REPORT && this.pending > LARGE_REPORT) {
+      reclaimMemory();
+      this.pending = 0;
+    }
+    this.pending += size;
+  }
+}
 
 async function exists(file: string): Promise<boolean> {
   return access(file).then(
@@ -132,6 +155,7 @@ export async function analyzeReports(
     throw new PipewardenError(
       '- (stdin) is given more than once: stdin holds one report; pass the others as files',
     );
+  const collector = new ParseTreeCollector();
   for (const file of files) {
     if (await missingReport(file)) {
       if (options.missingIsError)
@@ -141,11 +165,12 @@ export async function analyzeReports(
       missing.push(file);
       continue;
     }
+    await collector.before(file);
     reports.push(await loadReport(file, paths));
-    if (file !== STDIN && (await stat(file)).size > LARGE_REPORT) reclaimMemory();
   }
   let baseline: LoadedReport | undefined;
   if (flags.baseline) {
+    await collector.before(flags.baseline);
     baseline = await loadReport(flags.baseline, paths);
     if (baseline.format !== 'pipewarden' && baseline.format !== 'empty')
       // A raw scanner report works as a baseline too: it is fingerprinted the same way.
