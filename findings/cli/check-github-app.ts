@@ -1,4 +1,5 @@
-import { createPrivateKey, createSign, type KeyObject } from 'node:crypto';
+import { createPrivateKey } from 'node:crypto';
+import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
 import { errorMessage, PipewardenError } from '../errors.js';
 
@@ -52,25 +53,16 @@ export function parseRepoTarget(value: string, mainBranch: string): GitHubRepoTa
   return { owner: m[1]!, repo: m[2]!, mainBranch };
 }
 
-/**
- * A GitHub App JWT (RS256, issued by the App id, valid 9 minutes, backdated a minute for clock drift as
- * GitHub advises). Signed with node:crypto: the App's other token flows are Probot's, and @octokit/auth-app
- * is not a dependency of the CLI.
- */
-export function appJwt(appId: string, privateKey: string | KeyObject, now = Date.now()): string {
-  let key: KeyObject;
+/** The App's private key, checked before any request so a wrong file is one line naming the input. */
+function checkPrivateKey(privateKey: string): void {
   try {
-    key = typeof privateKey === 'string' ? createPrivateKey(privateKey) : privateKey;
+    createPrivateKey(privateKey);
   } catch (error) {
     throw new PipewardenError(
       `the GitHub App private key is not a PEM private key (${errorMessage(error)}); pass the .pem file from the App's settings with --github-private-key (default: PRIVATE_KEY_PATH, or the key itself in PRIVATE_KEY)`,
       { cause: error },
     );
   }
-  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const iat = Math.floor(now / 1000) - 60;
-  const unsigned = `${part({ alg: 'RS256', typ: 'JWT' })}.${part({ iat, exp: iat + 540, iss: appId })}`;
-  return `${unsigned}.${createSign('RSA-SHA256').update(unsigned).sign(key, 'base64url')}`;
 }
 
 /** The HTTP status of GitHub's answer; undefined when there was none. */
@@ -224,15 +216,19 @@ export interface GitHubCredentials {
 export function githubClient(credentials: GitHubCredentials): GitHubClients {
   const quiet = () => undefined;
   // Failed requests become check lines: Octokit's own request log would print them again.
-  const withToken = (auth: string) =>
-    new Octokit({
-      auth,
-      baseUrl: credentials.baseUrl,
-      userAgent: 'pipewarden-doctor',
-      log: { debug: quiet, info: quiet, warn: quiet, error: quiet },
-    });
-  if (credentials.appId && credentials.privateKey)
-    return { github: withToken(appJwt(credentials.appId, credentials.privateKey)), mode: 'app', withToken };
+  const options = {
+    baseUrl: credentials.baseUrl,
+    userAgent: 'pipewarden-doctor',
+    log: { debug: quiet, info: quiet, warn: quiet, error: quiet },
+  };
+  const withToken = (auth: string) => new Octokit({ ...options, auth });
+  if (credentials.appId && credentials.privateKey) {
+    checkPrivateKey(credentials.privateKey);
+    // @octokit/auth-app signs the App's JWT for the /app routes (and renews it), as Probot does for the bot.
+    const { appId, privateKey } = credentials;
+    const github = new Octokit({ ...options, authStrategy: createAppAuth, auth: { appId, privateKey } });
+    return { github, mode: 'app', withToken };
+  }
   if (credentials.token) return { github: withToken(credentials.token), mode: 'token', withToken };
   throw new PipewardenError(
     "--github-repo needs GitHub credentials: the App's (--github-app-id / APP_ID and --github-private-key / PRIVATE_KEY_PATH), or a token in GITHUB_TOKEN (default branch only)",

@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createAppAuth } from '@octokit/auth-app';
 import { parse } from 'yaml';
 import { BOT_PERMISSIONS } from '../../../findings/cli/check-github-app.js';
 import { checkAgainstOpenApi } from '../../bot/helpers/openapi.js';
@@ -264,7 +265,7 @@ describe('pipewarden doctor --github-repo (GitHub App checks)', () => {
     const issue = await fetch(`${github.url}/app/installations/7/access_tokens`, {
       method: 'POST',
       headers: {
-        authorization: `bearer ${(await import('../../../findings/cli/check-github-app.js')).appJwt(APP_ID, PEM)}`,
+        authorization: `bearer ${(await createAppAuth({ appId: APP_ID, privateKey: PEM })({ type: 'app' })).token}`,
       },
       body: JSON.stringify({ repositories: ['shop'] }),
     });
