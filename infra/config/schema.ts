@@ -52,6 +52,19 @@ export const DEPLOY_TIMEOUT_MINUTES = 60;
 export const DEPLOY_OVERHEAD_MINUTES = 15;
 
 const environment = {
+  /**
+   * The AWS account the environment runs in. Absent or aws.account: the tooling account (one account for
+   * everything). Another account: bootstrapped with `cdk bootstrap --trust <aws.account>` (docs/deploy.md).
+   */
+  account: z
+    .string()
+    .regex(/^\d{12}$/, 'expected a 12-digit AWS account id')
+    .optional(),
+  /** Only aws.region for now: another region would need a replicated artifact bucket there. */
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'expected an AWS region like eu-west-1')
+    .optional(),
   desiredCount: z.number().int().min(1).max(20).default(1),
   /** Public listener port: 443 when certificateArn is given, else 80. */
   certificateArn: arn('acm', 'arn:aws:acm:<region>:<account>:certificate/<id>').optional(),
@@ -495,6 +508,7 @@ const schema = z
   .superRefine((config, ctx) => {
     checkRepositories(config, ctx);
     checkVpc(config.vpc, config.aws.region, ctx);
+    checkEnvironmentAccounts(config, ctx);
     const prod = config.environments.production;
     if (prod.testListenerPort === (prod.certificateArn ? 443 : 80)) {
       ctx.addIssue({
@@ -504,6 +518,31 @@ const schema = z
       });
     }
   });
+
+function checkEnvironmentAccounts(
+  config: {
+    aws: { account?: string; region: string };
+    environments: Record<string, { account?: string; region?: string }>;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  for (const [name, env] of Object.entries(config.environments)) {
+    if (env.account && env.account !== config.aws.account && !config.aws.account) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['aws', 'account'],
+        message: `give the tooling account id: environments.${name}.account is another account, which trusts it`,
+      });
+    }
+    if (env.region && env.region !== config.aws.region) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['environments', name, 'region'],
+        message: `must be aws.region (${config.aws.region}): environments in another region are not supported yet; remove it or deploy a separate pipewarden there`,
+      });
+    }
+  }
+}
 
 function checkVpc(vpc: z.infer<typeof schema.shape.vpc>, region: string, ctx: z.RefinementCtx): void {
   const azCount = vpc.availabilityZones.length;

@@ -1,7 +1,17 @@
-import { type App, type Stack, Tags } from 'aws-cdk-lib';
+import { type App, Aws, type Stack, Tags } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import {
+  environmentAccounts,
+  environmentRoleNames,
+  environmentUrlParameterName,
+  remoteAccount,
+} from './accounts.js';
 import type { PipewardenConfig, RepositoryConfig } from '../config/schema.js';
 import type { PlatformFiles } from './constructs/platform.js';
-import { repositoryConstructId, repositoryPrefix, stackNames } from './names.js';
+import { imageRepositoryNames, repositoryConstructId, repositoryPrefix, stackNames } from './names.js';
+import { EnvironmentAccessStack } from './stacks/environment-access-stack.js';
 import { BotStack } from './stacks/bot-stack.js';
 import { InfraPipelineStack, type DeployedStack } from './stacks/infra-pipeline-stack.js';
 import { NetworkStack } from './stacks/network-stack.js';
@@ -64,6 +74,7 @@ export function addPipewardenStacks(
       'KMS key, artifact (main, CI)/findings/cache/log buckets, ECR repositories (production, CI), Snyk tokens, GitHub connection',
     ),
     config,
+    environmentAccounts: environmentAccounts(config),
   });
   const network = new NetworkStack(app, 'Network', {
     ...stackProps('network', 'VPC with explicit subnet CIDRs, flow logs, ECS cluster'),
@@ -75,8 +86,20 @@ export function addPipewardenStacks(
     config,
     key: storage.key,
   });
+  const local: EnvironmentPlace = {
+    env,
+    network,
+    key: storage.key,
+    logsBucket: storage.logsBucket,
+    topic: notifications.topic,
+    base: [storage, network, notifications],
+  };
+  const places = {
+    staging: addEnvironmentAccount(app, config, 'staging') ?? local,
+    production: addEnvironmentAccount(app, config, 'production') ?? local,
+  };
   const repositories = config.repositories.map((repository) =>
-    addRepositoryStacks(app, config, repository, { env, storage, network, notifications, options }),
+    addRepositoryStacks(app, config, repository, { storage, notifications, options, places }),
   );
   const { staging, production, pipelines } = repositories[0]!;
   const bot = new BotStack(app, 'Bot', {
@@ -111,9 +134,10 @@ export function addPipewardenStacks(
   const dependsOn: [Stack, Stack[]][] = [
     [network, [storage]],
     [notifications, [storage]],
+    ...environmentBases(places),
     ...repositories.flatMap((r): [Stack, Stack[]][] => [
-      [r.staging, [storage, network, notifications]],
-      [r.production, [storage, network, notifications]],
+      [r.staging, places.staging.base],
+      [r.production, places.production.base],
       [r.pipelines, [storage, notifications, r.staging, r.production]],
     ]),
     [bot, [storage, notifications]],
@@ -128,6 +152,7 @@ export function addPipewardenStacks(
     storage,
     network,
     notifications,
+    ...[places.staging, places.production].flatMap((p) => (p === local ? [] : p.base)),
     ...repositories.flatMap((r) => [r.staging, r.production, r.pipelines]),
     bot,
     ...(security ? [security] : []),
@@ -144,7 +169,7 @@ export function addPipewardenStacks(
     findingsBucket: storage.findingsBucket,
     snykToken: storage.snykToken,
     topic: notifications.topic,
-    waves: deploymentWaves(appStacks),
+    waves: deploymentWaves(appStacks, (stack) => remoteDeployment(config, stack, places)),
     platform: options.platform,
   });
   infrastructure.addStackDependency(storage);
@@ -164,12 +189,110 @@ export function addPipewardenStacks(
   };
 }
 
-interface SharedStacks {
+/** Where an environment's services run: the tooling account's shared stacks, or its own account's. */
+interface EnvironmentPlace {
   readonly env: { account?: string; region: string };
-  readonly storage: StorageStack;
   readonly network: NetworkStack;
+  readonly key: kms.IKey;
+  readonly logsBucket: s3.IBucket;
+  readonly topic: sns.ITopic;
+  /** The stacks its services depend on. */
+  readonly base: Stack[];
+  /** In another account: its access stack (the roles the tooling pipelines assume there). */
+  readonly access?: EnvironmentAccessStack;
+}
+
+interface SharedStacks {
+  readonly storage: StorageStack;
   readonly notifications: NotificationsStack;
   readonly options: PipewardenAppOptions;
+  readonly places: Record<'staging' | 'production', EnvironmentPlace>;
+}
+
+/**
+ * An environment's own account (environments.<name>.account): its access stack (key, log bucket, deployed-image
+ * parameters, the roles the tooling pipelines assume), its network and its alarm topic. Undefined when the
+ * environment shares the tooling account.
+ */
+function addEnvironmentAccount(
+  app: App,
+  config: PipewardenConfig,
+  environmentName: 'staging' | 'production',
+): EnvironmentPlace | undefined {
+  const account = remoteAccount(config, environmentName);
+  if (!account) return undefined;
+  const env = { account, region: config.aws.region };
+  const system = `${config.name}-${environmentName}`;
+  const names = stackNames(system);
+  const id = environmentName === 'staging' ? 'Staging' : 'Production';
+  const access = new EnvironmentAccessStack(app, `${id}Access`, {
+    env,
+    stackName: `${system}-access`,
+    description: `pipewarden: ${environmentName} account's key, log bucket, deployed-image parameters and the roles the tooling account assumes`,
+    config,
+    environmentName,
+    toolingAccount: config.aws.account!,
+  });
+  // The shared network and topic stacks, named for the environment (cluster `<name>-<environment>`).
+  const own: PipewardenConfig = {
+    ...config,
+    name: system,
+    notifications: { ...config.notifications, slack: [], teams: [] },
+  };
+  const network = new NetworkStack(app, `${id}Network`, {
+    env,
+    stackName: names.network,
+    description: `pipewarden: ${environmentName} VPC with explicit subnet CIDRs, flow logs, ECS cluster`,
+    config: own,
+    key: access.key,
+  });
+  const notifications = new NotificationsStack(app, `${id}Notifications`, {
+    env,
+    stackName: names.notifications,
+    description: `pipewarden: ${environmentName} alarm topic and e-mail`,
+    config: own,
+    key: access.key,
+  });
+  return {
+    env,
+    network,
+    key: access.key,
+    logsBucket: access.logsBucket,
+    topic: notifications.topic,
+    base: [access, network, notifications],
+    access,
+  };
+}
+
+function environmentBases(places: SharedStacks['places']): [Stack, Stack[]][] {
+  return [places.staging, places.production].flatMap((p): [Stack, Stack[]][] =>
+    p.access
+      ? [
+          [p.network, [p.access]],
+          [p.base[2]!, [p.access]],
+        ]
+      : [],
+  );
+}
+
+/** How the infrastructure pipeline deploys a stack of an environment account (undefined: this account's). */
+function remoteDeployment(
+  config: PipewardenConfig,
+  stack: Stack,
+  places: SharedStacks['places'],
+): DeployedStack['remote'] {
+  for (const environmentName of ['staging', 'production'] as const) {
+    const account = remoteAccount(config, environmentName);
+    if (!account || stack.account !== account) continue;
+    const place = places[environmentName];
+    // The access stack creates the stack-deploy role, so it goes through the bootstrap's deploy role.
+    const roleName =
+      stack === place.access
+        ? `cdk-hnb659fds-deploy-role-${account}-${config.aws.region}`
+        : environmentRoleNames(config.name, environmentName).stacks;
+    return { account, roleArn: `arn:${stack.partition}:iam::${account}:role/${roleName}` };
+  }
+  return undefined;
 }
 
 /**
@@ -183,7 +306,7 @@ function addRepositoryStacks(
   repository: RepositoryConfig,
   shared: SharedStacks,
 ): RepositoryStacks {
-  const { env, storage, network, notifications, options } = shared;
+  const { storage, notifications, options, places } = shared;
   const prefix = repositoryPrefix(config.name, repository.id);
   const names = stackNames(prefix);
   const own: PipewardenConfig = {
@@ -196,9 +319,13 @@ function addRepositoryStacks(
   };
   const images = storage.images.get(repository.id)!;
   const of = repository.id ? ` of ${repository.owner}/${repository.name}` : '';
-  const service = (id: 'Staging' | 'Production', environmentName: 'staging' | 'production') =>
-    new ServiceStack(app, repositoryConstructId(id, repository.id), {
-      env,
+  const service = (id: 'Staging' | 'Production', environmentName: 'staging' | 'production') => {
+    const place = places[environmentName];
+    const { network } = place;
+    // Another account pulls the images by name from the tooling account's registry (its policy names it).
+    const repositoryName = imageRepositoryNames(prefix, repository.name).production;
+    return new ServiceStack(app, repositoryConstructId(id, repository.id), {
+      env: place.env,
       stackName: names[environmentName],
       description: `pipewarden: ${environmentName} load balancer and ECS service${of}`,
       config: own,
@@ -207,15 +334,31 @@ function addRepositoryStacks(
       cluster: network.cluster,
       taskSubnets: network.taskSubnets,
       tasksArePublic: network.tasksArePublic,
-      key: storage.key,
-      logsBucket: storage.logsBucket,
-      repository: images.repository,
-      topic: notifications.topic,
+      key: place.key,
+      logsBucket: place.logsBucket,
+      repository: place.access
+        ? {
+            name: repositoryName,
+            arn: `arn:${Aws.PARTITION}:ecr:${config.aws.region}:${config.aws.account}:repository/${repositoryName}`,
+          }
+        : images.repository,
+      topic: place.topic,
+      urlParameterName:
+        place.access && environmentName === 'staging'
+          ? environmentUrlParameterName(prefix, environmentName)
+          : undefined,
     });
+  };
   const staging = service('Staging', 'staging');
   const production = service('Production', 'production');
+  const roleArn = (environmentName: 'staging' | 'production') => {
+    const account = remoteAccount(config, environmentName);
+    return account
+      ? `arn:${Aws.PARTITION}:iam::${account}:role/${environmentRoleNames(config.name, environmentName).pipeline}`
+      : undefined;
+  };
   const pipelines = new PipelinesStack(app, repositoryConstructId('Pipelines', repository.id), {
-    env,
+    env: { account: config.aws.account, region: config.aws.region },
     stackName: names.pipelines,
     description: `pipewarden: main (CD) and feature (CI) pipelines, each with its own CodeBuild projects${of}`,
     config: own,
@@ -231,8 +374,14 @@ function addRepositoryStacks(
     ciSnykToken: storage.ciSnykToken,
     topic: notifications.topic,
     platform: options.platform,
-    staging: { ...target(staging), url: `http://${staging.loadBalancer.loadBalancerDnsName}` },
-    production: target(production),
+    staging: places.staging.access
+      ? {
+          ...target(staging),
+          roleArn: roleArn('staging'),
+          urlParameterName: environmentUrlParameterName(prefix, 'staging'),
+        }
+      : { ...target(staging), url: `http://${staging.loadBalancer.loadBalancerDnsName}` },
+    production: { ...target(production), roleArn: roleArn('production') },
   });
   return { repository, staging, production, pipelines };
 }
@@ -242,7 +391,10 @@ function target(stack: ServiceStack) {
 }
 
 /** Groups stacks into waves: each stack lands one wave after the latest of its dependencies. */
-export function deploymentWaves(stacks: readonly Stack[]): DeployedStack[][] {
+export function deploymentWaves(
+  stacks: readonly Stack[],
+  remote: (stack: Stack) => DeployedStack['remote'] = () => undefined,
+): DeployedStack[][] {
   const wave = new Map<Stack, number>();
   const level = (stack: Stack, seen: Set<Stack> = new Set()): number => {
     const known = wave.get(stack);
@@ -257,7 +409,12 @@ export function deploymentWaves(stacks: readonly Stack[]): DeployedStack[][] {
   const waves: DeployedStack[][] = [];
   for (const stack of stacks) {
     const i = level(stack);
-    (waves[i] ??= []).push({ stackName: stack.stackName, templateFile: stack.templateFile });
+    const where = remote(stack);
+    (waves[i] ??= []).push({
+      stackName: stack.stackName,
+      templateFile: stack.templateFile,
+      ...(where ? { remote: where } : {}),
+    });
   }
   return waves;
 }

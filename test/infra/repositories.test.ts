@@ -150,7 +150,8 @@ describe('the organisation example (3 repositories), synthesized', () => {
       ['acme-web-staging', 'acme-web-production', 'acme-web-pipelines'],
       ['acme-ledgerwork-staging', 'acme-ledgerwork-production', 'acme-ledgerwork-pipelines'],
     ]);
-    // One of each shared stack: storage, network, notifications, bot, infrastructure pipeline.
+    // One of each shared stack: storage, network, notifications, bot, infrastructure pipeline; and in each
+    // environment's own account (test/infra/accounts.test.ts), its access, network and notifications stacks.
     expect(
       stacks()
         .map((s) => s.stackName)
@@ -162,6 +163,9 @@ describe('the organisation example (3 repositories), synthesized', () => {
         'acme-notifications',
         'acme-bot',
         'acme-infrastructure-pipeline',
+        ...['staging', 'production'].flatMap((e) =>
+          ['access', 'network', 'notifications'].map((what) => `acme-${e}-${what}`),
+        ),
         ...app.stacks.repositories.flatMap((r) =>
           [r.staging, r.production, r.pipelines].map((s) => s.stackName),
         ),

@@ -30,6 +30,11 @@ export interface DeployTarget {
   readonly service: ecs.IBaseService;
   readonly passRoles: readonly iam.IRole[];
   readonly family: string;
+  /**
+   * The environment's role in its own account (EnvironmentAccessStack), which the deploy action runs as; absent,
+   * the environment is in this account and the pipeline's own deploy role gets the rights.
+   */
+  readonly roleArn?: string;
 }
 
 export interface AppPipelineProps {
@@ -59,7 +64,8 @@ export interface AppPipelineProps {
     readonly staging: DeployTarget;
     readonly production: DeployTarget;
     readonly topic: sns.ITopic;
-    readonly stagingUrl: string;
+    /** The approval's link; absent when staging is in another account (its load balancer is not referable). */
+    readonly stagingUrl?: string;
     /**
      * After each deployment, writes the image the environment now runs (imagedefinitions.json) to the
      * environment's deployed-image parameter, which its stack's task definition reads at deploy time: an
@@ -176,9 +182,12 @@ export class AppPipeline extends Construct {
 
     if (props.deploy) {
       const { staging, production, topic } = props.deploy;
-      const deployRole = roles.action('DeployRole', 'ECS deploy actions');
-      this.grantEcsDeploy(deployRole, [staging, production]);
-      readObjects(deployRole, bucket, key);
+      const local = [staging, production].filter((t) => t.roleArn === undefined);
+      const deployRole = local.length > 0 ? roles.action('DeployRole', 'ECS deploy actions') : undefined;
+      if (deployRole) {
+        this.grantEcsDeploy(deployRole, local);
+        readObjects(deployRole, bucket, key);
+      }
       const approvalRole = roles.action('ApprovalRole', 'manual approval notification');
       approvalRole.addToPolicy(
         new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [topic.topicArn] }),
@@ -186,13 +195,15 @@ export class AppPipeline extends Construct {
       approvalRole.addToPolicy(
         new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key.keyArn] }),
       );
-      const deploy = (target: DeployTarget) =>
+      const deploy = (target: DeployTarget, name: 'Staging' | 'Production') =>
         new actions.EcsDeployAction({
           actionName: 'Deploy',
           service: target.service,
           imageFile: outputs.image.atPath('imagedefinitions.json'),
           deploymentTimeout: Duration.minutes(60),
-          role: deployRole.withoutPolicyUpdates(),
+          role: target.roleArn
+            ? roles.remote(`${name}DeployRole`, target.roleArn)
+            : deployRole!.withoutPolicyUpdates(),
         });
       const { recordImage, smokeTest } = props.deploy;
       // Runs once the deployment succeeded: the environment runs this image from now on.
@@ -204,7 +215,7 @@ export class AppPipeline extends Construct {
           runOrder: 2,
           role: buildRole.withoutPolicyUpdates(),
         });
-      const stagingActions: codepipeline.IAction[] = [deploy(staging), record('staging')];
+      const stagingActions: codepipeline.IAction[] = [deploy(staging, 'Staging'), record('staging')];
       if (smokeTest) {
         stagingActions.push(
           new actions.CodeBuildAction({
@@ -232,7 +243,7 @@ export class AppPipeline extends Construct {
             }),
           ],
         },
-        { stageName: 'Production', actions: [deploy(production), record('production')] },
+        { stageName: 'Production', actions: [deploy(production, 'Production'), record('production')] },
       );
     }
 

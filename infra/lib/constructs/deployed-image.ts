@@ -40,6 +40,8 @@ export interface DeployedImageParametersProps {
   readonly initialImage: string;
   readonly key: kms.IKey;
   readonly logsDays: logs.RetentionDays;
+  /** The environments whose parameters live in this account (all by default; not those in another account). */
+  readonly environments?: readonly DeployedEnvironment[];
 }
 
 /**
@@ -50,14 +52,14 @@ export interface DeployedImageParametersProps {
  */
 export class DeployedImageParameters extends Construct {
   /** ARNs of the parameters, for the roles that read (stack deployments) or write (the application pipeline) them. */
-  readonly parameterArns: Record<DeployedEnvironment, string>;
+  readonly parameterArns: Partial<Record<DeployedEnvironment, string>>;
 
   constructor(scope: Construct, id: string, props: DeployedImageParametersProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const environments = DEPLOYED_ENVIRONMENTS;
+    const environments = props.environments ?? DEPLOYED_ENVIRONMENTS;
     const arn = (env: DeployedEnvironment) => deployedImageParameterArn(this, props.system, env);
-    this.parameterArns = { staging: arn('staging'), production: arn('production') };
+    this.parameterArns = Object.fromEntries(environments.map((env) => [env, arn(env)]));
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logsDays,
@@ -78,7 +80,7 @@ export class DeployedImageParameters extends Construct {
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['ssm:PutParameter'],
-        resources: environments.map((env) => this.parameterArns[env]),
+        resources: environments.map((env) => arn(env)),
       }),
     );
 
@@ -125,6 +127,8 @@ export interface DeployedImageRecorderProps {
   readonly artifactBucket: s3.IBucket;
   readonly cacheBucket: s3.IBucket;
   readonly logRetention: logs.RetentionDays;
+  /** The environment's role to assume when its parameter lives in another account (accounts.ts). */
+  readonly environmentRoleArn?: string;
 }
 
 /**
@@ -142,33 +146,50 @@ export class DeployedImageRecorder extends Construct {
     const built = new BuildProject(this, 'Build', {
       projectName: `${props.system}-${props.environment}-record-image`,
       description: `records the image ${props.environment} runs in ${parameterName}`,
-      buildSpec: recordImageBuildspec(),
+      buildSpec: recordImageBuildspec(props.environmentRoleArn !== undefined),
       key: props.key,
       artifactBucket: props.artifactBucket,
       cacheBucket: props.cacheBucket,
       logRetention: props.logRetention,
       computeType: codebuild.ComputeType.SMALL,
       timeout: Duration.minutes(5),
-      environmentVariables: { PIPEWARDEN_IMAGE_PARAMETER: { value: parameterName } },
+      environmentVariables: {
+        PIPEWARDEN_IMAGE_PARAMETER: { value: parameterName },
+        ...(props.environmentRoleArn
+          ? { PIPEWARDEN_ENVIRONMENT_ROLE: { value: props.environmentRoleArn } }
+          : {}),
+      },
     });
     built.role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['ssm:PutParameter'],
-        resources: [deployedImageParameterArn(this, props.system, props.environment)],
-      }),
+      props.environmentRoleArn
+        ? new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [props.environmentRoleArn] })
+        : new iam.PolicyStatement({
+            actions: ['ssm:PutParameter'],
+            resources: [deployedImageParameterArn(this, props.system, props.environment)],
+          }),
     );
     this.project = built.project;
   }
 }
 
+/**
+ * Shell lines that switch a build to $PIPEWARDEN_ENVIRONMENT_ROLE, the role of an environment in another account
+ * (its parameters live there).
+ */
+export const ASSUME_ENVIRONMENT_ROLE = [
+  'creds=$(aws sts assume-role --role-arn "$PIPEWARDEN_ENVIRONMENT_ROLE" --role-session-name "pipewarden-$CODEBUILD_BUILD_NUMBER" --query Credentials --output json)',
+  'export AWS_ACCESS_KEY_ID=$(jq -r .AccessKeyId <<< "$creds") AWS_SECRET_ACCESS_KEY=$(jq -r .SecretAccessKey <<< "$creds") AWS_SESSION_TOKEN=$(jq -r .SessionToken <<< "$creds")',
+].join('\n');
+
 /** The inline buildspec: the one image URI of imagedefinitions.json, written to the parameter. */
-export function recordImageBuildspec(): codebuild.BuildSpec {
+export function recordImageBuildspec(assumeEnvironmentRole = false): codebuild.BuildSpec {
   return codebuild.BuildSpec.fromObject({
     version: '0.2',
     env: { shell: 'bash' },
     phases: {
       build: {
         commands: [
+          ...(assumeEnvironmentRole ? [ASSUME_ENVIRONMENT_ROLE] : []),
           [
             "image=$(jq -r 'if length == 1 then .[0].imageUri else empty end' imagedefinitions.json)",
             'if [ -z "$image" ] || [ "$image" = null ]; then',

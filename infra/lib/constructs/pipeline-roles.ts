@@ -41,6 +41,12 @@ export class PipelineRoles extends Construct {
     return role;
   }
 
+  /** A role of another account (an environment's) that an action runs as: the service role may assume it. */
+  remote(id: string, roleArn: string): iam.IRole {
+    this.pipeline.addToPolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [roleArn] }));
+    return iam.Role.fromRoleArn(this, id, roleArn, { mutable: false });
+  }
+
   /** The source action: use the connection, write the checked-out commit to the artifact bucket. */
   source(connectionArn: string): iam.Role {
     const { artifactBucket: bucket, key } = this.props;

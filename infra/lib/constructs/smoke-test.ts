@@ -1,15 +1,22 @@
 import type { Duration } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { BuildProject } from './build-project.js';
+import { ASSUME_ENVIRONMENT_ROLE } from './deployed-image.js';
 
 export interface SmokeTestProps {
   readonly projectName: string;
   /** The environment's URL, scheme and host (the staging load balancer), no trailing slash. */
   readonly baseUrl: string;
+  /**
+   * For an environment in another account: the baseUrl is instead read at run time from this SSM parameter there,
+   * through that environment's role (the load balancer cannot be referenced across accounts).
+   */
+  readonly baseUrlFrom?: { readonly parameterName: string; readonly roleArn: string };
   /** The service's health check path: always checked first. */
   readonly healthCheckPath: string;
   /** More paths to GET (environments.staging.smokeTest.paths). */
@@ -39,11 +46,13 @@ export class SmokeTest extends Construct {
 
   constructor(scope: Construct, id: string, props: SmokeTestProps) {
     super(scope, id);
-    const urls = [props.healthCheckPath, ...props.paths].map((p) => `${props.baseUrl}${p}`);
+    const from = props.baseUrlFrom;
+    const paths = [props.healthCheckPath, ...props.paths];
+    const urls = from ? paths : paths.map((p) => `${props.baseUrl}${p}`);
     const built = new BuildProject(this, 'Build', {
       projectName: props.projectName,
-      description: `smoke test of ${props.baseUrl} after each deployment, before the approval`,
-      buildSpec: smokeTestBuildspec(),
+      description: `smoke test of ${from ? `the URL in ${from.parameterName}` : props.baseUrl} after each deployment, before the approval`,
+      buildSpec: smokeTestBuildspec(from !== undefined),
       key: props.key,
       artifactBucket: props.artifactBucket,
       cacheBucket: props.cacheBucket,
@@ -54,20 +63,41 @@ export class SmokeTest extends Construct {
         // One URL per line: paths are validated by the config schema (no whitespace).
         PIPEWARDEN_SMOKE_URLS: { value: urls.join('\n') },
         PIPEWARDEN_SMOKE_ATTEMPTS: { value: String(props.attempts) },
+        ...(from
+          ? {
+              PIPEWARDEN_ENVIRONMENT_ROLE: { value: from.roleArn },
+              PIPEWARDEN_SMOKE_URL_PARAMETER: { value: from.parameterName },
+            }
+          : {}),
       },
     });
+    if (from) {
+      built.role.addToPolicy(
+        new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [from.roleArn] }),
+      );
+    }
     this.project = built.project;
   }
 }
 
 /** The inline buildspec: curl each URL (following redirects) until it answers 2xx or the tries run out; any failure fails the build. */
-export function smokeTestBuildspec(): codebuild.BuildSpec {
+export function smokeTestBuildspec(urlFromParameter = false): codebuild.BuildSpec {
   return codebuild.BuildSpec.fromObject({
     version: '0.2',
     env: { shell: 'bash' },
     phases: {
       build: {
         commands: [
+          // The paths, prefixed with the URL the environment's stack wrote in its own account.
+          ...(urlFromParameter
+            ? [
+                [
+                  ASSUME_ENVIRONMENT_ROLE,
+                  'base=$(aws ssm get-parameter --name "$PIPEWARDEN_SMOKE_URL_PARAMETER" --query Parameter.Value --output text)',
+                  'PIPEWARDEN_SMOKE_URLS=$(sed "s|^|$base|" <<< "$PIPEWARDEN_SMOKE_URLS")',
+                ].join('\n'),
+              ]
+            : []),
           [
             'failed=0',
             'while IFS= read -r url; do',

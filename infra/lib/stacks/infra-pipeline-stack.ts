@@ -15,12 +15,19 @@ import { DEPLOYED_ENVIRONMENTS, deployedImageParameterArn } from '../constructs/
 import { readObjects } from '../constructs/grants.js';
 import { PipelineRoles } from '../constructs/pipeline-roles.js';
 import { PlatformCli, type PlatformFiles, platformBuildspec } from '../constructs/platform.js';
+import { remoteAccount } from '../accounts.js';
 import { pipelineNames, repositoryPrefix } from '../names.js';
 
 /** A stack the infrastructure pipeline deploys: its CloudFormation name and its template in the cloud assembly. */
 export interface DeployedStack {
   readonly stackName: string;
   readonly templateFile: string;
+  /**
+   * An environment account's stack: the account, and the role there the action runs as (the environment's
+   * stack-deploy role, or the bootstrap deploy role for the stack that creates it); CloudFormation then runs as
+   * that account's bootstrap execution role.
+   */
+  readonly remote?: { readonly account: string; readonly roleArn: string };
 }
 
 export interface InfraPipelineStackProps extends StackProps {
@@ -59,13 +66,17 @@ export class InfraPipelineStack extends Stack {
     const { config, key, artifactBucket: bucket } = props;
     const name = pipelineNames(config.name).infrastructure;
     const qualifier = props.qualifier ?? 'hnb659fds';
-    const bootstrapRole = (kind: string) =>
+    const bootstrapRole = (kind: string, account = this.account) =>
       this.formatArn({
         service: 'iam',
         region: '',
+        account,
         resource: 'role',
-        resourceName: `cdk-${qualifier}-${kind}-role-${this.account}-${this.region}`,
+        resourceName: `cdk-${qualifier}-${kind}-role-${account}-${this.region}`,
       });
+    const remoteAccounts = [
+      ...new Set(props.waves.flat().flatMap((s) => (s.remote ? [s.remote.account] : []))),
+    ];
 
     // The deployment's own repository: the service repository holds no infra/ (docs/security-model.md).
     const platformRepo = config.platformRepository ?? {
@@ -133,7 +144,12 @@ export class InfraPipelineStack extends Stack {
     assets.role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['sts:AssumeRole'],
-        resources: [bootstrapRole('file-publishing'), bootstrapRole('image-publishing')],
+        // An environment account's assets (its functions' code) go to its own bootstrap bucket, through its
+        // publishing role, which trusts this account (`cdk bootstrap --trust`).
+        resources: [undefined, ...remoteAccounts].flatMap((account) => [
+          bootstrapRole('file-publishing', account),
+          bootstrapRole('image-publishing', account),
+        ]),
       }),
     );
 
@@ -149,7 +165,10 @@ export class InfraPipelineStack extends Stack {
         mutable: false,
       },
     );
-    const allStacks = [...props.waves.flat(), { stackName: this.stackName, templateFile: this.templateFile }];
+    const allStacks = [
+      ...props.waves.flat().filter((s) => !s.remote),
+      { stackName: this.stackName, templateFile: this.templateFile },
+    ];
     const stackArns = allStacks.map((s) =>
       this.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${s.stackName}/*` }),
     );
@@ -205,7 +224,8 @@ export class InfraPipelineStack extends Stack {
             resourceName: `cdk-bootstrap/${qualifier}/version`,
           }),
           ...config.repositories.flatMap((r) =>
-            DEPLOYED_ENVIRONMENTS.map((env) =>
+            // The environments of this account: another account's stack deploys through its own role.
+            DEPLOYED_ENVIRONMENTS.filter((env) => !remoteAccount(config, env)).map((env) =>
               deployedImageParameterArn(this, repositoryPrefix(config.name, r.id), env),
             ),
           ),
@@ -225,16 +245,32 @@ export class InfraPipelineStack extends Stack {
       output: sourceOutput,
       role: sourceRole.withoutPolicyUpdates(),
     });
+    const remoteExecutionRoles = new Map(
+      remoteAccounts.map((account) => [
+        account,
+        iam.Role.fromRoleArn(
+          this,
+          `CloudFormationExecutionRole-${account}`,
+          bootstrapRole('cfn-exec', account),
+          {
+            mutable: false,
+          },
+        ),
+      ]),
+    );
     const deploy = (stack: DeployedStack, runOrder: number) =>
       new actions.CloudFormationCreateUpdateStackAction({
         actionName: stack.stackName,
         stackName: stack.stackName,
         templatePath: assembly.atPath(stack.templateFile),
         adminPermissions: false,
-        deploymentRole: executionRole,
+        account: stack.remote?.account,
+        deploymentRole: stack.remote ? remoteExecutionRoles.get(stack.remote.account) : executionRole,
         cfnCapabilities: [CfnCapabilities.NAMED_IAM, CfnCapabilities.AUTO_EXPAND],
         runOrder,
-        role: deployRole.withoutPolicyUpdates(),
+        role: stack.remote
+          ? roles.remote(`DeployRole-${stack.stackName}`, stack.remote.roleArn)
+          : deployRole.withoutPolicyUpdates(),
       });
 
     this.pipeline = new codepipeline.Pipeline(this, 'Pipeline', {

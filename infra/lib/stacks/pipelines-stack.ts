@@ -41,7 +41,8 @@ export interface PipelinesStackProps extends StackProps {
   readonly snykToken: secretsmanager.ISecret;
   readonly ciSnykToken: secretsmanager.ISecret;
   readonly topic: sns.ITopic;
-  readonly staging: DeployTarget & { readonly url: string };
+  /** Staging and its URL: literal in this account, else the SSM parameter its stack writes in its own account. */
+  readonly staging: DeployTarget & { readonly url?: string; readonly urlParameterName?: string };
   readonly production: DeployTarget;
   /** The platform's buildspecs and CLI bundle, read at synthesis. */
   readonly platform: PlatformFiles;
@@ -114,6 +115,7 @@ export class PipelinesStack extends Stack {
       new DeployedImageRecorder(this, `Record${environment === 'staging' ? 'Staging' : 'Production'}Image`, {
         system: config.name,
         environment,
+        environmentRoleArn: props[environment].roleArn,
         key: props.key,
         artifactBucket: props.artifactBucket,
         cacheBucket: props.cacheBucket,
@@ -122,7 +124,11 @@ export class PipelinesStack extends Stack {
     const recordImage = { staging: recorder('staging'), production: recorder('production') };
     const smokeTest = new SmokeTest(this, 'StagingSmokeTest', {
       projectName: `${config.name}-staging-smoke-test`,
-      baseUrl: props.staging.url,
+      baseUrl: props.staging.url ?? '',
+      baseUrlFrom:
+        props.staging.roleArn && props.staging.urlParameterName
+          ? { parameterName: props.staging.urlParameterName, roleArn: props.staging.roleArn }
+          : undefined,
       healthCheckPath: config.service.healthCheckPath,
       paths: config.environments.staging.smokeTest.paths,
       attempts: config.environments.staging.smokeTest.attempts,

@@ -1,7 +1,7 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import type * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -39,9 +39,15 @@ export interface ServiceStackProps extends StackProps {
   readonly tasksArePublic: boolean;
   readonly key: kms.IKey;
   readonly logsBucket: s3.IBucket;
-  readonly repository: ecr.IRepository;
+  /** The production images: a repository of this account, or by name and ARN one in the tooling account. */
+  readonly repository: ecr.IRepository | { readonly arn: string; readonly name: string };
   /** Where rollback alarms notify. */
   readonly topic: sns.ITopic;
+  /**
+   * Writes the URL to an SSM parameter of this name too: for a pipeline in another account, which cannot refer
+   * to this load balancer (the staging smoke test reads it through the environment's pipeline role).
+   */
+  readonly urlParameterName?: string;
 }
 
 /**
@@ -205,7 +211,14 @@ export class ServiceStack extends Stack {
     const executionRole = taskDefinition.obtainExecutionRole();
     this.passRoles = [executionRole, taskDefinition.taskRole];
     this.family = prefix;
-    props.repository.grantPull(executionRole);
+    const repository =
+      'arn' in props.repository
+        ? ecr.Repository.fromRepositoryAttributes(this, 'Images', {
+            repositoryArn: props.repository.arn,
+            repositoryName: props.repository.name,
+          })
+        : props.repository;
+    repository.grantPull(executionRole);
     props.key.grantDecrypt(executionRole);
     Validations.of(executionRole).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
@@ -239,6 +252,13 @@ export class ServiceStack extends Stack {
 
     const scheme = env.certificateArn ? 'https' : 'http';
     new CfnOutput(this, 'Url', { value: `${scheme}://${this.loadBalancer.loadBalancerDnsName}` });
+    if (props.urlParameterName) {
+      new ssm.StringParameter(this, 'UrlParameter', {
+        parameterName: props.urlParameterName,
+        stringValue: `${scheme}://${this.loadBalancer.loadBalancerDnsName}`,
+        description: `${prefix}: the URL the tooling account's smoke test checks`,
+      });
+    }
     if (!green) {
       this.service.attachToApplicationTargetGroup(blue);
       return;

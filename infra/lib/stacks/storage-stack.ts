@@ -9,7 +9,9 @@ import type { Construct } from 'constructs';
 import type { PipewardenConfig, RepositoryConfig } from '../../config/schema.js';
 import { pipelineExecutionsPrefix } from '../../../findings/store/store-layout.js';
 import { acknowledgeControl } from '../acknowledge.js';
-import { DeployedImageParameters } from '../constructs/deployed-image.js';
+import { remoteAccount } from '../accounts.js';
+import { DEPLOYED_ENVIRONMENTS, DeployedImageParameters } from '../constructs/deployed-image.js';
+import { allowKeyServices } from '../constructs/key-policy.js';
 import { SecureBucket } from '../constructs/secure-bucket.js';
 import { imageRepositoryNames, pipelineNames, repositoryConstructId, repositoryPrefix } from '../names.js';
 
@@ -24,6 +26,11 @@ export const PULL_THROUGH_UPSTREAMS = {
 
 export interface StorageStackProps extends StackProps {
   readonly config: PipewardenConfig;
+  /**
+   * The accounts staging and production run in when not this one: they read the main pipeline's artifacts
+   * (the deploy actions' image definitions) and pull the production images, and nothing else of this stack.
+   */
+  readonly environmentAccounts?: readonly string[];
 }
 
 /** One application repository's image repositories and deployed-image parameters. */
@@ -32,8 +39,8 @@ export interface RepositoryImages {
   readonly repository: ecr.Repository;
   /** The feature pipeline's images: nothing deploys from it, images expire after `retention.ciImagesDays`. */
   readonly ciRepository: ecr.Repository;
-  /** The image each environment runs, as the application pipeline last deployed it (SSM parameters). */
-  readonly deployedImages: DeployedImageParameters;
+  /** The image each environment of this account runs, as the application pipeline last deployed it (SSM). */
+  readonly deployedImages?: DeployedImageParameters;
 }
 
 /**
@@ -54,7 +61,7 @@ export class StorageStack extends Stack {
   /** The production image repository: the main pipeline pushes, deployments read. */
   readonly repository: ecr.Repository;
   /** The image each environment runs, as the application pipeline last deployed it (SSM parameters). */
-  readonly deployedImages: DeployedImageParameters;
+  readonly deployedImages?: DeployedImageParameters;
   /** The feature pipeline's images: nothing deploys from it, images expire after `retention.ciImagesDays`. */
   readonly ciRepository: ecr.Repository;
   /** Each application repository's images, by repository id (config.repositories). */
@@ -76,7 +83,7 @@ export class StorageStack extends Stack {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    this.allowServices();
+    allowKeyServices(this.key);
 
     // Log targets must use SSE-S3: neither S3 server access logging nor ALB access logs accept SSE-KMS.
     this.logsBucket = new SecureBucket(this, 'AccessLogs', {
@@ -167,6 +174,9 @@ export class StorageStack extends Stack {
     this.ciRepository = firstImages.ciRepository;
     this.deployedImages = firstImages.deployedImages;
 
+    const accounts = props.environmentAccounts ?? [];
+    if (accounts.length > 0) this.shareWithEnvironments(accounts, [...images.values()]);
+
     if ('arn' in config.connection) {
       this.connectionArn = config.connection.arn;
     } else {
@@ -243,12 +253,18 @@ export class StorageStack extends Stack {
         },
       ],
     );
-    const deployedImages = new DeployedImageParameters(this, id('DeployedImages'), {
-      system: prefix,
-      initialImage: r.service.initialImage,
-      key: this.key,
-      logsDays: retention.logsDays,
-    });
+    // An environment in another account keeps its parameter there (EnvironmentAccessStack).
+    const local = DEPLOYED_ENVIRONMENTS.filter((env) => !remoteAccount(config, env));
+    const deployedImages =
+      local.length > 0
+        ? new DeployedImageParameters(this, id('DeployedImages'), {
+            system: prefix,
+            initialImage: r.service.initialImage,
+            key: this.key,
+            logsDays: retention.logsDays,
+            environments: local,
+          })
+        : undefined;
 
     // The feature pipeline's images: built from unreviewed code, so kept apart from what production pulls.
     const ciRepository = imageRepository(id('CiRepository'), names.ci, [
@@ -272,60 +288,39 @@ export class StorageStack extends Stack {
     return { repository, ciRepository, deployedImages };
   }
 
-  /** Service principals that encrypt with the key on this account's behalf, each limited to its own use. */
-  private allowServices(): void {
-    const account = this.account;
-    const region = this.region;
-    // Grants only for AWS services acting for a principal (ECR, Lambda, Secrets Manager): CT.KMS.PR.3.
+  /**
+   * What the environment accounts may read, each grant naming exactly those accounts: the main artifacts (not the
+   * feature pipeline's), the production images (not the CI ones), and the key only through S3 and ECR.
+   */
+  private shareWithEnvironments(accounts: readonly string[], images: readonly RepositoryImages[]): void {
+    const principals = () => accounts.map((a) => new iam.AccountPrincipal(a));
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
-        sid: 'GrantsOnlyForAwsResources',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: ['kms:CreateGrant'],
+        sid: 'EnvironmentAccounts',
+        principals: principals(),
+        actions: ['kms:Decrypt', 'kms:DescribeKey'],
         resources: ['*'],
         conditions: {
-          BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
-        },
-      }),
-    );
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'CloudWatchLogs',
-        principals: [new iam.ServicePrincipal(`logs.${region}.amazonaws.com`)],
-        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
-        resources: ['*'],
-        conditions: {
-          ArnLike: {
-            'kms:EncryptionContext:aws:logs:arn': `arn:${this.partition}:logs:${region}:${account}:*`,
+          StringEquals: {
+            'kms:ViaService': [`s3.${this.region}.amazonaws.com`, `ecr.${this.region}.amazonaws.com`],
           },
         },
       }),
     );
-    // CodeStar Notifications and CloudWatch alarms publish to the encrypted topic; EventBridge writes to the
-    // encrypted dead-letter queue. CodeStar Notifications also names the rule it acts for (aws:SourceArn), as
-    // the topic policy requires: only this account's notification rules may use the key (confused deputy).
-    const codestarRules = {
-      ArnLike: {
-        'aws:SourceArn': this.formatArn({
-          service: 'codestar-notifications',
-          resource: 'notificationrule',
-          resourceName: '*',
-        }),
-      },
-    };
-    for (const [sid, service, more] of [
-      ['CodeStarNotifications', 'codestar-notifications.amazonaws.com', codestarRules],
-      ['EventBridge', 'events.amazonaws.com', {}],
-      ['CloudWatchAlarms', 'cloudwatch.amazonaws.com', {}],
-    ] as const) {
-      this.key.addToResourcePolicy(
+    this.artifactBucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'EnvironmentAccountsReadArtifacts',
+        principals: principals(),
+        actions: ['s3:GetObject', 's3:GetObjectVersion'],
+        resources: [this.artifactBucket.arnForObjects('*')],
+      }),
+    );
+    for (const { repository } of images) {
+      repository.addToResourcePolicy(
         new iam.PolicyStatement({
-          sid,
-          principals: [new iam.ServicePrincipal(service)],
-          actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-          resources: ['*'],
-          conditions: { StringEquals: { 'aws:SourceAccount': account }, ...more },
+          sid: 'EnvironmentAccountsPull',
+          principals: principals(),
+          actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
         }),
       );
     }
