@@ -76,8 +76,6 @@ export type EventRead =
   | { kind: 'unreadable'; event: string; why: string };
 
 const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
-/** Events whose payload names the head: without it (unreadable) the fork rule fails closed. */
-const PAYLOAD_EVENTS = new Set([...PULL_REQUEST_EVENTS, 'workflow_run', 'merge_group']);
 
 /* The payload is the runner's JSON: read only the fields used, each checked for its type. */
 type Json = Record<string, unknown>;
@@ -85,6 +83,83 @@ const obj = (v: unknown): Json | undefined =>
   typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : undefined;
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const fullName = (repo: unknown): string | null => str(obj(repo)?.full_name) ?? null;
+
+/** What each event's payload says of its head; `missing` names the field an unexpected payload lacks. */
+interface HeadFields {
+  sha: string | undefined;
+  missing: string;
+  /** The pull request's test merge commit. */
+  merge?: string | undefined;
+  repository: string | null;
+  base: string | null;
+  label: string;
+  isDefault?: boolean;
+  ref: string | undefined;
+}
+
+/** Events whose payload names the head (without it, unreadable, the fork rule fails closed): one reader each. */
+const HEAD_READERS: Record<string, (payload: Json | undefined) => HeadFields> = {
+  pull_request: readPullRequest,
+  pull_request_target: readPullRequest,
+  merge_group(payload) {
+    // The merge queue's commit lives in the repository itself: its head is never a fork's.
+    const group = obj(payload?.merge_group);
+    const sha = str(group?.head_sha);
+    const repository = fullName(payload?.repository);
+    return {
+      sha: group && sha,
+      missing: 'merge_group.head_sha',
+      repository,
+      base: repository,
+      label: `the merge group ${str(group?.head_ref) ?? sha}`,
+      ref: str(group?.head_ref),
+    };
+  },
+  workflow_run(payload) {
+    const run = obj(payload?.workflow_run);
+    const trigger = str(run?.event) ?? 'unknown';
+    return {
+      sha: run && str(run.head_sha),
+      missing: 'workflow_run.head_sha',
+      repository: fullName(run?.head_repository),
+      base: fullName(run?.repository) ?? fullName(payload?.repository),
+      label: typeof run?.id === 'number' ? `the ${trigger} run ${run.id}` : `the ${trigger} run`,
+      isDefault: PULL_REQUEST_EVENTS.has(trigger),
+      ref: str(run?.head_branch),
+    };
+  },
+};
+
+function readPullRequest(payload: Json | undefined): HeadFields {
+  const pr = obj(payload?.pull_request);
+  const head = obj(pr?.head);
+  return {
+    sha: pr && str(head?.sha),
+    missing: 'pull_request.head.sha',
+    merge: str(pr?.merge_commit_sha),
+    repository: fullName(head?.repo),
+    base: fullName(obj(pr?.base)?.repo) ?? fullName(payload?.repository),
+    label: typeof pr?.number === 'number' ? `pull request #${pr.number}` : 'the pull request',
+    ref: str(head?.ref),
+  };
+}
+
+/** The head, commits in lower case (git and the API compare them so). */
+function toHead(event: string, fields: HeadFields & { sha: string }): EventRead {
+  return {
+    kind: 'head',
+    event,
+    head: {
+      sha: fields.sha.toLowerCase(),
+      alsoCarrying: fields.merge ? [fields.merge.toLowerCase()] : [],
+      repository: fields.repository,
+      base: fields.base,
+      label: fields.label,
+      isDefault: fields.isDefault ?? true,
+      ref: fields.ref ?? null,
+    },
+  };
+}
 
 export function readEventHead(read: ContextRead): EventRead {
   const { context, unreadable } = read;
@@ -94,88 +169,20 @@ export function readEventHead(read: ContextRead): EventRead {
     const sha = str(context.sha);
     if (!sha) return { kind: 'none', event };
     const repository = fullName(context.payload.repository);
-    return {
-      kind: 'head',
-      event,
-      head: {
-        sha: sha.toLowerCase(),
-        alsoCarrying: [],
-        repository,
-        base: repository,
-        label: `the push to ${str(context.ref) ?? 'an unnamed ref'}`,
-        isDefault: true,
-        ref: str(context.ref) ?? null,
-      },
-    };
+    const ref = str(context.ref);
+    return toHead(event, {
+      sha,
+      missing: 'sha',
+      repository,
+      base: repository,
+      label: `the push to ${ref ?? 'an unnamed ref'}`,
+      ref,
+    });
   }
-  if (!PAYLOAD_EVENTS.has(event)) return { kind: 'none', event };
+  const reader = HEAD_READERS[event];
+  if (!reader) return { kind: 'none', event };
   if (unreadable) return { kind: 'unreadable', event, why: unreadable };
-  const payload = obj(context.payload);
-  const unexpected = (what: string): EventRead => ({
-    kind: 'unreadable',
-    event,
-    why: `the ${event} event has no ${what}`,
-  });
-
-  if (PULL_REQUEST_EVENTS.has(event)) {
-    const pr = obj(payload?.pull_request);
-    const head = obj(pr?.head);
-    const sha = str(head?.sha);
-    const base = fullName(obj(pr?.base)?.repo) ?? fullName(payload?.repository);
-    if (!pr || !sha) return unexpected('pull_request.head.sha');
-    const merge = str(pr.merge_commit_sha);
-    return {
-      kind: 'head',
-      event,
-      head: {
-        sha: sha.toLowerCase(),
-        alsoCarrying: merge ? [merge.toLowerCase()] : [],
-        repository: fullName(head?.repo),
-        base,
-        label: typeof pr.number === 'number' ? `pull request #${pr.number}` : 'the pull request',
-        isDefault: true,
-        ref: str(head?.ref) ?? null,
-      },
-    };
-  }
-
-  if (event === 'merge_group') {
-    // The merge queue's commit lives in the repository itself: its head is never a fork's.
-    const group = obj(payload?.merge_group);
-    const sha = str(group?.head_sha);
-    const repository = fullName(payload?.repository);
-    if (!group || !sha) return unexpected('merge_group.head_sha');
-    return {
-      kind: 'head',
-      event,
-      head: {
-        sha: sha.toLowerCase(),
-        alsoCarrying: [],
-        repository,
-        base: repository,
-        label: `the merge group ${str(group.head_ref) ?? sha}`,
-        isDefault: true,
-        ref: str(group.head_ref) ?? null,
-      },
-    };
-  }
-
-  const run = obj(payload?.workflow_run);
-  const sha = str(run?.head_sha);
-  const base = fullName(run?.repository) ?? fullName(payload?.repository);
-  if (!run || !sha) return unexpected('workflow_run.head_sha');
-  const trigger = str(run.event) ?? 'unknown';
-  return {
-    kind: 'head',
-    event,
-    head: {
-      sha: sha.toLowerCase(),
-      alsoCarrying: [],
-      repository: fullName(run.head_repository),
-      base,
-      label: typeof run.id === 'number' ? `the ${trigger} run ${run.id}` : `the ${trigger} run`,
-      isDefault: PULL_REQUEST_EVENTS.has(trigger),
-      ref: str(run.head_branch) ?? null,
-    },
-  };
+  const fields = reader(obj(context.payload));
+  if (!fields.sha) return { kind: 'unreadable', event, why: `the ${event} event has no ${fields.missing}` };
+  return toHead(event, { ...fields, sha: fields.sha });
 }
