@@ -1,0 +1,138 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { Template } from 'aws-cdk-lib/assertions';
+import { REPO } from './repo.js';
+import { isStale } from './stale-files.js';
+
+/*
+ * A synthesized app shared by every test file and every run until its inputs change. Each infra test file
+ * synthesizes the app again in its own Jest worker (the example app with checks takes 10-20 s); most of
+ * them only read templates. synthesizedApp() synthesizes a named configuration once, in a child process
+ * (tsx, outside Jest's module sandbox), into a directory of the temp folder named by a hash of everything
+ * the synthesis reads; later calls, from any worker or run, read the JSON templates from there.
+ */
+
+export type SynthesizedConfig = 'example' | 'full';
+
+/** The files a synthesis reads: infra/, the buildspecs it inlines, the pinned CLI, configs, dependencies. */
+function synthInputs(): string[] {
+  const files = [
+    'package-lock.json',
+    'pipewarden.config.example.json',
+    'dist/cli/index.js',
+    'test/infra/synth.ts',
+    'test/support/synth-to-directory.ts',
+  ].map((f) => join(REPO, f));
+  const walk = (dir: string) => {
+    if (!existsSync(dir)) return;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else files.push(path);
+    }
+  };
+  for (const dir of ['infra', 'buildspecs', 'pipeline', 'test/infra/fixtures']) walk(join(REPO, dir));
+  return files.filter((f) => existsSync(f)).sort();
+}
+
+export function synthCacheKey(config: SynthesizedConfig): string {
+  const hash = createHash('sha256').update(config);
+  for (const file of synthInputs()) hash.update(relative(REPO, file)).update('\0').update(readFileSync(file));
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** The cloud assembly directory of `config`, synthesized now if these sources have none yet. */
+export function synthesizedDirectory(config: SynthesizedConfig): string {
+  const directory = join(tmpdir(), `pipewarden-synth-${config}-${synthCacheKey(config)}`);
+  if (existsSync(directory)) {
+    utimesSync(directory, new Date(), new Date()); // in use: not stale
+    return directory;
+  }
+  // Synthesize beside it, then rename: a worker that finds the directory finds it complete. Two workers
+  // may both synthesize the first time; the second rename loses and its copy is dropped.
+  const building = `${directory}.${process.pid}.tmp`;
+  rmSync(building, { recursive: true, force: true });
+  mkdirSync(building);
+  execFileSync(
+    process.execPath,
+    ['--import', 'tsx', join(REPO, 'test', 'support', 'synth-to-directory.ts'), config, building],
+    { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } },
+  );
+  try {
+    renameSync(building, directory);
+  } catch (error) {
+    if (!existsSync(directory)) throw error;
+    rmSync(building, { recursive: true, force: true });
+  }
+  // Assemblies of older sources, unused for an hour (another run may still read a recent one), go.
+  for (const entry of readdirSync(tmpdir())) {
+    const path = join(tmpdir(), entry);
+    if (entry.startsWith(`pipewarden-synth-${config}-`) && path !== directory && isStale(path))
+      rmSync(path, { recursive: true, force: true });
+  }
+  return directory;
+}
+
+export interface SynthesizedTemplates {
+  readonly directory: string;
+  /** The stacks' names, as CloudFormation deploys them. */
+  readonly stackNames: string[];
+  /** The template of one stack, by its stack name. */
+  readonly template: (stackName: string) => Template;
+  /** Violations left in CDK's validation report, per plugin (cdk-nag, cfn-guard, CloudFormation). */
+  readonly violations: () => { plugin: string; rule: string; paths: string[] }[];
+}
+
+/** The templates of `config`, from the cache (synthesized once per change of the sources). */
+export function loadTemplates(config: SynthesizedConfig): SynthesizedTemplates {
+  const directory = synthesizedDirectory(config);
+  const manifest = JSON.parse(readFileSync(join(directory, 'manifest.json'), 'utf8')) as {
+    artifacts: Record<string, { type: string; properties?: { templateFile?: string; stackName?: string } }>;
+  };
+  const files = new Map<string, string>();
+  for (const [id, artifact] of Object.entries(manifest.artifacts))
+    if (artifact.type === 'aws:cloudformation:stack' && artifact.properties?.templateFile)
+      files.set(artifact.properties.stackName ?? id, join(directory, artifact.properties.templateFile));
+  const templates = new Map<string, Template>();
+  return {
+    directory,
+    stackNames: [...files.keys()].sort(),
+    template: (stackName) => {
+      const file = files.get(stackName);
+      if (!file) throw new Error(`pipewarden test: no stack ${stackName} in ${directory}`);
+      let template = templates.get(stackName);
+      if (!template)
+        templates.set(stackName, (template = Template.fromJSON(JSON.parse(readFileSync(file, 'utf8')))));
+      return template;
+    },
+    violations: () => {
+      const report = join(directory, 'validation-report.json');
+      if (!existsSync(report) || statSync(report).size === 0) return [];
+      const parsed = JSON.parse(readFileSync(report, 'utf8')) as {
+        pluginReports: {
+          pluginName: string;
+          violations: { ruleName: string; violatingConstructs: { constructPath?: string }[] }[];
+        }[];
+      };
+      return parsed.pluginReports.flatMap((r) =>
+        r.violations.map((v) => ({
+          plugin: r.pluginName,
+          rule: v.ruleName,
+          paths: v.violatingConstructs.map((c) => c.constructPath ?? '?'),
+        })),
+      );
+    },
+  };
+}
