@@ -31,7 +31,7 @@ export function scanContext(flags: ContextFlags, env: NodeJS.ProcessEnv = proces
     flags.commit ?? env.PIPEWARDEN_COMMIT ?? env.GITHUB_SHA ?? env.CODEBUILD_RESOLVED_SOURCE_VERSION;
   if (commit) ctx.commit = commit;
   // An explicit baseline order for `publish s3` outside the pipeline; the main gate orders by its execution's
-  // start instead, asked of CodePipeline (store/baseline-order.ts), and ignores this variable.
+  // start instead, asked of CodePipeline (cli/baseline-order.ts), and ignores this variable.
   const commitTime = env.PIPEWARDEN_COMMIT_TIME?.trim();
   if (commitTime) {
     const t = new Date(commitTime);

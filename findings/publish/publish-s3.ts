@@ -74,7 +74,7 @@ export interface PublishS3Options {
   orderKey?: string;
   /**
    * The time that orders latest.json, when it must be asked of a service (the pipeline execution's start,
-   * store/baseline-order.ts): called only when the baseline is written, after the execution's and the
+   * cli/baseline-order.ts): called only when the baseline is written, after the execution's and the
    * commit's objects are stored, so a failed lookup still leaves the run's findings where the bot reads them.
    */
   baselineTime?: () => Promise<string>;

@@ -85,8 +85,8 @@ describe('gate.yml: which run’s findings become the baseline', () => {
     expect(baselineCommit()).toBe(NEWER.sha);
     expect(fake.s3.objects.has(`acme-findings/acme/shop/commits/${OLDER.sha}/findings.json`)).toBe(true);
     expect(codepipeline.calls('ListActionExecutions').map((c) => c.body)).toEqual([
-      { pipelineName: 'shop-main', filter: { pipelineExecutionId: NEWER.id } },
-      { pipelineName: 'shop-main', filter: { pipelineExecutionId: OLDER.id } },
+      { pipelineName: 'shop-main', filter: { pipelineExecutionId: NEWER.id }, maxResults: 100 },
+      { pipelineName: 'shop-main', filter: { pipelineExecutionId: OLDER.id }, maxResults: 100 },
     ]);
   });
 

@@ -9,7 +9,7 @@ import type { FindingsDocument } from '../../model/finding.js';
 import { parseJsonText } from '../../parse/read-json.js';
 import { publishToS3 } from '../../publish/publish-s3.js';
 import { publishToSecurityHub } from '../../publish/publish-security-hub.js';
-import { executionStartTime, parseBaselineOrder } from '../../store/baseline-order.js';
+import { executionStartTime, parseBaselineOrder } from '../baseline-order.js';
 import { parseEcrImage, renderAsff, requireAccountAndRegion } from '../../render/render-asff.js';
 import { outputText, RENDERERS } from '../../render/renderers.js';
 import { analyzeReports, type AnalyzeFlags } from '../analyze-reports.js';

@@ -1,4 +1,5 @@
-import { paginateListActionExecutions, type CodePipelineClient } from '@aws-sdk/client-codepipeline';
+import type { CodePipelineClient } from '@aws-sdk/client-codepipeline';
+import { listActionExecutions } from '../../pipeline/list-action-executions.js';
 import { PipewardenError } from '../errors.js';
 import { awsFailure } from '../publish/aws-errors.js';
 
@@ -35,15 +36,10 @@ export async function executionStartTime(
 ): Promise<string> {
   let earliest: Date | undefined;
   try {
-    const pages = paginateListActionExecutions(
-      { client },
-      { pipelineName: pipeline, filter: { pipelineExecutionId: executionId } },
-    );
-    for await (const page of pages)
-      for (const run of page.actionExecutionDetails ?? []) {
-        if (run.input?.actionTypeId?.category !== 'Source' || !run.startTime) continue;
-        if (!earliest || run.startTime < earliest) earliest = run.startTime;
-      }
+    for (const run of await listActionExecutions(client, pipeline, executionId)) {
+      if (run.input?.actionTypeId?.category !== 'Source' || !run.startTime) continue;
+      if (!earliest || run.startTime < earliest) earliest = run.startTime;
+    }
   } catch (error) {
     throw awsFailure(
       `CodePipeline ListActionExecutions (pipeline ${pipeline}, execution ${executionId})`,

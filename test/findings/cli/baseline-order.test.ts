@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { FakeCodePipeline, type FakeAction } from '../../action/fixtures/fake-codepipeline.js';
 import { FakeAws } from '../../support/fake-aws.js';
-import { runCli } from '../cli/run-cli.js';
+import { runCli } from './run-cli.js';
 import { fixture } from '../helpers.js';
 
 /**
@@ -109,8 +109,8 @@ describe('publish s3 --baseline-order execution-start', () => {
     ).toBe(true);
     // One paginated ListActionExecutions per publish, filtered on the run's own execution.
     expect(codepipeline.calls('ListActionExecutions').map((c) => c.body)).toEqual([
-      { pipelineName: 'shop-main', filter: { pipelineExecutionId: NEWER.id } },
-      { pipelineName: 'shop-main', filter: { pipelineExecutionId: OLDER.id } },
+      { pipelineName: 'shop-main', filter: { pipelineExecutionId: NEWER.id }, maxResults: 100 },
+      { pipelineName: 'shop-main', filter: { pipelineExecutionId: OLDER.id }, maxResults: 100 },
     ]);
   });
 
