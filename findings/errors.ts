@@ -1,5 +1,5 @@
 /**
- * One error type and one message helper for every part of pipewarden (CONVENTIONS.md §12).
+ * One error type and one message helper for every part of pipewarden (docs/architecture.md, "Conventions").
  * A PipewardenError is an expected, user-facing failure: its message names the input at fault and the fix,
  * and it is printed as one line without a stack trace (unless PIPEWARDEN_DEBUG=1).
  */

@@ -1,5 +1,5 @@
 /**
- * The findings store's layout (DESIGN.md, docs/security-model.md): the one place its keys are spelled.
+ * The findings store's layout (docs/architecture.md, docs/security-model.md): the one place its keys are spelled.
  * Who may write which key is the trust boundary: the infra grants, the CLI and the bot all use these.
  *
  *   <owner>/<repo>/pipelines/<pipeline>/executions/<executionId>/findings.json (+ .sarif, .md)
