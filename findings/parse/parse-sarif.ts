@@ -126,8 +126,11 @@ export function parseSarif(json: unknown, ctx: ParseContext): ParsedFinding[] {
 
       // security-severity (GitHub's convention) beats the level: it is what the scanner meant, when it is a
       // CVSS-range number; anything else is warned about and the level decides.
-      const rawScore = resultProps['security-severity'] ?? ruleProps['security-severity'];
-      const secSev = scoreOf(rawScore);
+      const own = resultProps['security-severity'];
+      // Most results take the rule's score: read (and worded) once per rule.
+      const fromRule = own === undefined || own === null;
+      const rawScore = fromRule ? ruleProps['security-severity'] : own;
+      const secSev = fromRule ? info.score : scoreOf(rawScore);
       if (rawScore !== undefined && rawScore !== null && secSev === undefined)
         ctx.warn(
           'security-severity that is not a number from 0 to 10 ignored; the level decides',
@@ -137,7 +140,7 @@ export function parseSarif(json: unknown, ctx: ParseContext): ParsedFinding[] {
       let originalSeverity: string;
       if (secSev !== undefined) {
         severity = severityFromScore(secSev);
-        originalSeverity = `security-severity ${secSev}`;
+        originalSeverity = fromRule ? info.scoreText! : `security-severity ${secSev}`;
       } else if (result.kind === 'informational') {
         severity = 'INFO';
         originalSeverity = typeof level === 'string' ? level : 'informational';
@@ -193,11 +196,19 @@ export function parseSarif(json: unknown, ctx: ParseContext): ParsedFinding[] {
           logicalName = optionalString(logical.fullyQualifiedName ?? logical.name, at, '...name');
       }
 
-      const ids = info.ids.slice();
-      if (Array.isArray(resultProps.tags)) addTagIds(stringList(resultProps.tags), ids);
-      if (/^(CVE|GHSA)-/i.test(id)) ids.push(id);
       // Snyk's SARIF names the vulnerability by its rule id (and the CVEs only in the rule's description).
-      if (kind === 'dependency' || kind === 'container') ids.push(id);
+      const idIsVulnerability = kind === 'dependency' || kind === 'container' || /^(CVE|GHSA)-/i.test(id);
+      let vulnerabilityIds: string[];
+      if (!Array.isArray(resultProps.tags) && !idIsVulnerability)
+        // The rule's ids alone: one read-only list shared by its results (mergeFindings replaces, never adds to it).
+        vulnerabilityIds = info.sortedIds ??= sortIds(info.ids);
+      else {
+        const ids = info.ids.slice();
+        if (Array.isArray(resultProps.tags)) addTagIds(stringList(resultProps.tags), ids);
+        if (/^(CVE|GHSA)-/i.test(id)) ids.push(id);
+        if (kind === 'dependency' || kind === 'container') ids.push(id);
+        vulnerabilityIds = sortIds(ids);
+      }
 
       const finding: ParsedFinding = {
         tool: toolName,
@@ -207,7 +218,7 @@ export function parseSarif(json: unknown, ctx: ParseContext): ParsedFinding[] {
         description: message,
         severity,
         originalSeverity,
-        vulnerabilityIds: sortIds(ids),
+        vulnerabilityIds,
       };
       if (location) finding.location = location;
       if (info.helpUri) finding.helpUri = info.helpUri;
@@ -257,6 +268,11 @@ interface RuleInfo {
   title: string | undefined;
   helpUri: string | undefined;
   help: string | undefined;
+  /** `ids` in a finding's order, once a result uses them as they are. */
+  sortedIds?: string[];
+  /** The rule's security-severity, when it is a CVSS-range number, and how a finding words it. */
+  score: number | undefined;
+  scoreText: string | undefined;
 }
 
 /** CWE ids and CVE/GHSA ids among SARIF tags (`external/cwe/cwe-079`, `CVE-2024-1`). */
@@ -282,8 +298,11 @@ function ruleInfo(rule: Json | undefined, kind: FindingKind, at: string): RuleIn
   for (const c of [...stringList(props.cve), ...stringList(props.cves)]) ids.push(c);
   if (kind === 'dependency' || kind === 'container')
     for (const cve of (textOf(rule?.fullDescription) ?? '').match(/CVE-\d{4}-\d{4,}/g) ?? []) ids.push(cve);
+  const score = scoreOf(props['security-severity']);
   return {
     props,
+    score,
+    scoreText: score === undefined ? undefined : `security-severity ${score}`,
     level: defaultConfig.level,
     ids,
     title: textOf(rule?.shortDescription) ?? optionalString(rule?.name, at, '.rule.name'),
