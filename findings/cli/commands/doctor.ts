@@ -3,13 +3,13 @@ import {
   GetPipelineCommand,
   type PipelineDeclaration,
 } from '@aws-sdk/client-codepipeline';
-import { CodeStarConnectionsClient, GetConnectionCommand } from '@aws-sdk/client-codestar-connections';
+import { CodeStarConnectionsClient } from '@aws-sdk/client-codestar-connections';
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeHubCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { errorMessage, PipewardenError } from '../../errors.js';
-import { errorCode, httpStatus } from '../../publish/aws-errors.js';
+import { classifyAwsError, errorCode, httpStatus } from '../../../pipeline/aws-errors.js';
 import {
   checkGitHubApp,
   checkGitHubToken,
@@ -19,7 +19,7 @@ import {
   type CheckLine,
   type GitHubClients,
 } from '../check-github-app.js';
-import { connectionProblem } from '../../../pipeline/diagnose-connection.js';
+import { diagnoseConnection } from '../../../pipeline/diagnose-connection.js';
 
 export interface DoctorFlags {
   connection?: string;
@@ -46,40 +46,35 @@ export interface DoctorClients {
 
 export type { CheckLine };
 
-const CREDENTIALS =
-  /^(ExpiredToken(Exception)?|InvalidClientTokenId|UnrecognizedClientException|InvalidSignatureException|SignatureDoesNotMatch|CredentialsProviderError|InvalidAccessKeyId)$/;
-
 /** An error with no HTTP answer, or one about the caller's credentials, means AWS was not reached. */
-function unreachable(error: unknown): boolean {
-  return httpStatus(error) === undefined || CREDENTIALS.test(errorCode(error));
-}
+const unreachable = (error: unknown): boolean =>
+  httpStatus(error) === undefined || classifyAwsError(error) === 'credentials';
 
-const denied = (error: unknown) => httpStatus(error) === 403 || /AccessDenied/.test(errorCode(error));
+/**
+ * The line for a check whose AWS call failed, by the shared classification (pipeline/aws-errors.ts):
+ * AWS not reached ends the run (Unreachable); a missing resource and a refused permission get their fix.
+ */
+function failedCheck(what: string, error: unknown, fixes: { notFound: string; denied: string }): CheckLine {
+  if (unreachable(error)) throw new Unreachable('AWS', errorMessage(error), { cause: error });
+  const kind = classifyAwsError(error);
+  if (kind === 'not-found') return { ok: false, what: `${what}: not found`, fix: fixes.notFound };
+  if (kind === 'access-denied' || httpStatus(error) === 403)
+    return { ok: false, what: `${what}: access denied`, fix: fixes.denied };
+  return { ok: false, what: `${what}: ${errorCode(error)}`, fix: errorMessage(error) };
+}
 
 async function checkConnection(clients: DoctorClients, arn: string): Promise<CheckLine> {
   const what = `GitHub connection ${arn}`;
-  try {
-    const { Connection } = await clients.connections.send(new GetConnectionCommand({ ConnectionArn: arn }));
-    const problem = connectionProblem(arn, Connection?.ConnectionStatus);
-    return problem
-      ? { ok: false, what: `${what}: ${Connection?.ConnectionStatus}`, fix: problem }
-      : { ok: true, what: `${what}: AVAILABLE` };
-  } catch (error) {
-    if (unreachable(error)) throw new Unreachable('AWS', errorMessage(error), { cause: error });
-    if (errorCode(error) === 'ResourceNotFoundException')
-      return {
-        ok: false,
-        what: `${what}: not found`,
-        fix: 'check --connection (the GitHubConnectionArn output of the storage stack) and --region',
-      };
-    if (denied(error))
-      return {
-        ok: false,
-        what: `${what}: access denied`,
-        fix: 'the caller needs codestar-connections:GetConnection (codeconnections:GetConnection) on it',
-      };
-    return { ok: false, what: `${what}: ${errorCode(error)}`, fix: errorMessage(error) };
-  }
+  // The same reading and wording as the action's and the bot's explanation of a failed Source action.
+  const { status, problem, error } = await diagnoseConnection(clients.connections, arn);
+  if (error !== undefined)
+    return failedCheck(what, error, {
+      notFound: 'check --connection (the GitHubConnectionArn output of the storage stack) and --region',
+      denied: 'the caller needs codestar-connections:GetConnection (codeconnections:GetConnection) on it',
+    });
+  return problem
+    ? { ok: false, what: `${what}: ${status ?? 'unknown'}`, fix: problem }
+    : { ok: true, what: `${what}: AVAILABLE` };
 }
 
 /** The source action's connection and the trigger filters a pipeline of this kind should have. */
@@ -131,20 +126,10 @@ async function checkPipeline(
       ? { ok: false, what, fix: problems.join('; ') }
       : { ok: true, what: `${what}: V2, source and triggers as expected` };
   } catch (error) {
-    if (unreachable(error)) throw new Unreachable('AWS', errorMessage(error), { cause: error });
-    if (errorCode(error) === 'PipelineNotFoundException')
-      return {
-        ok: false,
-        what: `${what}: not found`,
-        fix: `deploy the pipelines stack, or check --${kind}-pipeline and --region`,
-      };
-    if (denied(error))
-      return {
-        ok: false,
-        what: `${what}: access denied`,
-        fix: 'the caller needs codepipeline:GetPipeline on it',
-      };
-    return { ok: false, what: `${what}: ${errorCode(error)}`, fix: errorMessage(error) };
+    return failedCheck(what, error, {
+      notFound: `deploy the pipelines stack, or check --${kind}-pipeline and --region`,
+      denied: 'the caller needs codepipeline:GetPipeline on it',
+    });
   }
 }
 
@@ -195,7 +180,7 @@ async function checkSecurityHub(clients: DoctorClients): Promise<CheckLine> {
         what: `${what}: not enabled in this account and region`,
         fix: 'enable it (aws securityhub enable-security-hub), or turn publishing to Security Hub off',
       };
-    if (denied(error))
+    if (classifyAwsError(error) === 'access-denied' || httpStatus(error) === 403)
       return { ok: false, what: `${what}: access denied`, fix: 'the caller needs securityhub:DescribeHub' };
     return { ok: false, what: `${what}: ${errorCode(error)}`, fix: errorMessage(error) };
   }
