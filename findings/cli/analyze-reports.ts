@@ -139,7 +139,7 @@ function proposedPolicy(file: string, sourceRoot: string) {
 export async function analyzeReports(
   files: string[],
   flags: AnalyzeFlags,
-  options: { missingIsError: boolean },
+  options: { missingIsError: boolean; unordered?: boolean },
   env = process.env,
 ): Promise<FindingsDocument> {
   const sourceRoot = flags.sourceRoot ?? env.CODEBUILD_SRC_DIR ?? env.GITHUB_WORKSPACE ?? process.cwd();
@@ -185,6 +185,7 @@ export async function analyzeReports(
     reports,
     // Read for this document only: triaged in place, not copied.
     consumeReports: true,
+    ...(options.unordered ? { unordered: true } : {}),
     missing,
     config,
     policy,

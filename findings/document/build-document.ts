@@ -38,6 +38,11 @@ export interface BuildOptions {
    * copied (100,000 copies cost more than fingerprinting them). Otherwise a report can be built twice.
    */
   consumeReports?: boolean;
+  /**
+   * The findings are only counted, never listed in order (`gate` without --out): the document's order is not
+   * computed (a tenth of the gate's CPU time over 160,000 findings). `fixed` is ordered all the same.
+   */
+  unordered?: boolean;
 }
 
 // Code-unit order, not locale order: the same on every machine, and far cheaper on 100,000 findings.
@@ -73,7 +78,7 @@ export function buildDocument(options: BuildOptions): FindingsDocument {
     fixed = sortFindings(compareBaseline(findings, options.baseline.findings).fixed);
   }
   // compareFindings' order, with each finding's keys computed once.
-  sortFindings(findings);
+  if (!options.unordered) sortFindings(findings);
   const inputs: InputSummary[] = options.reports.map((r) => ({
     file: r.file,
     format: r.format,

@@ -1,4 +1,4 @@
-import { policyLabel } from '../../document/build-document.js';
+import { compareFindings, policyLabel } from '../../document/build-document.js';
 import type { Finding, FindingsDocument } from '../../model/finding.js';
 import { SEVERITIES } from '../../model/severity.js';
 import { renderJson } from '../../render/renderers.js';
@@ -27,16 +27,29 @@ function failureLine(f: Finding): string {
   );
 }
 
-/** The findings that fail the gate, worst first (the document's order), at most LISTED_FAILURES of them. */
+/**
+ * The findings that fail the gate, worst first (the document's order), at most LISTED_FAILURES of them: picked
+ * in one pass, so the document need not be in order (a gate that writes no document never sorts it).
+ */
 export function failingLines(doc: FindingsDocument): string[] {
   const gate = doc.gate!;
-  const failing = doc.findings.filter((f) => countsForGate(f, gate));
-  if (!failing.length) return [];
+  const worst: Finding[] = [];
+  let failing = 0;
+  for (const f of doc.findings) {
+    if (!countsForGate(f, gate)) continue;
+    failing++;
+    if (worst.length === LISTED_FAILURES && compareFindings(f, worst[LISTED_FAILURES - 1]!) >= 0) continue;
+    let i = worst.length;
+    while (i > 0 && compareFindings(f, worst[i - 1]!) < 0) i--;
+    worst.splice(i, 0, f);
+    if (worst.length > LISTED_FAILURES) worst.pop();
+  }
+  if (!failing) return [];
   const lines = [`pipewarden: failing the gate (worst first):`];
-  for (const f of failing.slice(0, LISTED_FAILURES)) lines.push(failureLine(f));
-  if (failing.length > LISTED_FAILURES)
+  for (const f of worst) lines.push(failureLine(f));
+  if (failing > LISTED_FAILURES)
     lines.push(
-      `    and ${failing.length - LISTED_FAILURES} more (the findings document or the PR comment lists all)`,
+      `    and ${failing - LISTED_FAILURES} more (the findings document or the PR comment lists all)`,
     );
   return lines;
 }
@@ -88,7 +101,10 @@ export function gateSummary(doc: FindingsDocument): string {
 
 /** Returns the exit code: 0 passed, 1 failed. */
 export async function runGate(files: string[], flags: GateFlags): Promise<number> {
-  const doc = await analyzeReports(files, flags, { missingIsError: false });
+  const doc = await analyzeReports(files, flags, {
+    missingIsError: false,
+    unordered: flags.out === undefined,
+  });
   if (flags.out) await writeOutput(flags.out, renderJson(doc, {}));
   // With `--out -` the document owns stdout: the summary goes to stderr so a pipe gets clean JSON.
   (flags.out === '-' ? process.stderr : process.stdout).write(gateSummary(doc));
