@@ -226,6 +226,41 @@ describe('separate accounts per environment (examples/org)', () => {
     }
   });
 
+  it('deploys the environment accounts’ stacks from the infrastructure pipeline through their own roles', () => {
+    const [pipeline] = Object.values(
+      app.template(app.stacks.infrastructure).findResources('AWS::CodePipeline::Pipeline'),
+    ) as {
+      Properties: {
+        Stages: {
+          Name: string;
+          Actions: { Name: string; RoleArn: unknown; Configuration: { RoleArn?: unknown } }[];
+        }[];
+      };
+    }[];
+    const deploy = pipeline!.Properties.Stages.find((s) => s.Name === 'Deploy')!.Actions;
+    const action = (name: string) => {
+      const a = deploy.find((x) => x.Name === name)!;
+      return { role: JSON.stringify(a.RoleArn), cloudFormation: JSON.stringify(a.Configuration.RoleArn) };
+    };
+    // The access stack creates the stack-deploy role, so it goes through the bootstrap's (cdk bootstrap --trust).
+    expect(action('acme-staging-access').role).toContain(
+      `:iam::${STAGING}:role/cdk-hnb659fds-deploy-role-${STAGING}-eu-west-1`,
+    );
+    for (const [name, account, env] of [
+      ['acme-staging-network', STAGING, 'staging'],
+      ['acme-web-staging', STAGING, 'staging'],
+      ['acme-production', PRODUCTION, 'production'],
+    ] as const) {
+      expect(action(name).role).toContain(`:iam::${account}:role/acme-${env}-stack-deploy`);
+      expect(action(name).cloudFormation).toContain(
+        `:iam::${account}:role/cdk-hnb659fds-cfn-exec-role-${account}-eu-west-1`,
+      );
+    }
+    // The tooling account's own stacks keep the tooling bootstrap's execution role.
+    expect(action('acme-storage').cloudFormation).toContain(`cdk-hnb659fds-cfn-exec-role-`);
+    expect(action('acme-storage').cloudFormation).not.toMatch(/222222222222|333333333333/);
+  });
+
   it('runs production blue/green in the production account, its images from the tooling registry', () => {
     const production = app.template(stackByName('acme-production'));
     production.hasResourceProperties('AWS::ECS::Service', {
