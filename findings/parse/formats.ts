@@ -1,5 +1,5 @@
 import type { ParsedFinding } from '../model/finding.js';
-import { isObject } from './field-error.js';
+import { isObject } from './read-report-fields.js';
 import type { ParseContext } from './parse-context.js';
 import {
   isCdkNagV2Report,

@@ -7,7 +7,7 @@ import { PipewardenError } from '../errors.js';
 import type { Finding, FindingsDocument } from '../model/finding.js';
 import { fingerprintAll } from '../model/fingerprint.js';
 import type { PathOptions } from '../paths/normalize-path.js';
-import { ReportFieldError } from './field-error.js';
+import { ReportFieldError } from './read-report-fields.js';
 import { detectFormat, emptyReportMessage, isEmptyReport } from './formats.js';
 import { parseNagReportCsv, readNagReportCsv } from './parse-cdk-nag.js';
 import { ParseContext } from './parse-context.js';

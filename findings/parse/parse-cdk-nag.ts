@@ -13,7 +13,7 @@ import {
   ReportFieldError,
   stringAt,
   type Json,
-} from './field-error.js';
+} from './read-report-fields.js';
 import type { ParseContext } from './parse-context.js';
 
 /*

@@ -8,7 +8,7 @@ import {
   ReportFieldError,
   stringList,
   type Json,
-} from './field-error.js';
+} from './read-report-fields.js';
 import { cweId, sortIds, type ParseContext } from './parse-context.js';
 
 // Model: botocore codeguru-security/2018-05-10 (Finding, Vulnerability, FilePath, Remediation).

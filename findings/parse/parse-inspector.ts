@@ -13,7 +13,7 @@ import {
   stringAt,
   stringList,
   type Json,
-} from './field-error.js';
+} from './read-report-fields.js';
 import { cweId, sortIds, type ParseContext } from './parse-context.js';
 
 // ---------------------------------------------------------------- scan-sbom (CycloneDX 1.5)

@@ -17,7 +17,7 @@ import {
   optionalString,
   stringList,
   type Json,
-} from './field-error.js';
+} from './read-report-fields.js';
 import { codeUnitOrder, cweId, sortIds, sortSmall, type ParseContext } from './parse-context.js';
 
 export function isSarif(json: unknown): boolean {

@@ -12,7 +12,7 @@ import {
   stringAt,
   stringList,
   type Json,
-} from './field-error.js';
+} from './read-report-fields.js';
 import { cweId, sortIds, type ParseContext } from './parse-context.js';
 
 // Snyk projects always say how they were resolved; CycloneDX documents also carry `vulnerabilities`.

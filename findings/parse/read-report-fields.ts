@@ -1,3 +1,5 @@
+// Typed readers of a report's JSON fields (objectAt, optionalString, lineAt…) and the error they throw.
+
 /** A known report with a field that is not what its format promises; the reader adds file and format. */
 export class ReportFieldError extends Error {
   constructor(
