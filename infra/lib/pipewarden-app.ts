@@ -108,6 +108,7 @@ export function addPipewardenStacks(
     codeDirectory: options.botCodeDirectory,
     key: storage.key,
     findingsBucket: storage.findingsBucket,
+    connectionArn: storage.connectionArn,
     repository: storage.ciRepository,
     repositories: config.repositories.map((r) => ({
       config: r,

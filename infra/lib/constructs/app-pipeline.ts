@@ -8,6 +8,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { PIPELINE_VARIABLES, VARIABLE_NOT_SET } from '../../../pipeline/contracts.js';
 import { acknowledgeWildcardResource } from '../acknowledge.js';
 import { readObjects } from './grants.js';
 import { PipelineRoles } from './pipeline-roles.js';
@@ -130,9 +131,9 @@ export class AppPipeline extends Construct {
       PIPEWARDEN_EXECUTION_ID: { value: '#{codepipeline.PipelineExecutionId}' },
       PIPEWARDEN_PIPELINE: { value: props.pipelineName },
       PIPEWARDEN_PIPELINE_KIND: { value: props.kind },
-      PIPEWARDEN_PULL_REQUEST: { value: '#{variables.PULL_REQUEST}' },
-      PIPEWARDEN_HEAD_BRANCH: { value: '#{variables.HEAD_BRANCH}' },
-      PIPEWARDEN_BASE_BRANCH: { value: '#{variables.BASE_BRANCH}' },
+      PIPEWARDEN_PULL_REQUEST: { value: `#{variables.${PIPELINE_VARIABLES.pullRequest}}` },
+      PIPEWARDEN_HEAD_BRANCH: { value: `#{variables.${PIPELINE_VARIABLES.headBranch}}` },
+      PIPEWARDEN_BASE_BRANCH: { value: `#{variables.${PIPELINE_VARIABLES.baseBranch}}` },
     };
     const build = (actionName: string, project: codebuild.IProject, output: codepipeline.Artifact) =>
       new actions.CodeBuildAction({
@@ -262,21 +263,21 @@ export class AppPipeline extends Construct {
       role: roles.pipeline.withoutPolicyUpdates(),
       restartExecutionOnUpdate: false,
       // Every variable the bot or the action sets when it starts a run must be declared: CodePipeline
-      // refuses a start that sets an undeclared one (bot/aws/start-pipeline.ts PIPELINE_VARIABLES).
+      // refuses a start that sets an undeclared one (pipeline/contracts.ts PIPELINE_VARIABLES).
       variables: [
         new codepipeline.Variable({
-          variableName: 'PULL_REQUEST',
-          defaultValue: 'none',
+          variableName: PIPELINE_VARIABLES.pullRequest,
+          defaultValue: VARIABLE_NOT_SET,
           description: 'Pull request number, set by the GitHub Action or bot when they start a run',
         }),
         new codepipeline.Variable({
-          variableName: 'HEAD_BRANCH',
-          defaultValue: 'none',
+          variableName: PIPELINE_VARIABLES.headBranch,
+          defaultValue: VARIABLE_NOT_SET,
           description: "The pull request's head branch, for a run started at its commit",
         }),
         new codepipeline.Variable({
-          variableName: 'BASE_BRANCH',
-          defaultValue: 'none',
+          variableName: PIPELINE_VARIABLES.baseBranch,
+          defaultValue: VARIABLE_NOT_SET,
           description: "The pull request's base branch, for a run started at its commit",
         }),
       ],

@@ -18,6 +18,7 @@ import type { PipewardenConfig, RepositoryConfig } from '../../config/schema.js'
 import { CROSS_STACK, acknowledgeControl, acknowledgeWildcardResource } from '../acknowledge.js';
 import { APPROVAL, GATE_STAGE, SOURCE_ACTION } from '../constructs/app-pipeline.js';
 import { pipelineExecutionsPrefix } from '../../../findings/store/store-layout.js';
+import { BOT_ENV, PIPELINE_EVENT_SOURCE, PIPELINE_EVENT_TYPES } from '../../../pipeline/contracts.js';
 import { objectsArn } from '../constructs/grants.js';
 import { imageRepositoryNames, pipelineNames } from '../names.js';
 
@@ -27,6 +28,8 @@ export interface BotStackProps extends StackProps {
   readonly codeDirectory: string;
   readonly key: kms.IKey;
   readonly findingsBucket: s3.IBucket;
+  /** The pipelines' GitHub connection: the bot reads its state to explain a failed Source action. */
+  readonly connectionArn: string;
   /**
    * Where the bot deletes a gone branch's `branch-*` tags: the CI repository, to which feature branches
    * push. The bot has no right on the production repository.
@@ -85,10 +88,7 @@ export const BOT_MEMORY_MB = 1024;
  * follow executions and stages, and an action's change shows at its stage's next event, so each action
  * event would cost an invocation for nothing (they were half the events; docs/limits.md).
  */
-export const PIPELINE_EVENT_TYPES = [
-  'CodePipeline Pipeline Execution State Change',
-  'CodePipeline Stage Execution State Change',
-];
+export const BOT_PIPELINE_EVENT_TYPES = [PIPELINE_EVENT_TYPES.execution, PIPELINE_EVENT_TYPES.stage];
 
 /**
  * The GitHub App's hosting: one Lambda function reached two ways, by GitHub webhooks through a
@@ -180,6 +180,13 @@ export class BotStack extends Stack {
       new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.findingsBucket.bucketArn] }),
     );
     role.addToPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [key.keyArn] }));
+    // Read only: a failed Source action is explained by the connection's state (PENDING, ERROR) on the check.
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['codestar-connections:GetConnection', 'codeconnections:GetConnection'],
+        resources: [props.connectionArn],
+      }),
+    );
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['secretsmanager:GetSecretValue'],
@@ -217,11 +224,11 @@ export class BotStack extends Stack {
     const repositoryEnvironment: Record<string, string> =
       served.length === 1 && only
         ? {
-            PIPEWARDEN_FEATURE_PIPELINE: only.names.feature,
-            PIPEWARDEN_REPOSITORY: only.repo,
-            PIPEWARDEN_MAIN_BRANCH: only.mainBranch,
+            [BOT_ENV.featurePipeline]: only.names.feature,
+            [BOT_ENV.repository]: only.repo,
+            [BOT_ENV.mainBranch]: only.mainBranch,
           }
-        : { PIPEWARDEN_REPOSITORIES: repositoriesVariable(served) };
+        : { [BOT_ENV.repositories]: repositoriesVariable(served) };
 
     this.function = new lambda.Function(this, 'Function', {
       functionName: `${config.name}-bot`,
@@ -249,15 +256,13 @@ export class BotStack extends Stack {
       ),
       environmentEncryption: key,
       environment: {
-        PIPEWARDEN_FINDINGS_BUCKET: props.findingsBucket.bucketName,
-        PIPEWARDEN_PIPELINES: pipelines.join(','),
+        [BOT_ENV.findingsBucket]: props.findingsBucket.bucketName,
+        [BOT_ENV.pipelines]: pipelines.join(','),
         ...repositoryEnvironment,
-        PIPEWARDEN_SOURCE_ACTION: SOURCE_ACTION,
-        PIPEWARDEN_GATE_STAGE: GATE_STAGE,
-        ...(served.length === 1 && only
-          ? { PIPEWARDEN_ECR_REPOSITORY: only.ciRepository.repositoryName }
-          : {}),
-        PIPEWARDEN_SECRET_ARN: this.secret.secretArn,
+        [BOT_ENV.sourceAction]: SOURCE_ACTION,
+        [BOT_ENV.gateStage]: GATE_STAGE,
+        ...(served.length === 1 && only ? { [BOT_ENV.ecrRepository]: only.ciRepository.repositoryName } : {}),
+        [BOT_ENV.secretArn]: this.secret.secretArn,
         NODE_OPTIONS: '--enable-source-maps',
       },
     });
@@ -296,8 +301,8 @@ export class BotStack extends Stack {
       ruleName: `${config.name}-pipeline-events`,
       description: 'State changes of the application pipelines, for check runs and PR comments',
       eventPattern: {
-        source: ['aws.codepipeline'],
-        detailType: PIPELINE_EVENT_TYPES,
+        source: [PIPELINE_EVENT_SOURCE],
+        detailType: BOT_PIPELINE_EVENT_TYPES,
         detail: { pipeline: pipelines },
       },
       targets: [

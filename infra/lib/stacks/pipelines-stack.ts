@@ -390,6 +390,14 @@ export class PipelinesStack extends Stack {
     if (who.kind === 'main') {
       writeObjects(gate.role, findingsBucket, key, `${repo}/${STORE_SEGMENTS.commits}/`);
       writeObjects(gate.role, findingsBucket, key, branchPrefix(repo, mainBranch));
+      // The baseline is ordered by this execution's start, asked of CodePipeline (buildspecs/gate.yml,
+      // findings/cli/baseline-order.ts): its own pipeline only, so a tampered variable reads nothing else.
+      gate.role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['codepipeline:ListActionExecutions'],
+          resources: [this.formatArn({ service: 'codepipeline', resource: who.pipelineName })],
+        }),
+      );
     }
     if (who.kind === 'main' && config.security.publishToSecurityHub) {
       gate.role.addToPolicy(

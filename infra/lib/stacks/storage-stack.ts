@@ -8,15 +8,13 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { PipewardenConfig, RepositoryConfig } from '../../config/schema.js';
 import { pipelineExecutionsPrefix } from '../../../findings/store/store-layout.js';
+import { BRANCH_IMAGE_TAG_PREFIX } from '../../../pipeline/contracts.js';
 import { acknowledgeControl } from '../acknowledge.js';
 import { remoteAccount } from '../accounts.js';
 import { DEPLOYED_ENVIRONMENTS, DeployedImageParameters } from '../constructs/deployed-image.js';
 import { allowKeyServices } from '../constructs/key-policy.js';
 import { SecureBucket } from '../constructs/secure-bucket.js';
 import { imageRepositoryNames, pipelineNames, repositoryConstructId, repositoryPrefix } from '../names.js';
-
-/** Prefix of the image tags that follow a branch (buildspecs/image.yml, bot/aws/image-tag.ts). */
-export const BRANCH_TAG_PREFIX = 'branch-';
 
 /** The registry each pull-through cache upstream names (ECR's UpstreamRegistryUrl). */
 export const PULL_THROUGH_UPSTREAMS = {
@@ -158,7 +156,7 @@ export class StorageStack extends Stack {
         repositoryName,
         imageTagMutability: ecr.TagMutability.IMMUTABLE_WITH_EXCLUSION,
         imageTagMutabilityExclusionFilters: [
-          ecr.ImageTagMutabilityExclusionFilter.wildcard(`${BRANCH_TAG_PREFIX}*`),
+          ecr.ImageTagMutabilityExclusionFilter.wildcard(`${BRANCH_IMAGE_TAG_PREFIX}*`),
         ],
         imageScanOnPush: true,
         encryption: ecr.RepositoryEncryption.KMS,
@@ -248,7 +246,7 @@ export class StorageStack extends Stack {
           rulePriority: 2,
           description: 'branch-tagged images beyond the newest few',
           tagStatus: ecr.TagStatus.TAGGED,
-          tagPrefixList: [BRANCH_TAG_PREFIX],
+          tagPrefixList: [BRANCH_IMAGE_TAG_PREFIX],
           maxImageCount: retention.maxBranchImages,
         },
       ],
@@ -278,12 +276,12 @@ export class StorageStack extends Stack {
     acknowledgeControl(
       ciRepository,
       'ecr_private_tag_immutability_enabled_check',
-      `Only ${BRANCH_TAG_PREFIX}* tags are mutable: they follow a feature branch head. Nothing deploys from this repository.`,
+      `Only ${BRANCH_IMAGE_TAG_PREFIX}* tags are mutable: they follow a feature branch head. Nothing deploys from this repository.`,
     );
     acknowledgeControl(
       repository,
       'ecr_private_tag_immutability_enabled_check',
-      `Only ${BRANCH_TAG_PREFIX}* tags are mutable: they follow a branch head. Commit tags, the only ones deployed, are immutable.`,
+      `Only ${BRANCH_IMAGE_TAG_PREFIX}* tags are mutable: they follow a branch head. Commit tags, the only ones deployed, are immutable.`,
     );
     return { repository, ciRepository, deployedImages };
   }
