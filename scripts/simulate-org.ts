@@ -100,15 +100,17 @@ const ORG = 'simulated-org';
 const INSTALLATION = 1;
 
 /**
- * The AWS calls the bot made so far, by command: CodePipeline and ECR are aws-sdk-client-mock stubs (their
- * `send` records its calls), S3 a real client (counted by a middleware added when the sample starts).
+ * The AWS calls the bot made so far, by command: CodePipeline's from the fake's request log, ECR's from its
+ * aws-sdk-client-mock stub (its `send` records its calls), S3 a real client (counted by a middleware added
+ * when the sample starts).
  */
 function awsCalls(h: Harness, s3Calls: string[]): Map<string, number> {
-  const stubbed = [h.aws.clients.codepipeline, h.aws.clients.ecr].flatMap((c) =>
-    (c.send as unknown as { getCalls(): { args: [{ constructor: { name: string } }] }[] })
+  const stubbed = [
+    ...h.aws.pipelines.operations(),
+    ...(h.aws.clients.ecr.send as unknown as { getCalls(): { args: [{ constructor: { name: string } }] }[] })
       .getCalls()
       .map((call) => call.args[0].constructor.name.replace(/Command$/, '')),
-  );
+  ];
   const counts = new Map<string, number>();
   count(counts, [...stubbed, ...s3Calls]);
   return counts;

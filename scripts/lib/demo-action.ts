@@ -1,9 +1,9 @@
 // The action part of `npm run demo`: the committed bundle (dist/action/index.js), run as the GitHub runner
 // runs it (INPUT_* variables, file commands), starts and follows a pipeline on a local CodePipeline that
-// speaks the service's JSON 1.1 protocol (the action tests' fake). Its job summary and outputs go to <out>/.
+// speaks the service's JSON 1.1 protocol (the tests' one CodePipeline fake). Its job summary and outputs go to <out>/.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FakeCodePipeline } from '../../test/action/fixtures/fake-codepipeline.js';
+import { FakeCodePipeline } from '../../test/support/codepipeline-fake.js';
 import { runBundle } from '../../test/action/fixtures/run-bundle.js';
 
 const out = process.argv[2] ?? join('out', 'action');

@@ -26,7 +26,7 @@ try {
   const delivery = await h.send('pull_request', pr);
   if (delivery.status !== 200)
     throw new Error(`demo: the webhook answered ${delivery.status} ${delivery.body}`);
-  const execution = h.aws.pipelines.executions.at(-1);
+  const execution = [...h.aws.pipelines.executions.values()].at(-1);
   if (!execution) throw new Error('demo: the bot started no pipeline for the pull request');
   console.log(
     `   pull_request.opened #${number} of ${repo} (signed delivery) → checks queued, ${execution.pipeline} started at ${sha.slice(0, 7)}`,

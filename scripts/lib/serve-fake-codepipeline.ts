@@ -1,9 +1,9 @@
-// A local CodePipeline for the `action` workflow (.github/workflows/action.yml): the action tests' fake,
+// A local CodePipeline for the `action` workflow (.github/workflows/action.yml): the tests' one fake,
 // speaking the service's JSON 1.1 protocol on 127.0.0.1, kept running in the background of the job so that
 // `uses: ./` steps reach it through AWS_ENDPOINT_URL_CODEPIPELINE. Writes its URL to the file named by the
 // first argument (or prints it) and stops on SIGTERM / SIGINT.
 import { writeFileSync } from 'node:fs';
-import { FakeCodePipeline } from '../../test/action/fixtures/fake-codepipeline.js';
+import { FakeCodePipeline } from '../../test/support/codepipeline-fake.js';
 
 const fake = await new FakeCodePipeline().start();
 const file = process.argv[2];

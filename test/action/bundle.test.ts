@@ -10,7 +10,7 @@ import {
   failureFrames,
   FakeCodePipeline,
   featurePipeline,
-} from './fixtures/fake-codepipeline.js';
+} from '../support/codepipeline-fake.js';
 import { example, fromFork } from './fixtures/events.js';
 import { copyBundle, readFileCommands, runBundle } from './fixtures/run-bundle.js';
 

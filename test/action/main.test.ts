@@ -19,7 +19,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { main, type MainParams } from '../../action/main.js';
 import { detail, recordingLogger } from './fixtures/details.js';
-import { featurePipeline } from './fixtures/fake-codepipeline.js';
+import { featurePipeline } from '../support/codepipeline-fake.js';
 
 const cp = mockClient(CodePipelineClient);
 const client = new CodePipelineClient({ region: 'eu-west-1' });

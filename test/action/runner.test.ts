@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import * as core from './fixtures/core.js';
 import { detail } from './fixtures/details.js';
 import { example, fromFork } from './fixtures/events.js';
-import { featurePipeline } from './fixtures/fake-codepipeline.js';
+import { featurePipeline } from '../support/codepipeline-fake.js';
 
 jest.unstable_mockModule('@actions/core', () => core);
 const { run, runPost, STATE } = await import('../../action/runner.js');

@@ -94,7 +94,7 @@ describe('import boundaries (eslint.config.js)', () => {
     // A folder inside a part named like another part is not that part (the rule looks for a '../' first).
     ['findings/cli/boundary-probe.ts', './bot/names.js'],
     // The demo reuses the test fakes on purpose (the one exception, in eslint.config.js).
-    ['scripts/lib/boundary-probe.ts', '../../test/action/fixtures/fake-codepipeline.js'],
+    ['scripts/lib/boundary-probe.ts', '../../test/support/codepipeline-fake.js'],
     ['test/bot/boundary-probe.ts', '../../bot/app.js'],
     ['test/boundary-probe.ts', './infra/synth.js'],
   ])('%s may import %s', async (file, specifier) => {

@@ -58,7 +58,7 @@ function store(e: Execution, what: Stored | ((c: ReturnType<typeof contextOf>) =
 }
 
 /** The gate ran and wrote findings.json: stage events up to the gate's end. */
-async function gateDone(e: Execution, status = 'Succeeded') {
+async function gateDone(e: Execution, status: 'Succeeded' | 'Failed' = 'Succeeded') {
   h.aws.pipelines.progress(e, 'Gate', status);
   return h.pipelineEvent('stage', e, status === 'Succeeded' ? 'SUCCEEDED' : 'FAILED', 'Gate');
 }
@@ -100,7 +100,7 @@ describe('pipeline check from CodePipeline events', () => {
     ).toMatch(/^bearer /i);
   });
 
-  it.each([
+  it.each<[Execution['status'], string]>([
     ['Failed', 'failure'],
     ['Stopped', 'cancelled'],
     ['Superseded', 'neutral'],

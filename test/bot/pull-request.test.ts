@@ -61,13 +61,13 @@ describe('pull_request opened / synchronize / reopened', () => {
       },
     ]);
     const [run] = h.github.runs(CHECK_NAMES.pipeline, pr.head.sha);
-    const execution = h.aws.pipelines.executions[0]!;
+    const execution = [...h.aws.pipelines.executions.values()][0]!;
     expect(run).toMatchObject({ status: 'in_progress', external_id: `${PIPELINES.feature}:${execution.id}` });
     expect(run!.details_url).toContain(`/pipelines/${PIPELINES.feature}/executions/${execution.id}/`);
 
     // Redelivered: CodePipeline gets the same token, so one execution; GitHub gets no second check run.
     await h.send('pull_request', payload, { id });
-    expect(h.aws.pipelines.executions).toHaveLength(1);
+    expect(h.aws.pipelines.executions.size).toBe(1);
     expect(h.github.runs(CHECK_NAMES.pipeline, pr.head.sha)).toHaveLength(1);
   });
 
@@ -154,7 +154,7 @@ describe('a start that AWS refuses says what to do on the check', () => {
       "the bot's role lacks the permission: redeploy the bot stack",
     ],
   ])('%s', async (name, message, fix) => {
-    h.aws.pipelines.start = () => {
+    h.aws.pipelines.startExecution = () => {
       throw Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } });
     };
     const payload = opened();

@@ -53,7 +53,7 @@ describe('Re-run', () => {
     ]);
     const [run] = h.github.runs(CHECK_NAMES.pipeline, payload.check_run.head_sha);
     expect(run).toMatchObject({ status: 'in_progress', output: { title: 'Started again' } });
-    expect(run!.external_id).toBe(`${PIPELINES.feature}:${h.aws.pipelines.executions[0]!.id}`);
+    expect(run!.external_id).toBe(`${PIPELINES.feature}:${[...h.aws.pipelines.executions.values()][0]!.id}`);
     expect(run!.output.summary).not.toContain('🔐');
   });
 
@@ -82,7 +82,7 @@ describe('Re-run', () => {
     await h.send('check_run', payload, { id });
     await h.send('check_run', payload, { id });
     expect(h.aws.pipelines.started.map((s) => s.clientRequestToken)).toEqual([id, id]);
-    expect(h.aws.pipelines.executions).toHaveLength(1);
+    expect(h.aws.pipelines.executions.size).toBe(1);
     expect(h.github.runs(CHECK_NAMES.pipeline)).toHaveLength(1);
   });
 
@@ -188,7 +188,7 @@ describe('Re-run of a fork’s head', () => {
 
     // The record stays on the check as the pipeline's own events rewrite it.
     h.github.installations.set(payload.repository.full_name, payload.installation.id);
-    const execution = h.aws.pipelines.executions[0]!;
+    const execution = [...h.aws.pipelines.executions.values()][0]!;
     h.aws.pipelines.setStage(execution, 'Build', 'InProgress');
     await h.pipelineEvent('stage', execution, 'STARTED', 'Build');
     expect(run!.output.title).toBe('Running: Build');

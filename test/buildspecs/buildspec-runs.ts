@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from '@jest/globals';
 import type { FindingsDocument } from '../../findings/model/finding.js';
-import { FakeCodePipeline } from '../action/fixtures/fake-codepipeline.js';
+import { featurePipeline, FakeCodePipeline } from '../support/codepipeline-fake.js';
 import { fixture, readFixture } from '../findings/helpers.js';
 import { bundledCli } from '../support/bundled-cli.js';
 import { FakeAws } from '../support/fake-aws.js';
@@ -40,7 +40,7 @@ let runCount = 0;
 export function useBuildspecRuns(): void {
   beforeAll(async () => {
     fake = await new FakeAws().start();
-    codepipeline = await new FakeCodePipeline().start();
+    codepipeline = await new FakeCodePipeline({ pipelines: [featurePipeline('shop-main')] }).start();
     root = mkdtempSync(join(tmpdir(), 'pipewarden-buildspecs-'));
     cli = await bundledCli();
     pinned = pinCli(root, cli, '(set per run)');
@@ -101,12 +101,9 @@ export function buildStageArtifacts(): Record<string, string> {
 function startedExecution(id: string): void {
   if (codepipeline.executions.has(id)) return;
   const start = codepipeline.executions.size * 60;
-  codepipeline.executions.set(id, {
+  codepipeline.addExecution({
     id,
-    pipelineName: 'shop-main',
-    request: {},
-    index: 0,
-    startedAt: Date.now(),
+    pipeline: 'shop-main',
     frames: [
       {
         status: 'InProgress',

@@ -30,12 +30,9 @@ beforeEach(() => {
     [OLDER, 0],
     [NEWER, 120],
   ] as const)
-    codepipeline.executions.set(run.id, {
+    codepipeline.addExecution({
       id: run.id,
-      pipelineName: 'shop-main',
-      request: {},
-      index: 0,
-      startedAt: Date.now(),
+      pipeline: 'shop-main',
       frames: [
         {
           status: 'InProgress',

@@ -4,7 +4,7 @@ import {
   StartPipelineExecutionCommand,
   StopPipelineExecutionCommand,
 } from '@aws-sdk/client-codepipeline';
-import { FakeCodePipeline } from '../action/fixtures/fake-codepipeline.js';
+import { FakeCodePipeline } from '../support/codepipeline-fake.js';
 import { createFakeAws } from '../bot/helpers/fake-aws.js';
 import { codePipelineRequestProblems } from '../support/codepipeline-fake.js';
 
@@ -60,7 +60,7 @@ describe('the CodePipeline model the fakes enforce', () => {
   });
 });
 
-describe('both CodePipeline fakes answer a request the model refuses with ValidationException', () => {
+describe('the one CodePipeline fake answers a request the model refuses with ValidationException', () => {
   const credentials = { accessKeyId: 'AKIAFAKE', secretAccessKey: 'fake' };
 
   it('the local server of the action and the demo (real SDK client, JSON 1.1 on the wire)', async () => {
@@ -81,12 +81,14 @@ describe('both CodePipeline fakes answer a request the model refuses with Valida
         name: 'ValidationException',
         message: expect.stringContaining('reason: must be at most 200 long'),
       });
+      expect(fake.rejected).toEqual(['StopPipelineExecution: reason: must be at most 200 long']);
+      expect(fake.stopped).toEqual([]);
     } finally {
       await fake.stop();
     }
   });
 
-  it("the bot's model behind aws-sdk-client-mock", async () => {
+  it("the bot's client (the fake's SDK-client endpoint, as the bot's harness builds it)", async () => {
     const aws = await createFakeAws({ 'shop-feature': 'feature' });
     try {
       const start = new StartPipelineExecutionCommand({
@@ -98,6 +100,7 @@ describe('both CodePipeline fakes answer a request the model refuses with Valida
         message: expect.stringContaining('clientRequestToken: must satisfy the pattern'),
       });
       expect(aws.pipelines.started).toEqual([]);
+      expect(aws.pipelines.executions.size).toBe(0);
     } finally {
       await aws.stop();
     }

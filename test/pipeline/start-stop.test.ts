@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import { requestToken, startAtCommit } from '../../pipeline/start-at-commit.js';
 import { MAX_STOP_REASON, stopExecution } from '../../pipeline/stop-execution.js';
-import { endlessFrames, FakeCodePipeline } from '../action/fixtures/fake-codepipeline.js';
+import { endlessFrames, FakeCodePipeline } from '../support/codepipeline-fake.js';
 
 /** Start at a commit and stop, against the local CodePipeline that holds every request to the API model. */
 let fake: FakeCodePipeline;

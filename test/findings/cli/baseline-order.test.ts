@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { FakeCodePipeline, type FakeAction } from '../../action/fixtures/fake-codepipeline.js';
+import { featurePipeline, FakeCodePipeline, type FakeAction } from '../../support/codepipeline-fake.js';
 import { FakeAws } from '../../support/fake-aws.js';
 import { runCli } from './run-cli.js';
 import { fixture } from '../helpers.js';
@@ -21,12 +21,9 @@ let codepipeline: FakeCodePipeline;
 
 /** A main execution whose Source action started `start` seconds after the fake's epoch (2025-06-02T09:30Z). */
 function execution(id: string, start: number, actions: Partial<FakeAction>[] = [{}]) {
-  codepipeline.executions.set(id, {
-    id,
-    pipelineName: 'shop-main',
-    request: {},
-    index: 0,
-    startedAt: Date.now(),
+  codepipeline.addExecution({
+    id: id,
+    pipeline: 'shop-main',
     frames: [
       {
         status: 'InProgress',
@@ -72,7 +69,7 @@ const baselineCommit = () => aws.s3.objects.get(LATEST)?.metadata['pipewarden-co
 
 beforeAll(async () => {
   aws = await new FakeAws().start();
-  codepipeline = await new FakeCodePipeline().start();
+  codepipeline = await new FakeCodePipeline({ pipelines: [featurePipeline('shop-main')] }).start();
 });
 afterAll(async () => {
   await aws.stop();
