@@ -4,7 +4,8 @@
 // each run paired with a bare JSON.parse of the same files in a fresh process, A/B alternating, min/median/max.
 // Targets (issue 13), median of the rounds: gate ≤ 2.5× and report --format json ≤ 3.5× JSON.parse's CPU time;
 // the gate's peak RSS ≤ 1.3× JSON.parse's.
-// Usage: node scripts/bench.mjs [--runs N] [--findings N] [--formats json,sarif,asff] [--regenerate] [--keep]
+// Usage: node scripts/bench.mjs [--runs N] [--findings N] [--formats json,sarif,asff] [--only gate] [--regenerate] [--keep]
+// (--only: the cases whose label starts with one of these, comma-separated, e.g. `--only gate` for a short A/B.)
 // The corpus and outputs (a few hundred MB) go to bench-out/ and are deleted when done, unless --keep (then
 // the next run reuses the corpus; --regenerate after changing --findings).
 import { spawnSync } from 'node:child_process';
@@ -303,6 +304,11 @@ const cases = [
   { label: 'report --format json', args: report('json'), cpu: 3.5 },
   ...FORMATS.filter((f) => f !== 'json').map((f) => ({ label: `report --format ${f}`, args: report(f) })),
 ];
+{
+  const i = process.argv.indexOf('--only');
+  const only = i > 0 ? process.argv[i + 1].split(',') : undefined;
+  if (only) cases.splice(0, cases.length, ...cases.filter((c) => only.some((o) => c.label.startsWith(o))));
+}
 const base = { label: 'JSON.parse (floor)', args: ['parse', ...files], runs: [] };
 for (const c of cases) c.runs = [];
 

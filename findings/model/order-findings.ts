@@ -1,8 +1,25 @@
 import type { Finding } from './finding.js';
-import { SEVERITY_RANK } from './severity.js';
+import { compareSeverity, SEVERITY_RANK } from './severity.js';
+
+// Code-unit order, not locale order: the same on every machine, and far cheaper on 100,000 findings.
+const codeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The findings document's order: worst first, unsuppressed first, new before existing, then by place. */
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    compareSeverity(a.severity, b.severity) ||
+    Number(!!a.suppression) - Number(!!b.suppression) ||
+    (a.status === 'new' ? 0 : 1) - (b.status === 'new' ? 0 : 1) ||
+    codeUnits(a.location?.path ?? '\uffff', b.location?.path ?? '\uffff') ||
+    (a.location?.startLine ?? 0) - (b.location?.startLine ?? 0) ||
+    codeUnits(a.package?.name ?? '', b.package?.name ?? '') ||
+    codeUnits(a.ruleId, b.ruleId) ||
+    codeUnits(a.fingerprint, b.fingerprint)
+  );
+}
 
 /**
- * The findings document's order (build-document's compareFindings: worst first, unsuppressed first, new before
+ * The findings document's order (compareFindings': worst first, unsuppressed first, new before
  * existing, then path, line, package, rule, fingerprint), with the leading keys computed once per finding. Paths
  * are ranked once among their distinct values (a report names a few thousand files over 100,000 findings), so
  * most comparisons are of small integers; package, rule and fingerprint only break the remaining ties, compared
@@ -42,8 +59,6 @@ export function sortFindings(findings: Finding[]): Finding[] {
   for (let i = 0; i < count; i++) findings[i] = sorted[i]!;
   return findings;
 }
-
-const codeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Each finding's path as its rank among the distinct paths, in code-unit order (no path sorts last). */
 function pathRanks(findings: Finding[]): Uint32Array {

@@ -1,4 +1,4 @@
-import { compareFindings } from '../document/build-document.js';
+import { compareFindings } from '../model/order-findings.js';
 import type { Finding, FindingsDocument } from '../model/finding.js';
 import { countsForGate, type GatePolicy } from '../triage/evaluate-gate.js';
 import { baselineName, escapeXml, escapeXmlAttribute, truncateText } from './escape-text.js';

@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { compareFindings } from '../document/build-document.js';
+import { compareFindings } from '../model/order-findings.js';
 import type { Finding, FindingsDocument, ScanContext } from '../model/finding.js';
 import { SEVERITY_RANK, SEVERITY_SCORE, type Severity } from '../model/severity.js';
 import { encodePath, safeUrl, stripUnsafe, truncateText } from './escape-text.js';

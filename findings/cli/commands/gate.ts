@@ -1,5 +1,6 @@
-import { compareFindings, policyLabel } from '../../document/build-document.js';
+import { policyLabel } from '../../document/build-document.js';
 import type { Finding, FindingsDocument } from '../../model/finding.js';
+import { compareFindings } from '../../model/order-findings.js';
 import { SEVERITIES } from '../../model/severity.js';
 import { renderJson } from '../../render/renderers.js';
 import { countsForGate } from '../../triage/evaluate-gate.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { compareFindings } from '../../../findings/document/build-document.js';
+import { compareFindings } from '../../../findings/model/order-findings.js';
 import type { Finding } from '../../../findings/model/finding.js';
 import { sortFindings } from '../../../findings/model/order-findings.js';
 import { parseJson, readFixture } from '../helpers.js';

@@ -1,0 +1,57 @@
+import { describe, expect, it } from '@jest/globals';
+import { analyzeReports } from '../../../findings/cli/analyze-reports.js';
+import { failingLines, LISTED_FAILURES } from '../../../findings/cli/commands/gate.js';
+import { buildProgram } from '../../../findings/cli/program.js';
+import { compareFindings, sortFindings } from '../../../findings/model/order-findings.js';
+import { fixture, FIXTURES } from '../helpers.js';
+
+// What `gate` (and `report`) skip for speed must not change what they do: no AWS commands to load, and the
+// console's failures worst-first from a document that was never ordered.
+
+const names = async (argv?: string[]) =>
+  (await buildProgram({ code: 0 }, argv)).commands.map((c) => c.name()).sort();
+
+describe('the commands a run builds', () => {
+  it('gate and report build only themselves: publish, fetch and doctor (and the AWS SDK) are not loaded', async () => {
+    expect(await names(['gate', 'report.sarif'])).toEqual(['gate', 'report']);
+    expect(await names(['report', '--format', 'json', 'report.sarif'])).toEqual(['gate', 'report']);
+  });
+
+  it('any other command, --help or no argument builds every command', async () => {
+    const all = ['doctor', 'fetch', 'gate', 'publish', 'report'];
+    expect(await names(['publish', 'doc.json'])).toEqual(all);
+    expect(await names(['--help'])).toEqual(all);
+    expect(await names()).toEqual(all);
+  });
+});
+
+describe('failingLines on a document that gate left unordered', () => {
+  it('lists the failures worst-first, the same lines as from the ordered document', async () => {
+    // 42 findings at or above INFO (30 Snyk IaC issues, 12 Inspector SBOM vulnerabilities), read in file order.
+    const files = [
+      fixture('snyk/iac-test-report.json'),
+      fixture('inspector/scan-sbom-output_alpine-3.18.2.cdx.json'),
+    ];
+    const flags = { failOn: 'info', sourceRoot: FIXTURES };
+    const doc = await analyzeReports(files, flags, { missingIsError: true, unordered: true }, {});
+    const ordered = sortFindings([...doc.findings]);
+    // The document really is out of order (the IaC report's findings first), else the test proves nothing.
+    expect(doc.findings).not.toEqual(ordered);
+    expect(doc.findings[0]!.tool).not.toBe(ordered[0]!.tool);
+
+    const lines = failingLines(doc);
+    expect(lines).toEqual(failingLines({ ...doc, findings: ordered }));
+    // Reversed, too: the pick depends on no input order.
+    expect(failingLines({ ...doc, findings: [...doc.findings].reverse() })).toEqual(lines);
+    expect(lines[0]).toBe('pipewarden: failing the gate (worst first):');
+    expect(lines).toHaveLength(1 + LISTED_FAILURES + 1);
+    expect(lines[1]).toMatch(/^ {4}CRITICAL inspector-sbom:CVE-2022-48174 {2}busybox@1\.36\.1-r0 {2}/);
+    expect(lines.at(-1)).toMatch(/^ {4}and 22 more /);
+    // The listed lines are the 20 worst by the document's order, one each.
+    const worst = ordered.slice(0, LISTED_FAILURES);
+    expect([...worst].sort(compareFindings)).toEqual(worst);
+    lines.slice(1, 1 + LISTED_FAILURES).forEach((line, i) => {
+      expect(line).toContain(` ${worst[i]!.tool}:${worst[i]!.ruleId} `);
+    });
+  });
+});
