@@ -1,12 +1,12 @@
-import { PIPELINE_VARIABLES } from '../../pipeline/contracts.js';
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { uploadCodeScanning } from '../../bot/github/upload-code-scanning.js';
 import { CHECK_NAMES } from '../../bot/github/repo-ref.js';
 import type { ScanContext } from '../../findings/model/finding.js';
 import { executionFindingsKey } from '../../findings/store/store-layout.js';
 import type { Execution } from './helpers/fake-aws.js';
 import { realDocument, sarifDocument } from './helpers/findings.js';
-import { example, PIPELINES, startHarness, type Harness } from './helpers/harness.js';
+import { PIPELINES, type Harness } from './helpers/harness.js';
+import { openedPullRequest, pullRequestRun, useHarness } from './helpers/use-harness.js';
 
 /**
  * Code scanning (issue 15 point 3): with `codeScanning.upload` on, the bot uploads the gate's SARIF for
@@ -15,22 +15,11 @@ import { example, PIPELINES, startHarness, type Harness } from './helpers/harnes
  */
 
 let h: Harness;
-const pr = example('pull_request', 'opened');
-const [owner, repo] = pr.repository.full_name.split('/') as [string, string];
-const sha: string = pr.pull_request.head.sha;
-const number: number = pr.pull_request.number;
-const branch: string = pr.pull_request.head.ref;
+const opened = openedPullRequest();
+const { pr, owner, repo, sha, number, branch } = opened;
 const ON = 'codeScanning:\n  upload: true\n';
 
-beforeEach(async () => {
-  h = await startHarness();
-  h.github.installations.set(`${owner}/${repo}`, pr.installation.id);
-  h.github.pulls.set(sha, [{ number, state: 'open', head: { sha } }]);
-});
-afterEach(async () => {
-  expect(h.github.violations).toEqual([]);
-  await h.close();
-});
+useHarness((started) => (h = started), { pullRequest: opened });
 
 /** An execution whose gate wrote a findings document built by the engine for its own context. */
 async function gateRan(
@@ -38,13 +27,7 @@ async function gateRan(
   context: Partial<ScanContext> = {},
   build: (c: ScanContext) => ReturnType<typeof realDocument> = realDocument,
 ): Promise<Execution> {
-  const e = h.aws.pipelines.execute(pipeline, {
-    sha,
-    owner,
-    repo,
-    branch,
-    variables: pipeline === PIPELINES.feature ? { [PIPELINE_VARIABLES.pullRequest]: String(number) } : {},
-  });
+  const e = pullRequestRun(h, opened, pipeline);
   const doc = build({
     repo: `${owner}/${repo}`,
     commit: sha,

@@ -1,18 +1,16 @@
-import { PIPELINE_VARIABLES } from '../../pipeline/contracts.js';
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { COMMENT_MARKER } from '../../findings/render/render-markdown.js';
 import { CHECK_NAMES } from '../../bot/github/repo-ref.js';
 import type { FindingsDocument } from '../../findings/model/finding.js';
 import { commitPrefix, executionFindingsKey, FINDINGS_FILE } from '../../findings/store/store-layout.js';
 import { CONNECTION_ARN, type Execution } from './helpers/fake-aws.js';
 import { realDocument, sarifDocument } from './helpers/findings.js';
-import { example, PIPELINES, startHarness, type Harness } from './helpers/harness.js';
+import { PIPELINES, type Harness } from './helpers/harness.js';
+import { openedPullRequest, pullRequestRun, useHarness } from './helpers/use-harness.js';
 
 let h: Harness;
-const pr = example('pull_request', 'opened');
-const [owner, repo] = pr.repository.full_name.split('/') as [string, string];
-const sha: string = pr.pull_request.head.sha;
-const number: number = pr.pull_request.number;
+const opened = openedPullRequest();
+const { pr, owner, repo, sha, number } = opened;
 const context = {
   repo: `${owner}/${repo}`,
   commit: sha,
@@ -20,25 +18,11 @@ const context = {
   pullRequest: number,
 };
 
-beforeEach(async () => {
-  h = await startHarness();
-  h.github.installations.set(`${owner}/${repo}`, pr.installation.id);
-  h.github.pulls.set(sha, [{ number, state: 'open', head: { sha } }]);
-});
-afterEach(async () => {
-  expect(h.github.violations).toEqual([]);
-  await h.close();
-});
+const restart = useHarness((started) => (h = started), { pullRequest: opened });
 
 /** A feature-pipeline execution of the pull request's head, started by the bot (PULL_REQUEST set). */
 function featureRun(): Execution {
-  return h.aws.pipelines.execute(PIPELINES.feature, {
-    sha,
-    owner,
-    repo,
-    branch: pr.pull_request.head.ref,
-    variables: { [PIPELINE_VARIABLES.pullRequest]: String(number) },
-  });
+  return pullRequestRun(h, opened);
 }
 
 /** Where the gate of this execution writes its findings (and the only place the bot reads them). */
@@ -450,9 +434,7 @@ describe('findings that cannot be read are reported on the check, failing closed
   });
 
   it('says which setting is missing when there is no findings bucket', async () => {
-    await h.close();
-    h = await startHarness({ settings: { findingsBucket: undefined } });
-    h.github.installations.set(`${owner}/${repo}`, pr.installation.id);
+    await restart({ settings: { findingsBucket: undefined } });
     await gateDone(featureRun(), 'Failed');
     expect(securityRuns()[0]!.output.summary).toContain('`PIPEWARDEN_FINDINGS_BUCKET` is not set');
   });

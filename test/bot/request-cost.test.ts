@@ -1,31 +1,22 @@
-import { PIPELINE_EVENT_TYPES, PIPELINE_VARIABLES } from '../../pipeline/contracts.js';
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { PIPELINE_EVENT_TYPES } from '../../pipeline/contracts.js';
+import { describe, expect, it } from '@jest/globals';
 import { COMMENT_MARKER } from '../../findings/render/render-markdown.js';
 import { executionFindingsKey } from '../../findings/store/store-layout.js';
 import { CheckRunCache } from '../../bot/github/check-run-cache.js';
 import { CHECK_NAMES } from '../../bot/github/repo-ref.js';
 import { STAGES, type Execution } from './helpers/fake-aws.js';
 import { realDocument } from './helpers/findings.js';
-import { example, PIPELINES, startHarness, type Harness } from './helpers/harness.js';
+import type { Harness } from './helpers/harness.js';
+import { openedPullRequest, pullRequestRun, useHarness } from './helpers/use-harness.js';
 
 // Issue 16: the GitHub requests one pipeline run costs, which bound how many repositories one installation
 // can serve (docs/limits.md). The checks must end exactly as before; only the requests to get there shrink.
 
 let h: Harness;
-const pr = example('pull_request', 'opened');
-const [owner, repo] = pr.repository.full_name.split('/') as [string, string];
-const sha: string = pr.pull_request.head.sha;
-const number: number = pr.pull_request.number;
+const opened = openedPullRequest();
+const { pr, owner, repo, sha } = opened;
 
-beforeEach(async () => {
-  h = await startHarness();
-  h.github.installations.set(`${owner}/${repo}`, pr.installation.id);
-  h.github.pulls.set(sha, [{ number, state: 'open', head: { sha } }]);
-});
-afterEach(async () => {
-  expect(h.github.violations).toEqual([]);
-  await h.close();
-});
+useHarness((started) => (h = started), { pullRequest: opened });
 
 const installationRequests = () =>
   h.github.requests.filter((r) => !r.path.endsWith('/access_tokens') && !r.path.endsWith('/installation'));
@@ -79,13 +70,7 @@ describe('the GitHub requests of one pipeline run', () => {
   it('follows the execution and its stages only, publishes the security check once, and ends as before', async () => {
     await h.receive('pull_request.opened', pr);
     const from = installationRequests().length;
-    const e = h.aws.pipelines.execute(PIPELINES.feature, {
-      sha,
-      owner,
-      repo,
-      branch: pr.pull_request.head.ref,
-      variables: { [PIPELINE_VARIABLES.pullRequest]: String(number) },
-    });
+    const e = pullRequestRun(h, opened);
     const { skipped } = await featureRun(e);
 
     // Every action event, and each non-gate stage's success, changes nothing on its own.
@@ -123,13 +108,7 @@ describe('the GitHub requests of one pipeline run', () => {
 
   it('publishes again, with a lookup, when another instance holds no record of the run', async () => {
     await h.receive('pull_request.opened', pr);
-    const e = h.aws.pipelines.execute(PIPELINES.feature, {
-      sha,
-      owner,
-      repo,
-      branch: pr.pull_request.head.ref,
-      variables: { [PIPELINE_VARIABLES.pullRequest]: String(number) },
-    });
+    const e = pullRequestRun(h, opened);
     await featureRun(e);
     // A second Lambda instance (its own, empty cache) handles a redelivered execution end.
     const other = startHarnessLike(h);

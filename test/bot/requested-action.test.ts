@@ -1,8 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { CHECK_NAMES } from '../../bot/github/repo-ref.js';
 import type { Execution } from './helpers/fake-aws.js';
 import type { CheckRun } from './helpers/fake-github.js';
-import { example, PIPELINES, startHarness, type Harness } from './helpers/harness.js';
+import { example, PIPELINES, type Harness } from './helpers/harness.js';
+import { useHarness } from './helpers/use-harness.js';
 
 let h: Harness;
 let execution: Execution;
@@ -11,22 +12,19 @@ const base = example('check_run', 'requested_action');
 const [owner, repo] = base.repository.full_name.split('/') as [string, string];
 const sha: string = base.check_run.head_sha;
 
-beforeEach(async () => {
-  h = await startHarness();
-  h.github.installations.set(`${owner}/${repo}`, base.installation.id);
-  h.github.permissions.set('maintainer', { permission: 'write', role_name: 'maintain' });
-  h.github.permissions.set('developer', { permission: 'write', role_name: 'write' });
-  h.github.permissions.set('reader', { permission: 'read', role_name: 'read' });
-  // The main pipeline ran this commit through staging and waits at the manual approval.
-  execution = h.aws.pipelines.execute(PIPELINES.main, { sha, owner, repo });
-  h.aws.pipelines.progress(execution, 'Staging');
-  h.aws.pipelines.setStage(execution, 'Approval', 'InProgress');
-  await h.pipelineEvent('stage', execution, 'STARTED', 'Approval');
-  run = h.github.runs(CHECK_NAMES.pipeline, sha)[0]!;
-});
-afterEach(async () => {
-  expect(h.github.violations).toEqual([]);
-  await h.close();
+useHarness((started) => (h = started), {
+  async setup(started) {
+    started.github.installations.set(`${owner}/${repo}`, base.installation.id);
+    started.github.permissions.set('maintainer', { permission: 'write', role_name: 'maintain' });
+    started.github.permissions.set('developer', { permission: 'write', role_name: 'write' });
+    started.github.permissions.set('reader', { permission: 'read', role_name: 'read' });
+    // The main pipeline ran this commit through staging and waits at the manual approval.
+    execution = started.aws.pipelines.execute(PIPELINES.main, { sha, owner, repo });
+    started.aws.pipelines.progress(execution, 'Staging');
+    started.aws.pipelines.setStage(execution, 'Approval', 'InProgress');
+    await started.pipelineEvent('stage', execution, 'STARTED', 'Approval');
+    run = started.github.runs(CHECK_NAMES.pipeline, sha)[0]!;
+  },
 });
 
 /** The real requested_action payload, pointed at our pipeline check and this button. */

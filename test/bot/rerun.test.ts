@@ -1,19 +1,17 @@
 import { PIPELINE_VARIABLES } from '../../pipeline/contracts.js';
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { CHECK_NAMES } from '../../bot/github/repo-ref.js';
-import { example, PIPELINES, startHarness, type Harness } from './helpers/harness.js';
+import { example, PIPELINES, type Harness } from './helpers/harness.js';
+import { useHarness } from './helpers/use-harness.js';
 
 let h: Harness;
-beforeEach(async () => {
-  h = await startHarness();
-  h.github.permissions.set('octocat', { permission: 'write', role_name: 'write' });
-  h.github.permissions.set('Codertocat', { permission: 'admin', role_name: 'admin' });
-  h.github.permissions.set('octocoders-linter[bot]', { permission: 'write', role_name: 'write' });
-  h.github.permissions.set('maintainer', { permission: 'write', role_name: 'maintain' });
-});
-afterEach(async () => {
-  expect(h.github.violations).toEqual([]);
-  await h.close();
+const restart = useHarness((started) => (h = started), {
+  setup(started) {
+    started.github.permissions.set('octocat', { permission: 'write', role_name: 'write' });
+    started.github.permissions.set('Codertocat', { permission: 'admin', role_name: 'admin' });
+    started.github.permissions.set('octocoders-linter[bot]', { permission: 'write', role_name: 'write' });
+    started.github.permissions.set('maintainer', { permission: 'write', role_name: 'maintain' });
+  },
 });
 
 /** check_run.rerequested on our pipeline check (the example's check is another app's "randscape"). */
@@ -287,9 +285,7 @@ describe('Re-run of the main pipeline', () => {
   });
 
   it('compares with PIPEWARDEN_MAIN_BRANCH when it is set', async () => {
-    await h.close();
-    h = await startHarness({ settings: { mainBranch: 'release' } });
-    h.github.permissions.set('octocat', { permission: 'write', role_name: 'write' });
+    await restart({ settings: { mainBranch: 'release' } });
     const payload = rerunOurCheck();
     onBranch(payload.repository.full_name, 'master', payload.check_run.head_sha);
     onBranch(payload.repository.full_name, 'release', older);

@@ -1,16 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { sign } from '@octokit/webhooks-methods';
 import { randomUUID } from 'node:crypto';
-import { example, startHarness, WEBHOOK_SECRET, type Harness } from './helpers/harness.js';
+import { example, WEBHOOK_SECRET, type Harness } from './helpers/harness.js';
+import { useHarness } from './helpers/use-harness.js';
 
 let h: Harness;
-beforeEach(async () => {
-  h = await startHarness();
-});
-afterEach(async () => {
-  expect(h.github.violations).toEqual([]);
-  await h.close();
-});
+useHarness((started) => (h = started));
 
 /** Nothing else happened: no GitHub request, no AWS call. */
 function expectNothingHappened() {
