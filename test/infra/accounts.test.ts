@@ -1,21 +1,18 @@
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import type { Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
-import { loadConfig, parseConfig } from '../../infra/config/load-config.js';
-import { synthesize, type Synthesized } from './synth.js';
+import { parseConfig } from '../../infra/config/load-config.js';
+import { loadTemplates, type StackRef, type SynthesizedTemplates } from '../support/synth-cache.js';
 
 // examples/org: three repositories, tooling 111111111111, staging 222222222222, production 333333333333.
 const TOOLING = '111111111111';
 const STAGING = '222222222222';
 const PRODUCTION = '333333333333';
-const config = () =>
-  loadConfig(join(import.meta.dirname, '..', '..', 'examples', 'org', 'pipewarden.config.json'));
 
-let app: Synthesized;
+// Synthesized once per change of the sources, with every check, and shared with repositories.test.ts.
+let app: SynthesizedTemplates;
 beforeAll(() => {
-  app = synthesize(config());
-}, 300_000);
+  app = loadTemplates('organisation');
+}, 900_000);
 
 type Statement = {
   Sid?: string;
@@ -24,7 +21,7 @@ type Statement = {
   Action: unknown;
   Condition?: unknown;
 };
-const statements = (stack: Stack, type: string, property: string): Statement[] =>
+const statements = (stack: StackRef, type: string, property: string): Statement[] =>
   Object.values(app.template(stack).findResources(type)).flatMap(
     (r) => (r as { Properties: Record<string, { Statement: Statement[] }> }).Properties[property]!.Statement,
   );
@@ -266,7 +263,8 @@ describe('separate accounts per environment (examples/org)', () => {
     production.hasResourceProperties('AWS::ECS::Service', {
       DeploymentConfiguration: Match.objectLike({ Strategy: 'BLUE_GREEN' }),
     });
-    expect(stackByName('acme-production').account).toBe(PRODUCTION);
+    const { artifactId } = stackByName('acme-production');
+    expect(app.assembly.getStackArtifact(artifactId).environment.account).toBe(PRODUCTION);
   });
 });
 

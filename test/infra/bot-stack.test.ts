@@ -11,12 +11,13 @@ import {
   BotStack,
   type BotStackProps,
 } from '../../infra/lib/stacks/bot-stack.js';
-import { BOT_PLACEHOLDER, exampleConfig, synthesize } from './synth.js';
+import { loadTemplates } from '../support/synth-cache.js';
+import { BOT_PLACEHOLDER, exampleConfig } from './synth.js';
 
 /** The bot's Lambda: capped concurrency on the public Function URL, memory sized from a measurement. */
 describe('bot function sizing', () => {
   it('in the app as deployed: reserved concurrency and the measured memory', () => {
-    const app = synthesize(exampleConfig(), { checks: false });
+    const app = loadTemplates('example'); // synthesized once, shared with the other infra tests
     const template = app.template(app.stacks.bot);
     // Why: a flood of unsigned requests to the public URL may use at most this many instances, never the
     // account's concurrency; and a 100,000-finding publication fits (scripts/measure-bot-memory.mjs).
@@ -27,7 +28,7 @@ describe('bot function sizing', () => {
     });
     expect(BOT_RESERVED_CONCURRENCY).toBe(10);
     expect(BOT_MEMORY_MB).toBe(1024);
-  });
+  }, 900_000); // the first run after a change synthesizes the example with every check
 
   function botStack(reservedConcurrency?: number): Template {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
@@ -41,6 +42,7 @@ describe('bot function sizing', () => {
       findingsBucket: new s3.Bucket(base, 'Findings'),
       repository: new ecr.Repository(base, 'Ci'),
       topic: new sns.Topic(base, 'Topic'),
+      connectionArn: 'arn:aws:codeconnections:eu-west-1:123456789012:connection/0f1e2d3c',
       ...(reservedConcurrency !== undefined ? { reservedConcurrency } : {}),
     };
     return Template.fromStack(new BotStack(app, 'Bot', props));

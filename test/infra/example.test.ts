@@ -1,16 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
-import { exampleConfig, fullConfig, synthesize, type Synthesized } from './synth.js';
+import {
+  loadTemplates,
+  namedStacks,
+  type StackRef,
+  type SynthesizedTemplates,
+} from '../support/synth-cache.js';
 
 // The committed example is what `npm run synth` and `npm run demo` build for a new user: it must pass
 // every check too, on its own branches (a connection to create, tasks in public subnets, plain HTTP).
-let app: Synthesized;
+// Synthesized with every check once per change of the sources, shared with the other infra tests.
+let app: SynthesizedTemplates;
 beforeAll(() => {
-  app = synthesize(exampleConfig());
-}, 300_000); // generous: the Control Tower rules take most of it, and CI machines are shared
+  app = loadTemplates('example');
+}, 900_000); // generous: the Control Tower rules take most of it, and CI machines are shared
 
 describe('the example configuration', () => {
   it('synthesizes eight stacks with zero cdk-nag and Control Tower violations', () => {
@@ -64,7 +69,7 @@ describe('the example configuration', () => {
   it('builds the service from its own repository and the platform from another', () => {
     // The service repository holds its tests, Dockerfile and policy only; infra/, buildspecs/ and dist/ live in
     // the platform repository, which only the infrastructure pipeline reads (docs/security-model.md).
-    const repositoryOf = (template: ReturnType<Synthesized['template']>, name: string) => {
+    const repositoryOf = (template: ReturnType<SynthesizedTemplates['template']>, name: string) => {
       const pipelines = Object.values(template.findResources('AWS::CodePipeline::Pipeline')) as {
         Properties: {
           Name: string;
@@ -97,7 +102,7 @@ describe('docs/deploy.md resource counts (issue 15, point 8)', () => {
   // The table's counts are read from the templates, not written by hand: this test fails when a stack
   // gains or loses a resource until the table says so.
   const doc = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'deploy.md'), 'utf8');
-  const count = (a: Synthesized, stack: Stack) =>
+  const count = (a: SynthesizedTemplates, stack: StackRef) =>
     Object.keys(a.template(stack).toJSON().Resources ?? {}).length;
 
   it('states each stack’s resources and the total for the example config', () => {
@@ -108,16 +113,15 @@ describe('docs/deploy.md resource counts (issue 15, point 8)', () => {
       ]),
     );
     const actual = new Map(app.assembly.stacks.map((s) => [s.stackName, 0]));
-    for (const stack of Object.values(app.stacks))
-      if (stack instanceof Stack) actual.set(stack.stackName, count(app, stack));
+    for (const stack of namedStacks(app.stacks)) actual.set(stack.stackName, count(app, stack));
     expect(Object.fromEntries(documented)).toEqual(Object.fromEntries(actual));
     const total = [...actual.values()].reduce((a, b) => a + b, 0);
     expect(doc).toContain(`with the committed example config (${total} resources in all)`);
   });
 
   it('states the stacks and resources with every option on', () => {
-    const full = synthesize(fullConfig(), { checks: false });
-    const stacks = Object.values(full.stacks).filter((s): s is Stack => s instanceof Stack);
+    const full = loadTemplates('full');
+    const stacks = namedStacks(full.stacks);
     const total = stacks.reduce((n, s) => n + count(full, s), 0);
     expect(doc).toContain(`the app has ${stacks.length} stacks\nand ${total} resources`);
   });

@@ -2,13 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { Stack } from 'aws-cdk-lib';
 import { loadConfig, parseConfig } from '../../infra/config/load-config.js';
 import { deriveRepositoryId } from '../../infra/config/schema.js';
-import { synthesize, type Synthesized } from './synth.js';
+import { loadTemplates, type StackRef, type SynthesizedTemplates } from '../support/synth-cache.js';
 
 // Issue 16 point 1: one deployment, many repositories. The committed organisation example (3 repositories)
-// is synthesized once, with the rule packs `npm run synth` registers.
+// is synthesized once per change of the sources, with the rule packs `npm run synth` registers, and shared
+// with accounts.test.ts (test/support/synth-cache.ts).
 const root = join(import.meta.dirname, '..', '..');
 const orgPath = join(root, 'examples', 'org', 'pipewarden.config.json');
 const examplePath = join(root, 'pipewarden.config.example.json');
@@ -126,9 +126,9 @@ describe('repositories in the config', () => {
 });
 
 describe('the organisation example (3 repositories), synthesized', () => {
-  let app: Synthesized;
+  let app: SynthesizedTemplates;
   beforeAll(() => {
-    app = synthesize(loadConfig(orgPath));
+    app = loadTemplates('organisation');
   }, 900_000); // three repositories' pipelines and services under every rule pack
   const stacks = () => app.assembly.stacks;
   const resources = (type: string) =>
@@ -208,7 +208,7 @@ describe('the organisation example (3 repositories), synthesized', () => {
 
   // Keys the gate roles may write in the findings store, per pipelines stack: the literal tail of each
   // S3 write resource (`<owner>/<repo>/...`).
-  const writtenKeys = (stack: Stack): string[] => {
+  const writtenKeys = (stack: StackRef): string[] => {
     const template = app.template(stack).toJSON();
     const out: string[] = [];
     for (const r of Object.values(template.Resources as Record<string, { Type: string; Properties: any }>)) {

@@ -23,6 +23,11 @@ export function exampleConfig(): PipewardenConfig {
   return loadConfig(join(root, 'pipewarden.config.example.json'));
 }
 
+/** examples/org: three repositories, tooling, staging and production in their own accounts. */
+export function organisationConfig(): PipewardenConfig {
+  return loadConfig(join(root, 'examples', 'org', 'pipewarden.config.json'));
+}
+
 /** The example with every optional branch switched on: chat channels, flags, HTTPS, private subnets. */
 export function fullConfig(): PipewardenConfig {
   const raw = JSON.parse(readFileSync(join(root, 'pipewarden.config.example.json'), 'utf8'));

@@ -9,10 +9,14 @@ import {
   rmSync,
   statSync,
   utimesSync,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import type { PipewardenStacks } from '../../infra/lib/pipewarden-app.js';
 import { REPO } from './repo.js';
 import { isStale } from './stale-files.js';
 
@@ -24,13 +28,29 @@ import { isStale } from './stale-files.js';
  * the synthesis reads; later calls, from any worker or run, read the JSON templates from there.
  */
 
-export type SynthesizedConfig = 'example' | 'full';
+export type SynthesizedConfig = 'example' | 'full' | 'organisation';
+
+/** A stack of a cached app, by the names it is looked up with (stacks.json, written by synth-to-directory). */
+export interface StackRef {
+  readonly stackName: string;
+  readonly artifactId: string;
+}
+type ByName<T> = T extends Stack
+  ? StackRef
+  : T extends readonly (infer E)[]
+    ? readonly ByName<E>[]
+    : T extends object
+      ? { readonly [K in keyof T]: ByName<T[K]> }
+      : T;
+/** addPipewardenStacks' result with every stack replaced by its StackRef; plain data as it was. */
+export type CachedStacks = ByName<PipewardenStacks>;
 
 /** The files a synthesis reads: infra/, the buildspecs it inlines, the pinned CLI, configs, dependencies. */
 function synthInputs(): string[] {
   const files = [
     'package-lock.json',
     'pipewarden.config.example.json',
+    'examples/org/pipewarden.config.json',
     'dist/cli/index.js',
     'test/infra/synth.ts',
     'test/support/synth-to-directory.ts',
@@ -60,21 +80,26 @@ export function synthesizedDirectory(config: SynthesizedConfig): string {
     utimesSync(directory, new Date(), new Date()); // in use: not stale
     return directory;
   }
-  // Synthesize beside it, then rename: a worker that finds the directory finds it complete. Two workers
-  // may both synthesize the first time; the second rename loses and its copy is dropped.
-  const building = `${directory}.${process.pid}.tmp`;
-  rmSync(building, { recursive: true, force: true });
-  mkdirSync(building);
-  execFileSync(
-    process.execPath,
-    ['--import', 'tsx', join(REPO, 'test', 'support', 'synth-to-directory.ts'), config, building],
-    { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } },
-  );
+  // One synthesis per key across Jest's workers: the first takes the lock, the others wait for the
+  // directory it renames into place (complete, or not there at all).
+  const lock = `${directory}.lock`;
+  while (!takeLock(lock)) {
+    sleep(250);
+    if (existsSync(directory)) return directory;
+  }
   try {
-    renameSync(building, directory);
-  } catch (error) {
-    if (!existsSync(directory)) throw error;
+    if (existsSync(directory)) return directory;
+    const building = `${directory}.${process.pid}.tmp`;
     rmSync(building, { recursive: true, force: true });
+    mkdirSync(building);
+    execFileSync(
+      process.execPath,
+      ['--import', 'tsx', join(REPO, 'test', 'support', 'synth-to-directory.ts'), config, building],
+      { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } },
+    );
+    renameSync(building, directory);
+  } finally {
+    rmSync(lock, { force: true });
   }
   // Assemblies of older sources, unused for an hour (another run may still read a recent one), go.
   for (const entry of readdirSync(tmpdir())) {
@@ -85,12 +110,53 @@ export function synthesizedDirectory(config: SynthesizedConfig): string {
   return directory;
 }
 
+/** Holds `lock` for this process; a lock left by a process that died is taken over. */
+function takeLock(lock: string): boolean {
+  try {
+    writeFileSync(lock, String(process.pid), { flag: 'wx' });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  let owner: number;
+  try {
+    owner = Number(readFileSync(lock, 'utf8'));
+  } catch {
+    return false; // released meanwhile: try again
+  }
+  if (owner && !isRunning(owner)) rmSync(lock, { force: true });
+  return false;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** loadTemplates is synchronous (called from beforeAll or a module's top level), so it waits without a timer. */
+const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/** The app's own stacks (storage, bot, ...), not the per-repository list nor an absent optional stack. */
+export function namedStacks(stacks: CachedStacks): StackRef[] {
+  return Object.values(stacks).filter(
+    (s): s is StackRef => typeof s === 'object' && s !== null && 'stackName' in s,
+  );
+}
+
 export interface SynthesizedTemplates {
   readonly directory: string;
+  /** The cloud assembly read back from the directory (stacks, their environments and templates). */
+  readonly assembly: CloudAssembly;
+  /** The app's stacks as addPipewardenStacks returned them, each by its names. */
+  readonly stacks: CachedStacks;
   /** The stacks' names, as CloudFormation deploys them. */
   readonly stackNames: string[];
-  /** The template of one stack, by its stack name. */
-  readonly template: (stackName: string) => Template;
+  /** The template of one stack, by its stack name or reference. */
+  readonly template: (stack: string | StackRef) => Template;
   /** Violations left in CDK's validation report, per plugin (cdk-nag, cfn-guard, CloudFormation). */
   readonly violations: () => { plugin: string; rule: string; paths: string[] }[];
 }
@@ -108,8 +174,11 @@ export function loadTemplates(config: SynthesizedConfig): SynthesizedTemplates {
   const templates = new Map<string, Template>();
   return {
     directory,
+    assembly: new CloudAssembly(directory),
+    stacks: JSON.parse(readFileSync(join(directory, 'stacks.json'), 'utf8')) as CachedStacks,
     stackNames: [...files.keys()].sort(),
-    template: (stackName) => {
+    template: (stack) => {
+      const stackName = typeof stack === 'string' ? stack : stack.stackName;
       const file = files.get(stackName);
       if (!file) throw new Error(`pipewarden test: no stack ${stackName} in ${directory}`);
       let template = templates.get(stackName);

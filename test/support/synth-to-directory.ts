@@ -1,11 +1,24 @@
 // Run by synth-cache.ts in a child process (tsx): synthesizes one named configuration the way the infra
-// tests do (test/infra/synth.ts, checks on) and copies its cloud assembly to the directory given.
-import { cpSync } from 'node:fs';
-import { exampleConfig, fullConfig, synthesize } from '../infra/synth.js';
+// tests do (test/infra/synth.ts, checks on), copies its cloud assembly to the directory given, and writes
+// stacks.json: the app's stacks as addPipewardenStacks returned them, each stack by its names.
+import { cpSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Stack } from 'aws-cdk-lib';
+import { exampleConfig, fullConfig, organisationConfig, synthesize } from '../infra/synth.js';
 
 const [name, outdir] = process.argv.slice(2);
-const configs = { example: exampleConfig, full: fullConfig };
+const configs = { example: exampleConfig, full: fullConfig, organisation: organisationConfig };
 if (!outdir || !(name && name in configs))
   throw new Error(`pipewarden test: synth-to-directory <${Object.keys(configs).join('|')}> <outdir>`);
 const app = synthesize(configs[name as keyof typeof configs]());
 cpSync(app.assembly.directory, outdir, { recursive: true });
+// A stack becomes the names tests look it up by; plain data (a repository's owner and name) stays.
+const byName = (value: unknown): unknown =>
+  value instanceof Stack
+    ? { stackName: value.stackName, artifactId: value.artifactId }
+    : Array.isArray(value)
+      ? value.map(byName)
+      : value && typeof value === 'object'
+        ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, byName(v)]))
+        : value;
+writeFileSync(join(outdir, 'stacks.json'), JSON.stringify(byName(app.stacks)));
