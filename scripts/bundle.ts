@@ -1,6 +1,5 @@
-#!/usr/bin/env node
 // Builds the committed bundles with ncc from inside this ESM package (CONVENTIONS.md §7).
-// Usage: node scripts/bundle.mjs [cli|action|action-post|bot ...]   (no argument: all of them)
+// Usage: npx tsx scripts/bundle.ts [cli|action|action-post|bot ...]   (no argument: all of them)
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -9,8 +8,14 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ncc = join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js');
 
+interface Target {
+  entry: string;
+  out: string;
+  minify?: boolean;
+}
+
 /** entry → output directory; each output directory holds one ESM `index.js`. */
-export const targets = {
+export const targets: Record<string, Target> = {
   cli: { entry: 'findings/cli/index.ts', out: 'dist/cli' },
   // The runner parses the action afresh on every step: minified, it starts sooner (issue 6's ≤ 250 ms aim).
   action: { entry: 'action/index.ts', out: 'dist/action', minify: true },
@@ -20,7 +25,7 @@ export const targets = {
 
 const wanted = process.argv.slice(2);
 for (const name of wanted.length ? wanted : Object.keys(targets)) {
-  const target = targets[name];
+  const target = Object.hasOwn(targets, name) ? targets[name] : undefined;
   if (!target) throw new Error(`bundle: unknown target "${name}"; known: ${Object.keys(targets).join(', ')}`);
   if (!existsSync(join(root, target.entry))) {
     console.log(`bundle: ${name}: ${target.entry} does not exist yet, skipped`);

@@ -1,12 +1,60 @@
-#!/usr/bin/env node
 // Synthesizes the CDK app offline (no AWS account, no credentials) and prints what it would deploy:
 // the stacks in deployment order with their resources, and every pipeline with its triggers,
-// execution mode, stages and actions. Usage: node scripts/demo-infra.mjs [config.json]
+// execution mode, stages and actions. Usage: npx tsx scripts/demo-infra.ts [config.json]
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+
+// The parts of the cloud assembly and its CloudFormation templates that this summary reads.
+interface Manifest {
+  artifacts: Record<string, { type: string; properties?: { stackName?: string; templateFile: string } }>;
+}
+interface ValidationReport {
+  pluginReports: { violations: unknown[]; suppressedViolations?: unknown[] }[];
+}
+interface Resource<P = unknown> {
+  Type: string;
+  Properties: P;
+}
+interface Template {
+  Resources?: Record<string, Resource>;
+}
+interface Filter {
+  Includes?: string[];
+  Excludes?: string[];
+}
+interface PipelineAction {
+  Name: string;
+  RunOrder?: number;
+  ActionTypeId: { Provider: string };
+  Configuration: {
+    StackName?: string;
+    ProjectName?: { Ref?: string };
+    FullRepositoryId?: string;
+    ServiceName?: { 'Fn::GetStackOutput'?: { StackName?: string } };
+  };
+}
+interface Pipeline {
+  Name: string;
+  ExecutionMode: string;
+  Stages: { Name: string; Actions: PipelineAction[] }[];
+  Triggers?: {
+    GitConfiguration: {
+      Push?: { Branches?: Filter; FilePaths?: Filter }[];
+      PullRequest?: { Events?: string[]; Branches?: Filter; FilePaths?: Filter }[];
+    };
+  }[];
+}
+interface EcsService {
+  DeploymentConfiguration?: { Strategy?: string; BakeTimeInMinutes?: number };
+}
+interface Project {
+  Name: string;
+  Source: { BuildSpec: string };
+}
+const readJson = <T>(file: string) => JSON.parse(readFileSync(file, 'utf8')) as T;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'out', 'cdk.out');
@@ -14,7 +62,7 @@ const configFile = resolve(process.argv[2] ?? join(root, 'pipewarden.config.exam
 
 // The bot is deployed from dist/bot (npm run bundle). Without it, the demo still shows the system by
 // standing in the test placeholder, and says so; `npm run synth` never does that.
-const context = {};
+const context: { botCode?: string } = {};
 if (!existsSync(join(root, 'dist', 'bot', 'index.js'))) {
   context.botCode = 'test/infra/fixtures/bot-placeholder';
   console.log(
@@ -43,16 +91,16 @@ if (run.status !== 0) {
   process.exit(run.status ?? 1);
 }
 
-const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8'));
+const manifest = readJson<Manifest>(join(outdir, 'manifest.json'));
 const stacks = Object.entries(manifest.artifacts)
   .filter(([, a]) => a.type === 'aws:cloudformation:stack')
   .map(([id, a]) => ({
     id,
     name: a.properties?.stackName ?? id,
-    template: JSON.parse(readFileSync(join(outdir, a.properties.templateFile), 'utf8')),
+    template: readJson<Template>(join(outdir, a.properties?.templateFile ?? `${id}.template.json`)),
   }));
-const report = existsSync(join(outdir, 'validation-report.json'))
-  ? JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8'))
+const report: ValidationReport = existsSync(join(outdir, 'validation-report.json'))
+  ? readJson<ValidationReport>(join(outdir, 'validation-report.json'))
   : { pluginReports: [] };
 const violations = report.pluginReports.reduce((n, r) => n + r.violations.length, 0);
 const acknowledged = report.pluginReports.reduce((n, r) => n + (r.suppressedViolations?.length ?? 0), 0);
@@ -64,27 +112,27 @@ console.log(
 );
 
 // Deployment order: the infrastructure pipeline's Deploy stage runs stacks by wave (runOrder).
-const resources = (stack) => Object.values(stack.template.Resources ?? {});
+const resources = (stack: (typeof stacks)[number]) => Object.values(stack.template.Resources ?? {});
 const pipelines = stacks.flatMap((s) =>
   resources(s)
     .filter((r) => r.Type === 'AWS::CodePipeline::Pipeline')
-    .map((r) => r.Properties),
+    .map((r) => r.Properties as Pipeline),
 );
 const infra = pipelines.find((p) => p.Stages.some((s) => s.Name === 'SelfUpdate'));
-const wave = new Map();
+const wave = new Map<string, number | undefined>();
 for (const stage of infra?.Stages ?? []) {
   for (const action of stage.Actions) {
     if (action.ActionTypeId.Provider === 'CloudFormation') {
-      wave.set(action.Configuration.StackName, stage.Name === 'SelfUpdate' ? 99 : action.RunOrder);
+      wave.set(action.Configuration.StackName ?? '', stage.Name === 'SelfUpdate' ? 99 : action.RunOrder);
     }
   }
 }
 stacks.sort((a, b) => (wave.get(a.name) ?? 0) - (wave.get(b.name) ?? 0));
 
-const short = (type) => type.replace(/^AWS::/, '').replace(/^Custom::/, 'Custom ');
+const short = (type: string) => type.replace(/^AWS::/, '').replace(/^Custom::/, 'Custom ');
 console.log('STACKS (deployment order: wave, then the infrastructure pipeline updates itself last)');
 for (const stack of stacks) {
-  const counts = new Map();
+  const counts = new Map<string, number>();
   for (const r of resources(stack)) counts.set(short(r.Type), (counts.get(short(r.Type)) ?? 0) + 1);
   const top = [...counts.entries()]
     .filter(([type]) => !/^(IAM::Policy|CDK::Metadata)$/.test(type))
@@ -99,14 +147,14 @@ for (const stack of stacks) {
   );
 }
 
-const MODES = {
+const MODES: Record<string, string> = {
   QUEUED: 'QUEUED: executions wait in line, every commit runs to the end, one at a time',
   SUPERSEDED:
     'SUPERSEDED: a newer execution replaces an older one waiting between stages (newest commit wins)',
   PARALLEL: 'PARALLEL: every branch and pull request runs at once, independently',
 };
-const list = (xs) => (xs?.length ? xs.join(', ') : '');
-const filter = (label, f) => {
+const list = (xs: string[] | undefined) => (xs?.length ? xs.join(', ') : '');
+const filter = (label: string, f: Filter | undefined) => {
   if (!f) return '';
   const parts = [];
   if (f.Includes) parts.push(`${label} ${list(f.Includes)}`);
@@ -114,9 +162,10 @@ const filter = (label, f) => {
   return parts.join('; ');
 };
 // The deploy action names its service through the environment stack's output: look the strategy up there.
-const deployment = (serviceName) => {
+const deployment = (serviceName: PipelineAction['Configuration']['ServiceName']) => {
   const stack = stacks.find((s) => s.name === serviceName?.['Fn::GetStackOutput']?.StackName);
-  const service = stack && resources(stack).find((r) => r.Type === 'AWS::ECS::Service');
+  const service =
+    stack && (resources(stack).find((r) => r.Type === 'AWS::ECS::Service') as Resource<EcsService>);
   const config = service?.Properties.DeploymentConfiguration ?? {};
   if (config.Strategy === 'BLUE_GREEN') {
     return `blue/green: test listener, ${config.BakeTimeInMinutes} min bake, rollback on failure or alarm`;
@@ -129,17 +178,17 @@ const projects = new Map(
   stacks.flatMap((s) =>
     Object.entries(s.template.Resources ?? {})
       .filter(([, r]) => r.Type === 'AWS::CodeBuild::Project')
-      .map(([id, r]) => [id, r.Properties]),
+      .map(([id, r]) => [id, r.Properties as Project] as const),
   ),
 );
-const describeProject = (ref) => {
-  const project = projects.get(ref?.Ref);
+const describeProject = (ref: { Ref?: string } | undefined) => {
+  const project = projects.get(ref?.Ref ?? '');
   if (!project) return '';
   const spec = project.Source.BuildSpec;
   if (/^[^\n]+\.ya?ml$/.test(spec)) return ` [${project.Name}: ${spec} from the source]`;
   return ` [${project.Name}: ${spec.includes('PIPEWARDEN_CLI_SHA256') ? 'platform buildspec, pinned CLI' : 'inline buildspec'}]`;
 };
-const describeAction = (a) => {
+const describeAction = (a: PipelineAction) => {
   const p = a.ActionTypeId.Provider;
   if (p === 'CodeBuild') return `${a.Name}${describeProject(a.Configuration.ProjectName)}`;
   if (p === 'CodeStarSourceConnection')
@@ -173,7 +222,7 @@ for (const p of pipelines.sort((a, b) => a.Name.localeCompare(b.Name))) {
     }
   }
   for (const stage of p.Stages) {
-    const byOrder = new Map();
+    const byOrder = new Map<number, PipelineAction[]>();
     for (const a of stage.Actions) byOrder.set(a.RunOrder ?? 1, [...(byOrder.get(a.RunOrder ?? 1) ?? []), a]);
     const steps = [...byOrder.entries()]
       .sort((a, b) => a[0] - b[0])

@@ -1,8 +1,7 @@
-#!/usr/bin/env node
 // Benchmark (not a test) of `pipewarden publish securityhub` with the real clock: the real token bucket
 // (10 requests/s, never more than 30 in any second), the real jittered exponential back-off with its
 // queued retries, and a real AWS SDK v3 SecurityHubClient (the one the CLI builds, maxAttempts: 1)
-// reaching a local HTTP server on 127.0.0.1 (test/findings/publish/fake-aws.ts) through
+// reaching a local HTTP server on 127.0.0.1 (test/support/fake-aws.ts) through
 // AWS_ENDPOINT_URL_SECURITYHUB. The server injects the fault mix of issue 13 (see misbehave() below).
 //
 // The findings go through the pipeline's own path: a SARIF report and a baseline → `pipewarden report
@@ -11,23 +10,24 @@
 // Of the published findings, 5 % are fixed since the baseline and must arrive ARCHIVED.
 //
 // Usage:
-//   node scripts/bench-publish.mjs                       # 3 runs of 10,000 findings (about 13 s a run)
-//   node scripts/bench-publish.mjs --runs 5 --findings 2000
-//   node scripts/bench-publish.mjs --keep                # keep the inputs in bench-out/publish/
+//   npm run bench:publish                               # 3 runs of 10,000 findings (about 13 s a run)
+//   npm run bench:publish -- --runs 5 --findings 2000
+//   npm run bench:publish -- --keep                     # keep the inputs in bench-out/publish/
 //
 // Checks, per run: every finding imported exactly once (count per Id at the server), the fixed ones
 // ARCHIVED, no batch above 100 findings, the CLI's exit code 0 and its summary line agreeing with the
 // server, never more than 10 requests a second on average (requests / publish time) nor 30 in any 1 s
 // window (at the server). Then the target over the runs: median findings/s ≥ 750 (Security Hub's 10 req/s
 // × 100 findings, less the injected failures, is about 820). Exit 1 if a check or the target fails.
+import type { IncomingMessage } from 'node:http';
 import { mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { register } from 'tsx/esm/api';
+import { fileURLToPath } from 'node:url';
+import type { FindingsDocument } from '../findings/model/finding.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name, fallback) => {
+const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(name);
   const v = i > 0 ? Number(process.argv[i + 1]) : fallback;
   if (!Number.isInteger(v) || v < 1) {
@@ -55,11 +55,9 @@ process.on('exit', () => {
   }
 });
 
-register(); // .ts sources (and their .js import specifiers) through tsx
-const load = (path) => import(pathToFileURL(join(root, path)).href);
 // The CLI in this process, as a user runs it: its exit code and what it printed (the tests' runner).
-const { runCli: cli } = await load('test/findings/cli/run-cli.ts');
-const { FakeAws } = await load('test/findings/publish/fake-aws.ts');
+const { runCli: cli } = await import('../test/findings/cli/run-cli.js');
+const { FakeAws } = await import('../test/support/fake-aws.js');
 
 const ACCOUNT = '123456789012';
 const REGION = 'eu-central-1';
@@ -68,7 +66,7 @@ const SHA = '0a1b2c3d4e5f60718293a4b5c6d7e8f901234567';
 
 // ------------------------------------------------------------------ inputs
 const LEVELS = ['error', 'warning', 'note'];
-const sarif = (count) => ({
+const sarif = (count: number) => ({
   version: '2.1.0',
   $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
   runs: [
@@ -101,7 +99,7 @@ const sarif = (count) => ({
 });
 
 // What CodeBuild gives the gate project (buildspecs/gate.yml), pointed at the local server.
-const env = (url) => ({
+const env = (url: string) => ({
   AWS_ENDPOINT_URL_SECURITYHUB: url,
   AWS_ACCESS_KEY_ID: 'AKIDBENCHBENCHBENCH',
   AWS_SECRET_ACCESS_KEY: 'bench-secret',
@@ -136,7 +134,7 @@ if (report.code !== 0) {
   console.error(`bench-publish: report failed (exit ${report.code}):\n${report.stderr}${report.stdout}`);
   process.exit(1);
 }
-const doc = JSON.parse(readFileSync(documentFile, 'utf8'));
+const doc = JSON.parse(readFileSync(documentFile, 'utf8')) as FindingsDocument;
 if (doc.findings.length !== CURRENT || doc.fixed.length !== FIXED) {
   console.error(
     `bench-publish: the document has ${doc.findings.length} findings and ${doc.fixed.length} fixed, expected ${CURRENT} and ${FIXED}`,
@@ -154,7 +152,7 @@ const fixedIds = new Set(doc.fixed.map((f) => `pipewarden/${REPO}/${f.fingerprin
 const THROTTLED = 0.15;
 const FAILED_5XX = 0.03;
 const FAILED_FINDING = 0.03;
-function prng(seed) {
+function prng(seed: number) {
   // mulberry32: small, fast, and the same sequence on every machine
   return () => {
     seed = (seed + 0x6d2b79f5) | 0;
@@ -163,7 +161,13 @@ function prng(seed) {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-function misbehave(stats) {
+interface FaultStats {
+  throttled: number;
+  failed5xx: number;
+  partial: number;
+  partialFindings: number;
+}
+function misbehave(stats: FaultStats) {
   const random = prng(0x5eed);
   const latency = prng(0x1a7e);
   fake.securityHub.answer = (n, batch) => {
@@ -180,7 +184,7 @@ function misbehave(stats) {
         ? { status: 503, errorType: 'ServiceUnavailableException', message: 'Service unavailable' }
         : { status: 500, errorType: 'InternalException', message: 'Internal error' };
     }
-    const fail = {};
+    const fail: Record<string, string> = {};
     for (const f of batch)
       if (random() < FAILED_FINDING)
         fail[f.Id] = random() < 0.5 ? 'InternalFailure' : 'ConcurrentUpdateError';
@@ -194,13 +198,13 @@ function misbehave(stats) {
   fake.securityHub.delayMs = () => (latency() < 0.05 ? 1000 : 20 + Math.floor(latency() * 130));
 }
 
-let arrivals = [];
-fake.server.prependListener('request', (req) => {
+let arrivals: number[] = [];
+fake.server.prependListener('request', (req: IncomingMessage) => {
   if (req.method === 'POST' && req.url?.startsWith('/findings/import')) arrivals.push(performance.now());
 });
 
 /** The most requests that arrived within any 1-second window. */
-function peakPerSecond(times) {
+function peakPerSecond(times: number[]) {
   let peak = 0;
   for (let i = 0, j = 0; i < times.length; i++) {
     while (times[i] - times[j] >= 1000) j++;
@@ -209,17 +213,17 @@ function peakPerSecond(times) {
   return peak;
 }
 
-async function run(i) {
+async function run(i: number) {
   fake.reset();
   arrivals = [];
-  const stats = { throttled: 0, failed5xx: 0, partial: 0, partialFindings: 0 };
+  const stats: FaultStats = { throttled: 0, failed5xx: 0, partial: 0, partialFindings: 0 };
   misbehave(stats);
   const started = performance.now();
   const result = await cli(['publish', 'securityhub', '--document', documentFile], vars);
   const wallMs = performance.now() - started;
 
   const hub = fake.securityHub;
-  const problems = [];
+  const problems: string[] = [];
   if (result.code !== 0) problems.push(`exit code ${result.code}: ${result.stderr.split('\n').at(-2)}`);
   let once = 0;
   for (const id of [...activeIds, ...fixedIds]) {
@@ -284,7 +288,7 @@ async function run(i) {
   return row;
 }
 
-const fmt = (x, d = 1) => x.toFixed(d);
+const fmt = (x: number, d = 1) => x.toFixed(d);
 console.log(
   `pipewarden publish securityhub — ${TOTAL} findings (${CURRENT} ACTIVE + ${FIXED} fixed → ARCHIVED), ${RUNS} run(s), real clock`,
 );
@@ -294,7 +298,7 @@ console.log(
 console.log(
   `  ${FAILED_FINDING * 100} % of findings failed in 200 answers (InternalFailure / ConcurrentUpdateError); answers 20–150 ms, 5 % 1 s`,
 );
-const rows = [];
+const rows: Awaited<ReturnType<typeof run>>[] = [];
 for (let i = 1; i <= RUNS; i++) {
   const r = await run(i);
   rows.push(r);
@@ -309,13 +313,16 @@ for (let i = 1; i <= RUNS; i++) {
 }
 await fake.stop();
 
-const median = (xs) => {
+const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-const stat = (key, d = 1) => {
+type NumericKey = {
+  [K in keyof (typeof rows)[number]]: (typeof rows)[number][K] extends number ? K : never;
+}[keyof (typeof rows)[number]];
+const stat = (key: NumericKey, d = 1) => {
   const xs = rows.map((r) => r[key]).sort((a, b) => a - b);
-  return `${fmt(xs[0], d)} / ${fmt(median(xs), d)} / ${fmt(xs.at(-1), d)}`;
+  return `${fmt(xs[0], d)} / ${fmt(median(xs), d)} / ${fmt(xs[xs.length - 1], d)}`;
 };
 console.log(`over ${RUNS} run(s), min / median / max:`);
 console.log(`  imported             ${stat('imported', 0)}   (of ${TOTAL})`);

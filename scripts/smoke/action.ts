@@ -1,13 +1,13 @@
-#!/usr/bin/env node
 // Runs the committed action bundle once, as the runner does (plain node, INPUT_* and GITHUB_* file commands,
 // copied away from node_modules), against an in-process CodePipeline on 127.0.0.1 speaking JSON 1.1.
 // Exits non-zero unless the execution is started at the commit, followed to Succeeded and the outputs are set.
-// Also exports the local CodePipeline for scripts/bench-action.mjs. Node built-ins only.
+// Also exports the local CodePipeline for scripts/bench-action.ts. Node built-ins only.
 import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { clearTimeout, setTimeout } from 'node:timers';
@@ -17,13 +17,40 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TARGET = 'CodePipeline_20150709.';
 
+/** A JSON 1.1 request body, as the SDK serialized it. */
+type RequestBody = Record<string, unknown> & {
+  pipelineExecutionId?: string;
+  filter?: { pipelineExecutionId?: string };
+  name?: string;
+  sourceRevisions?: { revisionValue?: string }[];
+};
+export interface RecordedRequest {
+  op: string;
+  at: number;
+  body: RequestBody;
+}
+export interface LocalExecution {
+  id: string;
+  request: RequestBody;
+  startedAt: number;
+  finishesAt: number;
+  polls: { at: number; status: string }[];
+  stopped?: boolean;
+}
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
 /**
  * A CodePipeline with one V2 pipeline (GitHub source, one build). Executions succeed `finishAfterMs` after
  * they start; every request is recorded with its arrival time (performance.timeOrigin-based, in ms).
  */
 export async function startLocalCodePipeline({ finishAfterMs = 1500, pipelineName = 'smoke-feature' } = {}) {
-  const requests = [];
-  const executions = new Map();
+  const requests: RecordedRequest[] = [];
+  const executions = new Map<string, LocalExecution>();
   const clock = () => performance.timeOrigin + performance.now();
   const pipeline = {
     name: pipelineName,
@@ -61,11 +88,12 @@ export async function startLocalCodePipeline({ finishAfterMs = 1500, pipelineNam
       },
     ],
   };
-  const statusOf = (e) => (e.stopped ? 'Stopped' : clock() >= e.finishesAt ? 'Succeeded' : 'InProgress');
-  const actionsOf = (e) => {
+  const statusOf = (e: LocalExecution) =>
+    e.stopped ? 'Stopped' : clock() >= e.finishesAt ? 'Succeeded' : 'InProgress';
+  const actionsOf = (e: LocalExecution) => {
     const s = e.startedAt / 1000;
     const done = statusOf(e) === 'Succeeded';
-    const mk = (stage, status, start, end, provider) => ({
+    const mk = (stage: string, status: string, start: number, end: number, provider: string) => ({
       pipelineExecutionId: e.id,
       actionExecutionId: `${e.id}-${stage}`,
       stageName: stage,
@@ -88,8 +116,8 @@ export async function startLocalCodePipeline({ finishAfterMs = 1500, pipelineNam
       ),
     ];
   };
-  const answer = (op, body) => {
-    const execution = executions.get(body.pipelineExecutionId ?? body.filter?.pipelineExecutionId);
+  const answer = (op: string, body: RequestBody): [number, object] => {
+    const execution = executions.get(body.pipelineExecutionId ?? body.filter?.pipelineExecutionId ?? '');
     switch (op) {
       case 'GetPipeline':
         return body.name === pipelineName
@@ -138,12 +166,12 @@ export async function startLocalCodePipeline({ finishAfterMs = 1500, pipelineNam
     }
   };
   const server = createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const target = String(req.headers['x-amz-target'] ?? '');
       const op = target.startsWith(TARGET) ? target.slice(TARGET.length) : '?';
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as RequestBody;
       requests.push({ op, at: clock(), body });
       const [status, out] = answer(op, body);
       const text = JSON.stringify(out);
@@ -154,23 +182,23 @@ export async function startLocalCodePipeline({ finishAfterMs = 1500, pipelineNam
       res.end(text);
     });
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    url: `http://127.0.0.1:${server.address().port}`,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     pipelineName,
     requests,
     executions,
     clock,
     close: () => {
       server.closeAllConnections();
-      return new Promise((resolve) => server.close(resolve));
+      return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }
 
 /** `name<<delimiter` blocks of a GITHUB_OUTPUT / GITHUB_STATE file. */
-export function readFileCommands(path) {
-  const out = {};
+export function readFileCommands(path: string): Record<string, string> {
+  const out: Record<string, string> = {};
   if (!existsSync(path)) return out;
   const lines = readFileSync(path, 'utf8').split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -184,7 +212,7 @@ export function readFileCommands(path) {
 }
 
 /** Environment of a runner step: file commands, GITHUB_*, fake credentials, the local endpoint. */
-export function runnerEnv(dir, endpoint, extra = {}) {
+export function runnerEnv(dir: string, endpoint: string, extra: Record<string, string> = {}) {
   const files = {
     GITHUB_OUTPUT: join(dir, 'output'),
     GITHUB_STATE: join(dir, 'state'),
@@ -212,7 +240,7 @@ export function runnerEnv(dir, endpoint, extra = {}) {
 }
 
 /** Runs a script with node; resolves with its exit code and output, killing it after `timeoutMs`. */
-export function runNode(script, env, timeoutMs = 60_000) {
+export function runNode(script: string, env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<RunResult> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [script], {
       env,
@@ -232,7 +260,7 @@ export function runNode(script, env, timeoutMs = 60_000) {
 }
 
 async function smoke() {
-  const fail = (message) => {
+  const fail = (message: string): never => {
     console.error(`smoke: action bundle FAILED: ${message}`);
     process.exit(1);
   };

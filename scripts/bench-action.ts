@@ -1,9 +1,8 @@
-#!/usr/bin/env node
 // Benchmark of the action bundle (not a test): bundle size, time from process start to the first API
 // request, and time from the execution's state change to the action noticing it, each over several runs,
 // beside moia-oss/aws-codepipeline-trigger's committed dist/ run the same way against the same local endpoint.
 //
-// Usage: node scripts/bench-action.mjs [--runs 5] [--moia <git dir or checkout of moia-oss/aws-codepipeline-trigger>]
+// Usage: npm run bench:action -- [--runs 5] [--moia <git dir or checkout of moia-oss/aws-codepipeline-trigger>]
 // (or PIPEWARDEN_BENCH_MOIA=<dir>). It prints no path of this machine: temporary copies are named by what they hold.
 // The moia repository is read from its git directory (never copied into this repository); without it, only
 // pipewarden is measured. Both run with their default poll intervals.
@@ -12,19 +11,20 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from '
 import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
-import { root, runNode, runnerEnv, startLocalCodePipeline } from './smoke/action.mjs';
+import { root, runNode, runnerEnv, startLocalCodePipeline } from './smoke/action.js';
 
 const args = process.argv.slice(2);
-const arg = (name, fallback) => {
+const arg = (name: string, fallback?: string) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : fallback;
 };
 const runs = Math.max(3, Number(arg('runs', '5')));
 // Copies of the bundles and each run's runner directories, removed when done unless --keep.
-const made = [];
-const temporary = (prefix) => {
-  made.push(mkdtempSync(join(tmpdir(), prefix)));
-  return made.at(-1);
+const made: string[] = [];
+const temporary = (prefix: string) => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 };
 process.on('exit', () => {
   if (!args.includes('--keep')) for (const dir of made) rmSync(dir, { recursive: true, force: true });
@@ -33,9 +33,20 @@ process.on('exit', () => {
 const moiaSource = arg('moia', process.env.PIPEWARDEN_BENCH_MOIA);
 
 /** Where the execution turns Succeeded, after its start: spread over more than one poll period of either action. */
-const changeAt = (i) => 5000 + Math.round((i * 13_333) / (runs - 1));
+const changeAt = (i: number) => 5000 + Math.round((i * 13_333) / (runs - 1));
 
-function sizeOf(dir, files) {
+/** One action bundle as measured: pipewarden's (with its post step) or moia's (with its commit). */
+interface Tool {
+  name: string;
+  dir: string;
+  script: string;
+  size: number;
+  postSize?: number;
+  files?: number;
+  commit?: string;
+}
+
+function sizeOf(dir: string, files: string[]) {
   return files.reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
 }
 
@@ -75,10 +86,10 @@ function preparePipewarden() {
   };
 }
 
-async function once(tool, i) {
+async function once(tool: Tool, i: number) {
   const local = await startLocalCodePipeline({ finishAfterMs: changeAt(i) });
   try {
-    const inputs =
+    const inputs: Record<string, string> =
       tool.name === 'pipewarden'
         ? { 'INPUT_PIPELINE-NAME': local.pipelineName }
         : { INPUT_PIPELINE: local.pipelineName, INPUT_WAIT: 'true', 'INPUT_FOLLOW-CODEBUILD': 'false' };
@@ -90,6 +101,7 @@ async function once(tool, i) {
     if (result.code !== 0 || !execution)
       throw new Error(`${tool.name} run ${i} failed (${result.code}): ${result.stdout}${result.stderr}`);
     const seen = execution.polls.find((p) => p.status === 'Succeeded');
+    if (!seen) throw new Error(`${tool.name} run ${i} exited before any poll saw Succeeded`);
     return {
       firstRequest: local.requests[0].at - t0,
       noticed: seen.at - execution.finishesAt,
@@ -102,18 +114,18 @@ async function once(tool, i) {
   }
 }
 
-const stats = (xs) => {
+const stats = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const median = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  return { min: s[0], median, max: s.at(-1) };
+  return { min: s[0], median, max: s[s.length - 1] };
 };
-const ms = (x) => `${Math.round(x)} ms`;
-const line = (label, xs, fmt = ms) => {
+const ms = (x: number) => `${Math.round(x)} ms`;
+const line = (label: string, xs: number[], fmt: (x: number) => string = ms) => {
   const { min, median, max } = stats(xs);
   return `  ${label.padEnd(38)} ${fmt(min).padStart(9)} ${fmt(median).padStart(9)} ${fmt(max).padStart(9)}`;
 };
 
-const tools = [{ name: 'pipewarden', ...preparePipewarden() }];
+const tools: Tool[] = [{ name: 'pipewarden', ...preparePipewarden() }];
 const moia = prepareMoia();
 if (moia) tools.push({ name: 'moia-oss/aws-codepipeline-trigger', ...moia });
 else
@@ -124,7 +136,7 @@ else
   );
 
 // The machine's own floor: an empty node process, started and ended the same way.
-const empty = [];
+const empty: number[] = [];
 for (let i = 0; i < runs; i++) {
   const t0 = performance.now();
   execFileSync(process.execPath, ['-e', '0'], { env: { PATH: process.env.PATH ?? '' } });
@@ -136,11 +148,11 @@ console.log(
 console.log(line('baseline: empty node process, start → exit', empty));
 console.log('');
 for (const tool of tools) {
-  const results = [];
+  const results: Awaited<ReturnType<typeof once>>[] = [];
   for (let i = 0; i < runs; i++) results.push(await once(tool, i));
   const extra = tool.postSize
     ? ` (post step: ${(tool.postSize / 1e6).toFixed(2)} MB)`
-    : ` (${tool.files} files, commit ${tool.commit.slice(0, 12)})`;
+    : ` (${tool.files} files, commit ${tool.commit?.slice(0, 12)})`;
   console.log(`${tool.name}: bundle ${(tool.size / 1e6).toFixed(2)} MB${extra}`);
   console.log(`  ${''.padEnd(38)} ${'min'.padStart(9)} ${'median'.padStart(9)} ${'max'.padStart(9)}`);
   console.log(

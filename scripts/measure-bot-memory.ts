@@ -1,10 +1,9 @@
-#!/usr/bin/env node
 // Memory of one findings publication by the bot (what a CodePipeline "Gate finished" event runs:
 // bot/handlers/publish-security-check.ts): the findings document read from S3, the check completed with its
 // annotations and the PR comment written. Not a test: it prints figures used to size the bot's Lambda
 // (infra/lib/stacks/bot-stack.ts, memorySize).
 //
-//   node --expose-gc scripts/measure-bot-memory.mjs [--findings 100000]
+//   node --expose-gc --import tsx scripts/measure-bot-memory.ts [--findings 100000]
 //
 // The document is built by the engine (test/bot/helpers/findings.ts), stored as JSON in the local S3 fake
 // (test/bot/helpers/fake-aws.ts); GitHub is test/bot/helpers/fake-github.ts (nock), Octokit's retry and
@@ -13,14 +12,9 @@
 // document and holding its JSON in the fake S3 are the harness's, not the Lambda's.
 import { Buffer } from 'node:buffer';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { clearInterval, setInterval } from 'node:timers';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const require = createRequire(import.meta.url);
 const args = process.argv.slice(2);
 const i = args.indexOf('--findings');
 const COUNT = i >= 0 ? Number(args[i + 1]) : 100_000;
@@ -28,34 +22,34 @@ if (!Number.isInteger(COUNT) || COUNT < 0) {
   console.error(`measure-bot-memory: --findings ${args[i + 1]}: not a whole number`);
   process.exit(2);
 }
-if (typeof globalThis.gc !== 'function') {
+const gc = globalThis.gc;
+if (typeof gc !== 'function') {
   console.error('measure-bot-memory: run with node --expose-gc');
   process.exit(2);
 }
 
-const { register } = await import('tsx/esm/api');
-register();
-const at = (p) => import(pathToFileURL(join(root, p)).href);
+// Loaded after the checks above (a wrong flag fails at once) and before the first RSS figure.
 const { Probot } = await import('probot');
-const { FakeGitHub } = await at('test/bot/helpers/fake-github.ts');
-const { createFakeAws } = await at('test/bot/helpers/fake-aws.ts');
-const { sarifDocument } = await at('test/bot/helpers/findings.ts');
-const { APP_ID, PRIVATE_KEY, testSettings } = await at('test/bot/helpers/harness.ts');
-const { publishSecurityCheck } = await at('bot/handlers/publish-security-check.ts');
-const { executionFindingsKey } = await at('findings/store/store-layout.ts');
-const { createOctokitClass } = await at('bot/github/create-octokit.ts');
-const { createLogger } = await at('bot/create-logger.ts');
+const { FakeGitHub } = await import('../test/bot/helpers/fake-github.js');
+const { createFakeAws } = await import('../test/bot/helpers/fake-aws.js');
+const { sarifDocument } = await import('../test/bot/helpers/findings.js');
+const { APP_ID, PRIVATE_KEY, example, testSettings } = await import('../test/bot/helpers/harness.js');
+const { publishSecurityCheck } = await import('../bot/handlers/publish-security-check.js');
+const { executionFindingsKey } = await import('../findings/store/store-layout.js');
+const { createOctokitClass } = await import('../bot/github/create-octokit.js');
+const { createLogger } = await import('../bot/create-logger.js');
 
-globalThis.gc();
+gc();
 const loaded = process.memoryUsage().rss;
-const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
-const all = require('@octokit/webhooks-examples/api.github.com/index.json');
-const pr = all
-  .find((e) => e.name === 'pull_request')
-  .examples.find((p) => p.action === 'opened' && p.installation);
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+const pr = example<{
+  installation: { id: number };
+  repository: { full_name: string };
+  pull_request: { number: number; head: { ref: string } };
+}>('pull_request', 'opened');
 const [owner, repo] = pr.repository.full_name.split('/');
 const log = createLogger({ level: 'info', destination: { write: () => undefined } });
-const Octokit = createOctokitClass().defaults((o) => ({
+const Octokit = createOctokitClass().defaults((o: Record<string, object>) => ({
   ...o,
   retry: { enabled: false },
   throttle: { ...o.throttle, enabled: false },
@@ -81,7 +75,7 @@ aws.s3.objects.set(executionFindingsKey(`${owner}/${repo}`, pipeline, executionI
 const probot = new Probot({ appId: APP_ID, privateKey: PRIVATE_KEY, secret: 'unused', log, Octokit });
 const octokit = await probot.auth(pr.installation.id);
 
-globalThis.gc();
+gc();
 const before = process.memoryUsage().rss;
 let peak = before;
 const timer = setInterval(() => {

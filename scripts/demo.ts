@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // `npm run demo`: the whole system offline. The findings engine (the same bundle CodeBuild runs) reads the
 // bundled real scanner reports of a pull request, compares them with main's baseline, writes every output
 // into out/, and prints the gate's verdict; then the bot and the action run against local GitHub and
@@ -7,11 +6,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { FindingsDocument } from '../findings/model/finding.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'out');
 const cli = join(root, 'dist', 'cli', 'index.js');
-const f = (p) => relative(root, join(root, 'test', 'fixtures', p));
+const f = (p: string) => relative(root, join(root, 'test', 'fixtures', p));
 const context = [
   '--repo',
   'acme/shop',
@@ -23,7 +23,7 @@ const context = [
   '42',
 ];
 
-function run(args, { allowExit = [0] } = {}) {
+function run(args: string[], { allowExit = [0] } = {}) {
   const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8' });
   if (!allowExit.includes(r.status ?? -1)) {
     process.stderr.write(r.stdout + r.stderr);
@@ -70,7 +70,7 @@ const common = ['--baseline', join(out, 'baseline.json'), '--config', 'examples/
 const help = run(['report', '--help']).stdout;
 const choices = /--format <format>.*?\(choices: ([^)]*?)(?:, default: [^)]*)?\)/s.exec(help)?.[1] ?? '"json"';
 const formats = [...new Set([...choices.matchAll(/"([a-z]+)"/g)].map((m) => m[1]))];
-const ext = {
+const ext: Record<string, string> = {
   json: 'findings.json',
   markdown: 'comment.md',
   annotations: 'annotations.json',
@@ -96,7 +96,7 @@ for (const format of formats) {
   ]);
   console.log(`   ${format.padEnd(12)} → ${relative(root, file)}`);
 }
-const doc = JSON.parse(readFileSync(join(out, 'findings.json'), 'utf8'));
+const doc = JSON.parse(readFileSync(join(out, 'findings.json'), 'utf8')) as FindingsDocument;
 console.log(
   `   ${doc.findings.length} findings (${doc.findings.filter((x) => x.status === 'new').length} new), ${doc.fixed.length} fixed since main, ${doc.findings.filter((x) => x.suppression).length} suppressed`,
 );
@@ -109,7 +109,7 @@ process.stdout.write(gate.stdout.replace(/^/gm, '   '));
 // 4. The bot and the action, each against local services that speak the real protocols (GitHub's REST API
 // checked against its OpenAPI description; CodePipeline's JSON 1.1), then the infrastructure synthesized.
 const tsx = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-const parts = [
+const parts: [title: string, runner: string | null, script: string, ...args: string[]][] = [
   [
     '4. the GitHub App: a real pull_request.opened delivery, then the pipeline events of its run',
     tsx,
@@ -122,7 +122,7 @@ const parts = [
     'scripts/lib/demo-action.ts',
     'out/action',
   ],
-  ['', null, 'scripts/demo-infra.mjs'],
+  ['', tsx, 'scripts/demo-infra.ts'],
 ];
 for (const [title, runner, script, ...args] of parts) {
   console.log(title ? `\n${title}\n` : '');

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // Runs the committed CLI bundle the way CodeBuild does: plain `node`, copied away from node_modules.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -10,7 +9,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const away = mkdtempSync(join(tmpdir(), 'pipewarden-cli-'));
 cpSync(join(root, 'dist', 'cli'), away, { recursive: true });
 const cli = join(away, 'index.js');
-const fixture = (p) => join(root, 'test', 'fixtures', p);
+const fixture = (p: string) => join(root, 'test', 'fixtures', p);
 
 execFileSync(process.execPath, [cli, '--help'], { stdio: 'pipe' });
 const out = join(away, 'findings.json');
@@ -28,7 +27,7 @@ execFileSync(
     stdio: 'inherit',
   },
 );
-const doc = JSON.parse(readFileSync(out, 'utf8'));
+const doc = JSON.parse(readFileSync(out, 'utf8')) as { findings: unknown[] };
 if (doc.findings.length !== 15) throw new Error(`smoke: expected 15 findings, got ${doc.findings.length}`);
 const gate = spawnSync(process.execPath, [cli, 'gate', fixture('snyk/test-report-with-reachability.json')], {
   encoding: 'utf8',

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // Runs the committed bot bundle the way Lambda does: plain `node`, copied away from node_modules, the
 // handler called with a Function URL request and an EventBridge event. Needs no network: the events
 // chosen make the bot answer without calling GitHub or AWS. Exits non-zero on any surprise.
@@ -25,7 +24,9 @@ Object.assign(process.env, {
   LOG_LEVEL: 'error',
 });
 
-const { handler } = await import(pathToFileURL(join(away, 'index.js')).href);
+// What this smoke reads of the bundle's answers: an HTTP result for a Function URL request, an outcome for an event.
+type Handler = (event: unknown) => Promise<{ statusCode?: number; outcome?: string }>;
+const { handler } = (await import(pathToFileURL(join(away, 'index.js')).href)) as { handler: Handler };
 
 // A tag was deleted: the bot looks at it and has nothing to clean (only branches are cleaned).
 const body = JSON.stringify({
@@ -41,7 +42,7 @@ const body = JSON.stringify({
   },
   sender: { login: 'octocat', type: 'User' },
 });
-const request = (signature) => ({
+const request = (signature: string | undefined) => ({
   version: '2.0',
   rawPath: '/',
   requestContext: { http: { method: 'POST', path: '/' } },
@@ -54,11 +55,11 @@ const request = (signature) => ({
   body: Buffer.from(body).toString('base64'),
   isBase64Encoded: true,
 });
-const sign = (key) => `sha256=${createHmac('sha256', key).update(body).digest('hex')}`;
+const sign = (key: string) => `sha256=${createHmac('sha256', key).update(body).digest('hex')}`;
 
-const failures = [];
-const expect = (what, actual, wanted) => {
-  const ok = typeof wanted === 'function' ? wanted(actual) : actual === wanted;
+const failures: string[] = [];
+const expect = <T>(what: string, actual: T, wanted: T | ((actual: T) => boolean)) => {
+  const ok = typeof wanted === 'function' ? (wanted as (actual: T) => boolean)(actual) : actual === wanted;
   console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}: ${JSON.stringify(actual)}`);
   if (!ok) failures.push(what);
 };
@@ -66,7 +67,7 @@ const expect = (what, actual, wanted) => {
 expect('bad signature → 400', (await handler(request(sign('not-the-secret')))).statusCode, 400);
 expect('missing signature → 400', (await handler(request(undefined))).statusCode, 400);
 const signed = await handler(request(sign(secret)));
-expect('signed delivery → 2xx', signed.statusCode, (s) => s >= 200 && s < 300);
+expect('signed delivery → 2xx', signed.statusCode, (s) => s !== undefined && s >= 200 && s < 300);
 const other = await handler({
   version: '0',
   id: randomUUID(),
