@@ -1,22 +1,16 @@
 import { PIPELINE_VARIABLES } from '../../pipeline/contracts.js';
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { CHECK_NAMES } from '../../bot/github/repo-ref.js';
-import { example, PIPELINES, startHarness, type Harness } from './helpers/harness.js';
+import { example, PIPELINES, type Harness } from './helpers/harness.js';
+import { useHarness } from './helpers/use-harness.js';
 
 let h: Harness;
-afterEach(async () => {
-  expect(h.github.violations).toEqual([]);
-  await h.close();
-});
+const restart = useHarness((started) => (h = started));
 
 const opened = () => example('pull_request', 'opened');
 const repoOf = (p: ReturnType<typeof opened>): string => p.repository.full_name;
 
 describe('pull_request opened / synchronize / reopened', () => {
-  beforeEach(async () => {
-    h = await startHarness();
-  });
-
   it('creates both checks, queued, on the head commit', async () => {
     const payload = opened();
     const res = await h.send('pull_request', payload);
@@ -142,10 +136,6 @@ describe('pull_request opened / synchronize / reopened', () => {
 });
 
 describe('a start that AWS refuses says what to do on the check', () => {
-  beforeEach(async () => {
-    h = await startHarness();
-  });
-
   it.each([
     ['ThrottlingException', 'Rate exceeded', 're-run the checks in a minute'],
     [
@@ -170,7 +160,7 @@ describe('a start that AWS refuses says what to do on the check', () => {
 
 describe('without AWS settings', () => {
   it('starts with the GitHub App settings alone and says on the check what is missing', async () => {
-    h = await startHarness({ settings: { pipelines: [], featurePipeline: undefined } });
+    await restart({ settings: { pipelines: [], featurePipeline: undefined } });
     const payload = opened();
     h.github.configs.set(repoOf(payload), 'pipeline:\n  startOnPullRequest: true\n');
     expect((await h.send('pull_request', payload)).status).toBe(200);
@@ -182,7 +172,7 @@ describe('without AWS settings', () => {
 
 describe("Probot's own server (npm start)", () => {
   it('handles the same signed delivery', async () => {
-    h = await startHarness({ server: 'probot' });
+    await restart({ server: 'probot' });
     const payload = opened();
     expect((await h.send('pull_request', payload)).status).toBe(200);
     expect(h.github.runs(undefined, payload.pull_request.head.sha)).toHaveLength(2);
