@@ -8,7 +8,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { fullConfig, synthesize, type Synthesized } from './synth.js';
+import { loadTemplates, type StackRef, type SynthesizedTemplates } from '../support/synth-cache.js';
 
 // Issue 11, point 9: the deploy roles are written by hand (narrower than CDK's), so each is compared with
 // what CDK itself grants the same action when it makes the role: any action CDK's grant holds and ours
@@ -86,14 +86,15 @@ const WRITTEN_OUT: Record<string, string[]> = {
 const notArtifactRead = (a: string) => !a.startsWith('s3:');
 const expand = (list: string[]) => list.filter(notArtifactRead).flatMap((a) => WRITTEN_OUT[a] ?? [a]);
 
-let app: Synthesized;
+// the full configuration, synthesized once per change of the sources and shared (test/support/synth-cache.ts)
+let app: SynthesizedTemplates;
 let cdk: ReturnType<typeof cdkGrants>;
 beforeAll(() => {
-  app = synthesize(fullConfig(), { checks: false });
+  app = loadTemplates('full');
   cdk = cdkGrants();
 }, 300_000);
 
-function ourRole(stack: Stack, description: string): Statement[] {
+function ourRole(stack: StackRef, description: string): Statement[] {
   const resources = Object.entries<any>(app.template(stack).toJSON().Resources);
   const [roleId] = resources.find(
     ([, r]) => r.Type === 'AWS::IAM::Role' && String(r.Properties.Description).endsWith(description),

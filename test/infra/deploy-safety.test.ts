@@ -18,18 +18,20 @@ import {
   recordImageBuildspec,
 } from '../../infra/lib/constructs/deployed-image.js';
 import { SmokeTest, smokeTestBuildspec } from '../../infra/lib/constructs/smoke-test.js';
-import { fullConfig, iamStatements, synthesize, type Synthesized } from './synth.js';
+import { loadTemplates, type StackRef, type SynthesizedTemplates } from '../support/synth-cache.js';
+import { fullConfig, iamStatements, synthesize } from './synth.js';
 
 // Issue 11, points 1, 2, 8 and 9 (bake time): what a deployment may and may not do to a running service,
 // proved on the synthesized templates. stacks.test.ts runs cdk-nag and Control Tower on the same configuration.
 
-let app: Synthesized;
+// the full configuration, synthesized once per change of the sources and shared (test/support/synth-cache.ts)
+let app: SynthesizedTemplates;
 beforeAll(() => {
-  app = synthesize(fullConfig(), { checks: false });
-}, 300_000);
+  app = loadTemplates('full');
+}, 900_000);
 
-const json = (stack: Stack): any => app.template(stack).toJSON();
-const resourcesOf = (stack: Stack, type: string): [string, any][] =>
+const json = (stack: StackRef): any => app.template(stack).toJSON();
+const resourcesOf = (stack: StackRef, type: string): [string, any][] =>
   Object.entries(json(stack).Resources).filter(([, r]: [string, any]) => r.Type === type) as [string, any][];
 const PLACEHOLDER = fullConfig().service.initialImage;
 

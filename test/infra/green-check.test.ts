@@ -11,7 +11,8 @@ import {
   type HookClients,
   type ProbeEvent,
 } from '../../infra/lambda/green-check.js';
-import { fullConfig, synthesize, type Synthesized } from './synth.js';
+import { loadTemplates, type SynthesizedTemplates } from '../support/synth-cache.js';
+import { fullConfig } from './synth.js';
 
 // Issue 11, point 8 (production side): green is checked through the test listener before production traffic
 // moves. The handler's decisions run against a real local HTTP server; the wiring is proved on the template.
@@ -127,10 +128,11 @@ describe('the check through the test listener (handler logic, real HTTP)', () =>
 });
 
 describe('the lifecycle hook on the production service (template)', () => {
-  let app: Synthesized;
+  // the full configuration, synthesized once per change of the sources and shared (test/support/synth-cache.ts)
+  let app: SynthesizedTemplates;
   beforeAll(() => {
-    app = synthesize(fullConfig(), { checks: false });
-  }, 300_000);
+    app = loadTemplates('full');
+  }, 900_000);
   const resources = (type: string): [string, any][] =>
     Object.entries(app.template(app.stacks.production).toJSON().Resources).filter(
       ([, r]: [string, any]) => r.Type === type,

@@ -1,20 +1,26 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { PIPELINE_VARIABLES } from '../../bot/aws/start-pipeline.js';
 import { renderLikeNag } from '../../infra/lib/acknowledge.js';
-import { fullConfig, iamStatements, synthesize, type Synthesized } from './synth.js';
+import {
+  loadTemplates,
+  namedStacks,
+  type CachedStacks,
+  type SynthesizedTemplates,
+} from '../support/synth-cache.js';
+import { iamStatements } from './synth.js';
 import { parse } from 'yaml';
 import { loadBuildspec } from '../buildspecs/run-buildspec.js';
 import { maskForSnapshot } from './snapshot.js';
 
 // One synthesis of the whole app with every optional feature on (chat channels, Security Hub and
-// Inspector, HTTPS, private subnets), checked by cdk-nag and the Control Tower rules as in `npm run synth`.
-let app: Synthesized;
+// Inspector, HTTPS, private subnets), checked by cdk-nag and the Control Tower rules as in `npm run synth`;
+// synthesized once per change of the sources and shared with the other infra tests (test/support/synth-cache.ts).
+let app: SynthesizedTemplates;
 beforeAll(() => {
-  app = synthesize(fullConfig());
-}, 300_000); // generous: the Control Tower rules take most of it, and CI machines are shared
-const t = (name: Exclude<keyof Synthesized['stacks'], 'repositories'>): Template => {
+  app = loadTemplates('full');
+}, 900_000); // generous: the Control Tower rules take most of it, and CI machines are shared
+const t = (name: Exclude<keyof CachedStacks, 'repositories'>): Template => {
   const stack = app.stacks[name];
   if (!stack) throw new Error(`no ${name} stack`);
   return app.template(stack);
@@ -22,10 +28,7 @@ const t = (name: Exclude<keyof Synthesized['stacks'], 'repositories'>): Template
 type Resource = { Type: string; Properties: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
 const resources = (template: Template, type: string): Resource[] =>
   Object.values(template.findResources(type)) as Resource[];
-const allTemplates = () =>
-  Object.values(app.stacks)
-    .filter((s): s is Stack => s instanceof Stack)
-    .map((s) => app.template(s));
+const allTemplates = () => namedStacks(app.stacks).map((s) => app.template(s));
 const STACKS = [
   'storage',
   'network',
