@@ -35,28 +35,26 @@ export function identityKey(f: ParsedFinding): string {
  */
 export function fingerprintAll(parsed: ParsedFinding[], file?: string): Finding[] {
   const count = parsed.length;
-  // Each identity key computed once; only keys shared inside the report need ordering (scanners fingerprint
-  // most results), so the rest are never sorted.
-  const keys = new Array<string>(count);
+  // One pass: each identity key computed and hashed once, and told apart from the others by its hash (a
+  // 32-character key instead of the whole identity, and no array of keys kept). Only keys shared inside the
+  // report need ordering (scanners fingerprint most results), so the rest are never sorted.
   const firstAt = new Map<string, number>();
   let shared: Map<string, number[]> | undefined;
+  // Parsed findings are fresh objects: complete them in place rather than copying 100,000 of them. Findings of
+  // one rule share one (read-only) sources list: mergeFindings copies a list before adding to it.
+  const sources = new Map<string, Map<string, Map<string, FindingSource[]>>>();
   for (let i = 0; i < count; i++) {
-    const key = identityKey(parsed[i]!);
-    keys[i] = key;
-    const first = firstAt.get(key);
-    if (first === undefined) firstAt.set(key, i);
+    const f = parsed[i]! as ParsedFinding & Finding;
+    const key = identityKey(f);
+    const fingerprint = sha(key);
+    const first = firstAt.get(fingerprint);
+    if (first === undefined) firstAt.set(fingerprint, i);
     else if (!key.startsWith('pkg|')) {
       shared ??= new Map();
       const group = shared.get(key);
       if (group) group.push(i);
       else shared.set(key, [first, i]);
     }
-  }
-  // Parsed findings are fresh objects: complete them in place rather than copying 100,000 of them. Findings of
-  // one rule share one (read-only) sources list: mergeFindings copies a list before adding to it.
-  const sources = new Map<string, Map<string, Map<string, FindingSource[]>>>();
-  for (let i = 0; i < count; i++) {
-    const f = parsed[i]! as ParsedFinding & Finding;
     let byRule = sources.get(f.tool);
     if (!byRule) sources.set(f.tool, (byRule = new Map()));
     let bySeverity = byRule.get(f.ruleId);
@@ -67,9 +65,10 @@ export function fingerprintAll(parsed: ParsedFinding[], file?: string): Finding[
       if (file) source.file = file;
       bySeverity.set(f.originalSeverity, (list = [source]));
     }
-    f.fingerprint = sha(keys[i]!);
+    f.fingerprint = fingerprint;
     f.sources = list;
-    f.identity = undefined;
+    // Cleared only where set: adding the property to the others would change their shape (a copy of each).
+    if (f.identity !== undefined) f.identity = undefined;
   }
   if (shared)
     for (const [key, group] of shared) {

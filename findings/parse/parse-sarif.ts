@@ -210,6 +210,25 @@ export function parseSarif(json: unknown, ctx: ParseContext): ParsedFinding[] {
         vulnerabilityIds = sortIds(ids);
       }
 
+      // Snyk's SARIF for open source and containers names the package as `name@version`.
+      let pkg: ParsedFinding['package'];
+      if ((kind === 'dependency' || kind === 'container') && logicalName) {
+        const m = /^(.+)@([^@]+)$/.exec(logicalName);
+        pkg = m ? { name: m[1]!, version: m[2]! } : { name: logicalName };
+      }
+      const fp = isObject(result.partialFingerprints)
+        ? result.partialFingerprints
+        : isObject(result.fingerprints)
+          ? result.fingerprints
+          : undefined;
+      let identity: string | undefined;
+      if (fp) {
+        const keys = sortSmall(Object.keys(fp), codeUnitOrder);
+        for (const k of keys)
+          identity = `${identity === undefined ? '' : `${identity}|`}${k}=${String(fp[k])}`;
+      }
+      // One literal of one shape, absent fields undefined (JSON leaves them out; the order is the document's):
+      // adding them one by one grew each finding's property store twice.
       const finding: ParsedFinding = {
         tool: toolName,
         kind,
@@ -219,24 +238,12 @@ export function parseSarif(json: unknown, ctx: ParseContext): ParsedFinding[] {
         severity,
         originalSeverity,
         vulnerabilityIds,
+        location,
+        helpUri: info.helpUri || undefined,
+        remediation: info.help || undefined,
+        package: pkg,
+        identity,
       };
-      if (location) finding.location = location;
-      if (info.helpUri) finding.helpUri = info.helpUri;
-      if (info.help) finding.remediation = info.help;
-      // Snyk's SARIF for open source and containers names the package as `name@version`.
-      if ((kind === 'dependency' || kind === 'container') && logicalName) {
-        const m = /^(.+)@([^@]+)$/.exec(logicalName);
-        finding.package = m ? { name: m[1]!, version: m[2]! } : { name: logicalName };
-      }
-      const fp = isObject(result.partialFingerprints)
-        ? result.partialFingerprints
-        : isObject(result.fingerprints)
-          ? result.fingerprints
-          : undefined;
-      if (fp) {
-        const keys = sortSmall(Object.keys(fp), codeUnitOrder);
-        if (keys.length) finding.identity = keys.map((k) => `${k}=${String(fp[k])}`).join('|');
-      }
       const suppressed = suppressionOf(result.suppressions);
       if (suppressed && 'suppression' in suppressed) finding.suppression = suppressed.suppression;
       else if (suppressed) {
