@@ -2,26 +2,32 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { type CfnElement, Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { parse } from 'yaml';
 import { parseConfig } from '../../infra/config/load-config.js';
 import { CLI_INSTALL_PATH } from '../../infra/lib/constructs/platform.js';
-import { fullConfig, PLATFORM, synthesize, type Synthesized } from './synth.js';
+import {
+  loadTemplates,
+  type CachedStacks,
+  type StackRef,
+  type SynthesizedTemplates,
+} from '../support/synth-cache.js';
+import { PLATFORM, synthesize } from './synth.js';
 
 // Issue 10: the code under review never controls its own security gate. Proved on the synthesized
 // templates of the full configuration (stacks.test.ts synthesizes the same one with every check and
-// asserts zero cdk-nag and Control Tower violations; here the rule packs are skipped to save a minute).
+// asserts zero cdk-nag and Control Tower violations on them: both read the one synthesis of the shared
+// synth cache, test/support/synth-cache.ts).
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 type Statement = { Effect: string; Action: string[]; Resource: string[]; Condition?: Json };
 
-let app: Synthesized;
+let app: SynthesizedTemplates;
 beforeAll(() => {
-  app = synthesize(fullConfig(), { checks: false });
-}, 300_000);
+  app = loadTemplates('full');
+}, 900_000);
 
-const tmpl = (stack: Stack): Template => app.template(stack);
+const tmpl = (stack: StackRef): Template => app.template(stack);
 const resourcesOf = (template: Template): Record<string, { Type: string; Properties: Json }> =>
   template.toJSON().Resources;
 const asList = <T>(x: T | T[] | undefined): T[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
@@ -54,7 +60,7 @@ function resolve(value: Json, stackName: string): string {
 }
 
 /** Every statement of every policy attached to a role (inline, AWS::IAM::Policy), resources resolved. */
-function roleStatements(stack: Stack, roleId: string): Statement[] {
+function roleStatements(stack: StackRef, roleId: string): Statement[] {
   const docs: Json[] = [];
   for (const r of Object.values(resourcesOf(tmpl(stack)))) {
     if (r.Type === 'AWS::IAM::Role' && r === resourcesOf(tmpl(stack))[roleId])
@@ -77,15 +83,15 @@ function roleStatements(stack: Stack, roleId: string): Statement[] {
   );
 }
 
-const logicalId = (construct: { node: { defaultChild?: unknown } } | CfnElement): string => {
-  const element = (
-    'node' in construct && construct.node.defaultChild ? construct.node.defaultChild : construct
-  ) as CfnElement;
-  return Stack.of(element).getLogicalId(element);
+/** The logical id of a storage resource (storage.findingsBucket), as the storage template names it. */
+const storageId = (resource: keyof CachedStacks['storage']['logicalIds']): string => {
+  const id = app.stacks.storage.logicalIds[resource];
+  if (!id) throw new Error(`no logical id for storage.${resource}`);
+  return id;
 };
 /** `<storage stack>/<logicalId>` of a storage resource, as resolve() names it. */
-const storageRef = (construct: { node: { defaultChild?: unknown } }) =>
-  `${app.stacks.storage.stackName}/${logicalId(construct)}`;
+const storageRef = (resource: keyof CachedStacks['storage']['logicalIds']) =>
+  `${app.stacks.storage.stackName}/${storageId(resource)}`;
 
 interface ProjectInfo {
   name: string;
@@ -94,7 +100,7 @@ interface ProjectInfo {
   env: Record<string, { Name: string; Type?: string; Value: Json }>;
   arn: string;
 }
-function projects(stack: Stack): ProjectInfo[] {
+function projects(stack: StackRef): ProjectInfo[] {
   return Object.entries(resourcesOf(tmpl(stack)))
     .filter(([, r]) => r.Type === 'AWS::CodeBuild::Project')
     .map(([id, r]) => ({
@@ -176,7 +182,7 @@ describe('platform-owned security stages', () => {
       const actions = roleStatements(app.stacks.pipelines, p.roleId).flatMap((s) => s.Action);
       expect(actions.filter((a) => /^(secretsmanager|securityhub|ecr|inspector)/.test(a))).toEqual([]);
       const resources = roleStatements(app.stacks.pipelines, p.roleId).flatMap((s) => s.Resource);
-      expect(resources.filter((r) => r.includes(logicalId(app.stacks.storage.findingsBucket)))).toEqual([]);
+      expect(resources.filter((r) => r.includes(storageId('findingsBucket')))).toEqual([]);
     }
   });
 
@@ -268,16 +274,15 @@ describe('CI and CD are separate principals', () => {
   });
 
   it('gives no feature role branches/, commits/, Security Hub, the production repository, the main token, bucket or caches', () => {
-    const s = app.stacks.storage;
-    const findings = storageRef(s.findingsBucket);
+    const findings = storageRef('findingsBucket');
     const forbidden = [
-      storageRef(s.artifactBucket) + '.', // the main artifact bucket (CiArtifactsBucket is another id)
-      storageRef(s.repository) + '.',
+      storageRef('artifactBucket') + '.', // the main artifact bucket (CiArtifactsBucket is another id)
+      storageRef('repository') + '.',
       'arn:aws:secretsmanager:eu-west-1:111111111111:secret:snyk-AbCdEf', // the main Snyk token
     ];
     const statements = statementsOf(featureRoleIds());
     expect(statements.length).toBeGreaterThan(30);
-    const cachePrefix = `${storageRef(s.cacheBucket)}.Arn/`;
+    const cachePrefix = `${storageRef('cacheBucket')}.Arn/`;
     for (const st of statements) {
       expect(st.Effect).toBe('Allow');
       expect(st.Action).not.toContain('securityhub:BatchImportFindings');
@@ -309,30 +314,28 @@ describe('CI and CD are separate principals', () => {
   });
 
   it('lets the feature pipeline push only to the CI repository and read only the CI Snyk token', () => {
-    const s = app.stacks.storage;
     const statements = statementsOf(featureRoleIds());
     const pushes = statements.filter((st) => st.Action.includes('ecr:PutImage')).flatMap((st) => st.Resource);
-    expect(pushes).toEqual([`${storageRef(s.ciRepository)}.Arn`]);
+    expect(pushes).toEqual([`${storageRef('ciRepository')}.Arn`]);
     const secrets = statements
       .filter((st) => st.Action.includes('secretsmanager:GetSecretValue'))
       .flatMap((st) => st.Resource);
-    expect(secrets).toEqual([
-      `${storageRef(s.ciSnykToken as unknown as { node: { defaultChild?: unknown } })}.Ref`,
-    ]);
+    expect(secrets).toEqual([`${storageRef('ciSnykToken')}.Ref`]);
     const ciSnyk = ciProjects().find((p) => p.name === 'pipewarden-ci-snyk')!;
     expect(resolve(ciSnyk.env.SNYK_TOKEN!.Value, '')).toBe(secrets[0]);
     const image = ciProjects().find((p) => p.name === 'pipewarden-ci-image')!;
     const uri = resolve(image.env.PIPEWARDEN_ECR_REPOSITORY_URI!.Value, '');
-    expect(uri).toContain(logicalId(s.ciRepository));
-    expect(uri).not.toContain(logicalId(s.repository));
+    expect(uri).toContain(storageId('ciRepository'));
+    expect(uri).not.toContain(storageId('repository'));
     // The CI token is a secret of its own, named for what it is.
-    tmpl(s).hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'pipewarden/snyk-token-ci' });
+    tmpl(app.stacks.storage).hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'pipewarden/snyk-token-ci',
+    });
   });
 
   it('gives no main role anything of the feature pipeline’s, and keeps the store writes of main to its own keys', () => {
-    const s = app.stacks.storage;
-    const theirs = [storageRef(s.ciArtifactBucket), storageRef(s.ciRepository)];
-    const ciToken = `${storageRef(s.ciSnykToken as unknown as { node: { defaultChild?: unknown } })}.Ref`;
+    const theirs = [storageRef('ciArtifactBucket'), storageRef('ciRepository')];
+    const ciToken = `${storageRef('ciSnykToken')}.Ref`;
     const statements = statementsOf(mainRoleIds());
     for (const st of statements) {
       for (const r of st.Resource) {
@@ -341,7 +344,7 @@ describe('CI and CD are separate principals', () => {
         expect(r).not.toMatch(/pipewarden-ci-/);
       }
     }
-    const findings = storageRef(s.findingsBucket);
+    const findings = storageRef('findingsBucket');
     const writes = statements
       .filter((st) => st.Action.some((a) => WRITES.test(a)))
       .flatMap((st) => st.Resource)
@@ -370,7 +373,7 @@ describe('CI and CD are separate principals', () => {
     // The CI projects that run only the platform's code keep theirs; main keeps all of its own.
     for (const name of ['pipewarden-ci-image', 'pipewarden-test', 'pipewarden-snyk'])
       expect(cacheOf(name)).toMatchObject({ Type: 'S3' });
-    const cache = logicalId(app.stacks.storage.cacheBucket);
+    const cache = storageId('cacheBucket');
     const noCacheRoles = ciProjects()
       .filter((p) => ['pipewarden-ci-test', 'pipewarden-ci-snyk'].includes(p.name))
       .map((p) => p.roleId);
@@ -384,30 +387,33 @@ describe('CI and CD are separate principals', () => {
   });
 
   it('runs each pipeline on its own artifact bucket', () => {
-    const s = app.stacks.storage;
     const stores = Object.values(resourcesOf(tmpl(app.stacks.pipelines)))
       .filter((r) => r.Type === 'AWS::CodePipeline::Pipeline')
       .map((r) => [r.Properties.Name, resolve(r.Properties.ArtifactStore.Location, '')]);
     expect(Object.fromEntries(stores)).toEqual({
-      'pipewarden-main': `${storageRef(s.artifactBucket)}.Ref`,
-      'pipewarden-feature': `${storageRef(s.ciArtifactBucket)}.Ref`,
+      'pipewarden-main': `${storageRef('artifactBucket')}.Ref`,
+      'pipewarden-feature': `${storageRef('ciArtifactBucket')}.Ref`,
     });
   });
 });
 
 describe('pull requests and forks', () => {
   it('leaves the V2 pull-request trigger off by default (forks cannot be told apart); opt-in turns it on', () => {
-    const feature = (a: Synthesized) =>
-      Object.values(resourcesOf(a.template(a.stacks.pipelines))).find(
+    const feature = (pipelines: Template) =>
+      Object.values(resourcesOf(pipelines)).find(
         (r) => r.Type === 'AWS::CodePipeline::Pipeline' && r.Properties.Name === 'pipewarden-feature',
       )!;
-    expect(feature(app).Properties.Triggers[0].GitConfiguration.PullRequest).toBeUndefined();
+    expect(
+      feature(tmpl(app.stacks.pipelines)).Properties.Triggers[0].GitConfiguration.PullRequest,
+    ).toBeUndefined();
     const raw = JSON.parse(
       readFileSync(join(import.meta.dirname, '..', '..', 'pipewarden.config.example.json'), 'utf8'),
     );
     raw.pipelines.feature.pullRequests.enabled = true;
     const optIn = synthesize(parseConfig(raw, 'opt-in'), { checks: false });
-    expect(feature(optIn).Properties.Triggers[0].GitConfiguration.PullRequest).toEqual([
+    expect(
+      feature(optIn.template(optIn.stacks.pipelines)).Properties.Triggers[0].GitConfiguration.PullRequest,
+    ).toEqual([
       {
         Branches: { Includes: ['main'] },
         Events: ['OPEN', 'UPDATED'],
@@ -427,7 +433,7 @@ describe('the bot', () => {
       .filter((s) => s.Action.includes('s3:GetObject'))
       .flatMap((s) => s.Resource)
       .sort();
-    const findings = storageRef(app.stacks.storage.findingsBucket);
+    const findings = storageRef('findingsBucket');
     expect(reads).toEqual([
       `${findings}.Arn/example-org/example-service/pipelines/pipewarden-feature/executions/*`,
       `${findings}.Arn/example-org/example-service/pipelines/pipewarden-main/executions/*`,
@@ -435,7 +441,7 @@ describe('the bot', () => {
     const ecr = roleStatements(bot, roleId)
       .filter((s) => s.Action.some((a) => a.startsWith('ecr:')))
       .flatMap((s) => s.Resource);
-    expect(ecr).toEqual([`${storageRef(app.stacks.storage.ciRepository)}.Arn`]);
+    expect(ecr).toEqual([`${storageRef('ciRepository')}.Arn`]);
     const fn = Object.values(resourcesOf(tmpl(bot))).find((r) => r.Type === 'AWS::Lambda::Function')!;
     expect(fn.Properties.Environment.Variables).toMatchObject({
       PIPEWARDEN_MAIN_BRANCH: 'main',

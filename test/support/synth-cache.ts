@@ -14,6 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Stack } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import type { PipewardenStacks } from '../../infra/lib/pipewarden-app.js';
@@ -31,12 +32,17 @@ import { isStale } from './stale-files.js';
 export type SynthesizedConfig = 'example' | 'full' | 'organisation';
 
 /** A stack of a cached app, by the names it is looked up with (stacks.json, written by synth-to-directory). */
-export interface StackRef {
+export interface StackRef<T = Stack> {
   readonly stackName: string;
   readonly artifactId: string;
+  /** The logical id of each resource the stack exposes as a property (storage.findingsBucket). */
+  readonly logicalIds: { readonly [K in ConstructKeys<T>]?: string };
 }
+type ConstructKeys<T> = {
+  [K in Exclude<keyof T, keyof Stack>]-?: NonNullable<T[K]> extends IConstruct ? K : never;
+}[Exclude<keyof T, keyof Stack>];
 type ByName<T> = T extends Stack
-  ? StackRef
+  ? StackRef<T>
   : T extends readonly (infer E)[]
     ? readonly ByName<E>[]
     : T extends object
@@ -141,9 +147,9 @@ function isRunning(pid: number): boolean {
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /** The app's own stacks (storage, bot, ...), not the per-repository list nor an absent optional stack. */
-export function namedStacks(stacks: CachedStacks): StackRef[] {
+export function namedStacks(stacks: CachedStacks): StackRef<Stack>[] {
   return Object.values(stacks).filter(
-    (s): s is StackRef => typeof s === 'object' && s !== null && 'stackName' in s,
+    (s): s is StackRef<Stack> => typeof s === 'object' && s !== null && 'stackName' in s,
   );
 }
 
@@ -156,7 +162,7 @@ export interface SynthesizedTemplates {
   /** The stacks' names, as CloudFormation deploys them. */
   readonly stackNames: string[];
   /** The template of one stack, by its stack name or reference. */
-  readonly template: (stack: string | StackRef) => Template;
+  readonly template: (stack: string | StackRef<Stack>) => Template;
   /** Violations left in CDK's validation report, per plugin (cdk-nag, cfn-guard, CloudFormation). */
   readonly violations: () => { plugin: string; rule: string; paths: string[] }[];
 }
