@@ -20,7 +20,7 @@ export interface ErrorContext {
 }
 
 /**
- * Turns an SDK error into one line that says what went wrong and what to change (CONVENTIONS.md §12):
+ * Turns an SDK error into one line that says what went wrong and what to change (docs/architecture.md, "Conventions"):
  * the IAM action that is missing, the input at fault, the credentials step to add.
  */
 export function explainAwsError(error: unknown, ctx: ErrorContext): PipewardenError {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The CDK app's entry point and the only file that reads context and environment (CONVENTIONS.md §10).
+// The CDK app's entry point and the only file that reads context and environment (docs/architecture.md, "Conventions": thin entry points).
 // Context: config=<file> (else PIPEWARDEN_CONFIG, else the committed example), botCode=<dir> (else dist/bot),
 // cli=<file> (else dist/cli/index.js: the CLI the security builds run, pinned by its sha256).
 import { existsSync } from 'node:fs';
