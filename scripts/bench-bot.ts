@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // Benchmark of the GitHub App (bot/) — not a test: it prints figures, and exits 1 only when a run does not do
 // what the bot is meant to do (a check not completed, a comment missing, a webhook not answered 200).
 //
@@ -22,17 +21,17 @@
 //       GHE_HOST / GHE_PROTOCOL=http), beside `node -e 0` on the same machine.
 //
 // Usage:
-//   node scripts/bench-bot.mjs                    # everything (about 4 minutes on 2 cores)
-//   node scripts/bench-bot.mjs --part b --runs 3  # one part: a, b or c
-//   node scripts/bench-bot.mjs --webhooks 500 --concurrency 10 --runs 5
+//   npm run bench:bot                            # everything (about 4 minutes on 2 cores)
+//   npm run bench:bot -- --part b --runs 3       # one part: a, b or c
+//   npm run bench:bot -- --webhooks 500 --concurrency 10 --runs 5
 // Each part runs in its own child process (nock, loaded for (a), patches Node's HTTP stack for the whole
 // process). TypeScript sources are loaded through tsx (a devDependency); nothing is written to the repository.
-/* global fetch, structuredClone -- Node 20 globals */
 import { Buffer } from 'node:buffer';
 import { spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -44,7 +43,9 @@ import { gzipSync } from 'node:zlib';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const self = fileURLToPath(import.meta.url);
 const args = process.argv.slice(2);
-const arg = (name, fallback) => {
+function arg(name: string, fallback: number): number;
+function arg(name: string, fallback: undefined): string | undefined;
+function arg(name: string, fallback: number | undefined): number | string | undefined {
   const i = args.indexOf(`--${name}`);
   if (i < 0) return fallback;
   const v = args[i + 1];
@@ -57,25 +58,25 @@ const arg = (name, fallback) => {
     return n;
   }
   return v;
-};
+}
 const RUNS = arg('runs', 5);
 const WEBHOOKS = arg('webhooks', 500);
 const CONCURRENCY = arg('concurrency', 10);
 const PART = arg('part', undefined);
 
 // ------------------------------------------------------------------ helpers
-const median = (xs) => {
+const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
-const fmt = (n, digits = 0) =>
+const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const mmm = (xs, digits = 0) =>
+const mmm = (xs: number[], digits = 0) =>
   `${fmt(Math.min(...xs), digits)} / ${fmt(median(xs), digits)} / ${fmt(Math.max(...xs), digits)}`;
-function table(headers, rows) {
+function table(headers: string[], rows: string[][]) {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) =>
+  const line = (cells: string[]) =>
     cells
       .map((c, i) => String(c).padEnd(widths[i]))
       .join('  ')
@@ -85,20 +86,26 @@ function table(headers, rows) {
   for (const r of rows) console.log(line(r));
 }
 let failed = false;
-const fail = (message) => {
+const fail = (message: string) => {
   failed = true;
   console.log(`FAILED: ${message}`);
 };
 const require = createRequire(import.meta.url);
 /** A real payload from @octokit/webhooks-examples (one with an installation), deep-copied. */
-function example(name, action) {
-  const all = require('@octokit/webhooks-examples/api.github.com/index.json');
+/* eslint-disable @typescript-eslint/no-explicit-any -- webhook payloads are JSON this bench adapts freely */
+type Payload = Record<string, any>;
+function example(name: string, action?: string): Payload {
+  const all = require('@octokit/webhooks-examples/api.github.com/index.json') as {
+    name: string;
+    examples: Payload[];
+  }[];
   const found = all
     .find((e) => e.name === name)
     ?.examples.find((p) => (action === undefined || p.action === action) && p.installation);
   if (!found) throw new Error(`no ${name}.${action} example with an installation`);
   return structuredClone(found);
 }
+/* eslint-enable @typescript-eslint/no-explicit-any */
 const sha40 = () => randomBytes(20).toString('hex');
 const silentLog = { write: () => undefined };
 
@@ -107,11 +114,19 @@ const silentLog = { write: () => undefined };
  * created per commit), the config file (404), anything else 404 and counted as unexpected.
  * Strips GHE's /api/v3 prefix.
  */
-async function startLocalGitHub(appId) {
-  const runs = new Map(); // `${repo}@${sha}` → check runs
-  const stats = { requests: 0, writes: 0, kinds: {}, unexpected: [] };
+interface LocalRun {
+  id: number;
+  name: string;
+  head_sha: string;
+  status: string;
+  title: string | null;
+  summary: string | null;
+}
+async function startLocalGitHub(appId: number) {
+  const runs = new Map<string, LocalRun[]>(); // `${repo}@${sha}` → check runs
+  const stats = { requests: 0, writes: 0, kinds: {} as Record<string, number>, unexpected: [] as string[] };
   let nextId = 1;
-  const send = (res, status, body) => {
+  const send = (res: ServerResponse, status: number, body?: object) => {
     const text = body === undefined ? '' : JSON.stringify(body);
     res.writeHead(status, {
       'content-type': 'application/json; charset=utf-8',
@@ -119,7 +134,7 @@ async function startLocalGitHub(appId) {
     });
     res.end(text);
   };
-  const view = (r) => ({
+  const view = (r: LocalRun) => ({
     id: r.id,
     name: r.name,
     head_sha: r.head_sha,
@@ -132,13 +147,15 @@ async function startLocalGitHub(appId) {
     pull_requests: [],
   });
   const server = createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       stats.requests++;
       const url = new URL(req.url ?? '/', 'http://x');
       const path = url.pathname.replace(/^\/api\/v3/, '');
-      const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {};
+      const body = chunks.length
+        ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Payload)
+        : ({} as Payload);
       if (req.method !== 'GET') stats.writes++;
       const kind = /access_tokens$/.test(path)
         ? 'installation token'
@@ -186,55 +203,48 @@ async function startLocalGitHub(appId) {
       return send(res, 404, { message: 'Not Found' });
     });
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = server.address().port;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
   return {
     port,
     url: `http://127.0.0.1:${port}`,
     stats,
     runs,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
-}
-
-async function loadTs() {
-  const { register } = await import('tsx/esm/api');
-  register();
-  const at = (p) => import(pathToFileURL(join(root, p)).href);
-  return at;
 }
 
 // ------------------------------------------------------------------ (a) requests per publication
 async function partA() {
-  const at = await loadTs();
+  // Loaded here, not at the top: nock (in the fake GitHub) patches Node's HTTP stack for the whole process.
   const { Probot } = await import('probot');
-  const { FakeGitHub } = await at('test/bot/helpers/fake-github.ts');
-  const { createFakeAws } = await at('test/bot/helpers/fake-aws.ts');
-  const { sarifDocument } = await at('test/bot/helpers/findings.ts');
-  const { APP_ID, PRIVATE_KEY, testSettings } = await at('test/bot/helpers/harness.ts');
-  const { publishSecurityCheck } = await at('bot/handlers/publish-security-check.ts');
-  const { executionFindingsKey } = await at('findings/store/store-layout.ts');
-  const { createOctokitClass } = await at('bot/github/create-octokit.ts');
-  const { createLogger } = await at('bot/create-logger.ts');
-  const { CHECK_NAMES } = await at('bot/github/repo-ref.ts');
-  const { COMMENT_MARKER } = await at('findings/render/render-markdown.ts');
+  const { FakeGitHub } = await import('../test/bot/helpers/fake-github.js');
+  const { createFakeAws } = await import('../test/bot/helpers/fake-aws.js');
+  const { sarifDocument } = await import('../test/bot/helpers/findings.js');
+  const { APP_ID, PRIVATE_KEY, testSettings } = await import('../test/bot/helpers/harness.js');
+  const { publishSecurityCheck } = await import('../bot/handlers/publish-security-check.js');
+  const { executionFindingsKey } = await import('../findings/store/store-layout.js');
+  const { createOctokitClass } = await import('../bot/github/create-octokit.js');
+  const { createLogger } = await import('../bot/create-logger.js');
+  const { CHECK_NAMES } = await import('../bot/github/repo-ref.js');
+  const { COMMENT_MARKER } = await import('../findings/render/render-markdown.js');
 
   const pr = example('pull_request', 'opened');
   const [owner, repo] = pr.repository.full_name.split('/');
   const number = pr.pull_request.number;
   const installation = pr.installation.id;
   const log = createLogger({ level: 'info', destination: silentLog });
-  const octokitClass = (throttled) =>
+  const octokitClass = (throttled: boolean) =>
     throttled
       ? createOctokitClass()
-      : createOctokitClass().defaults((o) => ({
+      : createOctokitClass().defaults((o: Record<string, object>) => ({
           ...o,
           retry: { enabled: false },
           throttle: { ...o.throttle, enabled: false },
         }));
 
   /** One publication on a fresh commit whose security check is queued (as createChecks leaves it). */
-  async function publish(count, configText, throttled) {
+  async function publish(count: number, configText: string | undefined, throttled: boolean) {
     const github = new FakeGitHub(APP_ID);
     const aws = await createFakeAws({});
     try {
@@ -298,7 +308,7 @@ async function partA() {
       if (run?.status !== 'completed' || run.annotations.length !== result.annotations)
         fail(`${count} findings: the check is ${run?.status} with ${run?.annotations.length} annotations`);
       if (comments.length !== 1) fail(`${count} findings: ${comments.length} PR comments`);
-      const kind = (r) =>
+      const kind = (r: { template?: string; method: string; path?: string }) =>
         r.template?.includes('check-runs')
           ? r.method === 'GET'
             ? 'check lookup'
@@ -310,7 +320,7 @@ async function partA() {
             : r.template?.includes('/contents/')
               ? 'config'
               : `${r.method} ${r.template ?? r.path}`;
-      const by = {};
+      const by: Record<string, number> = {};
       for (const r of requests) by[kind(r)] = (by[kind(r)] ?? 0) + 1;
       return {
         ms,
@@ -327,7 +337,7 @@ async function partA() {
   }
 
   const DEFAULT_CAP = 'comment:\n  mode: always\n'; // the defaults: annotations.max 500, minSeverity LOW
-  const cases = [
+  const cases: [number, string | undefined, string][] = [
     [0, DEFAULT_CAP, 'default'],
     [1, DEFAULT_CAP, 'default'],
     [50, DEFAULT_CAP, 'default'],
@@ -342,10 +352,10 @@ async function partA() {
   console.log(
     '    minimum = max(1, ceil(annotations/50)) check requests + 1 comment lookup + 1 comment write; installation tokens not counted',
   );
-  const rows = [];
+  const rows: string[][] = [];
   for (const [count, config, cap] of cases) {
-    const fast = [];
-    let first;
+    const fast: number[] = [];
+    let first: Awaited<ReturnType<typeof publish>> | undefined;
     for (let i = 0; i < RUNS; i++) {
       const r = await publish(count, config, false);
       first ??= r;
@@ -355,7 +365,8 @@ async function partA() {
     }
     // As deployed: one run per case (the throttling plugin makes these seconds long); three below 5,000.
     const slowRuns = count >= 5000 ? 1 : Math.min(RUNS, 3);
-    const slow = [];
+    if (!first) continue; // RUNS ≥ 1: never
+    const slow: number[] = [];
     for (let i = 0; i < slowRuns; i++) {
       // The write spacing is per installation and per process: let the previous run's last write age out.
       await sleep(1100);
@@ -408,15 +419,14 @@ async function partA() {
 
 // ------------------------------------------------------------------ (b) webhooks per second
 async function partB() {
-  const at = await loadTs();
   const { Probot, createNodeMiddleware } = await import('probot');
   const { sign } = await import('@octokit/webhooks-methods');
-  const { createApp } = await at('bot/app.ts');
-  const { createLogger } = await at('bot/create-logger.ts');
-  const { createOctokitClass } = await at('bot/github/create-octokit.ts');
-  const { createAwsClients } = await at('bot/aws/create-aws-clients.ts');
-  const { readSettings } = await at('bot/settings.ts');
-  const { functionUrlDoor } = await at('test/bot/helpers/function-url-door.ts');
+  const { createApp } = await import('../bot/app.js');
+  const { createLogger } = await import('../bot/create-logger.js');
+  const { createOctokitClass } = await import('../bot/github/create-octokit.js');
+  const { createAwsClients } = await import('../bot/aws/create-aws-clients.js');
+  const { readSettings } = await import('../bot/settings.js');
+  const { functionUrlDoor } = await import('../test/bot/helpers/function-url-door.js');
 
   const APP_ID = 4242;
   const SECRET = `whsec-${randomUUID()}`;
@@ -432,10 +442,10 @@ async function partB() {
   const options = { settings, aws: createAwsClients('eu-west-1'), appId: APP_ID };
   const log = createLogger({ level: 'info', destination: silentLog });
 
-  async function startBot(door, throttled) {
+  async function startBot(door: 'probot' | 'lambda', throttled: boolean) {
     const Octokit = throttled
       ? createOctokitClass()
-      : createOctokitClass().defaults((o) => ({
+      : createOctokitClass().defaults((o: Record<string, object>) => ({
           ...o,
           retry: { enabled: false },
           throttle: { ...o.throttle, enabled: false },
@@ -448,7 +458,7 @@ async function partB() {
       Octokit,
       baseUrl: github.url,
     });
-    let handle;
+    let handle: (req: IncomingMessage, res: ServerResponse) => void;
     if (door === 'probot') {
       const middleware = await createNodeMiddleware(createApp(options), { probot, webhooksPath: '/' });
       handle = (req, res) => void middleware(req, res, () => res.writeHead(404).end());
@@ -457,16 +467,16 @@ async function partB() {
       handle = functionUrlDoor(probot);
     }
     const server = createServer(handle);
-    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return {
-      url: `http://127.0.0.1:${server.address().port}/`,
-      close: () => new Promise((resolve) => server.close(() => resolve())),
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
     };
   }
 
   /** Signed deliveries prepared before the clock starts: each pull_request.opened on its own commit. */
-  async function deliveries(n, badSignature = false) {
-    const out = [];
+  async function deliveries(n: number, badSignature = false) {
+    const out: { body: string; headers: Record<string, string> }[] = [];
     for (let i = 0; i < n; i++) {
       const payload = example('pull_request', 'opened');
       payload.pull_request.head.sha = sha40();
@@ -484,8 +494,13 @@ async function partB() {
     return out;
   }
 
-  async function fire(url, list, concurrency, expect) {
-    const statuses = {};
+  async function fire(
+    url: string,
+    list: Awaited<ReturnType<typeof deliveries>>,
+    concurrency: number,
+    expect: number,
+  ) {
+    const statuses: Record<number, number> = {};
     let next = 0;
     const t0 = performance.now();
     await Promise.all(
@@ -510,9 +525,9 @@ async function partB() {
   console.log(
     '    load generator, bot and fake GitHub share one Node process (2 cores); the answer is sent once the handler has finished',
   );
-  const rows = [];
+  const rows: string[][] = [];
   let breakdown = '';
-  for (const door of ['probot', 'lambda']) {
+  for (const door of ['probot', 'lambda'] as const) {
     const bot = await startBot(door, false);
     await fire(bot.url, await deliveries(50), CONCURRENCY, 200); // warm-up: JIT, installation token
     const before = {
@@ -520,17 +535,17 @@ async function partB() {
       writes: github.stats.writes,
       kinds: { ...github.stats.kinds },
     };
-    const good = [];
+    const good: number[] = [];
     for (let i = 0; i < RUNS; i++)
       good.push(await fire(bot.url, await deliveries(WEBHOOKS), CONCURRENCY, 200));
     const perHook = (github.stats.requests - before.requests) / (WEBHOOKS * RUNS);
     const writesPerHook = (github.stats.writes - before.writes) / (WEBHOOKS * RUNS);
     breakdown = Object.entries(github.stats.kinds)
-      .map(([k, n]) => [k, (n - (before.kinds[k] ?? 0)) / (WEBHOOKS * RUNS)])
+      .map(([k, n]) => [k, (n - (before.kinds[k] ?? 0)) / (WEBHOOKS * RUNS)] as const)
       .filter(([, n]) => n > 0)
       .map(([k, n]) => `${fmt(n, 2)} ${k}`)
       .join(' + ');
-    const bad = [];
+    const bad: number[] = [];
     for (let i = 0; i < RUNS; i++)
       bad.push(await fire(bot.url, await deliveries(WEBHOOKS, true), CONCURRENCY, 400));
     const after = github.stats.requests;
@@ -550,7 +565,7 @@ async function partB() {
   {
     const n = 4;
     const bot = await startBot('probot', true);
-    const rates = [];
+    const rates: number[] = [];
     for (let i = 0; i < Math.min(RUNS, 3); i++) rates.push(await fire(bot.url, await deliveries(n), n, 200));
     await bot.close();
     rows.push([
@@ -610,7 +625,7 @@ async function partC() {
   const tag = example('delete');
   if (tag.ref_type !== 'tag') throw new Error('the delete example is not a tag deletion');
   /** A Lambda Function URL event (payload 2.0, base64 body), signed as GitHub signs deliveries. */
-  const functionUrlEvent = async (name, value) => {
+  const functionUrlEvent = async (name: string, value: Payload) => {
     const body = JSON.stringify(value);
     return {
       version: '2.0',
@@ -640,7 +655,7 @@ async function partC() {
     process.stdout.write('\\nBENCH ' + JSON.stringify({ boot: t0, imported: t1, first: t2 - t1, second: t3 - t2, status: [first.statusCode, second.statusCode], body: [first.body, second.body] }) + '\\n');
     process.exit(0);
   `;
-  const env = {
+  const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     AWS_LAMBDA_FUNCTION_NAME: 'pipewarden-bot',
     AWS_REGION: 'eu-west-1',
@@ -653,8 +668,8 @@ async function partC() {
     LOG_LEVEL: 'info',
     BENCH_BUNDLE: pathToFileURL(join(dir, 'index.js')).href,
   };
-  const run = (argv, extraEnv = {}) =>
-    new Promise((resolve, reject) => {
+  const run = (argv: string[], extraEnv: Record<string, string> = {}) =>
+    new Promise<{ code: number | null; wall: number; out: string; err: string }>((resolve, reject) => {
       const t0 = performance.now();
       const p = spawn(process.execPath, argv, {
         env: { ...env, ...extraEnv },
@@ -662,13 +677,19 @@ async function partC() {
       });
       let out = '';
       let err = '';
-      p.stdout.on('data', (c) => (out += c));
-      p.stderr.on('data', (c) => (err += c));
+      p.stdout.on('data', (c: Buffer) => (out += c));
+      p.stderr.on('data', (c: Buffer) => (err += c));
       p.on('error', reject);
-      p.on('close', (code) => resolve({ code, wall: performance.now() - t0, out, err }));
+      p.on('close', (code: number | null) => resolve({ code, wall: performance.now() - t0, out, err }));
     });
-  const baseline = [];
-  const cold = { wall: [], boot: [], imported: [], first: [], second: [] };
+  const baseline: number[] = [];
+  const cold = {
+    wall: [] as number[],
+    boot: [] as number[],
+    imported: [] as number[],
+    first: [] as number[],
+    second: [] as number[],
+  };
   const before = github.stats.requests;
   for (let i = 0; i < RUNS; i++) {
     baseline.push((await run(['-e', '0'])).wall);
@@ -685,7 +706,14 @@ async function partC() {
       fail(`cold start ${i}: exit ${r.code}: ${r.err.slice(0, 500)}`);
       continue;
     }
-    const m = JSON.parse(line.slice(6));
+    const m = JSON.parse(line.slice(6)) as {
+      boot: number;
+      imported: number;
+      first: number;
+      second: number;
+      status: number[];
+      body: string[];
+    };
     if (m.status.some((x) => x !== 200)) fail(`cold start ${i}: the handler answered ${m.status}: ${m.body}`);
     cold.wall.push(r.wall);
     cold.boot.push(m.boot);
@@ -726,8 +754,8 @@ async function partC() {
 
 // ------------------------------------------------------------------ main
 if (PART) {
-  const parts = { a: partA, b: partB, c: partC };
-  if (!parts[PART]) {
+  const parts: Record<string, () => Promise<void>> = { a: partA, b: partB, c: partC };
+  if (!Object.hasOwn(parts, PART)) {
     console.error(`bench-bot: --part ${PART}: one of a, b, c`);
     process.exit(2);
   }
@@ -740,7 +768,7 @@ if (PART) {
   let code = 0;
   for (const p of ['a', 'b', 'c']) {
     // NODE_NO_WARNINGS: the AWS SDK's notice about Node < 22 would interleave with the tables.
-    const r = spawnSync(process.execPath, [self, '--part', p, ...args], {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--part', p, ...args], {
       stdio: 'inherit',
       cwd: root,
       env: { ...process.env, NODE_NO_WARNINGS: '1' },
