@@ -1,4 +1,6 @@
-import { statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import {
@@ -40,6 +42,16 @@ describe('the shared synth cache', () => {
     expect(() => example.template('pipewarden-nothing')).toThrow(/no stack pipewarden-nothing in /);
   });
 
+  it('names each stack as addPipewardenStacks returned it, with the logical ids of the resources it exposes', () => {
+    expect(example.stacks.storage.stackName).toBe('pipewarden-storage');
+    expect(example.stacks.repositories.map((r) => r.pipelines.stackName)).toEqual(['pipewarden-pipelines']);
+    const findings = example.stacks.storage.logicalIds.findingsBucket!;
+    expect(example.template(example.stacks.storage).toJSON().Resources[findings].Type).toBe(
+      'AWS::S3::Bucket',
+    );
+    expect(example.assembly.stacks.map((s) => s.stackName).sort()).toEqual(example.stackNames);
+  });
+
   it('is reused, not synthesized again, while the sources are unchanged', () => {
     const manifest = join(example.directory, 'manifest.json');
     const before = statSync(manifest);
@@ -53,4 +65,34 @@ describe('the shared synth cache', () => {
     expect(synthCacheKey('example')).toMatch(/^[0-9a-f]{16}$/);
     expect(synthCacheKey('full')).not.toBe(synthCacheKey('example'));
   });
+});
+
+describe('buildOnce', () => {
+  it('builds a key once when several processes (Jest workers) ask for it together', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'pw-build-once-'));
+    const directory = join(work, 'built');
+    // Each process builds slowly (1 s) and records that it built; all must find the directory complete.
+    const script = `
+      const { buildOnce } = await import(${JSON.stringify(join(import.meta.dirname, 'synth-cache.ts'))});
+      const { appendFileSync, writeFileSync, readFileSync } = await import('node:fs');
+      buildOnce(${JSON.stringify(directory)}, (into) => {
+        appendFileSync(${JSON.stringify(join(work, 'builds'))}, process.pid + '\\n');
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+        writeFileSync(into + '/done', 'yes');
+      });
+      process.stdout.write(readFileSync(${JSON.stringify(join(directory, 'done'))}, 'utf8'));`;
+    const run = () =>
+      new Promise<string>((resolve, reject) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+          env: { ...process.env, NODE_OPTIONS: '' },
+        });
+        let out = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.on('error', reject);
+        child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}`))));
+      });
+    expect(await Promise.all([run(), run(), run()])).toEqual(['yes', 'yes', 'yes']);
+    expect(readFileSync(join(work, 'builds'), 'utf8').trim().split('\n')).toHaveLength(1);
+    expect(readdirSync(work).sort()).toEqual(['builds', 'built']); // no lock or partial copy left
+  }, 120_000);
 });

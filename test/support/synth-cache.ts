@@ -86,27 +86,13 @@ export function synthesizedDirectory(config: SynthesizedConfig): string {
     utimesSync(directory, new Date(), new Date()); // in use: not stale
     return directory;
   }
-  // One synthesis per key across Jest's workers: the first takes the lock, the others wait for the
-  // directory it renames into place (complete, or not there at all).
-  const lock = `${directory}.lock`;
-  while (!takeLock(lock)) {
-    sleep(250);
-    if (existsSync(directory)) return directory;
-  }
-  try {
-    if (existsSync(directory)) return directory;
-    const building = `${directory}.${process.pid}.tmp`;
-    rmSync(building, { recursive: true, force: true });
-    mkdirSync(building);
+  buildOnce(directory, (building) =>
     execFileSync(
       process.execPath,
       ['--import', 'tsx', join(REPO, 'test', 'support', 'synth-to-directory.ts'), config, building],
       { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } },
-    );
-    renameSync(building, directory);
-  } finally {
-    rmSync(lock, { force: true });
-  }
+    ),
+  );
   // Assemblies of older sources, unused for an hour (another run may still read a recent one), go.
   for (const entry of readdirSync(tmpdir())) {
     const path = join(tmpdir(), entry);
@@ -114,6 +100,28 @@ export function synthesizedDirectory(config: SynthesizedConfig): string {
       rmSync(path, { recursive: true, force: true });
   }
   return directory;
+}
+
+/**
+ * Builds `directory` once across processes (Jest's workers): the first takes a lock and builds beside it,
+ * then renames into place; the others wait for the directory, which they find complete or not at all.
+ */
+export function buildOnce(directory: string, build: (into: string) => void): void {
+  const lock = `${directory}.lock`;
+  while (!takeLock(lock)) {
+    sleep(250);
+    if (existsSync(directory)) return;
+  }
+  try {
+    if (existsSync(directory)) return;
+    const building = `${directory}.${process.pid}.tmp`;
+    rmSync(building, { recursive: true, force: true });
+    mkdirSync(building);
+    build(building);
+    renameSync(building, directory);
+  } finally {
+    rmSync(lock, { force: true });
+  }
 }
 
 /** Holds `lock` for this process; a lock left by a process that died is taken over. */
