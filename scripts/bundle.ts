@@ -1,4 +1,4 @@
-// Builds the committed bundles with ncc from inside this ESM package (CONVENTIONS.md §7).
+// Builds the committed bundles with ncc from inside this ESM package (docs/architecture.md, "Conventions": ESM bundles).
 // Usage: npx tsx scripts/bundle.ts [cli|action|action-post|bot ...]   (no argument: all of them)
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';

@@ -74,7 +74,7 @@ export const BOT_REPOSITORIES_BUDGET = 3000;
 export const BOT_RESERVED_CONCURRENCY = 10;
 
 /**
- * Memory, from a measurement (scripts/measure-bot-memory.mjs; docs/bot.md, "Memory"): publishing a
+ * Memory, from a measurement (scripts/measure-bot-memory.ts; docs/bot.md, "Memory"): publishing a
  * 100,000-finding document (43 MB of JSON) added 79–148 MB of RSS at its peak (6 runs) to a process of
  * about 127 MB with the bot, the engine and the test harness loaded; the whole measuring process, which
  * also built the document and held it in its fake S3, peaked at 485–581 MB. 512 MB was below that upper
