@@ -116,10 +116,12 @@ export async function buildProgram(exit: ExitCode = { code: 0 }, argv?: string[]
   ).action(returning(exit, runGate));
 
   if (!argv?.[0] || !LOCAL_COMMANDS.has(argv[0])) {
-    // One after the other: Jest's ESM loader fails on parallel imports that share a dependency.
-    const { addPublishCommand } = await import('./commands/publish.js');
-    const { addFetchCommand } = await import('./commands/fetch.js');
-    const { addDoctorCommand } = await import('./commands/doctor.js');
+    // One after the other: Jest's ESM loader fails on parallel imports that share a dependency. Eager: the
+    // bundle stays ONE file (the pipelines fetch and sha256-check dist/cli/index.js alone), and the modules
+    // are still evaluated only here.
+    const { addPublishCommand } = await import(/* webpackMode: "eager" */ './commands/publish.js');
+    const { addFetchCommand } = await import(/* webpackMode: "eager" */ './commands/fetch.js');
+    const { addDoctorCommand } = await import(/* webpackMode: "eager" */ './commands/doctor.js');
     addPublishCommand(program, addAnalyzeOptions);
     addFetchCommand(program);
     addDoctorCommand(program, exit);

@@ -1,17 +1,22 @@
-// Runs the committed CLI bundle the way CodeBuild does: plain `node`, copied away from node_modules.
+// Runs the committed CLI bundle the way CodeBuild does: plain `node`, index.js ALONE copied away from
+// node_modules (the pipelines fetch and sha256-check that one file: a split chunk would be missing there).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const away = mkdtempSync(join(tmpdir(), 'pipewarden-cli-'));
-cpSync(join(root, 'dist', 'cli'), away, { recursive: true });
-const cli = join(away, 'index.js');
+// The name CodeBuild gives it (CLI_INSTALL_PATH in infra/lib/constructs/platform.ts): no package.json beside it.
+const cli = join(away, 'pipewarden.mjs');
+copyFileSync(join(root, 'dist', 'cli', 'index.js'), cli);
 const fixture = (p: string) => join(root, 'test', 'fixtures', p);
 
 execFileSync(process.execPath, [cli, '--help'], { stdio: 'pipe' });
+// The commands loaded on demand (publish, fetch, doctor) must be inside the one file too.
+for (const command of ['publish', 'fetch', 'doctor'])
+  execFileSync(process.execPath, [cli, command, '--help'], { stdio: 'pipe' });
 const out = join(away, 'findings.json');
 execFileSync(
   process.execPath,
@@ -37,4 +42,4 @@ if (gate.status !== 1 || !/gate FAILED/.test(gate.stdout))
 const bad = spawnSync(process.execPath, [cli, 'report', join(away, 'missing.json')], { encoding: 'utf8' });
 if (bad.status !== 2 || bad.stderr.split('\n').filter(Boolean).length !== 1)
   throw new Error(`smoke: bad input should be one line and exit 2: ${bad.stderr}`);
-console.log('smoke: cli bundle OK (help, report, gate, bad input)');
+console.log('smoke: cli bundle OK (one file: help, publish/fetch/doctor help, report, gate, bad input)');
