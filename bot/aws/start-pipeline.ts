@@ -2,9 +2,6 @@ import type { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import { PIPELINE_VARIABLES, VARIABLE_NOT_SET } from '../../pipeline/contracts.js';
 import { CLIENT_REQUEST_TOKEN, requestToken, startAtCommit } from '../../pipeline/start-at-commit.js';
 
-// Kept for test/infra/stacks.test.ts (helper X's) until it imports pipeline/contracts.js itself.
-export { PIPELINE_VARIABLES };
-
 export interface StartRequest {
   pipeline: string;
   sourceAction: string;

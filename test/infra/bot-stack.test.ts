@@ -20,7 +20,7 @@ describe('bot function sizing', () => {
     const app = loadTemplates('example'); // synthesized once, shared with the other infra tests
     const template = app.template(app.stacks.bot);
     // Why: a flood of unsigned requests to the public URL may use at most this many instances, never the
-    // account's concurrency; and a 100,000-finding publication fits (scripts/measure-bot-memory.mjs).
+    // account's concurrency; and a 100,000-finding publication fits (scripts/measure-bot-memory.ts).
     template.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'pipewarden-bot',
       ReservedConcurrentExecutions: BOT_RESERVED_CONCURRENCY,

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { PIPELINE_VARIABLES } from '../../bot/aws/start-pipeline.js';
+import { PIPELINE_VARIABLES } from '../../pipeline/contracts.js';
 import { renderLikeNag } from '../../infra/lib/acknowledge.js';
 import {
   loadTemplates,
