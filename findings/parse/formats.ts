@@ -1,4 +1,5 @@
 import type { ParsedFinding } from '../model/finding.js';
+import type { CdkAssemblyFiles } from './locate-in-cdk-assembly.js';
 import { isObject } from './read-report-fields.js';
 import type { ParseContext } from './parse-context.js';
 import {
@@ -12,13 +13,22 @@ import { isCycloneDx, isInspector2, parseInspector2, parseInspectorSbom } from '
 import { isSarif, parseSarif } from './parse-sarif.js';
 import { isSnykIac, isSnykTest, parseSnykIac, parseSnykTest } from './parse-snyk.js';
 
+/**
+ * What the loader can read beside a report, for the formats that point into it: read only when a parser
+ * asks, so the parsers themselves read no files.
+ */
+export interface ReportBeside {
+  /** The cloud assembly in the report's folder (cdk-nag v2 names constructs, the assembly places them). */
+  cdkAssembly?: () => CdkAssemblyFiles;
+}
+
 /** A report format pipewarden recognizes by content. Order matters: the first match wins. */
 export interface ReportFormat {
   id: string;
   /** How a user would name it (shown in the "no known report" error). */
   label: string;
   detect(json: unknown): boolean;
-  parse(json: unknown, ctx: ParseContext): ParsedFinding[];
+  parse(json: unknown, ctx: ParseContext, beside?: ReportBeside): ParsedFinding[];
 }
 
 export const REPORT_FORMATS: ReportFormat[] = [

@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import {
   assertFindingsDocument,
   claimsToBeFindingsDocument,
@@ -8,8 +9,10 @@ import type { Finding, FindingsDocument } from '../model/finding.js';
 import { fingerprintAll } from '../model/fingerprint.js';
 import type { PathOptions } from '../paths/normalize-path.js';
 import { ReportFieldError } from './read-report-fields.js';
-import { detectFormat, emptyReportMessage, isEmptyReport } from './formats.js';
-import { parseNagReportCsv, readNagReportCsv } from './parse-cdk-nag.js';
+import { readCdkAssembly } from '../load/read-cdk-assembly.js';
+import { readNagReportCsv } from '../load/read-nag-report-csv.js';
+import { detectFormat, emptyReportMessage, isEmptyReport, type ReportBeside } from './formats.js';
+import { parseNagReportCsv } from './parse-nag-report-csv.js';
 import { ParseContext } from './parse-context.js';
 import { parseJsonText, readJsonFile } from './read-json.js';
 
@@ -34,9 +37,10 @@ const KNOWN_BRIEFLY =
 export async function loadReport(file: string, paths: PathOptions): Promise<LoadedReport> {
   // Any failure deep in a hostile nesting is the file's fault, named, never "Maximum call stack size exceeded".
   try {
-    if (file === STDIN) return parseReport(await readStdinReport(), file, paths);
+    const beside: ReportBeside = { cdkAssembly: () => readCdkAssembly(dirname(resolve(file))) };
+    if (file === STDIN) return parseReport(await readStdinReport(), file, paths, beside);
     // cdk-nag v2's CSV report is the one input that is not JSON: recognized by its header line.
-    return parseReport((await readNagReportCsv(file)) ?? (await readJsonFile(file)), file, paths);
+    return parseReport((await readNagReportCsv(file)) ?? (await readJsonFile(file)), file, paths, beside);
   } catch (error) {
     if (error instanceof RangeError && /call stack/i.test(error.message)) throw tooDeep(file, error);
     throw error;
@@ -60,7 +64,13 @@ function tooDeep(file: string, cause: unknown): PipewardenError {
   );
 }
 
-export function parseReport(json: unknown, file: string, paths: PathOptions): LoadedReport {
+/** `beside`: what the report points into (the files a caller read next to it); without it, no such lookups. */
+export function parseReport(
+  json: unknown,
+  file: string,
+  paths: PathOptions,
+  beside: ReportBeside = {},
+): LoadedReport {
   if (claimsToBeFindingsDocument(json)) {
     // Checked against the committed schema: every field a renderer reads has its type, or the file is refused.
     const doc = assertFindingsDocument(json, file);
@@ -76,7 +86,7 @@ export function parseReport(json: unknown, file: string, paths: PathOptions): Lo
   }
   const ctx = new ParseContext(file, paths);
   try {
-    const parsed = format.parse(json, ctx);
+    const parsed = format.parse(json, ctx, beside);
     return { file, format: format.id, findings: fingerprintAll(parsed, file), warnings: ctx.warnings };
   } catch (error) {
     if (error instanceof ReportFieldError)

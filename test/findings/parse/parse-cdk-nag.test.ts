@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { errorMessage } from '../../../findings/errors.js';
-import { loadReport } from '../../../findings/parse/load-report.js';
+import { loadReport, parseReport } from '../../../findings/parse/load-report.js';
 import { parseNagReportCsv, userFrame } from '../../../findings/parse/parse-cdk-nag.js';
 import { runCli } from '../cli/run-cli.js';
 import { fixture, parseJson, readFixture } from '../helpers.js';
@@ -194,6 +194,34 @@ describe('cdk-nag v2 NagReport (JSON and CSV)', () => {
     ]);
     const b = await loadReport(join(bare, 'AwsSolutions-NagFixture-NagReport.json'), { sourceRoot: tmp });
     expect(b.findings.map((f) => f.location)).toEqual([undefined, undefined, undefined, undefined]);
+  });
+
+  it('places constructs only through the assembly its caller read: the parser reads no files', () => {
+    const json = readFixture('cdk-nag/v2/AwsSolutions-NagFixture-NagReport.json');
+    // The report's own path, with the assembly beside it on disk: still nothing is read without `beside`.
+    expect(parseReport(json, V2_JSON, { sourceRoot: ROOT }).findings.map((f) => f.location)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    let reads = 0;
+    const metadata = readFixture('cdk-nag/v2/NagFixture.metadata.json');
+    const cdkAssembly = () => (reads++, { metadata: [metadata], templates: [] });
+    const placed = parseReport(json, 'AwsSolutions-S-NagReport.json', { sourceRoot: ROOT }, { cdkAssembly });
+    expect(placed.findings.map(summary)).toEqual([
+      'cdk-nag AwsSolutions-SQS3 test/fixtures/cdk-nag/app/orders-queue.ts:11',
+      'cdk-nag AwsSolutions-SQS4 test/fixtures/cdk-nag/app/orders-queue.ts:11',
+      'cdk-nag AwsSolutions-SQS3 test/fixtures/cdk-nag/app/main.ts:16',
+      'cdk-nag AwsSolutions-SQS4 test/fixtures/cdk-nag/app/main.ts:16',
+    ]);
+    expect(reads).toBe(1);
+    // A report with nothing to place asks for nothing.
+    const compliant = (json as { lines: { compliance: string }[] }).lines.filter(
+      (l) => l.compliance === 'Compliant',
+    );
+    parseReport({ lines: compliant }, 'AwsSolutions-S-NagReport.json', { sourceRoot: ROOT }, { cdkAssembly });
+    expect(reads).toBe(1);
   });
 
   it('warns about rules that could not be evaluated', () => {
