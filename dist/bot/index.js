@@ -4980,6 +4980,1872 @@ __webpack_unused_export__ = paginateListWebhooks;
 
 /***/ }),
 
+/***/ 7101:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.resolveHttpAuthSchemeConfig = exports.defaultCodeStarConnectionsHttpAuthSchemeProvider = exports.defaultCodeStarConnectionsHttpAuthSchemeParametersProvider = void 0;
+const core_1 = __nccwpck_require__(8704);
+const util_middleware_1 = __nccwpck_require__(6324);
+const defaultCodeStarConnectionsHttpAuthSchemeParametersProvider = async (config, context, input) => {
+    return {
+        operation: (0, util_middleware_1.getSmithyContext)(context).operation,
+        region: await (0, util_middleware_1.normalizeProvider)(config.region)() || (() => {
+            throw new Error("expected `region` to be configured for `aws.auth#sigv4`");
+        })(),
+    };
+};
+exports.defaultCodeStarConnectionsHttpAuthSchemeParametersProvider = defaultCodeStarConnectionsHttpAuthSchemeParametersProvider;
+function createAwsAuthSigv4HttpAuthOption(authParameters) {
+    return {
+        schemeId: "aws.auth#sigv4",
+        signingProperties: {
+            name: "codestar-connections",
+            region: authParameters.region,
+        },
+        propertiesExtractor: (config, context) => ({
+            signingProperties: {
+                config,
+                context,
+            },
+        }),
+    };
+}
+const defaultCodeStarConnectionsHttpAuthSchemeProvider = (authParameters) => {
+    const options = [];
+    switch (authParameters.operation) {
+        default: {
+            options.push(createAwsAuthSigv4HttpAuthOption(authParameters));
+        }
+    }
+    return options;
+};
+exports.defaultCodeStarConnectionsHttpAuthSchemeProvider = defaultCodeStarConnectionsHttpAuthSchemeProvider;
+const resolveHttpAuthSchemeConfig = (config) => {
+    const config_0 = (0, core_1.resolveAwsSdkSigV4Config)(config);
+    return Object.assign(config_0, {
+        authSchemePreference: (0, util_middleware_1.normalizeProvider)(config.authSchemePreference ?? []),
+    });
+};
+exports.resolveHttpAuthSchemeConfig = resolveHttpAuthSchemeConfig;
+
+
+/***/ }),
+
+/***/ 5795:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.defaultEndpointResolver = void 0;
+const util_endpoints_1 = __nccwpck_require__(3068);
+const util_endpoints_2 = __nccwpck_require__(9674);
+const ruleset_1 = __nccwpck_require__(5883);
+const cache = new util_endpoints_2.EndpointCache({
+    size: 50,
+    params: ["Endpoint", "Region", "UseDualStack", "UseFIPS"],
+});
+const defaultEndpointResolver = (endpointParams, context = {}) => {
+    return cache.get(endpointParams, () => (0, util_endpoints_2.resolveEndpoint)(ruleset_1.ruleSet, {
+        endpointParams: endpointParams,
+        logger: context.logger,
+    }));
+};
+exports.defaultEndpointResolver = defaultEndpointResolver;
+util_endpoints_2.customEndpointFunctions.aws = util_endpoints_1.awsEndpointFunctions;
+
+
+/***/ }),
+
+/***/ 5883:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.ruleSet = void 0;
+const s = "required", t = "fn", u = "argv", v = "ref";
+const a = true, b = "isSet", c = "booleanEquals", d = "error", e = "endpoint", f = "tree", g = "PartitionResult", h = { [s]: false, "type": "string" }, i = { [s]: true, "default": false, "type": "boolean" }, j = { [v]: "Endpoint" }, k = { [t]: c, [u]: [{ [v]: "UseFIPS" }, true] }, l = { [t]: c, [u]: [{ [v]: "UseDualStack" }, true] }, m = {}, n = { [t]: "getAttr", [u]: [{ [v]: g }, "supportsFIPS"] }, o = { [t]: c, [u]: [true, { [t]: "getAttr", [u]: [{ [v]: g }, "supportsDualStack"] }] }, p = [k], q = [l], r = [{ [v]: "Region" }];
+const _data = { version: "1.0", parameters: { Region: h, UseDualStack: i, UseFIPS: i, Endpoint: h }, rules: [{ conditions: [{ [t]: b, [u]: [j] }], rules: [{ conditions: p, error: "Invalid Configuration: FIPS and custom endpoint are not supported", type: d }, { conditions: q, error: "Invalid Configuration: Dualstack and custom endpoint are not supported", type: d }, { endpoint: { url: j, properties: m, headers: m }, type: e }], type: f }, { conditions: [{ [t]: b, [u]: r }], rules: [{ conditions: [{ [t]: "aws.partition", [u]: r, assign: g }], rules: [{ conditions: [k, l], rules: [{ conditions: [{ [t]: c, [u]: [a, n] }, o], rules: [{ endpoint: { url: "https://codestar-connections-fips.{Region}.{PartitionResult#dualStackDnsSuffix}", properties: m, headers: m }, type: e }], type: f }, { error: "FIPS and DualStack are enabled, but this partition does not support one or both", type: d }], type: f }, { conditions: p, rules: [{ conditions: [{ [t]: c, [u]: [n, a] }], rules: [{ endpoint: { url: "https://codestar-connections-fips.{Region}.{PartitionResult#dnsSuffix}", properties: m, headers: m }, type: e }], type: f }, { error: "FIPS is enabled but this partition does not support FIPS", type: d }], type: f }, { conditions: q, rules: [{ conditions: [o], rules: [{ endpoint: { url: "https://codestar-connections.{Region}.{PartitionResult#dualStackDnsSuffix}", properties: m, headers: m }, type: e }], type: f }, { error: "DualStack is enabled but this partition does not support DualStack", type: d }], type: f }, { endpoint: { url: "https://codestar-connections.{Region}.{PartitionResult#dnsSuffix}", properties: m, headers: m }, type: e }], type: f }], type: f }, { error: "Invalid Configuration: Missing Region", type: d }] };
+exports.ruleSet = _data;
+
+
+/***/ }),
+
+/***/ 3090:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var middlewareHostHeader = __nccwpck_require__(2590);
+var middlewareLogger = __nccwpck_require__(5242);
+var middlewareRecursionDetection = __nccwpck_require__(1568);
+var middlewareUserAgent = __nccwpck_require__(2959);
+var configResolver = __nccwpck_require__(9316);
+var core = __nccwpck_require__(402);
+var schema = __nccwpck_require__(6890);
+var middlewareContentLength = __nccwpck_require__(7212);
+var middlewareEndpoint = __nccwpck_require__(99);
+var middlewareRetry = __nccwpck_require__(9618);
+var smithyClient = __nccwpck_require__(1411);
+var httpAuthSchemeProvider = __nccwpck_require__(7101);
+var runtimeConfig = __nccwpck_require__(8916);
+var regionConfigResolver = __nccwpck_require__(6463);
+var protocolHttp = __nccwpck_require__(2356);
+var schemas_0 = __nccwpck_require__(2058);
+var errors = __nccwpck_require__(7374);
+var CodeStarConnectionsServiceException = __nccwpck_require__(123);
+
+const resolveClientEndpointParameters = (options) => {
+    return Object.assign(options, {
+        useDualstackEndpoint: options.useDualstackEndpoint ?? false,
+        useFipsEndpoint: options.useFipsEndpoint ?? false,
+        defaultSigningName: "codestar-connections",
+    });
+};
+const commonParams = {
+    UseFIPS: { type: "builtInParams", name: "useFipsEndpoint" },
+    Endpoint: { type: "builtInParams", name: "endpoint" },
+    Region: { type: "builtInParams", name: "region" },
+    UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" },
+};
+
+const getHttpAuthExtensionConfiguration = (runtimeConfig) => {
+    const _httpAuthSchemes = runtimeConfig.httpAuthSchemes;
+    let _httpAuthSchemeProvider = runtimeConfig.httpAuthSchemeProvider;
+    let _credentials = runtimeConfig.credentials;
+    return {
+        setHttpAuthScheme(httpAuthScheme) {
+            const index = _httpAuthSchemes.findIndex((scheme) => scheme.schemeId === httpAuthScheme.schemeId);
+            if (index === -1) {
+                _httpAuthSchemes.push(httpAuthScheme);
+            }
+            else {
+                _httpAuthSchemes.splice(index, 1, httpAuthScheme);
+            }
+        },
+        httpAuthSchemes() {
+            return _httpAuthSchemes;
+        },
+        setHttpAuthSchemeProvider(httpAuthSchemeProvider) {
+            _httpAuthSchemeProvider = httpAuthSchemeProvider;
+        },
+        httpAuthSchemeProvider() {
+            return _httpAuthSchemeProvider;
+        },
+        setCredentials(credentials) {
+            _credentials = credentials;
+        },
+        credentials() {
+            return _credentials;
+        },
+    };
+};
+const resolveHttpAuthRuntimeConfig = (config) => {
+    return {
+        httpAuthSchemes: config.httpAuthSchemes(),
+        httpAuthSchemeProvider: config.httpAuthSchemeProvider(),
+        credentials: config.credentials(),
+    };
+};
+
+const resolveRuntimeExtensions = (runtimeConfig, extensions) => {
+    const extensionConfiguration = Object.assign(regionConfigResolver.getAwsRegionExtensionConfiguration(runtimeConfig), smithyClient.getDefaultExtensionConfiguration(runtimeConfig), protocolHttp.getHttpHandlerExtensionConfiguration(runtimeConfig), getHttpAuthExtensionConfiguration(runtimeConfig));
+    extensions.forEach((extension) => extension.configure(extensionConfiguration));
+    return Object.assign(runtimeConfig, regionConfigResolver.resolveAwsRegionExtensionConfiguration(extensionConfiguration), smithyClient.resolveDefaultRuntimeConfig(extensionConfiguration), protocolHttp.resolveHttpHandlerRuntimeConfig(extensionConfiguration), resolveHttpAuthRuntimeConfig(extensionConfiguration));
+};
+
+class CodeStarConnectionsClient extends smithyClient.Client {
+    config;
+    constructor(...[configuration]) {
+        const _config_0 = runtimeConfig.getRuntimeConfig(configuration || {});
+        super(_config_0);
+        this.initConfig = _config_0;
+        const _config_1 = resolveClientEndpointParameters(_config_0);
+        const _config_2 = middlewareUserAgent.resolveUserAgentConfig(_config_1);
+        const _config_3 = middlewareRetry.resolveRetryConfig(_config_2);
+        const _config_4 = configResolver.resolveRegionConfig(_config_3);
+        const _config_5 = middlewareHostHeader.resolveHostHeaderConfig(_config_4);
+        const _config_6 = middlewareEndpoint.resolveEndpointConfig(_config_5);
+        const _config_7 = httpAuthSchemeProvider.resolveHttpAuthSchemeConfig(_config_6);
+        const _config_8 = resolveRuntimeExtensions(_config_7, configuration?.extensions || []);
+        this.config = _config_8;
+        this.middlewareStack.use(schema.getSchemaSerdePlugin(this.config));
+        this.middlewareStack.use(middlewareUserAgent.getUserAgentPlugin(this.config));
+        this.middlewareStack.use(middlewareRetry.getRetryPlugin(this.config));
+        this.middlewareStack.use(middlewareContentLength.getContentLengthPlugin(this.config));
+        this.middlewareStack.use(middlewareHostHeader.getHostHeaderPlugin(this.config));
+        this.middlewareStack.use(middlewareLogger.getLoggerPlugin(this.config));
+        this.middlewareStack.use(middlewareRecursionDetection.getRecursionDetectionPlugin(this.config));
+        this.middlewareStack.use(core.getHttpAuthSchemeEndpointRuleSetPlugin(this.config, {
+            httpAuthSchemeParametersProvider: httpAuthSchemeProvider.defaultCodeStarConnectionsHttpAuthSchemeParametersProvider,
+            identityProviderConfigProvider: async (config) => new core.DefaultIdentityProviderConfig({
+                "aws.auth#sigv4": config.credentials,
+            }),
+        }));
+        this.middlewareStack.use(core.getHttpSigningPlugin(this.config));
+    }
+    destroy() {
+        super.destroy();
+    }
+}
+
+class CreateConnectionCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "CreateConnection", {})
+    .n("CodeStarConnectionsClient", "CreateConnectionCommand")
+    .sc(schemas_0.CreateConnection$)
+    .build() {
+}
+
+class CreateHostCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "CreateHost", {})
+    .n("CodeStarConnectionsClient", "CreateHostCommand")
+    .sc(schemas_0.CreateHost$)
+    .build() {
+}
+
+class CreateRepositoryLinkCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "CreateRepositoryLink", {})
+    .n("CodeStarConnectionsClient", "CreateRepositoryLinkCommand")
+    .sc(schemas_0.CreateRepositoryLink$)
+    .build() {
+}
+
+class CreateSyncConfigurationCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "CreateSyncConfiguration", {})
+    .n("CodeStarConnectionsClient", "CreateSyncConfigurationCommand")
+    .sc(schemas_0.CreateSyncConfiguration$)
+    .build() {
+}
+
+class DeleteConnectionCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "DeleteConnection", {})
+    .n("CodeStarConnectionsClient", "DeleteConnectionCommand")
+    .sc(schemas_0.DeleteConnection$)
+    .build() {
+}
+
+class DeleteHostCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "DeleteHost", {})
+    .n("CodeStarConnectionsClient", "DeleteHostCommand")
+    .sc(schemas_0.DeleteHost$)
+    .build() {
+}
+
+class DeleteRepositoryLinkCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "DeleteRepositoryLink", {})
+    .n("CodeStarConnectionsClient", "DeleteRepositoryLinkCommand")
+    .sc(schemas_0.DeleteRepositoryLink$)
+    .build() {
+}
+
+class DeleteSyncConfigurationCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "DeleteSyncConfiguration", {})
+    .n("CodeStarConnectionsClient", "DeleteSyncConfigurationCommand")
+    .sc(schemas_0.DeleteSyncConfiguration$)
+    .build() {
+}
+
+class GetConnectionCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "GetConnection", {})
+    .n("CodeStarConnectionsClient", "GetConnectionCommand")
+    .sc(schemas_0.GetConnection$)
+    .build() {
+}
+
+class GetHostCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "GetHost", {})
+    .n("CodeStarConnectionsClient", "GetHostCommand")
+    .sc(schemas_0.GetHost$)
+    .build() {
+}
+
+class GetRepositoryLinkCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "GetRepositoryLink", {})
+    .n("CodeStarConnectionsClient", "GetRepositoryLinkCommand")
+    .sc(schemas_0.GetRepositoryLink$)
+    .build() {
+}
+
+class GetRepositorySyncStatusCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "GetRepositorySyncStatus", {})
+    .n("CodeStarConnectionsClient", "GetRepositorySyncStatusCommand")
+    .sc(schemas_0.GetRepositorySyncStatus$)
+    .build() {
+}
+
+class GetResourceSyncStatusCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "GetResourceSyncStatus", {})
+    .n("CodeStarConnectionsClient", "GetResourceSyncStatusCommand")
+    .sc(schemas_0.GetResourceSyncStatus$)
+    .build() {
+}
+
+class GetSyncBlockerSummaryCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "GetSyncBlockerSummary", {})
+    .n("CodeStarConnectionsClient", "GetSyncBlockerSummaryCommand")
+    .sc(schemas_0.GetSyncBlockerSummary$)
+    .build() {
+}
+
+class GetSyncConfigurationCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "GetSyncConfiguration", {})
+    .n("CodeStarConnectionsClient", "GetSyncConfigurationCommand")
+    .sc(schemas_0.GetSyncConfiguration$)
+    .build() {
+}
+
+class ListConnectionsCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "ListConnections", {})
+    .n("CodeStarConnectionsClient", "ListConnectionsCommand")
+    .sc(schemas_0.ListConnections$)
+    .build() {
+}
+
+class ListHostsCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "ListHosts", {})
+    .n("CodeStarConnectionsClient", "ListHostsCommand")
+    .sc(schemas_0.ListHosts$)
+    .build() {
+}
+
+class ListRepositoryLinksCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "ListRepositoryLinks", {})
+    .n("CodeStarConnectionsClient", "ListRepositoryLinksCommand")
+    .sc(schemas_0.ListRepositoryLinks$)
+    .build() {
+}
+
+class ListRepositorySyncDefinitionsCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "ListRepositorySyncDefinitions", {})
+    .n("CodeStarConnectionsClient", "ListRepositorySyncDefinitionsCommand")
+    .sc(schemas_0.ListRepositorySyncDefinitions$)
+    .build() {
+}
+
+class ListSyncConfigurationsCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "ListSyncConfigurations", {})
+    .n("CodeStarConnectionsClient", "ListSyncConfigurationsCommand")
+    .sc(schemas_0.ListSyncConfigurations$)
+    .build() {
+}
+
+class ListTagsForResourceCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "ListTagsForResource", {})
+    .n("CodeStarConnectionsClient", "ListTagsForResourceCommand")
+    .sc(schemas_0.ListTagsForResource$)
+    .build() {
+}
+
+class TagResourceCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "TagResource", {})
+    .n("CodeStarConnectionsClient", "TagResourceCommand")
+    .sc(schemas_0.TagResource$)
+    .build() {
+}
+
+class UntagResourceCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "UntagResource", {})
+    .n("CodeStarConnectionsClient", "UntagResourceCommand")
+    .sc(schemas_0.UntagResource$)
+    .build() {
+}
+
+class UpdateHostCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "UpdateHost", {})
+    .n("CodeStarConnectionsClient", "UpdateHostCommand")
+    .sc(schemas_0.UpdateHost$)
+    .build() {
+}
+
+class UpdateRepositoryLinkCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "UpdateRepositoryLink", {})
+    .n("CodeStarConnectionsClient", "UpdateRepositoryLinkCommand")
+    .sc(schemas_0.UpdateRepositoryLink$)
+    .build() {
+}
+
+class UpdateSyncBlockerCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "UpdateSyncBlocker", {})
+    .n("CodeStarConnectionsClient", "UpdateSyncBlockerCommand")
+    .sc(schemas_0.UpdateSyncBlocker$)
+    .build() {
+}
+
+class UpdateSyncConfigurationCommand extends smithyClient.Command
+    .classBuilder()
+    .ep(commonParams)
+    .m(function (Command, cs, config, o) {
+    return [middlewareEndpoint.getEndpointPlugin(config, Command.getEndpointParameterInstructions())];
+})
+    .s("CodeStar_connections_20191201", "UpdateSyncConfiguration", {})
+    .n("CodeStarConnectionsClient", "UpdateSyncConfigurationCommand")
+    .sc(schemas_0.UpdateSyncConfiguration$)
+    .build() {
+}
+
+const paginateListConnections = core.createPaginator(CodeStarConnectionsClient, ListConnectionsCommand, "NextToken", "NextToken", "MaxResults");
+
+const paginateListHosts = core.createPaginator(CodeStarConnectionsClient, ListHostsCommand, "NextToken", "NextToken", "MaxResults");
+
+const paginateListRepositoryLinks = core.createPaginator(CodeStarConnectionsClient, ListRepositoryLinksCommand, "NextToken", "NextToken", "MaxResults");
+
+const paginateListSyncConfigurations = core.createPaginator(CodeStarConnectionsClient, ListSyncConfigurationsCommand, "NextToken", "NextToken", "MaxResults");
+
+const commands = {
+    CreateConnectionCommand,
+    CreateHostCommand,
+    CreateRepositoryLinkCommand,
+    CreateSyncConfigurationCommand,
+    DeleteConnectionCommand,
+    DeleteHostCommand,
+    DeleteRepositoryLinkCommand,
+    DeleteSyncConfigurationCommand,
+    GetConnectionCommand,
+    GetHostCommand,
+    GetRepositoryLinkCommand,
+    GetRepositorySyncStatusCommand,
+    GetResourceSyncStatusCommand,
+    GetSyncBlockerSummaryCommand,
+    GetSyncConfigurationCommand,
+    ListConnectionsCommand,
+    ListHostsCommand,
+    ListRepositoryLinksCommand,
+    ListRepositorySyncDefinitionsCommand,
+    ListSyncConfigurationsCommand,
+    ListTagsForResourceCommand,
+    TagResourceCommand,
+    UntagResourceCommand,
+    UpdateHostCommand,
+    UpdateRepositoryLinkCommand,
+    UpdateSyncBlockerCommand,
+    UpdateSyncConfigurationCommand,
+};
+const paginators = {
+    paginateListConnections,
+    paginateListHosts,
+    paginateListRepositoryLinks,
+    paginateListSyncConfigurations,
+};
+class CodeStarConnections extends CodeStarConnectionsClient {
+}
+smithyClient.createAggregatedClient(commands, CodeStarConnections, { paginators });
+
+const BlockerStatus = {
+    ACTIVE: "ACTIVE",
+    RESOLVED: "RESOLVED",
+};
+const BlockerType = {
+    AUTOMATED: "AUTOMATED",
+};
+const ProviderType = {
+    BITBUCKET: "Bitbucket",
+    GITHUB: "GitHub",
+    GITHUB_ENTERPRISE_SERVER: "GitHubEnterpriseServer",
+    GITLAB: "GitLab",
+    GITLAB_SELF_MANAGED: "GitLabSelfManaged",
+};
+const PublishDeploymentStatus = {
+    DISABLED: "DISABLED",
+    ENABLED: "ENABLED",
+};
+const SyncConfigurationType = {
+    CFN_STACK_SYNC: "CFN_STACK_SYNC",
+};
+const TriggerResourceUpdateOn = {
+    ANY_CHANGE: "ANY_CHANGE",
+    FILE_CHANGE: "FILE_CHANGE",
+};
+const ConnectionStatus = {
+    AVAILABLE: "AVAILABLE",
+    ERROR: "ERROR",
+    PENDING: "PENDING",
+};
+const RepositorySyncStatus = {
+    FAILED: "FAILED",
+    INITIATED: "INITIATED",
+    IN_PROGRESS: "IN_PROGRESS",
+    QUEUED: "QUEUED",
+    SUCCEEDED: "SUCCEEDED",
+};
+const ResourceSyncStatus = {
+    FAILED: "FAILED",
+    INITIATED: "INITIATED",
+    IN_PROGRESS: "IN_PROGRESS",
+    SUCCEEDED: "SUCCEEDED",
+};
+
+exports.$Command = smithyClient.Command;
+exports.__Client = smithyClient.Client;
+exports.CodeStarConnectionsServiceException = CodeStarConnectionsServiceException.CodeStarConnectionsServiceException;
+exports.BlockerStatus = BlockerStatus;
+exports.BlockerType = BlockerType;
+exports.CodeStarConnections = CodeStarConnections;
+exports.CodeStarConnectionsClient = CodeStarConnectionsClient;
+exports.ConnectionStatus = ConnectionStatus;
+exports.CreateConnectionCommand = CreateConnectionCommand;
+exports.CreateHostCommand = CreateHostCommand;
+exports.CreateRepositoryLinkCommand = CreateRepositoryLinkCommand;
+exports.CreateSyncConfigurationCommand = CreateSyncConfigurationCommand;
+exports.DeleteConnectionCommand = DeleteConnectionCommand;
+exports.DeleteHostCommand = DeleteHostCommand;
+exports.DeleteRepositoryLinkCommand = DeleteRepositoryLinkCommand;
+exports.DeleteSyncConfigurationCommand = DeleteSyncConfigurationCommand;
+exports.GetConnectionCommand = GetConnectionCommand;
+exports.GetHostCommand = GetHostCommand;
+exports.GetRepositoryLinkCommand = GetRepositoryLinkCommand;
+exports.GetRepositorySyncStatusCommand = GetRepositorySyncStatusCommand;
+exports.GetResourceSyncStatusCommand = GetResourceSyncStatusCommand;
+exports.GetSyncBlockerSummaryCommand = GetSyncBlockerSummaryCommand;
+exports.GetSyncConfigurationCommand = GetSyncConfigurationCommand;
+exports.ListConnectionsCommand = ListConnectionsCommand;
+exports.ListHostsCommand = ListHostsCommand;
+exports.ListRepositoryLinksCommand = ListRepositoryLinksCommand;
+exports.ListRepositorySyncDefinitionsCommand = ListRepositorySyncDefinitionsCommand;
+exports.ListSyncConfigurationsCommand = ListSyncConfigurationsCommand;
+exports.ListTagsForResourceCommand = ListTagsForResourceCommand;
+exports.ProviderType = ProviderType;
+exports.PublishDeploymentStatus = PublishDeploymentStatus;
+exports.RepositorySyncStatus = RepositorySyncStatus;
+exports.ResourceSyncStatus = ResourceSyncStatus;
+exports.SyncConfigurationType = SyncConfigurationType;
+exports.TagResourceCommand = TagResourceCommand;
+exports.TriggerResourceUpdateOn = TriggerResourceUpdateOn;
+exports.UntagResourceCommand = UntagResourceCommand;
+exports.UpdateHostCommand = UpdateHostCommand;
+exports.UpdateRepositoryLinkCommand = UpdateRepositoryLinkCommand;
+exports.UpdateSyncBlockerCommand = UpdateSyncBlockerCommand;
+exports.UpdateSyncConfigurationCommand = UpdateSyncConfigurationCommand;
+exports.paginateListConnections = paginateListConnections;
+exports.paginateListHosts = paginateListHosts;
+exports.paginateListRepositoryLinks = paginateListRepositoryLinks;
+exports.paginateListSyncConfigurations = paginateListSyncConfigurations;
+Object.prototype.hasOwnProperty.call(schemas_0, '__proto__') &&
+    !Object.prototype.hasOwnProperty.call(exports, '__proto__') &&
+    Object.defineProperty(exports, '__proto__', {
+        enumerable: true,
+        value: schemas_0['__proto__']
+    });
+
+Object.keys(schemas_0).forEach(function (k) {
+    if (k !== 'default' && !Object.prototype.hasOwnProperty.call(exports, k)) exports[k] = schemas_0[k];
+});
+Object.prototype.hasOwnProperty.call(errors, '__proto__') &&
+    !Object.prototype.hasOwnProperty.call(exports, '__proto__') &&
+    Object.defineProperty(exports, '__proto__', {
+        enumerable: true,
+        value: errors['__proto__']
+    });
+
+Object.keys(errors).forEach(function (k) {
+    if (k !== 'default' && !Object.prototype.hasOwnProperty.call(exports, k)) exports[k] = errors[k];
+});
+
+
+/***/ }),
+
+/***/ 123:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.CodeStarConnectionsServiceException = exports.__ServiceException = void 0;
+const smithy_client_1 = __nccwpck_require__(1411);
+Object.defineProperty(exports, "__ServiceException", ({ enumerable: true, get: function () { return smithy_client_1.ServiceException; } }));
+class CodeStarConnectionsServiceException extends smithy_client_1.ServiceException {
+    constructor(options) {
+        super(options);
+        Object.setPrototypeOf(this, CodeStarConnectionsServiceException.prototype);
+    }
+}
+exports.CodeStarConnectionsServiceException = CodeStarConnectionsServiceException;
+
+
+/***/ }),
+
+/***/ 7374:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.SyncBlockerDoesNotExistException = exports.RetryLatestCommitFailedException = exports.UpdateOutOfSyncException = exports.ConditionalCheckFailedException = exports.UnsupportedOperationException = exports.ConflictException = exports.UnsupportedProviderTypeException = exports.SyncConfigurationStillExistsException = exports.ThrottlingException = exports.ResourceAlreadyExistsException = exports.InvalidInputException = exports.InternalServerException = exports.ConcurrentModificationException = exports.ResourceUnavailableException = exports.ResourceNotFoundException = exports.LimitExceededException = exports.AccessDeniedException = void 0;
+const CodeStarConnectionsServiceException_1 = __nccwpck_require__(123);
+class AccessDeniedException extends CodeStarConnectionsServiceException_1.CodeStarConnectionsServiceException {
+    name = "AccessDeniedException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "AccessDeniedException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, AccessDeniedException.prototype);
+        this.Message = opts.Message;
+    }
+}
+exports.AccessDeniedException = AccessDeniedException;
+class LimitExceededException extends CodeStarConnectionsServiceException_1.CodeStarConnectionsServiceException {
+    name = "LimitExceededException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "LimitExceededException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, LimitExceededException.prototype);
+        this.Message = opts.Message;
+    }
+}
+exports.LimitExceededException = LimitExceededException;
+class ResourceNotFoundException extends CodeStarConnectionsServiceException_1.CodeStarConnectionsServiceException {
+    name = "ResourceNotFoundException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "ResourceNotFoundException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ResourceNotFoundException.prototype);
+        this.Message = opts.Message;
+    }
+}
+exports.ResourceNotFoundException = ResourceNotFoundException;
+class ResourceUnavailableException extends CodeStarConnectionsServiceException_1.CodeStarConnectionsServiceException {
+    name = "ResourceUnavailableException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "ResourceUnavailableException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ResourceUnavailableException.prototype);
+        this.Message = opts.Message;
+    }
+}
+exports.ResourceUnavailableException = ResourceUnavailableException;
+class ConcurrentModificationException extends CodeStarConnectionsServiceException_1.CodeStarConnectionsServiceException {
+    name = "ConcurrentModificationException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "ConcurrentModificationException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ConcurrentModificationException.prototype);
+        this.Message = opts.Message;
+    }
+}
+exports.ConcurrentModificationException = ConcurrentModificationException;
+class InternalServerException extends CodeStarConnectionsServiceException_1.CodeStarConnectionsServiceException {
+    name = "InternalServerException";
+    $fault = "server";
+    Message;
+    constructor(opts) {
+        super({
+            name: "InternalServerException",
+            $fault: "server",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InternalServerException.prototype);
+        this.Message = opts.Message;
+    }
+}
+exports.InternalServerException = InternalServerException;
+class InvalidInputException extends CodeStarConnectionsServiceException_1.CodeStarConnectionsServiceException {
+    name = "InvalidInputException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "InvalidInputException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidInputException.prototype);
+        this.Message = opts.Message;
+    }
+}
+exports.InvalidInputException = InvalidInputException;
+class ResourceAlreadyExistsException extends CodeStarConnectionsServiceException_1.CodeStarConnectionsServiceException {
+    name = "ResourceAlreadyExistsException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "ResourceAlreadyExistsException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ResourceAlreadyExistsException.prototype);
+        this.Message = opts.Message;
+    }
+}
+exports.ResourceAlreadyExistsException = ResourceAlreadyExistsException;
+class ThrottlingException extends CodeStarConnectionsServiceException_1.CodeStarConnectionsServiceException {
+    name = "ThrottlingException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "ThrottlingException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ThrottlingException.prototype);
+        this.Message = opts.Message;
+    }
+}
+exports.ThrottlingException = ThrottlingException;
+class SyncConfigurationStillExistsException extends CodeStarConnectionsServiceException_1.CodeStarConnectionsServiceException {
+    name = "SyncConfigurationStillExistsException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "SyncConfigurationStillExistsException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, SyncConfigurationStillExistsException.prototype);
+        this.Message = opts.Message;
+    }
+}
+exports.SyncConfigurationStillExistsException = SyncConfigurationStillExistsException;
+class UnsupportedProviderTypeException extends CodeStarConnectionsServiceException_1.CodeStarConnectionsServiceException {
+    name = "UnsupportedProviderTypeException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "UnsupportedProviderTypeException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, UnsupportedProviderTypeException.prototype);
+        this.Message = opts.Message;
+    }
+}
+exports.UnsupportedProviderTypeException = UnsupportedProviderTypeException;
+class ConflictException extends CodeStarConnectionsServiceException_1.CodeStarConnectionsServiceException {
+    name = "ConflictException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "ConflictException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ConflictException.prototype);
+        this.Message = opts.Message;
+    }
+}
+exports.ConflictException = ConflictException;
+class UnsupportedOperationException extends CodeStarConnectionsServiceException_1.CodeStarConnectionsServiceException {
+    name = "UnsupportedOperationException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "UnsupportedOperationException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, UnsupportedOperationException.prototype);
+        this.Message = opts.Message;
+    }
+}
+exports.UnsupportedOperationException = UnsupportedOperationException;
+class ConditionalCheckFailedException extends CodeStarConnectionsServiceException_1.CodeStarConnectionsServiceException {
+    name = "ConditionalCheckFailedException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "ConditionalCheckFailedException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ConditionalCheckFailedException.prototype);
+        this.Message = opts.Message;
+    }
+}
+exports.ConditionalCheckFailedException = ConditionalCheckFailedException;
+class UpdateOutOfSyncException extends CodeStarConnectionsServiceException_1.CodeStarConnectionsServiceException {
+    name = "UpdateOutOfSyncException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "UpdateOutOfSyncException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, UpdateOutOfSyncException.prototype);
+        this.Message = opts.Message;
+    }
+}
+exports.UpdateOutOfSyncException = UpdateOutOfSyncException;
+class RetryLatestCommitFailedException extends CodeStarConnectionsServiceException_1.CodeStarConnectionsServiceException {
+    name = "RetryLatestCommitFailedException";
+    $fault = "server";
+    Message;
+    constructor(opts) {
+        super({
+            name: "RetryLatestCommitFailedException",
+            $fault: "server",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, RetryLatestCommitFailedException.prototype);
+        this.Message = opts.Message;
+    }
+}
+exports.RetryLatestCommitFailedException = RetryLatestCommitFailedException;
+class SyncBlockerDoesNotExistException extends CodeStarConnectionsServiceException_1.CodeStarConnectionsServiceException {
+    name = "SyncBlockerDoesNotExistException";
+    $fault = "client";
+    Message;
+    constructor(opts) {
+        super({
+            name: "SyncBlockerDoesNotExistException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, SyncBlockerDoesNotExistException.prototype);
+        this.Message = opts.Message;
+    }
+}
+exports.SyncBlockerDoesNotExistException = SyncBlockerDoesNotExistException;
+
+
+/***/ }),
+
+/***/ 8916:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.getRuntimeConfig = void 0;
+const tslib_1 = __nccwpck_require__(1860);
+const package_json_1 = tslib_1.__importDefault(__nccwpck_require__(6106));
+const core_1 = __nccwpck_require__(8704);
+const credential_provider_node_1 = __nccwpck_require__(5861);
+const util_user_agent_node_1 = __nccwpck_require__(1656);
+const config_resolver_1 = __nccwpck_require__(9316);
+const hash_node_1 = __nccwpck_require__(5092);
+const middleware_retry_1 = __nccwpck_require__(9618);
+const node_config_provider_1 = __nccwpck_require__(5704);
+const node_http_handler_1 = __nccwpck_require__(1279);
+const smithy_client_1 = __nccwpck_require__(1411);
+const util_body_length_node_1 = __nccwpck_require__(3638);
+const util_defaults_mode_node_1 = __nccwpck_require__(5435);
+const util_retry_1 = __nccwpck_require__(5518);
+const runtimeConfig_shared_1 = __nccwpck_require__(3189);
+const getRuntimeConfig = (config) => {
+    (0, smithy_client_1.emitWarningIfUnsupportedVersion)(process.version);
+    const defaultsMode = (0, util_defaults_mode_node_1.resolveDefaultsModeConfig)(config);
+    const defaultConfigProvider = () => defaultsMode().then(smithy_client_1.loadConfigsForDefaultMode);
+    const clientSharedValues = (0, runtimeConfig_shared_1.getRuntimeConfig)(config);
+    (0, core_1.emitWarningIfUnsupportedVersion)(process.version);
+    const loaderConfig = {
+        profile: config?.profile,
+        logger: clientSharedValues.logger,
+    };
+    return {
+        ...clientSharedValues,
+        ...config,
+        runtime: "node",
+        defaultsMode,
+        authSchemePreference: config?.authSchemePreference ?? (0, node_config_provider_1.loadConfig)(core_1.NODE_AUTH_SCHEME_PREFERENCE_OPTIONS, loaderConfig),
+        bodyLengthChecker: config?.bodyLengthChecker ?? util_body_length_node_1.calculateBodyLength,
+        credentialDefaultProvider: config?.credentialDefaultProvider ?? credential_provider_node_1.defaultProvider,
+        defaultUserAgentProvider: config?.defaultUserAgentProvider ?? (0, util_user_agent_node_1.createDefaultUserAgentProvider)({ serviceId: clientSharedValues.serviceId, clientVersion: package_json_1.default.version }),
+        maxAttempts: config?.maxAttempts ?? (0, node_config_provider_1.loadConfig)(middleware_retry_1.NODE_MAX_ATTEMPT_CONFIG_OPTIONS, config),
+        region: config?.region ?? (0, node_config_provider_1.loadConfig)(config_resolver_1.NODE_REGION_CONFIG_OPTIONS, { ...config_resolver_1.NODE_REGION_CONFIG_FILE_OPTIONS, ...loaderConfig }),
+        requestHandler: node_http_handler_1.NodeHttpHandler.create(config?.requestHandler ?? defaultConfigProvider),
+        retryMode: config?.retryMode ??
+            (0, node_config_provider_1.loadConfig)({
+                ...middleware_retry_1.NODE_RETRY_MODE_CONFIG_OPTIONS,
+                default: async () => (await defaultConfigProvider()).retryMode || util_retry_1.DEFAULT_RETRY_MODE,
+            }, config),
+        sha256: config?.sha256 ?? hash_node_1.Hash.bind(null, "sha256"),
+        streamCollector: config?.streamCollector ?? node_http_handler_1.streamCollector,
+        useDualstackEndpoint: config?.useDualstackEndpoint ?? (0, node_config_provider_1.loadConfig)(config_resolver_1.NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        useFipsEndpoint: config?.useFipsEndpoint ?? (0, node_config_provider_1.loadConfig)(config_resolver_1.NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        userAgentAppId: config?.userAgentAppId ?? (0, node_config_provider_1.loadConfig)(util_user_agent_node_1.NODE_APP_ID_CONFIG_OPTIONS, loaderConfig),
+    };
+};
+exports.getRuntimeConfig = getRuntimeConfig;
+
+
+/***/ }),
+
+/***/ 3189:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.getRuntimeConfig = void 0;
+const core_1 = __nccwpck_require__(8704);
+const protocols_1 = __nccwpck_require__(7288);
+const smithy_client_1 = __nccwpck_require__(1411);
+const url_parser_1 = __nccwpck_require__(4494);
+const util_base64_1 = __nccwpck_require__(766);
+const util_utf8_1 = __nccwpck_require__(1577);
+const httpAuthSchemeProvider_1 = __nccwpck_require__(7101);
+const endpointResolver_1 = __nccwpck_require__(5795);
+const schemas_0_1 = __nccwpck_require__(2058);
+const getRuntimeConfig = (config) => {
+    return {
+        apiVersion: "2019-12-01",
+        base64Decoder: config?.base64Decoder ?? util_base64_1.fromBase64,
+        base64Encoder: config?.base64Encoder ?? util_base64_1.toBase64,
+        disableHostPrefix: config?.disableHostPrefix ?? false,
+        endpointProvider: config?.endpointProvider ?? endpointResolver_1.defaultEndpointResolver,
+        extensions: config?.extensions ?? [],
+        httpAuthSchemeProvider: config?.httpAuthSchemeProvider ?? httpAuthSchemeProvider_1.defaultCodeStarConnectionsHttpAuthSchemeProvider,
+        httpAuthSchemes: config?.httpAuthSchemes ?? [
+            {
+                schemeId: "aws.auth#sigv4",
+                identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4"),
+                signer: new core_1.AwsSdkSigV4Signer(),
+            },
+        ],
+        logger: config?.logger ?? new smithy_client_1.NoOpLogger(),
+        protocol: config?.protocol ?? protocols_1.AwsJson1_0Protocol,
+        protocolSettings: config?.protocolSettings ?? {
+            defaultNamespace: "com.amazonaws.codestarconnections",
+            errorTypeRegistries: schemas_0_1.errorTypeRegistries,
+            version: "2019-12-01",
+            serviceTarget: "CodeStar_connections_20191201",
+        },
+        serviceId: config?.serviceId ?? "CodeStar connections",
+        urlParser: config?.urlParser ?? url_parser_1.parseUrl,
+        utf8Decoder: config?.utf8Decoder ?? util_utf8_1.fromUtf8,
+        utf8Encoder: config?.utf8Encoder ?? util_utf8_1.toUtf8,
+    };
+};
+exports.getRuntimeConfig = getRuntimeConfig;
+
+
+/***/ }),
+
+/***/ 2058:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.GetSyncConfigurationOutput$ = exports.GetSyncConfigurationInput$ = exports.GetSyncBlockerSummaryOutput$ = exports.GetSyncBlockerSummaryInput$ = exports.GetResourceSyncStatusOutput$ = exports.GetResourceSyncStatusInput$ = exports.GetRepositorySyncStatusOutput$ = exports.GetRepositorySyncStatusInput$ = exports.GetRepositoryLinkOutput$ = exports.GetRepositoryLinkInput$ = exports.GetHostOutput$ = exports.GetHostInput$ = exports.GetConnectionOutput$ = exports.GetConnectionInput$ = exports.DeleteSyncConfigurationOutput$ = exports.DeleteSyncConfigurationInput$ = exports.DeleteRepositoryLinkOutput$ = exports.DeleteRepositoryLinkInput$ = exports.DeleteHostOutput$ = exports.DeleteHostInput$ = exports.DeleteConnectionOutput$ = exports.DeleteConnectionInput$ = exports.CreateSyncConfigurationOutput$ = exports.CreateSyncConfigurationInput$ = exports.CreateRepositoryLinkOutput$ = exports.CreateRepositoryLinkInput$ = exports.CreateHostOutput$ = exports.CreateHostInput$ = exports.CreateConnectionOutput$ = exports.CreateConnectionInput$ = exports.Connection$ = exports.errorTypeRegistries = exports.UpdateOutOfSyncException$ = exports.UnsupportedProviderTypeException$ = exports.UnsupportedOperationException$ = exports.ThrottlingException$ = exports.SyncConfigurationStillExistsException$ = exports.SyncBlockerDoesNotExistException$ = exports.RetryLatestCommitFailedException$ = exports.ResourceUnavailableException$ = exports.ResourceNotFoundException$ = exports.ResourceAlreadyExistsException$ = exports.LimitExceededException$ = exports.InvalidInputException$ = exports.InternalServerException$ = exports.ConflictException$ = exports.ConditionalCheckFailedException$ = exports.ConcurrentModificationException$ = exports.AccessDeniedException$ = exports.CodeStarConnectionsServiceException$ = void 0;
+exports.GetRepositorySyncStatus$ = exports.GetRepositoryLink$ = exports.GetHost$ = exports.GetConnection$ = exports.DeleteSyncConfiguration$ = exports.DeleteRepositoryLink$ = exports.DeleteHost$ = exports.DeleteConnection$ = exports.CreateSyncConfiguration$ = exports.CreateRepositoryLink$ = exports.CreateHost$ = exports.CreateConnection$ = exports.VpcConfiguration$ = exports.UpdateSyncConfigurationOutput$ = exports.UpdateSyncConfigurationInput$ = exports.UpdateSyncBlockerOutput$ = exports.UpdateSyncBlockerInput$ = exports.UpdateRepositoryLinkOutput$ = exports.UpdateRepositoryLinkInput$ = exports.UpdateHostOutput$ = exports.UpdateHostInput$ = exports.UntagResourceOutput$ = exports.UntagResourceInput$ = exports.TagResourceOutput$ = exports.TagResourceInput$ = exports.Tag$ = exports.SyncConfiguration$ = exports.SyncBlockerSummary$ = exports.SyncBlockerContext$ = exports.SyncBlocker$ = exports.Revision$ = exports.ResourceSyncEvent$ = exports.ResourceSyncAttempt$ = exports.RepositorySyncEvent$ = exports.RepositorySyncDefinition$ = exports.RepositorySyncAttempt$ = exports.RepositoryLinkInfo$ = exports.ListTagsForResourceOutput$ = exports.ListTagsForResourceInput$ = exports.ListSyncConfigurationsOutput$ = exports.ListSyncConfigurationsInput$ = exports.ListRepositorySyncDefinitionsOutput$ = exports.ListRepositorySyncDefinitionsInput$ = exports.ListRepositoryLinksOutput$ = exports.ListRepositoryLinksInput$ = exports.ListHostsOutput$ = exports.ListHostsInput$ = exports.ListConnectionsOutput$ = exports.ListConnectionsInput$ = exports.Host$ = void 0;
+exports.UpdateSyncConfiguration$ = exports.UpdateSyncBlocker$ = exports.UpdateRepositoryLink$ = exports.UpdateHost$ = exports.UntagResource$ = exports.TagResource$ = exports.ListTagsForResource$ = exports.ListSyncConfigurations$ = exports.ListRepositorySyncDefinitions$ = exports.ListRepositoryLinks$ = exports.ListHosts$ = exports.ListConnections$ = exports.GetSyncConfiguration$ = exports.GetSyncBlockerSummary$ = exports.GetResourceSyncStatus$ = void 0;
+const _ADE = "AccessDeniedException";
+const _B = "Branch";
+const _C = "Connection";
+const _CA = "ConnectionArn";
+const _CAr = "CreatedAt";
+const _CC = "CreateConnection";
+const _CCFE = "ConditionalCheckFailedException";
+const _CCI = "CreateConnectionInput";
+const _CCO = "CreateConnectionOutput";
+const _CE = "ConflictException";
+const _CF = "ConfigFile";
+const _CH = "CreateHost";
+const _CHI = "CreateHostInput";
+const _CHO = "CreateHostOutput";
+const _CL = "ConnectionList";
+const _CME = "ConcurrentModificationException";
+const _CN = "ConnectionName";
+const _CR = "CreatedReason";
+const _CRL = "CreateRepositoryLink";
+const _CRLI = "CreateRepositoryLinkInput";
+const _CRLO = "CreateRepositoryLinkOutput";
+const _CS = "ConnectionStatus";
+const _CSC = "CreateSyncConfiguration";
+const _CSCI = "CreateSyncConfigurationInput";
+const _CSCO = "CreateSyncConfigurationOutput";
+const _Co = "Connections";
+const _Con = "Contexts";
+const _D = "Directory";
+const _DC = "DeleteConnection";
+const _DCI = "DeleteConnectionInput";
+const _DCO = "DeleteConnectionOutput";
+const _DH = "DeleteHost";
+const _DHI = "DeleteHostInput";
+const _DHO = "DeleteHostOutput";
+const _DRL = "DeleteRepositoryLink";
+const _DRLI = "DeleteRepositoryLinkInput";
+const _DRLO = "DeleteRepositoryLinkOutput";
+const _DS = "DesiredState";
+const _DSC = "DeleteSyncConfiguration";
+const _DSCI = "DeleteSyncConfigurationInput";
+const _DSCO = "DeleteSyncConfigurationOutput";
+const _E = "Events";
+const _EI = "ExternalId";
+const _EKA = "EncryptionKeyArn";
+const _Ev = "Event";
+const _GC = "GetConnection";
+const _GCI = "GetConnectionInput";
+const _GCO = "GetConnectionOutput";
+const _GH = "GetHost";
+const _GHI = "GetHostInput";
+const _GHO = "GetHostOutput";
+const _GRL = "GetRepositoryLink";
+const _GRLI = "GetRepositoryLinkInput";
+const _GRLO = "GetRepositoryLinkOutput";
+const _GRSS = "GetRepositorySyncStatus";
+const _GRSSI = "GetRepositorySyncStatusInput";
+const _GRSSIe = "GetResourceSyncStatusInput";
+const _GRSSO = "GetRepositorySyncStatusOutput";
+const _GRSSOe = "GetResourceSyncStatusOutput";
+const _GRSSe = "GetResourceSyncStatus";
+const _GSBS = "GetSyncBlockerSummary";
+const _GSBSI = "GetSyncBlockerSummaryInput";
+const _GSBSO = "GetSyncBlockerSummaryOutput";
+const _GSC = "GetSyncConfiguration";
+const _GSCI = "GetSyncConfigurationInput";
+const _GSCO = "GetSyncConfigurationOutput";
+const _H = "Host";
+const _HA = "HostArn";
+const _HAF = "HostArnFilter";
+const _HL = "HostList";
+const _Ho = "Hosts";
+const _I = "Id";
+const _IIE = "InvalidInputException";
+const _IR = "InitialRevision";
+const _ISE = "InternalServerException";
+const _K = "Key";
+const _LB = "LatestBlockers";
+const _LC = "ListConnections";
+const _LCI = "ListConnectionsInput";
+const _LCO = "ListConnectionsOutput";
+const _LEE = "LimitExceededException";
+const _LH = "ListHosts";
+const _LHI = "ListHostsInput";
+const _LHO = "ListHostsOutput";
+const _LRL = "ListRepositoryLinks";
+const _LRLI = "ListRepositoryLinksInput";
+const _LRLO = "ListRepositoryLinksOutput";
+const _LRSD = "ListRepositorySyncDefinitions";
+const _LRSDI = "ListRepositorySyncDefinitionsInput";
+const _LRSDO = "ListRepositorySyncDefinitionsOutput";
+const _LS = "LatestSync";
+const _LSBL = "LatestSyncBlockerList";
+const _LSC = "ListSyncConfigurations";
+const _LSCI = "ListSyncConfigurationsInput";
+const _LSCO = "ListSyncConfigurationsOutput";
+const _LSS = "LatestSuccessfulSync";
+const _LTFR = "ListTagsForResource";
+const _LTFRI = "ListTagsForResourceInput";
+const _LTFRO = "ListTagsForResourceOutput";
+const _M = "Message";
+const _MR = "MaxResults";
+const _N = "Name";
+const _NT = "NextToken";
+const _OAI = "OwnerAccountId";
+const _OI = "OwnerId";
+const _P = "Parent";
+const _PDS = "PublishDeploymentStatus";
+const _PE = "ProviderEndpoint";
+const _PRN = "ParentResourceName";
+const _PT = "ProviderType";
+const _PTF = "ProviderTypeFilter";
+const _R = "Revision";
+const _RA = "RoleArn";
+const _RAEE = "ResourceAlreadyExistsException";
+const _RAe = "ResourceArn";
+const _RAes = "ResolvedAt";
+const _RL = "RepositoryLinks";
+const _RLA = "RepositoryLinkArn";
+const _RLCFE = "RetryLatestCommitFailedException";
+const _RLI = "RepositoryLinkInfo";
+const _RLIe = "RepositoryLinkId";
+const _RLL = "RepositoryLinkList";
+const _RN = "RepositoryName";
+const _RNFE = "ResourceNotFoundException";
+const _RNe = "ResourceName";
+const _RR = "ResolvedReason";
+const _RSA = "RepositorySyncAttempt";
+const _RSAe = "ResourceSyncAttempt";
+const _RSD = "RepositorySyncDefinitions";
+const _RSDL = "RepositorySyncDefinitionList";
+const _RSDe = "RepositorySyncDefinition";
+const _RSE = "RepositorySyncEvent";
+const _RSEL = "RepositorySyncEventList";
+const _RSELe = "ResourceSyncEventList";
+const _RSEe = "ResourceSyncEvent";
+const _RUE = "ResourceUnavailableException";
+const _S = "Status";
+const _SA = "StartedAt";
+const _SB = "SyncBlocker";
+const _SBC = "SyncBlockerContext";
+const _SBCL = "SyncBlockerContextList";
+const _SBDNEE = "SyncBlockerDoesNotExistException";
+const _SBS = "SyncBlockerSummary";
+const _SC = "SyncConfiguration";
+const _SCL = "SyncConfigurationList";
+const _SCSEE = "SyncConfigurationStillExistsException";
+const _SCy = "SyncConfigurations";
+const _SGI = "SecurityGroupIds";
+const _SI = "SubnetIds";
+const _SM = "StatusMessage";
+const _ST = "SyncType";
+const _Sh = "Sha";
+const _T = "Tags";
+const _TC = "TlsCertificate";
+const _TE = "ThrottlingException";
+const _TK = "TagKeys";
+const _TL = "TagList";
+const _TR = "TargetRevision";
+const _TRI = "TagResourceInput";
+const _TRO = "TagResourceOutput";
+const _TRUO = "TriggerResourceUpdateOn";
+const _TRa = "TagResource";
+const _Ta = "Target";
+const _Tag = "Tag";
+const _Ti = "Time";
+const _Ty = "Type";
+const _UH = "UpdateHost";
+const _UHI = "UpdateHostInput";
+const _UHO = "UpdateHostOutput";
+const _UOE = "UnsupportedOperationException";
+const _UOOSE = "UpdateOutOfSyncException";
+const _UPTE = "UnsupportedProviderTypeException";
+const _UR = "UntagResource";
+const _URI = "UntagResourceInput";
+const _URL = "UpdateRepositoryLink";
+const _URLI = "UpdateRepositoryLinkInput";
+const _URLO = "UpdateRepositoryLinkOutput";
+const _URO = "UntagResourceOutput";
+const _USB = "UpdateSyncBlocker";
+const _USBI = "UpdateSyncBlockerInput";
+const _USBO = "UpdateSyncBlockerOutput";
+const _USC = "UpdateSyncConfiguration";
+const _USCI = "UpdateSyncConfigurationInput";
+const _USCO = "UpdateSyncConfigurationOutput";
+const _V = "Value";
+const _VC = "VpcConfiguration";
+const _VI = "VpcId";
+const _c = "client";
+const _e = "error";
+const _hE = "httpError";
+const _s = "smithy.ts.sdk.synthetic.com.amazonaws.codestarconnections";
+const _se = "server";
+const n0 = "com.amazonaws.codestarconnections";
+const schema_1 = __nccwpck_require__(6890);
+const CodeStarConnectionsServiceException_1 = __nccwpck_require__(123);
+const errors_1 = __nccwpck_require__(7374);
+const _s_registry = schema_1.TypeRegistry.for(_s);
+exports.CodeStarConnectionsServiceException$ = [-3, _s, "CodeStarConnectionsServiceException", 0, [], []];
+_s_registry.registerError(exports.CodeStarConnectionsServiceException$, CodeStarConnectionsServiceException_1.CodeStarConnectionsServiceException);
+const n0_registry = schema_1.TypeRegistry.for(n0);
+exports.AccessDeniedException$ = [-3, n0, _ADE,
+    { [_e]: _c, [_hE]: 403 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(exports.AccessDeniedException$, errors_1.AccessDeniedException);
+exports.ConcurrentModificationException$ = [-3, n0, _CME,
+    { [_e]: _c, [_hE]: 409 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(exports.ConcurrentModificationException$, errors_1.ConcurrentModificationException);
+exports.ConditionalCheckFailedException$ = [-3, n0, _CCFE,
+    { [_e]: _c, [_hE]: 409 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(exports.ConditionalCheckFailedException$, errors_1.ConditionalCheckFailedException);
+exports.ConflictException$ = [-3, n0, _CE,
+    { [_e]: _c, [_hE]: 409 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(exports.ConflictException$, errors_1.ConflictException);
+exports.InternalServerException$ = [-3, n0, _ISE,
+    { [_e]: _se, [_hE]: 503 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(exports.InternalServerException$, errors_1.InternalServerException);
+exports.InvalidInputException$ = [-3, n0, _IIE,
+    { [_e]: _c, [_hE]: 400 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(exports.InvalidInputException$, errors_1.InvalidInputException);
+exports.LimitExceededException$ = [-3, n0, _LEE,
+    { [_e]: _c, [_hE]: 429 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(exports.LimitExceededException$, errors_1.LimitExceededException);
+exports.ResourceAlreadyExistsException$ = [-3, n0, _RAEE,
+    { [_e]: _c, [_hE]: 409 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(exports.ResourceAlreadyExistsException$, errors_1.ResourceAlreadyExistsException);
+exports.ResourceNotFoundException$ = [-3, n0, _RNFE,
+    { [_e]: _c, [_hE]: 404 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(exports.ResourceNotFoundException$, errors_1.ResourceNotFoundException);
+exports.ResourceUnavailableException$ = [-3, n0, _RUE,
+    { [_e]: _c, [_hE]: 400 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(exports.ResourceUnavailableException$, errors_1.ResourceUnavailableException);
+exports.RetryLatestCommitFailedException$ = [-3, n0, _RLCFE,
+    { [_e]: _se, [_hE]: 503 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(exports.RetryLatestCommitFailedException$, errors_1.RetryLatestCommitFailedException);
+exports.SyncBlockerDoesNotExistException$ = [-3, n0, _SBDNEE,
+    { [_e]: _c, [_hE]: 404 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(exports.SyncBlockerDoesNotExistException$, errors_1.SyncBlockerDoesNotExistException);
+exports.SyncConfigurationStillExistsException$ = [-3, n0, _SCSEE,
+    { [_e]: _c, [_hE]: 409 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(exports.SyncConfigurationStillExistsException$, errors_1.SyncConfigurationStillExistsException);
+exports.ThrottlingException$ = [-3, n0, _TE,
+    { [_e]: _c, [_hE]: 429 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(exports.ThrottlingException$, errors_1.ThrottlingException);
+exports.UnsupportedOperationException$ = [-3, n0, _UOE,
+    { [_e]: _c, [_hE]: 400 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(exports.UnsupportedOperationException$, errors_1.UnsupportedOperationException);
+exports.UnsupportedProviderTypeException$ = [-3, n0, _UPTE,
+    { [_e]: _c, [_hE]: 400 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(exports.UnsupportedProviderTypeException$, errors_1.UnsupportedProviderTypeException);
+exports.UpdateOutOfSyncException$ = [-3, n0, _UOOSE,
+    { [_e]: _c, [_hE]: 409 },
+    [_M],
+    [0]
+];
+n0_registry.registerError(exports.UpdateOutOfSyncException$, errors_1.UpdateOutOfSyncException);
+exports.errorTypeRegistries = [
+    _s_registry,
+    n0_registry,
+];
+exports.Connection$ = [3, n0, _C,
+    0,
+    [_CN, _CA, _PT, _OAI, _CS, _HA],
+    [0, 0, 0, 0, 0, 0]
+];
+exports.CreateConnectionInput$ = [3, n0, _CCI,
+    0,
+    [_CN, _PT, _T, _HA],
+    [0, 0, () => TagList, 0], 1
+];
+exports.CreateConnectionOutput$ = [3, n0, _CCO,
+    0,
+    [_CA, _T],
+    [0, () => TagList], 1
+];
+exports.CreateHostInput$ = [3, n0, _CHI,
+    0,
+    [_N, _PT, _PE, _VC, _T],
+    [0, 0, 0, () => exports.VpcConfiguration$, () => TagList], 3
+];
+exports.CreateHostOutput$ = [3, n0, _CHO,
+    0,
+    [_HA, _T],
+    [0, () => TagList]
+];
+exports.CreateRepositoryLinkInput$ = [3, n0, _CRLI,
+    0,
+    [_CA, _OI, _RN, _EKA, _T],
+    [0, 0, 0, 0, () => TagList], 3
+];
+exports.CreateRepositoryLinkOutput$ = [3, n0, _CRLO,
+    0,
+    [_RLI],
+    [() => exports.RepositoryLinkInfo$], 1
+];
+exports.CreateSyncConfigurationInput$ = [3, n0, _CSCI,
+    0,
+    [_B, _CF, _RLIe, _RNe, _RA, _ST, _PDS, _TRUO],
+    [0, 0, 0, 0, 0, 0, 0, 0], 6
+];
+exports.CreateSyncConfigurationOutput$ = [3, n0, _CSCO,
+    0,
+    [_SC],
+    [() => exports.SyncConfiguration$], 1
+];
+exports.DeleteConnectionInput$ = [3, n0, _DCI,
+    0,
+    [_CA],
+    [0], 1
+];
+exports.DeleteConnectionOutput$ = [3, n0, _DCO,
+    0,
+    [],
+    []
+];
+exports.DeleteHostInput$ = [3, n0, _DHI,
+    0,
+    [_HA],
+    [0], 1
+];
+exports.DeleteHostOutput$ = [3, n0, _DHO,
+    0,
+    [],
+    []
+];
+exports.DeleteRepositoryLinkInput$ = [3, n0, _DRLI,
+    0,
+    [_RLIe],
+    [0], 1
+];
+exports.DeleteRepositoryLinkOutput$ = [3, n0, _DRLO,
+    0,
+    [],
+    []
+];
+exports.DeleteSyncConfigurationInput$ = [3, n0, _DSCI,
+    0,
+    [_ST, _RNe],
+    [0, 0], 2
+];
+exports.DeleteSyncConfigurationOutput$ = [3, n0, _DSCO,
+    0,
+    [],
+    []
+];
+exports.GetConnectionInput$ = [3, n0, _GCI,
+    0,
+    [_CA],
+    [0], 1
+];
+exports.GetConnectionOutput$ = [3, n0, _GCO,
+    0,
+    [_C],
+    [() => exports.Connection$]
+];
+exports.GetHostInput$ = [3, n0, _GHI,
+    0,
+    [_HA],
+    [0], 1
+];
+exports.GetHostOutput$ = [3, n0, _GHO,
+    0,
+    [_N, _S, _PT, _PE, _VC],
+    [0, 0, 0, 0, () => exports.VpcConfiguration$]
+];
+exports.GetRepositoryLinkInput$ = [3, n0, _GRLI,
+    0,
+    [_RLIe],
+    [0], 1
+];
+exports.GetRepositoryLinkOutput$ = [3, n0, _GRLO,
+    0,
+    [_RLI],
+    [() => exports.RepositoryLinkInfo$], 1
+];
+exports.GetRepositorySyncStatusInput$ = [3, n0, _GRSSI,
+    0,
+    [_B, _RLIe, _ST],
+    [0, 0, 0], 3
+];
+exports.GetRepositorySyncStatusOutput$ = [3, n0, _GRSSO,
+    0,
+    [_LS],
+    [() => exports.RepositorySyncAttempt$], 1
+];
+exports.GetResourceSyncStatusInput$ = [3, n0, _GRSSIe,
+    0,
+    [_RNe, _ST],
+    [0, 0], 2
+];
+exports.GetResourceSyncStatusOutput$ = [3, n0, _GRSSOe,
+    0,
+    [_LS, _DS, _LSS],
+    [() => exports.ResourceSyncAttempt$, () => exports.Revision$, () => exports.ResourceSyncAttempt$], 1
+];
+exports.GetSyncBlockerSummaryInput$ = [3, n0, _GSBSI,
+    0,
+    [_ST, _RNe],
+    [0, 0], 2
+];
+exports.GetSyncBlockerSummaryOutput$ = [3, n0, _GSBSO,
+    0,
+    [_SBS],
+    [() => exports.SyncBlockerSummary$], 1
+];
+exports.GetSyncConfigurationInput$ = [3, n0, _GSCI,
+    0,
+    [_ST, _RNe],
+    [0, 0], 2
+];
+exports.GetSyncConfigurationOutput$ = [3, n0, _GSCO,
+    0,
+    [_SC],
+    [() => exports.SyncConfiguration$], 1
+];
+exports.Host$ = [3, n0, _H,
+    0,
+    [_N, _HA, _PT, _PE, _VC, _S, _SM],
+    [0, 0, 0, 0, () => exports.VpcConfiguration$, 0, 0]
+];
+exports.ListConnectionsInput$ = [3, n0, _LCI,
+    0,
+    [_PTF, _HAF, _MR, _NT],
+    [0, 0, 1, 0]
+];
+exports.ListConnectionsOutput$ = [3, n0, _LCO,
+    0,
+    [_Co, _NT],
+    [() => ConnectionList, 0]
+];
+exports.ListHostsInput$ = [3, n0, _LHI,
+    0,
+    [_MR, _NT],
+    [1, 0]
+];
+exports.ListHostsOutput$ = [3, n0, _LHO,
+    0,
+    [_Ho, _NT],
+    [() => HostList, 0]
+];
+exports.ListRepositoryLinksInput$ = [3, n0, _LRLI,
+    0,
+    [_MR, _NT],
+    [1, 0]
+];
+exports.ListRepositoryLinksOutput$ = [3, n0, _LRLO,
+    0,
+    [_RL, _NT],
+    [() => RepositoryLinkList, 0], 1
+];
+exports.ListRepositorySyncDefinitionsInput$ = [3, n0, _LRSDI,
+    0,
+    [_RLIe, _ST],
+    [0, 0], 2
+];
+exports.ListRepositorySyncDefinitionsOutput$ = [3, n0, _LRSDO,
+    0,
+    [_RSD, _NT],
+    [() => RepositorySyncDefinitionList, 0], 1
+];
+exports.ListSyncConfigurationsInput$ = [3, n0, _LSCI,
+    0,
+    [_RLIe, _ST, _MR, _NT],
+    [0, 0, 1, 0], 2
+];
+exports.ListSyncConfigurationsOutput$ = [3, n0, _LSCO,
+    0,
+    [_SCy, _NT],
+    [() => SyncConfigurationList, 0], 1
+];
+exports.ListTagsForResourceInput$ = [3, n0, _LTFRI,
+    0,
+    [_RAe],
+    [0], 1
+];
+exports.ListTagsForResourceOutput$ = [3, n0, _LTFRO,
+    0,
+    [_T],
+    [() => TagList]
+];
+exports.RepositoryLinkInfo$ = [3, n0, _RLI,
+    0,
+    [_CA, _OI, _PT, _RLA, _RLIe, _RN, _EKA],
+    [0, 0, 0, 0, 0, 0, 0], 6
+];
+exports.RepositorySyncAttempt$ = [3, n0, _RSA,
+    0,
+    [_SA, _S, _E],
+    [4, 0, () => RepositorySyncEventList], 3
+];
+exports.RepositorySyncDefinition$ = [3, n0, _RSDe,
+    0,
+    [_B, _D, _P, _Ta],
+    [0, 0, 0, 0], 4
+];
+exports.RepositorySyncEvent$ = [3, n0, _RSE,
+    0,
+    [_Ev, _Ti, _Ty, _EI],
+    [0, 4, 0, 0], 3
+];
+exports.ResourceSyncAttempt$ = [3, n0, _RSAe,
+    0,
+    [_E, _IR, _SA, _S, _TR, _Ta],
+    [() => ResourceSyncEventList, () => exports.Revision$, 4, 0, () => exports.Revision$, 0], 6
+];
+exports.ResourceSyncEvent$ = [3, n0, _RSEe,
+    0,
+    [_Ev, _Ti, _Ty, _EI],
+    [0, 4, 0, 0], 3
+];
+exports.Revision$ = [3, n0, _R,
+    0,
+    [_B, _D, _OI, _RN, _PT, _Sh],
+    [0, 0, 0, 0, 0, 0], 6
+];
+exports.SyncBlocker$ = [3, n0, _SB,
+    0,
+    [_I, _Ty, _S, _CR, _CAr, _Con, _RR, _RAes],
+    [0, 0, 0, 0, 4, () => SyncBlockerContextList, 0, 4], 5
+];
+exports.SyncBlockerContext$ = [3, n0, _SBC,
+    0,
+    [_K, _V],
+    [0, 0], 2
+];
+exports.SyncBlockerSummary$ = [3, n0, _SBS,
+    0,
+    [_RNe, _PRN, _LB],
+    [0, 0, () => LatestSyncBlockerList], 1
+];
+exports.SyncConfiguration$ = [3, n0, _SC,
+    0,
+    [_B, _OI, _PT, _RLIe, _RN, _RNe, _RA, _ST, _CF, _PDS, _TRUO],
+    [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 8
+];
+exports.Tag$ = [3, n0, _Tag,
+    0,
+    [_K, _V],
+    [0, 0], 2
+];
+exports.TagResourceInput$ = [3, n0, _TRI,
+    0,
+    [_RAe, _T],
+    [0, () => TagList], 2
+];
+exports.TagResourceOutput$ = [3, n0, _TRO,
+    0,
+    [],
+    []
+];
+exports.UntagResourceInput$ = [3, n0, _URI,
+    0,
+    [_RAe, _TK],
+    [0, 64 | 0], 2
+];
+exports.UntagResourceOutput$ = [3, n0, _URO,
+    0,
+    [],
+    []
+];
+exports.UpdateHostInput$ = [3, n0, _UHI,
+    0,
+    [_HA, _PE, _VC],
+    [0, 0, () => exports.VpcConfiguration$], 1
+];
+exports.UpdateHostOutput$ = [3, n0, _UHO,
+    0,
+    [],
+    []
+];
+exports.UpdateRepositoryLinkInput$ = [3, n0, _URLI,
+    0,
+    [_RLIe, _CA, _EKA],
+    [0, 0, 0], 1
+];
+exports.UpdateRepositoryLinkOutput$ = [3, n0, _URLO,
+    0,
+    [_RLI],
+    [() => exports.RepositoryLinkInfo$], 1
+];
+exports.UpdateSyncBlockerInput$ = [3, n0, _USBI,
+    0,
+    [_I, _ST, _RNe, _RR],
+    [0, 0, 0, 0], 4
+];
+exports.UpdateSyncBlockerOutput$ = [3, n0, _USBO,
+    0,
+    [_RNe, _SB, _PRN],
+    [0, () => exports.SyncBlocker$, 0], 2
+];
+exports.UpdateSyncConfigurationInput$ = [3, n0, _USCI,
+    0,
+    [_RNe, _ST, _B, _CF, _RLIe, _RA, _PDS, _TRUO],
+    [0, 0, 0, 0, 0, 0, 0, 0], 2
+];
+exports.UpdateSyncConfigurationOutput$ = [3, n0, _USCO,
+    0,
+    [_SC],
+    [() => exports.SyncConfiguration$], 1
+];
+exports.VpcConfiguration$ = [3, n0, _VC,
+    0,
+    [_VI, _SI, _SGI, _TC],
+    [0, 64 | 0, 64 | 0, 0], 3
+];
+var ConnectionList = [1, n0, _CL,
+    0, () => exports.Connection$
+];
+var HostList = [1, n0, _HL,
+    0, () => exports.Host$
+];
+var LatestSyncBlockerList = [1, n0, _LSBL,
+    0, () => exports.SyncBlocker$
+];
+var RepositoryLinkList = [1, n0, _RLL,
+    0, () => exports.RepositoryLinkInfo$
+];
+var RepositorySyncDefinitionList = [1, n0, _RSDL,
+    0, () => exports.RepositorySyncDefinition$
+];
+var RepositorySyncEventList = [1, n0, _RSEL,
+    0, () => exports.RepositorySyncEvent$
+];
+var ResourceSyncEventList = [1, n0, _RSELe,
+    0, () => exports.ResourceSyncEvent$
+];
+var SecurityGroupIds = (/* unused pure expression or super */ null && (64 | 0));
+var SubnetIds = (/* unused pure expression or super */ null && (64 | 0));
+var SyncBlockerContextList = [1, n0, _SBCL,
+    0, () => exports.SyncBlockerContext$
+];
+var SyncConfigurationList = [1, n0, _SCL,
+    0, () => exports.SyncConfiguration$
+];
+var TagKeyList = (/* unused pure expression or super */ null && (64 | 0));
+var TagList = [1, n0, _TL,
+    0, () => exports.Tag$
+];
+exports.CreateConnection$ = [9, n0, _CC,
+    0, () => exports.CreateConnectionInput$, () => exports.CreateConnectionOutput$
+];
+exports.CreateHost$ = [9, n0, _CH,
+    0, () => exports.CreateHostInput$, () => exports.CreateHostOutput$
+];
+exports.CreateRepositoryLink$ = [9, n0, _CRL,
+    0, () => exports.CreateRepositoryLinkInput$, () => exports.CreateRepositoryLinkOutput$
+];
+exports.CreateSyncConfiguration$ = [9, n0, _CSC,
+    0, () => exports.CreateSyncConfigurationInput$, () => exports.CreateSyncConfigurationOutput$
+];
+exports.DeleteConnection$ = [9, n0, _DC,
+    0, () => exports.DeleteConnectionInput$, () => exports.DeleteConnectionOutput$
+];
+exports.DeleteHost$ = [9, n0, _DH,
+    0, () => exports.DeleteHostInput$, () => exports.DeleteHostOutput$
+];
+exports.DeleteRepositoryLink$ = [9, n0, _DRL,
+    0, () => exports.DeleteRepositoryLinkInput$, () => exports.DeleteRepositoryLinkOutput$
+];
+exports.DeleteSyncConfiguration$ = [9, n0, _DSC,
+    0, () => exports.DeleteSyncConfigurationInput$, () => exports.DeleteSyncConfigurationOutput$
+];
+exports.GetConnection$ = [9, n0, _GC,
+    0, () => exports.GetConnectionInput$, () => exports.GetConnectionOutput$
+];
+exports.GetHost$ = [9, n0, _GH,
+    0, () => exports.GetHostInput$, () => exports.GetHostOutput$
+];
+exports.GetRepositoryLink$ = [9, n0, _GRL,
+    0, () => exports.GetRepositoryLinkInput$, () => exports.GetRepositoryLinkOutput$
+];
+exports.GetRepositorySyncStatus$ = [9, n0, _GRSS,
+    0, () => exports.GetRepositorySyncStatusInput$, () => exports.GetRepositorySyncStatusOutput$
+];
+exports.GetResourceSyncStatus$ = [9, n0, _GRSSe,
+    0, () => exports.GetResourceSyncStatusInput$, () => exports.GetResourceSyncStatusOutput$
+];
+exports.GetSyncBlockerSummary$ = [9, n0, _GSBS,
+    0, () => exports.GetSyncBlockerSummaryInput$, () => exports.GetSyncBlockerSummaryOutput$
+];
+exports.GetSyncConfiguration$ = [9, n0, _GSC,
+    0, () => exports.GetSyncConfigurationInput$, () => exports.GetSyncConfigurationOutput$
+];
+exports.ListConnections$ = [9, n0, _LC,
+    0, () => exports.ListConnectionsInput$, () => exports.ListConnectionsOutput$
+];
+exports.ListHosts$ = [9, n0, _LH,
+    0, () => exports.ListHostsInput$, () => exports.ListHostsOutput$
+];
+exports.ListRepositoryLinks$ = [9, n0, _LRL,
+    0, () => exports.ListRepositoryLinksInput$, () => exports.ListRepositoryLinksOutput$
+];
+exports.ListRepositorySyncDefinitions$ = [9, n0, _LRSD,
+    0, () => exports.ListRepositorySyncDefinitionsInput$, () => exports.ListRepositorySyncDefinitionsOutput$
+];
+exports.ListSyncConfigurations$ = [9, n0, _LSC,
+    0, () => exports.ListSyncConfigurationsInput$, () => exports.ListSyncConfigurationsOutput$
+];
+exports.ListTagsForResource$ = [9, n0, _LTFR,
+    0, () => exports.ListTagsForResourceInput$, () => exports.ListTagsForResourceOutput$
+];
+exports.TagResource$ = [9, n0, _TRa,
+    0, () => exports.TagResourceInput$, () => exports.TagResourceOutput$
+];
+exports.UntagResource$ = [9, n0, _UR,
+    0, () => exports.UntagResourceInput$, () => exports.UntagResourceOutput$
+];
+exports.UpdateHost$ = [9, n0, _UH,
+    0, () => exports.UpdateHostInput$, () => exports.UpdateHostOutput$
+];
+exports.UpdateRepositoryLink$ = [9, n0, _URL,
+    0, () => exports.UpdateRepositoryLinkInput$, () => exports.UpdateRepositoryLinkOutput$
+];
+exports.UpdateSyncBlocker$ = [9, n0, _USB,
+    0, () => exports.UpdateSyncBlockerInput$, () => exports.UpdateSyncBlockerOutput$
+];
+exports.UpdateSyncConfiguration$ = [9, n0, _USC,
+    0, () => exports.UpdateSyncConfigurationInput$, () => exports.UpdateSyncConfigurationOutput$
+];
+
+
+/***/ }),
+
 /***/ 8249:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -15722,6 +17588,58 @@ __webpack_unused_export__ = waitUntilObjectNotExists;
 
 /***/ }),
 
+/***/ 8704:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+const { emitWarningIfUnsupportedVersion, getLongPollPlugin, setCredentialFeature, setFeature, setTokenFeature, state } = __nccwpck_require__(5152);
+exports.emitWarningIfUnsupportedVersion = emitWarningIfUnsupportedVersion;
+exports.getLongPollPlugin = getLongPollPlugin;
+exports.setCredentialFeature = setCredentialFeature;
+exports.setFeature = setFeature;
+exports.setTokenFeature = setTokenFeature;
+exports.state = state;
+const { AwsSdkSigV4Signer: AWSSDKSigV4Signer, AwsSdkSigV4ASigner, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS, NODE_SIGV4A_CONFIG_OPTIONS, getBearerTokenEnvKey, resolveAwsSdkSigV4Config: resolveAWSSDKSigV4Config, resolveAwsSdkSigV4AConfig, resolveAwsSdkSigV4Config, validateSigningProperties } = __nccwpck_require__(7523);
+exports.AWSSDKSigV4Signer = AWSSDKSigV4Signer;
+exports.AwsSdkSigV4ASigner = AwsSdkSigV4ASigner;
+exports.AwsSdkSigV4Signer = AwsSdkSigV4Signer;
+exports.NODE_AUTH_SCHEME_PREFERENCE_OPTIONS = NODE_AUTH_SCHEME_PREFERENCE_OPTIONS;
+exports.NODE_SIGV4A_CONFIG_OPTIONS = NODE_SIGV4A_CONFIG_OPTIONS;
+exports.getBearerTokenEnvKey = getBearerTokenEnvKey;
+exports.resolveAWSSDKSigV4Config = resolveAWSSDKSigV4Config;
+exports.resolveAwsSdkSigV4AConfig = resolveAwsSdkSigV4AConfig;
+exports.resolveAwsSdkSigV4Config = resolveAwsSdkSigV4Config;
+exports.validateSigningProperties = validateSigningProperties;
+const { AwsEc2QueryProtocol, AwsJson1_0Protocol, AwsJson1_1Protocol, AwsJsonRpcProtocol, AwsQueryProtocol, AwsRestJsonProtocol, AwsRestXmlProtocol, AwsSmithyRpcV2CborProtocol, JsonCodec, JsonShapeDeserializer, JsonShapeSerializer, QueryShapeSerializer, XmlCodec, XmlShapeDeserializer, XmlShapeSerializer, _toBool, _toNum, _toStr, awsExpectUnion, loadJsonRpcErrorCode, loadRestJsonErrorCode, loadRestXmlErrorCode, parseJsonBody, parseJsonErrorBody, parseXmlBody, parseXmlErrorBody } = __nccwpck_require__(7288);
+exports.AwsEc2QueryProtocol = AwsEc2QueryProtocol;
+exports.AwsJson1_0Protocol = AwsJson1_0Protocol;
+exports.AwsJson1_1Protocol = AwsJson1_1Protocol;
+exports.AwsJsonRpcProtocol = AwsJsonRpcProtocol;
+exports.AwsQueryProtocol = AwsQueryProtocol;
+exports.AwsRestJsonProtocol = AwsRestJsonProtocol;
+exports.AwsRestXmlProtocol = AwsRestXmlProtocol;
+exports.AwsSmithyRpcV2CborProtocol = AwsSmithyRpcV2CborProtocol;
+exports.JsonCodec = JsonCodec;
+exports.JsonShapeDeserializer = JsonShapeDeserializer;
+exports.JsonShapeSerializer = JsonShapeSerializer;
+exports.QueryShapeSerializer = QueryShapeSerializer;
+exports.XmlCodec = XmlCodec;
+exports.XmlShapeDeserializer = XmlShapeDeserializer;
+exports.XmlShapeSerializer = XmlShapeSerializer;
+exports._toBool = _toBool;
+exports._toNum = _toNum;
+exports._toStr = _toStr;
+exports.awsExpectUnion = awsExpectUnion;
+exports.loadJsonRpcErrorCode = loadJsonRpcErrorCode;
+exports.loadRestJsonErrorCode = loadRestJsonErrorCode;
+exports.loadRestXmlErrorCode = loadRestXmlErrorCode;
+exports.parseJsonBody = parseJsonBody;
+exports.parseJsonErrorBody = parseJsonErrorBody;
+exports.parseXmlBody = parseXmlBody;
+exports.parseXmlErrorBody = parseXmlErrorBody;
+
+
+/***/ }),
+
 /***/ 5152:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -19996,6 +21914,40 @@ exports.fromWebToken = fromWebToken;
 
 /***/ }),
 
+/***/ 2590:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+const { getHostHeaderPlugin, hostHeaderMiddleware, hostHeaderMiddlewareOptions, resolveHostHeaderConfig } = __nccwpck_require__(5152);
+exports.getHostHeaderPlugin = getHostHeaderPlugin;
+exports.hostHeaderMiddleware = hostHeaderMiddleware;
+exports.hostHeaderMiddlewareOptions = hostHeaderMiddlewareOptions;
+exports.resolveHostHeaderConfig = resolveHostHeaderConfig;
+
+
+/***/ }),
+
+/***/ 5242:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+const { getLoggerPlugin, loggerMiddleware, loggerMiddlewareOptions } = __nccwpck_require__(5152);
+exports.getLoggerPlugin = getLoggerPlugin;
+exports.loggerMiddleware = loggerMiddleware;
+exports.loggerMiddlewareOptions = loggerMiddlewareOptions;
+
+
+/***/ }),
+
+/***/ 1568:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+const { getRecursionDetectionPlugin, recursionDetectionMiddleware, recursionDetectionMiddlewareOptions } = __nccwpck_require__(5152);
+exports.getRecursionDetectionPlugin = getRecursionDetectionPlugin;
+exports.recursionDetectionMiddleware = recursionDetectionMiddleware;
+exports.recursionDetectionMiddlewareOptions = recursionDetectionMiddlewareOptions;
+
+
+/***/ }),
+
 /***/ 5028:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -21058,6 +23010,19 @@ exports.validateNoFIPS = validateNoFIPS;
 exports.validateOutpostService = validateOutpostService;
 exports.validatePartition = validatePartition;
 exports.validateRegion = validateRegion;
+
+
+/***/ }),
+
+/***/ 2959:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+const { DEFAULT_UA_APP_ID, getUserAgentMiddlewareOptions, getUserAgentPlugin, resolveUserAgentConfig, userAgentMiddleware } = __nccwpck_require__(5152);
+exports.DEFAULT_UA_APP_ID = DEFAULT_UA_APP_ID;
+exports.getUserAgentMiddlewareOptions = getUserAgentMiddlewareOptions;
+exports.getUserAgentPlugin = getUserAgentPlugin;
+exports.resolveUserAgentConfig = resolveUserAgentConfig;
+exports.userAgentMiddleware = userAgentMiddleware;
 
 
 /***/ }),
@@ -23808,6 +25773,23 @@ exports.getDefaultRoleAssumerWithWebIdentity = getDefaultRoleAssumerWithWebIdent
 
 /***/ }),
 
+/***/ 6463:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+const { NODE_REGION_CONFIG_FILE_OPTIONS, NODE_REGION_CONFIG_OPTIONS, REGION_ENV_NAME, REGION_INI_NAME, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveRegionConfig, stsRegionDefaultResolver, stsRegionWarning: warning } = __nccwpck_require__(5152);
+exports.NODE_REGION_CONFIG_FILE_OPTIONS = NODE_REGION_CONFIG_FILE_OPTIONS;
+exports.NODE_REGION_CONFIG_OPTIONS = NODE_REGION_CONFIG_OPTIONS;
+exports.REGION_ENV_NAME = REGION_ENV_NAME;
+exports.REGION_INI_NAME = REGION_INI_NAME;
+exports.getAwsRegionExtensionConfiguration = getAwsRegionExtensionConfiguration;
+exports.resolveAwsRegionExtensionConfiguration = resolveAwsRegionExtensionConfiguration;
+exports.resolveRegionConfig = resolveRegionConfig;
+exports.stsRegionDefaultResolver = stsRegionDefaultResolver;
+exports.warning = warning;
+
+
+/***/ }),
+
 /***/ 5785:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -24149,6 +26131,39 @@ exports.fromEnvSigningName = fromEnvSigningName;
 exports.fromSso = fromSso;
 exports.fromStatic = fromStatic;
 exports.nodeProvider = nodeProvider;
+
+
+/***/ }),
+
+/***/ 3068:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+const { awsEndpointFunctions, getUserAgentPrefix, isIpAddress, partition, resolveDefaultAwsRegionalEndpointsConfig, resolveEndpoint, setPartitionInfo, toEndpointV1, useDefaultPartitionInfo } = __nccwpck_require__(5152);
+exports.awsEndpointFunctions = awsEndpointFunctions;
+exports.getUserAgentPrefix = getUserAgentPrefix;
+exports.isIpAddress = isIpAddress;
+exports.partition = partition;
+exports.resolveDefaultAwsRegionalEndpointsConfig = resolveDefaultAwsRegionalEndpointsConfig;
+exports.resolveEndpoint = resolveEndpoint;
+exports.setPartitionInfo = setPartitionInfo;
+exports.toEndpointV1 = toEndpointV1;
+exports.useDefaultPartitionInfo = useDefaultPartitionInfo;
+const { EndpointError } = __nccwpck_require__(2085);
+exports.EndpointError = EndpointError;
+
+
+/***/ }),
+
+/***/ 1656:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+const { NODE_APP_ID_CONFIG_OPTIONS, UA_APP_ID_ENV_NAME, UA_APP_ID_INI_NAME, createDefaultUserAgentProvider, crtAvailability, defaultUserAgent } = __nccwpck_require__(5152);
+exports.NODE_APP_ID_CONFIG_OPTIONS = NODE_APP_ID_CONFIG_OPTIONS;
+exports.UA_APP_ID_ENV_NAME = UA_APP_ID_ENV_NAME;
+exports.UA_APP_ID_INI_NAME = UA_APP_ID_INI_NAME;
+exports.createDefaultUserAgentProvider = createDefaultUserAgentProvider;
+exports.crtAvailability = crtAvailability;
+exports.defaultUserAgent = defaultUserAgent;
 
 
 /***/ }),
@@ -25202,6 +27217,35 @@ function slowRedact (options = {}) {
 }
 
 module.exports = slowRedact
+
+
+/***/ }),
+
+/***/ 9316:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.getRegionInfo = exports.resolveRegionConfig = exports.NODE_REGION_CONFIG_FILE_OPTIONS = exports.NODE_REGION_CONFIG_OPTIONS = exports.REGION_INI_NAME = exports.REGION_ENV_NAME = exports.resolveEndpointsConfig = exports.resolveCustomEndpointsConfig = exports.nodeFipsConfigSelectors = exports.NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS = exports.DEFAULT_USE_FIPS_ENDPOINT = exports.CONFIG_USE_FIPS_ENDPOINT = exports.ENV_USE_FIPS_ENDPOINT = exports.nodeDualstackConfigSelectors = exports.NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS = exports.DEFAULT_USE_DUALSTACK_ENDPOINT = exports.CONFIG_USE_DUALSTACK_ENDPOINT = exports.ENV_USE_DUALSTACK_ENDPOINT = void 0;
+var config_1 = __nccwpck_require__(7291);
+Object.defineProperty(exports, "ENV_USE_DUALSTACK_ENDPOINT", ({ enumerable: true, get: function () { return config_1.ENV_USE_DUALSTACK_ENDPOINT; } }));
+Object.defineProperty(exports, "CONFIG_USE_DUALSTACK_ENDPOINT", ({ enumerable: true, get: function () { return config_1.CONFIG_USE_DUALSTACK_ENDPOINT; } }));
+Object.defineProperty(exports, "DEFAULT_USE_DUALSTACK_ENDPOINT", ({ enumerable: true, get: function () { return config_1.DEFAULT_USE_DUALSTACK_ENDPOINT; } }));
+Object.defineProperty(exports, "NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS", ({ enumerable: true, get: function () { return config_1.NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS; } }));
+Object.defineProperty(exports, "nodeDualstackConfigSelectors", ({ enumerable: true, get: function () { return config_1.nodeDualstackConfigSelectors; } }));
+Object.defineProperty(exports, "ENV_USE_FIPS_ENDPOINT", ({ enumerable: true, get: function () { return config_1.ENV_USE_FIPS_ENDPOINT; } }));
+Object.defineProperty(exports, "CONFIG_USE_FIPS_ENDPOINT", ({ enumerable: true, get: function () { return config_1.CONFIG_USE_FIPS_ENDPOINT; } }));
+Object.defineProperty(exports, "DEFAULT_USE_FIPS_ENDPOINT", ({ enumerable: true, get: function () { return config_1.DEFAULT_USE_FIPS_ENDPOINT; } }));
+Object.defineProperty(exports, "NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS", ({ enumerable: true, get: function () { return config_1.NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS; } }));
+Object.defineProperty(exports, "nodeFipsConfigSelectors", ({ enumerable: true, get: function () { return config_1.nodeFipsConfigSelectors; } }));
+Object.defineProperty(exports, "resolveCustomEndpointsConfig", ({ enumerable: true, get: function () { return config_1.resolveCustomEndpointsConfig; } }));
+Object.defineProperty(exports, "resolveEndpointsConfig", ({ enumerable: true, get: function () { return config_1.resolveEndpointsConfig; } }));
+Object.defineProperty(exports, "REGION_ENV_NAME", ({ enumerable: true, get: function () { return config_1.REGION_ENV_NAME; } }));
+Object.defineProperty(exports, "REGION_INI_NAME", ({ enumerable: true, get: function () { return config_1.REGION_INI_NAME; } }));
+Object.defineProperty(exports, "NODE_REGION_CONFIG_OPTIONS", ({ enumerable: true, get: function () { return config_1.NODE_REGION_CONFIG_OPTIONS; } }));
+Object.defineProperty(exports, "NODE_REGION_CONFIG_FILE_OPTIONS", ({ enumerable: true, get: function () { return config_1.NODE_REGION_CONFIG_FILE_OPTIONS; } }));
+Object.defineProperty(exports, "resolveRegionConfig", ({ enumerable: true, get: function () { return config_1.resolveRegionConfig; } }));
+Object.defineProperty(exports, "getRegionInfo", ({ enumerable: true, get: function () { return config_1.getRegionInfo; } }));
 
 
 /***/ }),
@@ -39649,6 +41693,92 @@ exports.providerConfigFromInit = providerConfigFromInit;
 
 /***/ }),
 
+/***/ 5092:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Hash = void 0;
+var serde_1 = __nccwpck_require__(2430);
+Object.defineProperty(exports, "Hash", ({ enumerable: true, get: function () { return serde_1.Hash; } }));
+
+
+/***/ }),
+
+/***/ 7212:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.getContentLengthPlugin = exports.contentLengthMiddlewareOptions = exports.contentLengthMiddleware = void 0;
+var protocols_1 = __nccwpck_require__(3422);
+Object.defineProperty(exports, "contentLengthMiddleware", ({ enumerable: true, get: function () { return protocols_1.contentLengthMiddleware; } }));
+Object.defineProperty(exports, "contentLengthMiddlewareOptions", ({ enumerable: true, get: function () { return protocols_1.contentLengthMiddlewareOptions; } }));
+Object.defineProperty(exports, "getContentLengthPlugin", ({ enumerable: true, get: function () { return protocols_1.getContentLengthPlugin; } }));
+
+
+/***/ }),
+
+/***/ 99:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.resolveEndpointRequiredConfig = exports.resolveEndpointConfig = exports.getEndpointPlugin = exports.endpointMiddlewareOptions = exports.endpointMiddleware = exports.toEndpointV1 = exports.resolveParams = exports.getEndpointFromInstructions = void 0;
+var endpoints_1 = __nccwpck_require__(2085);
+Object.defineProperty(exports, "getEndpointFromInstructions", ({ enumerable: true, get: function () { return endpoints_1.getEndpointFromInstructions; } }));
+Object.defineProperty(exports, "resolveParams", ({ enumerable: true, get: function () { return endpoints_1.resolveParams; } }));
+Object.defineProperty(exports, "toEndpointV1", ({ enumerable: true, get: function () { return endpoints_1.toEndpointV1; } }));
+Object.defineProperty(exports, "endpointMiddleware", ({ enumerable: true, get: function () { return endpoints_1.endpointMiddleware; } }));
+Object.defineProperty(exports, "endpointMiddlewareOptions", ({ enumerable: true, get: function () { return endpoints_1.endpointMiddlewareOptions; } }));
+Object.defineProperty(exports, "getEndpointPlugin", ({ enumerable: true, get: function () { return endpoints_1.getEndpointPlugin; } }));
+Object.defineProperty(exports, "resolveEndpointConfig", ({ enumerable: true, get: function () { return endpoints_1.resolveEndpointConfig; } }));
+Object.defineProperty(exports, "resolveEndpointRequiredConfig", ({ enumerable: true, get: function () { return endpoints_1.resolveEndpointRequiredConfig; } }));
+
+
+/***/ }),
+
+/***/ 9618:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.retryMiddlewareOptions = exports.retryMiddleware = exports.resolveRetryConfig = exports.omitRetryHeadersMiddlewareOptions = exports.omitRetryHeadersMiddleware = exports.getRetryPlugin = exports.getRetryAfterHint = exports.getOmitRetryHeadersPlugin = exports.defaultRetryDecider = exports.defaultDelayDecider = exports.NODE_RETRY_MODE_CONFIG_OPTIONS = exports.NODE_MAX_ATTEMPT_CONFIG_OPTIONS = exports.ENV_RETRY_MODE = exports.ENV_MAX_ATTEMPTS = exports.CONFIG_RETRY_MODE = exports.CONFIG_MAX_ATTEMPTS = exports.StandardRetryStrategy = exports.AdaptiveRetryStrategy = void 0;
+var retry_1 = __nccwpck_require__(3609);
+Object.defineProperty(exports, "AdaptiveRetryStrategy", ({ enumerable: true, get: function () { return retry_1.DeprecatedAdaptiveRetryStrategy; } }));
+Object.defineProperty(exports, "StandardRetryStrategy", ({ enumerable: true, get: function () { return retry_1.DeprecatedStandardRetryStrategy; } }));
+Object.defineProperty(exports, "CONFIG_MAX_ATTEMPTS", ({ enumerable: true, get: function () { return retry_1.CONFIG_MAX_ATTEMPTS; } }));
+Object.defineProperty(exports, "CONFIG_RETRY_MODE", ({ enumerable: true, get: function () { return retry_1.CONFIG_RETRY_MODE; } }));
+Object.defineProperty(exports, "ENV_MAX_ATTEMPTS", ({ enumerable: true, get: function () { return retry_1.ENV_MAX_ATTEMPTS; } }));
+Object.defineProperty(exports, "ENV_RETRY_MODE", ({ enumerable: true, get: function () { return retry_1.ENV_RETRY_MODE; } }));
+Object.defineProperty(exports, "NODE_MAX_ATTEMPT_CONFIG_OPTIONS", ({ enumerable: true, get: function () { return retry_1.NODE_MAX_ATTEMPT_CONFIG_OPTIONS; } }));
+Object.defineProperty(exports, "NODE_RETRY_MODE_CONFIG_OPTIONS", ({ enumerable: true, get: function () { return retry_1.NODE_RETRY_MODE_CONFIG_OPTIONS; } }));
+Object.defineProperty(exports, "defaultDelayDecider", ({ enumerable: true, get: function () { return retry_1.defaultDelayDecider; } }));
+Object.defineProperty(exports, "defaultRetryDecider", ({ enumerable: true, get: function () { return retry_1.defaultRetryDecider; } }));
+Object.defineProperty(exports, "getOmitRetryHeadersPlugin", ({ enumerable: true, get: function () { return retry_1.getOmitRetryHeadersPlugin; } }));
+Object.defineProperty(exports, "getRetryAfterHint", ({ enumerable: true, get: function () { return retry_1.getRetryAfterHint; } }));
+Object.defineProperty(exports, "getRetryPlugin", ({ enumerable: true, get: function () { return retry_1.getRetryPlugin; } }));
+Object.defineProperty(exports, "omitRetryHeadersMiddleware", ({ enumerable: true, get: function () { return retry_1.omitRetryHeadersMiddleware; } }));
+Object.defineProperty(exports, "omitRetryHeadersMiddlewareOptions", ({ enumerable: true, get: function () { return retry_1.omitRetryHeadersMiddlewareOptions; } }));
+Object.defineProperty(exports, "resolveRetryConfig", ({ enumerable: true, get: function () { return retry_1.resolveRetryConfig; } }));
+Object.defineProperty(exports, "retryMiddleware", ({ enumerable: true, get: function () { return retry_1.retryMiddleware; } }));
+Object.defineProperty(exports, "retryMiddlewareOptions", ({ enumerable: true, get: function () { return retry_1.retryMiddlewareOptions; } }));
+
+
+/***/ }),
+
+/***/ 5704:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.loadConfig = void 0;
+var config_1 = __nccwpck_require__(7291);
+Object.defineProperty(exports, "loadConfig", ({ enumerable: true, get: function () { return config_1.loadConfig; } }));
+
+
+/***/ }),
+
 /***/ 1279:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -40570,6 +42700,24 @@ exports.NodeHttpHandler = NodeHttpHandler;
 
 /***/ }),
 
+/***/ 2356:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.resolveHttpHandlerRuntimeConfig = exports.getHttpHandlerExtensionConfiguration = exports.isValidHostname = exports.HttpResponse = exports.HttpRequest = exports.Fields = exports.Field = void 0;
+var protocols_1 = __nccwpck_require__(3422);
+Object.defineProperty(exports, "Field", ({ enumerable: true, get: function () { return protocols_1.Field; } }));
+Object.defineProperty(exports, "Fields", ({ enumerable: true, get: function () { return protocols_1.Fields; } }));
+Object.defineProperty(exports, "HttpRequest", ({ enumerable: true, get: function () { return protocols_1.HttpRequest; } }));
+Object.defineProperty(exports, "HttpResponse", ({ enumerable: true, get: function () { return protocols_1.HttpResponse; } }));
+Object.defineProperty(exports, "isValidHostname", ({ enumerable: true, get: function () { return protocols_1.isValidHostname; } }));
+Object.defineProperty(exports, "getHttpHandlerExtensionConfiguration", ({ enumerable: true, get: function () { return protocols_1.getHttpHandlerExtensionConfiguration; } }));
+Object.defineProperty(exports, "resolveHttpHandlerRuntimeConfig", ({ enumerable: true, get: function () { return protocols_1.resolveHttpHandlerRuntimeConfig; } }));
+
+
+/***/ }),
+
 /***/ 5118:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
@@ -41174,6 +43322,88 @@ exports.signatureV4aContainer = signatureV4aContainer;
 
 /***/ }),
 
+/***/ 1411:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.createAggregatedClient = exports.convertMap = exports._json = exports.ServiceException = exports.SENSITIVE_STRING = exports.NoOpLogger = exports.Command = exports.Client = exports.strictParseShort = exports.strictParseLong = exports.strictParseInt32 = exports.strictParseInt = exports.strictParseFloat32 = exports.strictParseFloat = exports.strictParseDouble = exports.strictParseByte = exports.splitHeader = exports.splitEvery = exports.quoteHeader = exports.parseRfc7231DateTime = exports.parseRfc3339DateTimeWithOffset = exports.parseRfc3339DateTime = exports.parseEpochTimestamp = exports.parseBoolean = exports.nv = exports.logger = exports.limitedParseFloat32 = exports.limitedParseFloat = exports.limitedParseDouble = exports.handleFloat = exports.generateIdempotencyToken = exports.expectUnion = exports.expectString = exports.expectShort = exports.expectObject = exports.expectNumber = exports.expectNonNull = exports.expectLong = exports.expectInt32 = exports.expectInt = exports.expectFloat32 = exports.expectByte = exports.expectBoolean = exports.dateToUtcString = exports.copyDocumentWithTransform = exports._parseRfc7231DateTime = exports._parseRfc3339DateTimeWithOffset = exports._parseEpochTimestamp = exports.NumericValue = exports.LazyJsonString = void 0;
+exports.resolvedPath = exports.extendedEncodeURIComponent = exports.collectBody = exports.withBaseException = exports.throwDefaultError = exports.take = exports.serializeFloat = exports.serializeDateTime = exports.resolveDefaultRuntimeConfig = exports.map = exports.loadConfigsForDefaultMode = exports.isSerializableHeaderValue = exports.getValueFromTextNode = exports.getDefaultExtensionConfiguration = exports.getDefaultClientConfiguration = exports.getArrayIfSingleItem = exports.emitWarningIfUnsupportedVersion = exports.decorateServiceException = void 0;
+var serde_1 = __nccwpck_require__(2430);
+Object.defineProperty(exports, "LazyJsonString", ({ enumerable: true, get: function () { return serde_1.LazyJsonString; } }));
+Object.defineProperty(exports, "NumericValue", ({ enumerable: true, get: function () { return serde_1.NumericValue; } }));
+Object.defineProperty(exports, "_parseEpochTimestamp", ({ enumerable: true, get: function () { return serde_1._parseEpochTimestamp; } }));
+Object.defineProperty(exports, "_parseRfc3339DateTimeWithOffset", ({ enumerable: true, get: function () { return serde_1._parseRfc3339DateTimeWithOffset; } }));
+Object.defineProperty(exports, "_parseRfc7231DateTime", ({ enumerable: true, get: function () { return serde_1._parseRfc7231DateTime; } }));
+Object.defineProperty(exports, "copyDocumentWithTransform", ({ enumerable: true, get: function () { return serde_1.copyDocumentWithTransform; } }));
+Object.defineProperty(exports, "dateToUtcString", ({ enumerable: true, get: function () { return serde_1.dateToUtcString; } }));
+Object.defineProperty(exports, "expectBoolean", ({ enumerable: true, get: function () { return serde_1.expectBoolean; } }));
+Object.defineProperty(exports, "expectByte", ({ enumerable: true, get: function () { return serde_1.expectByte; } }));
+Object.defineProperty(exports, "expectFloat32", ({ enumerable: true, get: function () { return serde_1.expectFloat32; } }));
+Object.defineProperty(exports, "expectInt", ({ enumerable: true, get: function () { return serde_1.expectInt; } }));
+Object.defineProperty(exports, "expectInt32", ({ enumerable: true, get: function () { return serde_1.expectInt32; } }));
+Object.defineProperty(exports, "expectLong", ({ enumerable: true, get: function () { return serde_1.expectLong; } }));
+Object.defineProperty(exports, "expectNonNull", ({ enumerable: true, get: function () { return serde_1.expectNonNull; } }));
+Object.defineProperty(exports, "expectNumber", ({ enumerable: true, get: function () { return serde_1.expectNumber; } }));
+Object.defineProperty(exports, "expectObject", ({ enumerable: true, get: function () { return serde_1.expectObject; } }));
+Object.defineProperty(exports, "expectShort", ({ enumerable: true, get: function () { return serde_1.expectShort; } }));
+Object.defineProperty(exports, "expectString", ({ enumerable: true, get: function () { return serde_1.expectString; } }));
+Object.defineProperty(exports, "expectUnion", ({ enumerable: true, get: function () { return serde_1.expectUnion; } }));
+Object.defineProperty(exports, "generateIdempotencyToken", ({ enumerable: true, get: function () { return serde_1.generateIdempotencyToken; } }));
+Object.defineProperty(exports, "handleFloat", ({ enumerable: true, get: function () { return serde_1.handleFloat; } }));
+Object.defineProperty(exports, "limitedParseDouble", ({ enumerable: true, get: function () { return serde_1.limitedParseDouble; } }));
+Object.defineProperty(exports, "limitedParseFloat", ({ enumerable: true, get: function () { return serde_1.limitedParseFloat; } }));
+Object.defineProperty(exports, "limitedParseFloat32", ({ enumerable: true, get: function () { return serde_1.limitedParseFloat32; } }));
+Object.defineProperty(exports, "logger", ({ enumerable: true, get: function () { return serde_1.logger; } }));
+Object.defineProperty(exports, "nv", ({ enumerable: true, get: function () { return serde_1.nv; } }));
+Object.defineProperty(exports, "parseBoolean", ({ enumerable: true, get: function () { return serde_1.parseBoolean; } }));
+Object.defineProperty(exports, "parseEpochTimestamp", ({ enumerable: true, get: function () { return serde_1.parseEpochTimestamp; } }));
+Object.defineProperty(exports, "parseRfc3339DateTime", ({ enumerable: true, get: function () { return serde_1.parseRfc3339DateTime; } }));
+Object.defineProperty(exports, "parseRfc3339DateTimeWithOffset", ({ enumerable: true, get: function () { return serde_1.parseRfc3339DateTimeWithOffset; } }));
+Object.defineProperty(exports, "parseRfc7231DateTime", ({ enumerable: true, get: function () { return serde_1.parseRfc7231DateTime; } }));
+Object.defineProperty(exports, "quoteHeader", ({ enumerable: true, get: function () { return serde_1.quoteHeader; } }));
+Object.defineProperty(exports, "splitEvery", ({ enumerable: true, get: function () { return serde_1.splitEvery; } }));
+Object.defineProperty(exports, "splitHeader", ({ enumerable: true, get: function () { return serde_1.splitHeader; } }));
+Object.defineProperty(exports, "strictParseByte", ({ enumerable: true, get: function () { return serde_1.strictParseByte; } }));
+Object.defineProperty(exports, "strictParseDouble", ({ enumerable: true, get: function () { return serde_1.strictParseDouble; } }));
+Object.defineProperty(exports, "strictParseFloat", ({ enumerable: true, get: function () { return serde_1.strictParseFloat; } }));
+Object.defineProperty(exports, "strictParseFloat32", ({ enumerable: true, get: function () { return serde_1.strictParseFloat32; } }));
+Object.defineProperty(exports, "strictParseInt", ({ enumerable: true, get: function () { return serde_1.strictParseInt; } }));
+Object.defineProperty(exports, "strictParseInt32", ({ enumerable: true, get: function () { return serde_1.strictParseInt32; } }));
+Object.defineProperty(exports, "strictParseLong", ({ enumerable: true, get: function () { return serde_1.strictParseLong; } }));
+Object.defineProperty(exports, "strictParseShort", ({ enumerable: true, get: function () { return serde_1.strictParseShort; } }));
+var client_1 = __nccwpck_require__(2658);
+Object.defineProperty(exports, "Client", ({ enumerable: true, get: function () { return client_1.Client; } }));
+Object.defineProperty(exports, "Command", ({ enumerable: true, get: function () { return client_1.Command; } }));
+Object.defineProperty(exports, "NoOpLogger", ({ enumerable: true, get: function () { return client_1.NoOpLogger; } }));
+Object.defineProperty(exports, "SENSITIVE_STRING", ({ enumerable: true, get: function () { return client_1.SENSITIVE_STRING; } }));
+Object.defineProperty(exports, "ServiceException", ({ enumerable: true, get: function () { return client_1.ServiceException; } }));
+Object.defineProperty(exports, "_json", ({ enumerable: true, get: function () { return client_1._json; } }));
+Object.defineProperty(exports, "convertMap", ({ enumerable: true, get: function () { return client_1.convertMap; } }));
+Object.defineProperty(exports, "createAggregatedClient", ({ enumerable: true, get: function () { return client_1.createAggregatedClient; } }));
+Object.defineProperty(exports, "decorateServiceException", ({ enumerable: true, get: function () { return client_1.decorateServiceException; } }));
+Object.defineProperty(exports, "emitWarningIfUnsupportedVersion", ({ enumerable: true, get: function () { return client_1.emitWarningIfUnsupportedVersion; } }));
+Object.defineProperty(exports, "getArrayIfSingleItem", ({ enumerable: true, get: function () { return client_1.getArrayIfSingleItem; } }));
+Object.defineProperty(exports, "getDefaultClientConfiguration", ({ enumerable: true, get: function () { return client_1.getDefaultClientConfiguration; } }));
+Object.defineProperty(exports, "getDefaultExtensionConfiguration", ({ enumerable: true, get: function () { return client_1.getDefaultExtensionConfiguration; } }));
+Object.defineProperty(exports, "getValueFromTextNode", ({ enumerable: true, get: function () { return client_1.getValueFromTextNode; } }));
+Object.defineProperty(exports, "isSerializableHeaderValue", ({ enumerable: true, get: function () { return client_1.isSerializableHeaderValue; } }));
+Object.defineProperty(exports, "loadConfigsForDefaultMode", ({ enumerable: true, get: function () { return client_1.loadConfigsForDefaultMode; } }));
+Object.defineProperty(exports, "map", ({ enumerable: true, get: function () { return client_1.map; } }));
+Object.defineProperty(exports, "resolveDefaultRuntimeConfig", ({ enumerable: true, get: function () { return client_1.resolveDefaultRuntimeConfig; } }));
+Object.defineProperty(exports, "serializeDateTime", ({ enumerable: true, get: function () { return client_1.serializeDateTime; } }));
+Object.defineProperty(exports, "serializeFloat", ({ enumerable: true, get: function () { return client_1.serializeFloat; } }));
+Object.defineProperty(exports, "take", ({ enumerable: true, get: function () { return client_1.take; } }));
+Object.defineProperty(exports, "throwDefaultError", ({ enumerable: true, get: function () { return client_1.throwDefaultError; } }));
+Object.defineProperty(exports, "withBaseException", ({ enumerable: true, get: function () { return client_1.withBaseException; } }));
+var protocols_1 = __nccwpck_require__(3422);
+Object.defineProperty(exports, "collectBody", ({ enumerable: true, get: function () { return protocols_1.collectBody; } }));
+Object.defineProperty(exports, "extendedEncodeURIComponent", ({ enumerable: true, get: function () { return protocols_1.extendedEncodeURIComponent; } }));
+Object.defineProperty(exports, "resolvedPath", ({ enumerable: true, get: function () { return protocols_1.resolvedPath; } }));
+
+
+/***/ }),
+
 /***/ 690:
 /***/ ((__unused_webpack_module, exports) => {
 
@@ -41273,6 +43503,129 @@ exports.RequestHandlerProtocol = RequestHandlerProtocol;
 exports.SMITHY_CONTEXT_KEY = SMITHY_CONTEXT_KEY;
 exports.getDefaultClientConfiguration = getDefaultClientConfiguration;
 exports.resolveDefaultRuntimeConfig = resolveDefaultRuntimeConfig;
+
+
+/***/ }),
+
+/***/ 4494:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseUrl = void 0;
+var protocols_1 = __nccwpck_require__(3422);
+Object.defineProperty(exports, "parseUrl", ({ enumerable: true, get: function () { return protocols_1.parseUrl; } }));
+
+
+/***/ }),
+
+/***/ 766:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.toBase64 = exports.fromBase64 = void 0;
+var serde_1 = __nccwpck_require__(2430);
+Object.defineProperty(exports, "fromBase64", ({ enumerable: true, get: function () { return serde_1.fromBase64; } }));
+Object.defineProperty(exports, "toBase64", ({ enumerable: true, get: function () { return serde_1.toBase64; } }));
+
+
+/***/ }),
+
+/***/ 3638:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.calculateBodyLength = void 0;
+var serde_1 = __nccwpck_require__(2430);
+Object.defineProperty(exports, "calculateBodyLength", ({ enumerable: true, get: function () { return serde_1.calculateBodyLength; } }));
+
+
+/***/ }),
+
+/***/ 5435:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.resolveDefaultsModeConfig = void 0;
+var config_1 = __nccwpck_require__(7291);
+Object.defineProperty(exports, "resolveDefaultsModeConfig", ({ enumerable: true, get: function () { return config_1.resolveDefaultsModeConfig; } }));
+
+
+/***/ }),
+
+/***/ 9674:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.EndpointError = exports.resolveEndpoint = exports.customEndpointFunctions = exports.isValidHostLabel = exports.isIpAddress = exports.decideEndpoint = exports.EndpointCache = exports.BinaryDecisionDiagram = void 0;
+var endpoints_1 = __nccwpck_require__(2085);
+Object.defineProperty(exports, "BinaryDecisionDiagram", ({ enumerable: true, get: function () { return endpoints_1.BinaryDecisionDiagram; } }));
+Object.defineProperty(exports, "EndpointCache", ({ enumerable: true, get: function () { return endpoints_1.EndpointCache; } }));
+Object.defineProperty(exports, "decideEndpoint", ({ enumerable: true, get: function () { return endpoints_1.decideEndpoint; } }));
+Object.defineProperty(exports, "isIpAddress", ({ enumerable: true, get: function () { return endpoints_1.isIpAddress; } }));
+Object.defineProperty(exports, "isValidHostLabel", ({ enumerable: true, get: function () { return endpoints_1.isValidHostLabel; } }));
+Object.defineProperty(exports, "customEndpointFunctions", ({ enumerable: true, get: function () { return endpoints_1.customEndpointFunctions; } }));
+Object.defineProperty(exports, "resolveEndpoint", ({ enumerable: true, get: function () { return endpoints_1.resolveEndpoint; } }));
+Object.defineProperty(exports, "EndpointError", ({ enumerable: true, get: function () { return endpoints_1.EndpointError; } }));
+
+
+/***/ }),
+
+/***/ 6324:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.normalizeProvider = exports.getSmithyContext = void 0;
+var client_1 = __nccwpck_require__(2658);
+Object.defineProperty(exports, "getSmithyContext", ({ enumerable: true, get: function () { return client_1.getSmithyContext; } }));
+Object.defineProperty(exports, "normalizeProvider", ({ enumerable: true, get: function () { return client_1.normalizeProvider; } }));
+
+
+/***/ }),
+
+/***/ 5518:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.TIMEOUT_RETRY_COST = exports.THROTTLING_RETRY_DELAY_BASE = exports.Retry = exports.RETRY_MODES = exports.RETRY_COST = exports.NO_RETRY_INCREMENT = exports.REQUEST_HEADER = exports.MAXIMUM_RETRY_DELAY = exports.INVOCATION_ID_HEADER = exports.INITIAL_RETRY_TOKENS = exports.DEFAULT_RETRY_MODE = exports.DEFAULT_RETRY_DELAY_BASE = exports.DEFAULT_MAX_ATTEMPTS = exports.StandardRetryStrategy = exports.DefaultRateLimiter = exports.ConfiguredRetryStrategy = exports.AdaptiveRetryStrategy = void 0;
+var retry_1 = __nccwpck_require__(3609);
+Object.defineProperty(exports, "AdaptiveRetryStrategy", ({ enumerable: true, get: function () { return retry_1.AdaptiveRetryStrategy; } }));
+Object.defineProperty(exports, "ConfiguredRetryStrategy", ({ enumerable: true, get: function () { return retry_1.ConfiguredRetryStrategy; } }));
+Object.defineProperty(exports, "DefaultRateLimiter", ({ enumerable: true, get: function () { return retry_1.DefaultRateLimiter; } }));
+Object.defineProperty(exports, "StandardRetryStrategy", ({ enumerable: true, get: function () { return retry_1.StandardRetryStrategy; } }));
+Object.defineProperty(exports, "DEFAULT_MAX_ATTEMPTS", ({ enumerable: true, get: function () { return retry_1.DEFAULT_MAX_ATTEMPTS; } }));
+Object.defineProperty(exports, "DEFAULT_RETRY_DELAY_BASE", ({ enumerable: true, get: function () { return retry_1.DEFAULT_RETRY_DELAY_BASE; } }));
+Object.defineProperty(exports, "DEFAULT_RETRY_MODE", ({ enumerable: true, get: function () { return retry_1.DEFAULT_RETRY_MODE; } }));
+Object.defineProperty(exports, "INITIAL_RETRY_TOKENS", ({ enumerable: true, get: function () { return retry_1.INITIAL_RETRY_TOKENS; } }));
+Object.defineProperty(exports, "INVOCATION_ID_HEADER", ({ enumerable: true, get: function () { return retry_1.INVOCATION_ID_HEADER; } }));
+Object.defineProperty(exports, "MAXIMUM_RETRY_DELAY", ({ enumerable: true, get: function () { return retry_1.MAXIMUM_RETRY_DELAY; } }));
+Object.defineProperty(exports, "REQUEST_HEADER", ({ enumerable: true, get: function () { return retry_1.REQUEST_HEADER; } }));
+Object.defineProperty(exports, "NO_RETRY_INCREMENT", ({ enumerable: true, get: function () { return retry_1.NO_RETRY_INCREMENT; } }));
+Object.defineProperty(exports, "RETRY_COST", ({ enumerable: true, get: function () { return retry_1.RETRY_COST; } }));
+Object.defineProperty(exports, "RETRY_MODES", ({ enumerable: true, get: function () { return retry_1.RETRY_MODES; } }));
+Object.defineProperty(exports, "Retry", ({ enumerable: true, get: function () { return retry_1.Retry; } }));
+Object.defineProperty(exports, "THROTTLING_RETRY_DELAY_BASE", ({ enumerable: true, get: function () { return retry_1.THROTTLING_RETRY_DELAY_BASE; } }));
+Object.defineProperty(exports, "TIMEOUT_RETRY_COST", ({ enumerable: true, get: function () { return retry_1.TIMEOUT_RETRY_COST; } }));
+
+
+/***/ }),
+
+/***/ 1577:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.toUtf8 = exports.toUint8Array = exports.fromUtf8 = void 0;
+var serde_1 = __nccwpck_require__(2430);
+Object.defineProperty(exports, "fromUtf8", ({ enumerable: true, get: function () { return serde_1.fromUtf8; } }));
+Object.defineProperty(exports, "toUint8Array", ({ enumerable: true, get: function () { return serde_1.toUint8Array; } }));
+Object.defineProperty(exports, "toUtf8", ({ enumerable: true, get: function () { return serde_1.toUtf8; } }));
 
 
 /***/ }),
@@ -45741,7 +48094,7 @@ Object.defineProperty(exports, "__esModule", ({ value: true }));
 const additionalItems_1 = __nccwpck_require__(3448);
 const prefixItems_1 = __nccwpck_require__(6467);
 const items_1 = __nccwpck_require__(5791);
-const items2020_1 = __nccwpck_require__(2959);
+const items2020_1 = __nccwpck_require__(5340);
 const contains_1 = __nccwpck_require__(6182);
 const dependencies_1 = __nccwpck_require__(5826);
 const propertyNames_1 = __nccwpck_require__(1372);
@@ -45841,7 +48194,7 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 2959:
+/***/ 5340:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -54785,6 +57138,473 @@ function waitDiff (state, index, expected, timeout, done) {
 }
 
 module.exports = { wait, waitDiff }
+
+
+/***/ }),
+
+/***/ 1860:
+/***/ ((module) => {
+
+/******************************************************************************
+Copyright (c) Microsoft Corporation.
+
+Permission to use, copy, modify, and/or distribute this software for any
+purpose with or without fee is hereby granted.
+
+THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES WITH
+REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF MERCHANTABILITY
+AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR ANY SPECIAL, DIRECT,
+INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES WHATSOEVER RESULTING FROM
+LOSS OF USE, DATA OR PROFITS, WHETHER IN AN ACTION OF CONTRACT, NEGLIGENCE OR
+OTHER TORTIOUS ACTION, ARISING OUT OF OR IN CONNECTION WITH THE USE OR
+PERFORMANCE OF THIS SOFTWARE.
+***************************************************************************** */
+/* global global, define, Symbol, Reflect, Promise, SuppressedError, Iterator */
+var __extends;
+var __assign;
+var __rest;
+var __decorate;
+var __param;
+var __esDecorate;
+var __runInitializers;
+var __propKey;
+var __setFunctionName;
+var __metadata;
+var __awaiter;
+var __generator;
+var __exportStar;
+var __values;
+var __read;
+var __spread;
+var __spreadArrays;
+var __spreadArray;
+var __await;
+var __asyncGenerator;
+var __asyncDelegator;
+var __asyncValues;
+var __makeTemplateObject;
+var __importStar;
+var __importDefault;
+var __classPrivateFieldGet;
+var __classPrivateFieldSet;
+var __classPrivateFieldIn;
+var __createBinding;
+var __addDisposableResource;
+var __disposeResources;
+var __rewriteRelativeImportExtension;
+(function (factory) {
+    var root = typeof global === "object" ? global : typeof self === "object" ? self : typeof this === "object" ? this : {};
+    if (typeof define === "function" && define.amd) {
+        define("tslib", ["exports"], function (exports) { factory(createExporter(root, createExporter(exports))); });
+    }
+    else if ( true && typeof module.exports === "object") {
+        factory(createExporter(root, createExporter(module.exports)));
+    }
+    else {
+        factory(createExporter(root));
+    }
+    function createExporter(exports, previous) {
+        if (exports !== root) {
+            if (typeof Object.create === "function") {
+                Object.defineProperty(exports, "__esModule", { value: true });
+            }
+            else {
+                exports.__esModule = true;
+            }
+        }
+        return function (id, v) { return exports[id] = previous ? previous(id, v) : v; };
+    }
+})
+(function (exporter) {
+    var extendStatics = Object.setPrototypeOf ||
+        ({ __proto__: [] } instanceof Array && function (d, b) { d.__proto__ = b; }) ||
+        function (d, b) { for (var p in b) if (Object.prototype.hasOwnProperty.call(b, p)) d[p] = b[p]; };
+
+    __extends = function (d, b) {
+        if (typeof b !== "function" && b !== null)
+            throw new TypeError("Class extends value " + String(b) + " is not a constructor or null");
+        extendStatics(d, b);
+        function __() { this.constructor = d; }
+        d.prototype = b === null ? Object.create(b) : (__.prototype = b.prototype, new __());
+    };
+
+    __assign = Object.assign || function (t) {
+        for (var s, i = 1, n = arguments.length; i < n; i++) {
+            s = arguments[i];
+            for (var p in s) if (Object.prototype.hasOwnProperty.call(s, p)) t[p] = s[p];
+        }
+        return t;
+    };
+
+    __rest = function (s, e) {
+        var t = {};
+        for (var p in s) if (Object.prototype.hasOwnProperty.call(s, p) && e.indexOf(p) < 0)
+            t[p] = s[p];
+        if (s != null && typeof Object.getOwnPropertySymbols === "function")
+            for (var i = 0, p = Object.getOwnPropertySymbols(s); i < p.length; i++) {
+                if (e.indexOf(p[i]) < 0 && Object.prototype.propertyIsEnumerable.call(s, p[i]))
+                    t[p[i]] = s[p[i]];
+            }
+        return t;
+    };
+
+    __decorate = function (decorators, target, key, desc) {
+        var c = arguments.length, r = c < 3 ? target : desc === null ? desc = Object.getOwnPropertyDescriptor(target, key) : desc, d;
+        if (typeof Reflect === "object" && typeof Reflect.decorate === "function") r = Reflect.decorate(decorators, target, key, desc);
+        else for (var i = decorators.length - 1; i >= 0; i--) if (d = decorators[i]) r = (c < 3 ? d(r) : c > 3 ? d(target, key, r) : d(target, key)) || r;
+        return c > 3 && r && Object.defineProperty(target, key, r), r;
+    };
+
+    __param = function (paramIndex, decorator) {
+        return function (target, key) { decorator(target, key, paramIndex); }
+    };
+
+    __esDecorate = function (ctor, descriptorIn, decorators, contextIn, initializers, extraInitializers) {
+        function accept(f) { if (f !== void 0 && typeof f !== "function") throw new TypeError("Function expected"); return f; }
+        var kind = contextIn.kind, key = kind === "getter" ? "get" : kind === "setter" ? "set" : "value";
+        var target = !descriptorIn && ctor ? contextIn["static"] ? ctor : ctor.prototype : null;
+        var descriptor = descriptorIn || (target ? Object.getOwnPropertyDescriptor(target, contextIn.name) : {});
+        var _, done = false;
+        for (var i = decorators.length - 1; i >= 0; i--) {
+            var context = {};
+            for (var p in contextIn) context[p] = p === "access" ? {} : contextIn[p];
+            for (var p in contextIn.access) context.access[p] = contextIn.access[p];
+            context.addInitializer = function (f) { if (done) throw new TypeError("Cannot add initializers after decoration has completed"); extraInitializers.push(accept(f || null)); };
+            var result = (0, decorators[i])(kind === "accessor" ? { get: descriptor.get, set: descriptor.set } : descriptor[key], context);
+            if (kind === "accessor") {
+                if (result === void 0) continue;
+                if (result === null || typeof result !== "object") throw new TypeError("Object expected");
+                if (_ = accept(result.get)) descriptor.get = _;
+                if (_ = accept(result.set)) descriptor.set = _;
+                if (_ = accept(result.init)) initializers.unshift(_);
+            }
+            else if (_ = accept(result)) {
+                if (kind === "field") initializers.unshift(_);
+                else descriptor[key] = _;
+            }
+        }
+        if (target) Object.defineProperty(target, contextIn.name, descriptor);
+        done = true;
+    };
+
+    __runInitializers = function (thisArg, initializers, value) {
+        var useValue = arguments.length > 2;
+        for (var i = 0; i < initializers.length; i++) {
+            value = useValue ? initializers[i].call(thisArg, value) : initializers[i].call(thisArg);
+        }
+        return useValue ? value : void 0;
+    };
+
+    __propKey = function (x) {
+        return typeof x === "symbol" ? x : "".concat(x);
+    };
+
+    __setFunctionName = function (f, name, prefix) {
+        if (typeof name === "symbol") name = name.description ? "[".concat(name.description, "]") : "";
+        return Object.defineProperty(f, "name", { configurable: true, value: prefix ? "".concat(prefix, " ", name) : name });
+    };
+
+    __metadata = function (metadataKey, metadataValue) {
+        if (typeof Reflect === "object" && typeof Reflect.metadata === "function") return Reflect.metadata(metadataKey, metadataValue);
+    };
+
+    __awaiter = function (thisArg, _arguments, P, generator) {
+        function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+        return new (P || (P = Promise))(function (resolve, reject) {
+            function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+            function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+            function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+            step((generator = generator.apply(thisArg, _arguments || [])).next());
+        });
+    };
+
+    __generator = function (thisArg, body) {
+        var _ = { label: 0, sent: function() { if (t[0] & 1) throw t[1]; return t[1]; }, trys: [], ops: [] }, f, y, t, g = Object.create((typeof Iterator === "function" ? Iterator : Object).prototype);
+        return g.next = verb(0), g["throw"] = verb(1), g["return"] = verb(2), typeof Symbol === "function" && (g[Symbol.iterator] = function() { return this; }), g;
+        function verb(n) { return function (v) { return step([n, v]); }; }
+        function step(op) {
+            if (f) throw new TypeError("Generator is already executing.");
+            while (g && (g = 0, op[0] && (_ = 0)), _) try {
+                if (f = 1, y && (t = op[0] & 2 ? y["return"] : op[0] ? y["throw"] || ((t = y["return"]) && t.call(y), 0) : y.next) && !(t = t.call(y, op[1])).done) return t;
+                if (y = 0, t) op = [op[0] & 2, t.value];
+                switch (op[0]) {
+                    case 0: case 1: t = op; break;
+                    case 4: _.label++; return { value: op[1], done: false };
+                    case 5: _.label++; y = op[1]; op = [0]; continue;
+                    case 7: op = _.ops.pop(); _.trys.pop(); continue;
+                    default:
+                        if (!(t = _.trys, t = t.length > 0 && t[t.length - 1]) && (op[0] === 6 || op[0] === 2)) { _ = 0; continue; }
+                        if (op[0] === 3 && (!t || (op[1] > t[0] && op[1] < t[3]))) { _.label = op[1]; break; }
+                        if (op[0] === 6 && _.label < t[1]) { _.label = t[1]; t = op; break; }
+                        if (t && _.label < t[2]) { _.label = t[2]; _.ops.push(op); break; }
+                        if (t[2]) _.ops.pop();
+                        _.trys.pop(); continue;
+                }
+                op = body.call(thisArg, _);
+            } catch (e) { op = [6, e]; y = 0; } finally { f = t = 0; }
+            if (op[0] & 5) throw op[1]; return { value: op[0] ? op[1] : void 0, done: true };
+        }
+    };
+
+    __exportStar = function(m, o) {
+        for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(o, p)) __createBinding(o, m, p);
+    };
+
+    __createBinding = Object.create ? (function(o, m, k, k2) {
+        if (k2 === undefined) k2 = k;
+        var desc = Object.getOwnPropertyDescriptor(m, k);
+        if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+            desc = { enumerable: true, get: function() { return m[k]; } };
+        }
+        Object.defineProperty(o, k2, desc);
+    }) : (function(o, m, k, k2) {
+        if (k2 === undefined) k2 = k;
+        o[k2] = m[k];
+    });
+
+    __values = function (o) {
+        var s = typeof Symbol === "function" && Symbol.iterator, m = s && o[s], i = 0;
+        if (m) return m.call(o);
+        if (o && typeof o.length === "number") return {
+            next: function () {
+                if (o && i >= o.length) o = void 0;
+                return { value: o && o[i++], done: !o };
+            }
+        };
+        throw new TypeError(s ? "Object is not iterable." : "Symbol.iterator is not defined.");
+    };
+
+    __read = function (o, n) {
+        var m = typeof Symbol === "function" && o[Symbol.iterator];
+        if (!m) return o;
+        var i = m.call(o), r, ar = [], e;
+        try {
+            while ((n === void 0 || n-- > 0) && !(r = i.next()).done) ar.push(r.value);
+        }
+        catch (error) { e = { error: error }; }
+        finally {
+            try {
+                if (r && !r.done && (m = i["return"])) m.call(i);
+            }
+            finally { if (e) throw e.error; }
+        }
+        return ar;
+    };
+
+    /** @deprecated */
+    __spread = function () {
+        for (var ar = [], i = 0; i < arguments.length; i++)
+            ar = ar.concat(__read(arguments[i]));
+        return ar;
+    };
+
+    /** @deprecated */
+    __spreadArrays = function () {
+        for (var s = 0, i = 0, il = arguments.length; i < il; i++) s += arguments[i].length;
+        for (var r = Array(s), k = 0, i = 0; i < il; i++)
+            for (var a = arguments[i], j = 0, jl = a.length; j < jl; j++, k++)
+                r[k] = a[j];
+        return r;
+    };
+
+    __spreadArray = function (to, from, pack) {
+        if (pack || arguments.length === 2) for (var i = 0, l = from.length, ar; i < l; i++) {
+            if (ar || !(i in from)) {
+                if (!ar) ar = Array.prototype.slice.call(from, 0, i);
+                ar[i] = from[i];
+            }
+        }
+        return to.concat(ar || Array.prototype.slice.call(from));
+    };
+
+    __await = function (v) {
+        return this instanceof __await ? (this.v = v, this) : new __await(v);
+    };
+
+    __asyncGenerator = function (thisArg, _arguments, generator) {
+        if (!Symbol.asyncIterator) throw new TypeError("Symbol.asyncIterator is not defined.");
+        var g = generator.apply(thisArg, _arguments || []), i, q = [];
+        return i = Object.create((typeof AsyncIterator === "function" ? AsyncIterator : Object).prototype), verb("next"), verb("throw"), verb("return", awaitReturn), i[Symbol.asyncIterator] = function () { return this; }, i;
+        function awaitReturn(f) { return function (v) { return Promise.resolve(v).then(f, reject); }; }
+        function verb(n, f) { if (g[n]) { i[n] = function (v) { return new Promise(function (a, b) { q.push([n, v, a, b]) > 1 || resume(n, v); }); }; if (f) i[n] = f(i[n]); } }
+        function resume(n, v) { try { step(g[n](v)); } catch (e) { settle(q[0][3], e); } }
+        function step(r) { r.value instanceof __await ? Promise.resolve(r.value.v).then(fulfill, reject) : settle(q[0][2], r); }
+        function fulfill(value) { resume("next", value); }
+        function reject(value) { resume("throw", value); }
+        function settle(f, v) { if (f(v), q.shift(), q.length) resume(q[0][0], q[0][1]); }
+    };
+
+    __asyncDelegator = function (o) {
+        var i, p;
+        return i = {}, verb("next"), verb("throw", function (e) { throw e; }), verb("return"), i[Symbol.iterator] = function () { return this; }, i;
+        function verb(n, f) { i[n] = o[n] ? function (v) { return (p = !p) ? { value: __await(o[n](v)), done: false } : f ? f(v) : v; } : f; }
+    };
+
+    __asyncValues = function (o) {
+        if (!Symbol.asyncIterator) throw new TypeError("Symbol.asyncIterator is not defined.");
+        var m = o[Symbol.asyncIterator], i;
+        return m ? m.call(o) : (o = typeof __values === "function" ? __values(o) : o[Symbol.iterator](), i = {}, verb("next"), verb("throw"), verb("return"), i[Symbol.asyncIterator] = function () { return this; }, i);
+        function verb(n) { i[n] = o[n] && function (v) { return new Promise(function (resolve, reject) { v = o[n](v), settle(resolve, reject, v.done, v.value); }); }; }
+        function settle(resolve, reject, d, v) { Promise.resolve(v).then(function(v) { resolve({ value: v, done: d }); }, reject); }
+    };
+
+    __makeTemplateObject = function (cooked, raw) {
+        if (Object.defineProperty) { Object.defineProperty(cooked, "raw", { value: raw }); } else { cooked.raw = raw; }
+        return cooked;
+    };
+
+    var __setModuleDefault = Object.create ? (function(o, v) {
+        Object.defineProperty(o, "default", { enumerable: true, value: v });
+    }) : function(o, v) {
+        o["default"] = v;
+    };
+
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+
+    __importStar = function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+
+    __importDefault = function (mod) {
+        return (mod && mod.__esModule) ? mod : { "default": mod };
+    };
+
+    __classPrivateFieldGet = function (receiver, state, kind, f) {
+        if (kind === "a" && !f) throw new TypeError("Private accessor was defined without a getter");
+        if (typeof state === "function" ? receiver !== state || !f : !state.has(receiver)) throw new TypeError("Cannot read private member from an object whose class did not declare it");
+        return kind === "m" ? f : kind === "a" ? f.call(receiver) : f ? f.value : state.get(receiver);
+    };
+
+    __classPrivateFieldSet = function (receiver, state, value, kind, f) {
+        if (kind === "m") throw new TypeError("Private method is not writable");
+        if (kind === "a" && !f) throw new TypeError("Private accessor was defined without a setter");
+        if (typeof state === "function" ? receiver !== state || !f : !state.has(receiver)) throw new TypeError("Cannot write private member to an object whose class did not declare it");
+        return (kind === "a" ? f.call(receiver, value) : f ? f.value = value : state.set(receiver, value)), value;
+    };
+
+    __classPrivateFieldIn = function (state, receiver) {
+        if (receiver === null || (typeof receiver !== "object" && typeof receiver !== "function")) throw new TypeError("Cannot use 'in' operator on non-object");
+        return typeof state === "function" ? receiver === state : state.has(receiver);
+    };
+
+    __addDisposableResource = function (env, value, async) {
+        if (value !== null && value !== void 0) {
+            if (typeof value !== "object" && typeof value !== "function") throw new TypeError("Object expected.");
+            var dispose, inner;
+            if (async) {
+                if (!Symbol.asyncDispose) throw new TypeError("Symbol.asyncDispose is not defined.");
+                dispose = value[Symbol.asyncDispose];
+            }
+            if (dispose === void 0) {
+                if (!Symbol.dispose) throw new TypeError("Symbol.dispose is not defined.");
+                dispose = value[Symbol.dispose];
+                if (async) inner = dispose;
+            }
+            if (typeof dispose !== "function") throw new TypeError("Object not disposable.");
+            if (inner) dispose = function() { try { inner.call(this); } catch (e) { return Promise.reject(e); } };
+            env.stack.push({ value: value, dispose: dispose, async: async });
+        }
+        else if (async) {
+            env.stack.push({ async: true });
+        }
+        return value;
+    };
+
+    var _SuppressedError = typeof SuppressedError === "function" ? SuppressedError : function (error, suppressed, message) {
+        var e = new Error(message);
+        return e.name = "SuppressedError", e.error = error, e.suppressed = suppressed, e;
+    };
+
+    __disposeResources = function (env) {
+        function fail(e) {
+            env.error = env.hasError ? new _SuppressedError(e, env.error, "An error was suppressed during disposal.") : e;
+            env.hasError = true;
+        }
+        var r, s = 0;
+        function next() {
+            while (r = env.stack.pop()) {
+                try {
+                    if (!r.async && s === 1) return s = 0, env.stack.push(r), Promise.resolve().then(next);
+                    if (r.dispose) {
+                        var result = r.dispose.call(r.value);
+                        if (r.async) return s |= 2, Promise.resolve(result).then(next, function(e) { fail(e); return next(); });
+                    }
+                    else s |= 1;
+                }
+                catch (e) {
+                    fail(e);
+                }
+            }
+            if (s === 1) return env.hasError ? Promise.reject(env.error) : Promise.resolve();
+            if (env.hasError) throw env.error;
+        }
+        return next();
+    };
+
+    __rewriteRelativeImportExtension = function (path, preserveJsx, extraExtensions, ignoreCase) {
+        if (typeof path === "string" && /^\.\.?\//.test(path)) {
+            if (extraExtensions) {
+                for (var extension in extraExtensions) {
+                    var suffix = path.slice(-extension.length);
+                    if (suffix === extension || ignoreCase && suffix.toLowerCase() === extension.toLowerCase()) {
+                        var output = extraExtensions[extension];
+                        return output === extension ? path : path.slice(0, -extension.length) + output;
+                    }
+                }
+            }
+            return path.replace(/\.(tsx)$|((?:\.d)?)((?:\.[^./]+?)?)\.([cm]?)ts$/i, function (m, tsx, d, ext, cm) {
+                return tsx ? preserveJsx ? ".jsx" : ".js" : d && (!ext || !cm) ? m : (d + ext + "." + cm.toLowerCase() + "js");
+            });
+        }
+        return path;
+    };
+
+    exporter("__extends", __extends);
+    exporter("__assign", __assign);
+    exporter("__rest", __rest);
+    exporter("__decorate", __decorate);
+    exporter("__param", __param);
+    exporter("__esDecorate", __esDecorate);
+    exporter("__runInitializers", __runInitializers);
+    exporter("__propKey", __propKey);
+    exporter("__setFunctionName", __setFunctionName);
+    exporter("__metadata", __metadata);
+    exporter("__awaiter", __awaiter);
+    exporter("__generator", __generator);
+    exporter("__exportStar", __exportStar);
+    exporter("__createBinding", __createBinding);
+    exporter("__values", __values);
+    exporter("__read", __read);
+    exporter("__spread", __spread);
+    exporter("__spreadArrays", __spreadArrays);
+    exporter("__spreadArray", __spreadArray);
+    exporter("__await", __await);
+    exporter("__asyncGenerator", __asyncGenerator);
+    exporter("__asyncDelegator", __asyncDelegator);
+    exporter("__asyncValues", __asyncValues);
+    exporter("__makeTemplateObject", __makeTemplateObject);
+    exporter("__importStar", __importStar);
+    exporter("__importDefault", __importDefault);
+    exporter("__classPrivateFieldGet", __classPrivateFieldGet);
+    exporter("__classPrivateFieldSet", __classPrivateFieldSet);
+    exporter("__classPrivateFieldIn", __classPrivateFieldIn);
+    exporter("__addDisposableResource", __addDisposableResource);
+    exporter("__disposeResources", __disposeResources);
+    exporter("__rewriteRelativeImportExtension", __rewriteRelativeImportExtension);
+});
+
+0 && (0);
 
 
 /***/ }),
@@ -72888,6 +75708,13 @@ exports.createCopier = createCopier;
 
 /***/ }),
 
+/***/ 6106:
+/***/ ((module) => {
+
+module.exports = /*#__PURE__*/JSON.parse('{"name":"@aws-sdk/client-codestar-connections","description":"AWS SDK for JavaScript Codestar Connections Client for Node.js, Browser and React Native","version":"3.1017.0","scripts":{"build":"concurrently \'yarn:build:types\' \'yarn:build:es\' && yarn build:cjs","build:cjs":"node ../../scripts/compilation/inline client-codestar-connections","build:es":"tsc -p tsconfig.es.json","build:include:deps":"yarn g:turbo run build -F=\\"$npm_package_name\\"","build:types":"tsc -p tsconfig.types.json","build:types:downlevel":"downlevel-dts dist-types dist-types/ts3.4","clean":"premove dist-cjs dist-es dist-types tsconfig.cjs.tsbuildinfo tsconfig.es.tsbuildinfo tsconfig.types.tsbuildinfo","extract:docs":"api-extractor run --local","generate:client":"node ../../scripts/generate-clients/single-service --solo codestar-connections","test:index":"tsc --noEmit ./test/index-types.ts && node ./test/index-objects.spec.mjs"},"main":"./dist-cjs/index.js","types":"./dist-types/index.d.ts","module":"./dist-es/index.js","sideEffects":false,"dependencies":{"@aws-crypto/sha256-browser":"5.2.0","@aws-crypto/sha256-js":"5.2.0","@aws-sdk/core":"^3.973.24","@aws-sdk/credential-provider-node":"^3.972.25","@aws-sdk/middleware-host-header":"^3.972.8","@aws-sdk/middleware-logger":"^3.972.8","@aws-sdk/middleware-recursion-detection":"^3.972.8","@aws-sdk/middleware-user-agent":"^3.972.25","@aws-sdk/region-config-resolver":"^3.972.9","@aws-sdk/types":"^3.973.6","@aws-sdk/util-endpoints":"^3.996.5","@aws-sdk/util-user-agent-browser":"^3.972.8","@aws-sdk/util-user-agent-node":"^3.973.11","@smithy/config-resolver":"^4.4.13","@smithy/core":"^3.23.12","@smithy/fetch-http-handler":"^5.3.15","@smithy/hash-node":"^4.2.12","@smithy/invalid-dependency":"^4.2.12","@smithy/middleware-content-length":"^4.2.12","@smithy/middleware-endpoint":"^4.4.27","@smithy/middleware-retry":"^4.4.44","@smithy/middleware-serde":"^4.2.15","@smithy/middleware-stack":"^4.2.12","@smithy/node-config-provider":"^4.3.12","@smithy/node-http-handler":"^4.5.0","@smithy/protocol-http":"^5.3.12","@smithy/smithy-client":"^4.12.7","@smithy/types":"^4.13.1","@smithy/url-parser":"^4.2.12","@smithy/util-base64":"^4.3.2","@smithy/util-body-length-browser":"^4.2.2","@smithy/util-body-length-node":"^4.2.3","@smithy/util-defaults-mode-browser":"^4.3.43","@smithy/util-defaults-mode-node":"^4.2.47","@smithy/util-endpoints":"^3.3.3","@smithy/util-middleware":"^4.2.12","@smithy/util-retry":"^4.2.12","@smithy/util-utf8":"^4.2.2","tslib":"^2.6.2"},"devDependencies":{"@tsconfig/node20":"20.1.8","@types/node":"^20.14.8","concurrently":"7.0.0","downlevel-dts":"0.10.1","premove":"4.0.0","typescript":"~5.8.3"},"engines":{"node":">=20.0.0"},"typesVersions":{"<4.5":{"dist-types/*":["dist-types/ts3.4/*"]}},"files":["dist-*/**"],"author":{"name":"AWS SDK for JavaScript Team","url":"https://aws.amazon.com/javascript/"},"license":"Apache-2.0","browser":{"./dist-es/runtimeConfig":"./dist-es/runtimeConfig.browser"},"react-native":{"./dist-es/runtimeConfig":"./dist-es/runtimeConfig.native"},"homepage":"https://github.com/aws/aws-sdk-js-v3/tree/main/clients/client-codestar-connections","repository":{"type":"git","url":"https://github.com/aws/aws-sdk-js-v3.git","directory":"clients/client-codestar-connections"}}');
+
+/***/ }),
+
 /***/ 3837:
 /***/ ((module) => {
 
@@ -84285,7 +87112,7 @@ async function create_node_middleware_createNodeMiddleware(appFn, { probot = cre
 
 ;// CONCATENATED MODULE: ./findings/errors.ts
 /**
- * One error type and one message helper for every part of pipewarden (CONVENTIONS.md §12).
+ * One error type and one message helper for every part of pipewarden (docs/architecture.md, "Conventions").
  * A PipewardenError is an expected, user-facing failure: its message names the input at fault and the fix,
  * and it is printed as one line without a stack trace (unless PIPEWARDEN_DEBUG=1).
  */
@@ -84317,11 +87144,14 @@ function debugEnabled(env = process.env) {
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-codepipeline/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(8232);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-codestar-connections/dist-cjs/index.js
+var client_codestar_connections_dist_cjs = __nccwpck_require__(3090);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecr/dist-cjs/index.js
 var client_ecr_dist_cjs = __nccwpck_require__(8249);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
 var client_s3_dist_cjs = __nccwpck_require__(3711);
 ;// CONCATENATED MODULE: ./bot/aws/create-aws-clients.ts
+
 
 
 
@@ -84336,11 +87166,8 @@ function createAwsClients(region) {
         codepipeline: new dist_cjs/* CodePipelineClient */.pEs(common),
         s3: new client_s3_dist_cjs/* S3Client */.YxF(common),
         ecr: new client_ecr_dist_cjs/* ECRClient */.S70(common),
+        connections: new client_codestar_connections_dist_cjs.CodeStarConnectionsClient(common),
     };
-}
-/** The AWS error name (ThrottlingException, NoSuchKey…), or undefined for something else. */
-function awsErrorName(error) {
-    return error instanceof Error && error.name !== 'Error' ? error.name : undefined;
 }
 
 ;// CONCATENATED MODULE: ./bot/create-logger.ts
@@ -84438,7 +87265,49 @@ const CHECK_NAMES = {
 };
 const isCheckName = (name) => name === CHECK_NAMES.pipeline || name === CHECK_NAMES.security;
 
+;// CONCATENATED MODULE: ./pipeline/contracts.ts
+/*
+ * The names the deployed system's parts agree on: the CDK app writes them, the bot, the action, the CLI and
+ * the buildspecs read them. A rename here reaches every reader; a literal copied elsewhere would not.
+ */
+/** The EventBridge detail types of CodePipeline state changes (source `aws.codepipeline`). */
+const PIPELINE_EVENT_SOURCE = 'aws.codepipeline';
+const PIPELINE_EVENT_TYPES = {
+    execution: 'CodePipeline Pipeline Execution State Change',
+    stage: 'CodePipeline Stage Execution State Change',
+    action: 'CodePipeline Action Execution State Change',
+};
+/**
+ * Pipeline-level variables a run started at a commit carries (the pipeline declares them, default `none`):
+ * the builds read the pull request and its branches from them, because a run started at a commit still
+ * reports the source action's configured branch as BranchName.
+ */
+const PIPELINE_VARIABLES = {
+    pullRequest: 'PULL_REQUEST',
+    headBranch: 'HEAD_BRANCH',
+    baseBranch: 'BASE_BRANCH',
+};
+/** The value of a pipeline variable that does not apply (CodePipeline refuses an empty value). */
+const VARIABLE_NOT_SET = 'none';
+/** The ECR tag prefix of a branch's latest CI image (`branch-<sanitised branch>`). */
+const BRANCH_IMAGE_TAG_PREFIX = 'branch-';
+/** The bot's environment variables, written by the CDK app and read by bot/settings.ts (docs/bot.md). */
+const BOT_ENV = {
+    pipelines: 'PIPEWARDEN_PIPELINES',
+    repositories: 'PIPEWARDEN_REPOSITORIES',
+    featurePipeline: 'PIPEWARDEN_FEATURE_PIPELINE',
+    findingsBucket: 'PIPEWARDEN_FINDINGS_BUCKET',
+    mainBranch: 'PIPEWARDEN_MAIN_BRANCH',
+    ecrRepository: 'PIPEWARDEN_ECR_REPOSITORY',
+    repository: 'PIPEWARDEN_REPOSITORY',
+    sourceAction: 'PIPEWARDEN_SOURCE_ACTION',
+    gateStage: 'PIPEWARDEN_GATE_STAGE',
+    /** The Secrets Manager secret holding the GitHub App's credentials on Lambda. */
+    secretArn: 'PIPEWARDEN_SECRET_ARN',
+};
+
 ;// CONCATENATED MODULE: ./bot/aws/image-tag.ts
+
 
 /** ECR's tag grammar: 1–128 of [A-Za-z0-9_.-], not starting with `.` or `-`. */
 const ECR_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -84460,7 +87329,7 @@ function branchImageTag(branch) {
         const c = String.fromCharCode(b);
         safe += /[A-Za-z0-9_.-]/.test(c) ? c : '-';
     }
-    const tag = `branch-${safe}`;
+    const tag = `${BRANCH_IMAGE_TAG_PREFIX}${safe}`;
     if (tag.length <= MAX_TAG)
         return tag;
     const hash = (0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex').slice(0, 8);
@@ -84518,48 +87387,40 @@ async function deleteBranchImages(ecr, repositoryName, branch) {
     return { tag, deletedImages: deletedImages, untaggedOnly, failures };
 }
 
-;// CONCATENATED MODULE: ./bot/aws/start-pipeline.ts
+;// CONCATENATED MODULE: ./pipeline/stop-execution.ts
 
+/** StopPipelineExecution's reason holds at most 200 characters (API reference). */
+const MAX_STOP_REASON = 200;
 /**
- * Pipeline variables the bot sets when it starts a run (the pipeline must declare them, default `none`):
- * the builds read the pull request and its branches from them, because a run started at a commit still
- * reports the source action's configured branch as BranchName.
+ * Stops the execution, letting in-progress actions finish (abandon: false keeps builds and deployments
+ * consistent). A second stop (DuplicatedStopRequestException), an execution that has ended
+ * (PipelineExecutionNotStoppableException) or one that does not exist (PipelineExecutionNotFoundException: nothing
+ * to stop) is an outcome, not an error; other SDK errors are thrown as they are.
  */
-const PIPELINE_VARIABLES = {
-    pullRequest: 'PULL_REQUEST',
-    headBranch: 'HEAD_BRANCH',
-    baseBranch: 'BASE_BRANCH',
-};
-/** A delivery id is a GUID; anything else is hashed down to the token's alphabet. */
-function token(raw) {
-    const clean = raw.replace(/[^a-zA-Z0-9-]/g, '-').slice(0, 128);
-    return clean || 'pipewarden';
-}
-/** Starts the pipeline at exactly this commit (`sourceRevisions` COMMIT_ID), with the pull request's variables. */
-async function startPipeline(codepipeline, request) {
-    const variables = [
-        {
-            name: PIPELINE_VARIABLES.pullRequest,
-            value: request.pullRequest ? String(request.pullRequest) : 'none',
-        },
-        // CodePipeline refuses an empty value.
-        { name: PIPELINE_VARIABLES.headBranch, value: request.headBranch || 'none' },
-        { name: PIPELINE_VARIABLES.baseBranch, value: request.baseBranch || 'none' },
-    ];
-    const result = await codepipeline.send(new dist_cjs/* StartPipelineExecutionCommand */.QqH({
-        name: request.pipeline,
-        sourceRevisions: [
-            { actionName: request.sourceAction, revisionType: 'COMMIT_ID', revisionValue: request.sha },
-        ],
-        variables,
-        clientRequestToken: token(request.idempotencyToken),
-    }));
-    if (!result.pipelineExecutionId)
-        throw new Error(`StartPipelineExecution ${request.pipeline}: no execution id`);
-    return result.pipelineExecutionId;
+async function stopExecution(client, p, abortSignal) {
+    try {
+        await client.send(new dist_cjs/* StopPipelineExecutionCommand */.krr({
+            pipelineName: p.pipelineName,
+            pipelineExecutionId: p.executionId,
+            abandon: false,
+            reason: p.reason.slice(0, MAX_STOP_REASON),
+        }), abortSignal ? { abortSignal } : {});
+        return 'stopped';
+    }
+    catch (error) {
+        const name = error?.name;
+        if (name === 'DuplicatedStopRequestException')
+            return 'already-stopping';
+        if (name === 'PipelineExecutionNotStoppableException')
+            return 'already-finished';
+        if (name === 'PipelineExecutionNotFoundException')
+            return 'not-found';
+        throw error;
+    }
 }
 
 ;// CONCATENATED MODULE: ./bot/aws/stop-branch-executions.ts
+
 
 
 /** How far back to look for running executions: in-flight ones are among the most recent. */
@@ -84571,7 +87432,7 @@ const MAX_EXECUTIONS_SCANNED = 500;
 async function executionBranch(codepipeline, pipeline, executionId) {
     const { pipelineExecution } = await codepipeline.send(new dist_cjs/* GetPipelineExecutionCommand */.qZw({ pipelineName: pipeline, pipelineExecutionId: executionId }));
     const head = pipelineExecution?.variables?.find((v) => v.name === PIPELINE_VARIABLES.headBranch);
-    if (head?.resolvedValue && head.resolvedValue !== 'none')
+    if (head?.resolvedValue && head.resolvedValue !== VARIABLE_NOT_SET)
         return head.resolvedValue;
     for await (const page of (0,dist_cjs/* paginateListActionExecutions */.xKj)({ client: codepipeline, pageSize: 100 }, { pipelineName: pipeline, filter: { pipelineExecutionId: executionId } }))
         for (const d of page.actionExecutionDetails ?? [])
@@ -84594,20 +87455,13 @@ async function stopBranchExecutions(codepipeline, pipelines, branch, reason) {
                     continue;
                 if ((await executionBranch(codepipeline, pipeline, e.pipelineExecutionId)) !== branch)
                     continue;
-                try {
-                    await codepipeline.send(new dist_cjs/* StopPipelineExecutionCommand */.krr({
-                        pipelineName: pipeline,
-                        pipelineExecutionId: e.pipelineExecutionId,
-                        abandon: false,
-                        reason: reason.slice(0, 200),
-                    }));
+                const outcome = await stopExecution(codepipeline, {
+                    pipelineName: pipeline,
+                    executionId: e.pipelineExecutionId,
+                    reason,
+                });
+                if (outcome === 'stopped')
                     stopped.push({ pipeline, executionId: e.pipelineExecutionId });
-                }
-                catch (error) {
-                    const name = error.name;
-                    if (name !== 'PipelineExecutionNotStoppableException' && name !== 'DuplicatedStopRequestException')
-                        throw error;
-                }
             }
             scanned += page.pipelineExecutionSummaries?.length ?? 0;
             if (scanned >= MAX_EXECUTIONS_SCANNED)
@@ -93192,7 +96046,7 @@ function schemas_hex(_params) {
 function schemas_currencyCode(_params) {
     return core._stringFormat(ZodCustomStringFormat, "currency_code", regexes.currencyCode, _params);
 }
-function schemas_hash(alg, params) {
+function hash(alg, params) {
     const enc = params?.enc ?? "hex";
     const format = `${alg}_${enc}`;
     const regex = core.regexes[format];
@@ -94186,6 +97040,7 @@ function describeIssues(issues) {
 ;// CONCATENATED MODULE: ./bot/settings.ts
 
 
+
 /** CodePipeline's pattern for pipeline, stage and action names. */
 const PIPELINE_NAME = /^[A-Za-z0-9.@_-]{1,100}$/;
 // S3 bucket names (the strict DNS-compatible rules) and ECR repository names.
@@ -94211,12 +97066,12 @@ function readRepositories(raw, problems) {
         json = JSON.parse(raw);
     }
     catch {
-        problems.push('PIPEWARDEN_REPOSITORIES is not JSON; it is ignored (the CDK app writes it: redeploy the bot stack)');
+        problems.push(`${BOT_ENV.repositories} is not JSON; it is ignored (the CDK app writes it: redeploy the bot stack)`);
         return [];
     }
     const parsed = repositoriesSchema.safeParse(json);
     if (!parsed.success) {
-        problems.push(`PIPEWARDEN_REPOSITORIES: ${describeIssues(parsed.error.issues)}; it is ignored (the CDK app writes it: redeploy the bot stack)`);
+        problems.push(`${BOT_ENV.repositories}: ${describeIssues(parsed.error.issues)}; it is ignored (the CDK app writes it: redeploy the bot stack)`);
         return [];
     }
     return parsed.data;
@@ -94233,35 +97088,35 @@ function readSettings(env = process.env) {
         return undefined;
     };
     const pipelines = [];
-    for (const name of (env.PIPEWARDEN_PIPELINES ?? '').split(',').map((s) => s.trim())) {
+    for (const name of (env[BOT_ENV.pipelines] ?? '').split(',').map((s) => s.trim())) {
         if (!name)
             continue;
         if (PIPELINE_NAME.test(name))
             pipelines.push(name);
         else
-            problems.push(`PIPEWARDEN_PIPELINES: "${name}" is not a pipeline name; it is ignored`);
+            problems.push(`${BOT_ENV.pipelines}: "${name}" is not a pipeline name; it is ignored`);
     }
-    const repositories = readRepositories(env.PIPEWARDEN_REPOSITORIES, problems);
+    const repositories = readRepositories(env[BOT_ENV.repositories], problems);
     for (const r of repositories) {
         for (const p of [r.main, r.feature])
             if (!pipelines.includes(p))
                 pipelines.push(p);
     }
     // The CDK app names its pipelines <prefix>-main and <prefix>-feature (infra/lib/names.ts).
-    const featurePipeline = pick('PIPEWARDEN_FEATURE_PIPELINE', PIPELINE_NAME, 'a pipeline name') ??
+    const featurePipeline = pick(BOT_ENV.featurePipeline, PIPELINE_NAME, 'a pipeline name') ??
         (pipelines.filter((p) => p.endsWith('-feature')).length === 1
             ? pipelines.find((p) => p.endsWith('-feature'))
             : undefined);
     return {
         region: env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || undefined,
-        findingsBucket: pick('PIPEWARDEN_FINDINGS_BUCKET', BUCKET, 'an S3 bucket name'),
+        findingsBucket: pick(BOT_ENV.findingsBucket, BUCKET, 'an S3 bucket name'),
         pipelines,
         featurePipeline,
-        mainBranch: pick('PIPEWARDEN_MAIN_BRANCH', BRANCH, 'a branch name'),
-        ecrRepository: pick('PIPEWARDEN_ECR_REPOSITORY', ECR_REPOSITORY, 'an ECR repository name'),
-        repository: pick('PIPEWARDEN_REPOSITORY', REPOSITORY, 'owner/name'),
-        sourceAction: pick('PIPEWARDEN_SOURCE_ACTION', PIPELINE_NAME, 'an action name') ?? 'Source',
-        gateStage: pick('PIPEWARDEN_GATE_STAGE', PIPELINE_NAME, 'a stage name') ?? 'Gate',
+        mainBranch: pick(BOT_ENV.mainBranch, BRANCH, 'a branch name'),
+        ecrRepository: pick(BOT_ENV.ecrRepository, ECR_REPOSITORY, 'an ECR repository name'),
+        repository: pick(BOT_ENV.repository, REPOSITORY, 'owner/name'),
+        sourceAction: pick(BOT_ENV.sourceAction, PIPELINE_NAME, 'an action name') ?? 'Source',
+        gateStage: pick(BOT_ENV.gateStage, PIPELINE_NAME, 'a stage name') ?? 'Gate',
         repositories,
         problems,
     };
@@ -94404,12 +97259,102 @@ async function cleanupBranch(deps, context) {
     return result;
 }
 
+// EXTERNAL MODULE: ./node_modules/@smithy/core/dist-cjs/submodules/retry/index.js
+var submodules_retry = __nccwpck_require__(3609);
+;// CONCATENATED MODULE: ./pipeline/aws-errors.ts
+
+const shape = (error) => typeof error === 'object' && error !== null ? error : {};
+/** The error code: the SDK's error name, or a Node network code (ECONNRESET…) when the name is just "Error". */
+function errorCode(error) {
+    const { name, code } = shape(error);
+    if (name && name !== 'Error')
+        return name;
+    return code ?? name ?? 'Error';
+}
+const httpStatus = (error) => shape(error).$metadata?.httpStatusCode;
+/** How many attempts the SDK made before giving up (its retry strategy's count). */
+const attempts = (error) => shape(error).$metadata?.attempts;
+// Credentials the SDK could not find or that AWS rejected: another try with the same ones fails the same way.
+const CREDENTIALS = /^(ExpiredToken(Exception)?|RequestExpired|InvalidClientTokenId|UnrecognizedClientException|InvalidSignatureException|SignatureDoesNotMatch|IncompleteSignature(Exception)?|CredentialsProviderError|InvalidAccessKeyId|MissingAuthenticationToken)$/;
+const DENIED = /^(AccessDenied(Exception)?|InvalidAccessException|UnauthorizedOperation|AuthorizationError)$/;
+// Socket errors the SDK's list (ECONNRESET, ECONNREFUSED, EPIPE, ETIMEDOUT, EHOSTUNREACH, ENETUNREACH,
+// ENOTFOUND, EAI_AGAIN) lacks: undici's and an aborted connection.
+const MORE_NETWORK = /^(ECONNABORTED|UND_ERR_SOCKET|UND_ERR_CONNECT_TIMEOUT)$/;
+// Service-side names of errors some services model without the @retryable trait or a 5xx status.
+const SERVICE_SIDE = /Timeout|TimedOut|ServiceUnavailable|InternalServerError|InternalFailure|InternalException/i;
+const isCredentialError = (error) => CREDENTIALS.test(errorCode(error));
+const isAccessDenied = (error) => DENIED.test(errorCode(error)) || /not authorized to perform/i.test(shape(error).message ?? '');
+/** A resource that does not exist: a `…NotFound(Exception)`, `NoSuch…` code, or HTTP 404. */
+const isNotFound = (error) => /NotFound(Exception)?$|^NoSuch/.test(errorCode(error)) || httpStatus(error) === 404;
+const isThrottling = (error) => (0,submodules_retry.isThrottlingError)(shape(error));
+/** Worth another try after a pause: throttling, 5xx, a dropped connection, a timeout. */
+function isRetryable(error) {
+    const e = shape(error);
+    const code = errorCode(error);
+    if (CREDENTIALS.test(code) || DENIED.test(code))
+        return false;
+    const sdk = e;
+    return ((0,submodules_retry.isThrottlingError)(sdk) ||
+        (0,submodules_retry.isTransientError)(sdk) ||
+        (0,submodules_retry.isServerError)(sdk) ||
+        MORE_NETWORK.test(code) ||
+        SERVICE_SIDE.test(code) ||
+        e.$fault === 'server');
+}
+/** The one word each part decides on: wait and retry, fix the credentials or the role, fix the name. */
+function classifyAwsError(error) {
+    if (isCredentialError(error))
+        return 'credentials';
+    if (isAccessDenied(error))
+        return 'access-denied';
+    if (isThrottling(error))
+        return 'throttling';
+    if (isRetryable(error))
+        return 'transient';
+    if (isNotFound(error))
+        return 'not-found';
+    return 'other';
+}
+/**
+ * Per-finding codes in a BatchImportFindings answer's FailedFindings that clear up on their own.
+ * ConcurrentUpdateError is Security Hub's "another request attempted to update the finding while this
+ * request was being processed". The SDK's classification only sees whole-request errors, not these codes.
+ */
+const TRANSIENT_FINDING_FAILURE = /^(InternalFailure|InternalError|InternalException|InternalServerError|ServiceUnavailable(Exception)?|ConcurrentUpdateError|ConcurrentModification(Exception)?|LimitExceeded)$/;
+const isTransientFindingFailure = (code) => TRANSIENT_FINDING_FAILURE.test(code) || isThrottlingError({ name: code });
+
+;// CONCATENATED MODULE: ./bot/aws/describe-aws-failure.ts
+
+
+/**
+ * One sentence for a check when an AWS call of the bot failed: what failed, the SDK's code and message, and
+ * what to do about it, by the same classification the CLI and the action use (pipeline/aws-errors.ts).
+ */
+function describeAwsFailure(call, error) {
+    const code = errorCode(error);
+    const detail = `${code}: ${errorMessage(error).replace(/\s+/g, ' ').trim()}`;
+    switch (classifyAwsError(error)) {
+        case 'access-denied':
+            return `${call} was refused (${detail}); the bot's role lacks the permission: redeploy the bot stack, which grants it`;
+        case 'credentials':
+            return `${call} failed: the bot's AWS credentials were rejected (${detail}); check the Lambda's role`;
+        case 'throttling':
+            return `${call} was throttled by AWS even after retries (${detail}); re-run the checks in a minute`;
+        case 'transient':
+            return `${call} failed for now (${detail}); re-run the checks`;
+        case 'not-found':
+            return `${call} failed: not found (${detail}); check the pipeline name (pipeline.name in .github/pipewarden.yml, PIPEWARDEN_PIPELINES)`;
+        default:
+            return `${call} failed (${detail})`;
+    }
+}
+
 ;// CONCATENATED MODULE: ./findings/model/severity.ts
 /**
  * The one severity table: every scanner's vocabulary → CRITICAL | HIGH | MEDIUM | LOW | INFO.
  * The scanner's own word is always kept next to it (`originalSeverity`). Documented in docs/severity.md.
  */
-const severity_SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFO'];
+const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFO'];
 /** Higher is worse; used for sorting and thresholds. */
 const severity_SEVERITY_RANK = Object.freeze({
     CRITICAL: 4,
@@ -94431,7 +97376,7 @@ function atLeast(severity, threshold) {
     return rank(severity) >= rank(threshold);
 }
 /** Sort key: worst first. */
-function severity_compareSeverity(a, b) {
+function compareSeverity(a, b) {
     return rank(b) - rank(a);
 }
 const WORDS = new Map([
@@ -94500,162 +97445,36 @@ const SEVERITY_SCORE = {
     INFO: 0.0,
 };
 
-;// CONCATENATED MODULE: ./findings/model/fingerprint.ts
-
-
-// One-shot hashing: no Hash object per finding (createHash was a third of fingerprinting's time).
-const sha = (text) => hash('sha256', text, 'hex').slice(0, 32);
-/** Line numbers never enter a fingerprint: findings keep their identity when code above them moves. */
-function normalizeText(text) {
-    // The opening of a message identifies it; hashing whole advisories would cost time for nothing.
-    return (text ?? '').slice(0, 400).replace(/\s+/g, ' ').replace(/\d+/g, '#').trim().toLowerCase();
-}
-/**
- * The identity of a finding, independent of the tool for dependencies (so Snyk and Inspector agree on
- * "CVE-X in openssl 3.1.0"), tool-specific for code, IaC and secrets.
- */
-function identityKey(f) {
-    if (f.package && (f.kind === 'dependency' || f.kind === 'container')) {
-        const vuln = f.vulnerabilityIds.find((id) => /^(CVE|GHSA)-/.test(id)) ?? f.ruleId;
-        return ['pkg', f.location?.path ?? '', f.package.name.toLowerCase(), f.package.version ?? '', vuln].join('|');
-    }
-    const dash = f.tool.indexOf('-');
-    const family = (dash < 0 ? f.tool : f.tool.slice(0, dash)).toLowerCase();
-    const detail = f.identity ?? normalizeText(f.location?.snippet) ?? '';
-    return [
-        f.kind,
-        family,
-        f.ruleId,
-        f.location?.path ?? '',
-        detail || normalizeText(f.description ?? f.title),
-    ].join('|');
-}
-/**
- * Fingerprints one report's findings. Results that share an identity inside one report (the same rule
- * twice in a file, with no scanner fingerprint) are told apart by severity, then by their order in the file.
- * The least severe takes the plain identity and the others carry their severity in it, so a new `error`
- * written above an old `note` of the same rule never takes the note's fingerprint (nor its baseline status,
- * nor a suppression by fingerprint).
- */
-function fingerprintAll(parsed, file) {
-    // Per identity, how many of each severity were seen (indexed by SEVERITIES): an array, not a Map, per key.
-    const seen = new Map();
-    // Sort keys computed once, in typed arrays (no object per finding): SEVERITIES lists the worst first, so a
-    // higher index is less severe; a value that is not a severity sorts as the worst.
-    const count = parsed.length;
-    const sev = new Uint8Array(count);
-    const line = new Float64Array(count);
-    const order = new Uint32Array(count);
-    for (let i = 0; i < count; i++) {
-        const f = parsed[i];
-        sev[i] = Math.max(0, SEVERITIES.indexOf(f.severity));
-        line[i] = f.location?.startLine ?? 0;
-        order[i] = i;
-    }
-    order.sort((a, b) => sev[b] - sev[a] || line[a] - line[b] || a - b);
-    // Parsed findings are fresh objects: complete them in place rather than copying 100,000 of them.
-    for (let k = 0; k < count; k++) {
-        const i = order[k];
-        const f = parsed[i];
-        const s = sev[i];
-        const key = identityKey(f);
-        let counts = seen.get(key);
-        const first = counts === undefined;
-        if (!counts)
-            seen.set(key, (counts = [0, 0, 0, 0, 0]));
-        const n = counts[s];
-        counts[s] = n + 1;
-        const source = { tool: f.tool, ruleId: f.ruleId, originalSeverity: f.originalSeverity };
-        if (file)
-            source.file = file;
-        const done = f;
-        done.fingerprint = sha(first || key.startsWith('pkg|') ? key : `${key}#${f.severity}#${n}`);
-        done.sources = [source];
-        done.identity = undefined;
-    }
-    const out = parsed;
-    return out;
-}
-/**
- * Merges findings that share a fingerprint: one finding, every source listed, the worst severity kept.
- * Only findings that absorb another are copied; the rest are returned as they are (no copy of 100,000 objects).
- */
-function fingerprint_mergeFindings(findings) {
-    const byFp = new Map();
-    const copied = new Set();
-    for (const f of findings) {
-        let existing = byFp.get(f.fingerprint);
-        if (!existing) {
-            byFp.set(f.fingerprint, f);
-            continue;
-        }
-        if (!copied.has(existing)) {
-            existing = {
-                ...existing,
-                sources: [...existing.sources],
-                vulnerabilityIds: [...existing.vulnerabilityIds],
-                ...(existing.package
-                    ? {
-                        package: {
-                            ...existing.package,
-                            dependencyPaths: [...(existing.package.dependencyPaths ?? [])],
-                        },
-                    }
-                    : {}),
-            };
-            copied.add(existing);
-            byFp.set(f.fingerprint, existing);
-        }
-        for (const s of f.sources)
-            if (!existing.sources.some((e) => e.tool === s.tool && e.ruleId === s.ruleId && e.file === s.file))
-                existing.sources.push(s);
-        if (compareSeverity(f.severity, existing.severity) < 0) {
-            existing.severity = f.severity;
-            existing.originalSeverity = f.originalSeverity;
-        }
-        existing.vulnerabilityIds = [...new Set([...existing.vulnerabilityIds, ...f.vulnerabilityIds])];
-        if (f.package && existing.package) {
-            existing.package.fixedVersion ??= f.package.fixedVersion;
-            existing.package.purl ??= f.package.purl;
-            if (f.package.dependencyPaths?.length) {
-                const paths = (existing.package.dependencyPaths ??= []);
-                const known = new Set(paths.map((p) => p.join('>')));
-                for (const p of f.package.dependencyPaths)
-                    if (!known.has(p.join('>')))
-                        paths.push(p);
-            }
-        }
-        existing.location ??= f.location;
-        existing.description ??= f.description;
-        existing.remediation ??= f.remediation;
-        existing.helpUri ??= f.helpUri;
-        existing.cvss ??= f.cvss;
-        // Suppressed only if every tool that saw it suppressed it.
-        if (existing.suppression?.source === 'scanner' && !f.suppression)
-            delete existing.suppression;
-        if (f.rejectedSuppression && !existing.suppression)
-            existing.rejectedSuppression ??= f.rejectedSuppression;
-    }
-    return [...byFp.values()];
-}
-
 ;// CONCATENATED MODULE: ./findings/model/order-findings.ts
 
+// Code-unit order, not locale order: the same on every machine, and far cheaper on 100,000 findings.
+const codeUnits = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+/** The findings document's order: worst first, unsuppressed first, new before existing, then by place. */
+function compareFindings(a, b) {
+    return (compareSeverity(a.severity, b.severity) ||
+        Number(!!a.suppression) - Number(!!b.suppression) ||
+        (a.status === 'new' ? 0 : 1) - (b.status === 'new' ? 0 : 1) ||
+        codeUnits(a.location?.path ?? '\uffff', b.location?.path ?? '\uffff') ||
+        (a.location?.startLine ?? 0) - (b.location?.startLine ?? 0) ||
+        codeUnits(a.package?.name ?? '', b.package?.name ?? '') ||
+        codeUnits(a.ruleId, b.ruleId) ||
+        codeUnits(a.fingerprint, b.fingerprint));
+}
 /**
- * The findings document's order (build-document's compareFindings: worst first, unsuppressed first, new before
- * existing, then path, line, package, rule, fingerprint), with every key computed once per finding. Strings
+ * The findings document's order (compareFindings': worst first, unsuppressed first, new before
+ * existing, then path, line, package, rule, fingerprint), with the leading keys computed once per finding. Paths
  * are ranked once among their distinct values (a report names a few thousand files over 100,000 findings), so
- * the sort itself compares small integers; the fingerprint breaks the remaining ties. Sorts in place, stably.
+ * most comparisons are of small integers; package, rule and fingerprint only break the remaining ties, compared
+ * as they are (ranking them would sort tens of thousands of distinct names for a few comparisons each). Sorts in
+ * place, stably.
  */
-function order_findings_sortFindings(findings) {
+function sortFindings(findings) {
     const count = findings.length;
     if (count < 2)
         return findings;
     const head = new Uint8Array(count);
     const line = new Float64Array(count);
-    const path = rankOf(findings, (f) => f.location?.path ?? '\uffff');
-    const pkg = rankOf(findings, (f) => f.package?.name ?? '');
-    const rule = rankOf(findings, (f) => f.ruleId);
+    const path = pathRanks(findings);
     const order = new Uint32Array(count);
     for (let i = 0; i < count; i++) {
         const f = findings[i];
@@ -94667,68 +97486,59 @@ function order_findings_sortFindings(findings) {
         line[i] = f.location?.startLine ?? 0;
         order[i] = i;
     }
-    order.sort((a, b) => head[a] - head[b] ||
-        path[a] - path[b] ||
-        line[a] - line[b] ||
-        pkg[a] - pkg[b] ||
-        rule[a] - rule[b] ||
-        codeUnits(findings[a].fingerprint, findings[b].fingerprint) ||
-        a - b);
+    order.sort((a, b) => {
+        const byPlace = head[a] - head[b] || path[a] - path[b] || line[a] - line[b];
+        if (byPlace)
+            return byPlace;
+        const fa = findings[a];
+        const fb = findings[b];
+        return (codeUnits(fa.package?.name ?? '', fb.package?.name ?? '') ||
+            codeUnits(fa.ruleId, fb.ruleId) ||
+            codeUnits(fa.fingerprint, fb.fingerprint) ||
+            a - b);
+    });
     const sorted = Array.from(order, (i) => findings[i]);
     for (let i = 0; i < count; i++)
         findings[i] = sorted[i];
     return findings;
 }
-const codeUnits = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
-/** Each finding's key as its rank among the distinct keys, in code-unit order. */
-function rankOf(findings, key) {
-    const distinct = new Map();
-    for (const f of findings)
-        distinct.set(key(f), 0);
-    const keys = [...distinct.keys()].sort(codeUnits);
-    for (let i = 0; i < keys.length; i++)
-        distinct.set(keys[i], i);
+/** Each finding's path as its rank among the distinct paths, in code-unit order (no path sorts last). */
+function pathRanks(findings) {
+    // One map lookup per finding: each distinct path gets a number in order of appearance, remapped to its rank.
+    const seen = new Map();
+    const distinct = [];
     const ranks = new Uint32Array(findings.length);
-    for (let i = 0; i < findings.length; i++)
-        ranks[i] = distinct.get(key(findings[i]));
-    return ranks;
-}
-
-;// CONCATENATED MODULE: ./findings/triage/compare-baseline.ts
-
-/**
- * Marks each finding new or existing against the baseline's fingerprints, and returns the fixed ones.
- * A finding whose severity rose since the baseline is new: the baseline accepted it at its old severity only.
- */
-function compare_baseline_compareBaseline(findings, baseline) {
-    const before = new Map(baseline.map((f) => [f.fingerprint, f]));
-    const now = new Set();
-    for (const f of findings) {
-        const old = before.get(f.fingerprint);
-        f.status = old && compareSeverity(f.severity, old.severity) >= 0 ? 'existing' : 'new';
-        now.add(f.fingerprint);
+    for (let i = 0; i < findings.length; i++) {
+        const key = findings[i].location?.path ?? '\uffff';
+        let n = seen.get(key);
+        if (n === undefined) {
+            n = distinct.length;
+            seen.set(key, n);
+            distinct.push(key);
+        }
+        ranks[i] = n;
     }
-    const fixed = baseline
-        .filter((f) => !now.has(f.fingerprint))
-        .map((f) => {
-        const { status: _status, ...rest } = f;
-        return rest;
-    });
-    return { fixed };
+    const byName = Array.from(distinct.keys()).sort((a, b) => codeUnits(distinct[a], distinct[b]));
+    const rankOf = new Uint32Array(distinct.length);
+    for (let r = 0; r < byName.length; r++)
+        rankOf[byName[r]] = r;
+    for (let i = 0; i < ranks.length; i++)
+        ranks[i] = rankOf[ranks[i]];
+    return ranks;
 }
 
 ;// CONCATENATED MODULE: ./findings/triage/evaluate-gate.ts
 
 /** Does this finding count against the gate? Suppressed ones never do; with newOnly, existing ones don't. */
-function evaluate_gate_countsForGate(f, policy) {
+function countsForGate(f, policy) {
     if (f.suppression)
         return false;
     if (policy.newOnly && f.status === 'existing')
         return false;
     return atLeast(f.severity, policy.failOn);
 }
-function evaluate_gate_evaluateGate(findings, policy, problems) {
-    const failing = findings.filter((f) => evaluate_gate_countsForGate(f, policy));
+function evaluateGate(findings, policy, problems) {
+    const failing = findings.filter((f) => countsForGate(f, policy));
     const reasons = [];
     for (const missing of problems.missingInputs)
         reasons.push(`report missing or unreadable: ${missing}`);
@@ -94740,220 +97550,6 @@ function evaluate_gate_evaluateGate(findings, policy, problems) {
     if (passed)
         reasons.push(`no unsuppressed finding at or above ${policy.failOn}${policy.newOnly ? ' is new' : ''}`);
     return { passed, failOn: policy.failOn, newOnly: policy.newOnly, failing: failing.length, reasons };
-}
-
-;// CONCATENATED MODULE: ./findings/triage/compare-policy.ts
-
-
-/** JSON with sorted keys: two configs that say the same thing compare equal whatever their key order. */
-function canonical(value) {
-    if (Array.isArray(value))
-        return `[${value.map(canonical).join(',')}]`;
-    if (value && typeof value === 'object' && !(value instanceof Date))
-        return `{${Object.keys(value)
-            .sort()
-            .filter((k) => value[k] !== undefined)
-            .map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`)
-            .join(',')}}`;
-    return JSON.stringify(value);
-}
-function compare_policy_sameConfig(a, b) {
-    return canonical(a) === canonical(b);
-}
-function describeRule(rule) {
-    const matchers = ['fingerprint', 'rule', 'vulnerability', 'package', 'path']
-        .filter((k) => rule[k])
-        .map((k) => `${k} ${rule[k]}`);
-    return `${matchers.join(', ')} (${rule.reason}${rule.expires ? `, expires ${rule.expires}` : ''})`;
-}
-/** One line per difference a reviewer should see: gate settings, suppressions, the other sections. */
-function summarize(applied, proposed) {
-    const lines = [];
-    for (const key of ['failOn', 'newOnly', 'allowMissingReports'])
-        if (applied.gate[key] !== proposed.gate[key])
-            lines.push(`gate.${key}: ${String(applied.gate[key])} → ${String(proposed.gate[key])}`);
-    const before = new Set(applied.suppressions.map(canonical));
-    const after = new Set(proposed.suppressions.map(canonical));
-    for (const rule of proposed.suppressions)
-        if (!before.has(canonical(rule)))
-            lines.push(`adds suppression: ${describeRule(rule)}`);
-    for (const rule of applied.suppressions)
-        if (!after.has(canonical(rule)))
-            lines.push(`removes suppression: ${describeRule(rule)}`);
-    for (const key of ['comment', 'annotations', 'approvals', 'pipeline'])
-        if (canonical(applied[key]) !== canonical(proposed[key]))
-            lines.push(`${key}: ${canonical(applied[key])} → ${canonical(proposed[key])}`);
-    return lines;
-}
-/**
- * What the gate would say under the proposed policy, on the same findings: which findings its suppressions
- * would hide, which it would let through or newly fail, and its verdict. Informational only: the verdict
- * of the run is the applied policy's.
- */
-function compare_policy_comparePolicy(input, file) {
-    const { findings, proposed } = input;
-    // Scanner suppressions (already checked) stay; config ones are re-decided by the proposed rules.
-    const replay = findings.map((f) => {
-        const copy = { ...f };
-        if (copy.suppression?.source === 'config')
-            delete copy.suppression;
-        return copy;
-    });
-    applySuppressions(replay, proposed.suppressions, input.now);
-    const gate = {
-        failOn: input.flags.failOn ?? proposed.gate.failOn,
-        newOnly: input.flags.newOnly ?? proposed.gate.newOnly,
-    };
-    const verdict = evaluateGate(replay, gate, {
-        missingInputs: proposed.gate.allowMissingReports ? [] : input.missing,
-        hasBaseline: input.hasBaseline,
-    });
-    const change = {
-        file,
-        valid: true,
-        gate: {
-            failOn: proposed.gate.failOn,
-            newOnly: proposed.gate.newOnly,
-            allowMissingReports: proposed.gate.allowMissingReports,
-        },
-        wouldSuppress: [],
-        wouldUnsuppress: [],
-        wouldLetThrough: [],
-        wouldFail: [],
-        wouldPass: verdict.passed,
-        summary: summarize(input.applied, proposed),
-    };
-    findings.forEach((now, i) => {
-        const then = replay[i];
-        if (then.suppression && !now.suppression)
-            change.wouldSuppress.push(now.fingerprint);
-        if (!then.suppression && now.suppression)
-            change.wouldUnsuppress.push(now.fingerprint);
-        const failsNow = countsForGate(now, input.appliedGate);
-        const failsThen = countsForGate(then, gate);
-        if (failsNow && !failsThen)
-            change.wouldLetThrough.push(now.fingerprint);
-        if (!failsNow && failsThen)
-            change.wouldFail.push(now.fingerprint);
-    });
-    return change;
-}
-/** A proposed file that is not a valid config: after merge every gate would stop on it. */
-function compare_policy_invalidPolicyChange(file, error) {
-    return {
-        file,
-        valid: false,
-        error,
-        wouldSuppress: [],
-        wouldUnsuppress: [],
-        wouldLetThrough: [],
-        wouldFail: [],
-        wouldPass: false,
-        summary: [`not a valid config: ${error}`],
-    };
-}
-
-;// CONCATENATED MODULE: ./findings/document/build-document.ts
-
-
-
-
-
-
-
-
-
-// Code-unit order, not locale order: the same on every machine, and far cheaper on 100,000 findings.
-const cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
-/** Deterministic order: worst first, unsuppressed first, new before existing, then by place. */
-function compareFindings(a, b) {
-    return (severity_compareSeverity(a.severity, b.severity) ||
-        Number(!!a.suppression) - Number(!!b.suppression) ||
-        (a.status === 'new' ? 0 : 1) - (b.status === 'new' ? 0 : 1) ||
-        cmp(a.location?.path ?? '\uffff', b.location?.path ?? '\uffff') ||
-        (a.location?.startLine ?? 0) - (b.location?.startLine ?? 0) ||
-        cmp(a.package?.name ?? '', b.package?.name ?? '') ||
-        cmp(a.ruleId, b.ruleId) ||
-        cmp(a.fingerprint, b.fingerprint));
-}
-function buildDocument(options) {
-    const now = options.now ?? new Date();
-    const warnings = [...(options.notes ?? []), ...options.reports.flatMap((r) => r.warnings)];
-    // Suppressions and the baseline mark findings in place: on copies, unless the caller gives the reports up.
-    const merged = mergeFindings(options.reports.flatMap((r) => r.findings));
-    const findings = options.consumeReports ? merged : merged.map((f) => ({ ...f }));
-    // The main pipeline runs reviewed code: its scanner ignores were reviewed. Any other run with a baseline
-    // honours an ignore from the code under review only when the base branch has it too.
-    if (options.baseline && options.context.pipelineKind !== 'main')
-        warnings.push(...checkScannerSuppressions(findings, options.baseline.findings).warnings);
-    warnings.push(...applySuppressions(findings, options.config.suppressions, now).warnings);
-    let fixed = [];
-    if (options.baseline) {
-        fixed = sortFindings(compareBaseline(findings, options.baseline.findings).fixed);
-    }
-    // compareFindings' order, with each finding's keys computed once.
-    sortFindings(findings);
-    const inputs = options.reports.map((r) => ({
-        file: r.file,
-        format: r.format,
-        findings: r.findings.length,
-    }));
-    const missing = options.missing ?? [];
-    const allowMissing = options.config.gate.allowMissingReports;
-    if (missing.length && allowMissing)
-        warnings.push(`missing reports allowed by the config: ${missing.join(', ')}`);
-    const policy = {
-        failOn: options.gate?.failOn ?? options.config.gate.failOn,
-        newOnly: options.gate?.newOnly ?? options.config.gate.newOnly,
-    };
-    const proposed = options.proposed;
-    if (proposed?.found && 'error' in proposed)
-        warnings.push(`the proposed policy ${proposed.file} is not a valid config (${proposed.error}); the gate used ${policyLabel(options.policy)}, and after merge every gate would stop with an input error`);
-    const doc = {
-        schemaVersion: '1.0',
-        generatedAt: now.toISOString(),
-        generator: { name: 'pipewarden', version: VERSION },
-        context: options.context,
-        inputs,
-        findings,
-        fixed,
-        warnings,
-    };
-    if (options.baseline)
-        doc.baseline = { file: options.baseline.file, findings: options.baseline.findings.length };
-    doc.gate = evaluateGate(findings, policy, {
-        missingInputs: allowMissing ? [] : missing,
-        hasBaseline: !!options.baseline,
-    });
-    if (options.policy)
-        doc.policy = options.policy;
-    if (proposed?.found && 'error' in proposed)
-        doc.policyChange = invalidPolicyChange(proposed.file, proposed.error);
-    else if (proposed?.found && !sameConfig(options.config, proposed.config))
-        doc.policyChange = comparePolicy({
-            findings,
-            applied: options.config,
-            appliedGate: policy,
-            proposed: proposed.config,
-            flags: options.gate ?? {},
-            missing,
-            hasBaseline: !!options.baseline,
-            now,
-        }, proposed.file);
-    return doc;
-}
-/** `.github/pipewarden.yml of main@0a1b2c3d4e5f`, `the defaults`, or the file. */
-function policyLabel(policy) {
-    if (!policy)
-        return 'the given config';
-    if (policy.origin === 'default')
-        return 'pipewarden’s defaults';
-    const where = policy.branch
-        ? ` of ${policy.branch}${policy.commit ? `@${policy.commit.slice(0, 12)}` : ''}`
-        : policy.origin === 'base-branch'
-            ? ' of the base branch'
-            : '';
-    return `${policy.file ?? 'the policy'}${where}`;
 }
 
 ;// CONCATENATED MODULE: ./findings/render/escape-text.ts
@@ -95307,7 +97903,7 @@ class Writer {
         const size = full ? 'full' : 'short';
         const status = f.status === 'new' ? ' · <b>new</b>' : f.status === 'existing' ? ' · existing' : '';
         const where = this.whereHtml(f);
-        const fails = evaluate_gate_countsForGate(f, this.policy) ? ' · ❌ fails the gate' : '';
+        const fails = countsForGate(f, this.policy) ? ' · ❌ fails the gate' : '';
         const summary = `${ICON[f.severity]} <b>${f.severity}</b>${status} · ${escapeHtml(truncateText(f.title, TITLE_MAX))}` +
             `${where ? ` · ${where}` : ''} · ${escapeHtml(f.tool)}${fails}`;
         const lines = [];
@@ -95492,7 +98088,7 @@ function policyChangeSection(doc) {
     return out;
 }
 function countsTable(doc) {
-    const zero = () => Object.fromEntries(severity_SEVERITIES.map((s) => [s, 0]));
+    const zero = () => Object.fromEntries(SEVERITIES.map((s) => [s, 0]));
     const total = zero();
     const fresh = zero();
     const existing = zero();
@@ -95509,17 +98105,17 @@ function countsTable(doc) {
     }
     for (const f of doc.fixed)
         fixed[f.severity]++;
-    const sum = (c) => severity_SEVERITIES.reduce((n, s) => n + c[s], 0);
+    const sum = (c) => SEVERITIES.reduce((n, s) => n + c[s], 0);
     const rows = [];
     if (doc.baseline) {
         rows.push('| Severity | New | Existing | Fixed | of which suppressed |', '|---|--:|--:|--:|--:|');
-        for (const s of severity_SEVERITIES)
+        for (const s of SEVERITIES)
             rows.push(`| ${ICON[s]} ${NAME[s]} | ${fresh[s]} | ${existing[s]} | ${fixed[s]} | ${suppressed[s]} |`);
         rows.push(`| **Total** | **${sum(fresh)}** | **${sum(existing)}** | **${sum(fixed)}** | **${sum(suppressed)}** |`);
     }
     else {
         rows.push('| Severity | Total | of which suppressed |', '|---|--:|--:|');
-        for (const s of severity_SEVERITIES)
+        for (const s of SEVERITIES)
             rows.push(`| ${ICON[s]} ${NAME[s]} | ${total[s]} | ${suppressed[s]} |`);
         rows.push(`| **Total** | **${sum(total)}** | **${sum(suppressed)}** |`);
     }
@@ -95556,7 +98152,7 @@ function* pieces(doc, w, policy) {
     for (const f of doc.findings) {
         if (f.suppression)
             (f.suppression.source === 'config' ? byConfig : byScanner).push(f);
-        else if (doc.gate && evaluate_gate_countsForGate(f, policy))
+        else if (doc.gate && countsForGate(f, policy))
             failing.push(f);
         else
             other.push(f);
@@ -95666,6 +98262,64 @@ function renderMarkdown(doc, options = {}) {
     const text = head + body.join('') + tail;
     // Only a maxLength smaller than the verdict and counts themselves can get here.
     return text.length <= maxLength ? text : truncateText(text, maxLength);
+}
+
+;// CONCATENATED MODULE: ./pipeline/start-at-commit.ts
+
+
+/** StartPipelineExecution's clientRequestToken: 1–128 of [a-zA-Z0-9-] (API reference). */
+const CLIENT_REQUEST_TOKEN = /^[a-zA-Z0-9-]{1,128}$/;
+/**
+ * An idempotency token from parts that identify one start (a webhook delivery, a workflow run attempt and
+ * the pipeline, commit and variables): the same parts give the same execution back instead of a second one.
+ * Hashed, because the parts hold characters the token's alphabet does not.
+ */
+function requestToken(parts) {
+    return `pipewarden-${(0,external_node_crypto_.createHash)('sha256').update(JSON.stringify(parts)).digest('hex')}`;
+}
+/**
+ * Starts the pipeline at exactly this commit; returns the execution id. SDK errors are thrown as they are:
+ * each caller explains them in its own terms (the action names its inputs, the bot its check).
+ */
+async function startAtCommit(client, p, abortSignal) {
+    if (!CLIENT_REQUEST_TOKEN.test(p.clientRequestToken))
+        throw new Error(`pipewarden: clientRequestToken "${p.clientRequestToken}" is not 1–128 of [a-zA-Z0-9-]; make it with requestToken()`);
+    const answer = await client.send(new dist_cjs/* StartPipelineExecutionCommand */.QqH({
+        name: p.pipelineName,
+        clientRequestToken: p.clientRequestToken,
+        sourceRevisions: [
+            { actionName: p.sourceAction, revisionType: 'COMMIT_ID', revisionValue: p.commitSha },
+        ],
+        variables: p.variables?.length ? p.variables : undefined,
+    }), abortSignal ? { abortSignal } : {});
+    if (!answer.pipelineExecutionId)
+        throw new Error(`pipewarden: StartPipelineExecution of "${p.pipelineName}" returned no execution id`);
+    return answer.pipelineExecutionId;
+}
+
+;// CONCATENATED MODULE: ./bot/aws/start-pipeline.ts
+
+
+/** Starts the pipeline at exactly this commit (`sourceRevisions` COMMIT_ID), with the pull request's variables. */
+async function startPipeline(codepipeline, request) {
+    // CodePipeline refuses an empty value: what does not apply is `none`.
+    const variables = [
+        {
+            name: PIPELINE_VARIABLES.pullRequest,
+            value: request.pullRequest ? String(request.pullRequest) : VARIABLE_NOT_SET,
+        },
+        { name: PIPELINE_VARIABLES.headBranch, value: request.headBranch || VARIABLE_NOT_SET },
+        { name: PIPELINE_VARIABLES.baseBranch, value: request.baseBranch || VARIABLE_NOT_SET },
+    ];
+    // A delivery id is a GUID, a valid token as it is; anything else is hashed into the token's alphabet.
+    const raw = request.idempotencyToken;
+    return startAtCommit(codepipeline, {
+        pipelineName: request.pipeline,
+        sourceAction: request.sourceAction,
+        commitSha: request.sha,
+        variables,
+        clientRequestToken: CLIENT_REQUEST_TOKEN.test(raw) ? raw : requestToken(raw),
+    });
 }
 
 ;// CONCATENATED MODULE: ./bot/github/check-runs.ts
@@ -95844,7 +98498,7 @@ function parseDay(value) {
 
 const severity = schemas_string()
     .transform((s) => s.toUpperCase())
-    .pipe(schemas_enum(severity_SEVERITIES));
+    .pipe(schemas_enum(SEVERITIES));
 // A real day with a four-digit year: `99999` is not read as the year 99999 (it would never expire).
 const repo_config_date = union([schemas_date(), schemas_string(), schemas_number()]).transform((value, ctx) => {
     const day = parseDay(value);
@@ -96075,16 +98729,62 @@ async function judgeHead(octokit, ref, input) {
     };
 }
 
-;// CONCATENATED MODULE: ./bot/render/render-pipeline-check.ts
+;// CONCATENATED MODULE: ./pipeline/console-url.ts
+/*
+ * AWS console links, right in every partition: aws (console.aws.amazon.com), aws-cn (console.amazonaws.cn)
+ * and aws-us-gov (console.amazonaws-us-gov.com).
+ */
+/** A region name as AWS spells them (us-east-1, cn-north-1, us-gov-west-1, eu-isoe-west-1…). */
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+const isRegion = (region) => region !== undefined && REGION.test(region);
+/** The AWS console's origin for a region's partition. */
+function consoleOrigin(region) {
+    if (region.startsWith('cn-'))
+        return `https://${region}.console.amazonaws.cn`;
+    if (region.startsWith('us-gov-'))
+        return `https://${region}.console.amazonaws-us-gov.com`;
+    return `https://${region}.console.aws.amazon.com`;
+}
+/** The execution's page in the CodePipeline console (`timeline` or the stage `visualization`). */
+function executionUrl(region, pipelineName, executionId, view = 'timeline') {
+    return `${consoleOrigin(region)}/codesuite/codepipeline/pipelines/${encodeURIComponent(pipelineName)}/executions/${encodeURIComponent(executionId)}/${view}?region=${region}`;
+}
+/** A CodeBuild build's log page, from the action's external execution id (`project:build-uuid`). */
+function codeBuildLogUrl(region, externalExecutionId) {
+    const colon = externalExecutionId.indexOf(':');
+    if (colon <= 0)
+        return undefined;
+    const project = externalExecutionId.slice(0, colon);
+    return `${consoleOrigin(region)}/codesuite/codebuild/projects/${encodeURIComponent(project)}/build/${encodeURIComponent(externalExecutionId)}/log?region=${region}`;
+}
+const CONNECTION_ARN = /^arn:aws[\w-]*:(?:codestar-connections|codeconnections):([\w-]+):(\d{12}):connection\/([\w-]+)$/;
+/**
+ * The console page of a GitHub connection, where a PENDING one is completed: partition, region and account
+ * come from its ARN (arn:<partition>:codestar-connections|codeconnections:<region>:<account>:connection/<id>).
+ */
+function connectionConsoleUrl(arn) {
+    const m = CONNECTION_ARN.exec(arn);
+    if (!m)
+        return 'https://console.aws.amazon.com/codesuite/settings/connections';
+    const [, region, account, id] = m;
+    return `${consoleOrigin(region)}/codesuite/settings/${account}/${region}/connections/${id}?region=${region}`;
+}
 
-
-/** The buttons of the pipeline check (GitHub: ≤ 3, label ≤ 20, description ≤ 40, identifier ≤ 20). */
-const BUTTONS = {
-    approve: { label: 'Approve', description: 'Deploy this commit past the approval', identifier: 'approve' },
-    reject: { label: 'Reject', description: 'Reject the deployment at the approval', identifier: 'reject' },
-    stop: { label: 'Stop', description: 'Stop this pipeline run', identifier: 'stop' },
-};
-const render_pipeline_check_ICON = {
+;// CONCATENATED MODULE: ./pipeline/execution-status.ts
+/** The execution statuses after which nothing changes any more. */
+const TERMINAL_STATUSES = new Set([
+    'Cancelled',
+    'Stopped',
+    'Succeeded',
+    'Superseded',
+    'Failed',
+]);
+const isTerminal = (status) => status !== undefined && TERMINAL_STATUSES.has(status);
+/**
+ * One icon per execution, stage and action status (ActionExecutionStatus adds Abandoned, stages add
+ * Skipped), plus `TimedOut` (the action gave up following) and `NotReached` (the run never got there).
+ */
+const STATUS_ICONS = {
     Succeeded: '✅',
     Failed: '❌',
     InProgress: '⏳',
@@ -96094,7 +98794,21 @@ const render_pipeline_check_ICON = {
     Abandoned: '⏹️',
     Superseded: '⏭️',
     Skipped: '⏭️',
+    TimedOut: '⏱️',
     NotReached: '·',
+};
+const statusIcon = (status) => STATUS_ICONS[status] ?? '';
+
+;// CONCATENATED MODULE: ./bot/render/render-pipeline-check.ts
+
+
+
+
+/** The buttons of the pipeline check (GitHub: ≤ 3, label ≤ 20, description ≤ 40, identifier ≤ 20). */
+const BUTTONS = {
+    approve: { label: 'Approve', description: 'Deploy this commit past the approval', identifier: 'approve' },
+    reject: { label: 'Reject', description: 'Reject the deployment at the approval', identifier: 'reject' },
+    stop: { label: 'Stop', description: 'Stop this pipeline run', identifier: 'stop' },
 };
 const CONCLUSION = {
     Succeeded: 'success',
@@ -96125,10 +98839,9 @@ function parseExecutionExternalId(externalId) {
     const m = /^([A-Za-z0-9.@_-]{1,100}):([0-9a-f-]{36})$/i.exec(externalId ?? '');
     return m ? { pipeline: m[1], executionId: m[2] } : undefined;
 }
-function executionUrl(region, pipeline, executionId) {
-    if (!region || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region))
-        return undefined;
-    return `https://${region}.console.aws.amazon.com/codesuite/codepipeline/pipelines/${encodeURIComponent(pipeline)}/executions/${encodeURIComponent(executionId)}/visualization?region=${region}`;
+/** The execution's stage view in the console of the region's partition (aws, aws-cn, aws-us-gov). */
+function render_pipeline_check_executionUrl(region, pipeline, executionId) {
+    return isRegion(region) ? executionUrl(region, pipeline, executionId, 'visualization') : undefined;
 }
 function title(view) {
     if (view.approval)
@@ -96155,18 +98868,19 @@ function actionCell(a) {
     const name = escapeMarkdown(a.name);
     const url = safeUrl(a.url);
     const label = url ? `[${name}](${url})` : name;
-    return `${render_pipeline_check_ICON[a.status] ?? ''} ${label}`.trim();
+    return `${statusIcon(a.status)} ${label}`.trim();
 }
 /**
  * The "pipewarden / pipeline" check for one execution: status and conclusion, a table of the stages with
  * this execution's actions, approval notes (who approved and when, as CodePipeline recorded it), a link
  * to the execution, and the buttons that apply now: Approve / Reject / Stop at an approval, Stop while
  * running, none once it is over. `note` (a refusal, a confirmation) goes first, then `provenance` (who
- * started this run for a fork).
+ * started this run for a fork). `connection` says why the Source action failed when its GitHub connection
+ * is not AVAILABLE, with the fix.
  */
 function renderPipelineCheck(view, options = {}) {
     const running = view.status === 'InProgress' || view.status === 'Stopping';
-    const url = executionUrl(options.region, view.pipeline, view.executionId);
+    const url = render_pipeline_check_executionUrl(options.region, view.pipeline, view.executionId);
     const lines = [];
     if (options.note)
         lines.push(options.note, '');
@@ -96174,12 +98888,14 @@ function renderPipelineCheck(view, options = {}) {
         lines.push(options.provenance, '');
     const id = url ? `[${view.executionId}](${url})` : `\`${view.executionId}\``;
     lines.push(`Pipeline **${escapeMarkdown(view.pipeline)}**, execution ${id}: **${view.status}**.`);
+    if (options.connection)
+        lines.push('', `⚠️ Source failed because ${escapeMarkdown(options.connection)}`);
     if (view.statusSummary)
         lines.push('', escapeMarkdown(view.statusSummary));
     lines.push('', '| Stage | Status | Actions |', '|---|---|---|');
     for (const s of view.stages) {
         const actions = s.actions.map(actionCell).join(' · ');
-        lines.push(`| ${escapeMarkdown(s.name)} | ${render_pipeline_check_ICON[s.status] ?? ''} ${s.status === 'NotReached' ? '—' : s.status} | ${actions} |`);
+        lines.push(`| ${escapeMarkdown(s.name)} | ${statusIcon(s.status)} ${s.status === 'NotReached' ? '—' : s.status} | ${actions} |`);
     }
     const notes = view.stages.flatMap((s) => s.actions
         .filter((a) => a.summary)
@@ -96216,6 +98932,7 @@ function renderPipelineCheck(view, options = {}) {
 
 
 
+
 const QUEUED = {
     [CHECK_NAMES.pipeline]: {
         status: 'queued',
@@ -96243,7 +98960,7 @@ function pullRequestPipeline(settings, configured) {
         return {
             problem: settings.pipelines.length
                 ? `pipeline **${escapeMarkdown(pipeline)}** is not one of this system's pipelines (\`PIPEWARDEN_PIPELINES\`)`
-                : missingSetting('PIPEWARDEN_PIPELINES', 'start pipelines'),
+                : missingSetting(BOT_ENV.pipelines, 'start pipelines'),
         };
     return { pipeline };
 }
@@ -96319,10 +99036,10 @@ async function createChecks(deps, context) {
     }
     catch (err) {
         deps.log.error({ err, pipeline: choice.pipeline }, 'StartPipelineExecution failed');
-        await fail('Pipeline not started', `⚠️ Starting **${escapeMarkdown(choice.pipeline)}** failed: ${escapeMarkdown(errorMessage(err))}`);
+        await fail('Pipeline not started', `⚠️ ${escapeMarkdown(describeAwsFailure(`Starting ${choice.pipeline}`, err))}`);
         return;
     }
-    const url = executionUrl(deps.settings.region, choice.pipeline, executionId);
+    const url = render_pipeline_check_executionUrl(deps.settings.region, choice.pipeline, executionId);
     await writeCheckRun(octokit, ref, { sha, name: CHECK_NAMES.pipeline, existingId: pipelineCheck }, {
         status: 'in_progress',
         external_id: executionExternalId(choice.pipeline, executionId),
@@ -96334,7 +99051,18 @@ async function createChecks(deps, context) {
     });
 }
 
+;// CONCATENATED MODULE: ./pipeline/list-action-executions.ts
+
+/** Every action execution of one pipeline execution (retries included), through the SDK's paginator. */
+async function listActionExecutions(client, pipelineName, executionId, abortSignal) {
+    const all = [];
+    for await (const page of (0,dist_cjs/* paginateListActionExecutions */.xKj)({ client, pageSize: 100 }, { pipelineName, filter: { pipelineExecutionId: executionId } }, ...(abortSignal ? [{ abortSignal }] : [])))
+        all.push(...(page.actionExecutionDetails ?? []));
+    return all;
+}
+
 ;// CONCATENATED MODULE: ./bot/aws/describe-execution.ts
+
 
 /** `https://github.com/<owner>/<repo>/commit/<sha>` (or a GHE host): the revision URL of a GitHub source. */
 function parseRevisionUrl(url) {
@@ -96342,13 +99070,6 @@ function parseRevisionUrl(url) {
     return m ? { owner: m[1], repo: m[2] } : undefined;
 }
 const SHA = /^[0-9a-f]{40}$/i;
-/** The actions of this execution (retries included: the latest attempt of each action wins). */
-async function listActions(codepipeline, pipeline, executionId) {
-    const out = [];
-    for await (const page of (0,dist_cjs/* paginateListActionExecutions */.xKj)({ client: codepipeline, pageSize: 100 }, { pipelineName: pipeline, filter: { pipelineExecutionId: executionId } }))
-        out.push(...(page.actionExecutionDetails ?? []));
-    return out;
-}
 /** The source revision from the source action: the repository and commit, and the branch it reports. */
 function revisionFrom(details, artifact) {
     const source = details.find((d) => d.input?.actionTypeId?.category === 'Source');
@@ -96370,7 +99091,7 @@ async function describeExecution(codepipeline, pipeline, executionId) {
     const [{ pipelineExecution: execution }, state, details] = await Promise.all([
         codepipeline.send(new dist_cjs/* GetPipelineExecutionCommand */.qZw({ pipelineName: pipeline, pipelineExecutionId: executionId })),
         codepipeline.send(new dist_cjs/* GetPipelineStateCommand */.dz2({ name: pipeline })),
-        listActions(codepipeline, pipeline, executionId),
+        listActionExecutions(codepipeline, pipeline, executionId),
     ]);
     const variables = {};
     for (const v of execution?.variables ?? [])
@@ -96386,6 +99107,8 @@ async function describeExecution(codepipeline, pipeline, executionId) {
         if (!seen || (d.startTime?.getTime() ?? 0) >= (seen.startTime?.getTime() ?? 0))
             latest.set(key, d);
     }
+    const sourceRun = [...latest.values()].find((d) => d.input?.actionTypeId?.category === 'Source');
+    const connectionArn = sourceRun?.input?.configuration?.ConnectionArn;
     let approval;
     const stages = (state.stageStates ?? []).map((stage) => {
         const name = stage.stageName ?? '?';
@@ -96423,6 +99146,15 @@ async function describeExecution(codepipeline, pipeline, executionId) {
         variables,
         stages,
         ...(approval ? { approval } : {}),
+        ...(sourceRun?.actionName && sourceRun.status
+            ? {
+                source: {
+                    action: sourceRun.actionName,
+                    status: sourceRun.status,
+                    ...(connectionArn ? { connectionArn } : {}),
+                },
+            }
+            : {}),
         ...(details.length
             ? { startedAt: new Date(Math.min(...details.map((d) => d.startTime?.getTime() ?? Date.now()))) }
             : {}),
@@ -96461,6 +99193,40 @@ async function mayAct(octokit, ref, login, approvals) {
             ? `@${login} has the ${role} permission (${approvals.permission} required)`
             : `@${login} has the ${role} permission on this repository; ${approvals.permission} (or being listed in approvals.approvers of .github/pipewarden.yml) is required`,
     };
+}
+
+;// CONCATENATED MODULE: ./pipeline/diagnose-connection.ts
+
+
+/*
+ * What a GitHub connection's state means for the pipelines, shared by `pipewarden doctor`, the action's
+ * and the bot's explanation of a failed Source action.
+ */
+/** What a connection's status means for the pipelines, and what to do; undefined when AVAILABLE. */
+function connectionProblem(arn, connectionStatus) {
+    const status = connectionStatus ?? 'unknown';
+    if (status === 'AVAILABLE')
+        return undefined;
+    if (status === 'PENDING')
+        return `the GitHub connection ${arn} is PENDING: complete the handshake in the console: ${connectionConsoleUrl(arn)}`;
+    if (status === 'ERROR')
+        return `the GitHub connection ${arn} is in ERROR (the GitHub App was uninstalled or its access revoked): update the pending connection in the console, or reinstall the AWS Connector for GitHub app: ${connectionConsoleUrl(arn)}`;
+    return `the GitHub connection ${arn} is ${status}: check it in the console: ${connectionConsoleUrl(arn)}`;
+}
+/**
+ * Reads the state of the connection a failed Source action reads through, to explain the failure. A failure
+ * to read it is returned, never thrown: the run has already failed and this only explains why.
+ */
+async function diagnoseConnection(client, arn, abortSignal) {
+    try {
+        const { Connection } = await client.send(new client_codestar_connections_dist_cjs.GetConnectionCommand({ ConnectionArn: arn }), abortSignal ? { abortSignal } : {});
+        const status = Connection?.ConnectionStatus;
+        const problem = connectionProblem(arn, status);
+        return { ...(status ? { status } : {}), ...(problem ? { problem } : {}) };
+    }
+    catch (error) {
+        return { error };
+    }
 }
 
 // EXTERNAL MODULE: ./node_modules/ajv/dist/ajv.js
@@ -96548,7 +99314,7 @@ function assertFindingsDocument(json, label, fix) {
 
 ;// CONCATENATED MODULE: ./findings/store/store-layout.ts
 /**
- * The findings store's layout (DESIGN.md, docs/security-model.md): the one place its keys are spelled.
+ * The findings store's layout (docs/architecture.md, docs/security-model.md): the one place its keys are spelled.
  * Who may write which key is the trust boundary: the infra grants, the CLI and the bot all use these.
  *
  *   <owner>/<repo>/pipelines/<pipeline>/executions/<executionId>/findings.json (+ .sarif, .md)
@@ -96717,10 +99483,143 @@ async function upsertComment(octokit, ref, issueNumber, body, options) {
     return { outcome: 'created', requests: requests + 1 };
 }
 
+;// CONCATENATED MODULE: external "node:timers/promises"
+const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(8522);
-;// CONCATENATED MODULE: ./findings/render/render-sarif.ts
+;// CONCATENATED MODULE: ./findings/render/sarif-results.ts
 
+
+const SRCROOT = '%SRCROOT%';
+/** The key of pipewarden's fingerprint in `partialFingerprints`: versioned, so a change of scheme is visible. */
+const FINGERPRINT_KEY = 'pipewarden/v1';
+const LEVEL = {
+    CRITICAL: 'error',
+    HIGH: 'error',
+    MEDIUM: 'warning',
+    LOW: 'note',
+    INFO: 'note',
+};
+/** Scanner text as SARIF text: no control or bidi characters, trimmed, capped, never empty. */
+const clean = (text, max) => truncateText(stripUnsafe(text).trim(), max) || '(none)';
+const score = (s) => SEVERITY_SCORE[s].toFixed(1);
+function cweTags(f) {
+    return f.vulnerabilityIds
+        .map((id) => /^CWE-(\d+)$/i.exec(id)?.[1])
+        .filter((n) => !!n)
+        .map((n) => `external/cwe/cwe-${n}`);
+}
+function message(f) {
+    let text = stripUnsafe(f.title).trim() || f.ruleId;
+    if (f.package) {
+        const p = f.package;
+        text += ` in ${p.name}${p.version ? `@${p.version}` : ''}`;
+        text += p.fixedVersion ? ` (fixed in ${p.fixedVersion})` : ' (no fixed version known)';
+    }
+    // The rule holds the long description; the message says what and where, briefly.
+    const description = stripUnsafe(truncateText(f.description ?? '', 600)).trim();
+    if (description && description !== text)
+        text += `: ${description}`;
+    return clean(text, 300);
+}
+function sarif_results_location(f) {
+    const loc = f.location;
+    if (!loc) {
+        // GitHub rejects a whole upload when one result lacks a file: a dependency found in an image (no
+        // manifest in the repository) is anchored to its package name, and says so.
+        const name = f.package?.name ?? f.tool;
+        return {
+            physicalLocation: {
+                artifactLocation: { uri: encodePath(name.replace(/^\/+/, '')), uriBaseId: SRCROOT },
+                region: { startLine: 1 },
+            },
+            message: {
+                text: clean(`No file in the repository: ${f.package ? `package ${name}` : `reported by ${name}`}`, 300),
+            },
+        };
+    }
+    const physical = {
+        artifactLocation: { uri: encodePath(loc.path), uriBaseId: SRCROOT },
+    };
+    if (loc.startLine) {
+        const region = { startLine: loc.startLine };
+        if (loc.endLine && loc.endLine >= loc.startLine)
+            region.endLine = loc.endLine;
+        if (loc.startColumn) {
+            region.startColumn = loc.startColumn;
+            const sameLine = (region.endLine ?? loc.startLine) === loc.startLine;
+            if (loc.endColumn && (!sameLine || loc.endColumn >= loc.startColumn))
+                region.endColumn = loc.endColumn;
+        }
+        physical.region = region;
+    }
+    return { physicalLocation: physical };
+}
+function suppression(f) {
+    const s = f.suppression;
+    if (!s)
+        return undefined;
+    // Built from pipewarden's model, never copied from the input (Snyk's lack the required `kind`).
+    // `expiration` and `ignoredBy.name` are the names SARIF producers such as Snyk use, so readers find them.
+    const properties = { 'pipewarden/source': s.source };
+    if (s.matchedBy)
+        properties['pipewarden/matchedBy'] = s.matchedBy;
+    if (s.expires)
+        properties.expiration = s.expires;
+    if (s.approvedBy)
+        properties.ignoredBy = { name: s.approvedBy };
+    return [{ kind: 'external', status: 'accepted', justification: clean(s.reason, 1_000), properties }];
+}
+/** A result names its rule by id only (no ruleIndex): results are written once and trimmed afterwards. */
+function sarifResult(f, ruleId, merged) {
+    const properties = {
+        'security-severity': score(f.severity),
+        'pipewarden/severity': f.severity,
+        'pipewarden/originalSeverity': f.originalSeverity,
+    };
+    if (merged)
+        properties['pipewarden/tool'] = f.tool;
+    if (f.vulnerabilityIds.length)
+        properties['pipewarden/vulnerabilityIds'] = f.vulnerabilityIds;
+    if (f.package) {
+        const { dependencyPaths: _paths, ...pkg } = f.package;
+        properties['pipewarden/package'] = pkg;
+    }
+    if (f.sources.length > 1)
+        properties['pipewarden/reportedBy'] = [...new Set(f.sources.map((s) => s.tool))];
+    const r = {
+        ruleId,
+        level: LEVEL[f.severity],
+        message: { text: message(f) },
+        locations: [sarif_results_location(f)],
+        partialFingerprints: { [FINGERPRINT_KEY]: f.fingerprint },
+        properties,
+    };
+    if (f.status)
+        r.baselineState = f.status === 'new' ? 'new' : 'unchanged';
+    const s = suppression(f);
+    if (s)
+        r.suppressions = s;
+    return r;
+}
+/** A rule from its worst (first) result; `tags` gathered from all its results. */
+function sarifRule(id, f, tags) {
+    const rule = {
+        id,
+        shortDescription: { text: clean(f.title, 1_000) },
+        fullDescription: { text: clean(f.description ?? f.title, 1_500) },
+        defaultConfiguration: { level: LEVEL[f.severity] },
+        properties: { 'security-severity': score(f.severity), tags },
+    };
+    if (f.remediation)
+        rule.help = { text: clean(f.remediation, 2_000) };
+    const help = safeUrl(f.helpUri);
+    if (help)
+        rule.helpUri = help;
+    return rule;
+}
+
+;// CONCATENATED MODULE: ./findings/render/sarif-runs.ts
 
 
 
@@ -96736,16 +99635,6 @@ const GITHUB_SARIF_LIMITS = {
     locationsPerResult: 1_000,
     gzipBytes: 10_000_000,
 };
-const SRCROOT = '%SRCROOT%';
-/** The key of pipewarden's fingerprint in `partialFingerprints`: versioned, so a change of scheme is visible. */
-const FINGERPRINT_KEY = 'pipewarden/v1';
-const LEVEL = {
-    CRITICAL: 'error',
-    HIGH: 'error',
-    MEDIUM: 'warning',
-    LOW: 'note',
-    INFO: 'note',
-};
 /**
  * Snyk's own SARIF driver names, so that a pipewarden SARIF read back by pipewarden keeps the tool and
  * kind; every other tool keeps its name.
@@ -96756,20 +99645,13 @@ const DRIVER_NAME = {
     'snyk-container': 'Snyk Container',
     'snyk-open-source': 'Snyk Open Source',
 };
-const clean = (text, max) => truncateText(stripUnsafe(text).trim(), max) || '(none)';
-const score = (s) => SEVERITY_SCORE[s].toFixed(1);
 function slug(tool) {
     return (tool
         .toLowerCase()
         .replace(/[^a-z0-9._-]+/g, '-')
         .replace(/^-+|-+$/g, '') || 'tool');
 }
-function cweTags(f) {
-    return f.vulnerabilityIds
-        .map((id) => /^CWE-(\d+)$/i.exec(id)?.[1])
-        .filter((n) => !!n)
-        .map((n) => `external/cwe/cwe-${n}`);
-}
+/** The run of each tool, keyed by tool name (tools merged past the run limit share one plan). */
 function planRuns(doc, sorted, limits) {
     // Every tool of the reports, also those with nothing (left) to say: an empty run closes their alerts.
     const stats = new Map();
@@ -96829,115 +99711,6 @@ function planRuns(doc, sorted, limits) {
     }
     return plans;
 }
-function message(f) {
-    let text = stripUnsafe(f.title).trim() || f.ruleId;
-    if (f.package) {
-        const p = f.package;
-        text += ` in ${p.name}${p.version ? `@${p.version}` : ''}`;
-        text += p.fixedVersion ? ` (fixed in ${p.fixedVersion})` : ' (no fixed version known)';
-    }
-    // The rule holds the long description; the message says what and where, briefly.
-    const description = stripUnsafe(truncateText(f.description ?? '', 600)).trim();
-    if (description && description !== text)
-        text += `: ${description}`;
-    return clean(text, 300);
-}
-function render_sarif_location(f) {
-    const loc = f.location;
-    if (!loc) {
-        // GitHub rejects a whole upload when one result lacks a file: a dependency found in an image (no
-        // manifest in the repository) is anchored to its package name, and says so.
-        const name = f.package?.name ?? f.tool;
-        return {
-            physicalLocation: {
-                artifactLocation: { uri: encodePath(name.replace(/^\/+/, '')), uriBaseId: SRCROOT },
-                region: { startLine: 1 },
-            },
-            message: {
-                text: clean(`No file in the repository: ${f.package ? `package ${name}` : `reported by ${name}`}`, 300),
-            },
-        };
-    }
-    const physical = {
-        artifactLocation: { uri: encodePath(loc.path), uriBaseId: SRCROOT },
-    };
-    if (loc.startLine) {
-        const region = { startLine: loc.startLine };
-        if (loc.endLine && loc.endLine >= loc.startLine)
-            region.endLine = loc.endLine;
-        if (loc.startColumn) {
-            region.startColumn = loc.startColumn;
-            const sameLine = (region.endLine ?? loc.startLine) === loc.startLine;
-            if (loc.endColumn && (!sameLine || loc.endColumn >= loc.startColumn))
-                region.endColumn = loc.endColumn;
-        }
-        physical.region = region;
-    }
-    return { physicalLocation: physical };
-}
-function suppression(f) {
-    const s = f.suppression;
-    if (!s)
-        return undefined;
-    // Built from pipewarden's model, never copied from the input (Snyk's lack the required `kind`).
-    // `expiration` and `ignoredBy.name` are the names SARIF producers such as Snyk use, so readers find them.
-    const properties = { 'pipewarden/source': s.source };
-    if (s.matchedBy)
-        properties['pipewarden/matchedBy'] = s.matchedBy;
-    if (s.expires)
-        properties.expiration = s.expires;
-    if (s.approvedBy)
-        properties.ignoredBy = { name: s.approvedBy };
-    return [{ kind: 'external', status: 'accepted', justification: clean(s.reason, 1_000), properties }];
-}
-/** A result names its rule by id only (no ruleIndex): results are written once and trimmed afterwards. */
-function result(f, ruleId, merged) {
-    const properties = {
-        'security-severity': score(f.severity),
-        'pipewarden/severity': f.severity,
-        'pipewarden/originalSeverity': f.originalSeverity,
-    };
-    if (merged)
-        properties['pipewarden/tool'] = f.tool;
-    if (f.vulnerabilityIds.length)
-        properties['pipewarden/vulnerabilityIds'] = f.vulnerabilityIds;
-    if (f.package) {
-        const { dependencyPaths: _paths, ...pkg } = f.package;
-        properties['pipewarden/package'] = pkg;
-    }
-    if (f.sources.length > 1)
-        properties['pipewarden/reportedBy'] = [...new Set(f.sources.map((s) => s.tool))];
-    const r = {
-        ruleId,
-        level: LEVEL[f.severity],
-        message: { text: message(f) },
-        locations: [render_sarif_location(f)],
-        partialFingerprints: { [FINGERPRINT_KEY]: f.fingerprint },
-        properties,
-    };
-    if (f.status)
-        r.baselineState = f.status === 'new' ? 'new' : 'unchanged';
-    const s = suppression(f);
-    if (s)
-        r.suppressions = s;
-    return r;
-}
-/** A rule from its worst (first) result; `tags` gathered from all its results. */
-function newRule(id, f, tags) {
-    const rule = {
-        id,
-        shortDescription: { text: clean(f.title, 1_000) },
-        fullDescription: { text: clean(f.description ?? f.title, 1_500) },
-        defaultConfiguration: { level: LEVEL[f.severity] },
-        properties: { 'security-severity': score(f.severity), tags },
-    };
-    if (f.remediation)
-        rule.help = { text: clean(f.remediation, 2_000) };
-    const help = safeUrl(f.helpUri);
-    if (help)
-        rule.helpUri = help;
-    return rule;
-}
 function notifications(plan, limits, max) {
     const out = [];
     if (plan.merged)
@@ -96969,15 +99742,85 @@ function provenance(ctx) {
     const server = safeUrl(ctx.serverUrl ?? 'https://github.com')?.replace(/\/+$/, '');
     if (!server || !ctx.repo || !/^[\w.-]+\/[\w.-]+$/.test(ctx.repo))
         return undefined;
-    const p = {
-        repositoryUri: `${server}/${ctx.repo}`,
-    };
+    const p = { repositoryUri: `${server}/${ctx.repo}` };
     if (ctx.commit)
         p.revisionId = ctx.commit;
     if (ctx.branch)
         p.branch = ctx.branch;
     return [p];
 }
+const sarif_runs_COMMA = Buffer.from(',');
+/** The log as JSON parts, from the first `keep` results: each run's frame, then its rules and results. */
+function logParts(doc, plans, written, keep, limits, max) {
+    const unique = [...new Set(plans.values())].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const slot = new Map(unique.map((p, i) => [p, i]));
+    const rules = unique.map(() => []);
+    const results = unique.map(() => []);
+    for (const p of unique)
+        p.droppedBySize = p.kept;
+    for (let i = 0; i < keep; i++) {
+        const plan = written.plan[i];
+        const n = slot.get(plan);
+        results[n].push(written.result[i]);
+        if (written.rule[i].length)
+            rules[n].push(written.rule[i]);
+        plan.droppedBySize--;
+    }
+    const vcs = provenance(doc.context);
+    const runs = unique.map((plan, n) => {
+        const run = {
+            tool: {
+                driver: {
+                    name: plan.merged ? 'pipewarden' : (DRIVER_NAME[plan.tools[0]] ?? clean(plan.tools[0], 200)),
+                    rules: `\u0000rules-${n}\u0000`,
+                },
+            },
+            automationDetails: { id: plan.id },
+            columnKind: 'utf16CodeUnits',
+            originalUriBaseIds: { [SRCROOT]: { description: { text: 'The root of the scanned repository.' } } },
+            results: `\u0000results-${n}\u0000`,
+            properties: {
+                // Tool names are scanner text: no control characters (nor the placeholders' NUL) in the frame.
+                'pipewarden/tools': plan.tools.map((t) => clean(t, 200)),
+                'pipewarden/totalResults': plan.total,
+                'pipewarden/droppedResults': plan.droppedByRunLimit + plan.droppedByMax + plan.droppedBySize,
+            },
+        };
+        if (vcs)
+            run.versionControlProvenance = vcs;
+        const notes = notifications(plan, limits, max);
+        if (notes.length)
+            run.invocations = [{ executionSuccessful: true, toolExecutionNotifications: notes }];
+        return run;
+    });
+    const log = { $schema: 'https://json.schemastore.org/sarif-2.1.0.json', version: '2.1.0', runs };
+    // The frame is small; the rules and results (already JSON) go in where their placeholders are, as
+    // parts of their own: a 100 MB log is never copied into one string here.
+    const frame = JSON.stringify(log).split(/"\\u0000(rules|results)-(\d+)\\u0000"/);
+    const parts = [];
+    for (let i = 0; i < frame.length; i += 3) {
+        parts.push(Buffer.from(frame[i]));
+        if (i + 2 >= frame.length)
+            break;
+        const list = (frame[i + 1] === 'rules' ? rules : results)[Number(frame[i + 2])];
+        parts.push(Buffer.from('['));
+        for (let j = 0; j < list.length; j++) {
+            if (j)
+                parts.push(sarif_runs_COMMA);
+            parts.push(list[j]);
+        }
+        parts.push(Buffer.from(']'));
+    }
+    parts.push(Buffer.from('\n'));
+    return parts;
+}
+
+;// CONCATENATED MODULE: ./findings/render/fit-sarif-size.ts
+
+
+
+
+const EMPTY = Buffer.alloc(0);
 /**
  * The results that may go into the log (within the per-run limit and `--max`), worst first, each written
  * as JSON at most once and only when needed, with its rule's JSON where the rule first appears.
@@ -97033,81 +99876,15 @@ class Candidates {
             const f = this.findings[i];
             const plan = this.plan[i];
             const id = this.ruleId[i];
-            this.result[i] = Buffer.from(JSON.stringify(result(f, id, plan.merged)));
+            this.result[i] = Buffer.from(JSON.stringify(sarifResult(f, id, plan.merged)));
             // Results come worst first, so a rule's first result is its worst: the rule's severity.
             const tags = [...this.tags.get(`${plan.id}\u0000${id}`)].slice(0, this.limits.tagsPerRule);
-            this.rule[i] = this.firstOfRule[i] ? Buffer.from(JSON.stringify(newRule(id, f, tags))) : EMPTY;
+            this.rule[i] = this.firstOfRule[i] ? Buffer.from(JSON.stringify(sarifRule(id, f, tags))) : EMPTY;
         }
         return this.result[i].length + 1 + this.rule[i].length;
     }
 }
 const CHUNK = 1 << 20;
-const EMPTY = Buffer.alloc(0);
-const render_sarif_COMMA = Buffer.from(',');
-/** The log as JSON parts, from the first `keep` candidates: each run's frame, then its rules and results. */
-function logParts(doc, plans, candidates, keep, limits, max) {
-    const unique = [...new Set(plans.values())].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const slot = new Map(unique.map((p, i) => [p, i]));
-    const rules = unique.map(() => []);
-    const results = unique.map(() => []);
-    for (const p of unique)
-        p.droppedBySize = p.kept;
-    for (let i = 0; i < keep; i++) {
-        const plan = candidates.plan[i];
-        const n = slot.get(plan);
-        results[n].push(candidates.result[i]);
-        if (candidates.rule[i].length)
-            rules[n].push(candidates.rule[i]);
-        plan.droppedBySize--;
-    }
-    const vcs = provenance(doc.context);
-    const runs = unique.map((plan, n) => {
-        const run = {
-            tool: {
-                driver: {
-                    name: plan.merged ? 'pipewarden' : (DRIVER_NAME[plan.tools[0]] ?? clean(plan.tools[0], 200)),
-                    rules: `\u0000rules-${n}\u0000`,
-                },
-            },
-            automationDetails: { id: plan.id },
-            columnKind: 'utf16CodeUnits',
-            originalUriBaseIds: { [SRCROOT]: { description: { text: 'The root of the scanned repository.' } } },
-            results: `\u0000results-${n}\u0000`,
-            properties: {
-                // Tool names are scanner text: no control characters (nor the placeholders' NUL) in the frame.
-                'pipewarden/tools': plan.tools.map((t) => clean(t, 200)),
-                'pipewarden/totalResults': plan.total,
-                'pipewarden/droppedResults': plan.droppedByRunLimit + plan.droppedByMax + plan.droppedBySize,
-            },
-        };
-        if (vcs)
-            run.versionControlProvenance = vcs;
-        const notes = notifications(plan, limits, max);
-        if (notes.length)
-            run.invocations = [{ executionSuccessful: true, toolExecutionNotifications: notes }];
-        return run;
-    });
-    const log = { $schema: 'https://json.schemastore.org/sarif-2.1.0.json', version: '2.1.0', runs };
-    // The frame is small; the rules and results (already JSON) go in where their placeholders are, as
-    // parts of their own: a 100 MB log is never copied into one string here.
-    const frame = JSON.stringify(log).split(/"\\u0000(rules|results)-(\d+)\\u0000"/);
-    const parts = [];
-    for (let i = 0; i < frame.length; i += 3) {
-        parts.push(Buffer.from(frame[i]));
-        if (i + 2 >= frame.length)
-            break;
-        const list = (frame[i + 1] === 'rules' ? rules : results)[Number(frame[i + 2])];
-        parts.push(Buffer.from('['));
-        for (let j = 0; j < list.length; j++) {
-            if (j)
-                parts.push(render_sarif_COMMA);
-            parts.push(list[j]);
-        }
-        parts.push(Buffer.from(']'));
-    }
-    parts.push(Buffer.from('\n'));
-    return parts;
-}
 /** Parts joined into chunks of about 1 MB, for writing. */
 function* chunksOf(parts) {
     let from = 0;
@@ -97162,7 +99939,7 @@ function sampleRatio(candidates, from, bytesSoFar) {
     const sample = [];
     for (let i = 0; i < candidates.length; i += step) {
         candidates.write(i);
-        sample.push(candidates.result[i], render_sarif_COMMA, candidates.rule[i], render_sarif_COMMA);
+        sample.push(candidates.result[i], sarif_runs_COMMA, candidates.rule[i], sarif_runs_COMMA);
     }
     const text = Buffer.concat(sample);
     return text.length ? (0,external_node_zlib_.gzipSync)(text).length / text.length : 1;
@@ -97172,7 +99949,7 @@ function sampleRatio(candidates, from, bytesSoFar) {
  * as can fit: while their raw size is under the limit nothing needs compressing; past it, a sample's
  * compression ratio says how many fit, and the cut is compressed to be sure (cut further if ever needed).
  */
-function buildChunks(doc, options) {
+function fit_sarif_size_fitSarifChunks(doc, options) {
     const limits = { ...GITHUB_SARIF_LIMITS, ...options.limits };
     const sorted = [...doc.findings].sort(compareFindings);
     const plans = planRuns(doc, sorted, limits);
@@ -97210,6 +99987,13 @@ function buildChunks(doc, options) {
         keep = fit;
     }
 }
+
+;// CONCATENATED MODULE: ./findings/render/render-sarif.ts
+
+// The renderer's entry: the mapping lives in sarif-results.ts, the runs and their frame in sarif-runs.ts,
+// GitHub's size limits in fit-sarif-size.ts. Re-exported here so importers keep one module to import.
+
+
 /**
  * One SARIF 2.1.0 log for GitHub code scanning: one run per tool with its own category
  * (`automationDetails.id` = `pipewarden/<tool>/`), rules with `security-severity` and CWE tags, results
@@ -97222,14 +100006,15 @@ function renderSarif(doc, options = {}) {
 }
 /** The `sarif` output of `pipewarden report`, as compact JSON (size counts against the limit). */
 function renderSarifText(doc, options = {}) {
-    return Buffer.concat([...buildChunks(doc, options)]).toString('utf8');
+    return Buffer.concat([...fit_sarif_size_fitSarifChunks(doc, options)]).toString('utf8');
 }
 /** The same, in chunks: the CLI writes them without joining a string as large as the log. */
 function renderSarifChunks(doc, options = {}) {
-    return buildChunks(doc, options);
+    return fitSarifChunks(doc, options);
 }
 
 ;// CONCATENATED MODULE: ./bot/github/upload-code-scanning.ts
+
 
 
 
@@ -97253,7 +100038,6 @@ function codeScanningRef(pullRequest, branch) {
         return branch.startsWith('refs/') ? branch : `refs/heads/${branch}`;
     return undefined;
 }
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** Why GitHub refused the upload, with what to do about it. */
 function refusal(error) {
     const status = error.status;
@@ -97304,7 +100088,7 @@ async function uploadCodeScanning(octokit, repo, doc, target, poll = {}, limits 
     const attempts = poll.attempts ?? 4;
     let wait = poll.intervalMs ?? 1500;
     for (let i = 0; i < attempts; i++) {
-        await sleep(wait);
+        await (0,external_node_timers_promises_namespaceObject.setTimeout)(wait);
         wait *= 2;
         requests++;
         try {
@@ -97400,7 +100184,7 @@ function rawDetails(f) {
 function levelOf(f, gate) {
     if (!gate)
         return render_annotations_LEVEL[f.severity];
-    if (evaluate_gate_countsForGate(f, gate))
+    if (countsForGate(f, gate))
         return 'failure';
     return render_annotations_LEVEL[f.severity] === 'failure' ? 'warning' : render_annotations_LEVEL[f.severity];
 }
@@ -97475,7 +100259,7 @@ function* renderAnnotationsJson(doc, options = {}) {
 
 const render_security_check_plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
 function render_security_check_countsTable(doc) {
-    const zero = () => Object.fromEntries(severity_SEVERITIES.map((s) => [s, 0]));
+    const zero = () => Object.fromEntries(SEVERITIES.map((s) => [s, 0]));
     const fresh = zero();
     const existing = zero();
     const fixed = zero();
@@ -97491,7 +100275,7 @@ function render_security_check_countsTable(doc) {
     for (const f of doc.fixed)
         fixed[f.severity]++;
     const rows = ['| Severity | New | Existing | Fixed | Suppressed |', '|---|--:|--:|--:|--:|'];
-    for (const s of severity_SEVERITIES)
+    for (const s of SEVERITIES)
         rows.push(`| ${s} | ${fresh[s]} | ${existing[s]} | ${fixed[s]} | ${suppressed[s]} |`);
     return rows.join('\n');
 }
@@ -97605,6 +100389,7 @@ function renderForeignDocument(reason) {
 
 
 
+
 /** Open pull requests whose head is this commit. */
 async function pullRequestsFor(octokit, ref, sha) {
     const { data } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({ ...ref, commit_sha: sha });
@@ -97661,9 +100446,7 @@ async function publishSecurityCheck(deps, octokit, target, loaded) {
         deps.log.warn({ repo: fullName(ref), sha, pipeline, execution: executionId, reason: read.reason }, read.foreign ? 'findings document of another run' : 'findings unavailable');
         const fields = read.foreign
             ? renderForeignDocument(escapeMarkdown(read.reason))
-            : renderUnavailable(bucket
-                ? escapeMarkdown(read.reason)
-                : missingSetting('PIPEWARDEN_FINDINGS_BUCKET', 'read the findings'), { allowMissing: config.gate.allowMissingReports });
+            : renderUnavailable(bucket ? escapeMarkdown(read.reason) : missingSetting(BOT_ENV.findingsBucket, 'read the findings'), { allowMissing: config.gate.allowMissingReports });
         if (existing && sameOutput(existing, fields.output))
             return { ...result, checkRunId: existing.id };
         const written = await writeCheckRun(octokit, ref, { sha, name: CHECK_NAMES.security, existingId: reusable(existing) }, fields);
@@ -97778,7 +100561,8 @@ function sameOutput(existing, output) {
 
 
 
-const FINAL = new Set(['Succeeded', 'Failed', 'Stopped', 'Cancelled', 'Superseded']);
+
+
 /**
  * Writes the pipeline check for an execution, unless it would only repeat what the run shows, or the run
  * already follows another execution that is still going while this one is over (events arrive out of
@@ -97790,7 +100574,7 @@ async function writePipelineCheck(deps, octokit, ref, view, options = {}) {
     // This instance's last write stands in for a lookup while the execution runs and the check follows it;
     // a final state is always checked against GitHub (another execution may have taken the check meanwhile).
     const cached = deps.checkRuns?.get(ref, sha, CHECK_NAMES.pipeline);
-    const fromCache = !options.existing && cached?.externalId === externalId && !FINAL.has(view.status);
+    const fromCache = !options.existing && cached?.externalId === externalId && !isTerminal(view.status);
     const existing = options.existing ??
         (fromCache ? cached : await findCheckRun(octokit, ref, sha, CHECK_NAMES.pipeline, deps.appId));
     if (existing && !fromCache)
@@ -97801,12 +100585,13 @@ async function writePipelineCheck(deps, octokit, ref, view, options = {}) {
         ...(deps.settings.region ? { region: deps.settings.region } : {}),
         ...(options.note ? { note: options.note } : {}),
         ...(provenance ? { provenance } : {}),
+        ...(options.connection ? { connection: options.connection } : {}),
     });
     if (existing &&
         existing.externalId &&
         existing.externalId !== fields.external_id &&
         existing.status !== 'completed' &&
-        FINAL.has(view.status))
+        isTerminal(view.status))
         return { outcome: 'stale', reason: `the check follows ${existing.externalId}`, checkRunId: existing.id };
     if (existing &&
         !options.note &&
@@ -97839,6 +100624,19 @@ async function writePipelineCheck(deps, octokit, ref, view, options = {}) {
 function pullRequestOf(view) {
     const value = view.variables[PIPELINE_VARIABLES.pullRequest];
     return value && /^\d+$/.test(value) ? [Number(value)] : undefined;
+}
+/**
+ * Why the Source action failed, when its GitHub connection is PENDING or in ERROR (the same diagnosis as the
+ * action's and `pipewarden doctor`'s); undefined otherwise, or when the connection cannot be read.
+ */
+async function sourceConnectionProblem(deps, view) {
+    const source = view.source;
+    if (view.status !== 'Failed' || source?.status !== 'Failed' || !source.connectionArn)
+        return undefined;
+    const diagnosis = await diagnoseConnection(deps.aws.connections, source.connectionArn);
+    if (diagnosis.error)
+        deps.log.warn({ connection: source.connectionArn, error: diagnosis.error }, 'GitHub connection not read (needs codestar-connections:GetConnection)');
+    return diagnosis.problem;
 }
 /** An execution that ended before its gate: the security check says nothing was checked (fail closed). */
 async function markNotChecked(deps, octokit, ref, view) {
@@ -97893,7 +100691,8 @@ async function syncPipelineCheck(deps, clientFor, event) {
         return { outcome: 'skipped', reason: `${fullName(ref)} is not PIPEWARDEN_REPOSITORY` };
     const octokit = await clientFor(ref);
     const withRevision = view;
-    const result = await writePipelineCheck(deps, octokit, ref, withRevision);
+    const connection = await sourceConnectionProblem(deps, view);
+    const result = await writePipelineCheck(deps, octokit, ref, withRevision, connection ? { connection } : {});
     // Security: when this execution's gate has finished; and a final execution event settles the rest.
     const gate = view.stages.find((s) => s.name === deps.settings.gateStage);
     const gateDone = gate?.status === 'Succeeded' || gate?.status === 'Failed';
@@ -97908,7 +100707,7 @@ async function syncPipelineCheck(deps, clientFor, event) {
             ...(pullRequests ? { pullRequests } : {}),
         });
     }
-    else if (event.kind === 'execution' && FINAL.has(view.status)) {
+    else if (event.kind === 'execution' && isTerminal(view.status)) {
         await markNotChecked(deps, octokit, ref, withRevision);
         result.security = 'not-run';
     }
@@ -98015,7 +100814,7 @@ async function handleRequestedAction(deps, context) {
     catch (err) {
         if (!ALREADY_DONE.has(err.name)) {
             deps.log.error({ err, button, pipeline: target.pipeline }, 'requested action failed');
-            await annotate(`⚠️ **${BUTTONS[button].label}** by **${who}** at ${at} failed: ${escapeMarkdown(errorMessage(err))}`);
+            await annotate(`⚠️ **${BUTTONS[button].label}** by **${who}** at ${at}: ${escapeMarkdown(describeAwsFailure(BUTTONS[button].label, err))}`);
             return;
         }
         note = `ℹ️ **${BUTTONS[button].label}** by **${who}** at ${at}: already done (${escapeMarkdown(err.name)}).`;
@@ -98170,7 +100969,7 @@ async function rerunPipeline(deps, context) {
     }
     catch (err) {
         deps.log.error({ err, pipeline: choice.pipeline }, 'StartPipelineExecution failed');
-        await refuse(`starting **${escapeMarkdown(choice.pipeline)}** failed: ${escapeMarkdown(errorMessage(err))}`);
+        await refuse(escapeMarkdown(describeAwsFailure(`starting ${choice.pipeline}`, err)));
         return;
     }
     const at = new Date().toISOString();
@@ -98186,7 +100985,7 @@ async function rerunPipeline(deps, context) {
         fork: untrusted?.fork,
         role: decision.role,
     }, 're-run started');
-    const url = executionUrl(deps.settings.region, choice.pipeline, executionId);
+    const url = render_pipeline_check_executionUrl(deps.settings.region, choice.pipeline, executionId);
     await write({
         status: 'in_progress',
         external_id: executionExternalId(choice.pipeline, executionId),
@@ -98206,18 +101005,16 @@ async function rerunPipeline(deps, context) {
 ;// CONCATENATED MODULE: ./bot/pipeline-event.ts
 
 
+
 /**
- * The EventBridge detail types of CodePipeline the bot accepts. The CDK rule no longer sends action events;
- * a rule deployed before still may, and the bot passes over them (`quietEvent`).
+ * The bot accepts every CodePipeline detail type. The CDK rule no longer sends action events; a rule deployed
+ * before still may, and the bot passes over them (`quietEvent`).
  */
-const PIPELINE_EVENT_TYPES = [
-    'CodePipeline Pipeline Execution State Change',
-    'CodePipeline Stage Execution State Change',
-    'CodePipeline Action Execution State Change',
-];
+const KIND_OF = Object.fromEntries(Object.entries(PIPELINE_EVENT_TYPES).map(([kind, type]) => [type, kind]));
+const DETAIL_TYPES = Object.values(PIPELINE_EVENT_TYPES);
 const schema = object({
-    source: literal('aws.codepipeline'),
-    'detail-type': schemas_enum(PIPELINE_EVENT_TYPES),
+    source: literal(PIPELINE_EVENT_SOURCE),
+    'detail-type': schemas_enum(DETAIL_TYPES),
     id: schemas_string().optional(),
     detail: object({
         pipeline: schemas_string().min(1),
@@ -98239,10 +101036,9 @@ function parsePipelineEvent(event) {
         return `not a CodePipeline state-change event: ${describeIssues(parsed.error.issues)}`;
     }
     const e = parsed.data;
-    const type = e['detail-type'];
     return {
         ...(e.id ? { id: e.id } : {}),
-        kind: type.includes('Action') ? 'action' : type.includes('Stage') ? 'stage' : 'execution',
+        kind: KIND_OF[e['detail-type']],
         pipeline: e.detail.pipeline,
         executionId: e.detail['execution-id'],
         state: e.detail.state,
@@ -98338,6 +101134,7 @@ function createPipelineEventHandler(probot, options) {
 
 ;// CONCATENATED MODULE: ./bot/aws/read-app-credentials.ts
 
+
 /** A PEM key from an environment variable or secret: literal `\n`s or base64 are common ways to store one. */
 function normalizePrivateKey(raw) {
     const key = raw.trim().replace(/\\n/g, '\n');
@@ -98366,7 +101163,7 @@ async function readAppCredentials(env = process.env, fetchImpl = fetch) {
             webhookSecret: env.WEBHOOK_SECRET,
         };
     }
-    const arn = env.PIPEWARDEN_SECRET_ARN;
+    const arn = env[BOT_ENV.secretArn];
     if (!arn)
         throw new errors_PipewardenError('bot: no GitHub App credentials: set APP_ID, PRIVATE_KEY and WEBHOOK_SECRET, or PIPEWARDEN_SECRET_ARN (docs/bot.md)');
     const port = env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT ?? '2773';
