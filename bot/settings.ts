@@ -9,6 +9,11 @@ import { BOT_ENV } from '../pipeline/contracts.js';
  */
 export interface BotSettings {
   region?: string;
+  /**
+   * Set for a repository missing from PIPEWARDEN_REPOSITORIES: the bot serves it nothing. Explicit, so the
+   * refusal never rests on `repository` holding a name no repository has.
+   */
+  unlisted?: true;
   /** S3 bucket of the findings store (`<owner>/<repo>/pipelines/<pipeline>/executions/<id>/findings.json`). */
   findingsBucket?: string;
   /** This system's pipelines: the only ones whose events are handled and that the bot starts or stops. */
@@ -147,6 +152,8 @@ export function settingsForRepository(settings: BotSettings, fullName: string | 
   if (!entry) {
     return {
       ...settings,
+      unlisted: true,
+      // Named in messages ("… is not PIPEWARDEN_REPOSITORY"): the repositories that are served.
       repository: listed.map((r) => r.repository).join(', '),
       pipelines: [],
       featurePipeline: undefined,
@@ -173,6 +180,7 @@ export function settingsForPipeline(settings: BotSettings, pipeline: string): Bo
 
 /** Whether an AWS-side action may touch this repository (PIPEWARDEN_REPOSITORY, when set). */
 export function servesRepository(settings: BotSettings, fullName: string): boolean {
+  if (settings.unlisted) return false;
   return !settings.repository || settings.repository.toLowerCase() === fullName.toLowerCase();
 }
 

@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { compareFindings } from '../model/order-findings.js';
+import { sortFindings } from '../model/order-findings.js';
 import type { Finding, FindingsDocument } from '../model/finding.js';
 import { cweTags, sarifResult, sarifRule } from './sarif-results.js';
 import {
@@ -163,7 +163,7 @@ function sampleRatio(candidates: Candidates, from: number, bytesSoFar: number): 
  */
 export function fitSarifChunks(doc: FindingsDocument, options: SarifOptions): Iterable<Buffer> {
   const limits: SarifLimits = { ...GITHUB_SARIF_LIMITS, ...options.limits };
-  const sorted = [...doc.findings].sort(compareFindings);
+  const sorted = sortFindings([...doc.findings]);
   const plans = planRuns(doc, sorted, limits);
   const candidates = new Candidates(sorted, plans, limits, options.max ?? Number.MAX_SAFE_INTEGER);
   const cost: number[] = [];

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { REPO } from './repo.js';
+import { REPO, testCacheDir } from './repo.js';
 import { isStale } from './stale-files.js';
 
 /** Every file the CLI bundle is built from: the findings/ sources and the locked dependencies. */
@@ -30,7 +29,7 @@ export async function bundledCli(): Promise<string> {
   const hash = createHash('sha256');
   for (const file of bundleInputs())
     hash.update(relative(REPO, file)).update('\0').update(readFileSync(file));
-  const outfile = join(tmpdir(), `pipewarden-cli-${hash.digest('hex').slice(0, 16)}.mjs`);
+  const outfile = join(testCacheDir(), `pipewarden-cli-${hash.digest('hex').slice(0, 16)}.mjs`);
   if (existsSync(outfile)) {
     utimesSync(outfile, new Date(), new Date()); // in use: not stale
     return outfile;
@@ -52,8 +51,8 @@ export async function bundledCli(): Promise<string> {
   });
   renameSync(building, outfile);
   // Bundles of older sources, unused for an hour (another run may still read a recent one), go.
-  for (const entry of readdirSync(tmpdir())) {
-    const path = join(tmpdir(), entry);
+  for (const entry of readdirSync(testCacheDir())) {
+    const path = join(testCacheDir(), entry);
     if (/^pipewarden-cli-[0-9a-f]{16}\.mjs$/.test(entry) && path !== outfile && isStale(path))
       rmSync(path, { force: true });
   }

@@ -11,14 +11,13 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import type { PipewardenStacks } from '../../infra/lib/pipewarden-app.js';
-import { REPO } from './repo.js';
+import { REPO, testCacheDir } from './repo.js';
 import { isStale } from './stale-files.js';
 
 /*
@@ -69,7 +68,8 @@ function synthInputs(): string[] {
       else files.push(path);
     }
   };
-  for (const dir of ['infra', 'buildspecs', 'pipeline', 'test/infra/fixtures']) walk(join(REPO, dir));
+  for (const dir of ['infra', 'buildspecs', 'pipeline', 'findings', 'schemas', 'test/infra/fixtures'])
+    walk(join(REPO, dir));
   return files.filter((f) => existsSync(f)).sort();
 }
 
@@ -81,7 +81,7 @@ export function synthCacheKey(config: SynthesizedConfig): string {
 
 /** The cloud assembly directory of `config`, synthesized now if these sources have none yet. */
 export function synthesizedDirectory(config: SynthesizedConfig): string {
-  const directory = join(tmpdir(), `pipewarden-synth-${config}-${synthCacheKey(config)}`);
+  const directory = join(testCacheDir(), `pipewarden-synth-${config}-${synthCacheKey(config)}`);
   if (existsSync(directory)) {
     utimesSync(directory, new Date(), new Date()); // in use: not stale
     return directory;
@@ -94,8 +94,8 @@ export function synthesizedDirectory(config: SynthesizedConfig): string {
     ),
   );
   // Assemblies of older sources, unused for an hour (another run may still read a recent one), go.
-  for (const entry of readdirSync(tmpdir())) {
-    const path = join(tmpdir(), entry);
+  for (const entry of readdirSync(testCacheDir())) {
+    const path = join(testCacheDir(), entry);
     if (entry.startsWith(`pipewarden-synth-${config}-`) && path !== directory && isStale(path))
       rmSync(path, { recursive: true, force: true });
   }

@@ -46,3 +46,32 @@ export function describeBucket(role: iam.IRole, bucket: s3.IBucket, list = false
 export function decrypt(role: iam.IRole, key: kms.IKey): void {
   role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [key.keyArn] }));
 }
+
+/**
+ * Deploying CloudFormation stacks: what CDK's own grant for a deploy action holds (CreateStack, UpdateStack,
+ * DescribeStack*, GetTemplate*, Get/SetStackPolicy, ValidateTemplate), with its wildcards written out;
+ * test/infra/deploy-roles.test.ts compares the two. ValidateTemplate takes no resource (CDK's grant names the
+ * stack, where IAM never matches it).
+ */
+export function deployStacks(role: iam.IRole, stackArns: string[]): void {
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: [
+        'cloudformation:CreateStack',
+        'cloudformation:UpdateStack',
+        'cloudformation:DescribeStacks',
+        'cloudformation:DescribeStackEvents',
+        'cloudformation:DescribeStackResource',
+        'cloudformation:DescribeStackResources',
+        'cloudformation:GetTemplate',
+        'cloudformation:GetTemplateSummary',
+        'cloudformation:GetStackPolicy',
+        'cloudformation:SetStackPolicy',
+      ],
+      resources: stackArns,
+    }),
+  );
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: ['cloudformation:ValidateTemplate'], resources: ['*'] }),
+  );
+}

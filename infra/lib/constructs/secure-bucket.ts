@@ -1,7 +1,8 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { acknowledgeControl } from '../acknowledge.js';
 
 export interface SecureBucketProps {
   /** KMS key for SSE-KMS; omitted only for log-target buckets, which AWS requires to use SSE-S3. */
@@ -66,4 +67,19 @@ export class SecureBucket extends Construct {
       eventBridgeConfiguration: { eventBridgeEnabled: true },
     };
   }
+}
+
+/**
+ * A stack's access-log target (construct id `AccessLogs`): SSE-S3, because neither S3 server access logging nor
+ * ALB access logs accept SSE-KMS (`encryptionReason` says which of them this stack sends), and not logged into
+ * itself.
+ */
+export function accessLogBucket(scope: Construct, encryptionReason: string): s3.Bucket {
+  const bucket = new SecureBucket(scope, 'AccessLogs', { expiration: { days: 365 }, noncurrentDays: 30 })
+    .bucket;
+  const selfLogging = 'This is the access-log target bucket; logging it into itself would loop.';
+  Validations.of(bucket).acknowledge({ id: 'AwsSolutions-S1', reason: selfLogging });
+  acknowledgeControl(bucket, 's3_bucket_logging_enabled_check', selfLogging);
+  acknowledgeControl(bucket, 's3_bucket_default_encryption_kms_check', encryptionReason);
+  return bucket;
 }

@@ -1,18 +1,19 @@
-import { RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { PipewardenConfig } from '../../config/schema.js';
-import { environmentRoleNames, environmentUrlParameterName } from '../accounts.js';
-import { acknowledgeControl, acknowledgeWildcardResource } from '../acknowledge.js';
+import { DEPLOYER_TAG, environmentRoleNames, environmentUrlParameterName } from '../accounts.js';
+import { acknowledgeWildcardResource } from '../acknowledge.js';
 import {
   DeployedImageParameters,
   type DeployedEnvironment,
   deployedImageParameterArn,
 } from '../constructs/deployed-image.js';
+import { deployStacks } from '../constructs/grants.js';
 import { allowKeyServices } from '../constructs/key-policy.js';
-import { SecureBucket } from '../constructs/secure-bucket.js';
+import { accessLogBucket } from '../constructs/secure-bucket.js';
 import { repositoryConstructId, repositoryPrefix, stackNames } from '../names.js';
 
 export interface EnvironmentAccessStackProps extends StackProps {
@@ -45,16 +46,8 @@ export class EnvironmentAccessStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     allowKeyServices(this.key);
-    this.logsBucket = new SecureBucket(this, 'AccessLogs', {
-      expiration: { days: 365 },
-      noncurrentDays: 30,
-    }).bucket;
-    const selfLogging = 'This is the access-log target bucket; logging it into itself would loop.';
-    Validations.of(this.logsBucket).acknowledge({ id: 'AwsSolutions-S1', reason: selfLogging });
-    acknowledgeControl(this.logsBucket, 's3_bucket_logging_enabled_check', selfLogging);
-    acknowledgeControl(
-      this.logsBucket,
-      's3_bucket_default_encryption_kms_check',
+    this.logsBucket = accessLogBucket(
+      this,
       'ALB access logs are only delivered to buckets encrypted with SSE-S3.',
     );
     config.repositories.forEach((r, i) => {
@@ -68,13 +61,17 @@ export class EnvironmentAccessStack extends Stack {
     });
 
     const names = environmentRoleNames(config.name, env);
-    const toolingRoles = (stackPrefixes: string[]) =>
+    const toolingRoles = (stackPrefixes: string[], deployersOnly = false) =>
       new iam.AccountPrincipal(toolingAccount).withConditions({
         ArnLike: {
           'aws:PrincipalArn': stackPrefixes.map(
             (p) => `arn:${this.partition}:iam::${toolingAccount}:role/${p}-*`,
           ),
         },
+        // The pipelines stack holds the feature (CI) pipeline's roles too: only the tagged deployers may come.
+        ...(deployersOnly
+          ? { StringEquals: { [`aws:PrincipalTag/${DEPLOYER_TAG.key}`]: DEPLOYER_TAG.value } }
+          : {}),
       });
     // Reads the tooling account's artifacts (its bucket policy and key policy name this account).
     const toolingArtifactResources = [
@@ -97,7 +94,10 @@ export class EnvironmentAccessStack extends Stack {
     // The application pipelines (their pipeline role and record-image builds, in `<prefix>-pipelines`).
     const pipeline = new iam.Role(this, 'PipelineAccess', {
       roleName: names.pipeline,
-      assumedBy: toolingRoles(prefixes.map((p) => stackNames(p).pipelines)),
+      assumedBy: toolingRoles(
+        prefixes.map((p) => stackNames(p).pipelines),
+        true,
+      ),
       description: `${system}: the tooling account's application pipelines deploy ${env} and record its image`,
     });
     const cluster = `${config.name}-${env}`;
@@ -176,26 +176,7 @@ export class EnvironmentAccessStack extends Stack {
     const stackArns = [own.network, own.notifications, ...prefixes.map((p) => stackNames(p)[env])].map(
       (name) => this.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${name}/*` }),
     );
-    stacks.addToPolicy(
-      new iam.PolicyStatement({
-        actions: [
-          'cloudformation:CreateStack',
-          'cloudformation:UpdateStack',
-          'cloudformation:DescribeStacks',
-          'cloudformation:DescribeStackEvents',
-          'cloudformation:DescribeStackResource',
-          'cloudformation:DescribeStackResources',
-          'cloudformation:GetTemplate',
-          'cloudformation:GetTemplateSummary',
-          'cloudformation:GetStackPolicy',
-          'cloudformation:SetStackPolicy',
-        ],
-        resources: stackArns,
-      }),
-    );
-    stacks.addToPolicy(
-      new iam.PolicyStatement({ actions: ['cloudformation:ValidateTemplate'], resources: ['*'] }),
-    );
+    deployStacks(stacks, stackArns);
     stacks.addToPolicy(
       new iam.PolicyStatement({
         actions: ['iam:PassRole'],

@@ -12,7 +12,7 @@ import type { PipewardenConfig } from '../../config/schema.js';
 import { acknowledgeWildcardResource } from '../acknowledge.js';
 import { BuildProject } from '../constructs/build-project.js';
 import { DEPLOYED_ENVIRONMENTS, deployedImageParameterArn } from '../constructs/deployed-image.js';
-import { readObjects } from '../constructs/grants.js';
+import { deployStacks, readObjects } from '../constructs/grants.js';
 import { PipelineRoles } from '../constructs/pipeline-roles.js';
 import { PlatformCli, type PlatformFiles, platformBuildspec } from '../constructs/platform.js';
 import { remoteAccount } from '../accounts.js';
@@ -172,30 +172,7 @@ export class InfraPipelineStack extends Stack {
     const stackArns = allStacks.map((s) =>
       this.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${s.stackName}/*` }),
     );
-    deployRole.addToPolicy(
-      new iam.PolicyStatement({
-        // What CDK's own grant for this action holds (CreateStack, UpdateStack, DescribeStack*, GetTemplate*,
-        // Get/SetStackPolicy, ValidateTemplate), with its wildcards written out; test/infra/deploy-roles.test.ts
-        // compares the two.
-        actions: [
-          'cloudformation:CreateStack',
-          'cloudformation:UpdateStack',
-          'cloudformation:DescribeStacks',
-          'cloudformation:DescribeStackEvents',
-          'cloudformation:DescribeStackResource',
-          'cloudformation:DescribeStackResources',
-          'cloudformation:GetTemplate',
-          'cloudformation:GetTemplateSummary',
-          'cloudformation:GetStackPolicy',
-          'cloudformation:SetStackPolicy',
-        ],
-        resources: stackArns,
-      }),
-    );
-    // ValidateTemplate takes no resource (CDK's grant names the stack, where IAM never matches it).
-    deployRole.addToPolicy(
-      new iam.PolicyStatement({ actions: ['cloudformation:ValidateTemplate'], resources: ['*'] }),
-    );
+    deployStacks(deployRole, stackArns);
     acknowledgeWildcardResource(
       deployRole,
       '*',

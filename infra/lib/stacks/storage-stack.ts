@@ -13,7 +13,7 @@ import { acknowledgeControl } from '../acknowledge.js';
 import { remoteAccount } from '../accounts.js';
 import { DEPLOYED_ENVIRONMENTS, DeployedImageParameters } from '../constructs/deployed-image.js';
 import { allowKeyServices } from '../constructs/key-policy.js';
-import { SecureBucket } from '../constructs/secure-bucket.js';
+import { SecureBucket, accessLogBucket } from '../constructs/secure-bucket.js';
 import { imageRepositoryNames, pipelineNames, repositoryConstructId, repositoryPrefix } from '../names.js';
 
 /** The registry each pull-through cache upstream names (ECR's UpstreamRegistryUrl). */
@@ -83,17 +83,8 @@ export class StorageStack extends Stack {
     });
     allowKeyServices(this.key);
 
-    // Log targets must use SSE-S3: neither S3 server access logging nor ALB access logs accept SSE-KMS.
-    this.logsBucket = new SecureBucket(this, 'AccessLogs', {
-      expiration: { days: 365 },
-      noncurrentDays: 30,
-    }).bucket;
-    const selfLogging = 'This is the access-log target bucket; logging it into itself would loop.';
-    Validations.of(this.logsBucket).acknowledge({ id: 'AwsSolutions-S1', reason: selfLogging });
-    acknowledgeControl(this.logsBucket, 's3_bucket_logging_enabled_check', selfLogging);
-    acknowledgeControl(
-      this.logsBucket,
-      's3_bucket_default_encryption_kms_check',
+    this.logsBucket = accessLogBucket(
+      this,
       'S3 server access logs and ALB access logs are only delivered to buckets encrypted with SSE-S3.',
     );
 
