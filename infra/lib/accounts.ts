@@ -1,3 +1,5 @@
+import { Tags } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type { PipewardenConfig } from '../config/schema.js';
 import type { DeployedEnvironment } from './constructs/deployed-image.js';
 
@@ -31,4 +33,15 @@ export function environmentRoleNames(system: string, environment: DeployedEnviro
 /** The SSM parameter with an environment's URL, where the tooling account cannot reference its load balancer. */
 export function environmentUrlParameterName(prefix: string, environment: DeployedEnvironment): string {
   return `/${prefix}/${environment}/url`;
+}
+
+/**
+ * The tag the CDK app puts on the tooling roles that deploy into an environment account: the main pipeline's
+ * service role and its RecordImage / SmokeTest builds, never a feature (CI) pipeline's role. The environment's
+ * pipeline-access role requires it besides the role-name prefix, which the CI roles of the same stack share.
+ */
+export const DEPLOYER_TAG = { key: 'pipewarden:deploys', value: 'true' } as const;
+
+export function markDeployer(role: iam.IRole): void {
+  Tags.of(role).add(DEPLOYER_TAG.key, DEPLOYER_TAG.value);
 }

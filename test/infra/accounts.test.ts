@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Match } from 'aws-cdk-lib/assertions';
 import { parseConfig } from '../../infra/config/load-config.js';
+import { DEPLOYER_TAG } from '../../infra/lib/accounts.js';
 import { loadTemplates, type StackRef, type SynthesizedTemplates } from '../support/synth-cache.js';
 
 // examples/org: three repositories, tooling 111111111111, staging 222222222222, production 333333333333.
@@ -220,6 +221,32 @@ describe('separate accounts per environment (examples/org)', () => {
       expect(more).toEqual([]);
       expect(accountsOf(statement!.Principal!.AWS)).toEqual([TOOLING]);
       expect(JSON.stringify(statement!.Condition)).toContain(`arn:aws:iam::${TOOLING}:role/acme-`);
+    }
+    // The pipelines stack's name prefix also covers the feature (CI) pipeline's roles: the tag decides.
+    const [pipelineAccess] = trust['"acme-production-pipeline-access"']!;
+    expect((pipelineAccess!.Condition as Record<string, Record<string, unknown>>).StringEquals).toEqual({
+      [`aws:PrincipalTag/${DEPLOYER_TAG.key}`]: DEPLOYER_TAG.value,
+    });
+  });
+
+  it('tags as deployers only the main pipeline and its record-image and smoke-test builds, never a CI role', () => {
+    for (const stack of app.assembly.stacks.filter((s) => s.stackName.endsWith('-pipelines'))) {
+      const resources = stack.template.Resources as Record<
+        string,
+        { Type: string; Properties?: { Tags?: unknown } }
+      >;
+      const roles = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::IAM::Role');
+      const tagged = roles
+        .filter(([, r]) => JSON.stringify(r.Properties?.Tags ?? []).includes(DEPLOYER_TAG.key))
+        .map(([id]) => id.replace(/[0-9A-F]{8}$/, ''))
+        .sort();
+      expect(tagged).toEqual([
+        'MainRolesPipelineRole',
+        'RecordProductionImageBuildRole',
+        'RecordStagingImageBuildRole',
+        'StagingSmokeTestBuildRole',
+      ]);
+      expect(roles.some(([id]) => id.startsWith('FeatureRoles'))).toBe(true);
     }
   });
 

@@ -8,6 +8,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { CROSS_STACK, acknowledgeControl } from '../acknowledge.js';
 import { BuildProject } from './build-project.js';
+import { markDeployer } from '../accounts.js';
 
 export const DEPLOYED_ENVIRONMENTS = ['staging', 'production'] as const;
 export type DeployedEnvironment = (typeof DEPLOYED_ENVIRONMENTS)[number];
@@ -160,6 +161,7 @@ export class DeployedImageRecorder extends Construct {
           : {}),
       },
     });
+    if (props.environmentRoleArn) markDeployer(built.role);
     built.role.addToPolicy(
       props.environmentRoleArn
         ? new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [props.environmentRoleArn] })

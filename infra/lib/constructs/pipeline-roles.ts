@@ -3,6 +3,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { describeBucket, objectsArn, readObjects, writeObjects } from './grants.js';
+import { markDeployer } from '../accounts.js';
 
 export interface PipelineRolesProps {
   readonly pipelineName: string;
@@ -44,6 +45,7 @@ export class PipelineRoles extends Construct {
   /** A role of another account (an environment's) that an action runs as: the service role may assume it. */
   remote(id: string, roleArn: string): iam.IRole {
     this.pipeline.addToPolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [roleArn] }));
+    markDeployer(this.pipeline);
     return iam.Role.fromRoleArn(this, id, roleArn, { mutable: false });
   }
 

@@ -7,6 +7,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { BuildProject } from './build-project.js';
 import { ASSUME_ENVIRONMENT_ROLE } from './deployed-image.js';
+import { markDeployer } from '../accounts.js';
 
 export interface SmokeTestProps {
   readonly projectName: string;
@@ -72,6 +73,7 @@ export class SmokeTest extends Construct {
       },
     });
     if (from) {
+      markDeployer(built.role);
       built.role.addToPolicy(
         new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [from.roleArn] }),
       );
