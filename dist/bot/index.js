@@ -97136,6 +97136,8 @@ function settingsForRepository(settings, fullName) {
     if (!entry) {
         return {
             ...settings,
+            unlisted: true,
+            // Named in messages ("… is not PIPEWARDEN_REPOSITORY"): the repositories that are served.
             repository: listed.map((r) => r.repository).join(', '),
             pipelines: [],
             featurePipeline: undefined,
@@ -97161,6 +97163,8 @@ function settingsForPipeline(settings, pipeline) {
 }
 /** Whether an AWS-side action may touch this repository (PIPEWARDEN_REPOSITORY, when set). */
 function servesRepository(settings, fullName) {
+    if (settings.unlisted)
+        return false;
     return !settings.repository || settings.repository.toLowerCase() === fullName.toLowerCase();
 }
 /** Whether the bot may start, stop or follow this pipeline. */
@@ -97356,7 +97360,7 @@ function describeAwsFailure(call, error) {
  */
 const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFO'];
 /** Higher is worse; used for sorting and thresholds. */
-const severity_SEVERITY_RANK = Object.freeze({
+const SEVERITY_RANK = Object.freeze({
     CRITICAL: 4,
     HIGH: 3,
     MEDIUM: 2,
@@ -97365,13 +97369,13 @@ const severity_SEVERITY_RANK = Object.freeze({
 });
 // Scanner text is looked up in Maps only: a word like `constructor` or `__proto__` must never reach the
 // prototype chain (it would come back as a function, counted nowhere, failing no gate).
-const RANKS = new Map(Object.entries(severity_SEVERITY_RANK));
+const RANKS = new Map(Object.entries(SEVERITY_RANK));
 /** Is this one of the five severities (own value, not anything an object inherits)? */
 function isSeverity(value) {
     return RANKS.has(value);
 }
 /** A value that is not a severity ranks as the worst: a comparison never lets it through a gate. */
-const rank = (s) => RANKS.get(s) ?? severity_SEVERITY_RANK.CRITICAL;
+const rank = (s) => RANKS.get(s) ?? SEVERITY_RANK.CRITICAL;
 function atLeast(severity, threshold) {
     return rank(severity) >= rank(threshold);
 }
@@ -99658,7 +99662,7 @@ function planRuns(doc, sorted, limits) {
     const see = (tool, f) => {
         const s = stats.get(tool) ?? { worst: -1, count: 0 };
         if (f) {
-            s.worst = Math.max(s.worst, severity_SEVERITY_RANK[f.severity]);
+            s.worst = Math.max(s.worst, SEVERITY_RANK[f.severity]);
             s.count++;
         }
         stats.set(tool, s);
@@ -99951,7 +99955,7 @@ function sampleRatio(candidates, from, bytesSoFar) {
  */
 function fit_sarif_size_fitSarifChunks(doc, options) {
     const limits = { ...GITHUB_SARIF_LIMITS, ...options.limits };
-    const sorted = [...doc.findings].sort(compareFindings);
+    const sorted = sortFindings([...doc.findings]);
     const plans = planRuns(doc, sorted, limits);
     const candidates = new Candidates(sorted, plans, limits, options.max ?? Number.MAX_SAFE_INTEGER);
     const cost = [];
