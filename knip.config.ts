@@ -5,12 +5,12 @@ import type { KnipConfig } from 'knip';
 const config: KnipConfig = {
   // findings/cli/index.ts, bot/server.ts and infra/bin/app.ts are entries already through package.json's
   // scripts (pipewarden, start, synth); knip flags them as redundant here.
-  entry: ['bot/lambda.ts', 'action/*.ts', 'infra/lambda/*.ts', 'scripts/**/*.{ts,mjs}', 'test/**/*.ts'],
-  project: ['{pipeline,findings,bot,action,infra,test}/**/*.ts', 'scripts/**/*.{ts,mjs}', '*.{js,ts}'],
+  entry: ['bot/lambda.ts', 'action/*.ts', 'infra/lambda/*.ts', 'scripts/**/*.ts', 'test/**/*.ts'],
+  project: ['{pipeline,findings,bot,action,infra,test}/**/*.ts', 'scripts/**/*.ts', '*.{js,ts}'],
   // Generated ncc bundles (package.json "bin" points into them): their inlined code is not ours to check.
   ignore: ['dist/**'],
   ignoreDependencies: [
-    // Run by path (node_modules/@vercel/ncc/dist/ncc/cli.js) from scripts/bundle.mjs, never imported.
+    // Run by path (node_modules/@vercel/ncc/dist/ncc/cli.js) from scripts/bundle.ts, never imported.
     '@vercel/ncc',
     // The `cdk` CLI that docs/deploy.md has users run (`npx cdk deploy`) against cdk.json.
     'aws-cdk',

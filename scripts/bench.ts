@@ -1,13 +1,14 @@
-#!/usr/bin/env node
 // `npm run bench`: CPU time, wall time and peak RSS of the findings engine on a corpus dense in findings (160,000
 // in ~100 MB over 4 reports: CodeQL SARIF, Snyk Code SARIF, `snyk test --all-projects` JSON, scan-sbom CycloneDX),
 // each run paired with a bare JSON.parse of the same files in a fresh process, A/B alternating, min/median/max.
 // Targets (issue 13), median of the rounds: gate ≤ 2.5× and report --format json ≤ 3.5× JSON.parse's CPU time;
 // the gate's peak RSS ≤ 1.3× JSON.parse's.
-// Usage: node scripts/bench.mjs [--runs N] [--findings N] [--formats json,sarif,asff] [--only gate] [--regenerate] [--keep]
+// Usage: npm run bench -- [--runs N] [--findings N] [--formats json,sarif,asff] [--only gate] [--regenerate] [--keep]
 // (--only: the cases whose label starts with one of these, comma-separated, e.g. `--only gate` for a short A/B.)
 // The corpus and outputs (a few hundred MB) go to bench-out/ and are deleted when done, unless --keep (then
 // the next run reuses the corpus; --regenerate after changing --findings).
+// Run with tsx: the figures are the child processes' own CPU time (process.resourceUsage() in each probe), so
+// the TypeScript loader of this harness costs nothing that is measured.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -16,7 +17,7 @@ import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dir = join(root, 'bench-out');
-const arg = (name, fallback) => {
+const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(name);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
@@ -29,10 +30,11 @@ const FORMATS = (() => {
 })();
 mkdirSync(dir, { recursive: true });
 // What this bench writes into bench-out/ (other benches keep their own subfolders there).
-const written = [];
-const output = (name) => {
-  written.push(join(dir, name));
-  return written.at(-1);
+const written: string[] = [];
+const output = (name: string): string => {
+  const path = join(dir, name);
+  written.push(path);
+  return path;
 };
 process.on('exit', () => {
   if (process.argv.includes('--keep')) return;
@@ -47,18 +49,24 @@ process.on('exit', () => {
 // ------------------------------------------------------------------ corpus
 let seed = 42;
 const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
-const pick = (a) => a[Math.floor(rand() * a.length)];
+const pick = <T>(a: readonly T[]): T => a[Math.floor(rand() * a.length)];
 const words =
   'input validation sanitize attacker request response buffer overflow prototype pollution injection path traversal deserialization token secret header cookie regex denial service memory'.split(
     ' ',
   );
-const text = (n) => Array.from({ length: n }, () => pick(words)).join(' ');
+const text = (n: number): string => Array.from({ length: n }, () => pick(words)).join(' ');
 const SEV = ['critical', 'high', 'medium', 'low'];
 // Four reports, dense in findings as real CodeQL and Snyk output is (shapes from test/fixtures/): per report,
 // its share of the findings. ~650 bytes a finding, so the engine's per-finding cost is not hidden behind parsing.
-const share = { codeql: 0.45, snykCode: 0.2, snyk: 0.22, sbom: 0.13 };
-const n = (k) => Math.round(TOTAL * share[k]);
-const hex = (i, len) => ((i * 2654435761) >>> 0).toString(16).padStart(8, '0').repeat(8).slice(0, len);
+const share: Record<'codeql' | 'snykCode' | 'snyk' | 'sbom', number> = {
+  codeql: 0.45,
+  snykCode: 0.2,
+  snyk: 0.22,
+  sbom: 0.13,
+};
+const n = (k: keyof typeof share): number => Math.round(TOTAL * share[k]);
+const hex = (i: number, len: number): string =>
+  ((i * 2654435761) >>> 0).toString(16).padStart(8, '0').repeat(8).slice(0, len);
 
 /** CodeQL (test/fixtures/sarif-other/codeql-action-valid-sarif.sarif): short results, no codeFlows. */
 function codeql() {
@@ -116,7 +124,7 @@ function snykCode() {
     help: { markdown: text(150), text: '' },
     properties: { tags: ['javascript', 'security'], cwe: [`CWE-${r}`], precision: 'very-high' },
   }));
-  const loc = (i, line) => ({
+  const loc = (i: number, line: number) => ({
     physicalLocation: {
       artifactLocation: { uri: `app/routes/r${i % 300}.ts`, uriBaseId: '%SRCROOT%' },
       region: { startLine: line, endLine: line, startColumn: 5, endColumn: 40 },
@@ -223,7 +231,7 @@ function sbom() {
   };
 }
 
-const makers = {
+const makers: Record<string, () => unknown> = {
   'codeql.sarif': codeql,
   'snyk-code.sarif': snykCode,
   'snyk-test-all-projects.json': snyk,
@@ -267,23 +275,33 @@ if (mode === 'parse') { const kept = []; for (const f of rest) kept.push(JSON.pa
 else { process.argv = [process.argv[0], 'pipewarden', mode, ...rest]; await import(${JSON.stringify(cli)}); }
 `,
 );
-function measure(args) {
+interface Sample {
+  ms: number;
+  cpuMs: number;
+  rssMB: number;
+}
+function measure(args: string[]): Sample {
   const r = spawnSync(process.execPath, [probe, ...args], {
     stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
     encoding: 'utf8',
   });
   if (r.status !== 0 && r.status !== 1)
     throw new Error(`bench: ${args.slice(0, 3).join(' ')} exited ${r.status}: ${r.stderr}`);
-  return JSON.parse(r.output[3]);
+  return JSON.parse(String(r.output[3])) as Sample;
 }
-const stats = (xs) => {
+interface Stats {
+  min: number;
+  median: number;
+  max: number;
+}
+const stats = (xs: number[]): Stats => {
   const s = [...xs].sort((a, b) => a - b);
   return { min: s[0], median: s[Math.floor(s.length / 2)], max: s[s.length - 1] };
 };
-const fmt = (s, unit, digits = 0) =>
+const fmt = (s: Stats, unit: string, digits = 0): string =>
   `${s.min.toFixed(digits)} / ${s.median.toFixed(digits)} / ${s.max.toFixed(digits)}${unit}`;
 
-const report = (format) => [
+const report = (format: string): string[] => [
   'report',
   '--format',
   format,
@@ -299,18 +317,32 @@ const report = (format) => [
 ];
 // Issue 13's targets, against the bare JSON.parse of the same files in the same round: CPU time (user + sys,
 // stable on a shared machine, and counting the garbage collector's helper threads) and the gate's peak RSS.
-const cases = [
-  { label: 'gate', args: ['gate', '--source-root', '/src', ...files], cpu: 2.5, rss: 1.3 },
-  { label: 'report --format json', args: report('json'), cpu: 3.5 },
-  ...FORMATS.filter((f) => f !== 'json').map((f) => ({ label: `report --format ${f}`, args: report(f) })),
+interface Case {
+  label: string;
+  args: string[];
+  cpu?: number;
+  rss?: number;
+  runs: (Sample & { floor: Sample })[];
+}
+const cases: Case[] = [
+  { label: 'gate', args: ['gate', '--source-root', '/src', ...files], cpu: 2.5, rss: 1.3, runs: [] },
+  { label: 'report --format json', args: report('json'), cpu: 3.5, runs: [] },
+  ...FORMATS.filter((f) => f !== 'json').map((f) => ({
+    label: `report --format ${f}`,
+    args: report(f),
+    runs: [],
+  })),
 ];
 {
   const i = process.argv.indexOf('--only');
   const only = i > 0 ? process.argv[i + 1].split(',') : undefined;
   if (only) cases.splice(0, cases.length, ...cases.filter((c) => only.some((o) => c.label.startsWith(o))));
 }
-const base = { label: 'JSON.parse (floor)', args: ['parse', ...files], runs: [] };
-for (const c of cases) c.runs = [];
+const base: { label: string; args: string[]; runs: Sample[] } = {
+  label: 'JSON.parse (floor)',
+  args: ['parse', ...files],
+  runs: [],
+};
 
 console.log(
   `corpus: ${TOTAL.toLocaleString()} findings in ${files.length} files (${Object.keys(makers).join(', ')}), ${(bytes / 1e6).toFixed(1)} MB; ${RUNS} rounds, fresh process per run, each case paired with a JSON.parse run of the same round (alternating); node ${process.version}`,
@@ -324,14 +356,15 @@ for (let round = 0; round < RUNS; round++)
     c.runs.push({ ...measure(c.args), floor });
   }
 
-const line = (label, runs, ratios) =>
+const line = (label: string, runs: Sample[], ratios: string): string =>
   `${label.padEnd(26)} CPU ${fmt(stats(runs.map((r) => r.cpuMs)), ' ms').padEnd(25)} wall ${fmt(stats(runs.map((r) => r.ms)), ' ms').padEnd(25)} peak RSS ${fmt(stats(runs.map((r) => r.rssMB)), ' MB').padEnd(20)}${ratios}`;
 console.log(line(base.label, base.runs, ''));
-const over = [];
+const over: string[] = [];
 for (const c of cases) {
   const cpu = stats(c.runs.map((r) => r.cpuMs / r.floor.cpuMs));
   const rss = stats(c.runs.map((r) => r.rssMB / r.floor.rssMB));
-  const verdict = (s, limit) => (limit ? (s.median <= limit ? ` ≤ ${limit} ok` : ` > ${limit} OVER`) : '');
+  const verdict = (s: Stats, limit?: number) =>
+    limit ? (s.median <= limit ? ` ≤ ${limit} ok` : ` > ${limit} OVER`) : '';
   if (c.cpu && cpu.median > c.cpu) over.push(`${c.label} CPU`);
   if (c.rss && rss.median > c.rss) over.push(`${c.label} peak RSS`);
   console.log(line(c.label, c.runs, ''));
