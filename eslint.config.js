@@ -26,6 +26,17 @@ const pipelineBeyondErrors = {
 const boundaries = (...patterns) => ({
   'no-restricted-imports': ['error', { patterns: [...patterns, noTest] }],
 });
+const findingsCore = [
+  forbid('bot', 'findings/ never imports bot/: the core knows nothing of GitHub Apps'),
+  forbid('action', 'findings/ never imports action/: the core knows nothing of workflow runners'),
+  noInfra,
+];
+// The parse layer takes text and values; findings/load/ reads the files (and stdin) it is given.
+const noFileReads = ['node:fs', 'node:fs/promises', 'fs', 'fs/promises'].map((name) => ({
+  name,
+  message:
+    'findings/parse/ reads no files: read them in findings/load/ and pass the text in (eslint.config.js, issue 14).',
+}));
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'cdk.out/', 'out/', 'coverage/', 'bench-out/'] },
@@ -58,20 +69,20 @@ export default tseslint.config(
   {
     files: ['findings/**'],
     ignores: ['findings/cli/**'],
-    rules: boundaries(
-      forbid('bot', 'findings/ never imports bot/: the core knows nothing of GitHub Apps'),
-      forbid('action', 'findings/ never imports action/: the core knows nothing of workflow runners'),
-      noInfra,
-      pipelineBeyondErrors,
-    ),
+    rules: boundaries(...findingsCore, pipelineBeyondErrors),
+  },
+  {
+    files: ['findings/parse/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: noFileReads, patterns: [...findingsCore, pipelineBeyondErrors, noTest] },
+      ],
+    },
   },
   {
     files: ['findings/cli/**'],
-    rules: boundaries(
-      forbid('bot', 'findings/ never imports bot/: the core knows nothing of GitHub Apps'),
-      forbid('action', 'findings/ never imports action/: the core knows nothing of workflow runners'),
-      noInfra,
-    ),
+    rules: boundaries(...findingsCore),
   },
   {
     files: ['bot/**'],

@@ -13,7 +13,8 @@ import { PipewardenError } from '../errors.js';
 import { parseRepoConfigText } from '../config/repo-config.js';
 import type { FindingsDocument, ScanContext } from '../model/finding.js';
 import { SEVERITIES, type Severity } from '../model/severity.js';
-import { loadReport, STDIN, type LoadedReport } from '../parse/load-report.js';
+import { loadReport, STDIN } from '../load/load-report.js';
+import type { LoadedReport } from '../parse/parse-report.js';
 import { reclaimMemory } from '../parse/reclaim-memory.js';
 import { scanContext, type ContextFlags } from './scan-context.js';
 
@@ -25,6 +26,8 @@ export interface AnalyzeFlags extends ContextFlags {
   sourceRoot?: string;
   failOn?: string;
   newOnly?: boolean;
+  /** The cloud assembly cdk-nag reports point into; default: each report's own folder (none for stdin). */
+  cdkOut?: string;
 }
 
 export function parseSeverity(value: string, flag: string): Severity {
@@ -166,7 +169,7 @@ export async function analyzeReports(
       continue;
     }
     await collector.before(file);
-    reports.push(await loadReport(file, paths));
+    reports.push(await loadReport(file, paths, flags.cdkOut ? { cdkOut: flags.cdkOut } : {}));
   }
   let baseline: LoadedReport | undefined;
   if (flags.baseline) {

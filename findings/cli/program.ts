@@ -46,7 +46,11 @@ export function addAnalyzeOptions(cmd: Command): Command {
       '--fail-on <severity>',
       'gate threshold: critical, high, medium, low or info (default: config, else high)',
     )
-    .option('--new-only', 'only findings that are new against the baseline fail the gate');
+    .option('--new-only', 'only findings that are new against the baseline fail the gate')
+    .option(
+      '--cdk-out <dir>',
+      "the cloud assembly a cdk-nag report points into, for its findings' source lines (default: the report's own folder; a report on stdin gets none without it)",
+    );
 }
 
 /** What `--help` says about exit codes: the same four everywhere (README.md, docs/findings.md). */

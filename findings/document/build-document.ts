@@ -10,7 +10,7 @@ import type {
 import { mergeFindings } from '../model/fingerprint.js';
 import { sortFindings } from '../model/order-findings.js';
 import type { Severity } from '../model/severity.js';
-import type { LoadedReport } from '../parse/load-report.js';
+import type { LoadedReport } from '../parse/parse-report.js';
 import { applySuppressions } from '../triage/apply-suppressions.js';
 import { checkScannerSuppressions } from '../triage/check-scanner-suppressions.js';
 import { compareBaseline } from '../triage/compare-baseline.js';

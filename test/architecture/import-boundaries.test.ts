@@ -33,6 +33,10 @@ const forbidden: [file: string, specifier: string, says: string][] = [
   ['findings/render/boundary-probe.ts', '../../action/lib/run-url.js', 'findings/ never imports action/'],
   ['findings/publish/boundary-probe.ts', '../../infra/config/config.js', 'runtime code never imports infra/'],
   ['findings/parse/boundary-probe.ts', '../../test/findings/helpers.js', 'only test/ imports test/'],
+  // The parse layer takes text: reading files is findings/load/'s job.
+  ['findings/parse/boundary-probe.ts', 'node:fs/promises', 'findings/parse/ reads no files'],
+  ['findings/parse/boundary-probe.ts', 'node:fs', 'findings/parse/ reads no files'],
+  ['findings/parse/boundary-probe.ts', '../../bot/app.js', 'findings/ never imports bot/'],
   ['bot/boundary-probe.ts', '../action/lib/run-url.js', 'bot/ never imports action/'],
   // pipeline/ is the leaf every part shares: it imports none of them.
   ['pipeline/boundary-probe.ts', '../findings/errors.js', 'pipeline/ never imports findings/'],

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { loadReport } from '../../findings/parse/load-report.js';
+import { loadReport } from '../../findings/load/load-report.js';
 import { fixture } from '../findings/helpers.js';
 import { fakeTools, loadBuildspec, runBuildspec } from './run-buildspec.js';
 import {

@@ -1,7 +1,7 @@
 import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { loadReport } from '../../findings/parse/load-report.js';
+import { loadReport } from '../../findings/load/load-report.js';
 import { fixture, readFixture } from '../findings/helpers.js';
 import { codeRepositoryCoverage, InspectorCoverageFake } from '../findings/fetch/inspector-coverage-fake.js';
 import { fakeTools, loadBuildspec, makeSourceDir, runBuildspec } from './run-buildspec.js';

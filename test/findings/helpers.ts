@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseReport, type LoadedReport } from '../../findings/parse/load-report.js';
+import { parseReport, type LoadedReport } from '../../findings/parse/parse-report.js';
 
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { assertFindingsDocument } from '../../document/validate-document.js';
 import { PipewardenError } from '../../errors.js';
 import type { FindingsDocument } from '../../model/finding.js';
-import { parseJsonText } from '../../parse/read-json.js';
+import { parseJsonText } from '../../parse/parse-json-text.js';
 import { publishToS3 } from '../../publish/publish-s3.js';
 import { publishToSecurityHub } from '../../publish/publish-security-hub.js';
 import { executionStartTime, parseBaselineOrder } from '../baseline-order.js';

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseRepoConfig } from '../../../findings/config/repo-config.js';
 import { buildDocument } from '../../../findings/document/build-document.js';
 import type { FindingsDocument, ScanContext } from '../../../findings/model/finding.js';
-import { parseReport } from '../../../findings/parse/load-report.js';
+import { parseReport } from '../../../findings/parse/parse-report.js';
 
 /** Findings documents built by the engine itself, from real reports or from a SARIF log of any size. */
 

@@ -23,9 +23,9 @@ const env = { PIPEWARDEN_DEBUG: undefined, GITHUB_REPOSITORY: undefined, CODEBUI
 const snyk = fixture('snyk/test-report-with-reachability.json');
 
 /** The CLI as a real process (stdin, pipes, signals are what these tests are about). */
-function spawnCli(args: string[], stdin?: string) {
+function spawnCli(args: string[], stdin?: string, cwd = root) {
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'findings/cli/index.ts'), ...args], {
-    cwd: root,
+    cwd,
     env: { ...process.env, NODE_OPTIONS: '', PIPEWARDEN_DEBUG: '', NODE_NO_WARNINGS: '1' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -116,6 +116,35 @@ describe('stdin and stdout in a pipeline', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).inputs).toEqual([{ file: '-', format: 'snyk-test', findings: 3 }]);
+  });
+
+  it('a cdk-nag report on stdin is placed only in the assembly --cdk-out names, never in the working directory', async () => {
+    const assembly = dirname(fixture('cdk-nag/v2/manifest.json'));
+    const report = readFileSync(join(assembly, 'AwsSolutions-NagFixture-NagReport.json'), 'utf8');
+    const locations = (r: { stdout: string }) =>
+      (JSON.parse(r.stdout) as { findings: { location?: { path: string } }[] }).findings.map(
+        (f) => f.location?.path,
+      );
+    // Run inside the assembly's folder: stdin has no folder of its own, so that one is not guessed.
+    const piped = await spawnCli(
+      ['report', '--format', 'json', '--source-root', root, '-'],
+      report,
+      assembly,
+    );
+    expect(piped.code).toBe(0);
+    expect(locations(piped)).toEqual([undefined, undefined, undefined, undefined]);
+    const named = await spawnCli(
+      ['report', '--format', 'json', '--source-root', root, '--cdk-out', assembly, '-'],
+      report,
+      assembly,
+    );
+    expect(named.code).toBe(0);
+    expect(locations(named)).toEqual([
+      'test/fixtures/cdk-nag/app/orders-queue.ts',
+      'test/fixtures/cdk-nag/app/orders-queue.ts',
+      'test/fixtures/cdk-nag/app/main.ts',
+      'test/fixtures/cdk-nag/app/main.ts',
+    ]);
   });
 
   it('a reader that leaves (`report … | head`) ends the output quietly with exit 0', async () => {

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { loadReport } from '../../../findings/parse/load-report.js';
+import { loadReport } from '../../../findings/load/load-report.js';
 import { runCli } from '../cli/run-cli.js';
 import { readFixture } from '../helpers.js';
 import { FakeAws } from '../../support/fake-aws.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { loadReport } from '../../../findings/parse/load-report.js';
+import { loadReport } from '../../../findings/load/load-report.js';
 import { parseJson, readFixture } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pw-bad-'));

@@ -6,7 +6,7 @@ import { buildDocument } from '../../../findings/document/build-document.js';
 import { PipewardenError } from '../../../findings/errors.js';
 import type { Finding } from '../../../findings/model/finding.js';
 import { isSeverity, SEVERITIES, type Severity } from '../../../findings/model/severity.js';
-import { parseReport, type LoadedReport } from '../../../findings/parse/load-report.js';
+import { parseReport, type LoadedReport } from '../../../findings/parse/parse-report.js';
 import { fixture } from '../helpers.js';
 
 // Arbitrary mutations of every real scanner fixture: the engine gives findings with a valid severity, or one

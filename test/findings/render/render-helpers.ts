@@ -1,7 +1,7 @@
 import { parseRepoConfig, type RepoConfig } from '../../../findings/config/repo-config.js';
 import { buildDocument } from '../../../findings/document/build-document.js';
 import type { FindingsDocument, ScanContext } from '../../../findings/model/finding.js';
-import type { LoadedReport } from '../../../findings/parse/load-report.js';
+import type { LoadedReport } from '../../../findings/parse/parse-report.js';
 import { parseJson, readFixture } from '../helpers.js';
 
 /** Every real scanner report in test/fixtures that is a scan result (the sbomgen input is refused by design). */

@@ -5,7 +5,7 @@ import { describe, expect, it } from '@jest/globals';
 import { parseRepoConfig } from '../../../findings/config/repo-config.js';
 import { buildDocument } from '../../../findings/document/build-document.js';
 import type { Finding, FindingsDocument, ScanContext } from '../../../findings/model/finding.js';
-import type { LoadedReport } from '../../../findings/parse/load-report.js';
+import type { LoadedReport } from '../../../findings/parse/parse-report.js';
 import { parseJson, readFixture } from '../helpers.js';
 import { errorsOf, schemaValidator } from '../render/validate-schema.js';
 

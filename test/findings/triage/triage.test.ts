@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseRepoConfig } from '../../../findings/config/repo-config.js';
 import { buildDocument } from '../../../findings/document/build-document.js';
-import type { LoadedReport } from '../../../findings/parse/load-report.js';
+import type { LoadedReport } from '../../../findings/parse/parse-report.js';
 import { parseJson, readFixture } from '../helpers.js';
 
 const now = new Date('2026-11-28T12:00:00Z');

@@ -1,4 +1,3 @@
-import { dirname, resolve } from 'node:path';
 import {
   assertFindingsDocument,
   claimsToBeFindingsDocument,
@@ -9,12 +8,8 @@ import type { Finding, FindingsDocument } from '../model/finding.js';
 import { fingerprintAll } from '../model/fingerprint.js';
 import type { PathOptions } from '../paths/normalize-path.js';
 import { ReportFieldError } from './read-report-fields.js';
-import { readCdkAssembly } from '../load/read-cdk-assembly.js';
-import { readNagReportCsv } from '../load/read-nag-report-csv.js';
 import { detectFormat, emptyReportMessage, isEmptyReport, type ReportBeside } from './formats.js';
-import { parseNagReportCsv } from './parse-nag-report-csv.js';
 import { ParseContext } from './parse-context.js';
-import { parseJsonText, readJsonFile } from './read-json.js';
 
 export interface LoadedReport {
   file: string;
@@ -32,37 +27,6 @@ export function isFindingsDocument(json: unknown): json is FindingsDocument {
 
 const KNOWN_BRIEFLY =
   'SARIF 2.1.0, snyk test / snyk iac test --json, inspector-scan scan-sbom, Inspector2, CodeGuru, cdk-nag, pipewarden JSON';
-
-/** Reads one report, recognizes it by content, and returns fingerprinted findings or a one-line error. */
-export async function loadReport(file: string, paths: PathOptions): Promise<LoadedReport> {
-  // Any failure deep in a hostile nesting is the file's fault, named, never "Maximum call stack size exceeded".
-  try {
-    const beside: ReportBeside = { cdkAssembly: () => readCdkAssembly(dirname(resolve(file))) };
-    if (file === STDIN) return parseReport(await readStdinReport(), file, paths, beside);
-    // cdk-nag v2's CSV report is the one input that is not JSON: recognized by its header line.
-    return parseReport((await readNagReportCsv(file)) ?? (await readJsonFile(file)), file, paths, beside);
-  } catch (error) {
-    if (error instanceof RangeError && /call stack/i.test(error.message)) throw tooDeep(file, error);
-    throw error;
-  }
-}
-
-/** `-`: the report on stdin, JSON or cdk-nag's CSV, as Unix tools read it. */
-export const STDIN = '-';
-
-async function readStdinReport(): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  return /^\uFEFF?Rule ID,/.test(text) ? parseNagReportCsv(text, '(stdin)') : parseJsonText(text, '(stdin)');
-}
-
-function tooDeep(file: string, cause: unknown): PipewardenError {
-  return new PipewardenError(
-    `${file}: nested too deeply for pipewarden to read (thousands of levels); no scanner writes that: regenerate the report`,
-    { cause },
-  );
-}
 
 /** `beside`: what the report points into (the files a caller read next to it); without it, no such lookups. */
 export function parseReport(
