@@ -11,10 +11,12 @@ export const STDIO = '-';
 
 let stdoutGone = false;
 let watching = false;
+let stdoutFailures = 0;
 
 /**
  * A reader that goes away (`report … | head`) is not an error: the rest of the output is dropped quietly
- * and the exit code stays the command's. Installed once; other stdout errors are left to fail as before.
+ * and the exit code stays the command's. Any other stdout error is said once and counted: main() turns it
+ * into exit 3 (see `stdoutFailed`). Installed once.
  */
 export function watchStdout(stream: Writable = process.stdout): void {
   if (watching) return;
@@ -24,11 +26,22 @@ export function watchStdout(stream: Writable = process.stdout): void {
       stdoutGone = true;
       return;
     }
+    // Said once: every later write to the broken stream fails the same way.
+    if (stdoutFailures++ > 0) return;
     process.stderr.write(
       `pipewarden: cannot write to stdout (${error.code ?? error.message}); use --out <file>\n`,
     );
-    process.exitCode = 3;
   });
+}
+
+/** How many stdout errors (other than a reader leaving) were seen so far; compare before and after a run. */
+export function stdoutFailureCount(): number {
+  return stdoutFailures;
+}
+
+/** Lets a stdout error of the last write (emitted on a later tick) arrive before the exit code is decided. */
+export async function settleStdout(): Promise<void> {
+  if (watching) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
 async function writeAll(stream: Writable, content: RenderOutput, quietOnEpipe = false): Promise<void> {

@@ -28,7 +28,6 @@ export async function runCli(args: string[], env: Record<string, string | undefi
   } finally {
     process.stdout.write = out;
     process.stderr.write = err;
-    process.exitCode = 0;
     for (const [k, v] of Object.entries(saved)) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
