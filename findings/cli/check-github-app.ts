@@ -59,7 +59,7 @@ function checkPrivateKey(privateKey: string): void {
     createPrivateKey(privateKey);
   } catch (error) {
     throw new PipewardenError(
-      `the GitHub App private key is not a PEM private key (${errorMessage(error)}); pass the .pem file from the App's settings with --github-private-key (default: PRIVATE_KEY_PATH, or the key itself in PRIVATE_KEY)`,
+      `the GitHub App private key is not a PEM private key (${errorMessage(error)}); pass the .pem file from the App's settings with --github-private-key (default: the key itself in PRIVATE_KEY, else the file PRIVATE_KEY_PATH)`,
       { cause: error },
     );
   }

@@ -7,8 +7,8 @@ import { CodeStarConnectionsClient } from '@aws-sdk/client-codestar-connections'
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeHubCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import { errorMessage, PipewardenError } from '../../errors.js';
+import { readAppPrivateKey } from '../read-app-private-key.js';
 import { classifyAwsError, errorCode, httpStatus } from '../../../pipeline/aws-errors.js';
 import {
   checkGitHubApp,
@@ -262,7 +262,7 @@ export function addDoctorCommand(program: Command, exit: { code: number }): void
     .option('--github-app-id <id>', "the GitHub App's id (default: APP_ID)")
     .option(
       '--github-private-key <file>',
-      "the App's private key, .pem (default: PRIVATE_KEY_PATH, or the key itself in PRIVATE_KEY); without the App's credentials, GITHUB_TOKEN checks the default branch only",
+      "the App's private key, .pem (default: the key itself in PRIVATE_KEY, else the file PRIVATE_KEY_PATH, as the bot's Probot reads them); without the App's credentials, GITHUB_TOKEN checks the default branch only",
     )
     .option(
       '--github-api-url <url>',
@@ -287,17 +287,7 @@ export function addDoctorCommand(program: Command, exit: { code: number }): void
 
 /** The App's credentials (Probot's variable names) or a token, read here at the edge. */
 function githubFromFlags(flags: DoctorFlags, env: NodeJS.ProcessEnv) {
-  const keyFile = flags.githubPrivateKey ?? env.PRIVATE_KEY_PATH;
-  let privateKey = keyFile ? undefined : env.PRIVATE_KEY?.replace(/\\n/g, '\n');
-  if (keyFile)
-    try {
-      privateKey = readFileSync(keyFile, 'utf8');
-    } catch (error) {
-      throw new PipewardenError(
-        `--github-private-key ${keyFile}: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'}); pass the .pem file from the App's settings`,
-        { cause: error },
-      );
-    }
+  const privateKey = readAppPrivateKey(flags.githubPrivateKey, env);
   const appId = flags.githubAppId ?? env.APP_ID;
   return githubClient({
     ...(appId ? { appId } : {}),

@@ -251,6 +251,48 @@ describe('pipewarden doctor --github-repo (GitHub App checks)', () => {
     );
   });
 
+  it('reads the key where the bot (Probot) does: PRIVATE_KEY before PRIVATE_KEY_PATH, base64 or one line too', async () => {
+    // PRIVATE_KEY_PATH names another App's key: Probot would sign with PRIVATE_KEY, so doctor must too.
+    const otherKey = join(tmp, 'other.pem');
+    writeFileSync(
+      otherKey,
+      generateKeyPairSync('rsa', { modulusLength: 2048 })
+        .privateKey.export({ type: 'pkcs8', format: 'pem' })
+        .toString(),
+    );
+    const oneLine = PEM.trim().split('\n').join(' ');
+    for (const PRIVATE_KEY of [
+      PEM,
+      Buffer.from(PEM).toString('base64'),
+      PEM.replace(/\n/g, '\\n'),
+      oneLine,
+    ]) {
+      github.log.length = 0;
+      const r = await doctor(['--github-repo', 'acme/shop'], {
+        APP_ID,
+        PRIVATE_KEY,
+        PRIVATE_KEY_PATH: otherKey,
+      });
+      expect(r.stdout.trim().split('\n')[0]).toBe(
+        '✓ GitHub App pipewarden-acme on acme/shop: installed (installation 7)',
+      );
+      expect(r.code).toBe(0);
+    }
+    // Without PRIVATE_KEY, the file is the key; a missing file is one line naming the variable.
+    expect((await doctor(['--github-repo', 'acme/shop'], { APP_ID, PRIVATE_KEY_PATH: keyFile })).code).toBe(
+      0,
+    );
+    const missing = await doctor(['--github-repo', 'acme/shop'], {
+      APP_ID,
+      PRIVATE_KEY_PATH: join(tmp, 'nowhere.pem'),
+    });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(
+      `pipewarden: PRIVATE_KEY_PATH ${join(tmp, 'nowhere.pem')}: cannot read it (ENOENT); pass the .pem file from the App's settings`,
+    );
+    expect(github.violations).toEqual([]);
+  });
+
   it('credentials GitHub refuses (another key) are one line naming the id and the key', async () => {
     github.appKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey;
     const r = await doctor([...asApp, '--github-repo', 'acme/shop']);
