@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { errorMessage } from '../findings/errors.js';
 import { describeIssues } from '../findings/describe-zod-issues.js';
 import { BOT_ENV } from '../pipeline/contracts.js';
 
@@ -10,8 +12,9 @@ import { BOT_ENV } from '../pipeline/contracts.js';
 export interface BotSettings {
   region?: string;
   /**
-   * Set for a repository missing from PIPEWARDEN_REPOSITORIES: the bot serves it nothing. Explicit, so the
-   * refusal never rests on `repository` holding a name no repository has.
+   * Set for a repository missing from the served list, and for every repository when the list was given but
+   * could not be read: the bot serves it nothing. Explicit, so the refusal never rests on `repository`
+   * holding a name no repository has.
    */
   unlisted?: true;
   /** S3 bucket of the findings store (`<owner>/<repo>/pipelines/<pipeline>/executions/<id>/findings.json`). */
@@ -34,8 +37,9 @@ export interface BotSettings {
   /** The stage whose completion means findings.json is in the store. */
   gateStage: string;
   /**
-   * Every repository one deployment serves (`PIPEWARDEN_REPOSITORIES`, written by the CDK app from the config),
-   * each with its own pipelines. Empty: the single-repository variables above apply.
+   * Every repository one deployment serves, each with its own pipelines: the registry file the CDK app writes
+   * from the config (`PIPEWARDEN_REPOSITORIES_FILE`), or `PIPEWARDEN_REPOSITORIES` inline. Empty: the
+   * single-repository variables above apply.
    */
   repositories?: RepositorySettings[];
   /** Invalid values, each a sentence naming the variable; the setting is then treated as missing. */
@@ -76,29 +80,66 @@ const repositoriesSchema = z
   )
   .min(1);
 
-/** PIPEWARDEN_REPOSITORIES: a JSON list; an invalid one is a problem and serves nothing (never a guess). */
-function readRepositories(raw: string | undefined, problems: string[]): RepositorySettings[] {
-  if (!raw?.trim()) return [];
+/** Reads a file's text (tests pass their own; the default reads it synchronously, once, at start-up). */
+export type ReadText = (path: string) => string;
+
+const REDEPLOY = 'the CDK app writes it: redeploy the bot stack';
+
+/**
+ * The served repositories: PIPEWARDEN_REPOSITORIES_FILE (the registry the CDK app ships in a Lambda layer, no
+ * 4 KB environment limit) or PIPEWARDEN_REPOSITORIES (the same JSON list inline, for local use). `invalid`: one
+ * was given but cannot be used; the bot then serves nothing from it (never a guess).
+ */
+function readRepositories(
+  env: NodeJS.ProcessEnv,
+  readText: ReadText,
+  problems: string[],
+): { repositories: RepositorySettings[]; invalid?: true } {
+  const inline = env[BOT_ENV.repositories]?.trim();
+  const file = env[BOT_ENV.repositoriesFile]?.trim();
+  if (inline && file) {
+    problems.push(
+      `${BOT_ENV.repositories} and ${BOT_ENV.repositoriesFile} are both set; neither is used: keep one (the CDK app sets only the file)`,
+    );
+    return { repositories: [], invalid: true };
+  }
+  let raw = inline;
+  let source: string = BOT_ENV.repositories;
+  if (file) {
+    source = `${BOT_ENV.repositoriesFile}=${file}`;
+    try {
+      raw = readText(file);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? errorMessage(error);
+      problems.push(`${source} cannot be read (${code}); no repository is served (${REDEPLOY})`);
+      return { repositories: [], invalid: true };
+    }
+  }
+  if (!raw?.trim()) {
+    if (file) problems.push(`${source} is empty; no repository is served (${REDEPLOY})`);
+    return file ? { repositories: [], invalid: true } : { repositories: [] };
+  }
   let json: unknown;
   try {
     json = JSON.parse(raw);
   } catch {
-    problems.push(
-      `${BOT_ENV.repositories} is not JSON; it is ignored (the CDK app writes it: redeploy the bot stack)`,
-    );
-    return [];
+    problems.push(`${source} is not JSON; no repository is served (${REDEPLOY})`);
+    return { repositories: [], invalid: true };
   }
   const parsed = repositoriesSchema.safeParse(json);
   if (!parsed.success) {
-    problems.push(
-      `${BOT_ENV.repositories}: ${describeIssues(parsed.error.issues)}; it is ignored (the CDK app writes it: redeploy the bot stack)`,
-    );
-    return [];
+    problems.push(`${source}: ${describeIssues(parsed.error.issues)}; no repository is served (${REDEPLOY})`);
+    return { repositories: [], invalid: true };
   }
-  return parsed.data;
+  return { repositories: parsed.data };
 }
 
-export function readSettings(env: NodeJS.ProcessEnv = process.env): BotSettings {
+const readUtf8: ReadText = (path) => readFileSync(path, 'utf8');
+
+export function readSettings(
+  env: NodeJS.ProcessEnv = process.env,
+  readText: ReadText = readUtf8,
+): BotSettings {
   const problems: string[] = [];
   const pick = (name: string, pattern: RegExp, what: string): string | undefined => {
     const value = env[name]?.trim();
@@ -113,7 +154,9 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): BotSettings 
     if (PIPELINE_NAME.test(name)) pipelines.push(name);
     else problems.push(`${BOT_ENV.pipelines}: "${name}" is not a pipeline name; it is ignored`);
   }
-  const repositories = readRepositories(env[BOT_ENV.repositories], problems);
+  const { repositories, invalid } = readRepositories(env, readText, problems);
+  // A list that was meant but cannot be used serves nothing: not even PIPEWARDEN_PIPELINES.
+  if (invalid) pipelines.length = 0;
   for (const r of repositories) {
     for (const p of [r.main, r.feature]) if (!pipelines.includes(p)) pipelines.push(p);
   }
@@ -134,6 +177,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): BotSettings 
     sourceAction: pick(BOT_ENV.sourceAction, PIPELINE_NAME, 'an action name') ?? 'Source',
     gateStage: pick(BOT_ENV.gateStage, PIPELINE_NAME, 'a stage name') ?? 'Gate',
     repositories,
+    ...(invalid ? { unlisted: true as const } : {}),
     problems,
   };
 }

@@ -32,6 +32,8 @@ export const BRANCH_IMAGE_TAG_PREFIX = 'branch-';
 export const BOT_ENV = {
   pipelines: 'PIPEWARDEN_PIPELINES',
   repositories: 'PIPEWARDEN_REPOSITORIES',
+  /** The same list as a JSON file (the CDK app ships it in a Lambda layer: no 4 KB environment limit). */
+  repositoriesFile: 'PIPEWARDEN_REPOSITORIES_FILE',
   featurePipeline: 'PIPEWARDEN_FEATURE_PIPELINE',
   findingsBucket: 'PIPEWARDEN_FINDINGS_BUCKET',
   mainBranch: 'PIPEWARDEN_MAIN_BRANCH',

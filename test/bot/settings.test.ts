@@ -1,4 +1,7 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { CHECK_NAMES } from '../../bot/github/repo-ref.js';
 import {
   isFeaturePipeline,
@@ -140,12 +143,80 @@ describe('PIPEWARDEN_REPOSITORIES: one deployment, several repositories', () => 
     ],
     ['an empty list', '[]', 'PIPEWARDEN_REPOSITORIES: invalid field "(top level)":'],
   ])('refuses %s, saying so, and serves nothing from it', (_what, value, problem) => {
-    const set = readSettings({ PIPEWARDEN_REPOSITORIES: value });
+    const set = readSettings({ PIPEWARDEN_REPOSITORIES: value, PIPEWARDEN_PIPELINES: 'acme-main' });
     expect(set.repositories).toEqual([]);
+    // Never a guess: not even the pipelines of PIPEWARDEN_PIPELINES, and no repository is served.
     expect(set.pipelines).toEqual([]);
+    expect(servesRepository(settingsForRepository(set, 'acme/api'), 'acme/api')).toBe(false);
     expect(set.problems).toHaveLength(1);
     expect(set.problems[0]).toContain(problem);
     expect(set.problems[0]).toContain('redeploy the bot stack');
+  });
+});
+
+describe('PIPEWARDEN_REPOSITORIES_FILE: the registry the CDK app ships in a layer', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pw-registry-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (name: string, text: string) => {
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    return file;
+  };
+
+  it('reads the list from the file, as from the variable', () => {
+    const set = readSettings({ PIPEWARDEN_REPOSITORIES_FILE: write('ok.json', REPOSITORIES) });
+    expect(set.problems).toEqual([]);
+    expect(set.repositories).toEqual(JSON.parse(REPOSITORIES));
+    expect(set.pipelines.sort()).toEqual(['acme-feature', 'acme-main', 'acme-web-feature', 'acme-web-main']);
+    expect(settingsForRepository(set, 'acme/web').ecrRepository).toBe('acme-web-ci/web');
+  });
+
+  it('reads it once, at start-up, synchronously', () => {
+    const reads: string[] = [];
+    readSettings({ PIPEWARDEN_REPOSITORIES_FILE: '/opt/pipewarden/repositories.json' }, (path) => {
+      reads.push(path);
+      return REPOSITORIES;
+    });
+    expect(reads).toEqual(['/opt/pipewarden/repositories.json']);
+  });
+
+  it.each([
+    ['a missing file', () => join(dir, 'absent.json'), 'cannot be read (ENOENT)'],
+    ['a directory', () => dir, 'cannot be read (EISDIR)'],
+    ['an empty file', () => write('empty.json', ''), 'is empty'],
+    ['not JSON', () => write('bad.json', '[{'), 'is not JSON'],
+    [
+      'a bad entry',
+      () => write('entry.json', JSON.stringify([{ repository: 'a', main: 'm', feature: 'f' }])),
+      'invalid field "[0].repository": expected owner/name',
+    ],
+  ])('refuses %s in one line naming the file and the fix, and serves nothing', (_what, file, problem) => {
+    const path = file();
+    const set = readSettings({ PIPEWARDEN_REPOSITORIES_FILE: path, PIPEWARDEN_PIPELINES: 'acme-main' });
+    expect(set.problems).toEqual([expect.stringContaining(`PIPEWARDEN_REPOSITORIES_FILE=${path}`)]);
+    expect(set.problems[0]).toContain(problem);
+    expect(set.problems[0]).toContain(
+      'no repository is served (the CDK app writes it: redeploy the bot stack)',
+    );
+    expect(set.problems[0]).not.toContain('\n');
+    expect(set.pipelines).toEqual([]);
+    expect(set.unlisted).toBe(true);
+    expect(servesRepository(settingsForRepository(set, 'acme/api'), 'acme/api')).toBe(false);
+  });
+
+  it('refuses the file and the variable together rather than choosing one', () => {
+    const set = readSettings({
+      PIPEWARDEN_REPOSITORIES_FILE: write('both.json', REPOSITORIES),
+      PIPEWARDEN_REPOSITORIES: REPOSITORIES,
+    });
+    expect(set.problems).toEqual([
+      'PIPEWARDEN_REPOSITORIES and PIPEWARDEN_REPOSITORIES_FILE are both set; neither is used: keep one (the CDK app sets only the file)',
+    ]);
+    expect(set.pipelines).toEqual([]);
+    expect(set.unlisted).toBe(true);
   });
 });
 

@@ -55,7 +55,7 @@ describe('the example configuration', () => {
       FromPort: 8080,
       SourceSecurityGroupId: Match.anyValue(),
     });
-    app.template(app.stacks.network).resourceCountIs('AWS::EC2::NatGateway', 0);
+    app.template(app.stacks.network!).resourceCountIs('AWS::EC2::NatGateway', 0);
   });
 
   it('serves plain HTTP without a certificate, the test listener open to no one', () => {

@@ -1,4 +1,6 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Stage, type StackProps, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -52,18 +54,17 @@ export interface BotStackProps extends StackProps {
   readonly reservedConcurrency?: number;
 }
 
-/** A repository the bot serves: its pipelines are `<prefix>-main` and `<prefix>-feature` (infra/lib/names.ts). */
+/**
+ * A repository the bot serves: its pipelines are `<prefix>-main` and `<prefix>-feature` (infra/lib/names.ts),
+ * its prefix the deployment's name (id "") or `<name>-<id>` (repositoryPrefix).
+ */
 export interface BotRepository {
   readonly config: Pick<RepositoryConfig, 'owner' | 'name' | 'mainBranch'>;
   readonly prefix: string;
-  readonly ciRepository: ecr.IRepository;
 }
 
-/**
- * Lambda allows 4 KB of environment variables in all; the repository list must leave room for the others
- * (bucket, secret ARN, ...). About 20 repositories fit.
- */
-export const BOT_REPOSITORIES_BUDGET = 3000;
+/** Where the registry layer puts the served repositories in the function (layers are extracted to /opt). */
+export const BOT_REGISTRY_PATH = '/opt/pipewarden/repositories.json';
 
 /**
  * Room for one large publication (a 100,000-finding document takes about 3 s and 15 GitHub requests,
@@ -109,20 +110,22 @@ export class BotStack extends Stack {
       throw new Error(
         `pipewarden: bot reservedConcurrency ${reservedConcurrency}: expected a whole number of at least 1 (default ${BOT_RESERVED_CONCURRENCY})`,
       );
-    const served = (
-      props.repositories ?? [
-        { config: config.repository, prefix: config.name, ciRepository: props.repository },
-      ]
-    ).map((r) => ({
+    const served = (props.repositories ?? [{ config: config.repository, prefix: config.name }]).map((r) => ({
       repo: `${r.config.owner}/${r.config.name}`,
       mainBranch: r.config.mainBranch,
       names: pipelineNames(r.prefix),
-      ciRepository: r.ciRepository,
-      // Written out, not the repository's (cross-stack) token: the list is one JSON string with a size budget.
       ciRepositoryName: imageRepositoryNames(r.prefix, r.config.name).ci,
     }));
-    const pipelines = served.flatMap((r) => [r.names.main, r.names.feature]);
+    // What the bot may touch, by the deployment's naming scheme: the same few patterns for 3 or 200
+    // repositories, so neither its policy nor its event rule grows with the organisation.
+    const own = servedScope(config.name, props.repositories ?? [{ prefix: config.name }]);
     const pipelineArn = (name: string) => this.formatArn({ service: 'codepipeline', resource: name });
+    const ciRepositoryArns = [
+      ...(own.shorthand ? [props.repository.repositoryArn] : []),
+      ...(own.prefixed
+        ? [this.formatArn({ service: 'ecr', resource: 'repository', resourceName: `${config.name}-*-ci/*` })]
+        : []),
+    ];
 
     // appId and privateKey come from the GitHub App's settings page; the webhook secret is generated
     // here and pasted into the App's webhook settings (docs/bot.md).
@@ -169,11 +172,16 @@ export class BotStack extends Stack {
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['s3:GetObject'],
-        resources: served.flatMap((r) =>
-          [r.names.main, r.names.feature].map((p) =>
-            objectsArn(role, props.findingsBucket, pipelineExecutionsPrefix(r.repo, p)),
-          ),
-        ),
+        resources:
+          served.length === 1
+            ? [served[0]!.names.main, served[0]!.names.feature].map((p) =>
+                objectsArn(role, props.findingsBucket, pipelineExecutionsPrefix(served[0]!.repo, p)),
+              )
+            : // `<owner>/<repo>/pipelines/<pipeline>/executions/`: each gate writes only under its own
+              // repository (test/infra/repositories.test.ts); the bot pairs repository and pipeline itself.
+              own.pipelines.map((p) =>
+                objectsArn(role, props.findingsBucket, pipelineExecutionsPrefix('*/*', p)),
+              ),
       }),
     );
     role.addToPolicy(
@@ -193,6 +201,14 @@ export class BotStack extends Stack {
         resources: [this.secret.secretArn],
       }),
     );
+    const listed =
+      "The deployment's naming scheme (<name>-<id>-main / -feature, <name>-<id>-ci/<repository>): every listed repository's, never the infrastructure pipeline; the bot pairs repository and pipeline from its registry.";
+    for (const p of own.pipelines.filter((n) => n.includes('*')))
+      acknowledgeWildcardResource(role, pipelineArn(p), listed);
+    for (const p of own.mainPipelines.filter((n) => n.includes('*')))
+      acknowledgeWildcardResource(role, `${pipelineArn(p)}/${APPROVAL.stage}/${APPROVAL.action}`, listed);
+    for (const arn of ciRepositoryArns.slice(own.shorthand ? 1 : 0))
+      acknowledgeWildcardResource(role, arn, listed);
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: [
@@ -203,32 +219,34 @@ export class BotStack extends Stack {
           'codepipeline:ListPipelineExecutions',
           'codepipeline:ListActionExecutions',
         ],
-        resources: pipelines.map(pipelineArn),
+        resources: own.pipelines.map(pipelineArn),
       }),
     );
     // Approve or reject exactly one action per repository: the production gate of its main pipeline.
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['codepipeline:PutApprovalResult'],
-        resources: served.map((r) => `${pipelineArn(r.names.main)}/${APPROVAL.stage}/${APPROVAL.action}`),
+        resources: own.mainPipelines.map((p) => `${pipelineArn(p)}/${APPROVAL.stage}/${APPROVAL.action}`),
       }),
     );
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['ecr:ListImages', 'ecr:DescribeImages', 'ecr:BatchDeleteImage'],
-        resources: served.map((r) => r.ciRepository.repositoryArn),
+        resources: ciRepositoryArns,
       }),
     );
-    // One repository: the single-repository variables (docs/bot.md). Several: one list, keyed by repository.
+    // One repository: the single-repository variables (docs/bot.md). Several: the registry file, in a layer.
     const [only] = served;
-    const repositoryEnvironment: Record<string, string> =
-      served.length === 1 && only
-        ? {
-            [BOT_ENV.featurePipeline]: only.names.feature,
-            [BOT_ENV.repository]: only.repo,
-            [BOT_ENV.mainBranch]: only.mainBranch,
-          }
-        : { [BOT_ENV.repositories]: repositoriesVariable(served) };
+    const single = served.length === 1 && only;
+    const registry = single ? undefined : this.registryLayer(served);
+    const repositoryEnvironment: Record<string, string> = single
+      ? {
+          [BOT_ENV.pipelines]: [only.names.main, only.names.feature].join(','),
+          [BOT_ENV.featurePipeline]: only.names.feature,
+          [BOT_ENV.repository]: only.repo,
+          [BOT_ENV.mainBranch]: only.mainBranch,
+        }
+      : { [BOT_ENV.repositoriesFile]: BOT_REGISTRY_PATH };
 
     this.function = new lambda.Function(this, 'Function', {
       functionName: `${config.name}-bot`,
@@ -237,6 +255,7 @@ export class BotStack extends Stack {
       architecture: lambda.Architecture.ARM_64,
       handler: 'index.handler',
       code: lambda.Code.fromAsset(props.codeDirectory),
+      ...(registry ? { layers: [registry] } : {}),
       role: role.withoutPolicyUpdates(),
       memorySize: BOT_MEMORY_MB,
       reservedConcurrentExecutions: reservedConcurrency,
@@ -257,11 +276,10 @@ export class BotStack extends Stack {
       environmentEncryption: key,
       environment: {
         [BOT_ENV.findingsBucket]: props.findingsBucket.bucketName,
-        [BOT_ENV.pipelines]: pipelines.join(','),
         ...repositoryEnvironment,
         [BOT_ENV.sourceAction]: SOURCE_ACTION,
         [BOT_ENV.gateStage]: GATE_STAGE,
-        ...(served.length === 1 && only ? { [BOT_ENV.ecrRepository]: only.ciRepository.repositoryName } : {}),
+        ...(served.length === 1 && only ? { [BOT_ENV.ecrRepository]: props.repository.repositoryName } : {}),
         [BOT_ENV.secretArn]: this.secret.secretArn,
         NODE_OPTIONS: '--enable-source-maps',
       },
@@ -303,7 +321,7 @@ export class BotStack extends Stack {
       eventPattern: {
         source: [PIPELINE_EVENT_SOURCE],
         detailType: BOT_PIPELINE_EVENT_TYPES,
-        detail: { pipeline: pipelines },
+        detail: { pipeline: own.eventPattern },
       },
       targets: [
         new targets.LambdaFunction(this.function, {
@@ -336,32 +354,70 @@ export class BotStack extends Stack {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     }).addAlarmAction(new cwActions.SnsAction(props.topic));
   }
-}
 
-/**
- * PIPEWARDEN_REPOSITORIES (bot/settings.ts reads it): each served repository with its two pipelines, main
- * branch and CI image repository, so the bot acts on a repository only through that repository's own pipelines.
- */
-function repositoriesVariable(
-  served: readonly {
-    repo: string;
-    mainBranch: string;
-    names: { main: string; feature: string };
-    ciRepositoryName: string;
-  }[],
-): string {
-  const value = JSON.stringify(
-    served.map((r) => ({
+  /**
+   * The registry (bot/settings.ts reads it at start-up): each served repository with its two pipelines, main
+   * branch and CI image repository, written from the config at synth time into a layer, so the bot acts on a
+   * repository only through that repository's own pipelines, with no 4 KB environment limit on the list.
+   */
+  private registryLayer(
+    served: readonly {
+      repo: string;
+      mainBranch: string;
+      names: { main: string; feature: string };
+      ciRepositoryName: string;
+    }[],
+  ): lambda.LayerVersion {
+    const registry = served.map((r) => ({
       repository: r.repo,
       main: r.names.main,
       feature: r.names.feature,
       mainBranch: r.mainBranch,
       ecr: r.ciRepositoryName,
-    })),
-  );
-  if (value.length > BOT_REPOSITORIES_BUDGET)
-    throw new Error(
-      `pipewarden: the bot's repository list takes ${value.length} characters of Lambda's 4 KB environment (at most ${BOT_REPOSITORIES_BUDGET}): list fewer repositories per deployment, or shorter names and ids`,
-    );
-  return value;
+    }));
+    // In the assembly's own directory (not a shared temporary one): the asset is staged from here by content.
+    const directory = join(Stage.of(this)!.outdir, `pipewarden-registry-${this.artifactId}`);
+    const file = join(directory, relative('/opt', BOT_REGISTRY_PATH));
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(registry, null, 2)}\n`);
+    return new lambda.LayerVersion(this, 'Registry', {
+      code: lambda.Code.fromAsset(directory),
+      compatibleRuntimes: [lambda.Runtime.NODEJS_24_X],
+      compatibleArchitectures: [lambda.Architecture.ARM_64],
+      description: `${served.length} repositories the bot serves (${BOT_REGISTRY_PATH})`,
+    });
+  }
+}
+
+/**
+ * The pipelines a deployment's bot may act on, as patterns of its naming scheme (infra/lib/names.ts): the
+ * shorthand repository's `<name>-main` / `<name>-feature`, every listed one's `<name>-*-main` /
+ * `<name>-*-feature`. Never `<name>-*`: that would cover the infrastructure pipeline. A prefix outside the
+ * scheme is refused rather than widened to.
+ */
+export function servedScope(system: string, repositories: readonly { readonly prefix: string }[]) {
+  const shorthand = repositories.some((r) => r.prefix === system);
+  const prefixed = repositories.some((r) => r.prefix !== system);
+  for (const { prefix } of repositories) {
+    const id = prefix === system ? '' : prefix.slice(system.length + 1);
+    if (prefix !== system && (!prefix.startsWith(`${system}-`) || !/^[a-z][a-z0-9]*$/.test(id)))
+      throw new Error(
+        `pipewarden: bot repository prefix "${prefix}" is not "${system}" or "${system}-<id>": derive it with repositoryPrefix (infra/lib/names.ts)`,
+      );
+  }
+  const exact = shorthand ? pipelineNames(system) : undefined;
+  const pattern = prefixed ? pipelineNames(`${system}-*`) : undefined;
+  const pipelines = [exact, pattern].flatMap((n) => (n ? [n.main, n.feature] : []));
+  return {
+    shorthand,
+    prefixed,
+    /** IAM resource names (`*` is IAM's wildcard). */
+    pipelines,
+    mainPipelines: [exact, pattern].flatMap((n) => (n ? [n.main] : [])),
+    /** EventBridge's `detail.pipeline`: exact names, and wildcard matches for the listed repositories. */
+    eventPattern: [
+      ...(exact ? [exact.main, exact.feature] : []),
+      ...(pattern ? [...events.Match.wildcard(pattern.main), ...events.Match.wildcard(pattern.feature)] : []),
+    ],
+  };
 }
