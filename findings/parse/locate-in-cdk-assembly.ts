@@ -19,7 +19,7 @@ export interface CdkAssemblyFiles {
 export class CdkAssemblyIndex {
   private files?: CdkAssemblyFiles;
   private traces?: Map<string, string[]>;
-  private templates?: { file: string; text: string; byPath: Map<string, string> }[];
+  private templates?: { file: string; text: string; byPath: Map<string, string>; lineStarts?: number[] }[];
   constructor(
     private readonly read: () => CdkAssemblyFiles,
     private readonly ctx: ParseContext,
@@ -50,11 +50,31 @@ export class CdkAssemblyIndex {
       const logicalId = t.byPath.get(constructPath);
       if (!logicalId) continue;
       const offset = t.text.indexOf(`${JSON.stringify(logicalId)}:`);
-      const startLine = offset < 0 ? undefined : t.text.slice(0, offset).split('\n').length;
+      // The template's line starts are indexed once, on its first located finding: no copy per finding.
+      const startLine = offset < 0 ? undefined : lineOf(offset, (t.lineStarts ??= lineStarts(t.text)));
       return this.ctx.location(t.file, startLine ? { startLine } : {});
     }
     return undefined;
   }
+}
+
+/** The offset of every line's first character (line 1 at 0). */
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+/** The 1-based line holding `offset`: the last line start at or before it. */
+function lineOf(offset: number, starts: number[]): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo + 1;
 }
 
 function creationTraces(metadata: unknown[]): Map<string, string[]> {

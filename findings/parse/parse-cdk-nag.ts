@@ -16,10 +16,6 @@ import type { ReportBeside } from './formats.js';
 import { CdkAssemblyIndex } from './locate-in-cdk-assembly.js';
 import type { ParseContext } from './parse-context.js';
 
-// Part of this module's interface: the stack-trace reader and cdk-nag v2's CSV parser.
-export { userFrame } from './cdk-stack-trace.js';
-export { parseNagReportCsv } from './parse-nag-report-csv.js';
-
 /*
  * Two generations of cdk-nag output:
  *  - v3 (aws-cdk-lib ≥ 2.27x policy validation): `cdk.out/validation-report.json`, one entry per plugin

@@ -3,12 +3,10 @@ import { fitSarifChunks, type SarifOptions } from './fit-sarif-size.js';
 import type { SarifLog } from './sarif-runs.js';
 
 // The renderer's entry: the mapping lives in sarif-results.ts, the runs and their frame in sarif-runs.ts,
-// GitHub's size limits in fit-sarif-size.ts. Re-exported here so importers keep one module to import.
-export { FINGERPRINT_KEY } from './sarif-results.js';
-export type { SarifLevel, SarifLocation, SarifResult, SarifRule, SarifSuppression } from './sarif-results.js';
+// GitHub's size limits in fit-sarif-size.ts. The log's type and GitHub's limits are re-exported for the bot,
+// which uploads what this renders; everything else is imported from the module that defines it.
 export { GITHUB_SARIF_LIMITS } from './sarif-runs.js';
-export type { SarifLimits, SarifLog, SarifNotification, SarifRun } from './sarif-runs.js';
-export type { SarifOptions } from './fit-sarif-size.js';
+export type { SarifLimits, SarifLog } from './sarif-runs.js';
 
 /**
  * One SARIF 2.1.0 log for GitHub code scanning: one run per tool with its own category

@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { errorMessage } from '../../../findings/errors.js';
 import { loadReport } from '../../../findings/load/load-report.js';
 import { parseReport } from '../../../findings/parse/parse-report.js';
-import { parseNagReportCsv, userFrame } from '../../../findings/parse/parse-cdk-nag.js';
+import { userFrame } from '../../../findings/parse/cdk-stack-trace.js';
+import { parseNagReportCsv } from '../../../findings/parse/parse-nag-report-csv.js';
 import { runCli } from '../cli/run-cli.js';
 import { fixture, parseJson, readFixture } from '../helpers.js';
 

@@ -6,13 +6,12 @@ import type { FindingsDocument } from '../../../findings/model/finding.js';
 import { SEVERITY_RANK, SEVERITY_SCORE, type Severity } from '../../../findings/model/severity.js';
 import { RENDERERS } from '../../../findings/render/renderers.js';
 import {
-  FINGERPRINT_KEY,
   GITHUB_SARIF_LIMITS,
   renderSarif,
   renderSarifText,
   type SarifLog,
-  type SarifResult,
 } from '../../../findings/render/render-sarif.js';
+import { FINGERPRINT_KEY, type SarifResult } from '../../../findings/render/sarif-results.js';
 import { parseJson, readFixture } from '../helpers.js';
 import {
   ALL_FIXTURES,
