@@ -1,3 +1,8 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { analyzeReports } from '../../../findings/cli/analyze-reports.js';
 import { failingLines, LISTED_FAILURES } from '../../../findings/cli/commands/gate.js';
@@ -11,8 +16,45 @@ import { fixture, FIXTURES } from '../helpers.js';
 const names = async (argv?: string[]) =>
   (await buildProgram({ code: 0 }, argv)).commands.map((c) => c.name()).sort();
 
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const recorder = join(dirname(fileURLToPath(import.meta.url)), 'record-loaded-modules.mjs');
+
+/** The modules a real CLI process loads (every one, through the loader's hooks), as paths under node_modules. */
+function loadedPackages(args: string[]): string[] {
+  const list = join(mkdtempSync(join(tmpdir(), 'pw-loaded-')), 'modules.txt');
+  const run = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--import', recorder, join(root, 'findings/cli/index.ts'), ...args],
+    {
+      cwd: root,
+      env: { ...process.env, NODE_OPTIONS: '', PIPEWARDEN_LOADED_MODULES: list },
+      stdio: 'ignore',
+    },
+  );
+  // 1 is a failed gate: the run itself went through.
+  expect([0, 1]).toContain(run.status);
+  return readFileSync(list, 'utf8')
+    .split('\n')
+    .filter((url) => url.includes('/node_modules/'))
+    .map((url) => url.slice(url.lastIndexOf('/node_modules/') + '/node_modules/'.length));
+}
+
 describe('the commands a run builds', () => {
-  it('gate and report build only themselves: publish, fetch and doctor (and the AWS SDK) are not loaded', async () => {
+  it('gate evaluates no AWS SDK client: only the SDK’s error classification (@smithy/core/retry)', () => {
+    const args = ['gate', '--source-root', FIXTURES, fixture('snyk/iac-test-report.json')];
+    const sdk = loadedPackages(args).filter((p) => /^@(aws-sdk|smithy|aws-crypto)\//.test(p));
+    expect(sdk).toEqual(['@smithy/core/dist-cjs/submodules/retry/index.js']);
+    // The recorder does see the clients when a run loads them (--version builds every command).
+    expect(loadedPackages(['--version'])).toEqual(
+      expect.arrayContaining([
+        '@aws-sdk/client-s3/dist-cjs/index.js',
+        '@aws-sdk/client-securityhub/dist-cjs/index.js',
+        '@aws-sdk/client-codepipeline/dist-cjs/index.js',
+      ]),
+    );
+  });
+
+  it('gate and report build only themselves: publish, fetch and doctor are not there', async () => {
     expect(await names(['gate', 'report.sarif'])).toEqual(['gate', 'report']);
     expect(await names(['report', '--format', 'json', 'report.sarif'])).toEqual(['gate', 'report']);
   });
