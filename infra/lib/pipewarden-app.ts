@@ -3,10 +3,12 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import {
+  bootstrapRoleName,
   environmentAccounts,
   environmentRoleNames,
   environmentUrlParameterName,
   remoteAccount,
+  repositoryRoleArns,
 } from './accounts.js';
 import type { PipewardenConfig, RepositoryConfig } from '../config/schema.js';
 import type { PlatformFiles } from './constructs/platform.js';
@@ -40,8 +42,7 @@ export interface RepositoryStacks {
 
 export interface PipewardenStacks {
   readonly storage: StorageStack;
-  /** The tooling account's VPC and cluster; absent when staging and production both have their own accounts. */
-  readonly network?: NetworkStack;
+  readonly network: NetworkStack;
   readonly notifications: NotificationsStack;
   /** The first listed repository's stacks (the only ones with the single-repository shorthand). */
   readonly staging: ServiceStack;
@@ -77,36 +78,27 @@ export function addPipewardenStacks(
     config,
     environmentAccounts: environmentAccounts(config),
   });
+  const network = new NetworkStack(app, 'Network', {
+    ...stackProps('network', 'VPC with explicit subnet CIDRs, flow logs, ECS cluster'),
+    config,
+    key: storage.key,
+  });
   const notifications = new NotificationsStack(app, 'Notifications', {
     ...stackProps('notifications', 'SNS topic, e-mail, Slack and Teams channels'),
     config,
     key: storage.key,
   });
-  const remote = {
-    staging: addEnvironmentAccount(app, config, 'staging'),
-    production: addEnvironmentAccount(app, config, 'production'),
-  };
-  // The tooling account's VPC and cluster serve only environments that run there: none when both have
-  // their own accounts (the pipelines' builds and the bot run outside any VPC).
-  const network =
-    remote.staging && remote.production
-      ? undefined
-      : new NetworkStack(app, 'Network', {
-          ...stackProps('network', 'VPC with explicit subnet CIDRs, flow logs, ECS cluster'),
-          config,
-          key: storage.key,
-        });
-  const local = (): EnvironmentPlace => ({
+  const local: EnvironmentPlace = {
     env,
-    network: network!,
+    network,
     key: storage.key,
     logsBucket: storage.logsBucket,
     topic: notifications.topic,
-    base: [storage, network!, notifications],
-  });
+    base: [storage, network, notifications],
+  };
   const places = {
-    staging: remote.staging ?? local(),
-    production: remote.production ?? local(),
+    staging: addEnvironmentAccount(app, config, 'staging') ?? local,
+    production: addEnvironmentAccount(app, config, 'production') ?? local,
   };
   const repositories = config.repositories.map((repository) =>
     addRepositoryStacks(app, config, repository, { storage, notifications, options, places }),
@@ -123,6 +115,7 @@ export function addPipewardenStacks(
     repositories: config.repositories.map((r) => ({
       config: r,
       prefix: repositoryPrefix(config.name, r.id),
+      ciRepository: storage.images.get(r.id)!.ciRepository,
     })),
     topic: notifications.topic,
     reservedConcurrency: config.bot.reservedConcurrency,
@@ -142,7 +135,7 @@ export function addPipewardenStacks(
   // Declared here, from the references passed above, so the infrastructure pipeline can order its
   // deploy actions before synthesis resolves the references (a test checks the two agree).
   const dependsOn: [Stack, Stack[]][] = [
-    ...(network ? ([[network, [storage]]] as [Stack, Stack[]][]) : []),
+    [network, [storage]],
     [notifications, [storage]],
     ...environmentBases(places),
     ...repositories.flatMap((r): [Stack, Stack[]][] => [
@@ -160,9 +153,9 @@ export function addPipewardenStacks(
   for (const [stack, deps] of dependsOn) deps.forEach((d) => stack.addStackDependency(d));
   const appStacks = [
     storage,
-    ...(network ? [network] : []),
+    network,
     notifications,
-    ...[places.staging, places.production].flatMap((p) => (p.access ? p.base : [])),
+    ...[places.staging, places.production].flatMap((p) => (p === local ? [] : p.base)),
     ...repositories.flatMap((r) => [r.staging, r.production, r.pipelines]),
     bot,
     ...(security ? [security] : []),
@@ -298,7 +291,7 @@ function remoteDeployment(
     // The access stack creates the stack-deploy role, so it goes through the bootstrap's deploy role.
     const roleName =
       stack === place.access
-        ? `cdk-hnb659fds-deploy-role-${account}-${config.aws.region}`
+        ? bootstrapRoleName('deploy', account, config.aws.region)
         : environmentRoleNames(config.name, environmentName).stacks;
     return { account, roleArn: `arn:${stack.partition}:iam::${account}:role/${roleName}` };
   }
@@ -361,12 +354,9 @@ function addRepositoryStacks(
   };
   const staging = service('Staging', 'staging');
   const production = service('Production', 'production');
-  const roleArn = (environmentName: 'staging' | 'production') => {
-    const account = remoteAccount(config, environmentName);
-    return account
-      ? `arn:${Aws.PARTITION}:iam::${account}:role/${environmentRoleNames(config.name, environmentName).pipeline}`
-      : undefined;
-  };
+  // In another account: this repository's roles there (deploy, record the image, read the URL).
+  const roles = (environmentName: 'staging' | 'production') =>
+    repositoryRoleArns(config, Aws.PARTITION, prefix, environmentName);
   const pipelines = new PipelinesStack(app, repositoryConstructId('Pipelines', repository.id), {
     env: { account: config.aws.account, region: config.aws.region },
     stackName: names.pipelines,
@@ -387,11 +377,11 @@ function addRepositoryStacks(
     staging: places.staging.access
       ? {
           ...target(staging),
-          roleArn: roleArn('staging'),
+          ...roles('staging'),
           urlParameterName: environmentUrlParameterName(prefix, 'staging'),
         }
       : { ...target(staging), url: `http://${staging.loadBalancer.loadBalancerDnsName}` },
-    production: { ...target(production), roleArn: roleArn('production') },
+    production: { ...target(production), ...roles('production') },
   });
   return { repository, staging, production, pipelines };
 }

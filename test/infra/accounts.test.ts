@@ -1,13 +1,32 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- templates are plain JSON */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Match } from 'aws-cdk-lib/assertions';
 import { parseConfig } from '../../infra/config/load-config.js';
-import { DEPLOYER_TAG } from '../../infra/lib/accounts.js';
+import { BOOTSTRAP_QUALIFIER, DEPLOYER_TAG } from '../../infra/lib/accounts.js';
 import { loadTemplates, type StackRef, type SynthesizedTemplates } from '../support/synth-cache.js';
 
 // examples/org: three repositories, tooling 111111111111, staging 222222222222, production 333333333333.
 const TOOLING = '111111111111';
 const STAGING = '222222222222';
 const PRODUCTION = '333333333333';
+const PREFIXES = ['acme', 'acme-web', 'acme-ledgerwork'];
+/** The roles of the environment accounts that run pipeline actions there and read their input artifacts. */
+const ARTIFACT_READERS = [
+  ['staging', STAGING],
+  ['production', PRODUCTION],
+]
+  .flatMap(([env, account]) => [
+    `arn:aws:iam::${account}:role/acme-${env}-stack-deploy`,
+    `arn:aws:iam::${account}:role/cdk-hnb659fds-deploy-role-${account}-eu-west-1`,
+    ...['acme', 'acme-web', 'acme-ledgerwork'].map((p) => `arn:aws:iam::${account}:role/${p}-deploy-${env}`),
+  ])
+  .sort();
+const ENVIRONMENTS = [
+  ['staging', STAGING],
+  ['production', PRODUCTION],
+] as const;
 
 // Synthesized once per change of the sources, with every check, and shared with repositories.test.ts.
 let app: SynthesizedTemplates;
@@ -40,6 +59,42 @@ const accountsOf = (principal: unknown): string[] => [
     }),
   ),
 ];
+/** The role ARNs a policy value names (literal or joined with the partition), sorted. */
+const roleArns = (value: unknown): string[] =>
+  (
+    (typeof value === 'string' ? value : JSON.stringify(value))
+      .replace(/"arn:",\{"Ref":"AWS::Partition"\},"/g, '"arn:aws')
+      .match(/arn:aws:iam::\d{12}:role\/[\w+=,.@*-]+/g) ?? []
+  ).sort();
+type Resource = { Type: string; Properties: Record<string, any> };
+const resourcesOf = (stackName: string) =>
+  app.assembly.stacks.find((s) => s.stackName === stackName)!.template.Resources as Record<string, Resource>;
+/** A stack's roles by logical id: their name, trust, tags, and the statements of the policies attached. */
+const rolesOf = (stackName: string) => {
+  const resources = resourcesOf(stackName);
+  const policies = Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Policy');
+  return Object.entries(resources)
+    .filter(([, r]) => r.Type === 'AWS::IAM::Role')
+    .map(([id, r]) => ({
+      id,
+      name: r.Properties.RoleName as string | undefined,
+      trust: r.Properties.AssumeRolePolicyDocument.Statement as Statement[],
+      tags: Object.fromEntries(
+        ((r.Properties.Tags ?? []) as { Key: string; Value: string }[]).map((t) => [t.Key, t.Value]),
+      ),
+      statements: policies
+        .filter((p) => JSON.stringify(p.Properties.Roles).includes(`{"Ref":"${id}"}`))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement as (Statement & { Resource: unknown })[]),
+    }));
+};
+/** IAM's ArnLike: `*` any run of characters, `?` one. */
+const arnLike = (pattern: string, arn: string) =>
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  ).test(arn);
 const stackByName = (name: string) => {
   const stack = [
     app.stacks.storage,
@@ -95,27 +150,30 @@ describe('separate accounts per environment (examples/org)', () => {
         s.Principal?.AWS !== undefined &&
         !accountsOf(s.Principal.AWS).includes(TOOLING),
     );
-    // Ours (the accounts, for ECR pulls and artifacts) and CDK's (the cross-account action roles).
-    expect(foreign).toHaveLength(2);
+    // Ours (the accounts, for artifacts and for ECR pulls) and CDK's (the cross-account action roles).
+    expect(foreign).toHaveLength(3);
     expect([...new Set(foreign.flatMap((s) => accountsOf(s.Principal!.AWS)))].sort()).toEqual([
       STAGING,
       PRODUCTION,
     ]);
     for (const s of foreign) expect(s.Action).toEqual(['kms:Decrypt', 'kms:DescribeKey']);
-    const accounts = foreign.find((s) => s.Sid === 'EnvironmentAccounts')!;
-    expect(accounts.Condition).toEqual({
-      StringEquals: { 'kms:ViaService': ['s3.eu-west-1.amazonaws.com', 'ecr.eu-west-1.amazonaws.com'] },
+    // Within those accounts, only the roles that read artifacts (through S3) or pull images (through ECR).
+    const artifacts = foreign.find((s) => s.Sid === 'EnvironmentAccounts')!;
+    expect((artifacts.Condition as any).StringEquals).toEqual({
+      'kms:ViaService': 's3.eu-west-1.amazonaws.com',
     });
+    expect(roleArns((artifacts.Condition as any).ArnLike['aws:PrincipalArn'])).toEqual(ARTIFACT_READERS);
+    const images = foreign.find((s) => s.Sid === 'EnvironmentAccountsPullImages')!;
+    expect((images.Condition as any).StringEquals).toEqual({
+      'kms:ViaService': 'ecr.eu-west-1.amazonaws.com',
+    });
+    expect(roleArns((images.Condition as any).ArnLike['aws:PrincipalArn'])).toEqual(
+      ENVIRONMENTS.flatMap(([env, account]) =>
+        PREFIXES.map((p) => `arn:aws:iam::${account}:role/${p}-${env}-*`),
+      ).sort(),
+    );
     // CDK's grant names exactly the roles the tooling pipelines act as there.
-    const roles = JSON.stringify(foreign.find((s) => s.Sid === undefined)!.Principal!.AWS);
-    expect(roles.match(/role\/[\w-]+/g)!.sort()).toEqual([
-      'role/acme-production-pipeline-access',
-      'role/acme-production-stack-deploy',
-      'role/acme-staging-pipeline-access',
-      'role/acme-staging-stack-deploy',
-      'role/cdk-hnb659fds-deploy-role-222222222222-eu-west-1',
-      'role/cdk-hnb659fds-deploy-role-333333333333-eu-west-1',
-    ]);
+    expect(roleArns(foreign.find((s) => s.Sid === undefined)!.Principal!.AWS)).toEqual(ARTIFACT_READERS);
   });
 
   it('lets exactly the environment accounts read the main artifacts, and nobody the feature pipeline’s', () => {
@@ -133,6 +191,12 @@ describe('separate accounts per environment (examples/org)', () => {
       expect(r.bucket).toMatch(/^\{"Ref":"ArtifactsBucket[0-9A-F]+"\}$/);
       expect(r.accounts.sort()).toEqual([STAGING, PRODUCTION]);
     }
+    // The accounts' statement lets in only the roles that run the pipelines' actions there.
+    const accounts = policies
+      .flatMap((r) => r.Properties.PolicyDocument.Statement)
+      .find((s) => s.Sid === 'EnvironmentAccountsReadArtifacts')!;
+    expect(Object.keys(accounts.Condition as object)).toEqual(['ArnLike']);
+    expect(roleArns((accounts.Condition as any).ArnLike['aws:PrincipalArn'])).toEqual(ARTIFACT_READERS);
   });
 
   it('lets exactly the environment accounts pull the production images, never the CI images', () => {
@@ -193,61 +257,172 @@ describe('separate accounts per environment (examples/org)', () => {
           main.Properties.Stages.find((s) => s.Name === stage)!.Actions.find((a) => a.Name === 'Deploy')!
             .RoleArn,
         );
-      expect(deployRole('Staging')).toContain(`:iam::${STAGING}:role/acme-staging-pipeline-access`);
-      expect(deployRole('Production')).toContain(`:iam::${PRODUCTION}:role/acme-production-pipeline-access`);
-    }
-  });
-
-  it('trusts only the tooling account’s pipeline roles in the environment roles', () => {
-    const access = app.assembly.stacks.find((s) => s.stackName === 'acme-production-access')!;
-    type Role = {
-      Type: string;
-      Properties: { RoleName?: unknown; AssumeRolePolicyDocument: { Statement: Statement[] } };
-    };
-    const roles = Object.values(access.template.Resources as Record<string, Role>).filter(
-      (r) => r.Type === 'AWS::IAM::Role' && r.Properties.RoleName,
-    );
-    const trust = Object.fromEntries(
-      roles.map((r) => [
-        JSON.stringify(r.Properties.RoleName),
-        r.Properties.AssumeRolePolicyDocument.Statement,
-      ]),
-    );
-    expect(Object.keys(trust).sort()).toEqual([
-      '"acme-production-pipeline-access"',
-      '"acme-production-stack-deploy"',
-    ]);
-    for (const [statement, ...more] of Object.values(trust) as Statement[][]) {
-      expect(more).toEqual([]);
-      expect(accountsOf(statement!.Principal!.AWS)).toEqual([TOOLING]);
-      expect(JSON.stringify(statement!.Condition)).toContain(`arn:aws:iam::${TOOLING}:role/acme-`);
-    }
-    // The pipelines stack's name prefix also covers the feature (CI) pipeline's roles: the tag decides.
-    const [pipelineAccess] = trust['"acme-production-pipeline-access"']!;
-    expect((pipelineAccess!.Condition as Record<string, Record<string, unknown>>).StringEquals).toEqual({
-      [`aws:PrincipalTag/${DEPLOYER_TAG.key}`]: DEPLOYER_TAG.value,
-    });
-  });
-
-  it('tags as deployers only the main pipeline and its record-image and smoke-test builds, never a CI role', () => {
-    for (const stack of app.assembly.stacks.filter((s) => s.stackName.endsWith('-pipelines'))) {
-      const resources = stack.template.Resources as Record<
-        string,
-        { Type: string; Properties?: { Tags?: unknown } }
-      >;
-      const roles = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::IAM::Role');
-      const tagged = roles
-        .filter(([, r]) => JSON.stringify(r.Properties?.Tags ?? []).includes(DEPLOYER_TAG.key))
-        .map(([id]) => id.replace(/[0-9A-F]{8}$/, ''))
-        .sort();
-      expect(tagged).toEqual([
-        'MainRolesPipelineRole',
-        'RecordProductionImageBuildRole',
-        'RecordStagingImageBuildRole',
-        'StagingSmokeTestBuildRole',
+      // Each repository's own deploy role there, never another repository's.
+      expect(roleArns(deployRole('Staging'))).toEqual([
+        `arn:aws:iam::${STAGING}:role/${r.pipelines.stackName.replace(/-pipelines$/, '')}-deploy-staging`,
       ]);
-      expect(roles.some(([id]) => id.startsWith('FeatureRoles'))).toBe(true);
+      expect(roleArns(deployRole('Production'))).toEqual([
+        `arn:aws:iam::${PRODUCTION}:role/${r.pipelines.stackName.replace(/-pipelines$/, '')}-deploy-production`,
+      ]);
     }
+  });
+
+  it('gives each repository one role per duty in each environment account, and production no smoke-test role', () => {
+    for (const [env] of ENVIRONMENTS) {
+      const names = rolesOf(`acme-${env}-access`).flatMap((r) => (r.name ? [r.name] : []));
+      expect(names.sort()).toEqual(
+        [
+          `acme-${env}-stack-deploy`,
+          ...PREFIXES.flatMap((p) => [
+            `${p}-deploy-${env}`,
+            `${p}-record-image-${env}`,
+            ...(env === 'staging' ? [`${p}-smoke-test-${env}`] : []),
+          ]),
+        ].sort(),
+      );
+    }
+  });
+
+  it('lets each repository’s environment roles be assumed only by its own main pipeline role of that duty', () => {
+    // The tooling roles that could assume an environment role: its trust (the tooling account, the role-name
+    // pattern, the duty's tag) and their own policy (sts:AssumeRole on it) must both allow it. CloudFormation
+    // names each tooling role `<stack>-<logical id>-<suffix>`.
+    const tooling = PREFIXES.flatMap((p) =>
+      rolesOf(`${p}-pipelines`).map((r) => ({
+        ...r,
+        who: `${p}-pipelines/${r.id.replace(/[0-9A-F]{8}$/, '')}`,
+        arn: `arn:aws:iam::${TOOLING}:role/${p}-pipelines-${r.id}-ABCDEF123456`,
+        assumes: r.statements
+          .filter((s) => JSON.stringify(s.Action) === '"sts:AssumeRole"')
+          .flatMap((s) => roleArns(s.Resource)),
+      })),
+    );
+    for (const [env, account] of ENVIRONMENTS) {
+      for (const role of rolesOf(`acme-${env}-access`).filter(
+        (r) => r.name && !r.name.endsWith('stack-deploy'),
+      )) {
+        const [trust, ...more] = role.trust;
+        expect(more).toEqual([]);
+        expect(accountsOf(trust!.Principal!.AWS)).toEqual([TOOLING]);
+        const condition = trust!.Condition as any;
+        const assumers = tooling.filter(
+          (t) =>
+            [condition.ArnLike['aws:PrincipalArn']].flat().some((p: string) => arnLike(p, t.arn)) &&
+            Object.entries(condition.StringEquals as Record<string, string>).every(
+              ([key, value]) => t.tags[key.replace('aws:PrincipalTag/', '')] === value,
+            ) &&
+            t.assumes.includes(`arn:aws:iam::${account}:role/${role.name}`),
+        );
+        const [, prefix, duty] = /^(.+)-(deploy|record-image|smoke-test)-\w+$/.exec(role.name!)!;
+        const Env = env === 'staging' ? 'Staging' : 'Production';
+        const expected = {
+          deploy: 'MainRolesPipelineRole',
+          'record-image': `Record${Env}ImageBuildRole`,
+          'smoke-test': `${Env}SmokeTestBuildRole`,
+        }[duty!];
+        expect([role.name, assumers.map((t) => t.who)]).toEqual([
+          role.name,
+          [`${prefix}-pipelines/${expected}`],
+        ]);
+        expect(condition.StringEquals).toEqual({ [`aws:PrincipalTag/${DEPLOYER_TAG.key}`]: duty });
+      }
+    }
+  });
+
+  it('lets each environment role act only on its own repository’s resources, and only as its duty needs', () => {
+    for (const [env, account] of ENVIRONMENTS) {
+      const roles = rolesOf(`acme-${env}-access`);
+      for (const p of PREFIXES) {
+        const of = (name: string) => roles.find((r) => r.name === name)!.statements;
+        const actions = (statements: Statement[]) => statements.flatMap((s) => [s.Action].flat()).sort();
+        // The deploy role: this repository's service, task-definition family and task roles; the artifacts.
+        const deploy = of(`${p}-deploy-${env}`);
+        const resourcesOf = (action: string) =>
+          JSON.stringify(deploy.filter((s) => [s.Action].flat().includes(action)).map((s) => s.Resource));
+        expect(resourcesOf('ecs:UpdateService')).toContain(
+          `:ecs:eu-west-1:${account}:service/acme-${env}/${p}-${env}"`,
+        );
+        expect(resourcesOf('ecs:TagResource')).toContain(`:task-definition/${p}-${env}:*"`);
+        expect(roleArns(resourcesOf('iam:PassRole'))).toEqual([`arn:aws:iam::${account}:role/${p}-${env}-*`]);
+        for (const other of PREFIXES.filter((o) => o !== p))
+          for (const name of [`/${other}-${env}"`, `/${other}-${env}:`, `/${other}-${env}-*`])
+            expect(JSON.stringify(deploy)).not.toContain(name);
+        expect(actions(deploy)).not.toContain('ssm:PutParameter');
+        // The record-image role: its parameter, nothing else.
+        const record = of(`${p}-record-image-${env}`);
+        expect(record.map((s) => [s.Action, JSON.stringify(s.Resource)])).toEqual([
+          [
+            'ssm:PutParameter',
+            expect.stringContaining(`:ssm:eu-west-1:${account}:parameter/${p}/${env}/deployed-image"`),
+          ],
+        ]);
+        // The smoke-test role: the URL parameter, nothing else.
+        if (env === 'staging') {
+          const smoke = of(`${p}-smoke-test-${env}`);
+          expect(smoke.map((s) => [s.Action, JSON.stringify(s.Resource)])).toEqual([
+            [
+              'ssm:GetParameter',
+              expect.stringContaining(`:ssm:eu-west-1:${account}:parameter/${p}/${env}/url"`),
+            ],
+          ]);
+        }
+      }
+    }
+  });
+
+  it('grants reading only SSM parameters the environment account’s stacks create', () => {
+    for (const [env, account] of ENVIRONMENTS) {
+      const created = new Set(
+        app.assembly.stacks
+          .filter((s) => s.environment.account === account)
+          .flatMap((s) => Object.values(s.template.Resources as Record<string, Resource>))
+          .filter((r) => r.Type === 'AWS::SSM::Parameter')
+          .map((r) => r.Properties.Name as string),
+      );
+      const read = rolesOf(`acme-${env}-access`)
+        .flatMap((r) => r.statements)
+        .filter((s) => [s.Action].flat().includes('ssm:GetParameter'))
+        .flatMap((s) => JSON.stringify(s.Resource).match(/:parameter(\/[\w/.-]+)/g)!)
+        .map((m) => m.slice(':parameter'.length));
+      // Staging's service stacks write their URLs; production's smoke test does not exist, nor its parameter.
+      expect(read.sort()).toEqual(env === 'staging' ? PREFIXES.map((p) => `/${p}/staging/url`).sort() : []);
+      for (const name of read) expect(created).toContain(name);
+    }
+  });
+
+  it('trusts only the tooling account’s infrastructure pipeline in the stack-deploy role', () => {
+    const role = rolesOf('acme-production-access').find((r) => r.name === 'acme-production-stack-deploy')!;
+    const [statement, ...more] = role.trust;
+    expect(more).toEqual([]);
+    expect(accountsOf(statement!.Principal!.AWS)).toEqual([TOOLING]);
+    expect(roleArns((statement!.Condition as any).ArnLike['aws:PrincipalArn'])).toEqual([
+      `arn:aws:iam::${TOOLING}:role/acme-infrastructure-pipeline-*`,
+    ]);
+  });
+
+  it('tags as deployers only the main pipeline and its record-image and smoke-test builds, each with its duty', () => {
+    for (const stack of app.assembly.stacks.filter((s) => s.stackName.endsWith('-pipelines'))) {
+      const roles = rolesOf(stack.stackName);
+      const tagged = Object.fromEntries(
+        roles
+          .filter((r) => r.tags[DEPLOYER_TAG.key] !== undefined)
+          .map((r) => [r.id.replace(/[0-9A-F]{8}$/, ''), r.tags[DEPLOYER_TAG.key]]),
+      );
+      expect(tagged).toEqual({
+        MainRolesPipelineRole: 'deploy',
+        RecordProductionImageBuildRole: 'record-image',
+        RecordStagingImageBuildRole: 'record-image',
+        StagingSmokeTestBuildRole: 'smoke-test',
+      });
+      expect(roles.some((r) => r.id.startsWith('FeatureRoles'))).toBe(true);
+    }
+  });
+
+  it('names the CDK bootstrap qualifier in one place only', () => {
+    const infra = join(import.meta.dirname, '..', '..', 'infra');
+    const files = readdirSync(infra, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    const naming = files.filter((f) => readFileSync(join(infra, f), 'utf8').includes(BOOTSTRAP_QUALIFIER));
+    expect(naming).toEqual([join('lib', 'accounts.ts')]);
   });
 
   it('deploys the environment accounts’ stacks from the infrastructure pipeline through their own roles', () => {

@@ -36,6 +36,8 @@ export interface DeployTarget {
    * the environment is in this account and the pipeline's own deploy role gets the rights.
    */
   readonly roleArn?: string;
+  /** The environment's role its RecordImage build assumes to write the deployed-image parameter there. */
+  readonly recordImageRoleArn?: string;
 }
 
 export interface AppPipelineProps {

@@ -128,7 +128,7 @@ export interface DeployedImageRecorderProps {
   readonly artifactBucket: s3.IBucket;
   readonly cacheBucket: s3.IBucket;
   readonly logRetention: logs.RetentionDays;
-  /** The environment's role to assume when its parameter lives in another account (accounts.ts). */
+  /** The environment's record-image role to assume when its parameter lives in another account (accounts.ts). */
   readonly environmentRoleArn?: string;
 }
 
@@ -161,7 +161,7 @@ export class DeployedImageRecorder extends Construct {
           : {}),
       },
     });
-    if (props.environmentRoleArn) markDeployer(built.role);
+    if (props.environmentRoleArn) markDeployer(built.role, 'record-image');
     built.role.addToPolicy(
       props.environmentRoleArn
         ? new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [props.environmentRoleArn] })

@@ -45,7 +45,7 @@ export class PipelineRoles extends Construct {
   /** A role of another account (an environment's) that an action runs as: the service role may assume it. */
   remote(id: string, roleArn: string): iam.IRole {
     this.pipeline.addToPolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [roleArn] }));
-    markDeployer(this.pipeline);
+    markDeployer(this.pipeline, 'deploy');
     return iam.Role.fromRoleArn(this, id, roleArn, { mutable: false });
   }
 

@@ -73,7 +73,7 @@ export class SmokeTest extends Construct {
       },
     });
     if (from) {
-      markDeployer(built.role);
+      markDeployer(built.role, 'smoke-test');
       built.role.addToPolicy(
         new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [from.roleArn] }),
       );

@@ -4,7 +4,16 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { PipewardenConfig } from '../../config/schema.js';
-import { DEPLOYER_TAG, environmentRoleNames, environmentUrlParameterName } from '../accounts.js';
+import {
+  BOOTSTRAP_VERSION_PARAMETER,
+  DEPLOYER_TAG,
+  type DeployerDuty,
+  SMOKE_TESTED,
+  bootstrapRoleName,
+  environmentRoleNames,
+  environmentUrlParameterName,
+  repositoryRoleNames,
+} from '../accounts.js';
 import { acknowledgeWildcardResource } from '../acknowledge.js';
 import {
   DeployedImageParameters,
@@ -19,15 +28,17 @@ import { repositoryConstructId, repositoryPrefix, stackNames } from '../names.js
 export interface EnvironmentAccessStackProps extends StackProps {
   readonly config: PipewardenConfig;
   readonly environmentName: DeployedEnvironment;
-  /** The tooling account: its pipelines (and only they) assume this account's two roles. */
+  /** The tooling account: its pipelines (and only they) assume this account's roles. */
   readonly toolingAccount: string;
 }
 
 /**
  * What an environment in its own account needs before its network and services: a KMS key and an access-log
  * bucket of its own (the tooling account's cannot be referenced across accounts), the deployed-image parameters,
- * and the two roles the tooling account's pipelines assume here, each trusting only the tooling roles that use it
- * (by name prefix, as their names are generated) and acting only on this environment's resources.
+ * and the roles the tooling account's pipelines assume here: per repository one per duty of its main pipeline
+ * (deploy, record the image, read the URL for the smoke test), and one for the infrastructure pipeline's stacks,
+ * each trusting only the tooling roles that use it (by name prefix, as their names are generated, and for the
+ * repositories' by the tag of their duty) and acting only on its own resources.
  */
 export class EnvironmentAccessStack extends Stack {
   readonly key: kms.Key;
@@ -61,17 +72,16 @@ export class EnvironmentAccessStack extends Stack {
     });
 
     const names = environmentRoleNames(config.name, env);
-    const toolingRoles = (stackPrefixes: string[], deployersOnly = false) =>
+    const toolingRoles = (stackPrefixes: string[], duty?: DeployerDuty) =>
       new iam.AccountPrincipal(toolingAccount).withConditions({
         ArnLike: {
           'aws:PrincipalArn': stackPrefixes.map(
             (p) => `arn:${this.partition}:iam::${toolingAccount}:role/${p}-*`,
           ),
         },
-        // The pipelines stack holds the feature (CI) pipeline's roles too: only the tagged deployers may come.
-        ...(deployersOnly
-          ? { StringEquals: { [`aws:PrincipalTag/${DEPLOYER_TAG.key}`]: DEPLOYER_TAG.value } }
-          : {}),
+        // The pipelines stack holds the feature (CI) pipeline's roles and every build's too: only the roles
+        // tagged with this role's duty may come.
+        ...(duty ? { StringEquals: { [`aws:PrincipalTag/${DEPLOYER_TAG.key}`]: duty } } : {}),
       });
     // Reads the tooling account's artifacts (its bucket policy and key policy name this account).
     const toolingArtifactResources = [
@@ -91,79 +101,106 @@ export class EnvironmentAccessStack extends Stack {
       }),
     ];
 
-    // The application pipelines (their pipeline role and record-image builds, in `<prefix>-pipelines`).
-    const pipeline = new iam.Role(this, 'PipelineAccess', {
-      roleName: names.pipeline,
-      assumedBy: toolingRoles(
-        prefixes.map((p) => stackNames(p).pipelines),
-        true,
-      ),
-      description: `${system}: the tooling account's application pipelines deploy ${env} and record its image`,
-    });
-    const cluster = `${config.name}-${env}`;
-    pipeline.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['ecs:DescribeServices', 'ecs:UpdateService'],
-        resources: prefixes.map((p) =>
-          this.formatArn({ service: 'ecs', resource: 'service', resourceName: `${cluster}/${p}-${env}` }),
-        ),
-      }),
-    );
-    const families = prefixes.map((p) =>
-      this.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: `${p}-${env}:*` }),
-    );
-    pipeline.addToPolicy(new iam.PolicyStatement({ actions: ['ecs:TagResource'], resources: families }));
-    pipeline.addToPolicy(
-      new iam.PolicyStatement({
-        actions: [
-          'ecs:RegisterTaskDefinition',
-          'ecs:DescribeTaskDefinition',
-          'ecs:DescribeTasks',
-          'ecs:ListTasks',
-        ],
-        resources: ['*'],
-      }),
-    );
-    // The service stacks' task and execution roles, named after their stacks by CloudFormation.
-    const taskRoles = prefixes.map((p) => `arn:${this.partition}:iam::${this.account}:role/${p}-${env}-*`);
-    pipeline.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['iam:PassRole'],
-        resources: taskRoles,
-        conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-      }),
-    );
-    pipeline.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['ssm:PutParameter'],
-        resources: prefixes.map((p) => deployedImageParameterArn(this, p, env)),
-      }),
-    );
-    pipeline.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['ssm:GetParameter'],
-        resources: prefixes.map((p) =>
-          this.formatArn({
-            service: 'ssm',
-            resource: 'parameter',
-            resourceName: environmentUrlParameterName(p, env).slice(1),
+    // Per repository, one role per duty of its main pipeline (accounts.ts repositoryRoleNames), each trusting
+    // only that repository's pipelines stack and the tag of that duty, and acting only on its own resources.
+    config.repositories.forEach((r, i) => {
+      const prefix = prefixes[i]!;
+      const roleNames = repositoryRoleNames(prefix, env);
+      const trusted = [stackNames(prefix).pipelines];
+      const of = r.id ? ` of ${r.owner}/${r.name}` : '';
+
+      // The ECS deploy action (the main pipeline's service role assumes it for the action).
+      const deploy = new iam.Role(this, repositoryConstructId('Deploy', r.id), {
+        roleName: roleNames.deploy,
+        assumedBy: toolingRoles(trusted, 'deploy'),
+        description: `${system}: the tooling account's main pipeline deploys the ${env} service${of}`,
+      });
+      deploy.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['ecs:DescribeServices', 'ecs:UpdateService'],
+          resources: [
+            this.formatArn({
+              service: 'ecs',
+              resource: 'service',
+              resourceName: `${config.name}-${env}/${prefix}-${env}`,
+            }),
+          ],
+        }),
+      );
+      const family = this.formatArn({
+        service: 'ecs',
+        resource: 'task-definition',
+        resourceName: `${prefix}-${env}:*`,
+      });
+      deploy.addToPolicy(new iam.PolicyStatement({ actions: ['ecs:TagResource'], resources: [family] }));
+      deploy.addToPolicy(
+        new iam.PolicyStatement({
+          actions: [
+            'ecs:RegisterTaskDefinition',
+            'ecs:DescribeTaskDefinition',
+            'ecs:DescribeTasks',
+            'ecs:ListTasks',
+          ],
+          resources: ['*'],
+        }),
+      );
+      // The service stack's task and execution roles, named after the stack by CloudFormation.
+      const taskRoles = `arn:${this.partition}:iam::${this.account}:role/${prefix}-${env}-*`;
+      deploy.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['iam:PassRole'],
+          resources: [taskRoles],
+          conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+        }),
+      );
+      toolingArtifacts.forEach((s) => deploy.addToPolicy(s));
+      acknowledgeAll(deploy, [family], 'Each deployment registers the next revision number of this family.');
+      acknowledgeAll(
+        deploy,
+        ['*'],
+        'ECS RegisterTaskDefinition, DescribeTaskDefinition, DescribeTasks and ListTasks have no resource-level permissions.',
+      );
+      acknowledgeAll(
+        deploy,
+        [taskRoles],
+        "CloudFormation names the service stack's task roles after the stack; passed to ECS tasks only.",
+      );
+      acknowledgeAll(deploy, toolingArtifactResources, TOOLING_ARTIFACTS);
+
+      // The RecordImage build: the deployed-image parameter, nothing else.
+      const record = new iam.Role(this, repositoryConstructId('RecordImage', r.id), {
+        roleName: roleNames.recordImage,
+        assumedBy: toolingRoles(trusted, 'record-image'),
+        description: `${system}: the tooling account's RecordImage build writes the image ${env} runs${of}`,
+      });
+      record.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['ssm:PutParameter'],
+          resources: [deployedImageParameterArn(this, prefix, env)],
+        }),
+      );
+
+      // The SmokeTest build: the URL parameter the service stack writes, nothing else (only where one runs).
+      if (SMOKE_TESTED.includes(env)) {
+        const smoke = new iam.Role(this, repositoryConstructId('SmokeTest', r.id), {
+          roleName: roleNames.smokeTest,
+          assumedBy: toolingRoles(trusted, 'smoke-test'),
+          description: `${system}: the tooling account's SmokeTest build reads the ${env} URL${of}`,
+        });
+        smoke.addToPolicy(
+          new iam.PolicyStatement({
+            actions: ['ssm:GetParameter'],
+            resources: [
+              this.formatArn({
+                service: 'ssm',
+                resource: 'parameter',
+                resourceName: environmentUrlParameterName(prefix, env).slice(1),
+              }),
+            ],
           }),
-        ),
-      }),
-    );
-    toolingArtifacts.forEach((s) => pipeline.addToPolicy(s));
-    acknowledgeAll(pipeline, families, 'Each deployment registers the next revision number of this family.');
-    acknowledgeAll(
-      pipeline,
-      ['*'],
-      'ECS RegisterTaskDefinition, DescribeTaskDefinition, DescribeTasks and ListTasks have no resource-level permissions.',
-    );
-    acknowledgeAll(
-      pipeline,
-      taskRoles,
-      "CloudFormation names the service stack's task roles after the stack; passed to ECS tasks only.",
-    );
-    acknowledgeAll(pipeline, toolingArtifactResources, TOOLING_ARTIFACTS);
+        );
+      }
+    });
 
     // The infrastructure pipeline's CloudFormation actions for this environment's stacks. Not the bootstrap deploy
     // role: the service stacks read the deployed-image parameters, which that role may not.
@@ -190,7 +227,7 @@ export class EnvironmentAccessStack extends Stack {
           this.formatArn({
             service: 'ssm',
             resource: 'parameter',
-            resourceName: 'cdk-bootstrap/hnb659fds/version',
+            resourceName: BOOTSTRAP_VERSION_PARAMETER,
           }),
           ...prefixes.map((p) => deployedImageParameterArn(this, p, env)),
         ],
@@ -220,5 +257,5 @@ function acknowledgeAll(role: iam.IRole, resources: readonly string[], reason: s
 
 /** The CloudFormation execution role `cdk bootstrap` created in this stack's account and region. */
 export function bootstrapExecutionRoleArn(stack: Stack, account = stack.account): string {
-  return `arn:${stack.partition}:iam::${account}:role/cdk-hnb659fds-cfn-exec-role-${account}-${stack.region}`;
+  return `arn:${stack.partition}:iam::${account}:role/${bootstrapRoleName('cfn-exec', account, stack.region)}`;
 }

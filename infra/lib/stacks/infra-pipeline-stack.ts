@@ -15,7 +15,8 @@ import { DEPLOYED_ENVIRONMENTS, deployedImageParameterArn } from '../constructs/
 import { deployStacks, readObjects } from '../constructs/grants.js';
 import { PipelineRoles } from '../constructs/pipeline-roles.js';
 import { PlatformCli, type PlatformFiles, platformBuildspec } from '../constructs/platform.js';
-import { remoteAccount } from '../accounts.js';
+import { BOOTSTRAP_VERSION_PARAMETER, bootstrapRoleName, remoteAccount } from '../accounts.js';
+import { deploymentStages } from '../deploy-stages.js';
 import { pipelineNames, repositoryPrefix } from '../names.js';
 
 /** A stack the infrastructure pipeline deploys: its CloudFormation name and its template in the cloud assembly. */
@@ -43,8 +44,6 @@ export interface InfraPipelineStackProps extends StackProps {
   readonly topic: sns.ITopic;
   /** Application stacks in waves: every stack of a wave depends only on earlier waves. */
   readonly waves: readonly (readonly DeployedStack[])[];
-  /** CDK bootstrap qualifier (default hnb659fds): the publishing and execution roles are the bootstrap's. */
-  readonly qualifier?: string;
   /** The platform's buildspecs and CLI bundle, read at synthesis. */
   readonly platform: PlatformFiles;
 }
@@ -65,14 +64,14 @@ export class InfraPipelineStack extends Stack {
     super(scope, id, props);
     const { config, key, artifactBucket: bucket } = props;
     const name = pipelineNames(config.name).infrastructure;
-    const qualifier = props.qualifier ?? 'hnb659fds';
+    // The publishing and execution roles are the bootstrap's (accounts.ts BOOTSTRAP_QUALIFIER).
     const bootstrapRole = (kind: string, account = this.account) =>
       this.formatArn({
         service: 'iam',
         region: '',
         account,
         resource: 'role',
-        resourceName: `cdk-${qualifier}-${kind}-role-${account}-${this.region}`,
+        resourceName: bootstrapRoleName(kind, account, this.region),
       });
     const remoteAccounts = [
       ...new Set(props.waves.flat().flatMap((s) => (s.remote ? [s.remote.account] : []))),
@@ -198,7 +197,7 @@ export class InfraPipelineStack extends Stack {
           this.formatArn({
             service: 'ssm',
             resource: 'parameter',
-            resourceName: `cdk-bootstrap/${qualifier}/version`,
+            resourceName: BOOTSTRAP_VERSION_PARAMETER,
           }),
           ...config.repositories.flatMap((r) =>
             // The environments of this account: another account's stack deploys through its own role.
@@ -308,11 +307,12 @@ export class InfraPipelineStack extends Stack {
             }),
           ],
         },
-        {
-          // One runOrder per wave: stacks of a wave deploy in parallel, after every stack they depend on.
-          stageName: 'Deploy',
-          actions: props.waves.flatMap((wave, i) => wave.map((stack) => deploy(stack, i + 1))),
-        },
+        // One runOrder per wave: stacks of a wave deploy in parallel, after every stack they depend on; at most
+        // 50 actions a stage (CodePipeline's quota), so many repositories' stacks continue in Deploy2, ...
+        ...deploymentStages(props.waves).map((stage, i) => ({
+          stageName: i === 0 ? 'Deploy' : `Deploy${i + 1}`,
+          actions: stage.map(({ item, runOrder }) => deploy(item, runOrder)),
+        })),
       ],
       triggers: [
         {

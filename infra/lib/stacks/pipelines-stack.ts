@@ -41,8 +41,15 @@ export interface PipelinesStackProps extends StackProps {
   readonly snykToken: secretsmanager.ISecret;
   readonly ciSnykToken: secretsmanager.ISecret;
   readonly topic: sns.ITopic;
-  /** Staging and its URL: literal in this account, else the SSM parameter its stack writes in its own account. */
-  readonly staging: DeployTarget & { readonly url?: string; readonly urlParameterName?: string };
+  /**
+   * Staging and its URL: literal in this account, else the SSM parameter its stack writes in its own account,
+   * read through the role of the smoke test there.
+   */
+  readonly staging: DeployTarget & {
+    readonly url?: string;
+    readonly urlParameterName?: string;
+    readonly smokeTestRoleArn?: string;
+  };
   readonly production: DeployTarget;
   /** The platform's buildspecs and CLI bundle, read at synthesis. */
   readonly platform: PlatformFiles;
@@ -115,7 +122,7 @@ export class PipelinesStack extends Stack {
       new DeployedImageRecorder(this, `Record${environment === 'staging' ? 'Staging' : 'Production'}Image`, {
         system: config.name,
         environment,
-        environmentRoleArn: props[environment].roleArn,
+        environmentRoleArn: props[environment].recordImageRoleArn,
         key: props.key,
         artifactBucket: props.artifactBucket,
         cacheBucket: props.cacheBucket,
@@ -126,8 +133,8 @@ export class PipelinesStack extends Stack {
       projectName: `${config.name}-staging-smoke-test`,
       baseUrl: props.staging.url ?? '',
       baseUrlFrom:
-        props.staging.roleArn && props.staging.urlParameterName
-          ? { parameterName: props.staging.urlParameterName, roleArn: props.staging.roleArn }
+        props.staging.smokeTestRoleArn && props.staging.urlParameterName
+          ? { parameterName: props.staging.urlParameterName, roleArn: props.staging.smokeTestRoleArn }
           : undefined,
       healthCheckPath: config.service.healthCheckPath,
       paths: config.environments.staging.smokeTest.paths,

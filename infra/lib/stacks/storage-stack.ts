@@ -10,7 +10,7 @@ import type { PipewardenConfig, RepositoryConfig } from '../../config/schema.js'
 import { pipelineExecutionsPrefix } from '../../../findings/store/store-layout.js';
 import { BRANCH_IMAGE_TAG_PREFIX } from '../../../pipeline/contracts.js';
 import { acknowledgeControl } from '../acknowledge.js';
-import { remoteAccount } from '../accounts.js';
+import { environmentPrincipals, remoteAccount } from '../accounts.js';
 import { DEPLOYED_ENVIRONMENTS, DeployedImageParameters } from '../constructs/deployed-image.js';
 import { allowKeyServices } from '../constructs/key-policy.js';
 import { SecureBucket, accessLogBucket } from '../constructs/secure-bucket.js';
@@ -164,7 +164,7 @@ export class StorageStack extends Stack {
     this.deployedImages = firstImages.deployedImages;
 
     const accounts = props.environmentAccounts ?? [];
-    if (accounts.length > 0) this.shareWithEnvironments(accounts, [...images.values()]);
+    if (accounts.length > 0) this.shareWithEnvironments(config, accounts, [...images.values()]);
 
     if ('arn' in config.connection) {
       this.connectionArn = config.connection.arn;
@@ -279,10 +279,16 @@ export class StorageStack extends Stack {
 
   /**
    * What the environment accounts may read, each grant naming exactly those accounts: the main artifacts (not the
-   * feature pipeline's), the production images (not the CI ones), and the key only through S3 and ECR.
+   * feature pipeline's), the production images (not the CI ones), and the key only through S3 and ECR; and within
+   * those accounts only the roles that need it (aws:PrincipalArn, accounts.ts environmentPrincipals).
    */
-  private shareWithEnvironments(accounts: readonly string[], images: readonly RepositoryImages[]): void {
+  private shareWithEnvironments(
+    config: PipewardenConfig,
+    accounts: readonly string[],
+    images: readonly RepositoryImages[],
+  ): void {
     const principals = () => accounts.map((a) => new iam.AccountPrincipal(a));
+    const roles = environmentPrincipals(config, this.partition);
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'EnvironmentAccounts',
@@ -290,9 +296,20 @@ export class StorageStack extends Stack {
         actions: ['kms:Decrypt', 'kms:DescribeKey'],
         resources: ['*'],
         conditions: {
-          StringEquals: {
-            'kms:ViaService': [`s3.${this.region}.amazonaws.com`, `ecr.${this.region}.amazonaws.com`],
-          },
+          StringEquals: { 'kms:ViaService': `s3.${this.region}.amazonaws.com` },
+          ArnLike: { 'aws:PrincipalArn': roles.artifacts },
+        },
+      }),
+    );
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'EnvironmentAccountsPullImages',
+        principals: principals(),
+        actions: ['kms:Decrypt', 'kms:DescribeKey'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `ecr.${this.region}.amazonaws.com` },
+          ArnLike: { 'aws:PrincipalArn': roles.images },
         },
       }),
     );
@@ -302,6 +319,7 @@ export class StorageStack extends Stack {
         principals: principals(),
         actions: ['s3:GetObject', 's3:GetObjectVersion'],
         resources: [this.artifactBucket.arnForObjects('*')],
+        conditions: { ArnLike: { 'aws:PrincipalArn': roles.artifacts } },
       }),
     );
     for (const { repository } of images) {
