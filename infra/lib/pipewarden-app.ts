@@ -42,7 +42,8 @@ export interface RepositoryStacks {
 
 export interface PipewardenStacks {
   readonly storage: StorageStack;
-  readonly network: NetworkStack;
+  /** The tooling account's VPC and cluster; absent when staging and production both have their own accounts. */
+  readonly network?: NetworkStack;
   readonly notifications: NotificationsStack;
   /** The first listed repository's stacks (the only ones with the single-repository shorthand). */
   readonly staging: ServiceStack;
@@ -78,27 +79,36 @@ export function addPipewardenStacks(
     config,
     environmentAccounts: environmentAccounts(config),
   });
-  const network = new NetworkStack(app, 'Network', {
-    ...stackProps('network', 'VPC with explicit subnet CIDRs, flow logs, ECS cluster'),
-    config,
-    key: storage.key,
-  });
   const notifications = new NotificationsStack(app, 'Notifications', {
     ...stackProps('notifications', 'SNS topic, e-mail, Slack and Teams channels'),
     config,
     key: storage.key,
   });
-  const local: EnvironmentPlace = {
+  const remote = {
+    staging: addEnvironmentAccount(app, config, 'staging'),
+    production: addEnvironmentAccount(app, config, 'production'),
+  };
+  // The tooling account's VPC and cluster serve only environments that run there: none when both have
+  // their own accounts (the pipelines' builds and the bot run outside any VPC).
+  const network =
+    remote.staging && remote.production
+      ? undefined
+      : new NetworkStack(app, 'Network', {
+          ...stackProps('network', 'VPC with explicit subnet CIDRs, flow logs, ECS cluster'),
+          config,
+          key: storage.key,
+        });
+  const local = (): EnvironmentPlace => ({
     env,
-    network,
+    network: network!,
     key: storage.key,
     logsBucket: storage.logsBucket,
     topic: notifications.topic,
-    base: [storage, network, notifications],
-  };
+    base: [storage, network!, notifications],
+  });
   const places = {
-    staging: addEnvironmentAccount(app, config, 'staging') ?? local,
-    production: addEnvironmentAccount(app, config, 'production') ?? local,
+    staging: remote.staging ?? local(),
+    production: remote.production ?? local(),
   };
   const repositories = config.repositories.map((repository) =>
     addRepositoryStacks(app, config, repository, { storage, notifications, options, places }),
@@ -115,7 +125,6 @@ export function addPipewardenStacks(
     repositories: config.repositories.map((r) => ({
       config: r,
       prefix: repositoryPrefix(config.name, r.id),
-      ciRepository: storage.images.get(r.id)!.ciRepository,
     })),
     topic: notifications.topic,
     reservedConcurrency: config.bot.reservedConcurrency,
@@ -135,7 +144,7 @@ export function addPipewardenStacks(
   // Declared here, from the references passed above, so the infrastructure pipeline can order its
   // deploy actions before synthesis resolves the references (a test checks the two agree).
   const dependsOn: [Stack, Stack[]][] = [
-    [network, [storage]],
+    ...(network ? ([[network, [storage]]] as [Stack, Stack[]][]) : []),
     [notifications, [storage]],
     ...environmentBases(places),
     ...repositories.flatMap((r): [Stack, Stack[]][] => [
@@ -153,9 +162,9 @@ export function addPipewardenStacks(
   for (const [stack, deps] of dependsOn) deps.forEach((d) => stack.addStackDependency(d));
   const appStacks = [
     storage,
-    network,
+    ...(network ? [network] : []),
     notifications,
-    ...[places.staging, places.production].flatMap((p) => (p === local ? [] : p.base)),
+    ...[places.staging, places.production].flatMap((p) => (p.access ? p.base : [])),
     ...repositories.flatMap((r) => [r.staging, r.production, r.pipelines]),
     bot,
     ...(security ? [security] : []),
