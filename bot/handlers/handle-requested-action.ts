@@ -1,7 +1,8 @@
 import { describeAwsFailure } from '../aws/describe-aws-failure.js';
-import { PutApprovalResultCommand, StopPipelineExecutionCommand } from '@aws-sdk/client-codepipeline';
+import { PutApprovalResultCommand } from '@aws-sdk/client-codepipeline';
 import type { Context } from 'probot';
 import { escapeMarkdown } from '../../findings/render/render-markdown.js';
+import { stopExecution, type StopOutcome } from '../../pipeline/stop-execution.js';
 import { describeExecution, type ExecutionView } from '../aws/describe-execution.js';
 import { fitCheckText, writeCheckRun } from '../github/check-runs.js';
 import { CONFIG_FILE, loadConfig } from '../github/load-config.js';
@@ -12,13 +13,19 @@ import { isOwnPipeline, servesRepository } from '../settings.js';
 import type { HandlerDeps } from './deps.js';
 import { writePipelineCheck } from './sync-pipeline-check.js';
 
-/** CodePipeline's answers that mean "already decided / already over": a second click changes nothing. */
-const ALREADY_DONE = new Set([
-  'ApprovalAlreadyCompletedException',
-  'InvalidApprovalTokenException',
-  'PipelineExecutionNotStoppableException',
-  'DuplicatedStopRequestException',
-]);
+/** CodePipeline's answers to an approval that mean "already decided": a second click changes nothing. */
+const ALREADY_DONE = new Set(['ApprovalAlreadyCompletedException', 'InvalidApprovalTokenException']);
+
+/** What the check says after Stop, per outcome of pipeline/stop-execution.ts (a second stop is not an error). */
+const STOP_NOTES: Record<StopOutcome, (who: string, at: string) => string> = {
+  stopped: (who, at) => `⏹️ Stopped by **${who}** at ${at}.`,
+  'already-stopping': (who, at) =>
+    `ℹ️ **Stop** by **${who}** at ${at}: the execution is already stopping; nothing more was done.`,
+  'already-finished': (who, at) =>
+    `ℹ️ **Stop** by **${who}** at ${at}: the execution had already finished; nothing was done.`,
+  'not-found': (who, at) =>
+    `ℹ️ **Stop** by **${who}** at ${at}: CodePipeline no longer knows this execution; nothing was done.`,
+};
 
 const isButton = (id: string): id is ButtonId => Object.hasOwn(BUTTONS, id);
 
@@ -93,15 +100,12 @@ export async function handleRequestedAction(
   let note: string;
   try {
     if (button === 'stop') {
-      await codepipeline.send(
-        new StopPipelineExecutionCommand({
-          pipelineName: target.pipeline,
-          pipelineExecutionId: target.executionId,
-          abandon: false,
-          reason: `Stopped by ${sender.login} from GitHub at ${at}`,
-        }),
-      );
-      note = `⏹️ Stopped by **${who}** at ${at}.`;
+      const outcome = await stopExecution(codepipeline, {
+        pipelineName: target.pipeline,
+        executionId: target.executionId,
+        reason: `Stopped by ${sender.login} from GitHub at ${at}`,
+      });
+      note = STOP_NOTES[outcome](who, at);
     } else if (!view.approval) {
       note = `ℹ️ **${BUTTONS[button].label}** by **${who}** at ${at}: no approval of this execution is waiting; nothing was done.`;
     } else {

@@ -125,6 +125,27 @@ describe('buttons on the pipeline check', () => {
     expect(run.output.summary).toMatch(/⏹️ Stopped by \*\*maintainer\*\*/);
   });
 
+  it('a second Stop, or Stop on a finished execution, stops nothing more and says why (pipeline/stop-execution)', async () => {
+    await h.send('check_run', click('stop', 'maintainer'));
+    await h.send('check_run', click('stop', 'maintainer'));
+    expect(h.aws.pipelines.stopped).toHaveLength(1);
+    expect(run.output.summary).toMatch(
+      /^ℹ️ \*\*Stop\*\* by \*\*maintainer\*\* at \S+: the execution is already stopping; nothing more was done\./,
+    );
+    const done = h.aws.pipelines.execute(PIPELINES.main, { sha, owner, repo });
+    h.aws.pipelines.progress(done, 'Production');
+    done.status = 'Succeeded';
+    await h.send('check_run', {
+      ...click('stop', 'maintainer'),
+      check_run: {
+        ...click('stop', 'maintainer').check_run,
+        external_id: run.external_id!.replace(execution.id, done.id),
+      },
+    });
+    expect(h.aws.pipelines.stopped).toHaveLength(1);
+    expect(run.output.summary).toMatch(/the execution had already finished; nothing was done\./);
+  });
+
   it('acts once for a redelivered click', async () => {
     const payload = click('approve', 'maintainer');
     const id = '1c4a2b00-0000-4000-8000-0000000000aa';
