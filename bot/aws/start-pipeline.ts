@@ -1,6 +1,6 @@
 import type { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import { PIPELINE_VARIABLES, VARIABLE_NOT_SET } from '../../pipeline/contracts.js';
-import { CLIENT_REQUEST_TOKEN, requestToken, startAtCommit } from '../../pipeline/start-at-commit.js';
+import { requestToken, startAtCommit } from '../../pipeline/start-at-commit.js';
 
 export interface StartRequest {
   pipeline: string;
@@ -10,8 +10,8 @@ export interface StartRequest {
   headBranch?: string;
   baseBranch?: string;
   /**
-   * CodePipeline's idempotency key: the same token starts one execution however often it is sent. The
-   * webhook's X-GitHub-Delivery, so a redelivery does not start a second run.
+   * What makes the start idempotent: the webhook's X-GitHub-Delivery, so a redelivery does not start a second
+   * run. Always hashed into CodePipeline's clientRequestToken (requestToken), whatever it looks like: one rule.
    */
   idempotencyToken: string;
 }
@@ -30,13 +30,11 @@ export async function startPipeline(
     { name: PIPELINE_VARIABLES.headBranch, value: request.headBranch || VARIABLE_NOT_SET },
     { name: PIPELINE_VARIABLES.baseBranch, value: request.baseBranch || VARIABLE_NOT_SET },
   ];
-  // A delivery id is a GUID, a valid token as it is; anything else is hashed into the token's alphabet.
-  const raw = request.idempotencyToken;
   return startAtCommit(codepipeline, {
     pipelineName: request.pipeline,
     sourceAction: request.sourceAction,
     commitSha: request.sha,
     variables,
-    clientRequestToken: CLIENT_REQUEST_TOKEN.test(raw) ? raw : requestToken(raw),
+    clientRequestToken: requestToken(request.idempotencyToken),
   });
 }
