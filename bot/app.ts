@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { createAwsClients, type AwsClients } from './aws/create-aws-clients.js';
 import { redactingChild } from './create-logger.js';
 import { CheckRunCache } from './github/check-run-cache.js';
+import { ConfigCache } from './github/config-cache.js';
 import { fullName, type RepoRef } from './github/repo-ref.js';
 import { cleanupBranch } from './handlers/cleanup-branch.js';
 import { createChecks } from './handlers/create-checks.js';
@@ -18,6 +19,33 @@ export interface BotOptions {
   aws: AwsClients;
   /** The GitHub App's id (APP_ID): check-run lookups are limited to this app's runs. */
   appId?: number;
+  /** The clock of the instance's caches (the organisation simulation runs a virtual one). */
+  now?: () => number;
+}
+
+/** What one bot instance (a Lambda execution environment) remembers between events. */
+interface InstanceCaches {
+  checkRuns: CheckRunCache;
+  config: ConfigCache;
+}
+
+const instanceCaches = new WeakMap<BotOptions, InstanceCaches>();
+
+/**
+ * The caches of the instance these options were made for: the webhook app and the pipeline-event handler
+ * of one Lambda are given the same options object and so share them; another options object (another
+ * instance in a test or the simulation) has its own.
+ */
+function cachesOf(options: BotOptions): InstanceCaches {
+  let caches = instanceCaches.get(options);
+  if (!caches) {
+    caches = {
+      checkRuns: new CheckRunCache(),
+      config: new ConfigCache(options.now ? { now: options.now } : {}),
+    };
+    instanceCaches.set(options, caches);
+  }
+  return caches;
 }
 
 /** The options of a deployed bot: everything from the environment, AWS clients made once. */
@@ -31,8 +59,14 @@ export function botOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): BotOpti
   };
 }
 
-function handlerDeps(options: BotOptions, log: Logger): HandlerDeps {
-  return { ...options, log, ...(options.appId ? { appId: options.appId } : {}) };
+function handlerDeps(options: BotOptions, log: Logger, caches: InstanceCaches): HandlerDeps {
+  return {
+    settings: options.settings,
+    aws: options.aws,
+    log,
+    configCache: caches.config,
+    ...(options.appId ? { appId: options.appId } : {}),
+  };
 }
 
 /**
@@ -42,6 +76,7 @@ function handlerDeps(options: BotOptions, log: Logger): HandlerDeps {
 export function createApp(options: BotOptions | (() => BotOptions)): ApplicationFunction {
   return (app: Probot) => {
     const resolved = typeof options === 'function' ? options() : options;
+    const caches = cachesOf(resolved);
     const log = redactingChild(app.log, { name: 'pipewarden' });
     for (const problem of resolved.settings.problems) log.warn(problem);
     // Each delivery sees its repository's settings only: its own pipelines when one deployment serves many.
@@ -59,6 +94,7 @@ export function createApp(options: BotOptions | (() => BotOptions)): Application
           event:
             'action' in context.payload ? `${context.name}.${String(context.payload.action)}` : context.name,
         }),
+        caches,
       );
 
     app.on(['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened'], (context) =>
@@ -83,8 +119,8 @@ export function createPipelineEventHandler(
   options: BotOptions,
 ): (event: unknown) => Promise<SyncResult> {
   const installations = new Map<string, number>();
-  // One per Lambda instance: the events of one execution usually reach the same warm instance.
-  const checkRuns = new CheckRunCache();
+  // One per Lambda instance: the events of one execution often reach the same warm instance.
+  const caches = cachesOf(options);
   const log = redactingChild(probot.log, { name: 'pipewarden' });
   const clientFor = async (ref: RepoRef) => {
     const key = fullName(ref).toLowerCase();
@@ -107,8 +143,9 @@ export function createPipelineEventHandler(
         ...handlerDeps(
           { ...options, settings: settingsForPipeline(options.settings, parsed.pipeline) },
           log.child({ pipelineEvent: parsed.id }),
+          caches,
         ),
-        checkRuns,
+        checkRuns: caches.checkRuns,
       },
       clientFor,
       parsed,

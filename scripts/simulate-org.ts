@@ -48,7 +48,16 @@ export interface SampleOptions {
   prs: number;
   /** Pushes per pull request: the first opens it, the others are `synchronize` updates. */
   pushes: number;
+  /** Bot instances (Lambda execution environments) the events are spread over (default 3). */
+  instances?: number;
+  /** Virtual minutes between two updates of one repository (default 24: 20 a day over 8 hours). */
+  spacingMinutes?: number;
+  /** Virtual minutes from a push to its gate's end (default 8). */
+  buildMinutes?: number;
 }
+
+/** The defaults of the instance and time model (docs/limits.md, "The simulation"). */
+export const MODEL = { instances: 3, spacingMinutes: 24, buildMinutes: 8 } as const;
 
 export interface SampleResult extends SampleOptions {
   updates: number;
@@ -128,28 +137,73 @@ function count(into: Map<string, number>, kinds: string[], weight = 1): void {
   for (const k of kinds) into.set(k, (into.get(k) ?? 0) + weight);
 }
 
+/**
+ * Which bot instance gets each event, and when (virtual time). The events of one push (or merge) go round
+ * the instances in turn, starting again at the first for each: the same spread for every push, so two
+ * samples give the same cost per update. Action events, which the EventBridge rule no longer sends, take
+ * no turn (they reach the instance of the event before, and cost nothing).
+ */
+class Schedule {
+  turn = 0;
+  last = 0;
+  constructor(
+    readonly instances: number,
+    readonly clock: { now: number },
+  ) {}
+  start(at: number): void {
+    this.turn = 0;
+    this.clock.now = Math.max(this.clock.now, at);
+  }
+  next(kind: 'webhook' | 'execution' | 'stage' | 'action'): number {
+    if (kind !== 'action') this.last = this.turn++ % this.instances;
+    return this.last;
+  }
+  /** Moves virtual time on to `minutes` after `from` (never back). */
+  at(from: number, minutes: number): void {
+    this.clock.now = Math.max(this.clock.now, from + minutes * 60_000);
+  }
+}
+
+/** Virtual minutes after the run's start at which each stage starts (the gate ends at `build`). */
+function stageStart(stage: string, build: number): number {
+  const times: Record<string, number> = {
+    Source: 0.1,
+    Build: 0.5,
+    Gate: build - 1,
+    Staging: build,
+    Approval: build + 4,
+    // A person approves after a while: the production deploy starts 15 minutes later.
+    Production: build + 19,
+  };
+  return times[stage] ?? 0;
+}
+
 /** The CodePipeline events of one pipeline run, in order, as the EventBridge rule sends them. */
 async function runPipeline(
   h: Harness,
   e: Execution,
   kind: 'feature' | 'main',
   bySource: Map<string, number>,
+  schedule: Schedule,
+  from: number,
+  build: number,
 ): Promise<number> {
   let events = 0;
   const send = async (type: 'execution' | 'stage' | 'action', state: string, stage?: string) => {
     events++;
     const before = h.github.requests.length;
-    const result = await h.pipelineEvent(type, e, state, stage);
+    const result = await h.pipelineEvent(type, e, state, stage, schedule.next(type));
     const made = h.github.requests.slice(before).filter((r) => !isAppRequest(kindOf(r))).length;
     count(bySource, [`${kind} ${type} event${stage === 'Gate' ? ' (Gate)' : ''}`], made);
-    // The bot passes over action events and a non-gate stage's success (their change shows at the next
-    // event); any other skip means the simulation did not reach the bot's real work.
-    const quiet = type === 'action' || (type === 'stage' && state === 'SUCCEEDED' && stage !== 'Gate');
-    if (result.outcome === 'skipped' && !quiet)
+    // The bot passes over events that change nothing the checks show (their change shows at the next
+    // event it follows); an execution event skipped means the simulation did not reach the bot's work.
+    if (result.outcome === 'skipped' && type === 'execution')
       throw new Error(`simulate-org: event skipped: ${result.reason}`);
   };
+  schedule.at(from, 0.05);
   await send('execution', 'STARTED');
   for (const stage of STAGES[kind]!) {
+    schedule.at(from, stageStart(stage.name, build));
     if (stage.name !== 'Source') h.aws.pipelines.setStage(e, stage.name, 'InProgress');
     await send('stage', 'STARTED', stage.name);
     for (let i = 0; i < stage.actions.length; i++) await send('action', 'STARTED', stage.name);
@@ -167,6 +221,7 @@ async function runPipeline(
           }),
         ),
       );
+    if (stage.name === 'Gate') schedule.at(from, build);
     if (stage.name !== 'Source') h.aws.pipelines.setStage(e, stage.name, 'Succeeded');
     for (let i = 0; i < stage.actions.length; i++) await send('action', 'SUCCEEDED', stage.name);
     await send('stage', 'SUCCEEDED', stage.name);
@@ -183,7 +238,20 @@ async function runPipeline(
  * gate's findings in the store; per pull request, `pull_request.closed` at the end.
  */
 export async function runSample(options: SampleOptions): Promise<SampleResult> {
-  const h = await startHarness();
+  const instances = options.instances ?? MODEL.instances;
+  const spacing = options.spacingMinutes ?? MODEL.spacingMinutes;
+  const build = options.buildMinutes ?? MODEL.buildMinutes;
+  const clock = { now: Date.UTC(2026, 0, 5, 8) };
+  const h = await startHarness({ instances, now: () => clock.now });
+  const schedule = new Schedule(instances, clock);
+  // Each update of a repository `spacing` minutes after the one before; the repositories one after another.
+  let slot = clock.now;
+  const nextSlot = () => {
+    const at = Math.max(slot, clock.now);
+    slot = at + spacing * 60_000;
+    schedule.start(at);
+    return at;
+  };
   const s3Calls: string[] = [];
   h.aws.clients.s3.middlewareStack.add(
     (next, context) => (args) => {
@@ -228,7 +296,8 @@ export async function runSample(options: SampleOptions): Promise<SampleResult> {
             pr.pull_request.head.repo = pr.repository;
             pr.pull_request.base.repo = pr.repository;
           });
-          const answer = await h.send('pull_request', payload);
+          const pushedAt = nextSlot();
+          const answer = await h.send('pull_request', payload, { instance: schedule.next('webhook') });
           if (answer.status !== 200)
             throw new Error(`simulate-org: webhook answered ${answer.status}: ${answer.body}`);
           // CodePipeline's pull-request trigger starts the repository's feature pipeline at the head.
@@ -238,7 +307,7 @@ export async function runSample(options: SampleOptions): Promise<SampleResult> {
             ['pull_request webhook'],
             h.github.requests.slice(before).filter((r) => !isAppRequest(kindOf(r))).length,
           );
-          pipelineEvents += await runPipeline(h, e, 'feature', bySource);
+          pipelineEvents += await runPipeline(h, e, 'feature', bySource, schedule, pushedAt, build);
           updateKinds.push(
             ...h.github.requests
               .slice(before)
@@ -265,13 +334,14 @@ export async function runSample(options: SampleOptions): Promise<SampleResult> {
           pr.pull_request.head.ref = branch;
           pr.pull_request.head.repo = pr.repository;
         });
-        const answer = await h.send('pull_request', closed);
+        const mergedAt = nextSlot();
+        const answer = await h.send('pull_request', closed, { instance: schedule.next('webhook') });
         if (answer.status !== 200)
           throw new Error(`simulate-org: webhook answered ${answer.status}: ${answer.body}`);
         // The merge: the main pipeline runs at the merge commit, whose pull request is now closed.
         h.github.pulls.set(mergeCommit, [{ number: p, state: 'closed', head: { sha: sha(), ref: branch } }]);
         const main = h.aws.pipelines.execute(PIPELINES.main, { sha: mergeCommit, owner: ORG, repo });
-        mainEvents += await runPipeline(h, main, 'main', mergeSources);
+        mainEvents += await runPipeline(h, main, 'main', mergeSources, schedule, mergedAt, build);
         if (h.github.runs(undefined, mergeCommit).some((x) => x.status !== 'completed')) complete = false;
         closeKinds.push(
           ...h.github.requests
@@ -307,6 +377,9 @@ export async function runSample(options: SampleOptions): Promise<SampleResult> {
     const awsPerPullRequest = new Map([...awsMerge].map(([k, v]) => [k, v / pullRequests]));
     return {
       ...options,
+      instances,
+      spacingMinutes: spacing,
+      buildMinutes: build,
       updates,
       pullRequests,
       perUpdate,
@@ -407,6 +480,10 @@ and prints GitHub requests per hour against one installation's budget and the pe
   --working-hours H  hours the day's traffic falls in at the busy end (default 8)
   --sample R,P     the smaller sample run for real: R repositories × P pull requests (default 5,2);
                    the larger sample doubles both
+  --instances N    bot instances (Lambda environments, each with its own memory) the events of each push
+                   go round (default ${MODEL.instances}); the larger sample is also run with 1 for comparison
+  --build-minutes B  virtual minutes from a push to its gate's end (default ${MODEL.buildMinutes}); updates of one
+                   repository are spread evenly over the working hours
   --help`;
 
 function positive(name: string, value: string | undefined, fallback: number): number {
@@ -428,6 +505,8 @@ export async function main(argv: string[]): Promise<number> {
         users: { type: 'string' },
         'working-hours': { type: 'string' },
         sample: { type: 'string' },
+        instances: { type: 'string' },
+        'build-minutes': { type: 'string' },
         help: { type: 'boolean' },
       },
     });
@@ -456,7 +535,13 @@ export async function main(argv: string[]): Promise<number> {
     throw new Error(
       `simulate-org: --sample ${values.sample}: expected repositories,pull requests as positive whole numbers, e.g. --sample 5,2`,
     );
-  const small = { repos: sr!, prs: sp!, pushes: org.pushes };
+  const model = {
+    instances: positive('instances', values.instances, MODEL.instances),
+    buildMinutes: positive('build-minutes', values['build-minutes'], MODEL.buildMinutes),
+    // A repository's updates and merges, evenly over the working hours.
+    spacingMinutes: (hours * 60) / (org.prs * (org.pushes + 1)),
+  };
+  const small = { repos: sr!, prs: sp!, pushes: org.pushes, ...model };
   const large = { ...small, repos: small.repos * 2, prs: small.prs * 2 };
 
   const samples: SampleResult[] = [];
@@ -471,6 +556,7 @@ export async function main(argv: string[]): Promise<number> {
     samples.push(s);
   }
   const [a, b] = samples as [SampleResult, SampleResult];
+  const single = model.instances === 1 ? b : await runSample({ ...large, instances: 1 });
   const problems = [
     ...a.violations,
     ...b.violations,
@@ -498,6 +584,10 @@ export async function main(argv: string[]): Promise<number> {
         isContentCreating(k) ? 'installation, content-creating' : 'installation',
       ]),
     ),
+  );
+  console.log(
+    `instances: ${model.instances} (events of each push round them in turn), ${fmt(model.spacingMinutes, 1)} min between a repository's updates, ` +
+      `${model.buildMinutes} min to the gate's end; with 1 instance: ${fmt(sum(single.perUpdate), 2)} per update, ${fmt(sum(single.perPullRequest), 2)} per merged PR`,
   );
   console.log(`per update, by cause: ${[...b.bySource].map(([k, n]) => `${k} ${fmt(n, 2)}`).join(', ')}`);
   console.log(

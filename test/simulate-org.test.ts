@@ -40,9 +40,36 @@ describe('simulate-org: the real bot under an organisation’s pull-request traf
       expect(large.bySource.get(source) ?? 0).toBe(0);
     for (const source of ['main action event', 'main action event (Gate)'])
       expect(large.mergeSources.get(source) ?? 0).toBe(0);
-    // The counts do not vary from run to run (docs/limits.md): per push, then per merged pull request.
-    expect(total(large.perUpdate)).toBe(19);
-    expect(total(large.perPullRequest)).toBe(15);
+    // The counts do not vary from run to run (docs/limits.md): per push, then per merged pull request,
+    // with the events of each push round 3 bot instances.
+    expect(large.instances).toBe(3);
+    expect(Object.fromEntries(large.perUpdate)).toEqual({
+      // The webhook's and the publication's config reads: 8 virtual minutes apart, past the cache's 5.
+      'GET /repos/{owner}/{repo}/contents/{path}': 4,
+      // The execution's start (then creates the check) and its end (both checks in one request).
+      'GET /repos/{owner}/{repo}/commits/{ref}/check-runs': 2,
+      'POST /repos/{owner}/{repo}/check-runs': 2,
+      'PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}': 1,
+      'GET /repos/{owner}/{repo}/issues/{issue_number}/comments': 1,
+      'POST /repos/{owner}/{repo}/issues/{issue_number}/comments': 0.5,
+      'PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}': 0.5,
+    });
+    expect(Object.fromEntries(large.perPullRequest)).toEqual({
+      'GET /repos/{owner}/{repo}/commits/{ref}/check-runs': 4,
+      'POST /repos/{owner}/{repo}/check-runs': 2,
+      // Started, the gate's end, the approval (its buttons), the stage after it (buttons off), the end.
+      'PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}': 4,
+      'GET /repos/{owner}/{repo}/contents/{path}': 2,
+    });
+    expect(total(large.perUpdate)).toBe(11);
+    expect(total(large.perPullRequest)).toBe(12);
+  });
+
+  it('costs no more with one instance, whose memory stands in for a few lookups', async () => {
+    const one = await runSample({ repos: 1, prs: 1, pushes: 2, instances: 1 });
+    expect(one.violations).toEqual([]);
+    expect(total(one.perUpdate)).toBe(11);
+    expect(total(one.perPullRequest)).toBe(11);
   });
 
   it('counts what the bot is meant to do: two checks per commit, one comment per pull request', () => {
@@ -52,9 +79,9 @@ describe('simulate-org: the real bot under an organisation’s pull-request traf
     // The comment is created by the first push and edited by the next (2 pushes per pull request).
     expect(large.perUpdate.get('POST /repos/{owner}/{repo}/issues/{issue_number}/comments')).toBe(0.5);
     expect(large.perUpdate.get('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}')).toBe(0.5);
-    // The App's JWT: the installation looked up once per repository, one token for the one installation.
-    expect(large.app.get('GET /repos/{owner}/{repo}/installation')).toBe(2);
-    expect(large.app.get('POST /app/installations/{installation_id}/access_tokens')).toBe(1);
+    // The App's JWT: the installation looked up once per repository and instance, a token per instance.
+    expect(large.app.get('GET /repos/{owner}/{repo}/installation')).toBe(2 * 3);
+    expect(large.app.get('POST /app/installations/{installation_id}/access_tokens')).toBe(3);
     expect([...large.byInstallation.keys()].sort()).toEqual(['app (JWT)', 'installation 1']);
     expect(large.byInstallation.get('installation 1')).toBe(large.totals.updates + large.totals.close);
   });
@@ -95,6 +122,7 @@ describe('simulate-org command', () => {
     const out = lines.join('\n');
     expect(out).toMatch(/30 repositories × 2 pull requests\/day × 1 pushes = 60 updates\/day/);
     expect(out).toMatch(/same cost per update in both/);
+    expect(out).toMatch(/instances: 3 .* with 1 instance: 11\.00 per update, 11\.00 per merged PR/);
     expect(out).toMatch(/installation requests\/h .* 5,500 /);
     expect(out).toMatch(/Security Hub imports\/s/);
   });
@@ -105,6 +133,9 @@ describe('simulate-org command', () => {
     );
     await expect(main(['--sample', '5'])).rejects.toThrow(
       'simulate-org: --sample 5: expected repositories,pull requests as positive whole numbers, e.g. --sample 5,2',
+    );
+    await expect(main(['--instances', '0'])).rejects.toThrow(
+      'simulate-org: --instances 0: not a positive whole number; e.g. --instances 10',
     );
     await expect(main(['--bogus'])).rejects.toThrow("simulate-org: Unknown option '--bogus'; see --help");
   });

@@ -9,6 +9,8 @@ import { listActionExecutions } from '../../pipeline/list-action-executions.js';
 export interface ActionView {
   name: string;
   status: string;
+  /** The action's category (`Approval`, `Build`, …), once it has run in this execution. */
+  category?: string;
   summary?: string;
   url?: string;
   updatedAt?: Date;
@@ -120,6 +122,7 @@ export async function describeExecution(
       return {
         name: a.actionName ?? '?',
         status: d?.status ?? 'NotReached',
+        ...(d?.input?.actionTypeId?.category ? { category: d.input.actionTypeId.category } : {}),
         ...(result?.externalExecutionSummary ? { summary: result.externalExecutionSummary } : {}),
         ...(result?.externalExecutionUrl ? { url: result.externalExecutionUrl } : {}),
         ...(d?.lastUpdateTime ? { updatedAt: d.lastUpdateTime } : {}),

@@ -49,6 +49,11 @@ export interface ExistingCheckRun {
   annotationsCount: number;
   title: string;
   summary: string;
+  /**
+   * Open pull requests of this repository whose head is the run's commit, as GitHub lists them with the run
+   * (`pull_requests`; a fork's are never listed). Undefined when the run was not read from GitHub.
+   */
+  pullRequests?: number[];
 }
 
 type ListedCheckRun = Awaited<
@@ -64,6 +69,10 @@ function existingOf(run: ListedCheckRun): ExistingCheckRun {
     annotationsCount: run.output?.annotations_count ?? 0,
     title: run.output?.title ?? '',
     summary: run.output?.summary ?? '',
+    // GitHub lists the open pull requests whose head sha or head branch matches: only the commit's own.
+    pullRequests: (run.pull_requests ?? [])
+      .filter((pr) => pr.head.sha === run.head_sha)
+      .map((pr) => pr.number),
   };
 }
 

@@ -1,5 +1,6 @@
 import { DEFAULT_CONFIG, parseRepoConfig, type RepoConfig } from '../../findings/config/repo-config.js';
 import { errorMessage } from '../../findings/errors.js';
+import type { ConfigCache } from './config-cache.js';
 import type { GitHubClient, RepoRef } from './repo-ref.js';
 
 export const CONFIG_FILE = 'pipewarden.yml';
@@ -38,12 +39,22 @@ export async function loadConfig(read: () => Promise<unknown>): Promise<LoadedCo
   }
 }
 
-/** The same for a client outside a webhook (pipeline events): the plugin behind `context.config`. */
-export async function loadConfigFor(octokit: GitHubClient, ref: RepoRef): Promise<LoadedConfig> {
+/**
+ * The same through the plugin behind `context.config` (the repository's file, else the organisation's
+ * `.github`, then `_extends`), with the instance's cache when given (`ConfigCache`: a config change shows
+ * within its time to live).
+ */
+export async function loadConfigFor(
+  octokit: GitHubClient,
+  ref: RepoRef,
+  cache?: ConfigCache,
+): Promise<LoadedConfig> {
+  cache?.attach(octokit, CONFIG_PATH);
+  const before = cache?.fetches ?? 0;
   let requests = 1;
   const loaded = await loadConfig(async () => {
     const got = await octokit.config.get({ ...ref, path: CONFIG_PATH });
-    requests = Math.max(1, got.files.length);
+    requests = cache ? cache.fetches - before : Math.max(1, got.files.length);
     return got.config;
   });
   return { ...loaded, requests };

@@ -3,10 +3,10 @@ import { BOT_ENV } from '../../pipeline/contracts.js';
 import type { Context } from 'probot';
 import { escapeMarkdown } from '../../findings/render/render-markdown.js';
 import { startPipeline } from '../aws/start-pipeline.js';
-import { findCheckRuns, writeCheckRun, type CheckRunFields } from '../github/check-runs.js';
-import { loadConfig, CONFIG_FILE } from '../github/load-config.js';
+import { findCheckRun, writeCheckRun, type CheckRunFields } from '../github/check-runs.js';
+import { loadConfigFor, CONFIG_FILE } from '../github/load-config.js';
 import { isOnBranch } from '../github/head-trust.js';
-import { CHECK_NAMES, type CheckName, type GitHubClient, type RepoRef } from '../github/repo-ref.js';
+import { CHECK_NAMES, type GitHubClient, type RepoRef } from '../github/repo-ref.js';
 import { executionExternalId, executionUrl } from '../render/render-pipeline-check.js';
 import {
   isFeaturePipeline,
@@ -20,20 +20,15 @@ import type { HandlerDeps } from './deps.js';
 
 type PullRequestEvent = 'pull_request.opened' | 'pull_request.synchronize' | 'pull_request.reopened';
 
-const QUEUED: Record<CheckName, CheckRunFields> = {
-  [CHECK_NAMES.pipeline]: {
-    status: 'queued',
-    output: {
-      title: 'Waiting for the pipeline',
-      summary: 'This check follows the pipeline run of this commit.',
-    },
-  },
-  [CHECK_NAMES.security]: {
-    status: 'queued',
-    output: {
-      title: 'Waiting for the security gate',
-      summary: 'This check shows the findings of this commit once the pipeline’s gate has run.',
-    },
+/**
+ * What the pipeline check says before a run reports on the commit, where none will on its own: a fork's
+ * pull request (CodePipeline builds no fork's code), which a maintainer can start with **Re-run**.
+ */
+const QUEUED: CheckRunFields = {
+  status: 'queued',
+  output: {
+    title: 'Waiting for the pipeline',
+    summary: 'This check follows the pipeline run of this commit.',
   },
 };
 
@@ -56,40 +51,45 @@ export function pullRequestPipeline(
   return { pipeline };
 }
 
-/** Creates the check runs this commit does not have yet (redelivery, reopen, a fast pipeline). */
-async function ensureChecks(
+/**
+ * Writes the commit's pipeline check, updating the run it has (a redelivery, a reopen, a pipeline run that
+ * reported first) rather than adding a second one.
+ */
+async function writeOwnCheck(
   deps: HandlerDeps,
   octokit: GitHubClient,
   ref: RepoRef,
   sha: string,
-): Promise<Record<CheckName, number>> {
-  const names = [CHECK_NAMES.pipeline, CHECK_NAMES.security] as const;
-  const existing = await findCheckRuns(octokit, ref, sha, names, deps.appId);
-  const ids = {} as Record<CheckName, number>;
-  for (const name of names)
-    ids[name] = existing.get(name)?.id ?? (await writeCheckRun(octokit, ref, { sha, name }, QUEUED[name])).id;
-  return ids;
+  fields: CheckRunFields,
+): Promise<void> {
+  const existing = await findCheckRun(octokit, ref, sha, CHECK_NAMES.pipeline, deps.appId);
+  // A queued check never replaces what a run already wrote.
+  if (existing && fields.status === 'queued') return;
+  await writeCheckRun(
+    octokit,
+    ref,
+    { sha, name: CHECK_NAMES.pipeline, ...(existing ? { existingId: existing.id } : {}) },
+    fields,
+  );
 }
 
 /**
- * A pull request opened, updated or reopened: both checks on its head commit (queued), and, where the
- * repository's config asks for it (no V2 pull-request trigger), the pipeline started at that commit.
+ * A pull request opened, updated or reopened. Where the repository's config asks for it (no V2
+ * pull-request trigger), the pipeline started at the head commit, and the pipeline check says so; else
+ * the pipeline run CodePipeline's trigger starts creates the check when it starts (issue 16: a queued
+ * check written here cost a lookup and a create on every update). The security check is created when the
+ * gate has run (`publish-security-check.ts`); until then a required check shows "Expected".
  */
 export async function createChecks(deps: HandlerDeps, context: Context<PullRequestEvent>): Promise<void> {
   const pr = context.payload.pull_request;
   const ref = context.repo();
   const sha = pr.head.sha;
   const octokit = context.octokit;
-  const pipelineCheck = (await ensureChecks(deps, octokit, ref, sha))[CHECK_NAMES.pipeline];
 
-  const { config, error } = await loadConfig(() => context.config(CONFIG_FILE));
+  const { config, error } = await loadConfigFor(octokit, ref, deps.configCache);
+  const write = (fields: CheckRunFields) => writeOwnCheck(deps, octokit, ref, sha, fields);
   const fail = (title: string, summary: string) =>
-    writeCheckRun(
-      octokit,
-      ref,
-      { sha, name: CHECK_NAMES.pipeline, existingId: pipelineCheck },
-      { status: 'completed', conclusion: 'failure', output: { title, summary } },
-    );
+    write({ status: 'completed', conclusion: 'failure', output: { title, summary } });
   if (error) {
     await fail(
       `Invalid .github/${CONFIG_FILE}`,
@@ -97,23 +97,22 @@ export async function createChecks(deps: HandlerDeps, context: Context<PullReque
     );
     return;
   }
-  if (!config.pipeline.startOnPullRequest) return;
-
   const fromFork = pr.head.repo?.full_name !== context.payload.repository.full_name;
+  if (!config.pipeline.startOnPullRequest) {
+    // No trigger builds a fork's code: the check is there to say so, and for a maintainer's Re-run.
+    if (fromFork) await write(QUEUED);
+    return;
+  }
+
   if (fromFork) {
-    await writeCheckRun(
-      octokit,
-      ref,
-      { sha, name: CHECK_NAMES.pipeline, existingId: pipelineCheck },
-      {
-        status: 'completed',
-        conclusion: 'neutral',
-        output: {
-          title: 'Not started: pull request from a fork',
-          summary: `The pipeline runs with this system’s AWS credentials, so a fork’s code is not built automatically. A user with the **maintain** or **admin** permission on this repository (or listed in \`approvals.approvers\` of .github/${CONFIG_FILE}) can press **Re-run** on this check to build it; the check then records who started it, at which commit and when.`,
-        },
+    await write({
+      status: 'completed',
+      conclusion: 'neutral',
+      output: {
+        title: 'Not started: pull request from a fork',
+        summary: `The pipeline runs with this system’s AWS credentials, so a fork’s code is not built automatically. A user with the **maintain** or **admin** permission on this repository (or listed in \`approvals.approvers\` of .github/${CONFIG_FILE}) can press **Re-run** on this check to build it; the check then records who started it, at which commit and when.`,
       },
-    );
+    });
     return;
   }
   const choice = pullRequestPipeline(deps.settings, config.pipeline.name);
@@ -159,18 +158,13 @@ export async function createChecks(deps: HandlerDeps, context: Context<PullReque
     return;
   }
   const url = executionUrl(deps.settings.region, choice.pipeline, executionId);
-  await writeCheckRun(
-    octokit,
-    ref,
-    { sha, name: CHECK_NAMES.pipeline, existingId: pipelineCheck },
-    {
-      status: 'in_progress',
-      external_id: executionExternalId(choice.pipeline, executionId),
-      ...(url ? { details_url: url } : {}),
-      output: {
-        title: 'Started',
-        summary: `Pipeline **${escapeMarkdown(choice.pipeline)}** started at this commit for #${pr.number}: execution \`${executionId}\`.`,
-      },
+  await write({
+    status: 'in_progress',
+    external_id: executionExternalId(choice.pipeline, executionId),
+    ...(url ? { details_url: url } : {}),
+    output: {
+      title: 'Started',
+      summary: `Pipeline **${escapeMarkdown(choice.pipeline)}** started at this commit for #${pr.number}: execution \`${executionId}\`.`,
     },
-  );
+  });
 }

@@ -27,7 +27,10 @@ export interface PublishTarget {
   /** The pipeline and execution the CodePipeline event names: the only findings this check may show. */
   pipeline: string;
   executionId: string;
-  /** Pull requests to comment on; looked up from the commit when not known. */
+  /**
+   * Pull requests to comment on, when known (an empty list: none); else the findings document's, else
+   * looked up from the commit.
+   */
   pullRequests?: number[];
 }
 
@@ -63,6 +66,8 @@ export async function publishSecurityCheck(
   octokit: GitHubClient,
   target: PublishTarget,
   loaded?: LoadedConfig,
+  /** The commit's security check as just looked up (null: none), instead of a lookup here. */
+  lookedUp?: ExistingCheckRun | null,
 ): Promise<PublishResult> {
   const { ref, sha, pipeline, executionId } = target;
   const bucket = deps.settings.findingsBucket;
@@ -86,8 +91,12 @@ export async function publishSecurityCheck(
   if (externalId && done(cached)) return unchanged(cached, 0);
 
   let requests = 0;
-  const existing = await findCheckRun(octokit, ref, sha, CHECK_NAMES.security, deps.appId);
-  requests++;
+  let existing: ExistingCheckRun | undefined;
+  if (lookedUp !== undefined) existing = lookedUp ?? undefined;
+  else {
+    existing = await findCheckRun(octokit, ref, sha, CHECK_NAMES.security, deps.appId);
+    requests++;
+  }
   if (externalId && done(existing)) {
     deps.checkRuns?.set(ref, sha, CHECK_NAMES.security, existing);
     return unchanged(existing, requests);
@@ -97,7 +106,7 @@ export async function publishSecurityCheck(
     config,
     error: configError,
     requests: configRequests,
-  } = loaded ?? (await loadConfigFor(octokit, ref));
+  } = loaded ?? (await loadConfigFor(octokit, ref, deps.configCache));
   if (!loaded) requests += configRequests ?? 1;
   const result: PublishResult = {
     outcome: 'unavailable',
@@ -138,7 +147,7 @@ export async function publishSecurityCheck(
 
   // The comment first: if the run is cut short, the next attempt finds it and resumes the check.
   if (config.comment.mode !== 'never') {
-    let numbers = target.pullRequests?.length
+    let numbers = target.pullRequests
       ? target.pullRequests
       : read.doc.context.pullRequest
         ? [read.doc.context.pullRequest]

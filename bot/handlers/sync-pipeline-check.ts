@@ -2,12 +2,18 @@ import { describeExecution, type ExecutionView } from '../aws/describe-execution
 import { PIPELINE_VARIABLES } from '../../pipeline/contracts.js';
 import { diagnoseConnection } from '../../pipeline/diagnose-connection.js';
 import { isTerminal } from '../../pipeline/execution-status.js';
-import { findCheckRun, fitCheckText, writeCheckRun, type ExistingCheckRun } from '../github/check-runs.js';
+import {
+  findCheckRun,
+  findCheckRuns,
+  fitCheckText,
+  writeCheckRun,
+  type ExistingCheckRun,
+} from '../github/check-runs.js';
 import { CHECK_NAMES, fullName, type GitHubClient, type RepoRef } from '../github/repo-ref.js';
 import type { PipelineEvent } from '../pipeline-event.js';
 import { executionExternalId, provenanceOf, renderPipelineCheck } from '../render/render-pipeline-check.js';
 import { escapeMarkdown } from '../../findings/render/render-markdown.js';
-import { isOwnPipeline, servesRepository } from '../settings.js';
+import { isFeaturePipeline, isOwnPipeline, servesRepository } from '../settings.js';
 import type { HandlerDeps } from './deps.js';
 import { publishSecurityCheck, type PublishResult } from './publish-security-check.js';
 
@@ -31,17 +37,21 @@ export async function writePipelineCheck(
   octokit: GitHubClient,
   ref: RepoRef,
   view: ExecutionView & { revision: NonNullable<ExecutionView['revision']> },
-  options: { note?: string; existing?: ExistingCheckRun; connection?: string } = {},
+  /** `existing`: the run as just looked up (null: the commit has none), instead of a lookup here. */
+  options: { note?: string; existing?: ExistingCheckRun | null; connection?: string } = {},
 ): Promise<SyncResult> {
   const sha = view.revision.sha;
   const externalId = executionExternalId(view.pipeline, view.executionId);
   // This instance's last write stands in for a lookup while the execution runs and the check follows it;
   // a final state is always checked against GitHub (another execution may have taken the check meanwhile).
   const cached = deps.checkRuns?.get(ref, sha, CHECK_NAMES.pipeline);
-  const fromCache = !options.existing && cached?.externalId === externalId && !isTerminal(view.status);
-  const existing =
-    options.existing ??
-    (fromCache ? cached : await findCheckRun(octokit, ref, sha, CHECK_NAMES.pipeline, deps.appId));
+  const given = options.existing !== undefined;
+  const fromCache = !given && cached?.externalId === externalId && !isTerminal(view.status);
+  const existing = given
+    ? (options.existing ?? undefined)
+    : fromCache
+      ? cached
+      : await findCheckRun(octokit, ref, sha, CHECK_NAMES.pipeline, deps.appId);
   if (existing && !fromCache) deps.checkRuns?.set(ref, sha, CHECK_NAMES.pipeline, existing);
   // Who started this very execution for a fork stays on the check while it shows this execution.
   const provenance = existing?.externalId === externalId ? provenanceOf(existing.summary) : undefined;
@@ -121,8 +131,8 @@ async function markNotChecked(
   octokit: GitHubClient,
   ref: RepoRef,
   view: ExecutionView & { revision: NonNullable<ExecutionView['revision']> },
+  existing: ExistingCheckRun | undefined,
 ): Promise<void> {
-  const existing = await findCheckRun(octokit, ref, view.revision.sha, CHECK_NAMES.security, deps.appId);
   if (existing?.status === 'completed') return;
   await writeCheckRun(
     octokit,
@@ -140,16 +150,50 @@ async function markNotChecked(
 }
 
 /**
- * Why an event changes nothing a check shows on its own, or undefined. Each event costs GitHub requests
- * (issue 16), so the bot follows the execution and its stages only: an action's start or end shows at its
- * stage's next event, and a stage's success (the gate's aside, which publishes the security check) at the
- * next stage's start or the execution's end, which always follow. The check is rendered from
- * GetPipelineExecution when handled, so it shows everything that happened by then.
+ * Why an event changes nothing a check shows on its own, or undefined; decided before anything is read.
+ * Each event costs GitHub requests (issue 16), so the pipeline check is written at the execution's start,
+ * at the start of a stage that waits for a person (`personStage`), at the gate's end and at the
+ * execution's end: an action's start or end, a stage's end and the gate's start show at the next of those.
+ * The check is rendered from GetPipelineExecution when handled, so it shows everything that happened by then.
  */
 export function quietEvent(deps: HandlerDeps, event: PipelineEvent): string | undefined {
-  if (event.kind === 'action') return 'action events show at their stage’s next event';
-  if (event.kind === 'stage' && event.state === 'SUCCEEDED' && event.stage !== deps.settings.gateStage)
-    return 'a stage’s success shows at the next stage’s start or the execution’s end';
+  if (event.kind === 'action') return 'action events show at the next event the check follows';
+  if (event.kind !== 'stage') return undefined;
+  if (event.stage === deps.settings.gateStage)
+    return event.state === 'SUCCEEDED' || event.state === 'FAILED'
+      ? undefined
+      : 'the gate shows at its end or the execution’s end';
+  if (event.state !== 'STARTED')
+    return 'a stage’s end shows at the next stage the check follows or the execution’s end';
+  return undefined;
+}
+
+const hasApproval = (stage: ExecutionView['stages'][number] | undefined) =>
+  stage?.actions.some((a) => a.category === 'Approval') ?? false;
+
+/**
+ * Whether a stage's start is shown: a manual approval waits in it (the check gets its Approve / Reject
+ * buttons), or it follows a stage that held one (the decision, however it was made, takes the buttons off).
+ */
+function personStage(view: ExecutionView, stage: string): boolean {
+  if (view.approval?.stage === stage) return true;
+  const at = view.stages.findIndex((s) => s.name === stage);
+  return at >= 0 && (hasApproval(view.stages[at]) || hasApproval(view.stages[at - 1]));
+}
+
+/** Open pull requests whose head is the commit, from what is known without asking GitHub for them. */
+function knownPullRequests(
+  deps: HandlerDeps,
+  view: ExecutionView,
+  runs: (ExistingCheckRun | undefined)[],
+): number[] | undefined {
+  const variable = pullRequestOf(view);
+  if (variable) return variable;
+  // GitHub lists a run's open pull requests of this repository with the run (never a fork's).
+  const listed = [...new Set(runs.flatMap((r) => r?.pullRequests ?? []))];
+  if (listed.length) return listed;
+  // A deploying pipeline runs commits of the main branch: a fork's pull request does not have one as head.
+  if (runs.some((r) => r?.pullRequests) && !isFeaturePipeline(deps.settings, view.pipeline)) return [];
   return undefined;
 }
 
@@ -157,7 +201,8 @@ export function quietEvent(deps: HandlerDeps, event: PipelineEvent): string | un
  * A CodePipeline state change → the commit's checks. The owner, repository and commit come from the
  * execution itself (its GitHub source revision), the stage table from the pipeline. When the gate stage
  * of this execution has finished, the security check is published from what that gate wrote in the
- * findings store (this pipeline's, this execution's key; never a key another run could write).
+ * findings store (this pipeline's, this execution's key; never a key another run could write): at the
+ * gate's end when stages follow it, else at the execution's end, which follows at once.
  */
 export async function syncPipelineCheck(
   deps: HandlerDeps,
@@ -179,26 +224,64 @@ export async function syncPipelineCheck(
   const ref: RepoRef = { owner: view.revision.owner, repo: view.revision.repo };
   if (!servesRepository(deps.settings, fullName(ref)))
     return { outcome: 'skipped', reason: `${fullName(ref)} is not PIPEWARDEN_REPOSITORY` };
+
+  const gateAt = view.stages.findIndex((s) => s.name === deps.settings.gateStage);
+  const gate = view.stages[gateAt];
+  const gateDone = gate?.status === 'Succeeded' || gate?.status === 'Failed';
+  if (event.kind === 'stage' && event.stage !== deps.settings.gateStage && !personStage(view, event.stage!))
+    return { outcome: 'skipped', reason: 'no person waits in this stage: it shows at the next event' };
+  if (event.kind === 'stage' && event.stage === deps.settings.gateStage) {
+    if (!gateDone) return { outcome: 'skipped', reason: 'the gate has not finished in this execution' };
+    // Nothing runs after the gate (its last stage, or it failed): the execution's end follows at once.
+    if (gateAt === view.stages.length - 1 || gate.status === 'Failed' || isTerminal(view.status))
+      return { outcome: 'skipped', reason: 'the execution’s end, which follows at once, shows the gate' };
+  }
+
   const octokit = await clientFor(ref);
   const withRevision = view as ExecutionView & { revision: NonNullable<ExecutionView['revision']> };
   const connection = await sourceConnectionProblem(deps, view);
-  const result = await writePipelineCheck(deps, octokit, ref, withRevision, connection ? { connection } : {});
-
-  // Security: when this execution's gate has finished; and a final execution event settles the rest.
-  const gate = view.stages.find((s) => s.name === deps.settings.gateStage);
-  const gateDone = gate?.status === 'Succeeded' || gate?.status === 'Failed';
-  const concernsGate = event.kind === 'execution' || event.stage === deps.settings.gateStage;
-  if (concernsGate && gateDone) {
-    const pullRequests = pullRequestOf(view);
-    result.security = await publishSecurityCheck(deps, octokit, {
+  const publishes = gateDone && (event.kind === 'execution' || event.stage === deps.settings.gateStage);
+  const settles = event.kind === 'execution' && isTerminal(view.status);
+  // Where the security check is concerned, both runs are looked up in one request.
+  let runs: { pipeline: ExistingCheckRun | null; security: ExistingCheckRun | null } | undefined;
+  if (publishes || settles) {
+    const found = await findCheckRuns(
+      octokit,
       ref,
-      sha: view.revision.sha,
-      pipeline: view.pipeline,
-      executionId: view.executionId,
-      ...(pullRequests ? { pullRequests } : {}),
-    });
-  } else if (event.kind === 'execution' && isTerminal(view.status)) {
-    await markNotChecked(deps, octokit, ref, withRevision);
+      view.revision.sha,
+      [CHECK_NAMES.pipeline, CHECK_NAMES.security],
+      deps.appId,
+    );
+    runs = {
+      pipeline: found.get(CHECK_NAMES.pipeline) ?? null,
+      security: found.get(CHECK_NAMES.security) ?? null,
+    };
+  }
+  const result = await writePipelineCheck(deps, octokit, ref, withRevision, {
+    ...(connection ? { connection } : {}),
+    ...(runs ? { existing: runs.pipeline } : {}),
+  });
+
+  if (publishes) {
+    const pullRequests = knownPullRequests(deps, view, [
+      runs?.pipeline ?? undefined,
+      runs?.security ?? undefined,
+    ]);
+    result.security = await publishSecurityCheck(
+      deps,
+      octokit,
+      {
+        ref,
+        sha: view.revision.sha,
+        pipeline: view.pipeline,
+        executionId: view.executionId,
+        ...(pullRequests ? { pullRequests } : {}),
+      },
+      undefined,
+      runs?.security ?? null,
+    );
+  } else if (settles) {
+    await markNotChecked(deps, octokit, ref, withRevision, runs?.security ?? undefined);
     result.security = 'not-run';
   } else result.security = 'waiting';
   deps.log.info(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { COMMENT_MARKER } from '../../findings/render/render-markdown.js';
+import { CONFIG_CACHE_TTL_MS } from '../../bot/github/config-cache.js';
 import { CHECK_NAMES } from '../../bot/github/repo-ref.js';
 import type { FindingsDocument } from '../../findings/model/finding.js';
 import { commitPrefix, executionFindingsKey, FINDINGS_FILE } from '../../findings/store/store-layout.js';
@@ -41,10 +42,17 @@ function store(e: Execution, what: Stored | ((c: ReturnType<typeof contextOf>) =
   return e;
 }
 
-/** The gate ran and wrote findings.json: stage events up to the gate's end. */
+/**
+ * The gate ran and wrote findings.json, and the feature pipeline, whose last stage it is, ended: the gate's
+ * stage event (passed over: nothing runs after it) and the execution's, which publishes.
+ */
 async function gateDone(e: Execution, status: 'Succeeded' | 'Failed' = 'Succeeded') {
   h.aws.pipelines.progress(e, 'Gate', status);
-  return h.pipelineEvent('stage', e, status === 'Succeeded' ? 'SUCCEEDED' : 'FAILED', 'Gate');
+  const state = status === 'Succeeded' ? 'SUCCEEDED' : 'FAILED';
+  const atGate = await h.pipelineEvent('stage', e, state, 'Gate');
+  expect(atGate).toMatchObject({ outcome: 'skipped' });
+  e.status = status;
+  return h.pipelineEvent('execution', e, state);
 }
 
 const securityRuns = () => h.github.runs(CHECK_NAMES.security, sha);
@@ -64,9 +72,11 @@ describe('pipeline check from CodePipeline events', () => {
     expect(run!.output.summary).toMatch(/\| Source \| ✅ Succeeded \|/);
     expect(run!.output.summary).toMatch(/\| Gate \| · — \|/);
 
+    // A stage's start where no person waits is not written (issue 16): the next event shows it.
+    const title = run!.output.title;
     h.aws.pipelines.setStage(e, 'Build', 'InProgress');
-    await h.pipelineEvent('stage', e, 'STARTED', 'Build');
-    expect(run!.output.title).toBe('Running: Build');
+    expect(await h.pipelineEvent('stage', e, 'STARTED', 'Build')).toMatchObject({ outcome: 'skipped' });
+    expect(run!.output.title).toBe(title);
 
     h.aws.pipelines.progress(e, 'Gate');
     e.status = 'Succeeded';
@@ -208,8 +218,8 @@ describe('security check and pull-request comment when the gate has run', () => 
     expect(securityRuns()).toHaveLength(1);
     expect(securityRuns()[0]!.annotations).toHaveLength(annotations);
     expect(ourComments()).toHaveLength(1);
-    // Only the pipeline check moved to "failed": no security or comment write.
-    expect(h.github.writes().length - writes).toBe(1);
+    // Everything was written at the execution's first end: no check or comment write.
+    expect(h.github.writes().length - writes).toBe(0);
   });
 
   it('edits the comment in place when a new document replaces the old one', async () => {
@@ -237,8 +247,9 @@ describe('security check and pull-request comment when the gate has run', () => 
       h.github.configs.set(`${owner}/${repo}`, `annotations:\n  max: ${cap}\n`);
       const e = store(featureRun(), (c) => sarifDocument(n, c));
       h.aws.pipelines.progress(e, 'Gate', n ? 'Failed' : 'Succeeded');
+      e.status = n ? 'Failed' : 'Succeeded';
       const before = checkWrites().length;
-      await h.pipelineEvent('stage', e, 'SUCCEEDED', 'Gate');
+      await h.pipelineEvent('execution', e, n ? 'FAILED' : 'SUCCEEDED');
       const security = checkWrites()
         .slice(before)
         .filter((w) => (w.body as { name?: string }).name === CHECK_NAMES.security || w.method === 'PATCH')
@@ -292,6 +303,7 @@ describe('security check and pull-request comment when the gate has run', () => 
     h.github.configs.set(`${owner}/${repo}`, 'annotations:\n  max: 1000\n');
     const e = store(featureRun(), (c) => sarifDocument(400, c));
     h.aws.pipelines.progress(e, 'Gate', 'Failed');
+    e.status = 'Failed';
     let patches = 0;
     h.github.intercept = (req) =>
       req.method === 'PATCH' &&
@@ -299,12 +311,12 @@ describe('security check and pull-request comment when the gate has run', () => 
       ++patches === 4
         ? [502, { message: 'Bad Gateway' }]
         : undefined;
-    await expect(h.pipelineEvent('stage', e, 'FAILED', 'Gate')).rejects.toThrow();
+    await expect(h.pipelineEvent('execution', e, 'FAILED')).rejects.toThrow();
     h.github.intercept = undefined;
     const partial = securityRuns()[0]!.annotations.length;
     expect(partial).toBeGreaterThan(0);
     expect(partial).toBeLessThan(400);
-    const result = await h.pipelineEvent('stage', e, 'FAILED', 'Gate'); // EventBridge retries
+    const result = await h.pipelineEvent('execution', e, 'FAILED'); // EventBridge retries
     expect(result.security).toMatchObject({ outcome: 'resumed', annotations: 400 - partial });
     expect(securityRuns()).toHaveLength(1);
     expect(securityRuns()[0]!.annotations).toHaveLength(400);
@@ -322,7 +334,7 @@ describe('security check and pull-request comment when the gate has run', () => 
     expect(ourComments().map((c) => c.issue)).toEqual([number]);
   });
 
-  it('follows comment.mode', async () => {
+  it('follows comment.mode, a change once the instance’s config has aged out', async () => {
     h.github.configs.set(`${owner}/${repo}`, 'comment:\n  mode: never\n');
     await gateDone(
       store(featureRun(), (c) => sarifDocument(3, c)),
@@ -330,6 +342,13 @@ describe('security check and pull-request comment when the gate has run', () => 
     );
     expect(ourComments()).toEqual([]);
     h.github.configs.set(`${owner}/${repo}`, 'comment:\n  mode: on-findings\n');
+    // Within the config's time to live the instance still uses what it read: no comment yet.
+    await gateDone(
+      store(featureRun(), (c) => sarifDocument(1, c)),
+      'Failed',
+    );
+    expect(ourComments()).toEqual([]);
+    h.advance(CONFIG_CACHE_TTL_MS);
     await gateDone(store(featureRun(), (c) => sarifDocument(0, c)));
     expect(ourComments()).toEqual([]); // nothing to say and no comment to update
     await gateDone(

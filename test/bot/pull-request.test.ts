@@ -1,4 +1,5 @@
 import { PIPELINE_VARIABLES } from '../../pipeline/contracts.js';
+import { requestToken } from '../../pipeline/start-at-commit.js';
 import { describe, expect, it } from '@jest/globals';
 import { CHECK_NAMES } from '../../bot/github/repo-ref.js';
 import { example, PIPELINES, type Harness } from './helpers/harness.js';
@@ -11,29 +12,37 @@ const opened = () => example('pull_request', 'opened');
 const repoOf = (p: ReturnType<typeof opened>): string => p.repository.full_name;
 
 describe('pull_request opened / synchronize / reopened', () => {
-  it('creates both checks, queued, on the head commit', async () => {
+  it('writes no check when the trigger runs the pipeline: its run creates the check as it starts', async () => {
     const payload = opened();
     const res = await h.send('pull_request', payload);
     expect(res.status).toBe(200);
     const sha = payload.pull_request.head.sha;
-    const runs = h.github.runs(undefined, sha);
-    expect(runs.map((r) => r.name).sort()).toEqual([CHECK_NAMES.pipeline, CHECK_NAMES.security]);
-    expect(runs.every((r) => r.status === 'queued' && r.repo === repoOf(payload))).toBe(true);
+    // Issue 16: a queued check here cost a lookup and a create on every update. The config was read.
+    expect(h.github.runs(undefined, sha)).toEqual([]);
+    expect(h.github.writes()).toEqual([]);
+    expect(h.github.requests.map((r) => r.template)).toContain('/repos/{owner}/{repo}/contents/{path}');
     // No config asks for a start: the V2 pull-request trigger runs the pipeline, the bot does not.
     expect(h.aws.pipelines.started).toEqual([]);
   });
 
-  it('creates nothing twice for a redelivery or a second event on the same commit', async () => {
-    const payload = opened();
+  it('gives a fork’s pull request a queued pipeline check (for Re-run), once for a redelivery or a reopen', async () => {
+    const fromFork = (p: ReturnType<typeof opened>) => {
+      p.pull_request.head.repo.full_name = 'mallory/fork';
+      return p;
+    };
+    const payload = fromFork(opened());
     const id = 'f0e1d2c3-0000-4000-8000-000000000001';
     await h.send('pull_request', payload, { id });
     await h.send('pull_request', payload, { id });
-    await h.send('pull_request', example('pull_request', 'synchronize'));
-    await h.send('pull_request', example('pull_request', 'reopened'));
+    const reopened = fromFork(opened());
+    reopened.action = 'reopened';
+    await h.send('pull_request', reopened);
     const sha = payload.pull_request.head.sha;
-    expect(h.github.runs(CHECK_NAMES.pipeline, sha)).toHaveLength(1);
-    expect(h.github.runs(CHECK_NAMES.security, sha)).toHaveLength(1);
-    expect(h.github.writes().filter((w) => w.method === 'POST')).toHaveLength(2);
+    const runs = h.github.runs(undefined, sha);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ name: CHECK_NAMES.pipeline, status: 'queued', repo: repoOf(payload) });
+    // The security check is created when a gate has run, never before.
+    expect(h.github.writes().filter((w) => w.method === 'POST')).toHaveLength(1);
   });
 
   it('starts the feature pipeline at the exact commit when the config asks for it', async () => {
@@ -51,7 +60,7 @@ describe('pull_request opened / synchronize / reopened', () => {
           { name: PIPELINE_VARIABLES.headBranch, value: pr.head.ref },
           { name: PIPELINE_VARIABLES.baseBranch, value: pr.base.ref },
         ],
-        clientRequestToken: id,
+        clientRequestToken: requestToken(id),
       },
     ]);
     const [run] = h.github.runs(CHECK_NAMES.pipeline, pr.head.sha);
@@ -174,8 +183,9 @@ describe("Probot's own server (npm start)", () => {
   it('handles the same signed delivery', async () => {
     await restart({ server: 'probot' });
     const payload = opened();
+    h.github.configs.set(repoOf(payload), 'pipeline:\n  startOnPullRequest: true\n');
     expect((await h.send('pull_request', payload)).status).toBe(200);
-    expect(h.github.runs(undefined, payload.pull_request.head.sha)).toHaveLength(2);
+    expect(h.github.runs(undefined, payload.pull_request.head.sha)).toHaveLength(1);
     expect((await h.send('pull_request', payload, { signature: 'sha256=' + '0'.repeat(64) })).status).toBe(
       400,
     );

@@ -3,10 +3,11 @@ import { describe, expect, it } from '@jest/globals';
 import { COMMENT_MARKER } from '../../findings/render/render-markdown.js';
 import { executionFindingsKey } from '../../findings/store/store-layout.js';
 import { CheckRunCache } from '../../bot/github/check-run-cache.js';
+import { CONFIG_CACHE_TTL_MS } from '../../bot/github/config-cache.js';
 import { CHECK_NAMES } from '../../bot/github/repo-ref.js';
 import { STAGES, type Execution } from './helpers/fake-aws.js';
 import { realDocument } from './helpers/findings.js';
-import type { Harness } from './helpers/harness.js';
+import { PIPELINES, type Harness } from './helpers/harness.js';
 import { openedPullRequest, pullRequestRun, useHarness } from './helpers/use-harness.js';
 
 // Issue 16: the GitHub requests one pipeline run costs, which bound how many repositories one installation
@@ -27,20 +28,31 @@ const kinds = (from: number) =>
 const tally = (list: string[]) =>
   list.reduce<Record<string, number>>((t, k) => ({ ...t, [k]: (t[k] ?? 0) + 1 }), {});
 
-/** Every event CodePipeline emits for one run of the feature pipeline, in order, the gate writing findings. */
-async function featureRun(e: Execution): Promise<{ skipped: string[] }> {
+/**
+ * Every event CodePipeline emits for one run, in order, the gate writing findings; `seen(title)` after each
+ * event the pipeline check was written for, with its title and buttons.
+ */
+async function featureRun(
+  e: Execution,
+  kind: 'feature' | 'main' = 'feature',
+): Promise<{ skipped: string[]; shown: string[] }> {
   const skipped: string[] = [];
-  const send = async (kind: 'execution' | 'stage' | 'action', state: string, stage?: string) => {
+  const shown: string[] = [];
+  const send = async (type: 'execution' | 'stage' | 'action', state: string, stage?: string) => {
     const before = installationRequests().length;
-    const result = await h.pipelineEvent(kind, e, state, stage);
+    const writes = h.github.runs(CHECK_NAMES.pipeline, e.sha)[0]?.writes.length ?? 0;
+    const result = await h.pipelineEvent(type, e, state, stage);
     if (result.outcome === 'skipped') {
       // A skipped event costs nothing at all.
       expect(installationRequests().length).toBe(before);
-      skipped.push(`${kind} ${stage ?? ''} ${state}`.replace(/\s+/g, ' '));
+      skipped.push(`${type} ${stage ?? ''} ${state}`.replace(/\s+/g, ' '));
     }
+    const run = h.github.runs(CHECK_NAMES.pipeline, e.sha)[0];
+    if (run && run.writes.length > writes)
+      shown.push(`${run.output.title} [${run.actions.map((a) => a.identifier).join(',')}]`);
   };
   await send('execution', 'STARTED');
-  for (const stage of STAGES.feature!) {
+  for (const stage of STAGES[kind]!) {
     if (stage.name !== 'Source') h.aws.pipelines.setStage(e, stage.name, 'InProgress');
     await send('stage', 'STARTED', stage.name);
     for (const _ of stage.actions) await send('action', 'STARTED', stage.name);
@@ -50,7 +62,7 @@ async function featureRun(e: Execution): Promise<{ skipped: string[] }> {
         JSON.stringify(
           realDocument({
             repo: `${owner}/${repo}`,
-            commit: sha,
+            commit: e.sha,
             branch: e.branch,
             pipeline: e.pipeline,
             pipelineExecutionId: e.id,
@@ -63,37 +75,42 @@ async function featureRun(e: Execution): Promise<{ skipped: string[] }> {
   }
   e.status = 'Succeeded';
   await send('execution', 'SUCCEEDED');
-  return { skipped };
+  return { skipped, shown };
 }
 
 describe('the GitHub requests of one pipeline run', () => {
-  it('follows the execution and its stages only, publishes the security check once, and ends as before', async () => {
+  it('writes the pipeline check at the execution’s start and end, the security check once, and ends as before', async () => {
     await h.receive('pull_request.opened', pr);
     const from = installationRequests().length;
     const e = pullRequestRun(h, opened);
-    const { skipped } = await featureRun(e);
+    const { skipped, shown } = await featureRun(e);
 
-    // Every action event, and each non-gate stage's success, changes nothing on its own.
+    // Every action event, every stage event where no person waits, and the gate's end (the feature
+    // pipeline's last stage: the execution's end follows at once and publishes) change nothing on their own.
     const actions = STAGES.feature!.reduce((n, s) => n + 2 * s.actions.length, 0);
     expect(skipped.filter((s) => s.startsWith('action'))).toHaveLength(actions);
     expect(skipped.filter((s) => s.startsWith('stage'))).toEqual([
+      'stage Source STARTED',
       'stage Source SUCCEEDED',
+      'stage Build STARTED',
       'stage Build SUCCEEDED',
+      'stage Gate STARTED',
+      'stage Gate SUCCEEDED',
     ]);
+    expect(shown).toEqual(['Running [stop]', 'Succeeded []']);
 
     const made = tally(kinds(from));
-    // The pipeline check is looked up at the execution's start and at its end (a final state is always
-    // checked: a newer execution may have taken the check); the security check once, when it is published.
-    expect(made['GET /repos/{owner}/{repo}/commits/{ref}/check-runs']).toBe(3);
-    // The config is read for the one publication (the repository's file, then the organisation's .github).
-    expect(made['GET /repos/{owner}/{repo}/contents/{path}']).toBe(2);
-    // The pipeline check: start, each stage's start, the gate's end, the execution's end; the security check once.
-    expect(made['PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}']).toBe(6);
-    expect(made['POST /repos/{owner}/{repo}/check-runs']).toBeUndefined();
-    // The comment: looked for by its marker, then created (the pull request is the execution's variable).
-    expect(made['GET /repos/{owner}/{repo}/issues/{issue_number}/comments']).toBe(1);
-    expect(made['POST /repos/{owner}/{repo}/issues/{issue_number}/comments']).toBe(1);
-    expect(Object.values(made).reduce((a, b) => a + b, 0)).toBe(13);
+    expect(made).toEqual({
+      // The start looks for a check (a redelivery, a re-run) and creates it; the end looks both checks up
+      // in one request (a final state is always checked: a newer execution may have taken the check).
+      'GET /repos/{owner}/{repo}/commits/{ref}/check-runs': 2,
+      'POST /repos/{owner}/{repo}/check-runs': 2,
+      'PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}': 1,
+      // The comment: looked for by its marker, then created (the pull request is the execution's variable).
+      'GET /repos/{owner}/{repo}/issues/{issue_number}/comments': 1,
+      'POST /repos/{owner}/{repo}/issues/{issue_number}/comments': 1,
+      // No config read: the webhook read it a moment ago in this instance (ConfigCache).
+    });
 
     // What the checks and the comment show is what they showed when every event was followed.
     const [pipeline] = h.github.runs(CHECK_NAMES.pipeline, sha);
@@ -102,38 +119,98 @@ describe('the GitHub requests of one pipeline run', () => {
     const security = h.github.runs(CHECK_NAMES.security, sha);
     expect(security).toHaveLength(1);
     expect(security[0]).toMatchObject({ status: 'completed' });
+    // Created once, complete, with its annotations: never queued, never patched.
+    expect(security[0]!.writes).toHaveLength(1);
+    expect(security[0]!.writes[0]).toMatchObject({ status: 'completed' });
+    expect(security[0]!.annotations.length).toBeGreaterThan(0);
     expect(security[0]!.external_id).toMatch(/^findings:[0-9a-f]{32}$/);
     expect(h.github.comments.filter((c) => c.body.startsWith(COMMENT_MARKER))).toHaveLength(1);
   });
 
-  it('publishes again, with a lookup, when another instance holds no record of the run', async () => {
+  it('finds the pull request in the check runs GitHub lists, when CodePipeline’s trigger started the run', async () => {
+    await h.receive('pull_request.opened', pr);
+    const from = installationRequests().length;
+    // No PULL_REQUEST variable: the run was not started by the bot.
+    const e = h.aws.pipelines.execute(PIPELINES.feature, { sha, owner, repo, branch: opened.branch });
+    await featureRun(e);
+    expect(kinds(from)).not.toContain('GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls');
+    expect(h.github.comments.filter((c) => c.body.startsWith(COMMENT_MARKER))).toEqual([
+      expect.objectContaining({ issue: opened.number }),
+    ]);
+  });
+
+  it('shows the main pipeline running, the gate’s result, the approval with its buttons, the decision and the end', async () => {
+    h.github.installations.set(`${owner}/${repo}`, 1);
+    // The merge commit: no open pull request has it as head.
+    const merge = 'ab'.repeat(20);
+    const e = h.aws.pipelines.execute(PIPELINES.main, { sha: merge, owner, repo });
+    const from = installationRequests().length;
+    const { shown } = await featureRun(e, 'main');
+    expect(shown).toEqual([
+      'Running [stop]',
+      // The gate's end: stages follow it, so the check shows the gate's result while they run.
+      'Running [stop]',
+      'Waiting for approval (Approval) [approve,reject,stop]',
+      'Running: Production [stop]',
+      'Succeeded []',
+    ]);
+    const [gateWrite] = h.github
+      .runs(CHECK_NAMES.pipeline, merge)[0]!
+      .writes.filter((w) => /\| Gate \| ✅ Succeeded/.test((w.output as { summary: string }).summary));
+    expect(gateWrite).toBeDefined();
+    expect(h.github.runs(CHECK_NAMES.security, merge)).toHaveLength(1);
+    // One instance: its record of the check stands in for the lookups while the run goes.
+    expect(tally(kinds(from))).toEqual({
+      'GET /repos/{owner}/{repo}/commits/{ref}/check-runs': 3,
+      'GET /repos/{owner}/{repo}/contents/{path}': 2,
+      'POST /repos/{owner}/{repo}/check-runs': 2,
+      'PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}': 4,
+    });
+  });
+
+  it('settles with one lookup when another instance holds no record of the run', async () => {
     await h.receive('pull_request.opened', pr);
     const e = pullRequestRun(h, opened);
     await featureRun(e);
-    // A second Lambda instance (its own, empty cache) handles a redelivered execution end.
+    // A second Lambda instance (its own, empty memory) handles a redelivered execution end.
     const other = startHarnessLike(h);
     const from = installationRequests().length;
     const result = await other(e);
     expect(result.security).toMatchObject({ outcome: 'unchanged' });
-    // One lookup per check, no config read, nothing written.
-    expect(tally(kinds(from))).toEqual({ 'GET /repos/{owner}/{repo}/commits/{ref}/check-runs': 2 });
+    // Both checks in one lookup, no config read, nothing written.
+    expect(tally(kinds(from))).toEqual({ 'GET /repos/{owner}/{repo}/commits/{ref}/check-runs': 1 });
   });
 });
 
 describe('the GitHub requests of a pull request update', () => {
-  it('looks up both checks in one request, and a redelivery adds no check run', async () => {
+  it('reads the config (the repository’s file, then the organisation’s) once per instance and TTL', async () => {
     await h.receive('pull_request.opened', pr);
-    expect(tally(kinds(0).filter((k) => k.includes('check-runs')))).toEqual({
-      'GET /repos/{owner}/{repo}/commits/{ref}/check-runs': 1,
-      'POST /repos/{owner}/{repo}/check-runs': 2,
-    });
+    expect(tally(kinds(0))).toEqual({ 'GET /repos/{owner}/{repo}/contents/{path}': 2 });
+    expect(h.github.runs(undefined, sha)).toEqual([]);
     const from = installationRequests().length;
+    await h.receive('pull_request.synchronize', pr);
+    expect(kinds(from)).toEqual([]);
+    h.advance(CONFIG_CACHE_TTL_MS);
+    await h.receive('pull_request.synchronize', pr);
+    expect(tally(kinds(from))).toEqual({ 'GET /repos/{owner}/{repo}/contents/{path}': 2 });
+  });
+
+  it('reads the organisation’s fallback once for all its repositories', async () => {
+    const other = structuredClone(pr);
+    other.repository.name = `${repo}-two`;
+    other.repository.full_name = `${owner}/${repo}-two`;
+    other.pull_request.head.repo.full_name = other.repository.full_name;
+    h.github.installations.set(other.repository.full_name, pr.installation.id);
     await h.receive('pull_request.opened', pr);
-    expect(tally(kinds(from).filter((k) => k.includes('check-runs')))).toEqual({
-      'GET /repos/{owner}/{repo}/commits/{ref}/check-runs': 1,
-    });
-    expect(h.github.runs(CHECK_NAMES.pipeline, sha)).toHaveLength(1);
-    expect(h.github.runs(CHECK_NAMES.security, sha)).toHaveLength(1);
+    await h.receive('pull_request.opened', other);
+    const read = h.github.requests
+      .filter((r) => r.template === '/repos/{owner}/{repo}/contents/{path}')
+      .map((r) => r.path.split('/contents/')[0]);
+    expect(read).toEqual([
+      `/repos/${owner}/${repo}`,
+      `/repos/${owner}/.github`,
+      `/repos/${owner}/${repo}-two`,
+    ]);
   });
 });
 
@@ -167,7 +244,8 @@ describe('CheckRunCache', () => {
 function startHarnessLike(harness: Harness) {
   return async (e: Execution) => {
     const { createPipelineEventHandler } = await import('../../bot/app.js');
-    const handler = createPipelineEventHandler(harness.probot, harness.options);
+    // Its own options object: its own caches, as another Lambda environment has.
+    const handler = createPipelineEventHandler(harness.probot, { ...harness.options });
     return handler({
       source: 'aws.codepipeline',
       'detail-type': PIPELINE_EVENT_TYPES.execution,

@@ -1,4 +1,5 @@
 import { PIPELINE_VARIABLES } from '../../pipeline/contracts.js';
+import { requestToken } from '../../pipeline/start-at-commit.js';
 import { describe, expect, it } from '@jest/globals';
 import { CHECK_NAMES } from '../../bot/github/repo-ref.js';
 import { example, PIPELINES, type Harness } from './helpers/harness.js';
@@ -46,7 +47,7 @@ describe('Re-run', () => {
         sourceRevisions: [
           { actionName: 'Source', revisionType: 'COMMIT_ID', revisionValue: payload.check_run.head_sha },
         ],
-        clientRequestToken: id,
+        clientRequestToken: requestToken(id),
       }),
     ]);
     const [run] = h.github.runs(CHECK_NAMES.pipeline, payload.check_run.head_sha);
@@ -79,7 +80,10 @@ describe('Re-run', () => {
     const id = '0b1c2d3e-0000-4000-8000-000000000011';
     await h.send('check_run', payload, { id });
     await h.send('check_run', payload, { id });
-    expect(h.aws.pipelines.started.map((s) => s.clientRequestToken)).toEqual([id, id]);
+    expect(h.aws.pipelines.started.map((s) => s.clientRequestToken)).toEqual([
+      requestToken(id),
+      requestToken(id),
+    ]);
     expect(h.aws.pipelines.executions.size).toBe(1);
     expect(h.github.runs(CHECK_NAMES.pipeline)).toHaveLength(1);
   });
@@ -187,9 +191,13 @@ describe('Re-run of a fork’s head', () => {
     // The record stays on the check as the pipeline's own events rewrite it.
     h.github.installations.set(payload.repository.full_name, payload.installation.id);
     const execution = [...h.aws.pipelines.executions.values()][0]!;
-    h.aws.pipelines.setStage(execution, 'Build', 'InProgress');
-    await h.pipelineEvent('stage', execution, 'STARTED', 'Build');
-    expect(run!.output.title).toBe('Running: Build');
+    await h.pipelineEvent('execution', execution, 'STARTED');
+    expect(run!.output.title).toMatch(/^Running/);
+    expect(run!.output.summary).toMatch(line);
+    h.aws.pipelines.progress(execution, 'Gate', 'Succeeded');
+    execution.status = 'Succeeded';
+    await h.pipelineEvent('execution', execution, 'SUCCEEDED');
+    expect(run).toMatchObject({ status: 'completed', conclusion: 'success' });
     expect(run!.output.summary).toMatch(line);
     expect(h.github.runs(CHECK_NAMES.pipeline, sha)).toHaveLength(1);
   });

@@ -417,7 +417,24 @@ export class FakeGitHub {
       details_url: run.details_url ?? null,
       app: { id: run.app_id },
       output: { ...run.output, annotations_count: run.annotations.length },
-      pull_requests: [],
+      pull_requests: this.pullRequestsOf(run),
     };
+  }
+
+  /**
+   * What GitHub lists with a check run: the open pull requests of the run's repository whose head is its
+   * commit (pull-request-minimal); a fork's pull request is never listed.
+   */
+  private pullRequestsOf(run: CheckRun) {
+    const repo = (id: number) => ({ id, url: `${API}/repos/${run.repo}`, name: run.repo.split('/')[1]! });
+    return (this.pulls.get(run.head_sha) ?? [])
+      .filter((pr) => pr.state === 'open' && (!pr.head.repo || pr.head.repo.full_name === run.repo))
+      .map((pr) => ({
+        id: 7000 + pr.number,
+        number: pr.number,
+        url: `${API}/repos/${run.repo}/pulls/${pr.number}`,
+        head: { ref: pr.head.ref ?? 'feature', sha: pr.head.sha, repo: repo(1) },
+        base: { ref: pr.base?.ref ?? 'main', sha: '0'.repeat(40), repo: repo(1) },
+      }));
   }
 }

@@ -71,11 +71,14 @@ export interface Harness {
   /** The webhook URL on 127.0.0.1. */
   url: string;
   options: BotOptions;
-  /** POSTs a signed delivery over HTTP; `signature: null` sends none, a string sends that one. */
+  /**
+   * POSTs a signed delivery over HTTP; `signature: null` sends none, a string sends that one; `instance`:
+   * which bot instance receives it (see `instances`).
+   */
   send(
     name: string,
     payload: object,
-    opts?: { id?: string; signature?: string | null; secret?: string },
+    opts?: { id?: string; signature?: string | null; secret?: string; instance?: number },
   ): Promise<{ status: number; body: string }>;
   /** Hands a delivery to Probot directly (no HTTP, no signature). */
   receive(name: string, payload: object, id?: string): Promise<void>;
@@ -85,8 +88,29 @@ export interface Harness {
     execution: Execution,
     state: string,
     stage?: string,
+    instance?: number,
   ): Promise<SyncResult>;
+  /** How many bot instances (Lambda execution environments) there are, each with its own memory. */
+  instances: number;
+  /** Moves the clock of the bot's caches on (unless `now` was given): a config change shows after its TTL. */
+  advance(ms: number): void;
   close(): Promise<void>;
+}
+
+/** Probot with the app's Octokit, its retries and throttling off (tests are fast). */
+function newProbot(log: ReturnType<typeof createLogger>): Probot {
+  return new Probot({
+    appId: APP_ID,
+    privateKey: PRIVATE_KEY,
+    secret: WEBHOOK_SECRET,
+    log,
+    // A function, not an object: Probot merges its own throttle options over object defaults.
+    Octokit: createOctokitClass().defaults((o: Record<string, object>) => ({
+      ...o,
+      retry: { enabled: false },
+      throttle: { ...o.throttle, enabled: false },
+    })),
+  });
 }
 
 /**
@@ -100,6 +124,13 @@ export async function startHarness(
     settings?: Partial<BotSettings>;
     server?: 'lambda' | 'probot';
     pipelines?: Record<string, keyof typeof STAGES>;
+    /**
+     * Bot instances, each a Probot with the app loaded, its own server and pipeline-event handler and its
+     * own memory (installation tokens, check runs, config), as separate Lambda environments have (default 1).
+     */
+    instances?: number;
+    /** The clock of the bot's caches (the simulation's virtual time). */
+    now?: () => number;
   } = {},
 ): Promise<Harness> {
   const github = new FakeGitHub(APP_ID);
@@ -111,19 +142,14 @@ export async function startHarness(
     level: 'trace',
     destination: { write: (line: string) => void logs.push(line) },
   });
-  const probot = new Probot({
+  const probot = newProbot(log);
+  let offset = 0;
+  const options: BotOptions = {
+    settings: testSettings(opts.settings),
+    aws: aws.clients,
     appId: APP_ID,
-    privateKey: PRIVATE_KEY,
-    secret: WEBHOOK_SECRET,
-    log,
-    // A function, not an object: Probot merges its own throttle options over object defaults.
-    Octokit: createOctokitClass().defaults((o: Record<string, object>) => ({
-      ...o,
-      retry: { enabled: false },
-      throttle: { ...o.throttle, enabled: false },
-    })),
-  });
-  const options: BotOptions = { settings: testSettings(opts.settings), aws: aws.clients, appId: APP_ID };
+    now: opts.now ?? (() => Date.now() + offset),
+  };
   let server: Server;
   if (opts.server === 'probot') {
     const middleware = await createNodeMiddleware(createApp(options), {
@@ -140,6 +166,26 @@ export async function startHarness(
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${opts.server === 'probot' ? '/api/github/webhooks' : '/'}`;
   const onPipelineEvent = createPipelineEventHandler(probot, options);
+  // Further instances: the Lambda's door each, their own options object (so their own caches).
+  const others: { server: Server; url: string; onPipelineEvent: typeof onPipelineEvent }[] = [];
+  for (let i = 1; i < (opts.instances ?? 1); i++) {
+    const p = newProbot(log);
+    const o = { ...options };
+    await p.load(createApp(o));
+    const s = createServer(functionUrlDoor(p));
+    await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+    others.push({
+      server: s,
+      url: `http://127.0.0.1:${(s.address() as AddressInfo).port}/`,
+      onPipelineEvent: createPipelineEventHandler(p, o),
+    });
+  }
+  const at = (instance = 0) => {
+    if (instance === 0) return { url, onPipelineEvent };
+    const other = others[instance - 1];
+    if (!other) throw new Error(`harness: no bot instance ${instance} (instances: ${others.length + 1})`);
+    return other;
+  };
 
   return {
     probot,
@@ -152,7 +198,7 @@ export async function startHarness(
       const body = JSON.stringify(payload);
       const signature =
         o.signature === null ? undefined : (o.signature ?? (await sign(o.secret ?? WEBHOOK_SECRET, body)));
-      const response = await fetch(url, {
+      const response = await fetch(at(o.instance).url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -166,8 +212,10 @@ export async function startHarness(
     },
     receive: (name, payload, id) =>
       probot.receive({ id: id ?? randomUUID(), name: name as never, payload: payload as never }),
-    pipelineEvent: (kind, execution, state, stage) =>
-      onPipelineEvent({
+    instances: others.length + 1,
+    advance: (ms) => void (offset += ms),
+    pipelineEvent: (kind, execution, state, stage, instance) =>
+      at(instance).onPipelineEvent({
         version: '0',
         id: randomUUID(),
         'detail-type': PIPELINE_EVENT_TYPES[kind],
@@ -186,7 +234,8 @@ export async function startHarness(
         },
       }),
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of [server, ...others.map((o) => o.server)])
+        await new Promise<void>((resolve) => s.close(() => resolve()));
       github.close();
       await aws.stop();
     },
