@@ -41,7 +41,7 @@ export const BOOTSTRAP_VERSION_PARAMETER = `cdk-bootstrap/${BOOTSTRAP_QUALIFIER}
  * aws:PrincipalArn conditions of its key and main artifact bucket (an account principal alone lets any role there):
  * `artifacts`, the roles that run pipeline actions there and read their input artifacts (each repository's deploy
  * role, the stack-deploy role, the bootstrap deploy role the access stack is deployed through); `images`, the
- * service stacks' roles (CloudFormation names them after the stack), whose task execution roles pull the images.
+ * service stacks' task execution roles, which pull the images.
  */
 export function environmentPrincipals(
   config: Accounts & Pick<PipewardenConfig, 'name' | 'repositories'>,
@@ -60,7 +60,7 @@ export function environmentPrincipals(
     for (const r of config.repositories) {
       const prefix = repositoryPrefix(config.name, r.id);
       artifacts.push(role(repositoryRoleNames(prefix, environment).deploy));
-      images.push(role(`${prefix}-${environment}-*`));
+      images.push(role(serviceRoleNames(prefix, environment).execution));
     }
   }
   return { artifacts, images };
@@ -89,6 +89,15 @@ export function repositoryRoleNames(prefix: string, environment: DeployedEnviron
     /** The SmokeTest build (staging only): reads the URL parameter of this repository's service. */
     smokeTest: `${prefix}-smoke-test-${environment}`,
   } as const;
+}
+
+/**
+ * The names a service stack in an environment account gives its task and execution roles, so the roles that pass
+ * them (the deploy role) and the key that lets them pull images name them exactly, not by a stack-name pattern (which,
+ * for the `<name>` repository, would also cover the `<name>-<environment>-*` system stacks' roles).
+ */
+export function serviceRoleNames(prefix: string, environment: DeployedEnvironment) {
+  return { task: `${prefix}-${environment}-task`, execution: `${prefix}-${environment}-execution` } as const;
 }
 
 /** The environments whose stage runs a smoke test after its deployment: only they get a smoke-test role. */

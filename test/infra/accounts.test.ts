@@ -67,11 +67,11 @@ const roleArns = (value: unknown): string[] =>
       .match(/arn:aws:iam::\d{12}:role\/[\w+=,.@*-]+/g) ?? []
   ).sort();
 type Resource = { Type: string; Properties: Record<string, any> };
-const resourcesOf = (stackName: string) =>
+const resourcesOfStack = (stackName: string) =>
   app.assembly.stacks.find((s) => s.stackName === stackName)!.template.Resources as Record<string, Resource>;
 /** A stack's roles by logical id: their name, trust, tags, and the statements of the policies attached. */
 const rolesOf = (stackName: string) => {
-  const resources = resourcesOf(stackName);
+  const resources = resourcesOfStack(stackName);
   const policies = Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Policy');
   return Object.entries(resources)
     .filter(([, r]) => r.Type === 'AWS::IAM::Role')
@@ -138,7 +138,7 @@ describe('separate accounts per environment (examples/org)', () => {
     }
   });
 
-  it('lets exactly the environment accounts decrypt with the tooling key, the accounts only through S3 and ECR', () => {
+  it('lets exactly the environment accounts decrypt with the tooling key, only the roles that need it, through S3 or ECR', () => {
     const keyPolicy = statements(app.stacks.storage, 'AWS::KMS::Key', 'KeyPolicy');
     // No Allow for anyone: the only "*" principal is the deny of grants not made for AWS resources.
     expect(
@@ -169,7 +169,7 @@ describe('separate accounts per environment (examples/org)', () => {
     });
     expect(roleArns((images.Condition as any).ArnLike['aws:PrincipalArn'])).toEqual(
       ENVIRONMENTS.flatMap(([env, account]) =>
-        PREFIXES.map((p) => `arn:aws:iam::${account}:role/${p}-${env}-*`),
+        PREFIXES.map((p) => `arn:aws:iam::${account}:role/${p}-${env}-execution`),
       ).sort(),
     );
     // CDK's grant names exactly the roles the tooling pipelines act as there.
@@ -343,7 +343,19 @@ describe('separate accounts per environment (examples/org)', () => {
           `:ecs:eu-west-1:${account}:service/acme-${env}/${p}-${env}"`,
         );
         expect(resourcesOf('ecs:TagResource')).toContain(`:task-definition/${p}-${env}:*"`);
-        expect(roleArns(resourcesOf('iam:PassRole'))).toEqual([`arn:aws:iam::${account}:role/${p}-${env}-*`]);
+        expect(roleArns(resourcesOf('iam:PassRole'))).toEqual([
+          `arn:aws:iam::${account}:role/${p}-${env}-execution`,
+          `arn:aws:iam::${account}:role/${p}-${env}-task`,
+        ]);
+        // Which are the names the service stack gives its task definition's roles there.
+        const taskDefinition = Object.values(resourcesOfStack(`${p}-${env}`)).find(
+          (r) => r.Type === 'AWS::ECS::TaskDefinition',
+        )!;
+        const named = (ref: unknown) =>
+          resourcesOfStack(`${p}-${env}`)[(ref as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]]!.Properties
+            .RoleName;
+        expect(named(taskDefinition.Properties.TaskRoleArn)).toBe(`${p}-${env}-task`);
+        expect(named(taskDefinition.Properties.ExecutionRoleArn)).toBe(`${p}-${env}-execution`);
         for (const other of PREFIXES.filter((o) => o !== p))
           for (const name of [`/${other}-${env}"`, `/${other}-${env}:`, `/${other}-${env}-*`])
             expect(JSON.stringify(deploy)).not.toContain(name);

@@ -13,6 +13,7 @@ import {
   environmentRoleNames,
   environmentUrlParameterName,
   repositoryRoleNames,
+  serviceRoleNames,
 } from '../accounts.js';
 import { acknowledgeWildcardResource } from '../acknowledge.js';
 import {
@@ -144,12 +145,14 @@ export class EnvironmentAccessStack extends Stack {
           resources: ['*'],
         }),
       );
-      // The service stack's task and execution roles, named after the stack by CloudFormation.
-      const taskRoles = `arn:${this.partition}:iam::${this.account}:role/${prefix}-${env}-*`;
+      // The service stack's task and execution roles, by the names it gives them here.
+      const serviceRoles = serviceRoleNames(prefix, env);
       deploy.addToPolicy(
         new iam.PolicyStatement({
           actions: ['iam:PassRole'],
-          resources: [taskRoles],
+          resources: [serviceRoles.task, serviceRoles.execution].map(
+            (name) => `arn:${this.partition}:iam::${this.account}:role/${name}`,
+          ),
           conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
         }),
       );
@@ -159,11 +162,6 @@ export class EnvironmentAccessStack extends Stack {
         deploy,
         ['*'],
         'ECS RegisterTaskDefinition, DescribeTaskDefinition, DescribeTasks and ListTasks have no resource-level permissions.',
-      );
-      acknowledgeAll(
-        deploy,
-        [taskRoles],
-        "CloudFormation names the service stack's task roles after the stack; passed to ECS tasks only.",
       );
       acknowledgeAll(deploy, toolingArtifactResources, TOOLING_ARTIFACTS);
 

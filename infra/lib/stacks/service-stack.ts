@@ -14,6 +14,7 @@ import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Construct } from 'constructs';
 import type { PipewardenConfig } from '../../config/schema.js';
 import { CROSS_STACK, acknowledgeControl } from '../acknowledge.js';
+import { remoteAccount, serviceRoleNames } from '../accounts.js';
 import { deployedImageParameterName } from '../constructs/deployed-image.js';
 import { EcsOwnedListenerRules } from '../constructs/ecs-owned-listener-rules.js';
 import { GreenCheck } from '../constructs/green-check.js';
@@ -210,6 +211,12 @@ export class ServiceStack extends Stack {
     // The images the pipeline deploys come from this system's repository (KMS-encrypted).
     const executionRole = taskDefinition.obtainExecutionRole();
     this.passRoles = [executionRole, taskDefinition.taskRole];
+    // In an environment account, named: the deploy role passes them and the tooling key lets them pull by name.
+    if (remoteAccount(config, environmentName)) {
+      const names = serviceRoleNames(config.name, environmentName);
+      (taskDefinition.taskRole.node.defaultChild as iam.CfnRole).roleName = names.task;
+      (executionRole.node.defaultChild as iam.CfnRole).roleName = names.execution;
+    }
     this.family = prefix;
     const repository =
       'arn' in props.repository
