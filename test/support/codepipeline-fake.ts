@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PIPELINE_VARIABLES, VARIABLE_NOT_SET } from '../../pipeline/contracts.js';
+import { modelViolations, type MemberLimit, type StaticSchema } from './aws-model.js';
 
 /*
  * The CodePipeline API model the fakes hold every request to (issue 14): members, required members and
@@ -14,13 +15,8 @@ import { PIPELINE_VARIABLES, VARIABLE_NOT_SET } from '../../pipeline/contracts.j
  * through: the fakes answer these with CodePipeline's ValidationException instead.
  */
 
-/** Schema tuples: [3, ns, name, traits, members, memberSchemas, required?] structure; [1, ns, name, traits, member] list. */
-type Schema = number | readonly unknown[] | (() => Schema);
-
-const resolve = (s: Schema): Schema => (typeof s === 'function' ? resolve(s()) : s);
-
 /** Constraints the API Reference states, by the member's path (`Shape.member`). */
-const LIMITS: Record<string, { min?: number; max?: number; pattern?: RegExp; values?: string[] }> = {
+const LIMITS: Record<string, MemberLimit> = {
   // API_StartPipelineExecution.html
   'StartPipelineExecutionInput.name': { min: 1, max: 100, pattern: /^[A-Za-z0-9.@_-]+$/ },
   'StartPipelineExecutionInput.clientRequestToken': { min: 1, max: 128, pattern: /^[a-zA-Z0-9-]+$/ },
@@ -49,86 +45,14 @@ const LIMITS: Record<string, { min?: number; max?: number; pattern?: RegExp; val
   'ApprovalResult.status': { values: ['Approved', 'Rejected'] },
 };
 
-function check(path: string, limitKey: string, value: unknown, problems: string[]): void {
-  const limit = LIMITS[limitKey];
-  if (!limit) return;
-  const size =
-    typeof value === 'number'
-      ? value
-      : Array.isArray(value) || typeof value === 'string'
-        ? value.length
-        : undefined;
-  if (size !== undefined && limit.min !== undefined && size < limit.min)
-    problems.push(`${path}: must be at least ${limit.min}${typeof value === 'number' ? '' : ' long'}`);
-  if (size !== undefined && limit.max !== undefined && size > limit.max)
-    problems.push(`${path}: must be at most ${limit.max}${typeof value === 'number' ? '' : ' long'}`);
-  if (typeof value === 'string' && limit.pattern && !limit.pattern.test(value))
-    problems.push(`${path}: must satisfy the pattern ${limit.pattern.source}`);
-  if (typeof value === 'string' && limit.values && !limit.values.includes(value))
-    problems.push(`${path}: must be one of ${limit.values.join(', ')}`);
-}
-
-function walk(schema: Schema, value: unknown, path: string, limitKey: string, problems: string[]): void {
-  const s = resolve(schema);
-  check(path, limitKey, value, problems);
-  if (typeof s === 'number') {
-    // Simple types: 0 string, 1 number, 2 boolean, 4–7 timestamps; 64|x a list of them, 128|x a map.
-    const base = s & 63;
-    const list = (s & 64) !== 0;
-    const map = (s & 128) !== 0;
-    if (list && !Array.isArray(value)) problems.push(`${path}: must be a list`);
-    else if (map && (typeof value !== 'object' || value === null || Array.isArray(value)))
-      problems.push(`${path}: must be a map`);
-    else if (!list && !map && base === 0 && typeof value !== 'string')
-      problems.push(`${path}: must be a string`);
-    else if (!list && !map && base === 1 && typeof value !== 'number')
-      problems.push(`${path}: must be a number`);
-    else if (!list && !map && base === 2 && typeof value !== 'boolean')
-      problems.push(`${path}: must be a boolean`);
-    return;
-  }
-  const [kind, , name, , a, b, required] = s as [number, string, string, number, unknown, unknown, number?];
-  if (kind === 1) {
-    if (!Array.isArray(value)) return void problems.push(`${path}: must be a list`);
-    value.forEach((item, i) => walk(a as Schema, item, `${path}[${i}]`, `${name}.member`, problems));
-    return;
-  }
-  if (kind !== 3) return;
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    return void problems.push(`${path || name}: must be a structure`);
-  const members = a as string[];
-  const schemas = b as Schema[];
-  const record = value as Record<string, unknown>;
-  for (const key of Object.keys(record))
-    if (!members.includes(key) && record[key] !== undefined)
-      problems.push(`${path ? `${path}.` : ''}${key}: is not a member of ${name}`);
-  members.forEach((member, i) => {
-    const at = path ? `${path}.${member}` : member;
-    const memberSchema =
-      Array.isArray(schemas[i]) &&
-      (schemas[i] as unknown[]).length === 2 &&
-      typeof (schemas[i] as unknown[])[1] === 'number' &&
-      typeof (schemas[i] as unknown[])[0] !== 'string'
-        ? ((schemas[i] as unknown[])[0] as Schema)
-        : schemas[i]!;
-    if (record[member] === undefined || record[member] === null) {
-      if (i < (required ?? 0)) problems.push(`${at}: is required`);
-      return;
-    }
-    walk(memberSchema, record[member], at, `${name}.${member}`, problems);
-  });
-}
-
 /**
  * Every way `input` breaks the model of `operation`'s request (e.g. `reason: must be at most 200 long`),
  * or [] when CodePipeline would accept it.
  */
 export function codePipelineRequestProblems(operation: string, input: unknown): string[] {
-  const schema = (codepipeline as unknown as Record<string, Schema | undefined>)[`${operation}Input$`];
+  const schema = (codepipeline as unknown as Record<string, StaticSchema | undefined>)[`${operation}Input$`];
   if (!schema) return [`${operation}: not an operation of CodePipeline`];
-  const problems: string[] = [];
-  walk(schema, input ?? {}, '', '', problems);
-  return problems;
+  return modelViolations(schema, input ?? {}, LIMITS);
 }
 
 /** The error CodePipeline answers such a request with, as the SDK deserialises it. */

@@ -81,8 +81,8 @@ describe('the Security Hub fake checks BatchImportFindings against the API model
     const error = await importFindings([untitled as AwsSecurityFinding, wrongType]).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'InvalidInputException', $metadata: { httpStatusCode: 400 } });
     expect(fake.rejected).toEqual([
-      'POST /findings/import: (request).Findings[0].Title: required by AwsSecurityFinding',
-      'POST /findings/import: (request).Findings[1].Severity.Normalized: must be a number',
+      'POST /findings/import: Findings[0].Title: is required',
+      'POST /findings/import: Findings[1].Severity.Normalized: must be a number',
     ]);
   });
 });
