@@ -2,14 +2,21 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Stack } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { parseConfig } from '../../infra/config/load-config.js';
 import { deploymentWaves } from '../../infra/lib/pipewarden-app.js';
-import { exampleConfig, fullConfig, synthesize, type Synthesized } from './synth.js';
+import {
+  loadTemplates,
+  namedStacks,
+  type StackRef,
+  type SynthesizedTemplates,
+} from '../support/synth-cache.js';
+import { synthesize, type Synthesized } from './synth.js';
 
 // Issue 11, the pipelines' part: what the deployed pipelines would do wrong in a real account, proved on the
-// synthesized templates. stacks.test.ts synthesizes the full configuration with every check and asserts zero
-// cdk-nag and Control Tower violations; here the rule packs are skipped to save minutes.
+// synthesized templates. The full and example apps come from the shared synth cache (synthesized once, with
+// every check; stacks.test.ts asserts zero cdk-nag and Control Tower violations); the variants here skip the
+// rule packs to save minutes.
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 type Resource = { Type: string; Properties: Json; DependsOn?: string[] };
@@ -23,15 +30,19 @@ function variant(edit: (raw: Json) => void): Synthesized {
   return synthesize(parseConfig(raw, 'variant'), { checks: false });
 }
 
-let full: Synthesized;
-let example: Synthesized;
+/** A synthesized app, from the cache (stacks by name) or synthesized here (stacks as constructs). */
+type App = Synthesized | SynthesizedTemplates;
+type AppStack = Stack | StackRef<Stack>;
+
+let full: SynthesizedTemplates;
+let example: SynthesizedTemplates;
 /** Security Hub enabled centrally (not by this app); pull-request trigger opted into; Docker Hub cached. */
 let central: Synthesized;
 /** The hub enabled by this app, nothing published. */
 let enableOnly: Synthesized;
 beforeAll(() => {
-  full = synthesize(fullConfig(), { checks: false });
-  example = synthesize(exampleConfig(), { checks: false });
+  full = loadTemplates('full');
+  example = loadTemplates('example');
   central = variant((raw) => {
     raw.security = { enableSecurityHub: false, publishToSecurityHub: true, enableInspector: false };
     raw.pipelines.feature.pullRequests.enabled = true;
@@ -48,13 +59,14 @@ beforeAll(() => {
   });
 }, 600_000);
 
-const resourcesOf = (app: Synthesized, stack: Stack): Resource[] =>
-  Object.values(app.template(stack).toJSON().Resources as Record<string, Resource>);
-const pipeline = (app: Synthesized, stack: Stack, name: string): Resource =>
+const templateOf = (app: App, stack: AppStack) => (app.template as (s: AppStack) => Template)(stack);
+const resourcesOf = (app: App, stack: AppStack): Resource[] =>
+  Object.values(templateOf(app, stack).toJSON().Resources as Record<string, Resource>);
+const pipeline = (app: App, stack: AppStack, name: string): Resource =>
   resourcesOf(app, stack).find(
     (r) => r.Type === 'AWS::CodePipeline::Pipeline' && r.Properties.Name === name,
   )!;
-const project = (app: Synthesized, name: string): Resource =>
+const project = (app: App, name: string): Resource =>
   resourcesOf(app, app.stacks.pipelines).find(
     (r) => r.Type === 'AWS::CodeBuild::Project' && r.Properties.Name === name,
   )!;
@@ -65,14 +77,34 @@ const envOf = (p: Resource): Record<string, string> =>
       typeof v.Value === 'string' ? v.Value : JSON.stringify(v.Value),
     ]),
   );
-const statementsOf = (app: Synthesized, stack: Stack): { Action: string | string[]; Resource: Json }[] =>
+const statementsOf = (app: App, stack: AppStack): { Action: string | string[]; Resource: Json }[] =>
   resourcesOf(app, stack)
     .filter((r) => r.Type === 'AWS::IAM::Policy')
     .flatMap((r) => r.Properties.PolicyDocument.Statement);
-const imports = (app: Synthesized) =>
+const imports = (app: App) =>
   statementsOf(app, app.stacks.pipelines).filter((s) =>
     [s.Action].flat().includes('securityhub:BatchImportFindings'),
   );
+
+/**
+ * The cached stacks as deploymentWaves reads a Stack (its name, template file and dependencies), from the
+ * cloud assembly, whose stack dependencies CDK wrote from the stacks' own.
+ */
+function stacksOfAssembly(refs: readonly StackRef<Stack>[]): Stack[] {
+  const byId = new Map<string, { stackName: string; templateFile: string; dependencies: unknown[] }>();
+  for (const ref of refs) {
+    const artifact = full.assembly.getStackArtifact(ref.artifactId);
+    byId.set(ref.artifactId, {
+      stackName: artifact.stackName,
+      templateFile: artifact.templateFile,
+      dependencies: [],
+    });
+  }
+  for (const [id, stack] of byId)
+    for (const dependency of full.assembly.getStackArtifact(id).dependencies)
+      if (byId.has(dependency.id)) stack.dependencies.push(byId.get(dependency.id));
+  return [...byId.values()] as unknown as Stack[];
+}
 
 describe('the infrastructure pipeline updates itself first (point 5)', () => {
   const infra = () => pipeline(full, full.stacks.infrastructure, 'pipewarden-infrastructure');
@@ -151,7 +183,7 @@ describe('the infrastructure pipeline updates itself first (point 5)', () => {
 });
 
 describe('one trigger per change (point 3)', () => {
-  const git = (app: Synthesized, name: string) =>
+  const git = (app: App, name: string) =>
     pipeline(app, app.stacks.pipelines, name).Properties.Triggers.map((t: Json) => t.GitConfiguration);
 
   it('starts the feature pipeline on push only, by default', () => {
@@ -177,8 +209,8 @@ describe('one trigger per change (point 3)', () => {
 
   it('lets the image projects ask ECR whether a commit already has an image', () => {
     for (const [name, repo] of [
-      ['pipewarden-image', full.stacks.storage.repository],
-      ['pipewarden-ci-image', full.stacks.storage.ciRepository],
+      ['pipewarden-image', full.stacks.storage.logicalIds.repository],
+      ['pipewarden-ci-image', full.stacks.storage.logicalIds.ciRepository],
     ] as const) {
       const role = project(full, name).Properties.ServiceRole['Fn::GetAtt'][0];
       const policies = resourcesOf(full, full.stacks.pipelines).filter(
@@ -188,9 +220,7 @@ describe('one trigger per change (point 3)', () => {
         .flatMap((p) => p.Properties.PolicyDocument.Statement)
         .filter((s: Json) => [s.Action].flat().includes('ecr:DescribeImages'));
       expect(describes).toHaveLength(1);
-      expect(JSON.stringify(describes[0].Resource)).toContain(
-        full.stacks.storage.getLogicalId(repo.node.defaultChild as never),
-      );
+      expect(JSON.stringify(describes[0].Resource)).toContain(repo!);
     }
   });
 });
@@ -225,9 +255,7 @@ describe('publishing to Security Hub is separate from enabling it (point 6)', ()
     expect(artifact.dependencies.map((d) => d.id)).toContain(security!.artifactId);
     // … and the infrastructure pipeline's waves.
     const waves = deploymentWaves(
-      Object.values(full.stacks).filter(
-        (s): s is Stack => s instanceof Stack && s !== full.stacks.infrastructure,
-      ),
+      stacksOfAssembly(namedStacks(full.stacks).filter((s) => s !== full.stacks.infrastructure)),
     );
     const waveOf = (name: string) => waves.findIndex((w) => w.some((s) => s.stackName === name));
     expect(waveOf(security!.stackName)).toBeLessThan(waveOf(pipelines.stackName));
@@ -292,8 +320,8 @@ describe('smaller points of 9', () => {
     const text = JSON.stringify(full.template(full.stacks.pipelines).toJSON());
     expect(text).not.toContain('Fn::Split');
     for (const [name, repo] of [
-      ['pipewarden-image', full.stacks.storage.repository],
-      ['pipewarden-ci-image', full.stacks.storage.ciRepository],
+      ['pipewarden-image', full.stacks.storage.logicalIds.repository],
+      ['pipewarden-ci-image', full.stacks.storage.logicalIds.ciRepository],
     ] as const) {
       const value = (
         project(full, name).Properties.Environment.EnvironmentVariables as { Name: string; Value: Json }[]
@@ -303,9 +331,7 @@ describe('smaller points of 9', () => {
       expect(parts[1]).toEqual({ Ref: 'AWS::URLSuffix' });
       expect(parts[2]).toBe('/');
       // The repository's name, exported by the storage stack (the repository of this principal).
-      expect(JSON.stringify(parts[3])).toContain(
-        full.stacks.storage.getLogicalId(repo.node.defaultChild as never),
-      );
+      expect(JSON.stringify(parts[3])).toContain(repo!);
     }
   });
 });
@@ -370,7 +396,7 @@ describe('after each deployment (with the deploy-safety constructs)', () => {
 });
 
 describe('pull-through cache for docker build --pull (point 9)', () => {
-  const rulesOf = (app: Synthesized) =>
+  const rulesOf = (app: App) =>
     resourcesOf(app, app.stacks.storage)
       .filter((r) => r.Type === 'AWS::ECR::PullThroughCacheRule')
       .map((r) => r.Properties);
@@ -427,8 +453,7 @@ describe('pull-through cache for docker build --pull (point 9)', () => {
   );
 
   it('grants ecr:CreateRepository to no other role', () => {
-    const holders = Object.values(full.stacks)
-      .filter((s): s is Stack => s instanceof Stack)
+    const holders = namedStacks(full.stacks)
       .flatMap((s) => resourcesOf(full, s))
       .filter(
         (r) =>

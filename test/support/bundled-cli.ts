@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { REPO, testCacheDir } from './repo.js';
+import { buildOnce } from './build-once.js';
 import { isStale } from './stale-files.js';
 
 /** Every file the CLI bundle is built from: the findings/ sources and the locked dependencies. */
@@ -21,40 +22,41 @@ function bundleInputs(): string[] {
 
 /**
  * This repository's CLI, bundled from its TypeScript sources (esbuild, which tsx brings), so that tests
- * run the code as it is, not a committed bundle that may be older. The bundle is kept in the temp
- * directory under a hash of its inputs: the test files that need it (each in its own Jest worker) build
- * it once per change of the sources instead of once per file. The rename makes a concurrent build safe.
+ * run the code as it is, not a committed bundle that may be older. The bundle is kept in the test cache
+ * under a hash of its inputs, built once per change of the sources across Jest's workers (buildOnce: the
+ * first worker bundles, the others wait for it instead of each running esbuild).
  */
 export async function bundledCli(): Promise<string> {
   const hash = createHash('sha256');
   for (const file of bundleInputs())
     hash.update(relative(REPO, file)).update('\0').update(readFileSync(file));
-  const outfile = join(testCacheDir(), `pipewarden-cli-${hash.digest('hex').slice(0, 16)}.mjs`);
-  if (existsSync(outfile)) {
-    utimesSync(outfile, new Date(), new Date()); // in use: not stale
+  const directory = join(testCacheDir(), `pipewarden-cli-${hash.digest('hex').slice(0, 16)}`);
+  const outfile = join(directory, 'cli.mjs');
+  if (existsSync(directory)) {
+    utimesSync(directory, new Date(), new Date()); // in use: not stale
     return outfile;
   }
-  const building = `${outfile}.${process.pid}.tmp`;
   const esbuild = (await import('esbuild')).default;
-  await esbuild.build({
-    entryPoints: [join(REPO, 'findings', 'cli', 'index.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    outfile: building,
-    // CommonJS dependencies inside an ES module bundle still call require().
-    banner: {
-      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-    },
-    logLevel: 'error',
-  });
-  renameSync(building, outfile);
+  buildOnce(directory, (building) =>
+    esbuild.buildSync({
+      entryPoints: [join(REPO, 'findings', 'cli', 'index.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      outfile: join(building, 'cli.mjs'),
+      // CommonJS dependencies inside an ES module bundle still call require().
+      banner: {
+        js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+      },
+      logLevel: 'error',
+    }),
+  );
   // Bundles of older sources, unused for an hour (another run may still read a recent one), go.
   for (const entry of readdirSync(testCacheDir())) {
     const path = join(testCacheDir(), entry);
-    if (/^pipewarden-cli-[0-9a-f]{16}\.mjs$/.test(entry) && path !== outfile && isStale(path))
-      rmSync(path, { force: true });
+    if (/^pipewarden-cli-[0-9a-f]{16}(\.mjs)?$/.test(entry) && path !== directory && isStale(path))
+      rmSync(path, { recursive: true, force: true });
   }
   return outfile;
 }

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import { buildOnce } from './build-once.js';
 import {
   loadTemplates,
   synthCacheKey,
@@ -73,7 +74,7 @@ describe('buildOnce', () => {
     const directory = join(work, 'built');
     // Each process builds slowly (1 s) and records that it built; all must find the directory complete.
     const script = `
-      const { buildOnce } = await import(${JSON.stringify(join(import.meta.dirname, 'synth-cache.ts'))});
+      const { buildOnce } = await import(${JSON.stringify(join(import.meta.dirname, 'build-once.ts'))});
       const { appendFileSync, writeFileSync, readFileSync } = await import('node:fs');
       buildOnce(${JSON.stringify(directory)}, (into) => {
         appendFileSync(${JSON.stringify(join(work, 'builds'))}, process.pid + '\\n');
@@ -95,4 +96,26 @@ describe('buildOnce', () => {
     expect(readFileSync(join(work, 'builds'), 'utf8').trim().split('\n')).toHaveLength(1);
     expect(readdirSync(work).sort()).toEqual(['builds', 'built']); // no lock or partial copy left
   }, 120_000);
+
+  it('keeps the directory another process built meanwhile (its lock taken over as stale), without failing', () => {
+    const work = mkdtempSync(join(tmpdir(), 'pw-build-once-'));
+    const directory = join(work, 'built');
+    // The other builder finishes while this one builds: the same sources, so either result is right.
+    buildOnce(directory, (into) => {
+      mkdirSync(directory);
+      writeFileSync(join(directory, 'done'), 'first');
+      writeFileSync(join(into, 'done'), 'second');
+    });
+    expect(readFileSync(join(directory, 'done'), 'utf8')).toBe('first');
+    expect(readdirSync(work)).toEqual(['built']); // no lock or partial copy left
+  });
+
+  it('takes over a lock its owner left when it died, and leaves no lock behind', () => {
+    const work = mkdtempSync(join(tmpdir(), 'pw-build-once-'));
+    const directory = join(work, 'built');
+    writeFileSync(`${directory}.lock`, '2147483646'); // no such process
+    buildOnce(directory, (into) => writeFileSync(join(into, 'done'), 'yes'));
+    expect(readFileSync(join(directory, 'done'), 'utf8')).toBe('yes');
+    expect(readdirSync(work)).toEqual(['built']);
+  });
 });

@@ -1,16 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  utimesSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
@@ -18,6 +8,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import type { PipewardenStacks } from '../../infra/lib/pipewarden-app.js';
 import { REPO, testCacheDir } from './repo.js';
+import { buildOnce } from './build-once.js';
 import { isStale } from './stale-files.js';
 
 /*
@@ -101,58 +92,6 @@ export function synthesizedDirectory(config: SynthesizedConfig): string {
   }
   return directory;
 }
-
-/**
- * Builds `directory` once across processes (Jest's workers): the first takes a lock and builds beside it,
- * then renames into place; the others wait for the directory, which they find complete or not at all.
- */
-export function buildOnce(directory: string, build: (into: string) => void): void {
-  const lock = `${directory}.lock`;
-  while (!takeLock(lock)) {
-    sleep(250);
-    if (existsSync(directory)) return;
-  }
-  try {
-    if (existsSync(directory)) return;
-    const building = `${directory}.${process.pid}.tmp`;
-    rmSync(building, { recursive: true, force: true });
-    mkdirSync(building);
-    build(building);
-    renameSync(building, directory);
-  } finally {
-    rmSync(lock, { force: true });
-  }
-}
-
-/** Holds `lock` for this process; a lock left by a process that died is taken over. */
-function takeLock(lock: string): boolean {
-  try {
-    writeFileSync(lock, String(process.pid), { flag: 'wx' });
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  let owner: number;
-  try {
-    owner = Number(readFileSync(lock, 'utf8'));
-  } catch {
-    return false; // released meanwhile: try again
-  }
-  if (owner && !isRunning(owner)) rmSync(lock, { force: true });
-  return false;
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** loadTemplates is synchronous (called from beforeAll or a module's top level), so it waits without a timer. */
-const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /** The app's own stacks (storage, bot, ...), not the per-repository list nor an absent optional stack. */
 export function namedStacks(stacks: CachedStacks): StackRef<Stack>[] {
