@@ -7,6 +7,8 @@ export default {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   extensionsToTreatAsEsm: ['.ts'],
+  // ts-jest compiles file by file (ts.transpileModule, no type check) because tsconfig.json sets
+  // isolatedModules, which since ts-jest 29.4.4 replaces ts-jest's own option; `npm run typecheck` checks types.
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
