@@ -179,10 +179,17 @@ async function put(
       }),
     );
   } catch (error) {
-    if (isPreconditionFailed(error)) throw error;
+    if (lostRace(error, condition)) throw error;
     throw s3Failure(bucket, key, 'PutObject', error);
   }
 }
+
+/**
+ * A conditional write another writer got in before: 412 (or 409) on either condition, and, for If-Match, 404
+ * NoSuchKey when the object was deleted meanwhile (S3's answer to If-Match on a missing key).
+ */
+const lostRace = (error: unknown, condition: { IfMatch?: string; IfNoneMatch?: string }) =>
+  isPreconditionFailed(error) || (condition.IfMatch !== undefined && errorCode(error) === 'NoSuchKey');
 
 export function s3Failure(bucket: string, key: string, operation: string, error: unknown): PipewardenError {
   if (errorCode(error) === 'NoSuchBucket')
@@ -248,6 +255,7 @@ async function writeBaseline(
   for (let attempt = 0; attempt < attempts; attempt++) {
     const current = await currentBaseline(client, options.bucket, key);
     if (current?.order && current.order > order) return { status: 'kept-newer', key, newer: current.order };
+    const condition = current ? { IfMatch: current.etag } : { IfNoneMatch: '*' };
     try {
       await put(
         client,
@@ -256,11 +264,11 @@ async function writeBaseline(
         body,
         'application/json',
         { [ORDER]: order, [COMMIT]: commit },
-        current ? { IfMatch: current.etag } : { IfNoneMatch: '*' },
+        condition,
       );
       return { status: 'written', key, ...(current?.order ? { replaced: current.order } : {}) };
     } catch (error) {
-      if (!isPreconditionFailed(error)) throw error;
+      if (!lostRace(error, condition)) throw error;
       // Another run wrote latest.json between our read and our write: read again and decide again.
       options.log?.(`pipewarden: s3://${options.bucket}/${key} changed while writing; comparing again`);
       await clock.sleep(backoffDelay(attempt, 50, 2000, random));

@@ -31,7 +31,8 @@ export interface S3Object {
 }
 
 /**
- * S3 objects (path-style GET, HEAD, conditional PUT with If-Match / If-None-Match → 412), served by
+ * S3 objects (path-style GET, HEAD, conditional PUT: If-None-Match: * on an existing key or If-Match on another
+ * ETag → 412 PreconditionFailed, If-Match on a missing key → 404 NoSuchKey), served by
  * FakeAws. Each request is checked first against the operation's header members, the key length and the
  * user-metadata size, with the error S3 returns (KeyTooLongError, MetadataTooLarge, InvalidArgument: 400).
  */
@@ -78,7 +79,10 @@ export class S3Fake {
       const existing = this.objects.get(id);
       const ifMatch = req.headers['if-match'];
       const ifNoneMatch = req.headers['if-none-match'];
-      if ((ifMatch && (!existing || existing.etag !== ifMatch)) || (ifNoneMatch === '*' && existing))
+      // S3's conditional writes: If-Match on a key that does not exist is 404 NoSuchKey, not 412.
+      if (ifMatch && !existing)
+        return xmlError(res, 404, 'NoSuchKey', 'The specified key does not exist.', false);
+      if ((ifMatch && existing!.etag !== ifMatch) || (ifNoneMatch === '*' && existing))
         return xmlError(
           res,
           412,
@@ -86,7 +90,8 @@ export class S3Fake {
           'At least one of the pre-conditions you specified did not hold',
           false,
         );
-      const etag = `"${createHash('md5').update(body).digest('hex')}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}"`;
+      // A single-part PUT's ETag is the quoted hex MD5 of the body: the same bytes, the same ETag.
+      const etag = `"${createHash('md5').update(body).digest('hex')}"`;
       const metadata: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers))
         if (k.startsWith('x-amz-meta-') && typeof v === 'string') metadata[k.slice(11)] = v;

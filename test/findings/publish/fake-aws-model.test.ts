@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   BatchImportFindingsCommand,
@@ -84,6 +85,35 @@ describe('the Security Hub fake checks BatchImportFindings against the API model
       'POST /findings/import: Findings[0].Title: is required',
       'POST /findings/import: Findings[1].Severity.Normalized: must be a number',
     ]);
+  });
+});
+
+describe('the S3 fake answers conditional writes as S3 does', () => {
+  const put = (Key: string, Body: string, condition: { IfMatch?: string; IfNoneMatch?: string } = {}) =>
+    s3.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body, ...condition }));
+
+  it('ETag is the quoted hex MD5 of the body; If-Match / If-None-Match give 412, 404 or success', async () => {
+    const md5 = (text: string) => `"${createHash('md5').update(text).digest('hex')}"`;
+    const first = await put('latest.json', 'one', { IfNoneMatch: '*' });
+    expect(first.ETag).toBe(md5('one'));
+    // If-None-Match: * on an existing key: 412 PreconditionFailed, nothing written.
+    await expect(put('latest.json', 'two', { IfNoneMatch: '*' })).rejects.toMatchObject({
+      name: 'PreconditionFailed',
+      $metadata: { httpStatusCode: 412 },
+    });
+    // If-Match on another ETag: 412; on the current one: written, with the new body's ETag.
+    await expect(put('latest.json', 'two', { IfMatch: md5('other') })).rejects.toMatchObject({
+      name: 'PreconditionFailed',
+      $metadata: { httpStatusCode: 412 },
+    });
+    expect((await put('latest.json', 'two', { IfMatch: md5('one') })).ETag).toBe(md5('two'));
+    // If-Match on a key that does not exist: 404 NoSuchKey.
+    await expect(put('missing.json', 'x', { IfMatch: md5('two') })).rejects.toMatchObject({
+      name: 'NoSuchKey',
+      $metadata: { httpStatusCode: 404 },
+    });
+    expect(fake.s3.objects.has(`${BUCKET}/missing.json`)).toBe(false);
+    expect(fake.s3.objects.get(`${BUCKET}/latest.json`)!.body.toString()).toBe('two');
   });
 });
 

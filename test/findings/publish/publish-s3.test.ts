@@ -231,6 +231,24 @@ describe('publishToS3', () => {
     }
   });
 
+  it('a baseline deleted between its read and the If-Match write (404 NoSuchKey) is read again, not an error', async () => {
+    const older = doc(SHA_OLD, '2026-11-28T12:00:00.000Z');
+    await publishToS3(client(), older, files(older), { bucket: BUCKET, baselineBranch: 'main' });
+    fake.s3.beforePut = async (bucket, key) => {
+      // Branch cleanup (or a person) removes latest.json right before this run's conditional write.
+      if (key.endsWith('latest.json') && fake.s3.objects.delete(`${bucket}/${key}`)) fake.log.push('deleted');
+    };
+    const newer = doc(SHA_NEW, '2026-11-28T12:05:00.000Z');
+    const result = await publishToS3(client(), newer, files(newer), {
+      bucket: BUCKET,
+      baselineBranch: 'main',
+      clock: instant,
+    });
+    expect(result.baseline.status).toBe('written');
+    expect(latestCommit()).toBe(SHA_NEW);
+    expect(fake.log.filter((l) => l === 'deleted')).toHaveLength(1);
+  });
+
   it('publishing the same document twice writes the same objects', async () => {
     const d = doc(SHA_NEW, '2026-11-28T12:00:00.000Z');
     await publishToS3(client(), d, files(d), { bucket: BUCKET, baselineBranch: 'main' });
