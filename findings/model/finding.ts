@@ -169,7 +169,7 @@ export interface PolicyChange {
   summary: string[];
 }
 
-/** The findings document (DESIGN.md): the contract every part of pipewarden reads. Schema: findings/document/findings-document.schema.json */
+/** The findings document (docs/architecture.md, the contracts): what every part of pipewarden reads. Schema: findings/document/findings-document.schema.json */
 export interface FindingsDocument {
   schemaVersion: '1.0';
   generatedAt: string;

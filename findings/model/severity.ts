@@ -1,6 +1,6 @@
 /**
  * The one severity table: every scanner's vocabulary → CRITICAL | HIGH | MEDIUM | LOW | INFO.
- * The scanner's own word is always kept next to it (`originalSeverity`). Documented in docs/severity.md.
+ * The scanner's own word is always kept next to it (`originalSeverity`). Documented in docs/findings.md (Severity).
  */
 export const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFO'] as const;
 export type Severity = (typeof SEVERITIES)[number];
