@@ -54,6 +54,12 @@ export interface SampleOptions {
   spacingMinutes?: number;
   /** Virtual minutes from a push to its gate's end (default 8). */
   buildMinutes?: number;
+  /**
+   * The rest of the organisation's traffic (default true): just before each event that reads the config,
+   * another repository's pull-request webhook reaches the same instance (not counted), as thousands an hour
+   * do at the target; its read of the organisation's `.github` is then in that instance's memory.
+   */
+  orgTraffic?: boolean;
 }
 
 /** The defaults of the instance and time model (docs/limits.md, "The simulation"). */
@@ -154,6 +160,10 @@ class Schedule {
     this.turn = 0;
     this.clock.now = Math.max(this.clock.now, at);
   }
+  /** The instance the next event that takes a turn goes to. */
+  peek(): number {
+    return this.turn % this.instances;
+  }
   next(kind: 'webhook' | 'execution' | 'stage' | 'action'): number {
     if (kind !== 'action') this.last = this.turn++ % this.instances;
     return this.last;
@@ -187,13 +197,18 @@ async function runPipeline(
   schedule: Schedule,
   from: number,
   build: number,
+  neighbour: (instance: number) => Promise<void>,
+  counted: (r: Harness['github']['requests'][number]) => boolean,
 ): Promise<number> {
   let events = 0;
   const send = async (type: 'execution' | 'stage' | 'action', state: string, stage?: string) => {
     events++;
+    // The events that may read the config: the execution's, the gate's end.
+    if (type === 'execution' || (type === 'stage' && stage === 'Gate' && state !== 'STARTED'))
+      await neighbour(schedule.peek());
     const before = h.github.requests.length;
     const result = await h.pipelineEvent(type, e, state, stage, schedule.next(type));
-    const made = h.github.requests.slice(before).filter((r) => !isAppRequest(kindOf(r))).length;
+    const made = h.github.requests.slice(before).filter((r) => counted(r) && !isAppRequest(kindOf(r))).length;
     count(bySource, [`${kind} ${type} event${stage === 'Gate' ? ' (Gate)' : ''}`], made);
     // The bot passes over events that change nothing the checks show (their change shows at the next
     // event it follows); an execution event skipped means the simulation did not reach the bot's work.
@@ -244,6 +259,29 @@ export async function runSample(options: SampleOptions): Promise<SampleResult> {
   const clock = { now: Date.UTC(2026, 0, 5, 8) };
   const h = await startHarness({ instances, now: () => clock.now });
   const schedule = new Schedule(instances, clock);
+  // Another repository of the organisation: its webhooks stand for the rest of the organisation's traffic.
+  const others = new Set<Harness['github']['requests'][number]>();
+  const counted = (r: Harness['github']['requests'][number]) => isAppRequest(kindOf(r)) || !others.has(r);
+  let neighbourPushes = 0;
+  const neighbour = async (instance: number) => {
+    if (options.orgTraffic === false) return;
+    const from = h.github.requests.length;
+    const full = `${ORG}/neighbour`;
+    h.github.installations.set(full, INSTALLATION);
+    const payload = example('pull_request', 'synchronize', (pr) => {
+      pr.installation.id = INSTALLATION;
+      pr.repository.name = 'neighbour';
+      pr.repository.full_name = full;
+      pr.repository.owner.login = ORG;
+      pr.pull_request.head.sha = sha();
+      pr.pull_request.number = ++neighbourPushes;
+      pr.pull_request.head.repo = pr.repository;
+      pr.pull_request.base.repo = pr.repository;
+    });
+    const answer = await h.send('pull_request', payload, { instance });
+    if (answer.status !== 200) throw new Error(`simulate-org: webhook answered ${answer.status}`);
+    for (const r of h.github.requests.slice(from)) if (!isAppRequest(kindOf(r))) others.add(r);
+  };
   // Each update of a repository `spacing` minutes after the one before; the repositories one after another.
   let slot = clock.now;
   const nextSlot = () => {
@@ -297,6 +335,7 @@ export async function runSample(options: SampleOptions): Promise<SampleResult> {
             pr.pull_request.base.repo = pr.repository;
           });
           const pushedAt = nextSlot();
+          await neighbour(schedule.peek());
           const answer = await h.send('pull_request', payload, { instance: schedule.next('webhook') });
           if (answer.status !== 200)
             throw new Error(`simulate-org: webhook answered ${answer.status}: ${answer.body}`);
@@ -305,12 +344,23 @@ export async function runSample(options: SampleOptions): Promise<SampleResult> {
           count(
             bySource,
             ['pull_request webhook'],
-            h.github.requests.slice(before).filter((r) => !isAppRequest(kindOf(r))).length,
+            h.github.requests.slice(before).filter((r) => counted(r) && !isAppRequest(kindOf(r))).length,
           );
-          pipelineEvents += await runPipeline(h, e, 'feature', bySource, schedule, pushedAt, build);
+          pipelineEvents += await runPipeline(
+            h,
+            e,
+            'feature',
+            bySource,
+            schedule,
+            pushedAt,
+            build,
+            neighbour,
+            counted,
+          );
           updateKinds.push(
             ...h.github.requests
               .slice(before)
+              .filter(counted)
               .map(kindOf)
               .filter((k) => !isAppRequest(k)),
           );
@@ -341,11 +391,22 @@ export async function runSample(options: SampleOptions): Promise<SampleResult> {
         // The merge: the main pipeline runs at the merge commit, whose pull request is now closed.
         h.github.pulls.set(mergeCommit, [{ number: p, state: 'closed', head: { sha: sha(), ref: branch } }]);
         const main = h.aws.pipelines.execute(PIPELINES.main, { sha: mergeCommit, owner: ORG, repo });
-        mainEvents += await runPipeline(h, main, 'main', mergeSources, schedule, mergedAt, build);
+        mainEvents += await runPipeline(
+          h,
+          main,
+          'main',
+          mergeSources,
+          schedule,
+          mergedAt,
+          build,
+          neighbour,
+          counted,
+        );
         if (h.github.runs(undefined, mergeCommit).some((x) => x.status !== 'completed')) complete = false;
         closeKinds.push(
           ...h.github.requests
             .slice(before)
+            .filter(counted)
             .map(kindOf)
             .filter((k) => !isAppRequest(k)),
         );
@@ -356,6 +417,7 @@ export async function runSample(options: SampleOptions): Promise<SampleResult> {
     let tokens = 0;
     for (const r of h.github.requests) {
       const kind = kindOf(r);
+      if (!counted(r)) continue;
       const auth = (r.headers.authorization ?? '').replace(/^(token|bearer)\s+/i, '');
       let who = 'app (JWT)';
       if (!isAppRequest(kind)) who = tokenOwner.get(auth) ?? `unknown token`;
@@ -484,6 +546,9 @@ and prints GitHub requests per hour against one installation's budget and the pe
                    go round (default ${MODEL.instances}); the larger sample is also run with 1 for comparison
   --build-minutes B  virtual minutes from a push to its gate's end (default ${MODEL.buildMinutes}); updates of one
                    repository are spread evenly over the working hours
+  --isolated       no other repository's events reach the instances: the organisation's .github config is
+                   read afresh (by default another repository's webhook reaches an instance just before each
+                   event that reads the config, as the rest of an organisation's traffic does)
   --help`;
 
 function positive(name: string, value: string | undefined, fallback: number): number {
@@ -507,6 +572,7 @@ export async function main(argv: string[]): Promise<number> {
         sample: { type: 'string' },
         instances: { type: 'string' },
         'build-minutes': { type: 'string' },
+        isolated: { type: 'boolean' },
         help: { type: 'boolean' },
       },
     });
@@ -540,6 +606,7 @@ export async function main(argv: string[]): Promise<number> {
     buildMinutes: positive('build-minutes', values['build-minutes'], MODEL.buildMinutes),
     // A repository's updates and merges, evenly over the working hours.
     spacingMinutes: (hours * 60) / (org.prs * (org.pushes + 1)),
+    orgTraffic: !values.isolated,
   };
   const small = { repos: sr!, prs: sp!, pushes: org.pushes, ...model };
   const large = { ...small, repos: small.repos * 2, prs: small.prs * 2 };
@@ -587,7 +654,7 @@ export async function main(argv: string[]): Promise<number> {
   );
   console.log(
     `instances: ${model.instances} (events of each push round them in turn), ${fmt(model.spacingMinutes, 1)} min between a repository's updates, ` +
-      `${model.buildMinutes} min to the gate's end; with 1 instance: ${fmt(sum(single.perUpdate), 2)} per update, ${fmt(sum(single.perPullRequest), 2)} per merged PR`,
+      `${model.buildMinutes} min to the gate's end, ${model.orgTraffic ? 'the rest of the organisation’s traffic' : 'no other repository’s traffic'}; with 1 instance: ${fmt(sum(single.perUpdate), 2)} per update, ${fmt(sum(single.perPullRequest), 2)} per merged PR`,
   );
   console.log(`per update, by cause: ${[...b.bySource].map(([k, n]) => `${k} ${fmt(n, 2)}`).join(', ')}`);
   console.log(

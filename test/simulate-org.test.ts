@@ -41,11 +41,12 @@ describe('simulate-org: the real bot under an organisation’s pull-request traf
     for (const source of ['main action event', 'main action event (Gate)'])
       expect(large.mergeSources.get(source) ?? 0).toBe(0);
     // The counts do not vary from run to run (docs/limits.md): per push, then per merged pull request,
-    // with the events of each push round 3 bot instances.
+    // with the events of each push round 3 bot instances, among the rest of the organisation's traffic.
     expect(large.instances).toBe(3);
     expect(Object.fromEntries(large.perUpdate)).toEqual({
-      // The webhook's and the publication's config reads: 8 virtual minutes apart, past the cache's 5.
-      'GET /repos/{owner}/{repo}/contents/{path}': 4,
+      // The webhook's and the publication's config reads: 8 virtual minutes apart, past the cache's 5, so
+      // the repository's file each time; the organisation's fallback another repository's event just read.
+      'GET /repos/{owner}/{repo}/contents/{path}': 2,
       // The execution's start (then creates the check) and its end (both checks in one request).
       'GET /repos/{owner}/{repo}/commits/{ref}/check-runs': 2,
       'POST /repos/{owner}/{repo}/check-runs': 2,
@@ -59,17 +60,25 @@ describe('simulate-org: the real bot under an organisation’s pull-request traf
       'POST /repos/{owner}/{repo}/check-runs': 2,
       // Started, the gate's end, the approval (its buttons), the stage after it (buttons off), the end.
       'PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}': 4,
-      'GET /repos/{owner}/{repo}/contents/{path}': 2,
+      'GET /repos/{owner}/{repo}/contents/{path}': 1,
     });
-    expect(total(large.perUpdate)).toBe(11);
-    expect(total(large.perPullRequest)).toBe(12);
+    expect(total(large.perUpdate)).toBe(9);
+    expect(total(large.perPullRequest)).toBe(11);
   });
 
-  it('costs no more with one instance, whose memory stands in for a few lookups', async () => {
+  it('costs a little less with one instance, whose memory stands in for a few lookups', async () => {
     const one = await runSample({ repos: 1, prs: 1, pushes: 2, instances: 1 });
     expect(one.violations).toEqual([]);
-    expect(total(one.perUpdate)).toBe(11);
-    expect(total(one.perPullRequest)).toBe(11);
+    expect(total(one.perUpdate)).toBe(9);
+    expect(total(one.perPullRequest)).toBe(10);
+  });
+
+  it('reads the organisation’s fallback every time when no other repository’s events reach the instances', async () => {
+    const alone = await runSample({ repos: 1, prs: 1, pushes: 2, orgTraffic: false });
+    expect(alone.violations).toEqual([]);
+    expect(alone.perUpdate.get('GET /repos/{owner}/{repo}/contents/{path}')).toBe(4);
+    expect(total(alone.perUpdate)).toBe(11);
+    expect(total(alone.perPullRequest)).toBe(12);
   });
 
   it('counts what the bot is meant to do: two checks per commit, one comment per pull request', () => {
@@ -122,7 +131,7 @@ describe('simulate-org command', () => {
     const out = lines.join('\n');
     expect(out).toMatch(/30 repositories × 2 pull requests\/day × 1 pushes = 60 updates\/day/);
     expect(out).toMatch(/same cost per update in both/);
-    expect(out).toMatch(/instances: 3 .* with 1 instance: 11\.00 per update, 11\.00 per merged PR/);
+    expect(out).toMatch(/instances: 3 .* with 1 instance: 9\.00 per update, 10\.00 per merged PR/);
     expect(out).toMatch(/installation requests\/h .* 5,500 /);
     expect(out).toMatch(/Security Hub imports\/s/);
   });
