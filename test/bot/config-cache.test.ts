@@ -1,0 +1,44 @@
+import { describe, expect, it } from '@jest/globals';
+import { CONFIG_CACHE_TTL_MS, ConfigCache } from '../../bot/github/config-cache.js';
+
+// The instance's memory of .github/pipewarden.yml (issue 16): a file or its absence for a few minutes, never
+// an outage, and never an object the config plugin could change for the next reader.
+describe('ConfigCache', () => {
+  const clock = { now: 0 };
+  const cache = () => new ConfigCache({ now: () => clock.now });
+  const failing = (status: number) => async () => {
+    throw Object.assign(new Error(`HTTP ${status}`), { status });
+  };
+
+  it('answers from memory until the time to live has passed, then reads again', async () => {
+    const c = cache();
+    let reads = 0;
+    const read = async () => ({ data: `n: ${++reads}` });
+    expect(await c.read('acme/app', read)).toEqual({ data: 'n: 1' });
+    clock.now += CONFIG_CACHE_TTL_MS - 1;
+    expect(await c.read('acme/app', read)).toEqual({ data: 'n: 1' });
+    clock.now += 1;
+    expect(await c.read('acme/app', read)).toEqual({ data: 'n: 2' });
+    expect(c.fetches).toBe(2);
+  });
+
+  it('remembers a 404, not a server error or a rate limit', async () => {
+    const c = cache();
+    await expect(c.read('acme/.github', failing(404))).rejects.toMatchObject({ status: 404 });
+    await expect(c.read('acme/.github', failing(500))).rejects.toMatchObject({ status: 404 });
+    expect(c.fetches).toBe(1);
+    for (const status of [500, 403]) {
+      await expect(c.read(`acme/${status}`, failing(status))).rejects.toMatchObject({ status });
+      expect(await c.read(`acme/${status}`, async () => 'read again')).toBe('read again');
+    }
+  });
+
+  it('hands out copies: a reader that changes its answer does not change the next one', async () => {
+    const c = cache();
+    const first = (await c.read('acme/app', async () => ({ data: { _extends: 'other' } }))) as {
+      data: Record<string, unknown>;
+    };
+    delete first.data._extends;
+    expect(await c.read('acme/app', failing(500))).toEqual({ data: { _extends: 'other' } });
+  });
+});
