@@ -1,21 +1,29 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { BatchGetCodeSnippetRequest$, ListFindingsRequest$ } from '@aws-sdk/client-inspector2';
 import { json, xmlError } from './aws-http.js';
+import { modelViolations, type MemberLimit, type StaticSchema } from './aws-model.js';
 import { S3Fake } from './s3-fake.js';
 import { SecurityHubFake } from './security-hub-fake.js';
 
 /**
  * A local HTTP server on 127.0.0.1 that answers like Security Hub (REST-JSON, POST /findings/import),
- * S3 (path-style, conditional PUT with If-Match / If-None-Match → 412) and Inspector2 (POST /findings/list
+ * S3 (path-style, conditional PUT with If-Match / If-None-Match) and Inspector2 (POST /findings/list
  * with paging, POST /codesnippet/batchget), for real SDK v3 clients pointed at it with AWS_ENDPOINT_URL_*.
  * Tests inject throttling, partial failures, 5xx, slow answers and expired credentials through the hooks.
- * Security Hub (security-hub-fake.ts) and S3 (s3-fake.ts) check each request against the API model
- * (aws-model.ts) and the limits the code relies on first; one that breaks them gets the error the real
+ * Security Hub (security-hub-fake.ts), S3 (s3-fake.ts) and Inspector2 (here) check each request against the
+ * API model (aws-model.ts) and the limits the code relies on first; one that breaks them gets the error the real
  * service returns, and is kept in `rejected` so a test can say none was.
  */
 
 export { MAX_FINDINGS_PER_IMPORT, type SecurityHubAnswer } from './security-hub-fake.js';
 export { MAX_S3_KEY_BYTES, MAX_S3_METADATA_BYTES, type S3Object } from './s3-fake.js';
+
+/** Inspector2's limits the code relies on (API Reference: ListFindings maxResults 1–100, BatchGetCodeSnippet 1–10 ARNs). */
+const INSPECTOR_LIMITS: Record<string, MemberLimit> = {
+  'ListFindingsRequest.maxResults': { min: 1, max: 100 },
+  'BatchGetCodeSnippetRequest.findingArns': { min: 1, max: 10 },
+};
 
 export class FakeAws {
   readonly server: Server;
@@ -126,8 +134,18 @@ export class FakeAws {
     return this.s3.handle(req, url, body, res, this.reject);
   }
 
+  /** Inspector2's answer to a request that breaks its model or limits: ValidationException (400), kept in `rejected`. */
+  private refused(path: string, schema: StaticSchema, request: unknown, res: ServerResponse): boolean {
+    const problems = modelViolations(schema, request, INSPECTOR_LIMITS);
+    if (problems.length === 0) return false;
+    for (const p of problems) this.reject(`POST ${path}: ${p}`);
+    json(res, 400, { message: problems.join('; ') }, 'ValidationException');
+    return true;
+  }
+
   private listFindings(body: Buffer, res: ServerResponse): void {
     const request = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+    if (this.refused('/findings/list', ListFindingsRequest$, request, res)) return;
     this.inspector.listRequests.push(request);
     if (this.inspector.throttleList(this.inspector.listRequests.length))
       return json(res, 429, { message: 'Rate exceeded' }, 'ThrottlingException');
@@ -139,7 +157,9 @@ export class FakeAws {
   }
 
   private codeSnippets(body: Buffer, res: ServerResponse): void {
-    const { findingArns } = JSON.parse(body.toString('utf8')) as { findingArns: string[] };
+    const request = JSON.parse(body.toString('utf8')) as { findingArns: string[] };
+    if (this.refused('/codesnippet/batchget', BatchGetCodeSnippetRequest$, request, res)) return;
+    const { findingArns } = request;
     this.inspector.snippetRequests.push(findingArns);
     if (this.inspector.snippetAccessDenied)
       return json(

@@ -1,4 +1,9 @@
 import { createHash } from 'node:crypto';
+import {
+  BatchGetCodeSnippetCommand,
+  Inspector2Client,
+  ListFindingsCommand,
+} from '@aws-sdk/client-inspector2';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   BatchImportFindingsCommand,
@@ -85,6 +90,36 @@ describe('the Security Hub fake checks BatchImportFindings against the API model
       'POST /findings/import: Findings[0].Title: is required',
       'POST /findings/import: Findings[1].Severity.Normalized: must be a number',
     ]);
+  });
+});
+
+describe('the Inspector2 part checks ListFindings and BatchGetCodeSnippet against the API model', () => {
+  const inspector = () => new Inspector2Client(clientConfig());
+
+  it('answers conforming requests and refuses maxResults over 100 or more than 10 ARNs with ValidationException', async () => {
+    const client = inspector();
+    try {
+      await client.send(new ListFindingsCommand({ maxResults: 100 }));
+      await client.send(new BatchGetCodeSnippetCommand({ findingArns: ['arn:1'] }));
+      expect(fake.rejected).toEqual([]);
+      await expect(client.send(new ListFindingsCommand({ maxResults: 101 }))).rejects.toMatchObject({
+        name: 'ValidationException',
+        $metadata: { httpStatusCode: 400 },
+      });
+      const arns = Array.from({ length: 11 }, (_, i) => `arn:${i}`);
+      await expect(client.send(new BatchGetCodeSnippetCommand({ findingArns: arns }))).rejects.toMatchObject({
+        name: 'ValidationException',
+      });
+      expect(fake.rejected).toEqual([
+        'POST /findings/list: maxResults: must be at most 100',
+        'POST /codesnippet/batchget: findingArns: must be at most 10 long',
+      ]);
+      // Refused requests are not answered as if they had been served.
+      expect(fake.inspector.listRequests).toHaveLength(1);
+      expect(fake.inspector.snippetRequests).toEqual([['arn:1']]);
+    } finally {
+      client.destroy();
+    }
   });
 });
 
