@@ -170,9 +170,18 @@ const RESERVED_IDS = [
   'staging',
   'storage',
 ];
-// Bot environment (PIPEWARDEN_REPOSITORIES) and stacks per deployment: see docs/deploy.md "Onboarding".
-const REPOSITORIES_LIMIT =
-  'at most 20 repositories per deployment (the bot lists them in its 4 KB Lambda environment); split the organisation into several deployments with distinct names';
+/**
+ * Repositories one deployment holds, from the first AWS limit its stacks meet (measured by
+ * test/infra/repository-limits.test.ts from the per-repository growth of every stack, and by
+ * scripts/measure-repository-limits.ts at 50 to 200): CloudFormation's 500 resources a stack, which no quota
+ * increase raises. All in one account, the storage stack grows by 7 a repository (its two image repositories
+ * and the deployed-image parameters); with an environment in its own account, that account's access stack
+ * grows by 10 (the repository's roles there). Beyond: several deployments with distinct names.
+ */
+export const REPOSITORY_LIMITS = {
+  oneAccount: { max: 69, stack: 'storage' },
+  environmentAccounts: { max: 49, stack: 'environment access' },
+} as const;
 
 const repositoryEntry = repositoryRef.extend({
   /**
@@ -227,7 +236,7 @@ const schema = z
     /** One application repository: shorthand for a one-entry `repositories` whose resources keep unprefixed names. */
     repository: repositoryRef.optional(),
     /** The application repositories this deployment builds and deploys, each with its own pipelines and services. */
-    repositories: z.array(repositoryEntry).min(1).max(20, REPOSITORIES_LIMIT).optional(),
+    repositories: z.array(repositoryEntry).min(1).optional(),
     /**
      * The repository holding this deployment (infra/, buildspecs/, dist/, this config): the infrastructure
      * pipeline's source. Absent: the application repository holds both (one repository for service and platform).
@@ -651,6 +660,19 @@ function checkRepositories(config: z.output<typeof schema>, ctx: z.RefinementCtx
       message: 'name the application repositories: "repositories": [{"owner": "...", "name": "..."}]',
     });
     return;
+  }
+  const limit = Object.values(config.environments).some(
+    (env) => env.account && env.account !== config.aws.account,
+  )
+    ? REPOSITORY_LIMITS.environmentAccounts
+    : REPOSITORY_LIMITS.oneAccount;
+  const count = config.repositories?.length ?? 1;
+  if (count > limit.max) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['repositories'],
+      message: `${count} repositories: at most ${limit.max} per deployment here (CloudFormation allows 500 resources a stack, and the ${limit.stack} stack holds a share of each repository's); split the organisation into several deployments with distinct names`,
+    });
   }
   const seen = new Map<string, number>();
   const ids = new Map<string, number>();

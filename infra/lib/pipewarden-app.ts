@@ -1,4 +1,5 @@
 import { type App, Aws, type Stack, Tags } from 'aws-cdk-lib';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -329,7 +330,12 @@ function addRepositoryStacks(
     pipelines: { ...config.pipelines, ...repository.pipelines },
     service: repository.service,
   };
-  const images = storage.images.get(repository.id)!;
+  // A listed repository's images by name, not by the storage stack's tokens: each token read in another stack is
+  // an output of the storage stack, 4 a repository, and CloudFormation allows 200 a stack (46 repositories). The
+  // shorthand's (id "") keep the references a single-repository deployment always had.
+  const images = repository.id
+    ? imageReferences(storage, config, prefix, repository)
+    : storage.images.get(repository.id)!;
   const of = repository.id ? ` of ${repository.owner}/${repository.name}` : '';
   const service = (id: 'Staging' | 'Production', environmentName: 'staging' | 'production') => {
     const place = places[environmentName];
@@ -393,6 +399,25 @@ function addRepositoryStacks(
     production: { ...target(production), ...roles('production') },
   });
   return { repository, staging, production, pipelines };
+}
+
+/** A repository's production and CI image repositories, referred to by their (literal) names and ARNs. */
+function imageReferences(
+  storage: StorageStack,
+  config: PipewardenConfig,
+  prefix: string,
+  repository: RepositoryConfig,
+): { repository: ecr.IRepository; ciRepository: ecr.IRepository } {
+  const names = imageRepositoryNames(prefix, repository.name);
+  const byName = (id: string, repositoryName: string) =>
+    ecr.Repository.fromRepositoryAttributes(storage, repositoryConstructId(id, repository.id), {
+      repositoryName,
+      repositoryArn: `arn:${Aws.PARTITION}:ecr:${config.aws.region}:${config.aws.account ?? Aws.ACCOUNT_ID}:repository/${repositoryName}`,
+    });
+  return {
+    repository: byName('RepositoryName', names.production),
+    ciRepository: byName('CiRepositoryName', names.ci),
+  };
 }
 
 function target(stack: ServiceStack) {
