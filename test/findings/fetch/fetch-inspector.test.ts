@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { loadReport } from '../../../findings/load/load-report.js';
 import { runCli } from '../cli/run-cli.js';
 import { readFixture } from '../helpers.js';
+import { Inspector2Client, ListCoverageCommand } from '@aws-sdk/client-inspector2';
 import { FakeAws } from '../../support/fake-aws.js';
 import { codeRepositoryCoverage, InspectorCoverageFake } from './inspector-coverage-fake.js';
 
@@ -42,6 +43,13 @@ beforeEach(() => {
     }),
     codeRepositoryCoverage('acme/empty', 'ACTIVE', 'SUCCESSFUL'),
   ];
+});
+
+/** A client of the fake, as the CLI builds one from fake.env(). */
+const clientOf = (f: FakeAws) => ({
+  endpoint: f.url,
+  region: 'eu-central-1',
+  credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
 });
 
 const NO_FIX =
@@ -154,6 +162,25 @@ describe('pipewarden fetch inspector: coverage first (fails closed)', () => {
     expect(run.stderr).toMatch(
       /^pipewarden: Inspector covers acme\/shop, last scanned commit c0ffee1 at 2024-11-27T09:33:20\.000Z\n/,
     );
+  });
+
+  it('the coverage fake holds ListCoverage to the model: 201 results a page is refused, the CLI’s requests are not', async () => {
+    const run = await runCli(
+      ['fetch', 'inspector', '--repository', 'acme/shop', '--out', join(tmp, 'model.json')],
+      fake.env(),
+    );
+    expect(run.code).toBe(0);
+    expect(fake.rejected).toEqual([]);
+    const client = new Inspector2Client({ ...clientOf(fake), maxAttempts: 1 });
+    try {
+      await expect(client.send(new ListCoverageCommand({ maxResults: 201 }))).rejects.toMatchObject({
+        name: 'ValidationException',
+        $metadata: { httpStatusCode: 400 },
+      });
+    } finally {
+      client.destroy();
+    }
+    expect(fake.rejected).toEqual(['POST /coverage/list: maxResults: must be at most 200']);
   });
 
   it('fails in one line naming the fix when the repository is not onboarded, and writes nothing', async () => {

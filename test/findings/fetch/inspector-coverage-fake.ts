@@ -1,9 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ListCoverageRequest$ } from '@aws-sdk/client-inspector2';
+import { modelViolations } from '../../support/aws-model.js';
 import type { FakeAws } from '../../support/fake-aws.js';
 
 /**
  * Inspector2 ListCoverage (REST-JSON, POST /coverage/list, as the SDK model routes it) on the shared local
- * fake: requests to that path are answered here, every other request goes to the fake as before. The
+ * fake: requests to that path are answered here (checked against the model first), every other request goes
+ * to the fake as before. The
  * answer is `coveredResources` filtered by the request's resourceType / codeRepositoryProjectName EQUALS
  * filters, one page of `pageSize`, with `nextToken` for the rest.
  */
@@ -36,6 +39,14 @@ export class InspectorCoverageFake {
       nextToken?: string;
       filterCriteria?: Record<string, { comparison: string; value: string }[]>;
     };
+    // Held to the model and the API's limit (maxResults 1-200) first, as the shared fake holds its requests.
+    const problems = modelViolations(ListCoverageRequest$, request, {
+      'ListCoverageRequest.maxResults': { min: 1, max: 200 },
+    });
+    if (problems.length > 0) {
+      for (const p of problems) this.fake.rejected.push(`POST /coverage/list: ${p}`);
+      return send(res, 400, { message: problems.join('; ') }, 'ValidationException');
+    }
     this.requests.push(request);
     if (this.fake.expiredToken) return send(res, 403, { message: 'expired' }, 'ExpiredTokenException');
     const equals = (field: string) =>
