@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PipewardenError } from '../../findings/errors.js';
+import { describeIssueDetail } from '../../findings/describe-zod-issues.js';
 import { checkForkHead } from './check-fork-head.js';
 import { readEventContext, readEventHead, type ContextRead } from './read-event-head.js';
 import { parseVariables, type PipelineVariable } from './parse-variables.js';
@@ -96,7 +97,7 @@ export function parseInputs(raw: RawInputs, read: ContextRead = readEventContext
     const name = String(issue.path[0]);
     const given = String(withDefaults[name as InputName] ?? '').trim();
     const shown = given === '' ? '' : ` (got "${given.length > 60 ? `${given.slice(0, 60)}…` : given}")`;
-    throw new PipewardenError(`input ${name} ${issue.message}${shown}`);
+    throw new PipewardenError(`input ${name} ${describeIssueDetail(issue)}${shown}`);
   }
   const v = parsed.data;
   const forkHeadAllowed = checkForkHead(event, {
