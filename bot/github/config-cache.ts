@@ -75,7 +75,14 @@ export class ConfigCache {
     if (this.#hooked.has(octokit)) return;
     this.#hooked.add(octokit);
     octokit.hook.wrap('request', async (request, options) => {
-      if (options.method !== 'GET' || options.url !== CONTENTS_ROUTE || options.path !== path)
+      // Only the default branch's file (no `ref`): a read at another ref, say a pull request's head, must
+      // never be remembered as the file that decides who may approve.
+      if (
+        options.method !== 'GET' ||
+        options.url !== CONTENTS_ROUTE ||
+        options.path !== path ||
+        options.ref !== undefined
+      )
         return request(options);
       const key = `${String(options.owner)}/${String(options.repo)}`.toLowerCase();
       return (await this.read(key, async () => request(options))) as Awaited<ReturnType<typeof request>>;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
+import { Octokit } from '@octokit/rest';
 import { CONFIG_CACHE_TTL_MS, ConfigCache } from '../../bot/github/config-cache.js';
+import type { GitHubClient } from '../../bot/github/repo-ref.js';
 
 // The instance's memory of .github/pipewarden.yml (issue 16): a file or its absence for a few minutes, never
 // an outage, and never an object the config plugin could change for the next reader.
@@ -40,5 +42,35 @@ describe('ConfigCache', () => {
     };
     delete first.data._extends;
     expect(await c.read('acme/app', failing(500))).toEqual({ data: { _extends: 'other' } });
+  });
+
+  it('remembers only the default branch’s file: a read at another ref goes to GitHub and is not kept', async () => {
+    const c = cache();
+    const fetched: string[] = [];
+    const octokit = new Octokit({
+      request: {
+        fetch: async (url: string) => {
+          fetched.push(url);
+          const text = new URL(url).searchParams.get('ref') ?? 'default branch';
+          const body = { type: 'file', encoding: 'base64', content: Buffer.from(text).toString('base64') };
+          return new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json' } });
+        },
+      },
+    });
+    c.attach(octokit as unknown as GitHubClient, '.github/pipewarden.yml');
+    const read = async (ref?: string) => {
+      const { data } = await octokit.request('GET /repos/{owner}/{repo}/contents/{path}', {
+        owner: 'acme',
+        repo: 'app',
+        path: '.github/pipewarden.yml',
+        ...(ref ? { ref } : {}),
+      });
+      return Buffer.from((data as { content: string }).content, 'base64').toString();
+    };
+    expect(await read('pr-head')).toBe('pr-head');
+    expect(await read()).toBe('default branch');
+    expect(await read()).toBe('default branch');
+    expect(await read('pr-head')).toBe('pr-head');
+    expect(fetched).toHaveLength(3);
   });
 });
