@@ -7,8 +7,8 @@ import {
 } from '../pipeline/contracts.js';
 
 /**
- * The bot accepts every CodePipeline detail type. The CDK rule no longer sends action events; a rule deployed
- * before still may, and the bot passes over them (`quietEvent`).
+ * The bot accepts every CodePipeline detail type. The CDK rules send action events only for a manual
+ * approval's start; a rule deployed before may send others, and the bot passes over them (`quietEvent`).
  */
 const KIND_OF = Object.fromEntries(
   Object.entries(PIPELINE_EVENT_TYPES).map(([kind, type]) => [type, kind as PipelineEventKind]),
@@ -26,6 +26,8 @@ const schema = z.object({
       state: z.string().min(1),
       stage: z.string().optional(),
       action: z.string().optional(),
+      // An action event's action type; its category tells a manual approval (`Approval`) from the rest.
+      type: z.object({ category: z.string().optional() }).loose().optional(),
     })
     .loose(),
 });
@@ -38,6 +40,8 @@ export interface PipelineEvent {
   state: string;
   stage?: string;
   action?: string;
+  /** An action event's category (`Approval`, `Build`, …). */
+  category?: string;
 }
 
 /** Whether a Lambda event came from EventBridge (CodePipeline), as opposed to an HTTP request. */
@@ -60,5 +64,6 @@ export function parsePipelineEvent(event: unknown): PipelineEvent | string {
     state: e.detail.state,
     ...(e.detail.stage ? { stage: e.detail.stage } : {}),
     ...(e.detail.action ? { action: e.detail.action } : {}),
+    ...(e.detail.type?.category ? { category: e.detail.type.category } : {}),
   };
 }

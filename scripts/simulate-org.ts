@@ -146,8 +146,9 @@ function count(into: Map<string, number>, kinds: string[], weight = 1): void {
 /**
  * Which bot instance gets each event, and when (virtual time). The events of one push (or merge) go round
  * the instances in turn, starting again at the first for each: the same spread for every push, so two
- * samples give the same cost per update. Action events, which the EventBridge rule no longer sends, take
- * no turn (they reach the instance of the event before, and cost nothing).
+ * samples give the same cost per update. Action events other than a manual approval's start, which the
+ * EventBridge rules do not send, take no turn (they reach the instance of the event before, and cost
+ * nothing); the approval's start, which the bot follows, takes one.
  */
 class Schedule {
   turn = 0;
@@ -164,7 +165,7 @@ class Schedule {
   peek(): number {
     return this.turn % this.instances;
   }
-  next(kind: 'webhook' | 'execution' | 'stage' | 'action'): number {
+  next(kind: 'webhook' | 'execution' | 'stage' | 'action' | 'approval'): number {
     if (kind !== 'action') this.last = this.turn++ % this.instances;
     return this.last;
   }
@@ -207,9 +208,11 @@ async function runPipeline(
     if (type === 'execution' || (type === 'stage' && stage === 'Gate' && state !== 'STARTED'))
       await neighbour(schedule.peek());
     const before = h.github.requests.length;
-    const result = await h.pipelineEvent(type, e, state, stage, schedule.next(type));
+    const approval = type === 'action' && stage === 'Approval' && state === 'STARTED';
+    const result = await h.pipelineEvent(type, e, state, stage, schedule.next(approval ? 'approval' : type));
     const made = h.github.requests.slice(before).filter((r) => counted(r) && !isAppRequest(kindOf(r))).length;
-    count(bySource, [`${kind} ${type} event${stage === 'Gate' ? ' (Gate)' : ''}`], made);
+    const where = stage === 'Gate' ? ' (Gate)' : approval ? ' (Approval started)' : '';
+    count(bySource, [`${kind} ${type} event${where}`], made);
     // The bot passes over events that change nothing the checks show (their change shows at the next
     // event it follows); an execution event skipped means the simulation did not reach the bot's work.
     if (result.outcome === 'skipped' && type === 'execution')

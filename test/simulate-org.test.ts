@@ -40,6 +40,10 @@ describe('simulate-org: the real bot under an organisation’s pull-request traf
       expect(large.bySource.get(source) ?? 0).toBe(0);
     for (const source of ['main action event', 'main action event (Gate)'])
       expect(large.mergeSources.get(source) ?? 0).toBe(0);
+    // A manual approval's start writes the buttons (a lookup: this instance holds no record, then the
+    // write); its stage's start, which may come before the approval has a token, costs nothing.
+    expect(large.mergeSources.get('main action event (Approval started)')).toBe(2);
+    expect(large.mergeSources.get('main stage event')).toBe(1);
     // The counts do not vary from run to run (docs/limits.md): per push, then per merged pull request,
     // with the events of each push round 3 bot instances, among the rest of the organisation's traffic.
     expect(large.instances).toBe(3);

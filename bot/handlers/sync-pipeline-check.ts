@@ -152,12 +152,14 @@ async function markNotChecked(
 /**
  * Why an event changes nothing a check shows on its own, or undefined; decided before anything is read.
  * Each event costs GitHub requests (issue 16), so the pipeline check is written at the execution's start,
- * at the start of a stage that waits for a person (`personStage`), at the gate's end and at the
- * execution's end: an action's start or end, a stage's end and the gate's start show at the next of those.
- * The check is rendered from GetPipelineExecution when handled, so it shows everything that happened by then.
+ * at a manual approval's start (its Approve / Reject buttons), at the start of the stage after one
+ * (`followsApproval`), at the gate's end and at the execution's end: any other action's start or end, a
+ * stage's end and the gate's start show at the next of those. The check is rendered from
+ * GetPipelineExecution when handled, so it shows everything that happened by then.
  */
 export function quietEvent(deps: HandlerDeps, event: PipelineEvent): string | undefined {
-  if (event.kind === 'action') return 'action events show at the next event the check follows';
+  if (event.kind === 'action')
+    return approvalStarts(event) ? undefined : 'action events show at the next event the check follows';
   if (event.kind !== 'stage') return undefined;
   if (event.stage === deps.settings.gateStage)
     return event.state === 'SUCCEEDED' || event.state === 'FAILED'
@@ -168,17 +170,24 @@ export function quietEvent(deps: HandlerDeps, event: PipelineEvent): string | un
   return undefined;
 }
 
+/**
+ * A manual approval's start: the check gets its Approve / Reject buttons. Its own stage's start does not
+ * show them: that stage may start before the approval does (GetPipelineState has no token yet), and the
+ * approval's start follows anyway, so one write either way.
+ */
+const approvalStarts = (event: PipelineEvent) =>
+  event.kind === 'action' && event.category === 'Approval' && event.state === 'STARTED';
+
 const hasApproval = (stage: ExecutionView['stages'][number] | undefined) =>
   stage?.actions.some((a) => a.category === 'Approval') ?? false;
 
 /**
- * Whether a stage's start is shown: a manual approval waits in it (the check gets its Approve / Reject
- * buttons), or it follows a stage that held one (the decision, however it was made, takes the buttons off).
+ * Whether a stage's start is shown: it follows a stage that held a manual approval (the decision, however
+ * it was made, takes the buttons off). That approval ran in this execution, so its category is known.
  */
-function personStage(view: ExecutionView, stage: string): boolean {
-  if (view.approval?.stage === stage) return true;
+function followsApproval(view: ExecutionView, stage: string): boolean {
   const at = view.stages.findIndex((s) => s.name === stage);
-  return at >= 0 && (hasApproval(view.stages[at]) || hasApproval(view.stages[at - 1]));
+  return at > 0 && hasApproval(view.stages[at - 1]);
 }
 
 /** Open pull requests whose head is the commit, from what is known without asking GitHub for them. */
@@ -228,8 +237,16 @@ export async function syncPipelineCheck(
   const gateAt = view.stages.findIndex((s) => s.name === deps.settings.gateStage);
   const gate = view.stages[gateAt];
   const gateDone = gate?.status === 'Succeeded' || gate?.status === 'Failed';
-  if (event.kind === 'stage' && event.stage !== deps.settings.gateStage && !personStage(view, event.stage!))
-    return { outcome: 'skipped', reason: 'no person waits in this stage: it shows at the next event' };
+  if (
+    event.kind === 'stage' &&
+    event.stage !== deps.settings.gateStage &&
+    !followsApproval(view, event.stage!)
+  )
+    return {
+      outcome: 'skipped',
+      reason:
+        'no approval was decided before this stage: it shows at the next event (an approval at its own start)',
+    };
   if (event.kind === 'stage' && event.stage === deps.settings.gateStage) {
     if (!gateDone) return { outcome: 'skipped', reason: 'the gate has not finished in this execution' };
     // Nothing runs after the gate (its last stage, or it failed): the execution's end follows at once.
@@ -240,7 +257,9 @@ export async function syncPipelineCheck(
   const octokit = await clientFor(ref);
   const withRevision = view as ExecutionView & { revision: NonNullable<ExecutionView['revision']> };
   const connection = await sourceConnectionProblem(deps, view);
-  const publishes = gateDone && (event.kind === 'execution' || event.stage === deps.settings.gateStage);
+  const publishes =
+    gateDone &&
+    (event.kind === 'execution' || (event.kind === 'stage' && event.stage === deps.settings.gateStage));
   const settles = event.kind === 'execution' && isTerminal(view.status);
   // Where the security check is concerned, both runs are looked up in one request.
   let runs: { pipeline: ExistingCheckRun | null; security: ExistingCheckRun | null } | undefined;

@@ -125,6 +125,32 @@ describe('pipeline check from CodePipeline events', () => {
     expect(h.github.runs(CHECK_NAMES.pipeline, sha)[0]!.external_id).toBe(`${PIPELINES.feature}:${newer.id}`);
   });
 
+  it('shows Approve / Reject when the approval starts after its stage’s start was handled', async () => {
+    const e = h.aws.pipelines.execute(PIPELINES.main, { sha, owner, repo });
+    await h.pipelineEvent('execution', e, 'STARTED');
+    h.aws.pipelines.progress(e, 'Staging');
+    // The Approval stage's start is handled before its action has started: GetPipelineState holds no token.
+    expect(await h.pipelineEvent('stage', e, 'STARTED', 'Approval')).toMatchObject({ outcome: 'skipped' });
+    h.aws.pipelines.setStage(e, 'Approval', 'InProgress');
+    expect(await h.pipelineEvent('action', e, 'STARTED', 'Approval')).toMatchObject({ outcome: 'written' });
+    const check = () => h.github.runs(CHECK_NAMES.pipeline, sha)[0]!;
+    expect(check().output.title).toBe('Waiting for approval (Approval)');
+    expect(check().actions.map((a) => a.identifier)).toEqual(['approve', 'reject', 'stop']);
+    // A redelivered approval start writes nothing new; another action's start stays quiet.
+    const writes = h.github.writes().length;
+    expect(await h.pipelineEvent('action', e, 'STARTED', 'Approval')).toMatchObject({ outcome: 'unchanged' });
+    expect(await h.pipelineEvent('action', e, 'STARTED', 'Staging')).toMatchObject({ outcome: 'skipped' });
+    expect(h.github.writes()).toHaveLength(writes);
+    // The decision: the next stage's start takes the buttons off, and a late approval start does not
+    // put them back (the check is rendered from the execution as it is now).
+    h.aws.pipelines.setStage(e, 'Approval', 'Succeeded');
+    h.aws.pipelines.setStage(e, 'Production', 'InProgress');
+    expect(await h.pipelineEvent('stage', e, 'STARTED', 'Production')).toMatchObject({ outcome: 'written' });
+    expect(check().actions.map((a) => a.identifier)).toEqual(['stop']);
+    expect(await h.pipelineEvent('action', e, 'STARTED', 'Approval')).toMatchObject({ outcome: 'unchanged' });
+    expect(check().actions.map((a) => a.identifier)).toEqual(['stop']);
+  });
+
   it("ignores other systems' pipelines without calling anyone", async () => {
     const e = featureRun();
     const result = await h.pipelineEvent('execution', { ...e, pipeline: 'someone-elses' }, 'STARTED');

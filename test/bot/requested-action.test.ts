@@ -22,7 +22,7 @@ useHarness((started) => (h = started), {
     execution = started.aws.pipelines.execute(PIPELINES.main, { sha, owner, repo });
     started.aws.pipelines.progress(execution, 'Staging');
     started.aws.pipelines.setStage(execution, 'Approval', 'InProgress');
-    await started.pipelineEvent('stage', execution, 'STARTED', 'Approval');
+    await started.pipelineEvent('action', execution, 'STARTED', 'Approval');
     run = started.github.runs(CHECK_NAMES.pipeline, sha)[0]!;
   },
 });

@@ -59,6 +59,7 @@ function botStack(count: number) {
     environment: fn.Properties.Environment.Variables as Record<string, unknown>,
     layers: fn.Properties.Layers as unknown[],
     rule: of('AWS::Events::Rule')[0]!.Properties.EventPattern,
+    rules: of('AWS::Events::Rule').map((r) => r.Properties),
     // The staged layer directory (what Lambda extracts to /opt).
     layerDirectory: layer
       ? join(app.outdir, `asset.${String(layer.Properties.Content.S3Key).replace(/\.zip$/, '')}`)
@@ -101,7 +102,8 @@ describe('the bot of a deployment of many repositories', () => {
     // 2,048 characters of event pattern; none may grow with the organisation.
     expect(size(large.policies)).toBe(size(small.policies));
     expect(size(large.environment)).toBe(size(small.environment));
-    expect(size(large.rule)).toBe(size(small.rule));
+    expect(size(large.rules)).toBe(size(small.rules));
+    for (const rule of large.rules) expect(size(rule.EventPattern)).toBeLessThan(2_048);
     expect(size(large.policies)).toBeLessThan(10_240);
     expect(large.environment).toMatchObject({ PIPEWARDEN_REPOSITORIES_FILE: BOT_REGISTRY_PATH });
     expect(large.environment.PIPEWARDEN_REPOSITORIES).toBeUndefined();
@@ -151,6 +153,40 @@ describe('the bot of a deployment of many repositories', () => {
     // Why: production images are never the bot's to delete, nor another system's.
     for (const name of ['acme-r42/service-42', 'acme/service-0', 'other-ci/x', 'acmex-ci/x'])
       expect(covered(images, repo(name))).toBe(false);
+  });
+
+  it("sends the bot a manual approval's start, and no other action event, from the same pipelines", () => {
+    // Why: an approval's stage may start before the approval does (no token yet), so the Approve / Reject
+    // buttons need the approval's own start; any other action event would cost an invocation for nothing.
+    const [pipeline, approval] = large.rules;
+    expect(large.rules).toHaveLength(2);
+    expect(pipeline.EventPattern['detail-type']).toEqual([
+      'CodePipeline Pipeline Execution State Change',
+      'CodePipeline Stage Execution State Change',
+    ]);
+    expect(approval.EventPattern).toEqual({
+      source: ['aws.codepipeline'],
+      'detail-type': ['CodePipeline Action Execution State Change'],
+      detail: {
+        pipeline: pipeline.EventPattern.detail.pipeline,
+        type: { category: ['Approval'] },
+        state: ['STARTED'],
+      },
+    });
+    expect(pipeline.EventPattern.detail.pipeline).toEqual([
+      'acme-main',
+      'acme-feature',
+      { wildcard: 'acme-*-main' },
+      { wildcard: 'acme-*-feature' },
+    ]);
+    // Both reach the function with the same retries and dead-letter queue.
+    expect(approval.Targets).toHaveLength(1);
+    const { Id: _a, ...target } = approval.Targets[0];
+    const { Id: _p, ...same } = pipeline.Targets[0];
+    expect(target).toEqual(same);
+    expect(target).toMatchObject({
+      RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 7200 },
+    });
   });
 
   it('refuses a repository prefix outside the naming scheme instead of widening to it', () => {

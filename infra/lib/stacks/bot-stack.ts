@@ -85,11 +85,19 @@ export const BOT_RESERVED_CONCURRENCY = 10;
 export const BOT_MEMORY_MB = 1024;
 
 /**
- * Pipeline events the bot turns into check runs and pull-request comments. Not action events: the checks
+ * Pipeline events the bot turns into check runs and pull-request comments. Not every action event: the checks
  * follow executions and stages, and an action's change shows at its stage's next event, so each action
  * event would cost an invocation for nothing (they were half the events; docs/limits.md).
  */
 export const BOT_PIPELINE_EVENT_TYPES = [PIPELINE_EVENT_TYPES.execution, PIPELINE_EVENT_TYPES.stage];
+/**
+ * …except a manual approval's start: its stage may start before the approval does (GetPipelineState shows
+ * no token yet), and the check needs its Approve / Reject buttons while the approval waits.
+ */
+export const BOT_APPROVAL_EVENT = {
+  detailType: [PIPELINE_EVENT_TYPES.action],
+  detail: { type: { category: ['Approval'] }, state: ['STARTED'] },
+};
 
 /**
  * The GitHub App's hosting: one Lambda function reached two ways, by GitHub webhooks through a
@@ -315,6 +323,11 @@ export class BotStack extends Stack {
     acknowledgeControl(this.deadLetterQueue, 'sqs_dlq_check', isDeadLetterQueue);
     acknowledgeControl(this.deadLetterQueue, 'sqs_queue_encrypted_check', CROSS_STACK);
 
+    const target = new targets.LambdaFunction(this.function, {
+      retryAttempts: 8,
+      maxEventAge: Duration.hours(2),
+      deadLetterQueue: this.deadLetterQueue,
+    });
     new events.Rule(this, 'PipelineEvents', {
       ruleName: `${config.name}-pipeline-events`,
       description: 'State changes of the application pipelines, for check runs and PR comments',
@@ -323,13 +336,19 @@ export class BotStack extends Stack {
         detailType: BOT_PIPELINE_EVENT_TYPES,
         detail: { pipeline: own.eventPattern },
       },
-      targets: [
-        new targets.LambdaFunction(this.function, {
-          retryAttempts: 8,
-          maxEventAge: Duration.hours(2),
-          deadLetterQueue: this.deadLetterQueue,
-        }),
-      ],
+      targets: [target],
+    });
+    // A second rule, not an $or in the first: each pattern stays one flat match, and only manual
+    // approvals' starts among the action events reach the function.
+    new events.Rule(this, 'ApprovalEvents', {
+      ruleName: `${config.name}-approval-events`,
+      description: 'Manual approvals starting in the application pipelines, for the Approve / Reject buttons',
+      eventPattern: {
+        source: [PIPELINE_EVENT_SOURCE],
+        detailType: BOT_APPROVAL_EVENT.detailType,
+        detail: { pipeline: own.eventPattern, ...BOT_APPROVAL_EVENT.detail },
+      },
+      targets: [target],
     });
 
     // EventBridge invokes the function asynchronously: its retry policy above covers failed deliveries,

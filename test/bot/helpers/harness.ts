@@ -10,7 +10,7 @@ import { createLogger } from '../../../bot/create-logger.js';
 import { createOctokitClass } from '../../../bot/github/create-octokit.js';
 import type { SyncResult } from '../../../bot/handlers/sync-pipeline-check.js';
 import type { BotSettings } from '../../../bot/settings.js';
-import { createFakeAws, REGION, type Execution, type FakeAws, type STAGES } from './fake-aws.js';
+import { createFakeAws, REGION, STAGES, type Execution, type FakeAws } from './fake-aws.js';
 import { FakeGitHub } from './fake-github.js';
 import { functionUrlDoor } from './function-url-door.js';
 
@@ -95,6 +95,18 @@ export interface Harness {
   /** Moves the clock of the bot's caches on (unless `now` was given): a config change shows after its TTL. */
   advance(ms: number): void;
   close(): Promise<void>;
+}
+
+/**
+ * An action event's action and type: the stage's first action, with the category the fake's pipelines
+ * declare (test/support/codepipeline-fake.ts: Source, Approval, else Build), as CodePipeline sends them.
+ */
+function actionOf(stage: string): { action: string; type: { owner: string; category: string } } {
+  const action = Object.values(STAGES)
+    .flat()
+    .find((s) => s.name === stage)?.actions[0];
+  const category = stage === 'Source' ? 'Source' : stage === 'Approval' ? 'Approval' : 'Build';
+  return { action: action ?? stage, type: { owner: 'AWS', category } };
 }
 
 /** Probot with the app's Octokit, its retries and throttling off (tests are fast). */
@@ -230,7 +242,7 @@ export async function startHarness(
           state,
           version: 1,
           ...(stage ? { stage } : {}),
-          ...(kind === 'action' ? { action: stage, type: { category: 'Build' } } : {}),
+          ...(kind === 'action' && stage ? actionOf(stage) : {}),
         },
       }),
     async close() {
