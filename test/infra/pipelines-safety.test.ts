@@ -15,8 +15,8 @@ import { synthesize, type Synthesized } from './synth.js';
 
 // Issue 11, the pipelines' part: what the deployed pipelines would do wrong in a real account, proved on the
 // synthesized templates. The full and example apps come from the shared synth cache (synthesized once, with
-// every check; stacks.test.ts asserts zero cdk-nag and Control Tower violations); the variants here skip the
-// rule packs to save minutes.
+// every check; stacks.test.ts asserts zero cdk-nag and Control Tower violations); the variants skip the rule
+// packs to save minutes.
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 type Resource = { Type: string; Properties: Json; DependsOn?: string[] };
@@ -36,24 +36,17 @@ type AppStack = Stack | StackRef<Stack>;
 
 let full: SynthesizedTemplates;
 let example: SynthesizedTemplates;
-/** Security Hub enabled centrally (not by this app); pull-request trigger opted into; Docker Hub cached. */
-let central: Synthesized;
+/**
+ * Security Hub enabled centrally (not by this app); pull-request trigger opted into; Docker Hub cached.
+ * From the cache: trust-boundaries.test.ts reads the same synthesis.
+ */
+let central: SynthesizedTemplates;
 /** The hub enabled by this app, nothing published. */
 let enableOnly: Synthesized;
 beforeAll(() => {
   full = loadTemplates('full');
   example = loadTemplates('example');
-  central = variant((raw) => {
-    raw.security = { enableSecurityHub: false, publishToSecurityHub: true, enableInspector: false };
-    raw.pipelines.feature.pullRequests.enabled = true;
-    raw.build = {
-      pullThroughCache: {
-        upstream: 'docker-hub',
-        credentialSecretArn:
-          'arn:aws:secretsmanager:eu-west-1:111111111111:secret:ecr-pullthroughcache/docker-hub-AbCdEf',
-      },
-    };
-  });
+  central = loadTemplates('central');
   enableOnly = variant((raw) => {
     raw.security = { enableSecurityHub: true, publishToSecurityHub: false, enableInspector: false };
   });

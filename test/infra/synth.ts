@@ -51,6 +51,25 @@ export function fullConfig(): PipewardenConfig {
   return parseConfig(raw, 'full test config');
 }
 
+/**
+ * The example with the pull-request trigger opted into, Security Hub enabled centrally (this app only
+ * publishes to it) and Docker Hub behind an ECR pull-through cache. Shared through the synth cache without
+ * the rule packs (the example's and full's syntheses run them): pipelines-safety and trust-boundaries read it.
+ */
+export function centralHubConfig(): PipewardenConfig {
+  const raw = JSON.parse(readFileSync(join(root, 'pipewarden.config.example.json'), 'utf8'));
+  raw.security = { enableSecurityHub: false, publishToSecurityHub: true, enableInspector: false };
+  raw.pipelines.feature.pullRequests.enabled = true;
+  raw.build = {
+    pullThroughCache: {
+      upstream: 'docker-hub',
+      credentialSecretArn:
+        'arn:aws:secretsmanager:eu-west-1:111111111111:secret:ecr-pullthroughcache/docker-hub-AbCdEf',
+    },
+  };
+  return parseConfig(raw, 'central hub test config');
+}
+
 export interface Synthesized {
   readonly stacks: PipewardenStacks;
   readonly assembly: CloudAssembly;
@@ -61,18 +80,24 @@ export interface Synthesized {
 
 /**
  * Synthesizes the whole app with the same checks `npm run synth` registers; throws on any violation.
- * `checks: false` skips the rule packs (seconds instead of a minute), for tests of a configuration whose
- * checks another test already runs.
+ * `checks: false` skips every check (seconds instead of a minute), for tests of a configuration whose
+ * checks another test already runs: the rule packs, and CDK's built-in CloudFormation validation, whose
+ * WebAssembly engine takes ~5 s to start and ~5 s to validate an app (most of an unchecked synthesis).
  */
 export function synthesize(config: PipewardenConfig, options: { checks?: boolean } = {}): Synthesized {
   const outdir = mkdtempSync(join(tmpdir(), 'pw-cdk-'));
-  const app = new App({ outdir, context: { ...featureFlags, 'aws:cdk:bundling-stacks': [] } });
+  const checks = options.checks !== false;
+  const app = new App({
+    outdir,
+    context: { ...featureFlags, 'aws:cdk:bundling-stacks': [] },
+    builtinCloudFormationValidation: checks,
+  });
   const stacks = addPipewardenStacks(app, config, {
     botCodeDirectory: BOT_PLACEHOLDER,
     configPath: 'pipewarden.config.json',
     platform: PLATFORM,
   });
-  if (options.checks !== false) addChecks(app);
+  if (checks) addChecks(app);
   const assembly = app.synth();
   const templates = new Map<Stack, Template>();
   return {

@@ -19,7 +19,8 @@ import { isStale } from './stale-files.js';
  * the synthesis reads; later calls, from any worker or run, read the JSON templates from there.
  */
 
-export type SynthesizedConfig = 'example' | 'full' | 'organisation';
+/** central: the example with the pull-request trigger and a central Security Hub (no rule packs). */
+export type SynthesizedConfig = 'example' | 'full' | 'organisation' | 'central';
 
 /** A stack of a cached app, by the names it is looked up with (stacks.json, written by synth-to-directory). */
 export interface StackRef<T = Stack> {
