@@ -13,6 +13,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { z } from 'zod';
+import { describeIssues } from '../../findings/describe-zod-issues.js';
 
 export interface UrlResult {
   readonly url: string;
@@ -169,7 +170,7 @@ export async function checkGreen(env: NodeJS.ProcessEnv, clients: HookClients): 
   } catch (error) {
     const message =
       error instanceof z.ZodError
-        ? error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
+        ? describeIssues(error.issues)
         : error instanceof Error
           ? error.message
           : String(error);

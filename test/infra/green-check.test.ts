@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- templates are walked as raw JSON */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Match } from 'aws-cdk-lib/assertions';
 import {
   checkGreen,
@@ -124,6 +124,22 @@ describe('the check through the test listener (handler logic, real HTTP)', () =>
     const c = clients(['127.0.0.1']);
     await expect(checkGreen(missing, c)).resolves.toEqual({ hookStatus: 'FAILED' });
     expect(c.calls).toEqual([]);
+  });
+
+  it('names every wrong setting in one line, in the words of every other config, before rolling back', async () => {
+    const logged: string[] = [];
+    const log = jest.spyOn(console, 'log').mockImplementation((line: string) => void logged.push(line));
+    try {
+      const { PIPEWARDEN_VPC_ID: _, ...missing } = env(Number(new URL(base).port));
+      const wrong = { ...missing, PIPEWARDEN_ATTEMPTS: 'zero' };
+      await expect(checkGreen(wrong, clients(['127.0.0.1']))).resolves.toEqual({ hookStatus: 'FAILED' });
+    } finally {
+      log.mockRestore();
+    }
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatch(
+      /^pipewarden green check: 2 problems: invalid field "PIPEWARDEN_VPC_ID": is required .*; invalid field "PIPEWARDEN_ATTEMPTS": .*; rolling back$/,
+    );
   });
 });
 
