@@ -22,13 +22,22 @@ export interface MemberLimit {
  * Every way `value` breaks the model shape `schema` or a limit, as `path: problem` (paths from the request's
  * top level, e.g. `variables[0].value: must be at least 1 long`); none when it conforms.
  */
+/** The root schemas normalized, so that their shapes (shapeOf) are read once. */
+const roots = new WeakMap<object, NormalizedSchema>();
+
 export function modelViolations(
   schema: StaticSchema,
   value: unknown,
   limits: Record<string, MemberLimit> = {},
 ): string[] {
   const problems: string[] = [];
-  walk(NormalizedSchema.of(schema), value, '', undefined, limits, problems);
+  const cacheable = typeof schema === 'object' || typeof schema === 'function';
+  let root = cacheable ? roots.get(schema) : undefined;
+  if (!root) {
+    root = NormalizedSchema.of(schema);
+    if (cacheable) roots.set(schema, root);
+  }
+  walk(root, value, '', undefined, limits, problems);
   return problems;
 }
 
@@ -51,21 +60,23 @@ function checkLimit(path: string, limit: MemberLimit | undefined, value: unknown
     problems.push(`${path}: must be one of ${limit.values.join(', ')}`);
 }
 
-function walk(
-  ns: NormalizedSchema,
-  value: unknown,
-  path: string,
-  limit: MemberLimit | undefined,
-  limits: Record<string, MemberLimit>,
-  problems: string[],
-): void {
-  checkLimit(path, limit, value, problems);
-  if (ns.isDocumentSchema()) return;
-  if (ns.isStructSchema()) {
-    const name = ns.getName() ?? 'structure';
-    if (typeof value !== 'object' || value === null || Array.isArray(value))
-      return void problems.push(`${path || name}: must be a structure`);
-    const record = value as Record<string, unknown>;
+/** A model shape, read from its schema once: what walk() checks a value against. */
+type Shape =
+  | { kind: 'document' | 'string' | 'boolean' | 'number' | 'timestamp' | 'blob' | 'other' }
+  | { kind: 'structure'; name: string; required: Set<string>; members: [string, NormalizedSchema][] }
+  | { kind: 'list'; name: string; item: NormalizedSchema }
+  | { kind: 'map'; value: NormalizedSchema };
+
+/**
+ * The shape of `ns`, normalized once per schema object: the fakes check every request, and normalizing the
+ * members and item schemas anew for each value was most of a 10,000-finding import's time.
+ */
+const shapes = new WeakMap<NormalizedSchema, Shape>();
+function shapeOf(ns: NormalizedSchema): Shape {
+  let shape = shapes.get(ns);
+  if (shape) return shape;
+  if (ns.isDocumentSchema()) shape = { kind: 'document' };
+  else if (ns.isStructSchema()) {
     const struct = ns.getSchema() as unknown as [
       number,
       string,
@@ -75,44 +86,83 @@ function walk(
       unknown[],
       number?,
     ];
-    const required = new Set(struct[4].slice(0, struct[6] ?? 0));
-    const members = ns.getMemberSchemas();
-    for (const key of Object.keys(record))
-      if (!(key in members) && record[key] !== undefined)
-        problems.push(`${path ? `${path}.` : ''}${key}: is not a member of ${name}`);
-    for (const [member, memberSchema] of Object.entries(members)) {
-      const at = path ? `${path}.${member}` : member;
-      if (record[member] === undefined || record[member] === null) {
-        if (required.has(member)) problems.push(`${at}: is required`);
-        continue;
+    shape = {
+      kind: 'structure',
+      name: ns.getName() ?? 'structure',
+      required: new Set(struct[4].slice(0, struct[6] ?? 0)),
+      members: Object.entries(ns.getMemberSchemas()),
+    };
+  } else if (ns.isListSchema()) shape = { kind: 'list', name: ns.getName() ?? '', item: ns.getValueSchema() };
+  else if (ns.isMapSchema()) shape = { kind: 'map', value: ns.getValueSchema() };
+  else if (ns.isStringSchema()) shape = { kind: 'string' };
+  else if (ns.isBooleanSchema()) shape = { kind: 'boolean' };
+  else if (ns.isNumericSchema()) shape = { kind: 'number' };
+  else if (ns.isTimestampSchema()) shape = { kind: 'timestamp' };
+  else if (ns.isBlobSchema()) shape = { kind: 'blob' };
+  else shape = { kind: 'other' };
+  shapes.set(ns, shape);
+  return shape;
+}
+
+function walk(
+  ns: NormalizedSchema,
+  value: unknown,
+  path: string,
+  limit: MemberLimit | undefined,
+  limits: Record<string, MemberLimit>,
+  problems: string[],
+): void {
+  checkLimit(path, limit, value, problems);
+  const shape = shapeOf(ns);
+  switch (shape.kind) {
+    case 'structure': {
+      const { name, required, members } = shape;
+      if (typeof value !== 'object' || value === null || Array.isArray(value))
+        return void problems.push(`${path || name}: must be a structure`);
+      const record = value as Record<string, unknown>;
+      for (const key of Object.keys(record))
+        if (!members.some(([member]) => member === key) && record[key] !== undefined)
+          problems.push(`${path ? `${path}.` : ''}${key}: is not a member of ${name}`);
+      for (const [member, memberSchema] of members) {
+        const at = path ? `${path}.${member}` : member;
+        if (record[member] === undefined || record[member] === null) {
+          if (required.has(member)) problems.push(`${at}: is required`);
+          continue;
+        }
+        walk(memberSchema, record[member], at, limits[`${name}.${member}`], limits, problems);
       }
-      walk(memberSchema, record[member], at, limits[`${name}.${member}`], limits, problems);
+      return;
     }
-    return;
+    case 'list': {
+      if (!Array.isArray(value)) return void problems.push(`${path}: must be a list`);
+      const item = limits[`${shape.name}.member`];
+      value.forEach((v, i) => walk(shape.item, v, `${path}[${i}]`, item, limits, problems));
+      return;
+    }
+    case 'map':
+      if (typeof value !== 'object' || value === null || Array.isArray(value))
+        return void problems.push(`${path}: must be a map`);
+      for (const [k, v] of Object.entries(value))
+        walk(shape.value, v, `${path}.${k}`, undefined, limits, problems);
+      return;
+    case 'string':
+      if (typeof value !== 'string') problems.push(`${path}: must be a string`);
+      return;
+    case 'boolean':
+      if (typeof value !== 'boolean') problems.push(`${path}: must be a boolean`);
+      return;
+    case 'number':
+      if (typeof value !== 'number') problems.push(`${path}: must be a number`);
+      return;
+    case 'timestamp':
+      // On the JSON wire a timestamp is an ISO 8601 string or epoch seconds (the member's timestampFormat).
+      if (typeof value !== 'string' && typeof value !== 'number')
+        problems.push(`${path}: must be a timestamp`);
+      return;
+    case 'blob':
+      if (typeof value !== 'string') problems.push(`${path}: must be base64 text`);
+      return;
   }
-  if (ns.isListSchema()) {
-    if (!Array.isArray(value)) return void problems.push(`${path}: must be a list`);
-    const item = limits[`${ns.getName() ?? ''}.member`];
-    value.forEach((v, i) => walk(ns.getValueSchema(), v, `${path}[${i}]`, item, limits, problems));
-    return;
-  }
-  if (ns.isMapSchema()) {
-    if (typeof value !== 'object' || value === null || Array.isArray(value))
-      return void problems.push(`${path}: must be a map`);
-    for (const [k, v] of Object.entries(value))
-      walk(ns.getValueSchema(), v, `${path}.${k}`, undefined, limits, problems);
-    return;
-  }
-  if (ns.isStringSchema()) {
-    if (typeof value !== 'string') problems.push(`${path}: must be a string`);
-  } else if (ns.isBooleanSchema()) {
-    if (typeof value !== 'boolean') problems.push(`${path}: must be a boolean`);
-  } else if (ns.isNumericSchema()) {
-    if (typeof value !== 'number') problems.push(`${path}: must be a number`);
-  } else if (ns.isTimestampSchema()) {
-    // On the JSON wire a timestamp is an ISO 8601 string or epoch seconds (the member's timestampFormat).
-    if (typeof value !== 'string' && typeof value !== 'number') problems.push(`${path}: must be a timestamp`);
-  } else if (ns.isBlobSchema() && typeof value !== 'string') problems.push(`${path}: must be base64 text`);
 }
 
 /** The members of an operation's input sent as HTTP headers, by lower-case header name, and the prefix ones. */
