@@ -60,7 +60,17 @@ type ListedCheckRun = Awaited<
   ReturnType<GitHubClient['rest']['checks']['listForRef']>
 >['data']['check_runs'][number];
 
-function existingOf(run: ListedCheckRun): ExistingCheckRun {
+/**
+ * Whether a listed pull request is one of the served repository's own: GitHub lists, with a fork's check
+ * runs, the upstream's pull requests from that fork too (pull-request-minimal: `base.repo` is `{id, url,
+ * name}`), and a comment or an upload for one of those would go to the wrong pull request.
+ */
+function basedOn(pr: NonNullable<ListedCheckRun['pull_requests']>[number], ref: RepoRef): boolean {
+  const url = pr.base.repo.url.toLowerCase();
+  return url.endsWith(`/repos/${ref.owner}/${ref.repo}`.toLowerCase());
+}
+
+function existingOf(run: ListedCheckRun, ref: RepoRef): ExistingCheckRun {
   return {
     id: run.id,
     status: run.status,
@@ -69,9 +79,10 @@ function existingOf(run: ListedCheckRun): ExistingCheckRun {
     annotationsCount: run.output?.annotations_count ?? 0,
     title: run.output?.title ?? '',
     summary: run.output?.summary ?? '',
-    // GitHub lists the open pull requests whose head sha or head branch matches: only the commit's own.
+    // GitHub lists the open pull requests whose head sha or head branch matches: only the commit's own,
+    // into this repository.
     pullRequests: (run.pull_requests ?? [])
-      .filter((pr) => pr.head.sha === run.head_sha)
+      .filter((pr) => pr.head.sha === run.head_sha && basedOn(pr, ref))
       .map((pr) => pr.number),
   };
 }
@@ -96,7 +107,7 @@ export async function findCheckRun(
     ...(appId ? { app_id: appId } : {}),
   });
   const run = data.check_runs[0];
-  return run ? existingOf(run) : undefined;
+  return run ? existingOf(run, ref) : undefined;
 }
 
 /**
@@ -129,7 +140,7 @@ export async function findCheckRuns(
   for (const run of data.check_runs) {
     const name = names.find((n) => n === run.name);
     // The list is newest first: the first run of a name is its latest.
-    if (name && !found.has(name)) found.set(name, existingOf(run));
+    if (name && !found.has(name)) found.set(name, existingOf(run, ref));
   }
   return found;
 }

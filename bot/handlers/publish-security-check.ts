@@ -46,10 +46,18 @@ export interface PublishResult {
   codeScanning?: CodeScanningOutcome;
 }
 
-/** Open pull requests whose head is this commit. */
+/**
+ * Open pull requests into this repository whose head is this commit (when the repository is itself a fork,
+ * GitHub lists the upstream's pull requests from it too: a comment there would go to the wrong one).
+ */
 async function pullRequestsFor(octokit: GitHubClient, ref: RepoRef, sha: string): Promise<number[]> {
   const { data } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({ ...ref, commit_sha: sha });
-  return data.filter((pr) => pr.state === 'open' && pr.head.sha === sha).map((pr) => pr.number);
+  const served = fullName(ref).toLowerCase();
+  return data
+    .filter(
+      (pr) => pr.state === 'open' && pr.head.sha === sha && pr.base.repo.full_name.toLowerCase() === served,
+    )
+    .map((pr) => pr.number);
 }
 
 const FINDINGS_ID = /^findings:[0-9a-f]{32}$/;

@@ -360,6 +360,36 @@ describe('security check and pull-request comment when the gate has run', () => 
     expect(ourComments().map((c) => c.issue)).toEqual([number]);
   });
 
+  it('comments on none of the upstream’s pull requests when the served repository is itself a fork', async () => {
+    // GitHub lists, with a fork's check runs and its commit's pull requests, the upstream's pull requests
+    // from the fork's branches too: their numbers are the upstream's, not this repository's.
+    h.github.pulls.get(sha)!.push({
+      number: 4711,
+      state: 'open',
+      head: { sha, ref: 'changes', repo: { full_name: `${owner}/${repo}` } },
+      base: { ref: 'main', repo: { full_name: 'upstream-org/Hello-World' } },
+    });
+    // Started by CodePipeline's trigger (no PULL_REQUEST): the pull requests come from GitHub's listings.
+    const listed = h.aws.pipelines.execute(PIPELINES.feature, { sha, owner, repo, branch: 'changes' });
+    await h.pipelineEvent('execution', listed, 'STARTED');
+    store(listed, (c) => sarifDocument(1, { ...c, pullRequest: undefined }));
+    await gateDone(listed, 'Failed');
+    expect(ourComments().map((c) => c.issue)).toEqual([number]);
+    // Without a check run to list them with, from the commit's pull requests.
+    const sha2 = 'cd'.repeat(20);
+    h.github.pulls.set(sha2, [
+      { number, state: 'open', head: { sha: sha2, ref: 'changes' } },
+      {
+        ...h.github.pulls.get(sha)![1]!,
+        head: { sha: sha2, ref: 'changes', repo: { full_name: `${owner}/${repo}` } },
+      },
+    ]);
+    const looked = h.aws.pipelines.execute(PIPELINES.feature, { sha: sha2, owner, repo, branch: 'changes' });
+    store(looked, (c) => sarifDocument(1, { ...c, commit: sha2, pullRequest: undefined }));
+    await gateDone(looked, 'Failed');
+    expect(h.github.comments.filter((c) => c.issue === 4711)).toEqual([]);
+  });
+
   it('follows comment.mode, a change once the instance’s config has aged out', async () => {
     h.github.configs.set(`${owner}/${repo}`, 'comment:\n  mode: never\n');
     await gateDone(

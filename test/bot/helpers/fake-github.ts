@@ -77,7 +77,8 @@ export class FakeGitHub {
       number: number;
       state: string;
       head: { sha: string; ref?: string; repo?: { full_name: string } | null };
-      base?: { ref: string };
+      /** `repo`: the repository it merges into when not the run's (the served repository is a fork). */
+      base?: { ref: string; repo?: { full_name: string } };
     }[]
   >();
   /** `owner/repo` → branch → its commits, oldest first (the last is the branch's head): the compare API. */
@@ -294,7 +295,14 @@ export class FakeGitHub {
       const perm = this.permissions.get(p[4]!);
       return perm ? [200, { ...perm, user: { login: p[4] } }] : [404, { message: `${p[4]} is not a user` }];
     }
-    if (t === '/repos/{owner}/{repo}/commits/{commit_sha}/pulls') return [200, this.pulls.get(p[4]!) ?? []];
+    if (t === '/repos/{owner}/{repo}/commits/{commit_sha}/pulls')
+      return [
+        200,
+        (this.pulls.get(p[4]!) ?? []).map((pr) => ({
+          ...pr,
+          base: { ref: pr.base?.ref ?? 'main', repo: { full_name: pr.base?.repo?.full_name ?? repo } },
+        })),
+      ];
     if (t === '/repos/{owner}/{repo}/code-scanning/sarifs') return this.uploadSarif(repo, b);
     if (t === '/repos/{owner}/{repo}/code-scanning/sarifs/{sarif_id}') {
       const upload = this.sarifs.find((u) => u.id === p[5] && u.repo === repo);
@@ -423,18 +431,27 @@ export class FakeGitHub {
 
   /**
    * What GitHub lists with a check run: the open pull requests of the run's repository whose head is its
-   * commit (pull-request-minimal); a fork's pull request is never listed.
+   * commit (pull-request-minimal); a fork's pull request is never listed. When the run's repository is
+   * itself a fork, its branches' pull requests into the upstream are listed too (`base.repo` the upstream).
    */
   private pullRequestsOf(run: CheckRun) {
-    const repo = (id: number) => ({ id, url: `${API}/repos/${run.repo}`, name: run.repo.split('/')[1]! });
+    const repo = (id: number, name = run.repo) => ({
+      id,
+      url: `${API}/repos/${name}`,
+      name: name.split('/')[1]!,
+    });
     return (this.pulls.get(run.head_sha) ?? [])
       .filter((pr) => pr.state === 'open' && (!pr.head.repo || pr.head.repo.full_name === run.repo))
       .map((pr) => ({
         id: 7000 + pr.number,
         number: pr.number,
-        url: `${API}/repos/${run.repo}/pulls/${pr.number}`,
+        url: `${API}/repos/${pr.base?.repo?.full_name ?? run.repo}/pulls/${pr.number}`,
         head: { ref: pr.head.ref ?? 'feature', sha: pr.head.sha, repo: repo(1) },
-        base: { ref: pr.base?.ref ?? 'main', sha: '0'.repeat(40), repo: repo(1) },
+        base: {
+          ref: pr.base?.ref ?? 'main',
+          sha: '0'.repeat(40),
+          repo: pr.base?.repo ? repo(2, pr.base.repo.full_name) : repo(1),
+        },
       }));
   }
 }
