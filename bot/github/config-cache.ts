@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { GitHubClient } from './repo-ref.js';
 
 /** How long a read `.github/pipewarden.yml` (or its absence) is used before it is read again. */
@@ -14,12 +15,26 @@ interface Entry {
 }
 
 /**
+ * Whose reads a client makes: its installation (Probot's installation clients), else a digest of its
+ * token, else none. The token is cached by the auth strategy (the request needs it anyway), so this costs
+ * no request.
+ */
+async function identityOf(octokit: GitHubClient): Promise<string> {
+  const auth = (await octokit.auth({ type: 'installation' })) as { installationId?: number; token?: string };
+  if (auth.installationId) return `installation ${auth.installationId}`;
+  if (auth.token) return `token ${createHash('sha256').update(auth.token).digest('hex').slice(0, 16)}`;
+  return 'unauthenticated';
+}
+
+/**
  * The config files this bot instance read, by the repository they were read from: the repository's own
  * `.github/pipewarden.yml` per repository, and the organisation's fallback (`<owner>/.github`) once per
  * owner for all its repositories (issue 16: two reads, mostly 404s, on every pull-request update and
  * every publication). Each entry lives `ttlMs` (default 5 minutes): a config change shows within that
  * time. Only the webhook and the security check read through it; the buttons (who may approve) read
- * the file afresh. A Lambda instance's memory: another instance reads for itself.
+ * the file afresh. A Lambda instance's memory: another instance reads for itself. Kept per installation
+ * too: an App installed in several organisations must not serve one installation's read (a private
+ * `_extends: other/repo`, or its 404) to another.
  */
 export class ConfigCache {
   readonly #entries = new Map<string, Entry>();
@@ -37,7 +52,7 @@ export class ConfigCache {
     return (this.options.now ?? Date.now)();
   }
 
-  /** The response for `key` (`owner/repo`, lower case), from memory while fresh, else from `read`. */
+  /** The response for `key` (who reads, then `owner/repo` in lower case), from memory while fresh, else from `read`. */
   async read(key: string, read: () => Promise<unknown>): Promise<unknown> {
     const now = this.#now();
     const hit = this.#entries.get(key);
@@ -84,7 +99,8 @@ export class ConfigCache {
         options.ref !== undefined
       )
         return request(options);
-      const key = `${String(options.owner)}/${String(options.repo)}`.toLowerCase();
+      const repo = `${String(options.owner)}/${String(options.repo)}`.toLowerCase();
+      const key = `${await identityOf(octokit)}:${repo}`;
       return (await this.read(key, async () => request(options))) as Awaited<ReturnType<typeof request>>;
     });
   }

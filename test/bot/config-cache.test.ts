@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
+import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
+import { generateKeyPairSync } from 'node:crypto';
 import { CONFIG_CACHE_TTL_MS, ConfigCache } from '../../bot/github/config-cache.js';
 import type { GitHubClient } from '../../bot/github/repo-ref.js';
 
@@ -72,5 +74,58 @@ describe('ConfigCache', () => {
     expect(await read()).toBe('default branch');
     expect(await read('pr-head')).toBe('pr-head');
     expect(fetched).toHaveLength(3);
+  });
+
+  it('keeps each installation’s reads to itself: an App in two organisations never shares a file or a 404', async () => {
+    const c = cache();
+    const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs1', format: 'pem' })
+      .toString();
+    const fetched: string[] = [];
+    // Installation 1 may read acme/shared (its organisation's private config); installation 2 may not.
+    const client = (installationId: number) =>
+      new Octokit({
+        authStrategy: createAppAuth,
+        auth: { appId: 4242, privateKey, installationId },
+        log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+        request: {
+          fetch: async (url: string, init: { headers: Record<string, string> }) => {
+            const json = (status: number, body: unknown) =>
+              new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+            if (url.endsWith('/access_tokens')) {
+              const id = /installations\/(\d+)\//.exec(url)![1];
+              return json(201, {
+                token: `ghs_${id}`,
+                expires_at: new Date(Date.now() + 3600_000).toISOString(),
+              });
+            }
+            fetched.push(url);
+            if (init.headers.authorization !== 'token ghs_1') return json(404, { message: 'Not Found' });
+            const content = Buffer.from('secret: yes').toString('base64');
+            return json(200, { type: 'file', encoding: 'base64', content });
+          },
+        },
+      });
+    const read = async (octokit: Octokit) => {
+      try {
+        const { data } = await octokit.request('GET /repos/{owner}/{repo}/contents/{path}', {
+          owner: 'acme',
+          repo: 'shared',
+          path: '.github/pipewarden.yml',
+        });
+        return Buffer.from((data as { content: string }).content, 'base64').toString();
+      } catch (error) {
+        return `HTTP ${(error as { status: number }).status}`;
+      }
+    };
+    const [one, two] = [client(1), client(2)];
+    c.attach(one as unknown as GitHubClient, '.github/pipewarden.yml');
+    c.attach(two as unknown as GitHubClient, '.github/pipewarden.yml');
+    expect(await read(one)).toBe('secret: yes');
+    expect(await read(two)).toBe('HTTP 404');
+    expect(await read(one)).toBe('secret: yes');
+    expect(await read(two)).toBe('HTTP 404');
+    // Each installation read once, then from memory.
+    expect(fetched).toHaveLength(2);
   });
 });
