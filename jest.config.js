@@ -1,16 +1,16 @@
 // Native ESM Jest (see CONVENTIONS.md §4): every main dependency is ESM-only.
 /** @type {import('jest').Config} */
 export default {
-  preset: 'ts-jest/presets/default-esm',
   resolver: 'ts-jest-resolver',
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   extensionsToTreatAsEsm: ['.ts'],
-  // ts-jest compiles file by file (ts.transpileModule, no type check) because tsconfig.json sets
-  // isolatedModules, which since ts-jest 29.4.4 replaces ts-jest's own option; `npm run typecheck` checks types.
+  // esbuild strips the types file by file (tsconfig.json's isolatedModules makes that safe). With no Jest
+  // cache (a fresh clone), test/action and test/pipeline took 17.3 s of CPU under ts-jest, 11.5 s with it.
+  // `npm run typecheck` checks the types.
   transform: {
-    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
+    '^.+\\.ts$': '<rootDir>/test/support/esbuild-transform.js',
   },
   modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/cdk.out/'],
   testTimeout: 60000,
