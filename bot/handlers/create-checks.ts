@@ -21,8 +21,9 @@ import type { HandlerDeps } from './deps.js';
 type PullRequestEvent = 'pull_request.opened' | 'pull_request.synchronize' | 'pull_request.reopened';
 
 /**
- * What the pipeline check says before a run reports on the commit, where none will on its own: a fork's
- * pull request (CodePipeline builds no fork's code), which a maintainer can start with **Re-run**.
+ * What the pipeline check says before a run reports on the commit: where none will on its own (a fork's
+ * pull request: CodePipeline builds no fork's code; a maintainer can start it with **Re-run**), and before
+ * the bot starts the pipeline itself (the run's events then update this run).
  */
 const QUEUED: CheckRunFields = {
   status: 'queued',
@@ -53,7 +54,10 @@ export function pullRequestPipeline(
 
 /**
  * Writes the commit's pipeline check, updating the run it has (a redelivery, a reopen, a pipeline run that
- * reported first) rather than adding a second one.
+ * reported first) rather than adding a second one. `keep`: never replace a run the commit has (a fork's pull
+ * request may have a same-repository commit as its head, and must not turn that commit's failed check
+ * neutral, which satisfies a required check); a queued check never replaces one either. Returns the run's
+ * id, and whether it was there before.
  */
 async function writeOwnCheck(
   deps: HandlerDeps,
@@ -61,21 +65,24 @@ async function writeOwnCheck(
   ref: RepoRef,
   sha: string,
   fields: CheckRunFields,
-): Promise<void> {
+  keep = fields.status === 'queued',
+): Promise<{ id: number; existed: boolean }> {
   const existing = await findCheckRun(octokit, ref, sha, CHECK_NAMES.pipeline, deps.appId);
-  // A queued check never replaces what a run already wrote.
-  if (existing && fields.status === 'queued') return;
-  await writeCheckRun(
+  if (existing && keep) return { id: existing.id, existed: true };
+  const { id } = await writeCheckRun(
     octokit,
     ref,
     { sha, name: CHECK_NAMES.pipeline, ...(existing ? { existingId: existing.id } : {}) },
     fields,
   );
+  return { id, existed: existing !== undefined };
 }
 
 /**
  * A pull request opened, updated or reopened. Where the repository's config asks for it (no V2
- * pull-request trigger), the pipeline started at the head commit, and the pipeline check says so; else
+ * pull-request trigger), the pipeline check is written queued, the pipeline started at the head commit, and
+ * the check updated to say so (written before the start, as the run's own STARTED event, perhaps handled
+ * by another instance first, must find it rather than create a second one); else
  * the pipeline run CodePipeline's trigger starts creates the check when it starts (issue 16: a queued
  * check written here cost a lookup and a create on every update). The security check is created when the
  * gate has run (`publish-security-check.ts`); until then a required check shows "Expected".
@@ -87,9 +94,16 @@ export async function createChecks(deps: HandlerDeps, context: Context<PullReque
   const octokit = context.octokit;
 
   const { config, error } = await loadConfigFor(octokit, ref, deps.configCache);
-  const write = (fields: CheckRunFields) => writeOwnCheck(deps, octokit, ref, sha, fields);
-  const fail = (title: string, summary: string) =>
-    write({ status: 'completed', conclusion: 'failure', output: { title, summary } });
+  const write = (fields: CheckRunFields, keep?: boolean) =>
+    writeOwnCheck(deps, octokit, ref, sha, fields, keep);
+  const failure = (title: string, summary: string): CheckRunFields => ({
+    status: 'completed',
+    conclusion: 'failure',
+    output: { title, summary },
+  });
+  const fail = (title: string, summary: string) => write(failure(title, summary));
+  const update = (id: number, fields: CheckRunFields) =>
+    writeCheckRun(octokit, ref, { sha, name: CHECK_NAMES.pipeline, existingId: id }, fields);
   if (error) {
     await fail(
       `Invalid .github/${CONFIG_FILE}`,
@@ -105,14 +119,17 @@ export async function createChecks(deps: HandlerDeps, context: Context<PullReque
   }
 
   if (fromFork) {
-    await write({
-      status: 'completed',
-      conclusion: 'neutral',
-      output: {
-        title: 'Not started: pull request from a fork',
-        summary: `The pipeline runs with this system’s AWS credentials, so a fork’s code is not built automatically. A user with the **maintain** or **admin** permission on this repository (or listed in \`approvals.approvers\` of .github/${CONFIG_FILE}) can press **Re-run** on this check to build it; the check then records who started it, at which commit and when.`,
+    await write(
+      {
+        status: 'completed',
+        conclusion: 'neutral',
+        output: {
+          title: 'Not started: pull request from a fork',
+          summary: `The pipeline runs with this system’s AWS credentials, so a fork’s code is not built automatically. A user with the **maintain** or **admin** permission on this repository (or listed in \`approvals.approvers\` of .github/${CONFIG_FILE}) can press **Re-run** on this check to build it; the check then records who started it, at which commit and when.`,
+        },
       },
-    });
+      true,
+    );
     return;
   }
   const choice = pullRequestPipeline(deps.settings, config.pipeline.name);
@@ -138,6 +155,9 @@ export async function createChecks(deps: HandlerDeps, context: Context<PullReque
       return;
     }
   }
+  // The check exists before the run does: the run's STARTED event (another Lambda instance, maybe before
+  // this one goes on) finds it and updates it, so no order of the two can create a second run.
+  const own = await write(QUEUED);
   let executionId: string;
   try {
     executionId = await startPipeline(deps.aws.codepipeline, {
@@ -151,14 +171,19 @@ export async function createChecks(deps: HandlerDeps, context: Context<PullReque
     });
   } catch (err) {
     deps.log.error({ err, pipeline: choice.pipeline }, 'StartPipelineExecution failed');
-    await fail(
-      'Pipeline not started',
-      `⚠️ ${escapeMarkdown(describeAwsFailure(`Starting ${choice.pipeline}`, err))}`,
+    await update(
+      own.id,
+      failure(
+        'Pipeline not started',
+        `⚠️ ${escapeMarkdown(describeAwsFailure(`Starting ${choice.pipeline}`, err))}`,
+      ),
     );
     return;
   }
+  // A redelivery or a reopen of a commit whose run already reported: the run's events keep the check.
+  if (own.existed) return;
   const url = executionUrl(deps.settings.region, choice.pipeline, executionId);
-  await write({
+  await update(own.id, {
     status: 'in_progress',
     external_id: executionExternalId(choice.pipeline, executionId),
     ...(url ? { details_url: url } : {}),

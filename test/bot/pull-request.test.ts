@@ -2,6 +2,8 @@ import { PIPELINE_VARIABLES } from '../../pipeline/contracts.js';
 import { requestToken } from '../../pipeline/start-at-commit.js';
 import { describe, expect, it } from '@jest/globals';
 import { CHECK_NAMES } from '../../bot/github/repo-ref.js';
+import type { SyncResult } from '../../bot/handlers/sync-pipeline-check.js';
+import { CONFIG_CACHE_TTL_MS } from '../../bot/github/config-cache.js';
 import { example, PIPELINES, type Harness } from './helpers/harness.js';
 import { useHarness } from './helpers/use-harness.js';
 
@@ -129,6 +131,31 @@ describe('pull_request opened / synchronize / reopened', () => {
     );
   });
 
+  it('never turns a commit’s failed check neutral for a fork’s pull request at that commit', async () => {
+    const payload = opened();
+    const sha: string = payload.pull_request.head.sha;
+    h.github.installations.set(repoOf(payload), payload.installation.id as number);
+    // A same-repository branch's run at this commit failed.
+    const e = h.aws.pipelines.execute(PIPELINES.feature, { sha, branch: 'changes' });
+    h.aws.pipelines.progress(e, 'Build', 'Failed');
+    e.status = 'Failed';
+    await h.pipelineEvent('execution', e, 'FAILED');
+    const [failed] = h.github.runs(CHECK_NAMES.pipeline, sha);
+    expect(failed).toMatchObject({ status: 'completed', conclusion: 'failure' });
+    const writes = failed!.writes.length;
+    // A fork opens a pull request whose head is that commit (neutral would satisfy a required check).
+    payload.pull_request.head.repo.full_name = 'mallory/Hello-World';
+    for (const config of ['pipeline:\n  startOnPullRequest: true\n', '']) {
+      h.github.configs.set(repoOf(payload), config);
+      h.advance(CONFIG_CACHE_TTL_MS);
+      await h.send('pull_request', payload);
+      expect(h.github.runs(CHECK_NAMES.pipeline, sha)).toEqual([failed]);
+      expect(failed).toMatchObject({ status: 'completed', conclusion: 'failure' });
+      expect(failed!.writes).toHaveLength(writes);
+    }
+    expect(h.aws.pipelines.started).toEqual([]);
+  });
+
   it('shows a failed start on the check instead of failing the delivery', async () => {
     const payload = opened();
     h.github.configs.set(repoOf(payload), 'pipeline:\n  startOnPullRequest: true\n  name: not-ours\n');
@@ -141,6 +168,61 @@ describe('pull_request opened / synchronize / reopened', () => {
     });
     expect(run!.output.summary).toContain('not-ours');
     expect(run!.output.summary).toContain('PIPEWARDEN_PIPELINES');
+  });
+});
+
+describe('the bot starts the pipeline: one pipeline check, whichever of the webhook and the run’s start comes first', () => {
+  /** A pull request whose config asks the bot to start the pipeline, its installation known to the bot. */
+  const startingPullRequest = () => {
+    const payload = opened();
+    h.github.configs.set(repoOf(payload), 'pipeline:\n  startOnPullRequest: true\n');
+    h.github.installations.set(repoOf(payload), payload.installation.id as number);
+    return payload;
+  };
+  const executionOf = () => [...h.aws.pipelines.executions.values()][0]!;
+
+  it('the webhook first, then the execution’s STARTED on another instance: it updates the run', async () => {
+    await restart({ instances: 2 });
+    const payload = startingPullRequest();
+    await h.send('pull_request', payload);
+    const result = await h.pipelineEvent('execution', executionOf(), 'STARTED', undefined, 1);
+    const runs = h.github.runs(CHECK_NAMES.pipeline, payload.pull_request.head.sha);
+    expect(runs).toHaveLength(1);
+    expect(result.checkRunId).toBe(runs[0]!.id);
+    expect(runs[0]).toMatchObject({
+      status: 'in_progress',
+      external_id: `${PIPELINES.feature}:${executionOf().id}`,
+    });
+  });
+
+  it('the execution’s STARTED handled while the webhook is still starting it: it adopts the queued run', async () => {
+    await restart({ instances: 2 });
+    const payload = startingPullRequest();
+    const sha: string = payload.pull_request.head.sha;
+    let atStart: unknown[] = [];
+    let started: SyncResult | undefined;
+    // Another instance handles the run's STARTED as soon as CodePipeline has started it, before the webhook's
+    // handler goes on: a check written only after the start would be looked up and created by both.
+    h.options.aws.codepipeline.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'StartPipelineExecutionCommand')
+          atStart = structuredClone(h.github.runs(CHECK_NAMES.pipeline, sha));
+        const out = await next(args);
+        if (context.commandName === 'StartPipelineExecutionCommand')
+          started = await h.pipelineEvent('execution', executionOf(), 'STARTED', undefined, 1);
+        return out;
+      },
+      { step: 'initialize', name: 'runStartedMeanwhile' },
+    );
+    await h.send('pull_request', payload);
+    expect(atStart).toEqual([expect.objectContaining({ status: 'queued' })]);
+    const runs = h.github.runs(CHECK_NAMES.pipeline, sha);
+    expect(runs).toHaveLength(1);
+    expect(started).toMatchObject({ outcome: 'written', checkRunId: runs[0]!.id });
+    expect(runs[0]).toMatchObject({
+      status: 'in_progress',
+      external_id: `${PIPELINES.feature}:${executionOf().id}`,
+    });
   });
 });
 
