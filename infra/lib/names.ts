@@ -1,4 +1,11 @@
 /**
+ * The tag every resource of a deployment carries, valued with its `name` (infra/lib/pipewarden-app.ts). Names
+ * alone do not separate deployments: `name` may contain '-', so `pipewarden-*-main` also matches deployment
+ * `pipewarden-eu`'s pipelines; the bot's grants on pipelines and images also require this tag's value.
+ */
+export const SYSTEM_TAG = 'pipewarden:system';
+
+/**
  * Names other stacks derive instead of importing: the bot refers to the pipelines by name, so it does not
  * depend on the pipelines stack and either can be deployed first.
  */

@@ -13,7 +13,13 @@ import {
 } from './accounts.js';
 import type { PipewardenConfig, RepositoryConfig } from '../config/schema.js';
 import type { PlatformFiles } from './constructs/platform.js';
-import { imageRepositoryNames, repositoryConstructId, repositoryPrefix, stackNames } from './names.js';
+import {
+  SYSTEM_TAG,
+  imageRepositoryNames,
+  repositoryConstructId,
+  repositoryPrefix,
+  stackNames,
+} from './names.js';
 import { EnvironmentAccessStack } from './stacks/environment-access-stack.js';
 import { BotStack } from './stacks/bot-stack.js';
 import { InfraPipelineStack, type DeployedStack } from './stacks/infra-pipeline-stack.js';
@@ -70,7 +76,8 @@ export function addPipewardenStacks(
     stackName: names[key],
     description: `pipewarden: ${description}`,
   });
-  Tags.of(app).add('pipewarden:system', config.name);
+  // Also what separates deployments in one account: the bot's grants require it (SYSTEM_TAG).
+  Tags.of(app).add(SYSTEM_TAG, config.name);
 
   const storage = new StorageStack(app, 'Storage', {
     ...stackProps(

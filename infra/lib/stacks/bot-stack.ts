@@ -22,7 +22,7 @@ import { APPROVAL, GATE_STAGE, SOURCE_ACTION } from '../constructs/app-pipeline.
 import { pipelineExecutionsPrefix } from '../../../findings/store/store-layout.js';
 import { BOT_ENV, PIPELINE_EVENT_SOURCE, PIPELINE_EVENT_TYPES } from '../../../pipeline/contracts.js';
 import { objectsArn } from '../constructs/grants.js';
-import { imageRepositoryNames, pipelineNames } from '../names.js';
+import { SYSTEM_TAG, imageRepositoryNames, pipelineNames } from '../names.js';
 
 export interface BotStackProps extends StackProps {
   readonly config: PipewardenConfig;
@@ -217,6 +217,12 @@ export class BotStack extends Stack {
       acknowledgeWildcardResource(role, `${pipelineArn(p)}/${APPROVAL.stage}/${APPROVAL.action}`, listed);
     for (const arn of ciRepositoryArns.slice(own.shorthand ? 1 : 0))
       acknowledgeWildcardResource(role, arn, listed);
+    // The name patterns alone reach another deployment whose name starts with this one's and a '-'
+    // (`pipewarden-*-main` matches `pipewarden-eu-x-main`), so the pipeline and image grants also require
+    // this deployment's tag on the resource. Only where the Service Authorization Reference lists
+    // aws:ResourceTag for the action's resource type (CodePipeline `pipeline` and `action`, ECR `repository`):
+    // elsewhere the key is absent and the statement would allow nothing.
+    const ownTag = { [`aws:ResourceTag/${SYSTEM_TAG}`]: config.name };
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: [
@@ -228,19 +234,25 @@ export class BotStack extends Stack {
           'codepipeline:ListActionExecutions',
         ],
         resources: own.pipelines.map(pipelineArn),
+        conditions: { StringEquals: ownTag },
       }),
     );
     // Approve or reject exactly one action per repository: the production gate of its main pipeline.
+    // IfExists: an action is not tagged itself, and CodePipeline's guide warns that nested resources (stages,
+    // actions) may carry no tag key; the approval's token comes only from GetPipelineState, which the strict
+    // condition above keeps to this deployment's pipelines.
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['codepipeline:PutApprovalResult'],
         resources: own.mainPipelines.map((p) => `${pipelineArn(p)}/${APPROVAL.stage}/${APPROVAL.action}`),
+        conditions: { StringEqualsIfExists: ownTag },
       }),
     );
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['ecr:ListImages', 'ecr:DescribeImages', 'ecr:BatchDeleteImage'],
         resources: ciRepositoryArns,
+        conditions: { StringEquals: ownTag },
       }),
     );
     // One repository: the single-repository variables (docs/bot.md). Several: the registry file, in a layer.
@@ -328,6 +340,9 @@ export class BotStack extends Stack {
       maxEventAge: Duration.hours(2),
       deadLetterQueue: this.deadLetterQueue,
     });
+    // EventBridge has no tag filter: the wildcards also let through the pipeline events of another
+    // deployment whose name starts with this one's and a '-'. The bot acts only on the pipelines of its
+    // registry (bot/settings.ts isOwnPipeline) and passes over the rest; the grants above keep it off them.
     new events.Rule(this, 'PipelineEvents', {
       ruleName: `${config.name}-pipeline-events`,
       description: 'State changes of the application pipelines, for check runs and PR comments',
