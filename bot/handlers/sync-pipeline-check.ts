@@ -190,6 +190,16 @@ function followsApproval(view: ExecutionView, stage: string): boolean {
   return at > 0 && hasApproval(view.stages[at - 1]);
 }
 
+/**
+ * Whether a stage is the first after the source stage: where the commit is known at the latest. CodePipeline
+ * may know a trigger-started run's commit only once its Source action has finished, after the execution's
+ * STARTED event (which then wrote nothing), so this stage's start shows the run when nothing else has.
+ */
+function firstAfterSource(view: ExecutionView, stage: string): boolean {
+  const source = view.stages.findIndex((s) => s.actions.some((a) => a.category === 'Source'));
+  return source >= 0 && view.stages[source + 1]?.name === stage;
+}
+
 /** Open pull requests whose head is the commit, from what is known without asking GitHub for them. */
 function knownPullRequests(
   deps: HandlerDeps,
@@ -237,16 +247,31 @@ export async function syncPipelineCheck(
   const gateAt = view.stages.findIndex((s) => s.name === deps.settings.gateStage);
   const gate = view.stages[gateAt];
   const gateDone = gate?.status === 'Succeeded' || gate?.status === 'Failed';
+  const sha = view.revision.sha;
+  const externalId = executionExternalId(view.pipeline, view.executionId);
+  // The first stage after the source writes only when the check does not follow this execution yet (its
+  // STARTED event found no commit): this instance's record first, else a lookup.
+  let lookedUp: ExistingCheckRun | null | undefined;
+  let client: GitHubClient | undefined;
   if (
     event.kind === 'stage' &&
     event.stage !== deps.settings.gateStage &&
     !followsApproval(view, event.stage!)
-  )
-    return {
+  ) {
+    const skip: SyncResult = {
       outcome: 'skipped',
       reason:
         'no approval was decided before this stage: it shows at the next event (an approval at its own start)',
     };
+    if (!firstAfterSource(view, event.stage!)) return skip;
+    if (deps.checkRuns?.get(ref, sha, CHECK_NAMES.pipeline)?.externalId === externalId) return skip;
+    client = await clientFor(ref);
+    lookedUp = (await findCheckRun(client, ref, sha, CHECK_NAMES.pipeline, deps.appId)) ?? null;
+    if (lookedUp?.externalId === externalId) {
+      deps.checkRuns?.set(ref, sha, CHECK_NAMES.pipeline, lookedUp);
+      return { outcome: 'unchanged', checkRunId: lookedUp.id, security: 'waiting' };
+    }
+  }
   if (event.kind === 'stage' && event.stage === deps.settings.gateStage) {
     if (!gateDone) return { outcome: 'skipped', reason: 'the gate has not finished in this execution' };
     // Nothing runs after the gate (its last stage, or it failed): the execution's end follows at once.
@@ -254,7 +279,7 @@ export async function syncPipelineCheck(
       return { outcome: 'skipped', reason: 'the execution’s end, which follows at once, shows the gate' };
   }
 
-  const octokit = await clientFor(ref);
+  const octokit = client ?? (await clientFor(ref));
   const withRevision = view as ExecutionView & { revision: NonNullable<ExecutionView['revision']> };
   const connection = await sourceConnectionProblem(deps, view);
   const publishes =
@@ -267,7 +292,7 @@ export async function syncPipelineCheck(
     const found = await findCheckRuns(
       octokit,
       ref,
-      view.revision.sha,
+      sha,
       [CHECK_NAMES.pipeline, CHECK_NAMES.security],
       deps.appId,
     );
@@ -278,7 +303,7 @@ export async function syncPipelineCheck(
   }
   const result = await writePipelineCheck(deps, octokit, ref, withRevision, {
     ...(connection ? { connection } : {}),
-    ...(runs ? { existing: runs.pipeline } : {}),
+    ...(runs ? { existing: runs.pipeline } : lookedUp !== undefined ? { existing: lookedUp } : {}),
   });
 
   if (publishes) {

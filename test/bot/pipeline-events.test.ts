@@ -94,6 +94,48 @@ describe('pipeline check from CodePipeline events', () => {
     ).toMatch(/^bearer /i);
   });
 
+  it('shows a run whose commit CodePipeline knows only after its Source action at the next stage’s start, with Stop', async () => {
+    // A trigger-started run: no commit at its STARTED (real CodePipeline may have none until the Source
+    // action has finished; the fake has none when the execution is made without one).
+    const e = h.aws.pipelines.execute(PIPELINES.feature, { sha: '', owner, repo, branch: 'changes' });
+    expect(await h.pipelineEvent('execution', e, 'STARTED')).toMatchObject({ outcome: 'skipped' });
+    expect(h.github.runs(CHECK_NAMES.pipeline, sha)).toEqual([]);
+    e.sha = sha;
+    h.aws.pipelines.setStage(e, 'Build', 'InProgress');
+    expect(await h.pipelineEvent('stage', e, 'STARTED', 'Build')).toMatchObject({ outcome: 'written' });
+    const runs = h.github.runs(CHECK_NAMES.pipeline, sha);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ status: 'in_progress', external_id: `${PIPELINES.feature}:${e.id}` });
+    expect(runs[0]!.actions.map((a) => a.identifier)).toEqual(['stop']);
+    expect(runs[0]!.output.summary).toMatch(/\| Build \| ⏳ InProgress \|/);
+  });
+
+  it('passes over the next stage’s start when the check follows the execution: from memory, else one lookup', async () => {
+    await restart({ instances: 2 });
+    const e = featureRun();
+    await h.pipelineEvent('execution', e, 'STARTED');
+    const [run] = h.github.runs(CHECK_NAMES.pipeline, sha);
+    const writes = run!.writes.length;
+    h.aws.pipelines.setStage(e, 'Build', 'InProgress');
+    const before = h.github.apiRequests().length;
+    // The instance that wrote it: nothing asked.
+    expect(await h.pipelineEvent('stage', e, 'STARTED', 'Build')).toMatchObject({ outcome: 'skipped' });
+    expect(h.github.apiRequests()).toHaveLength(before);
+    // Another instance: one lookup, no write.
+    expect(await h.pipelineEvent('stage', e, 'STARTED', 'Build', 1)).toMatchObject({
+      outcome: 'unchanged',
+      checkRunId: run!.id,
+    });
+    expect(
+      h.github
+        .apiRequests()
+        .slice(before)
+        .map((r) => `${r.method} ${r.template}`)
+        .filter((k) => !k.endsWith('/installation')),
+    ).toEqual(['GET /repos/{owner}/{repo}/commits/{ref}/check-runs']);
+    expect(run!.writes).toHaveLength(writes);
+  });
+
   it.each<[Execution['status'], string]>([
     ['Failed', 'failure'],
     ['Stopped', 'cancelled'],
