@@ -56,13 +56,17 @@ export async function rerunPipeline(deps: HandlerDeps, context: Context<RerunEve
       }
     : undefined;
   const existing = await findCheckRun(octokit, ref, sha, CHECK_NAMES.pipeline, deps.appId);
-  const write = (fields: Parameters<typeof writeCheckRun>[3]) =>
-    writeCheckRun(
+  let existingId = existing?.id;
+  const write = async (fields: Parameters<typeof writeCheckRun>[3]) => {
+    const written = await writeCheckRun(
       octokit,
       ref,
-      { sha, name: CHECK_NAMES.pipeline, ...(existing ? { existingId: existing.id } : {}) },
+      { sha, name: CHECK_NAMES.pipeline, ...(existingId !== undefined ? { existingId } : {}) },
       fields,
     );
+    existingId = written.id;
+    return written;
+  };
   const refuse = (summary: string) =>
     write({
       status: 'completed',
@@ -143,6 +147,13 @@ export async function rerunPipeline(deps: HandlerDeps, context: Context<RerunEve
     );
     return;
   }
+  // A commit without a pipeline check gets one before the run exists: the run's STARTED event (another
+  // Lambda instance, maybe first) then updates it rather than creating a second one.
+  if (existingId === undefined)
+    await write({
+      status: 'queued',
+      output: { title: 'Starting again', summary: `**${escapeMarkdown(sender)}** asked for a re-run.` },
+    });
   let executionId: string;
   try {
     executionId = await startPipeline(deps.aws.codepipeline, {

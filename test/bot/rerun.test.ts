@@ -56,6 +56,35 @@ describe('Re-run', () => {
     expect(run!.output.summary).not.toContain('🔐');
   });
 
+  it('writes the check before the start when the commit has none: the run’s STARTED on another instance adopts it', async () => {
+    await restart({ instances: 2 });
+    const payload = example('check_suite', 'rerequested');
+    const sha: string = payload.check_suite.head_sha;
+    h.github.installations.set(payload.repository.full_name, payload.installation.id);
+    let atStart: unknown[] = [];
+    h.options.aws.codepipeline.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== 'StartPipelineExecutionCommand') return next(args);
+        atStart = structuredClone(h.github.runs(CHECK_NAMES.pipeline, sha));
+        const out = await next(args);
+        await h.pipelineEvent(
+          'execution',
+          [...h.aws.pipelines.executions.values()][0]!,
+          'STARTED',
+          undefined,
+          1,
+        );
+        return out;
+      },
+      { step: 'initialize', name: 'runStartedMeanwhile' },
+    );
+    await h.send('check_suite', payload);
+    expect(atStart).toEqual([expect.objectContaining({ status: 'queued' })]);
+    const runs = h.github.runs(CHECK_NAMES.pipeline, sha);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ status: 'in_progress', output: { title: 'Started again' } });
+  });
+
   it('re-runs the pipeline the check last showed', async () => {
     const payload = rerunOurCheck();
     const [owner, repo] = payload.repository.full_name.split('/');
