@@ -3,7 +3,12 @@ import { BOT_ENV } from '../../pipeline/contracts.js';
 import type { Context } from 'probot';
 import { escapeMarkdown } from '../../findings/render/render-markdown.js';
 import { startPipeline } from '../aws/start-pipeline.js';
-import { findCheckRun, writeCheckRun, type CheckRunFields } from '../github/check-runs.js';
+import {
+  findCheckRun,
+  writeCheckRun,
+  type CheckRunFields,
+  type ExistingCheckRun,
+} from '../github/check-runs.js';
 import { loadConfigFor, CONFIG_FILE } from '../github/load-config.js';
 import { isOnBranch } from '../github/head-trust.js';
 import { CHECK_NAMES, type GitHubClient, type RepoRef } from '../github/repo-ref.js';
@@ -57,7 +62,7 @@ export function pullRequestPipeline(
  * reported first) rather than adding a second one. `keep`: never replace a run the commit has (a fork's pull
  * request may have a same-repository commit as its head, and must not turn that commit's failed check
  * neutral, which satisfies a required check); a queued check never replaces one either. Returns the run's
- * id, and whether it was there before.
+ * id, and the run as it was before, if any.
  */
 async function writeOwnCheck(
   deps: HandlerDeps,
@@ -66,16 +71,16 @@ async function writeOwnCheck(
   sha: string,
   fields: CheckRunFields,
   keep = fields.status === 'queued',
-): Promise<{ id: number; existed: boolean }> {
+): Promise<{ id: number; existing?: ExistingCheckRun }> {
   const existing = await findCheckRun(octokit, ref, sha, CHECK_NAMES.pipeline, deps.appId);
-  if (existing && keep) return { id: existing.id, existed: true };
+  if (existing && keep) return { id: existing.id, existing };
   const { id } = await writeCheckRun(
     octokit,
     ref,
     { sha, name: CHECK_NAMES.pipeline, ...(existing ? { existingId: existing.id } : {}) },
     fields,
   );
-  return { id, existed: existing !== undefined };
+  return { id, ...(existing ? { existing } : {}) };
 }
 
 /**
@@ -180,12 +185,13 @@ export async function createChecks(deps: HandlerDeps, context: Context<PullReque
     );
     return;
   }
-  // A redelivery or a reopen of a commit whose run already reported: the run's events keep the check.
-  if (own.existed) return;
+  const externalId = executionExternalId(choice.pipeline, executionId);
+  // A redelivery (the same execution, by its token) whose run already reported: its events keep the check.
+  if (own.existing?.externalId === externalId) return;
   const url = executionUrl(deps.settings.region, choice.pipeline, executionId);
   await update(own.id, {
     status: 'in_progress',
-    external_id: executionExternalId(choice.pipeline, executionId),
+    external_id: externalId,
     ...(url ? { details_url: url } : {}),
     output: {
       title: 'Started',

@@ -70,10 +70,15 @@ describe('pull_request opened / synchronize / reopened', () => {
     expect(run).toMatchObject({ status: 'in_progress', external_id: `${PIPELINES.feature}:${execution.id}` });
     expect(run!.details_url).toContain(`/pipelines/${PIPELINES.feature}/executions/${execution.id}/`);
 
-    // Redelivered: CodePipeline gets the same token, so one execution; GitHub gets no second check run.
+    // Written queued before the start, then updated with the execution.
+    expect(run!.writes.map((w) => w.status)).toEqual(['queued', 'in_progress']);
+
+    // Redelivered: CodePipeline gets the same token, so one execution; GitHub gets no second check run,
+    // and the check, which follows that execution already, is not written again.
     await h.send('pull_request', payload, { id });
     expect(h.aws.pipelines.executions.size).toBe(1);
     expect(h.github.runs(CHECK_NAMES.pipeline, pr.head.sha)).toHaveLength(1);
+    expect(run!.writes).toHaveLength(2);
   });
 
   it('starts the feature pipeline when the config names it', async () => {
