@@ -12,6 +12,7 @@ export const STDIO = '-';
 let stdoutGone = false;
 let watching = false;
 let stdoutFailures = 0;
+const WATCHER = Symbol.for('pipewarden.stdout-watcher');
 
 /**
  * A reader that goes away (`report … | head`) is not an error: the rest of the output is dropped quietly
@@ -21,7 +22,11 @@ let stdoutFailures = 0;
 export function watchStdout(stream: Writable = process.stdout): void {
   if (watching) return;
   watching = true;
-  stream.on('error', (error: NodeJS.ErrnoException) => {
+  // One watcher per stream, even when this module is loaded again in the same process (a test runner's
+  // fresh module registry): a watcher left by an earlier copy would say the error a second time.
+  const owner = stream as Writable & { [WATCHER]?: (error: NodeJS.ErrnoException) => void };
+  if (owner[WATCHER]) stream.off('error', owner[WATCHER]);
+  owner[WATCHER] = (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE' || stdoutGone) {
       stdoutGone = true;
       return;
@@ -31,7 +36,8 @@ export function watchStdout(stream: Writable = process.stdout): void {
     process.stderr.write(
       `pipewarden: cannot write to stdout (${error.code ?? error.message}); use --out <file>\n`,
     );
-  });
+  };
+  stream.on('error', owner[WATCHER]);
 }
 
 /** How many stdout errors (other than a reader leaving) were seen so far; compare before and after a run. */

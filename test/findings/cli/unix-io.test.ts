@@ -120,6 +120,9 @@ describe('stdin and stdout in a pipeline', () => {
 
   it('a cdk-nag report on stdin is placed only in the assembly --cdk-out names, never in the working directory', async () => {
     const assembly = dirname(fixture('cdk-nag/v2/manifest.json'));
+    // The fixture's stack traces carry the root it was synthesized in (test/fixtures/cdk-nag/SOURCES.txt), not
+    // this checkout's: that is its source root, wherever the tests run.
+    const traceRoot = '/work/main';
     const report = readFileSync(join(assembly, 'AwsSolutions-NagFixture-NagReport.json'), 'utf8');
     const locations = (r: { stdout: string }) =>
       (JSON.parse(r.stdout) as { findings: { location?: { path: string } }[] }).findings.map(
@@ -127,14 +130,14 @@ describe('stdin and stdout in a pipeline', () => {
       );
     // Run inside the assembly's folder: stdin has no folder of its own, so that one is not guessed.
     const piped = await spawnCli(
-      ['report', '--format', 'json', '--source-root', root, '-'],
+      ['report', '--format', 'json', '--source-root', traceRoot, '-'],
       report,
       assembly,
     );
     expect(piped.code).toBe(0);
     expect(locations(piped)).toEqual([undefined, undefined, undefined, undefined]);
     const named = await spawnCli(
-      ['report', '--format', 'json', '--source-root', root, '--cdk-out', assembly, '-'],
+      ['report', '--format', 'json', '--source-root', traceRoot, '--cdk-out', assembly, '-'],
       report,
       assembly,
     );
