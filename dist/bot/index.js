@@ -87256,6 +87256,103 @@ class CheckRunCache {
     }
 }
 
+;// CONCATENATED MODULE: ./bot/github/config-cache.ts
+
+/** How long a read `.github/pipewarden.yml` (or its absence) is used before it is read again. */
+const CONFIG_CACHE_TTL_MS = 5 * 60_000;
+const CONTENTS_ROUTE = '/repos/{owner}/{repo}/contents/{path}';
+/**
+ * Whose reads a client makes: its installation (Probot's installation clients), else a digest of its
+ * token, else none. The token is cached by the auth strategy (the request needs it anyway), so this costs
+ * no request.
+ */
+async function identityOf(octokit) {
+    const auth = (await octokit.auth({ type: 'installation' }));
+    if (auth.installationId)
+        return `installation ${auth.installationId}`;
+    if (auth.token)
+        return `token ${(0,external_node_crypto_.createHash)('sha256').update(auth.token).digest('hex').slice(0, 16)}`;
+    return 'unauthenticated';
+}
+/**
+ * The config files this bot instance read, by the repository they were read from: the repository's own
+ * `.github/pipewarden.yml` per repository, and the organisation's fallback (`<owner>/.github`) once per
+ * owner for all its repositories (issue 16: two reads, mostly 404s, on every pull-request update and
+ * every publication). Each entry lives `ttlMs` (default 5 minutes): a config change shows within that
+ * time. Only the webhook and the security check read through it; the buttons (who may approve) read
+ * the file afresh. A Lambda instance's memory: another instance reads for itself. Kept per installation
+ * too: an App installed in several organisations must not serve one installation's read (a private
+ * `_extends: other/repo`, or its 404) to another.
+ */
+class ConfigCache {
+    options;
+    #entries = new Map();
+    #hooked = new WeakSet();
+    /** Reads that went to GitHub (cache misses), for the request counts. */
+    fetches = 0;
+    constructor(options = {}) {
+        this.options = options;
+    }
+    get #ttl() {
+        return this.options.ttlMs ?? CONFIG_CACHE_TTL_MS;
+    }
+    #now() {
+        return (this.options.now ?? Date.now)();
+    }
+    /** The response for `key` (who reads, then `owner/repo` in lower case), from memory while fresh, else from `read`. */
+    async read(key, read) {
+        const now = this.#now();
+        const hit = this.#entries.get(key);
+        if (hit && now - hit.at >= 0 && now - hit.at < this.#ttl) {
+            if (hit.notFound !== undefined)
+                throw hit.notFound;
+            return structuredClone(hit.response);
+        }
+        this.fetches++;
+        let entry;
+        try {
+            const response = await read();
+            entry = { at: now, response: structuredClone(response) };
+            this.#store(key, entry);
+            return response;
+        }
+        catch (error) {
+            // Only "not there" is remembered; an outage or a rate limit is the caller's to retry.
+            if (error.status !== 404)
+                throw error;
+            this.#store(key, { at: now, notFound: error });
+            throw error;
+        }
+    }
+    #store(key, entry) {
+        this.#entries.delete(key);
+        this.#entries.set(key, entry);
+        while (this.#entries.size > (this.options.capacity ?? 5_000))
+            this.#entries.delete(this.#entries.keys().next().value);
+    }
+    /**
+     * Makes `octokit`'s reads of `path` (the config plugin's, behind `octokit.config.get` and
+     * `context.config`) go through this cache; once per client.
+     */
+    attach(octokit, path) {
+        if (this.#hooked.has(octokit))
+            return;
+        this.#hooked.add(octokit);
+        octokit.hook.wrap('request', async (request, options) => {
+            // Only the default branch's file (no `ref`): a read at another ref, say a pull request's head, must
+            // never be remembered as the file that decides who may approve.
+            if (options.method !== 'GET' ||
+                options.url !== CONTENTS_ROUTE ||
+                options.path !== path ||
+                options.ref !== undefined)
+                return request(options);
+            const repo = `${String(options.owner)}/${String(options.repo)}`.toLowerCase();
+            const key = `${await identityOf(octokit)}:${repo}`;
+            return (await this.read(key, async () => request(options)));
+        });
+    }
+}
+
 ;// CONCATENATED MODULE: ./bot/github/repo-ref.ts
 const fullName = (ref) => `${ref.owner}/${ref.repo}`;
 /** The check runs the bot owns, by name: one of each per commit. */
@@ -87295,6 +87392,8 @@ const BRANCH_IMAGE_TAG_PREFIX = 'branch-';
 const BOT_ENV = {
     pipelines: 'PIPEWARDEN_PIPELINES',
     repositories: 'PIPEWARDEN_REPOSITORIES',
+    /** The same list as a JSON file (the CDK app ships it in a Lambda layer: no 4 KB environment limit). */
+    repositoriesFile: 'PIPEWARDEN_REPOSITORIES_FILE',
     featurePipeline: 'PIPEWARDEN_FEATURE_PIPELINE',
     findingsBucket: 'PIPEWARDEN_FINDINGS_BUCKET',
     mainBranch: 'PIPEWARDEN_MAIN_BRANCH',
@@ -97041,6 +97140,8 @@ function describeIssues(issues) {
 
 
 
+
+
 /** CodePipeline's pattern for pipeline, stage and action names. */
 const PIPELINE_NAME = /^[A-Za-z0-9.@_-]{1,100}$/;
 // S3 bucket names (the strict DNS-compatible rules) and ECR repository names.
@@ -97057,26 +97158,54 @@ const repositoriesSchema = array(strictObject({
     ecr: schemas_string().regex(ECR_REPOSITORY, 'expected an ECR repository name').optional(),
 }))
     .min(1);
-/** PIPEWARDEN_REPOSITORIES: a JSON list; an invalid one is a problem and serves nothing (never a guess). */
-function readRepositories(raw, problems) {
-    if (!raw?.trim())
-        return [];
+const REDEPLOY = 'the CDK app writes it: redeploy the bot stack';
+/**
+ * The served repositories: PIPEWARDEN_REPOSITORIES_FILE (the registry the CDK app ships in a Lambda layer, no
+ * 4 KB environment limit) or PIPEWARDEN_REPOSITORIES (the same JSON list inline, for local use). `invalid`: one
+ * was given but cannot be used; the bot then serves nothing from it (never a guess).
+ */
+function readRepositories(env, readText, problems) {
+    const inline = env[BOT_ENV.repositories]?.trim();
+    const file = env[BOT_ENV.repositoriesFile]?.trim();
+    if (inline && file) {
+        problems.push(`${BOT_ENV.repositories} and ${BOT_ENV.repositoriesFile} are both set; neither is used: keep one (the CDK app sets only the file)`);
+        return { repositories: [], invalid: true };
+    }
+    let raw = inline;
+    let source = BOT_ENV.repositories;
+    if (file) {
+        source = `${BOT_ENV.repositoriesFile}=${file}`;
+        try {
+            raw = readText(file);
+        }
+        catch (error) {
+            const code = error.code ?? errorMessage(error);
+            problems.push(`${source} cannot be read (${code}); no repository is served (${REDEPLOY})`);
+            return { repositories: [], invalid: true };
+        }
+    }
+    if (!raw?.trim()) {
+        if (file)
+            problems.push(`${source} is empty; no repository is served (${REDEPLOY})`);
+        return file ? { repositories: [], invalid: true } : { repositories: [] };
+    }
     let json;
     try {
         json = JSON.parse(raw);
     }
     catch {
-        problems.push(`${BOT_ENV.repositories} is not JSON; it is ignored (the CDK app writes it: redeploy the bot stack)`);
-        return [];
+        problems.push(`${source} is not JSON; no repository is served (${REDEPLOY})`);
+        return { repositories: [], invalid: true };
     }
     const parsed = repositoriesSchema.safeParse(json);
     if (!parsed.success) {
-        problems.push(`${BOT_ENV.repositories}: ${describeIssues(parsed.error.issues)}; it is ignored (the CDK app writes it: redeploy the bot stack)`);
-        return [];
+        problems.push(`${source}: ${describeIssues(parsed.error.issues)}; no repository is served (${REDEPLOY})`);
+        return { repositories: [], invalid: true };
     }
-    return parsed.data;
+    return { repositories: parsed.data };
 }
-function readSettings(env = process.env) {
+const readUtf8 = (path) => (0,external_node_fs_.readFileSync)(path, 'utf8');
+function readSettings(env = process.env, readText = readUtf8) {
     const problems = [];
     const pick = (name, pattern, what) => {
         const value = env[name]?.trim();
@@ -97096,7 +97225,10 @@ function readSettings(env = process.env) {
         else
             problems.push(`${BOT_ENV.pipelines}: "${name}" is not a pipeline name; it is ignored`);
     }
-    const repositories = readRepositories(env[BOT_ENV.repositories], problems);
+    const { repositories, invalid } = readRepositories(env, readText, problems);
+    // A list that was meant but cannot be used serves nothing: not even PIPEWARDEN_PIPELINES.
+    if (invalid)
+        pipelines.length = 0;
     for (const r of repositories) {
         for (const p of [r.main, r.feature])
             if (!pipelines.includes(p))
@@ -97118,6 +97250,7 @@ function readSettings(env = process.env) {
         sourceAction: pick(BOT_ENV.sourceAction, PIPELINE_NAME, 'an action name') ?? 'Source',
         gateStage: pick(BOT_ENV.gateStage, PIPELINE_NAME, 'a stage name') ?? 'Gate',
         repositories,
+        ...(invalid ? { unlisted: true } : {}),
         problems,
     };
 }
@@ -97356,7 +97489,7 @@ function describeAwsFailure(call, error) {
 ;// CONCATENATED MODULE: ./findings/model/severity.ts
 /**
  * The one severity table: every scanner's vocabulary → CRITICAL | HIGH | MEDIUM | LOW | INFO.
- * The scanner's own word is always kept next to it (`originalSeverity`). Documented in docs/severity.md.
+ * The scanner's own word is always kept next to it (`originalSeverity`). Documented in docs/findings.md (Severity).
  */
 const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFO'];
 /** Higher is worse; used for sorting and thresholds. */
@@ -98315,14 +98448,12 @@ async function startPipeline(codepipeline, request) {
         { name: PIPELINE_VARIABLES.headBranch, value: request.headBranch || VARIABLE_NOT_SET },
         { name: PIPELINE_VARIABLES.baseBranch, value: request.baseBranch || VARIABLE_NOT_SET },
     ];
-    // A delivery id is a GUID, a valid token as it is; anything else is hashed into the token's alphabet.
-    const raw = request.idempotencyToken;
     return startAtCommit(codepipeline, {
         pipelineName: request.pipeline,
         sourceAction: request.sourceAction,
         commitSha: request.sha,
         variables,
-        clientRequestToken: CLIENT_REQUEST_TOKEN.test(raw) ? raw : requestToken(raw),
+        clientRequestToken: requestToken(request.idempotencyToken),
     });
 }
 
@@ -98337,7 +98468,16 @@ const CHECK_LIMITS = {
     actionDescription: 40,
     actionIdentifier: 20,
 };
-function existingOf(run) {
+/**
+ * Whether a listed pull request is one of the served repository's own: GitHub lists, with a fork's check
+ * runs, the upstream's pull requests from that fork too (pull-request-minimal: `base.repo` is `{id, url,
+ * name}`), and a comment or an upload for one of those would go to the wrong pull request.
+ */
+function basedOn(pr, ref) {
+    const url = pr.base.repo.url.toLowerCase();
+    return url.endsWith(`/repos/${ref.owner}/${ref.repo}`.toLowerCase());
+}
+function existingOf(run, ref) {
     return {
         id: run.id,
         status: run.status,
@@ -98346,6 +98486,11 @@ function existingOf(run) {
         annotationsCount: run.output?.annotations_count ?? 0,
         title: run.output?.title ?? '',
         summary: run.output?.summary ?? '',
+        // GitHub lists the open pull requests whose head sha or head branch matches: only the commit's own,
+        // into this repository.
+        pullRequests: (run.pull_requests ?? [])
+            .filter((pr) => pr.head.sha === run.head_sha && basedOn(pr, ref))
+            .map((pr) => pr.number),
     };
 }
 /**
@@ -98362,7 +98507,7 @@ async function findCheckRun(octokit, ref, sha, name, appId) {
         ...(appId ? { app_id: appId } : {}),
     });
     const run = data.check_runs[0];
-    return run ? existingOf(run) : undefined;
+    return run ? existingOf(run, ref) : undefined;
 }
 /**
  * The latest run of each name on the commit, in one request (issue 16: a request per name was one of the
@@ -98390,7 +98535,7 @@ async function findCheckRuns(octokit, ref, sha, names, appId) {
         const name = names.find((n) => n === run.name);
         // The list is newest first: the first run of a name is its latest.
         if (name && !found.has(name))
-            found.set(name, existingOf(run));
+            found.set(name, existingOf(run, ref));
     }
     return found;
 }
@@ -98640,12 +98785,18 @@ async function loadConfig(read) {
         return { config: DEFAULT_CONFIG, error: errorMessage(error).replace(/^pipewarden:\s*/, '') };
     }
 }
-/** The same for a client outside a webhook (pipeline events): the plugin behind `context.config`. */
-async function loadConfigFor(octokit, ref) {
+/**
+ * The same through the plugin behind `context.config` (the repository's file, else the organisation's
+ * `.github`, then `_extends`), with the instance's cache when given (`ConfigCache`: a config change shows
+ * within its time to live).
+ */
+async function loadConfigFor(octokit, ref, cache) {
+    cache?.attach(octokit, CONFIG_PATH);
+    const before = cache?.fetches ?? 0;
     let requests = 1;
     const loaded = await loadConfig(async () => {
         const got = await octokit.config.get({ ...ref, path: CONFIG_PATH });
-        requests = Math.max(1, got.files.length);
+        requests = cache ? cache.fetches - before : Math.max(1, got.files.length);
         return got.config;
     });
     return { ...loaded, requests };
@@ -98937,20 +99088,16 @@ function renderPipelineCheck(view, options = {}) {
 
 
 
+/**
+ * What the pipeline check says before a run reports on the commit: where none will on its own (a fork's
+ * pull request: CodePipeline builds no fork's code; a maintainer can start it with **Re-run**), and before
+ * the bot starts the pipeline itself (the run's events then update this run).
+ */
 const QUEUED = {
-    [CHECK_NAMES.pipeline]: {
-        status: 'queued',
-        output: {
-            title: 'Waiting for the pipeline',
-            summary: 'This check follows the pipeline run of this commit.',
-        },
-    },
-    [CHECK_NAMES.security]: {
-        status: 'queued',
-        output: {
-            title: 'Waiting for the security gate',
-            summary: 'This check shows the findings of this commit once the pipeline’s gate has run.',
-        },
+    status: 'queued',
+    output: {
+        title: 'Waiting for the pipeline',
+        summary: 'This check follows the pipeline run of this commit.',
     },
 };
 /** Which pipeline to start for a pull request, or why none can be (Markdown, outside values escaped). */
@@ -98968,43 +99115,63 @@ function pullRequestPipeline(settings, configured) {
         };
     return { pipeline };
 }
-/** Creates the check runs this commit does not have yet (redelivery, reopen, a fast pipeline). */
-async function ensureChecks(deps, octokit, ref, sha) {
-    const names = [CHECK_NAMES.pipeline, CHECK_NAMES.security];
-    const existing = await findCheckRuns(octokit, ref, sha, names, deps.appId);
-    const ids = {};
-    for (const name of names)
-        ids[name] = existing.get(name)?.id ?? (await writeCheckRun(octokit, ref, { sha, name }, QUEUED[name])).id;
-    return ids;
+/**
+ * Writes the commit's pipeline check, updating the run it has (a redelivery, a reopen, a pipeline run that
+ * reported first) rather than adding a second one. `keep`: never replace a run the commit has (a fork's pull
+ * request may have a same-repository commit as its head, and must not turn that commit's failed check
+ * neutral, which satisfies a required check); a queued check never replaces one either. Returns the run's
+ * id, and the run as it was before, if any.
+ */
+async function writeOwnCheck(deps, octokit, ref, sha, fields, keep = fields.status === 'queued') {
+    const existing = await findCheckRun(octokit, ref, sha, CHECK_NAMES.pipeline, deps.appId);
+    if (existing && keep)
+        return { id: existing.id, existing };
+    const { id } = await writeCheckRun(octokit, ref, { sha, name: CHECK_NAMES.pipeline, ...(existing ? { existingId: existing.id } : {}) }, fields);
+    return { id, ...(existing ? { existing } : {}) };
 }
 /**
- * A pull request opened, updated or reopened: both checks on its head commit (queued), and, where the
- * repository's config asks for it (no V2 pull-request trigger), the pipeline started at that commit.
+ * A pull request opened, updated or reopened. Where the repository's config asks for it (no V2
+ * pull-request trigger), the pipeline check is written queued, the pipeline started at the head commit, and
+ * the check updated to say so (written before the start, as the run's own STARTED event, perhaps handled
+ * by another instance first, must find it rather than create a second one); else
+ * the pipeline run CodePipeline's trigger starts creates the check when it starts (issue 16: a queued
+ * check written here cost a lookup and a create on every update). The security check is created when the
+ * gate has run (`publish-security-check.ts`); until then a required check shows "Expected".
  */
 async function createChecks(deps, context) {
     const pr = context.payload.pull_request;
     const ref = context.repo();
     const sha = pr.head.sha;
     const octokit = context.octokit;
-    const pipelineCheck = (await ensureChecks(deps, octokit, ref, sha))[CHECK_NAMES.pipeline];
-    const { config, error } = await loadConfig(() => context.config(CONFIG_FILE));
-    const fail = (title, summary) => writeCheckRun(octokit, ref, { sha, name: CHECK_NAMES.pipeline, existingId: pipelineCheck }, { status: 'completed', conclusion: 'failure', output: { title, summary } });
+    const { config, error } = await loadConfigFor(octokit, ref, deps.configCache);
+    const write = (fields, keep) => writeOwnCheck(deps, octokit, ref, sha, fields, keep);
+    const failure = (title, summary) => ({
+        status: 'completed',
+        conclusion: 'failure',
+        output: { title, summary },
+    });
+    const fail = (title, summary) => write(failure(title, summary));
+    const update = (id, fields) => writeCheckRun(octokit, ref, { sha, name: CHECK_NAMES.pipeline, existingId: id }, fields);
     if (error) {
         await fail(`Invalid .github/${CONFIG_FILE}`, `⚠️ ${escapeMarkdown(error)}. Fix the file on the default branch.`);
         return;
     }
-    if (!config.pipeline.startOnPullRequest)
-        return;
     const fromFork = pr.head.repo?.full_name !== context.payload.repository.full_name;
+    if (!config.pipeline.startOnPullRequest) {
+        // No trigger builds a fork's code: the check is there to say so, and for a maintainer's Re-run.
+        if (fromFork)
+            await write(QUEUED);
+        return;
+    }
     if (fromFork) {
-        await writeCheckRun(octokit, ref, { sha, name: CHECK_NAMES.pipeline, existingId: pipelineCheck }, {
+        await write({
             status: 'completed',
             conclusion: 'neutral',
             output: {
                 title: 'Not started: pull request from a fork',
                 summary: `The pipeline runs with this system’s AWS credentials, so a fork’s code is not built automatically. A user with the **maintain** or **admin** permission on this repository (or listed in \`approvals.approvers\` of .github/${CONFIG_FILE}) can press **Re-run** on this check to build it; the check then records who started it, at which commit and when.`,
             },
-        });
+        }, true);
         return;
     }
     const choice = pullRequestPipeline(deps.settings, config.pipeline.name);
@@ -99026,6 +99193,9 @@ async function createChecks(deps, context) {
             return;
         }
     }
+    // The check exists before the run does: the run's STARTED event (another Lambda instance, maybe before
+    // this one goes on) finds it and updates it, so no order of the two can create a second run.
+    const own = await write(QUEUED);
     let executionId;
     try {
         executionId = await startPipeline(deps.aws.codepipeline, {
@@ -99040,13 +99210,17 @@ async function createChecks(deps, context) {
     }
     catch (err) {
         deps.log.error({ err, pipeline: choice.pipeline }, 'StartPipelineExecution failed');
-        await fail('Pipeline not started', `⚠️ ${escapeMarkdown(describeAwsFailure(`Starting ${choice.pipeline}`, err))}`);
+        await update(own.id, failure('Pipeline not started', `⚠️ ${escapeMarkdown(describeAwsFailure(`Starting ${choice.pipeline}`, err))}`));
         return;
     }
+    const externalId = executionExternalId(choice.pipeline, executionId);
+    // A redelivery (the same execution, by its token) whose run already reported: its events keep the check.
+    if (own.existing?.externalId === externalId)
+        return;
     const url = render_pipeline_check_executionUrl(deps.settings.region, choice.pipeline, executionId);
-    await writeCheckRun(octokit, ref, { sha, name: CHECK_NAMES.pipeline, existingId: pipelineCheck }, {
+    await update(own.id, {
         status: 'in_progress',
-        external_id: executionExternalId(choice.pipeline, executionId),
+        external_id: externalId,
         ...(url ? { details_url: url } : {}),
         output: {
             title: 'Started',
@@ -99125,6 +99299,7 @@ async function describeExecution(codepipeline, pipeline, executionId) {
             return {
                 name: a.actionName ?? '?',
                 status: d?.status ?? 'NotReached',
+                ...(d?.input?.actionTypeId?.category ? { category: d.input.actionTypeId.category } : {}),
                 ...(result?.externalExecutionSummary ? { summary: result.externalExecutionSummary } : {}),
                 ...(result?.externalExecutionUrl ? { url: result.externalExecutionUrl } : {}),
                 ...(d?.lastUpdateTime ? { updatedAt: d.lastUpdateTime } : {}),
@@ -99995,8 +100170,8 @@ function fit_sarif_size_fitSarifChunks(doc, options) {
 ;// CONCATENATED MODULE: ./findings/render/render-sarif.ts
 
 // The renderer's entry: the mapping lives in sarif-results.ts, the runs and their frame in sarif-runs.ts,
-// GitHub's size limits in fit-sarif-size.ts. Re-exported here so importers keep one module to import.
-
+// GitHub's size limits in fit-sarif-size.ts. The log's type and GitHub's limits are re-exported for the bot,
+// which uploads what this renders; everything else is imported from the module that defines it.
 
 /**
  * One SARIF 2.1.0 log for GitHub code scanning: one run per tool with its own category
@@ -100394,10 +100569,16 @@ function renderForeignDocument(reason) {
 
 
 
-/** Open pull requests whose head is this commit. */
+/**
+ * Open pull requests into this repository whose head is this commit (when the repository is itself a fork,
+ * GitHub lists the upstream's pull requests from it too: a comment there would go to the wrong one).
+ */
 async function pullRequestsFor(octokit, ref, sha) {
     const { data } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({ ...ref, commit_sha: sha });
-    return data.filter((pr) => pr.state === 'open' && pr.head.sha === sha).map((pr) => pr.number);
+    const served = fullName(ref).toLowerCase();
+    return data
+        .filter((pr) => pr.state === 'open' && pr.head.sha === sha && pr.base.repo.full_name.toLowerCase() === served)
+        .map((pr) => pr.number);
 }
 const FINDINGS_ID = /^findings:[0-9a-f]{32}$/;
 /**
@@ -100407,7 +100588,9 @@ const FINDINGS_ID = /^findings:[0-9a-f]{32}$/;
  * Idempotent: the check's external_id names the document it shows, so a repeated event finds the work
  * done (or resumes the annotations where a cut-short run stopped), and the comment is found by its marker.
  */
-async function publishSecurityCheck(deps, octokit, target, loaded) {
+async function publishSecurityCheck(deps, octokit, target, loaded, 
+/** The commit's security check as just looked up (null: none), instead of a lookup here. */
+lookedUp) {
     const { ref, sha, pipeline, executionId } = target;
     const bucket = deps.settings.findingsBucket;
     const read = bucket
@@ -100429,14 +100612,19 @@ async function publishSecurityCheck(deps, octokit, target, loaded) {
     if (externalId && done(cached))
         return unchanged(cached, 0);
     let requests = 0;
-    const existing = await findCheckRun(octokit, ref, sha, CHECK_NAMES.security, deps.appId);
-    requests++;
+    let existing;
+    if (lookedUp !== undefined)
+        existing = lookedUp ?? undefined;
+    else {
+        existing = await findCheckRun(octokit, ref, sha, CHECK_NAMES.security, deps.appId);
+        requests++;
+    }
     if (externalId && done(existing)) {
         deps.checkRuns?.set(ref, sha, CHECK_NAMES.security, existing);
         return unchanged(existing, requests);
     }
     // The config only matters for what is written, so it is read only when something will be.
-    const { config, error: configError, requests: configRequests, } = loaded ?? (await loadConfigFor(octokit, ref));
+    const { config, error: configError, requests: configRequests, } = loaded ?? (await loadConfigFor(octokit, ref, deps.configCache));
     if (!loaded)
         requests += configRequests ?? 1;
     const result = {
@@ -100465,7 +100653,7 @@ async function publishSecurityCheck(deps, octokit, target, loaded) {
     });
     // The comment first: if the run is cut short, the next attempt finds it and resumes the check.
     if (config.comment.mode !== 'never') {
-        let numbers = target.pullRequests?.length
+        let numbers = target.pullRequests
             ? target.pullRequests
             : read.doc.context.pullRequest
                 ? [read.doc.context.pullRequest]
@@ -100572,15 +100760,21 @@ function sameOutput(existing, output) {
  * already follows another execution that is still going while this one is over (events arrive out of
  * order; the newer, running execution keeps the check).
  */
-async function writePipelineCheck(deps, octokit, ref, view, options = {}) {
+async function writePipelineCheck(deps, octokit, ref, view, 
+/** `existing`: the run as just looked up (null: the commit has none), instead of a lookup here. */
+options = {}) {
     const sha = view.revision.sha;
     const externalId = executionExternalId(view.pipeline, view.executionId);
     // This instance's last write stands in for a lookup while the execution runs and the check follows it;
     // a final state is always checked against GitHub (another execution may have taken the check meanwhile).
     const cached = deps.checkRuns?.get(ref, sha, CHECK_NAMES.pipeline);
-    const fromCache = !options.existing && cached?.externalId === externalId && !isTerminal(view.status);
-    const existing = options.existing ??
-        (fromCache ? cached : await findCheckRun(octokit, ref, sha, CHECK_NAMES.pipeline, deps.appId));
+    const given = options.existing !== undefined;
+    const fromCache = !given && cached?.externalId === externalId && !isTerminal(view.status);
+    const existing = given
+        ? (options.existing ?? undefined)
+        : fromCache
+            ? cached
+            : await findCheckRun(octokit, ref, sha, CHECK_NAMES.pipeline, deps.appId);
     if (existing && !fromCache)
         deps.checkRuns?.set(ref, sha, CHECK_NAMES.pipeline, existing);
     // Who started this very execution for a fork stays on the check while it shows this execution.
@@ -100643,8 +100837,7 @@ async function sourceConnectionProblem(deps, view) {
     return diagnosis.problem;
 }
 /** An execution that ended before its gate: the security check says nothing was checked (fail closed). */
-async function markNotChecked(deps, octokit, ref, view) {
-    const existing = await findCheckRun(octokit, ref, view.revision.sha, CHECK_NAMES.security, deps.appId);
+async function markNotChecked(deps, octokit, ref, view, existing) {
     if (existing?.status === 'completed')
         return;
     await writeCheckRun(octokit, ref, { sha: view.revision.sha, name: CHECK_NAMES.security, ...(existing ? { existingId: existing.id } : {}) }, {
@@ -100657,24 +100850,70 @@ async function markNotChecked(deps, octokit, ref, view) {
     });
 }
 /**
- * Why an event changes nothing a check shows on its own, or undefined. Each event costs GitHub requests
- * (issue 16), so the bot follows the execution and its stages only: an action's start or end shows at its
- * stage's next event, and a stage's success (the gate's aside, which publishes the security check) at the
- * next stage's start or the execution's end, which always follow. The check is rendered from
+ * Why an event changes nothing a check shows on its own, or undefined; decided before anything is read.
+ * Each event costs GitHub requests (issue 16), so the pipeline check is written at the execution's start,
+ * at a manual approval's start (its Approve / Reject buttons), at the start of the stage after one
+ * (`followsApproval`), at the gate's end and at the execution's end: any other action's start or end, a
+ * stage's end and the gate's start show at the next of those. The check is rendered from
  * GetPipelineExecution when handled, so it shows everything that happened by then.
  */
 function quietEvent(deps, event) {
     if (event.kind === 'action')
-        return 'action events show at their stage’s next event';
-    if (event.kind === 'stage' && event.state === 'SUCCEEDED' && event.stage !== deps.settings.gateStage)
-        return 'a stage’s success shows at the next stage’s start or the execution’s end';
+        return approvalStarts(event) ? undefined : 'action events show at the next event the check follows';
+    if (event.kind !== 'stage')
+        return undefined;
+    if (event.stage === deps.settings.gateStage)
+        return event.state === 'SUCCEEDED' || event.state === 'FAILED'
+            ? undefined
+            : 'the gate shows at its end or the execution’s end';
+    if (event.state !== 'STARTED')
+        return 'a stage’s end shows at the next stage the check follows or the execution’s end';
+    return undefined;
+}
+/**
+ * A manual approval's start: the check gets its Approve / Reject buttons. Its own stage's start does not
+ * show them: that stage may start before the approval does (GetPipelineState has no token yet), and the
+ * approval's start follows anyway, so one write either way.
+ */
+const approvalStarts = (event) => event.kind === 'action' && event.category === 'Approval' && event.state === 'STARTED';
+const hasApproval = (stage) => stage?.actions.some((a) => a.category === 'Approval') ?? false;
+/**
+ * Whether a stage's start is shown: it follows a stage that held a manual approval (the decision, however
+ * it was made, takes the buttons off). That approval ran in this execution, so its category is known.
+ */
+function followsApproval(view, stage) {
+    const at = view.stages.findIndex((s) => s.name === stage);
+    return at > 0 && hasApproval(view.stages[at - 1]);
+}
+/**
+ * Whether a stage is the first after the source stage: where the commit is known at the latest. CodePipeline
+ * may know a trigger-started run's commit only once its Source action has finished, after the execution's
+ * STARTED event (which then wrote nothing), so this stage's start shows the run when nothing else has.
+ */
+function firstAfterSource(view, stage) {
+    const source = view.stages.findIndex((s) => s.actions.some((a) => a.category === 'Source'));
+    return source >= 0 && view.stages[source + 1]?.name === stage;
+}
+/** Open pull requests whose head is the commit, from what is known without asking GitHub for them. */
+function knownPullRequests(deps, view, runs) {
+    const variable = pullRequestOf(view);
+    if (variable)
+        return variable;
+    // GitHub lists a run's open pull requests of this repository with the run (never a fork's).
+    const listed = [...new Set(runs.flatMap((r) => r?.pullRequests ?? []))];
+    if (listed.length)
+        return listed;
+    // A deploying pipeline runs commits of the main branch: a fork's pull request does not have one as head.
+    if (runs.some((r) => r?.pullRequests) && !isFeaturePipeline(deps.settings, view.pipeline))
+        return [];
     return undefined;
 }
 /**
  * A CodePipeline state change → the commit's checks. The owner, repository and commit come from the
  * execution itself (its GitHub source revision), the stage table from the pipeline. When the gate stage
  * of this execution has finished, the security check is published from what that gate wrote in the
- * findings store (this pipeline's, this execution's key; never a key another run could write).
+ * findings store (this pipeline's, this execution's key; never a key another run could write): at the
+ * gate's end when stages follow it, else at the execution's end, which follows at once.
  */
 async function syncPipelineCheck(deps, clientFor, event) {
     if (!isOwnPipeline(deps.settings, event.pipeline))
@@ -100693,26 +100932,74 @@ async function syncPipelineCheck(deps, clientFor, event) {
     const ref = { owner: view.revision.owner, repo: view.revision.repo };
     if (!servesRepository(deps.settings, fullName(ref)))
         return { outcome: 'skipped', reason: `${fullName(ref)} is not PIPEWARDEN_REPOSITORY` };
-    const octokit = await clientFor(ref);
+    const gateAt = view.stages.findIndex((s) => s.name === deps.settings.gateStage);
+    const gate = view.stages[gateAt];
+    const gateDone = gate?.status === 'Succeeded' || gate?.status === 'Failed';
+    const sha = view.revision.sha;
+    const externalId = executionExternalId(view.pipeline, view.executionId);
+    // The first stage after the source writes only when the check does not follow this execution yet (its
+    // STARTED event found no commit): this instance's record first, else a lookup.
+    let lookedUp;
+    let client;
+    if (event.kind === 'stage' &&
+        event.stage !== deps.settings.gateStage &&
+        !followsApproval(view, event.stage)) {
+        const skip = {
+            outcome: 'skipped',
+            reason: 'no approval was decided before this stage: it shows at the next event (an approval at its own start)',
+        };
+        if (!firstAfterSource(view, event.stage))
+            return skip;
+        if (deps.checkRuns?.get(ref, sha, CHECK_NAMES.pipeline)?.externalId === externalId)
+            return skip;
+        client = await clientFor(ref);
+        lookedUp = (await findCheckRun(client, ref, sha, CHECK_NAMES.pipeline, deps.appId)) ?? null;
+        if (lookedUp?.externalId === externalId) {
+            deps.checkRuns?.set(ref, sha, CHECK_NAMES.pipeline, lookedUp);
+            return { outcome: 'unchanged', checkRunId: lookedUp.id, security: 'waiting' };
+        }
+    }
+    if (event.kind === 'stage' && event.stage === deps.settings.gateStage) {
+        if (!gateDone)
+            return { outcome: 'skipped', reason: 'the gate has not finished in this execution' };
+        // Nothing runs after the gate (its last stage, or it failed): the execution's end follows at once.
+        if (gateAt === view.stages.length - 1 || gate.status === 'Failed' || isTerminal(view.status))
+            return { outcome: 'skipped', reason: 'the execution’s end, which follows at once, shows the gate' };
+    }
+    const octokit = client ?? (await clientFor(ref));
     const withRevision = view;
     const connection = await sourceConnectionProblem(deps, view);
-    const result = await writePipelineCheck(deps, octokit, ref, withRevision, connection ? { connection } : {});
-    // Security: when this execution's gate has finished; and a final execution event settles the rest.
-    const gate = view.stages.find((s) => s.name === deps.settings.gateStage);
-    const gateDone = gate?.status === 'Succeeded' || gate?.status === 'Failed';
-    const concernsGate = event.kind === 'execution' || event.stage === deps.settings.gateStage;
-    if (concernsGate && gateDone) {
-        const pullRequests = pullRequestOf(view);
+    const publishes = gateDone &&
+        (event.kind === 'execution' || (event.kind === 'stage' && event.stage === deps.settings.gateStage));
+    const settles = event.kind === 'execution' && isTerminal(view.status);
+    // Where the security check is concerned, both runs are looked up in one request.
+    let runs;
+    if (publishes || settles) {
+        const found = await findCheckRuns(octokit, ref, sha, [CHECK_NAMES.pipeline, CHECK_NAMES.security], deps.appId);
+        runs = {
+            pipeline: found.get(CHECK_NAMES.pipeline) ?? null,
+            security: found.get(CHECK_NAMES.security) ?? null,
+        };
+    }
+    const result = await writePipelineCheck(deps, octokit, ref, withRevision, {
+        ...(connection ? { connection } : {}),
+        ...(runs ? { existing: runs.pipeline } : lookedUp !== undefined ? { existing: lookedUp } : {}),
+    });
+    if (publishes) {
+        const pullRequests = knownPullRequests(deps, view, [
+            runs?.pipeline ?? undefined,
+            runs?.security ?? undefined,
+        ]);
         result.security = await publishSecurityCheck(deps, octokit, {
             ref,
             sha: view.revision.sha,
             pipeline: view.pipeline,
             executionId: view.executionId,
             ...(pullRequests ? { pullRequests } : {}),
-        });
+        }, undefined, runs?.security ?? null);
     }
-    else if (event.kind === 'execution' && isTerminal(view.status)) {
-        await markNotChecked(deps, octokit, ref, withRevision);
+    else if (settles) {
+        await markNotChecked(deps, octokit, ref, withRevision, runs?.security ?? undefined);
         result.security = 'not-run';
     }
     else
@@ -100733,13 +101020,16 @@ async function syncPipelineCheck(deps, clientFor, event) {
 
 
 
-/** CodePipeline's answers that mean "already decided / already over": a second click changes nothing. */
-const ALREADY_DONE = new Set([
-    'ApprovalAlreadyCompletedException',
-    'InvalidApprovalTokenException',
-    'PipelineExecutionNotStoppableException',
-    'DuplicatedStopRequestException',
-]);
+
+/** CodePipeline's answers to an approval that mean "already decided": a second click changes nothing. */
+const ALREADY_DONE = new Set(['ApprovalAlreadyCompletedException', 'InvalidApprovalTokenException']);
+/** What the check says after Stop, per outcome of pipeline/stop-execution.ts (a second stop is not an error). */
+const STOP_NOTES = {
+    stopped: (who, at) => `⏹️ Stopped by **${who}** at ${at}.`,
+    'already-stopping': (who, at) => `ℹ️ **Stop** by **${who}** at ${at}: the execution is already stopping; nothing more was done.`,
+    'already-finished': (who, at) => `ℹ️ **Stop** by **${who}** at ${at}: the execution had already finished; nothing was done.`,
+    'not-found': (who, at) => `ℹ️ **Stop** by **${who}** at ${at}: CodePipeline no longer knows this execution; nothing was done.`,
+};
 const isButton = (id) => Object.hasOwn(BUTTONS, id);
 /**
  * A button on the pipeline check: Approve / Reject a waiting manual approval (PutApprovalResult with the
@@ -100792,13 +101082,12 @@ async function handleRequestedAction(deps, context) {
     let note;
     try {
         if (button === 'stop') {
-            await codepipeline.send(new dist_cjs/* StopPipelineExecutionCommand */.krr({
+            const outcome = await stopExecution(codepipeline, {
                 pipelineName: target.pipeline,
-                pipelineExecutionId: target.executionId,
-                abandon: false,
+                executionId: target.executionId,
                 reason: `Stopped by ${sender.login} from GitHub at ${at}`,
-            }));
-            note = `⏹️ Stopped by **${who}** at ${at}.`;
+            });
+            note = STOP_NOTES[outcome](who, at);
         }
         else if (!view.approval) {
             note = `ℹ️ **${BUTTONS[button].label}** by **${who}** at ${at}: no approval of this execution is waiting; nothing was done.`;
@@ -100890,7 +101179,12 @@ async function rerunPipeline(deps, context) {
         }
         : undefined;
     const existing = await findCheckRun(octokit, ref, sha, CHECK_NAMES.pipeline, deps.appId);
-    const write = (fields) => writeCheckRun(octokit, ref, { sha, name: CHECK_NAMES.pipeline, ...(existing ? { existingId: existing.id } : {}) }, fields);
+    let existingId = existing?.id;
+    const write = async (fields) => {
+        const written = await writeCheckRun(octokit, ref, { sha, name: CHECK_NAMES.pipeline, ...(existingId !== undefined ? { existingId } : {}) }, fields);
+        existingId = written.id;
+        return written;
+    };
     const refuse = (summary) => write({
         status: 'completed',
         conclusion: 'failure',
@@ -100959,6 +101253,13 @@ async function rerunPipeline(deps, context) {
             : `${escapeMarkdown(decision.reason)}. Nothing was started.`);
         return;
     }
+    // A commit without a pipeline check gets one before the run exists: the run's STARTED event (another
+    // Lambda instance, maybe first) then updates it rather than creating a second one.
+    if (existingId === undefined)
+        await write({
+            status: 'queued',
+            output: { title: 'Starting again', summary: `**${escapeMarkdown(sender)}** asked for a re-run.` },
+        });
     let executionId;
     try {
         executionId = await startPipeline(deps.aws.codepipeline, {
@@ -101011,8 +101312,8 @@ async function rerunPipeline(deps, context) {
 
 
 /**
- * The bot accepts every CodePipeline detail type. The CDK rule no longer sends action events; a rule deployed
- * before still may, and the bot passes over them (`quietEvent`).
+ * The bot accepts every CodePipeline detail type. The CDK rules send action events only for a manual
+ * approval's start; a rule deployed before may send others, and the bot passes over them (`quietEvent`).
  */
 const KIND_OF = Object.fromEntries(Object.entries(PIPELINE_EVENT_TYPES).map(([kind, type]) => [type, kind]));
 const DETAIL_TYPES = Object.values(PIPELINE_EVENT_TYPES);
@@ -101026,6 +101327,8 @@ const schema = object({
         state: schemas_string().min(1),
         stage: schemas_string().optional(),
         action: schemas_string().optional(),
+        // An action event's action type; its category tells a manual approval (`Approval`) from the rest.
+        type: object({ category: schemas_string().optional() }).loose().optional(),
     })
         .loose(),
 });
@@ -101048,6 +101351,7 @@ function parsePipelineEvent(event) {
         state: e.detail.state,
         ...(e.detail.stage ? { stage: e.detail.stage } : {}),
         ...(e.detail.action ? { action: e.detail.action } : {}),
+        ...(e.detail.type?.category ? { category: e.detail.type.category } : {}),
     };
 }
 
@@ -101063,6 +101367,24 @@ function parsePipelineEvent(event) {
 
 
 
+
+const instanceCaches = new WeakMap();
+/**
+ * The caches of the instance these options were made for: the webhook app and the pipeline-event handler
+ * of one Lambda are given the same options object and so share them; another options object (another
+ * instance in a test or the simulation) has its own.
+ */
+function cachesOf(options) {
+    let caches = instanceCaches.get(options);
+    if (!caches) {
+        caches = {
+            checkRuns: new CheckRunCache(),
+            config: new ConfigCache(options.now ? { now: options.now } : {}),
+        };
+        instanceCaches.set(options, caches);
+    }
+    return caches;
+}
 /** The options of a deployed bot: everything from the environment, AWS clients made once. */
 function botOptionsFromEnv(env = process.env) {
     const settings = readSettings(env);
@@ -101073,8 +101395,14 @@ function botOptionsFromEnv(env = process.env) {
         ...(Number.isInteger(appId) && appId > 0 ? { appId } : {}),
     };
 }
-function handlerDeps(options, log) {
-    return { ...options, log, ...(options.appId ? { appId: options.appId } : {}) };
+function handlerDeps(options, log, caches) {
+    return {
+        settings: options.settings,
+        aws: options.aws,
+        log,
+        configCache: caches.config,
+        ...(options.appId ? { appId: options.appId } : {}),
+    };
 }
 /**
  * The Probot app: GitHub events → pipeline operations and checks. Options are passed in (tests give
@@ -101083,6 +101411,7 @@ function handlerDeps(options, log) {
 function createApp(options) {
     return (app) => {
         const resolved = typeof options === 'function' ? options() : options;
+        const caches = cachesOf(resolved);
         const log = redactingChild(app.log, { name: 'pipewarden' });
         for (const problem of resolved.settings.problems)
             log.warn(problem);
@@ -101093,7 +101422,7 @@ function createApp(options) {
         }, log.child({
             delivery: context.id,
             event: 'action' in context.payload ? `${context.name}.${String(context.payload.action)}` : context.name,
-        }));
+        }), caches);
         app.on(['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened'], (context) => createChecks(deps(context), context));
         app.on(['check_run.rerequested', 'check_suite.rerequested'], (context) => rerunPipeline(deps(context), context));
         app.on('check_run.requested_action', (context) => handleRequestedAction(deps(context), context));
@@ -101108,8 +101437,8 @@ function createApp(options) {
  */
 function createPipelineEventHandler(probot, options) {
     const installations = new Map();
-    // One per Lambda instance: the events of one execution usually reach the same warm instance.
-    const checkRuns = new CheckRunCache();
+    // One per Lambda instance: the events of one execution often reach the same warm instance.
+    const caches = cachesOf(options);
     const log = redactingChild(probot.log, { name: 'pipewarden' });
     const clientFor = async (ref) => {
         const key = fullName(ref).toLowerCase();
@@ -101128,8 +101457,8 @@ function createPipelineEventHandler(probot, options) {
             return { outcome: 'skipped', reason: parsed };
         }
         return syncPipelineCheck({
-            ...handlerDeps({ ...options, settings: settingsForPipeline(options.settings, parsed.pipeline) }, log.child({ pipelineEvent: parsed.id })),
-            checkRuns,
+            ...handlerDeps({ ...options, settings: settingsForPipeline(options.settings, parsed.pipeline) }, log.child({ pipelineEvent: parsed.id }), caches),
+            checkRuns: caches.checkRuns,
         }, clientFor, parsed);
     };
 }
