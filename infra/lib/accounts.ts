@@ -46,9 +46,11 @@ export const BOOTSTRAP_VERSION_PARAMETER = `cdk-bootstrap/${BOOTSTRAP_QUALIFIER}
 export function environmentPrincipals(
   config: Accounts & Pick<PipewardenConfig, 'name' | 'repositories'>,
   partition: string,
-): { artifacts: string[]; images: string[] } {
+): { artifacts: string[]; images: string[]; imagesOf: Map<string, string[]> } {
   const artifacts: string[] = [];
   const images: string[] = [];
+  /** Per repository id: the execution roles that pull its production images (its own services only). */
+  const imagesOf = new Map<string, string[]>(config.repositories.map((r) => [r.id, []]));
   for (const environment of ['staging', 'production'] as const) {
     const account = remoteAccount(config, environment);
     if (!account) continue;
@@ -61,9 +63,10 @@ export function environmentPrincipals(
       const prefix = repositoryPrefix(config.name, r.id);
       artifacts.push(role(repositoryRoleNames(prefix, environment).deploy));
       images.push(role(serviceRoleNames(prefix, environment).execution));
+      imagesOf.get(r.id)!.push(role(serviceRoleNames(prefix, environment).execution));
     }
   }
-  return { artifacts, images };
+  return { artifacts, images, imagesOf };
 }
 
 /** IAM role names an environment account creates for the whole system. */

@@ -199,7 +199,7 @@ describe('separate accounts per environment (examples/org)', () => {
     expect(roleArns((accounts.Condition as any).ArnLike['aws:PrincipalArn'])).toEqual(ARTIFACT_READERS);
   });
 
-  it('lets exactly the environment accounts pull the production images, never the CI images', () => {
+  it('lets exactly the environment accounts pull the production images, each only by its own services, never the CI images', () => {
     const repositories = app.template(app.stacks.storage).findResources('AWS::ECR::Repository');
     const entries = Object.values(repositories) as {
       Properties: { RepositoryName: string; RepositoryPolicyText?: { Statement: Statement[] } };
@@ -219,6 +219,14 @@ describe('separate accounts per environment (examples/org)', () => {
         'ecr:BatchGetImage',
         'ecr:GetDownloadUrlForLayer',
       ]);
+      // Within those accounts, only this repository's services (its prefix before the "/"), not another's.
+      const prefix = r.Properties.RepositoryName.split('/')[0]!;
+      expect(Object.keys(statement!.Condition as object)).toEqual(['ArnLike']);
+      expect(roleArns((statement!.Condition as any).ArnLike['aws:PrincipalArn'])).toEqual(
+        ENVIRONMENTS.map(
+          ([env, account]) => `arn:aws:iam::${account}:role/${prefix}-${env}-execution`,
+        ).sort(),
+      );
     }
     for (const r of entries.filter((e) => e.Properties.RepositoryName.includes('-ci'))) {
       expect(r.Properties.RepositoryPolicyText).toBeUndefined();

@@ -164,7 +164,7 @@ export class StorageStack extends Stack {
     this.deployedImages = firstImages.deployedImages;
 
     const accounts = props.environmentAccounts ?? [];
-    if (accounts.length > 0) this.shareWithEnvironments(config, accounts, [...images.values()]);
+    if (accounts.length > 0) this.shareWithEnvironments(config, accounts, images);
 
     if ('arn' in config.connection) {
       this.connectionArn = config.connection.arn;
@@ -285,7 +285,7 @@ export class StorageStack extends Stack {
   private shareWithEnvironments(
     config: PipewardenConfig,
     accounts: readonly string[],
-    images: readonly RepositoryImages[],
+    images: ReadonlyMap<string, RepositoryImages>,
   ): void {
     const principals = () => accounts.map((a) => new iam.AccountPrincipal(a));
     const roles = environmentPrincipals(config, this.partition);
@@ -322,12 +322,15 @@ export class StorageStack extends Stack {
         conditions: { ArnLike: { 'aws:PrincipalArn': roles.artifacts } },
       }),
     );
-    for (const { repository } of images) {
+    // Each repository's production images only to its own services' execution roles (the key's ECR condition
+    // names the execution roles of every repository, so it alone would let X's services pull Y's images).
+    for (const [id, { repository }] of images) {
       repository.addToResourcePolicy(
         new iam.PolicyStatement({
           sid: 'EnvironmentAccountsPull',
           principals: principals(),
           actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
+          conditions: { ArnLike: { 'aws:PrincipalArn': roles.imagesOf.get(id) ?? [] } },
         }),
       );
     }
