@@ -3,11 +3,10 @@ import { PipewardenError } from '../errors.js';
 import type { PathOptions } from '../paths/normalize-path.js';
 import type { ReportBeside } from '../parse/formats.js';
 import { parseJsonText } from '../parse/parse-json-text.js';
-import { parseNagReportCsv } from '../parse/parse-nag-report-csv.js';
+import { NAG_CSV_HEADER, parseNagReportCsv } from '../parse/parse-nag-report-csv.js';
 import { parseReport, type LoadedReport } from '../parse/parse-report.js';
 import { readCdkAssembly } from './read-cdk-assembly.js';
-import { readJsonFile } from './read-json-file.js';
-import { readNagReportCsv } from './read-nag-report-csv.js';
+import { readReportText } from './read-report-text.js';
 
 /** `-`: the report on stdin, JSON or cdk-nag's CSV, as Unix tools read it. */
 export const STDIN = '-';
@@ -30,20 +29,28 @@ export async function loadReport(
   try {
     const assemblyDir = options.cdkOut ?? (file === STDIN ? undefined : dirname(resolve(file)));
     const beside: ReportBeside = assemblyDir ? { cdkAssembly: () => readCdkAssembly(assemblyDir) } : {};
-    if (file === STDIN) return parseReport(await readStdinReport(), file, paths, beside);
-    // cdk-nag v2's CSV report is the one input that is not JSON: recognized by its header line.
-    return parseReport((await readNagReportCsv(file)) ?? (await readJsonFile(file)), file, paths, beside);
+    const text = file === STDIN ? await readStdin() : await readReportText(file);
+    return parseReport(parseReportText(text, file === STDIN ? '(stdin)' : file), file, paths, beside);
   } catch (error) {
     if (error instanceof RangeError && /call stack/i.test(error.message)) throw tooDeep(file, error);
     throw error;
   }
 }
 
-async function readStdinReport(): Promise<unknown> {
+async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  return /^\uFEFF?Rule ID,/.test(text) ? parseNagReportCsv(text, '(stdin)') : parseJsonText(text, '(stdin)');
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * cdk-nag v2's CSV report is the one input that is not JSON: recognized by its header line (after a byte-order
+ * mark) and turned into the JSON report's `{"lines": [...]}`; anything else is parsed as JSON.
+ */
+function parseReportText(text: string, name: string): unknown {
+  return text.replace(/^\uFEFF/, '').startsWith(NAG_CSV_HEADER)
+    ? parseNagReportCsv(text, name)
+    : parseJsonText(text, name);
 }
 
 function tooDeep(file: string, cause: unknown): PipewardenError {

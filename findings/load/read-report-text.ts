@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { PipewardenError } from '../errors.js';
-import { parseJsonText } from '../parse/parse-json-text.js';
 
-/** Reads a JSON file; a syntax error names the file, line and column. */
-export async function readJsonFile(file: string): Promise<unknown> {
+/** A report file's text, read once; a file that cannot be read is a one-line error naming why. */
+export async function readReportText(file: string): Promise<string> {
   let text: string;
   try {
     // One decode of the whole buffer: readFile(file, 'utf8') decodes chunk by chunk, several times slower.
@@ -27,5 +26,5 @@ export async function readJsonFile(file: string): Promise<unknown> {
       },
     );
   }
-  return parseJsonText(text, file);
+  return text;
 }
