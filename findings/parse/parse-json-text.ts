@@ -24,7 +24,7 @@ export function parseJsonText(text: string, file: string): unknown {
  * Where a JSON text first goes wrong. V8's messages do not always carry a position, so on the error
  * path only, a small validating scan finds it.
  */
-export function locateJsonError(text: string): { offset: number; what: string } {
+function locateJsonError(text: string): { offset: number; what: string } {
   let i = 0;
   class Stop {
     constructor(readonly what: string) {}

@@ -1,8 +1,4 @@
-import {
-  assertFindingsDocument,
-  claimsToBeFindingsDocument,
-  isValidFindingsDocument,
-} from '../document/validate-document.js';
+import { assertFindingsDocument, claimsToBeFindingsDocument } from '../document/validate-document.js';
 import { PipewardenError } from '../errors.js';
 import type { Finding, FindingsDocument } from '../model/finding.js';
 import { fingerprintAll } from '../model/fingerprint.js';
@@ -18,11 +14,6 @@ export interface LoadedReport {
   warnings: string[];
   /** Set when the input was a pipewarden findings document (a previous run's output). */
   document?: FindingsDocument;
-}
-
-/** A findings document given as input (a baseline, or `report` over a previous output): only a valid one is read. */
-export function isFindingsDocument(json: unknown): json is FindingsDocument {
-  return isValidFindingsDocument(json);
 }
 
 const KNOWN_BRIEFLY =

@@ -24,12 +24,12 @@ type RequestBody = Record<string, unknown> & {
   name?: string;
   sourceRevisions?: { revisionValue?: string }[];
 };
-export interface RecordedRequest {
+interface RecordedRequest {
   op: string;
   at: number;
   body: RequestBody;
 }
-export interface LocalExecution {
+interface LocalExecution {
   id: string;
   request: RequestBody;
   startedAt: number;
@@ -197,7 +197,7 @@ export async function startLocalCodePipeline({ finishAfterMs = 1500, pipelineNam
 }
 
 /** `name<<delimiter` blocks of a GITHUB_OUTPUT / GITHUB_STATE file. */
-export function readFileCommands(path: string): Record<string, string> {
+function readFileCommands(path: string): Record<string, string> {
   const out: Record<string, string> = {};
   if (!existsSync(path)) return out;
   const lines = readFileSync(path, 'utf8').split('\n');

@@ -55,20 +55,6 @@ export function codePipelineRequestProblems(operation: string, input: unknown): 
   return modelViolations(schema, input ?? {}, LIMITS);
 }
 
-/** The error CodePipeline answers such a request with, as the SDK deserialises it. */
-export function validationException(operation: string, problems: string[]): codepipeline.ValidationException {
-  return new codepipeline.ValidationException({
-    message: `${operation}: ${problems.length} validation error(s): ${problems.join('; ')}`,
-    $metadata: { httpStatusCode: 400 },
-  });
-}
-
-/** Throws CodePipeline's ValidationException when `input` breaks the model; the fakes call it first. */
-export function assertCodePipelineRequest(operation: string, input: unknown): void {
-  const problems = codePipelineRequestProblems(operation, input);
-  if (problems.length) throw validationException(operation, problems);
-}
-
 /*
  * The one CodePipeline fake (issue 14): a local CodePipeline on 127.0.0.1 speaking the service's JSON 1.1
  * protocol (POST /, X-Amz-Target: CodePipeline_20150709.<Operation>, timestamps as epoch seconds, errors as
@@ -79,7 +65,7 @@ export function assertCodePipelineRequest(operation: string, input: unknown): vo
  * depending on timing.
  */
 
-export const TARGET_PREFIX = 'CodePipeline_20150709.';
+const TARGET_PREFIX = 'CodePipeline_20150709.';
 /** Where the fake's clock starts, in epoch seconds. */
 const EPOCH = Date.UTC(2025, 5, 2, 9, 30, 0) / 1000;
 export const REGION = 'eu-west-1';
