@@ -258,13 +258,14 @@ export async function syncPipelineCheck(
     event.stage !== deps.settings.gateStage &&
     !followsApproval(view, event.stage!)
   ) {
-    const skip: SyncResult = {
-      outcome: 'skipped',
-      reason:
-        'no approval was decided before this stage: it shows at the next event (an approval at its own start)',
-    };
-    if (!firstAfterSource(view, event.stage!)) return skip;
-    if (deps.checkRuns?.get(ref, sha, CHECK_NAMES.pipeline)?.externalId === externalId) return skip;
+    if (!firstAfterSource(view, event.stage!))
+      return {
+        outcome: 'skipped',
+        reason:
+          'no approval was decided before this stage: it shows at the next event (an approval at its own start)',
+      };
+    if (deps.checkRuns?.get(ref, sha, CHECK_NAMES.pipeline)?.externalId === externalId)
+      return { outcome: 'skipped', reason: 'the check already follows this execution' };
     client = await clientFor(ref);
     lookedUp = (await findCheckRun(client, ref, sha, CHECK_NAMES.pipeline, deps.appId)) ?? null;
     if (lookedUp?.externalId === externalId) {
