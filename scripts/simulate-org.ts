@@ -264,7 +264,14 @@ export async function runSample(options: SampleOptions): Promise<SampleResult> {
   const schedule = new Schedule(instances, clock);
   // Another repository of the organisation: its webhooks stand for the rest of the organisation's traffic.
   const others = new Set<Harness['github']['requests'][number]>();
-  const counted = (r: Harness['github']['requests'][number]) => isAppRequest(kindOf(r)) || !others.has(r);
+  const counted = (r: Harness['github']['requests'][number]) => !others.has(r);
+  /** The kinds of the installation's counted requests since `from` (the App's own JWT requests left out). */
+  const installationKinds = (from: number) =>
+    h.github.requests
+      .slice(from)
+      .filter(counted)
+      .map(kindOf)
+      .filter((k) => !isAppRequest(k));
   let neighbourPushes = 0;
   const neighbour = async (instance: number) => {
     if (options.orgTraffic === false) return;
@@ -344,11 +351,7 @@ export async function runSample(options: SampleOptions): Promise<SampleResult> {
             throw new Error(`simulate-org: webhook answered ${answer.status}: ${answer.body}`);
           // CodePipeline's pull-request trigger starts the repository's feature pipeline at the head.
           const e = h.aws.pipelines.execute(PIPELINES.feature, { sha: head, owner: ORG, repo, branch });
-          count(
-            bySource,
-            ['pull_request webhook'],
-            h.github.requests.slice(before).filter((r) => counted(r) && !isAppRequest(kindOf(r))).length,
-          );
+          count(bySource, ['pull_request webhook'], installationKinds(before).length);
           pipelineEvents += await runPipeline(
             h,
             e,
@@ -360,13 +363,7 @@ export async function runSample(options: SampleOptions): Promise<SampleResult> {
             neighbour,
             counted,
           );
-          updateKinds.push(
-            ...h.github.requests
-              .slice(before)
-              .filter(counted)
-              .map(kindOf)
-              .filter((k) => !isAppRequest(k)),
-          );
+          updateKinds.push(...installationKinds(before));
           addSince(awsUpdate, awsBefore, awsCalls(h, s3Calls));
           const runs = h.github.runs(undefined, head);
           const commented = h.github.comments.some((c) => c.repo === full && c.issue === p);
@@ -406,13 +403,7 @@ export async function runSample(options: SampleOptions): Promise<SampleResult> {
           counted,
         );
         if (h.github.runs(undefined, mergeCommit).some((x) => x.status !== 'completed')) complete = false;
-        closeKinds.push(
-          ...h.github.requests
-            .slice(before)
-            .filter(counted)
-            .map(kindOf)
-            .filter((k) => !isAppRequest(k)),
-        );
+        closeKinds.push(...installationKinds(before));
         addSince(awsMerge, awsBefore, awsCalls(h, s3Calls));
       }
     }

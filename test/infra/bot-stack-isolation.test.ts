@@ -11,7 +11,7 @@ import { isOwnPipeline, readSettings } from '../../bot/settings.js';
 import { SYSTEM_TAG, repositoryPrefix } from '../../infra/lib/names.js';
 import { BotStack } from '../../infra/lib/stacks/bot-stack.js';
 import { loadTemplates } from '../support/synth-cache.js';
-import { BOT_PLACEHOLDER, exampleConfig } from './synth.js';
+import { BOT_PLACEHOLDER, exampleConfig, templateText } from './synth.js';
 
 // Issue 16: a deployment's `name` may contain '-', and large organisations run several deployments in one
 // account (`acme` and `acme-eu`). The bot's name patterns (`acme-*-main`, `acme-*-ci/*`) then also match the
@@ -45,21 +45,13 @@ function addBot(app: App, system: string): BotStack {
 /** The bot's IAM statements (resources as text), event patterns and registry file, once the app is built. */
 function read(app: App, stack: BotStack) {
   const template = Template.fromStack(stack).toJSON();
-  const text = (x: any): string =>
-    typeof x === 'string'
-      ? x
-      : x['Fn::Join']
-        ? (x['Fn::Join'][1] as any[]).map(text).join(x['Fn::Join'][0])
-        : x.Ref === 'AWS::Partition'
-          ? 'aws'
-          : JSON.stringify(x);
   const statements: Statement[] = Object.values(template.Resources as Record<string, any>)
     .filter((r) => r.Type === 'AWS::IAM::Policy')
     .flatMap((r) => [r.Properties.PolicyDocument.Statement].flat())
     .map((s: any) => ({
       Effect: s.Effect,
       Action: [s.Action].flat(),
-      Resource: [s.Resource].flat().map(text),
+      Resource: [s.Resource].flat().map(templateText),
       ...(s.Condition ? { Condition: s.Condition } : {}),
     }));
   const rules = Object.values(template.Resources as Record<string, any>)

@@ -15,7 +15,7 @@ import {
   type BotRepository,
   servedScope,
 } from '../../infra/lib/stacks/bot-stack.js';
-import { BOT_PLACEHOLDER, exampleConfig } from './synth.js';
+import { BOT_PLACEHOLDER, exampleConfig, templateText } from './synth.js';
 
 // Issue 16: one bot for every listed repository. The list reaches the bot as a file in a Lambda layer, and its
 // rights are patterns of the deployment's naming scheme, so nothing in its role, environment or event rule
@@ -78,18 +78,10 @@ function covers(pattern: string, arn: string): boolean {
 
 /** The literal resource strings the role's statements with this action name (the account and region filled). */
 function resourcesFor(policies: any[], action: string): string[] {
-  const text = (x: any): string =>
-    typeof x === 'string'
-      ? x
-      : x['Fn::Join']
-        ? (x['Fn::Join'][1] as any[]).map(text).join(x['Fn::Join'][0])
-        : x.Ref === 'AWS::Partition'
-          ? 'aws'
-          : JSON.stringify(x);
   return policies
     .flatMap((d) => [d.Statement].flat())
     .filter((s: any) => [s.Action].flat().includes(action))
-    .flatMap((s: any) => [s.Resource].flat().map(text));
+    .flatMap((s: any) => [s.Resource].flat().map(templateText));
 }
 
 describe('the bot of a deployment of many repositories', () => {

@@ -150,3 +150,11 @@ export function iamStatements(
   }
   return out;
 }
+
+/** A template value as text: Fn::Join joined, the partition as `aws`, anything else as its JSON. */
+export function templateText(x: unknown): string {
+  if (typeof x === 'string') return x;
+  const value = x as { 'Fn::Join'?: [string, unknown[]]; Ref?: string };
+  if (value['Fn::Join']) return value['Fn::Join'][1].map(templateText).join(value['Fn::Join'][0]);
+  return value.Ref === 'AWS::Partition' ? 'aws' : JSON.stringify(x);
+}

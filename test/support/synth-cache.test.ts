@@ -16,23 +16,9 @@ import {
 let example: SynthesizedTemplates;
 beforeAll(() => {
   example = loadTemplates('example');
-}, 300_000); // the first run after a change synthesizes with every check (cdk-nag, Control Tower)
+}, 900_000); // the first run after a change synthesizes with every check (cdk-nag, Control Tower), as example.test.ts allows
 
 describe('the shared synth cache', () => {
-  it('holds the example app: its eight stacks, checked, with no violation left', () => {
-    expect(example.stackNames).toEqual([
-      'pipewarden-bot',
-      'pipewarden-infrastructure-pipeline',
-      'pipewarden-network',
-      'pipewarden-notifications',
-      'pipewarden-pipelines',
-      'pipewarden-production',
-      'pipewarden-staging',
-      'pipewarden-storage',
-    ]);
-    expect(example.violations()).toEqual([]);
-  });
-
   it('serves each stack as an assertable template, as Template.fromStack would', () => {
     // The example creates the GitHub connection, left pending until the console handshake.
     example.template('pipewarden-storage').hasResource('AWS::CodeConnections::Connection', {
