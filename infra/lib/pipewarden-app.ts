@@ -285,13 +285,9 @@ function addEnvironmentAccount(
 }
 
 function environmentBases(places: SharedStacks['places']): [Stack, Stack[]][] {
-  return [places.staging, places.production].flatMap((p): [Stack, Stack[]][] =>
-    p.access
-      ? [
-          [p.network, [p.access]],
-          [p.base[2]!, [p.access]],
-        ]
-      : [],
+  // In an environment account, its network and notifications stacks come after its access stack.
+  return [places.staging, places.production].flatMap(({ access, base }): [Stack, Stack[]][] =>
+    access ? base.filter((s) => s !== access).map((s) => [s, [access]]) : [],
   );
 }
 
