@@ -100944,14 +100944,13 @@ async function syncPipelineCheck(deps, clientFor, event) {
     if (event.kind === 'stage' &&
         event.stage !== deps.settings.gateStage &&
         !followsApproval(view, event.stage)) {
-        const skip = {
-            outcome: 'skipped',
-            reason: 'no approval was decided before this stage: it shows at the next event (an approval at its own start)',
-        };
         if (!firstAfterSource(view, event.stage))
-            return skip;
+            return {
+                outcome: 'skipped',
+                reason: 'no approval was decided before this stage: it shows at the next event (an approval at its own start)',
+            };
         if (deps.checkRuns?.get(ref, sha, CHECK_NAMES.pipeline)?.externalId === externalId)
-            return skip;
+            return { outcome: 'skipped', reason: 'the check already follows this execution' };
         client = await clientFor(ref);
         lookedUp = (await findCheckRun(client, ref, sha, CHECK_NAMES.pipeline, deps.appId)) ?? null;
         if (lookedUp?.externalId === externalId) {
