@@ -48,4 +48,14 @@ describe('infra/bin/app.ts', () => {
       'pipewarden: CLI bundle no/such/cli.js not found: run npm run bundle first (with the cdk CLI, -c cli=<file> points elsewhere)',
     );
   });
+
+  it('reads the cdk CLI context from the overflow file too, as aws-cdk-lib does when it is too long for the environment', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'pw-ctx-')), 'context.json');
+    writeFileSync(file, JSON.stringify({ cli: 'no/such/cli.js' }));
+    const { status, stderr } = runApp({ CONTEXT_OVERFLOW_LOCATION_ENV: file });
+    expect(status).toBe(1);
+    expect(stderr).toBe(
+      'pipewarden: CLI bundle no/such/cli.js not found: run npm run bundle first (with the cdk CLI, -c cli=<file> points elsewhere)',
+    );
+  });
 });
