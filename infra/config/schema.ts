@@ -60,10 +60,19 @@ const environment = {
     .string()
     .regex(/^\d{12}$/, 'expected a 12-digit AWS account id')
     .optional(),
-  /** Only aws.region for now: another region would need a replicated artifact bucket there. */
+  /**
+   * The region the environment runs in. Absent: aws.region. Another region needs the environment's own account
+   * (`account`) and its `availabilityZones`; its pipeline actions then read a replica of the artifacts there.
+   */
   region: z
     .string()
     .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'expected an AWS region like eu-west-1')
+    .optional(),
+  /** The environment VPC's availability zones in `region` (the CIDRs are vpc's): only with another region. */
+  availabilityZones: z
+    .array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/))
+    .min(2)
+    .max(3)
     .optional(),
   desiredCount: z.number().int().min(1).max(20).default(1),
   /** Public listener port: 443 when certificateArn is given, else 80. */
@@ -156,6 +165,7 @@ const repositoryRef = z.strictObject({
 
 /** Words the system's own names use after the prefix (`<name>-ci-*`, `<name>-staging`, ...): never an id. */
 const RESERVED_IDS = [
+  'artifacts',
   'bot',
   'ci',
   'feature',
@@ -531,7 +541,8 @@ const schema = z
 function checkEnvironmentAccounts(
   config: {
     aws: { account?: string; region: string };
-    environments: Record<string, { account?: string; region?: string }>;
+    environments: Record<string, { account?: string; region?: string; availabilityZones?: string[] }>;
+    vpc: { availabilityZones: string[] };
   },
   ctx: z.RefinementCtx,
 ): void {
@@ -543,13 +554,50 @@ function checkEnvironmentAccounts(
         message: `give the tooling account id: environments.${name}.account is another account, which trusts it`,
       });
     }
-    if (env.region && env.region !== config.aws.region) {
+    const region = env.region ?? config.aws.region;
+    const own = env.account !== undefined && env.account !== config.aws.account;
+    if (region !== config.aws.region && !own) {
+      // The tooling account's shared network, key and log bucket live in aws.region only.
       ctx.addIssue({
         code: 'custom',
         path: ['environments', name, 'region'],
-        message: `must be aws.region (${config.aws.region}): environments in another region are not supported yet; remove it or deploy a separate pipewarden there`,
+        message: `${region} is not aws.region (${config.aws.region}): another region needs the environment's own account; set environments.${name}.account or remove the region`,
       });
     }
+    if (!env.availabilityZones) {
+      if (region !== config.aws.region) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', name, 'availabilityZones'],
+          message: `give ${config.vpc.availabilityZones.length} availability zones of ${region} (as many as vpc.availabilityZones): the environment runs in another region`,
+        });
+      }
+      continue;
+    }
+    if (region === config.aws.region) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['environments', name, 'availabilityZones'],
+        message: `only for an environment in another region (environments.${name}.region); remove it, vpc.availabilityZones apply`,
+      });
+      continue;
+    }
+    if (env.availabilityZones.length !== config.vpc.availabilityZones.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['environments', name, 'availabilityZones'],
+        message: `expected ${config.vpc.availabilityZones.length} zones, one per subnet CIDR of vpc`,
+      });
+    }
+    env.availabilityZones.forEach((az, i) => {
+      if (!az.startsWith(region)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', name, 'availabilityZones', i],
+          message: `${az} is not in region ${region}`,
+        });
+      }
+    });
   }
 }
 

@@ -15,6 +15,24 @@ export function remoteAccount(config: Accounts, environment: DeployedEnvironment
   return account !== undefined && account !== config.aws.account ? account : undefined;
 }
 
+/** The region an environment runs in (config.environments.<name>.region, else aws.region). */
+export function environmentRegion(config: Accounts, environment: DeployedEnvironment): string {
+  return config.environments[environment].region ?? config.aws.region;
+}
+
+/**
+ * The regions besides aws.region that environments run in, each with its environments (staging first): the
+ * pipelines' actions there read a replica of their artifacts in that region (ArtifactReplicaStack).
+ */
+export function replicaRegions(config: Accounts): Map<string, DeployedEnvironment[]> {
+  const regions = new Map<string, DeployedEnvironment[]>();
+  for (const environment of ['staging', 'production'] as const) {
+    const region = environmentRegion(config, environment);
+    if (region !== config.aws.region) regions.set(region, [...(regions.get(region) ?? []), environment]);
+  }
+  return regions;
+}
+
 /** The distinct accounts staging and production run in besides the tooling account, in that order. */
 export function environmentAccounts(config: Accounts): string[] {
   const accounts = (['staging', 'production'] as const).map((e) => remoteAccount(config, e));
@@ -41,23 +59,24 @@ export const BOOTSTRAP_VERSION_PARAMETER = `cdk-bootstrap/${BOOTSTRAP_QUALIFIER}
  * aws:PrincipalArn conditions of its key and main artifact bucket (an account principal alone lets any role there):
  * `artifacts`, the roles that run pipeline actions there and read their input artifacts (each repository's deploy
  * role, the stack-deploy role, the bootstrap deploy role the access stack is deployed through); `images`, the
- * service stacks' task execution roles, which pull the images.
+ * service stacks' task execution roles, which pull the images. `environments`: only theirs (a region's replica).
  */
 export function environmentPrincipals(
   config: Accounts & Pick<PipewardenConfig, 'name' | 'repositories'>,
   partition: string,
+  environments: readonly DeployedEnvironment[] = ['staging', 'production'],
 ): { artifacts: string[]; images: string[]; imagesOf: Map<string, string[]> } {
   const artifacts: string[] = [];
   const images: string[] = [];
   /** Per repository id: the execution roles that pull its production images (its own services only). */
   const imagesOf = new Map<string, string[]>(config.repositories.map((r) => [r.id, []]));
-  for (const environment of ['staging', 'production'] as const) {
+  for (const environment of environments) {
     const account = remoteAccount(config, environment);
     if (!account) continue;
     const role = (name: string) => `arn:${partition}:iam::${account}:role/${name}`;
     artifacts.push(
       role(environmentRoleNames(config.name, environment).stacks),
-      role(bootstrapRoleName('deploy', account, config.aws.region)),
+      role(bootstrapRoleName('deploy', account, environmentRegion(config, environment))),
     );
     for (const r of config.repositories) {
       const prefix = repositoryPrefix(config.name, r.id);

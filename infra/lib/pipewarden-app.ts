@@ -6,12 +6,15 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import {
   bootstrapRoleName,
   environmentAccounts,
+  environmentRegion,
   environmentRoleNames,
   environmentUrlParameterName,
   remoteAccount,
+  replicaRegions,
   repositoryRoleArns,
 } from './accounts.js';
 import type { PipewardenConfig, RepositoryConfig } from '../config/schema.js';
+import type { ArtifactReplica } from './constructs/pipeline-roles.js';
 import type { PlatformFiles } from './constructs/platform.js';
 import {
   SYSTEM_TAG,
@@ -20,6 +23,7 @@ import {
   repositoryPrefix,
   stackNames,
 } from './names.js';
+import { ArtifactReplicaStack, artifactReplicaNames } from './stacks/artifact-replica-stack.js';
 import { EnvironmentAccessStack } from './stacks/environment-access-stack.js';
 import { BotStack } from './stacks/bot-stack.js';
 import { InfraPipelineStack, type DeployedStack } from './stacks/infra-pipeline-stack.js';
@@ -92,6 +96,24 @@ export function addPipewardenStacks(
     config,
     key: storage.key,
   });
+  // An environment in another region: the pipelines' actions there read their artifacts from a copy there.
+  const replicas = new Map(
+    [...replicaRegions(config)].map(([region, environments]) => [
+      region,
+      new ArtifactReplicaStack(app, `Artifacts-${region}`, {
+        env: { account: config.aws.account, region },
+        stackName: artifactReplicaNames(config, region).stack,
+        description: `pipewarden: pipeline artifacts replicated to ${region} for the ${environments.join(' and ')} actions there`,
+        config,
+        environments,
+      }),
+    ]),
+  );
+  const replicaList = [...replicas].map(([region, stack]): ArtifactReplica => ({
+    region,
+    bucket: stack.bucket,
+    aliasName: stack.alias.aliasName,
+  }));
   const remote = {
     staging: addEnvironmentAccount(app, config, 'staging'),
     production: addEnvironmentAccount(app, config, 'production'),
@@ -119,7 +141,13 @@ export function addPipewardenStacks(
     production: remote.production ?? local(),
   };
   const repositories = config.repositories.map((repository) =>
-    addRepositoryStacks(app, config, repository, { storage, notifications, options, places }),
+    addRepositoryStacks(app, config, repository, {
+      storage,
+      notifications,
+      options,
+      places,
+      replicas: replicaList,
+    }),
   );
   const { staging, production, pipelines } = repositories[0]!;
   const bot = new BotStack(app, 'Bot', {
@@ -158,7 +186,7 @@ export function addPipewardenStacks(
     ...repositories.flatMap((r): [Stack, Stack[]][] => [
       [r.staging, places.staging.base],
       [r.production, places.production.base],
-      [r.pipelines, [storage, notifications, r.staging, r.production]],
+      [r.pipelines, [storage, notifications, r.staging, r.production, ...replicas.values()]],
     ]),
     [bot, [storage, notifications]],
     ...(security ? ([[security, [storage]]] as [Stack, Stack[]][]) : []),
@@ -169,6 +197,7 @@ export function addPipewardenStacks(
   }
   for (const [stack, deps] of dependsOn) deps.forEach((d) => stack.addStackDependency(d));
   const appStacks = [
+    ...replicas.values(),
     storage,
     ...(network ? [network] : []),
     notifications,
@@ -189,11 +218,16 @@ export function addPipewardenStacks(
     findingsBucket: storage.findingsBucket,
     snykToken: storage.snykToken,
     topic: notifications.topic,
-    waves: deploymentWaves(appStacks, (stack) => remoteDeployment(config, stack, places)),
+    waves: deploymentWaves(appStacks, (stack) => ({
+      remote: remoteDeployment(config, stack, places),
+      region: stack.region === config.aws.region ? undefined : stack.region,
+    })),
     platform: options.platform,
+    replicas: replicaList,
   });
   infrastructure.addStackDependency(storage);
   infrastructure.addStackDependency(notifications);
+  for (const replica of replicas.values()) infrastructure.addStackDependency(replica);
 
   return {
     storage,
@@ -227,6 +261,7 @@ interface SharedStacks {
   readonly notifications: NotificationsStack;
   readonly options: PipewardenAppOptions;
   readonly places: Record<'staging' | 'production', EnvironmentPlace>;
+  readonly replicas: readonly ArtifactReplica[];
 }
 
 /**
@@ -241,7 +276,8 @@ function addEnvironmentAccount(
 ): EnvironmentPlace | undefined {
   const account = remoteAccount(config, environmentName);
   if (!account) return undefined;
-  const env = { account, region: config.aws.region };
+  const region = environmentRegion(config, environmentName);
+  const env = { account, region };
   const system = `${config.name}-${environmentName}`;
   const names = stackNames(system);
   const id = environmentName === 'staging' ? 'Staging' : 'Production';
@@ -254,10 +290,13 @@ function addEnvironmentAccount(
     toolingAccount: config.aws.account!,
   });
   // The shared network and topic stacks, named for the environment (cluster `<name>-<environment>`).
+  const { availabilityZones } = config.environments[environmentName];
   const own: PipewardenConfig = {
     ...config,
     name: system,
     notifications: { ...config.notifications, slack: [], teams: [] },
+    // In another region, its own zones (the schema requires them there); the subnet CIDRs stay vpc's.
+    ...(availabilityZones ? { vpc: { ...config.vpc, availabilityZones } } : {}),
   };
   const network = new NetworkStack(app, `${id}Network`, {
     env,
@@ -304,7 +343,7 @@ function remoteDeployment(
     // The access stack creates the stack-deploy role, so it goes through the bootstrap's deploy role.
     const roleName =
       stack === place.access
-        ? bootstrapRoleName('deploy', account, config.aws.region)
+        ? bootstrapRoleName('deploy', account, environmentRegion(config, environmentName))
         : environmentRoleNames(config.name, environmentName).stacks;
     return { account, roleArn: `arn:${stack.partition}:iam::${account}:role/${roleName}` };
   }
@@ -322,7 +361,7 @@ function addRepositoryStacks(
   repository: RepositoryConfig,
   shared: SharedStacks,
 ): RepositoryStacks {
-  const { storage, notifications, options, places } = shared;
+  const { storage, notifications, options, places, replicas } = shared;
   const prefix = repositoryPrefix(config.name, repository.id);
   const names = stackNames(prefix);
   const own: PipewardenConfig = {
@@ -373,8 +412,13 @@ function addRepositoryStacks(
   const staging = service('Staging', 'staging');
   const production = service('Production', 'production');
   // In another account: this repository's roles there (deploy, record the image, read the URL).
-  const roles = (environmentName: 'staging' | 'production') =>
-    repositoryRoleArns(config, Aws.PARTITION, prefix, environmentName);
+  const roles = (environmentName: 'staging' | 'production') => {
+    const region = environmentRegion(config, environmentName);
+    return {
+      ...repositoryRoleArns(config, Aws.PARTITION, prefix, environmentName),
+      ...(region === config.aws.region ? {} : { region }),
+    };
+  };
   const pipelines = new PipelinesStack(app, repositoryConstructId('Pipelines', repository.id), {
     env: { account: config.aws.account, region: config.aws.region },
     stackName: names.pipelines,
@@ -392,6 +436,7 @@ function addRepositoryStacks(
     ciSnykToken: storage.ciSnykToken,
     topic: notifications.topic,
     platform: options.platform,
+    ...(replicas.length > 0 ? { replicas } : {}),
     staging: places.staging.access
       ? {
           ...target(staging),
@@ -430,7 +475,7 @@ function target(stack: ServiceStack) {
 /** Groups stacks into waves: each stack lands one wave after the latest of its dependencies. */
 export function deploymentWaves(
   stacks: readonly Stack[],
-  remote: (stack: Stack) => DeployedStack['remote'] = () => undefined,
+  place: (stack: Stack) => Pick<DeployedStack, 'remote' | 'region'> = () => ({}),
 ): DeployedStack[][] {
   const wave = new Map<Stack, number>();
   const level = (stack: Stack, seen: Set<Stack> = new Set()): number => {
@@ -446,11 +491,12 @@ export function deploymentWaves(
   const waves: DeployedStack[][] = [];
   for (const stack of stacks) {
     const i = level(stack);
-    const where = remote(stack);
+    const { remote, region } = place(stack);
     (waves[i] ??= []).push({
       stackName: stack.stackName,
       templateFile: stack.templateFile,
-      ...(where ? { remote: where } : {}),
+      ...(remote ? { remote } : {}),
+      ...(region ? { region } : {}),
     });
   }
   return waves;

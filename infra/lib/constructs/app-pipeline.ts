@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import { PIPELINE_VARIABLES, VARIABLE_NOT_SET } from '../../../pipeline/contracts.js';
 import { acknowledgeWildcardResource } from '../acknowledge.js';
 import { readObjects } from './grants.js';
-import { PipelineRoles } from './pipeline-roles.js';
+import { type ArtifactReplica, PipelineRoles } from './pipeline-roles.js';
 
 /** The CodeBuild projects one application pipeline runs: each pipeline has its own (its own principal). */
 export interface BuildProjects {
@@ -38,6 +38,8 @@ export interface DeployTarget {
   readonly roleArn?: string;
   /** The environment's role its RecordImage build assumes to write the deployed-image parameter there. */
   readonly recordImageRoleArn?: string;
+  /** The environment's region when it is not the pipeline's (its deploy action runs there). */
+  readonly region?: string;
 }
 
 export interface AppPipelineProps {
@@ -62,6 +64,8 @@ export interface AppPipelineProps {
   };
   readonly artifactBucket: s3.IBucket;
   readonly key: kms.IKey;
+  /** The artifact stores of the other regions its deploy actions run in (environments.<name>.region). */
+  readonly replicas?: readonly ArtifactReplica[];
   readonly projects: BuildProjects;
   readonly deploy?: {
     readonly staging: DeployTarget;
@@ -105,6 +109,7 @@ export class AppPipeline extends Construct {
       pipelineName: props.pipelineName,
       artifactBucket: bucket,
       key,
+      replicas: props.replicas,
     });
     const sourceRole = roles.source(props.connectionArn);
     const projectList = [
@@ -261,7 +266,16 @@ export class AppPipeline extends Construct {
       pipelineName: props.pipelineName,
       pipelineType: codepipeline.PipelineType.V2,
       executionMode: props.executionMode,
-      artifactBucket: bucket,
+      // With replicas, the main bucket is the one of this region in the map (CDK takes one or the other). Only
+      // then: an empty map would still switch the template to per-region artifact stores.
+      ...(props.replicas?.length
+        ? {
+            crossRegionReplicationBuckets: Object.fromEntries([
+              [Stack.of(this).region, bucket],
+              ...props.replicas.map((r) => [r.region, r.bucket]),
+            ]),
+          }
+        : { artifactBucket: bucket }),
       role: roles.pipeline.withoutPolicyUpdates(),
       restartExecutionOnUpdate: false,
       // Every variable the bot or the action sets when it starts a run must be declared: CodePipeline

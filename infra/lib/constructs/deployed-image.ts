@@ -130,6 +130,8 @@ export interface DeployedImageRecorderProps {
   readonly logRetention: logs.RetentionDays;
   /** The environment's record-image role to assume when its parameter lives in another account (accounts.ts). */
   readonly environmentRoleArn?: string;
+  /** The environment's region when it is not this stack's: the parameter lives there. */
+  readonly environmentRegion?: string;
 }
 
 /**
@@ -147,7 +149,10 @@ export class DeployedImageRecorder extends Construct {
     const built = new BuildProject(this, 'Build', {
       projectName: `${props.system}-${props.environment}-record-image`,
       description: `records the image ${props.environment} runs in ${parameterName}`,
-      buildSpec: recordImageBuildspec(props.environmentRoleArn !== undefined),
+      buildSpec: recordImageBuildspec(
+        props.environmentRoleArn !== undefined,
+        props.environmentRegion !== undefined,
+      ),
       key: props.key,
       artifactBucket: props.artifactBucket,
       cacheBucket: props.cacheBucket,
@@ -158,6 +163,9 @@ export class DeployedImageRecorder extends Construct {
         PIPEWARDEN_IMAGE_PARAMETER: { value: parameterName },
         ...(props.environmentRoleArn
           ? { PIPEWARDEN_ENVIRONMENT_ROLE: { value: props.environmentRoleArn } }
+          : {}),
+        ...(props.environmentRegion
+          ? { PIPEWARDEN_ENVIRONMENT_REGION: { value: props.environmentRegion } }
           : {}),
       },
     });
@@ -183,15 +191,25 @@ export const ASSUME_ENVIRONMENT_ROLE = [
   'export AWS_ACCESS_KEY_ID=$(jq -r .AccessKeyId <<< "$creds") AWS_SECRET_ACCESS_KEY=$(jq -r .SecretAccessKey <<< "$creds") AWS_SESSION_TOKEN=$(jq -r .SessionToken <<< "$creds")',
 ].join('\n');
 
+/**
+ * ASSUME_ENVIRONMENT_ROLE, and with `inRegion` every later AWS CLI call goes to $PIPEWARDEN_ENVIRONMENT_REGION, the
+ * environment's region (the build runs in the tooling region; the environment's parameters live in its own).
+ */
+export function assumeEnvironmentRole(inRegion = false): string {
+  return inRegion
+    ? `${ASSUME_ENVIRONMENT_ROLE}\nexport AWS_REGION="$PIPEWARDEN_ENVIRONMENT_REGION" AWS_DEFAULT_REGION="$PIPEWARDEN_ENVIRONMENT_REGION"`
+    : ASSUME_ENVIRONMENT_ROLE;
+}
+
 /** The inline buildspec: the one image URI of imagedefinitions.json, written to the parameter. */
-export function recordImageBuildspec(assumeEnvironmentRole = false): codebuild.BuildSpec {
+export function recordImageBuildspec(assumeRole = false, inRegion = false): codebuild.BuildSpec {
   return codebuild.BuildSpec.fromObject({
     version: '0.2',
     env: { shell: 'bash' },
     phases: {
       build: {
         commands: [
-          ...(assumeEnvironmentRole ? [ASSUME_ENVIRONMENT_ROLE] : []),
+          ...(assumeRole ? [assumeEnvironmentRole(inRegion)] : []),
           [
             "image=$(jq -r 'if length == 1 then .[0].imageUri else empty end' imagedefinitions.json)",
             'if [ -z "$image" ] || [ "$image" = null ]; then',

@@ -1,14 +1,25 @@
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { acknowledgeWildcardResource } from '../acknowledge.js';
 import { describeBucket, objectsArn, readObjects, writeObjects } from './grants.js';
 import { markDeployer } from '../accounts.js';
+
+/** The pipeline's artifact store in another region (ArtifactReplicaStack), its key named by its alias. */
+export interface ArtifactReplica {
+  readonly region: string;
+  readonly bucket: s3.IBucket;
+  readonly aliasName: string;
+}
 
 export interface PipelineRolesProps {
   readonly pipelineName: string;
   readonly artifactBucket: s3.IBucket;
   readonly key: kms.IKey;
+  /** Where CodePipeline copies the artifacts of actions in other regions: the service role writes them there. */
+  readonly replicas?: readonly ArtifactReplica[];
 }
 
 /**
@@ -28,6 +39,37 @@ export class PipelineRoles extends Construct {
     });
     readObjects(this.pipeline, props.artifactBucket, props.key);
     writeObjects(this.pipeline, props.artifactBucket, props.key);
+    for (const replica of props.replicas ?? []) this.replicate(replica);
+  }
+
+  /**
+   * The service role copies input artifacts to a region's replica. Its key is named by alias
+   * (kms:ResourceAliases): a key ARN cannot be referenced from another region's stack, and an alias ARN as a
+   * policy resource never matches the key.
+   */
+  private replicate({ region, bucket, aliasName }: ArtifactReplica): void {
+    const stack = Stack.of(this);
+    const role = this.pipeline;
+    const objects = objectsArn(role, bucket);
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
+        resources: [objects],
+      }),
+    );
+    const keys = stack.formatArn({ service: 'kms', region, resource: 'key', resourceName: '*' });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [keys],
+        conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': aliasName } },
+      }),
+    );
+    acknowledgeWildcardResource(
+      role,
+      keys,
+      `The replica key in ${region} is generated there; only the key with alias ${aliasName} matches (kms:ResourceAliases).`,
+    );
   }
 
   /** A role for one kind of action; only the pipeline's service role may assume it. */

@@ -5,6 +5,8 @@ import { Construct } from 'constructs';
 import { acknowledgeControl } from '../acknowledge.js';
 
 export interface SecureBucketProps {
+  /** A fixed name, for a bucket another region's stack names (cross-region references need one). */
+  readonly bucketName?: string;
   /** KMS key for SSE-KMS; omitted only for log-target buckets, which AWS requires to use SSE-S3. */
   readonly encryptionKey?: kms.IKey;
   /** Where S3 server access logs go; omitted only for the log bucket itself. */
@@ -31,6 +33,7 @@ export class SecureBucket extends Construct {
   constructor(scope: Construct, id: string, props: SecureBucketProps) {
     super(scope, id);
     this.bucket = new s3.Bucket(this, 'Bucket', {
+      bucketName: props.bucketName,
       encryption: props.encryptionKey ? s3.BucketEncryption.KMS : s3.BucketEncryption.S3_MANAGED,
       encryptionKey: props.encryptionKey,
       bucketKeyEnabled: props.encryptionKey !== undefined,

@@ -6,7 +6,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { BuildProject } from './build-project.js';
-import { ASSUME_ENVIRONMENT_ROLE } from './deployed-image.js';
+import { assumeEnvironmentRole } from './deployed-image.js';
 import { markDeployer } from '../accounts.js';
 
 export interface SmokeTestProps {
@@ -17,7 +17,12 @@ export interface SmokeTestProps {
    * For an environment in another account: the baseUrl is instead read at run time from this SSM parameter there,
    * through that environment's role (the load balancer cannot be referenced across accounts).
    */
-  readonly baseUrlFrom?: { readonly parameterName: string; readonly roleArn: string };
+  readonly baseUrlFrom?: {
+    readonly parameterName: string;
+    readonly roleArn: string;
+    /** The environment's region when it is not this stack's: the parameter lives there. */
+    readonly region?: string;
+  };
   /** The service's health check path: always checked first. */
   readonly healthCheckPath: string;
   /** More paths to GET (environments.staging.smokeTest.paths). */
@@ -53,7 +58,7 @@ export class SmokeTest extends Construct {
     const built = new BuildProject(this, 'Build', {
       projectName: props.projectName,
       description: `smoke test of ${from ? `the URL in ${from.parameterName}` : props.baseUrl} after each deployment, before the approval`,
-      buildSpec: smokeTestBuildspec(from !== undefined),
+      buildSpec: smokeTestBuildspec(from !== undefined, from?.region !== undefined),
       key: props.key,
       artifactBucket: props.artifactBucket,
       cacheBucket: props.cacheBucket,
@@ -68,6 +73,7 @@ export class SmokeTest extends Construct {
           ? {
               PIPEWARDEN_ENVIRONMENT_ROLE: { value: from.roleArn },
               PIPEWARDEN_SMOKE_URL_PARAMETER: { value: from.parameterName },
+              ...(from.region ? { PIPEWARDEN_ENVIRONMENT_REGION: { value: from.region } } : {}),
             }
           : {}),
       },
@@ -83,7 +89,7 @@ export class SmokeTest extends Construct {
 }
 
 /** The inline buildspec: curl each URL (following redirects) until it answers 2xx or the tries run out; any failure fails the build. */
-export function smokeTestBuildspec(urlFromParameter = false): codebuild.BuildSpec {
+export function smokeTestBuildspec(urlFromParameter = false, inRegion = false): codebuild.BuildSpec {
   return codebuild.BuildSpec.fromObject({
     version: '0.2',
     env: { shell: 'bash' },
@@ -94,7 +100,7 @@ export function smokeTestBuildspec(urlFromParameter = false): codebuild.BuildSpe
           ...(urlFromParameter
             ? [
                 [
-                  ASSUME_ENVIRONMENT_ROLE,
+                  assumeEnvironmentRole(inRegion),
                   'base=$(aws ssm get-parameter --name "$PIPEWARDEN_SMOKE_URL_PARAMETER" --query Parameter.Value --output text)',
                   'PIPEWARDEN_SMOKE_URLS=$(sed "s|^|$base|" <<< "$PIPEWARDEN_SMOKE_URLS")',
                 ].join('\n'),

@@ -13,7 +13,7 @@ import { acknowledgeWildcardResource } from '../acknowledge.js';
 import { BuildProject } from '../constructs/build-project.js';
 import { DEPLOYED_ENVIRONMENTS, deployedImageParameterArn } from '../constructs/deployed-image.js';
 import { deployStacks, readObjects } from '../constructs/grants.js';
-import { PipelineRoles } from '../constructs/pipeline-roles.js';
+import { type ArtifactReplica, PipelineRoles } from '../constructs/pipeline-roles.js';
 import { PlatformCli, type PlatformFiles, platformBuildspec } from '../constructs/platform.js';
 import { BOOTSTRAP_VERSION_PARAMETER, bootstrapRoleName, remoteAccount } from '../accounts.js';
 import { deploymentStages } from '../deploy-stages.js';
@@ -29,6 +29,8 @@ export interface DeployedStack {
    * that account's bootstrap execution role.
    */
   readonly remote?: { readonly account: string; readonly roleArn: string };
+  /** The stack's region when it is not the pipeline's (an environment's, or the artifact replica there). */
+  readonly region?: string;
 }
 
 export interface InfraPipelineStackProps extends StackProps {
@@ -46,6 +48,8 @@ export interface InfraPipelineStackProps extends StackProps {
   readonly waves: readonly (readonly DeployedStack[])[];
   /** The platform's buildspecs and CLI bundle, read at synthesis. */
   readonly platform: PlatformFiles;
+  /** The artifact stores of the other regions stacks deploy to (ArtifactReplicaStack). */
+  readonly replicas?: readonly ArtifactReplica[];
 }
 
 /**
@@ -65,17 +69,27 @@ export class InfraPipelineStack extends Stack {
     const { config, key, artifactBucket: bucket } = props;
     const name = pipelineNames(config.name).infrastructure;
     // The publishing and execution roles are the bootstrap's (accounts.ts BOOTSTRAP_QUALIFIER).
-    const bootstrapRole = (kind: string, account = this.account) =>
+    const bootstrapRole = (kind: string, account = this.account, region = this.region) =>
       this.formatArn({
         service: 'iam',
         region: '',
         account,
         resource: 'role',
-        resourceName: bootstrapRoleName(kind, account, this.region),
+        resourceName: bootstrapRoleName(kind, account, region),
       });
-    const remoteAccounts = [
-      ...new Set(props.waves.flat().flatMap((s) => (s.remote ? [s.remote.account] : []))),
+    // Each account and region a stack deploys to besides this stack's own (each bootstrapped there).
+    const elsewhere = [
+      ...new Map(
+        props.waves.flat().flatMap((s) => {
+          if (!s.remote && !s.region) return [];
+          const account = s.remote?.account ?? this.account;
+          const region = s.region ?? this.region;
+          return [[`${account}/${region}`, { account, region }] as const];
+        }),
+      ).values(),
     ];
+    const regionOf = (s: DeployedStack) => s.region ?? this.region;
+    const localRegions = [...new Set(props.waves.flat().flatMap((s) => (s.remote ? [] : [regionOf(s)])))];
 
     // The deployment's own repository: the service repository holds no infra/ (docs/security-model.md).
     const platformRepo = config.platformRepository ?? {
@@ -145,14 +159,21 @@ export class InfraPipelineStack extends Stack {
         actions: ['sts:AssumeRole'],
         // An environment account's assets (its functions' code) go to its own bootstrap bucket, through its
         // publishing role, which trusts this account (`cdk bootstrap --trust`).
-        resources: [undefined, ...remoteAccounts].flatMap((account) => [
-          bootstrapRole('file-publishing', account),
-          bootstrapRole('image-publishing', account),
-        ]),
+        resources: [{ account: this.account, region: this.region }, ...elsewhere].flatMap(
+          ({ account, region }) => [
+            bootstrapRole('file-publishing', account, region),
+            bootstrapRole('image-publishing', account, region),
+          ],
+        ),
       }),
     );
 
-    const roles = new PipelineRoles(this, 'Roles', { pipelineName: name, artifactBucket: bucket, key });
+    const roles = new PipelineRoles(this, 'Roles', {
+      pipelineName: name,
+      artifactBucket: bucket,
+      key,
+      replicas: props.replicas,
+    });
     const sourceRole = roles.source(props.connectionArn);
     const buildRole = roles.build([synth.project.projectArn, assets.project.projectArn]);
     const deployRole = roles.action('DeployRole', 'CloudFormation deploy actions');
@@ -169,7 +190,12 @@ export class InfraPipelineStack extends Stack {
       { stackName: this.stackName, templateFile: this.templateFile },
     ];
     const stackArns = allStacks.map((s) =>
-      this.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${s.stackName}/*` }),
+      this.formatArn({
+        service: 'cloudformation',
+        region: 'region' in s ? s.region : undefined,
+        resource: 'stack',
+        resourceName: `${s.stackName}/*`,
+      }),
     );
     deployStacks(deployRole, stackArns);
     acknowledgeWildcardResource(
@@ -184,8 +210,16 @@ export class InfraPipelineStack extends Stack {
         'A stack ARN ends in the id CloudFormation generates; the stack name is fixed.',
       );
     }
+    // This account's stacks in other regions (the artifact replicas) deploy through its execution role there.
+    const otherRegions = localRegions.filter((r) => r !== this.region);
     deployRole.addToPolicy(
-      new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [executionRole.roleArn] }),
+      new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [
+          executionRole.roleArn,
+          ...otherRegions.map((region) => bootstrapRole('cfn-exec', this.account, region)),
+        ],
+      }),
     );
     // Templates check the bootstrap version through this SSM parameter, and the staging and production
     // stacks read the image each environment runs from its deployed-image parameter: CloudFormation resolves
@@ -194,11 +228,14 @@ export class InfraPipelineStack extends Stack {
       new iam.PolicyStatement({
         actions: ['ssm:GetParameters'],
         resources: [
-          this.formatArn({
-            service: 'ssm',
-            resource: 'parameter',
-            resourceName: BOOTSTRAP_VERSION_PARAMETER,
-          }),
+          ...[this.region, ...otherRegions].map((region) =>
+            this.formatArn({
+              service: 'ssm',
+              region: region === this.region ? undefined : region,
+              resource: 'parameter',
+              resourceName: BOOTSTRAP_VERSION_PARAMETER,
+            }),
+          ),
           ...config.repositories.flatMap((r) =>
             // The environments of this account: another account's stack deploys through its own role.
             DEPLOYED_ENVIRONMENTS.filter((env) => !remoteAccount(config, env)).map((env) =>
@@ -221,13 +258,14 @@ export class InfraPipelineStack extends Stack {
       output: sourceOutput,
       role: sourceRole.withoutPolicyUpdates(),
     });
-    const remoteExecutionRoles = new Map(
-      remoteAccounts.map((account) => [
-        account,
+    // Ids keep the region out when it is this stack's: a one-region deployment's logical ids stay as they were.
+    const executionRoles = new Map(
+      elsewhere.map(({ account, region }) => [
+        `${account}/${region}`,
         iam.Role.fromRoleArn(
           this,
-          `CloudFormationExecutionRole-${account}`,
-          bootstrapRole('cfn-exec', account),
+          `CloudFormationExecutionRole-${account}${region === this.region ? '' : `-${region}`}`,
+          bootstrapRole('cfn-exec', account, region),
           {
             mutable: false,
           },
@@ -241,7 +279,11 @@ export class InfraPipelineStack extends Stack {
         templatePath: assembly.atPath(stack.templateFile),
         adminPermissions: false,
         account: stack.remote?.account,
-        deploymentRole: stack.remote ? remoteExecutionRoles.get(stack.remote.account) : executionRole,
+        region: stack.region,
+        deploymentRole:
+          stack.remote || stack.region
+            ? executionRoles.get(`${stack.remote?.account ?? this.account}/${regionOf(stack)}`)
+            : executionRole,
         cfnCapabilities: [CfnCapabilities.NAMED_IAM, CfnCapabilities.AUTO_EXPAND],
         runOrder,
         role: stack.remote
@@ -253,7 +295,16 @@ export class InfraPipelineStack extends Stack {
       pipelineName: name,
       pipelineType: codepipeline.PipelineType.V2,
       executionMode: codepipeline.ExecutionMode[config.pipelines.infrastructure.executionMode],
-      artifactBucket: bucket,
+      // With replicas, the main bucket is the one of this region in the map (CDK takes one or the other). Only
+      // then: an empty map would still switch the template to per-region artifact stores.
+      ...(props.replicas?.length
+        ? {
+            crossRegionReplicationBuckets: Object.fromEntries([
+              [Stack.of(this).region, bucket],
+              ...props.replicas.map((r) => [r.region, r.bucket]),
+            ]),
+          }
+        : { artifactBucket: bucket }),
       role: roles.pipeline.withoutPolicyUpdates(),
       restartExecutionOnUpdate: true,
       stages: [

@@ -11,6 +11,7 @@ import type { Construct } from 'constructs';
 import type { PipewardenConfig } from '../../config/schema.js';
 import { acknowledgeWildcardResource } from '../acknowledge.js';
 import { AppPipeline, type BuildProjects, type DeployTarget } from '../constructs/app-pipeline.js';
+import type { ArtifactReplica } from '../constructs/pipeline-roles.js';
 import { BuildProject } from '../constructs/build-project.js';
 import { DeployedImageRecorder } from '../constructs/deployed-image.js';
 import { SmokeTest } from '../constructs/smoke-test.js';
@@ -53,6 +54,8 @@ export interface PipelinesStackProps extends StackProps {
   readonly production: DeployTarget;
   /** The platform's buildspecs and CLI bundle, read at synthesis. */
   readonly platform: PlatformFiles;
+  /** The main pipeline's artifact stores in the other regions its environments run in. */
+  readonly replicas?: readonly ArtifactReplica[];
 }
 
 /** What differs between the two principals' projects. */
@@ -123,6 +126,7 @@ export class PipelinesStack extends Stack {
         system: config.name,
         environment,
         environmentRoleArn: props[environment].recordImageRoleArn,
+        environmentRegion: props[environment].region,
         key: props.key,
         artifactBucket: props.artifactBucket,
         cacheBucket: props.cacheBucket,
@@ -134,7 +138,11 @@ export class PipelinesStack extends Stack {
       baseUrl: props.staging.url ?? '',
       baseUrlFrom:
         props.staging.smokeTestRoleArn && props.staging.urlParameterName
-          ? { parameterName: props.staging.urlParameterName, roleArn: props.staging.smokeTestRoleArn }
+          ? {
+              parameterName: props.staging.urlParameterName,
+              roleArn: props.staging.smokeTestRoleArn,
+              region: props.staging.region,
+            }
           : undefined,
       healthCheckPath: config.service.healthCheckPath,
       paths: config.environments.staging.smokeTest.paths,
@@ -151,6 +159,7 @@ export class PipelinesStack extends Stack {
       pipelineName: names.main,
       kind: 'main',
       artifactBucket: props.artifactBucket,
+      replicas: props.replicas,
       projects: projectsOf(this.projects),
       executionMode: codepipeline.ExecutionMode[config.pipelines.main.executionMode],
       push: config.pipelines.main,
