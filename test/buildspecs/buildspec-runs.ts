@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from '@jest/globals';
@@ -7,7 +7,14 @@ import { featurePipeline, FakeCodePipeline } from '../support/codepipeline-fake.
 import { fixture, readFixture } from '../findings/helpers.js';
 import { bundledCli } from '../support/bundled-cli.js';
 import { FakeAws } from '../support/fake-aws.js';
-import { FAKE_AWS_S3_CP, fakeTools, pinCli } from './run-buildspec.js';
+import {
+  FAKE_AWS_S3_CP,
+  fakeTools,
+  pinCli,
+  runBuildspec,
+  type Buildspec,
+  type PhaseName,
+} from './run-buildspec.js';
 
 /*
  * What the buildspec test files share: one fake AWS, the pinned CLI and a fresh run directory per test,
@@ -129,7 +136,7 @@ export function pipelineEnv(src: string, extra: Record<string, string | undefine
     AWS_ENDPOINT_URL_CODEPIPELINE: codepipeline.url,
     PATH: basePath(),
     ...pinned,
-    PIPEWARDEN_CLI: join(runDir, 'opt', 'pipewarden', 'pipewarden.mjs'),
+    PIPEWARDEN_CLI: installedCliPath(),
     CODEBUILD_SRC_DIR: src,
     CODEBUILD_BUILD_ARN: `arn:aws:codebuild:eu-central-1:${ACCOUNT}:build/shop-gate:4b1d`,
     CODEBUILD_BUILD_ID: 'shop-gate:4b1d',
@@ -152,6 +159,31 @@ export function pipelineEnv(src: string, extra: Record<string, string | undefine
     GITHUB_REF_NAME: undefined,
     ...extra,
   };
+}
+
+/** Where the install phase puts the pinned CLI in a run (pipelineEnv's PIPEWARDEN_CLI). */
+export const installedCliPath = () => join(runDir, 'opt', 'pipewarden', 'pipewarden.mjs');
+
+/**
+ * What a platform buildspec's install phase leaves, without running it: the pinned CLI where install puts it
+ * and the output directory (its first command). For runs about the later phases: a CLI process costs a third
+ * of a second, and install runs one (--version) besides the fetch and sha256 check. gate-main.test.ts,
+ * gate-feature.test.ts and scan.test.ts run install itself, its refusals included.
+ */
+export function installed(src: string, outDir = 'out'): void {
+  mkdirSync(join(src, outDir), { recursive: true });
+  mkdirSync(join(runDir, 'opt', 'pipewarden'), { recursive: true });
+  copyFileSync(cli, installedCliPath());
+}
+
+/** Runs a buildspec from its build phase on, after installed(): see there for when. */
+export function runAfterInstall(
+  spec: Buildspec,
+  options: { cwd: string; env: Record<string, string | undefined> },
+  phases: PhaseName[] = ['build', 'post_build'],
+) {
+  installed(options.cwd);
+  return runBuildspec(spec, { ...options, only: phases });
 }
 
 export const failedCommand = (log: string) =>

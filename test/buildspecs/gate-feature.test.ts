@@ -16,6 +16,7 @@ import {
   LATEST,
   stored,
   readDoc,
+  runAfterInstall,
 } from './buildspec-runs.js';
 
 useBuildspecRuns();
@@ -25,18 +26,23 @@ describe('gate-ci.yml (feature pipeline), run locally against the pinned CLI and
   const gateCi = loadBuildspec('gate-ci.yml');
   const lastCommand = String(gateCi.phases!.build!.commands!.length - 1);
 
-  /** main's run, which leaves latest.json: the baseline and the policy its checkout's file (if any) says. */
+  /**
+   * main's run, which leaves latest.json: the baseline and the policy its checkout's file (if any) says. Its
+   * build phase only, without Security Hub: what the feature run reads is latest.json (gate-main.test.ts runs
+   * gate.yml whole).
+   */
   async function mainRun(artifacts: Record<string, string>, policy?: string) {
     const src = makeSourceDir(join(runDir, 'main-run'));
     if (policy !== undefined) {
       mkdirSync(join(src, '.github'));
       writeFileSync(join(src, '.github', 'pipewarden.yml'), policy);
     }
-    const result = await runBuildspec(gateMain, { cwd: src, env: pipelineEnv(src, artifacts) });
+    const result = await runAfterInstall(gateMain, {
+      cwd: src,
+      env: pipelineEnv(src, { ...artifacts, PIPEWARDEN_SECURITY_HUB: 'false' }),
+    });
     expect(result.status).toBe('FAILED'); // first run: every finding is new
     const latest = fake.s3.objects.get(LATEST)!.body.toString('utf8');
-    fake.securityHub.imported.clear();
-    fake.securityHub.requests = 0;
     return { latest, keys: stored() };
   }
 
@@ -87,7 +93,7 @@ describe('gate-ci.yml (feature pipeline), run locally against the pinned CLI and
       'gate:\n  failOn: critical\n  newOnly: true\nsuppressions:\n  - path: "**"\n    reason: not ours\n',
     );
     // Started at the pull request's commit: the source reports main, the run variables say which PR.
-    const result = await runBuildspec(gateCi, {
+    const result = await runAfterInstall(gateCi, {
       cwd: src,
       env: featureEnv(src, artifacts, {
         PIPEWARDEN_BRANCH: 'main',
@@ -120,7 +126,7 @@ describe('gate-ci.yml (feature pipeline), run locally against the pinned CLI and
 
   it('with no baseline yet, gates under pipewarden’s defaults and says so', async () => {
     const src = makeSourceDir(runDir);
-    const result = await runBuildspec(gateCi, { cwd: src, env: featureEnv(src, buildStageArtifacts()) });
+    const result = await runAfterInstall(gateCi, { cwd: src, env: featureEnv(src, buildStageArtifacts()) });
     expect(result.log).toMatch(/no baseline/);
     expect(result.status).toBe('FAILED');
     expect(failedCommand(result.log)).toBe(lastCommand);

@@ -20,6 +20,7 @@ import {
   LATEST,
   stored,
   readDoc,
+  runAfterInstall,
 } from './buildspec-runs.js';
 
 useBuildspecRuns();
@@ -115,7 +116,7 @@ describe('gate.yml (main pipeline), run locally against the pinned CLI and the f
   it('fails closed when an action brought no report list, and still stores what it found', async () => {
     const src = makeSourceDir(runDir);
     const artifacts = buildStageArtifacts();
-    const result = await runBuildspec(gate, {
+    const result = await runAfterInstall(gate, {
       cwd: src,
       env: pipelineEnv(src, {
         ...artifacts,
@@ -134,7 +135,7 @@ describe('gate.yml (main pipeline), run locally against the pinned CLI and the f
 
   it('stops with one clear line when the findings bucket does not exist', async () => {
     const src = makeSourceDir(runDir);
-    const result = await runBuildspec(gate, {
+    const result = await runAfterInstall(gate, {
       cwd: src,
       env: pipelineEnv(src, { ...buildStageArtifacts(), PIPEWARDEN_FINDINGS_BUCKET: 'no-such-bucket' }),
     });

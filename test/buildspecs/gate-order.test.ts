@@ -9,9 +9,10 @@ import {
   runDir,
   SHA,
   SHA2,
+  runAfterInstall,
   useBuildspecRuns,
 } from './buildspec-runs.js';
-import { loadBuildspec, makeSourceDir, runBuildspec } from './run-buildspec.js';
+import { loadBuildspec, makeSourceDir } from './run-buildspec.js';
 
 /**
  * gate.yml (the main pipeline's gate) orders the baseline by the start of the CodePipeline execution, asked of
@@ -52,7 +53,7 @@ beforeEach(() => {
     });
 });
 
-/** One main Gate run: a clean report (the gate passes), the run's commit and execution. */
+/** One main Gate run from its build phase: a clean report (the gate passes), the run's commit and execution. */
 async function gate(run: { id: string; sha: string }, extra: Record<string, string> = {}) {
   const src = makeSourceDir(runDir);
   const env = pipelineEnv(src, {
@@ -65,7 +66,7 @@ async function gate(run: { id: string; sha: string }, extra: Record<string, stri
     PIPEWARDEN_EXECUTION_ID: run.id,
     ...extra,
   });
-  return runBuildspec(loadBuildspec('gate.yml'), { cwd: src, env });
+  return runAfterInstall(loadBuildspec('gate.yml'), { cwd: src, env });
 }
 
 const baselineCommit = () => fake.s3.objects.get(LATEST)?.metadata['pipewarden-commit'];

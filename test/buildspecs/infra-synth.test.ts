@@ -1,10 +1,17 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import type { FindingsDocument } from '../../findings/model/finding.js';
 import { fixture } from '../findings/helpers.js';
-import { fakeTools, loadBuildspec, makeSourceDir, runBuildspec } from './run-buildspec.js';
-import { cli, basePath, runDir, useBuildspecRuns, pipelineEnv, FAKE_SNYK } from './buildspec-runs.js';
+import { fakeTools, loadBuildspec, makeSourceDir } from './run-buildspec.js';
+import {
+  basePath,
+  runDir,
+  useBuildspecRuns,
+  pipelineEnv,
+  runAfterInstall,
+  FAKE_SNYK,
+} from './buildspec-runs.js';
 
 useBuildspecRuns();
 
@@ -17,10 +24,6 @@ describe('infra-synth.yml build commands, with stand-ins for cdk and snyk', () =
     iac: { exit: number; report: string },
   ) {
     const src = makeSourceDir(runDir);
-    mkdirSync(join(src, 'out')); // what the install phase creates, with the pinned CLI
-    const installed = join(runDir, 'opt', 'pipewarden', 'pipewarden.mjs');
-    mkdirSync(dirname(installed), { recursive: true });
-    copyFileSync(cli, installed);
     const bin = fakeTools(runDir, {
       npx: `if [ "$1 $2 $3" = "--no-install cdk synth" ]; then
   mkdir -p cdk.out && cp "${validationReport}" cdk.out/validation-report.json
@@ -30,9 +33,8 @@ fi
 exit 9`,
       snyk: FAKE_SNYK,
     });
-    const result = await runBuildspec(synth, {
+    const result = await runAfterInstall(synth, {
       cwd: src,
-      only: ['build', 'post_build'],
       env: pipelineEnv(src, {
         PATH: `${bin}:${basePath()}`,
         SNYK_TOKEN: 'token',
