@@ -7,19 +7,21 @@ import { parseConfig } from '../../infra/config/load-config.js';
 import { BOOTSTRAP_QUALIFIER, DEPLOYER_TAG } from '../../infra/lib/accounts.js';
 import { loadTemplates, type StackRef, type SynthesizedTemplates } from '../support/synth-cache.js';
 
-// examples/org: three repositories, tooling 111111111111, staging 222222222222, production 333333333333.
+// examples/org: three repositories, tooling 111111111111 and staging 222222222222 in eu-west-1, production
+// 333333333333 in eu-central-1.
 const TOOLING = '111111111111';
 const STAGING = '222222222222';
 const PRODUCTION = '333333333333';
+const REGION = { staging: 'eu-west-1', production: 'eu-central-1' } as const;
 const PREFIXES = ['acme', 'acme-web', 'acme-ledgerwork'];
-/** The roles of the environment accounts that run pipeline actions there and read their input artifacts. */
-const ARTIFACT_READERS = [
-  ['staging', STAGING],
-  ['production', PRODUCTION],
-]
+/**
+ * The roles of the environment accounts that run pipeline actions there and read their input artifacts from the
+ * main bucket: staging's, in the tooling region (production's read the replica in theirs: regions.test.ts).
+ */
+const ARTIFACT_READERS = [['staging', STAGING]]
   .flatMap(([env, account]) => [
     `arn:aws:iam::${account}:role/acme-${env}-stack-deploy`,
-    `arn:aws:iam::${account}:role/cdk-hnb659fds-deploy-role-${account}-eu-west-1`,
+    `arn:aws:iam::${account}:role/cdk-hnb659fds-deploy-role-${account}-${REGION[env as keyof typeof REGION]}`,
     ...['acme', 'acme-web', 'acme-ledgerwork'].map((p) => `arn:aws:iam::${account}:role/${p}-deploy-${env}`),
   ])
   .sort();
@@ -109,10 +111,13 @@ describe('separate accounts per environment (examples/org)', () => {
     expect(app.violations()).toEqual([]);
   });
 
-  it('places tooling, staging and production stacks in their own accounts', () => {
+  it('places tooling, staging and production stacks in their own accounts and regions', () => {
     const byAccount = new Map<string, string[]>();
     for (const s of app.assembly.stacks) {
-      expect(s.environment.region).toBe('eu-west-1');
+      // Production's stacks, and the tooling account's artifact replica there, in production's region.
+      const production =
+        s.environment.account === PRODUCTION || s.stackName === 'acme-artifacts-eu-central-1';
+      expect(s.environment.region).toBe(production ? REGION.production : REGION.staging);
       byAccount.set(s.environment.account, [...(byAccount.get(s.environment.account) ?? []), s.stackName]);
     }
     expect([...byAccount.keys()].sort()).toEqual([TOOLING, STAGING, PRODUCTION]);
@@ -189,7 +194,8 @@ describe('separate accounts per environment (examples/org)', () => {
     expect(readers.length).toBeGreaterThan(0);
     for (const r of readers) {
       expect(r.bucket).toMatch(/^\{"Ref":"ArtifactsBucket[0-9A-F]+"\}$/);
-      expect(r.accounts.sort()).toEqual([STAGING, PRODUCTION]);
+      // Production (eu-central-1) reads the replica there (test/infra/regions.test.ts).
+      expect(r.accounts.sort()).toEqual([STAGING]);
     }
     // The accounts' statement lets in only the roles that run the pipelines' actions there.
     const accounts = policies
@@ -348,7 +354,7 @@ describe('separate accounts per environment (examples/org)', () => {
         const resourcesOf = (action: string) =>
           JSON.stringify(deploy.filter((s) => [s.Action].flat().includes(action)).map((s) => s.Resource));
         expect(resourcesOf('ecs:UpdateService')).toContain(
-          `:ecs:eu-west-1:${account}:service/acme-${env}/${p}-${env}"`,
+          `:ecs:${REGION[env]}:${account}:service/acme-${env}/${p}-${env}"`,
         );
         expect(resourcesOf('ecs:TagResource')).toContain(`:task-definition/${p}-${env}:*"`);
         expect(roleArns(resourcesOf('iam:PassRole'))).toEqual([
@@ -373,7 +379,7 @@ describe('separate accounts per environment (examples/org)', () => {
         expect(record.map((s) => [s.Action, JSON.stringify(s.Resource)])).toEqual([
           [
             'ssm:PutParameter',
-            expect.stringContaining(`:ssm:eu-west-1:${account}:parameter/${p}/${env}/deployed-image"`),
+            expect.stringContaining(`:ssm:${REGION[env]}:${account}:parameter/${p}/${env}/deployed-image"`),
           ],
         ]);
         // The smoke-test role: the URL parameter, nothing else.
@@ -472,7 +478,7 @@ describe('separate accounts per environment (examples/org)', () => {
     ] as const) {
       expect(action(name).role).toContain(`:iam::${account}:role/acme-${env}-stack-deploy`);
       expect(action(name).cloudFormation).toContain(
-        `:iam::${account}:role/cdk-hnb659fds-cfn-exec-role-${account}-eu-west-1`,
+        `:iam::${account}:role/cdk-hnb659fds-cfn-exec-role-${account}-${REGION[env]}`,
       );
     }
     // The tooling account's own stacks keep the tooling bootstrap's execution role.
@@ -503,12 +509,12 @@ describe('environment account settings', () => {
     expect(() => parseConfig(raw(), 'test config')).toThrow(/aws\.account.*give the tooling account id/);
   });
 
-  it('refuses an environment in another region, naming the field and the fix', () => {
+  it('refuses an environment in another region of the tooling account, naming the field and the fix', () => {
     const c = raw() as ReturnType<typeof raw> & { aws: { account?: string } };
     c.aws.account = TOOLING;
     (c.environments.production as { region?: string }).region = 'us-east-1';
     expect(() => parseConfig(c, 'test config')).toThrow(
-      /environments\.production\.region.*must be aws\.region \(eu-west-1\)/,
+      /environments\.production\.region.*us-east-1 is not aws\.region \(eu-west-1\).*set environments\.production\.account/,
     );
   });
 });

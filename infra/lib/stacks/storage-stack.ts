@@ -10,7 +10,7 @@ import type { PipewardenConfig, RepositoryConfig } from '../../config/schema.js'
 import { pipelineExecutionsPrefix } from '../../../findings/store/store-layout.js';
 import { BRANCH_IMAGE_TAG_PREFIX } from '../../../pipeline/contracts.js';
 import { acknowledgeControl } from '../acknowledge.js';
-import { environmentPrincipals, remoteAccount } from '../accounts.js';
+import { environmentPrincipals, environmentRegion, remoteAccount } from '../accounts.js';
 import { DEPLOYED_ENVIRONMENTS, DeployedImageParameters } from '../constructs/deployed-image.js';
 import { allowKeyServices } from '../constructs/key-policy.js';
 import { SecureBucket, accessLogBucket } from '../constructs/secure-bucket.js';
@@ -289,18 +289,12 @@ export class StorageStack extends Stack {
   ): void {
     const principals = () => accounts.map((a) => new iam.AccountPrincipal(a));
     const roles = environmentPrincipals(config, this.partition);
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'EnvironmentAccounts',
-        principals: principals(),
-        actions: ['kms:Decrypt', 'kms:DescribeKey'],
-        resources: ['*'],
-        conditions: {
-          StringEquals: { 'kms:ViaService': `s3.${this.region}.amazonaws.com` },
-          ArnLike: { 'aws:PrincipalArn': roles.artifacts },
-        },
-      }),
-    );
+    // Artifacts only to the environments of this region: another region's actions read its replica
+    // (ArtifactReplicaStack); images to all, pulled across regions from this registry.
+    const here = DEPLOYED_ENVIRONMENTS.filter((e) => environmentRegion(config, e) === this.region);
+    const readers = environmentPrincipals(config, this.partition, here).artifacts;
+    const readerAccounts = [...new Set(here.flatMap((e) => remoteAccount(config, e) ?? []))];
+    if (readerAccounts.length > 0) this.shareArtifacts(readerAccounts, readers);
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'EnvironmentAccountsPullImages',
@@ -311,15 +305,6 @@ export class StorageStack extends Stack {
           StringEquals: { 'kms:ViaService': `ecr.${this.region}.amazonaws.com` },
           ArnLike: { 'aws:PrincipalArn': roles.images },
         },
-      }),
-    );
-    this.artifactBucket.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'EnvironmentAccountsReadArtifacts',
-        principals: principals(),
-        actions: ['s3:GetObject', 's3:GetObjectVersion'],
-        resources: [this.artifactBucket.arnForObjects('*')],
-        conditions: { ArnLike: { 'aws:PrincipalArn': roles.artifacts } },
       }),
     );
     // Each repository's production images only to its own services' execution roles (the key's ECR condition
@@ -334,6 +319,32 @@ export class StorageStack extends Stack {
         }),
       );
     }
+  }
+
+  /** The main artifacts and the key through S3, to these accounts' `roles` (environmentPrincipals().artifacts). */
+  private shareArtifacts(accounts: readonly string[], roles: readonly string[]): void {
+    const principals = () => accounts.map((a) => new iam.AccountPrincipal(a));
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'EnvironmentAccounts',
+        principals: principals(),
+        actions: ['kms:Decrypt', 'kms:DescribeKey'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `s3.${this.region}.amazonaws.com` },
+          ArnLike: { 'aws:PrincipalArn': [...roles] },
+        },
+      }),
+    );
+    this.artifactBucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'EnvironmentAccountsReadArtifacts',
+        principals: principals(),
+        actions: ['s3:GetObject', 's3:GetObjectVersion'],
+        resources: [this.artifactBucket.arnForObjects('*')],
+        conditions: { ArnLike: { 'aws:PrincipalArn': [...roles] } },
+      }),
+    );
   }
 
   private createSnykSecret(id: string, secretName: string, usedBy: string): secretsmanager.Secret {
