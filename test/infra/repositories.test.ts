@@ -150,9 +150,10 @@ describe('the organisation example (3 repositories), synthesized', () => {
       ['acme-web-staging', 'acme-web-production', 'acme-web-pipelines'],
       ['acme-ledgerwork-staging', 'acme-ledgerwork-production', 'acme-ledgerwork-pipelines'],
     ]);
-    // One of each shared stack: storage, notifications, bot, infrastructure pipeline; and in each environment's
-    // own account (test/infra/accounts.test.ts), its access, network and notifications stacks. No VPC or
-    // cluster in the tooling account: both environments run elsewhere, and nothing else there uses one.
+    // One of each shared stack: storage, notifications, bot, infrastructure pipeline, the artifact replica in
+    // production's region (test/infra/regions.test.ts); and in each environment's own account
+    // (test/infra/accounts.test.ts), its access, network and notifications stacks. No VPC or cluster in the
+    // tooling account: both environments run elsewhere, and nothing else there uses one.
     expect(
       stacks()
         .map((s) => s.stackName)
@@ -160,6 +161,7 @@ describe('the organisation example (3 repositories), synthesized', () => {
     ).toEqual(
       [
         'acme-storage',
+        'acme-artifacts-eu-central-1',
         'acme-notifications',
         'acme-bot',
         'acme-infrastructure-pipeline',
