@@ -20,6 +20,9 @@ import { runCli } from './run-cli.js';
 const APP_ID = '424242';
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const PEM = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+// Another App's key pair: the key file doctor must not sign with, and the key a refusing GitHub holds (one
+// pair for both: an RSA generation costs ~0.35 s of CPU).
+const other = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const ALL = {
   checks: 'write',
   pull_requests: 'write',
@@ -254,12 +257,7 @@ describe('pipewarden doctor --github-repo (GitHub App checks)', () => {
   it('reads the key where the bot (Probot) does: PRIVATE_KEY before PRIVATE_KEY_PATH, base64 or one line too', async () => {
     // PRIVATE_KEY_PATH names another App's key: Probot would sign with PRIVATE_KEY, so doctor must too.
     const otherKey = join(tmp, 'other.pem');
-    writeFileSync(
-      otherKey,
-      generateKeyPairSync('rsa', { modulusLength: 2048 })
-        .privateKey.export({ type: 'pkcs8', format: 'pem' })
-        .toString(),
-    );
+    writeFileSync(otherKey, other.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
     const oneLine = PEM.trim().split('\n').join(' ');
     for (const PRIVATE_KEY of [
       PEM,
@@ -294,7 +292,7 @@ describe('pipewarden doctor --github-repo (GitHub App checks)', () => {
   });
 
   it('credentials GitHub refuses (another key) are one line naming the id and the key', async () => {
-    github.appKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey;
+    github.appKey = other.publicKey;
     const r = await doctor([...asApp, '--github-repo', 'acme/shop']);
     expect(r.code).toBe(1);
     expect(r.stdout.trim()).toMatch(
