@@ -1,11 +1,13 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { childrenNamed, parseXml } from '../findings/render/parse-xml.js';
 import { loadBuildspec, runBuildspec, REPO } from './run-buildspec.js';
-import { runDir, useBuildspecRuns } from './buildspec-runs.js';
 
-useBuildspecRuns();
+// A directory only: test.yml asks no AWS service and runs no pipewarden CLI (no useBuildspecRuns fakes).
+const runDir = mkdtempSync(join(tmpdir(), 'pipewarden-test-yml-'));
+afterAll(() => rmSync(runDir, { recursive: true, force: true }));
 
 describe('test.yml build commands with a real Jest run', () => {
   it('runs the tests and leaves JUnit XML for the report group, failures included', async () => {
