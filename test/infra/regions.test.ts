@@ -241,6 +241,11 @@ describe('production in another region (examples/org)', () => {
     );
     expect(deployPolicy).toContain(`:ssm:eu-central-1:${TOOLING}:parameter/cdk-bootstrap/hnb659fds/version`);
     expect(deployPolicy).toContain(`:cloudformation:eu-central-1:${TOOLING}:stack/${REPLICA}/*`);
+    // The replica's own template is read from the replica (its action runs in eu-central-1), the key by alias.
+    expect(deployPolicy).toContain(`arn:aws:s3:::${REPLICA_BUCKET}/*`);
+    expect(deployPolicy).toContain(
+      `{"Action":"kms:Decrypt","Condition":{"ForAnyValue:StringEquals":{"kms:ResourceAliases":"alias/acme-artifacts"}},"Effect":"Allow","Resource":"arn:aws:kms:eu-central-1:${TOOLING}:key/*"}`,
+    );
     // Assets go to each account's bootstrap bucket in its region.
     const assets = text(
       ofType(org, 'acme-infrastructure-pipeline', 'AWS::IAM::Policy').filter((p) =>

@@ -39,28 +39,26 @@ export class PipelineRoles extends Construct {
     });
     readObjects(this.pipeline, props.artifactBucket, props.key);
     writeObjects(this.pipeline, props.artifactBucket, props.key);
-    for (const replica of props.replicas ?? []) this.replicate(replica);
+    for (const replica of props.replicas ?? []) this.replicaObjects(this.pipeline, replica, true);
   }
 
   /**
-   * The service role copies input artifacts to a region's replica. Its key is named by alias
-   * (kms:ResourceAliases): a key ARN cannot be referenced from another region's stack, and an alias ARN as a
-   * policy resource never matches the key.
+   * The service role copies input artifacts to a region's replica (`write`); an action role of this account in that
+   * region reads them there. The key is named by its alias (kms:ResourceAliases): a key ARN cannot be referenced
+   * from another region's stack, and an alias ARN as a policy resource never matches the key.
    */
-  private replicate({ region, bucket, aliasName }: ArtifactReplica): void {
+  replicaObjects(role: iam.IRole, { region, bucket, aliasName }: ArtifactReplica, write = false): void {
     const stack = Stack.of(this);
-    const role = this.pipeline;
-    const objects = objectsArn(role, bucket);
-    role.addToPolicy(
+    role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
-        resources: [objects],
+        actions: ['s3:GetObject', 's3:GetObjectVersion', ...(write ? ['s3:PutObject'] : [])],
+        resources: [objectsArn(role, bucket)],
       }),
     );
     const keys = stack.formatArn({ service: 'kms', region, resource: 'key', resourceName: '*' });
-    role.addToPolicy(
+    role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        actions: write ? ['kms:GenerateDataKey', 'kms:Decrypt'] : ['kms:Decrypt'],
         resources: [keys],
         conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': aliasName } },
       }),

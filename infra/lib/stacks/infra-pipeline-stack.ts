@@ -246,6 +246,10 @@ export class InfraPipelineStack extends Stack {
       }),
     );
     readObjects(deployRole, bucket, key);
+    // The templates of this account's stacks in another region (the replicas themselves) come from there.
+    for (const replica of props.replicas ?? []) {
+      if (localRegions.includes(replica.region)) roles.replicaObjects(deployRole, replica);
+    }
 
     const sourceOutput = new codepipeline.Artifact('Source');
     const assembly = new codepipeline.Artifact('CloudAssembly');
