@@ -44,8 +44,8 @@ describe('the commands a run builds', () => {
     const args = ['gate', '--source-root', FIXTURES, fixture('snyk/iac-test-report.json')];
     const sdk = loadedPackages(args).filter((p) => /^@(aws-sdk|smithy|aws-crypto)\//.test(p));
     expect(sdk).toEqual(['@smithy/core/dist-cjs/submodules/retry/index.js']);
-    // The recorder does see the clients when a run loads them (--version builds every command).
-    expect(loadedPackages(['--version'])).toEqual(
+    // The recorder does see the clients when a run loads them (--help builds every command).
+    expect(loadedPackages(['--help'])).toEqual(
       expect.arrayContaining([
         '@aws-sdk/client-s3/dist-cjs/index.js',
         '@aws-sdk/client-securityhub/dist-cjs/index.js',
@@ -59,11 +59,23 @@ describe('the commands a run builds', () => {
     expect(await names(['report', '--format', 'json', 'report.sarif'])).toEqual(['gate', 'report']);
   });
 
-  it('any other command, --help or no argument builds every command', async () => {
+  it('an AWS command builds only itself; --help, help, no argument or a mistyped name builds every command', async () => {
+    expect(await names(['publish', 'doc.json'])).toEqual(['gate', 'publish', 'report']);
+    expect(await names(['fetch', 'baseline'])).toEqual(['fetch', 'gate', 'report']);
+    expect(await names(['doctor'])).toEqual(['doctor', 'gate', 'report']);
+    expect(await names(['--version'])).toEqual(['gate', 'report']);
     const all = ['doctor', 'fetch', 'gate', 'publish', 'report'];
-    expect(await names(['publish', 'doc.json'])).toEqual(all);
     expect(await names(['--help'])).toEqual(all);
+    expect(await names(['help', 'publish'])).toEqual(all);
+    expect(await names(['pubish'])).toEqual(all);
     expect(await names()).toEqual(all);
+  });
+
+  it('publish loads the clients it calls, not those of fetch and doctor', () => {
+    const sdk = loadedPackages(['publish', '--help']).filter((p) => /^@aws-sdk\/client-/.test(p));
+    expect(sdk.length).toBeGreaterThan(0);
+    expect(sdk).not.toContain('@aws-sdk/client-inspector2/dist-cjs/index.js');
+    expect(sdk).not.toContain('@aws-sdk/client-codestar-connections/dist-cjs/index.js');
   });
 });
 
