@@ -40,6 +40,12 @@ export interface SmokeTestProps {
 export const SMOKE_TEST_RETRY_SECONDS = 10;
 
 /**
+ * The staging URL read from the environment account's parameter, as bash `=~` matches it: the service stack writes
+ * `http(s)://<load balancer DNS name>` (service-stack.ts UrlParameter), nothing more.
+ */
+export const SMOKE_TEST_URL_PATTERN = '^https?://[A-Za-z0-9.-]+$';
+
+/**
  * The automated check of an environment after its deployment: GETs the health path and each configured path
  * on the environment's URL, and fails (failing the stage, so the run never reaches the approval) when one
  * answers outside 200-299 (after following up to 3 redirects, such as HTTP to HTTPS) after every try. The buildspec is the platform's, inline: the source artifact the
@@ -101,8 +107,13 @@ export function smokeTestBuildspec(urlFromParameter = false, inRegion = false): 
             ? [
                 [
                   assumeEnvironmentRole(inRegion),
-                  'base=$(aws ssm get-parameter --name "$PIPEWARDEN_SMOKE_URL_PARAMETER" --query Parameter.Value --output text)',
-                  'PIPEWARDEN_SMOKE_URLS=$(sed "s|^|$base|" <<< "$PIPEWARDEN_SMOKE_URLS")',
+                  'base=$(aws ssm get-parameter --name "$PIPEWARDEN_SMOKE_URL_PARAMETER" --query Parameter.Value --output text) ||',
+                  '  { echo "pipewarden smoke test: cannot read $PIPEWARDEN_SMOKE_URL_PARAMETER through $PIPEWARDEN_ENVIRONMENT_ROLE: deploy the staging service stack first"; exit 1; }',
+                  // Written by another account: only the form the service stack writes (scheme://load balancer
+                  // name) is used, and never as code (no sed, no eval).
+                  `[[ $base =~ ${SMOKE_TEST_URL_PATTERN} ]] ||`,
+                  '  { echo "pipewarden smoke test: $PIPEWARDEN_SMOKE_URL_PARAMETER is not a URL such as https://name.region.elb.amazonaws.com: ${base@Q}; redeploy the staging service stack, which writes it"; exit 1; }',
+                  'PIPEWARDEN_SMOKE_URLS=$(while IFS= read -r p; do printf \'%s%s\\n\' "$base" "$p"; done <<< "$PIPEWARDEN_SMOKE_URLS")',
                 ].join('\n'),
               ]
             : []),
