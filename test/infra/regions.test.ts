@@ -159,11 +159,12 @@ describe('production in another region (examples/org)', () => {
       (p) => p.Properties.PolicyDocument.Statement as Record<string, any>[],
     );
     const toReplica = statements.filter((s) => text(s.Resource).includes('eu-central-1'));
-    expect(toReplica.map((s) => [s.Action, s.Resource, s.Condition])).toEqual([
+    expect(toReplica.map((s) => [s.Action, JSON.parse(text(s.Resource)), s.Condition])).toEqual([
       [
         ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject'],
-        expect.arrayContaining([`arn:aws:s3:::${REPLICA_BUCKET}/*`]),
-        undefined,
+        `arn:aws:s3:::${REPLICA_BUCKET}/*`,
+        // The bucket's name is guessable: only the tooling account's bucket of that name.
+        { StringEquals: { 's3:ResourceAccount': TOOLING } },
       ],
       [
         ['kms:Decrypt', 'kms:GenerateDataKey'],
@@ -247,8 +248,11 @@ describe('production in another region (examples/org)', () => {
     );
     expect(deployPolicy).toContain(`:ssm:eu-central-1:${TOOLING}:parameter/cdk-bootstrap/hnb659fds/version`);
     expect(deployPolicy).toContain(`:cloudformation:eu-central-1:${TOOLING}:stack/${REPLICA}/*`);
-    // The replica's own template is read from the replica (its action runs in eu-central-1), the key by alias.
-    expect(deployPolicy).toContain(`arn:aws:s3:::${REPLICA_BUCKET}/*`);
+    // The replica's own template is read from the replica (its action runs in eu-central-1), the key by alias,
+    // the bucket only the tooling account's of that name.
+    expect(deployPolicy).toContain(
+      `{"Action":["s3:GetObject","s3:GetObjectVersion"],"Condition":{"StringEquals":{"s3:ResourceAccount":"${TOOLING}"}},"Effect":"Allow","Resource":"arn:aws:s3:::${REPLICA_BUCKET}/*"}`,
+    );
     expect(deployPolicy).toContain(
       `{"Action":"kms:Decrypt","Condition":{"ForAnyValue:StringEquals":{"kms:ResourceAliases":"alias/acme-artifacts"}},"Effect":"Allow","Resource":"arn:aws:kms:eu-central-1:${TOOLING}:key/*"}`,
     );

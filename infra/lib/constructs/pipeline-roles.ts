@@ -53,6 +53,9 @@ export class PipelineRoles extends Construct {
       new iam.PolicyStatement({
         actions: ['s3:GetObject', 's3:GetObjectVersion', ...(write ? ['s3:PutObject'] : [])],
         resources: [objectsArn(role, bucket)],
+        // The replica's name is fixed and guessable: only this account's bucket of that name, never one another
+        // account created first (artifacts written to it, or templates read from it).
+        conditions: { StringEquals: { 's3:ResourceAccount': stack.account } },
       }),
     );
     const keys = stack.formatArn({ service: 'kms', region, resource: 'key', resourceName: '*' });
