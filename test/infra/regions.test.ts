@@ -174,6 +174,31 @@ describe('production in another region (examples/org)', () => {
     ]);
   });
 
+  it('gives the replica to no other role of a pipelines stack: feature pipelines and builds never reach it', () => {
+    for (const prefix of PREFIXES) {
+      const stack = `${prefix}-pipelines`;
+      const policies = [
+        ...ofType(org, stack, 'AWS::IAM::Policy').filter(
+          (p) => !text(p.Properties.Roles).includes('MainRolesPipelineRole'),
+        ),
+        ...ofType(org, stack, 'AWS::IAM::ManagedPolicy'),
+        ...ofType(org, stack, 'AWS::IAM::Role'),
+      ];
+      expect(policies.length).toBeGreaterThan(3);
+      for (const p of policies) {
+        expect(text(p)).not.toContain(REPLICA_BUCKET);
+        expect(text(p)).not.toContain(':kms:eu-central-1:');
+        expect(text(p)).not.toContain('alias/acme-artifacts');
+      }
+      // The one role that does is the main pipeline's service role, which only CodePipeline assumes.
+      const main = ofType(org, stack, 'AWS::IAM::Policy').filter((p) =>
+        text(p.Properties.Roles).includes('MainRolesPipelineRole'),
+      );
+      expect(main).toHaveLength(1);
+      expect(text(main)).toContain(REPLICA_BUCKET);
+    }
+  });
+
   it('switches the production RecordImage build to production’s region after assuming its role', () => {
     for (const prefix of PREFIXES) {
       const production = project(org, `${prefix}-pipelines`, `${prefix}-production-record-image`);
@@ -276,8 +301,29 @@ describe('production in another region (examples/org)', () => {
     for (const prefix of PREFIXES) {
       const production = text(resources(org, `${prefix}-production`));
       expect(production).toContain(`:ecr:eu-west-1:${TOOLING}:repository/`);
-      expect(production).not.toMatch(/:(ssm|logs|ecs|sns):eu-west-1:/);
     }
+    // Nothing else of production's, its deploy roles included, is in the tooling region.
+    const stacks = [
+      ...PREFIXES.map((p) => `${p}-production`),
+      'acme-production-access',
+      'acme-production-network',
+      'acme-production-notifications',
+    ];
+    for (const name of stacks) {
+      const production = text(resources(org, name));
+      expect(production).not.toMatch(/:(ssm|logs|ecs|sns|kms|s3|cloudformation|lambda):eu-west-1:/);
+      expect(production).not.toMatch(/\.eu-west-1\.amazonaws\.com/);
+    }
+    // Its deploy roles read the artifacts from the replica: the tooling account's bucket, its key in eu-central-1
+    // and only through S3 there.
+    const access = text(resources(org, 'acme-production-access'));
+    expect(access).toContain(`"Resource":"arn:aws:kms:eu-central-1:${TOOLING}:key/*"`);
+    expect(new Set(access.match(/"kms:ViaService":"[^"]+"/g))).toEqual(
+      new Set(['"kms:ViaService":"s3.eu-central-1.amazonaws.com"']),
+    );
+    expect(new Set(access.match(/"s3:ResourceAccount":"[^"]+"/g))).toEqual(
+      new Set([`"s3:ResourceAccount":"${TOOLING}"`]),
+    );
     const key = statement(
       ofType(org, 'acme-storage', 'AWS::KMS::Key'),
       'KeyPolicy',
@@ -329,6 +375,23 @@ describe('staging alone in another region (unchecked synthesis)', () => {
         .map((a) => JSON.parse(a))
         .sort(),
     ).toEqual(readers('staging', STAGING, 'us-east-2', ['acme']));
+    // The replica's key: the same readers, only through S3 in us-east-2.
+    const keyGrant = statement(
+      ofType(assembly, 'acme-artifacts-us-east-2', 'AWS::KMS::Key'),
+      'KeyPolicy',
+      'EnvironmentAccounts',
+    );
+    expect(text(keyGrant.Principal)).toBe(`{"AWS":"arn:aws:iam::${STAGING}:root"}`);
+    expect(keyGrant.Condition.StringEquals).toEqual({ 'kms:ViaService': 's3.us-east-2.amazonaws.com' });
+    expect(
+      [...keyGrant.Condition.ArnLike['aws:PrincipalArn']]
+        .map(text)
+        .map((a) => JSON.parse(a))
+        .sort(),
+    ).toEqual(readers('staging', STAGING, 'us-east-2', ['acme']));
+    // Production (eu-west-1, the tooling region) reads the main bucket, never the replica.
+    for (const type of ['AWS::S3::BucketPolicy', 'AWS::KMS::Key'])
+      expect(text(ofType(assembly, 'acme-artifacts-us-east-2', type))).not.toContain(PRODUCTION);
   });
 
   it('deploys staging there and reads its URL there, production in the tooling region', () => {
