@@ -24,6 +24,13 @@ const cidr = z.string().refine((s) => parseCidr(s) !== undefined, {
   message: 'expected an IPv4 CIDR block like 10.40.0.0/24 with no host bits set',
 });
 
+const availabilityZone = z
+  .string()
+  .regex(
+    /^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/,
+    'expected an availability zone name like eu-west-1a (region, then a letter)',
+  );
+
 const arn = (service: string, example: string) =>
   z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:`), `expected an ARN like ${example}`);
 
@@ -69,11 +76,7 @@ const environment = {
     .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'expected an AWS region like eu-west-1')
     .optional(),
   /** The environment VPC's availability zones in `region` (the CIDRs are vpc's): only with another region. */
-  availabilityZones: z
-    .array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/))
-    .min(2)
-    .max(3)
-    .optional(),
+  availabilityZones: z.array(availabilityZone).min(2).max(3).optional(),
   desiredCount: z.number().int().min(1).max(20).default(1),
   /** Public listener port: 443 when certificateArn is given, else 80. */
   certificateArn: arn('acm', 'arn:aws:acm:<region>:<account>:certificate/<id>').optional(),
@@ -363,10 +366,7 @@ const schema = z
     }),
     vpc: z.strictObject({
       cidr,
-      availabilityZones: z
-        .array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/))
-        .min(2)
-        .max(3),
+      availabilityZones: z.array(availabilityZone).min(2).max(3),
       natGateways: z.number().int().min(0).max(3).default(0),
       /** One CIDR per availability zone, in the same order: explicit so a re-layout never collides. */
       publicSubnetCidrs: z.array(cidr),

@@ -502,6 +502,22 @@ describe('environment regions in the config', () => {
     ).toThrow(/environments\.production\.availabilityZones.*expected 2 zones/);
   });
 
+  it('names the form of an availability zone it refuses', () => {
+    expect(() =>
+      parseConfig(
+        withProduction({ region: 'eu-central-1', availabilityZones: ['eu-central-1a', 'euc1-az2'] }),
+        'test config',
+      ),
+    ).toThrow(
+      /"environments\.production\.availabilityZones\[1\]": expected an availability zone name like eu-west-1a/,
+    );
+    const c = raw();
+    c.vpc.availabilityZones = ['eu-west-1a', 'EU-WEST-1B'];
+    expect(() => parseConfig(c, 'test config')).toThrow(
+      /"vpc\.availabilityZones\[1\]": expected an availability zone name like eu-west-1a/,
+    );
+  });
+
   it('refuses zones for an environment in aws.region', () => {
     expect(() =>
       parseConfig(withProduction({ availabilityZones: ['eu-west-1a', 'eu-west-1b'] }), 'test config'),
