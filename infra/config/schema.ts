@@ -541,7 +541,10 @@ const schema = z
 function checkEnvironmentAccounts(
   config: {
     aws: { account?: string; region: string };
-    environments: Record<string, { account?: string; region?: string; availabilityZones?: string[] }>;
+    environments: Record<
+      string,
+      { account?: string; region?: string; availabilityZones?: string[]; certificateArn?: string }
+    >;
     vpc: { availabilityZones: string[] };
   },
   ctx: z.RefinementCtx,
@@ -564,6 +567,8 @@ function checkEnvironmentAccounts(
         message: `${region} is not aws.region (${config.aws.region}): another region needs the environment's own account; set environments.${name}.account or remove the region`,
       });
     }
+    if (env.certificateArn)
+      checkCertificate(name, env.certificateArn, region, env.account ?? config.aws.account, ctx);
     if (!env.availabilityZones) {
       if (region !== config.aws.region) {
         ctx.addIssue({
@@ -597,6 +602,32 @@ function checkEnvironmentAccounts(
           message: `${az} is not in region ${region}`,
         });
       }
+    });
+  }
+}
+
+/** The load balancer's certificate: ACM serves it only to a load balancer of its own region and account. */
+function checkCertificate(
+  name: string,
+  certificateArn: string,
+  region: string,
+  account: string | undefined,
+  ctx: z.RefinementCtx,
+): void {
+  const parts = /^arn:aws[a-z-]*:acm:([a-z0-9-]+):(\d{12}):certificate\/[A-Za-z0-9-]+$/.exec(certificateArn);
+  const path = ['environments', name, 'certificateArn'];
+  if (!parts) {
+    ctx.addIssue({
+      code: 'custom',
+      path,
+      message: 'expected an ARN like arn:aws:acm:<region>:<account>:certificate/<id>',
+    });
+  } else if (parts[1] !== region || (account !== undefined && parts[2] !== account)) {
+    const where = account === undefined ? region : `${region} of account ${account}`;
+    ctx.addIssue({
+      code: 'custom',
+      path,
+      message: `a certificate of ${parts[1]} in account ${parts[2]}, but the environment's load balancer is in ${where}: request or import the certificate in ACM there and give its ARN`,
     });
   }
 }

@@ -518,6 +518,48 @@ describe('environment regions in the config', () => {
     );
   });
 
+  it('refuses a certificate of another region or account than its environment’s load balancer', () => {
+    const central = { region: 'eu-central-1', availabilityZones: ['eu-central-1a', 'eu-central-1b'] };
+    const certificate = (region: string, account: string) =>
+      `arn:aws:acm:${region}:${account}:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789`;
+    // The environment's own region and account: accepted.
+    expect(
+      parseConfig(
+        withProduction({ ...central, certificateArn: certificate('eu-central-1', PRODUCTION) }),
+        'test config',
+      ).environments.production.certificateArn,
+    ).toBe(certificate('eu-central-1', PRODUCTION));
+    // The tooling region (where the pipeline runs), or the tooling account's certificate.
+    expect(() =>
+      parseConfig(
+        withProduction({ ...central, certificateArn: certificate('eu-west-1', PRODUCTION) }),
+        'test config',
+      ),
+    ).toThrow(
+      /"environments\.production\.certificateArn": a certificate of eu-west-1 in account 333333333333, but the environment's load balancer is in eu-central-1 of account 333333333333: request or import the certificate in ACM there/,
+    );
+    expect(() =>
+      parseConfig(
+        withProduction({ ...central, certificateArn: certificate('eu-central-1', TOOLING) }),
+        'test config',
+      ),
+    ).toThrow(
+      /"environments\.production\.certificateArn": a certificate of eu-central-1 in account 111111111111/,
+    );
+    // An environment of the tooling account in aws.region.
+    const c = raw();
+    c.environments.staging = { certificateArn: certificate('us-east-1', TOOLING) };
+    expect(() => parseConfig(c, 'test config')).toThrow(
+      /"environments\.staging\.certificateArn": a certificate of us-east-1 in account 111111111111, but the environment's load balancer is in eu-west-1 of account 111111111111/,
+    );
+    c.environments.staging = { certificateArn: 'arn:aws:acm:eu-west-1:certificate/x' };
+    expect(() => parseConfig(c, 'test config')).toThrow(
+      /"environments\.staging\.certificateArn": expected an ARN like arn:aws:acm:<region>:<account>:certificate\/<id>/,
+    );
+    // The error is one line.
+    expect(() => parseConfig(c, 'test config')).toThrow(/^[^\n]+$/);
+  });
+
   it('refuses zones for an environment in aws.region', () => {
     expect(() =>
       parseConfig(withProduction({ availabilityZones: ['eu-west-1a', 'eu-west-1b'] }), 'test config'),
