@@ -7,23 +7,52 @@ import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writ
  * still ran), the second finds the first's directory, built from the same sources, and keeps it.
  */
 export function buildOnce(directory: string, build: (into: string) => void): void {
+  buildTogetherOnce(directory, [], ([target]) => {
+    build(target!.building);
+    renameSync(target!.building, target!.directory);
+  });
+}
+
+/** A directory being built: `building` beside it, renamed to `directory` when complete. */
+export interface BuildTarget {
+  readonly directory: string;
+  readonly building: string;
+}
+
+/**
+ * buildOnce for `directory` and, in the same build, each of `companions` that is neither built nor being
+ * built by another process (its lock is tried, never waited for: no two builders wait on each other). The
+ * build gets `directory`'s target first and renames each target into place as soon as it is complete, so
+ * that the processes waiting for one need not wait for the others (what it leaves unrenamed is discarded).
+ */
+export function buildTogetherOnce(
+  directory: string,
+  companions: readonly string[],
+  build: (targets: BuildTarget[]) => void,
+): void {
   const lock = `${directory}.lock`;
   while (!takeLock(lock)) {
     sleep(250);
     if (existsSync(directory)) return;
   }
-  const building = `${directory}.${process.pid}.tmp`;
+  const held = [directory];
+  for (const companion of companions)
+    if (!existsSync(companion) && takeLock(`${companion}.lock`)) held.push(companion);
+  const targets = held.map((d) => ({ directory: d, building: `${d}.${process.pid}.tmp` }));
   try {
     if (existsSync(directory)) return;
-    rmSync(building, { recursive: true, force: true });
-    mkdirSync(building);
-    build(building);
-    renameSync(building, directory);
+    for (const { building } of targets) {
+      rmSync(building, { recursive: true, force: true });
+      mkdirSync(building);
+    }
+    build(targets.filter((t) => t.directory === directory || !existsSync(t.directory)));
   } catch (error) {
     if (!existsSync(directory)) throw error;
   } finally {
-    rmSync(building, { recursive: true, force: true });
-    releaseLock(lock);
+    for (const t of targets) {
+      rmSync(t.building, { recursive: true, force: true });
+      releaseLock(`${t.directory}.lock`);
+    }
   }
 }
 

@@ -1,9 +1,17 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { buildOnce } from './build-once.js';
+import { buildOnce, buildTogetherOnce } from './build-once.js';
 import {
   loadTemplates,
   synthCacheKey,
@@ -103,5 +111,37 @@ describe('buildOnce', () => {
     buildOnce(directory, (into) => writeFileSync(join(into, 'done'), 'yes'));
     expect(readFileSync(join(directory, 'done'), 'utf8')).toBe('yes');
     expect(readdirSync(work)).toEqual(['built']);
+  });
+
+  it('builds the companions nobody else builds or built in the same build, each in place once complete', () => {
+    const work = mkdtempSync(join(tmpdir(), 'pw-build-once-'));
+    const [main, free, built, busy] = ['main', 'free', 'built', 'busy'].map((d) => join(work, d)) as [
+      string,
+      string,
+      string,
+      string,
+    ];
+    mkdirSync(built);
+    writeFileSync(`${busy}.lock`, String(process.ppid)); // another live process builds it
+    const seen: string[][] = [];
+    buildTogetherOnce(main, [free, built, busy], (targets) => {
+      seen.push(targets.map((t) => t.directory));
+      for (const t of targets) {
+        writeFileSync(join(t.building, 'done'), t.directory);
+        renameSync(t.building, t.directory);
+        // What is complete is there at once, for the processes waiting for it.
+        expect(readFileSync(join(t.directory, 'done'), 'utf8')).toBe(t.directory);
+      }
+    });
+    expect(seen).toEqual([[main, free]]);
+    // Only the other process's lock is left; nothing half-built.
+    expect(readdirSync(work).sort()).toEqual(['built', 'busy.lock', 'free', 'main']);
+  });
+
+  it('discards a companion the build left unfinished, and releases its lock', () => {
+    const work = mkdtempSync(join(tmpdir(), 'pw-build-once-'));
+    const [main, companion] = [join(work, 'main'), join(work, 'companion')];
+    buildTogetherOnce(main, [companion], ([first]) => renameSync(first!.building, first!.directory));
+    expect(readdirSync(work).sort()).toEqual(['main']);
   });
 });

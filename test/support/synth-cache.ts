@@ -8,7 +8,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import type { PipewardenStacks } from '../../infra/lib/pipewarden-app.js';
 import { REPO, testCacheDir } from './repo.js';
-import { buildOnce } from './build-once.js';
+import { buildTogetherOnce } from './build-once.js';
 import { isStale } from './stale-files.js';
 
 /*
@@ -71,17 +71,38 @@ export function synthCacheKey(config: SynthesizedConfig): string {
   return hash.digest('hex').slice(0, 16);
 }
 
+/**
+ * The configurations synthesized in the same child process as each (when not built yet and nobody else is
+ * building them): one process loads tsx, aws-cdk-lib and the rule packs once (about 3 s of CPU each). The
+ * organisation, the costliest, has a process of its own, so that it runs beside the others on 2 cores.
+ */
+const SYNTHESIZED_WITH: Record<SynthesizedConfig, SynthesizedConfig[]> = {
+  example: ['full', 'central'],
+  full: ['central'],
+  central: [],
+  organisation: [],
+};
+
+const directoryOf = (config: SynthesizedConfig) =>
+  join(testCacheDir(), `pipewarden-synth-${config}-${synthCacheKey(config)}`);
+
 /** The cloud assembly directory of `config`, synthesized now if these sources have none yet. */
 export function synthesizedDirectory(config: SynthesizedConfig): string {
-  const directory = join(testCacheDir(), `pipewarden-synth-${config}-${synthCacheKey(config)}`);
+  const directory = directoryOf(config);
   if (existsSync(directory)) {
     utimesSync(directory, new Date(), new Date()); // in use: not stale
     return directory;
   }
-  buildOnce(directory, (building) =>
+  const companions = new Map(SYNTHESIZED_WITH[config].map((c) => [directoryOf(c), c]));
+  buildTogetherOnce(directory, [...companions.keys()], (targets) =>
     execFileSync(
       process.execPath,
-      ['--import', 'tsx', join(REPO, 'test', 'support', 'synth-to-directory.ts'), config, building],
+      [
+        '--import',
+        'tsx',
+        join(REPO, 'test', 'support', 'synth-to-directory.ts'),
+        ...targets.flatMap((t) => [companions.get(t.directory) ?? config, t.building, t.directory]),
+      ],
       { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } },
     ),
   );

@@ -1,7 +1,9 @@
-// Run by synth-cache.ts in a child process (tsx): synthesizes one named configuration the way the infra
-// tests do (test/infra/synth.ts; checks on but for the variants the others' checks cover), copies its cloud assembly to the directory given, and writes
-// stacks.json: the app's stacks as addPipewardenStacks returned them, each stack by its names.
-import { cpSync, writeFileSync } from 'node:fs';
+// Run by synth-cache.ts in a child process (tsx): synthesizes named configurations the way the infra tests do
+// (test/infra/synth.ts; checks on but for the variants the others' checks cover), one after the other in this
+// one process (tsx, aws-cdk-lib and the rule packs load once), each into its building directory with
+// stacks.json (the app's stacks as addPipewardenStacks returned them, each stack by its names), renamed to its
+// final directory as soon as it is complete.
+import { cpSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CfnElement, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
@@ -13,7 +15,6 @@ import {
   synthesize,
 } from '../infra/synth.js';
 
-const [name, outdir] = process.argv.slice(2);
 const configs = {
   example: exampleConfig,
   full: fullConfig,
@@ -22,10 +23,12 @@ const configs = {
 };
 /** Variants whose rule packs would repeat the checks of the app they vary (the example). */
 const unchecked = new Set(['central']);
-if (!outdir || !(name && name in configs))
-  throw new Error(`pipewarden test: synth-to-directory <${Object.keys(configs).join('|')}> <outdir>`);
-const app = synthesize(configs[name as keyof typeof configs](), { checks: !unchecked.has(name) });
-cpSync(app.assembly.directory, outdir, { recursive: true });
+const args = process.argv.slice(2);
+if (args.length === 0 || args.length % 3 !== 0 || !args.every((a, i) => i % 3 !== 0 || a in configs))
+  throw new Error(
+    `pipewarden test: synth-to-directory (<${Object.keys(configs).join('|')}> <building dir> <final dir>)...`,
+  );
+
 // The logical id of each resource a stack exposes (storage.findingsBucket), as its template names it.
 const logicalIds = (stack: Stack) =>
   Object.fromEntries(
@@ -46,4 +49,11 @@ const byName = (value: unknown): unknown =>
       : value && typeof value === 'object'
         ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, byName(v)]))
         : value;
-writeFileSync(join(outdir, 'stacks.json'), JSON.stringify(byName(app.stacks)));
+
+for (let i = 0; i < args.length; i += 3) {
+  const [name, building, final] = args.slice(i, i + 3) as [keyof typeof configs, string, string];
+  const app = synthesize(configs[name](), { checks: !unchecked.has(name) });
+  cpSync(app.assembly.directory, building, { recursive: true });
+  writeFileSync(join(building, 'stacks.json'), JSON.stringify(byName(app.stacks)));
+  renameSync(building, final);
+}
