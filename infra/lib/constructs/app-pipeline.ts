@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import { PIPELINE_VARIABLES, VARIABLE_NOT_SET } from '../../../pipeline/contracts.js';
 import { acknowledgeWildcardResource } from '../acknowledge.js';
 import { readObjects } from './grants.js';
-import { type ArtifactReplica, PipelineRoles } from './pipeline-roles.js';
+import { type ArtifactReplica, artifactStores, PipelineRoles } from './pipeline-roles.js';
 
 /** The CodeBuild projects one application pipeline runs: each pipeline has its own (its own principal). */
 export interface BuildProjects {
@@ -266,16 +266,7 @@ export class AppPipeline extends Construct {
       pipelineName: props.pipelineName,
       pipelineType: codepipeline.PipelineType.V2,
       executionMode: props.executionMode,
-      // With replicas, the main bucket is the one of this region in the map (CDK takes one or the other). Only
-      // then: an empty map would still switch the template to per-region artifact stores.
-      ...(props.replicas?.length
-        ? {
-            crossRegionReplicationBuckets: Object.fromEntries([
-              [Stack.of(this).region, bucket],
-              ...props.replicas.map((r) => [r.region, r.bucket]),
-            ]),
-          }
-        : { artifactBucket: bucket }),
+      ...artifactStores(this, bucket, props.replicas),
       role: roles.pipeline.withoutPolicyUpdates(),
       restartExecutionOnUpdate: false,
       // Every variable the bot or the action sets when it starts a run must be declared: CodePipeline

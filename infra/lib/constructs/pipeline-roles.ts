@@ -14,6 +14,25 @@ export interface ArtifactReplica {
   readonly aliasName: string;
 }
 
+/**
+ * A Pipeline's artifact store props: the main bucket alone, or with replicas the map of every region's
+ * bucket, this region's the main one (CDK takes one or the other). Only with replicas: an empty map would
+ * still switch the template to per-region artifact stores.
+ */
+export function artifactStores(
+  scope: Construct,
+  bucket: s3.IBucket,
+  replicas: readonly ArtifactReplica[] = [],
+): { artifactBucket: s3.IBucket } | { crossRegionReplicationBuckets: Record<string, s3.IBucket> } {
+  if (replicas.length === 0) return { artifactBucket: bucket };
+  return {
+    crossRegionReplicationBuckets: Object.fromEntries([
+      [Stack.of(scope).region, bucket],
+      ...replicas.map((r) => [r.region, r.bucket]),
+    ]),
+  };
+}
+
 export interface PipelineRolesProps {
   readonly pipelineName: string;
   readonly artifactBucket: s3.IBucket;

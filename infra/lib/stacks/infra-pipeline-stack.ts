@@ -13,7 +13,7 @@ import { acknowledgeWildcardResource } from '../acknowledge.js';
 import { BuildProject } from '../constructs/build-project.js';
 import { DEPLOYED_ENVIRONMENTS, deployedImageParameterArn } from '../constructs/deployed-image.js';
 import { deployStacks, readObjects } from '../constructs/grants.js';
-import { type ArtifactReplica, PipelineRoles } from '../constructs/pipeline-roles.js';
+import { type ArtifactReplica, artifactStores, PipelineRoles } from '../constructs/pipeline-roles.js';
 import { PlatformCli, type PlatformFiles, platformBuildspec } from '../constructs/platform.js';
 import { BOOTSTRAP_VERSION_PARAMETER, bootstrapRoleName, remoteAccount } from '../accounts.js';
 import { deploymentStages } from '../deploy-stages.js';
@@ -299,16 +299,7 @@ export class InfraPipelineStack extends Stack {
       pipelineName: name,
       pipelineType: codepipeline.PipelineType.V2,
       executionMode: codepipeline.ExecutionMode[config.pipelines.infrastructure.executionMode],
-      // With replicas, the main bucket is the one of this region in the map (CDK takes one or the other). Only
-      // then: an empty map would still switch the template to per-region artifact stores.
-      ...(props.replicas?.length
-        ? {
-            crossRegionReplicationBuckets: Object.fromEntries([
-              [Stack.of(this).region, bucket],
-              ...props.replicas.map((r) => [r.region, r.bucket]),
-            ]),
-          }
-        : { artifactBucket: bucket }),
+      ...artifactStores(this, bucket, props.replicas),
       role: roles.pipeline.withoutPolicyUpdates(),
       restartExecutionOnUpdate: true,
       stages: [
