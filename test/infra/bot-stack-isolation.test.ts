@@ -1,17 +1,13 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- templates are plain JSON */
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { App, Stack } from 'aws-cdk-lib';
+import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import * as ecr from 'aws-cdk-lib/aws-ecr';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import { isOwnPipeline, readSettings } from '../../bot/settings.js';
 import { SYSTEM_TAG, repositoryPrefix } from '../../infra/lib/names.js';
 import { BotStack } from '../../infra/lib/stacks/bot-stack.js';
 import { loadTemplates } from '../support/synth-cache.js';
-import { BOT_PLACEHOLDER, exampleConfig, templateText } from './synth.js';
+import { standaloneBotStack, templateText } from './synth.js';
 
 // Issue 16: a deployment's `name` may contain '-', and large organisations run several deployments in one
 // account (`acme` and `acme-eu`). The bot's name patterns (`acme-*-main`, `acme-*-ci/*`) then also match the
@@ -25,21 +21,18 @@ type Statement = { Effect: string; Action: string[]; Resource: string[]; Conditi
 
 /** One deployment's bot in `app`: its shorthand repository and one listed repository (id r1). */
 function addBot(app: App, system: string): BotStack {
-  const base = new Stack(app, `${system}-base`, { env });
-  return new BotStack(app, `${system}-bot`, {
-    env,
-    config: { ...exampleConfig(), name: system },
-    codeDirectory: BOT_PLACEHOLDER,
-    key: new kms.Key(base, 'Key'),
-    findingsBucket: new s3.Bucket(base, 'Findings'),
-    repository: ecr.Repository.fromRepositoryName(base, 'Ci', `${system}-ci/service-0`),
-    repositories: ['', 'r1'].map((id, i) => ({
-      config: { owner: 'acme-corp', name: `service-${i}`, mainBranch: 'main' },
-      prefix: repositoryPrefix(system, id),
-    })),
-    topic: new sns.Topic(base, 'Topic'),
-    connectionArn: `arn:aws:codeconnections:${REGION}:${ACCOUNT}:connection/0f1e2d3c`,
-  });
+  return standaloneBotStack(
+    app,
+    { base: `${system}-base`, bot: `${system}-bot` },
+    {
+      system,
+      env,
+      repositories: ['', 'r1'].map((id, i) => ({
+        config: { owner: 'acme-corp', name: `service-${i}`, mainBranch: 'main' },
+        prefix: repositoryPrefix(system, id),
+      })),
+    },
+  );
 }
 
 /** The bot's IAM statements (resources as text), event patterns and registry file, once the app is built. */

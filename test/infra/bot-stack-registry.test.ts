@@ -1,21 +1,12 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- templates are plain JSON */
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { App, Stack } from 'aws-cdk-lib';
+import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import * as ecr from 'aws-cdk-lib/aws-ecr';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import { readSettings, settingsForPipeline, settingsForRepository } from '../../bot/settings.js';
 import { repositoryPrefix } from '../../infra/lib/names.js';
-import {
-  BOT_REGISTRY_PATH,
-  BotStack,
-  type BotRepository,
-  servedScope,
-} from '../../infra/lib/stacks/bot-stack.js';
-import { BOT_PLACEHOLDER, exampleConfig, templateText } from './synth.js';
+import { BOT_REGISTRY_PATH, type BotRepository, servedScope } from '../../infra/lib/stacks/bot-stack.js';
+import { standaloneBotStack, templateText } from './synth.js';
 
 // Issue 16: one bot for every listed repository. The list reaches the bot as a file in a Lambda layer, and its
 // rights are patterns of the deployment's naming scheme, so nothing in its role, environment or event rule
@@ -34,18 +25,15 @@ function repositories(count: number): BotRepository[] {
 
 function botStack(count: number) {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const base = new Stack(app, 'Base', { env });
-  const stack = new BotStack(app, 'Bot', {
-    env,
-    config: { ...exampleConfig(), name: system },
-    codeDirectory: BOT_PLACEHOLDER,
-    key: new kms.Key(base, 'Key'),
-    findingsBucket: new s3.Bucket(base, 'Findings'),
-    repository: ecr.Repository.fromRepositoryName(base, 'Ci', `${system}-ci/service-0`),
-    repositories: repositories(count),
-    topic: new sns.Topic(base, 'Topic'),
-    connectionArn: `arn:aws:codeconnections:eu-west-1:${ACCOUNT}:connection/0f1e2d3c`,
-  });
+  const stack = standaloneBotStack(
+    app,
+    { base: 'Base', bot: 'Bot' },
+    {
+      system,
+      env,
+      repositories: repositories(count),
+    },
+  );
   const template = Template.fromStack(stack).toJSON();
   const resources = Object.values(template.Resources as Record<string, { Type: string; Properties: any }>);
   const of = (type: string) => resources.filter((r) => r.Type === type);

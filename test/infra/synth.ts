@@ -1,7 +1,11 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, type Stack } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { loadConfig, parseConfig } from '../../infra/config/load-config.js';
@@ -9,6 +13,7 @@ import type { PipewardenConfig } from '../../infra/config/schema.js';
 import featureFlags from '../../infra/feature-flags.json' with { type: 'json' };
 import { addChecks } from '../../infra/lib/checks.js';
 import { addPipewardenStacks, type PipewardenStacks } from '../../infra/lib/pipewarden-app.js';
+import { BotStack, type BotRepository } from '../../infra/lib/stacks/bot-stack.js';
 
 const root = join(import.meta.dirname, '..', '..');
 /** Stands in for dist/bot, which another build step produces; only tests and the offline demo use it. */
@@ -157,4 +162,32 @@ export function templateText(x: unknown): string {
   const value = x as { 'Fn::Join'?: [string, unknown[]]; Ref?: string };
   if (value['Fn::Join']) return value['Fn::Join'][1].map(templateText).join(value['Fn::Join'][0]);
   return value.Ref === 'AWS::Partition' ? 'aws' : JSON.stringify(x);
+}
+
+/**
+ * One deployment's BotStack alone, over stand-ins of the shared resources it is given (key, findings bucket,
+ * CI image repository, topic) in a stack `ids.base`: the bot's template without a whole-app synthesis.
+ */
+export function standaloneBotStack(
+  app: App,
+  ids: { base: string; bot: string },
+  props: {
+    system: string;
+    env: { account: string; region: string };
+    repositories: BotRepository[];
+  },
+): BotStack {
+  const { system, env } = props;
+  const base = new Stack(app, ids.base, { env });
+  return new BotStack(app, ids.bot, {
+    env,
+    config: { ...exampleConfig(), name: system },
+    codeDirectory: BOT_PLACEHOLDER,
+    key: new kms.Key(base, 'Key'),
+    findingsBucket: new s3.Bucket(base, 'Findings'),
+    repository: ecr.Repository.fromRepositoryName(base, 'Ci', `${system}-ci/service-0`),
+    repositories: props.repositories,
+    topic: new sns.Topic(base, 'Topic'),
+    connectionArn: `arn:aws:codeconnections:${env.region}:${env.account}:connection/0f1e2d3c`,
+  });
 }
