@@ -7,7 +7,7 @@ import { isOwnPipeline, readSettings } from '../../bot/settings.js';
 import { SYSTEM_TAG, repositoryPrefix } from '../../infra/lib/names.js';
 import { BotStack } from '../../infra/lib/stacks/bot-stack.js';
 import { loadTemplates } from '../support/synth-cache.js';
-import { standaloneBotStack, templateText } from './synth.js';
+import { standaloneBotStack, templateApp, templateText } from './synth.js';
 
 // Issue 16: a deployment's `name` may contain '-', and large organisations run several deployments in one
 // account (`acme` and `acme-eu`). The bot's name patterns (`acme-*-main`, `acme-*-ci/*`) then also match the
@@ -102,7 +102,7 @@ const approval = (name: string) => `${pipeline(name)}/Approval/Approve`;
 const repository = (name: string) => `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${name}`;
 
 describe("the bot of one deployment and another deployment's resources in the same account", () => {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = templateApp({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stacks = [addBot(app, 'acme'), addBot(app, 'acme-eu')];
   const [acme, eu] = stacks.map((stack) => read(app, stack)) as [
     ReturnType<typeof read>,

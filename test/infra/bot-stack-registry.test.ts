@@ -1,12 +1,12 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- templates are plain JSON */
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { App } from 'aws-cdk-lib';
+
 import { Template } from 'aws-cdk-lib/assertions';
 import { readSettings, settingsForPipeline, settingsForRepository } from '../../bot/settings.js';
 import { repositoryPrefix } from '../../infra/lib/names.js';
 import { BOT_REGISTRY_PATH, type BotRepository, servedScope } from '../../infra/lib/stacks/bot-stack.js';
-import { standaloneBotStack, templateText } from './synth.js';
+import { standaloneBotStack, templateApp, templateText } from './synth.js';
 
 // Issue 16: one bot for every listed repository. The list reaches the bot as a file in a Lambda layer, and its
 // rights are patterns of the deployment's naming scheme, so nothing in its role, environment or event rule
@@ -24,7 +24,7 @@ function repositories(count: number): BotRepository[] {
 }
 
 function botStack(count: number) {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = templateApp({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = standaloneBotStack(
     app,
     { base: 'Base', bot: 'Bot' },

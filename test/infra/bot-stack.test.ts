@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -12,7 +12,7 @@ import {
   type BotStackProps,
 } from '../../infra/lib/stacks/bot-stack.js';
 import { loadTemplates } from '../support/synth-cache.js';
-import { BOT_PLACEHOLDER, exampleConfig } from './synth.js';
+import { BOT_PLACEHOLDER, exampleConfig, templateApp } from './synth.js';
 
 /** The bot's Lambda: capped concurrency on the public Function URL, memory sized from a measurement. */
 describe('bot function sizing', () => {
@@ -31,7 +31,7 @@ describe('bot function sizing', () => {
   }, 900_000); // the first run after a change synthesizes the example with every check
 
   function botStack(reservedConcurrency?: number): Template {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = templateApp({ context: { 'aws:cdk:bundling-stacks': [] } });
     const env = { account: '123456789012', region: 'eu-west-1' };
     const base = new Stack(app, 'Base', { env });
     const props: BotStackProps = {

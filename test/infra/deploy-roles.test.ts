@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- templates are walked as raw JSON */
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
@@ -9,6 +9,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { loadTemplates, type StackRef, type SynthesizedTemplates } from '../support/synth-cache.js';
+import { templateApp } from './synth.js';
 
 // Issue 11, point 9: the deploy roles are written by hand (narrower than CDK's), so each is compared with
 // what CDK itself grants the same action when it makes the role: any action CDK's grant holds and ours
@@ -19,7 +20,9 @@ const actionsOf = (statements: Statement[]): string[] => statements.flatMap((s) 
 
 /** The statements CDK attaches to the role it creates for each of our two deploy actions. */
 function cdkGrants(): Record<'ecs' | 'cloudformation', Statement[]> {
-  const stack = new Stack(new App(), 'CdkGrant', { env: { account: '111111111111', region: 'eu-west-1' } });
+  const stack = new Stack(templateApp(), 'CdkGrant', {
+    env: { account: '111111111111', region: 'eu-west-1' },
+  });
   const cluster = new ecs.Cluster(stack, 'Cluster', { vpc: new ec2.Vpc(stack, 'Vpc') });
   const service = ecs.FargateService.fromFargateServiceAttributes(stack, 'Service', {
     cluster,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -19,7 +19,7 @@ import {
 } from '../../infra/lib/constructs/deployed-image.js';
 import { SmokeTest, smokeTestBuildspec } from '../../infra/lib/constructs/smoke-test.js';
 import { loadTemplates, type StackRef, type SynthesizedTemplates } from '../support/synth-cache.js';
-import { fullConfig, iamStatements, synthesize } from './synth.js';
+import { fullConfig, iamStatements, synthesize, templateApp } from './synth.js';
 
 // Issue 11, points 1, 2, 8 and 9 (bake time): what a deployment may and may not do to a running service,
 // proved on the synthesized templates. stacks.test.ts runs cdk-nag and Control Tower on the same configuration.
@@ -86,7 +86,9 @@ describe('production never rolls back to the placeholder image (point 1)', () =>
   });
 
   it("gives the recorder the right to write its environment's parameter and nothing else", () => {
-    const stack = new Stack(new App(), 'Record', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const stack = new Stack(templateApp(), 'Record', {
+      env: { account: '111111111111', region: 'eu-west-1' },
+    });
     const bucket = new s3.Bucket(stack, 'Bucket');
     new DeployedImageRecorder(stack, 'Record', {
       system: 'pipewarden',
@@ -274,7 +276,7 @@ describe('production rollback alarms and staging smoke test (point 8)', () => {
   }, 300_000);
 
   it('builds the smoke test project with the platform buildspec inline and the URLs to check', () => {
-    const stack = new Stack(new App(), 'Smoke');
+    const stack = new Stack(templateApp(), 'Smoke');
     const key = new kms.Key(stack, 'Key');
     const bucket = new s3.Bucket(stack, 'Bucket');
     new SmokeTest(stack, 'Smoke', {

@@ -1,11 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { renderLikeNag } from '../../infra/lib/acknowledge.js';
 import { deploymentWaves } from '../../infra/lib/pipewarden-app.js';
+import { templateApp } from './synth.js';
 
 describe('deploymentWaves', () => {
   it('puts each stack one wave after its latest dependency', () => {
-    const app = new App();
+    const app = templateApp();
     const stack = (id: string, ...deps: Stack[]) => {
       const s = new Stack(app, id, { stackName: id });
       deps.forEach((d) => s.addStackDependency(d));
@@ -21,7 +22,7 @@ describe('deploymentWaves', () => {
   });
 
   it('ignores dependencies on stacks it does not deploy', () => {
-    const app = new App();
+    const app = templateApp();
     const outside = new Stack(app, 'outside');
     const inside = new Stack(app, 'inside');
     inside.addStackDependency(outside);
