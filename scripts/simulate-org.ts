@@ -553,7 +553,8 @@ function positive(name: string, value: string | undefined, fallback: number): nu
   return n;
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** `run` runs one sample (runSample; a test passes one that also keeps the samples it ran). */
+export async function main(argv: string[], run: typeof runSample = runSample): Promise<number> {
   const parse = () =>
     parseArgs({
       args: argv,
@@ -608,7 +609,7 @@ export async function main(argv: string[]): Promise<number> {
   const samples: SampleResult[] = [];
   for (const size of [small, large]) {
     const started = Date.now();
-    const s = await runSample(size);
+    const s = await run(size);
     console.log(
       `sample ${s.repos} repositories × ${s.prs} pull requests × ${s.pushes} pushes: ${fmt(s.updates)} updates, ` +
         `${fmt(s.pipelineEvents)} + ${fmt(s.mainEvents)} (main) pipeline events, ${fmt(s.totals.updates + s.totals.close)} installation and ${fmt(sum(s.app))} App requests ` +
@@ -617,7 +618,7 @@ export async function main(argv: string[]): Promise<number> {
     samples.push(s);
   }
   const [a, b] = samples as [SampleResult, SampleResult];
-  const single = model.instances === 1 ? b : await runSample({ ...large, instances: 1 });
+  const single = model.instances === 1 ? b : await run({ ...large, instances: 1 });
   const problems = [
     ...a.violations,
     ...b.violations,

@@ -1,4 +1,4 @@
-import { describe, expect, it, jest } from '@jest/globals';
+import { beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { installationBudget, main, project, runSample, type SampleResult } from '../scripts/simulate-org.js';
 
 jest.setTimeout(120_000);
@@ -6,12 +6,52 @@ jest.setTimeout(120_000);
 const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
 
 describe('simulate-org: the real bot under an organisation’s pull-request traffic', () => {
+  // The command itself runs the samples, once for the whole file: 1 × 1 and 2 × 2 pull requests of 2 pushes
+  // each with 3 instances, then the larger with 1 instance (the options that give the model's 24 minutes
+  // between a repository's updates: 6 working hours / (5 pull requests × 3 updates)).
   let small: SampleResult;
   let large: SampleResult;
+  let single: SampleResult;
+  let out: string;
 
-  it('costs the same per update at two sample sizes, every request valid against GitHub’s OpenAPI', async () => {
-    small = await runSample({ repos: 1, prs: 1, pushes: 2 });
-    large = await runSample({ repos: 2, prs: 2, pushes: 2 });
+  beforeAll(async () => {
+    const ran: SampleResult[] = [];
+    const lines: string[] = [];
+    const spy = jest
+      .spyOn(console, 'log')
+      .mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
+    try {
+      const argv = [
+        '--repos',
+        '30',
+        '--prs',
+        '5',
+        '--pushes',
+        '2',
+        '--working-hours',
+        '6',
+        '--sample',
+        '1,1',
+      ];
+      const code = await main(argv, async (options) => {
+        const sample = await runSample(options);
+        ran.push(sample);
+        return sample;
+      });
+      expect(code).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+    [small, large, single] = ran as [SampleResult, SampleResult, SampleResult];
+    expect(ran.map((s) => [s.repos, s.prs, s.pushes, s.instances])).toEqual([
+      [1, 1, 2, 3],
+      [2, 2, 2, 3],
+      [2, 2, 2, 1],
+    ]);
+    out = lines.join('\n');
+  }, 120_000);
+
+  it('costs the same per update at two sample sizes, every request valid against GitHub’s OpenAPI', () => {
     for (const s of [small, large]) {
       // The fake records anything outside GitHub's OpenAPI description, or a route it does not model.
       expect(s.violations).toEqual([]);
@@ -70,11 +110,11 @@ describe('simulate-org: the real bot under an organisation’s pull-request traf
     expect(total(large.perPullRequest)).toBe(11);
   });
 
-  it('costs a little less with one instance, whose memory stands in for a few lookups', async () => {
-    const one = await runSample({ repos: 1, prs: 1, pushes: 2, instances: 1 });
-    expect(one.violations).toEqual([]);
-    expect(total(one.perUpdate)).toBe(9);
-    expect(total(one.perPullRequest)).toBe(10);
+  it('costs a little less with one instance, whose memory stands in for a few lookups', () => {
+    expect(single.violations).toEqual([]);
+    expect(single.complete).toBe(true);
+    expect(total(single.perUpdate)).toBe(9);
+    expect(total(single.perPullRequest)).toBe(10);
   });
 
   it('reads the organisation’s fallback every time when no other repository’s events reach the instances', async () => {
@@ -109,6 +149,14 @@ describe('simulate-org: the real bot under an organisation’s pull-request traf
     expect(p.importTps(24)).toBeCloseTo((20_000 / 24 / 3600) * p.importsPerRun, 9);
     expect(p.importsPerRun).toBe(Math.ceil(large.findingsPerRun / 100));
   });
+
+  it('prints the figures and the verdict against the installation budget', () => {
+    expect(out).toMatch(/30 repositories × 5 pull requests\/day × 2 pushes = 300 updates\/day/);
+    expect(out).toMatch(/same cost per update in both/);
+    expect(out).toMatch(/instances: 3 .* with 1 instance: 9\.00 per update, 10\.00 per merged PR/);
+    expect(out).toMatch(/installation requests\/h .* 5,500 /);
+    expect(out).toMatch(/Security Hub imports\/s/);
+  });
 });
 
 describe('installationBudget: GitHub’s formula for an installation access token', () => {
@@ -122,24 +170,6 @@ describe('installationBudget: GitHub’s formula for an installation access toke
 });
 
 describe('simulate-org command', () => {
-  it('prints the figures and the verdict against the installation budget', async () => {
-    const lines: string[] = [];
-    const spy = jest
-      .spyOn(console, 'log')
-      .mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
-    try {
-      expect(await main(['--repos', '30', '--prs', '2', '--sample', '1,1'])).toBe(0);
-    } finally {
-      spy.mockRestore();
-    }
-    const out = lines.join('\n');
-    expect(out).toMatch(/30 repositories × 2 pull requests\/day × 1 pushes = 60 updates\/day/);
-    expect(out).toMatch(/same cost per update in both/);
-    expect(out).toMatch(/instances: 3 .* with 1 instance: 9\.00 per update, 10\.00 per merged PR/);
-    expect(out).toMatch(/installation requests\/h .* 5,500 /);
-    expect(out).toMatch(/Security Hub imports\/s/);
-  });
-
   it('refuses a bad flag or number with the flag and an example', async () => {
     await expect(main(['--repos', '0'])).rejects.toThrow(
       'simulate-org: --repos 0: not a positive whole number; e.g. --repos 10',
