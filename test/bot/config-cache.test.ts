@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
-import { generateKeyPairSync } from 'node:crypto';
 import { CONFIG_CACHE_TTL_MS, ConfigCache } from '../../bot/github/config-cache.js';
 import type { GitHubClient } from '../../bot/github/repo-ref.js';
+import { testKeyPair } from '../support/test-keys.js';
 
 // The instance's memory of .github/pipewarden.yml (issue 16): a file or its absence for a few minutes, never
 // an outage, and never an object the config plugin could change for the next reader.
@@ -78,9 +78,7 @@ describe('ConfigCache', () => {
 
   it('keeps each installation’s reads to itself: an App in two organisations never shares a file or a 404', async () => {
     const c = cache();
-    const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
-      .privateKey.export({ type: 'pkcs1', format: 'pem' })
-      .toString();
+    const privateKey = testKeyPair('app').privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
     const fetched: string[] = [];
     // Installation 1 may read acme/shared (its organisation's private config); installation 2 may not.
     const client = (installationId: number) =>

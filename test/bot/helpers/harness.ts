@@ -1,6 +1,6 @@
 import { PIPELINE_EVENT_SOURCE, PIPELINE_EVENT_TYPES } from '../../../pipeline/contracts.js';
 import { sign } from '@octokit/webhooks-methods';
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,13 +13,12 @@ import type { BotSettings } from '../../../bot/settings.js';
 import { createFakeAws, REGION, STAGES, type Execution, type FakeAws } from './fake-aws.js';
 import { FakeGitHub } from './fake-github.js';
 import { functionUrlDoor } from './function-url-door.js';
+import { testKeyPair } from '../../support/test-keys.js';
 
 export const APP_ID = 4242;
 export const WEBHOOK_SECRET = `whsec-${randomUUID()}`;
 // A real key: Probot signs its JWT with it, so the App authentication path runs as in production.
-export const PRIVATE_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 })
-  .privateKey.export({ type: 'pkcs1', format: 'pem' })
-  .toString();
+export const PRIVATE_KEY = testKeyPair('app').privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
 
 const require = createRequire(import.meta.url);
 type Example = { name: string; examples: Record<string, unknown>[] };

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { createVerify, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createVerify, type KeyObject } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +10,7 @@ import { parse } from 'yaml';
 import { BOT_PERMISSIONS } from '../../../findings/cli/check-github-app.js';
 import { checkAgainstOpenApi } from '../../bot/helpers/openapi.js';
 import { runCli } from './run-cli.js';
+import { testKeyPair } from '../../support/test-keys.js';
 
 /**
  * `pipewarden doctor --github-repo`: the @octokit/rest client against a local GitHub that checks every
@@ -18,11 +19,10 @@ import { runCli } from './run-cli.js';
  */
 
 const APP_ID = '424242';
-const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const { privateKey, publicKey } = testKeyPair('app');
 const PEM = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-// Another App's key pair: the key file doctor must not sign with, and the key a refusing GitHub holds (one
-// pair for both: an RSA generation costs ~0.35 s of CPU).
-const other = generateKeyPairSync('rsa', { modulusLength: 2048 });
+// Another App's key pair: the key file doctor must not sign with, and the key a refusing GitHub holds.
+const other = testKeyPair('other-app');
 const ALL = {
   checks: 'write',
   pull_requests: 'write',
