@@ -189,7 +189,9 @@ describe('renderSarif within GitHub upload limits', () => {
     const merged = log.runs.find((r) => r.automationDetails.id === 'pipewarden/other-tools/')!;
     expect(merged.tool.driver.name).toBe('pipewarden');
     expect((merged.properties['pipewarden/tools'] as string[]).length).toBe(26 - 19);
-    for (const rule of merged.tool.driver.rules) expect(rule.id).toMatch(/^synthetic-scanner-\d+\/RULE-/);
+    expect(merged.tool.driver.rules.filter((rule) => !/^synthetic-scanner-\d+\/RULE-/.test(rule.id))).toEqual(
+      [],
+    );
     expect(merged.invocations![0]!.toolExecutionNotifications[0]!.message.text).toMatch(/at most 20 runs/);
     expect(allResults(log)).toHaveLength(2_600);
     expect(new Set(log.runs.map((r) => r.automationDetails.id)).size).toBe(20);
@@ -272,10 +274,11 @@ describe('renderSarif within GitHub upload limits', () => {
     );
     const log = renderSarif(doc);
     expectValid(log);
-    for (const r of allResults(log)) {
-      expect(r.message.text.length).toBeLessThanOrEqual(1_000);
-      expect(r.message.text.includes('\u0000') || r.message.text.includes('\u202E')).toBe(false);
-    }
+    // One assertion over all 8,000 (each expect() call costs a stack capture): the offending texts, none.
+    const bad = allResults(log)
+      .map((r) => r.message.text)
+      .filter((t) => t.length > 1_000 || t.includes('\u0000') || t.includes('\u202E'));
+    expect(bad).toEqual([]);
   });
 
   it('writes a valid log with no runs for a document without findings or tools', () => {
