@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Stack } from 'aws-cdk-lib';
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
 import { parseConfig } from '../../infra/config/load-config.js';
 import { deploymentWaves } from '../../infra/lib/pipewarden-app.js';
 import {
@@ -11,28 +11,19 @@ import {
   type StackRef,
   type SynthesizedTemplates,
 } from '../support/synth-cache.js';
-import { synthesize, type Synthesized } from './synth.js';
 
 // Issue 11, the pipelines' part: what the deployed pipelines would do wrong in a real account, proved on the
 // synthesized templates. The full and example apps come from the shared synth cache (synthesized once, with
 // every check; stacks.test.ts asserts zero cdk-nag and Control Tower violations); the variants skip the rule
-// packs to save minutes.
+// packs to save minutes, and come from the cache too (central of test/infra/synth.ts, enableOnly of
+// test/infra/variants.ts).
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 type Resource = { Type: string; Properties: Json; DependsOn?: string[] };
 
-/** The example configuration, changed: `edit` gets its raw JSON. */
-function variant(edit: (raw: Json) => void): Synthesized {
-  const raw = JSON.parse(
-    readFileSync(join(import.meta.dirname, '..', '..', 'pipewarden.config.example.json'), 'utf8'),
-  );
-  edit(raw);
-  return synthesize(parseConfig(raw, 'variant'), { checks: false });
-}
-
-/** A synthesized app, from the cache (stacks by name) or synthesized here (stacks as constructs). */
-type App = Synthesized | SynthesizedTemplates;
-type AppStack = Stack | StackRef<Stack>;
+/** A synthesized app, from the cache (stacks by name). */
+type App = SynthesizedTemplates;
+type AppStack = StackRef<Stack>;
 
 let full: SynthesizedTemplates;
 let example: SynthesizedTemplates;
@@ -41,18 +32,16 @@ let example: SynthesizedTemplates;
  * From the cache: trust-boundaries.test.ts reads the same synthesis.
  */
 let central: SynthesizedTemplates;
-/** The hub enabled by this app, nothing published. */
-let enableOnly: Synthesized;
+/** The example with the hub enabled by this app, nothing published (security: enable only). */
+let enableOnly: SynthesizedTemplates;
 beforeAll(() => {
   full = loadTemplates('full');
   example = loadTemplates('example');
   central = loadTemplates('central');
-  enableOnly = variant((raw) => {
-    raw.security = { enableSecurityHub: true, publishToSecurityHub: false, enableInspector: false };
-  });
-}, 600_000);
+  enableOnly = loadTemplates('enableOnly');
+}, 900_000);
 
-const templateOf = (app: App, stack: AppStack) => (app.template as (s: AppStack) => Template)(stack);
+const templateOf = (app: App, stack: AppStack) => app.template(stack);
 const resourcesOf = (app: App, stack: AppStack): Resource[] =>
   Object.values(templateOf(app, stack).toJSON().Resources as Record<string, Resource>);
 const pipeline = (app: App, stack: AppStack, name: string): Resource =>
@@ -74,6 +63,9 @@ const statementsOf = (app: App, stack: AppStack): { Action: string | string[]; R
   resourcesOf(app, stack)
     .filter((r) => r.Type === 'AWS::IAM::Policy')
     .flatMap((r) => r.Properties.PolicyDocument.Statement);
+/** The artifact ids of the stacks (and assets) a stack depends on, as the cloud assembly holds them. */
+const dependenciesOf = (app: App, stack: AppStack) =>
+  app.assembly.getStackArtifact(stack.artifactId).dependencies.map((d) => d.id);
 const imports = (app: App) =>
   statementsOf(app, app.stacks.pipelines).filter((s) =>
     [s.Action].flat().includes('securityhub:BatchImportFindings'),
@@ -229,8 +221,11 @@ describe('publishing to Security Hub is separate from enabling it (point 6)', ()
     enableOnly.template(enableOnly.stacks.security!).resourceCountIs('AWS::SecurityHub::Hub', 1);
     expect(envOf(project(enableOnly, 'pipewarden-gate')).PIPEWARDEN_SECURITY_HUB).toBe('false');
     expect(imports(enableOnly)).toEqual([]);
-    // Nothing publishes, so the pipelines need not wait for the hub.
-    expect(enableOnly.stacks.pipelines.dependencies).not.toContain(enableOnly.stacks.security);
+    // Nothing publishes, so the pipelines need not wait for the hub (the stacks' dependencies, as the cloud
+    // assembly holds them).
+    expect(dependenciesOf(enableOnly, enableOnly.stacks.pipelines)).not.toContain(
+      enableOnly.stacks.security!.artifactId,
+    );
   });
 
   it('neither by default', () => {

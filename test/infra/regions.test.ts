@@ -1,11 +1,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- templates are plain JSON */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { parseConfig } from '../../infra/config/load-config.js';
 import { loadTemplates } from '../support/synth-cache.js';
-import { synthesize } from './synth.js';
 
 // examples/org: tooling 111111111111 and staging 222222222222 in eu-west-1, production 333333333333 in eu-central-1.
 const TOOLING = '111111111111';
@@ -23,17 +20,6 @@ const readers = (env: string, account: string, region: string, prefixes = PREFIX
     `arn:aws:iam::${account}:role/cdk-hnb659fds-deploy-role-${account}-${region}`,
     ...prefixes.map((p) => `arn:aws:iam::${account}:role/${p}-deploy-${env}`),
   ].sort();
-
-const rawOrg = () =>
-  JSON.parse(
-    readFileSync(join(import.meta.dirname, '..', '..', 'examples', 'org', 'pipewarden.config.json'), 'utf8'),
-  );
-/** examples/org with its first repository only (prefix acme): the variants' own syntheses cost a third. */
-const rawOrgOneRepository = () => {
-  const raw = rawOrg();
-  raw.repositories = raw.repositories.slice(0, 1);
-  return raw;
-};
 
 type Resource = { Type: string; Properties: Record<string, any> };
 const resources = (assembly: CloudAssembly, stackName: string) => {
@@ -345,18 +331,12 @@ describe('production in another region (examples/org)', () => {
 });
 
 describe('staging alone in another region (unchecked synthesis)', () => {
+  // examples/org with its first repository only (prefix acme), staging in us-east-2 (zones us-east-2a and b),
+  // production in the tooling region (stagingUsEast2 of test/infra/variants.ts, from the synth cache).
   let assembly: CloudAssembly;
   beforeAll(() => {
-    const raw = rawOrgOneRepository();
-    raw.environments.staging = {
-      ...raw.environments.staging,
-      region: 'us-east-2',
-      availabilityZones: ['us-east-2a', 'us-east-2b'],
-    };
-    delete raw.environments.production.region;
-    delete raw.environments.production.availabilityZones;
-    assembly = synthesize(parseConfig(raw, 'staging in us-east-2'), { checks: false }).assembly;
-  }, 120_000);
+    assembly = loadTemplates('stagingUsEast2').assembly;
+  }, 900_000);
 
   it('replicates to staging’s region only, for staging’s readers only', () => {
     const replicas = assembly.stacks.filter((s) => s.stackName.startsWith('acme-artifacts-'));
@@ -424,10 +404,9 @@ describe('staging alone in another region (unchecked synthesis)', () => {
 
 describe('every environment in aws.region (unchecked synthesis)', () => {
   it('adds no replica, no per-region store and no region switch', () => {
-    const raw = rawOrgOneRepository();
-    delete raw.environments.production.region;
-    delete raw.environments.production.availabilityZones;
-    const assembly = synthesize(parseConfig(raw, 'one region'), { checks: false }).assembly;
+    // examples/org with its first repository only, production in the tooling region too (oneRegion of
+    // test/infra/variants.ts, from the synth cache).
+    const assembly = loadTemplates('oneRegion').assembly;
     expect(assembly.stacks.map((s) => s.environment.region).every((r) => r === 'eu-west-1')).toBe(true);
     expect(assembly.stacks.some((s) => s.stackName.includes('-artifacts-'))).toBe(false);
     const all = text(assembly.stacks.map((s) => s.template));
@@ -438,7 +417,7 @@ describe('every environment in aws.region (unchecked synthesis)', () => {
       for (const r of Object.values(s.template.Resources as Record<string, Resource>))
         if (r.Type === 'AWS::CodePipeline::Pipeline')
           expect(actions(r.Properties).filter((a) => a.Region !== undefined)).toEqual([]);
-  });
+  }, 900_000); // the first file to ask may wait for the synth child
 });
 
 describe('environment regions in the config', () => {

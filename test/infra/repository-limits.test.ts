@@ -1,22 +1,25 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseConfig } from '../../infra/config/load-config.js';
 import { REPOSITORY_LIMITS } from '../../infra/config/schema.js';
-import {
-  configWithRepositories,
-  rawConfigWithRepositories,
-  type ConfigBase,
-} from '../../scripts/lib/generated-config.js';
-import { synthesize } from './synth.js';
+import { rawConfigWithRepositories, type ConfigBase } from '../../scripts/lib/generated-config.js';
+import { loadTemplates } from '../support/synth-cache.js';
 
 // Issue 16: how many repositories one deployment holds is the first AWS limit its stacks meet, not a guess.
 // Each stack's size is measured at 1 and 2 repositories (no rule packs: they change no template) and grown
-// linearly; scripts/measure-repository-limits.ts checks the line at 50 to 200 repositories.
+// linearly; scripts/measure-repository-limits.ts checks the line at 50 to 200 repositories. The four apps,
+// configWithRepositories(1|2, 'org'|'single') (limitsOrg1 ... limitsSingle2 of test/infra/variants.ts), come
+// from the shared synth cache.
 const CLOUDFORMATION = { resources: 500, outputs: 200, bytes: 1_000_000 } as const;
 
+const SYNTHESES = {
+  org: { 1: 'limitsOrg1', 2: 'limitsOrg2' },
+  single: { 1: 'limitsSingle1', 2: 'limitsSingle2' },
+} as const;
+
 function firstLimit(base: ConfigBase): { max: number; stack: string; what: string } {
-  const sizes = (count: number) =>
+  const sizes = (count: 1 | 2) =>
     new Map(
-      synthesize(configWithRepositories(count, base), { checks: false }).assembly.stacks.map((s) => {
+      loadTemplates(SYNTHESES[base][count]).assembly.stacks.map((s) => {
         const template = s.template as { Resources?: object; Outputs?: object };
         return [
           s.stackName,
@@ -55,7 +58,7 @@ describe('the repository cap of one deployment', () => {
       const first = firstLimit(base);
       expect(first).toEqual({ max: limit.max, stack: expect.stringContaining(stack), what: 'resources' });
     },
-    300_000,
+    900_000, // the first file to ask may wait for the synth child
   );
 
   it.each([

@@ -7,6 +7,7 @@ import type { IConstruct } from 'constructs';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import type { PipewardenStacks } from '../../infra/lib/pipewarden-app.js';
+import type { VariantConfig } from '../infra/variants.js';
 import { REPO, testCacheDir } from './repo.js';
 import { buildTogetherOnce } from './build-once.js';
 import { isStale } from './stale-files.js';
@@ -19,8 +20,11 @@ import { isStale } from './stale-files.js';
  * the synthesis reads; later calls, from any worker or run, read the JSON templates from there.
  */
 
-/** central: the example with the pull-request trigger and a central Security Hub (no rule packs). */
-export type SynthesizedConfig = 'example' | 'full' | 'organisation' | 'central';
+/**
+ * central: the example with the pull-request trigger and a central Security Hub (no rule packs); the
+ * variants (test/infra/variants.ts): configurations one test file changes, without the rule packs either.
+ */
+export type SynthesizedConfig = 'example' | 'full' | 'organisation' | 'central' | VariantConfig;
 
 /** A stack of a cached app, by the names it is looked up with (stacks.json, written by synth-to-directory). */
 export interface StackRef<T = Stack> {
@@ -49,7 +53,9 @@ function synthInputs(): string[] {
     'pipewarden.config.example.json',
     'examples/org/pipewarden.config.json',
     'dist/cli/index.js',
+    'scripts/lib/generated-config.ts',
     'test/infra/synth.ts',
+    'test/infra/variants.ts',
     'test/support/synth-to-directory.ts',
   ].map((f) => join(REPO, f));
   const walk = (dir: string) => {
@@ -74,14 +80,26 @@ export function synthCacheKey(config: SynthesizedConfig): string {
 /**
  * The configurations synthesized in the same child process as each (when not built yet and nobody else is
  * building them): one process loads tsx, aws-cdk-lib and the rule packs once (about 3 s of CPU each). The
- * organisation, the costliest, has a process of its own, so that it runs beside the others on 2 cores.
+ * organisation, the costliest, has a process of its own, so that it runs beside the others on 2 cores. The
+ * variants, unchecked (~1 s of CPU each once aws-cdk-lib is loaded), are shared so that both take about as
+ * long (the organisation's alone takes ~3 s more than the example's three): enableOnly, which
+ * pipelines-safety reads beside example, full and central, and the repository-limits ones after the
+ * example's; the others after the organisation. Each configuration lists those after it.
  */
-const SYNTHESIZED_WITH: Record<SynthesizedConfig, SynthesizedConfig[]> = {
-  example: ['full', 'central'],
-  full: ['central'],
-  central: [],
-  organisation: [],
-};
+const EXAMPLE_CHILD: SynthesizedConfig[] = [
+  'example',
+  'full',
+  'central',
+  'enableOnly',
+  'limitsOrg1',
+  'limitsOrg2',
+  'limitsSingle1',
+  'limitsSingle2',
+];
+const ORGANISATION_CHILD: SynthesizedConfig[] = ['organisation', 'alarms', 'stagingUsEast2', 'oneRegion'];
+const SYNTHESIZED_WITH = Object.fromEntries(
+  [EXAMPLE_CHILD, ORGANISATION_CHILD].flatMap((child) => child.map((c, i) => [c, child.slice(i + 1)])),
+) as Record<SynthesizedConfig, SynthesizedConfig[]>;
 
 const directoryOf = (config: SynthesizedConfig) =>
   join(testCacheDir(), `pipewarden-synth-${config}-${synthCacheKey(config)}`);
@@ -93,7 +111,7 @@ export function synthesizedDirectory(config: SynthesizedConfig): string {
     utimesSync(directory, new Date(), new Date()); // in use: not stale
     return directory;
   }
-  const companions = new Map(SYNTHESIZED_WITH[config].map((c) => [directoryOf(c), c]));
+  const companions = new Map((SYNTHESIZED_WITH[config] ?? []).map((c) => [directoryOf(c), c]));
   buildTogetherOnce(directory, [...companions.keys()], (targets) =>
     execFileSync(
       process.execPath,
@@ -106,11 +124,14 @@ export function synthesizedDirectory(config: SynthesizedConfig): string {
       { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } },
     ),
   );
-  // Assemblies of older sources, unused for an hour (another run may still read a recent one), go.
+  // Assemblies of older sources, unused for an hour (another run may still read a recent one), go: this
+  // configuration's and its companions' (a companion is often built before any file asks for it).
+  const current = new Set([directory, ...companions.keys()]);
   for (const entry of readdirSync(testCacheDir())) {
     const path = join(testCacheDir(), entry);
-    if (entry.startsWith(`pipewarden-synth-${config}-`) && path !== directory && isStale(path))
-      rmSync(path, { recursive: true, force: true });
+    const of = /^pipewarden-synth-(\w+)-[0-9a-f]{16}(?:\.|$)/.exec(entry)?.[1];
+    if (of && [config, ...companions.values()].includes(of as SynthesizedConfig))
+      if (!current.has(path) && isStale(path)) rmSync(path, { recursive: true, force: true });
   }
   return directory;
 }

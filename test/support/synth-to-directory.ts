@@ -1,5 +1,5 @@
 // Run by synth-cache.ts in a child process (tsx): synthesizes named configurations the way the infra tests do
-// (test/infra/synth.ts; checks on but for the variants the others' checks cover), one after the other in this
+// (test/infra/synth.ts and variants.ts; checks on but for the variants the others' checks cover), one after the other in this
 // one process (tsx, aws-cdk-lib and the rule packs load once), each into its building directory with
 // stacks.json (the app's stacks as addPipewardenStacks returned them, each stack by its names), renamed to its
 // final directory as soon as it is complete.
@@ -14,15 +14,17 @@ import {
   organisationConfig,
   synthesize,
 } from '../infra/synth.js';
+import { VARIANTS } from '../infra/variants.js';
 
 const configs = {
   example: exampleConfig,
   full: fullConfig,
   organisation: organisationConfig,
   central: centralHubConfig,
+  ...VARIANTS,
 };
-/** Variants whose rule packs would repeat the checks of the app they vary (the example). */
-const unchecked = new Set(['central']);
+/** Variants whose rule packs would repeat the checks of the app they vary (the example, full, organisation). */
+const unchecked = new Set(['central', ...Object.keys(VARIANTS)]);
 const args = process.argv.slice(2);
 if (args.length === 0 || args.length % 3 !== 0 || !args.every((a, i) => i % 3 !== 0 || a in configs))
   throw new Error(

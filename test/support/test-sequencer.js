@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import TestSequencer from '@jest/test-sequencer';
 
 // Costliest first: CPU seconds of each cached synthesis with the rule packs (test/support/synth-cache.ts).
+// central and the variants (test/infra/variants.ts) need no starter: they are companions, built after these in
+// the example's and the organisation's children, which the starters start before any file that reads them.
 const CACHED_CONFIGS = ['organisation', 'example', 'full'];
 
 /**
