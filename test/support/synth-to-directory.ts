@@ -1,8 +1,8 @@
 // Run by synth-cache.ts in a child process (tsx): synthesizes named configurations the way the infra tests do
-// (test/infra/synth.ts and variants.ts; checks on but for the variants the others' checks cover), one after the other in this
-// one process (tsx, aws-cdk-lib and the rule packs load once), each into its building directory with
-// stacks.json (the app's stacks as addPipewardenStacks returned them, each stack by its names), renamed to its
-// final directory as soon as it is complete.
+// (test/infra/synth.ts and variants.ts; checks on but for the variants the others' checks cover), one after
+// the other in this one process (tsx, aws-cdk-lib and the rule packs load once), each into its building
+// directory with stacks.json (the app's stacks as addPipewardenStacks returned them, each stack by its
+// names), renamed to its final directory as soon as it is complete.
 import { cpSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CfnElement, Stack } from 'aws-cdk-lib';
@@ -23,7 +23,7 @@ const configs = {
   central: centralHubConfig,
   ...VARIANTS,
 };
-/** Variants whose rule packs would repeat the checks of the app they vary (the example, full, organisation). */
+/** Variants whose rule packs would repeat the checks of the app they vary (example, full, organisation). */
 const unchecked = new Set(['central', ...Object.keys(VARIANTS)]);
 const args = process.argv.slice(2);
 if (args.length === 0 || args.length % 3 !== 0 || !args.every((a, i) => i % 3 !== 0 || a in configs))
