@@ -82,9 +82,9 @@ export function synthCacheKey(config: SynthesizedConfig): string {
  * them (the test sequencer starts one such file first and the other readers last, so that the child runs
  * beside the tests that need no synthesis instead of making workers wait): one process loads tsx, aws-cdk-lib,
  * the rule packs and CDK's CloudFormation validator once (its WebAssembly engine alone ~7 s of CPU). Cold, on
- * this 2-core machine: 41 s of CPU for all of them in one process, against 64 s in the two processes (example's,
- * organisation's) that built them before. The checked ones first, the costliest first; the unchecked variants
- * (~1 s of CPU each once aws-cdk-lib is loaded) after.
+ * this 2-core machine: 48 s of CPU (37 s wall) for all twelve in one process, against 64 s in the two processes
+ * (example's, organisation's) that built them before. The checked ones first, the costliest first; the
+ * unchecked variants (~1 s of CPU each once aws-cdk-lib is loaded) after.
  */
 const SYNTHESIZED_TOGETHER: SynthesizedConfig[] = [
   'organisation',
