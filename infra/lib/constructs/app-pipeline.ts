@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
@@ -9,8 +9,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { PIPELINE_VARIABLES, VARIABLE_NOT_SET } from '../../../pipeline/contracts.js';
-import { acknowledgeWildcardResource } from '../acknowledge.js';
-import { readObjects } from './grants.js';
+import { deployEcsServices, readObjects } from './grants.js';
 import { type ArtifactReplica, artifactStores, PipelineRoles } from './pipeline-roles.js';
 
 /** The CodeBuild projects one application pipeline runs: each pipeline has its own (its own principal). */
@@ -193,7 +192,11 @@ export class AppPipeline extends Construct {
       const local = [staging, production].filter((t) => t.roleArn === undefined);
       const deployRole = local.length > 0 ? roles.action('DeployRole', 'ECS deploy actions') : undefined;
       if (deployRole) {
-        this.grantEcsDeploy(deployRole, local);
+        deployEcsServices(deployRole, {
+          services: local.map((t) => t.service.serviceArn),
+          families: local.map((t) => t.family),
+          passRoles: local.flatMap((t) => t.passRoles.map((r) => r.roleArn)),
+        });
         readObjects(deployRole, bucket, key);
       }
       const approvalRole = roles.action('ApprovalRole', 'manual approval notification');
@@ -318,51 +321,5 @@ export class AppPipeline extends Construct {
         },
       ],
     });
-  }
-
-  /** The ECS standard deploy action: describe and update these services, register revisions of their families. */
-  private grantEcsDeploy(role: iam.Role, targets: DeployTarget[]): void {
-    const stack = Stack.of(this);
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['ecs:DescribeServices', 'ecs:UpdateService'],
-        resources: targets.map((t) => t.service.serviceArn),
-      }),
-    );
-    const revisions = targets.map((t) =>
-      stack.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: `${t.family}:*` }),
-    );
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['ecs:TagResource'], resources: revisions }));
-    for (const arn of revisions) {
-      acknowledgeWildcardResource(
-        role,
-        arn,
-        'Each deployment registers the next revision number of this family.',
-      );
-    }
-    // RegisterTaskDefinition, DescribeTaskDefinition, DescribeTasks and ListTasks have no resource-level permissions.
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: [
-          'ecs:RegisterTaskDefinition',
-          'ecs:DescribeTaskDefinition',
-          'ecs:DescribeTasks',
-          'ecs:ListTasks',
-        ],
-        resources: ['*'],
-      }),
-    );
-    acknowledgeWildcardResource(
-      role,
-      '*',
-      'ecs:RegisterTaskDefinition, DescribeTaskDefinition, DescribeTasks and ListTasks have no resource-level permissions.',
-    );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['iam:PassRole'],
-        resources: targets.flatMap((t) => t.passRoles.map((r) => r.roleArn)),
-        conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-      }),
-    );
   }
 }

@@ -1,3 +1,4 @@
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -73,5 +74,62 @@ export function deployStacks(role: iam.IRole, stackArns: string[]): void {
   );
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({ actions: ['cloudformation:ValidateTemplate'], resources: ['*'] }),
+  );
+}
+
+/** What one ECS deploy action acts on: its services, their task-definition families, the roles those name. */
+export interface EcsDeployTargets {
+  /** Service ARNs. */
+  readonly services: readonly string[];
+  /** Task-definition family names (each deployment registers the next revision of one). */
+  readonly families: readonly string[];
+  /** ARNs of the task and execution roles the task definitions name, passed to ECS tasks only. */
+  readonly passRoles: readonly string[];
+}
+
+/**
+ * CodePipeline's ECS (standard) deploy action: describe and update these services, register and tag revisions
+ * of their families, pass their roles to ECS tasks. One set of rights wherever the action's role lives: the main
+ * pipeline's own deploy role (environments in the tooling account) or an environment account's deploy role.
+ */
+export function deployEcsServices(role: iam.IRole, targets: EcsDeployTargets): void {
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['ecs:DescribeServices', 'ecs:UpdateService'],
+      resources: [...targets.services],
+    }),
+  );
+  const revisions = targets.families.map((family) =>
+    Stack.of(role).formatArn({ service: 'ecs', resource: 'task-definition', resourceName: `${family}:*` }),
+  );
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ecs:TagResource'], resources: revisions }));
+  for (const arn of revisions)
+    acknowledgeWildcardResource(
+      role,
+      arn,
+      'Each deployment registers the next revision number of this family.',
+    );
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: [
+        'ecs:RegisterTaskDefinition',
+        'ecs:DescribeTaskDefinition',
+        'ecs:DescribeTasks',
+        'ecs:ListTasks',
+      ],
+      resources: ['*'],
+    }),
+  );
+  acknowledgeWildcardResource(
+    role,
+    '*',
+    'ECS RegisterTaskDefinition, DescribeTaskDefinition, DescribeTasks and ListTasks have no resource-level permissions.',
+  );
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['iam:PassRole'],
+      resources: [...targets.passRoles],
+      conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+    }),
   );
 }

@@ -21,7 +21,7 @@ import {
   type DeployedEnvironment,
   deployedImageParameterArn,
 } from '../constructs/deployed-image.js';
-import { deployStacks } from '../constructs/grants.js';
+import { deployEcsServices, deployStacks } from '../constructs/grants.js';
 import { allowKeyServices } from '../constructs/key-policy.js';
 import { accessLogBucket } from '../constructs/secure-bucket.js';
 import { repositoryConstructId, repositoryPrefix, stackNames } from '../names.js';
@@ -116,53 +116,22 @@ export class EnvironmentAccessStack extends Stack {
         assumedBy: toolingRoles(trusted, 'deploy'),
         description: `${system}: the tooling account's main pipeline deploys the ${env} service${of}`,
       });
-      deploy.addToPolicy(
-        new iam.PolicyStatement({
-          actions: ['ecs:DescribeServices', 'ecs:UpdateService'],
-          resources: [
-            this.formatArn({
-              service: 'ecs',
-              resource: 'service',
-              resourceName: `${config.name}-${env}/${prefix}-${env}`,
-            }),
-          ],
-        }),
-      );
-      const family = this.formatArn({
-        service: 'ecs',
-        resource: 'task-definition',
-        resourceName: `${prefix}-${env}:*`,
-      });
-      deploy.addToPolicy(new iam.PolicyStatement({ actions: ['ecs:TagResource'], resources: [family] }));
-      deploy.addToPolicy(
-        new iam.PolicyStatement({
-          actions: [
-            'ecs:RegisterTaskDefinition',
-            'ecs:DescribeTaskDefinition',
-            'ecs:DescribeTasks',
-            'ecs:ListTasks',
-          ],
-          resources: ['*'],
-        }),
-      );
       // The service stack's task and execution roles, by the names it gives them here.
       const serviceRoles = serviceRoleNames(prefix, env);
-      deploy.addToPolicy(
-        new iam.PolicyStatement({
-          actions: ['iam:PassRole'],
-          resources: [serviceRoles.task, serviceRoles.execution].map(
-            (name) => `arn:${this.partition}:iam::${this.account}:role/${name}`,
-          ),
-          conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-        }),
-      );
+      deployEcsServices(deploy, {
+        services: [
+          this.formatArn({
+            service: 'ecs',
+            resource: 'service',
+            resourceName: `${config.name}-${env}/${prefix}-${env}`,
+          }),
+        ],
+        families: [`${prefix}-${env}`],
+        passRoles: [serviceRoles.task, serviceRoles.execution].map(
+          (name) => `arn:${this.partition}:iam::${this.account}:role/${name}`,
+        ),
+      });
       toolingArtifacts.forEach((s) => deploy.addToPolicy(s));
-      acknowledgeAll(deploy, [family], 'Each deployment registers the next revision number of this family.');
-      acknowledgeAll(
-        deploy,
-        ['*'],
-        'ECS RegisterTaskDefinition, DescribeTaskDefinition, DescribeTasks and ListTasks have no resource-level permissions.',
-      );
       acknowledgeAll(deploy, toolingArtifactResources, TOOLING_ARTIFACTS);
 
       // The RecordImage build: the deployed-image parameter, nothing else.
