@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, rmdirSync, rmSync, statSync, writeFileSync } fro
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { cliSourceBundle } from './lib/cli-source-bundle.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dir = join(root, 'bench-out');
@@ -248,19 +249,7 @@ const bytes = files.reduce((s, f) => s + statSync(f).size, 0);
 // the figures are those of the code being changed; bundled whole, dependencies too, as dist/cli is (start-up
 // from node_modules costs twice the CPU of a bundle).
 const cli = output('pipewarden-cli.mjs');
-await build({
-  entryPoints: [join(root, 'findings', 'cli', 'index.ts')],
-  outfile: cli,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  // Dependencies written as CommonJS require() Node's built-ins: give the ESM bundle a require.
-  banner: {
-    js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-  },
-  logLevel: 'error',
-});
+await build(cliSourceBundle(root, cli));
 const probe = output('probe.mjs');
 writeFileSync(
   probe,

@@ -4,10 +4,13 @@ import { join, relative } from 'node:path';
 import { REPO, testCacheDir } from './repo.js';
 import { buildOnce } from './build-once.js';
 import { isStale } from './stale-files.js';
+import { cliSourceBundle } from '../../scripts/lib/cli-source-bundle.js';
 
-/** Every file the CLI bundle is built from: the findings/ sources and the locked dependencies. */
+/** Every file the CLI bundle is built from: the findings/ sources, the locked dependencies, the build options. */
 function bundleInputs(): string[] {
-  const files: string[] = [join(REPO, 'package.json'), join(REPO, 'package-lock.json')];
+  const files: string[] = ['package.json', 'package-lock.json', 'scripts/lib/cli-source-bundle.ts'].map((f) =>
+    join(REPO, f),
+  );
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
@@ -37,21 +40,7 @@ export async function bundledCli(): Promise<string> {
     return outfile;
   }
   const esbuild = (await import('esbuild')).default;
-  buildOnce(directory, (building) =>
-    esbuild.buildSync({
-      entryPoints: [join(REPO, 'findings', 'cli', 'index.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      outfile: join(building, 'cli.mjs'),
-      // CommonJS dependencies inside an ES module bundle still call require().
-      banner: {
-        js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-      },
-      logLevel: 'error',
-    }),
-  );
+  buildOnce(directory, (building) => esbuild.buildSync(cliSourceBundle(REPO, join(building, 'cli.mjs'))));
   // Bundles of older sources, unused for an hour (another run may still read a recent one), go.
   for (const entry of readdirSync(testCacheDir())) {
     const path = join(testCacheDir(), entry);
