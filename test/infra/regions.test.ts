@@ -51,6 +51,13 @@ const statement = (policies: Resource[], property: string, sid: string) =>
     .flatMap((r) => r.Properties[property].Statement as Record<string, any>[])
     .find((s) => s.Sid === sid)!;
 
+/** The role ARNs a grant's aws:PrincipalArn condition names, partition written out, sorted. */
+const principalArns = (grant: Record<string, any>): string[] =>
+  [...grant.Condition.ArnLike['aws:PrincipalArn']]
+    .map(text)
+    .map((a) => JSON.parse(a) as string)
+    .sort();
+
 let org: CloudAssembly;
 beforeAll(() => {
   // The checked synthesis accounts.test.ts shares (zero cdk-nag and Control Tower violations asserted there).
@@ -90,21 +97,11 @@ describe('production in another region (examples/org)', () => {
     );
     expect(text(bucketGrant.Principal)).toBe(`{"AWS":"arn:aws:iam::${PRODUCTION}:root"}`);
     expect(bucketGrant.Action).toEqual(['s3:GetObject', 's3:GetObjectVersion']);
-    expect(
-      [...bucketGrant.Condition.ArnLike['aws:PrincipalArn']]
-        .map(text)
-        .map((a) => JSON.parse(a))
-        .sort(),
-    ).toEqual(readers('production', PRODUCTION, 'eu-central-1'));
+    expect(principalArns(bucketGrant)).toEqual(readers('production', PRODUCTION, 'eu-central-1'));
     const keyGrant = statement(ofType(org, REPLICA, 'AWS::KMS::Key'), 'KeyPolicy', 'EnvironmentAccounts');
     expect(text(keyGrant.Principal)).toBe(`{"AWS":"arn:aws:iam::${PRODUCTION}:root"}`);
     expect(keyGrant.Condition.StringEquals).toEqual({ 'kms:ViaService': 's3.eu-central-1.amazonaws.com' });
-    expect(
-      [...keyGrant.Condition.ArnLike['aws:PrincipalArn']]
-        .map(text)
-        .map((a) => JSON.parse(a))
-        .sort(),
-    ).toEqual(readers('production', PRODUCTION, 'eu-central-1'));
+    expect(principalArns(keyGrant)).toEqual(readers('production', PRODUCTION, 'eu-central-1'));
     // Staging (eu-west-1) reads the main bucket, never the replica.
     expect(text(ofType(org, REPLICA, 'AWS::S3::BucketPolicy'))).not.toContain(STAGING);
     expect(text(ofType(org, REPLICA, 'AWS::KMS::Key'))).not.toContain(STAGING);
@@ -349,12 +346,7 @@ describe('staging alone in another region (unchecked synthesis)', () => {
       'EnvironmentAccountsReadArtifacts',
     );
     expect(text(grant.Principal)).toBe(`{"AWS":"arn:aws:iam::${STAGING}:root"}`);
-    expect(
-      [...grant.Condition.ArnLike['aws:PrincipalArn']]
-        .map(text)
-        .map((a) => JSON.parse(a))
-        .sort(),
-    ).toEqual(readers('staging', STAGING, 'us-east-2', ['acme']));
+    expect(principalArns(grant)).toEqual(readers('staging', STAGING, 'us-east-2', ['acme']));
     // The replica's key: the same readers, only through S3 in us-east-2.
     const keyGrant = statement(
       ofType(assembly, 'acme-artifacts-us-east-2', 'AWS::KMS::Key'),
@@ -363,12 +355,7 @@ describe('staging alone in another region (unchecked synthesis)', () => {
     );
     expect(text(keyGrant.Principal)).toBe(`{"AWS":"arn:aws:iam::${STAGING}:root"}`);
     expect(keyGrant.Condition.StringEquals).toEqual({ 'kms:ViaService': 's3.us-east-2.amazonaws.com' });
-    expect(
-      [...keyGrant.Condition.ArnLike['aws:PrincipalArn']]
-        .map(text)
-        .map((a) => JSON.parse(a))
-        .sort(),
-    ).toEqual(readers('staging', STAGING, 'us-east-2', ['acme']));
+    expect(principalArns(keyGrant)).toEqual(readers('staging', STAGING, 'us-east-2', ['acme']));
     // Production (eu-west-1, the tooling region) reads the main bucket, never the replica.
     for (const type of ['AWS::S3::BucketPolicy', 'AWS::KMS::Key'])
       expect(text(ofType(assembly, 'acme-artifacts-us-east-2', type))).not.toContain(PRODUCTION);
