@@ -71,10 +71,17 @@ function synthInputs(): string[] {
   return files.filter((f) => existsSync(f)).sort();
 }
 
+/** The digest of every synthesis input, read once per test file (a build asks for all twelve keys). */
+let inputsDigest: string | undefined;
+
 export function synthCacheKey(config: SynthesizedConfig): string {
-  const hash = createHash('sha256').update(config);
-  for (const file of synthInputs()) hash.update(relative(REPO, file)).update('\0').update(readFileSync(file));
-  return hash.digest('hex').slice(0, 16);
+  if (inputsDigest === undefined) {
+    const hash = createHash('sha256');
+    for (const file of synthInputs())
+      hash.update(relative(REPO, file)).update('\0').update(readFileSync(file));
+    inputsDigest = hash.digest('hex');
+  }
+  return createHash('sha256').update(config).update('\0').update(inputsDigest).digest('hex').slice(0, 16);
 }
 
 /**
@@ -86,7 +93,7 @@ export function synthCacheKey(config: SynthesizedConfig): string {
  * (example's, organisation's) that built them before. The checked ones first, the costliest first; the
  * unchecked variants (~1 s of CPU each once aws-cdk-lib is loaded) after.
  */
-const SYNTHESIZED_TOGETHER: SynthesizedConfig[] = [
+const SYNTHESIZED_TOGETHER = [
   'organisation',
   'example',
   'full',
@@ -99,7 +106,10 @@ const SYNTHESIZED_TOGETHER: SynthesizedConfig[] = [
   'alarms',
   'stagingUsEast2',
   'oneRegion',
-];
+] as const satisfies readonly SynthesizedConfig[];
+type Unlisted = Exclude<SynthesizedConfig, (typeof SYNTHESIZED_TOGETHER)[number]>;
+// Every configuration is listed: one missing would be synthesized alone, in a process of its own.
+const _everyConfigListed: Unlisted extends never ? true : never = true;
 
 const directoryOf = (config: SynthesizedConfig) =>
   join(testCacheDir(), `pipewarden-synth-${config}-${synthCacheKey(config)}`);
